@@ -1,0 +1,33 @@
+import "reflect-metadata";
+import { Command, CommanderError } from "commander";
+import { RiikError } from "@riik/core";
+import { registerIdCommands } from "./commands/id.ts";
+import { registerPkiCommands } from "./commands/pki.ts";
+import { registerUpCommand } from "./commands/up.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("riik")
+    .description("riik: the digital-state backbone (trust services, identity, exchange, integrity ledger)")
+    .showHelpAfterError()
+    .exitOverride();
+  registerUpCommand(program);
+  registerPkiCommands(program);
+  registerIdCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 success, 1 refused (typed error), 2 usage. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof RiikError) {
+      process.stderr.write(`riik: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`riik: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,7 @@
+export * from "./crypto/digest.ts";
+export { CanonicalJsonError, canonicalJson } from "./encoding/canonical-json.ts";
+export { isRiikError, RiikError } from "./errors.ts";
+export * from "./identity/personal-code.ts";
+export * from "./service/http-service.ts";
+export * from "./storage/storage.ts";
+export * from "./xroad/identifier.ts";
