@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 
 const name = process.argv[2];
-const available = readdirSync("bench").filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
+const available = readdirSync("bench")
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => f.slice(0, -3));
 if (!name || !existsSync(`bench/${name}.ts`)) {
   console.error(`usage: npm run bench -- <name>   (one of: ${available.join(", ") || "none yet"})`);
   process.exit(2);

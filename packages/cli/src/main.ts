@@ -1,6 +1,6 @@
 import "reflect-metadata";
-import { Command, CommanderError } from "commander";
 import { RiikError } from "@riik/core";
+import { Command, CommanderError } from "commander";
 import { registerIdCommands } from "./commands/id.ts";
 import { registerPkiCommands } from "./commands/pki.ts";
 import { registerUpCommand } from "./commands/up.ts";

@@ -16,7 +16,7 @@ describe("canonical JSON (RFC 8785)", () => {
     const sorting = vectors.objects[1]!;
     // Read the order off the text: JS objects list integer-like keys such as "1" first.
     const text = canonicalJson(JSON.parse(sorting.input));
-    const positions = sorting.keyOrder.map((key) => text.indexOf(`${JSON.stringify(key)}:`));
+    const positions = sorting.keyOrder!.map((key) => text.indexOf(`${JSON.stringify(key)}:`));
     assert.ok(positions.every((at) => at > 0));
     assert.deepEqual(
       positions,

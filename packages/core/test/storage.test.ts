@@ -3,13 +3,13 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { sql } from "kysely";
+import { type Generated, sql } from "kysely";
 import { type ComponentMigration, columnTypes, openStorage, StorageError } from "../src/index.ts";
 import { dialectTargets } from "../src/testing/index.ts";
 import { crashMigrations } from "./fixtures/crash-writer.ts";
 
 interface NotesDb {
-  note: { id: number; body: string; digest: Uint8Array };
+  note: { id: Generated<number>; body: string; digest: Uint8Array };
 }
 
 const migrations: Record<string, ComponentMigration> = {

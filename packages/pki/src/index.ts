@@ -1,1 +1,53 @@
-export {};
+import "reflect-metadata";
+
+export {
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  keyAlgorithmOf,
+  parseKeyAlgorithm,
+  signingHash,
+  signingParams,
+  subtle,
+} from "./algorithms.ts";
+export { CertificateAuthority, type IssueRequest } from "./ca/authority.ts";
+export { organisationName, type PersonName, personName } from "./ca/names.ts";
+export { OID, RIIK_ARC } from "./ca/oids.ts";
+export type { CertificatePurpose } from "./ca/profiles.ts";
+export {
+  caCertificatePath,
+  ISSUING_CAS,
+  type IssuingCaName,
+  initTrustServices,
+  openTrustServices,
+  type PkiConfig,
+  readCertificate,
+  type SigningIdentity,
+  type TrustServices,
+} from "./ca/trust-services.ts";
+export { PkiError, type PkiErrorCode } from "./errors.ts";
+export {
+  type CardFile,
+  type CardKeyRole,
+  cardCertificate,
+  parseCardFile,
+  readCardFile,
+  unlockCardKey,
+} from "./identity/card-file.ts";
+export { type CardRequest, issueCard } from "./identity/issue-card.ts";
+export { assertPin, PIN_RULES } from "./identity/pin.ts";
+export { FileKeyStore } from "./keystore/file-key-store.ts";
+export type { KeyStore } from "./keystore/key-store.ts";
+export { buildOcspRequest, checkOcsp, type OcspCheck, ocspUrlOf, verifyOcspResponse } from "./ocsp/client.ts";
+export { parseOcspRequest } from "./ocsp/request.ts";
+export { OCSP_RESPONSE_STATUS, OcspResponder } from "./ocsp/responder.ts";
+export type { OcspCertStatus } from "./ocsp/status.ts";
+export {
+  CertificateRegistry,
+  type CertificateRow,
+  normaliseSerial,
+  REVOCATION_REASONS,
+  type RevocationReasonName,
+} from "./registry/certificate-registry.ts";
+export { startTrustServicesServer } from "./server.ts";
+export { TimeStampAuthority } from "./tsa/authority.ts";
+export { parseTimeStampRequest } from "./tsa/request.ts";

@@ -1,5 +1,152 @@
+import { writeFileSync } from "node:fs";
+import { parsePersonalCode } from "@riik/core";
+import {
+  type CertificateRow,
+  type IssuingCaName,
+  issueCard,
+  normaliseSerial,
+  openTrustServices,
+  PkiError,
+  parseKeyAlgorithm,
+  REVOCATION_REASONS,
+  type RevocationReasonName,
+  type TrustServices,
+} from "@riik/pki";
 import type { Command } from "commander";
+import { DB_OPTION_HELP } from "../options.ts";
+import { registerAuthTokenCommand } from "./auth-token.ts";
 
 export function registerIdCommands(program: Command): void {
-  void program;
+  const id = program
+    .command("id")
+    .description("identity documents: ID cards and e-Residency digital IDs, their status, Web eID login");
+
+  id.command("issue")
+    .description("issue an ID card (or an e-Residency digital ID) with authentication and signing certificates")
+    .requiredOption("--dir <dir>", "trust-services directory")
+    .requiredOption("--code <code>", "personal identification code (11 digits)")
+    .requiredOption("--given <name>", "given name")
+    .requiredOption("--surname <name>", "surname")
+    .requiredOption("--pin1 <pin>", "PIN1, 4-12 digits, protects the authentication key")
+    .requiredOption("--pin2 <pin>", "PIN2, 5-12 digits, protects the signing key")
+    .requiredOption("--out <file>", "card file to write (JSON)")
+    .option("--e-resident", "issue an e-Residency digital ID")
+    .option("--key <type>", "key type: p384 or rsa2048", parseKeyAlgorithm, "p384")
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (o) => {
+      await withServices(o.dir, o.db, async (services) => {
+        const card = await issueCard(services, {
+          personalCode: o.code,
+          givenName: o.given,
+          surname: o.surname,
+          pin1: o.pin1,
+          pin2: o.pin2,
+          eResident: Boolean(o.eResident),
+          algorithm: o.key,
+        });
+        writeFileSync(o.out, `${JSON.stringify(card, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+        console.log(
+          `${card.kind} ${card.documentNumber} for ${card.surname.toUpperCase()},${card.givenName.toUpperCase()},${card.personalCode} written to ${o.out}`,
+        );
+      });
+    });
+
+  const statusCommand = (verb: "suspend" | "resume" | "revoke", description: string) => {
+    const command = id
+      .command(verb)
+      .description(description)
+      .requiredOption("--dir <dir>", "trust-services directory")
+      .option("--code <code>", "every certificate of this person")
+      .option("--serial <hex>", "one certificate, by serial number")
+      .option("--ca <name>", "issuer of --serial: esteid or server", "esteid")
+      .option("--db <url>", DB_OPTION_HELP);
+    if (verb === "revoke")
+      command.option(
+        "--reason <reason>",
+        `one of ${Object.keys(REVOCATION_REASONS)
+          .filter((r) => r !== "certificateHold")
+          .join(", ")}`,
+        "unspecified",
+      );
+    command.action(async (o) => {
+      if (Boolean(o.code) === Boolean(o.serial))
+        throw new PkiError("PKI_ARGUMENT", "give exactly one of --code and --serial");
+      if (o.reason && !(o.reason in REVOCATION_REASONS))
+        throw new PkiError("PKI_ARGUMENT", `unknown revocation reason ${o.reason}`);
+      await withServices(o.dir, o.db, async (services) => {
+        const event = verb === "suspend" ? "suspended" : verb === "resume" ? "resumed" : "revoked";
+        const targets = await selectCertificates(services, o, event);
+        for (const row of targets) {
+          const changed = await services.registry.changeStatus(row.issuer, row.serial, {
+            event,
+            ...(o.reason ? { reason: o.reason as RevocationReasonName } : {}),
+            actor: `riik id ${verb}`,
+          });
+          console.log(`${event} ${changed.issuer}/${changed.serial} ${changed.purpose} ${changed.subject}`);
+        }
+      });
+    });
+  };
+  statusCommand("suspend", "suspend certificates (OCSP: revoked, reason certificateHold) until resumed");
+  statusCommand("resume", "lift a suspension (OCSP: good again)");
+  statusCommand("revoke", "revoke certificates for good");
+
+  id.command("show")
+    .description("list a person's certificates with their status and history")
+    .requiredOption("--dir <dir>", "trust-services directory")
+    .requiredOption("--code <code>", "personal identification code")
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (o) => {
+      await withServices(o.dir, o.db, async (services) => {
+        for (const row of await services.registry.byPersonalCode(parsePersonalCode(o.code).code)) {
+          const hold = row.revocation_reason === REVOCATION_REASONS.certificateHold;
+          console.log(
+            `${row.issuer}/${row.serial} ${row.purpose} ${row.status === "good" ? "good" : hold ? "suspended" : "revoked"} until ${row.not_after}`,
+          );
+          for (const event of await services.registry.events(row.issuer, row.serial))
+            console.log(`  ${event.at} ${event.event} by ${event.actor}`);
+        }
+      });
+    });
+
+  registerAuthTokenCommand(id);
+}
+
+async function withServices(
+  dir: string,
+  db: string | undefined,
+  work: (services: TrustServices) => Promise<void>,
+): Promise<void> {
+  const services = await openTrustServices(dir, { databaseUrl: db });
+  try {
+    await work(services);
+  } finally {
+    await services.close();
+  }
+}
+
+const applies: Record<"suspended" | "resumed" | "revoked", (row: CertificateRow) => boolean> = {
+  suspended: (row) => row.status === "good",
+  resumed: (row) => row.revocation_reason === REVOCATION_REASONS.certificateHold,
+  revoked: (row) => row.status === "good" || row.revocation_reason === REVOCATION_REASONS.certificateHold,
+};
+
+/** One certificate by serial, or every certificate of a person that the change applies to. */
+async function selectCertificates(
+  services: TrustServices,
+  o: { code?: string; serial?: string; ca: string },
+  event: keyof typeof applies,
+): Promise<CertificateRow[]> {
+  if (o.serial) {
+    if (o.ca !== "esteid" && o.ca !== "server") throw new PkiError("PKI_ARGUMENT", "--ca must be esteid or server");
+    const row = await services.registry.find(o.ca as IssuingCaName, normaliseSerial(o.serial));
+    if (!row) throw new PkiError("PKI_CERTIFICATE_UNKNOWN", `no certificate ${o.serial} issued by ${o.ca}`);
+    return [row];
+  }
+  const all = await services.registry.byPersonalCode(parsePersonalCode(o.code!).code);
+  if (all.length === 0) throw new PkiError("PKI_CERTIFICATE_UNKNOWN", `no certificates for ${o.code}`);
+  const rows = all.filter(applies[event]);
+  if (rows.length === 0)
+    throw new PkiError("PKI_STATUS_TRANSITION", `none of the ${all.length} certificates of ${o.code} can be ${event}`);
+  return rows;
 }

@@ -1,5 +1,50 @@
+import { initTrustServices, openTrustServices, parseKeyAlgorithm, startTrustServicesServer } from "@riik/pki";
 import type { Command } from "commander";
+import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
 
 export function registerPkiCommands(program: Command): void {
-  void program;
+  const pki = program
+    .command("pki")
+    .description("trust services: root and issuing CAs, OCSP responder, time-stamping authority");
+
+  pki
+    .command("init")
+    .description("create the root CA, the identity-document and server CAs, OCSP responders and the TSA in DIR")
+    .requiredOption("--dir <dir>", "trust-services directory (certificates in DIR/ca, encrypted keys in DIR/keys)")
+    .option("--url <url>", "base URL where `riik pki serve` will answer (written into AIA)", "http://127.0.0.1:8800")
+    .option("--key <type>", "key type: p384 or rsa2048", parseKeyAlgorithm, "p384")
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (options: { dir: string; url: string; key: "p384" | "rsa2048"; db?: string }) => {
+      const services = await initTrustServices({
+        dir: options.dir,
+        baseUrl: options.url,
+        algorithm: options.key,
+        databaseUrl: options.db,
+      });
+      await services.close();
+      for (const name of ["root", "esteid", "server", "ocsp", "ocsp-server", "tsa"])
+        console.log(`${options.dir}/ca/${name}.crt`);
+    });
+
+  pki
+    .command("serve")
+    .description("serve OCSP (/ocsp), time-stamps (/tsa) and CA certificates (/ca/<name>.crt)")
+    .requiredOption("--dir <dir>", "trust-services directory made by `riik pki init`")
+    .option("--port <port>", "TCP port", parsePort, 8800)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--ocsp-validity <seconds>", "nextUpdate - thisUpdate of OCSP answers", parsePositiveInteger, 300)
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (options: { dir: string; port: number; host: string; ocspValidity: number; db?: string }) => {
+      const services = await openTrustServices(options.dir, { databaseUrl: options.db });
+      const server = await startTrustServicesServer({
+        services,
+        port: options.port,
+        host: options.host,
+        validitySeconds: options.ocspValidity,
+      });
+      console.log(`ocsp ${server.urls.ocsp}\ntsa ${server.urls.tsa}\nca ${server.urls.ca}`);
+      await untilSignalled();
+      await server.close();
+      await services.close();
+    });
 }

@@ -1,0 +1,43 @@
+import * as asn1js from "asn1js";
+import { PkiError, type PkiErrorCode } from "./errors.ts";
+
+/** Largest DER object any riik endpoint parses (requests are a few hundred bytes). */
+export const MAX_DER_BYTES = 64 * 1024;
+
+/**
+ * Parses one DER/BER object that must fill `bytes` exactly, then builds a pkijs object from
+ * it. Every parser of untrusted ASN.1 in riik goes through here, so every failure (bad
+ * tags, bad lengths, trailing bytes, wrong structure) becomes the caller's typed code.
+ */
+export function parseDer<T>(
+  bytes: Uint8Array,
+  what: string,
+  code: PkiErrorCode,
+  build: (schema: asn1js.AsnType) => T,
+): T {
+  if (bytes.byteLength === 0) throw new PkiError(code, `${what} is empty`);
+  if (bytes.byteLength > MAX_DER_BYTES) throw new PkiError(code, `${what} is larger than ${MAX_DER_BYTES} bytes`);
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parsed = asn1js.fromBER(view);
+  if (parsed.offset === -1 || parsed.result.error) {
+    throw new PkiError(code, `${what} is not valid DER: ${parsed.result.error || "bad encoding"}`);
+  }
+  if (parsed.offset !== bytes.byteLength) {
+    throw new PkiError(code, `${what} has ${bytes.byteLength - parsed.offset} bytes after the DER object`);
+  }
+  try {
+    return build(parsed.result);
+  } catch (cause) {
+    throw new PkiError(
+      code,
+      `${what} does not have the ASN.1 structure its specification gives: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
+export const hex = (bytes: ArrayBuffer | Uint8Array): string =>
+  Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString("hex");
+
+export const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

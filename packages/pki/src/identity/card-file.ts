@@ -1,0 +1,73 @@
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as x509 from "@peculiar/x509";
+import { PkiError } from "../errors.ts";
+import { importKeyObjects } from "../keystore/file-key-store.ts";
+import { assertPin } from "./pin.ts";
+
+/**
+ * A software ID card: what a physical card holds, as one JSON file. Each private key is
+ * encrypted PKCS#8 PEM under its PIN (PBES2, AES-256-CBC), so `openssl pkey -passin
+ * pass:PIN` opens it with the right PIN only. Unlike a chip there is no retry counter:
+ * anyone holding the file can guess PINs offline, so a card file is a sandbox credential.
+ */
+export interface CardFile {
+  format: "riik-card/1";
+  kind: "id-card" | "e-resident";
+  personalCode: string;
+  givenName: string;
+  surname: string;
+  documentNumber: string;
+  authentication: { certificate: string; privateKey: string };
+  signing: { certificate: string; privateKey: string };
+}
+
+export type CardKeyRole = "authentication" | "signing";
+
+export function readCardFile(path: string): CardFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new PkiError("CARD_FORMAT", `cannot read card file ${path}`, { cause });
+  }
+  return parseCardFile(text);
+}
+
+export function parseCardFile(text: string): CardFile {
+  let value: any;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new PkiError("CARD_FORMAT", "the card file is not JSON", { cause });
+  }
+  const bad: string[] = [];
+  if (value?.format !== "riik-card/1") bad.push("format");
+  for (const field of ["personalCode", "givenName", "surname", "documentNumber"])
+    if (typeof value?.[field] !== "string") bad.push(field);
+  for (const role of ["authentication", "signing"]) {
+    if (typeof value?.[role]?.certificate !== "string") bad.push(`${role}.certificate`);
+    if (typeof value?.[role]?.privateKey !== "string") bad.push(`${role}.privateKey`);
+  }
+  if (bad.length > 0)
+    throw new PkiError("CARD_FORMAT", `the card file lacks or has bad fields: ${bad.join(", ")}`, {
+      details: { fields: bad },
+    });
+  return value as CardFile;
+}
+
+export function cardCertificate(card: CardFile, role: CardKeyRole): x509.X509Certificate {
+  return new x509.X509Certificate(card[role].certificate);
+}
+
+/** Unlocks a card key with its PIN (PIN1 for authentication, PIN2 for signing). */
+export async function unlockCardKey(card: CardFile, role: CardKeyRole, pin: string): Promise<CryptoKeyPair> {
+  assertPin(role === "authentication" ? "pin1" : "pin2", pin);
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey({ key: card[role].privateKey, passphrase: pin });
+  } catch (cause) {
+    throw new PkiError("CARD_WRONG_PIN", `wrong ${role === "authentication" ? "PIN1" : "PIN2"}`, { cause });
+  }
+  return importKeyObjects(key);
+}

@@ -1,0 +1,39 @@
+import type { ComponentMigration } from "@riik/core";
+import { columnTypes } from "@riik/core";
+
+export const pkiMigrations: Record<string, ComponentMigration> = {
+  "0001_certificates": {
+    async up(db, dialect) {
+      const types = columnTypes(dialect);
+      await db.schema
+        .createTable("certificate")
+        .addColumn("issuer", "text", (c) => c.notNull())
+        .addColumn("serial", "text", (c) => c.notNull())
+        .addColumn("purpose", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("personal_code", "text")
+        .addColumn("document_number", "text")
+        .addColumn("not_before", "text", (c) => c.notNull())
+        .addColumn("not_after", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("revocation_reason", "integer")
+        .addColumn("revoked_at", "text")
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("issued_at", "text", (c) => c.notNull())
+        .addColumn("der", types.binary, (c) => c.notNull())
+        .addPrimaryKeyConstraint("certificate_pk", ["issuer", "serial"])
+        .execute();
+      await db.schema.createIndex("certificate_by_person").on("certificate").column("personal_code").execute();
+      await db.schema
+        .createTable("certificate_event")
+        .addColumn("id", types.serialId, (c) => c.primaryKey())
+        .addColumn("issuer", "text", (c) => c.notNull())
+        .addColumn("serial", "text", (c) => c.notNull())
+        .addColumn("event", "text", (c) => c.notNull())
+        .addColumn("revocation_reason", "integer")
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+};
