@@ -11,7 +11,11 @@ if (!name || !existsSync(`bench/${name}.ts`)) {
   console.error(`usage: npm run bench -- <name>   (one of: ${available.join(", ") || "none yet"})`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ["--import", "tsx", `bench/${name}.ts`, ...process.argv.slice(3)], {
-  stdio: "inherit",
-});
+const result = spawnSync(
+  process.execPath,
+  ["--import", "reflect-metadata", "--import", "tsx", `bench/${name}.ts`, ...process.argv.slice(3)],
+  {
+    stdio: "inherit",
+  },
+);
 process.exit(result.status ?? 1);

@@ -18,7 +18,16 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=240000", ...files.sort()],
+  [
+    "--import",
+    "reflect-metadata",
+    "--import",
+    "tsx",
+    "--test",
+    "--test-concurrency=2",
+    "--test-timeout=240000",
+    ...files.sort(),
+  ],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

@@ -18,7 +18,13 @@ export function parseDer<T>(
   if (bytes.byteLength === 0) throw new PkiError(code, `${what} is empty`);
   if (bytes.byteLength > MAX_DER_BYTES) throw new PkiError(code, `${what} is larger than ${MAX_DER_BYTES} bytes`);
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parsed = asn1js.fromBER(view);
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(view);
+  } catch (cause) {
+    // asn1js throws (rather than reporting) on some malformed primitives, e.g. times.
+    throw new PkiError(code, `${what} is not valid DER: ${(cause as Error).message}`, { cause });
+  }
   if (parsed.offset === -1 || parsed.result.error) {
     throw new PkiError(code, `${what} is not valid DER: ${parsed.result.error || "bad encoding"}`);
   }

@@ -50,4 +50,14 @@ export {
 } from "./registry/certificate-registry.ts";
 export { startTrustServicesServer } from "./server.ts";
 export { TimeStampAuthority } from "./tsa/authority.ts";
+export {
+  buildTimeStampRequest,
+  parseTimeStampResponse,
+  requestTimeStamp,
+  type TimeStampFailure,
+  type TimeStampHash,
+  type TimeStampVerification,
+  type VerifyTimeStampOptions,
+  verifyTimeStampToken,
+} from "./tsa/client.ts";
 export { parseTimeStampRequest } from "./tsa/request.ts";

@@ -1,8 +1,10 @@
 /**
- * Object identifiers. riik's own arc is a UUID-derived OID (ITU-T X.667, 2.25.<uuid>),
- * which needs no registration; the ETSI and IETF ones are the standard identifiers.
+ * Object identifiers. riik's own policies sit under the example arc 2.999 (ITU-T X.660
+ * A.2): a sandbox state must not claim a real organisation's arc, and UUID arcs (2.25)
+ * exceed 2^53, which asn1js and @peculiar/x509 cannot read back. A deployment replaces
+ * RIIK_ARC with its own registered arc (an IANA private enterprise number).
  */
-export const RIIK_ARC = "2.25.165128382353526128519441373566379541413";
+export const RIIK_ARC = "2.999.74";
 
 export const OID = Object.freeze({
   // riik certificate policies (like SK's ESTEID2018 policies, one per document and key purpose).

@@ -1,0 +1,67 @@
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { after } from "node:test";
+import { promisify } from "node:util";
+import { temporaryDirectory } from "@riik/core/testing";
+import {
+  type CardFile,
+  initTrustServices,
+  issueCard,
+  startTrustServicesServer,
+  type TrustServices,
+} from "../src/index.ts";
+
+export const run = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestTrustServices {
+  dir: string;
+  services: TrustServices;
+  url: string;
+}
+
+/** Trust services in a temporary directory, served on a free loopback port, closed after the file. */
+export async function startTestTrustServices(): Promise<TestTrustServices> {
+  const dir = temporaryDirectory("riik-pki-");
+  const port = await freePort();
+  const services = await initTrustServices({ dir, baseUrl: `http://127.0.0.1:${port}` });
+  const server = await startTrustServicesServer({ services, port });
+  after(async () => {
+    await server.close();
+    await services.close();
+  });
+  return { dir, services, url: server.url };
+}
+
+export async function issueTestCard(
+  services: TrustServices,
+  dir: string,
+  code = "38001085718",
+): Promise<{ card: CardFile; authPath: string; signPath: string; cardPath: string }> {
+  const card = await issueCard(services, {
+    personalCode: code,
+    givenName: "Mari-Liis",
+    surname: "Männik",
+    pin1: "1234",
+    pin2: "12345",
+  });
+  const authPath = join(dir, `${code}-auth.crt`);
+  const signPath = join(dir, `${code}-sign.crt`);
+  const cardPath = join(dir, `${code}.card.json`);
+  writeFileSync(authPath, card.authentication.certificate);
+  writeFileSync(signPath, card.signing.certificate);
+  writeFileSync(cardPath, JSON.stringify(card));
+  return { card, authPath, signPath, cardPath };
+}
