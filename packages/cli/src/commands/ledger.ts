@@ -1,0 +1,211 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  createLedgerServer,
+  createWitnessService,
+  formatSignature,
+  hashFile,
+  LedgerClient,
+  LedgerError,
+  loadOrCreateSigner,
+  parseSignature,
+  parseVerifierKeys,
+  SIGNATURE_TYPE_COSIGNATURE_V1,
+  SIGNATURE_TYPE_ED25519,
+  type VerificationPolicy,
+  type VerifierKey,
+  verifySignature,
+  Witness,
+} from "@riik/ledger";
+import { type Command, InvalidArgumentError } from "commander";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function integer(name: string, min: number) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return Number(value);
+  };
+}
+
+/** Resolves when the process is asked to stop (Ctrl-C or a service manager). */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+}
+
+function readKeys(paths: readonly string[]): VerifierKey[] {
+  return paths.flatMap((path) => parseVerifierKeys(readFileSync(path, "utf8")));
+}
+
+export function registerLedgerCommands(program: Command): void {
+  const ledger = program
+    .command("ledger")
+    .description("integrity ledger: keyless signatures, signed and witnessed checkpoints, publications");
+
+  ledger
+    .command("serve")
+    .description("run the aggregator and calendar; writes the checkpoint verifier key to DIR/ledger.vkey")
+    .requiredOption("--dir <dir>", "data directory (keys, SQLite database)")
+    .option("--port <port>", "TCP port", integer("port", 0), 8440)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--round-ms <ms>", "aggregation round length in milliseconds (>= 10)", integer("round length", 10), 1000)
+    .option("--witness <url>", "witness submission prefix (C2SP tlog-witness); repeatable", collect, [])
+    .option("--origin <name>", "checkpoint origin and key name", "riik.localhost/ledger")
+    .option("--publication-interval-ms <ms>", "interval between publications", integer("interval", 10), 86_400_000)
+    .option("--database-url <url>", "PostgreSQL URL (default: SQLite in --dir, or RIIK_DATABASE_URL)")
+    .action(async (options) => {
+      const server = await createLedgerServer({
+        dataDir: options.dir,
+        databaseUrl: options.databaseUrl,
+        origin: options.origin,
+        roundMs: options.roundMs,
+        witnesses: options.witness,
+        publicationIntervalMs: options.publicationIntervalMs,
+      });
+      const address = await server.listen(options.port, options.host);
+      process.stdout.write(
+        `ledger ${server.origin} listening at ${address}; verifier key ${join(options.dir, "ledger.vkey")}\n`,
+      );
+      await untilStopped();
+      await server.close();
+    });
+
+  ledger
+    .command("sign")
+    .description("hash FILE locally and get a ledger signature for the hash (the file never leaves this machine)")
+    .argument("<file>", "file to sign")
+    .requiredOption("--url <url>", "ledger URL")
+    .option("--out <sig>", "where to write the signature (default: FILE.ledgersig)")
+    .option("--algorithm <alg>", "SHA-256, SHA-384 or SHA-512", "SHA-256")
+    .action(async (file: string, options) => {
+      const algorithm = options.algorithm.toUpperCase().replace(/^SHA(\d)/, "SHA-$1");
+      if (!["SHA-256", "SHA-384", "SHA-512"].includes(algorithm)) {
+        throw new LedgerError("REQUEST_ALGORITHM", `unsupported algorithm ${options.algorithm}`);
+      }
+      const digest = await hashFile(file, algorithm);
+      const signature = await new LedgerClient({ url: options.url }).signDigest(digest, algorithm);
+      const out = options.out ?? `${file}.ledgersig`;
+      writeFileSync(out, formatSignature(signature));
+      process.stdout.write(`signed ${file} (${algorithm} ${Buffer.from(digest).toString("hex")}) -> ${out}\n`);
+    });
+
+  ledger
+    .command("verify")
+    .description("verify FILE against its signature SIG, offline; exit 0 when valid, 1 with the failure code when not")
+    .argument("<file>", "the signed file")
+    .argument("<sig>", "its ledger signature")
+    .option("--key <vkey-file>", "trusted verifier keys: the ledger key (type 0x01) and optionally witness keys (0x04)")
+    .option("--witness-key <vkey-file>", "trusted witness verifier keys; repeatable", collect, [])
+    .option("--witnesses <k>", "require cosignatures from at least K trusted witnesses", integer("K", 0), 0)
+    .option("--publication <code>", "verify against a publication code (no key needed)")
+    .option("--publications <file>", "verify against a publications file (signature checked with --key)")
+    .option("--internal", "check internal consistency only")
+    .action(async (file: string, sigPath: string, options) => {
+      const signature = parseSignature(readFileSync(sigPath));
+      const digest = await hashFile(file, signature.hash.algorithm);
+      const keys = readKeys([...(options.key ? [options.key] : []), ...options.witnessKey]);
+      const logKeys = keys.filter((k) => k.type === SIGNATURE_TYPE_ED25519);
+      const witnesses = keys.filter((k) => k.type === SIGNATURE_TYPE_COSIGNATURE_V1);
+      if (logKeys.length > 1) throw new LedgerError("VKEY_MALFORMED", "give one ledger key (type 0x01), not several");
+      const logKey = logKeys[0];
+      let policy: VerificationPolicy;
+      if (options.publication && options.publications) {
+        throw new LedgerError("REQUEST_MALFORMED", "give either --publication or --publications, not both");
+      } else if (options.publication) policy = { kind: "publication", code: options.publication };
+      else if (options.publications) {
+        policy = {
+          kind: "publications-file",
+          file: readFileSync(options.publications, "utf8"),
+          ...(logKey ? { key: logKey } : {}),
+        };
+      } else if (logKey && !options.internal)
+        policy = { kind: "key", logKey, witnesses, minWitnesses: options.witnesses };
+      else if (options.witnesses > 0)
+        throw new LedgerError("VERIFY_UNKNOWN_KEY", "--witnesses needs the ledger key (--key)");
+      else policy = { kind: "internal" };
+      const report = verifySignature(signature, digest, policy);
+      const lines = [
+        `VALID: ${file}`,
+        `  hash         ${report.algorithm} ${report.digest}`,
+        `  round        ${report.round} closed ${report.roundTime}, ${report.roundSize} imprint(s)`,
+        `  calendar     ${report.origin}, checkpoint of size ${report.checkpointSize}`,
+      ];
+      if (policy.kind === "key") {
+        lines.push(`  policy       key: checkpoint signed by ${policy.logKey.name}`);
+        lines.push(
+          `  witnesses    ${report.witnesses.length} of ${witnesses.length} trusted (${report.witnesses.join(", ") || "none"}), ${options.witnesses} required`,
+        );
+      } else if (policy.kind === "publication") lines.push("  policy       publication code");
+      else if (policy.kind === "publications-file") {
+        lines.push(
+          `  policy       publications file${logKey ? ", signed by the ledger key" : " (file signature not checked: no --key)"}`,
+        );
+      } else lines.push("  policy       internal consistency only: NOT anchored to a trusted key or publication");
+      if (report.publication) {
+        lines.push(
+          `  publication  ${report.publication.code} (size ${report.publication.size}, ${report.publication.publishedAt})`,
+        );
+      }
+      process.stdout.write(`${lines.join("\n")}\n`);
+    });
+
+  ledger
+    .command("extend")
+    .description("add the proof up to a later publication, so SIG verifies from the publication code alone")
+    .argument("<sig>", "the signature to extend (rewritten in place unless --out)")
+    .requiredOption("--url <url>", "ledger URL")
+    .option("--out <file>", "write the extended signature here")
+    .option("--publication <size>", "extend to the publication of this calendar size", integer("size", 1))
+    .action(async (sigPath: string, options) => {
+      const signature = parseSignature(readFileSync(sigPath));
+      const extended = await new LedgerClient({ url: options.url }).extend(signature, options.publication);
+      const out = options.out ?? sigPath;
+      writeFileSync(out, formatSignature(extended));
+      process.stdout.write(`extended to publication ${extended.publication!.code} -> ${out}\n`);
+    });
+
+  ledger
+    .command("publications")
+    .description("fetch the signed publications file")
+    .requiredOption("--url <url>", "ledger URL")
+    .option("--out <file>", "write the file here instead of standard output")
+    .action(async (options) => {
+      const file = await new LedgerClient({ url: options.url }).publications();
+      if (options.out) writeFileSync(options.out, file);
+      else process.stdout.write(file);
+    });
+
+  const witness = ledger.command("witness").description("C2SP tlog-witness: cosign checkpoints of trusted logs");
+  witness
+    .command("serve")
+    .description("run a witness; writes its cosigner verifier key to DIR/witness.vkey")
+    .requiredOption("--dir <dir>", "data directory (key, SQLite database)")
+    .requiredOption("--log <vkey-file>", "verifier key file of a log to witness; repeatable", collect, [])
+    .option("--port <port>", "TCP port", integer("port", 0), 8441)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--name <name>", "witness key name", "riik.localhost/witness")
+    .option("--database-url <url>", "PostgreSQL URL (default: SQLite in --dir, or RIIK_DATABASE_URL)")
+    .action(async (options) => {
+      const signer = loadOrCreateSigner(
+        join(options.dir, "witness.key"),
+        join(options.dir, "witness.vkey"),
+        options.name,
+        SIGNATURE_TYPE_COSIGNATURE_V1,
+      );
+      const logs = readKeys(options.log).filter((k) => k.type === SIGNATURE_TYPE_ED25519);
+      if (logs.length === 0) throw new LedgerError("VKEY_MALFORMED", "--log files hold no log key (type 0x01)");
+      const instance = await Witness.open({ signer, logs, dataDir: options.dir, url: options.databaseUrl });
+      const { app } = createWitnessService(instance);
+      const address = await app.listen({ port: options.port, host: options.host });
+      process.stdout.write(
+        `witness ${signer.name} listening at ${address} for ${logs.map((l) => l.name).join(", ")}; verifier key ${join(options.dir, "witness.vkey")}\n`,
+      );
+      await untilStopped();
+      await app.close();
+      await instance.close();
+    });
+}
