@@ -81,11 +81,10 @@ interface Entry {
 
 /**
  * A nonce store in the memory of one process: enough for one portal instance or the
- * sandbox. Used nonces are remembered after use, so a replay is
- * told apart as WEBEID_NONCE_REUSED (and a late one as WEBEID_NONCE_EXPIRED) for one more
- * lifetime; afterwards either is WEBEID_NONCE_UNKNOWN. When full, the
- * oldest nonce is forgotten, so a flood of challenge requests costs bounded memory and at
- * worst makes the oldest pending logins fail with WEBEID_NONCE_UNKNOWN.
+ * sandbox. Nonces are remembered until two lifetimes after issue, so a replay is told apart
+ * as WEBEID_NONCE_REUSED and a late answer as WEBEID_NONCE_EXPIRED; later either is
+ * WEBEID_NONCE_UNKNOWN. When full, the oldest nonce is forgotten, so a flood of challenge
+ * requests costs bounded memory and at worst fails the oldest pending logins as unknown.
  */
 export class MemoryNonceStore implements NonceStore {
   readonly #entries = new Map<string, Entry>();
