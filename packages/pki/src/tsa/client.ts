@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, X509Certificate as NodeCertificate, randomBytes, verify as verifySignature } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -172,21 +172,13 @@ export async function verifyTimeStampToken(
   if (!(signedData.certificates ?? []).includes(signer))
     signedData.certificates = [...(signedData.certificates ?? []), signer];
 
-  let verified = false;
-  try {
-    const result = await signedData.verify({ signer: 0, checkChain: false, extendedMode: true });
-    verified = result.signatureVerified === true;
-  } catch (cause) {
-    throw fail("signature", `the time-stamp token signature does not verify: ${(cause as Error).message}`, cause);
-  }
-  if (!verified) throw fail("signature", "the time-stamp token signature does not verify");
-
+  verifySignerInfo(signedData, signer);
   const certificate = new x509.X509Certificate(signer.toSchema().toBER());
   checkEssSigningCertificate(signedData.signerInfos[0]!, certificate);
 
   const genTime = tstInfo.genTime;
   const eku = certificate.getExtension(x509.ExtendedKeyUsageExtension);
-  if (!eku || !eku.critical || eku.usages.length !== 1 || eku.usages[0] !== OID.ekuTimeStamping)
+  if (!eku?.critical || eku.usages.length !== 1 || eku.usages[0] !== OID.ekuTimeStamping)
     throw fail(
       "key-usage",
       "the TSA certificate must have id-kp-timeStamping as its only, critical, extended key usage",
@@ -221,6 +213,38 @@ export async function verifyTimeStampToken(
       ? { accuracySeconds: (accuracy.seconds ?? 0) + (accuracy.millis ?? 0) / 1000 + (accuracy.micros ?? 0) / 1e6 }
       : {}),
   };
+}
+
+/**
+ * RFC 5652 5.4 and 5.6: the messageDigest attribute hashes the TSTInfo, the content-type
+ * attribute names it, and the signature covers the DER SET OF signed attributes.
+ */
+function verifySignerInfo(signedData: pkijs.SignedData, signer: pkijs.Certificate): void {
+  const signerInfo = signedData.signerInfos[0]!;
+  const attributes = signerInfo.signedAttrs;
+  if (!attributes) throw fail("structure", "the time-stamp token has no signed attributes");
+  const hashName = HASH_OIDS[signerInfo.digestAlgorithm.algorithmId];
+  if (!hashName || hashName === "SHA-1")
+    throw fail("signature", `the token's digest algorithm ${signerInfo.digestAlgorithm.algorithmId} is not accepted`);
+  const contentType = attributes.attributes.find((a) => a.type === OID.contentType);
+  if ((contentType?.values[0] as asn1js.ObjectIdentifier | undefined)?.valueBlock.toString() !== OID.tstInfo)
+    throw fail("structure", "the token's content-type attribute is not id-ct-TSTInfo");
+  const messageDigest = attributes.attributes.find((a) => a.type === OID.messageDigest);
+  const content = new Uint8Array(signedData.encapContentInfo.eContent!.getValue());
+  const expected = createHash(NODE_HASH[hashName]!).update(content).digest();
+  const actual = (messageDigest?.values[0] as asn1js.OctetString | undefined)?.valueBlock.valueHexView;
+  if (!actual || hex(actual) !== hex(expected))
+    throw fail("signature", "the token's messageDigest attribute does not match its TSTInfo");
+  const signed = new Uint8Array(attributes.encodedValue);
+  signed[0] = 0x31; // signed over as SET OF, not as the [0] IMPLICIT it is stored with
+  const publicKey = new NodeCertificate(new Uint8Array(signer.toSchema().toBER())).publicKey;
+  let verified = false;
+  try {
+    verified = verifySignature(NODE_HASH[hashName]!, signed, publicKey, signerInfo.signature.valueBlock.valueHexView);
+  } catch (cause) {
+    throw fail("signature", `the time-stamp token signature does not verify: ${(cause as Error).message}`, cause);
+  }
+  if (!verified) throw fail("signature", "the time-stamp token signature does not verify");
 }
 
 /** RFC 5035 3 / RFC 5816 2.2.1: the first ESSCertIDv2 must hash the signer's certificate. */

@@ -1,0 +1,159 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, extname } from "node:path";
+import * as x509 from "@peculiar/x509";
+import { cardCertificate, ocspUrlOf, readCardFile } from "@riik/pki";
+import {
+  cardFileSigner,
+  createContainer,
+  formatReport,
+  readContainer,
+  SignatureError,
+  signContainer,
+  validateContainer,
+  writeContainer,
+} from "@riik/signature";
+import type { Command } from "commander";
+
+const MEDIA_TYPES: Record<string, string> = {
+  ".txt": "text/plain",
+  ".pdf": "application/pdf",
+  ".xml": "application/xml",
+  ".json": "application/json",
+  ".html": "text/html",
+  ".csv": "text/csv",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  ".odt": "application/vnd.oasis.opendocument.text",
+};
+
+/** Where `riik up` keeps the sandbox root; `riik verify` trusts it when no --trust is given. */
+const SANDBOX_ROOT = "./data/pki/ca/root.crt";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function readFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (cause) {
+    throw new SignatureError("SIG_ARGUMENT", `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function readCertificates(paths: readonly string[]): x509.X509Certificate[] {
+  return paths.map((path) => {
+    try {
+      const bytes = readFileSync(path);
+      const text = bytes.toString("latin1");
+      return new x509.X509Certificate(text.includes("-----BEGIN") ? text : new Uint8Array(bytes));
+    } catch (cause) {
+      throw new SignatureError("SIG_ARGUMENT", `${path} is not a certificate (PEM or DER)`, { cause });
+    }
+  });
+}
+
+/** Writes next to the target and renames, so a failed run never leaves half a container. */
+function writeAtomically(path: string, bytes: Uint8Array, overwrite: boolean): void {
+  if (!overwrite && existsSync(path))
+    throw new SignatureError(
+      "SIG_ARGUMENT",
+      `${path} exists; choose another --out (signed containers are never overwritten)`,
+    );
+  const temporary = `${path}.${process.pid}.partial`;
+  writeFileSync(temporary, bytes, { flag: "wx" });
+  renameSync(temporary, path);
+}
+
+export function registerSignCommands(program: Command): void {
+  program
+    .command("sign")
+    .description(
+      "sign files into an ASiC-E container (.asice) with a XAdES B-LT signature, or add a signature with --add",
+    )
+    .argument("[files...]", "files to put in a new container")
+    .option("--add <container>", "add a signature to this existing container (its files stay as they are)")
+    .requiredOption("--card <file>", "card file (riik id issue)")
+    .requiredOption("--pin2 <pin>", "PIN2, unlocks the signing key")
+    .option("--out <file>", "container to write; with --add, default: replace the container given")
+    .option("--tsa <url>", "RFC 3161 time-stamping authority; default /tsa next to the card's OCSP responder")
+    .option("--ocsp <url>", "OCSP responder; default the one named in the signing certificate")
+    .option("--role <text>", "signer role (xades:ClaimedRole), e.g. 'Management board member'")
+    .option("--city <text>", "production place: city")
+    .option("--country <text>", "production place: country name")
+    .option("--lta", "add an archive time-stamp (XAdES B-LTA) for long-term preservation")
+    .option(
+      "--trust <root>",
+      "root the TSA must chain to (repeatable); default the root of the card's own chain",
+      collect,
+    )
+    .action(async (files: string[], o) => {
+      if (o.add && files.length > 0)
+        throw new SignatureError(
+          "SIGN_CONTAINER_SEALED",
+          "files cannot be added to a signed container; --add only adds a signature",
+        );
+      if (!o.add && files.length === 0)
+        throw new SignatureError("SIGN_NO_FILES", "give the files to sign, or --add CONTAINER");
+      if (!o.add && !o.out) throw new SignatureError("SIG_ARGUMENT", "give --out X.asice for the new container");
+      const card = readCardFile(o.card);
+      const signer = await cardFileSigner(card, o.pin2);
+      const certificate = cardCertificate(card, "signing");
+      const ocspUrl: string | undefined = o.ocsp ?? ocspUrlOf(certificate);
+      const tsaUrl: string | undefined = o.tsa ?? (ocspUrl ? new URL("/tsa", ocspUrl).toString() : undefined);
+      if (!tsaUrl)
+        throw new SignatureError(
+          "SIG_ARGUMENT",
+          "give --tsa URL: the certificate names no OCSP responder to derive it from",
+        );
+      const container = o.add
+        ? readContainer(readFile(o.add))
+        : createContainer(
+            files.map((path) => ({
+              name: basename(path),
+              mediaType: MEDIA_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream",
+              data: readFile(path),
+            })),
+          );
+      const result = await signContainer(container, signer, {
+        tsaUrl,
+        ...(ocspUrl ? { ocspUrl } : {}),
+        ...(o.trust ? { trustAnchors: readCertificates(o.trust) } : {}),
+        ...(o.role ? { role: o.role } : {}),
+        ...(o.city || o.country
+          ? {
+              productionPlace: {
+                ...(o.city ? { city: o.city } : {}),
+                ...(o.country ? { countryName: o.country } : {}),
+              },
+            }
+          : {}),
+        level: o.lta ? "LTA" : "LT",
+      });
+      const out: string = o.out ?? o.add;
+      writeAtomically(out, writeContainer(result.container), Boolean(o.add) && out === o.add);
+      console.log(
+        `${out}: signature ${result.signatureId} (${result.signatureFile}) by ${card.givenName} ${card.surname} ${card.personalCode}, ` +
+          `XAdES ${result.level}, time-stamped ${result.timeStamp.genTime.toISOString()}, certificate ${result.ocsp.status.status}`,
+      );
+    });
+
+  program
+    .command("verify")
+    .description("validate an ASiC-E container; exits 0 only when it is valid")
+    .argument("<container>", "the .asice file")
+    .option("--trust <root>", `trusted root certificate (repeatable); default ${SANDBOX_ROOT} if it exists`, collect)
+    .option("--json", "print the report as JSON")
+    .action(async (path: string, o) => {
+      const roots: string[] = o.trust ?? (existsSync(SANDBOX_ROOT) ? [SANDBOX_ROOT] : []);
+      const report = await validateContainer(readFile(path), { trustAnchors: readCertificates(roots) });
+      if (o.json) console.log(JSON.stringify(report, null, 2));
+      else process.stdout.write(formatReport(report, path));
+      if (report.verdict !== "valid")
+        throw new SignatureError(
+          report.verdict === "invalid" ? "CONTAINER_INVALID" : "CONTAINER_INDETERMINATE",
+          `${path} is ${report.verdict}`,
+        );
+    });
+}
