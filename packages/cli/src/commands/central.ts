@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import { centralFiles, initCentral, readCentralConfig, startCentralServer, XRoadError } from "@riik/xroad";
+import type { Command } from "commander";
+import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
+
+/** Calls the management API of the central server whose directory is DIR (address and token from there). */
+async function callCentral(dir: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const config = readCentralConfig(dir);
+  const token = readFileSync(centralFiles(dir).token, "utf8").trim();
+  const reply = await fetch(`${config.address}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await reply.text();
+  const parsed = text ? JSON.parse(text) : {};
+  if (!reply.ok) throw new XRoadError("XROAD_ARGUMENT", `${method} ${path}: ${reply.status} ${parsed.message ?? text}`);
+  return parsed;
+}
+
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+const enc = encodeURIComponent;
+
+export function registerCentralCommands(program: Command): void {
+  const central = program
+    .command("central")
+    .description(
+      "X-Road central server: members, subsystems, security servers, global groups, signed global configuration",
+    );
+
+  central
+    .command("init")
+    .description("create the configuration signing key, the admin token and the configuration anchor in DIR")
+    .requiredOption("--dir <dir>", "central server directory")
+    .requiredOption("--instance <code>", "X-Road instance code, e.g. EE")
+    .option("--url <url>", "base URL where `riik central serve` will answer", "http://127.0.0.1:8810")
+    .option("--pki <dir>", "trust-services directory whose server CA, root and TSA the configuration announces")
+    .option("--validity <seconds>", "how long each signed configuration is valid", parsePositiveInteger, 600)
+    .option("--ocsp-freshness <seconds>", "how long security servers may cache OCSP answers", parsePositiveInteger, 60)
+    .action(async (o) => {
+      const result = await initCentral({
+        dir: o.dir,
+        instance: o.instance,
+        address: o.url,
+        pkiDir: o.pki,
+        confValiditySeconds: o.validity,
+        ocspFreshnessSeconds: o.ocspFreshness,
+      });
+      console.log(`anchor ${result.anchorPath}\nadmin token ${result.tokenPath}`);
+    });
+
+  central
+    .command("serve")
+    .description("serve the management API and the signed global configuration (/globalconf)")
+    .requiredOption("--dir <dir>", "central server directory made by `riik central init`")
+    .option("--port <port>", "TCP port", parsePort, 8810)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--validity <seconds>", "override the configuration validity of central.json", parsePositiveInteger)
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (o) => {
+      const server = await startCentralServer({
+        dir: o.dir,
+        port: o.port,
+        host: o.host,
+        databaseUrl: o.db,
+        ...(o.validity ? { confValiditySeconds: o.validity } : {}),
+      });
+      console.log(`central ${server.url} globalconf ${server.url}/globalconf`);
+      await untilSignalled();
+      await server.close();
+    });
+
+  const dirOption = (command: Command) => command.requiredOption("--dir <dir>", "central server directory");
+
+  dirOption(central.command("member-add").description("register a member"))
+    .requiredOption("--class <class>", "member class, e.g. GOV")
+    .requiredOption("--code <code>", "member code")
+    .requiredOption("--name <name>", "member name")
+    .action(async (o) =>
+      print(
+        await callCentral(o.dir, "POST", "/api/v1/members", { memberClass: o.class, memberCode: o.code, name: o.name }),
+      ),
+    );
+  dirOption(central.command("subsystem-add").description("register a subsystem (INSTANCE/CLASS/MEMBER/SUBSYSTEM)"))
+    .requiredOption("--id <id>", "subsystem id")
+    .option("--name <name>", "subsystem name")
+    .action(async (o) => print(await callCentral(o.dir, "POST", "/api/v1/subsystems", { id: o.id, name: o.name })));
+  for (const verb of ["disable", "enable", "remove"] as const)
+    dirOption(central.command(`client-${verb}`).description(`${verb} a member or subsystem`))
+      .requiredOption("--id <id>", "client id")
+      .action(async (o) =>
+        print(
+          await callCentral(
+            o.dir,
+            verb === "remove" ? "DELETE" : "POST",
+            `/api/v1/clients/${enc(o.id)}${verb === "remove" ? "" : `/${verb}`}`,
+          ),
+        ),
+      );
+  dirOption(central.command("requests").description("list authentication certificate registration requests")).action(
+    async (o) => print(await callCentral(o.dir, "GET", "/api/v1/registration-requests")),
+  );
+  for (const verb of ["approve", "reject"] as const)
+    dirOption(central.command(verb).description(`${verb} a registration request`))
+      .requiredOption("--request <id>", "request id")
+      .action(async (o) =>
+        print(await callCentral(o.dir, "POST", `/api/v1/registration-requests/${enc(o.request)}/${verb}`)),
+      );
+  dirOption(central.command("server-client-add").description("register a client on a security server"))
+    .requiredOption("--server <id>", "INSTANCE/CLASS/MEMBER/SERVERCODE")
+    .requiredOption("--client <id>", "client id")
+    .action(async (o) =>
+      print(
+        await callCentral(o.dir, "POST", `/api/v1/security-servers/${enc(o.server)}/clients`, { client: o.client }),
+      ),
+    );
+  dirOption(central.command("group-add").description("create a global group"))
+    .requiredOption("--code <code>", "group code")
+    .option("--description <text>", "description", "")
+    .action(async (o) =>
+      print(
+        await callCentral(o.dir, "POST", "/api/v1/global-groups", { groupCode: o.code, description: o.description }),
+      ),
+    );
+  dirOption(central.command("group-member-add").description("add a client to a global group"))
+    .requiredOption("--code <code>", "group code")
+    .requiredOption("--client <id>", "client id")
+    .action(async (o) =>
+      print(await callCentral(o.dir, "POST", `/api/v1/global-groups/${enc(o.code)}/members`, { client: o.client })),
+    );
+}

@@ -1,0 +1,169 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import {
+  initSecurityServer,
+  loadIdentity,
+  readSecurityServerConfig,
+  startSecurityServer,
+  submitRegistration,
+  XRoadError,
+} from "@riik/xroad";
+import type { Command } from "commander";
+import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
+
+/** Calls the administration API of the security server configured in FILE. */
+async function callAdmin(configPath: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const config = readSecurityServerConfig(configPath);
+  const token = loadIdentity(config).adminToken.toString();
+  const reply = await fetch(`http://${config.host}:${config.ports.admin}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await reply.text();
+  if (!reply.ok) {
+    let message = text;
+    try {
+      message = JSON.parse(text).message ?? text;
+    } catch {}
+    throw new XRoadError("XROAD_ARGUMENT", `${method} ${path}: ${reply.status} ${message}`);
+  }
+  return text ? JSON.parse(text) : {};
+}
+
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+const enc = encodeURIComponent;
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerSsCommands(program: Command): void {
+  const ss = program
+    .command("ss")
+    .description("X-Road security server: r1 consumer and provider proxies, message log, administration");
+
+  ss.command("init")
+    .description("create keys, get authentication and signing certificates from the server CA, write DIR/ss.json")
+    .requiredOption("--dir <dir>", "security server directory")
+    .requiredOption("--pki <dir>", "trust-services directory (its server CA issues the certificates)")
+    .requiredOption("--anchor <file>", "configuration anchor from the central server")
+    .requiredOption("--id <id>", "server id INSTANCE/CLASS/MEMBER/SERVERCODE")
+    .requiredOption("--name <name>", "the owner member's name")
+    .option("--host <host>", "address the server listens on and is reached at", "127.0.0.1")
+    .option("--client-port <port>", "HTTP port for information systems", parsePort, 8080)
+    .option("--client-tls-port <port>", "HTTPS port for information systems (IS certificates)", parsePort, 8443)
+    .option("--server-port <port>", "mutual TLS port for other security servers", parsePort, 5500)
+    .option("--admin-port <port>", "administration API, /healthz, /metrics", parsePort, 4000)
+    .option("--key <type>", "message key type: p256 or p384", "p256")
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (o) => {
+      if (o.key !== "p256" && o.key !== "p384") throw new XRoadError("XROAD_ARGUMENT", "--key must be p256 or p384");
+      const path = await initSecurityServer({
+        dir: o.dir,
+        pkiDir: o.pki,
+        anchorFile: o.anchor,
+        serverId: o.id,
+        ownerName: o.name,
+        host: o.host,
+        ports: { client: o.clientPort, clientTls: o.clientTlsPort, server: o.serverPort, admin: o.adminPort },
+        keyType: o.key,
+        databaseUrl: o.db,
+      });
+      console.log(path);
+    });
+
+  ss.command("serve")
+    .description("run the security server")
+    .requiredOption("--config <file>", "ss.json made by `riik ss init`")
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (o) => {
+      const server = await startSecurityServer({ configPath: o.config, databaseUrl: o.db });
+      console.log(
+        `client ${server.urls.client} client-tls ${server.urls.clientTls} server ${server.urls.server} admin ${server.urls.admin}`,
+      );
+      await untilSignalled();
+      await server.close();
+    });
+
+  ss.command("register")
+    .description("submit the authentication certificate to the central server for approval")
+    .requiredOption("--config <file>", "ss.json")
+    .option("--central <url>", "central server base URL (default: from the anchor)")
+    .action(async (o) => print(await submitRegistration(o.config, o.central)));
+
+  const withConfig = (name: string, description: string) =>
+    ss.command(name).description(description).requiredOption("--config <file>", "ss.json of a running security server");
+
+  withConfig("clients", "list local clients").action(async (o) =>
+    print(await callAdmin(o.config, "GET", "/api/v1/clients")),
+  );
+  withConfig("client-add", "add a local client (member or subsystem)")
+    .requiredOption("--id <id>", "client id")
+    .option("--connection <type>", "http (allow-listed addresses) or https (IS certificates)", "https")
+    .option("--allow <address>", "allowed IS address for http (repeatable)", collect, [])
+    .option("--logging <mode>", "message log mode: full or metadata", "full")
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "POST", "/api/v1/clients", {
+          id: o.id,
+          connection: o.connection,
+          allowedAddresses: o.allow,
+          loggingMode: o.logging,
+        }),
+      ),
+    );
+  withConfig("client-cert-add", "register an information system's TLS certificate for a client")
+    .requiredOption("--client <id>", "client id")
+    .requiredOption("--cert <file>", "PEM certificate")
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "POST", `/api/v1/clients/${enc(o.client)}/is-certificates`, {
+          certificate: readFileSync(o.cert, "utf8"),
+        }),
+      ),
+    );
+  withConfig("service-add", "add (or replace) a REST service of a subsystem")
+    .requiredOption("--client <id>", "provider subsystem id")
+    .requiredOption("--code <code>", "service code")
+    .requiredOption("--url <url>", "provider base URL")
+    .option("--openapi <file>", "OpenAPI 3 description (JSON) to import endpoints from")
+    .option("--timeout <seconds>", "provider timeout", "60")
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "POST", `/api/v1/clients/${enc(o.client)}/services`, {
+          serviceCode: o.code,
+          url: o.url,
+          timeoutSeconds: Number(o.timeout),
+          ...(o.openapi ? { openapi: readFileSync(o.openapi, "utf8") } : {}),
+        }),
+      ),
+    );
+  withConfig("access-grant", "grant an access right to a service (or one endpoint)")
+    .requiredOption("--client <id>", "provider subsystem id")
+    .requiredOption("--service <code>", "service code")
+    .requiredOption("--subject <subject>", "client id, globalgroup:CODE or localgroup:CODE")
+    .option("--method <method>", "HTTP method or *", "*")
+    .option("--path <pattern>", "path pattern (* one segment, ** anything)", "**")
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "POST", `/api/v1/clients/${enc(o.client)}/services/${enc(o.service)}/access`, {
+          subject: o.subject,
+          method: o.method,
+          path: o.path,
+        }),
+      ),
+    );
+  withConfig("refresh", "download the global configuration now and drop cached OCSP answers").action(async (o) =>
+    print(await callAdmin(o.config, "POST", "/api/v1/refresh")),
+  );
+  withConfig("log-verify", "check the whole message log against its anchors").action(async (o) => {
+    const result = (await callAdmin(o.config, "GET", "/api/v1/messagelog/verify")) as { problems: string[] };
+    print(result);
+    if (result.problems.length > 0) throw new XRoadError("XROAD_EVIDENCE_INVALID", "the message log does not verify");
+  });
+  withConfig("evidence", "download the evidence for one message")
+    .requiredOption("--query-id <id>", "X-Road-Id of the message")
+    .requiredOption("--out <file>", "where to write the evidence JSON")
+    .action(async (o) => {
+      const evidence = await callAdmin(o.config, "GET", `/asic?queryId=${enc(o.queryId)}`);
+      writeFileSync(o.out, `${JSON.stringify(evidence, null, 2)}\n`);
+      console.log(o.out);
+    });
+}

@@ -1,0 +1,264 @@
+import { type KeyObject, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { type ClientId, canonicalJson, formatClientId } from "@riik/core";
+import { signBytes, verifyBytes } from "../crypto/keys.ts";
+import { XRoadError } from "../errors.ts";
+
+/**
+ * riik's global configuration. X-Road distributes it as signed MIME multipart directories
+ * (PR-GCONF); riik keeps the same content and trust model (a versioned document signed by
+ * the central server's configuration signing key, with an expiry, trusted from an anchor
+ * handed over out of band) in one signed JSON document, since only riik's own security
+ * servers read it. The format is described in packages/xroad/README.md.
+ */
+export const GLOBALCONF_FORMAT = "riik-globalconf/1";
+export const ANCHOR_FORMAT = "riik-globalconf-anchor/1";
+
+export interface GlobalConfMember {
+  memberClass: string;
+  memberCode: string;
+  name: string;
+  subsystems: Array<{ subsystemCode: string; name: string }>;
+}
+
+export interface GlobalConfServer {
+  owner: { memberClass: string; memberCode: string };
+  serverCode: string;
+  /** https://host:port of the server proxy (mTLS between security servers). */
+  address: string;
+  /** SHA-256 (lowercase hex) of each registered authentication certificate's DER. */
+  authCertHashes: string[];
+  /** The same certificates, base64 DER, so that peers can check their OCSP status before connecting. */
+  authCertificates: string[];
+  /** Formatted client ids (members and subsystems) whose services this server provides. */
+  clients: string[];
+}
+
+export interface GlobalConfGroup {
+  groupCode: string;
+  description: string;
+  members: string[];
+}
+
+export interface GlobalConfTrust {
+  /** base64 DER: CAs issuing authentication and signing certificates of security servers. */
+  serverCas: string[];
+  /** base64 DER: roots above them (for offline verification of evidence). */
+  roots: string[];
+  tsa: Array<{ url: string; certificate: string }>;
+  ledger: { url: string; keys: string[]; witnesses: string[] } | null;
+}
+
+export interface GlobalConfContent {
+  instance: string;
+  /** Increases by one with every configuration the central server signs. */
+  version: number;
+  generatedAt: string;
+  expiresAt: string;
+  centralServer: { address: string };
+  members: GlobalConfMember[];
+  securityServers: GlobalConfServer[];
+  globalGroups: GlobalConfGroup[];
+  trust: GlobalConfTrust;
+  settings: { ocspFreshnessSeconds: number; maxClockSkewSeconds: number };
+}
+
+export interface SignedGlobalConf {
+  format: typeof GLOBALCONF_FORMAT;
+  content: GlobalConfContent;
+  signature: { algorithm: string; certificateHash: string; value: string };
+}
+
+export interface ConfigurationAnchor {
+  format: typeof ANCHOR_FORMAT;
+  instance: string;
+  generatedAt: string;
+  sources: Array<{ url: string; certificates: string[] }>;
+}
+
+const algorithmName = (key: KeyObject) =>
+  key.asymmetricKeyType === "ec"
+    ? key.asymmetricKeyDetails?.namedCurve === "secp384r1"
+      ? "ecdsa-with-SHA384"
+      : "ecdsa-with-SHA256"
+    : "sha256WithRSAEncryption";
+
+/** Signs the configuration: the signature covers the RFC 8785 canonical form of `content`. */
+export function signGlobalConf(
+  content: GlobalConfContent,
+  key: KeyObject,
+  certificate: X509Certificate,
+): SignedGlobalConf {
+  const value = signBytes(key, canonicalJson(content)).toString("base64");
+  return {
+    format: GLOBALCONF_FORMAT,
+    content,
+    signature: {
+      algorithm: algorithmName(key),
+      certificateHash: certificate.fingerprint256.replace(/:/g, "").toLowerCase(),
+      value,
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Checks the shape of a downloaded configuration, collecting every bad field path. */
+function assertGlobalConfShape(value: unknown): asserts value is SignedGlobalConf {
+  const problems: string[] = [];
+  if (!isRecord(value))
+    throw new XRoadError("XROAD_GLOBALCONF_FORMAT", "the global configuration is not a JSON object");
+  if (value.format !== GLOBALCONF_FORMAT) problems.push(`format must be ${GLOBALCONF_FORMAT}`);
+  const content = value.content;
+  const signature = value.signature;
+  if (!isRecord(signature) || typeof signature.value !== "string" || typeof signature.certificateHash !== "string")
+    problems.push("signature");
+  if (!isRecord(content)) problems.push("content");
+  else {
+    if (typeof content.instance !== "string") problems.push("content.instance");
+    if (!Number.isInteger(content.version)) problems.push("content.version");
+    for (const field of ["generatedAt", "expiresAt"] as const)
+      if (typeof content[field] !== "string" || Number.isNaN(Date.parse(content[field] as string)))
+        problems.push(`content.${field}`);
+    for (const field of ["members", "securityServers", "globalGroups"] as const)
+      if (!Array.isArray(content[field])) problems.push(`content.${field}`);
+    if (!isRecord(content.trust) || !Array.isArray((content.trust as Record<string, unknown>).serverCas))
+      problems.push("content.trust");
+    if (!isRecord(content.settings)) problems.push("content.settings");
+  }
+  if (problems.length > 0)
+    throw new XRoadError("XROAD_GLOBALCONF_FORMAT", `the global configuration is malformed: ${problems.join(", ")}`, {
+      details: { fields: problems },
+    });
+}
+
+/**
+ * Verifies a downloaded configuration against the anchor: the signature by one of the
+ * anchor's certificates over the canonical content, the instance, and the expiry.
+ */
+export function verifyGlobalConf(
+  bytes: Uint8Array | string,
+  anchor: ConfigurationAnchor,
+  now: Date = new Date(),
+): SignedGlobalConf {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
+  } catch (cause) {
+    throw new XRoadError("XROAD_GLOBALCONF_FORMAT", "the global configuration is not JSON", { cause });
+  }
+  assertGlobalConfShape(parsed);
+  const certificates = anchor.sources.flatMap((source) => source.certificates.map((pem) => new X509Certificate(pem)));
+  const signer = certificates.find(
+    (certificate) => certificate.fingerprint256.replace(/:/g, "").toLowerCase() === parsed.signature.certificateHash,
+  );
+  if (!signer)
+    throw new XRoadError(
+      "XROAD_GLOBALCONF_SIGNATURE",
+      "the global configuration is signed by a certificate that is not in the configuration anchor",
+    );
+  const ok = verifyBytes(
+    signer.publicKey,
+    canonicalJson(parsed.content),
+    Buffer.from(parsed.signature.value, "base64"),
+  );
+  if (!ok) throw new XRoadError("XROAD_GLOBALCONF_SIGNATURE", "the global configuration signature does not verify");
+  if (parsed.content.instance !== anchor.instance)
+    throw new XRoadError(
+      "XROAD_GLOBALCONF_INSTANCE",
+      `the global configuration is for instance ${parsed.content.instance}, the anchor for ${anchor.instance}`,
+    );
+  if (Date.parse(parsed.content.expiresAt) <= now.getTime())
+    throw new XRoadError(
+      "XROAD_GLOBALCONF_EXPIRED",
+      `the global configuration version ${parsed.content.version} expired at ${parsed.content.expiresAt}`,
+    );
+  return parsed;
+}
+
+export function readAnchor(path: string): ConfigurationAnchor {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw new XRoadError("XROAD_CONFIG", `cannot read the configuration anchor ${path}`, { cause });
+  }
+  if (
+    !isRecord(value) ||
+    value.format !== ANCHOR_FORMAT ||
+    typeof value.instance !== "string" ||
+    !Array.isArray(value.sources) ||
+    value.sources.length === 0
+  )
+    throw new XRoadError("XROAD_CONFIG", `${path} is not a ${ANCHOR_FORMAT} configuration anchor`);
+  return value as unknown as ConfigurationAnchor;
+}
+
+/** Quick lookups over one verified configuration, built once per version. */
+export class GlobalConfIndex {
+  readonly conf: SignedGlobalConf;
+  readonly members = new Map<string, GlobalConfMember>();
+  /** client id → subsystem name or undefined (member). */
+  readonly clients = new Map<string, { member: GlobalConfMember; subsystemName?: string }>();
+  /** provider client id → servers that host it. */
+  readonly hostsOf = new Map<string, GlobalConfServer[]>();
+  /** auth certificate SHA-256 → server. */
+  readonly serverByAuthHash = new Map<string, GlobalConfServer>();
+  readonly groups = new Map<string, Set<string>>();
+  readonly authCertificates = new Map<GlobalConfServer, X509Certificate[]>();
+  readonly serverCas: X509Certificate[];
+  /** PEMs for TLS between security servers: the server CAs and their roots (OpenSSL wants a root). */
+  readonly tlsTrust: string[];
+  readonly expiresAt: number;
+
+  constructor(conf: SignedGlobalConf) {
+    this.conf = conf;
+    const { content } = conf;
+    this.expiresAt = Date.parse(content.expiresAt);
+    for (const member of content.members) {
+      const id: ClientId = {
+        instance: content.instance,
+        memberClass: member.memberClass,
+        memberCode: member.memberCode,
+      };
+      this.members.set(formatClientId(id), member);
+      this.clients.set(formatClientId(id), { member });
+      for (const subsystem of member.subsystems)
+        this.clients.set(formatClientId({ ...id, subsystemCode: subsystem.subsystemCode }), {
+          member,
+          subsystemName: subsystem.name,
+        });
+    }
+    for (const server of content.securityServers) {
+      for (const client of server.clients) this.hostsOf.set(client, [...(this.hostsOf.get(client) ?? []), server]);
+      for (const hash of server.authCertHashes) this.serverByAuthHash.set(hash, server);
+      this.authCertificates.set(
+        server,
+        (server.authCertificates ?? []).map((der) => new X509Certificate(Buffer.from(der, "base64"))),
+      );
+    }
+    this.serverCas = content.trust.serverCas.map((der) => new X509Certificate(Buffer.from(der, "base64")));
+    this.tlsTrust = [...content.trust.serverCas, ...content.trust.roots].map((der) =>
+      new X509Certificate(Buffer.from(der, "base64")).toString(),
+    );
+    for (const group of content.globalGroups) this.groups.set(group.groupCode, new Set(group.members));
+  }
+
+  get instance(): string {
+    return this.conf.content.instance;
+  }
+
+  expired(now = Date.now()): boolean {
+    return now >= this.expiresAt;
+  }
+
+  /** True when `client` (formatted) belongs to the global group `groupCode`. */
+  inGlobalGroup(groupCode: string, client: string): boolean {
+    return this.groups.get(groupCode)?.has(client) ?? false;
+  }
+}
+
+export const certificateHash = (certificate: X509Certificate): string =>
+  certificate.fingerprint256.replace(/:/g, "").toLowerCase();

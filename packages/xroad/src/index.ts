@@ -1,0 +1,32 @@
+import "reflect-metadata";
+
+export { centralFiles, initCentral, readCentralConfig, startCentralServer, trustFromPkiDir } from "./central/server.ts";
+export { type MessageKeyType, readPrivateKey, signBytes } from "./crypto/keys.ts";
+export { XRoadError, type XRoadErrorCode, XRoadFault } from "./errors.ts";
+export { buildEvidence, EVIDENCE_FORMAT, type EvidenceCheck, verifyEvidence } from "./evidence/evidence.ts";
+export {
+  type ConfigurationAnchor,
+  type GlobalConfContent,
+  readAnchor,
+  type SignedGlobalConf,
+  verifyGlobalConf,
+} from "./globalconf/document.ts";
+export { type Anchor, type AnchorProof, LedgerAnchor, TsaAnchor } from "./messagelog/anchor.ts";
+export { inclusionProof, merkleRoot, rootFromProof } from "./messagelog/merkle.ts";
+export {
+  bodyHash,
+  endToEndHeaders,
+  remainderOf,
+  requestHash,
+  requestHead,
+  responseHead,
+  signingInput,
+} from "./protocol/message.ts";
+export {
+  initSecurityServer,
+  loadIdentity,
+  readSecurityServerConfig,
+  type SecurityServerConfig,
+} from "./ss/config.ts";
+export { endpointsOf, parseOpenApi } from "./ss/local-conf.ts";
+export { startSecurityServer, submitRegistration } from "./ss/server.ts";

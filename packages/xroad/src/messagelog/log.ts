@@ -1,0 +1,477 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { canonicalJson, type Storage } from "@riik/core";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { XRoadError } from "../errors.ts";
+import type { SsDb } from "../ss/local-conf.ts";
+import type { Anchor } from "./anchor.ts";
+import { inclusionProof, merkleRoot } from "./merkle.ts";
+import { verifyTimestampToken, x509FromBase64 } from "./tsa.ts";
+
+export interface LogRecord {
+  side: "client" | "server";
+  queryId: string;
+  requestId: string;
+  clientId: string;
+  serviceId: string;
+  createdAt: string;
+  loggingMode: "full" | "metadata";
+  requestHead: string;
+  requestBody: Uint8Array | null;
+  requestBodyHash: string;
+  requestSignature: string;
+  requestSigner: string;
+  responseStatus: number;
+  responseHead: string;
+  responseBody: Uint8Array | null;
+  responseBodyHash: string;
+  responseSignature: string | null;
+  responseSigner: string | null;
+  peerOcsp: Uint8Array | null;
+}
+
+/** The fields a record hash covers, in this order; the bodies are covered by their hashes. */
+const HASHED_FIELDS = [
+  "side",
+  "queryId",
+  "requestId",
+  "clientId",
+  "serviceId",
+  "createdAt",
+  "loggingMode",
+  "requestHead",
+  "requestBodyHash",
+  "requestSignature",
+  "requestSigner",
+  "responseStatus",
+  "responseHead",
+  "responseBodyHash",
+  "responseSignature",
+  "responseSigner",
+] as const;
+
+/**
+ * SHA-256 over `riik-messagelog-record/1`, then each field as `name=length:value` and a
+ * newline (length in UTF-16 code units, so no value can run into the next), then the
+ * SHA-256 of the other side's OCSP response. Length-prefixing makes the encoding
+ * unambiguous without building a JSON document per message on the hot path.
+ */
+export function recordHash(record: LogRecord): string {
+  const hash = createHash("sha256").update("riik-messagelog-record/1\n");
+  for (const field of HASHED_FIELDS) {
+    const value = record[field] === null ? "" : String(record[field]);
+    hash.update(`${field}=${value.length}:${value}\n`);
+  }
+  const ocsp = record.peerOcsp ? createHash("sha256").update(record.peerOcsp).digest("hex") : "";
+  hash.update(`peerOcsp=${ocsp.length}:${ocsp}\n`);
+  return hash.digest("hex");
+}
+
+const SAMPLE: LogRecord = {
+  side: "client",
+  queryId: "",
+  requestId: "",
+  clientId: "",
+  serviceId: "",
+  createdAt: "",
+  loggingMode: "metadata",
+  requestHead: "",
+  requestBody: null,
+  requestBodyHash: "",
+  requestSignature: "",
+  requestSigner: "",
+  responseStatus: 0,
+  responseHead: "",
+  responseBody: null,
+  responseBodyHash: "",
+  responseSignature: null,
+  responseSigner: null,
+  peerOcsp: null,
+};
+
+export const BATCH_FORMAT = "riik-messagelog-batch/1";
+export interface BatchStatement {
+  format: typeof BATCH_FORMAT;
+  server: string;
+  batch: number;
+  firstId: number;
+  lastId: number;
+  count: number;
+  /** RFC 6962 root over the record hashes of the batch, in id order. */
+  root: string;
+  /** SHA-256 of the previous batch's statement (zeros for the first). */
+  previous: string;
+  createdAt: string;
+}
+export const statementHash = (statement: BatchStatement): Buffer =>
+  createHash("sha256").update(canonicalJson(statement)).digest();
+
+function toRow(record: LogRecord) {
+  return {
+    side: record.side,
+    query_id: record.queryId,
+    request_id: record.requestId,
+    client_id: record.clientId,
+    service_id: record.serviceId,
+    created_at: record.createdAt,
+    logging_mode: record.loggingMode,
+    request_head: record.requestHead,
+    request_body: record.loggingMode === "full" ? record.requestBody : null,
+    request_body_hash: record.requestBodyHash,
+    request_signature: record.requestSignature,
+    request_signer: record.requestSigner,
+    response_status: record.responseStatus,
+    response_head: record.responseHead,
+    response_body: record.loggingMode === "full" ? record.responseBody : null,
+    response_body_hash: record.responseBodyHash,
+    response_signature: record.responseSignature,
+    response_signer: record.responseSigner,
+    peer_ocsp: record.peerOcsp,
+    record_hash: recordHash(record),
+    batch_id: null,
+  };
+}
+
+export function fromRow(row: any): LogRecord & { id: number; recordHash: string; batchId: number | null } {
+  const bytes = (v: unknown) => (v === null || v === undefined ? null : new Uint8Array(v as Uint8Array));
+  return {
+    id: Number(row.id),
+    side: row.side,
+    queryId: row.query_id,
+    requestId: row.request_id,
+    clientId: row.client_id,
+    serviceId: row.service_id,
+    createdAt: row.created_at,
+    loggingMode: row.logging_mode,
+    requestHead: row.request_head,
+    requestBody: bytes(row.request_body),
+    requestBodyHash: row.request_body_hash,
+    requestSignature: row.request_signature,
+    requestSigner: row.request_signer,
+    responseStatus: Number(row.response_status),
+    responseHead: row.response_head,
+    responseBody: bytes(row.response_body),
+    responseBodyHash: row.response_body_hash,
+    responseSignature: row.response_signature,
+    responseSigner: row.response_signer,
+    peerOcsp: bytes(row.peer_ocsp),
+    recordHash: row.record_hash,
+    batchId: row.batch_id === null ? null : Number(row.batch_id),
+  };
+}
+
+/**
+ * The message log. Records are written in group commits: every append waits for the
+ * transaction that carries it, and appends arriving meanwhile share the next one, so a
+ * response is returned only once its record is durable, at one commit per round trip of
+ * the database rather than one per message.
+ */
+export class MessageLog {
+  #queue: Array<{ row: ReturnType<typeof toRow>; resolve: () => void; reject: (e: unknown) => void }> = [];
+  #flushing = false;
+  #anchoring: Promise<unknown> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  lastAnchorError: string | undefined;
+  #worker: Worker | undefined;
+  #replies = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  #nextId = 0;
+
+  constructor(
+    readonly storage: Storage<SsDb>,
+    readonly serverId: string,
+    readonly anchor: () => Anchor | undefined,
+    readonly logger: Logger,
+  ) {
+    // On SQLite, commits run on a writer thread (see sqlite-writer.worker.mjs); PostgreSQL's
+    // client is asynchronous already.
+    if (storage.dialect === "sqlite") {
+      this.#worker = new Worker(new URL("./sqlite-writer.worker.mjs", import.meta.url), {
+        workerData: { file: storage.location, columns: Object.keys(toRow(SAMPLE)) },
+      });
+      this.#worker.unref();
+      this.#worker.on("message", ({ id, error }: { id: number; error?: string }) => {
+        const waiting = this.#replies.get(id);
+        this.#replies.delete(id);
+        if (error) waiting?.reject(new Error(error));
+        else waiting?.resolve();
+      });
+      this.#worker.on("error", (error) => {
+        for (const waiting of this.#replies.values()) waiting.reject(error);
+        this.#replies.clear();
+        this.logger.error({ err: error }, "message log writer thread failed");
+      });
+    }
+  }
+
+  #write(rows: Array<ReturnType<typeof toRow>>): Promise<void> {
+    const worker = this.#worker;
+    if (worker)
+      return new Promise((resolve, reject) => {
+        const id = this.#nextId++;
+        this.#replies.set(id, { resolve, reject });
+        worker.postMessage({ id, rows });
+      });
+    return this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 100)
+        await trx
+          .insertInto("message_log")
+          .values(rows.slice(i, i + 100))
+          .execute();
+    });
+  }
+
+  get db(): Kysely<any> {
+    return this.storage.db as Kysely<any>;
+  }
+
+  append(record: LogRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ row: toRow(record), resolve, reject });
+      if (!this.#flushing) void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, 1000);
+        try {
+          await this.#write(batch.map((b) => b.row));
+          for (const item of batch) item.resolve();
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  find(queryId: string) {
+    return this.db.selectFrom("message_log").selectAll().where("query_id", "=", queryId).orderBy("id").execute();
+  }
+
+  /** Anchors every record not yet in a batch (one batch per call), serialised. */
+  anchorPending(): Promise<number | undefined> {
+    const run = this.#anchoring.then(() => this.#anchorOnce());
+    this.#anchoring = run.catch(() => undefined);
+    return run;
+  }
+
+  async #anchorOnce(): Promise<number | undefined> {
+    const anchor = this.anchor();
+    const rows = await this.db
+      .selectFrom("message_log")
+      .select(["id", "record_hash"])
+      .where("batch_id", "is", null)
+      .orderBy("id")
+      .limit(20_000)
+      .execute();
+    if (rows.length === 0) return undefined;
+    const last = await this.db.selectFrom("anchor_batch").selectAll().orderBy("id", "desc").limit(1).executeTakeFirst();
+    const batchId = last ? Number(last.id) + 1 : 1;
+    const statement: BatchStatement = {
+      format: BATCH_FORMAT,
+      server: this.serverId,
+      batch: batchId,
+      firstId: Number(rows[0]!.id),
+      lastId: Number(rows[rows.length - 1]!.id),
+      count: rows.length,
+      root: merkleRoot(rows.map((r) => Buffer.from(r.record_hash, "hex"))).toString("hex"),
+      previous: last ? statementHash(JSON.parse(last.statement)).toString("hex") : "0".repeat(64),
+      createdAt: new Date().toISOString(),
+    };
+    const proof = anchor ? await anchor.anchor(statementHash(statement)) : {};
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("anchor_batch")
+        .values({
+          id: batchId,
+          first_id: statement.firstId,
+          last_id: statement.lastId,
+          statement: JSON.stringify(statement),
+          tsa_token: proof.tsaToken ?? null,
+          ledger_proof: proof.ledger === undefined ? null : JSON.stringify(proof.ledger),
+          created_at: statement.createdAt,
+        })
+        .execute();
+      if (this.storage.dialect === "sqlite")
+        // One writer thread commits ids in order, so the batch is exactly the id range.
+        await trx
+          .updateTable("message_log")
+          .set({ batch_id: batchId })
+          .where("id", ">=", statement.firstId)
+          .where("id", "<=", statement.lastId)
+          .execute();
+      else
+        for (let i = 0; i < rows.length; i += 500)
+          await trx
+            .updateTable("message_log")
+            .set({ batch_id: batchId })
+            .where(
+              "id",
+              "in",
+              rows.slice(i, i + 500).map((r) => r.id),
+            )
+            .execute();
+    });
+    return batchId;
+  }
+
+  start(intervalSeconds: number, retention?: { days: number; archiveDir: string }): void {
+    const tick = async () => {
+      try {
+        while ((await this.anchorPending()) !== undefined) {
+          /* keep going while records wait */
+        }
+        this.lastAnchorError = undefined;
+        if (retention) await this.archive(retention.days, retention.archiveDir);
+      } catch (error) {
+        this.lastAnchorError = (error as Error).message;
+        this.logger.warn({ err: (error as Error).message }, "message log anchoring failed; will retry");
+      }
+    };
+    this.#timer = setInterval(() => void tick(), intervalSeconds * 1000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    while (this.#flushing || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.#anchoring;
+    await this.#worker?.terminate();
+  }
+
+  /** Evidence for one message: the record(s), the batch statement, the audit path and the anchors. */
+  async evidence(queryId: string) {
+    let rows = await this.find(queryId);
+    if (rows.length === 0) throw new XRoadError("XROAD_NOT_FOUND", `no message with X-Road-Id ${queryId} in the log`);
+    if (rows.some((r) => r.batch_id === null)) {
+      await this.anchorPending();
+      rows = await this.find(queryId);
+    }
+    const out = [];
+    for (const row of rows) {
+      const record = fromRow(row);
+      if (record.batchId === null) throw new XRoadError("XROAD_ANCHOR", "the record is not anchored yet; try again");
+      const batch = await this.db
+        .selectFrom("anchor_batch")
+        .selectAll()
+        .where("id", "=", record.batchId)
+        .executeTakeFirstOrThrow();
+      const members = await this.db
+        .selectFrom("message_log")
+        .select(["id", "record_hash"])
+        .where("batch_id", "=", record.batchId)
+        .orderBy("id")
+        .execute();
+      const index = members.findIndex((m) => Number(m.id) === record.id);
+      const proof = inclusionProof(
+        members.map((m) => Buffer.from(m.record_hash, "hex")),
+        index,
+      );
+      out.push({
+        record,
+        batch: {
+          statement: JSON.parse(batch.statement) as BatchStatement,
+          index,
+          proof: proof.map((p) => p.toString("hex")),
+          tsaToken: batch.tsa_token ? Buffer.from(batch.tsa_token).toString("base64") : null,
+          ledger: batch.ledger_proof ? JSON.parse(batch.ledger_proof) : null,
+        },
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Checks the whole log: each record's hash from its fields, each batch's root over its
+   * records, the chain of statements, and each time-stamp. A changed, inserted or removed
+   * record, or a removed batch, shows up here.
+   */
+  async verify(tsaCertificates: string[]): Promise<{ batches: number; records: number; problems: string[] }> {
+    const problems: string[] = [];
+    const tsa = tsaCertificates.map(x509FromBase64);
+    const batches = await this.db.selectFrom("anchor_batch").selectAll().orderBy("id").execute();
+    let previous = "0".repeat(64);
+    let records = 0;
+    for (const [i, batch] of batches.entries()) {
+      const statement = JSON.parse(batch.statement) as BatchStatement;
+      if (Number(batch.id) !== i + 1) problems.push(`batch ${i + 1} is missing`);
+      if (statement.previous !== previous) problems.push(`batch ${batch.id} does not follow the previous batch`);
+      previous = statementHash(statement).toString("hex");
+      let rows = (
+        await this.db.selectFrom("message_log").selectAll().where("batch_id", "=", batch.id).orderBy("id").execute()
+      ).map(fromRow);
+      const archived = join(this.archiveDir ?? "", `batch-${batch.id}.jsonl`);
+      if (rows.length === 0 && this.archiveDir && existsSync(archived))
+        rows = readFileSync(archived, "utf8")
+          .trim()
+          .split("\n")
+          .slice(1)
+          .map((line) => fromRow(JSON.parse(line, reviveBytes)));
+      for (const row of rows) if (recordHash(row) !== row.recordHash) problems.push(`record ${row.id} was changed`);
+      const root = merkleRoot(rows.map((r) => Buffer.from(recordHash(r), "hex"))).toString("hex");
+      if (rows.length !== statement.count || root !== statement.root)
+        problems.push(
+          `batch ${batch.id}: records were changed, added or removed (${rows.length} of ${statement.count})`,
+        );
+      if (batch.tsa_token) {
+        try {
+          await verifyTimestampToken(new Uint8Array(batch.tsa_token), Buffer.from(canonicalJson(statement)), tsa);
+        } catch (error) {
+          problems.push(`batch ${batch.id}: ${(error as Error).message}`);
+        }
+      }
+      records += rows.length;
+    }
+    return { batches: batches.length, records, problems };
+  }
+
+  archiveDir: string | undefined;
+
+  /** Moves anchored batches older than `days` to DIR/batch-<id>.jsonl (statement line, then records). */
+  async archive(days: number, dir: string): Promise<number> {
+    this.archiveDir = dir;
+    const cutoff = new Date(Date.now() - days * 24 * 3600 * 1000).toISOString();
+    const old = await this.db
+      .selectFrom("anchor_batch")
+      .selectAll()
+      .where("created_at", "<", cutoff)
+      .orderBy("id")
+      .execute();
+    let moved = 0;
+    for (const batch of old) {
+      const rows = await this.db
+        .selectFrom("message_log")
+        .selectAll()
+        .where("batch_id", "=", batch.id)
+        .orderBy("id")
+        .execute();
+      if (rows.length === 0) continue;
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `batch-${batch.id}.jsonl`);
+      const lines = [
+        batch.statement,
+        ...rows.map((row) =>
+          JSON.stringify(row, (_k, v) => (v instanceof Uint8Array ? { $b64: Buffer.from(v).toString("base64") } : v)),
+        ),
+      ];
+      writeFileSync(`${file}.tmp`, `${lines.join("\n")}\n`);
+      renameSync(`${file}.tmp`, file);
+      await this.db.deleteFrom("message_log").where("batch_id", "=", batch.id).execute();
+      moved += rows.length;
+    }
+    return moved;
+  }
+}
+
+function reviveBytes(_key: string, value: unknown): unknown {
+  if (value && typeof value === "object" && "$b64" in (value as Record<string, unknown>))
+    return new Uint8Array(Buffer.from((value as { $b64: string }).$b64, "base64"));
+  return value;
+}

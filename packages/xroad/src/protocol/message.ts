@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The signed form of a message between security servers (riik's transport; X-Road's own is
+ * PR-MESSTRANSP). A request or response is signed over its "head" (request line or status,
+ * then every end-to-end header, lowercase names in byte order) followed by the base64
+ * SHA-512 of its body, so a signature covers every byte the other side acts on.
+ */
+export const PROTOCOL = "riik-xroad/1";
+
+/** Headers never passed on or signed: hop-by-hop (RFC 7230 6.1) and PR-REST 4.3 "filtered". */
+export const HOP_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "user-agent",
+  "server",
+  "content-length",
+  "expect",
+  "date",
+]);
+
+/** Transport headers: the signature itself and the signer's certificate. */
+export const SIGNATURE_HEADER = "x-riik-signature";
+export const SIGNER_HEADER = "x-riik-signer";
+export const TIME_HEADER = "x-riik-time";
+export const BODY_HASH_HEADER = "x-riik-body-hash";
+
+/** Headers the security servers set themselves; any value a client or provider sends is replaced. */
+export const XROAD_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  "x-road-client",
+  "x-road-service",
+  "x-road-id",
+  "x-road-request-id",
+  "x-road-request-hash",
+  "x-road-error",
+]);
+
+export type HeaderMap = Record<string, string>;
+
+/** Lowercase single-valued headers without hop-by-hop ones; repeated values joined by ", " (RFC 7230 3.2.2). */
+export function endToEndHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  drop: ReadonlySet<string> = new Set(),
+): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [rawName, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    if (HOP_HEADERS.has(name) || drop.has(name) || name === SIGNATURE_HEADER || name === SIGNER_HEADER) continue;
+    out[name] = Array.isArray(value) ? value.join(", ") : String(value);
+  }
+  return out;
+}
+
+function headerLines(headers: HeaderMap): string {
+  return Object.keys(headers)
+    .sort()
+    .map((name) => `${name}:${headers[name]!.trim()}\n`)
+    .join("");
+}
+
+export function requestHead(method: string, target: string, headers: HeaderMap): string {
+  return `${PROTOCOL} request\n${method} ${target}\n${headerLines(headers)}\n`;
+}
+
+export function responseHead(status: number, headers: HeaderMap): string {
+  return `${PROTOCOL} response\n${status}\n${headerLines(headers)}\n`;
+}
+
+export const bodyHash = (body: Uint8Array): string => createHash("sha512").update(body).digest("base64");
+
+/** The bytes a security server signs: the head, then the body's hash. */
+export const signingInput = (head: string, bodyHashBase64: string): string => `${head}${bodyHashBase64}`;
+
+/**
+ * PR-REST 4.3 X-Road-Request-Hash: base64 SHA512(SHA512(headers) + SHA512(body)), or
+ * SHA512(headers) when there is no body. "headers" is the signed request head above.
+ */
+export function requestHash(head: string, body: Uint8Array): string {
+  if (body.byteLength === 0) return createHash("sha512").update(head).digest("base64");
+  const headDigest = createHash("sha512").update(head).digest();
+  const bodyDigest = createHash("sha512").update(body).digest();
+  return createHash("sha512").update(headDigest).update(bodyDigest).digest("base64");
+}
+
+/** What follows the five-part service id in `/r1/{serviceId}[/path][?query]`, exactly as sent (PR-REST 4.1, 4.5). */
+export function remainderOf(afterVersion: string): string {
+  const queryAt = afterVersion.indexOf("?");
+  const pathOnly = queryAt === -1 ? afterVersion : afterVersion.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : afterVersion.slice(queryAt);
+  const segments = pathOnly.split("/");
+  return (segments.length > 5 ? `/${segments.slice(5).join("/")}` : "") + query;
+}

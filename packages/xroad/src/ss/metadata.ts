@@ -1,0 +1,109 @@
+import { type ClientId, formatClientId, parseClientId } from "@riik/core";
+import { XRoadFault } from "../errors.ts";
+import type { GlobalConfIndex } from "../globalconf/document.ts";
+import type { LocalConf, LocalService } from "./local-conf.ts";
+
+/** The REST metadata services a provider's security server answers itself (PR-MREST 4, 5). */
+export const METADATA_SERVICES: ReadonlySet<string> = new Set(["listMethods", "allowedMethods", "getOpenAPI"]);
+
+const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** PR-META 2 listClients: JSON (Annex B) when asked for application/json, else the clientList XML (Annex A). */
+export function listClients(conf: GlobalConfIndex, instance: string | null, accept: string | undefined) {
+  const members: Array<{ id: ClientId; name: string; subsystemName?: string }> = [];
+  if (!instance || instance === conf.instance) {
+    for (const member of conf.conf.content.members) {
+      const id = { instance: conf.instance, memberClass: member.memberClass, memberCode: member.memberCode };
+      members.push({ id, name: member.name });
+      for (const subsystem of member.subsystems)
+        members.push({
+          id: { ...id, subsystemCode: subsystem.subsystemCode },
+          name: member.name,
+          subsystemName: subsystem.name,
+        });
+    }
+  }
+  if (accept?.includes("application/json")) {
+    return {
+      contentType: "application/json;charset=utf-8",
+      body: JSON.stringify({
+        member: members.map((m) => ({
+          id: {
+            member_class: m.id.memberClass,
+            member_code: m.id.memberCode,
+            ...(m.id.subsystemCode ? { subsystem_code: m.id.subsystemCode } : {}),
+            object_type: m.id.subsystemCode ? "SUBSYSTEM" : "MEMBER",
+            xroad_instance: m.id.instance,
+          },
+          name: m.name,
+          ...(m.subsystemName ? { subsystem_name: m.subsystemName } : {}),
+        })),
+      }),
+    };
+  }
+  const items = members
+    .map(
+      (m) =>
+        `<ns2:member><ns2:id ns1:objectType="${m.id.subsystemCode ? "SUBSYSTEM" : "MEMBER"}"><ns1:xRoadInstance>${xml(m.id.instance)}</ns1:xRoadInstance><ns1:memberClass>${xml(m.id.memberClass)}</ns1:memberClass><ns1:memberCode>${xml(m.id.memberCode)}</ns1:memberCode>${m.id.subsystemCode ? `<ns1:subsystemCode>${xml(m.id.subsystemCode)}</ns1:subsystemCode>` : ""}</ns2:id><ns2:name>${xml(m.name)}</ns2:name>${m.subsystemName ? `<ns2:subsystemName>${xml(m.subsystemName)}</ns2:subsystemName>` : ""}</ns2:member>`,
+    )
+    .join("");
+  return {
+    contentType: "text/xml;charset=utf-8",
+    body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ns2:clientList xmlns:ns1="http://x-road.eu/xsd/identifiers" xmlns:ns2="http://x-road.eu/xsd/xroad.xsd">${items}</ns2:clientList>`,
+  };
+}
+
+function serviceEntry(provider: ClientId, service: LocalService, endpoints: Array<{ method: string; path: string }>) {
+  return {
+    member_class: provider.memberClass,
+    member_code: provider.memberCode,
+    object_type: "SERVICE",
+    service_code: service.serviceCode,
+    service_type: service.serviceType,
+    subsystem_code: provider.subsystemCode,
+    xroad_instance: provider.instance,
+    endpoint_list: endpoints.map((e) => ({ method: e.method, path: e.path })),
+  };
+}
+
+/**
+ * PR-MREST 4 listMethods / allowedMethods and 5 getOpenAPI, answered by the provider's
+ * security server for the provider subsystem `providerText`.
+ */
+export function answerMetadata(
+  serviceCode: string,
+  providerText: string,
+  query: URLSearchParams,
+  client: ClientId,
+  local: LocalConf,
+  conf: GlobalConfIndex,
+): { status: number; contentType: string; body: Buffer } {
+  const provider = parseClientId(providerText);
+  const services = [...local.services.values()]
+    .filter((s) => s.client === providerText)
+    .sort((a, b) => (a.serviceCode < b.serviceCode ? -1 : 1));
+  if (serviceCode === "listMethods" || serviceCode === "allowedMethods") {
+    const entries =
+      serviceCode === "listMethods"
+        ? services.map((s) =>
+            serviceEntry(provider, s, s.endpoints.length > 0 ? s.endpoints : [{ method: "*", path: "**" }]),
+          )
+        : services
+            .map((s) => ({ s, endpoints: local.allowedEndpoints(providerText, s, client, conf) }))
+            .filter((x) => x.endpoints.length > 0)
+            .map((x) => serviceEntry(provider, x.s, x.endpoints));
+    return {
+      status: 200,
+      contentType: "application/json;charset=utf-8",
+      body: Buffer.from(JSON.stringify({ service: entries })),
+    };
+  }
+  const wanted = query.get("serviceCode");
+  if (!wanted) throw new XRoadFault("Client", "BadRequest", "getOpenAPI needs the query parameter serviceCode");
+  const service = services.find((s) => s.serviceCode === wanted);
+  if (!service)
+    throw new XRoadFault("Server.ServerProxy", "UnknownService", `no service ${wanted} of ${formatClientId(provider)}`);
+  if (!service.openapi)
+    throw new XRoadFault("Server.ServerProxy", "UnknownService", `service ${wanted} has no OpenAPI description`);
+  return { status: 200, contentType: "application/json;charset=utf-8", body: Buffer.from(service.openapi) };
+}

@@ -1,0 +1,94 @@
+import { type ComponentMigration, columnTypes } from "@riik/core";
+
+/** A security server's own store: local configuration and the message log. */
+export const securityServerMigrations: Record<string, ComponentMigration> = {
+  "0001_local_configuration": {
+    async up(db) {
+      await db.schema
+        .createTable("client")
+        .addColumn("client_id", "text", (c) => c.primaryKey())
+        .addColumn("connection", "text", (c) => c.notNull())
+        .addColumn("allowed_addresses", "text", (c) => c.notNull())
+        .addColumn("logging_mode", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("is_certificate")
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("cert_hash", "text", (c) => c.notNull())
+        .addColumn("pem", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("is_certificate_pk", ["client_id", "cert_hash"])
+        .execute();
+      await db.schema
+        .createTable("service")
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("service_code", "text", (c) => c.notNull())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("timeout_ms", "integer", (c) => c.notNull())
+        .addColumn("service_type", "text", (c) => c.notNull())
+        .addColumn("endpoints", "text", (c) => c.notNull())
+        .addColumn("openapi", "text")
+        .addPrimaryKeyConstraint("service_pk", ["client_id", "service_code"])
+        .execute();
+      await db.schema
+        .createTable("access_right")
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("service_code", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("method", "text", (c) => c.notNull())
+        .addColumn("path", "text", (c) => c.notNull())
+        .addColumn("granted_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("access_right_pk", ["client_id", "service_code", "subject", "method", "path"])
+        .execute();
+      await db.schema
+        .createTable("local_group_member")
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("group_code", "text", (c) => c.notNull())
+        .addColumn("member_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("local_group_member_pk", ["client_id", "group_code", "member_id"])
+        .execute();
+    },
+  },
+  "0002_message_log": {
+    async up(db, dialect) {
+      const { binary, serialId } = columnTypes(dialect);
+      await db.schema
+        .createTable("message_log")
+        .addColumn("id", serialId, (c) => c.primaryKey())
+        .addColumn("side", "text", (c) => c.notNull())
+        .addColumn("query_id", "text", (c) => c.notNull())
+        .addColumn("request_id", "text", (c) => c.notNull())
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("service_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("logging_mode", "text", (c) => c.notNull())
+        .addColumn("request_head", "text", (c) => c.notNull())
+        .addColumn("request_body", binary)
+        .addColumn("request_body_hash", "text", (c) => c.notNull())
+        .addColumn("request_signature", "text", (c) => c.notNull())
+        .addColumn("request_signer", "text", (c) => c.notNull())
+        .addColumn("response_status", "integer", (c) => c.notNull())
+        .addColumn("response_head", "text", (c) => c.notNull())
+        .addColumn("response_body", binary)
+        .addColumn("response_body_hash", "text", (c) => c.notNull())
+        .addColumn("response_signature", "text")
+        .addColumn("response_signer", "text")
+        .addColumn("peer_ocsp", binary)
+        .addColumn("record_hash", "text", (c) => c.notNull())
+        .addColumn("batch_id", "integer")
+        .execute();
+      await db.schema.createIndex("message_log_query").on("message_log").column("query_id").execute();
+      await db.schema.createIndex("message_log_batch").on("message_log").columns(["batch_id", "id"]).execute();
+      await db.schema
+        .createTable("anchor_batch")
+        .addColumn("id", "integer", (c) => c.primaryKey())
+        .addColumn("first_id", "integer", (c) => c.notNull())
+        .addColumn("last_id", "integer", (c) => c.notNull())
+        .addColumn("statement", "text", (c) => c.notNull())
+        .addColumn("tsa_token", binary)
+        .addColumn("ledger_proof", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+};

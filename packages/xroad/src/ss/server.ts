@@ -1,0 +1,343 @@
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { canonicalJson, constantTimeEqual, createHttpService, openStorage, type Storage } from "@riik/core";
+import type { FastifyRequest } from "fastify";
+import { Gauge } from "prom-client";
+import { parseCertificateText, signBytes } from "../crypto/keys.ts";
+import { XROAD_ERRORS, XRoadError } from "../errors.ts";
+import { buildEvidence } from "../evidence/evidence.ts";
+import { readAnchor } from "../globalconf/document.ts";
+import { type Anchor, CompositeAnchor, LedgerAnchor, TsaAnchor } from "../messagelog/anchor.ts";
+import { MessageLog } from "../messagelog/log.ts";
+import { ClientProxy } from "./client-proxy.ts";
+import { loadIdentity, readSecurityServerConfig, type SecurityServerConfig } from "./config.ts";
+import { createMetrics, ReplayGuard, SignerCache, type SsContext } from "./context.ts";
+import { GlobalConfClient } from "./globalconf-client.ts";
+import { LocalConf, type SsDb } from "./local-conf.ts";
+import { securityServerMigrations } from "./migrations.ts";
+import { OcspCache } from "./ocsp-cache.ts";
+import { ServerProxy } from "./server-proxy.ts";
+
+export function openSecurityServerStorage(config: SecurityServerConfig): Promise<Storage<SsDb>> {
+  return openStorage<SsDb>({
+    component: "xroad_ss",
+    dataDir: config.dataDir,
+    url: config.databaseUrl,
+    ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+    migrations: securityServerMigrations,
+  });
+}
+
+/**
+ * `riik ss register`: submits the authentication certificate to the central server with
+ * proof of possession of its key; an administrator approves it there.
+ */
+export async function submitRegistration(
+  configPath: string,
+  centralUrl?: string,
+): Promise<{ id: number; status: string }> {
+  const config = readSecurityServerConfig(configPath);
+  const identity = loadIdentity(config);
+  const anchor = readAnchor(config.anchor);
+  const base = centralUrl ?? new URL(anchor.sources[0]!.url).origin;
+  const request = {
+    serverId: config.serverId,
+    address: config.address,
+    authCertificate: identity.authCertificate.raw.toString("base64"),
+    submittedAt: new Date().toISOString(),
+  };
+  const proof = signBytes(identity.authKey, canonicalJson(request)).toString("base64");
+  const reply = await fetch(`${base}/managementservice/auth-cert-registrations`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...request, proof }),
+  });
+  const body = (await reply.json()) as { id: number; status: string; message?: string };
+  if (!reply.ok) throw new XRoadError("XROAD_ARGUMENT", `the central server refused the registration: ${body.message}`);
+  return body;
+}
+
+/**
+ * `riik ss serve`: the consumer proxy for information systems (HTTP and HTTPS), the
+ * provider proxy for other security servers (mutual TLS 1.3), and the administration API
+ * with /healthz, /metrics and the evidence download.
+ */
+export async function startSecurityServer(options: { configPath: string; databaseUrl?: string }) {
+  const config = readSecurityServerConfig(options.configPath);
+  if (options.databaseUrl) config.databaseUrl = options.databaseUrl;
+  const identity = loadIdentity(config);
+  const anchor = readAnchor(config.anchor);
+  const {
+    app: admin,
+    metrics,
+    logger,
+  } = createHttpService({ name: "xroad-ss", errors: XROAD_ERRORS, bodyLimit: 4 * 1024 * 1024 });
+  const storage = await openSecurityServerStorage(config);
+  const local = new LocalConf(storage);
+  await local.reload();
+  const globalConf = new GlobalConfClient(anchor, config.files.globalConfCopy, logger);
+  const ocsp = new OcspCache();
+  let anchorImpl: Anchor | undefined;
+  const configureFromGlobalConf = () => {
+    const conf = globalConf.current?.conf.content;
+    if (!conf) return;
+    ocsp.freshnessMs = conf.settings.ocspFreshnessSeconds * 1000;
+    replay.windowMs = conf.settings.maxClockSkewSeconds * 2000;
+    const anchors: Anchor[] = [];
+    if (conf.trust.tsa[0]) anchors.push(new TsaAnchor(conf.trust.tsa[0].url));
+    if (conf.trust.ledger) anchors.push(new LedgerAnchor(conf.trust.ledger.url));
+    anchorImpl = anchors.length === 0 ? undefined : anchors.length === 1 ? anchors[0] : new CompositeAnchor(anchors);
+  };
+  const replay = new ReplayGuard(120_000);
+  const log = new MessageLog(storage, config.serverId, () => anchorImpl, logger);
+  log.archiveDir = config.archiveDir;
+  const ctx: SsContext = {
+    config,
+    identity,
+    globalConf,
+    local,
+    ocsp,
+    log,
+    logger,
+    metrics: createMetrics(metrics),
+    signers: new SignerCache(),
+    replay,
+  };
+  try {
+    await globalConf.refresh();
+  } catch (error) {
+    logger.warn(
+      { err: (error as Error).message },
+      "no global configuration yet; requests fail until one is downloaded",
+    );
+  }
+  configureFromGlobalConf();
+  const clientProxy = new ClientProxy(ctx);
+  const serverProxy = new ServerProxy(ctx);
+
+  const serveClient = (req: Parameters<ClientProxy["handle"]>[0], res: Parameters<ClientProxy["handle"]>[1]) =>
+    void clientProxy.handle(req, res);
+  const clientHttp = createHttpServer({ keepAliveTimeout: 30_000 }, serveClient);
+  const clientHttps = createHttpsServer(
+    {
+      key: identity.internalKeyPem,
+      cert: identity.internalCertificatePem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: "TLSv1.2",
+      keepAliveTimeout: 30_000,
+    },
+    serveClient,
+  );
+  const serverTlsOptions = () => ({
+    key: identity.authKeyPem,
+    cert: identity.authCertificatePem,
+    ca: globalConf.current?.tlsTrust ?? [],
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: "TLSv1.3" as const,
+    maxVersion: "TLSv1.3" as const,
+  });
+  const serverHttps = createHttpsServer(
+    { ...serverTlsOptions(), keepAliveTimeout: 30_000 },
+    (req, res) => void serverProxy.handle(req, res),
+  );
+  globalConf.onChange(() => {
+    configureFromGlobalConf();
+    serverHttps.setSecureContext(serverTlsOptions());
+  });
+  globalConf.start(config.globalConfRefreshSeconds);
+  log.start(config.anchorIntervalSeconds, { days: config.retentionDays, archiveDir: config.archiveDir });
+  const localReload = setInterval(() => void local.reload().catch(() => undefined), 5000);
+  localReload.unref();
+
+  new Gauge({
+    name: "riik_xroad_globalconf_expires_seconds",
+    help: "Seconds until the global configuration copy expires (negative: expired)",
+    registers: [metrics],
+    collect() {
+      const conf = globalConf.current;
+      this.set(conf ? (conf.expiresAt - Date.now()) / 1000 : -1);
+    },
+  });
+
+  // Administration: the operator's API, bearer token from the configuration directory.
+  const authorise = async (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? "";
+    const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7).trim() : "");
+    if (!constantTimeEqual(given, identity.adminToken))
+      throw new XRoadError("XROAD_UNAUTHORISED", "the administration API needs the administrator's bearer token");
+  };
+  const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, any>;
+  const param = (request: FastifyRequest, name: string) =>
+    decodeURIComponent((request.params as Record<string, string>)[name]!);
+  const changed = async () => {
+    await local.reload();
+    return { ok: true };
+  };
+  admin.get("/status", async () => {
+    const conf = globalConf.current;
+    return {
+      serverId: config.serverId,
+      globalConf: conf
+        ? { version: conf.conf.content.version, expiresAt: conf.conf.content.expiresAt, expired: conf.expired() }
+        : null,
+      lastGlobalConfError: globalConf.lastError ?? null,
+      lastAnchorError: log.lastAnchorError ?? null,
+    };
+  });
+  admin.register(async (api) => {
+    api.addHook("onRequest", authorise);
+    api.get("/api/v1/clients", async () =>
+      [...local.clients.values()].map((c) => ({
+        id: c.id,
+        connection: c.connection,
+        allowedAddresses: [...c.allowedAddresses],
+        loggingMode: c.loggingMode,
+        isCertificates: [...c.isCertHashes],
+      })),
+    );
+    api.post("/api/v1/clients", async (request, reply) => {
+      const input = body(request);
+      const id = await local.addClient({
+        id: String(input.id ?? ""),
+        connection: input.connection,
+        allowedAddresses: input.allowedAddresses,
+        loggingMode: input.loggingMode,
+      });
+      await changed();
+      return reply.status(201).send({ id });
+    });
+    api.patch("/api/v1/clients/:id", async (request) => {
+      await local.updateClient(param(request, "id"), body(request));
+      return changed();
+    });
+    api.delete("/api/v1/clients/:id", async (request) => {
+      await local.removeClient(param(request, "id"));
+      return changed();
+    });
+    api.post("/api/v1/clients/:id/is-certificates", async (request, reply) => {
+      const hash = await local.addIsCertificate(
+        param(request, "id"),
+        parseCertificateText(body(request).certificate, "certificate"),
+      );
+      await changed();
+      return reply.status(201).send({ hash });
+    });
+    api.get("/api/v1/clients/:id/services", async (request) =>
+      [...local.services.values()].filter((s) => s.client === param(request, "id")).map(({ openapi: _o, ...s }) => s),
+    );
+    api.post("/api/v1/clients/:id/services", async (request, reply) => {
+      const input = body(request);
+      await local.addService(param(request, "id"), input as never);
+      await changed();
+      return reply.status(201).send({ ok: true });
+    });
+    api.delete("/api/v1/clients/:id/services/:code", async (request) => {
+      await local.removeService(param(request, "id"), param(request, "code"));
+      return changed();
+    });
+    api.post("/api/v1/clients/:id/services/:code/access", async (request, reply) => {
+      await local.grant(param(request, "id"), param(request, "code"), body(request) as never);
+      await changed();
+      return reply.status(201).send({ ok: true });
+    });
+    api.delete("/api/v1/clients/:id/services/:code/access", async (request) => {
+      await local.revoke(param(request, "id"), param(request, "code"), request.query as never);
+      return changed();
+    });
+    api.put("/api/v1/clients/:id/local-groups/:code", async (request) => {
+      await local.setLocalGroup(param(request, "id"), param(request, "code"), body(request).members);
+      return changed();
+    });
+    /** Downloads the global configuration now and forgets cached OCSP answers. */
+    api.post("/api/v1/refresh", async () => {
+      ocsp.clear();
+      clientProxy.closePools();
+      const conf = await globalConf.refresh().catch((error) => {
+        throw new XRoadError(
+          "XROAD_GLOBALCONF_FORMAT",
+          `global configuration download failed: ${(error as Error).message}`,
+        );
+      });
+      return { version: conf.conf.content.version, expiresAt: conf.conf.content.expiresAt };
+    });
+    api.get("/api/v1/messages", async (request) => {
+      const queryId = String((request.query as Record<string, string>).queryId ?? "");
+      return (await log.find(queryId)).map((row: any) => ({
+        id: Number(row.id),
+        side: row.side,
+        queryId: row.query_id,
+        requestId: row.request_id,
+        clientId: row.client_id,
+        serviceId: row.service_id,
+        createdAt: row.created_at,
+        loggingMode: row.logging_mode,
+        responseStatus: Number(row.response_status),
+        bodiesStored: row.request_body !== null,
+        batchId: row.batch_id === null ? null : Number(row.batch_id),
+      }));
+    });
+    api.post("/api/v1/messagelog/anchor", async () => {
+      const batches: number[] = [];
+      for (let b = await log.anchorPending(); b !== undefined; b = await log.anchorPending()) batches.push(b);
+      return { batches };
+    });
+    api.get("/api/v1/messagelog/verify", async () =>
+      log.verify(globalConf.current?.conf.content.trust.tsa.map((t) => t.certificate) ?? []),
+    );
+    // X-Road serves ASiC containers at /asic?queryId=…; riik's evidence is one JSON document (README).
+    api.get("/asic", async (request, reply) => {
+      const queryId = String((request.query as Record<string, string>).queryId ?? "");
+      if (!queryId) throw new XRoadError("XROAD_ARGUMENT", "give ?queryId=X-Road-Id");
+      const evidence = await buildEvidence(log, config.serverId, queryId, globalConf.current?.conf.content.trust);
+      return reply
+        .header(
+          "content-disposition",
+          `attachment; filename="evidence-${queryId.replace(/[^A-Za-z0-9._-]/g, "_")}.json"`,
+        )
+        .type("application/json")
+        .send(JSON.stringify(evidence, null, 2));
+    });
+  });
+
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, config.host, () => resolve((server.address() as AddressInfo).port));
+    });
+  const ports = {
+    client: await listen(clientHttp, config.ports.client),
+    clientTls: await listen(clientHttps, config.ports.clientTls),
+    server: await listen(serverHttps, config.ports.server),
+    admin: 0,
+  };
+  const adminAddress = await admin.listen({ host: config.host, port: config.ports.admin });
+  ports.admin = Number(new URL(adminAddress).port);
+  logger.info({ serverId: config.serverId, ports, storage: storage.location }, "security server listening");
+
+  return {
+    ports,
+    urls: {
+      client: `http://${config.host}:${ports.client}`,
+      clientTls: `https://${config.host}:${ports.clientTls}`,
+      server: `https://${config.host}:${ports.server}`,
+      admin: `http://${config.host}:${ports.admin}`,
+    },
+    ctx,
+    close: async () => {
+      globalConf.stop();
+      clearInterval(localReload);
+      for (const server of [clientHttp, clientHttps, serverHttps]) {
+        server.close();
+        server.closeAllConnections();
+      }
+      clientProxy.closePools();
+      serverProxy.closePools();
+      await admin.close();
+      await log.stop();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,207 @@
+// The central registry, the local configuration and the message log, on SQLite and PostgreSQL.
+import assert from "node:assert/strict";
+import { generateKeyPairSync, X509Certificate } from "node:crypto";
+import { describe, it } from "node:test";
+import { parseClientId } from "@riik/core";
+import { dialectTargets } from "@riik/core/testing";
+import pino from "pino";
+import { centralMigrations } from "../src/central/migrations.ts";
+import { CentralRegistry } from "../src/central/registry.ts";
+import { selfSignedCertificate } from "../src/crypto/keys.ts";
+import { GlobalConfIndex, type SignedGlobalConf } from "../src/globalconf/document.ts";
+import { type LogRecord, MessageLog, recordHash } from "../src/messagelog/log.ts";
+import { rootFromProof } from "../src/messagelog/merkle.ts";
+import { LocalConf } from "../src/ss/local-conf.ts";
+import { securityServerMigrations } from "../src/ss/migrations.ts";
+
+const targets = await dialectTargets();
+const quiet = pino({ level: "silent" });
+
+async function certificate(): Promise<X509Certificate> {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  return new X509Certificate(await selfSignedCertificate(privateKey, "test"));
+}
+
+function record(i: number, overrides: Partial<LogRecord> = {}): LogRecord {
+  return {
+    side: "client",
+    queryId: `q-${i}`,
+    requestId: `r-${i}`,
+    clientId: "EE/GOV/1/c",
+    serviceId: "EE/COM/2/p/s",
+    createdAt: new Date(1_700_000_000_000 + i).toISOString(),
+    loggingMode: "full",
+    requestHead: `riik-xroad/1 request\nGET /r1/EE/COM/2/p/s/${i}\n\n`,
+    requestBody: new Uint8Array([i % 256]),
+    requestBodyHash: "h",
+    requestSignature: "s",
+    requestSigner: "c",
+    responseStatus: 200,
+    responseHead: "riik-xroad/1 response\n200\n\n",
+    responseBody: new Uint8Array([1, 2, 3]),
+    responseBodyHash: "h2",
+    responseSignature: "s2",
+    responseSigner: "c2",
+    peerOcsp: new Uint8Array([9, 9]),
+    ...overrides,
+  };
+}
+
+for (const target of targets) {
+  describe(`central registry on ${target.dialect}`, () => {
+    it("registers members, subsystems, servers, clients and groups, and snapshots them for the configuration", async () => {
+      const storage = await target.open<any>({ component: "central", migrations: centralMigrations });
+      const registry = new CentralRegistry(storage, "EE");
+      await registry.addMember({ memberClass: "GOV", memberCode: "70000001", name: "Ministry" });
+      await assert.rejects(registry.addMember({ memberClass: "GOV", memberCode: "70000001", name: "again" }), {
+        code: "XROAD_CONFLICT",
+      });
+      await assert.rejects(registry.addMember({ memberClass: "G OV", memberCode: "1", name: "x" }), {
+        code: "XROAD_ID_CHARACTERS",
+      });
+      await assert.rejects(registry.addSubsystem("EE/GOV/99/x", "x"), { code: "XROAD_NOT_FOUND" });
+      await assert.rejects(registry.addSubsystem("LV/GOV/70000001/x", "x"), { code: "XROAD_ARGUMENT" });
+      await registry.addSubsystem("EE/GOV/70000001/app", "App");
+      const cert = await certificate();
+      const request = await registry.submitRegistration("EE/GOV/70000001/ss1", "https://127.0.0.1:5500/", cert);
+      await assert.rejects(registry.addServerClient("EE/GOV/70000001/ss1", "EE/GOV/70000001/app"), {
+        code: "XROAD_NOT_FOUND",
+      });
+      assert.equal(await registry.approveRegistration(request), "EE/GOV/70000001/ss1");
+      await assert.rejects(registry.approveRegistration(request), { code: "XROAD_CONFLICT" });
+      await registry.addServerClient("EE/GOV/70000001/ss1", "EE/GOV/70000001/app");
+      await registry.addGlobalGroup("security-servers", "all of them");
+      await registry.addGroupMember("security-servers", "EE/GOV/70000001/app");
+      let snapshot = await registry.snapshot();
+      assert.deepEqual(snapshot.members, [
+        {
+          memberClass: "GOV",
+          memberCode: "70000001",
+          name: "Ministry",
+          subsystems: [{ subsystemCode: "app", name: "App" }],
+        },
+      ]);
+      assert.equal(snapshot.securityServers[0]!.authCertHashes[0], cert.fingerprint256.replace(/:/g, "").toLowerCase());
+      assert.deepEqual(snapshot.securityServers[0]!.clients, ["EE/GOV/70000001/app"]);
+      assert.deepEqual(snapshot.globalGroups[0]!.members, ["EE/GOV/70000001/app"]);
+      await registry.setDisabled("EE/GOV/70000001/app", true);
+      snapshot = await registry.snapshot();
+      assert.deepEqual(snapshot.members[0]!.subsystems, []);
+      assert.deepEqual(snapshot.securityServers[0]!.clients, []);
+      await registry.removeClient("EE/GOV/70000001");
+      snapshot = await registry.snapshot();
+      assert.deepEqual(snapshot.members, []);
+      assert.deepEqual(snapshot.globalGroups[0]!.members, []);
+      await registry.saveConfiguration(1, "a", "b", "{}");
+      await registry.saveConfiguration(2, "a", "b", "{}");
+      assert.equal((await registry.latestConfiguration())!.version, 2);
+    });
+  });
+
+  describe(`local configuration on ${target.dialect}`, () => {
+    it("grants per service, per endpoint, to global and local groups", async () => {
+      const storage = await target.open<any>({ component: "xroad_ss", migrations: securityServerMigrations });
+      const local = new LocalConf(storage);
+      await local.addClient({ id: "EE/COM/2/registry", connection: "http" });
+      await assert.rejects(local.addClient({ id: "EE/COM/2/registry" }), { code: "XROAD_CONFLICT" });
+      await assert.rejects(local.addClient({ id: "EE/COM/2/x", connection: "ftp" }), { code: "XROAD_ARGUMENT" });
+      await local.addService("EE/COM/2/registry", {
+        serviceCode: "pets",
+        url: "http://127.0.0.1:9/base",
+        openapi: JSON.stringify({
+          openapi: "3.0.0",
+          paths: { "/pets/{id}": { get: {}, delete: {} }, "/pets": { post: {} } },
+        }),
+      });
+      await assert.rejects(local.addService("EE/COM/2/registry", { serviceCode: "listMethods", url: "http://x" }), {
+        code: "XROAD_ARGUMENT",
+      });
+      await assert.rejects(local.addService("EE/COM/2/registry", { serviceCode: "x", url: "file:///etc/passwd" }), {
+        code: "XROAD_ARGUMENT",
+      });
+      await local.grant("EE/COM/2/registry", "pets", { subject: "EE/GOV/1/a" });
+      await local.grant("EE/COM/2/registry", "pets", { subject: "EE/GOV/1/b", method: "GET", path: "/pets/*" });
+      await local.grant("EE/COM/2/registry", "pets", {
+        subject: "globalgroup:readers",
+        method: "GET",
+        path: "/pets/**",
+      });
+      await local.grant("EE/COM/2/registry", "pets", { subject: "localgroup:friends", method: "POST", path: "/pets" });
+      await local.setLocalGroup("EE/COM/2/registry", "friends", ["EE/GOV/1/d"]);
+      await local.reload();
+      const conf = new GlobalConfIndex({
+        format: "riik-globalconf/1",
+        content: {
+          instance: "EE",
+          version: 1,
+          generatedAt: "",
+          expiresAt: new Date(Date.now() + 60_000).toISOString(),
+          centralServer: { address: "" },
+          members: [],
+          securityServers: [],
+          globalGroups: [{ groupCode: "readers", description: "", members: ["EE/GOV/3"] }],
+          trust: { serverCas: [], roots: [], tsa: [], ledger: null },
+          settings: { ocspFreshnessSeconds: 60, maxClockSkewSeconds: 60 },
+        },
+        signature: { algorithm: "", certificateHash: "", value: "" },
+      } as SignedGlobalConf);
+      const can = (client: string, method: string, path: string) =>
+        local.allowed("EE/COM/2/registry", "pets", parseClientId(client), method, path, conf);
+      assert.equal(can("EE/GOV/1/a", "DELETE", "/anything/at/all?x=1"), true);
+      assert.equal(can("EE/GOV/1/b", "GET", "/pets/7"), true);
+      assert.equal(can("EE/GOV/1/b", "GET", "/pets/7/photos"), false);
+      assert.equal(can("EE/GOV/1/b", "DELETE", "/pets/7"), false);
+      assert.equal(
+        can("EE/GOV/3/any", "GET", "/pets/7/photos"),
+        true,
+        "member in a global group covers its subsystems",
+      );
+      assert.equal(can("EE/GOV/3/any", "POST", "/pets"), false);
+      assert.equal(can("EE/GOV/1/d", "POST", "/pets"), true);
+      assert.equal(can("EE/GOV/1/e", "GET", "/pets/7"), false);
+      const service = local.service("EE/COM/2/registry", "pets")!;
+      assert.equal(service.serviceType, "OPENAPI");
+      assert.deepEqual(local.allowedEndpoints("EE/COM/2/registry", service, parseClientId("EE/GOV/1/b"), conf), [
+        { method: "GET", path: "/pets/*" },
+      ]);
+      await local.revoke("EE/COM/2/registry", "pets", { subject: "EE/GOV/1/a" });
+      await local.reload();
+      assert.equal(can("EE/GOV/1/a", "GET", "/pets/1"), false);
+    });
+  });
+
+  describe(`message log on ${target.dialect}`, () => {
+    it("group-commits records, anchors them in batches, and detects changed or removed records", async () => {
+      const storage = await target.open<any>({ component: "xroad_ss", migrations: securityServerMigrations });
+      const log = new MessageLog(storage, "EE/GOV/1/ss1", () => undefined, quiet);
+      await Promise.all(
+        Array.from({ length: 25 }, (_, i) => log.append(record(i, i === 3 ? { loggingMode: "metadata" } : {}))),
+      );
+      assert.equal(await log.anchorPending(), 1);
+      await Promise.all(Array.from({ length: 7 }, (_, i) => log.append(record(100 + i))));
+      assert.equal(await log.anchorPending(), 2);
+      assert.equal(await log.anchorPending(), undefined);
+      const [metadataOnly] = await log.find("q-3");
+      assert.equal(metadataOnly!.request_body, null);
+      const [evidence] = await log.evidence("q-5");
+      assert.equal(evidence!.record.recordHash, recordHash(evidence!.record));
+      const root = rootFromProof(
+        Buffer.from(evidence!.record.recordHash, "hex"),
+        evidence!.batch.index,
+        evidence!.batch.statement.count,
+        evidence!.batch.proof.map((p) => Buffer.from(p, "hex")),
+      );
+      assert.equal(root!.toString("hex"), evidence!.batch.statement.root);
+      assert.deepEqual((await log.verify([])).problems, []);
+      await storage.db.updateTable("message_log").set({ response_status: 500 }).where("query_id", "=", "q-7").execute();
+      assert.match((await log.verify([])).problems.join("\n"), /record \d+ was changed/);
+      await storage.db.updateTable("message_log").set({ response_status: 200 }).where("query_id", "=", "q-7").execute();
+      await storage.db.deleteFrom("message_log").where("query_id", "=", "q-102").execute();
+      assert.match(
+        (await log.verify([])).problems.join("\n"),
+        /batch 2: records were changed, added or removed \(6 of 7\)/,
+      );
+      await log.stop();
+    });
+  });
+}
