@@ -1,9 +1,14 @@
 import "reflect-metadata";
 import { RiikError } from "@riik/core";
 import { Command, CommanderError } from "commander";
+import { registerCentralCommands } from "./commands/central.ts";
 import { registerIdCommands } from "./commands/id.ts";
+import { registerLedgerCommands } from "./commands/ledger.ts";
 import { registerPkiCommands } from "./commands/pki.ts";
+import { registerSignCommands } from "./commands/sign.ts";
+import { registerSsCommands } from "./commands/ss.ts";
 import { registerUpCommand } from "./commands/up.ts";
+import { registerXroadCommands } from "./commands/xroad.ts";
 
 export function buildProgram(): Command {
   const program = new Command("riik")
@@ -13,6 +18,11 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerPkiCommands(program);
   registerIdCommands(program);
+  registerSignCommands(program);
+  registerLedgerCommands(program);
+  registerCentralCommands(program);
+  registerSsCommands(program);
+  registerXroadCommands(program);
   return program;
 }
 

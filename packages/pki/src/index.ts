@@ -61,3 +61,38 @@ export {
   verifyTimeStampToken,
 } from "./tsa/client.ts";
 export { parseTimeStampRequest } from "./tsa/request.ts";
+export {
+  AUTH_TOKEN_FORMAT,
+  assertOrigin,
+  authTokenSignedData,
+  type CreateAuthTokenRequest,
+  createAuthToken,
+  MAX_TOKEN_LENGTH,
+  type ParsedAuthToken,
+  parseAuthToken,
+  RIIK_APP_VERSION,
+  SIGNATURE_ALGORITHMS,
+  type SignAuthTokenRequest,
+  type SignatureAlgorithm,
+  signAuthToken,
+  signatureAlgorithmOf,
+  type WebEidAuthToken,
+} from "./webeid/auth-token.ts";
+export {
+  assertChallengeNonce,
+  type ChallengeNonce,
+  generateChallengeNonce,
+  MemoryNonceStore,
+  type MemoryNonceStoreOptions,
+  NONCE_LIFETIME_MS,
+  type NonceStore,
+  nonceKey,
+} from "./webeid/challenge-nonce.ts";
+export { WebEidError, type WebEidErrorCode } from "./webeid/errors.ts";
+export {
+  type AuthenticatedPerson,
+  type AuthenticationContext,
+  AuthTokenValidator,
+  type AuthTokenValidatorOptions,
+  type OcspStatusChecker,
+} from "./webeid/validator.ts";
