@@ -6,9 +6,9 @@ import {
   privateEncrypt,
   X509Certificate,
 } from "node:crypto";
+import { p256, p384 } from "@noble/curves/nist.js";
 import { type CardFile, unlockCardKey } from "@riik/pki";
 import { SignatureError } from "../errors.ts";
-import { CURVES, type Curve, multiplyBase, signDigest } from "./ecdsa.ts";
 
 export type DigestAlgorithm = "SHA-256" | "SHA-384" | "SHA-512";
 
@@ -28,6 +28,8 @@ export interface HashSigner {
    */
   sign(digest: Uint8Array, algorithm: DigestAlgorithm): Promise<Uint8Array>;
 }
+
+const EC_CURVES: Record<string, typeof p256 | typeof p384> = { "P-256": p256, "P-384": p384 };
 
 const DIGEST_LENGTH: Record<DigestAlgorithm, number> = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
 
@@ -50,16 +52,12 @@ export function keyObjectSigner(privateKey: KeyObject, certificate: Uint8Array):
   let signDigestWith: (digest: Uint8Array, algorithm: DigestAlgorithm) => Uint8Array;
   if (privateKey.asymmetricKeyType === "ec") {
     const jwk = privateKey.export({ format: "jwk" });
-    const curve = CURVES[jwk.crv as Curve["name"]];
+    const curve = EC_CURVES[jwk.crv ?? ""];
     if (!curve) throw new SignatureError("SIGNER_CERTIFICATE", `curve ${jwk.crv} is not supported (P-256, P-384)`);
-    const d = BigInt(`0x${Buffer.from(jwk.d!, "base64url").toString("hex")}`);
-    // The curve arithmetic proves itself against OpenSSL's public key before first use.
-    const q = multiplyBase(curve, d);
-    const x = BigInt(`0x${Buffer.from(jwk.x!, "base64url").toString("hex")}`);
-    const y = BigInt(`0x${Buffer.from(jwk.y!, "base64url").toString("hex")}`);
-    if (q.x !== x || q.y !== y)
-      throw new SignatureError("SIGNER_CERTIFICATE", "the EC key does not match its public point");
-    signDigestWith = (digest) => signDigest(curve, d, digest);
+    const d = Buffer.from(jwk.d!, "base64url");
+    // Node hashes whatever it signs; a hash signer gets only the digest, as a card does,
+    // so the digest is signed with noble's audited ECDSA (RFC 6979 nonces, constant time).
+    signDigestWith = (digest) => curve.sign(digest, d, { prehash: false, format: "compact" });
   } else if (privateKey.asymmetricKeyType === "rsa") {
     signDigestWith = (digest, algorithm) =>
       new Uint8Array(
