@@ -204,3 +204,26 @@ describe("OCSP and TSA endpoints refuse bad input clearly and keep serving", asy
     assert.match(text, /riik_ocsp_responses_total\{response="malformedRequest"/);
   });
 });
+
+describe("OCSP client checks", async () => {
+  const { dir, services, url } = await startTestTrustServices();
+  const { card } = await issueTestCard(services, dir);
+  const certificate = new x509.X509Certificate(card.authentication.certificate);
+
+  it("distrusts a delegated responder whose certificate is not valid at the time of checking", async () => {
+    const farFuture = new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
+    // With the responder certificate expired, only the CA itself may sign: our delegated answer fails.
+    await assert.rejects(checkOcsp(certificate, services.cas.esteid.certificate, `${url}/ocsp`, { now: farFuture }), {
+      code: "OCSP_RESPONSE_INVALID",
+    });
+  });
+
+  it("reports an unreachable responder with its own code", async () => {
+    await assert.rejects(
+      checkOcsp(certificate, services.cas.esteid.certificate, "http://127.0.0.1:9/ocsp", { timeoutMs: 2000 }),
+      {
+        code: "OCSP_UNAVAILABLE",
+      },
+    );
+  });
+});

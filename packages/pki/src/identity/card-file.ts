@@ -43,6 +43,7 @@ export function parseCardFile(text: string): CardFile {
   }
   const bad: string[] = [];
   if (value?.format !== "riik-card/1") bad.push("format");
+  if (value?.kind !== "id-card" && value?.kind !== "e-resident") bad.push("kind");
   for (const field of ["personalCode", "givenName", "surname", "documentNumber"])
     if (typeof value?.[field] !== "string") bad.push(field);
   for (const role of ["authentication", "signing"]) {

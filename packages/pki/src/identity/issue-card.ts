@@ -41,8 +41,7 @@ export async function issueCard(services: TrustServices, request: CardRequest): 
   assertPin("pin2", request.pin2);
   const algorithm = request.algorithm ?? "p384";
   const eResident = request.eResident ?? false;
-  // ID cards have numbers like AB0012345; digi-IDs of e-residents N0012345.
-  const documentNumber = `${eResident ? "N" : "AB"}${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
+  const documentNumber = await newDocumentNumber(services, eResident);
   const ca = services.cas.esteid;
   const subject = personName(request, eResident ? "E-RESIDENT" : undefined);
   const common = {
@@ -75,4 +74,17 @@ export async function issueCard(services: TrustServices, request: CardRequest): 
     authentication: await issueOne("id-authentication", request.pin1),
     signing: await issueOne("id-signing", request.pin2),
   };
+}
+
+/** ID cards have numbers like AB0012345, e-residents' digi-IDs N0012345; never one twice. */
+async function newDocumentNumber(services: TrustServices, eResident: boolean): Promise<string> {
+  for (;;) {
+    const candidate = `${eResident ? "N" : "AB"}${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
+    const taken = await services.registry.db
+      .selectFrom("certificate")
+      .select("serial")
+      .where("document_number", "=", candidate)
+      .executeTakeFirst();
+    if (!taken) return candidate;
+  }
 }

@@ -88,9 +88,14 @@ export async function importKeyObjects(privateKey: ReturnType<typeof createPriva
   };
 }
 
+const NAMED_CURVES: Record<string, string> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
+
 function probeParams(key: ReturnType<typeof createPrivateKey>): EcKeyImportParams | RsaHashedImportParams {
-  if (key.asymmetricKeyType === "ec")
-    return { name: "ECDSA", namedCurve: key.asymmetricKeyDetails?.namedCurve === "secp384r1" ? "P-384" : "P-256" };
+  if (key.asymmetricKeyType === "ec") {
+    const namedCurve = NAMED_CURVES[key.asymmetricKeyDetails?.namedCurve ?? ""];
+    if (!namedCurve) throw new PkiError("PKI_ARGUMENT", `unsupported EC curve ${key.asymmetricKeyDetails?.namedCurve}`);
+    return { name: "ECDSA", namedCurve };
+  }
   if (key.asymmetricKeyType === "rsa") return { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
   throw new PkiError("PKI_ARGUMENT", `unsupported key type ${key.asymmetricKeyType}`);
 }

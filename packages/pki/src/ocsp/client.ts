@@ -64,7 +64,8 @@ export async function verifyOcspResponse(
     "OCSP_RESPONSE_INVALID",
     (schema) => new pkijs.BasicOCSPResponse({ schema }),
   );
-  const responder = await findResponder(basic, issuer);
+  const at = options.now ?? new Date();
+  const responder = await findResponder(basic, issuer, at);
   const publicKeyInfo = pkijs.Certificate.fromBER(responder.rawData).subjectPublicKeyInfo;
   const signed = await pkijs
     .getEngine()
@@ -82,7 +83,7 @@ export async function verifyOcspResponse(
       sameIssuer(r.certID, certificate, issuer),
   );
   if (!single) throw invalid("the OCSP response does not answer for this certificate");
-  const now = (options.now ?? new Date()).getTime();
+  const now = at.getTime();
   const skew = options.maxSkewMs ?? 5 * 60 * 1000;
   if (single.thisUpdate.getTime() > now + skew) throw invalid("the OCSP response is from the future (thisUpdate)");
   if (single.nextUpdate && single.nextUpdate.getTime() < now - skew)
@@ -114,10 +115,13 @@ function sameIssuer(certId: pkijs.CertID, certificate: x509.X509Certificate, iss
 async function findResponder(
   basic: pkijs.BasicOCSPResponse,
   issuer: x509.X509Certificate,
+  at: Date,
 ): Promise<x509.X509Certificate> {
   const candidates = (basic.certs ?? []).map((c) => new x509.X509Certificate(c.toSchema().toBER()));
   for (const candidate of candidates) {
     if (candidate.issuer !== issuer.subject) continue;
+    // RFC 6960 4.2.2.2: a delegated responder is trusted only while its certificate is valid.
+    if (candidate.notBefore > at || candidate.notAfter < at) continue;
     if (!(await candidate.verify({ publicKey: issuer.publicKey, signatureOnly: true }))) continue;
     const eku = candidate.getExtension(x509.ExtendedKeyUsageExtension);
     if (eku?.usages.includes(OID.ekuOcspSigning)) return candidate;
@@ -131,7 +135,7 @@ export async function checkOcsp(
   certificate: x509.X509Certificate,
   issuer: x509.X509Certificate,
   url: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; now?: Date } = {},
 ): Promise<OcspCheck> {
   const nonce = randomBytes(16);
   let body: Uint8Array;
@@ -145,12 +149,12 @@ export async function checkOcsp(
     body = new Uint8Array(await reply.arrayBuffer());
   } catch (cause) {
     throw new PkiError(
-      "OCSP_RESPONSE_INVALID",
+      "OCSP_UNAVAILABLE",
       `the OCSP responder at ${url} cannot be reached: ${(cause as Error).message}`,
       { cause },
     );
   }
-  return verifyOcspResponse(body, certificate, issuer, { nonce });
+  return verifyOcspResponse(body, certificate, issuer, { nonce, ...(options.now ? { now: options.now } : {}) });
 }
 
 /** The OCSP URL from a certificate's Authority Information Access, if it has one. */
