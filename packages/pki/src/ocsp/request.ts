@@ -1,7 +1,6 @@
 import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
 import { HASH_OIDS, OID } from "../ca/oids.ts";
-import { parseDer } from "../der.ts";
+import { parseDerBlock } from "../der.ts";
 import { PkiError } from "../errors.ts";
 
 /** RFC 8954 2.1: nonces of 1 to 32 octets. */
@@ -9,50 +8,121 @@ const MAX_NONCE = 32;
 /** More CertIDs than any real client sends in one request. */
 const MAX_CERT_IDS = 16;
 
-export interface ParsedOcspRequest {
-  certIds: pkijs.CertID[];
-  /** The nonce extension exactly as sent, to be echoed back (RFC 6960 4.4.1). */
-  nonce?: pkijs.Extension;
+/** A CertID (RFC 6960 4.1.1) with its exact DER, which the response repeats. */
+export interface RequestedCertId {
+  hashOid: string;
+  nameHash: Uint8Array;
+  keyHash: Uint8Array;
+  /** The serial number's content octets (two's complement, as encoded). */
+  serial: Uint8Array;
+  der: Uint8Array;
 }
 
-/** Parses an OCSPRequest (RFC 6960 4.1.1) from untrusted bytes. */
-export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
-  const request = parseDer(
-    der,
-    "the OCSP request",
-    "OCSP_MALFORMED_REQUEST",
-    (schema) => new pkijs.OCSPRequest({ schema }),
-  );
-  const list = request.tbsRequest.requestList;
-  if (list.length === 0) throw new PkiError("OCSP_MALFORMED_REQUEST", "the OCSP request asks about no certificate");
-  if (list.length > MAX_CERT_IDS)
-    throw new PkiError(
-      "OCSP_MALFORMED_REQUEST",
-      `the OCSP request asks about ${list.length} certificates; at most ${MAX_CERT_IDS}`,
-    );
-  for (const item of list) {
-    const hashOid = item.reqCert.hashAlgorithm.algorithmId;
-    if (!HASH_OIDS[hashOid])
-      throw new PkiError("OCSP_MALFORMED_REQUEST", `CertID hash algorithm ${hashOid} is not SHA-1 or SHA-2`);
+export interface ParsedOcspRequest {
+  certIds: RequestedCertId[];
+  /** The nonce extension's DER exactly as sent, to be echoed back (RFC 6960 4.4.1). */
+  nonce?: Uint8Array;
+}
+
+const malformed = (message: string) => new PkiError("OCSP_MALFORMED_REQUEST", message);
+
+function expectSequence(block: asn1js.AsnType | undefined, what: string): asn1js.BaseBlock[] {
+  if (!(block instanceof asn1js.Sequence)) throw malformed(`${what} must be a SEQUENCE`);
+  return block.valueBlock.value;
+}
+
+function contextTag(block: asn1js.AsnType | undefined): number | undefined {
+  const id = (block as asn1js.BaseBlock | undefined)?.idBlock;
+  return id && id.tagClass === 3 ? id.tagNumber : undefined;
+}
+
+function explicitInner(block: asn1js.AsnType, what: string): asn1js.BaseBlock {
+  const inner = (block as asn1js.Constructed).valueBlock?.value;
+  if (!Array.isArray(inner) || inner.length !== 1) throw malformed(`${what} must wrap exactly one value`);
+  return inner[0]!;
+}
+
+function parseCertId(block: asn1js.AsnType): RequestedCertId {
+  const [algorithm, nameHash, keyHash, serial, ...rest] = expectSequence(block, "CertID");
+  const [oid] = expectSequence(algorithm, "CertID hashAlgorithm");
+  if (!(oid instanceof asn1js.ObjectIdentifier))
+    throw malformed("CertID hashAlgorithm must start with an OBJECT IDENTIFIER");
+  const hashOid = oid.valueBlock.toString();
+  if (!HASH_OIDS[hashOid]) throw malformed(`CertID hash algorithm ${hashOid} is not SHA-1 or SHA-2`);
+  if (
+    !(nameHash instanceof asn1js.OctetString) ||
+    !(keyHash instanceof asn1js.OctetString) ||
+    !(serial instanceof asn1js.Integer) ||
+    rest.length > 0
+  ) {
+    throw malformed("CertID must be hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber");
   }
-  let nonce: pkijs.Extension | undefined;
-  for (const extension of request.tbsRequest.requestExtensions ?? []) {
-    if (extension.extnID === OID.ocspNonce) {
-      nonce = extension;
-      const outer = extension.extnValue.valueBlock.valueHexView;
+  return {
+    hashOid,
+    nameHash: nameHash.valueBlock.valueHexView,
+    keyHash: keyHash.valueBlock.valueHexView,
+    serial: serial.valueBlock.valueHexView,
+    der: block.valueBeforeDecodeView,
+  };
+}
+
+/**
+ * Parses an OCSPRequest (RFC 6960 4.1.1) from untrusted bytes by walking its DER
+ * directly: the responder's hot path, where pkijs schema matching cost more than signing.
+ */
+export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
+  const top = expectSequence(parseDerBlock(der, "the OCSP request", "OCSP_MALFORMED_REQUEST"), "OCSPRequest");
+  if (top.length < 1 || top.length > 2 || (top.length === 2 && contextTag(top[1]) !== 0)) {
+    throw malformed("OCSPRequest must be tbsRequest with an optional [0] signature");
+  }
+  const tbs = expectSequence(top[0], "TBSRequest");
+  let at = 0;
+  if (contextTag(tbs[at]) === 0) {
+    const version = explicitInner(tbs[at]!, "version");
+    if (!(version instanceof asn1js.Integer) || version.valueBlock.valueDec !== 0)
+      throw malformed("only OCSP request version v1 (0) exists");
+    at++;
+  }
+  if (contextTag(tbs[at]) === 1) at++; // requestorName: informational only
+  const list = expectSequence(tbs[at], "requestList");
+  at++;
+  let extensions: asn1js.BaseBlock[] = [];
+  if (contextTag(tbs[at]) === 2) {
+    extensions = expectSequence(explicitInner(tbs[at]!, "requestExtensions"), "requestExtensions");
+    at++;
+  }
+  if (at !== tbs.length) throw malformed("TBSRequest has unexpected fields");
+  if (list.length === 0) throw malformed("the OCSP request asks about no certificate");
+  if (list.length > MAX_CERT_IDS)
+    throw malformed(`the OCSP request asks about ${list.length} certificates; at most ${MAX_CERT_IDS}`);
+  const certIds = list.map((request) => {
+    const [certId, single, ...rest] = expectSequence(request, "Request");
+    if (rest.length > 0 || (single !== undefined && contextTag(single) !== 0))
+      throw malformed("Request must be reqCert with optional [0] extensions");
+    return parseCertId(certId!);
+  });
+  let nonce: Uint8Array | undefined;
+  for (const extension of extensions) {
+    const [id, second, third] = expectSequence(extension, "Extension");
+    if (!(id instanceof asn1js.ObjectIdentifier)) throw malformed("an extension must start with its OBJECT IDENTIFIER");
+    const critical = second instanceof asn1js.Boolean && second.valueBlock.value;
+    const value = second instanceof asn1js.Boolean ? third : second;
+    if (!(value instanceof asn1js.OctetString)) throw malformed("an extension value must be an OCTET STRING");
+    const oid = id.valueBlock.toString();
+    if (oid === OID.ocspNonce) {
+      // RFC 8954: the value is a DER OCTET STRING inside extnValue; old clients send raw octets.
+      const outer = value.valueBlock.valueHexView;
       const inner = asn1js.fromBER(outer);
       const length =
         inner.offset === outer.byteLength && inner.result instanceof asn1js.OctetString
           ? inner.result.valueBlock.valueHexView.byteLength
           : outer.byteLength;
       if (length < 1 || length > MAX_NONCE)
-        throw new PkiError(
-          "OCSP_MALFORMED_REQUEST",
-          `the nonce has ${length} octets; RFC 8954 allows 1 to ${MAX_NONCE}`,
-        );
-    } else if (extension.critical) {
-      throw new PkiError("OCSP_MALFORMED_REQUEST", `unsupported critical request extension ${extension.extnID}`);
+        throw malformed(`the nonce has ${length} octets; RFC 8954 allows 1 to ${MAX_NONCE}`);
+      nonce = extension.valueBeforeDecodeView;
+    } else if (critical) {
+      throw malformed(`unsupported critical request extension ${oid}`);
     }
   }
-  return { certIds: list.map((item) => item.reqCert), ...(nonce ? { nonce } : {}) };
+  return { certIds, ...(nonce ? { nonce } : {}) };
 }

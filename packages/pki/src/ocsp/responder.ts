@@ -1,13 +1,18 @@
+import { KeyObject, sign } from "node:crypto";
+import { promisify } from "node:util";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { keyAlgorithmOf, signingHash } from "../algorithms.ts";
 import { HASH_OIDS, OID } from "../ca/oids.ts";
 import { ISSUING_CAS, type IssuingCaName, type TrustServices } from "../ca/trust-services.ts";
+import { derGeneralizedTime, derTlv } from "../der.ts";
 import { PkiError } from "../errors.ts";
 import { normaliseSerial } from "../registry/certificate-registry.ts";
 import { issuerHashes, issuerKey, responderKeyHash } from "./cert-id.ts";
 import { parseOcspRequest } from "./request.ts";
 import { encodeCertStatus, type OcspCertStatus } from "./status.ts";
+
+const signInThreadPool = promisify(sign);
 
 /** RFC 6960 4.2.1 OCSPResponseStatus. */
 export const OCSP_RESPONSE_STATUS = Object.freeze({
@@ -36,15 +41,35 @@ export interface OcspResponderOptions {
   cacheSeconds?: number;
 }
 
+/** What a responder puts in every answer for one CA, encoded once. */
+interface ResponderTemplate {
+  key: KeyObject;
+  hash: string;
+  /** ResponderID byKey: [2] EXPLICIT KeyHash (RFC 6960 4.2.1). */
+  responderId: Uint8Array;
+  signatureAlgorithm: Uint8Array;
+  /** certs [0] EXPLICIT SEQUENCE OF Certificate: the delegated responder's certificate. */
+  certs: Uint8Array;
+}
+
+const SEQUENCE = 0x30;
+const OCTET_STRING = 0x04;
+const ENUMERATED = 0x0a;
+const BIT_STRING = 0x03;
+const explicit = (tag: number, ...contents: Uint8Array[]) => derTlv(0xa0 | tag, ...contents);
+const oid = (value: string) => new Uint8Array(new asn1js.ObjectIdentifier({ value }).toBER());
+
 /**
  * RFC 6960 responder for riik's issuing CAs. The status is read from the registry on every
  * request, so suspension, resumption and revocation show at once; answers to requests
  * without a nonce are cached per certificate status version (RFC 5019 pre-signing).
+ * Answers are assembled from DER pieces (the request's CertID and nonce echoed byte for
+ * byte) and signed in libuv's thread pool, so both cores sign.
  */
 export class OcspResponder {
   readonly #services: TrustServices;
   readonly #issuers = new Map<string, IssuingCaName>();
-  readonly #responderIds = new Map<IssuingCaName, asn1js.OctetString>();
+  readonly #templates = new Map<IssuingCaName, ResponderTemplate>();
   readonly #validityMs: number;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { der: Uint8Array; expires: number; statuses: OcspCertStatus["status"][] }>();
@@ -58,10 +83,20 @@ export class OcspResponder {
         const { nameHash, keyHash } = issuerHashes(services.cas[name].certificate, hashOid);
         this.#issuers.set(issuerKey(hashOid, nameHash, keyHash), name);
       }
-      this.#responderIds.set(
-        name,
-        new asn1js.OctetString({ valueHex: responderKeyHash(services.ocspResponders[name].certificate) }),
-      );
+      const responder = services.ocspResponders[name];
+      const algorithm = keyAlgorithmOf(responder.keys.privateKey);
+      const hash = signingHash(algorithm);
+      const signatureAlgorithm =
+        algorithm === "p384"
+          ? derTlv(SEQUENCE, oid("1.2.840.10045.4.3.3")) // ecdsa-with-SHA384 (RFC 5758 3.2)
+          : derTlv(SEQUENCE, oid("1.2.840.113549.1.1.11"), Uint8Array.of(0x05, 0x00)); // sha256WithRSAEncryption
+      this.#templates.set(name, {
+        key: KeyObject.from(responder.keys.privateKey),
+        hash: hash.replace("-", "").toLowerCase(),
+        responderId: explicit(2, derTlv(OCTET_STRING, responderKeyHash(responder.certificate))),
+        signatureAlgorithm,
+        certs: explicit(0, derTlv(SEQUENCE, new Uint8Array(responder.certificate.rawData))),
+      });
     }
   }
 
@@ -81,19 +116,13 @@ export class OcspResponder {
     const request = parseOcspRequest(der);
     // One response is signed by one responder, so all CertIDs must name the same CA.
     const resolved = request.certIds.map((certId) => {
-      const ca = this.#issuers.get(
-        issuerKey(
-          certId.hashAlgorithm.algorithmId,
-          certId.issuerNameHash.valueBlock.valueHexView,
-          certId.issuerKeyHash.valueBlock.valueHexView,
-        ),
-      );
+      const ca = this.#issuers.get(issuerKey(certId.hashOid, certId.nameHash, certId.keyHash));
       if (!ca)
         throw new PkiError(
           "OCSP_UNAUTHORIZED",
           "this responder does not answer for the issuer named in the request (RFC 6960 2.3 unauthorized)",
         );
-      return { certId, ca, serial: normaliseSerial(certId.serialNumber.valueBlock.valueHexView) };
+      return { certId, ca, serial: normaliseSerial(certId.serial) };
     });
     const ca = resolved[0]!.ca;
     if (resolved.some((item) => item.ca !== ca)) {
@@ -103,10 +132,9 @@ export class OcspResponder {
       );
     }
     const rows = await Promise.all(resolved.map((item) => this.#services.registry.status(ca, item.serial)));
+    const single = resolved.length === 1 ? resolved[0]! : undefined;
     const cacheKey =
-      request.nonce || resolved.length !== 1
-        ? undefined
-        : `${ca}:${resolved[0]!.certId.hashAlgorithm.algorithmId}:${resolved[0]!.serial}:${rows[0]?.version ?? 0}`;
+      request.nonce || !single ? undefined : `${ca}:${single.certId.hashOid}:${single.serial}:${rows[0]?.version ?? 0}`;
     const now = Date.now();
     if (cacheKey) {
       const cached = this.#cache.get(cacheKey);
@@ -118,33 +146,33 @@ export class OcspResponder {
       if (row.status === "good") return { status: "good" };
       return { status: "revoked", revokedAt: new Date(row.revoked_at ?? 0), reason: row.revocation_reason ?? 0 };
     });
-    const responder = this.#services.ocspResponders[ca];
-    const thisUpdate = new Date(now);
-    const nextUpdate = new Date(now + this.#validityMs);
-    const basic = new pkijs.BasicOCSPResponse();
-    basic.tbsResponseData.responderID = this.#responderIds.get(ca)!;
-    basic.tbsResponseData.producedAt = thisUpdate;
-    for (const [i, item] of resolved.entries()) {
-      basic.tbsResponseData.responses.push(
-        new pkijs.SingleResponse({
-          certID: item.certId,
-          certStatus: encodeCertStatus(statuses[i]!),
-          thisUpdate,
-          nextUpdate,
-        }),
-      );
-    }
-    if (request.nonce) basic.tbsResponseData.responseExtensions = [request.nonce];
-    basic.certs = [pkijs.Certificate.fromBER(responder.certificate.rawData)];
-    await basic.sign(responder.keys.privateKey, signingHash(keyAlgorithmOf(responder.keys.privateKey)));
-    const response = new pkijs.OCSPResponse({
-      responseStatus: new asn1js.Enumerated({ value: OCSP_RESPONSE_STATUS.successful }),
-      responseBytes: new pkijs.ResponseBytes({
-        responseType: OID.ocspBasic,
-        response: new asn1js.OctetString({ valueHex: basic.toSchema().toBER() }),
-      }),
-    });
-    const out = new Uint8Array(response.toSchema().toBER());
+    const template = this.#templates.get(ca)!;
+    const thisUpdate = derGeneralizedTime(new Date(now));
+    const nextUpdate = explicit(0, derGeneralizedTime(new Date(now + this.#validityMs)));
+    const responses = resolved.map((item, i) =>
+      derTlv(SEQUENCE, item.certId.der, new Uint8Array(encodeCertStatus(statuses[i]!).toBER()), thisUpdate, nextUpdate),
+    );
+    // ResponseData (RFC 6960 4.2.1): version v1 is DEFAULT and so omitted in DER.
+    const tbs = derTlv(
+      SEQUENCE,
+      template.responderId,
+      thisUpdate,
+      derTlv(SEQUENCE, ...responses),
+      ...(request.nonce ? [explicit(1, derTlv(SEQUENCE, request.nonce))] : []),
+    );
+    const signature = await signInThreadPool(template.hash, tbs, template.key);
+    const basic = derTlv(
+      SEQUENCE,
+      tbs,
+      template.signatureAlgorithm,
+      derTlv(BIT_STRING, Uint8Array.of(0), signature),
+      template.certs,
+    );
+    const out = derTlv(
+      SEQUENCE,
+      derTlv(ENUMERATED, Uint8Array.of(OCSP_RESPONSE_STATUS.successful)),
+      explicit(0, derTlv(SEQUENCE, oid(OID.ocspBasic), derTlv(OCTET_STRING, basic))),
+    );
     const certStatuses = statuses.map((s) => s.status);
     if (cacheKey) {
       if (this.#cache.size > 100_000) this.#cache.clear();
