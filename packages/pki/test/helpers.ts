@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after } from "node:test";
 import { promisify } from "node:util";
-import { temporaryDirectory } from "@riik/core/testing";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
   type CardFile,
   initTrustServices,
@@ -15,16 +14,7 @@ import {
 
 export const run = promisify(execFile);
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface TestTrustServices {
   dir: string;

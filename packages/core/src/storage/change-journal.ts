@@ -87,7 +87,11 @@ export async function recordChanges(
 }
 
 /** Journal entries after `afterSeq`, in order, at most `limit`. */
-export function readChanges(db: Kysely<any>, afterSeq: number, limit: number): Promise<Selectable<ChangeJournalTable>[]> {
+export function readChanges(
+  db: Kysely<any>,
+  afterSeq: number,
+  limit: number,
+): Promise<Selectable<ChangeJournalTable>[]> {
   return (db as Kysely<ChangeJournalDb>)
     .selectFrom("change_journal")
     .selectAll()
