@@ -43,6 +43,7 @@ export const XROAD_ERRORS = {
 export type FaultPrefix = "Client" | "Server.ClientProxy" | "Server.ServerProxy";
 export type FaultCode =
   | "BadRequest"
+  | "InvalidRequest"
   | "InvalidHttpMethod"
   | "UnknownMember"
   | "UnknownService"

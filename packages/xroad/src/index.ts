@@ -2,6 +2,8 @@ import "reflect-metadata";
 
 export { centralFiles, initCentral, readCentralConfig, startCentralServer, trustFromPkiDir } from "./central/server.ts";
 export { type MessageKeyType, readPrivateKey, signBytes } from "./crypto/keys.ts";
+export { HIDDEN_REASON_HEADER, HIDDEN_UNTIL_HEADER } from "./datatracker/capture.ts";
+export { USE_BATCH_FORMAT, USE_PROOF_FORMAT } from "./datatracker/store.ts";
 export { XRoadError, type XRoadErrorCode, XRoadFault } from "./errors.ts";
 export { buildEvidence, EVIDENCE_FORMAT, type EvidenceCheck, verifyEvidence } from "./evidence/evidence.ts";
 export {
@@ -28,5 +30,5 @@ export {
   readSecurityServerConfig,
   type SecurityServerConfig,
 } from "./ss/config.ts";
-export { endpointsOf, parseOpenApi } from "./ss/local-conf.ts";
+export { DATA_TRACKER_SERVICE, DEFAULT_SUBJECTS_HEADER, endpointsOf, parseOpenApi } from "./ss/local-conf.ts";
 export { startSecurityServer, submitRegistration } from "./ss/server.ts";

@@ -8,6 +8,8 @@ import pino from "pino";
 import { centralMigrations } from "../src/central/migrations.ts";
 import { CentralRegistry } from "../src/central/registry.ts";
 import { selfSignedCertificate } from "../src/crypto/keys.ts";
+import { type DataUse, useToRow } from "../src/datatracker/record.ts";
+import { DataUseStore } from "../src/datatracker/store.ts";
 import { GlobalConfIndex, type SignedGlobalConf } from "../src/globalconf/document.ts";
 import { type LogRecord, MessageLog, recordHash } from "../src/messagelog/log.ts";
 import { rootFromProof } from "../src/messagelog/merkle.ts";
@@ -201,6 +203,88 @@ for (const target of targets) {
         (await log.verify([])).problems.join("\n"),
         /batch 2: records were changed, added or removed \(6 of 7\)/,
       );
+      await log.stop();
+    });
+  });
+
+  describe(`Data Tracker uses on ${target.dialect}`, () => {
+    it("commits uses with their message, hides them until their date (injected clock), anchors and verifies them", async () => {
+      const storage = await target.open<any>({ component: "xroad_ss", migrations: securityServerMigrations });
+      const log = new MessageLog(storage, "EE/COM/2/ss2", () => undefined, quiet);
+      let now = Date.parse("2030-01-01T00:00:00Z");
+      const store = new DataUseStore(
+        storage,
+        "EE/COM/2/ss2",
+        () => undefined,
+        () => now,
+      );
+      const use = (i: number, overrides: Partial<DataUse> = {}): DataUse => ({
+        providerId: "EE/COM/2/rr",
+        subject: "EE38001085718",
+        loggedAt: new Date(Date.parse("2029-06-01T00:00:00Z") + i * 1000).toISOString(),
+        queryId: `q-${i}`,
+        clientId: "EE/GOV/1/police",
+        serviceId: "EE/COM/2/rr/persons",
+        userId: "EE60001019906",
+        purpose: `case ${i}`,
+        processingType: "DATA_RESPONSE",
+        legalBasis: null,
+        consentReference: null,
+        bulk: false,
+        initiatorSystem: null,
+        initiatorPerson: null,
+        hiddenUntil: null,
+        hiddenReason: null,
+        ...overrides,
+      });
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          log.append(record(i, { side: "server" }), [
+            useToRow(
+              use(
+                i,
+                i === 4 ? { hiddenUntil: "2031-01-01T00:00:00.000Z", hiddenReason: "Jälitustegevuse seadus §15" } : {},
+              ),
+            ),
+          ]),
+        ),
+      );
+      const page = { offset: 0, limit: 2, includeBulk: false };
+      let found = await store.find("EE/COM/2/rr", "EE38001085718", page);
+      assert.equal(found.total, 4, "the hidden use is not shown before its date");
+      assert.deepEqual(
+        found.uses.map((u) => u.purpose),
+        ["case 3", "case 2"],
+      );
+      found = await store.find("EE/COM/2/rr", "EE38001085718", { ...page, offset: 2 });
+      assert.deepEqual(
+        found.uses.map((u) => u.purpose),
+        ["case 1", "case 0"],
+      );
+      found = await store.find("EE/COM/2/rr", "EE38001085718", {
+        ...page,
+        limit: 10,
+        periodStart: "2029-06-01T00:00:01.000Z",
+        periodEnd: "2029-06-01T00:00:02.000Z",
+      });
+      assert.deepEqual(
+        found.uses.map((u) => u.purpose),
+        ["case 2", "case 1"],
+      );
+      assert.equal((await store.hidden("EE/COM/2/rr"))[0]!.visibleToPerson, false);
+      now = Date.parse("2031-01-01T00:00:00Z");
+      found = await store.find("EE/COM/2/rr", "EE38001085718", { ...page, limit: 10 });
+      assert.equal(found.total, 5, "shown once its date has passed");
+      assert.equal(found.uses[0]!.hiddenReason, "Jälitustegevuse seadus §15");
+      assert.equal(await store.anchorPending(), 1);
+      assert.equal(await store.anchorPending(), undefined);
+      assert.deepEqual((await store.verify([])).problems, []);
+      const proof = await store.proof("EE/COM/2/rr", "EE38001085718", found.uses[0]!.id);
+      assert.equal(proof.batch.statement.format, "riik-datatracker-batch/1");
+      await storage.db.updateTable("data_use").set({ hidden_until: null }).where("query_id", "=", "q-4").execute();
+      assert.match((await store.verify([])).problems.join("\n"), /data_use record \d+ was changed/);
+      await storage.db.deleteFrom("data_use").where("query_id", "=", "q-1").execute();
+      assert.match((await store.verify([])).problems.join("\n"), /records were changed, added or removed \(4 of 5\)/);
       await log.stop();
     });
   });

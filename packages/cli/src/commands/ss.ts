@@ -125,16 +125,38 @@ export function registerSsCommands(program: Command): void {
     .requiredOption("--url <url>", "provider base URL")
     .option("--openapi <file>", "OpenAPI 3 description (JSON) to import endpoints from")
     .option("--timeout <seconds>", "provider timeout", "60")
-    .action(async (o) =>
+    .option(
+      "--personal-data",
+      "the service returns personal data (Data Tracker: purpose and user required, uses recorded)",
+    )
+    .option(
+      "--subjects-header <name>",
+      "response header naming the persons (comma-separated user ids)",
+      "X-Riik-Data-Subjects",
+    )
+    .option("--subject-path-param <name>", "path parameter naming the person (with --subject-path-pattern)")
+    .option("--subject-path-pattern <pattern>", "path pattern with the parameter, e.g. '/persons/{code}'")
+    .action(async (o) => {
+      if (!o.personalData && (o.subjectPathParam || o.subjectPathPattern))
+        throw new XRoadError("XROAD_ARGUMENT", "--subject-path-param and --subject-path-pattern need --personal-data");
       print(
         await callAdmin(o.config, "POST", `/api/v1/clients/${enc(o.client)}/services`, {
           serviceCode: o.code,
           url: o.url,
           timeoutSeconds: Number(o.timeout),
           ...(o.openapi ? { openapi: readFileSync(o.openapi, "utf8") } : {}),
+          ...(o.personalData
+            ? {
+                personalData: {
+                  subjectsHeader: o.subjectsHeader,
+                  ...(o.subjectPathParam ? { subjectPathParam: o.subjectPathParam } : {}),
+                  ...(o.subjectPathPattern ? { subjectPathPattern: o.subjectPathPattern } : {}),
+                },
+              }
+            : {}),
         }),
-      ),
-    );
+      );
+    });
   withConfig("access-grant", "grant an access right to a service (or one endpoint)")
     .requiredOption("--client <id>", "provider subsystem id")
     .requiredOption("--service <code>", "service code")
@@ -149,6 +171,32 @@ export function registerSsCommands(program: Command): void {
           path: o.path,
         }),
       ),
+    );
+  withConfig("datatracker-reader", "let a client read the Data Tracker usage protocol of a provider subsystem")
+    .requiredOption("--client <id>", "provider subsystem id (with personal-data services)")
+    .requiredOption(
+      "--reader <subject>",
+      "client id (e.g. the portal's data tracker subsystem), globalgroup:CODE or localgroup:CODE",
+    )
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "POST", `/api/v1/clients/${enc(o.client)}/datatracker/readers`, { reader: o.reader }),
+      ),
+    );
+  withConfig("datatracker-hide-grant", "let a consumer hide its uses from the persons concerned until a date")
+    .requiredOption("--client <id>", "provider subsystem id")
+    .requiredOption("--consumer <subject>", "consumer client id, globalgroup:CODE or localgroup:CODE")
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "POST", `/api/v1/clients/${enc(o.client)}/datatracker/hide-grants`, {
+          consumer: o.consumer,
+        }),
+      ),
+    );
+  withConfig("datatracker-hidden", "list the hidden uses of a provider subsystem (operator's view)")
+    .requiredOption("--client <id>", "provider subsystem id")
+    .action(async (o) =>
+      print(await callAdmin(o.config, "GET", `/api/v1/clients/${enc(o.client)}/datatracker/hidden`)),
     );
   withConfig("refresh", "download the global configuration now and drop cached OCSP answers").action(async (o) =>
     print(await callAdmin(o.config, "POST", "/api/v1/refresh")),

@@ -5,9 +5,11 @@ import { Worker } from "node:worker_threads";
 import { canonicalJson, type Storage } from "@riik/core";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
+import { USE_COLUMNS } from "../datatracker/record.ts";
 import { XRoadError } from "../errors.ts";
 import type { SsDb } from "../ss/local-conf.ts";
 import type { Anchor } from "./anchor.ts";
+import { anchorNextBatch } from "./batch.ts";
 import { inclusionProof, merkleRoot } from "./merkle.ts";
 import { verifyTimestampToken, x509FromBase64 } from "./tsa.ts";
 
@@ -170,7 +172,12 @@ export function fromRow(row: any): LogRecord & { id: number; recordHash: string;
  * the database rather than one per message.
  */
 export class MessageLog {
-  #queue: Array<{ row: ReturnType<typeof toRow>; resolve: () => void; reject: (e: unknown) => void }> = [];
+  #queue: Array<{
+    row: ReturnType<typeof toRow>;
+    uses: Array<Record<string, unknown>>;
+    resolve: () => void;
+    reject: (e: unknown) => void;
+  }> = [];
   #flushing = false;
   #anchoring: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -189,7 +196,7 @@ export class MessageLog {
     // client is asynchronous already.
     if (storage.dialect === "sqlite") {
       this.#worker = new Worker(new URL("./sqlite-writer.worker.mjs", import.meta.url), {
-        workerData: { file: storage.location, columns: Object.keys(toRow(SAMPLE)) },
+        workerData: { file: storage.location, columns: Object.keys(toRow(SAMPLE)), useColumns: USE_COLUMNS },
       });
       this.#worker.unref();
       this.#worker.on("message", ({ id, error }: { id: number; error?: string }) => {
@@ -206,19 +213,24 @@ export class MessageLog {
     }
   }
 
-  #write(rows: Array<ReturnType<typeof toRow>>): Promise<void> {
+  #write(rows: Array<ReturnType<typeof toRow>>, uses: Array<Record<string, unknown>>): Promise<void> {
     const worker = this.#worker;
     if (worker)
       return new Promise((resolve, reject) => {
         const id = this.#nextId++;
         this.#replies.set(id, { resolve, reject });
-        worker.postMessage({ id, rows });
+        worker.postMessage({ id, rows, uses });
       });
     return this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += 100)
         await trx
           .insertInto("message_log")
           .values(rows.slice(i, i + 100))
+          .execute();
+      for (let i = 0; i < uses.length; i += 100)
+        await trx
+          .insertInto("data_use")
+          .values(uses.slice(i, i + 100))
           .execute();
     });
   }
@@ -227,9 +239,13 @@ export class MessageLog {
     return this.storage.db as Kysely<any>;
   }
 
-  append(record: LogRecord): Promise<void> {
+  /**
+   * Appends a record; `uses` (Data Tracker rows, see datatracker/record.ts) are committed in
+   * the same transaction, so a personal-data exchange is never logged without its uses.
+   */
+  append(record: LogRecord, uses: Array<Record<string, unknown>> = []): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ row: toRow(record), resolve, reject });
+      this.#queue.push({ row: toRow(record), uses, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -240,7 +256,10 @@ export class MessageLog {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, 1000);
         try {
-          await this.#write(batch.map((b) => b.row));
+          await this.#write(
+            batch.map((b) => b.row),
+            batch.flatMap((b) => b.uses),
+          );
           for (const item of batch) item.resolve();
         } catch (error) {
           for (const item of batch) item.reject(error);
@@ -262,64 +281,20 @@ export class MessageLog {
     return run;
   }
 
-  async #anchorOnce(): Promise<number | undefined> {
-    const anchor = this.anchor();
-    const rows = await this.db
-      .selectFrom("message_log")
-      .select(["id", "record_hash"])
-      .where("batch_id", "is", null)
-      .orderBy("id")
-      .limit(20_000)
-      .execute();
-    if (rows.length === 0) return undefined;
-    const last = await this.db.selectFrom("anchor_batch").selectAll().orderBy("id", "desc").limit(1).executeTakeFirst();
-    const batchId = last ? Number(last.id) + 1 : 1;
-    const statement: BatchStatement = {
-      format: BATCH_FORMAT,
-      server: this.serverId,
-      batch: batchId,
-      firstId: Number(rows[0]!.id),
-      lastId: Number(rows[rows.length - 1]!.id),
-      count: rows.length,
-      root: merkleRoot(rows.map((r) => Buffer.from(r.record_hash, "hex"))).toString("hex"),
-      previous: last ? statementHash(JSON.parse(last.statement)).toString("hex") : "0".repeat(64),
-      createdAt: new Date().toISOString(),
-    };
-    const proof = anchor ? await anchor.anchor(statementHash(statement)) : {};
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("anchor_batch")
-        .values({
-          id: batchId,
-          first_id: statement.firstId,
-          last_id: statement.lastId,
-          statement: JSON.stringify(statement),
-          tsa_token: proof.tsaToken ?? null,
-          ledger_proof: proof.ledger === undefined ? null : JSON.stringify(proof.ledger),
-          created_at: statement.createdAt,
-        })
-        .execute();
-      if (this.storage.dialect === "sqlite")
-        // One writer thread commits ids in order, so the batch is exactly the id range.
-        await trx
-          .updateTable("message_log")
-          .set({ batch_id: batchId })
-          .where("id", ">=", statement.firstId)
-          .where("id", "<=", statement.lastId)
-          .execute();
-      else
-        for (let i = 0; i < rows.length; i += 500)
-          await trx
-            .updateTable("message_log")
-            .set({ batch_id: batchId })
-            .where(
-              "id",
-              "in",
-              rows.slice(i, i + 500).map((r) => r.id),
-            )
-            .execute();
-    });
-    return batchId;
+  #anchorOnce(): Promise<number | undefined> {
+    return anchorNextBatch(
+      {
+        db: this.db,
+        dialect: this.storage.dialect,
+        records: "message_log",
+        batches: "anchor_batch",
+        format: BATCH_FORMAT,
+        server: this.serverId,
+        // One writer thread commits ids in order on SQLite, so the batch is exactly the id range.
+        idsInCommitOrder: this.storage.dialect === "sqlite",
+      },
+      this.anchor(),
+    );
   }
 
   start(intervalSeconds: number, retention?: { days: number; archiveDir: string }): void {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ClientId, formatClientId, memberOf } from "@riik/core";
 import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
+import type { DataTrackerService } from "../datatracker/protocol.ts";
 import { type FaultPrefix, XRoadFault } from "../errors.ts";
 import { certificateHash } from "../globalconf/document.ts";
 import type { MessageLog } from "../messagelog/log.ts";
@@ -23,6 +24,8 @@ export interface SsContext {
   metrics: SsMetrics;
   signers: SignerCache;
   replay: ReplayGuard;
+  /** The Data Tracker usage protocol over this server's use records. */
+  tracker: DataTrackerService;
 }
 
 export function createMetrics(registry: Registry) {

@@ -31,7 +31,11 @@ export interface SsDb {
     service_type: string;
     endpoints: string;
     openapi: string | null;
+    personal_data: string | null;
   };
+  data_tracker_grant: { client_id: string; kind: string; subject: string; granted_at: string };
+  data_use: any;
+  data_use_batch: any;
   access_right: {
     client_id: string;
     service_code: string;
@@ -61,6 +65,62 @@ export interface LocalService {
   serviceType: "REST" | "OPENAPI";
   endpoints: Endpoint[];
   openapi: string | null;
+  /** Set when the service returns personal data (Data Tracker). */
+  personalData: PersonalData | null;
+}
+
+/**
+ * How the provider's server learns whose data a response carries: a response header the
+ * provider sets (stripped before the response leaves) and/or a path parameter.
+ */
+export interface PersonalData {
+  /** Lowercase header name; comma-separated X-Road user ids. */
+  subjectsHeader: string;
+  subjectPathParam: string | null;
+  subjectPathPattern: string | null;
+  /** Compiled from the pattern: group 1 is the parameter's segment. */
+  subjectPath: RegExp | null;
+}
+
+export const DEFAULT_SUBJECTS_HEADER = "x-riik-data-subjects";
+/** The built-in service of the usage protocol (README, Data Tracker). */
+export const DATA_TRACKER_SERVICE = "datatracker";
+export type DataTrackerGrantKind = "reader" | "hide";
+
+/**
+ * `/persons/{code}` → a prefix match where `{code}` captures one path segment and any other
+ * `{name}` matches one segment; the path may go on after the pattern (`/persons/{code}/address`).
+ */
+export function compileSubjectPath(pattern: string, param: string): RegExp {
+  if (typeof pattern !== "string" || !pattern.startsWith("/"))
+    throw new XRoadError("XROAD_ARGUMENT", `subject path pattern ${JSON.stringify(pattern)} must start with /`);
+  const parts = pattern.split(/(\{[^}/]+\})/);
+  let captured = false;
+  const source = parts
+    .map((part) => {
+      const name = /^\{([^}/]+)\}$/.exec(part)?.[1];
+      if (name === undefined) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      if (name === param && !captured) {
+        captured = true;
+        return "([^/]+)";
+      }
+      return "[^/]+";
+    })
+    .join("");
+  if (!captured) throw new XRoadError("XROAD_ARGUMENT", `subject path pattern ${pattern} has no {${param}} parameter`);
+  return new RegExp(`^${source}(?:/.*)?$`);
+}
+
+function parsePersonalData(text: string | null): PersonalData | null {
+  if (!text) return null;
+  const value = JSON.parse(text) as Omit<PersonalData, "subjectPath">;
+  return {
+    ...value,
+    subjectPath:
+      value.subjectPathPattern && value.subjectPathParam
+        ? compileSubjectPath(value.subjectPathPattern, value.subjectPathParam)
+        : null,
+  };
 }
 
 interface CompiledRight {
@@ -98,6 +158,8 @@ export class LocalConf {
   services = new Map<string, LocalService>();
   rights = new Map<string, CompiledRight[]>();
   localGroups = new Map<string, Set<string>>();
+  /** `${provider}|${kind}` → subjects (client ids, globalgroup:, localgroup:). */
+  dataTrackerGrants = new Map<string, string[]>();
 
   constructor(readonly storage: Storage<SsDb>) {}
 
@@ -106,12 +168,13 @@ export class LocalConf {
   }
 
   async reload(): Promise<void> {
-    const [clients, certs, services, rights, groups] = await Promise.all([
+    const [clients, certs, services, rights, groups, trackerGrants] = await Promise.all([
       this.db.selectFrom("client").selectAll().execute(),
       this.db.selectFrom("is_certificate").select(["client_id", "cert_hash"]).execute(),
       this.db.selectFrom("service").selectAll().execute(),
       this.db.selectFrom("access_right").selectAll().execute(),
       this.db.selectFrom("local_group_member").selectAll().execute(),
+      this.db.selectFrom("data_tracker_grant").selectAll().execute(),
     ]);
     const clientMap = new Map<string, LocalClient>();
     for (const c of clients)
@@ -132,6 +195,7 @@ export class LocalConf {
         serviceType: s.service_type as "REST" | "OPENAPI",
         endpoints: JSON.parse(s.endpoints) as Endpoint[],
         openapi: s.openapi,
+        personalData: parsePersonalData(s.personal_data),
       });
     const rightMap = new Map<string, CompiledRight[]>();
     for (const r of rights) {
@@ -151,6 +215,55 @@ export class LocalConf {
     this.services = serviceMap;
     this.rights = rightMap;
     this.localGroups = groupMap;
+    const trackerMap = new Map<string, string[]>();
+    for (const g of trackerGrants) {
+      const key = `${g.client_id}|${g.kind}`;
+      trackerMap.set(key, [...(trackerMap.get(key) ?? []), g.subject]);
+    }
+    this.dataTrackerGrants = trackerMap;
+  }
+
+  /** Does the provider subsystem have a personal-data service (and so the datatracker service)? */
+  hasPersonalData(provider: string): boolean {
+    for (const service of this.services.values()) if (service.client === provider && service.personalData) return true;
+    return false;
+  }
+
+  /** Is the client granted this Data Tracker right (reader of the usage protocol, or hide) at the provider? */
+  dataTrackerAllowed(provider: string, kind: DataTrackerGrantKind, client: ClientId, global: GlobalConfIndex): boolean {
+    const subjects = this.dataTrackerGrants.get(`${provider}|${kind}`);
+    if (!subjects) return false;
+    const clientText = formatClientId(client);
+    return subjects.some((subject) => this.#subjectCovers(provider, subject, clientText, client, global));
+  }
+
+  async grantDataTracker(text: string, kind: DataTrackerGrantKind, subjectText: string): Promise<void> {
+    const id = this.#client(text);
+    await this.#requireClient(id);
+    if (!parseClientId(id).subsystemCode) throw new XRoadError("XROAD_ARGUMENT", "services belong to subsystems");
+    if (kind !== "reader" && kind !== "hide") throw new XRoadError("XROAD_ARGUMENT", "kind is reader or hide");
+    const subject = LocalConf.subjectOf(String(subjectText ?? ""));
+    await this.db
+      .deleteFrom("data_tracker_grant")
+      .where("client_id", "=", id)
+      .where("kind", "=", kind)
+      .where("subject", "=", subject)
+      .execute();
+    await this.db
+      .insertInto("data_tracker_grant")
+      .values({ client_id: id, kind, subject, granted_at: new Date().toISOString() })
+      .execute();
+  }
+
+  async revokeDataTracker(text: string, kind: DataTrackerGrantKind, subjectText: string): Promise<void> {
+    const id = this.#client(text);
+    const result = await this.db
+      .deleteFrom("data_tracker_grant")
+      .where("client_id", "=", id)
+      .where("kind", "=", kind)
+      .where("subject", "=", LocalConf.subjectOf(String(subjectText ?? "")))
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new XRoadError("XROAD_NOT_FOUND", "no such Data Tracker right");
   }
 
   service(provider: string, serviceCode: string): LocalService | undefined {
@@ -302,7 +415,14 @@ export class LocalConf {
 
   async addService(
     text: string,
-    input: { serviceCode: string; url: string; timeoutSeconds?: number; endpoints?: Endpoint[]; openapi?: unknown },
+    input: {
+      serviceCode: string;
+      url: string;
+      timeoutSeconds?: number;
+      endpoints?: Endpoint[];
+      openapi?: unknown;
+      personalData?: boolean | { subjectsHeader?: string; subjectPathParam?: string; subjectPathPattern?: string };
+    },
   ): Promise<void> {
     const id = this.#client(text);
     await this.#requireClient(id);
@@ -311,6 +431,9 @@ export class LocalConf {
       throw new XRoadError("XROAD_ARGUMENT", "serviceCode may contain only letters, digits and '()+,-.=?");
     if (["listMethods", "allowedMethods", "getOpenAPI"].includes(input.serviceCode))
       throw new XRoadError("XROAD_ARGUMENT", `${input.serviceCode} is a metadata service name`);
+    if (input.serviceCode === DATA_TRACKER_SERVICE)
+      throw new XRoadError("XROAD_ARGUMENT", `${DATA_TRACKER_SERVICE} is the built-in Data Tracker service`);
+    const personalData = personalDataOf(input.personalData);
     let url: URL;
     try {
       url = new URL(input.url);
@@ -347,6 +470,7 @@ export class LocalConf {
         service_type: openapi ? "OPENAPI" : "REST",
         endpoints: JSON.stringify(endpoints),
         openapi,
+        personal_data: personalData,
       })
       .execute();
   }
@@ -445,6 +569,26 @@ export class LocalConf {
           .execute();
     });
   }
+}
+
+/** The stored declaration (JSON) from the admin API's `personalData` (true or an object). */
+function personalDataOf(input: unknown): string | null {
+  if (input === undefined || input === null || input === false) return null;
+  const value = (input === true ? {} : input) as Record<string, unknown>;
+  if (typeof value !== "object") throw new XRoadError("XROAD_ARGUMENT", "personalData is true or an object");
+  const header = String(value.subjectsHeader ?? DEFAULT_SUBJECTS_HEADER).toLowerCase();
+  if (
+    !/^[a-z0-9-]{1,100}$/.test(header) ||
+    header.startsWith("x-road-") ||
+    ["x-riik-signature", "x-riik-signer", "x-riik-time", "x-riik-body-hash", "content-type"].includes(header)
+  )
+    throw new XRoadError("XROAD_ARGUMENT", `subjectsHeader ${JSON.stringify(header)} is not a usable header name`);
+  const param = value.subjectPathParam === undefined ? null : String(value.subjectPathParam);
+  const pattern = value.subjectPathPattern === undefined ? null : String(value.subjectPathPattern);
+  if ((param === null) !== (pattern === null))
+    throw new XRoadError("XROAD_ARGUMENT", "give both subjectPathParam and subjectPathPattern, or neither");
+  if (param !== null && pattern !== null) compileSubjectPath(pattern, param);
+  return JSON.stringify({ subjectsHeader: header, subjectPathParam: param, subjectPathPattern: pattern });
 }
 
 /** OpenAPI descriptions are imported as JSON (riik has no YAML parser; convert YAML first). */

@@ -91,4 +91,60 @@ export const securityServerMigrations: Record<string, ComponentMigration> = {
         .execute();
     },
   },
+  "0003_data_tracker": {
+    async up(db, dialect) {
+      const { serialId } = columnTypes(dialect);
+      // Personal-data declaration of a service (JSON: subjects header, subject path parameter).
+      await db.schema.alterTable("service").addColumn("personal_data", "text").execute();
+      // Data Tracker rights per provider subsystem: kind "reader" (usage protocol) or "hide".
+      await db.schema
+        .createTable("data_tracker_grant")
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("granted_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("data_tracker_grant_pk", ["client_id", "kind", "subject"])
+        .execute();
+      // One row per person per exchange of a personal-data service (written with the message log record).
+      await db.schema
+        .createTable("data_use")
+        .addColumn("id", serialId, (c) => c.primaryKey())
+        .addColumn("provider_id", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("logged_at", "text", (c) => c.notNull())
+        .addColumn("query_id", "text", (c) => c.notNull())
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("service_id", "text", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("purpose", "text", (c) => c.notNull())
+        .addColumn("processing_type", "text", (c) => c.notNull())
+        .addColumn("legal_basis", "text")
+        .addColumn("consent_reference", "text")
+        .addColumn("bulk", "integer", (c) => c.notNull())
+        .addColumn("initiator_system", "text")
+        .addColumn("initiator_person", "text")
+        .addColumn("hidden_until", "text")
+        .addColumn("hidden_reason", "text")
+        .addColumn("record_hash", "text", (c) => c.notNull())
+        .addColumn("batch_id", "integer")
+        .execute();
+      await db.schema
+        .createIndex("data_use_by_subject")
+        .on("data_use")
+        .columns(["provider_id", "subject", "logged_at"])
+        .execute();
+      await db.schema.createIndex("data_use_by_query").on("data_use").column("query_id").execute();
+      await db.schema.createIndex("data_use_by_batch").on("data_use").columns(["batch_id", "id"]).execute();
+      await db.schema
+        .createTable("data_use_batch")
+        .addColumn("id", "integer", (c) => c.primaryKey())
+        .addColumn("first_id", "integer", (c) => c.notNull())
+        .addColumn("last_id", "integer", (c) => c.notNull())
+        .addColumn("statement", "text", (c) => c.notNull())
+        .addColumn("tsa_token", columnTypes(dialect).binary)
+        .addColumn("ledger_proof", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -4,6 +4,7 @@ import type { TLSSocket } from "node:tls";
 import { formatClientId, formatServiceId, memberOf, parseClientId, parseRestServicePath } from "@riik/core";
 import { Pool } from "undici";
 import { signBytes, verifyBytes } from "../crypto/keys.ts";
+import { checkPersonalRequest, subjectsOf, TRACKER_REQUEST_HEADERS, useRows } from "../datatracker/capture.ts";
 import { XRoadFault } from "../errors.ts";
 import { certificateHash, type GlobalConfIndex } from "../globalconf/document.ts";
 import {
@@ -22,10 +23,11 @@ import {
   XROAD_RESPONSE_HEADERS,
 } from "../protocol/message.ts";
 import { readBody, type SsContext, sendFault } from "./context.ts";
+import { DATA_TRACKER_SERVICE } from "./local-conf.ts";
 import { answerMetadata, METADATA_SERVICES } from "./metadata.ts";
 
 const PROVIDER_DROP: ReadonlySet<string> = new Set([...XROAD_RESPONSE_HEADERS, TIME_HEADER, BODY_HASH_HEADER]);
-const TO_PROVIDER_DROP: ReadonlySet<string> = new Set([TIME_HEADER, BODY_HASH_HEADER]);
+const TO_PROVIDER_DROP: ReadonlySet<string> = new Set([TIME_HEADER, BODY_HASH_HEADER, ...TRACKER_REQUEST_HEADERS]);
 const peers = new WeakMap<object, { certificate: X509Certificate; hash: string }>();
 
 /**
@@ -169,7 +171,12 @@ export class ServerProxy {
 
       const remainder = remainderOf(url.slice(4));
       let answer: { status: number; headers: HeaderMap; body: Buffer };
-      if (METADATA_SERVICES.has(service.serviceCode)) {
+      let uses: Array<Record<string, unknown>> = [];
+      if (service.serviceCode === DATA_TRACKER_SERVICE && ctx.local.hasPersonalData(providerText)) {
+        // The Data Tracker usage protocol, answered here (README, Data Tracker).
+        const tracker = await ctx.tracker.answer(providerText, client, method, remainder, headers, conf);
+        answer = { status: tracker.status, headers: { "content-type": tracker.contentType }, body: tracker.body };
+      } else if (METADATA_SERVICES.has(service.serviceCode)) {
         const meta = answerMetadata(
           service.serviceCode,
           providerText,
@@ -190,7 +197,21 @@ export class ServerProxy {
             "AccessDenied",
             `request is not allowed: ${clientText} has no access right to ${method} ${pathOnly} of ${serviceText}`,
           );
+        const personal = local.personalData;
+        const useContext = personal ? checkPersonalRequest(headers, providerText, client, ctx.local, conf) : undefined;
         answer = await this.#callProvider(local.url, local.timeoutMs, method, remainder, headers, body);
+        if (personal && useContext) {
+          // Fail closed: a response that does not say whose data it carries never leaves.
+          const subjects = subjectsOf(personal, pathOnly, answer.headers);
+          delete answer.headers[personal.subjectsHeader];
+          uses = useRows(subjects, useContext, {
+            provider: providerText,
+            service: local,
+            serviceId: serviceText,
+            clientId: clientText,
+            queryId,
+          });
+        }
       }
 
       const out: HeaderMap = endToEndHeaders(answer.headers, PROVIDER_DROP);
@@ -207,27 +228,30 @@ export class ServerProxy {
         "base64",
       );
       try {
-        await ctx.log.append({
-          side: "server",
-          queryId,
-          requestId,
-          clientId: clientText,
-          serviceId: serviceText,
-          createdAt: new Date().toISOString(),
-          loggingMode: provider.loggingMode,
-          requestHead: head,
-          requestBody: body,
-          requestBodyHash,
-          requestSignature: signature,
-          requestSigner: req.headers[SIGNER_HEADER] as string,
-          responseStatus: answer.status,
-          responseHead: rHead,
-          responseBody: answer.body,
-          responseBodyHash,
-          responseSignature,
-          responseSigner: ctx.identity.signCertificateBase64,
-          peerOcsp: signer.status.response ?? null,
-        });
+        await ctx.log.append(
+          {
+            side: "server",
+            queryId,
+            requestId,
+            clientId: clientText,
+            serviceId: serviceText,
+            createdAt: new Date().toISOString(),
+            loggingMode: provider.loggingMode,
+            requestHead: head,
+            requestBody: body,
+            requestBodyHash,
+            requestSignature: signature,
+            requestSigner: req.headers[SIGNER_HEADER] as string,
+            responseStatus: answer.status,
+            responseHead: rHead,
+            responseBody: answer.body,
+            responseBodyHash,
+            responseSignature,
+            responseSigner: ctx.identity.signCertificateBase64,
+            peerOcsp: signer.status.response ?? null,
+          },
+          uses,
+        );
       } catch (cause) {
         throw new XRoadFault(
           "Server.ServerProxy",

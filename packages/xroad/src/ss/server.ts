@@ -5,6 +5,8 @@ import { canonicalJson, constantTimeEqual, createHttpService, openStorage, type 
 import type { FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
 import { parseCertificateText, signBytes } from "../crypto/keys.ts";
+import { DataTrackerService } from "../datatracker/protocol.ts";
+import { DataUseStore } from "../datatracker/store.ts";
 import { XROAD_ERRORS, XRoadError } from "../errors.ts";
 import { buildEvidence } from "../evidence/evidence.ts";
 import { readAnchor } from "../globalconf/document.ts";
@@ -92,6 +94,7 @@ export async function startSecurityServer(options: { configPath: string; databas
   const replay = new ReplayGuard(120_000);
   const log = new MessageLog(storage, config.serverId, () => anchorImpl, logger);
   log.archiveDir = config.archiveDir;
+  const uses = new DataUseStore(storage, config.serverId, () => anchorImpl);
   const ctx: SsContext = {
     config,
     identity,
@@ -103,6 +106,7 @@ export async function startSecurityServer(options: { configPath: string; databas
     metrics: createMetrics(metrics),
     signers: new SignerCache(),
     replay,
+    tracker: new DataTrackerService(uses, local),
   };
   try {
     await globalConf.refresh();
@@ -149,6 +153,25 @@ export async function startSecurityServer(options: { configPath: string; databas
   });
   globalConf.start(config.globalConfRefreshSeconds);
   log.start(config.anchorIntervalSeconds, { days: config.retentionDays, archiveDir: config.archiveDir });
+  // Data Tracker uses are anchored in their own chain of batches, on the message log's schedule.
+  let useAnchoring: Promise<unknown> = Promise.resolve();
+  const anchorUses = (): Promise<number[]> => {
+    const run = useAnchoring.then(async () => {
+      const batches: number[] = [];
+      for (let b = await uses.anchorPending(); b !== undefined; b = await uses.anchorPending()) batches.push(b);
+      return batches;
+    });
+    useAnchoring = run.catch(() => undefined);
+    return run;
+  };
+  const useTimer = setInterval(
+    () =>
+      void anchorUses().catch((error) =>
+        logger.warn({ err: (error as Error).message }, "Data Tracker anchoring failed; will retry"),
+      ),
+    config.anchorIntervalSeconds * 1000,
+  );
+  useTimer.unref();
   const localReload = setInterval(() => void local.reload().catch(() => undefined), 5000);
   localReload.unref();
 
@@ -226,7 +249,41 @@ export async function startSecurityServer(options: { configPath: string; databas
       return reply.status(201).send({ hash });
     });
     api.get("/api/v1/clients/:id/services", async (request) =>
-      [...local.services.values()].filter((s) => s.client === param(request, "id")).map(({ openapi: _o, ...s }) => s),
+      [...local.services.values()]
+        .filter((s) => s.client === param(request, "id"))
+        .map(({ openapi: _o, personalData, ...s }) => ({
+          ...s,
+          personalData: personalData
+            ? {
+                subjectsHeader: personalData.subjectsHeader,
+                subjectPathParam: personalData.subjectPathParam,
+                subjectPathPattern: personalData.subjectPathPattern,
+              }
+            : null,
+        })),
+    );
+    // Data Tracker: who may read the usage protocol, who may hide uses; the operator's view.
+    api.post("/api/v1/clients/:id/datatracker/readers", async (request, reply) => {
+      await local.grantDataTracker(param(request, "id"), "reader", String(body(request).reader ?? ""));
+      await changed();
+      return reply.status(201).send({ ok: true });
+    });
+    api.delete("/api/v1/clients/:id/datatracker/readers/:subject", async (request) => {
+      await local.revokeDataTracker(param(request, "id"), "reader", param(request, "subject"));
+      return changed();
+    });
+    api.post("/api/v1/clients/:id/datatracker/hide-grants", async (request, reply) => {
+      await local.grantDataTracker(param(request, "id"), "hide", String(body(request).consumer ?? ""));
+      await changed();
+      return reply.status(201).send({ ok: true });
+    });
+    api.delete("/api/v1/clients/:id/datatracker/hide-grants/:subject", async (request) => {
+      await local.revokeDataTracker(param(request, "id"), "hide", param(request, "subject"));
+      return changed();
+    });
+    api.get("/api/v1/clients/:id/datatracker/hidden", async (request) => uses.hidden(param(request, "id")));
+    api.get("/api/v1/datatracker/uses", async (request) =>
+      uses.byQueryId(String((request.query as Record<string, string>).queryId ?? "")),
     );
     api.post("/api/v1/clients/:id/services", async (request, reply) => {
       const input = body(request);
@@ -282,11 +339,19 @@ export async function startSecurityServer(options: { configPath: string; databas
     api.post("/api/v1/messagelog/anchor", async () => {
       const batches: number[] = [];
       for (let b = await log.anchorPending(); b !== undefined; b = await log.anchorPending()) batches.push(b);
-      return { batches };
+      return { batches, dataUseBatches: await anchorUses() };
     });
-    api.get("/api/v1/messagelog/verify", async () =>
-      log.verify(globalConf.current?.conf.content.trust.tsa.map((t) => t.certificate) ?? []),
-    );
+    // The message log and the Data Tracker's use records, each against its anchors.
+    api.get("/api/v1/messagelog/verify", async () => {
+      const tsa = globalConf.current?.conf.content.trust.tsa.map((t) => t.certificate) ?? [];
+      const messages = await log.verify(tsa);
+      const dataUses = await uses.verify(tsa);
+      return {
+        ...messages,
+        dataUses: { batches: dataUses.batches, records: dataUses.records },
+        problems: [...messages.problems, ...dataUses.problems],
+      };
+    });
     // X-Road serves ASiC containers at /asic?queryId=…; riik's evidence is one JSON document (README).
     api.get("/asic", async (request, reply) => {
       const queryId = String((request.query as Record<string, string>).queryId ?? "");
@@ -329,6 +394,7 @@ export async function startSecurityServer(options: { configPath: string; databas
     close: async () => {
       globalConf.stop();
       clearInterval(localReload);
+      clearInterval(useTimer);
       for (const server of [clientHttp, clientHttps, serverHttps]) {
         server.close();
         server.closeAllConnections();
@@ -337,6 +403,7 @@ export async function startSecurityServer(options: { configPath: string; databas
       serverProxy.closePools();
       await admin.close();
       await log.stop();
+      await useAnchoring;
       await storage.close();
     },
   };

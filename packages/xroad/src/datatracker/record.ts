@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+
+/**
+ * One use of one person's data in one exchange of a personal-data service, recorded by the
+ * provider's security server (riik's Data Tracker; fields after the Data Tracker usage
+ * protocol v3 draft, `UsageCommon`, e-gov/AJ doc/spetsifikatsioonid/dumonitor-openapi-v3.yaml).
+ */
+export interface DataUse {
+  /** Provider subsystem whose service answered (INSTANCE/CLASS/MEMBER/SUBSYSTEM). */
+  providerId: string;
+  /** The person the data concerns, as an X-Road user id (`EE38001085718`). */
+  subject: string;
+  /** ISO 8601 UTC time with milliseconds. */
+  loggedAt: string;
+  /** X-Road-Id of the exchange: v3 `queryId`, the same on both sides' message logs. */
+  queryId: string;
+  /** Consumer client id (with subsystem). */
+  clientId: string;
+  serviceId: string;
+  /** X-Road-UserId of the request. */
+  userId: string;
+  /** X-Road-Issue (or X-Road-PDU-Purpose): v2 `action`, v3 `purpose`. */
+  purpose: string;
+  /** v3 processing type; the provider's server records answers to incoming requests. */
+  processingType: "DATA_RESPONSE";
+  legalBasis: string | null;
+  consentReference: string | null;
+  bulk: boolean;
+  /** The consumer's information system name, when it said (X-Road-PDU-Initiator-Org-System). */
+  initiatorSystem: string | null;
+  /** v3 `initiatorPerson` as JSON ({code?, alternativeCode?, name?}), when the consumer said. */
+  initiatorPerson: string | null;
+  /** Hidden from the person until this time (ISO 8601), with the consumer's legal reason. */
+  hiddenUntil: string | null;
+  hiddenReason: string | null;
+}
+
+const HASHED: ReadonlyArray<keyof DataUse> = [
+  "providerId",
+  "subject",
+  "loggedAt",
+  "queryId",
+  "clientId",
+  "serviceId",
+  "userId",
+  "purpose",
+  "processingType",
+  "legalBasis",
+  "consentReference",
+  "bulk",
+  "initiatorSystem",
+  "initiatorPerson",
+  "hiddenUntil",
+  "hiddenReason",
+];
+
+/**
+ * SHA-256 over `riik-datatracker-use/1` and each field as `name=length:value` (as the
+ * message-log record hash), null as `name=-`, so null and "" differ.
+ */
+export function useHash(use: DataUse): string {
+  const hash = createHash("sha256").update("riik-datatracker-use/1\n");
+  for (const field of HASHED) {
+    const value = use[field];
+    if (value === null) hash.update(`${field}=-\n`);
+    else {
+      const text = String(value);
+      hash.update(`${field}=${text.length}:${text}\n`);
+    }
+  }
+  return hash.digest("hex");
+}
+
+export function useToRow(use: DataUse) {
+  return {
+    provider_id: use.providerId,
+    subject: use.subject,
+    logged_at: use.loggedAt,
+    query_id: use.queryId,
+    client_id: use.clientId,
+    service_id: use.serviceId,
+    user_id: use.userId,
+    purpose: use.purpose,
+    processing_type: use.processingType,
+    legal_basis: use.legalBasis,
+    consent_reference: use.consentReference,
+    bulk: use.bulk ? 1 : 0,
+    initiator_system: use.initiatorSystem,
+    initiator_person: use.initiatorPerson,
+    hidden_until: use.hiddenUntil,
+    hidden_reason: use.hiddenReason,
+    record_hash: useHash(use),
+    batch_id: null,
+  };
+}
+
+/** Columns of `data_use` written on append (the SQLite writer thread binds these names). */
+export const USE_COLUMNS: readonly string[] = Object.keys(
+  useToRow({
+    providerId: "",
+    subject: "",
+    loggedAt: "",
+    queryId: "",
+    clientId: "",
+    serviceId: "",
+    userId: "",
+    purpose: "",
+    processingType: "DATA_RESPONSE",
+    legalBasis: null,
+    consentReference: null,
+    bulk: false,
+    initiatorSystem: null,
+    initiatorPerson: null,
+    hiddenUntil: null,
+    hiddenReason: null,
+  }),
+);
+
+export function useFromRow(row: any): DataUse & { id: number; recordHash: string; batchId: number | null } {
+  return {
+    id: Number(row.id),
+    providerId: row.provider_id,
+    subject: row.subject,
+    loggedAt: row.logged_at,
+    queryId: row.query_id,
+    clientId: row.client_id,
+    serviceId: row.service_id,
+    userId: row.user_id,
+    purpose: row.purpose,
+    processingType: row.processing_type,
+    legalBasis: row.legal_basis,
+    consentReference: row.consent_reference,
+    bulk: Number(row.bulk) === 1,
+    initiatorSystem: row.initiator_system,
+    initiatorPerson: row.initiator_person,
+    hiddenUntil: row.hidden_until,
+    hiddenReason: row.hidden_reason,
+    recordHash: row.record_hash,
+    batchId: row.batch_id === null || row.batch_id === undefined ? null : Number(row.batch_id),
+  };
+}
