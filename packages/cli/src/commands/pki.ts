@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { initTrustServices, openTrustServices, parseKeyAlgorithm, startTrustServicesServer } from "@riik/pki";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
@@ -33,18 +34,54 @@ export function registerPkiCommands(program: Command): void {
     .option("--port <port>", "TCP port", parsePort, 8800)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--ocsp-validity <seconds>", "nextUpdate - thisUpdate of OCSP answers", parsePositiveInteger, 300)
+    .option("--workers <n>", "processes sharing the port (OCSP and TSA answers are CPU-bound)", parsePositiveInteger, 1)
     .option("--db <url>", DB_OPTION_HELP)
-    .action(async (options: { dir: string; port: number; host: string; ocspValidity: number; db?: string }) => {
-      const services = await openTrustServices(options.dir, { databaseUrl: options.db });
-      const server = await startTrustServicesServer({
-        services,
-        port: options.port,
-        host: options.host,
-        validitySeconds: options.ocspValidity,
-      });
-      console.log(`ocsp ${server.urls.ocsp}\ntsa ${server.urls.tsa}\nca ${server.urls.ca}`);
-      await untilSignalled();
-      await server.close();
-      await services.close();
-    });
+    .action(
+      async (options: {
+        dir: string;
+        port: number;
+        host: string;
+        ocspValidity: number;
+        workers: number;
+        db?: string;
+      }) => {
+        if (options.workers > 1 && cluster.isPrimary) {
+          await superviseWorkers(options.workers);
+          return;
+        }
+        const services = await openTrustServices(options.dir, { databaseUrl: options.db });
+        const server = await startTrustServicesServer({
+          services,
+          port: options.port,
+          host: options.host,
+          validitySeconds: options.ocspValidity,
+        });
+        console.log(`ocsp ${server.urls.ocsp}\ntsa ${server.urls.tsa}\nca ${server.urls.ca}`);
+        await untilSignalled();
+        await server.close();
+        await services.close();
+      },
+    );
+}
+
+/** Forks the workers, which share the listening port (node:cluster), and stops them on a signal. */
+async function superviseWorkers(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) cluster.fork();
+  let stopping = false;
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`riik pki serve: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  await untilSignalled();
+  stopping = true;
+  await Promise.all(
+    Object.values(cluster.workers ?? {}).map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          worker?.once("exit", () => resolve());
+          worker?.process.kill("SIGTERM");
+        }),
+    ),
+  );
 }
