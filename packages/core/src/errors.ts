@@ -11,7 +11,7 @@ export class RiikError<Code extends string = string> extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.details = options.details ? Object.freeze({ ...options.details }) : undefined;
+    this.details = options.details ? { ...options.details } : undefined;
   }
 
   toJSON(): { code: Code; message: string; details?: Readonly<Record<string, unknown>> } {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { type Logger, pino } from "pino";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { RiikError } from "../errors.ts";
@@ -44,7 +44,9 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
+    // Per-request lines would drown the logs at thousands of requests a second; the
+    // metrics count requests instead, and errors are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   const metrics = new Registry();
