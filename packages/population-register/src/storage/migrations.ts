@@ -1,0 +1,61 @@
+import { type ComponentMigration, changeJournalMigration } from "@riik/core";
+import { sql } from "kysely";
+
+/**
+ * No foreign keys: a replica is rebuilt from a snapshot and the journal in whatever order
+ * the embassy applies them; the register's own writes keep persons, relations and
+ * addresses consistent. Natural primary keys (the embassy pages snapshots by them); on
+ * SQLite the tables are WITHOUT ROWID, one B-tree each.
+ */
+const schema: ComponentMigration = {
+  async up(db, dialect) {
+    const withoutRowid = dialect === "sqlite" ? sql`without rowid` : sql``;
+    await db.schema
+      .createTable("person")
+      .addColumn("personal_code", "text", (c) => c.primaryKey())
+      .addColumn("given_name", "text", (c) => c.notNull())
+      .addColumn("surname", "text", (c) => c.notNull())
+      .addColumn("sex", "text", (c) => c.notNull())
+      .addColumn("birth_date", "text", (c) => c.notNull())
+      .addColumn("date_of_death", "text")
+      .addColumn("citizenship", "text", (c) => c.notNull())
+      .modifyEnd(withoutRowid)
+      .execute();
+    await db.schema
+      .createTable("relation")
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("from_code", "text", (c) => c.notNull())
+      .addColumn("to_code", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("relation_pk", ["kind", "from_code", "to_code"])
+      .modifyEnd(withoutRowid)
+      .execute();
+    await createRelationToIndex(db);
+    await db.schema
+      .createTable("address")
+      .addColumn("personal_code", "text", (c) => c.notNull())
+      .addColumn("n", "integer", (c) => c.notNull())
+      .addColumn("county", "text", (c) => c.notNull())
+      .addColumn("municipality", "text", (c) => c.notNull())
+      .addColumn("settlement", "text", (c) => c.notNull())
+      .addColumn("street", "text", (c) => c.notNull())
+      .addColumn("house", "text", (c) => c.notNull())
+      .addColumn("apartment", "text")
+      .addColumn("postal_code", "text", (c) => c.notNull())
+      .addColumn("ehak_code", "text")
+      .addColumn("since", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("address_pk", ["personal_code", "n"])
+      .modifyEnd(withoutRowid)
+      .execute();
+  },
+};
+
+/** Parents of a person and the second side of a marriage are found by to_code. */
+export function createRelationToIndex(db: Parameters<ComponentMigration["up"]>[0]) {
+  return db.schema.createIndex("relation_to").on("relation").columns(["to_code", "kind"]).execute();
+}
+
+/** The register's migrations by name, applied in name order (see openStorage). */
+export const populationRegisterMigrations: Readonly<Record<string, ComponentMigration>> = {
+  "0001_change_journal": changeJournalMigration,
+  "0002_population_register": schema,
+};

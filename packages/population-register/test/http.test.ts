@@ -1,0 +1,323 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { generatePersonalCode } from "@riik/core";
+import { temporaryDirectory } from "@riik/core/testing";
+import {
+  createPopulationRegisterService,
+  demoPersons,
+  openPopulationRegister,
+  type PopulationRegister,
+  seedPopulation,
+  startPopulationRegister,
+} from "@riik/population-register";
+import fc from "fast-check";
+
+const HEADER = "x-riik-data-subjects";
+
+describe("population register HTTP API", () => {
+  const dataDir = temporaryDirectory();
+  let register: PopulationRegister;
+  let app: ReturnType<typeof createPopulationRegisterService>["app"];
+  let demo: { personalCode: string; givenName: string; surname: string };
+
+  before(async () => {
+    await seedPopulation({ dataDir, persons: 1_500, seed: 3 });
+    [demo] = (await demoPersons({ dataDir }, 1)) as [typeof demo];
+    register = await openPopulationRegister({ dataDir });
+    app = createPopulationRegisterService(register).app;
+  });
+  after(async () => {
+    await app.close();
+    await register.close();
+  });
+
+  const get = (url: string) => app.inject({ method: "GET", url });
+
+  test("GET /persons/{code} returns the person and names them as the data subject", async () => {
+    const res = await get(`/persons/${demo.personalCode}`);
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers[HEADER], `EE${demo.personalCode}`);
+    const body = res.json();
+    assert.deepEqual(Object.keys(body).sort(), [
+      "birthDate",
+      "citizenship",
+      "dateOfDeath",
+      "givenName",
+      "personalCode",
+      "sex",
+      "status",
+      "surname",
+    ]);
+    assert.equal(body.personalCode, demo.personalCode);
+    assert.equal(body.givenName, demo.givenName);
+    assert.equal(body.citizenship, "EST");
+    assert.equal(body.status, "alive");
+    assert.equal(body.dateOfDeath, null);
+  });
+
+  test("deceased persons have a status and a date of death", async () => {
+    const dead = await register.db
+      .selectFrom("person")
+      .select("personal_code")
+      .where("date_of_death", "is not", null)
+      .executeTakeFirstOrThrow();
+    const body = (await get(`/persons/${dead.personal_code}`)).json();
+    assert.equal(body.status, "deceased");
+    assert.match(body.dateOfDeath, /^\d{4}-\d{2}-\d{2}$/);
+    const res = await app.inject({
+      method: "PUT",
+      url: `/persons/${dead.personal_code}/address`,
+      payload: {
+        county: "Harju maakond",
+        municipality: "Tallinn",
+        settlement: "Kesklinna linnaosa",
+        street: "Narva mnt",
+        house: "5",
+        postalCode: "10117",
+      },
+    });
+    assert.equal(res.statusCode, 409);
+    assert.equal(res.json().code, "PERSON_DECEASED");
+    assert.equal(res.headers[HEADER], undefined);
+  });
+
+  test("GET /persons/{code}/family lists parents, children and spouse, and every one as a data subject", async () => {
+    const res = await get(`/persons/${demo.personalCode}/family`);
+    assert.equal(res.statusCode, 200);
+    const body = res.json();
+    assert.equal(body.personalCode, demo.personalCode);
+    assert.ok(body.spouse, "demo persons are married");
+    assert.ok(body.children.length > 0);
+    const relatives = [...body.parents, ...body.children, body.spouse];
+    for (const r of relatives)
+      assert.deepEqual(Object.keys(r).sort(), ["birthDate", "givenName", "personalCode", "surname"]);
+    const subjects = String(res.headers[HEADER]).split(",");
+    assert.deepEqual(
+      subjects.sort(),
+      [demo.personalCode, ...relatives.map((r: { personalCode: string }) => r.personalCode)]
+        .map((c) => `EE${c}`)
+        .sort(),
+    );
+    // The spouse's family names the demo person back; a child's parents include them.
+    const spouse = (await get(`/persons/${body.spouse.personalCode}/family`)).json();
+    assert.equal(spouse.spouse.personalCode, demo.personalCode);
+    const child = (await get(`/persons/${body.children[0].personalCode}/family`)).json();
+    assert.ok(child.parents.some((p: { personalCode: string }) => p.personalCode === demo.personalCode));
+  });
+
+  test("GET and PUT address; the history keeps every address, newest first", async () => {
+    const current = await get(`/persons/${demo.personalCode}/address`);
+    assert.equal(current.statusCode, 200);
+    assert.equal(current.headers[HEADER], `EE${demo.personalCode}`);
+    const old = current.json().address;
+    assert.deepEqual(Object.keys(old).sort(), [
+      "apartment",
+      "county",
+      "ehakCode",
+      "house",
+      "municipality",
+      "postalCode",
+      "settlement",
+      "since",
+      "street",
+    ]);
+    const historyBefore = (await get(`/persons/${demo.personalCode}/address/history`)).json().addresses;
+    const next = {
+      county: "Pärnu maakond",
+      municipality: "Pärnu linn",
+      settlement: "Pärnu linn",
+      street: "Rüütli tn",
+      house: "12a",
+      apartment: "4",
+      postalCode: "80010",
+      ehakCode: "0624",
+      since: new Date().toISOString().slice(0, 10),
+    };
+    const put = await app.inject({ method: "PUT", url: `/persons/${demo.personalCode}/address`, payload: next });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal(put.headers[HEADER], `EE${demo.personalCode}`);
+    assert.deepEqual(put.json(), { personalCode: demo.personalCode, address: next });
+    assert.deepEqual((await get(`/persons/${demo.personalCode}/address`)).json().address, next);
+    const history = await get(`/persons/${demo.personalCode}/address/history`);
+    assert.equal(history.headers[HEADER], `EE${demo.personalCode}`);
+    assert.deepEqual(history.json().addresses, [next, ...historyBefore]);
+    assert.deepEqual(historyBefore[0], old);
+  });
+
+  test("bad addresses are refused with every bad field named", async () => {
+    const url = `/persons/${demo.personalCode}/address`;
+    const cases: [unknown, number, string][] = [
+      [{ county: "Harju maakond" }, 400, "ADDRESS_INVALID"],
+      [
+        {
+          county: "Harju maakond",
+          municipality: "Tartu linn",
+          settlement: "x",
+          street: "y",
+          house: "1",
+          postalCode: "10111",
+        },
+        400,
+        "ADDRESS_INVALID",
+      ],
+      [
+        {
+          county: "Harju maakond",
+          municipality: "Tallinn",
+          settlement: "x",
+          street: "y",
+          house: "1",
+          postalCode: "1011",
+        },
+        400,
+        "ADDRESS_INVALID",
+      ],
+      [
+        {
+          county: "Harju maakond",
+          municipality: "Tallinn",
+          settlement: "x",
+          street: "y",
+          house: "1",
+          postalCode: "10111",
+          since: "2999-01-01",
+        },
+        400,
+        "ADDRESS_INVALID",
+      ],
+      [
+        {
+          county: "Harju maakond",
+          municipality: "Tallinn",
+          settlement: "x",
+          street: "y",
+          house: "1",
+          postalCode: "10111",
+          since: "2020-02-30",
+        },
+        400,
+        "ADDRESS_INVALID",
+      ],
+      [
+        {
+          county: "Harju maakond",
+          municipality: "Tallinn",
+          settlement: "x",
+          street: "y",
+          house: "1",
+          postalCode: "10111",
+          extra: 1,
+        },
+        400,
+        "ADDRESS_INVALID",
+      ],
+      [[1, 2], 400, "ADDRESS_INVALID"],
+    ];
+    for (const [payload, status, code] of cases) {
+      const res = await app.inject({ method: "PUT", url, payload: payload as object });
+      assert.equal(res.statusCode, status, JSON.stringify(payload));
+      assert.equal(res.json().code, code);
+      assert.equal(res.headers[HEADER], undefined);
+    }
+    const invalid = await app.inject({ method: "PUT", url, payload: { county: "Atlantis", house: "x x" } });
+    assert.deepEqual(invalid.json().details.fields, [
+      "county",
+      "municipality",
+      "settlement",
+      "street",
+      "house",
+      "postalCode",
+    ]);
+    const text = await app.inject({ method: "PUT", url, payload: "hello", headers: { "content-type": "text/plain" } });
+    assert.equal(text.statusCode, 415);
+    const broken = await app.inject({
+      method: "PUT",
+      url,
+      payload: "{",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(broken.statusCode, 400);
+    const huge = await app.inject({ method: "PUT", url, payload: { street: "x".repeat(20_000) } });
+    assert.equal(huge.statusCode, 413);
+  });
+
+  test("unknown persons get 404 PERSON_NOT_FOUND, malformed codes 400 PERSONAL_CODE_INVALID, neither names a subject", async () => {
+    const unknown = generatePersonalCode("1850-01-01", "male", 999);
+    for (const path of ["", "/family", "/address", "/address/history"]) {
+      const res = await get(`/persons/${unknown}${path}`);
+      assert.equal(res.statusCode, 404);
+      assert.equal(res.json().code, "PERSON_NOT_FOUND");
+      assert.equal(res.headers[HEADER], undefined);
+    }
+    const bad = ["3800108571", "38001085719", "EE38001085718", "99001085718", "38013325718", "abc", "%20"];
+    for (const code of bad) {
+      const res = await get(`/persons/${code}/family`);
+      assert.equal(res.statusCode, 400, code);
+      assert.equal(res.json().code, "PERSONAL_CODE_INVALID");
+      assert.equal(res.headers[HEADER], undefined);
+    }
+    const put = await app.inject({ method: "PUT", url: `/persons/${unknown}/address`, payload: {} });
+    assert.equal(put.statusCode, 400, "the body is checked first");
+    const route = await get("/nothing/here");
+    assert.equal(route.statusCode, 404);
+    assert.equal(route.json().code, "ROUTE_NOT_FOUND");
+  });
+
+  test("GET /openapi.json is an OpenAPI 3.1 document listing every path", async () => {
+    const res = await get("/openapi.json");
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers[HEADER], undefined);
+    const doc = JSON.parse(res.body);
+    assert.equal(doc.openapi, "3.1.0");
+    assert.deepEqual(Object.keys(doc.paths).sort(), [
+      "/persons/{code}",
+      "/persons/{code}/address",
+      "/persons/{code}/address/history",
+      "/persons/{code}/family",
+    ]);
+    assert.deepEqual(Object.keys(doc.paths["/persons/{code}/address"]).sort(), ["get", "put"]);
+    // Every $ref resolves.
+    const refs = JSON.stringify(doc).match(/"\$ref":"#\/components\/schemas\/[A-Za-z]+"/g) ?? [];
+    for (const ref of refs) assert.ok(doc.components.schemas[ref.split("/").at(-1)!.replace('"', "")], ref);
+    for (const [, item] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(doc.paths))
+      for (const operation of Object.values(item)) assert.ok(operation.responses["200"] && operation.responses["400"]);
+  });
+
+  test("arbitrary paths never make the server fail (no 5xx)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.stringMatching(/^[0-9]{0,12}$/),
+          fc.constantFrom("%", "%ZZ", "..", "%00", "a/b", "%2F", "\u00e4", "38001085718/family/x"),
+        ),
+        fc.constantFrom("", "/family", "/address", "/address/history", "/x"),
+        fc.constantFrom("GET", "PUT", "POST", "DELETE"),
+        async (code, suffix, method) => {
+          const res = await app.inject({
+            method: method as "GET",
+            url: `/persons/${code}${suffix}`,
+            ...(method === "PUT" ? { payload: { county: code } } : {}),
+          });
+          assert.ok(res.statusCode < 500, `${method} /persons/${code}${suffix} -> ${res.statusCode} ${res.body}`);
+          if (res.statusCode >= 400) assert.equal(typeof res.json().code, "string");
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  test("serves on a real port with /healthz and /metrics", async () => {
+    const server = await startPopulationRegister({ dataDir: temporaryDirectory(), port: 0 });
+    try {
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /riik_http_requests_total/);
+      const res = await fetch(`${server.url}/persons/38001085718`);
+      assert.equal(res.status, 404);
+      assert.equal((await res.json()).code, "PERSON_NOT_FOUND");
+    } finally {
+      await server.close();
+    }
+  });
+});
