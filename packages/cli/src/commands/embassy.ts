@@ -1,0 +1,252 @@
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import {
+  EmbassyClient,
+  EmbassyError,
+  issueTlsIdentity,
+  readMasterKeyFile,
+  readShipperConfig,
+  readTlsMaterial,
+  restoreRegistry,
+  rotateShipperKey,
+  runDrill,
+  Shipper,
+  startEmbassyServer,
+  type TlsMaterial,
+  tlsFiles,
+  writeMasterKeyFile,
+} from "@riik/embassy";
+import { parseVerifierKey } from "@riik/ledger";
+import type { Command } from "commander";
+import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+function readLedgerKey(path: string | undefined, fallbacks: string[]) {
+  const file = path ?? fallbacks.find((f) => existsSync(f));
+  if (!file)
+    throw new EmbassyError("EMBASSY_ARGUMENT", "give --ledger-key (the ledger's verifier key file, ledger.vkey)");
+  try {
+    return parseVerifierKey(readFileSync(file, "utf8").trim());
+  } catch (cause) {
+    throw new EmbassyError("EMBASSY_ARGUMENT", `${file} is not a ledger verifier key: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
+
+function explicitTls(o: { tlsCert?: string; tlsKey?: string; ca?: string }): TlsMaterial | undefined {
+  if (!o.tlsCert && !o.tlsKey && !o.ca) return undefined;
+  if (!o.tlsCert || !o.tlsKey || !o.ca)
+    throw new EmbassyError("EMBASSY_ARGUMENT", "give --tls-cert, --tls-key and --ca together");
+  return readTlsMaterial({ cert: o.tlsCert, key: o.tlsKey, ca: o.ca });
+}
+
+export function registerEmbassyCommands(program: Command): void {
+  const embassy = program
+    .command("embassy")
+    .description("data embassy: encrypted, chained, ledger-anchored replicas of registries abroad, and restore");
+
+  embassy
+    .command("init")
+    .description("create the home side: DIR/master.key (0600) and a TLS client certificate from the server CA")
+    .requiredOption("--dir <dir>", "home directory of the shipper")
+    .requiredOption("--pki <dir>", "trust-services directory (its server CA issues the certificate)")
+    .option("--ledger-key <file>", "copy the ledger's verifier key to DIR/ledger.vkey")
+    .option("--name <cn>", "certificate common name", "riik-embassy-shipper")
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (o) => {
+      const dir = resolve(o.dir);
+      const masterKey = join(dir, "master.key");
+      const master = existsSync(masterKey) ? readMasterKeyFile(masterKey) : writeMasterKeyFile(masterKey);
+      const files = await issueTlsIdentity({
+        dir,
+        pkiDir: o.pki,
+        name: "client",
+        commonName: o.name,
+        databaseUrl: o.db,
+      });
+      if (o.ledgerKey) copyFileSync(o.ledgerKey, join(dir, "ledger.vkey"));
+      print({
+        masterKey,
+        masterKeyId: master.id,
+        tls: files,
+        ...(o.ledgerKey ? { ledgerKey: join(dir, "ledger.vkey") } : {}),
+      });
+    });
+
+  embassy
+    .command("serve")
+    .description("run an embassy node: append-only store of segments over mutual TLS 1.3")
+    .requiredOption("--dir <dir>", "embassy data directory")
+    .option("--port <port>", "mutual TLS port", parsePort, 8819)
+    .option("--admin-port <port>", "plain HTTP port for /healthz, /metrics and holdings (metadata only)", parsePort)
+    .option("--host <host>", "address to listen on (and in the certificate)", "127.0.0.1")
+    .option("--ledger-key <file>", "the ledger's verifier key (default DIR/ledger.vkey)")
+    .option("--pki <dir>", "trust services: get the embassy certificate from the server CA on first start")
+    .option("--tls-cert <file>", "instead of --pki: certificate (PEM)")
+    .option("--tls-key <file>", "its key (PEM)")
+    .option("--ca <file>", "CA certificates trusted for clients (PEM)")
+    .option(
+      "--allow-client <cn>",
+      "client certificate CN allowed to write (repeatable; default any from the CA)",
+      collect,
+      [],
+    )
+    .option("--db <url>", DB_OPTION_HELP)
+    .action(async (o) => {
+      const dir = resolve(o.dir);
+      let tls = explicitTls(o);
+      if (!tls) {
+        if (!o.pki && !existsSync(tlsFiles(dir, "embassy").cert))
+          throw new EmbassyError("EMBASSY_ARGUMENT", "give --pki DIR or --tls-cert/--tls-key/--ca");
+        const files = existsSync(tlsFiles(dir, "embassy").cert)
+          ? tlsFiles(dir, "embassy")
+          : await issueTlsIdentity({
+              dir,
+              pkiDir: o.pki,
+              name: "embassy",
+              commonName: `riik-embassy-${o.port}`,
+              host: o.host,
+            });
+        tls = readTlsMaterial(files);
+      }
+      const server = await startEmbassyServer({
+        dataDir: dir,
+        databaseUrl: o.db,
+        ledgerKey: readLedgerKey(o.ledgerKey, [join(dir, "ledger.vkey")]),
+        tls,
+        allowClients: o.allowClient,
+        host: o.host,
+      });
+      const { url, adminUrl } = await server.listen(o.port, o.adminPort);
+      console.log(
+        `embassy listening at ${url} (mutual TLS 1.3)${adminUrl ? `, admin ${adminUrl}` : ""}; data in ${dir}`,
+      );
+      await untilSignalled();
+      await server.close();
+    });
+
+  embassy
+    .command("ship")
+    .description("run the shipper: journal -> encrypted, chained, anchored segments -> every embassy")
+    .requiredOption("--config <file>", "shipper configuration (README: Shipper configuration)")
+    .action(async (o) => {
+      const shipper = await Shipper.open(readShipperConfig(o.config));
+      await shipper.start();
+      console.log(`shipper running${shipper.statusUrl ? `; status ${shipper.statusUrl}/v1/status` : ""}`);
+      await untilSignalled();
+      await shipper.close();
+    });
+
+  embassy
+    .command("status")
+    .description("replication lag per embassy and registry (seconds, segments, changes)")
+    .requiredOption("--config <file>", "shipper configuration")
+    .option("--json", "print JSON")
+    .action(async (o) => {
+      const config = readShipperConfig(o.config);
+      let deliveries: Awaited<ReturnType<Shipper["refreshStatus"]>> | undefined;
+      if (config.status) {
+        try {
+          const reply = await fetch(`http://${config.status.host}:${config.status.port}/v1/status`, {
+            signal: AbortSignal.timeout(3000),
+          });
+          if (reply.ok) deliveries = ((await reply.json()) as { deliveries: typeof deliveries }).deliveries;
+        } catch {
+          // not running: compute from the stores below
+        }
+      }
+      if (!deliveries) {
+        const shipper = await Shipper.open(config);
+        try {
+          deliveries = await shipper.refreshStatus();
+        } finally {
+          await shipper.close();
+        }
+      }
+      if (o.json) return print({ deliveries });
+      console.log(
+        "embassy          registry              lag_s  lag_segments  lag_changes  acked_seq  journal_seq  last_error",
+      );
+      for (const d of deliveries)
+        console.log(
+          `${d.embassy.padEnd(16)} ${d.registry.padEnd(20)} ${d.lagSeconds.toFixed(1).padStart(6)}  ${String(d.lagSegments).padStart(12)}  ${String(d.lagChanges).padStart(11)}  ${String(d.ackedSeq).padStart(9)}  ${String(d.journalSeq).padStart(11)}  ${d.lastError ?? ""}`,
+        );
+    });
+
+  embassy
+    .command("rotate-key")
+    .description("start a new data key for new segments (history keeps its keys; nothing is re-encrypted)")
+    .requiredOption("--config <file>", "shipper configuration")
+    .action(async (o) => print({ dataKey: await rotateShipperKey(readShipperConfig(o.config)) }));
+
+  embassy
+    .command("restore")
+    .description(
+      "rebuild a registry's database from an embassy, verifying every segment against the chain and the ledger",
+    )
+    .requiredOption("--registry <name>", "registry, e.g. population-register")
+    .requiredOption("--from <url>", "embassy URL (https://…)")
+    .requiredOption("--key <file>", "master key file (repeatable for rotated master keys)", collect, [])
+    .requiredOption("--to <dir>", "directory for the rebuilt database (the file must not exist)")
+    .option("--at <time>", "restore the state as of this ISO-8601 time")
+    .option("--ledger-key <file>", "the ledger's verifier key (default: ledger.vkey next to the key file)")
+    .option(
+      "--tls-dir <dir>",
+      "directory holding tls/client.crt, client.key, ca.pem (default: the key file's directory)",
+    )
+    .option("--tls-cert <file>", "client certificate (PEM), instead of --tls-dir")
+    .option("--tls-key <file>", "its key")
+    .option("--ca <file>", "CA certificates trusted for the embassy")
+    .option("--module <module>", "module exporting embassyRegistry, for registries that are not built in")
+    .action(async (o) => {
+      const keyFiles = o.key as string[];
+      const at = o.at === undefined ? undefined : new Date(o.at);
+      if (at && Number.isNaN(at.getTime()))
+        throw new EmbassyError("EMBASSY_ARGUMENT", `--at ${o.at} is not an ISO-8601 time`);
+      const home = dirname(resolve(keyFiles[0]!));
+      const tls = explicitTls(o) ?? readTlsMaterial(tlsFiles(o.tlsDir ?? home, "client"));
+      const client = new EmbassyClient(o.from, tls);
+      try {
+        let lastShown = 0;
+        const report = await restoreRegistry({
+          registry: o.registry,
+          ...(o.module ? { module: o.module } : {}),
+          source: client,
+          masterKeys: keyFiles.map(readMasterKeyFile),
+          ledgerKey: readLedgerKey(o.ledgerKey, [join(home, "ledger.vkey")]),
+          to: resolve(o.to),
+          ...(at ? { at } : {}),
+          onProgress: (p) => {
+            if (Date.now() - lastShown < 1000) return;
+            lastShown = Date.now();
+            process.stderr.write(
+              `restore: segment ${p.index}/${p.last}, ${p.rows} snapshot rows, ${p.changes} changes\n`,
+            );
+          },
+        });
+        print(report);
+      } finally {
+        await client.close();
+      }
+    });
+
+  embassy
+    .command("drill")
+    .description(
+      "digital continuity drill: destroy a registry's home data, restore it from the embassy, check the state works",
+    )
+    .option("--data <dir>", "data directory of a state started by `riik up`", "./data")
+    .option("--registry <name>", "registry to destroy and restore", "population-register")
+    .action(async (o) => {
+      const report = await runDrill({
+        dataDir: resolve(o.data),
+        registry: o.registry,
+        log: (line) => console.error(line),
+      });
+      print(report);
+      if (!report.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import { type ComponentMigration, canonicalJson, columnTypes } from "@riik/core";
+import type { JournalEntry } from "../registry/registry.ts";
+
+/** The shipper's store at home (component embassy_shipper): the chain, data keys, deliveries. */
+export interface ShipperDb {
+  shipper_segment: {
+    registry: string;
+    idx: number;
+    kind: "changes" | "snapshot";
+    after_seq: number;
+    last_seq: number;
+    count: number;
+    first_at: string;
+    last_at: string;
+    snapshot_id: number | null;
+    snapshot_part: number | null;
+    snapshot_last: number | null;
+    digest: string;
+    header: Uint8Array;
+    ciphertext: Uint8Array;
+    /** The ledger signature (JSON) once anchored; segments are sent only after. */
+    signature: string | null;
+    /** SHA-256 of the journal entry at last_seq: detects a registry whose journal was replaced. */
+    entry_hash: string | null;
+    created_at: string;
+  };
+  shipper_data_key: { id: string; master_id: string; wrapped: string; created_at: string };
+  shipper_delivery: { embassy: string; registry: string; idx: number; last_seq: number; acked_at: string };
+}
+
+export const shipperMigrations: Record<string, ComponentMigration> = {
+  "0001_shipper": {
+    async up(db, dialect) {
+      const binary = columnTypes(dialect).binary;
+      await db.schema
+        .createTable("shipper_segment")
+        .addColumn("registry", "text", (c) => c.notNull())
+        .addColumn("idx", "bigint", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("after_seq", "bigint", (c) => c.notNull())
+        .addColumn("last_seq", "bigint", (c) => c.notNull())
+        .addColumn("count", "bigint", (c) => c.notNull())
+        .addColumn("first_at", "text", (c) => c.notNull())
+        .addColumn("last_at", "text", (c) => c.notNull())
+        .addColumn("snapshot_id", "bigint")
+        .addColumn("snapshot_part", "bigint")
+        .addColumn("snapshot_last", "integer")
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("header", binary, (c) => c.notNull())
+        .addColumn("ciphertext", binary, (c) => c.notNull())
+        .addColumn("signature", "text")
+        .addColumn("entry_hash", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("shipper_segment_pk", ["registry", "idx"])
+        .execute();
+      await db.schema
+        .createTable("shipper_data_key")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("master_id", "text", (c) => c.notNull())
+        .addColumn("wrapped", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("shipper_delivery")
+        .addColumn("embassy", "text", (c) => c.notNull())
+        .addColumn("registry", "text", (c) => c.notNull())
+        .addColumn("idx", "bigint", (c) => c.notNull())
+        .addColumn("last_seq", "bigint", (c) => c.notNull())
+        .addColumn("acked_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("shipper_delivery_pk", ["embassy", "registry"])
+        .execute();
+    },
+  },
+};
+
+export function entryHash(entry: JournalEntry): string {
+  return createHash("sha256")
+    .update(
+      canonicalJson({
+        seq: Number(entry.seq),
+        at: entry.at,
+        entity: entry.entity,
+        key: entry.key,
+        op: entry.op,
+        data: entry.data,
+      }),
+    )
+    .digest("hex");
+}

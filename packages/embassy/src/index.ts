@@ -1,0 +1,47 @@
+// @riik/embassy: the data embassy. Encrypted, chained and ledger-anchored replicas of
+// registries in another jurisdiction, the shipper that makes them, and restore.
+
+export { type DataKey, generateDataKey, unwrapDataKey } from "./crypto/data-key.ts";
+export {
+  generateMasterKey,
+  MASTER_KEY_FORMAT,
+  type MasterKey,
+  masterKeyId,
+  readMasterKeyFile,
+  writeMasterKeyFile,
+} from "./crypto/master-key.ts";
+export { issueTlsIdentity, readTlsMaterial, type TlsFiles, tlsFiles } from "./crypto/tls-identity.ts";
+export { type DrillCheck, type DrillOptions, type DrillReport, type RegistryControl, runDrill } from "./drill/drill.ts";
+export { EMBASSY_ERRORS, EmbassyError, type EmbassyErrorCode, isEmbassyError } from "./errors.ts";
+export { type ChainHead, checkAnchor, checkContinuation } from "./format/chain.ts";
+export {
+  decodeSegment,
+  encodeSegment,
+  GENESIS,
+  openSegment,
+  SEGMENT_FORMAT,
+  type Segment,
+  type SegmentHeader,
+  sealSegment,
+} from "./format/segment.ts";
+export {
+  readShipperConfig,
+  resolveShipperConfig,
+  SHIPPER_CONFIG_FORMAT,
+  type ShipperConfig,
+  type ShipperConfigFile,
+} from "./home/config.ts";
+export { EmbassyClient } from "./home/embassy-client.ts";
+export { type ShipperDb, shipperMigrations } from "./home/outbox.ts";
+export { type DeliveryStatus, rotateShipperKey, Shipper } from "./home/shipper.ts";
+export { type EmbassyServer, type EmbassyServerOptions, startEmbassyServer, type TlsMaterial } from "./node/server.ts";
+export {
+  type EmbassyDb,
+  EmbassyStore,
+  embassyMigrations,
+  type RegistryHoldings,
+  type SegmentInfo,
+} from "./node/store.ts";
+export { defineRegistry, type JournalEntry, loadRegistry, type RegistryDefinition } from "./registry/registry.ts";
+export { dumpSnapshot } from "./registry/snapshot.ts";
+export { type RestoreOptions, type RestoreReport, restoreRegistry, type SegmentSource } from "./restore/restore.ts";

@@ -1,0 +1,308 @@
+import { type ComponentMigration, columnTypes, openStorage, type Storage } from "@riik/core";
+import type { VerifierKey } from "@riik/ledger";
+import type { Kysely } from "kysely";
+import { EmbassyError, isEmbassyError } from "../errors.ts";
+import { type ChainHead, checkAnchor, checkContinuation } from "../format/chain.ts";
+import { decodeSegment, isRegistryName } from "../format/segment.ts";
+
+export interface HeldSegmentRow {
+  registry: string;
+  idx: number;
+  kind: "changes" | "snapshot";
+  after_seq: number;
+  last_seq: number;
+  count: number;
+  first_at: string;
+  last_at: string;
+  snapshot_id: number | null;
+  snapshot_part: number | null;
+  snapshot_last: number | null;
+  digest: string;
+  bytes: Uint8Array;
+  size: number;
+  received_at: string;
+}
+
+export interface EmbassyDb {
+  embassy_segment: HeldSegmentRow;
+}
+
+export const embassyMigrations: Record<string, ComponentMigration> = {
+  "0001_embassy_segment": {
+    async up(db, dialect) {
+      await db.schema
+        .createTable("embassy_segment")
+        .addColumn("registry", "text", (c) => c.notNull())
+        .addColumn("idx", "bigint", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("after_seq", "bigint", (c) => c.notNull())
+        .addColumn("last_seq", "bigint", (c) => c.notNull())
+        .addColumn("count", "bigint", (c) => c.notNull())
+        .addColumn("first_at", "text", (c) => c.notNull())
+        .addColumn("last_at", "text", (c) => c.notNull())
+        .addColumn("snapshot_id", "bigint")
+        .addColumn("snapshot_part", "bigint")
+        .addColumn("snapshot_last", "integer")
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("bytes", columnTypes(dialect).binary, (c) => c.notNull())
+        .addColumn("size", "bigint", (c) => c.notNull())
+        .addColumn("received_at", "text", (c) => c.notNull())
+        // The primary key makes the store append-only per position: a second segment at an
+        // index cannot be written, whatever races.
+        .addPrimaryKeyConstraint("embassy_segment_pk", ["registry", "idx"])
+        .execute();
+    },
+  },
+};
+
+/** Metadata of one held segment: what the embassy's operator can see. */
+export type SegmentInfo = Omit<HeldSegmentRow, "bytes">;
+
+export interface RegistryHoldings {
+  registry: string;
+  segments: number;
+  bytes: number;
+  head: { index: number; digest: string; lastSeq: number; lastAt: string; receivedAt: string };
+  snapshots: Array<{ id: number; seq: number; at: string; parts: number; complete: boolean }>;
+}
+
+export interface AppendResult {
+  registry: string;
+  index: number;
+  digest: string;
+  lastSeq: number;
+  duplicate: boolean;
+}
+
+const META = [
+  "registry",
+  "idx",
+  "kind",
+  "after_seq",
+  "last_seq",
+  "count",
+  "first_at",
+  "last_at",
+  "snapshot_id",
+  "snapshot_part",
+  "snapshot_last",
+  "digest",
+  "size",
+  "received_at",
+] as const;
+
+/**
+ * The embassy's append-only store. It holds ciphertext and metadata only; it accepts a
+ * segment only if it parses, matches its digest, is anchored in the ledger (checked
+ * offline with the ledger's verifier key) and continues the registry's chain.
+ */
+export class EmbassyStore {
+  private constructor(
+    readonly storage: Storage<EmbassyDb>,
+    private readonly ledgerKey: VerifierKey,
+  ) {}
+
+  static async open(options: {
+    dataDir: string;
+    url?: string | undefined;
+    schema?: string;
+    ledgerKey: VerifierKey;
+  }): Promise<EmbassyStore> {
+    const storage = await openStorage<EmbassyDb>({
+      component: "embassy",
+      dataDir: options.dataDir,
+      url: options.url,
+      ...(options.schema ? { schema: options.schema } : {}),
+      migrations: embassyMigrations,
+    });
+    return new EmbassyStore(storage, options.ledgerKey);
+  }
+
+  get db(): Kysely<EmbassyDb> {
+    return this.storage.db;
+  }
+
+  close(): Promise<void> {
+    return this.storage.close();
+  }
+
+  async append(bytes: Uint8Array, expectedRegistry?: string): Promise<AppendResult> {
+    const segment = decodeSegment(bytes);
+    const h = segment.header;
+    if (expectedRegistry !== undefined && h.registry !== expectedRegistry)
+      throw new EmbassyError("EMBASSY_ARGUMENT", `the segment is for ${h.registry}, posted to ${expectedRegistry}`);
+    checkAnchor(segment, this.ledgerKey);
+    const result = { registry: h.registry, index: h.index, digest: segment.digest, lastSeq: h.lastSeq };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const head = await headIn(trx, h.registry);
+          if (head && h.index <= head.index) {
+            const held = await trx
+              .selectFrom("embassy_segment")
+              .select("digest")
+              .where("registry", "=", h.registry)
+              .where("idx", "=", h.index)
+              .executeTakeFirst();
+            // Sent again after a lost acknowledgement: the same segment, nothing to do.
+            if (held?.digest === segment.digest) return { ...result, duplicate: true };
+            throw new EmbassyError(
+              h.kind === "snapshot" ? "SNAPSHOT_REPLAYED" : "CHAIN_FORK",
+              `${h.registry} segment ${h.index} differs from the one held at that position`,
+              { details: { index: h.index, held: held?.digest, got: segment.digest } },
+            );
+          }
+          checkContinuation(head, segment);
+          await trx
+            .insertInto("embassy_segment")
+            .values({
+              registry: h.registry,
+              idx: h.index,
+              kind: h.kind,
+              after_seq: h.afterSeq,
+              last_seq: h.lastSeq,
+              count: h.count,
+              first_at: h.firstAt,
+              last_at: h.lastAt,
+              snapshot_id: h.snapshot?.id ?? null,
+              snapshot_part: h.snapshot?.part ?? null,
+              snapshot_last: h.snapshot ? (h.snapshot.last ? 1 : 0) : null,
+              digest: segment.digest,
+              bytes: Buffer.from(bytes),
+              size: bytes.length,
+              received_at: new Date().toISOString(),
+            })
+            .execute();
+          return { ...result, duplicate: false };
+        });
+      } catch (error) {
+        // Two concurrent appends of one position: the loser sees the winner on retry.
+        if (!isEmbassyError(error) && attempt < 2 && /unique|primary key|duplicate key/i.test(String(error))) continue;
+        throw error;
+      }
+    }
+  }
+
+  async head(registry: string): Promise<ChainHead | undefined> {
+    return headIn(this.db, registry);
+  }
+
+  async list(registry: string, fromIndex = 0, limit = 10_000): Promise<SegmentInfo[]> {
+    const rows = await this.db
+      .selectFrom("embassy_segment")
+      .select(META)
+      .where("registry", "=", registry)
+      .where("idx", ">=", fromIndex)
+      .orderBy("idx")
+      .limit(limit)
+      .execute();
+    return rows.map(normaliseInfo);
+  }
+
+  async get(registry: string, index: number): Promise<Buffer> {
+    const row = await this.db
+      .selectFrom("embassy_segment")
+      .select("bytes")
+      .where("registry", "=", registry)
+      .where("idx", "=", index)
+      .executeTakeFirst();
+    if (!row) throw new EmbassyError("EMBASSY_NOT_FOUND", `no ${registry} segment ${index} here`);
+    return Buffer.from(row.bytes);
+  }
+
+  async holdings(): Promise<RegistryHoldings[]> {
+    const registries = await this.db
+      .selectFrom("embassy_segment")
+      .select((eb) => ["registry", eb.fn.countAll<number>().as("segments"), eb.fn.sum<number>("size").as("bytes")])
+      .groupBy("registry")
+      .orderBy("registry")
+      .execute();
+    const out: RegistryHoldings[] = [];
+    for (const r of registries) {
+      const head = await this.db
+        .selectFrom("embassy_segment")
+        .select(META)
+        .where("registry", "=", r.registry)
+        .orderBy("idx", "desc")
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      const parts = await this.db
+        .selectFrom("embassy_segment")
+        .select(["snapshot_id", "last_seq", "last_at", "snapshot_last"])
+        .where("registry", "=", r.registry)
+        .where("kind", "=", "snapshot")
+        .orderBy("idx")
+        .execute();
+      const snapshots = new Map<number, RegistryHoldings["snapshots"][number]>();
+      for (const p of parts) {
+        const id = Number(p.snapshot_id);
+        const s = snapshots.get(id) ?? { id, seq: Number(p.last_seq), at: p.last_at, parts: 0, complete: false };
+        s.parts += 1;
+        if (Number(p.snapshot_last) === 1) s.complete = true;
+        snapshots.set(id, s);
+      }
+      out.push({
+        registry: r.registry,
+        segments: Number(r.segments),
+        bytes: Number(r.bytes),
+        head: {
+          index: Number(head.idx),
+          digest: head.digest,
+          lastSeq: Number(head.last_seq),
+          lastAt: head.last_at,
+          receivedAt: head.received_at,
+        },
+        snapshots: [...snapshots.values()],
+      });
+    }
+    return out;
+  }
+}
+
+async function headIn(db: Kysely<EmbassyDb>, registry: string): Promise<ChainHead | undefined> {
+  if (!isRegistryName(registry))
+    throw new EmbassyError("EMBASSY_ARGUMENT", `bad registry name ${JSON.stringify(registry)}`);
+  const row = await db
+    .selectFrom("embassy_segment")
+    .select(["idx", "digest", "last_seq", "kind", "snapshot_id", "snapshot_part", "snapshot_last"])
+    .where("registry", "=", registry)
+    .orderBy("idx", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    index: Number(row.idx),
+    digest: row.digest,
+    lastSeq: Number(row.last_seq),
+    kind: row.kind,
+    ...(row.kind === "snapshot"
+      ? {
+          snapshot: {
+            id: Number(row.snapshot_id),
+            part: Number(row.snapshot_part),
+            last: Number(row.snapshot_last) === 1,
+          },
+        }
+      : {}),
+  };
+}
+
+function normaliseInfo(row: Record<string, unknown>): SegmentInfo {
+  const n = (v: unknown) => (v === null ? null : Number(v));
+  return {
+    registry: row.registry as string,
+    idx: Number(row.idx),
+    kind: row.kind as SegmentInfo["kind"],
+    after_seq: Number(row.after_seq),
+    last_seq: Number(row.last_seq),
+    count: Number(row.count),
+    first_at: row.first_at as string,
+    last_at: row.last_at as string,
+    snapshot_id: n(row.snapshot_id),
+    snapshot_part: n(row.snapshot_part),
+    snapshot_last: n(row.snapshot_last),
+    digest: row.digest as string,
+    size: Number(row.size),
+    received_at: row.received_at as string,
+  };
+}
