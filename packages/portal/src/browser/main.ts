@@ -1,0 +1,884 @@
+// The citizen portal's front end: plain TypeScript and the DOM, bundled by esbuild at
+// server start. Hash routes: #/login, #/data, #/usage, #/operator.
+import type { UsageEntry } from "../datatracker/usage.ts";
+import type { PersonRef } from "../registry/population.ts";
+import type {
+  AddressResponse,
+  ChallengeResponse,
+  FamilyResponse,
+  LoginResponse,
+  MeResponse,
+  OperatorOverview,
+  SessionInfo,
+  UsageReport,
+} from "../web/api-types.ts";
+import { isLanguage, isMessageKey, type Language, type MessageKey, translate } from "../web/i18n.ts";
+import { ApiError, api } from "./api.ts";
+import { CardError, createAuthToken, readCardFile } from "./card.ts";
+import { append, h, uid } from "./dom.ts";
+
+type Route = "login" | "data" | "usage" | "operator";
+const ROUTES: readonly Route[] = ["login", "data", "usage", "operator"];
+const LANGUAGE_KEY = "riik-portal-language";
+const TOKEN_KEY = "riik-portal-operator-token";
+
+interface Flash {
+  kind: "error" | "info";
+  text: string;
+  /** The view the message belongs to; it is dropped when the person goes elsewhere. */
+  route: Route;
+}
+
+const state: {
+  language: Language;
+  session: SessionInfo | undefined;
+  route: Route;
+  flash: Flash | undefined;
+  busy: boolean;
+  data: {
+    me?: MeResponse;
+    family?: FamilyResponse;
+    address?: AddressResponse;
+    usage?: UsageReport;
+    operator?: OperatorOverview;
+    errors: Partial<Record<"me" | "family" | "address" | "usage" | "operator", ApiError>>;
+  };
+} = {
+  language: initialLanguage(),
+  session: undefined,
+  route: "login",
+  flash: undefined,
+  busy: false,
+  data: { errors: {} },
+};
+
+// The file input lives across renders, so switching the language keeps the chosen card file.
+let cardInput: HTMLInputElement | undefined;
+
+function t(key: MessageKey, values?: Record<string, string | number>): string {
+  return translate(state.language, key, values);
+}
+
+function initialLanguage(): Language {
+  const fromUrl = new URLSearchParams(location.search).get("lang");
+  if (isLanguage(fromUrl)) {
+    remember(LANGUAGE_KEY, fromUrl, localStorage);
+    return fromUrl;
+  }
+  const stored = recall(LANGUAGE_KEY, localStorage);
+  return isLanguage(stored) ? stored : "et";
+}
+
+function remember(key: string, value: string | undefined, storage: Storage): void {
+  try {
+    if (value === undefined) storage.removeItem(key);
+    else storage.setItem(key, value);
+  } catch {
+    // Storage may be disabled; the choice then lasts for this page only.
+  }
+}
+
+function recall(key: string, storage: Storage): string | null {
+  try {
+    return storage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof CardError) return t(error.code);
+  if (error instanceof ApiError) {
+    if (isMessageKey(error.code)) return t(error.code, { type: String(error.details.type ?? error.status) });
+    return `${t("error.generic")} (${error.code})`;
+  }
+  return t("error.generic");
+}
+
+function currentRoute(): Route {
+  const name = location.hash.replace(/^#\/?/, "") as Route;
+  return ROUTES.includes(name) ? name : state.session?.authenticated ? "data" : "login";
+}
+
+function navigate(route: Route): void {
+  if (location.hash === `#/${route}`) void show(route, true);
+  else location.hash = `#/${route}`;
+}
+
+async function show(route: Route, focus: boolean): Promise<void> {
+  if ((route === "data" || route === "usage") && !state.session?.authenticated) route = "login";
+  if (route === "login" && state.session?.authenticated) route = "data";
+  if (state.flash && state.flash.route !== route) state.flash = undefined;
+  state.route = route;
+  render(focus);
+  if (route === "data" && !state.data.me && !state.data.errors.me) await loadMyData();
+  if (route === "usage" && !state.data.usage && !state.data.errors.usage) await loadUsage();
+  if (route === "operator" && !state.data.operator && !state.data.errors.operator) await loadOperator();
+}
+
+// ---------------------------------------------------------------- rendering
+
+function render(focusHeading = false): void {
+  document.documentElement.lang = state.language;
+  document.title = `${pageTitle()} — ${t("app.title")}`;
+  const active = document.activeElement;
+  const keepFocus = active instanceof HTMLElement && active.dataset.keep ? active.dataset.keep : undefined;
+  const root = document.getElementById("app") as HTMLElement;
+  root.replaceChildren(skipLink(), header(), mainContent(), footer());
+  if (focusHeading) (document.querySelector("main h1") as HTMLElement | null)?.focus();
+  else if (keepFocus) (document.querySelector(`[data-keep="${keepFocus}"]`) as HTMLElement | null)?.focus();
+}
+
+function pageTitle(): string {
+  return t(
+    ({ login: "login.title", data: "data.title", usage: "usage.title", operator: "operator.title" } as const)[
+      state.route
+    ],
+  );
+}
+
+function skipLink(): HTMLElement {
+  return h(
+    "a",
+    {
+      class: "skip",
+      href: "#main",
+      onclick: ((event: Event) => {
+        event.preventDefault();
+        document.getElementById("main")?.focus();
+      }) as EventListener,
+    },
+    t("app.skip"),
+  );
+}
+
+function header(): HTMLElement {
+  const person = state.session?.person;
+  const other: Language = state.language === "et" ? "en" : "et";
+  const nav = h("nav", { "aria-label": t("nav.label") });
+  const list = h("ul", { class: "tabs" });
+  const link = (route: Route, key: MessageKey) =>
+    h(
+      "li",
+      {},
+      h(
+        "a",
+        { href: `#/${route}`, "aria-current": state.route === route ? "page" : undefined, "data-keep": `nav-${route}` },
+        t(key),
+      ),
+    );
+  if (person) append(list, link("data", "nav.data"), link("usage", "nav.usage"));
+  else append(list, link("login", "nav.login"));
+  append(list, link("operator", "nav.operator"));
+  nav.append(list);
+  return h(
+    "header",
+    { class: "site" },
+    h(
+      "div",
+      { class: "bar" },
+      h("p", { class: "brand" }, h("span", { class: "mark", "aria-hidden": "true" }), t("app.title")),
+      h(
+        "div",
+        { class: "tools" },
+        person
+          ? h(
+              "p",
+              { class: "who" },
+              h("span", { class: "muted" }, t("session.as")),
+              " ",
+              h("strong", {}, `${person.givenName} ${person.surname}`),
+            )
+          : null,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "link",
+            lang: other,
+            "aria-label": t("app.switchLanguageLabel"),
+            "data-keep": "language",
+            onclick: (() => switchLanguage(other)) as EventListener,
+          },
+          t("app.switchLanguage"),
+        ),
+        person
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                "data-keep": "logout",
+                onclick: (() => void logout()) as EventListener,
+              },
+              t("session.logout"),
+            )
+          : null,
+      ),
+    ),
+    nav,
+  );
+}
+
+function footer(): HTMLElement {
+  return h("footer", { class: "site" }, h("p", {}, t("app.footer")));
+}
+
+function flashBox(): HTMLElement | null {
+  if (!state.flash) return null;
+  return h(
+    "div",
+    { class: `flash ${state.flash.kind}`, role: state.flash.kind === "error" ? "alert" : "status", id: "flash" },
+    state.flash.text,
+  );
+}
+
+function mainContent(): HTMLElement {
+  const main = h("main", { id: "main", tabindex: "-1" });
+  switch (state.route) {
+    case "login":
+      main.append(loginView());
+      break;
+    case "data":
+      main.append(dataView());
+      break;
+    case "usage":
+      main.append(usageView());
+      break;
+    case "operator":
+      main.append(operatorView());
+      break;
+  }
+  return main;
+}
+
+function heading(key: MessageKey): HTMLElement {
+  // data-keep: a re-render after data arrives gives focus back to the new heading.
+  return h("h1", { tabindex: "-1", "data-keep": "heading" }, t(key));
+}
+
+// ---------------------------------------------------------------- login
+
+function loginView(): HTMLElement {
+  const fileId = "card-file";
+  const pinId = "pin1";
+  const fileHint = uid("hint");
+  const pinHint = uid("hint");
+  cardInput ??= h("input", {
+    type: "file",
+    id: fileId,
+    name: "card",
+    accept: ".json,application/json",
+    required: true,
+  });
+  cardInput.setAttribute("aria-describedby", fileHint);
+  const pinError = state.flash?.kind === "error" ? "flash" : undefined;
+  const pin = h("input", {
+    type: "password",
+    id: pinId,
+    name: "pin1",
+    inputmode: "numeric",
+    autocomplete: "off",
+    pattern: "[0-9]{4,12}",
+    minlength: 4,
+    maxlength: 12,
+    required: true,
+    "aria-describedby": [pinHint, pinError].filter(Boolean).join(" "),
+    "aria-invalid": pinError ? "true" : undefined,
+    "data-keep": "pin1",
+  });
+  const submit = h(
+    "button",
+    {
+      type: "submit",
+      class: "primary",
+      "aria-busy": state.busy ? "true" : undefined,
+      disabled: state.busy,
+      "data-keep": "submit",
+    },
+    state.busy ? t("login.working") : t("login.submit"),
+  );
+  const form = h(
+    "form",
+    { class: "card login", novalidate: true, "aria-labelledby": "login-title" },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: fileId }, t("login.cardFile")),
+      cardInput,
+      h("p", { class: "hint", id: fileHint }, t("login.cardFileHint")),
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: pinId }, t("login.pin1")),
+      pin,
+      h("p", { class: "hint", id: pinHint }, t("login.pin1Hint")),
+    ),
+    flashBox(),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void login(pin);
+  });
+  const title = heading("login.title");
+  title.id = "login-title";
+  return h("section", { class: "view" }, title, h("p", { class: "lead" }, t("login.intro")), form);
+}
+
+async function login(pin: HTMLInputElement): Promise<void> {
+  if (state.busy) return;
+  const pin1 = pin.value;
+  state.flash = undefined;
+  state.busy = true;
+  render();
+  try {
+    const card = await readCardFile(cardInput?.files?.[0]);
+    if (!/^\d{4,12}$/.test(pin1)) throw new CardError("CARD_PIN_FORMAT", "PIN1 must be 4-12 digits");
+    const { nonce } = await api<ChallengeResponse>("/api/auth/challenge");
+    const token = await createAuthToken(card, pin1, location.origin, nonce);
+    const { person } = await api<LoginResponse>("/api/auth/login", { method: "POST", body: token });
+    state.busy = false;
+    state.session = { ...(state.session as SessionInfo), authenticated: true, person };
+    state.data = { errors: {} };
+    state.flash = {
+      kind: "info",
+      text: t("login.welcome", { name: `${person.givenName} ${person.surname}` }),
+      route: "data",
+    };
+    if (cardInput) cardInput.value = "";
+    navigate("data");
+  } catch (error) {
+    state.busy = false;
+    state.flash = { kind: "error", text: errorText(error), route: "login" };
+    render();
+    const field = document.getElementById(
+      error instanceof CardError && (error.code === "CARD_NO_FILE" || error.code === "CARD_FORMAT")
+        ? "card-file"
+        : "pin1",
+    ) as HTMLInputElement | null;
+    if (field?.id === "pin1" && error instanceof CardError && error.code === "CARD_WRONG_PIN") field.value = "";
+    else if (field?.id === "pin1") field.value = pin1;
+    field?.focus();
+  }
+}
+
+async function logout(): Promise<void> {
+  try {
+    await api("/api/logout", { method: "POST", body: {} });
+  } catch {
+    // The session is gone either way.
+  }
+  state.session = { ...(state.session as SessionInfo), authenticated: false };
+  delete state.session.person;
+  state.data = { errors: {} };
+  state.flash = { kind: "info", text: t("session.loggedOut"), route: "login" };
+  navigate("login");
+}
+
+function sessionEnded(error: unknown): boolean {
+  if (error instanceof ApiError && error.code === "PORTAL_UNAUTHENTICATED") {
+    state.session = { ...(state.session as SessionInfo), authenticated: false };
+    delete state.session.person;
+    state.data = { errors: {} };
+    state.flash = { kind: "error", text: t("PORTAL_UNAUTHENTICATED"), route: "login" };
+    navigate("login");
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- my data
+
+async function loadMyData(): Promise<void> {
+  const results = await Promise.allSettled([
+    api<MeResponse>("/api/me"),
+    api<FamilyResponse>("/api/me/family"),
+    api<AddressResponse>("/api/me/address"),
+  ]);
+  const [me, family, address] = results;
+  for (const result of results) if (result.status === "rejected" && sessionEnded(result.reason)) return;
+  if (me.status === "fulfilled") state.data.me = me.value;
+  else state.data.errors.me = me.reason as ApiError;
+  if (family.status === "fulfilled") state.data.family = family.value;
+  else state.data.errors.family = family.reason as ApiError;
+  if (address.status === "fulfilled") state.data.address = address.value;
+  else state.data.errors.address = address.reason as ApiError;
+  if (state.route === "data") render();
+}
+
+function loading(): HTMLElement {
+  return h("p", { class: "muted", role: "status" }, t("app.loading"));
+}
+
+function problem(error: ApiError): HTMLElement {
+  return h("p", { class: "flash error", role: "alert" }, errorText(error));
+}
+
+function dateText(value: string | undefined, withTime = false): string {
+  if (!value) return "—";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  const locale = state.language === "et" ? "et-EE" : "en-GB";
+  return new Intl.DateTimeFormat(
+    locale,
+    withTime ? { dateStyle: "medium", timeStyle: "medium" } : { dateStyle: "long", timeZone: "UTC" },
+  ).format(date);
+}
+
+function definitionList(rows: Array<[string, Node | string]>): HTMLElement {
+  const dl = h("dl", { class: "facts" });
+  for (const [term, value] of rows) dl.append(h("div", {}, h("dt", {}, term), h("dd", {}, value)));
+  return dl;
+}
+
+function refText(ref: PersonRef): string {
+  const name = ref.name ?? [ref.givenName, ref.surname].filter(Boolean).join(" ");
+  return [name, ref.personalCode].filter(Boolean).join(", ") || "—";
+}
+
+function refList(refs: PersonRef[]): HTMLElement | string {
+  if (refs.length === 0) return t("data.none");
+  return h("ul", { class: "plain" }, ...refs.map((ref) => h("li", {}, refText(ref))));
+}
+
+function dataView(): HTMLElement {
+  const { me, family, address, errors } = state.data;
+  const purpose = state.session?.purpose ?? "citizen self-service";
+  const section = (titleKey: MessageKey, body: Node, exchange?: { xroadId: string }) =>
+    h(
+      "section",
+      { class: "card", "aria-labelledby": `${titleKey}-h` },
+      h("h2", { id: `${titleKey}-h` }, t(titleKey)),
+      body,
+      exchange?.xroadId ? h("p", { class: "meta" }, t("data.exchange", { id: exchange.xroadId })) : null,
+    );
+  const statusText = (status: string | undefined, died: string | undefined) =>
+    status === "alive"
+      ? t("data.status.alive")
+      : status === "deceased"
+        ? `${t("data.status.deceased")}${died ? ` ${dateText(died)}` : ""}`
+        : (status ?? "—");
+  const sexText = (sex: string | undefined) =>
+    sex === "male" || sex === "female" ? t(`data.sex.${sex}`) : (sex ?? "—");
+  const personBody = errors.me
+    ? problem(errors.me)
+    : me
+      ? definitionList([
+          [t("data.name"), `${me.person.givenName} ${me.person.surname}`],
+          [t("data.personalCode"), me.person.personalCode],
+          [t("data.birthDate"), dateText(me.person.birthDate)],
+          [t("data.sex"), sexText(me.person.sex)],
+          [t("data.status"), statusText(me.person.status, me.person.dateOfDeath)],
+        ])
+      : loading();
+  const familyBody = errors.family
+    ? problem(errors.family)
+    : family
+      ? definitionList([
+          [t("data.parents"), refList(family.family.parents)],
+          [t("data.children"), refList(family.family.children)],
+          [t("data.spouse"), family.family.spouse ? refText(family.family.spouse) : t("data.none")],
+        ])
+      : loading();
+  let addressBody: Node;
+  if (errors.address) addressBody = problem(errors.address);
+  else if (!address) addressBody = loading();
+  else if (!address.address) addressBody = h("p", {}, t("data.noAddress"));
+  else {
+    const a = address.address;
+    const street = [a.street, [a.house, a.apartment].filter(Boolean).join("-")].filter(Boolean).join(" ");
+    addressBody = h(
+      "address",
+      {},
+      ...[street, a.settlement, a.municipality, [a.county, a.postalCode].filter(Boolean).join(" ")]
+        .filter((line) => line)
+        .flatMap((line, i) => (i === 0 ? [line as string] : [h("br"), line as string])),
+      a.since ? h("span", { class: "meta block" }, t("data.addressSince", { date: dateText(a.since) })) : null,
+    );
+  }
+  return h(
+    "section",
+    { class: "view" },
+    heading("data.title"),
+    flashBox(),
+    h("p", { class: "lead" }, t("data.intro", { purpose })),
+    h(
+      "div",
+      { class: "grid" },
+      section("data.person", personBody, me?.exchange),
+      section("data.family", familyBody, family?.exchange),
+      section("data.address", addressBody, address?.exchange),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- who used my data
+
+async function loadUsage(): Promise<void> {
+  try {
+    state.data.usage = await api<UsageReport>("/api/me/usage");
+    delete state.data.errors.usage;
+  } catch (error) {
+    if (sessionEnded(error)) return;
+    state.data.errors.usage = error as ApiError;
+  }
+  if (state.route === "usage") render();
+}
+
+function usageView(): HTMLElement {
+  const { usage, errors } = state.data;
+  const refresh = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      "data-keep": "usage-refresh",
+      onclick: (async () => {
+        delete state.data.usage;
+        delete state.data.errors.usage;
+        render();
+        await loadUsage();
+      }) as EventListener,
+    },
+    t("usage.refresh"),
+  );
+  const body: Array<Node | null> = [];
+  if (errors.usage) body.push(problem(errors.usage));
+  else if (!usage) body.push(loading());
+  else {
+    body.push(
+      h(
+        "p",
+        { class: "meta", role: "status" },
+        `${t("usage.period", { start: dateText(usage.periodStart), end: dateText(usage.periodEnd) })} · ${t("usage.count", { count: usage.usages.length })}`,
+      ),
+    );
+    for (const provider of usage.providers)
+      if (!provider.ok)
+        body.push(
+          h(
+            "p",
+            { class: "flash error", role: "alert" },
+            t("usage.providerFailed", {
+              provider: provider.provider,
+              message: provider.error?.type ?? provider.error?.code ?? "",
+            }),
+          ),
+        );
+    body.push(usage.usages.length === 0 ? h("p", {}, t("usage.empty")) : usageTable(usage.usages));
+  }
+  return h(
+    "section",
+    { class: "view" },
+    h("div", { class: "title-row" }, heading("usage.title"), refresh),
+    flashBox(),
+    h("p", { class: "lead" }, t("usage.intro")),
+    ...body,
+  );
+}
+
+function usageTable(usages: UsageEntry[]): HTMLElement {
+  const columns: MessageKey[] = ["usage.time", "usage.institution", "usage.user", "usage.purpose", "usage.anchor"];
+  const rows = usages.map((u) => {
+    const institution = [u.institution.name, u.institution.code].filter(Boolean).join(", ") || u.provider;
+    const cell = (key: MessageKey, ...content: Array<Node | string | null>) =>
+      h("td", { "data-label": t(key) }, ...content);
+    const anchorCell = u.anchor.anchored
+      ? h(
+          "div",
+          { class: "anchor ok" },
+          h("span", { class: "badge ok" }, h("span", { "aria-hidden": "true" }, "✓ "), t("usage.anchored")),
+          u.anchor.reference ? h("span", { class: "meta block" }, u.anchor.reference) : null,
+          anchorDetails(u),
+        )
+      : h("span", { class: "badge pending" }, t("usage.notAnchored"));
+    return h(
+      "tr",
+      { class: "usage" },
+      h("th", { scope: "row", "data-label": t("usage.time") }, h("time", { datetime: u.time }, dateText(u.time, true))),
+      cell("usage.institution", institution, u.system ? h("span", { class: "meta block" }, u.system) : null),
+      cell("usage.user", u.user ?? "—"),
+      cell("usage.purpose", u.purpose || "—"),
+      cell("usage.anchor", anchorCell),
+    );
+  });
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "usage-table" },
+      h("caption", { class: "visually-hidden" }, t("usage.caption")),
+      h("thead", {}, h("tr", {}, ...columns.map((key) => h("th", { scope: "col" }, t(key))))),
+      h("tbody", {}, ...rows),
+    ),
+  );
+}
+
+function anchorDetails(u: UsageEntry): HTMLElement | null {
+  const entries = Object.entries(u.anchor.details);
+  if (entries.length === 0 && !u.queryId && u.proofId === undefined) return null;
+  return h(
+    "details",
+    {},
+    h("summary", {}, t("usage.anchorDetails")),
+    h(
+      "dl",
+      { class: "small" },
+      ...(u.queryId ? [h("div", {}, h("dt", {}, "queryId"), h("dd", {}, u.queryId))] : []),
+      ...entries.map(([key, value]) => h("div", {}, h("dt", {}, key), h("dd", {}, value))),
+    ),
+    u.proofId === undefined
+      ? null
+      : h(
+          "p",
+          {},
+          h(
+            "a",
+            {
+              href: `/api/me/usage/proof?${new URLSearchParams({ provider: u.provider, id: String(u.proofId) })}`,
+              download: `usage-proof-${u.proofId}.json`,
+            },
+            t("usage.proof"),
+          ),
+        ),
+  );
+}
+
+// ---------------------------------------------------------------- operator
+
+async function loadOperator(): Promise<void> {
+  try {
+    const token = recall(TOKEN_KEY, sessionStorage) ?? undefined;
+    state.data.operator = await api<OperatorOverview>("/api/operator/overview", token ? { token } : {});
+    delete state.data.errors.operator;
+  } catch (error) {
+    state.data.errors.operator = error as ApiError;
+  }
+  if (state.route === "operator") render();
+}
+
+function operatorView(): HTMLElement {
+  const { operator, errors } = state.data;
+  const parts: Array<Node | null> = [];
+  const needsToken = errors.operator?.code === "PORTAL_OPERATOR_FORBIDDEN" || state.session?.operatorTokenRequired;
+  if (needsToken) parts.push(tokenForm());
+  if (errors.operator) parts.push(problem(errors.operator));
+  else if (!operator) parts.push(loading());
+  else parts.push(...operatorSections(operator));
+  const refresh = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      "data-keep": "operator-refresh",
+      onclick: (async () => {
+        delete state.data.operator;
+        delete state.data.errors.operator;
+        render();
+        await loadOperator();
+      }) as EventListener,
+    },
+    t("operator.refresh"),
+  );
+  return h(
+    "section",
+    { class: "view" },
+    h("div", { class: "title-row" }, heading("operator.title"), refresh),
+    h("p", { class: "lead" }, t("operator.intro")),
+    ...parts,
+  );
+}
+
+function tokenForm(): HTMLElement {
+  const id = "operator-token";
+  const hint = uid("hint");
+  const input = h("input", {
+    type: "password",
+    id,
+    name: "token",
+    autocomplete: "off",
+    "aria-describedby": hint,
+    "data-keep": "operator-token",
+  });
+  const form = h(
+    "form",
+    { class: "card inline" },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: id }, t("operator.token")),
+      input,
+      h("p", { class: "hint", id: hint }, t("operator.tokenHint")),
+    ),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("operator.open"))),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    remember(TOKEN_KEY, input.value || undefined, sessionStorage);
+    delete state.data.operator;
+    delete state.data.errors.operator;
+    render();
+    void loadOperator();
+  });
+  return form;
+}
+
+function stateBadge(s: "up" | "down" | "unknown"): HTMLElement {
+  return h(
+    "span",
+    { class: `badge ${s === "up" ? "ok" : s === "down" ? "bad" : "pending"}` },
+    t(`operator.state.${s}`),
+  );
+}
+
+function table(caption: string, headers: string[], rows: Array<Array<Node | string>>): HTMLElement {
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      {},
+      h("caption", {}, caption),
+      h("thead", {}, h("tr", {}, ...headers.map((text) => h("th", { scope: "col" }, text)))),
+      h(
+        "tbody",
+        {},
+        ...rows.map((cells) =>
+          h(
+            "tr",
+            {},
+            ...cells.map((cell, i) =>
+              i === 0
+                ? h("th", { scope: "row", "data-label": headers[i] ?? "" }, cell)
+                : h("td", { "data-label": headers[i] ?? "" }, cell),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function operatorSections(o: OperatorOverview): Node[] {
+  const out: Node[] = [];
+  out.push(
+    table(
+      t("operator.services"),
+      [t("operator.service"), t("operator.url"), t("operator.state")],
+      o.services.map((s) => [s.name, h("code", {}, s.url), stateBadge(s.state)]),
+    ),
+  );
+  if (o.globalConf)
+    out.push(
+      h(
+        "p",
+        { class: "meta" },
+        o.globalConf.error
+          ? `${o.globalConf.source}: ${o.globalConf.error}`
+          : t("operator.globalConf", {
+              version: o.globalConf.version ?? "?",
+              expires: dateText(o.globalConf.expiresAt, true),
+            }),
+      ),
+    );
+  out.push(
+    table(
+      t("operator.members"),
+      [t("operator.member"), t("operator.name"), t("operator.subsystems")],
+      o.members.map((m) => [h("code", {}, m.id), m.name, m.subsystems.join(", ") || "—"]),
+    ),
+  );
+  out.push(
+    table(
+      t("operator.securityServers"),
+      [t("operator.server"), t("operator.state"), t("operator.messages"), t("operator.clients")],
+      o.securityServers.map((s) => [
+        h("span", {}, h("code", {}, s.id), s.address ? h("span", { class: "meta block" }, s.address) : null),
+        stateBadge(s.state),
+        s.messages
+          ? `${s.messages.total} (${Object.entries(s.messages.bySide)
+              .map(([side, n]) => `${side} ${n}`)
+              .join(", ")})`
+          : "—",
+        s.clients.join(", ") || "—",
+      ]),
+    ),
+  );
+  const ledger = h(
+    "section",
+    { class: "card", "aria-labelledby": "ledger-h" },
+    h("h2", { id: "ledger-h" }, t("operator.ledger")),
+  );
+  if (!o.ledger) ledger.append(h("p", {}, "—"));
+  else if (o.ledger.error || !o.ledger.checkpoint)
+    ledger.append(h("p", { class: "flash error" }, `${o.ledger.url}: ${o.ledger.error ?? ""}`));
+  else {
+    const c = o.ledger.checkpoint;
+    ledger.append(
+      h("h3", {}, t("operator.checkpoint")),
+      definitionList([
+        [t("operator.origin"), c.origin],
+        [t("operator.size"), String(c.size)],
+        [t("operator.root"), h("code", { class: "hash" }, c.rootHash)],
+        [t("operator.signers"), c.signers.join(", ")],
+      ]),
+      h("pre", { class: "note", tabindex: "0", "aria-label": t("operator.checkpoint") }, c.text),
+    );
+  }
+  ledger.append(
+    h("h3", {}, t("operator.witnesses")),
+    o.witnesses.length === 0
+      ? h("p", {}, t("operator.none"))
+      : h(
+          "ul",
+          { class: "plain" },
+          ...o.witnesses.map((w) =>
+            h(
+              "li",
+              {},
+              h("code", {}, w.name),
+              " — ",
+              h(
+                "span",
+                { class: `badge ${w.cosigned ? "ok" : "pending"}` },
+                t(w.cosigned ? "operator.cosigned" : "operator.notCosigned"),
+              ),
+              w.state ? " " : null,
+              w.state ? stateBadge(w.state) : null,
+            ),
+          ),
+        ),
+  );
+  out.push(ledger);
+  return out;
+}
+
+// ---------------------------------------------------------------- start
+
+function switchLanguage(language: Language): void {
+  state.language = language;
+  remember(LANGUAGE_KEY, language, localStorage);
+  const url = new URL(location.href);
+  if (url.searchParams.has("lang")) {
+    url.searchParams.delete("lang");
+    history.replaceState(null, "", url);
+  }
+  // Messages already shown were written in the old language; drop them rather than mix.
+  state.flash = undefined;
+  render();
+}
+
+async function start(): Promise<void> {
+  try {
+    state.session = await api<SessionInfo>("/api/session");
+  } catch {
+    state.session = { authenticated: false, purpose: "citizen self-service", operatorTokenRequired: false };
+  }
+  window.addEventListener("hashchange", () => void show(currentRoute(), true));
+  await show(currentRoute(), false);
+}
+
+void start();

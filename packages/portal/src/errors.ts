@@ -1,0 +1,64 @@
+import { type ErrorCatalogue, RiikError } from "@riik/core";
+
+/** Why the portal refused a request; the browser maps each code to a message in et and en. */
+export type PortalErrorCode =
+  /** The configuration file is missing, not JSON, or has bad fields (`details.fields`). */
+  | "PORTAL_CONFIG"
+  /** No session, or the session expired: log in again. */
+  | "PORTAL_UNAUTHENTICATED"
+  /** A state-changing request without this portal's Origin (cross-site request forgery guard). */
+  | "PORTAL_CSRF"
+  /** Login without a challenge from this browser session, or the challenge was already used. */
+  | "PORTAL_NO_CHALLENGE"
+  /** The operator view asked without the operator token, or from a non-loopback address. */
+  | "PORTAL_OPERATOR_FORBIDDEN"
+  /** The operator view is not configured (no state file). */
+  | "PORTAL_OPERATOR_UNCONFIGURED"
+  /** The register has no such entry. */
+  | "PORTAL_NOT_FOUND"
+  /** The security server answered with an X-Road error (`details.type`). */
+  | "PORTAL_XROAD"
+  /** The provider answered with something that is not the agreed JSON. */
+  | "PORTAL_BAD_RESPONSE"
+  /** The security server cannot be reached. */
+  | "PORTAL_UNAVAILABLE";
+
+export class PortalError extends RiikError<PortalErrorCode> {}
+
+/**
+ * One catalogue for the portal's HTTP statuses: its own codes and those of the Web eID
+ * validator (a token-shape problem is 400, a refused certificate or nonce 401, an OCSP
+ * responder that cannot answer 503).
+ */
+export const PORTAL_ERRORS: ErrorCatalogue = Object.freeze({
+  PORTAL_CONFIG: { status: 500 },
+  PORTAL_UNAUTHENTICATED: { status: 401 },
+  PORTAL_CSRF: { status: 403 },
+  PORTAL_NO_CHALLENGE: { status: 401 },
+  PORTAL_OPERATOR_FORBIDDEN: { status: 403 },
+  PORTAL_OPERATOR_UNCONFIGURED: { status: 404 },
+  PORTAL_NOT_FOUND: { status: 404 },
+  PORTAL_XROAD: { status: 502 },
+  PORTAL_BAD_RESPONSE: { status: 502 },
+  PORTAL_UNAVAILABLE: { status: 503 },
+  WEBEID_TOKEN_FORMAT: { status: 400 },
+  WEBEID_UNSUPPORTED_FORMAT: { status: 400 },
+  WEBEID_ALGORITHM: { status: 400 },
+  WEBEID_NONCE_FORMAT: { status: 400 },
+  WEBEID_NONCE_UNKNOWN: { status: 401 },
+  WEBEID_NONCE_EXPIRED: { status: 401 },
+  WEBEID_NONCE_REUSED: { status: 401 },
+  WEBEID_ORIGIN: { status: 401 },
+  WEBEID_CERTIFICATE_EXPIRED: { status: 401 },
+  WEBEID_CERTIFICATE_NOT_YET_VALID: { status: 401 },
+  WEBEID_CERTIFICATE_PURPOSE: { status: 401 },
+  WEBEID_CERTIFICATE_POLICY: { status: 401 },
+  WEBEID_UNTRUSTED_CA: { status: 401 },
+  WEBEID_CERTIFICATE_REVOKED: { status: 401 },
+  WEBEID_CERTIFICATE_SUSPENDED: { status: 401 },
+  WEBEID_CERTIFICATE_STATUS_UNKNOWN: { status: 401 },
+  WEBEID_OCSP_UNAVAILABLE: { status: 503 },
+  WEBEID_CERTIFICATE_SUBJECT: { status: 401 },
+  WEBEID_SIGNATURE: { status: 401 },
+  WEBEID_ARGUMENT: { status: 500 },
+});

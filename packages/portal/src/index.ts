@@ -1,0 +1,11 @@
+export { type PortalConfig, parsePortalConfig, readPortalConfig } from "./config/portal-config.ts";
+export { DataTracker, normaliseUsage, parseFindUsage, type UsageEntry, type UsageReport } from "./datatracker/usage.ts";
+export { PORTAL_ERRORS, PortalError, type PortalErrorCode } from "./errors.ts";
+export { parseCheckpointNote } from "./operator/checkpoint.ts";
+export { type OperatorOverview, OperatorView } from "./operator/overview.ts";
+export { messageCounts, parsePrometheusText } from "./operator/prometheus.ts";
+export { PopulationRegister } from "./registry/population.ts";
+export { createPortal, type Portal, type PortalOptions } from "./server.ts";
+export { MemorySessionStore } from "./session/session-store.ts";
+export { LANGUAGES, type Language, MESSAGES, translate } from "./web/i18n.ts";
+export { XRoadRestClient } from "./xroad/rest-client.ts";

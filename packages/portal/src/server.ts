@@ -1,0 +1,229 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createHttpService, type HttpService } from "@riik/core";
+import { AuthTokenValidator, MemoryNonceStore, type NonceStore, readCertificate, WebEidError } from "@riik/pki";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { Counter } from "prom-client";
+import type { PortalConfig } from "./config/portal-config.ts";
+import { DataTracker } from "./datatracker/usage.ts";
+import { PORTAL_ERRORS, PortalError } from "./errors.ts";
+import { readCookie, sessionCookie } from "./http/cookies.ts";
+import { addSecurityHeaders } from "./http/security-headers.ts";
+import { OperatorView } from "./operator/overview.ts";
+import { PopulationRegister } from "./registry/population.ts";
+import { MemorySessionStore, type Session } from "./session/session-store.ts";
+import type { SessionInfo } from "./web/api-types.ts";
+import { buildWebAssets, type WebAssets } from "./web/bundle.ts";
+import { XRoadRestClient } from "./xroad/rest-client.ts";
+
+export interface PortalOptions {
+  /** Where challenge nonces are kept; a MemoryNonceStore (5-minute lifetime) by default. */
+  nonces?: NonceStore;
+  logger?: Logger;
+}
+
+export interface Portal extends HttpService {
+  readonly config: PortalConfig;
+  readonly sessions: MemorySessionStore;
+  /** Starts listening on config.host:config.port (or `port`); returns the URL. */
+  listen(port?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+/**
+ * The citizen portal: the web page and its API. Login is Web eID (a token made in the
+ * browser for a nonce this server issued into the browser's session, validated with chain,
+ * OCSP, nonce and origin checks); the person's data and its uses are read through the
+ * portal's own security server, always as that person.
+ */
+export async function createPortal(config: PortalConfig, options: PortalOptions = {}): Promise<Portal> {
+  const https = config.publicOrigin.startsWith("https:");
+  // RFC 6265bis 4.1.3.2: a __Host- cookie is Secure, host-only and Path=/; only possible over https.
+  const cookieName = https ? "__Host-riik-portal" : "riik-portal";
+  const service = createHttpService({
+    name: "portal",
+    errors: PORTAL_ERRORS,
+    bodyLimit: 64 * 1024,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const { app, metrics } = service;
+  const assets: WebAssets = await buildWebAssets();
+  const nonces = options.nonces ?? new MemoryNonceStore();
+  const validator = new AuthTokenValidator({
+    trustedCas: config.trustedCaFiles.map((file) => readCertificate(file)),
+    allowedOrigin: config.publicOrigin,
+    nonces,
+    ocsp: config.ocsp ?? "required",
+    ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
+  });
+  const sessions = new MemorySessionStore({ idleMs: (config.sessionIdleSeconds ?? 900) * 1000 });
+  const xroad = new XRoadRestClient(config.securityServer);
+  const register = new PopulationRegister(xroad, {
+    client: config.portalClient,
+    service: config.populationService,
+    purpose: config.purpose ?? "citizen self-service",
+  });
+  const tracker = new DataTracker(xroad, {
+    client: config.dataTrackerClient,
+    providers: config.dataTrackerProviders,
+    periodDays: config.usagePeriodDays ?? 365,
+  });
+  const operator = new OperatorView({
+    ...(config.stateFile ? { stateFile: config.stateFile } : {}),
+    ...(config.securityServer.ca ? { ca: readFileSync(config.securityServer.ca) } : {}),
+  });
+  const logins = new Counter({
+    name: "riik_portal_logins_total",
+    help: "Web eID logins by outcome (ok or the refusal code)",
+    labelNames: ["outcome"],
+    registers: [metrics],
+  });
+
+  addSecurityHeaders(app, { https });
+
+  // Cross-site request forgery: the session cookie is SameSite=Strict, and every request
+  // that changes state must also carry this portal's own Origin (Fetch Standard, `Origin`).
+  app.addHook("onRequest", async (request) => {
+    if (SAFE_METHODS.has(request.method)) return;
+    const origin = request.headers.origin;
+    const sameSite = origin === undefined && request.headers["sec-fetch-site"] === "same-origin";
+    if (origin !== config.publicOrigin && !sameSite)
+      throw new PortalError("PORTAL_CSRF", `a ${request.method} must come from ${config.publicOrigin}`);
+  });
+
+  for (const path of ["/", "/app.js", "/app.css"] as const) {
+    app.get(path, async (request, reply) => {
+      const asset = assets[path];
+      reply.header("etag", asset.etag).header("cache-control", "no-cache");
+      if (request.headers["if-none-match"] === asset.etag) return reply.status(304).send();
+      return reply.type(asset.contentType).send(asset.body);
+    });
+  }
+  app.get("/favicon.ico", async (_request, reply) => reply.status(204).send());
+
+  const sessionOf = (request: FastifyRequest): Session | undefined =>
+    sessions.get(readCookie(request.headers.cookie, cookieName));
+  const setCookie = (reply: FastifyReply, session: Session | undefined) =>
+    reply.header(
+      "set-cookie",
+      sessionCookie(cookieName, session?.id ?? "", { secure: https, ...(session ? {} : { maxAgeSeconds: 0 }) }),
+    );
+  const personOf = (request: FastifyRequest) => {
+    const person = sessionOf(request)?.person;
+    if (!person) throw new PortalError("PORTAL_UNAUTHENTICATED", "log in first");
+    return person;
+  };
+
+  app.get("/api/session", async (request): Promise<SessionInfo> => {
+    const person = sessionOf(request)?.person;
+    return {
+      authenticated: person !== undefined,
+      ...(person ? { person } : {}),
+      purpose: config.purpose ?? "citizen self-service",
+      operatorTokenRequired: config.operatorToken !== undefined,
+    };
+  });
+
+  // Web eID architecture, "Authentication" step 3: a fresh nonce, kept in the browser's session.
+  app.get("/api/auth/challenge", async (request, reply) => {
+    let session = sessionOf(request);
+    const nonce = await nonces.issue();
+    if (!session) {
+      session = sessions.create({ nonce: nonce.value });
+      setCookie(reply, session);
+    } else session.nonce = nonce.value;
+    return { nonce: nonce.value };
+  });
+
+  app.post("/api/auth/login", async (request, reply) => {
+    const session = sessionOf(request);
+    const nonce = session?.nonce;
+    if (!session || !nonce) {
+      logins.inc({ outcome: "PORTAL_NO_CHALLENGE" });
+      throw new PortalError("PORTAL_NO_CHALLENGE", "ask for a challenge (GET /api/auth/challenge) before logging in");
+    }
+    // One token per challenge, whatever the outcome.
+    delete session.nonce;
+    const body = request.body as Record<string, unknown> | undefined;
+    const token = body && typeof body === "object" && "token" in body ? body.token : body;
+    try {
+      const person = await validator.validate(token, { nonce, origin: request.headers.origin });
+      // A new session id at login, so an id planted before login is worth nothing (session fixation).
+      sessions.delete(session.id);
+      const fresh = sessions.create({
+        person: { personalCode: person.personalCode, givenName: person.givenName, surname: person.surname },
+      });
+      setCookie(reply, fresh);
+      logins.inc({ outcome: "ok" });
+      request.log.info({ event: "login", personalCode: person.personalCode, kind: person.kind }, "login");
+      return { person: fresh.person };
+    } catch (error) {
+      const code = error instanceof WebEidError ? error.code : "error";
+      logins.inc({ outcome: code });
+      request.log.info({ event: "login-refused", code }, "login refused");
+      throw error;
+    }
+  });
+
+  app.post("/api/logout", async (request, reply) => {
+    const session = sessionOf(request);
+    sessions.delete(session?.id);
+    setCookie(reply, undefined);
+    return { ok: true };
+  });
+
+  app.get("/api/me", async (request) => register.person(personOf(request).personalCode));
+  app.get("/api/me/family", async (request) => register.family(personOf(request).personalCode));
+  app.get("/api/me/address", async (request) => register.address(personOf(request).personalCode));
+  app.get("/api/me/usage", async (request) => tracker.findUsage(personOf(request).personalCode));
+  app.get("/api/me/usage/proof", async (request, reply) => {
+    const person = personOf(request);
+    const query = request.query as Record<string, string | undefined>;
+    const id = Number(query.id);
+    const proof = await tracker.proof(person.personalCode, String(query.provider ?? ""), id);
+    reply.header("content-disposition", `attachment; filename="usage-proof-${Number.isSafeInteger(id) ? id : 0}.json"`);
+    return proof;
+  });
+
+  // The operator view: with an operator token configured, the token is required (Bearer,
+  // RFC 6750); without one, only clients on this machine are answered.
+  const tokenHash = config.operatorToken ? createHash("sha256").update(config.operatorToken).digest() : undefined;
+  app.get("/api/operator/overview", async (request) => {
+    if (tokenHash) {
+      const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
+      if (!timingSafeEqual(createHash("sha256").update(presented).digest(), tokenHash))
+        throw new PortalError("PORTAL_OPERATOR_FORBIDDEN", "the operator view needs the operator token (Bearer)");
+    } else if (!LOOPBACK.has(request.socket.remoteAddress ?? "")) {
+      throw new PortalError(
+        "PORTAL_OPERATOR_FORBIDDEN",
+        "without an operator token the operator view answers loopback clients only",
+      );
+    }
+    return operator.overview();
+  });
+
+  let closed = false;
+  return {
+    ...service,
+    config,
+    sessions,
+    async listen(port = config.port) {
+      await app.listen({ port, host: config.host });
+      const address = app.server.address();
+      const bound = typeof address === "object" && address ? address.port : port;
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      return `http://${host}:${bound}`;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await xroad.close();
+      await operator.close();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+
+/** The person a session speaks for, from the validated authentication certificate. */
+export interface SessionPerson {
+  readonly personalCode: string;
+  readonly givenName: string;
+  readonly surname: string;
+}
+
+export interface Session {
+  readonly id: string;
+  readonly createdAt: number;
+  lastSeenAt: number;
+  /** Absent until login succeeds. */
+  person?: SessionPerson;
+  /** The Web eID challenge this browser was given, kept here so the nonce never comes from the request. */
+  nonce?: string;
+}
+
+export interface MemorySessionStoreOptions {
+  /** A session ends this long after its last request. */
+  idleMs: number;
+  /** …and at the latest this long after it was created, whatever the activity. */
+  maxAgeMs?: number;
+  /** At most this many sessions are kept; the least recently used go first. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/**
+ * Sessions in the memory of one portal process: a random 256-bit id (base64url) in an
+ * HttpOnly cookie maps to the session. Enough for the sandbox and one instance; the ids
+ * are never logged. Expired sessions are dropped on access and swept on every create.
+ */
+export class MemorySessionStore {
+  readonly #sessions = new Map<string, Session>();
+  readonly #idleMs: number;
+  readonly #maxAgeMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(options: MemorySessionStoreOptions) {
+    this.#idleMs = options.idleMs;
+    this.#maxAgeMs = options.maxAgeMs ?? 12 * 3600 * 1000;
+    this.#maxEntries = options.maxEntries ?? 100_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  create(fields: Pick<Session, "person" | "nonce"> = {}): Session {
+    const now = this.#now();
+    this.#sweep(now);
+    while (this.#sessions.size >= this.#maxEntries) {
+      const oldest = this.#sessions.keys().next().value;
+      if (oldest === undefined) break;
+      this.#sessions.delete(oldest);
+    }
+    const session: Session = { id: randomBytes(32).toString("base64url"), createdAt: now, lastSeenAt: now, ...fields };
+    this.#sessions.set(session.id, session);
+    return session;
+  }
+
+  /** The live session with this id, touched (moved to the back of the eviction order), or undefined. */
+  get(id: string | undefined): Session | undefined {
+    if (!id || id.length > 64) return undefined;
+    const session = this.#sessions.get(id);
+    if (!session) return undefined;
+    const now = this.#now();
+    if (this.#expired(session, now)) {
+      this.#sessions.delete(id);
+      return undefined;
+    }
+    session.lastSeenAt = now;
+    this.#sessions.delete(id);
+    this.#sessions.set(id, session);
+    return session;
+  }
+
+  delete(id: string | undefined): void {
+    if (id) this.#sessions.delete(id);
+  }
+
+  #expired(session: Session, now: number): boolean {
+    return now - session.lastSeenAt > this.#idleMs || now - session.createdAt > this.#maxAgeMs;
+  }
+
+  #sweep(now: number): void {
+    // Map order is least recently used first, so the sweep stops at the first live session.
+    for (const [id, session] of this.#sessions) {
+      if (!this.#expired(session, now)) break;
+      this.#sessions.delete(id);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// The JSON the portal's API answers; shared by the server and the browser bundle (types only).
+import type { UsageReport } from "../datatracker/usage.ts";
+import type { OperatorOverview } from "../operator/overview.ts";
+import type { AddressRecord, Exchange, FamilyRecord, PersonRecord } from "../registry/population.ts";
+import type { SessionPerson } from "../session/session-store.ts";
+
+export type { OperatorOverview, UsageReport };
+
+export interface SessionInfo {
+  authenticated: boolean;
+  person?: SessionPerson;
+  /** The purpose the portal states for its register queries. */
+  purpose: string;
+  /** Whether the operator view needs a token from this client. */
+  operatorTokenRequired: boolean;
+}
+
+export interface ChallengeResponse {
+  nonce: string;
+}
+
+export interface LoginResponse {
+  person: SessionPerson;
+}
+
+export interface MeResponse {
+  person: PersonRecord;
+  exchange: Exchange;
+}
+
+export interface FamilyResponse {
+  family: FamilyRecord;
+  exchange: Exchange;
+}
+
+export interface AddressResponse {
+  address: AddressRecord | null;
+  exchange: Exchange;
+}

@@ -1,0 +1,350 @@
+// The portal's HTTP API without a browser: headers, CSRF, the Web eID login, sessions, the
+// data reads through the (fake) security server, Data Tracker answers and the operator view.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { cardCertificate, createAuthToken, MemoryNonceStore, normaliseSerial, type WebEidAuthToken } from "@riik/pki";
+import {
+  messageCounts,
+  normaliseUsage,
+  type OperatorOverview,
+  PortalError,
+  parseCheckpointNote,
+  parseFindUsage,
+  parsePortalConfig,
+  type UsageReport,
+} from "../src/index.ts";
+import { PIN1, PROVIDER, startWorld, type TestWorld } from "./helpers.ts";
+
+const world: TestWorld = await startWorld();
+const { url } = await world.startPortal();
+
+/** A client with a cookie jar of one cookie, as a browser on the portal's page. */
+class Client {
+  cookie: string | undefined;
+  lastSetCookie: string | undefined;
+  constructor(readonly base: string) {}
+  async call(
+    path: string,
+    init: { method?: string; body?: unknown; origin?: string | null; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { accept: "application/json", ...init.headers };
+    if (init.origin !== null && init.method && init.method !== "GET") headers.origin = init.origin ?? this.base;
+    if (this.cookie) headers.cookie = this.cookie;
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${this.base}${path}`, {
+      method: init.method ?? "GET",
+      headers,
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+    const setCookie = response.headers.get("set-cookie");
+    if (setCookie) {
+      this.lastSetCookie = setCookie;
+      const [pair] = setCookie.split(";");
+      this.cookie = pair?.endsWith("=") ? undefined : pair;
+    }
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, json, text };
+  }
+  async token(card = world.card, pin = PIN1, tokenOrigin = this.base): Promise<WebEidAuthToken> {
+    const { json } = await this.call("/api/auth/challenge");
+    return createAuthToken({ card, pin1: pin, origin: tokenOrigin, nonce: json.nonce });
+  }
+  async login(card = world.card) {
+    return this.call("/api/auth/login", { method: "POST", body: await this.token(card) });
+  }
+}
+
+describe("portal HTTP API", () => {
+  it("serves the page, script and styles with security headers and a CSP without inline scripts", async () => {
+    const client = new Client(url);
+    const page = await client.call("/");
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(page.headers.get("x-frame-options"), "DENY");
+    assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+    assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+    assert.doesNotMatch(page.text, /<script>|\son\w+="/, "no inline script or handler");
+    const script = await client.call("/app.js");
+    assert.match(script.headers.get("content-type") ?? "", /javascript/);
+    assert.ok(script.text.length > 1000);
+    const etag = script.headers.get("etag") ?? "";
+    const again = await fetch(`${url}/app.js`, { headers: { "if-none-match": etag } });
+    assert.equal(again.status, 304);
+    assert.equal((await client.call("/healthz")).json.status, "ok");
+    assert.match((await client.call("/metrics")).text, /riik_http_requests_total/);
+  });
+
+  it("refuses state-changing requests without this portal's Origin (CSRF)", async () => {
+    const client = new Client(url);
+    await client.call("/api/auth/challenge");
+    const noOrigin = await client.call("/api/logout", { method: "POST", body: {}, origin: null });
+    assert.equal(noOrigin.status, 403);
+    assert.equal(noOrigin.json.code, "PORTAL_CSRF");
+    const evil = await client.call("/api/auth/login", { method: "POST", body: {}, origin: "https://evil.example" });
+    assert.equal(evil.status, 403);
+    assert.equal(evil.json.code, "PORTAL_CSRF");
+  });
+
+  it("logs in with a Web eID token, in an HttpOnly SameSite=Strict cookie that changes at login", async () => {
+    const client = new Client(url);
+    const token = await client.token();
+    const before = client.cookie;
+    assert.match(client.lastSetCookie ?? "", /HttpOnly/);
+    assert.match(client.lastSetCookie ?? "", /SameSite=Strict/);
+    const login = await client.call("/api/auth/login", { method: "POST", body: token });
+    assert.equal(login.status, 200, login.text);
+    assert.equal(login.json.person.personalCode, world.card.personalCode);
+    assert.notEqual(client.cookie, before, "session id rotated at login");
+    const session = await client.call("/api/session");
+    assert.equal(session.json.authenticated, true);
+    assert.equal(session.json.person.personalCode, world.card.personalCode);
+
+    // The same token again: the challenge was used up.
+    const replay = await client.call("/api/auth/login", { method: "POST", body: token });
+    assert.equal(replay.status, 401);
+    assert.equal(replay.json.code, "PORTAL_NO_CHALLENGE");
+  });
+
+  it("reads my data through X-Road as me, with the purpose citizen self-service", async () => {
+    const client = new Client(url);
+    await client.login();
+    const me = await client.call("/api/me");
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.json.person.givenName, "Mari-Liis");
+    assert.equal(me.json.exchange.purpose, "citizen self-service");
+    const family = await client.call("/api/me/family");
+    assert.equal(family.json.family.parents[0].givenName, "Malle");
+    assert.equal(family.json.family.spouse, null);
+    const address = await client.call("/api/me/address");
+    assert.equal(address.json.address.municipality, "Tallinn");
+    const sent = world.ss.requests.filter((r) => r.url.includes(`/persons/${world.card.personalCode}`));
+    assert.ok(sent.length >= 3);
+    for (const r of sent) {
+      assert.equal(r.headers["x-road-client"], "EE/GOV/70006317/portal");
+      assert.equal(r.headers["x-road-userid"], `EE${world.card.personalCode}`);
+      assert.equal(r.headers["x-road-issue"], "citizen self-service");
+      assert.match(String(r.headers["x-road-id"]), /^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it("shows who used my data, newest first, anchored, with a downloadable proof", async () => {
+    const client = new Client(url);
+    await client.login();
+    await client.call("/api/me");
+    const usage = await client.call("/api/me/usage");
+    assert.equal(usage.status, 200, usage.text);
+    const report = usage.json as UsageReport;
+    assert.equal(report.userCode, `EE${world.card.personalCode}`);
+    assert.ok(report.usages.length >= 1);
+    assert.deepEqual(
+      report.usages.map((u) => u.time),
+      [...report.usages.map((u) => u.time)].sort().reverse(),
+    );
+    const first = report.usages[0]!;
+    assert.equal(first.purpose, "citizen self-service");
+    assert.equal(first.anchor.anchored, true);
+    assert.equal(first.anchor.reference, "batch 7");
+    assert.equal(first.user, `EE${world.card.personalCode}`);
+    assert.equal(report.providers[0]?.ok, true);
+    const q = world.ss.requests.find((r) => r.url.includes("findUsage"));
+    assert.equal(q?.headers["x-road-client"], "EE/GOV/70006317/datatracker");
+    assert.match(
+      decodeURIComponent(q?.url ?? ""),
+      /userCode=EE\d{11}&periodStart=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ&periodEnd=.*&offset=0&limit=1000/,
+    );
+    const proof = await client.call(`/api/me/usage/proof?provider=${encodeURIComponent(PROVIDER)}&id=${first.proofId}`);
+    assert.equal(proof.status, 200);
+    assert.equal(proof.json.query.userCode, `EE${world.card.personalCode}`);
+    assert.match(proof.headers.get("content-disposition") ?? "", /attachment/);
+    const foreign = await client.call(`/api/me/usage/proof?provider=EE/GOV/1/x&id=1`);
+    assert.equal(foreign.status, 404);
+  });
+
+  it("reports a Data Tracker that refuses, and still answers", async () => {
+    const client = new Client(url);
+    await client.login();
+    world.ss.trackerFault = "Server.ServerProxy.AccessDenied";
+    try {
+      const usage = await client.call("/api/me/usage");
+      assert.equal(usage.status, 200);
+      assert.equal(usage.json.providers[0].ok, false);
+      assert.equal(usage.json.providers[0].error.type, "Server.ServerProxy.AccessDenied");
+    } finally {
+      world.ss.trackerFault = undefined;
+    }
+  });
+
+  it("needs a session for my data, and ends it at logout", async () => {
+    const client = new Client(url);
+    const anonymous = await client.call("/api/me");
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.json.code, "PORTAL_UNAUTHENTICATED");
+    await client.login();
+    assert.equal((await client.call("/api/me")).status, 200);
+    const old = client.cookie;
+    await client.call("/api/logout", { method: "POST", body: {} });
+    client.cookie = old;
+    assert.equal((await client.call("/api/me")).status, 401, "the old session id is dead");
+  });
+
+  it("refuses a login without a challenge, a token for another origin, and a suspended card", async () => {
+    const client = new Client(url);
+    const none = await client.call("/api/auth/login", { method: "POST", body: {} });
+    assert.equal(none.json.code, "PORTAL_NO_CHALLENGE");
+    const other = await client.call("/api/auth/login", {
+      method: "POST",
+      body: await client.token(world.card, PIN1, "https://evil.example"),
+    });
+    assert.equal(other.status, 401);
+    assert.equal(other.json.code, "WEBEID_SIGNATURE");
+    const suspended = await world.newCard("Peeter", "Peatatud");
+    const serial = normaliseSerial(cardCertificate(suspended, "authentication").serialNumber);
+    await world.services.registry.changeStatus("esteid", serial, { event: "suspended", actor: "test" });
+    const refused = await client.login(suspended);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.json.code, "WEBEID_CERTIFICATE_SUSPENDED");
+    const malformed = await client.call("/api/auth/login", { method: "POST", body: { token: "nope" } });
+    assert.equal(malformed.json.code, "PORTAL_NO_CHALLENGE", "no challenge left after the refusal");
+  });
+
+  it("tells an expired challenge as WEBEID_NONCE_EXPIRED", async () => {
+    let now = Date.now();
+    const nonces = new MemoryNonceStore({ now: () => new Date(now) });
+    const { url: late } = await world.startPortal({}, { nonces });
+    const client = new Client(late);
+    const token = await client.token();
+    now += 6 * 60 * 1000;
+    const refused = await client.call("/api/auth/login", { method: "POST", body: token });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.json.code, "WEBEID_NONCE_EXPIRED");
+  });
+
+  it("answers the operator view on loopback, or with the operator token only", async () => {
+    const open = await new Client(url).call("/api/operator/overview");
+    assert.equal(open.status, 200, open.text);
+    const overview = open.json as OperatorOverview;
+    assert.ok(overview.services.some((s) => s.name === "pki" && s.state === "up"));
+    assert.equal(overview.members.length, 2);
+    assert.equal(overview.globalConf?.version, 17);
+    const ss = overview.securityServers.find((s) => s.id === "EE/GOV/70000562/ss-rr");
+    assert.equal(ss?.state, "up");
+    assert.equal(ss?.messages?.bySide.server, 2);
+    assert.equal(overview.ledger?.checkpoint?.size, 42);
+    assert.deepEqual(
+      overview.witnesses.map((w) => [w.name, w.cosigned]),
+      [
+        ["riik.localhost/witness-1", true],
+        ["riik.localhost/witness-2", false],
+      ],
+    );
+    const token = "operator-token-0123456789";
+    const { url: guarded } = await world.startPortal({ operatorToken: token });
+    const without = await new Client(guarded).call("/api/operator/overview");
+    assert.equal(without.status, 403);
+    assert.equal(without.json.code, "PORTAL_OPERATOR_FORBIDDEN");
+    const withToken = await new Client(guarded).call("/api/operator/overview", {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(withToken.status, 200);
+  });
+});
+
+describe("portal pieces", () => {
+  it("collects every bad configuration field", () => {
+    assert.throws(
+      () =>
+        parsePortalConfig({
+          port: -1,
+          publicOrigin: "http://x/path",
+          securityServer: { url: "ftp://x", clientCert: "a.pem" },
+          portalClient: "EE/GOV",
+          dataTrackerProviders: ["x"],
+          trustedCaFiles: [],
+          surprise: 1,
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof PortalError);
+        assert.equal(error.code, "PORTAL_CONFIG");
+        assert.deepEqual([...((error.details?.fields ?? []) as string[])].sort(), [
+          "dataTrackerProviders[0]",
+          "port",
+          "portalClient",
+          "publicOrigin",
+          "securityServer.clientKey",
+          "securityServer.url",
+          "surprise",
+          "trustedCaFiles",
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it("reads v2 and v3 findUsage answers tolerantly", () => {
+    const v2 = parseFindUsage(
+      {
+        totalUsages: 1,
+        usages: [
+          {
+            logtime: "2021-01-31T10:20:30",
+            action: "Isiku päring",
+            receiverCode: "70000562",
+            receiverName: "SMIT",
+            receiverSystem: "Politsei",
+          },
+        ],
+      },
+      PROVIDER,
+    );
+    assert.equal(v2.usages[0]?.purpose, "Isiku päring");
+    assert.equal(v2.usages[0]?.institution.name, "SMIT");
+    assert.equal(v2.usages[0]?.anchor.anchored, false);
+    const v3 = parseFindUsage(
+      {
+        totalUsages: 1,
+        returnedUsages: 1,
+        dataRequests: [],
+        dataResponses: [
+          {
+            logTime: "2021-01-31T10:20:30Z",
+            purpose: "Raviajaloo vaatamine",
+            initiatorOrg: { type: "GOV", code: "70008799", name: "PPA", systemName: "POLIS" },
+            initiatorPerson: { code: "EE38001085718", name: "Mari Maasikas" },
+            target: { type: "GOV", name: "RR" },
+            riik: { id: 3, anchor: { batch: 2, ledger: false }, proof: "/riik/proof?x" },
+          },
+        ],
+        dataProcessings: null,
+        internalProcessings: null,
+      },
+      PROVIDER,
+    );
+    const u = v3.usages[0]!;
+    assert.deepEqual(
+      [u.institution.name, u.system, u.user, u.proofId],
+      ["PPA", "POLIS", "Mari Maasikas, EE38001085718", 3],
+    );
+    assert.equal(u.anchor.anchored, false, "time-stamped but not yet in the ledger");
+    assert.equal(normaliseUsage({ logtime: "not a time" }, PROVIDER), undefined);
+  });
+
+  it("reads checkpoints and message counts", () => {
+    const note = "riik.localhost/ledger\n3\nAAAA\n\n\u2014 riik.localhost/ledger abc=\n\u2014 w1 def=\n";
+    assert.deepEqual(parseCheckpointNote(note)?.signers, ["riik.localhost/ledger", "w1"]);
+    assert.equal(parseCheckpointNote("garbage"), undefined);
+    const counts = messageCounts(
+      'riik_xroad_messages_total{side="client",service="a",outcome="ok"} 3\nriik_xroad_messages_total{side="server",service="a",outcome="error"} 1\nother 5\n',
+    );
+    assert.deepEqual(counts, { total: 4, bySide: { client: 3, server: 1 }, byOutcome: { ok: 3, error: 1 } });
+  });
+});

@@ -1,0 +1,327 @@
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { after } from "node:test";
+import { generatePersonalCode } from "@riik/core";
+import { temporaryDirectory } from "@riik/core/testing";
+import {
+  type CardFile,
+  caCertificatePath,
+  initTrustServices,
+  issueCard,
+  startTrustServicesServer,
+  type TrustServices,
+} from "@riik/pki";
+import Fastify, { type FastifyInstance } from "fastify";
+import { createPortal, type Portal, type PortalOptions, parsePortalConfig } from "../src/index.ts";
+
+/** Debian's Chromium, driven by playwright-core; `.ci/run` installs it where missing. */
+export const CHROMIUM = process.env.RIIK_CHROMIUM ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+];
+
+export const PIN1 = "1234";
+export const PIN2 = "12345";
+export const PROVIDER = "EE/GOV/70000562/rr";
+export const PORTAL_CLIENT = "EE/GOV/70006317/portal";
+export const TRACKER_CLIENT = "EE/GOV/70006317/datatracker";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Use {
+  logtime: string;
+  action: string;
+  client: string;
+  userId: string;
+  queryId: string;
+  anchored: boolean;
+}
+
+/**
+ * A stand-in for the portal's security server and the population register behind it:
+ * answers the r1 paths the portal calls with fixed JSON, checks the X-Road headers, and
+ * records each register read as a data use that its Data Tracker (v2) then reports.
+ */
+export class FakeSecurityServer {
+  readonly app: FastifyInstance;
+  readonly uses: Use[] = [];
+  readonly requests: Array<{ url: string; headers: Record<string, unknown> }> = [];
+  url = "";
+  /** X-Road error to answer with for the Data Tracker, when set. */
+  trackerFault: string | undefined;
+
+  constructor(readonly people: Map<string, { givenName: string; surname: string }>) {
+    this.app = Fastify();
+    const base = `/r1/${PROVIDER}`;
+    const xroadError = (reply: import("fastify").FastifyReply, type: string, message: string) =>
+      reply
+        .status(type.startsWith("Client") ? 400 : 500)
+        .header("x-road-error", type)
+        .send({ type, message, detail: "x" });
+    this.app.addHook("onRequest", async (request) => {
+      this.requests.push({ url: request.url, headers: { ...request.headers } });
+    });
+    const person = (code: string) => {
+      const p = this.people.get(code);
+      return p
+        ? {
+            personalCode: code,
+            ...p,
+            sex: Number(code[0]) % 2 ? "male" : "female",
+            birthDate: birthDate(code),
+            status: "alive",
+          }
+        : undefined;
+    };
+    const register = (suffix: string, answer: (code: string) => unknown) =>
+      this.app.get(`${base}/persons/persons/:code${suffix}`, async (request, reply) => {
+        const { code } = request.params as { code: string };
+        const h = request.headers;
+        if (h["x-road-client"] !== PORTAL_CLIENT)
+          return xroadError(reply, "Server.ServerProxy.AccessDenied", "wrong client");
+        if (h["x-road-userid"] !== `EE${code}` || h["x-road-issue"] !== "citizen self-service")
+          return reply.status(400).send({ error: "user id and purpose required" });
+        if (!this.people.has(code)) return reply.status(404).send({ error: "not found" });
+        this.uses.push({
+          logtime: new Date().toISOString(),
+          action: String(h["x-road-issue"]),
+          client: PORTAL_CLIENT,
+          userId: String(h["x-road-userid"]),
+          queryId: String(h["x-road-id"]),
+          anchored: true,
+        });
+        reply.header("x-road-id", String(h["x-road-id"]));
+        return answer(code);
+      });
+    register("", (code) => person(code));
+    register("/family", () => ({
+      parents: [{ personalCode: "46001010006", givenName: "Malle", surname: "Männik" }],
+      children: [],
+      spouse: null,
+    }));
+    register("/address", () => ({
+      address: {
+        county: "Harju maakond",
+        municipality: "Tallinn",
+        settlement: "Kesklinna linnaosa",
+        street: "Lossi plats",
+        house: "1a",
+        apartment: "",
+        postalCode: "15165",
+        since: "2015-06-01",
+      },
+    }));
+    this.app.get(`${base}/datatracker/v2/findUsage`, async (request, reply) => {
+      if (this.trackerFault) return xroadError(reply, this.trackerFault, "tracker refused");
+      const h = request.headers;
+      const q = request.query as Record<string, string>;
+      if (h["x-road-client"] !== TRACKER_CLIENT)
+        return xroadError(reply, "Server.ServerProxy.AccessDenied", "not a reader");
+      if (!q.userCode || h["x-road-userid"] !== q.userCode || !q.periodStart || !q.periodEnd)
+        return reply.status(400).send({ code: "INVALID_PARAMETER", message: "bad query" });
+      const mine = this.uses.filter((u) => u.userId === q.userCode);
+      return {
+        totalUsages: mine.length,
+        usages: mine.map((u, i) => ({
+          logtime: `${u.logtime.slice(0, 19)}Z`,
+          action: u.action,
+          receiverCode: u.client.split("/")[2],
+          receiverName: u.client.includes("70006317") ? "Riigi Infosüsteemi Amet" : "Politsei- ja Piirivalveamet",
+          receiverSystem: u.client.split("/")[3],
+          riik: {
+            id: i + 1,
+            client: u.client,
+            service: `${PROVIDER}/persons`,
+            userId: u.userId,
+            queryId: u.queryId,
+            recordHash: "ab".repeat(32),
+            anchor: u.anchored
+              ? {
+                  batch: 7,
+                  root: "cd".repeat(32),
+                  anchoredAt: new Date().toISOString(),
+                  timestamped: true,
+                  ledger: true,
+                }
+              : null,
+            proof: `/riik/proof?userCode=${u.userId}&id=${i + 1}`,
+          },
+        })),
+      };
+    });
+    // The same app plays the central server, the ledger and an admin port for the operator view.
+    this.app.get("/healthz", async () => ({ status: "ok" }));
+    this.app.get("/metrics", async (_request, reply) =>
+      reply
+        .type("text/plain")
+        .send(
+          [
+            "# HELP riik_xroad_messages_total X-Road messages",
+            "# TYPE riik_xroad_messages_total counter",
+            `riik_xroad_messages_total{side="client",service="${PROVIDER}/persons",outcome="ok"} ${this.uses.length}`,
+            `riik_xroad_messages_total{side="server",service="${PROVIDER}/persons",outcome="ok"} 2`,
+          ].join("\n"),
+        ),
+    );
+    this.app.get("/globalconf", async () => GLOBALCONF);
+    this.app.get("/checkpoint", async (_request, reply) => reply.type("text/plain; charset=utf-8").send(CHECKPOINT));
+    this.app.get(`${base}/datatracker/riik/proof`, async (request) => ({
+      format: "riik-datatracker-proof/1",
+      query: request.query,
+    }));
+  }
+
+  async start(): Promise<string> {
+    this.url = await this.app.listen({ port: 0, host: "127.0.0.1" });
+    after(() => this.app.close());
+    return this.url;
+  }
+}
+
+const CHECKPOINT = [
+  "riik.localhost/ledger",
+  "42",
+  "7kVf8u0oQ2+6X0o7wN2x0c4r1QJzYw3w9v2J9lC1Zx8=",
+  "",
+  "\u2014 riik.localhost/ledger AAAAAcgQ2Ud9tUqWf1jK0l2m3n4o5p6q7r8s9t0u1v2w3x4y5z6A7B8C9D0E1F2G3H4I5J6K7L8M9N0O1P2Q3R4S5T6U7V8W9",
+  "\u2014 riik.localhost/witness-1 AAAABGWqN7dY0dQ1jN2b3c4d5e6f7g8h9i0j1k2l3m4n5o6p7q8r9s0t1u2v3w4x5y6z7A8B9C0D1E2F3G4H5I6J7K8L9M0N1O2",
+  "",
+].join("\n");
+
+const GLOBALCONF = {
+  format: "riik-globalconf/1",
+  content: {
+    instance: "EE",
+    version: 17,
+    generatedAt: "2026-01-01T00:00:00.000Z",
+    expiresAt: "2099-01-01T00:00:00.000Z",
+    members: [
+      {
+        memberClass: "GOV",
+        memberCode: "70000562",
+        name: "Siseministeeriumi infotehnoloogia- ja arenduskeskus",
+        subsystems: [{ subsystemCode: "rr" }],
+      },
+      {
+        memberClass: "GOV",
+        memberCode: "70006317",
+        name: "Riigi Infosüsteemi Amet",
+        subsystems: [{ subsystemCode: "portal" }, { subsystemCode: "datatracker" }],
+      },
+    ],
+    securityServers: [
+      {
+        owner: { memberClass: "GOV", memberCode: "70000562" },
+        serverCode: "ss-rr",
+        address: "https://127.0.0.1:1",
+        clients: [PROVIDER],
+      },
+    ],
+    trust: {
+      ledger: {
+        url: "http://127.0.0.1:1",
+        keys: [],
+        witnesses: ["riik.localhost/witness-1+abcd1234+AQID", "riik.localhost/witness-2+abcd1235+AQID"],
+      },
+    },
+  },
+  signature: { algorithm: "ecdsa-with-SHA384", certificateHash: "00", value: "" },
+};
+
+function birthDate(code: string): string {
+  const century = { "1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000 }[code[0] as "1"] ?? 1900;
+  return `${century + Number(code.slice(1, 3))}-${code.slice(3, 5)}-${code.slice(5, 7)}`;
+}
+
+export interface TestWorld {
+  dir: string;
+  services: TrustServices;
+  pkiUrl: string;
+  ss: FakeSecurityServer;
+  /** A card with PIN1 1234, its file written to `path`. */
+  card: CardFile & { path: string };
+  newCard(given?: string, surname?: string): Promise<CardFile & { path: string }>;
+  startPortal(overrides?: Record<string, unknown>, options?: PortalOptions): Promise<{ portal: Portal; url: string }>;
+}
+
+let serial = 0;
+
+/** Trust services, a fake security server and a card; portals started from it close after the file. */
+export async function startWorld(): Promise<TestWorld> {
+  const dir = temporaryDirectory("riik-portal-");
+  const pkiPort = await freePort();
+  const services = await initTrustServices({ dir: join(dir, "pki"), baseUrl: `http://127.0.0.1:${pkiPort}` });
+  const server = await startTrustServicesServer({ services, port: pkiPort });
+  after(async () => {
+    await server.close();
+    await services.close();
+  });
+  const people = new Map<string, { givenName: string; surname: string }>();
+  const ss = new FakeSecurityServer(people);
+  await ss.start();
+  const newCard = async (givenName = "Mari-Liis", surname = "Männik") => {
+    serial += 1;
+    const personalCode = generatePersonalCode("1980-01-08", serial % 2 ? "female" : "male", 100 + serial);
+    const card = await issueCard(services, { personalCode, givenName, surname, pin1: PIN1, pin2: PIN2 });
+    const path = join(dir, `${personalCode}.card.json`);
+    writeFileSync(path, JSON.stringify(card, null, 2));
+    people.set(personalCode, { givenName, surname });
+    return { ...card, path };
+  };
+  const card = await newCard();
+  const stateFile = join(dir, "state.json");
+  writeFileSync(
+    stateFile,
+    JSON.stringify({
+      services: {
+        pki: { url: server.url },
+        central: { url: ss.url },
+        ledger: { url: ss.url },
+        "ss-rr": { url: ss.url },
+      },
+    }),
+  );
+  return {
+    dir,
+    services,
+    pkiUrl: server.url,
+    ss,
+    card,
+    newCard,
+    async startPortal(overrides = {}, options = {}) {
+      const port = await freePort();
+      const config = parsePortalConfig({
+        port,
+        host: "127.0.0.1",
+        publicOrigin: `http://127.0.0.1:${port}`,
+        securityServer: { url: ss.url },
+        portalClient: PORTAL_CLIENT,
+        dataTrackerClient: TRACKER_CLIENT,
+        populationService: `${PROVIDER}/persons`,
+        dataTrackerProviders: [PROVIDER],
+        trustedCaFiles: [caCertificatePath(join(dir, "pki"), "esteid")],
+        stateFile,
+        ...overrides,
+      });
+      const portal = await createPortal(config, options);
+      const url = await portal.listen();
+      after(() => portal.close());
+      return { portal, url };
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// End to end against a whole sandbox state: `riik up` boots trust services, ledger, central
+// server, security servers, the population register, the police app and this portal; Chromium
+// logs in with a demo card, reads the person's data, has the police query the person, and
+// finds that query in "Who used my data", anchored in the ledger.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { temporaryDirectory } from "@riik/core/testing";
+import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.ts";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const PORTS = 24; // riik up's port layout uses base … base+18; a margin for later services
+
+interface State {
+  services: Record<string, { url: string; [key: string]: unknown }>;
+  demoCards: Array<{ personalCode: string; name: string; file: string; pin1: string }>;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port with PORTS free ports after it, away from the usual 8800. */
+async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    let free = true;
+    for (let p = base; p < base + PORTS && free; p++) free = await isFree(p);
+    if (free) return base;
+  }
+  throw new Error("no block of free ports for riik up");
+}
+
+/** Starts `riik up` and resolves at its `ready` line; the process is stopped after the file. */
+async function riikUp(dataDir: string, portBase: number): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, "packages/cli/bin/riik.js"),
+      "up",
+      "--data",
+      dataDir,
+      "--persons",
+      "300",
+      "--port-base",
+      String(portBase),
+    ],
+    { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RIIK_LOG_LEVEL: "warn" } },
+  );
+  let text = "";
+  child.stdout?.on("data", (chunk) => {
+    text += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    text += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  after(async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`riik up not ready in 80 s:\n${text.slice(-3000)}`)), 80_000);
+    const check = () => {
+      if (/^ready /m.test(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`riik up exited with ${code} before ready:\n${text.slice(-3000)}`));
+    });
+  });
+  return { child, output: () => text };
+}
+
+const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium)`;
+
+describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 170_000 }, () => {
+  it("logs in, reads my data, and sees a police query appear in Who used my data, anchored", async (t) => {
+    const dataDir = join(temporaryDirectory("riik-portal-up-"), "data");
+    await riikUp(dataDir, await freePortBase());
+    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as State;
+    const portal = state.services.portal;
+    if (!portal) {
+      t.skip("riik up does not start a portal yet (no services.portal in state.json)");
+      return;
+    }
+    const police = state.services.police;
+    const card = state.demoCards[0];
+    assert.ok(police, "riik up starts the police app");
+    assert.ok(card, "riik up issues demo cards");
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${portal.url}/?lang=en`);
+      await page.locator("#card-file").setInputFiles(card.file);
+      await page.locator("#pin1").fill(card.pin1);
+      await page.locator("form button[type=submit]").click();
+      await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
+      const main = page.locator("main");
+      await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
+      await main.getByRole("heading", { name: "Family" }).waitFor();
+
+      const purpose = `criminal proceedings ${Date.now()}`;
+      const query = await fetch(`${police.url}/queries`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ personalCode: card.personalCode, purpose, officer: "38001085718" }),
+      });
+      assert.equal(query.status, 200, await query.text());
+
+      await page.getByRole("link", { name: "Who used my data" }).click();
+      await page.getByRole("heading", { level: 1, name: "Who used my data" }).waitFor();
+      // The use is recorded at once and anchored with the next message-log batch: refresh until both show.
+      const row = page.locator("tbody tr.usage", { hasText: purpose });
+      const deadline = Date.now() + 45_000;
+      for (;;) {
+        await page
+          .locator("tbody tr.usage, main p[role=status] + p, .flash.error")
+          .first()
+          .waitFor({ timeout: 20_000 });
+        if ((await row.count()) > 0 && (await row.getByText("Anchored in the ledger").count()) > 0) break;
+        assert.ok(Date.now() < deadline, `the police query was not shown anchored: ${await main.textContent()}`);
+        await page.waitForTimeout(1000);
+        await page.getByRole("button", { name: "Refresh" }).click();
+      }
+      await row.getByText("Politsei- ja Piirivalveamet", { exact: false }).waitFor();
+      await row.getByText("EE38001085718").waitFor();
+      // Newest first: the police query is above the portal's own reads.
+      assert.match((await page.locator("tbody tr.usage").first().textContent()) ?? "", new RegExp(purpose));
+
+      await page.getByRole("link", { name: "Operator view" }).click();
+      await page.getByRole("heading", { level: 1, name: "Operator view" }).waitFor();
+      await page
+        .getByRole("table", { name: "Security servers" })
+        .locator("tbody tr")
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await page.getByRole("heading", { name: "Latest checkpoint" }).waitFor({ timeout: 20_000 });
+    } finally {
+      await browser.close();
+    }
+  });
+});
