@@ -2,9 +2,13 @@ import "reflect-metadata";
 import { RiikError } from "@riik/core";
 import { Command, CommanderError } from "commander";
 import { registerCentralCommands } from "./commands/central.ts";
+import { registerEmbassyCommands } from "./commands/embassy.ts";
 import { registerIdCommands } from "./commands/id.ts";
 import { registerLedgerCommands } from "./commands/ledger.ts";
 import { registerPkiCommands } from "./commands/pki.ts";
+import { registerPoliceCommands } from "./commands/police.ts";
+import { registerPortalCommands } from "./commands/portal.ts";
+import { registerRegistryCommands } from "./commands/registry.ts";
 import { registerSignCommands } from "./commands/sign.ts";
 import { registerSsCommands } from "./commands/ss.ts";
 import { registerUpCommand } from "./commands/up.ts";
@@ -17,12 +21,16 @@ export function buildProgram(): Command {
     .exitOverride();
   registerUpCommand(program);
   registerPkiCommands(program);
+  registerRegistryCommands(program);
   registerIdCommands(program);
   registerSignCommands(program);
   registerLedgerCommands(program);
+  registerEmbassyCommands(program);
   registerCentralCommands(program);
   registerSsCommands(program);
   registerXroadCommands(program);
+  registerPoliceCommands(program);
+  registerPortalCommands(program);
   return program;
 }
 

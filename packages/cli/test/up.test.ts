@@ -1,35 +1,55 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { temporaryDirectory } from "@riik/core/testing";
-import { freePort } from "../../pki/test/helpers.ts";
+import { PERSONS_SERVICE, POPULATION_REGISTER, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
 
 const RIIK = fileURLToPath(new URL("../bin/riik.js", import.meta.url));
+const PERSONS = 300;
 
-/** Starts `riik up` and resolves with its output once it prints the `ready` line. */
-function startUp(dataDir: string, portBase: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [RIIK, "up", "--data", dataDir, "--port-base", String(portBase)], {
+interface Up {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `riik up`; `ready()` resolves once it prints the `ready` line. */
+function startUp(dataDir: string, portBase?: number): Up & { ready: () => Promise<void> } {
+  const args = [RIIK, "up", "--data", dataDir, "--persons", String(PERSONS)];
+  if (portBase !== undefined) args.push("--port-base", String(portBase));
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RIIK_LOG_LEVEL: "info" },
   });
   let output = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const check = setInterval(() => {
-      if (/^ready /m.test(output)) {
-        clearInterval(check);
-        resolve({ child, output: () => output });
-      }
-    }, 50);
-    child.once("exit", (code) => {
-      clearInterval(check);
-      reject(new Error(`riik up exited with ${code}: ${output}`));
-    });
-  });
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  const ready = async () => {
+    let gone = false;
+    void exited.then(() => (gone = true));
+    while (!/^ready /m.test(output)) {
+      if (gone) throw new Error(`riik up exited before ready: ${output}`);
+      await sleep(50);
+    }
+  };
+  return { child, output: () => output, exited, ready };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -40,45 +60,221 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-describe("riik up (the main job)", () => {
-  it("initialises, serves, restarts a crashed service, stops cleanly on SIGTERM, and resumes with its data", async () => {
-    const dataDir = temporaryDirectory("riik-up-");
-    const portBase = await freePort();
-    const url = `http://127.0.0.1:${portBase}`;
-    const first = await startUp(dataDir, portBase);
-    assert.match(first.output(), /first start, initialising trust services/);
-    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8"));
-    assert.equal(state.services.pki.url, url);
-    assert.ok(await healthy(url));
-    const rootBefore = readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8");
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
 
-    // Kill the trust services process: the supervisor reports it and starts it again.
-    const pid = Number(readFileSync(join(dataDir, "logs", "pki.log"), "utf8").match(/"pid":(\d+)/)?.[1]);
+/** A base with PORT_COUNT free consecutive ports (the state's layout). */
+async function freePortBase(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    let free = true;
+    for (let port = base; port < base + PORT_COUNT && free; port++) free = await portFree(port);
+    if (free) return base;
+  }
+}
+
+/** The process id of a running component, from DIR/pids.json (kept by the supervisor). */
+function pidOf(dataDir: string, name: string): number {
+  return Number(JSON.parse(readFileSync(join(dataDir, "pids.json"), "utf8"))[name]);
+}
+
+/** Every URL a process of the state answers /healthz on. */
+function healthUrls(state: StateFile): string[] {
+  return Object.values(state.services).map((service) => service.admin ?? service.url);
+}
+
+/** GET through a security server's client port, as an information system does (PR-REST r1). */
+async function r1(
+  securityServer: string,
+  client: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
+  const reply = await fetch(`${securityServer}/r1/${path}`, {
+    headers: { "x-road-client": client, accept: "application/json", ...headers },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await reply.text();
+  return { status: reply.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function policeQuery(state: StateFile, personalCode: string, extra: Record<string, string> = {}) {
+  const reply = await fetch(state.services.police!.queries!, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ personalCode, purpose: "Isikusamasuse tuvastamine", officer: "49403136526", ...extra }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: reply.status, body: (await reply.json()) as any };
+}
+
+describe("riik up (the main job)", () => {
+  it("boots the whole state, survives crashes, stops on SIGTERM and SIGINT, and resumes with its data", async () => {
+    const dataDir = temporaryDirectory("riik-up-");
+    const portBase = await freePortBase();
+
+    // A first start interrupted half-way is carried on by the next one.
+    const interrupted = startUp(dataDir, portBase);
+    await until(
+      "the trust services to be initialised",
+      () => existsSync(join(dataDir, "init.json")) && /"pki":/.test(readFileSync(join(dataDir, "init.json"), "utf8")),
+    );
+    interrupted.child.kill("SIGTERM");
+    assert.equal(await interrupted.exited, 0, interrupted.output());
+    assert.ok(!existsSync(join(dataDir, "state.json")), "an interrupted start is not a state");
+
+    const first = startUp(dataDir, portBase);
+    await first.ready();
+    assert.match(first.output(), /first start, initialising/);
+    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as StateFile;
+    assert.equal(state.instance, "EE");
+    for (const name of ["pki", "ledger", "witness", "central", "ss-ria", "ss-sim", "ss-ppa", "police"])
+      assert.ok(state.services[name]?.url, `state.json lists ${name}`);
+    assert.equal(state.services.pki!.url, `http://127.0.0.1:${portBase}`);
+    assert.ok(existsSync(state.services.ledger!.vkey!));
+    assert.deepEqual(
+      state.members.map((m) => m.id),
+      ["EE/GOV/70006317", "EE/GOV/70000562", "EE/GOV/70008747"],
+    );
+    for (const url of healthUrls(state)) assert.ok(await healthy(url), `${url}/healthz`);
+    const rootBefore = readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8");
+    const registry = Boolean(state.services["population-register"]);
+    const demo = state.demoCards[0];
+    if (registry) {
+      assert.match(first.output(), new RegExp(`^ready ${state.services.portal?.url ?? state.services.pki!.url}`, "m"));
+      assert.equal(state.demoCards.length, 3);
+      assert.match(first.output(), new RegExp(`${demo!.personalCode} .*PIN1 ${demo!.pin1}\\s+PIN2 ${demo!.pin2}`));
+      assert.ok(existsSync(demo!.file));
+
+      // The police query a person through ss-ppa → ss-sim → the population register.
+      const found = await policeQuery(state, demo!.personalCode);
+      assert.equal(found.status, 200, JSON.stringify(found.body));
+      assert.equal(found.body.person.personalCode, demo!.personalCode);
+      assert.ok(found.body.xroad.id);
+      // The portal's way: through ss-ria, as the person who logged in.
+      const own = await r1(
+        state.services["ss-ria"]!.url,
+        PORTAL_CLIENT,
+        `${PERSONS_SERVICE}/persons/${demo!.personalCode}`,
+        {
+          "x-road-userid": `EE${demo!.personalCode}`,
+          "x-road-issue": "citizen self-service",
+        },
+      );
+      assert.equal(own.status, 200, JSON.stringify(own.body));
+      assert.equal(own.body.personalCode, demo!.personalCode);
+      // Who else may not: ss-sim grants the persons service to the portal and the police only.
+      const stranger = await r1(
+        state.services["ss-ria"]!.url,
+        "EE/GOV/70006317/datatracker",
+        `${PERSONS_SERVICE}/persons/${demo!.personalCode}`,
+        { "x-road-userid": `EE${demo!.personalCode}`, "x-road-issue": "curiosity" },
+      );
+      assert.equal(stranger.status, 500);
+      assert.equal(stranger.body.type, "Server.ServerProxy.AccessDenied");
+      // The Data Tracker shows the person the police's query.
+      const usage = await r1(
+        state.services["ss-ria"]!.url,
+        "EE/GOV/70006317/datatracker",
+        `${POPULATION_REGISTER}/datatracker/v2/findUsage?userCode=EE${demo!.personalCode}`,
+        { "x-road-userid": `EE${demo!.personalCode}` },
+      );
+      assert.equal(usage.status, 200, JSON.stringify(usage.body));
+      assert.ok(
+        usage.body.usages.some((u: { action: string }) => u.action === "Isikusamasuse tuvastamine"),
+        JSON.stringify(usage.body),
+      );
+    }
+
+    // The control API stops a service for good (no restart) and starts it again.
+    assert.equal(state.control, `http://127.0.0.1:${portBase + 22}`);
+    const police = state.services.police!.url;
+    assert.equal((await fetch(`${state.control}/v1/services/police/stop`, { method: "POST" })).status, 200);
+    assert.equal(await healthy(police), false);
+    assert.equal((await fetch(`${state.control}/v1/services/police/start`, { method: "POST" })).status, 200);
+    assert.ok(await healthy(police));
+    assert.doesNotMatch(first.output(), /police exited/);
+    assert.equal((await fetch(`${state.control}/v1/services/nobody/stop`, { method: "POST" })).status, 404);
+
+    if (state.services.embassy) {
+      // The data embassy holds the register: the shipper's deliveries are acknowledged.
+      const status = state.services.embassy.status!;
+      await until("the embassy to acknowledge the register", async () => {
+        const { deliveries } = (await (await fetch(`${status}/v1/status`)).json()) as {
+          deliveries: Array<{ ackedSeq: number; lagChanges: number }>;
+        };
+        return deliveries.length > 0 && deliveries.every((d) => d.ackedSeq > 0 && d.lagChanges === 0);
+      });
+    }
+
+    // Kill the population register's security server: the supervisor reports it and starts it again.
+    const pid = pidOf(dataDir, "ss-sim");
     assert.ok(pid > 0);
     process.kill(pid, "SIGKILL");
-    while (!/pki exited \(SIGKILL\); restarting/.test(first.output())) await new Promise((r) => setTimeout(r, 50));
-    while (!(await healthy(url))) await new Promise((r) => setTimeout(r, 100));
+    await until("the crash report", () => /ss-sim exited \(SIGKILL\); restarting/.test(first.output()));
+    await until("ss-sim to be back", () => /ss-sim is back/.test(first.output()));
+    assert.notEqual(pidOf(dataDir, "ss-sim"), pid);
+    if (registry) assert.equal((await policeQuery(state, demo!.personalCode)).status, 200);
 
     first.child.kill("SIGTERM");
-    const [code] = await once(first.child, "exit");
-    assert.equal(code, 0);
-    assert.equal(await healthy(url), false, "no service is left running");
+    assert.equal(await first.exited, 0);
+    for (const url of healthUrls(state)) assert.equal(await healthy(url), false, `${url} is stopped`);
 
-    const second = await startUp(dataDir, portBase);
-    assert.doesNotMatch(second.output(), /first start/);
-    assert.equal(
-      readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8"),
-      rootBefore,
-      "the same trust services resume",
+    // The next start resumes: no initialisation, no seeding, the same keys and persons.
+    const second = startUp(dataDir);
+    await second.ready();
+    assert.match(second.output(), /resuming the state/);
+    assert.doesNotMatch(second.output(), /first start|seeding|seeded/);
+    assert.equal(readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8"), rootBefore, "the same trust services");
+    const resumed = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as StateFile;
+    assert.deepEqual(resumed.demoCards, state.demoCards, "the same demo cards and PINs");
+    if (registry) {
+      const again = await policeQuery(resumed, demo!.personalCode);
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+    }
+    // `riik up` killed outright leaves its services running; the next start stops them first.
+    second.child.kill("SIGKILL");
+    await second.exited;
+    assert.ok(await healthy(state.services.pki!.url), "the services outlive a killed riik up");
+    const third = startUp(dataDir);
+    await third.ready();
+    assert.match(third.output(), /stopping pki \(pid \d+\), left running by a riik up that was killed/);
+    third.child.kill("SIGINT");
+    assert.equal(await third.exited, 0);
+    for (const url of healthUrls(state)) assert.equal(await healthy(url), false, `${url} is stopped`);
+  });
+
+  it("refuses another port base for an initialised data directory", async () => {
+    const dataDir = temporaryDirectory("riik-up-ports-");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(
+      join(dataDir, "init.json"),
+      JSON.stringify({
+        format: "riik-state-init/1",
+        createdAt: new Date().toISOString(),
+        portBase: 30000,
+        persons: 300,
+        database: "sqlite",
+        steps: {},
+        demoCards: [],
+      }),
     );
-    second.child.kill("SIGINT");
-    assert.equal((await once(second.child, "exit"))[0], 0);
+    const up = startUp(dataDir, 30100);
+    assert.equal(await up.exited, 1);
+    assert.match(up.output(), /riik: STATE_DATA_DIR: .*--port-base 30000/);
   });
 
   it("answers --help on every verb", async () => {
     for (const verb of [
       [],
       ["up"],
+      ["police"],
+      ["police", "serve"],
       ["pki"],
       ["pki", "init"],
       ["pki", "serve"],

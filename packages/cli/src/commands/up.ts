@@ -1,21 +1,15 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { initTrustServices } from "@riik/pki";
+import { fileURLToPath } from "node:url";
+import { bootState, DEFAULT_PERSONS, DEFAULT_PORT_BASE, type RunningState, type StateFile } from "@riik/state";
 import type { Command } from "commander";
-import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
-import { type ServiceSpec, Supervisor } from "../up/supervisor.ts";
+import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
+
+const RIIK_BIN = fileURLToPath(new URL("../../bin/riik.js", import.meta.url));
 
 interface UpOptions {
   data: string;
+  persons?: number;
   db?: string;
-  portBase: number;
-}
-
-/** What `riik up` writes to DIR/state.json: every service's URL, for people and tools. */
-export interface StateFile {
-  startedAt: string;
-  dataDir: string;
-  services: Record<string, { url: string; [key: string]: string }>;
+  portBase?: number;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -23,51 +17,71 @@ export function registerUpCommand(program: Command): void {
     .command("up")
     .description("boot a whole sandbox state on this machine (what `npm start` runs); Ctrl-C stops it")
     .option("--data <dir>", "data directory; first start initialises it, later starts resume", "./data")
+    .option(
+      "--persons <n>",
+      `persons in the population register, seeded on the first start (default ${DEFAULT_PERSONS})`,
+      parsePositiveInteger,
+    )
     .option("--db <url>", DB_OPTION_HELP)
-    .option("--port-base <port>", "first of the consecutive loopback ports the services use", parsePort, 8800)
+    .option(
+      "--port-base <port>",
+      `first of the consecutive loopback ports the services use (default ${DEFAULT_PORT_BASE}, or the data directory's)`,
+      parsePort,
+    )
     .action(async (options: UpOptions) => {
-      const dataDir = resolve(options.data);
-      const db = options.db ? ["--db", options.db] : [];
-      const url = (offset: number) => `http://127.0.0.1:${options.portBase + offset}`;
-      const pkiDir = join(dataDir, "pki");
-
-      if (!existsSync(join(pkiDir, "pki.json"))) {
-        console.log(`riik up: first start, initialising trust services in ${pkiDir}`);
-        const services = await initTrustServices({ dir: pkiDir, baseUrl: url(0), databaseUrl: options.db });
-        await services.close();
-      }
-
-      const specs: ServiceSpec[] = [
-        {
-          name: "pki",
-          args: ["pki", "serve", "--dir", pkiDir, "--port", String(options.portBase), ...db],
-          url: url(0),
-        },
-      ];
-      const supervisor = new Supervisor(join(dataDir, "logs"));
-      const stopping = untilSignalled();
+      const interrupt = new AbortController();
+      const signalled = untilSignalled().then((signal) => {
+        interrupt.abort();
+        return signal;
+      });
+      let running: RunningState;
       try {
-        for (const spec of specs) await supervisor.start(spec);
+        running = await bootState({
+          dataDir: options.data,
+          ...(options.persons !== undefined ? { persons: options.persons } : {}),
+          ...(options.db ? { databaseUrl: options.db } : {}),
+          ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
+          bin: RIIK_BIN,
+          commands: program.commands.map((command) => command.name()),
+          signal: interrupt.signal,
+        });
       } catch (error) {
-        await supervisor.stop();
-        throw error;
+        if (!interrupt.signal.aborted) throw error;
+        console.log("riik up: interrupted while starting; every process is stopped, the next start carries on");
+        return;
       }
-      const state: StateFile = {
-        startedAt: new Date().toISOString(),
-        dataDir,
-        services: {
-          pki: { url: url(0), ocsp: `${url(0)}/ocsp`, tsa: `${url(0)}/tsa`, rootCertificate: `${url(0)}/ca/root.crt` },
-        },
-      };
-      writeFileSync(join(dataDir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
-      for (const [name, service] of Object.entries(state.services)) {
-        for (const [key, value] of Object.entries(service)) console.log(`${name.padEnd(8)} ${key.padEnd(16)} ${value}`);
-      }
+      printState(running.state);
+      for (const component of running.missing) console.error(`riik up: not started, not installed: ${component}`);
+      const entry = running.state.services.portal ?? running.state.services.pki!;
       console.log(
-        `ready ${url(0)} (state in ${join(dataDir, "state.json")}, logs in ${join(dataDir, "logs")}; Ctrl-C stops)`,
+        `ready ${entry.url} (state in ${running.state.dataDir}/state.json, logs in ${running.state.dataDir}/logs; Ctrl-C stops)`,
       );
-      const signal = await stopping;
+      const signal = await signalled;
       console.log(`riik up: ${signal}, stopping`);
-      await supervisor.stop();
+      await running.stop();
+      console.log("riik up: stopped");
     });
+}
+
+/** The table of services and the demo ID cards, as a person starting the state needs them. */
+function printState(state: StateFile): void {
+  const rows = Object.entries(state.services).map(([name, service]) => {
+    const extra = Object.entries(service)
+      .filter(([key]) => !["url", "dir", "config", "vkey", "anchor", "home"].includes(key))
+      .map(([key, value]) => `${key} ${value}`)
+      .join("  ");
+    return [name, service.url, extra];
+  });
+  const width = Math.max(...rows.map((row) => row[0]!.length));
+  const urlWidth = Math.max(...rows.map((row) => row[1]!.length));
+  console.log(`\n${"service".padEnd(width)}  ${"url".padEnd(urlWidth)}  details`);
+  for (const [name, url, extra] of rows) console.log(`${name!.padEnd(width)}  ${url!.padEnd(urlWidth)}  ${extra}`);
+  if (state.demoCards.length > 0) {
+    console.log("\ndemo ID cards (log in to the portal with `riik id auth-token` or the card file):");
+    for (const card of state.demoCards)
+      console.log(
+        `  ${card.personalCode}  ${card.name.padEnd(28)}  PIN1 ${card.pin1}  PIN2 ${card.pin2}  ${card.file}`,
+      );
+  }
+  console.log("");
 }

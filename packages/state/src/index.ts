@@ -1,0 +1,19 @@
+export { POLICE_ERRORS, StateError, type StateErrorCode } from "./errors.ts";
+export { type PoliceConfig, parsePoliceConfig, readPoliceConfig } from "./police/config.ts";
+export { assertPersonQuery, type PersonQuery } from "./police/query.ts";
+export { createPoliceApp, HIDDEN_REASON_HEADER, HIDDEN_UNTIL_HEADER, type PoliceApp } from "./police/server.ts";
+export { type SeedResult, seedInChildProcess } from "./seed/seed.ts";
+export * from "./topology.ts";
+export {
+  type BootOptions,
+  bootState,
+  DEFAULT_PERSONS,
+  DEFAULT_PORT_BASE,
+  type RunningState,
+  stateDirs,
+} from "./up/boot.ts";
+export { type DemoPerson, loadPopulationRegister, type PopulationRegisterModule } from "./up/components.ts";
+export type { DemoCard, InitJournal } from "./up/journal.ts";
+export { ProgressBar } from "./up/progress.ts";
+export type { StateFile } from "./up/state-file.ts";
+export { type ServiceSpec, Supervisor, type SupervisorOptions, waitHealthy } from "./up/supervisor.ts";

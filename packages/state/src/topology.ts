@@ -1,0 +1,112 @@
+// The sandbox state's members, subsystems, security servers and loopback ports: one
+// place that `riik up`, its tests and the benchmark agree on.
+
+export const INSTANCE = "EE";
+
+export const RIA = "EE/GOV/70006317";
+export const SIM = "EE/GOV/70000562";
+export const PPA = "EE/GOV/70008747";
+
+export const PORTAL_CLIENT = `${RIA}/portal`;
+export const DATATRACKER_CLIENT = `${RIA}/datatracker`;
+export const POPULATION_REGISTER = `${SIM}/rr`;
+export const POLICE_APP = `${PPA}/police-app`;
+/** The population register's REST service (persons by personal code: GET /persons/{code}). */
+export const PERSONS_SERVICE_CODE = "persons";
+export const PERSONS_SERVICE = `${POPULATION_REGISTER}/${PERSONS_SERVICE_CODE}`;
+
+export type SecurityServerName = "ss-ria" | "ss-sim" | "ss-ppa";
+
+export interface MemberSpec {
+  /** INSTANCE/CLASS/MEMBER */
+  id: string;
+  name: string;
+  /** Subsystems, with what each does. */
+  subsystems: Record<string, string>;
+  securityServer: SecurityServerName;
+}
+
+/** Who takes part: the authority that runs the portal, the register keeper and a consumer. */
+export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
+  {
+    id: RIA,
+    name: "Riigi Infosüsteemi Amet",
+    subsystems: { portal: "state portal (eesti.ee)", datatracker: "Data Tracker reader" },
+    securityServer: "ss-ria",
+  },
+  {
+    id: SIM,
+    name: "Siseministeerium",
+    subsystems: { rr: "population register" },
+    securityServer: "ss-sim",
+  },
+  {
+    id: PPA,
+    name: "Politsei- ja Piirivalveamet",
+    subsystems: { "police-app": "identity documents and person queries" },
+    securityServer: "ss-ppa",
+  },
+]);
+
+export const SECURITY_SERVERS: readonly SecurityServerName[] = ["ss-ria", "ss-sim", "ss-ppa"];
+
+export const securityServerId = (name: SecurityServerName): string =>
+  `${MEMBERS.find((m) => m.securityServer === name)!.id}/${name}`;
+
+export const memberOfServer = (name: SecurityServerName): MemberSpec => MEMBERS.find((m) => m.securityServer === name)!;
+
+export interface SecurityServerPorts {
+  client: number;
+  clientTls: number;
+  server: number;
+  admin: number;
+}
+
+/**
+ * Consecutive loopback ports from the base, in the order of the issue; a security
+ * server takes four (information systems over HTTP and HTTPS, other servers, admin).
+ */
+export interface PortLayout {
+  pki: number;
+  ledger: number;
+  witness: number;
+  central: number;
+  "ss-ria": SecurityServerPorts;
+  "ss-sim": SecurityServerPorts;
+  "ss-ppa": SecurityServerPorts;
+  "population-register": number;
+  police: number;
+  portal: number;
+  /** The data embassy: its mutual-TLS port and plain admin port, and the home shipper's status port. */
+  embassy: { node: number; admin: number; shipper: number };
+  /** The supervisor's control API (stop and start a service; embassy drills). */
+  control: number;
+}
+
+export const PORT_COUNT = 23;
+
+export function portLayout(base: number): PortLayout {
+  const ss = (first: number): SecurityServerPorts => ({
+    client: first,
+    clientTls: first + 1,
+    server: first + 2,
+    admin: first + 3,
+  });
+  return {
+    pki: base,
+    ledger: base + 1,
+    witness: base + 2,
+    central: base + 3,
+    "ss-ria": ss(base + 4),
+    "ss-sim": ss(base + 8),
+    "ss-ppa": ss(base + 12),
+    "population-register": base + 16,
+    police: base + 17,
+    portal: base + 18,
+    embassy: { node: base + 19, admin: base + 20, shipper: base + 21 },
+    control: base + 22,
+  };
+}
+
+export const HOST = "127.0.0.1";
+export const loopback = (port: number): string => `http://${HOST}:${port}`;

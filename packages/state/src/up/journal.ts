@@ -1,0 +1,66 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { StateError } from "../errors.ts";
+
+export const JOURNAL_FORMAT = "riik-state-init/1";
+
+/** A demo person's ID card, as state.json and the start-up banner list it. */
+export interface DemoCard {
+  personalCode: string;
+  name: string;
+  /** The card file (JSON, keys encrypted under the PINs). */
+  file: string;
+  pin1: string;
+  pin2: string;
+}
+
+/**
+ * DIR/init.json: what the first start has finished. Each step is recorded when it is
+ * done, and `completedAt` last, so an interrupted first start resumes at the step it
+ * did not finish (redoing that step from scratch) and a finished one is never redone.
+ */
+export interface InitJournal {
+  format: typeof JOURNAL_FORMAT;
+  createdAt: string;
+  /** Certificates, the global configuration and the anchor name these ports. */
+  portBase: number;
+  persons: number;
+  /** Where the components keep their data; the PostgreSQL URL itself is not stored. */
+  database: "sqlite" | "postgres";
+  steps: Record<string, string>;
+  demoCards: DemoCard[];
+  completedAt?: string;
+}
+
+export const journalPath = (dataDir: string) => join(dataDir, "init.json");
+
+export function readJournal(dataDir: string): InitJournal | undefined {
+  const path = journalPath(dataDir);
+  if (!existsSync(path)) return undefined;
+  let journal: InitJournal;
+  try {
+    journal = JSON.parse(readFileSync(path, "utf8")) as InitJournal;
+  } catch (cause) {
+    throw new StateError("STATE_DATA_DIR", `${path} is not JSON; remove ${dataDir} to start afresh`, { cause });
+  }
+  if (journal.format !== JOURNAL_FORMAT)
+    throw new StateError("STATE_DATA_DIR", `${path} is not a ${JOURNAL_FORMAT} journal`);
+  return journal;
+}
+
+/** Writes FILE.tmp, syncs it and renames it over FILE: a crash leaves the old or the new file, whole. */
+export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w", mode);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export function writeJournal(dataDir: string, journal: InitJournal): void {
+  writeFileAtomic(journalPath(dataDir), `${JSON.stringify(journal, null, 2)}\n`, 0o600);
+}

@@ -1,0 +1,251 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ServiceSpec {
+  /** Short name, used for the log file and messages. */
+  name: string;
+  /** Arguments to the riik command, e.g. ["pki", "serve", "--dir", …]. */
+  args: string[];
+  /** Base URL; ready when `${url}${healthPath}` answers 200. */
+  url: string;
+  /** Default /healthz. */
+  healthPath?: string;
+}
+
+interface Running {
+  spec: ServiceSpec;
+  child?: ChildProcess;
+  /** A pending restart; it also keeps the supervisor alive while no child runs. */
+  restartTimer?: NodeJS.Timeout;
+  restarts: number;
+  stopping: boolean;
+}
+
+export interface SupervisorOptions {
+  /** The `riik` command's entry script (bin/riik.js); children run `node BIN …args`. */
+  bin: string;
+  logDir: string;
+  /** Where crash and restart reports go (default: standard error). */
+  report?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Where the running children's process ids are kept ({name: pid}), so that a later start can stop
+   * services left behind when this process was killed without a chance to stop them.
+   */
+  pidFile?: string;
+}
+
+/**
+ * Runs each component as its own process, as in a real deployment: logs go to
+ * DIR/logs/<name>.log, a process that dies is reported and restarted with backoff,
+ * and stop() ends them all with SIGTERM (SIGKILL after a grace period).
+ */
+export class Supervisor {
+  readonly #options: SupervisorOptions;
+  readonly #services: Running[] = [];
+  readonly #report: (line: string) => void;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+    this.#report = options.report ?? ((line) => process.stderr.write(`${line}\n`));
+    mkdirSync(options.logDir, { recursive: true });
+    // Children run in their own process groups; never leave one behind when this process exits.
+    process.once("exit", () => {
+      for (const running of this.#services) {
+        running.stopping = true;
+        if (running.child?.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL");
+      }
+    });
+  }
+
+  /**
+   * Stops the services a killed predecessor left running (their ids in `pidFile`), but
+   * only processes whose command line still names `marker` (the data directory).
+   */
+  static async stopLeftovers(pidFile: string, marker: string, report: (line: string) => void): Promise<void> {
+    if (!existsSync(pidFile)) return;
+    let recorded: Array<[string, number]> = [];
+    try {
+      recorded = Object.entries(JSON.parse(readFileSync(pidFile, "utf8")) as Record<string, number>);
+    } catch {}
+    const leftovers = recorded.filter(([, pid]) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+          .split("\0")
+          .some((arg) => arg.startsWith(marker));
+      } catch {
+        return false;
+      }
+    });
+    for (const [name, pid] of leftovers) {
+      report(`riik up: stopping ${name} (pid ${pid}), left running by a riik up that was killed`);
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {}
+    }
+    const ours = leftovers.map(([, pid]) => pid);
+    const settle = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (ours.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    };
+    await settle(10_000);
+    for (const pid of ours.filter(alive)) process.kill(pid, "SIGKILL");
+    await settle(5_000);
+    writeFileSync(pidFile, "{}\n");
+  }
+
+  /** Starts the service and resolves once it answers its health check. */
+  async start(spec: ServiceSpec, timeoutMs = 60_000): Promise<void> {
+    const running: Running = { spec, restarts: 0, stopping: false };
+    this.#services.push(running);
+    this.#launch(running);
+    try {
+      await waitHealthy(spec, timeoutMs, () => running.restarts > 0 || running.stopping);
+    } catch (error) {
+      // A service that cannot start (port taken, bad data) fails `riik up` at once, with its log.
+      running.stopping = true;
+      clearTimeout(running.restartTimer);
+      running.child?.kill("SIGKILL");
+      throw new Error(`${(error as Error).message}\n${tail(this.#logFile(spec.name))}`);
+    }
+  }
+
+  #logFile(name: string): string {
+    return join(this.#options.logDir, `${name}.log`);
+  }
+
+  #launch(running: Running): void {
+    const log: WriteStream = createWriteStream(this.#logFile(running.spec.name), { flags: "a" });
+    const child = spawn(process.execPath, [this.#options.bin, ...running.spec.args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: this.#options.env ?? process.env,
+      // Its own process group: Ctrl-C at the terminal reaches `riik up` alone, which
+      // then stops the services in order instead of all of them racing to exit.
+      detached: true,
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    running.child = child;
+    this.#writePids();
+    child.once("exit", (code, signal) => {
+      log.end();
+      this.#writePids();
+      if (running.stopping) return;
+      running.restarts += 1;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(running.restarts, 6));
+      this.#report(
+        `riik up: ${running.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (see ${this.#logFile(running.spec.name)})`,
+      );
+      running.restartTimer = setTimeout(() => {
+        running.restartTimer = undefined;
+        if (running.stopping) return;
+        this.#launch(running);
+        const relaunched = running.child;
+        waitHealthy(running.spec, 60_000, () => running.stopping || running.child !== relaunched).then(
+          () => this.#report(`riik up: ${running.spec.name} is back (pid ${relaunched?.pid})`),
+          () => {},
+        );
+      }, delay);
+    });
+  }
+
+  #writePids(): void {
+    if (!this.#options.pidFile) return;
+    const pids: Record<string, number> = {};
+    for (const { spec, child } of this.#services)
+      if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) pids[spec.name] = child.pid;
+    writeFileSync(this.#options.pidFile, `${JSON.stringify(pids, null, 2)}\n`);
+  }
+
+  /** Stops one service and keeps it stopped (no restart) until startService(); for drills. */
+  async stopService(name: string, graceMs = 10_000): Promise<boolean> {
+    const running = this.#services.find((s) => s.spec.name === name);
+    if (!running) return false;
+    await this.#stopOne(running, graceMs);
+    this.#writePids();
+    return true;
+  }
+
+  /** Starts a service stopped with stopService() again and waits until it is healthy. */
+  async startService(name: string, timeoutMs = 60_000): Promise<boolean> {
+    const running = this.#services.find((s) => s.spec.name === name);
+    if (!running) return false;
+    if (running.child && running.child.exitCode === null && running.child.signalCode === null) return true;
+    running.stopping = false;
+    running.restarts = 0;
+    this.#launch(running);
+    await waitHealthy(running.spec, timeoutMs, () => running.stopping);
+    return true;
+  }
+
+  /** Each service: its process id while running, and how often it was restarted. */
+  status(): Array<{ name: string; url: string; pid: number | null; running: boolean; restarts: number }> {
+    return this.#services.map(({ spec, child, restarts }) => {
+      const running = child !== undefined && child.exitCode === null && child.signalCode === null;
+      return { name: spec.name, url: spec.url, pid: running ? (child.pid ?? null) : null, running, restarts };
+    });
+  }
+
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries(this.#services.map((s) => [s.spec.name, s.child?.pid]));
+  }
+
+  /** Stops every service: SIGTERM, then SIGKILL after graceMs. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await Promise.all([...this.#services].reverse().map((running) => this.#stopOne(running, graceMs)));
+  }
+
+  async #stopOne(running: Running, graceMs: number): Promise<void> {
+    running.stopping = true;
+    clearTimeout(running.restartTimer);
+    const child = running.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `${url}/healthz` until it answers 200; gives up at the deadline or when `abandon()` says so. */
+export async function waitHealthy(spec: ServiceSpec, timeoutMs: number, abandon: () => boolean = () => false) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const reply = await fetch(`${spec.url}${spec.healthPath ?? "/healthz"}`, { signal: AbortSignal.timeout(2000) });
+      await reply.arrayBuffer();
+      if (reply.ok) return;
+      last = `HTTP ${reply.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (abandon()) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${spec.name} did not become healthy at ${spec.url} within ${timeoutMs} ms (${last})`);
+}
+
+/** The last lines of a log file, to show why a service did not start. */
+function tail(file: string, lines = 15): string {
+  if (!existsSync(file)) return "";
+  return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** Whether a process runs: it exists and is not a zombie waiting to be reaped by init. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) STATE …"; comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
