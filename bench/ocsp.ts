@@ -2,7 +2,7 @@
 // OCSP answers per second from riik's responder and from `openssl ocsp -index` serving
 // the same certificates with the same responder key, side by side; then time-stamps per
 // second against the raw signing rate of the TSA key. Everything on loopback.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createPrivateKey, randomBytes, sign } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -26,7 +26,11 @@ const CARDS = 100;
 const dir = mkdtempSync(join(tmpdir(), "riik-bench-ocsp-"));
 const children: ChildProcess[] = [];
 process.on("exit", () => {
-  for (const child of children) child.kill("SIGKILL");
+  // openssl -multi and riik --workers fork: their children go first, then they.
+  for (const child of children) {
+    if (child.pid) spawnSync("pkill", ["-KILL", "-P", String(child.pid)]);
+    child.kill("SIGKILL");
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
