@@ -130,7 +130,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     ...(state.drill?.checks ?? []),
   ];
   if (state.services.ledger?.url)
-    checks.push({ name: "ledger checkpoint origin", url: `${state.services.ledger.url}/healthz` });
+    // The restore verified every segment's ledger signature offline; this checks the ledger still serves.
+    checks.push({ name: "ledger health", url: `${state.services.ledger.url}/healthz` });
 
   log(`drill: probing ${checks.length} checks before`);
   const before = await Promise.all(checks.map(probe));

@@ -750,6 +750,8 @@ function stateFile(
                 name: "a person from the register directly",
                 url: `${url(ports["population-register"])}/persons/${demo.personalCode}`,
               },
+              // Another person than above, whose uses the drill's own queries do not change.
+              ...dataTrackerProbe(url(ports["ss-ria"].client), journal.demoCards[1]),
             ],
           },
         }
@@ -762,6 +764,19 @@ function stateFile(
     })),
     demoCards: journal.demoCards,
   };
+}
+
+/** The Data Tracker through X-Road as the portal's reader sees it (usage protocol v2 findUsage). */
+function dataTrackerProbe(ssRia: string, person: { personalCode: string } | undefined) {
+  if (!person) return [];
+  const userId = `EE${person.personalCode}`;
+  return [
+    {
+      name: "a person's data uses through the Data Tracker (ss-ria → ss-sim findUsage)",
+      url: `${ssRia}/r1/${POPULATION_REGISTER}/datatracker/v2/findUsage?userCode=${userId}`,
+      headers: { "X-Road-Client": DATATRACKER_CLIENT, "X-Road-UserId": userId },
+    },
+  ];
 }
 
 /** Runs a riik command to completion (an initialisation another package defines). */
