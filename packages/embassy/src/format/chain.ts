@@ -11,6 +11,44 @@ export interface ChainHead {
   readonly snapshot?: SegmentHeader["snapshot"];
 }
 
+/** The columns both the shipper's and the embassy's stores keep for the newest segment. */
+export interface HeadRow {
+  idx: number;
+  digest: string;
+  last_seq: number;
+  kind: SegmentHeader["kind"];
+  snapshot_id: number | null;
+  snapshot_part: number | null;
+  snapshot_last: number | null;
+}
+
+export const HEAD_COLUMNS = [
+  "idx",
+  "digest",
+  "last_seq",
+  "kind",
+  "snapshot_id",
+  "snapshot_part",
+  "snapshot_last",
+] as const;
+
+/** A chain head from a stored segment row (numbers may come back as strings from PostgreSQL). */
+export const headFromRow = (row: HeadRow): ChainHead => ({
+  index: Number(row.idx),
+  digest: row.digest,
+  lastSeq: Number(row.last_seq),
+  kind: row.kind,
+  ...(row.kind === "snapshot"
+    ? {
+        snapshot: {
+          id: Number(row.snapshot_id),
+          part: Number(row.snapshot_part),
+          last: Number(row.snapshot_last) === 1,
+        },
+      }
+    : {}),
+});
+
 export const headOf = (segment: Segment): ChainHead => ({
   index: segment.header.index,
   digest: segment.digest,

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import { type DataKey, generateDataKey, unwrapDataKey } from "../crypto/data-key.ts";
 import { type MasterKey, readMasterKeyFile } from "../crypto/master-key.ts";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
-import type { ChainHead } from "../format/chain.ts";
+import { type ChainHead, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
 import { encodeSegmentParts, GENESIS, type Segment, type SegmentHeaderInput, sealSegment } from "../format/segment.ts";
 import { type JournalEntry, loadRegistry, type RegistryDefinition } from "../registry/registry.ts";
 import { dumpSnapshot } from "../registry/snapshot.ts";
@@ -318,28 +318,12 @@ export class Shipper {
   private async loadHead(registry: string): Promise<Head | undefined> {
     const row = await this.store.db
       .selectFrom("shipper_segment")
-      .select(["idx", "digest", "last_seq", "kind", "snapshot_id", "snapshot_part", "snapshot_last", "entry_hash"])
+      .select([...HEAD_COLUMNS, "entry_hash"])
       .where("registry", "=", registry)
       .orderBy("idx", "desc")
       .limit(1)
       .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      index: Number(row.idx),
-      digest: row.digest,
-      lastSeq: Number(row.last_seq),
-      kind: row.kind,
-      entryHash: row.entry_hash,
-      ...(row.kind === "snapshot"
-        ? {
-            snapshot: {
-              id: Number(row.snapshot_id),
-              part: Number(row.snapshot_part),
-              last: Number(row.snapshot_last) === 1,
-            },
-          }
-        : {}),
-    };
+    return row ? { ...headFromRow(row), entryHash: row.entry_hash } : undefined;
   }
 
   /** Seals and stores the next chain element; the in-memory head moves only after the commit. */

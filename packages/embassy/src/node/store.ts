@@ -2,7 +2,7 @@ import { type ComponentMigration, columnTypes, openStorage, type Storage } from 
 import type { VerifierKey } from "@riik/ledger";
 import type { Kysely } from "kysely";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
-import { type ChainHead, checkAnchor, checkContinuation } from "../format/chain.ts";
+import { type ChainHead, checkAnchor, checkContinuation, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
 import { decodeSegment, isRegistryName } from "../format/segment.ts";
 
 export interface HeldSegmentRow {
@@ -264,27 +264,12 @@ async function headIn(db: Kysely<EmbassyDb>, registry: string): Promise<ChainHea
     throw new EmbassyError("EMBASSY_ARGUMENT", `bad registry name ${JSON.stringify(registry)}`);
   const row = await db
     .selectFrom("embassy_segment")
-    .select(["idx", "digest", "last_seq", "kind", "snapshot_id", "snapshot_part", "snapshot_last"])
+    .select([...HEAD_COLUMNS])
     .where("registry", "=", registry)
     .orderBy("idx", "desc")
     .limit(1)
     .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    index: Number(row.idx),
-    digest: row.digest,
-    lastSeq: Number(row.last_seq),
-    kind: row.kind,
-    ...(row.kind === "snapshot"
-      ? {
-          snapshot: {
-            id: Number(row.snapshot_id),
-            part: Number(row.snapshot_part),
-            last: Number(row.snapshot_last) === 1,
-          },
-        }
-      : {}),
-  };
+  return row ? headFromRow(row) : undefined;
 }
 
 function normaliseInfo(row: Record<string, unknown>): SegmentInfo {
