@@ -28,22 +28,25 @@ describe("time-stamping authority (RFC 3161), checked by openssl ts", async () =
     return { query, reply, http: stdout };
   };
 
+  const opensslVerify = (reply: string) =>
+    run("openssl", [
+      "ts",
+      "-verify",
+      "-data",
+      data,
+      "-in",
+      reply,
+      "-CAfile",
+      join(dir, "ca", "root.crt"),
+      "-untrusted",
+      join(dir, "ca", "tsa.crt"),
+    ]);
+
   for (const hash of ["sha256", "sha384", "sha512"]) {
     it(`grants a ${hash} time-stamp that openssl ts -verify accepts against the root`, async () => {
       const { reply, http } = await stamp(hash, ["-cert"]);
       assert.equal(http, "200 application/timestamp-reply");
-      const { stdout } = await run("openssl", [
-        "ts",
-        "-verify",
-        "-data",
-        data,
-        "-in",
-        reply,
-        "-CAfile",
-        join(dir, "ca", "root.crt"),
-        "-untrusted",
-        join(dir, "ca", "tsa.crt"),
-      ]);
+      const { stdout } = await opensslVerify(reply);
       assert.match(stdout, /Verification: OK/);
     });
   }
@@ -56,18 +59,7 @@ describe("time-stamping authority (RFC 3161), checked by openssl ts", async () =
     const nonce = /Nonce: (0x[0-9A-F]+)/.exec(queryText)?.[1];
     assert.ok(nonce && stdout.includes(`Nonce: ${nonce}`));
     // Without -cert the token carries no certificate, so verification needs it given explicitly.
-    const { stdout: verified } = await run("openssl", [
-      "ts",
-      "-verify",
-      "-data",
-      data,
-      "-in",
-      reply,
-      "-CAfile",
-      join(dir, "ca", "root.crt"),
-      "-untrusted",
-      join(dir, "ca", "tsa.crt"),
-    ]);
+    const { stdout: verified } = await opensslVerify(reply);
     assert.match(verified, /Verification: OK/);
   });
 
