@@ -50,6 +50,8 @@ export interface DeliveryStatus {
   lagSegments: number;
   /** Age of the oldest change at home that the embassy does not hold; 0 when it holds all. */
   lagSeconds: number;
+  /** The data key new segments are sealed under (rotation shows as a new id). */
+  keyId: string | null;
   lastError: string | null;
 }
 
@@ -756,6 +758,7 @@ export class Shipper {
           lagChanges: Math.max(0, journalSeq - ackedSeq),
           lagSegments: Math.max(0, chainIndex - ackedIndex),
           lagSeconds,
+          keyId: this.dataKey?.id ?? null,
           lastError: reg.paused ?? this.status.get(key)?.lastError ?? null,
         };
         this.status.set(key, status);
