@@ -21,12 +21,26 @@ export type PortalErrorCode =
   /** The provider answered with something that is not the agreed JSON. */
   | "PORTAL_BAD_RESPONSE"
   /** The security server cannot be reached. */
-  | "PORTAL_UNAVAILABLE";
+  | "PORTAL_UNAVAILABLE"
+  /** A request body with bad fields (`details.fields`). */
+  | "PORTAL_INPUT"
+  /** Files or a container beyond the upload limit (`details.maxBytes`). */
+  | "PORTAL_TOO_LARGE"
+  /** The portal holds as many documents being signed as it may; try again later. */
+  | "PORTAL_BUSY"
+  /** Signing is not configured (no `signing` section). */
+  | "PORTAL_SIGNING_UNCONFIGURED"
+  /** The signing certificate was not issued by a trusted identity-document CA. */
+  | "PORTAL_SIGNER_UNTRUSTED"
+  /** The signing certificate names another person than the one logged in. */
+  | "PORTAL_SIGNER_NOT_YOU"
+  /** No such prepared signature or signed container in this session (expired, used, or never made). */
+  | "PORTAL_SIGNATURE_UNKNOWN";
 
 export class PortalError extends RiikError<PortalErrorCode> {}
 
 /**
- * One catalogue for the portal's HTTP statuses: its own codes and those of the Web eID
+ * One catalogue for the portal's HTTP statuses: its own codes, @riik/signature's and those of the Web eID
  * validator (a token-shape problem is 400, a refused certificate or nonce 401, an OCSP
  * responder that cannot answer 503).
  */
@@ -41,6 +55,31 @@ export const PORTAL_ERRORS: ErrorCatalogue = Object.freeze({
   PORTAL_XROAD: { status: 502 },
   PORTAL_BAD_RESPONSE: { status: 502 },
   PORTAL_UNAVAILABLE: { status: 503 },
+  PORTAL_INPUT: { status: 400 },
+  PORTAL_TOO_LARGE: { status: 413 },
+  PORTAL_BUSY: { status: 503 },
+  PORTAL_SIGNING_UNCONFIGURED: { status: 404 },
+  PORTAL_SIGNER_UNTRUSTED: { status: 403 },
+  PORTAL_SIGNER_NOT_YOU: { status: 403 },
+  PORTAL_SIGNATURE_UNKNOWN: { status: 404 },
+  // @riik/signature's refusals while signing or reading an uploaded container.
+  SIG_ARGUMENT: { status: 400 },
+  ASIC_ZIP: { status: 400 },
+  ASIC_MIMETYPE: { status: 400 },
+  ASIC_PATH: { status: 400 },
+  ASIC_DUPLICATE_NAME: { status: 400 },
+  ASIC_TOO_LARGE: { status: 413 },
+  ASIC_MANIFEST: { status: 400 },
+  XADES_FORMAT: { status: 400 },
+  SIGN_CONTAINER_SEALED: { status: 409 },
+  SIGN_NO_FILES: { status: 400 },
+  SIGN_BAD_SIGNER: { status: 400 },
+  SIGN_TSA_FAILED: { status: 503 },
+  SIGN_OCSP_FAILED: { status: 503 },
+  SIGNER_REVOKED: { status: 403 },
+  SIGNER_SUSPENDED: { status: 403 },
+  SIGNER_UNKNOWN: { status: 403 },
+  SIGNER_CERTIFICATE: { status: 400 },
   WEBEID_TOKEN_FORMAT: { status: 400 },
   WEBEID_UNSUPPORTED_FORMAT: { status: 400 },
   WEBEID_ALGORITHM: { status: 400 },

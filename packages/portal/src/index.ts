@@ -1,11 +1,15 @@
-export { type PortalConfig, parsePortalConfig, readPortalConfig } from "./config/portal-config.ts";
+export { type PortalConfig, parsePortalConfig, readPortalConfig, type SigningConfig } from "./config/portal-config.ts";
 export { DataTracker, normaliseUsage, parseFindUsage, type UsageEntry, type UsageReport } from "./datatracker/usage.ts";
 export { PORTAL_ERRORS, PortalError, type PortalErrorCode } from "./errors.ts";
 export { parseCheckpointNote } from "./operator/checkpoint.ts";
-export { type OperatorOverview, OperatorView } from "./operator/overview.ts";
+export { type OperatorOverview, OperatorView, type ReplicationStatus } from "./operator/overview.ts";
 export { messageCounts, parsePrometheusText } from "./operator/prometheus.ts";
 export { PopulationRegister } from "./registry/population.ts";
 export { createPortal, type Portal, type PortalOptions } from "./server.ts";
 export { MemorySessionStore } from "./session/session-store.ts";
+export { checkSignerCertificate } from "./signing/signer-certificate.ts";
+export { type FinishResponse, type PrepareResponse, SigningService } from "./signing/signing-service.ts";
+export { SigningStore } from "./signing/signing-store.ts";
+export { attachment, containerName, parsePrepareRequest } from "./signing/upload.ts";
 export { LANGUAGES, type Language, MESSAGES, translate } from "./web/i18n.ts";
 export { XRoadRestClient } from "./xroad/rest-client.ts";

@@ -13,6 +13,8 @@ import { addSecurityHeaders } from "./http/security-headers.ts";
 import { OperatorView } from "./operator/overview.ts";
 import { PopulationRegister } from "./registry/population.ts";
 import { MemorySessionStore, type Session } from "./session/session-store.ts";
+import { SigningService } from "./signing/signing-service.ts";
+import { attachment } from "./signing/upload.ts";
 import type { SessionInfo } from "./web/api-types.ts";
 import { buildWebAssets, type WebAssets } from "./web/bundle.ts";
 import { XRoadRestClient } from "./xroad/rest-client.ts";
@@ -26,6 +28,8 @@ export interface PortalOptions {
 export interface Portal extends HttpService {
   readonly config: PortalConfig;
   readonly sessions: MemorySessionStore;
+  /** Present when the configuration has a `signing` section. */
+  readonly signing: SigningService | undefined;
   /** Starts listening on config.host:config.port (or `port`); returns the URL. */
   listen(port?: number): Promise<string>;
   close(): Promise<void>;
@@ -76,6 +80,28 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     ...(config.stateFile ? { stateFile: config.stateFile } : {}),
     ...(config.securityServer.ca ? { ca: readFileSync(config.securityServer.ca) } : {}),
   });
+  const signing = config.signing
+    ? new SigningService({
+        tsaUrl: config.signing.tsaUrl,
+        ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
+        level: config.signing.level,
+        trustAnchorFiles: config.signing.trustAnchorFiles,
+        trustedCaFiles: config.trustedCaFiles,
+        maxUploadBytes: config.signing.maxUploadBytes,
+      })
+    : undefined;
+  const signatures = new Counter({
+    name: "riik_portal_signatures_total",
+    help: "Signatures completed in the portal, by outcome (ok or the refusal code)",
+    labelNames: ["outcome"],
+    registers: [metrics],
+  });
+  const validations = new Counter({
+    name: "riik_portal_container_validations_total",
+    help: "Containers checked in the portal, by verdict",
+    labelNames: ["verdict"],
+    registers: [metrics],
+  });
   const logins = new Counter({
     name: "riik_portal_logins_total",
     help: "Web eID logins by outcome (ok or the refusal code)",
@@ -125,6 +151,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       ...(person ? { person } : {}),
       purpose: config.purpose ?? "citizen self-service",
       operatorTokenRequired: config.operatorToken !== undefined,
+      ...(signing ? { signing: { maxUploadBytes: signing.maxUploadBytes } } : {}),
     };
   });
 
@@ -154,6 +181,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       const person = await validator.validate(token, { nonce, origin: request.headers.origin });
       // A new session id at login, so an id planted before login is worth nothing (session fixation).
       sessions.delete(session.id);
+      signing?.store.drop(session.id);
       const fresh = sessions.create({
         person: { personalCode: person.personalCode, givenName: person.givenName, surname: person.surname },
       });
@@ -172,6 +200,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   app.post("/api/logout", async (request, reply) => {
     const session = sessionOf(request);
     sessions.delete(session?.id);
+    signing?.store.drop(session?.id);
     setCookie(reply, undefined);
     return { ok: true };
   });
@@ -187,6 +216,60 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     const proof = await tracker.proof(person.personalCode, String(query.provider ?? ""), id);
     reply.header("content-disposition", `attachment; filename="usage-proof-${Number.isSafeInteger(id) ? id : 0}.json"`);
     return proof;
+  });
+
+  // Signing (ASiC-E with XAdES B-LT): prepare on the server, sign in the browser with the card's
+  // signing key (PIN2), finish on the server. The state of each step stays in the session.
+  const signer = (request: FastifyRequest) => {
+    if (!signing) throw new PortalError("PORTAL_SIGNING_UNCONFIGURED", "signing is not configured in this portal");
+    const session = sessionOf(request);
+    if (!session?.person) throw new PortalError("PORTAL_UNAUTHENTICATED", "log in first");
+    return { signing, session, person: session.person };
+  };
+  // base64 in JSON: a third larger than the files, plus room for names and the certificate.
+  const jsonUploadLimit = config.signing ? Math.ceil((config.signing.maxUploadBytes * 4) / 3) + 256 * 1024 : 0;
+  app.post("/api/sign/prepare", { bodyLimit: Math.max(jsonUploadLimit, 64 * 1024) }, async (request) => {
+    const { signing, session, person } = signer(request);
+    return signing.prepare(session.id, person, request.body);
+  });
+  app.post("/api/sign/finish", async (request) => {
+    const { signing, session, person } = signer(request);
+    try {
+      const result = await signing.finish(session.id, request.body);
+      signatures.inc({ outcome: "ok" });
+      request.log.info(
+        { event: "signed", personalCode: person.personalCode, container: result.download.name },
+        "signed",
+      );
+      return result;
+    } catch (error) {
+      signatures.inc({ outcome: (error as { code?: string }).code ?? "error" });
+      throw error;
+    }
+  });
+  app.get("/api/sign/containers/:id", async (request, reply) => {
+    const { signing, session } = signer(request);
+    const { name, bytes } = signing.download(session.id, (request.params as { id: string }).id);
+    return reply
+      .header("content-disposition", attachment(name))
+      .type("application/vnd.etsi.asic-e+zip")
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  });
+  // A container to check comes as the request body itself (the browser posts the File).
+  app.addContentTypeParser(
+    ["application/vnd.etsi.asic-e+zip", "application/octet-stream", "application/zip"],
+    { parseAs: "buffer", bodyLimit: config.signing?.maxUploadBytes ?? 64 * 1024 },
+    (_request, body, done) => done(null, body),
+  );
+  app.post("/api/containers/validate", { bodyLimit: config.signing?.maxUploadBytes ?? 64 * 1024 }, async (request) => {
+    const { signing } = signer(request);
+    if (!Buffer.isBuffer(request.body))
+      throw new PortalError("PORTAL_INPUT", "post the container as application/vnd.etsi.asic-e+zip", {
+        details: { fields: ["$"] },
+      });
+    const report = await signing.validate(new Uint8Array(request.body));
+    validations.inc({ verdict: report.verdict });
+    return report;
   });
 
   // The operator view: with an operator token configured, the token is required (Bearer,
@@ -211,6 +294,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     ...service,
     config,
     sessions,
+    signing,
     async listen(port = config.port) {
       await app.listen({ port, host: config.host });
       const address = app.server.address();

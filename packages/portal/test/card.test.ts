@@ -5,8 +5,23 @@ import { createHash, createPublicKey, verify } from "node:crypto";
 import { describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { AuthTokenValidator, caCertificatePath, issueCard, MemoryNonceStore, readCertificate } from "@riik/pki";
+import {
+  completeSignature,
+  createContainer,
+  prepareSignature,
+  validateContainer,
+  writeContainer,
+} from "@riik/signature";
 import fc from "fast-check";
-import { CardError, createAuthToken, parseCardText, parseEncryptedPrivateKeyInfo } from "../src/browser/card.ts";
+import {
+  CardError,
+  createAuthToken,
+  parseCardText,
+  parseEncryptedPrivateKeyInfo,
+  signingCertificate,
+  signPrepared,
+  unlockSigningKey,
+} from "../src/browser/card.ts";
 import { PIN1, PIN2, startWorld, type TestWorld } from "./helpers.ts";
 
 const ORIGIN = "http://127.0.0.1:8890";
@@ -100,6 +115,42 @@ describe("browser card code", () => {
       createAuthToken(parseCardText(JSON.stringify(broken)), PIN1, ORIGIN, "A".repeat(44)),
       (e) => codeOf(e) === "CARD_FORMAT",
     );
+  });
+
+  it("opens the signing key with PIN2 and signs prepared SignedInfo octets into valid signatures (P-384, RSA)", async () => {
+    const rsa = await issueCard(world.services, {
+      personalCode: generatePersonalCode("1971-03-03", "female", 902),
+      givenName: "Tiina",
+      surname: "Tamm",
+      pin1: PIN1,
+      pin2: PIN2,
+      algorithm: "rsa2048",
+    });
+    const root = readCertificate(caCertificatePath(`${world.dir}/pki`, "root"));
+    for (const file of [world.card, rsa]) {
+      const card = parseCardText(JSON.stringify(file));
+      const der = new Uint8Array(Buffer.from(signingCertificate(card).replace(/-----[A-Z ]+-----|\s/g, ""), "base64"));
+      const pending = prepareSignature(
+        createContainer([{ name: "a.txt", mediaType: "text/plain", data: new TextEncoder().encode("a") }]),
+        der,
+      );
+      const key = await unlockSigningKey(card, PIN2);
+      const value = await signPrepared(key, new Uint8Array(pending.signedInfo), pending.digestAlgorithm);
+      const done = await completeSignature(pending, value, { tsaUrl: `${world.pkiUrl}/tsa`, trustAnchors: [root] });
+      const report = await validateContainer(writeContainer(done.container), { trustAnchors: [root] });
+      assert.equal(report.verdict, "valid", JSON.stringify(report.signatures[0]?.findings));
+    }
+  });
+
+  it("tells a wrong or malformed PIN2, and a card file without a signing key", async () => {
+    const card = parseCardText(JSON.stringify(world.card));
+    for (const pin of ["54321", "99999999"])
+      await assert.rejects(unlockSigningKey(card, pin), (e) => codeOf(e) === "CARD_WRONG_PIN2");
+    for (const pin of ["1234", "1234567890123", "1234a"])
+      await assert.rejects(unlockSigningKey(card, pin), (e) => codeOf(e) === "CARD_PIN2_FORMAT");
+    const { signing: _, ...withoutSigning } = world.card;
+    const authOnly = parseCardText(JSON.stringify(withoutSigning));
+    await assert.rejects(unlockSigningKey(authOnly, PIN2), (e) => codeOf(e) === "CARD_NO_SIGNING_KEY");
   });
 
   it("never throws anything but CardError on arbitrary key bytes", () => {

@@ -179,6 +179,9 @@ export class FakeSecurityServer {
         ),
     );
     this.app.get("/globalconf", async () => GLOBALCONF);
+    // The data embassy: the shipper's status (home side) and the node's holdings (admin port).
+    this.app.get("/v1/status", async () => ({ deliveries: DELIVERIES }));
+    this.app.get("/v1/registries", async () => ({ registries: HOLDINGS }));
     this.app.get("/checkpoint", async (_request, reply) => reply.type("text/plain; charset=utf-8").send(CHECKPOINT));
     this.app.get(`${base}/datatracker/riik/proof`, async (request) => ({
       format: "riik-datatracker-proof/1",
@@ -192,6 +195,49 @@ export class FakeSecurityServer {
     return this.url;
   }
 }
+
+const DELIVERIES = [
+  {
+    embassy: "lux",
+    registry: "population-register",
+    journalSeq: 1240,
+    chainIndex: 17,
+    ackedIndex: 15,
+    ackedSeq: 1200,
+    ackedAt: "2026-03-01T10:00:00.000Z",
+    lagChanges: 40,
+    lagSegments: 2,
+    lagSeconds: 3.25,
+    lastError: null,
+    keyId: "dk-20260301-0123456789ab",
+  },
+  {
+    embassy: "lux",
+    registry: "land-register",
+    journalSeq: 12,
+    chainIndex: 3,
+    ackedIndex: 3,
+    ackedSeq: 12,
+    ackedAt: "2026-03-01T10:00:00.000Z",
+    lagChanges: 0,
+    lagSegments: 0,
+    lagSeconds: 0,
+    lastError: "EMBASSY_UNREACHABLE: connect ECONNREFUSED",
+  },
+];
+
+const HOLDINGS = [
+  {
+    registry: "population-register",
+    segments: 16,
+    bytes: 123456,
+    head: { index: 15, digest: "ab".repeat(32), lastSeq: 1200, lastAt: "2026-03-01T09:59:59.000Z" },
+    snapshots: [
+      { id: 0, seq: 0, at: "2026-03-01T08:00:00.000Z", parts: 2, complete: true },
+      { id: 9, seq: 900, at: "2026-03-01T09:00:00.000Z", parts: 1, complete: true },
+    ],
+  },
+];
 
 const CHECKPOINT = [
   "riik.localhost/ledger",
@@ -267,6 +313,7 @@ export async function startWorld(): Promise<TestWorld> {
   const pkiPort = await freePort();
   const services = await initTrustServices({ dir: join(dir, "pki"), baseUrl: `http://127.0.0.1:${pkiPort}` });
   const server = await startTrustServicesServer({ services, port: pkiPort });
+  const pkiUrls = server.urls;
   after(async () => {
     await server.close();
     await services.close();
@@ -293,6 +340,7 @@ export async function startWorld(): Promise<TestWorld> {
         central: { url: ss.url },
         ledger: { url: ss.url },
         "ss-rr": { url: ss.url },
+        embassy: { url: "https://127.0.0.1:1", admin: ss.url, status: ss.url },
       },
     }),
   );
@@ -315,6 +363,8 @@ export async function startWorld(): Promise<TestWorld> {
         populationService: `${PROVIDER}/persons`,
         dataTrackerProviders: [PROVIDER],
         trustedCaFiles: [caCertificatePath(join(dir, "pki"), "esteid")],
+        ocspUrl: pkiUrls.ocsp,
+        signing: { tsaUrl: pkiUrls.tsa, trustAnchorFiles: [caCertificatePath(join(dir, "pki"), "root")] },
         stateFile,
         ...overrides,
       });

@@ -1,10 +1,11 @@
 // End to end against a whole sandbox state: `riik up` boots trust services, ledger, central
 // server, security servers, the population register, the police app and this portal; Chromium
 // logs in with a demo card, reads the person's data, has the police query the person, and
-// finds that query in "Who used my data", anchored in the ledger.
+// finds that query in "Who used my data", anchored in the ledger; signs a file with PIN2 (the
+// sandbox's TSA and OCSP) and checks the container; the operator view shows the embassy's replication.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -18,7 +19,7 @@ const PORTS = 24; // riik up's port layout uses base … base+18; a margin for l
 
 interface State {
   services: Record<string, { url: string; [key: string]: unknown }>;
-  demoCards: Array<{ personalCode: string; name: string; file: string; pin1: string }>;
+  demoCards: Array<{ personalCode: string; name: string; file: string; pin1: string; pin2: string }>;
 }
 
 async function isFree(port: number): Promise<boolean> {
@@ -154,6 +155,33 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 1
         .first()
         .waitFor({ timeout: 20_000 });
       await page.getByRole("heading", { name: "Latest checkpoint" }).waitFor({ timeout: 20_000 });
+      // The shipper replicates the population register to the embassy "lux".
+      const replication = page
+        .getByRole("table", { name: "Data embassy replication" })
+        .locator("tbody tr", { hasText: "population-register" });
+      await replication.getByText("lux").waitFor({ timeout: 20_000 });
+      // The chain starts with a snapshot; refresh until the embassy node reports holding it.
+      const snapshotDeadline = Date.now() + 20_000;
+      while ((await replication.getByText(/segment \d+, change \d+/).count()) === 0) {
+        assert.ok(Date.now() < snapshotDeadline, `no snapshot shown: ${await replication.textContent()}`);
+        await page.waitForTimeout(1000);
+        await page.getByRole("button", { name: "Refresh" }).click();
+        await replication.getByText("lux").waitFor({ timeout: 20_000 });
+      }
+
+      // Sign a file with the demo card's PIN2: riik up's TSA, OCSP and root make a valid B-LT container.
+      const document = join(dataDir, "..", "otsus.txt");
+      writeFileSync(document, "Otsus: kinnitada.\n");
+      await page.getByRole("link", { name: "Sign documents" }).click();
+      await page.locator("#sign-files").setInputFiles(document);
+      await page.locator("#sign-card").setInputFiles(card.file);
+      await page.locator("#pin2").fill(card.pin2);
+      await page.getByRole("button", { name: "Sign", exact: true }).click();
+      await page
+        .locator("section.report")
+        .getByText("The container is valid: every signature is valid.")
+        .waitFor({ timeout: 20_000 });
+      await page.locator("section.report").getByText(card.personalCode, { exact: true }).waitFor();
     } finally {
       await browser.close();
     }

@@ -35,6 +35,6 @@ export {
   type ValidationReport,
   type Verdict,
 } from "./validate/report.ts";
-export { type ValidationOptions, validateContainer } from "./validate/validate.ts";
+export { signerInfo, type ValidationOptions, validateContainer } from "./validate/validate.ts";
 export { C14N11 } from "./xades/canonicalize.ts";
 export type { ProductionPlace } from "./xades/qualifying-properties.ts";

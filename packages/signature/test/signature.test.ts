@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash, createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -8,12 +9,15 @@ import {
   type AsicContainer,
   addDataFiles,
   cardFileSigner,
+  completeSignature,
   createContainer,
   formatReport,
   type HashSigner,
+  prepareSignature,
   readContainer,
   SignatureError,
   signContainer,
+  signerInfo,
   type ValidationReport,
   validateContainer,
   writeContainer,
@@ -27,6 +31,7 @@ const FILES = [
 ];
 const codes = (report: ValidationReport) => report.signatures.flatMap((s) => s.findings.map((f) => f.code));
 const xml = (container: AsicContainer, i = 0) => new TextDecoder().decode(container.signatures[i]!.xml);
+const signerInfoCertificate = (card: CardFile) => new Uint8Array(new X509Certificate(card.signing.certificate).raw);
 const pick = (source: string, pattern: RegExp) => Buffer.from(pattern.exec(source)![1]!, "base64");
 
 describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
@@ -246,6 +251,41 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
     await assert.rejects(signContainer(createContainer(FILES), liar, { tsaUrl: sandbox.urls.tsa }), {
       code: "SIGN_BAD_SIGNER",
     });
+  });
+
+  it("two steps for a browser: WebCrypto signs the canonical SignedInfo that prepareSignature returns", async () => {
+    // WebCrypto's ECDSA hashes what it signs, so a browser gets the octets, not the digest.
+    const pending = prepareSignature(createContainer(FILES), signerInfoCertificate(mari), { role: "Müüja" });
+    assert.equal(pending.digestAlgorithm, "SHA-384");
+    assert.deepEqual(pending.digest, new Uint8Array(createHash("sha384").update(pending.signedInfo).digest()));
+    assert.match(new TextDecoder().decode(pending.signedInfo), /^<ds:SignedInfo xmlns:asic=/);
+    const pkcs8 = createPrivateKey({ key: mari.signing.privateKey, passphrase: PIN2 }).export({
+      format: "der",
+      type: "pkcs8",
+    });
+    const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-384" }, false, [
+      "sign",
+    ]);
+    const value = new Uint8Array(
+      await webcrypto.subtle.sign({ name: "ECDSA", hash: "SHA-384" }, key, new Uint8Array(pending.signedInfo)),
+    );
+    assert.equal(value.length, 96, "r‖s, 48 octets each");
+    await assert.rejects(
+      completeSignature(
+        pending,
+        value.map((b, i) => (i === 5 ? b ^ 1 : b)),
+        { tsaUrl: sandbox.urls.tsa },
+      ),
+      {
+        code: "SIGN_BAD_SIGNER",
+      },
+    );
+    const done = await completeSignature(pending, value, { tsaUrl: sandbox.urls.tsa });
+    const report = await validate(done.container);
+    assert.equal(report.verdict, "valid", formatReport(report));
+    assert.equal(report.signatures[0]?.signer?.personalCode, "48707282714");
+    assert.deepEqual(signerInfo(signerInfoCertificate(mari)).personalCode, "48707282714");
+    assert.throws(() => signerInfo(new Uint8Array([48, 0])), { code: "SIGNER_CERTIFICATE" });
   });
 
   it("refuses to sign with a suspended or revoked certificate, and reports revocation before the time-stamp", async () => {

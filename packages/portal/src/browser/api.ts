@@ -12,9 +12,13 @@ export class ApiError extends Error {
 }
 
 /** Calls the portal's own API; the session cookie goes along, SameSite=Strict. */
-export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; token?: string; file?: { blob: Blob; contentType: string } } = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (init.body !== undefined) headers["content-type"] = "application/json";
+  if (init.file) headers["content-type"] = init.file.contentType;
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   let response: Response;
   try {
@@ -23,6 +27,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       headers,
       credentials: "same-origin",
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      ...(init.file ? { body: init.file.blob } : {}),
     });
   } catch (error) {
     throw new ApiError("error.network", 0, (error as Error).message);

@@ -7,6 +7,9 @@ export type CardErrorCode =
   | "CARD_UNSUPPORTED"
   | "CARD_PIN_FORMAT"
   | "CARD_WRONG_PIN"
+  | "CARD_NO_SIGNING_KEY"
+  | "CARD_PIN2_FORMAT"
+  | "CARD_WRONG_PIN2"
   | "CARD_NO_WEBCRYPTO";
 
 export class CardError extends Error {
@@ -24,6 +27,8 @@ export interface BrowserCard {
   surname: string;
   /** PEM certificate and encrypted PKCS#8 PEM private key. */
   authentication: { certificate: string; privateKey: string };
+  /** The signing key (PIN2), the same way; absent on cards that cannot sign. */
+  signing?: { certificate: string; privateKey: string };
 }
 
 export interface WebEidAuthToken {
@@ -67,6 +72,20 @@ export function checkPin1(pin: string): void {
   if (!/^\d{4,12}$/.test(pin)) throw new CardError("CARD_PIN_FORMAT", "PIN1 must be 4-12 digits");
 }
 
+/** PIN2 of the Estonian ID card: 5-12 digits. */
+export function checkPin2(pin: string): void {
+  if (!/^\d{5,12}$/.test(pin)) throw new CardError("CARD_PIN2_FORMAT", "PIN2 must be 5-12 digits");
+}
+
+/** The signing certificate of a card file, PEM, as the portal's signing API takes it. */
+export function signingCertificate(card: BrowserCard): string {
+  const signing = card.signing;
+  if (typeof signing?.certificate !== "string" || typeof signing.privateKey !== "string")
+    throw new CardError("CARD_NO_SIGNING_KEY", "the card file has no signing key");
+  pemBody(signing.certificate, "CERTIFICATE");
+  return signing.certificate;
+}
+
 function pemBody(pem: string, label: string): Uint8Array<ArrayBuffer> {
   const match = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(pem);
   if (!match?.[1]) throw new CardError("CARD_FORMAT", `the card file has no ${label}`);
@@ -77,7 +96,7 @@ function pemBody(pem: string, label: string): Uint8Array<ArrayBuffer> {
   }
 }
 
-function base64(bytes: ArrayBuffer | Uint8Array): string {
+export function base64(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   let text = "";
   for (let i = 0; i < view.length; i += 0x8000) text += String.fromCharCode(...view.subarray(i, i + 0x8000));
@@ -188,9 +207,28 @@ export interface UnlockedKey {
  */
 export async function unlockAuthenticationKey(card: BrowserCard, pin1: string): Promise<UnlockedKey> {
   checkPin1(pin1);
+  return unlockKey(card.authentication.privateKey, pin1, "CARD_WRONG_PIN", "PIN1");
+}
+
+/**
+ * Opens the signing key with PIN2, by the same PBES2 path as PIN1's key; a wrong PIN2 is
+ * CARD_WRONG_PIN2. The key stays a non-extractable CryptoKey in this page.
+ */
+export async function unlockSigningKey(card: BrowserCard, pin2: string): Promise<UnlockedKey> {
+  signingCertificate(card);
+  checkPin2(pin2);
+  return unlockKey((card.signing as { privateKey: string }).privateKey, pin2, "CARD_WRONG_PIN2", "PIN2");
+}
+
+async function unlockKey(
+  privateKeyPem: string,
+  pin: string,
+  wrong: "CARD_WRONG_PIN" | "CARD_WRONG_PIN2",
+  pinName: string,
+): Promise<UnlockedKey> {
   const subtle = subtleCrypto();
-  const p = parseEncryptedPrivateKeyInfo(pemBody(card.authentication.privateKey, "ENCRYPTED PRIVATE KEY"));
-  const password = await subtle.importKey("raw", new TextEncoder().encode(pin1), "PBKDF2", false, ["deriveKey"]);
+  const p = parseEncryptedPrivateKeyInfo(pemBody(privateKeyPem, "ENCRYPTED PRIVATE KEY"));
+  const password = await subtle.importKey("raw", new TextEncoder().encode(pin), "PBKDF2", false, ["deriveKey"]);
   const aes = await subtle.deriveKey(
     { name: "PBKDF2", salt: p.salt, iterations: p.iterations, hash: p.hash },
     password,
@@ -202,7 +240,7 @@ export async function unlockAuthenticationKey(card: BrowserCard, pin1: string): 
   try {
     pkcs8 = new Uint8Array(await subtle.decrypt({ name: "AES-CBC", iv: p.iv }, aes, p.encrypted));
   } catch (cause) {
-    throw new CardError("CARD_WRONG_PIN", "wrong PIN1", { cause });
+    throw new CardError(wrong, `wrong ${pinName}`, { cause });
   }
   let params: EcKeyImportParams | RsaHashedImportParams;
   let algorithm: UnlockedKey["algorithm"];
@@ -219,7 +257,7 @@ export async function unlockAuthenticationKey(card: BrowserCard, pin1: string): 
       algorithm = curve.algorithm;
       hash = `SHA-${curve.algorithm.slice(2)}` as UnlockedKey["hash"];
     } else if (oid === OID_RSA) {
-      // riik's RSA cards sign tokens with RS256 (RSASSA-PKCS1-v1_5, SHA-256).
+      // riik's RSA cards sign with SHA-256 (RS256 tokens, rsa-sha256 XAdES signatures).
       params = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
       algorithm = "RS256";
       hash = "SHA-256";
@@ -227,17 +265,35 @@ export async function unlockAuthenticationKey(card: BrowserCard, pin1: string): 
   } catch (error) {
     if (error instanceof CardError && error.code === "CARD_UNSUPPORTED") throw error;
     if (error instanceof DerError || error instanceof CardError)
-      throw new CardError("CARD_WRONG_PIN", "wrong PIN1", { cause: error });
+      throw new CardError(wrong, `wrong ${pinName}`, { cause: error });
     throw error;
   }
   try {
     const key = await subtle.importKey("pkcs8", pkcs8, params, false, ["sign"]);
     return { key, algorithm, hash };
   } catch (cause) {
-    throw new CardError("CARD_WRONG_PIN", "wrong PIN1", { cause });
+    throw new CardError(wrong, `wrong ${pinName}`, { cause });
   } finally {
     pkcs8.fill(0);
   }
+}
+
+/**
+ * Signs the octets the portal prepared (the canonicalised ds:SignedInfo) with the signing
+ * key. WebCrypto hashes what it signs, which is why the page gets the octets and not only
+ * the digest; `hash` is the server's digest algorithm. ECDSA comes out as r‖s, which is
+ * what XMLDSig 1.1 wants (RFC 4050 3.3); RSA as PKCS#1 v1.5.
+ */
+export async function signPrepared(
+  unlocked: UnlockedKey,
+  data: Uint8Array<ArrayBuffer>,
+  hash: UnlockedKey["hash"],
+): Promise<Uint8Array<ArrayBuffer>> {
+  const subtle = subtleCrypto();
+  if (unlocked.algorithm === "RS256" && hash !== "SHA-256")
+    throw new CardError("CARD_UNSUPPORTED", `this RSA key signs with SHA-256, not ${hash}`);
+  const params = unlocked.algorithm.startsWith("ES") ? { name: "ECDSA", hash } : { name: "RSASSA-PKCS1-v1_5" };
+  return new Uint8Array(await subtle.sign(params, unlocked.key, data));
 }
 
 /**

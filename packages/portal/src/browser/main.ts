@@ -1,24 +1,39 @@
 // The citizen portal's front end: plain TypeScript and the DOM, bundled by esbuild at
-// server start. Hash routes: #/login, #/data, #/usage, #/operator.
+// server start. Hash routes: #/login, #/data, #/usage, #/sign, #/check, #/operator.
+
+import type { SignatureReport, ValidationReport } from "@riik/signature";
 import type { UsageEntry } from "../datatracker/usage.ts";
 import type { PersonRef } from "../registry/population.ts";
 import type {
   AddressResponse,
   ChallengeResponse,
   FamilyResponse,
+  FinishResponse,
   LoginResponse,
   MeResponse,
   OperatorOverview,
+  PrepareResponse,
   SessionInfo,
   UsageReport,
 } from "../web/api-types.ts";
 import { isLanguage, isMessageKey, type Language, type MessageKey, translate } from "../web/i18n.ts";
 import { ApiError, api } from "./api.ts";
-import { CardError, createAuthToken, readCardFile } from "./card.ts";
+import {
+  base64,
+  CardError,
+  checkPin2,
+  createAuthToken,
+  readCardFile,
+  signingCertificate,
+  signPrepared,
+  unlockSigningKey,
+} from "./card.ts";
 import { append, h, uid } from "./dom.ts";
 
-type Route = "login" | "data" | "usage" | "operator";
-const ROUTES: readonly Route[] = ["login", "data", "usage", "operator"];
+type Route = "login" | "data" | "usage" | "sign" | "check" | "operator";
+const ROUTES: readonly Route[] = ["login", "data", "usage", "sign", "check", "operator"];
+/** Views that need a logged-in person. */
+const PERSONAL: readonly Route[] = ["data", "usage", "sign", "check"];
 const LANGUAGE_KEY = "riik-portal-language";
 const TOKEN_KEY = "riik-portal-operator-token";
 
@@ -35,6 +50,10 @@ const state: {
   route: Route;
   flash: Flash | undefined;
   busy: boolean;
+  /** "Sign documents": what is signed, and the last result. */
+  sign: { mode: "files" | "container"; result?: FinishResponse };
+  /** "Check a container": the last report and the file's name. */
+  check: { report?: ValidationReport; name?: string };
   data: {
     me?: MeResponse;
     family?: FamilyResponse;
@@ -49,11 +68,28 @@ const state: {
   route: "login",
   flash: undefined,
   busy: false,
+  sign: { mode: "files" },
+  check: {},
   data: { errors: {} },
 };
 
-// The file input lives across renders, so switching the language keeps the chosen card file.
+/** A message of the page itself (not from the server or the card), with its values. */
+class UiError extends Error {
+  readonly key: MessageKey;
+  readonly values: Record<string, string | number>;
+  constructor(key: MessageKey, values: Record<string, string | number> = {}) {
+    super(key);
+    this.key = key;
+    this.values = values;
+  }
+}
+
+// File inputs live across renders, so switching the language keeps the chosen files.
 let cardInput: HTMLInputElement | undefined;
+let signCardInput: HTMLInputElement | undefined;
+let signFilesInput: HTMLInputElement | undefined;
+let signContainerInput: HTMLInputElement | undefined;
+let checkInput: HTMLInputElement | undefined;
 
 function t(key: MessageKey, values?: Record<string, string | number>): string {
   return translate(state.language, key, values);
@@ -87,6 +123,7 @@ function recall(key: string, storage: Storage): string | null {
 }
 
 function errorText(error: unknown): string {
+  if (error instanceof UiError) return t(error.key, error.values);
   if (error instanceof CardError) return t(error.code);
   if (error instanceof ApiError) {
     if (isMessageKey(error.code)) return t(error.code, { type: String(error.details.type ?? error.status) });
@@ -106,7 +143,7 @@ function navigate(route: Route): void {
 }
 
 async function show(route: Route, focus: boolean): Promise<void> {
-  if ((route === "data" || route === "usage") && !state.session?.authenticated) route = "login";
+  if (PERSONAL.includes(route) && !state.session?.authenticated) route = "login";
   if (route === "login" && state.session?.authenticated) route = "data";
   if (state.flash && state.flash.route !== route) state.flash = undefined;
   state.route = route;
@@ -131,9 +168,16 @@ function render(focusHeading = false): void {
 
 function pageTitle(): string {
   return t(
-    ({ login: "login.title", data: "data.title", usage: "usage.title", operator: "operator.title" } as const)[
-      state.route
-    ],
+    (
+      {
+        login: "login.title",
+        data: "data.title",
+        usage: "usage.title",
+        sign: "sign.title",
+        check: "check.title",
+        operator: "operator.title",
+      } as const
+    )[state.route],
   );
 }
 
@@ -168,6 +212,7 @@ function header(): HTMLElement {
       ),
     );
   if (person) append(list, link("data", "nav.data"), link("usage", "nav.usage"));
+  if (person && state.session?.signing) append(list, link("sign", "nav.sign"), link("check", "nav.check"));
   else append(list, link("login", "nav.login"));
   append(list, link("operator", "nav.operator"));
   nav.append(list);
@@ -244,6 +289,12 @@ function mainContent(): HTMLElement {
       break;
     case "usage":
       main.append(usageView());
+      break;
+    case "sign":
+      main.append(signView());
+      break;
+    case "check":
+      main.append(checkView());
       break;
     case "operator":
       main.append(operatorView());
@@ -373,6 +424,8 @@ async function logout(): Promise<void> {
   state.session = { ...(state.session as SessionInfo), authenticated: false };
   delete state.session.person;
   state.data = { errors: {} };
+  state.sign = { mode: "files" };
+  state.check = {};
   state.flash = { kind: "info", text: t("session.loggedOut"), route: "login" };
   navigate("login");
 }
@@ -647,6 +700,428 @@ function anchorDetails(u: UsageEntry): HTMLElement | null {
   );
 }
 
+// ---------------------------------------------------------------- sign documents
+
+function sizeText(bytes: number): string {
+  const locale = state.language === "et" ? "et-EE" : "en-GB";
+  const [value, unit] =
+    bytes < 1024 ? [bytes, "B"] : bytes < 1024 * 1024 ? [bytes / 1024, "KB"] : [bytes / (1024 * 1024), "MB"];
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: unit === "B" ? 0 : 1 }).format(value)} ${unit}`;
+}
+
+function maxUpload(): number {
+  return state.session?.signing?.maxUploadBytes ?? 10 * 1024 * 1024;
+}
+
+function fileInput(id: string, attributes: Record<string, string | boolean>): HTMLInputElement {
+  const input = h("input", { type: "file", id, ...attributes });
+  // Choosing files re-renders, so the list of chosen files and the messages stay current.
+  input.addEventListener("change", () => {
+    if (state.flash?.route === state.route) state.flash = undefined;
+    render();
+    document.getElementById(id)?.focus();
+  });
+  return input;
+}
+
+function field(id: string, label: MessageKey, control: HTMLElement, hint: string, extra?: Node | null): HTMLElement {
+  const hintId = `${id}-hint`;
+  control.setAttribute("aria-describedby", hintId);
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, t(label)),
+    control,
+    h("p", { class: "hint", id: hintId }, hint),
+    extra ?? null,
+  );
+}
+
+function chosenFiles(input: HTMLInputElement | undefined): HTMLElement | null {
+  const files = [...(input?.files ?? [])];
+  if (files.length === 0) return null;
+  return h(
+    "ul",
+    { class: "plain chosen" },
+    ...files.map((f) =>
+      h("li", {}, h("span", { class: "file-name" }, f.name), " ", h("span", { class: "meta" }, sizeText(f.size))),
+    ),
+  );
+}
+
+function signView(): HTMLElement {
+  const result = state.sign.result;
+  const parts: Array<Node | null> = [];
+  if (result) parts.push(signResult(result));
+  else parts.push(signForm());
+  return h("section", { class: "view" }, heading("sign.title"), h("p", { class: "lead" }, t("sign.intro")), ...parts);
+}
+
+function signForm(): HTMLElement {
+  signFilesInput ??= fileInput("sign-files", { name: "files", multiple: true });
+  signContainerInput ??= fileInput("sign-container", {
+    name: "container",
+    accept: ".asice,.sce,.bdoc,application/vnd.etsi.asic-e+zip",
+  });
+  signCardInput ??= h("input", { type: "file", id: "sign-card", name: "card", accept: ".json,application/json" });
+  const mode = state.sign.mode;
+  const radio = (value: "files" | "container", key: MessageKey) => {
+    const id = `sign-mode-${value}`;
+    const input = h("input", {
+      type: "radio",
+      id,
+      name: "mode",
+      value,
+      checked: mode === value,
+      "data-keep": id,
+    });
+    input.addEventListener("change", () => {
+      state.sign.mode = value;
+      state.flash = undefined;
+      render();
+    });
+    return h("div", { class: "choice" }, input, h("label", { for: id }, t(key)));
+  };
+  const errorId = state.flash?.kind === "error" ? "flash" : undefined;
+  const pin = h("input", {
+    type: "password",
+    id: "pin2",
+    name: "pin2",
+    inputmode: "numeric",
+    autocomplete: "off",
+    pattern: "[0-9]{5,12}",
+    minlength: 5,
+    maxlength: 12,
+    required: true,
+    "aria-invalid": errorId ? "true" : undefined,
+    "data-keep": "pin2",
+  });
+  const size = sizeText(maxUpload());
+  const what =
+    mode === "files"
+      ? field("sign-files", "sign.files", signFilesInput, t("sign.filesHint", { size }), chosenFiles(signFilesInput))
+      : field(
+          "sign-container",
+          "sign.container",
+          signContainerInput,
+          t("sign.containerHint", { size }),
+          chosenFiles(signContainerInput),
+        );
+  const pinField = field("pin2", "sign.pin2", pin, t("sign.pin2Hint"));
+  if (errorId) pin.setAttribute("aria-describedby", `pin2-hint ${errorId}`);
+  const form = h(
+    "form",
+    { class: "card signing", novalidate: true, "aria-labelledby": "sign-form-title" },
+    h("h2", { id: "sign-form-title", class: "visually-hidden" }, t("sign.title")),
+    h(
+      "fieldset",
+      { class: "choices" },
+      h("legend", {}, t("sign.mode")),
+      radio("files", "sign.mode.files"),
+      radio("container", "sign.mode.container"),
+    ),
+    what,
+    field("sign-card", "login.cardFile", signCardInput, t("sign.cardHint")),
+    pinField,
+    flashBox(),
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          type: "submit",
+          class: "primary",
+          "aria-busy": state.busy ? "true" : undefined,
+          disabled: state.busy,
+          "data-keep": "sign-submit",
+        },
+        state.busy ? t("sign.working") : t("sign.submit"),
+      ),
+    ),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void signDocuments(pin);
+  });
+  return form;
+}
+
+async function signDocuments(pin: HTMLInputElement): Promise<void> {
+  if (state.busy) return;
+  const pin2 = pin.value;
+  state.flash = undefined;
+  state.busy = true;
+  render();
+  try {
+    const body: Record<string, unknown> = {};
+    if (state.sign.mode === "files") {
+      const files = [...(signFilesInput?.files ?? [])];
+      if (files.length === 0) throw new UiError("sign.noFiles");
+      if (files.reduce((n, f) => n + f.size, 0) > maxUpload())
+        throw new UiError("sign.tooLarge", { size: sizeText(maxUpload()) });
+      body.files = await Promise.all(
+        files.map(async (f) => ({
+          name: f.name,
+          ...(f.type ? { mediaType: f.type } : {}),
+          data: base64(await f.arrayBuffer()),
+        })),
+      );
+    } else {
+      const file = signContainerInput?.files?.[0];
+      if (!file) throw new UiError("sign.noContainer");
+      if (file.size > maxUpload()) throw new UiError("sign.tooLarge", { size: sizeText(maxUpload()) });
+      body.container = { name: file.name, data: base64(await file.arrayBuffer()) };
+    }
+    const card = await readCardFile(signCardInput?.files?.[0]);
+    body.certificate = signingCertificate(card);
+    checkPin2(pin2);
+    // PIN2 opens the key here first: a wrong PIN2 is told at once and nothing reaches the server.
+    const key = await unlockSigningKey(card, pin2);
+    const prepared = await api<PrepareResponse>("/api/sign/prepare", { method: "POST", body });
+    const data = Uint8Array.from(atob(prepared.dataToSign), (c) => c.charCodeAt(0));
+    const digest = base64(await crypto.subtle.digest(prepared.digestAlgorithm, data));
+    if (digest !== prepared.digest) throw new UiError("error.generic");
+    const value = await signPrepared(key, data, prepared.digestAlgorithm);
+    state.sign.result = await api<FinishResponse>("/api/sign/finish", {
+      method: "POST",
+      body: { id: prepared.id, signatureValue: base64(value) },
+    });
+    state.busy = false;
+    for (const input of [signFilesInput, signContainerInput]) if (input) input.value = "";
+    render();
+    (document.getElementById("sign-result-h") as HTMLElement | null)?.focus();
+  } catch (error) {
+    state.busy = false;
+    if (sessionEnded(error)) return;
+    state.flash = { kind: "error", text: errorText(error), route: "sign" };
+    render();
+    const code = error instanceof CardError ? error.code : error instanceof UiError ? error.key : "";
+    const target =
+      code === "CARD_NO_FILE" || code === "CARD_FORMAT" || code === "CARD_NO_SIGNING_KEY"
+        ? "sign-card"
+        : code === "sign.noFiles" || code === "sign.tooLarge"
+          ? state.sign.mode === "files"
+            ? "sign-files"
+            : "sign-container"
+          : code === "sign.noContainer"
+            ? "sign-container"
+            : "pin2";
+    const element = document.getElementById(target) as HTMLInputElement | null;
+    if (element?.id === "pin2" && code !== "CARD_WRONG_PIN2" && code !== "CARD_PIN2_FORMAT") element.value = pin2;
+    element?.focus();
+  }
+}
+
+function signResult(result: FinishResponse): HTMLElement {
+  const again = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      "data-keep": "sign-again",
+      onclick: (() => {
+        delete state.sign.result;
+        render();
+        document.getElementById("sign-files")?.focus();
+      }) as EventListener,
+    },
+    t("sign.again"),
+  );
+  return h(
+    "div",
+    {},
+    h(
+      "section",
+      { class: "card done", "aria-labelledby": "sign-result-h" },
+      h("h2", { id: "sign-result-h", tabindex: "-1" }, t("sign.result")),
+      h(
+        "p",
+        { class: "flash info", role: "status" },
+        t("sign.done", { name: result.download.name, size: sizeText(result.download.size) }),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "a",
+          {
+            class: "button primary",
+            href: result.download.href,
+            download: result.download.name,
+            "data-keep": "sign-download",
+          },
+          t("sign.download", { name: result.download.name }),
+        ),
+        again,
+      ),
+    ),
+    reportView(result.report, result.download.name),
+  );
+}
+
+// ---------------------------------------------------------------- check a container
+
+function checkView(): HTMLElement {
+  checkInput ??= fileInput("check-file", {
+    name: "container",
+    accept: ".asice,.sce,.bdoc,application/vnd.etsi.asic-e+zip",
+  });
+  const form = h(
+    "form",
+    { class: "card signing", novalidate: true, "aria-labelledby": "check-form-title" },
+    h("h2", { id: "check-form-title", class: "visually-hidden" }, t("check.title")),
+    field(
+      "check-file",
+      "check.file",
+      checkInput,
+      t("check.fileHint", { size: sizeText(maxUpload()) }),
+      chosenFiles(checkInput),
+    ),
+    flashBox(),
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          type: "submit",
+          class: "primary",
+          "aria-busy": state.busy ? "true" : undefined,
+          disabled: state.busy,
+          "data-keep": "check-submit",
+        },
+        state.busy ? t("check.working") : t("check.submit"),
+      ),
+    ),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void checkContainer();
+  });
+  return h(
+    "section",
+    { class: "view" },
+    heading("check.title"),
+    h("p", { class: "lead" }, t("check.intro")),
+    form,
+    state.check.report ? reportView(state.check.report, state.check.name ?? "") : null,
+  );
+}
+
+async function checkContainer(): Promise<void> {
+  if (state.busy) return;
+  state.flash = undefined;
+  const file = checkInput?.files?.[0];
+  try {
+    if (!file) throw new UiError("sign.noContainer");
+    if (file.size > maxUpload()) throw new UiError("sign.tooLarge", { size: sizeText(maxUpload()) });
+    state.busy = true;
+    delete state.check.report;
+    render();
+    state.check.report = await api<ValidationReport>("/api/containers/validate", {
+      method: "POST",
+      file: { blob: file, contentType: "application/vnd.etsi.asic-e+zip" },
+    });
+    state.check.name = file.name;
+    state.busy = false;
+    render();
+    (document.getElementById("report-h") as HTMLElement | null)?.focus();
+  } catch (error) {
+    state.busy = false;
+    if (sessionEnded(error)) return;
+    state.flash = { kind: "error", text: errorText(error), route: "check" };
+    render();
+    document.getElementById("check-file")?.focus();
+  }
+}
+
+// ---------------------------------------------------------------- validation report
+
+function verdictBadge(verdict: ValidationReport["verdict"]): HTMLElement {
+  const kind = verdict === "valid" ? "ok" : verdict === "invalid" ? "bad" : "pending";
+  const mark = verdict === "valid" ? "✓ " : verdict === "invalid" ? "✗ " : "? ";
+  return h(
+    "span",
+    { class: `badge ${kind}` },
+    h("span", { "aria-hidden": "true" }, mark),
+    t(`report.verdict.${verdict}`),
+  );
+}
+
+function findingList(findings: SignatureReport["findings"]): HTMLElement {
+  return h(
+    "ul",
+    { class: "findings" },
+    ...findings.map((f) => {
+      const key = `finding.${f.code}`;
+      return h(
+        "li",
+        { class: `finding ${f.severity}`, "data-code": f.code },
+        isMessageKey(key) ? t(key) : f.code,
+        h("span", { class: "meta block", lang: "en" }, `${f.code}: ${f.message}`),
+      );
+    }),
+  );
+}
+
+function statusText(status: SignatureReport["certificateStatus"]): string {
+  return status === "not checked" ? t("report.status.notChecked") : t(`report.status.${status}`);
+}
+
+function reportView(report: ValidationReport, name: string): HTMLElement {
+  const section = h(
+    "section",
+    { class: "card report", "aria-labelledby": "report-h", "data-verdict": report.verdict },
+    h("h2", { id: "report-h", tabindex: "-1" }, `${t("report.title")}${name ? `: ${name}` : ""}`),
+    h(
+      "p",
+      { class: `summary ${report.verdict}`, role: "status" },
+      verdictBadge(report.verdict),
+      " ",
+      t(`report.summary.${report.verdict}`),
+    ),
+    h("p", { class: "meta" }, t("report.sha256", { hash: report.container.sha256 })),
+  );
+  if (report.container.findings.length > 0) section.append(findingList(report.container.findings));
+  if (report.container.files.length > 0)
+    section.append(
+      table(
+        t("report.files"),
+        [t("report.fileName"), t("report.fileType"), t("report.fileSize")],
+        report.container.files.map((f) => [f.name, f.mediaType, sizeText(f.size)]),
+      ),
+    );
+  report.signatures.forEach((signature, i) => {
+    const id = `signature-${i}-h`;
+    const rows: Array<[string, Node | string]> = [
+      [t("report.signer"), signature.signer?.name ?? "—"],
+      [t("report.personalCode"), signature.signer?.personalCode ?? "—"],
+      signature.signingTime
+        ? [
+            t("report.signingTime"),
+            h("time", { datetime: signature.signingTime }, dateText(signature.signingTime, true)),
+          ]
+        : [t("report.claimedTime"), dateText(signature.claimedSigningTime, true)],
+      [t("report.certificateStatus"), statusText(signature.certificateStatus)],
+      [t("report.level"), `XAdES ${signature.level}`],
+    ];
+    if (signature.role) rows.push([t("report.role"), signature.role]);
+    rows.push([t("report.verdict"), verdictBadge(signature.verdict)]);
+    section.append(
+      h(
+        "section",
+        { class: `signature ${signature.verdict}`, "aria-labelledby": id },
+        h("h3", { id }, t("report.signature", { n: i + 1 }), " ", verdictBadge(signature.verdict)),
+        definitionList(rows),
+        signature.findings.length > 0 ? h("h4", {}, t("report.reasons")) : null,
+        signature.findings.length > 0 ? findingList(signature.findings) : null,
+      ),
+    );
+  });
+  return section;
+}
+
 // ---------------------------------------------------------------- operator
 
 async function loadOperator(): Promise<void> {
@@ -853,7 +1328,82 @@ function operatorSections(o: OperatorOverview): Node[] {
         ),
   );
   out.push(ledger);
+  out.push(replicationSection(o.replication));
   return out;
+}
+
+function replicationSection(replication: OperatorOverview["replication"]): HTMLElement {
+  const section = h("section", { class: "replication" });
+  // Without a table, a heading of its own names the section; with one, the caption does.
+  if (!replication || replication.error) {
+    section.append(
+      h("h2", {}, t("operator.replication")),
+      replication
+        ? h("p", { class: "flash error" }, `${replication.url}: ${replication.error}`)
+        : h("p", {}, t("operator.replicationNone")),
+    );
+    return section;
+  }
+  const locale = state.language === "et" ? "et-EE" : "en-GB";
+  const seconds = (n: number) => new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(n);
+  section.append(
+    table(
+      t("operator.replication"),
+      [
+        t("operator.registry"),
+        t("operator.embassy"),
+        t("operator.segments"),
+        t("operator.lagSeconds"),
+        t("operator.lagSegments"),
+        t("operator.lastSnapshot"),
+        t("operator.keyId"),
+      ],
+      replication.deliveries.map((d) => {
+        const inSync = d.lagSegments === 0 && d.lagChanges === 0;
+        const snapshot = d.lastSnapshot;
+        return [
+          d.registry,
+          h("span", {}, d.embassy, d.lastError ? h("span", { class: "meta block error-text" }, d.lastError) : null),
+          h(
+            "span",
+            { class: "replication-segments" },
+            t("operator.segmentsLine", { cut: d.chainIndex, acked: d.ackedIndex }),
+            h("span", { class: "meta block" }, t("operator.seqLine", { acked: d.ackedSeq, journal: d.journalSeq })),
+            d.ackedAt
+              ? h("span", { class: "meta block" }, t("operator.ackedAt", { time: dateText(d.ackedAt, true) }))
+              : null,
+          ),
+          h(
+            "span",
+            { class: "replication-lag" },
+            t("operator.seconds", { n: seconds(d.lagSeconds) }),
+            " ",
+            h(
+              "span",
+              { class: `badge ${inSync ? "ok" : "pending"}` },
+              t(inSync ? "operator.inSync" : "operator.behind"),
+            ),
+          ),
+          String(d.lagSegments),
+          snapshot
+            ? h(
+                "span",
+                {},
+                snapshot.at ? dateText(snapshot.at, true) : "—",
+                h(
+                  "span",
+                  { class: "meta block" },
+                  t("operator.snapshotLine", { index: snapshot.index, seq: snapshot.seq }),
+                  snapshot.complete ? "" : ` (${t("operator.snapshotIncomplete")})`,
+                ),
+              )
+            : "—",
+          d.keyId ? h("code", { class: "key-id" }, d.keyId) : "—",
+        ];
+      }),
+    ),
+  );
+  return section;
 }
 
 // ---------------------------------------------------------------- start

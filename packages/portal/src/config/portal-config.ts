@@ -41,6 +41,19 @@ export interface PortalConfig {
   sessionIdleSeconds?: number;
   /** How far back "Who used my data" looks; default 365 days. */
   usagePeriodDays?: number;
+  /** Signing and checking containers (ASiC-E, XAdES B-LT); the pages are off without it. */
+  signing?: SigningConfig;
+}
+
+export interface SigningConfig {
+  /** RFC 3161 time-stamping authority for the SignatureTimeStamp. */
+  tsaUrl: string;
+  /** PEM roots that signing certificates, time-stamps and OCSP responses must chain to. */
+  trustAnchorFiles: string[];
+  /** "LT" (default) or "LTA" (an archive time-stamp as well). */
+  level: "LT" | "LTA";
+  /** Largest upload: the files to sign together, or a container to check; default 10 MiB. */
+  maxUploadBytes: number;
 }
 
 const ALLOWED_KEYS = new Set([
@@ -60,6 +73,7 @@ const ALLOWED_KEYS = new Set([
   "purpose",
   "sessionIdleSeconds",
   "usagePeriodDays",
+  "signing",
   "$comment",
 ]);
 
@@ -197,6 +211,7 @@ export function parsePortalConfig(value: unknown, baseDir = process.cwd()): Port
   };
   const sessionIdleSeconds = positive("sessionIdleSeconds", 900);
   const usagePeriodDays = positive("usagePeriodDays", 365);
+  const signing = signingConfig(raw.signing, path, problems);
 
   if (problems.length > 0)
     throw new PortalError(
@@ -221,5 +236,52 @@ export function parsePortalConfig(value: unknown, baseDir = process.cwd()): Port
     purpose,
     sessionIdleSeconds,
     usagePeriodDays,
+    ...(signing ? { signing } : {}),
+  };
+}
+
+const MAX_UPLOAD_CEILING = 64 * 1024 * 1024;
+
+function signingConfig(
+  value: unknown,
+  path: (file: string) => string,
+  problems: Array<[string, string]>,
+): SigningConfig | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    problems.push(["signing", "must be an object with tsaUrl and trustAnchorFiles"]);
+    return undefined;
+  }
+  const raw = value as Record<string, unknown>;
+  for (const key of Object.keys(raw))
+    if (!["tsaUrl", "trustAnchorFiles", "level", "maxUploadBytes"].includes(key))
+      problems.push([`signing.${key}`, "unknown field"]);
+  const tsaUrl = raw.tsaUrl;
+  if (typeof tsaUrl !== "string" || !URL.canParse(tsaUrl) || !/^https?:$/.test(new URL(tsaUrl).protocol))
+    problems.push(["signing.tsaUrl", "must be the http(s) URL of an RFC 3161 time-stamping authority"]);
+  const trustAnchorFiles: string[] = [];
+  if (!Array.isArray(raw.trustAnchorFiles) || raw.trustAnchorFiles.length === 0)
+    problems.push(["signing.trustAnchorFiles", "must list at least one root certificate file (PEM)"]);
+  else
+    raw.trustAnchorFiles.forEach((file, i) => {
+      if (typeof file !== "string" || file.length === 0)
+        problems.push([`signing.trustAnchorFiles[${i}]`, "must be a file path"]);
+      else trustAnchorFiles.push(path(file));
+    });
+  const level = raw.level ?? "LT";
+  if (level !== "LT" && level !== "LTA") problems.push(["signing.level", 'must be "LT" or "LTA"']);
+  const maxUploadBytes = raw.maxUploadBytes ?? 10 * 1024 * 1024;
+  if (
+    typeof maxUploadBytes !== "number" ||
+    !Number.isInteger(maxUploadBytes) ||
+    maxUploadBytes < 1024 ||
+    maxUploadBytes > MAX_UPLOAD_CEILING
+  )
+    problems.push(["signing.maxUploadBytes", `must be an integer from 1024 to ${MAX_UPLOAD_CEILING}`]);
+  return {
+    tsaUrl: String(tsaUrl),
+    trustAnchorFiles,
+    level: level as "LT" | "LTA",
+    maxUploadBytes: Number(maxUploadBytes),
   };
 }

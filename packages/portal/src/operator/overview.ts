@@ -28,6 +28,29 @@ export interface OperatorOverview {
   }>;
   ledger: { url: string; checkpoint?: CheckpointSummary; error?: string } | null;
   witnesses: Array<{ name: string; cosigned: boolean; configured: boolean; url?: string; state?: ServiceState }>;
+  /** The data embassy shipper's `GET /v1/status`, with the snapshots the embassy node holds. */
+  replication: { url: string; deliveries: ReplicationStatus[]; error?: string } | null;
+}
+
+/** Replication of one registry to one embassy, as the shipper reports it. */
+export interface ReplicationStatus {
+  registry: string;
+  embassy: string;
+  /** Journal head at home and the last change the embassy acknowledged. */
+  journalSeq: number;
+  ackedSeq: number;
+  /** Last segment cut (shipped from) at home and the last one the embassy acknowledged; -1 for none. */
+  chainIndex: number;
+  ackedIndex: number;
+  ackedAt: string | null;
+  lagSeconds: number;
+  lagSegments: number;
+  lagChanges: number;
+  lastError: string | null;
+  /** The newest snapshot: from the shipper's status when it gives one, else as the embassy node holds it. */
+  lastSnapshot?: { index: number; seq: number; at: string | null; complete: boolean };
+  /** The data key of the newest segments, when the shipper's status names it. */
+  keyId?: string;
 }
 
 interface StateService {
@@ -62,12 +85,13 @@ export class OperatorView {
       throw new PortalError("PORTAL_OPERATOR_UNCONFIGURED", "the portal has no stateFile, so it knows no services");
     const services = this.#readState();
     const entries = Object.entries(services).filter(([, s]) => typeof s.url === "string");
-    const [health, globalConf, checkpoint] = await Promise.all([
+    const [health, globalConf, checkpoint, replication] = await Promise.all([
       Promise.all(
         entries.map(async ([name, s]) => ({ name, url: String(s.url), ...(await this.#health(adminUrl(s))) })),
       ),
       this.#globalConf(services),
       this.#checkpoint(services),
+      this.#replication(services.embassy),
     ]);
     const content = (globalConf.document?.content ?? {}) as Record<string, unknown>;
     const instance = typeof content.instance === "string" ? content.instance : undefined;
@@ -141,6 +165,7 @@ export class OperatorView {
       securityServers,
       ledger: checkpoint,
       witnesses,
+      replication,
     };
   }
 
@@ -207,6 +232,52 @@ export class OperatorView {
     }
   }
 
+  /**
+   * The shipper's `GET {status}/v1/status` (lag per registry and embassy) and the embassy
+   * node's `GET {admin}/v1/registries` (what it holds, snapshots included). The node's
+   * holdings are matched to the deliveries of the embassy it is, when that is unambiguous.
+   */
+  async #replication(embassy: StateService | undefined): Promise<OperatorOverview["replication"]> {
+    const status = typeof embassy?.status === "string" ? embassy.status.replace(/\/+$/, "") : undefined;
+    if (!status) return null;
+    const url = `${status}/v1/status`;
+    let deliveries: ReplicationStatus[];
+    try {
+      const { status: code, text } = await this.#fetch(url);
+      if (code !== 200) return { url, deliveries: [], error: `HTTP ${code}` };
+      const body = JSON.parse(text) as { deliveries?: unknown };
+      deliveries = array(body.deliveries).flatMap((d) => delivery(d) ?? []);
+    } catch (error) {
+      return { url, deliveries: [], error: (error as Error).message.slice(0, 200) };
+    }
+    const admin = typeof embassy?.admin === "string" ? embassy.admin.replace(/\/+$/, "") : undefined;
+    const names = new Set(deliveries.map((d) => d.embassy));
+    const nodeName = typeof embassy?.name === "string" ? embassy.name : names.size === 1 ? [...names][0] : undefined;
+    if (admin && nodeName && deliveries.some((d) => !d.lastSnapshot)) {
+      try {
+        const { status: code, text } = await this.#fetch(`${admin}/v1/registries`);
+        if (code === 200)
+          for (const holding of array((JSON.parse(text) as { registries?: unknown }).registries)) {
+            const snapshots = array(holding.snapshots);
+            const last = snapshots.at(-1);
+            if (!last) continue;
+            for (const d of deliveries)
+              if (d.embassy === nodeName && d.registry === holding.registry && !d.lastSnapshot)
+                d.lastSnapshot = {
+                  index: Number(last.id ?? -1),
+                  seq: Number(last.seq ?? 0),
+                  at: typeof last.at === "string" ? last.at : null,
+                  complete: last.complete === true,
+                };
+          }
+      } catch {
+        // The holdings only add the snapshot column; the lag figures stand without them.
+      }
+    }
+    deliveries.sort((a, b) => a.registry.localeCompare(b.registry) || a.embassy.localeCompare(b.embassy));
+    return { url, deliveries };
+  }
+
   async #checkpoint(services: Record<string, StateService>): Promise<OperatorOverview["ledger"]> {
     const ledger = services.ledger?.url;
     if (typeof ledger !== "string") return null;
@@ -220,6 +291,42 @@ export class OperatorView {
       return { url, error: (error as Error).message.slice(0, 200) };
     }
   }
+}
+
+/** Reads one delivery of the shipper's status, tolerating fields it does not (yet) send. */
+function delivery(value: Record<string, unknown>): ReplicationStatus | undefined {
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const num = (v: unknown, fallback = 0) => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
+  const registry = text(value.registry);
+  const embassy = text(value.embassy);
+  if (!registry || !embassy) return undefined;
+  const snapshot = (value.lastSnapshot ?? null) as Record<string, unknown> | null;
+  const keyId =
+    text(value.keyId) ?? text((value.key as Record<string, unknown> | undefined)?.id) ?? text(value.dataKey);
+  return {
+    registry,
+    embassy,
+    journalSeq: num(value.journalSeq),
+    ackedSeq: num(value.ackedSeq),
+    chainIndex: num(value.chainIndex, -1),
+    ackedIndex: num(value.ackedIndex, -1),
+    ackedAt: text(value.ackedAt) ?? null,
+    lagSeconds: num(value.lagSeconds),
+    lagSegments: num(value.lagSegments),
+    lagChanges: num(value.lagChanges),
+    lastError: text(value.lastError) ?? null,
+    ...(snapshot && typeof snapshot === "object"
+      ? {
+          lastSnapshot: {
+            index: num(snapshot.index ?? snapshot.id, -1),
+            seq: num(snapshot.seq),
+            at: text(snapshot.at) ?? null,
+            complete: snapshot.complete !== false,
+          },
+        }
+      : {}),
+    ...(keyId ? { keyId } : {}),
+  };
 }
 
 /** The key name of a C2SP signed-note verifier key file (`name+hash+key`). */

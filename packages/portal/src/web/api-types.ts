@@ -3,8 +3,9 @@ import type { UsageReport } from "../datatracker/usage.ts";
 import type { OperatorOverview } from "../operator/overview.ts";
 import type { AddressRecord, Exchange, FamilyRecord, PersonRecord } from "../registry/population.ts";
 import type { SessionPerson } from "../session/session-store.ts";
+import type { FinishResponse, PrepareResponse } from "../signing/signing-service.ts";
 
-export type { OperatorOverview, UsageReport };
+export type { FinishResponse, OperatorOverview, PrepareResponse, UsageReport };
 
 export interface SessionInfo {
   authenticated: boolean;
@@ -13,6 +14,8 @@ export interface SessionInfo {
   purpose: string;
   /** Whether the operator view needs a token from this client. */
   operatorTokenRequired: boolean;
+  /** Present when the portal signs and checks containers. */
+  signing?: { maxUploadBytes: number };
 }
 
 export interface ChallengeResponse {

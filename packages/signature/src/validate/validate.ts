@@ -10,7 +10,7 @@ import {
 import { type AsicContainer, readContainer } from "../asic/container.ts";
 import type { ZipLimits } from "../asic/zip.ts";
 import { SignatureError } from "../errors.ts";
-import { ocspNonce } from "../sign.ts";
+import { ocspNonce, parseCertificate } from "../sign.ts";
 import { b64, digest, nodeHash } from "../xades/algorithms.ts";
 import { canonicalize } from "../xades/canonicalize.ts";
 import { issuerSerialV2 } from "../xades/der.ts";
@@ -470,6 +470,15 @@ async function signedBy(certificate: x509.X509Certificate, issuer: x509.X509Cert
   } catch {
     return false;
   }
+}
+
+/**
+ * Who a certificate names, as the report shows it: given name and surname, and the personal
+ * code from serialNumber PNOxx-… (ETSI EN 319 412-1 5.1.3). Throws SIGNER_CERTIFICATE for bytes
+ * that are not a DER certificate.
+ */
+export function signerInfo(certificate: Uint8Array): SignerInfo {
+  return signerOf(parseCertificate(certificate));
 }
 
 function signerOf(certificate: x509.X509Certificate): SignerInfo {

@@ -670,6 +670,8 @@ function writePortalConfig(dataDir: string, dirs: ReturnType<typeof stateDirs>, 
     trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
     ocspUrl: `${loopback(ports.pki)}/ocsp`,
     stateFile: join(dataDir, "state.json"),
+    // Sign documents and Check a container: the sandbox's TSA, and its root as the trust anchor.
+    signing: { tsaUrl: `${loopback(ports.pki)}/tsa`, trustAnchorFiles: [join(dirs.pki, "ca", "root.crt")] },
   };
   writeFileAtomic(join(dirs.portal, "portal.json"), `${JSON.stringify(config, null, 2)}\n`);
 }

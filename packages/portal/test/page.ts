@@ -1,0 +1,43 @@
+// What the browser tests check on every page: accessibility basics and phone layout.
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+
+/**
+ * Every form control has a label, every button and link a name, one h1, lang set, ids
+ * unique, tables captioned. Plain JavaScript text: tsx would wrap functions passed to
+ * page.evaluate with helpers the page does not have.
+ */
+const ACCESSIBILITY_CHECK = `(() => {
+  const problems = [];
+  const byIds = (ids) => ids.split(" ").map((id) => document.getElementById(id)?.textContent ?? "").join("").trim();
+  const nameOf = (el) => (el.getAttribute("aria-label") ?? "").trim() || byIds(el.getAttribute("aria-labelledby") ?? "") || (el.textContent ?? "").trim();
+  for (const input of document.querySelectorAll("input, select, textarea")) {
+    if (!(input.labels?.length || input.getAttribute("aria-label") || input.getAttribute("aria-labelledby")))
+      problems.push("unlabelled " + input.outerHTML.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll("button, a[href], summary"))
+    if (!nameOf(el)) problems.push("nameless " + el.outerHTML.slice(0, 80));
+  for (const img of document.querySelectorAll("img")) if (!img.hasAttribute("alt")) problems.push("img without alt");
+  const h1 = document.querySelectorAll("h1").length;
+  if (h1 !== 1) problems.push(h1 + " h1 elements");
+  if (!/^(et|en)$/.test(document.documentElement.lang)) problems.push("html lang not set");
+  if (!document.querySelector("main")) problems.push("no main landmark");
+  if (!document.querySelector("nav[aria-label]")) problems.push("no labelled nav");
+  const ids = [...document.querySelectorAll("[id]")].map((el) => el.id);
+  const duplicate = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (duplicate.length > 0) problems.push("duplicate ids " + duplicate.join(","));
+  for (const table of document.querySelectorAll("table")) if (!table.querySelector("caption")) problems.push("table without caption");
+  return problems;
+})()`;
+
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  return page.evaluate(ACCESSIBILITY_CHECK) as Promise<string[]>;
+}
+
+export async function noHorizontalScroll(page: Page): Promise<void> {
+  const [scroll, client] = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    document.documentElement.clientWidth,
+  ]);
+  assert.ok(scroll <= client + 1, `page is ${scroll}px wide in a ${client}px viewport`);
+}
