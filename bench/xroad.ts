@@ -26,6 +26,8 @@ interface Result {
   rps: number;
   p50: number;
   p99: number;
+  /** What `probe` measured over the timed phase (after minus before). */
+  probed: number[];
 }
 
 async function load(
@@ -34,6 +36,7 @@ async function load(
   path: string,
   headers: Record<string, string>,
   durationMs: number,
+  probe: () => Promise<number[]> = async () => [],
 ): Promise<Result> {
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
   const latencies: number[] = [];
@@ -61,6 +64,7 @@ async function load(
       while (performance.now() < warmUntil) await one();
     }),
   );
+  const before = await probe();
   const started = performance.now();
   const until = started + durationMs;
   await Promise.all(
@@ -69,10 +73,19 @@ async function load(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const after = await probe();
   await pool.close();
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { name, requests: latencies.length, errors, rps: latencies.length / elapsed, p50: pick(0.5), p99: pick(0.99) };
+  return {
+    name,
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / elapsed,
+    p50: pick(0.5),
+    p99: pick(0.99),
+    probed: after.map((value, i) => value - before[i]!),
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "riik-bench-xroad-"));
@@ -95,6 +108,13 @@ try {
     body: JSON.stringify({ subject: OTHER }),
   });
   const durationMs = seconds * 1000;
+  // CPU seconds each security server spent (prom-client's process counter): throughput on a
+  // shared machine depends on what else runs; CPU per exchange does not.
+  const cpuOf = async (admin: string) => {
+    const text = await (await fetch(`${admin}/metrics`)).text();
+    return Number(/^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  };
+  const cpu = () => Promise.all([cpuOf(sb.ss1.admin), cpuOf(sb.ss2.admin)]);
   console.log(
     `payload ${payload.length} bytes, concurrency ${concurrency}, ${seconds} s each, full logging + signatures + mTLS 1.3`,
   );
@@ -105,11 +125,14 @@ try {
     `/r1/${PROVIDER_SUBSYSTEM}/echo`,
     { "x-road-client": OTHER },
     durationMs,
+    cpu,
   );
   for (const r of [xroad, direct])
     console.log(
       `${r.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} requests, ${r.errors} errors)`,
     );
+  const [ss1Cpu, ss2Cpu] = xroad.probed.map((seconds) => (seconds * 1e6) / xroad.requests);
+  console.log(`CPU per exchange: ss1 ${ss1Cpu!.toFixed(0)} µs, ss2 ${ss2Cpu!.toFixed(0)} µs`);
   const logged = await json(`${sb.ss1.admin}/api/v1/messagelog/verify`, { token: sb.ss1.token });
   console.log(
     `ss1 message log: ${logged.records} records in ${logged.batches} anchored batches, ${logged.problems.length} problems`,

@@ -40,6 +40,23 @@ export interface BatchTables {
    * is marked with one range update.
    */
   idsInCommitOrder: boolean;
+  /**
+   * Commits a formed batch (its row, then every record in first_id..last_id marked with it)
+   * somewhere other than `db`; only with `idsInCommitOrder`. The message log on SQLite hands
+   * it to its writer thread, so rewriting a second's records never blocks the event loop.
+   */
+  store?: (batch: BatchRow) => Promise<void>;
+}
+
+/** A row of a batches table. */
+export interface BatchRow {
+  id: number;
+  first_id: number;
+  last_id: number;
+  statement: string;
+  tsa_token: Uint8Array | null;
+  ledger_proof: string | null;
+  created_at: string;
 }
 
 /** Forms, anchors and stores the next batch; undefined when nothing waits. */
@@ -66,19 +83,21 @@ export async function anchorNextBatch(t: BatchTables, anchor: Anchor | undefined
     createdAt: new Date().toISOString(),
   };
   const proof = anchor ? await anchor.anchor(hashOfStatement(statement)) : {};
+  const batch: BatchRow = {
+    id: batchId,
+    first_id: statement.firstId,
+    last_id: statement.lastId,
+    statement: JSON.stringify(statement),
+    tsa_token: proof.tsaToken ?? null,
+    ledger_proof: proof.ledger === undefined ? null : JSON.stringify(proof.ledger),
+    created_at: statement.createdAt,
+  };
+  if (t.store && t.idsInCommitOrder) {
+    await t.store(batch);
+    return batchId;
+  }
   await t.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto(t.batches)
-      .values({
-        id: batchId,
-        first_id: statement.firstId,
-        last_id: statement.lastId,
-        statement: JSON.stringify(statement),
-        tsa_token: proof.tsaToken ?? null,
-        ledger_proof: proof.ledger === undefined ? null : JSON.stringify(proof.ledger),
-        created_at: statement.createdAt,
-      })
-      .execute();
+    await trx.insertInto(t.batches).values(batch).execute();
     if (t.idsInCommitOrder)
       await trx
         .updateTable(t.records)

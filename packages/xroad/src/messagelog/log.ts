@@ -9,7 +9,7 @@ import { USE_COLUMNS } from "../datatracker/record.ts";
 import { XRoadError } from "../errors.ts";
 import type { SsDb } from "../ss/local-conf.ts";
 import type { Anchor } from "./anchor.ts";
-import { anchorNextBatch } from "./batch.ts";
+import { anchorNextBatch, type BatchRow } from "./batch.ts";
 import { inclusionProof, merkleRoot } from "./merkle.ts";
 import { verifyTimestampToken, x509FromBase64 } from "./tsa.ts";
 
@@ -62,14 +62,29 @@ const HASHED_FIELDS = [
  * unambiguous without building a JSON document per message on the hot path.
  */
 export function recordHash(record: LogRecord): string {
-  const hash = createHash("sha256").update("riik-messagelog-record/1\n");
+  // One string, one update: the same bytes as a field-by-field update at a fraction of the calls.
+  let text = "riik-messagelog-record/1\n";
   for (const field of HASHED_FIELDS) {
     const value = record[field] === null ? "" : String(record[field]);
-    hash.update(`${field}=${value.length}:${value}\n`);
+    text += `${field}=${value.length}:${value}\n`;
   }
-  const ocsp = record.peerOcsp ? createHash("sha256").update(record.peerOcsp).digest("hex") : "";
-  hash.update(`peerOcsp=${ocsp.length}:${ocsp}\n`);
-  return hash.digest("hex");
+  const ocsp = record.peerOcsp ? ocspDigest(record.peerOcsp) : "";
+  text += `peerOcsp=${ocsp.length}:${ocsp}\n`;
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * SHA-256 (hex) of an OCSP response. Every message checked against one cached OCSP answer
+ * carries the same DER object (never written to), so its digest is computed once per object.
+ */
+const ocspDigests = new WeakMap<Uint8Array, string>();
+function ocspDigest(response: Uint8Array): string {
+  let digest = ocspDigests.get(response);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(response).digest("hex");
+    ocspDigests.set(response, digest);
+  }
+  return digest;
 }
 
 const SAMPLE: LogRecord = {
@@ -137,6 +152,20 @@ function toRow(record: LogRecord) {
   };
 }
 
+const ROW_COLUMNS: readonly string[] = Object.keys(toRow(SAMPLE));
+
+/**
+ * A row as values in column order, for the writer thread. Structured cloning copies a byte
+ * array's whole backing store, and a body sliced from a socket read or the 8 KB Buffer pool
+ * shares a larger one, so such bytes are first copied to an exact-size array.
+ */
+function toValues(row: Record<string, unknown>, columns: readonly string[]): unknown[] {
+  return columns.map((column) => {
+    const value = row[column] ?? null;
+    return value instanceof Uint8Array && value.byteLength !== value.buffer.byteLength ? new Uint8Array(value) : value;
+  });
+}
+
 export function fromRow(row: any): LogRecord & { id: number; recordHash: string; batchId: number | null } {
   const bytes = (v: unknown) => (v === null || v === undefined ? null : new Uint8Array(v as Uint8Array));
   return {
@@ -196,7 +225,7 @@ export class MessageLog {
     // client is asynchronous already.
     if (storage.dialect === "sqlite") {
       this.#worker = new Worker(new URL("./sqlite-writer.worker.mjs", import.meta.url), {
-        workerData: { file: storage.location, columns: Object.keys(toRow(SAMPLE)), useColumns: USE_COLUMNS },
+        workerData: { file: storage.location, columns: ROW_COLUMNS, useColumns: USE_COLUMNS },
       });
       this.#worker.unref();
       this.#worker.on("message", ({ id, error }: { id: number; error?: string }) => {
@@ -216,10 +245,9 @@ export class MessageLog {
   #write(rows: Array<ReturnType<typeof toRow>>, uses: Array<Record<string, unknown>>): Promise<void> {
     const worker = this.#worker;
     if (worker)
-      return new Promise((resolve, reject) => {
-        const id = this.#nextId++;
-        this.#replies.set(id, { resolve, reject });
-        worker.postMessage({ id, rows, uses });
+      return this.#post(worker, {
+        rows: rows.map((row) => toValues(row, ROW_COLUMNS)),
+        uses: uses.map((use) => toValues(use, USE_COLUMNS)),
       });
     return this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += 100)
@@ -232,6 +260,15 @@ export class MessageLog {
           .insertInto("data_use")
           .values(uses.slice(i, i + 100))
           .execute();
+    });
+  }
+
+  /** One transaction on the writer thread; resolves once it is committed. */
+  #post(worker: Worker, message: { rows: unknown[][]; uses: unknown[][] } | { batch: BatchRow }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#replies.set(id, { resolve, reject });
+      worker.postMessage({ id, ...message });
     });
   }
 
@@ -292,6 +329,7 @@ export class MessageLog {
         server: this.serverId,
         // One writer thread commits ids in order on SQLite, so the batch is exactly the id range.
         idsInCommitOrder: this.storage.dialect === "sqlite",
+        ...(this.#worker ? { store: (batch: BatchRow) => this.#post(this.#worker!, { batch }) } : {}),
       },
       this.anchor(),
     );

@@ -8,35 +8,44 @@ database.pragma("journal_mode = WAL");
 database.pragma("synchronous = FULL");
 database.pragma("busy_timeout = 5000");
 const columns = workerData.columns;
+// Rows arrive as values in column order (log.ts, toValues).
 const insert = database.prepare(
-  `insert into message_log (${columns.join(", ")}) values (${columns.map((c) => `@${c}`).join(", ")})`,
+  `insert into message_log (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`,
 );
 // Data Tracker use rows (datatracker/record.ts) share the transaction of their message.
-const useColumns = workerData.useColumns ?? [];
-const insertUse =
-  useColumns.length > 0
-    ? database.prepare(
-        `insert into data_use (${useColumns.join(", ")}) values (${useColumns.map((c) => `@${c}`).join(", ")})`,
-      )
-    : undefined;
+const useColumns = workerData.useColumns;
+const insertUse = database.prepare(
+  `insert into data_use (${useColumns.join(", ")}) values (${useColumns.map(() => "?").join(", ")})`,
+);
 const toBuffer = (value) =>
   value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
 const writeAll = database.transaction((rows, uses) => {
-  for (const row of rows) {
-    const bound = {};
-    for (const column of columns) bound[column] = toBuffer(row[column] ?? null);
-    insert.run(bound);
-  }
-  for (const use of uses ?? []) {
-    const bound = {};
-    for (const column of useColumns) bound[column] = use[column] ?? null;
-    insertUse.run(bound);
-  }
+  for (const row of rows) insert.run(row.map(toBuffer));
+  for (const use of uses) insertUse.run(use.map(toBuffer));
 });
 
-parentPort.on("message", ({ id, rows, uses }) => {
+// An anchored batch (batch.ts): its statement and the marking of its id range, in one transaction.
+const insertBatch = database.prepare(
+  "insert into anchor_batch (id, first_id, last_id, statement, tsa_token, ledger_proof, created_at) values (?, ?, ?, ?, ?, ?, ?)",
+);
+const markBatch = database.prepare("update message_log set batch_id = ? where id >= ? and id <= ?");
+const storeBatch = database.transaction((batch) => {
+  insertBatch.run(
+    batch.id,
+    batch.first_id,
+    batch.last_id,
+    batch.statement,
+    toBuffer(batch.tsa_token),
+    batch.ledger_proof,
+    batch.created_at,
+  );
+  markBatch.run(batch.id, batch.first_id, batch.last_id);
+});
+
+parentPort.on("message", ({ id, rows, uses, batch }) => {
   try {
-    writeAll(rows, uses);
+    if (batch) storeBatch(batch);
+    else writeAll(rows, uses);
     parentPort.postMessage({ id });
   } catch (error) {
     parentPort.postMessage({ id, error: error.message });

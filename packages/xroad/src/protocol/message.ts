@@ -75,7 +75,10 @@ export function responseHead(status: number, headers: HeaderMap): string {
   return `${PROTOCOL} response\n${status}\n${headerLines(headers)}\n`;
 }
 
-export const bodyHash = (body: Uint8Array): string => createHash("sha512").update(body).digest("base64");
+/** SHA-512 of a body: the proxies hash each body once and use the digest for both hashes below. */
+export const bodyDigest = (body: Uint8Array): Buffer => createHash("sha512").update(body).digest();
+
+export const bodyHash = (body: Uint8Array): string => bodyDigest(body).toString("base64");
 
 /** The bytes a security server signs: the head, then the body's hash. */
 export const signingInput = (head: string, bodyHashBase64: string): string => `${head}${bodyHashBase64}`;
@@ -85,10 +88,14 @@ export const signingInput = (head: string, bodyHashBase64: string): string => `$
  * SHA512(headers) when there is no body. "headers" is the signed request head above.
  */
 export function requestHash(head: string, body: Uint8Array): string {
-  if (body.byteLength === 0) return createHash("sha512").update(head).digest("base64");
+  return requestHashOf(head, body.byteLength === 0 ? undefined : bodyDigest(body));
+}
+
+/** `requestHash` from the body's SHA-512 digest (undefined: no body). */
+export function requestHashOf(head: string, digestOfBody: Buffer | undefined): string {
+  if (!digestOfBody) return createHash("sha512").update(head).digest("base64");
   const headDigest = createHash("sha512").update(head).digest();
-  const bodyDigest = createHash("sha512").update(body).digest();
-  return createHash("sha512").update(headDigest).update(bodyDigest).digest("base64");
+  return createHash("sha512").update(headDigest).update(digestOfBody).digest("base64");
 }
 
 /** What follows the five-part service id in `/r1/{serviceId}[/path][?query]`, exactly as sent (PR-REST 4.1, 4.5). */

@@ -8,11 +8,12 @@ import { XRoadFault } from "../errors.ts";
 import type { GlobalConfIndex, GlobalConfServer } from "../globalconf/document.ts";
 import {
   BODY_HASH_HEADER,
+  bodyDigest,
   bodyHash,
   endToEndHeaders,
   type HeaderMap,
   remainderOf,
-  requestHash,
+  requestHashOf,
   requestHead,
   responseHead,
   SIGNATURE_HEADER,
@@ -42,10 +43,13 @@ class SslFailure extends Error {}
  */
 export class ClientProxy {
   readonly #pools = new Map<string, Pool>();
-  /** Authentication certificates each pool's connections presented, checked per request. */
+  /** Round-robin position over a provider's security servers. */
   #rr = 0;
+  /** This server's own id, parsed once (checked against the global configuration per request). */
+  readonly #self: ReturnType<typeof parseClientId>;
 
   constructor(readonly ctx: SsContext) {
+    this.#self = parseClientId(ctx.config.serverId);
     ctx.globalConf.onChange(() => this.closePools());
   }
 
@@ -184,13 +188,14 @@ export class ClientProxy {
       out["x-road-id"] = queryId;
       out["x-road-request-id"] = requestId;
       out[TIME_HEADER] = String(Date.now());
-      const requestBodyHash = bodyHash(body);
+      const requestBodyDigest = bodyDigest(body);
+      const requestBodyHash = requestBodyDigest.toString("base64");
       out[BODY_HASH_HEADER] = requestBodyHash;
       const target = `/r1/${serviceText}${remainderOf(url.slice(4))}`;
       const method = req.method ?? "GET";
       const head = requestHead(method, target, out);
       const signature = signBytes(ctx.identity.signKey, signingInput(head, requestBodyHash)).toString("base64");
-      const expectedHash = requestHash(head, body);
+      const expectedHash = requestHashOf(head, body.byteLength === 0 ? undefined : requestBodyDigest);
 
       let reply: Awaited<ReturnType<Pool["request"]>>;
       try {
@@ -326,7 +331,7 @@ export class ClientProxy {
   }
 
   #isSelf(server: GlobalConfServer, conf: GlobalConfIndex): boolean {
-    const self = parseClientId(this.ctx.config.serverId);
+    const self = this.#self;
     return (
       server.serverCode === self.subsystemCode &&
       server.owner.memberClass === self.memberClass &&

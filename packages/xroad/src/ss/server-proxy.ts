@@ -9,11 +9,12 @@ import { XRoadFault } from "../errors.ts";
 import { certificateHash, type GlobalConfIndex } from "../globalconf/document.ts";
 import {
   BODY_HASH_HEADER,
+  bodyDigest,
   bodyHash,
   endToEndHeaders,
   type HeaderMap,
   remainderOf,
-  requestHash,
+  requestHashOf,
   requestHead,
   responseHead,
   SIGNATURE_HEADER,
@@ -136,7 +137,8 @@ export class ServerProxy {
       const signature = req.headers[SIGNATURE_HEADER];
       if (typeof signature !== "string")
         throw new XRoadFault("Server.ServerProxy", "MissingSignature", "the request is not signed");
-      const requestBodyHash = bodyHash(body);
+      const requestBodyDigest = bodyDigest(body);
+      const requestBodyHash = requestBodyDigest.toString("base64");
       const method = req.method ?? "GET";
       const head = requestHead(method, url, headers);
       if (
@@ -219,7 +221,7 @@ export class ServerProxy {
       out["x-road-service"] = serviceText;
       out["x-road-id"] = queryId;
       out["x-road-request-id"] = requestId;
-      out["x-road-request-hash"] = requestHash(head, body);
+      out["x-road-request-hash"] = requestHashOf(head, body.byteLength === 0 ? undefined : requestBodyDigest);
       out[TIME_HEADER] = String(Date.now());
       const responseBodyHash = bodyHash(answer.body);
       out[BODY_HASH_HEADER] = responseBodyHash;
