@@ -95,7 +95,13 @@ describe("replication to two embassies and restore", async () => {
 
   it("leaves no plaintext personal data in an embassy's storage", () => {
     // Whole values only: a needle of two or three bytes turns up by chance in kilobytes of ciphertext.
-    const needles = [person(1).personal_code, person(150).personal_code, person(3).given_name, person(3).surname, person(42).surname];
+    const needles = [
+      person(1).personal_code,
+      person(150).personal_code,
+      person(3).given_name,
+      person(3).surname,
+      person(42).surname,
+    ];
     for (const embassy of [lux, tll]) {
       const files = filesUnder(embassy.dir).filter((f) => !f.includes("/tls/"));
       assert.ok(files.some((f) => f.endsWith(".sqlite")));

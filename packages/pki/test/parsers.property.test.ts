@@ -45,7 +45,7 @@ describe("parsers of untrusted bytes throw only typed errors (property tests)", 
     new Uint8Array(16),
   );
   // A TimeStampReq for a SHA-256 imprint, as openssl ts -query writes it.
-  const tsq = Buffer.from("30390201013031300d060960864801650304020105000420" + "ab".repeat(32) + "0101ff", "hex");
+  const tsq = Buffer.from(`30390201013031300d060960864801650304020105000420${"ab".repeat(32)}0101ff`, "hex");
   tsq[1] = tsq.length - 2;
 
   it("parseOcspRequest", () => {
