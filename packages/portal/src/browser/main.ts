@@ -269,6 +269,25 @@ function footer(): HTMLElement {
   return h("footer", { class: "site" }, h("p", {}, t("app.footer")));
 }
 
+/** A form's submit row: the primary button, disabled and announcing progress while busy. */
+function submitActions(keep: string, label: MessageKey, working: MessageKey): HTMLElement {
+  return h(
+    "div",
+    { class: "actions" },
+    h(
+      "button",
+      {
+        type: "submit",
+        class: "primary",
+        "aria-busy": state.busy ? "true" : undefined,
+        disabled: state.busy,
+        "data-keep": keep,
+      },
+      state.busy ? t(working) : t(label),
+    ),
+  );
+}
+
 function flashBox(): HTMLElement | null {
   if (!state.flash) return null;
   return h(
@@ -338,17 +357,6 @@ function loginView(): HTMLElement {
     "aria-invalid": pinError ? "true" : undefined,
     "data-keep": "pin1",
   });
-  const submit = h(
-    "button",
-    {
-      type: "submit",
-      class: "primary",
-      "aria-busy": state.busy ? "true" : undefined,
-      disabled: state.busy,
-      "data-keep": "submit",
-    },
-    state.busy ? t("login.working") : t("login.submit"),
-  );
   const form = h(
     "form",
     { class: "card login", novalidate: true, "aria-labelledby": "login-title" },
@@ -367,7 +375,7 @@ function loginView(): HTMLElement {
       h("p", { class: "hint", id: pinHint }, t("login.pin1Hint")),
     ),
     flashBox(),
-    h("div", { class: "actions" }, submit),
+    submitActions("submit", "login.submit", "login.working"),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -824,21 +832,7 @@ function signForm(): HTMLElement {
     field("sign-card", "login.cardFile", signCardInput, t("sign.cardHint")),
     pinField,
     flashBox(),
-    h(
-      "div",
-      { class: "actions" },
-      h(
-        "button",
-        {
-          type: "submit",
-          class: "primary",
-          "aria-busy": state.busy ? "true" : undefined,
-          disabled: state.busy,
-          "data-keep": "sign-submit",
-        },
-        state.busy ? t("sign.working") : t("sign.submit"),
-      ),
-    ),
+    submitActions("sign-submit", "sign.submit", "sign.working"),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -979,21 +973,7 @@ function checkView(): HTMLElement {
       chosenFiles(checkInput),
     ),
     flashBox(),
-    h(
-      "div",
-      { class: "actions" },
-      h(
-        "button",
-        {
-          type: "submit",
-          class: "primary",
-          "aria-busy": state.busy ? "true" : undefined,
-          disabled: state.busy,
-          "data-keep": "check-submit",
-        },
-        state.busy ? t("check.working") : t("check.submit"),
-      ),
-    ),
+    submitActions("check-submit", "check.submit", "check.working"),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
