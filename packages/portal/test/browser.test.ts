@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import { cardCertificate, MemoryNonceStore, normaliseSerial } from "@riik/pki";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, PIN1, startWorld, type TestWorld } from "./helpers.ts";
-import { accessibilityProblems, noHorizontalScroll } from "./page.ts";
+import { accessibilityProblems, noHorizontalScroll, openPage } from "./page.ts";
 
 const available = existsSync(CHROMIUM);
 const skip = available ? false : `no browser at ${CHROMIUM} (apt-get install chromium)`;
@@ -26,25 +26,9 @@ if (available) {
 const shots = process.env.RIIK_PORTAL_SCREENSHOTS ?? (available ? temporaryDirectory("riik-portal-shots-") : "");
 if (process.env.RIIK_PORTAL_SCREENSHOTS) mkdirSync(shots, { recursive: true });
 
-async function open(
-  options: { phone?: boolean; base?: string; path?: string } = {},
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(
-    options.phone
-      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
-      : { viewport: { width: 1280, height: 800 } },
-  );
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !/status of 40[13]/.test(message.text())) errors.push(message.text());
-  });
-  after(() => assert.deepEqual(errors, [], "no script errors on the page"));
-  await page.goto(`${options.base ?? url}${options.path ?? "/"}`);
-  await page.getByRole("heading", { level: 1 }).waitFor();
-  return { context, page };
-}
+/** A page of the portal under test (or of `base`); 401 and 403 answers are provoked on purpose. */
+const open = (options: { phone?: boolean; base?: string; path?: string } = {}) =>
+  openPage(browser, options.base ?? url, { ...options, expectedErrors: /status of 40[13]/ });
 
 async function login(page: Page, cardPath: string, pin: string): Promise<void> {
   await page.locator("#card-file").setInputFiles(cardPath);

@@ -1,6 +1,7 @@
 // What the browser tests check on every page: accessibility basics and phone layout.
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
+import { after } from "node:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 
 /**
  * Every form control has a label, every button and link a name, one h1, lang set, ids
@@ -40,4 +41,31 @@ export async function noHorizontalScroll(page: Page): Promise<void> {
     document.documentElement.clientWidth,
   ]);
   assert.ok(scroll <= client + 1, `page is ${scroll}px wide in a ${client}px viewport`);
+}
+
+/**
+ * A new page at `base + path`, desktop (1280×800) or phone (390×844), waited until its h1
+ * shows. Any script error or console error fails the test when it ends, except console
+ * lines matching `expectedErrors` (HTTP statuses the test provokes on purpose).
+ */
+export async function openPage(
+  browser: Browser,
+  base: string,
+  options: { phone?: boolean; path?: string; expectedErrors: RegExp },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(
+    options.phone
+      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+      : { viewport: { width: 1280, height: 800 } },
+  );
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !options.expectedErrors.test(message.text())) errors.push(message.text());
+  });
+  after(() => assert.deepEqual(errors, [], "no script errors on the page"));
+  await page.goto(`${base}${options.path ?? "/"}`);
+  await page.getByRole("heading", { level: 1 }).waitFor();
+  return { context, page };
 }

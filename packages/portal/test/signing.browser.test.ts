@@ -11,9 +11,9 @@ import { after, describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import { caCertificatePath, readCertificate } from "@riik/pki";
 import { readContainer, validateContainer, writeContainer } from "@riik/signature";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, PIN1, PIN2, startWorld, type TestWorld } from "./helpers.ts";
-import { accessibilityProblems, noHorizontalScroll } from "./page.ts";
+import { accessibilityProblems, noHorizontalScroll, openPage } from "./page.ts";
 
 const available = existsSync(CHROMIUM);
 const skip = available ? false : `no browser at ${CHROMIUM} (apt-get install chromium)`;
@@ -37,25 +37,9 @@ const FILES = [
   { name: "lisa.xml", text: "<lisa>1</lisa>\n" },
 ];
 
-async function open(
-  options: { phone?: boolean; path?: string } = {},
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(
-    options.phone
-      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
-      : { viewport: { width: 1280, height: 800 } },
-  );
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !/status of 40[1-4]/.test(message.text())) errors.push(message.text());
-  });
-  after(() => assert.deepEqual(errors, [], "no script errors on the page"));
-  await page.goto(`${url}${options.path ?? "/"}`);
-  await page.getByRole("heading", { level: 1 }).waitFor();
-  return { context, page };
-}
+/** A page of the portal under test; 401 to 404 answers are provoked on purpose. */
+const open = (options: { phone?: boolean; path?: string } = {}) =>
+  openPage(browser, url, { ...options, expectedErrors: /status of 40[1-4]/ });
 
 async function login(page: Page, cardPath: string): Promise<void> {
   await page.locator("#card-file").setInputFiles(cardPath);
