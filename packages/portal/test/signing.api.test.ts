@@ -75,6 +75,23 @@ async function signPrepared(card: CardFile, prepared: PrepareResponse): Promise<
   return Buffer.from(value).toString("base64");
 }
 
+/** The whole flow for a logged-in client: prepare FILES, sign as the page does, finish, download. */
+async function signFiles(client: Client): Promise<Uint8Array> {
+  const prepared = (
+    await client.call("/api/sign/prepare", {
+      method: "POST",
+      body: { certificate: world.card.signing.certificate, files: FILES },
+    })
+  ).json as PrepareResponse;
+  const finished = (
+    await client.call("/api/sign/finish", {
+      method: "POST",
+      body: { id: prepared.id, signatureValue: await signPrepared(world.card, prepared) },
+    })
+  ).json as FinishResponse;
+  return (await client.call(finished.download.href)).bytes;
+}
+
 describe("signing through the portal API", () => {
   it("prepares, takes the browser's signature, finishes a valid B-LT container, and offers it once per session", async () => {
     const client = new Client(url);
@@ -135,19 +152,7 @@ describe("signing through the portal API", () => {
   it("adds a second signer's signature to an uploaded container", async () => {
     const first = new Client(url);
     await first.login();
-    const p1 = (
-      await first.call("/api/sign/prepare", {
-        method: "POST",
-        body: { certificate: world.card.signing.certificate, files: FILES },
-      })
-    ).json as PrepareResponse;
-    const f1 = (
-      await first.call("/api/sign/finish", {
-        method: "POST",
-        body: { id: p1.id, signatureValue: await signPrepared(world.card, p1) },
-      })
-    ).json as FinishResponse;
-    const bytes = (await first.call(f1.download.href)).bytes;
+    const bytes = await signFiles(first);
 
     const kati = await world.newCard("Kati", "Karu");
     const second = new Client(url);
@@ -256,19 +261,7 @@ describe("signing through the portal API", () => {
   it("checks an uploaded container: a changed file is invalid with its reason; size and type are limited", async () => {
     const client = new Client(url);
     await client.login();
-    const p = (
-      await client.call("/api/sign/prepare", {
-        method: "POST",
-        body: { certificate: world.card.signing.certificate, files: FILES },
-      })
-    ).json as PrepareResponse;
-    const f = (
-      await client.call("/api/sign/finish", {
-        method: "POST",
-        body: { id: p.id, signatureValue: await signPrepared(world.card, p) },
-      })
-    ).json as FinishResponse;
-    const container = readContainer((await client.call(f.download.href)).bytes);
+    const container = readContainer(await signFiles(client));
     const tampered = writeContainer({
       ...container,
       dataFiles: container.dataFiles.map((d, i) =>
