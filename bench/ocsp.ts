@@ -9,6 +9,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 import { generatePersonalCode } from "@riik/core";
+import { freePort } from "@riik/core/testing";
 import { Agent, request } from "undici";
 import {
   buildOcspRequest,
@@ -17,7 +18,6 @@ import {
   issueCard,
   verifyOcspResponse,
 } from "../packages/pki/src/index.ts";
-import { freePort } from "../packages/pki/test/helpers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = 32;

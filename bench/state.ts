@@ -9,10 +9,10 @@
 // Last line: portal "My data" req/s divided by the register's direct req/s.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePortRange } from "@riik/core/testing";
 import { createAuthToken, issueCard, openTrustServices } from "@riik/pki";
 import { loadPopulationRegister, PORT_COUNT, ProgressBar, type StateFile, seedInChildProcess } from "@riik/state";
 import { Pool } from "undici";
@@ -26,26 +26,20 @@ const RIIK = fileURLToPath(new URL("../packages/cli/bin/riik.js", import.meta.ur
 const root = mkdtempSync(join(tmpdir(), "riik-bench-state-"));
 const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString("en-US")} MiB`;
 
-async function freePortBase(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    let ok = true;
-    for (let port = base; port < base + PORT_COUNT && ok; port++) ok = await free(port);
-    if (ok) return base;
-  }
-}
-
 async function startState(dataDir: string): Promise<{ child: ChildProcess; state: StateFile; ms: number }> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [RIIK, "up", "--data", dataDir, "--persons", String(STATE_PERSONS), "--port-base", String(await freePortBase())],
+    [
+      RIIK,
+      "up",
+      "--data",
+      dataDir,
+      "--persons",
+      String(STATE_PERSONS),
+      "--port-base",
+      String(await freePortRange(PORT_COUNT)),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

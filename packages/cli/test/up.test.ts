@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { temporaryDirectory } from "@riik/core/testing";
+import { freePortRange, temporaryDirectory } from "@riik/core/testing";
 import { PERSONS_SERVICE, POPULATION_REGISTER, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
 
 const RIIK = fileURLToPath(new URL("../bin/riik.js", import.meta.url));
@@ -60,24 +59,6 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base with PORT_COUNT free consecutive ports (the state's layout). */
-async function freePortBase(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    let free = true;
-    for (let port = base; port < base + PORT_COUNT && free; port++) free = await portFree(port);
-    if (free) return base;
-  }
-}
-
 /** The process id of a running component, from DIR/pids.json (kept by the supervisor). */
 function pidOf(dataDir: string, name: string): number {
   return Number(JSON.parse(readFileSync(join(dataDir, "pids.json"), "utf8"))[name]);
@@ -116,7 +97,7 @@ async function policeQuery(state: StateFile, personalCode: string, extra: Record
 describe("riik up (the main job)", () => {
   it("boots the whole state, survives crashes, stops on SIGTERM and SIGINT, and resumes with its data", async () => {
     const dataDir = temporaryDirectory("riik-up-");
-    const portBase = await freePortBase();
+    const portBase = await freePortRange(PORT_COUNT);
 
     // A first start interrupted half-way is carried on by the next one.
     const interrupted = startUp(dataDir, portBase);

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { openStorage } from "@riik/core";
-import { freePort } from "../../pki/test/helpers.ts";
+import { freePort } from "@riik/core/testing";
 import { harness, until } from "./fixtures/harness.ts";
 import { embassyRegistry, migrations, person, writePersons } from "./fixtures/test-registry.ts";
 

@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { temporaryDirectory } from "@riik/core/testing";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
 import { parsePublicationsFile } from "../src/publication/publications-file.ts";
 
 const riik = fileURLToPath(new URL("../../cli/bin/riik.js", import.meta.url));
@@ -21,16 +20,6 @@ function run(...args: string[]): Promise<{ code: number; stdout: string; stderr:
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 async function serve(...args: string[]): Promise<{ child: ChildProcess; url: string }> {

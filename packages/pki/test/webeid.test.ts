@@ -2,12 +2,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash, createPrivateKey, createPublicKey, constants as cryptoConstants, sign, verify } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { generatePersonalCode } from "@riik/core";
-import { temporaryDirectory } from "@riik/core/testing";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
   AUTH_TOKEN_FORMAT,
   AuthTokenValidator,
@@ -46,14 +45,6 @@ let nonces: MemoryNonceStore;
 
 const PIN1 = "1234";
 const PIN2 = "12345";
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 let serial = 0;
 function newCard(on: TrustServices, extra: { eResident?: boolean; algorithm?: "p384" | "rsa2048" } = {}) {

@@ -1,9 +1,8 @@
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after } from "node:test";
 import { generatePersonalCode } from "@riik/core";
-import { temporaryDirectory } from "@riik/core/testing";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
   type CardFile,
   caCertificatePath,
@@ -31,17 +30,6 @@ export const PIN2 = "12345";
 export const PROVIDER = "EE/GOV/70000562/rr";
 export const PORTAL_CLIENT = "EE/GOV/70006317/portal";
 export const TRACKER_CLIENT = "EE/GOV/70006317/datatracker";
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Use {
   logtime: string;
@@ -375,3 +363,5 @@ export async function startWorld(): Promise<TestWorld> {
     },
   };
 }
+
+export { freePort };

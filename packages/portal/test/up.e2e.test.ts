@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { temporaryDirectory } from "@riik/core/testing";
+import { freePortRange, temporaryDirectory } from "@riik/core/testing";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.ts";
 
@@ -20,25 +19,6 @@ const PORTS = 24; // riik up's port layout uses base … base+18; a margin for l
 interface State {
   services: Record<string, { url: string; [key: string]: unknown }>;
   demoCards: Array<{ personalCode: string; name: string; file: string; pin1: string; pin2: string }>;
-}
-
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port with PORTS free ports after it, away from the usual 8800. */
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    let free = true;
-    for (let p = base; p < base + PORTS && free; p++) free = await isFree(p);
-    if (free) return base;
-  }
-  throw new Error("no block of free ports for riik up");
 }
 
 /** Starts `riik up` and resolves at its `ready` line; the process is stopped after the file. */
@@ -95,7 +75,7 @@ const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get 
 describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 170_000 }, () => {
   it("logs in, reads my data, and sees a police query appear in Who used my data, anchored", async (t) => {
     const dataDir = join(temporaryDirectory("riik-portal-up-"), "data");
-    await riikUp(dataDir, await freePortBase());
+    await riikUp(dataDir, await freePortRange(PORTS));
     const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as State;
     const portal = state.services.portal;
     if (!portal) {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as x509 from "@peculiar/x509";
+import { freePort } from "@riik/core/testing";
 import {
   type CardFile,
   cardCertificate,
@@ -26,17 +26,6 @@ export interface Sandbox {
 
 export const PIN1 = "1234";
 export const PIN2 = "12345";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** A whole trust-services sandbox (root, ESTEID CA, OCSP, TSA) on a loopback port. */
 export async function startSandbox(): Promise<Sandbox> {

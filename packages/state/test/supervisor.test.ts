@@ -5,20 +5,10 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { temporaryDirectory } from "@riik/core/testing";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
 import { ProgressBar, Supervisor } from "../src/index.ts";
 
 const FAKE = fileURLToPath(new URL("./fixtures/fake-service.mjs", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const pidAt = async (url: string) => Number(await (await fetch(`${url}/`)).text());
 const alive = (pid: number) => {

@@ -104,3 +104,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive loopback ports that are free right now, chosen at random
+ * in 20000-39999 (away from riik's default 8800), for services laid out from a base port.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    let free = true;
+    for (let port = base; port < base + count && free; port++) free = await isPortFree(port);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
+}
