@@ -34,7 +34,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code: 0 success, 1 refused (typed error), 2 usage. */
+/**
+ * Exit codes: 0 success (for a verifier: VALID against a named trust anchor), 1 refused
+ * (typed error, or INVALID), 2 usage, 3 a verifier given no trust anchor, 70 a bug.
+ */
+export const EXIT_NO_TRUST_ANCHOR = 3;
+
+/** Runs the CLI and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -43,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof RiikError) {
       process.stderr.write(`riik: ${error.code}: ${error.message}\n`);
-      return 1;
+      return error.code === "VERIFY_NO_TRUST_ANCHOR" ? EXIT_NO_TRUST_ANCHOR : 1;
     }
     process.stderr.write(`riik: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     return 70;

@@ -1,4 +1,15 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
 import { type Logger, pino } from "pino";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { RiikError } from "../errors.ts";
@@ -7,20 +18,70 @@ export interface ErrorCatalogueEntry {
   status: number;
 }
 
-/** Maps error codes to HTTP statuses; a service lists only the codes it can raise. */
-export type ErrorCatalogue = Readonly<Record<string, ErrorCatalogueEntry>>;
+/**
+ * Maps every code a service can raise to its HTTP status. Typed by the service's code
+ * union, so a code added to the union without a status does not compile; a code that
+ * still reaches the handler unmapped is a bug and answers 500.
+ */
+export type ErrorCatalogue<Code extends string = string> = { readonly [K in Code]: ErrorCatalogueEntry };
 
-export interface HttpServiceOptions {
+/**
+ * Codes the service base itself raises for requests that never reach a handler: these
+ * replace Fastify's `FST_ERR_*` codes so clients see one catalogue.
+ */
+export type RequestErrorCode =
+  | "REQUEST_INVALID"
+  | "BODY_MALFORMED"
+  | "BODY_TOO_LARGE"
+  | "CONTENT_TYPE_UNSUPPORTED"
+  | "ROUTE_NOT_FOUND"
+  | "METHOD_NOT_ALLOWED";
+
+/** Fastify's client-error codes and the riik code and status each becomes. */
+const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: RequestErrorCode; status: number }>> = {
+  FST_ERR_VALIDATION: { code: "REQUEST_INVALID", status: 400 },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "BODY_MALFORMED", status: 400 },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "BODY_MALFORMED", status: 400 },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "BODY_MALFORMED", status: 400 },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: "BODY_TOO_LARGE", status: 413 },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: "CONTENT_TYPE_UNSUPPORTED", status: 415 },
+  FST_ERR_CTP_INVALID_TYPE: { code: "CONTENT_TYPE_UNSUPPORTED", status: 415 },
+  FST_ERR_BAD_URL: { code: "REQUEST_INVALID", status: 400 },
+  FST_ERR_ASYNC_CONSTRAINT: { code: "REQUEST_INVALID", status: 400 },
+};
+
+/**
+ * Request validation. Bodies are checked as sent: no type coercion (a number is not a
+ * member code) and no silent removal of unknown properties (`additionalProperties: false`
+ * refuses them). Path parameters and query strings arrive as text, so there scalars are
+ * coerced to the schema's type.
+ */
+function requestValidators(): (route: { schema: object; httpPart?: string }) => (data: unknown) => boolean {
+  const strict = addFormats.default(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, strict: false }));
+  const textual = addFormats.default(new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false }));
+  return ({ schema, httpPart }) => (httpPart === "body" ? strict : textual).compile(schema);
+}
+
+/** The Fastify instance every service gets: route schemas written with TypeBox type the handlers. */
+export type RiikFastify = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpServiceOptions<Code extends string = never> {
   /** The component name, shown in logs and metric labels. */
   name: string;
-  errors?: ErrorCatalogue;
+  errors?: ErrorCatalogue<Code>;
   bodyLimit?: number;
   logger?: Logger;
   https?: FastifyServerOptions extends { https?: infer H } ? H : never;
 }
 
 export interface HttpService {
-  readonly app: FastifyInstance;
+  readonly app: RiikFastify;
   readonly metrics: Registry;
   readonly logger: Logger;
 }
@@ -39,7 +100,7 @@ export function createLogger(name: string): Logger {
  * Prometheus `/metrics`, a body limit, and one error handler that turns `RiikError`
  * codes into statuses through the service's catalogue.
  */
-export function createHttpService(options: HttpServiceOptions): HttpService {
+export function createHttpService<Code extends string = never>(options: HttpServiceOptions<Code>): HttpService {
   const logger = options.logger ?? createLogger(options.name);
   const app = Fastify({
     loggerInstance: logger,
@@ -49,6 +110,8 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(requestValidators());
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: options.name });
   collectDefaultMetrics({ register: metrics });
@@ -70,26 +133,57 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     durations.observe({ route }, reply.elapsedTime / 1000);
   });
-  const catalogue = options.errors ?? {};
+  const catalogue: Readonly<Record<string, ErrorCatalogueEntry>> = options.errors ?? {};
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RiikError) {
-      const status = catalogue[error.code]?.status ?? 400;
+      const status = catalogue[error.code]?.status;
+      if (status === undefined) {
+        request.log.error({ err: error }, "error code missing from the service's catalogue");
+        return reply.status(500).send({ code: "INTERNAL", message: "internal error; see the service log" });
+      }
       if (status >= 500) request.log.error({ err: error }, "request failed");
       return reply.status(status).send(error.toJSON());
     }
-    const fastifyError = error as { statusCode?: number; code?: string; message: string };
+    const fastifyError = error as {
+      statusCode?: number;
+      code?: string;
+      message: string;
+      validation?: ReadonlyArray<{ instancePath?: string; message?: string; params?: Record<string, unknown> }>;
+      validationContext?: string;
+    };
+    const known = fastifyError.code === undefined ? undefined : FASTIFY_CLIENT_ERRORS[fastifyError.code];
+    if (fastifyError.validation) {
+      const errors = fastifyError.validation.map((issue) => ({
+        path: `${fastifyError.validationContext ?? "request"}${issue.instancePath ?? ""}`,
+        message: issue.message ?? "is not valid",
+        ...(issue.params && Object.keys(issue.params).length > 0 ? { params: issue.params } : {}),
+      }));
+      return reply.status(400).send({
+        code: "REQUEST_INVALID",
+        message: `the request does not match the route's schema: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`,
+        details: { errors },
+      });
+    }
+    if (known) return reply.status(known.status).send({ code: known.code, message: fastifyError.message });
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
-      return reply
-        .status(fastifyError.statusCode)
-        .send({ code: fastifyError.code ?? "BAD_REQUEST", message: fastifyError.message });
+      // A client error from a plugin that has no mapping yet: keep its status, not its code.
+      return reply.status(fastifyError.statusCode).send({ code: "REQUEST_INVALID", message: fastifyError.message });
     }
     request.log.error({ err: error }, "unexpected error");
     return reply.status(500).send({ code: "INTERNAL", message: "internal error; see the service log" });
   });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({
+        code: "ROUTE_NOT_FOUND",
+        message: `no route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`,
+      }),
+  );
   app.get("/healthz", async () => ({ status: "ok", service: options.name }));
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", metrics.contentType);
     return metrics.metrics();
   });
-  return { app, metrics, logger };
+  return { app: typed, metrics, logger };
 }

@@ -85,13 +85,6 @@ export function createPopulationRegisterService(register: PopulationRegister): H
   });
   const { app } = service;
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      code: "ROUTE_NOT_FOUND",
-      message: `no ${request.method} ${request.url.slice(0, 100)}; see /openapi.json`,
-    }),
-  );
-
   // Bodies are JSON only; anything else is 415 (Fastify would otherwise hand text/plain over as a string).
   app.removeContentTypeParser("text/plain");
 
