@@ -173,12 +173,10 @@ export function createHttpService<Code extends string = never>(options: HttpServ
     return reply.status(500).send({ code: "INTERNAL", message: "internal error; see the service log" });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        code: "ROUTE_NOT_FOUND",
-        message: `no route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`,
-      }),
+    reply.status(404).send({
+      code: "ROUTE_NOT_FOUND",
+      message: `no route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`,
+    }),
   );
   app.get("/healthz", async () => ({ status: "ok", service: options.name }));
   app.get("/metrics", async (_request, reply) => {
