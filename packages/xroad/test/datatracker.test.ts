@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import SQLite from "better-sqlite3";
-import { Agent, request } from "undici";
+import { Agent, Client, request } from "undici";
 import { rootFromProof } from "../src/messagelog/merkle.ts";
 import {
   CONSUMER,
@@ -304,5 +304,45 @@ describe("Data Tracker on the provider's security server", () => {
     database.prepare("update data_use set purpose = ? where id = ?").run(use.action, use.riik.id);
     database.close();
     assert.deepEqual((await admin(sb.ss2, "/api/v1/messagelog/verify")).problems, []);
+  });
+});
+
+describe("#10 path traversal on a personal-data service", () => {
+  /** OTHER over plain HTTP, the request target sent byte for byte (no URL parser resolves `..` first). */
+  async function raw(path: string, headers: Record<string, string>) {
+    const client = new Client(sb.ss1.client);
+    try {
+      const reply = await client.request({ path, method: "GET", headers: { "x-road-client": OTHER, ...headers } });
+      const text = await reply.body.text();
+      return {
+        status: reply.statusCode,
+        headers: reply.headers as Record<string, string>,
+        text,
+        json: () => JSON.parse(text),
+      };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it("/persons/A/../B returns B's data and records the use for B, never for A or for no one", async () => {
+    for (const a of ["38001085718", "not-a-code"]) {
+      const id = randomUUID();
+      const reply = await raw(
+        `/r1/${PERSONS}/persons/${a}/%2E%2e/49403136515`,
+        personal("traversal", { "x-road-id": id }),
+      );
+      assert.equal(reply.status, 200, reply.text);
+      assert.equal(reply.json().code, "49403136515");
+      const uses = await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${id}`);
+      assert.deepEqual(
+        uses.map((u: { subject: string }) => u.subject),
+        [MARI],
+        a,
+      );
+    }
+    const above = await raw(`/r1/${PERSONS}/persons/../../admin/secret`, personal("traversal"));
+    assertFault(above, "Client.BadRequest");
+    assert.equal((await raw(`/r1/${PERSONS}/persons/38001085718`, personal("still serving"))).status, 200);
   });
 });

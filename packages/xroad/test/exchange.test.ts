@@ -441,6 +441,61 @@ describe("refusals, each with its X-Road error type; the servers keep serving", 
   });
 });
 
+/** Sends the request target byte for byte (a URL parser would resolve `..` before it left). */
+async function rawCall(path: string, as = OTHER) {
+  const client = new Client(sb.ss1.client);
+  try {
+    const reply = await client.request({ path, method: "GET", headers: { "x-road-client": as } });
+    const text = await reply.body.text();
+    return {
+      status: reply.statusCode,
+      headers: reply.headers as Record<string, string>,
+      text,
+      json: () => JSON.parse(text),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+describe("#10 path traversal: one normalised path for the access check and the provider", () => {
+  const SITE = `/r1/${PROVIDER_SUBSYSTEM}/site`;
+  before(async () => {
+    // OTHER may read /public/** of a service whose base URL is the provider's /site.
+    await admin(sb.ss2, `/api/v1/clients/${encodeURIComponent(PROVIDER_SUBSYSTEM)}/services`, "POST", {
+      serviceCode: "site",
+      url: `${sb.providerUrl}/site`,
+    });
+    await admin(sb.ss2, `/api/v1/clients/${encodeURIComponent(PROVIDER_SUBSYSTEM)}/services/site/access`, "POST", {
+      subject: OTHER,
+      method: "GET",
+      path: "/public/**",
+    });
+  });
+
+  it("dot segments, plain or percent-encoded, are resolved before the access check: AccessDenied", async () => {
+    for (const path of ["/public/../admin/secret", "/public/%2e%2e/admin/secret", "/public/.%2E/admin/secret"])
+      assertFault(await rawCall(`${SITE}${path}`), "Server.ServerProxy.AccessDenied");
+    const fine = await rawCall(`${SITE}/public/./a/%2e%2E/h%65llo?x=%2F`);
+    assert.equal(fine.status, 200, fine.text);
+    assert.deepEqual(fine.json(), { site: "/site/public/hello" });
+  });
+
+  it("paths above the service root, encoded slashes and doubly encoded dots: Client.BadRequest", async () => {
+    for (const path of [
+      "/public/../../admin/secret",
+      "/public/%2e%2e/%2e%2e/admin/secret",
+      "/public/..%2fadmin%2fsecret",
+      "/public/..%5cadmin",
+      "/public/%252e%252e/admin",
+      "/public/%zz",
+    ])
+      assertFault(await rawCall(`${SITE}${path}`), "Client.BadRequest");
+    await stillServing();
+    assert.equal((await rawCall(`${SITE}/public/hello`)).status, 200);
+  });
+});
+
 describe("message log, evidence and operations", () => {
   it("logs both sides with the other side's signature; the evidence verifies offline and tampering is caught", async () => {
     const id = randomUUID();

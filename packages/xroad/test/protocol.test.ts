@@ -4,6 +4,7 @@ import { createHash, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { selfSignedCertificate } from "../src/crypto/keys.ts";
+import { XRoadFault } from "../src/errors.ts";
 import {
   ANCHOR_FORMAT,
   type ConfigurationAnchor,
@@ -12,7 +13,14 @@ import {
   verifyGlobalConf,
 } from "../src/globalconf/document.ts";
 import { inclusionProof, merkleRoot, rootFromProof } from "../src/messagelog/merkle.ts";
-import { bodyHash, endToEndHeaders, remainderOf, requestHash, requestHead } from "../src/protocol/message.ts";
+import {
+  bodyHash,
+  endToEndHeaders,
+  normaliseServicePath,
+  remainderOf,
+  requestHash,
+  requestHead,
+} from "../src/protocol/message.ts";
 import { compilePathPattern, endpointsOf } from "../src/ss/local-conf.ts";
 
 const { privateKey } = generateKeyPairSync("ec", { namedCurve: "secp384r1" });
@@ -117,6 +125,80 @@ describe("messages between security servers", () => {
     assert.equal(remainderOf("EE/COM/2/p/s/"), "/");
     assert.equal(remainderOf("EE/COM/2/p/s?quu=1"), "?quu=1");
     assert.equal(remainderOf("EE/COM/2/p/s/v1/bar/zyggy?quu=1&a=%2F"), "/v1/bar/zyggy?quu=1&a=%2F");
+  });
+
+  it("#10 path traversal: service paths normalised per RFC 3986 §5.2.4 after decoding unreserved escapes", () => {
+    const norm = (remainder: string) => normaliseServicePath(remainder);
+    assert.deepEqual(norm(""), { path: "", query: "" });
+    assert.deepEqual(norm("?a=1"), { path: "", query: "?a=1" });
+    assert.deepEqual(norm("/public/../admin/secret?x=%2F"), { path: "/admin/secret", query: "?x=%2F" });
+    assert.deepEqual(norm("/persons/38001085718/%2E%2e/49403136515"), { path: "/persons/49403136515", query: "" });
+    assert.deepEqual(norm("/a/b/."), { path: "/a/b/", query: "" });
+    assert.deepEqual(norm("/a/b/.."), { path: "/a/", query: "" });
+    assert.deepEqual(norm("/a//../b/%7e%41%c3%a4"), { path: "/a/b/~A%C3%A4", query: "" });
+    for (const bad of [
+      "/..",
+      "/a/../..",
+      "/%2e%2e",
+      "/a%2fb",
+      "/a%2Fb",
+      "/a%5cb",
+      "/a\\b",
+      "/%252e%252e",
+      "/%",
+      "/%g0",
+    ])
+      assert.throws(
+        () => norm(bad),
+        (error: unknown) => error instanceof XRoadFault && error.type === "Client.BadRequest",
+        bad,
+      );
+  });
+
+  it("#10 path traversal (property): a path the access check accepts stays under the granted prefix when forwarded", () => {
+    const segment = fc.oneof(
+      fc.constantFrom(
+        "public",
+        "admin",
+        "secret",
+        ".",
+        "..",
+        "%2e",
+        "%2E%2e",
+        ".%2e",
+        "",
+        "%2f",
+        "%5C",
+        "%252e",
+        "%41",
+        "%",
+        "~",
+      ),
+      fc.stringMatching(/^[A-Za-z0-9._~%-]{0,6}$/),
+    );
+    const granted = compilePathPattern("/public/**");
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 8 }), fc.constantFrom("", "?q=%2e%2e/x"), (segments, query) => {
+        let result: { path: string; query: string };
+        try {
+          result = normaliseServicePath(`/${segments.join("/")}${query}`);
+        } catch (error) {
+          assert.ok(error instanceof XRoadFault, String(error));
+          assert.equal(error.type, "Client.BadRequest");
+          return;
+        }
+        assert.equal(result.query, query);
+        const parts = result.path.split("/");
+        assert.ok(!parts.includes(".") && !parts.includes(".."), result.path);
+        assert.doesNotMatch(result.path, /%(2E|2F|5C)/i);
+        assert.deepEqual(normaliseServicePath(result.path + query), result, "normalising twice changes nothing");
+        // What a URL parser on the provider's side makes of the forwarded path is the same path.
+        const forwarded = new URL(`http://provider/base${result.path}${query}`).pathname;
+        assert.equal(forwarded, `/base${result.path}`);
+        if (granted.test(result.path)) assert.ok(forwarded.startsWith("/base/public/"), forwarded);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("endpoint patterns: * within a segment, ** across segments", () => {

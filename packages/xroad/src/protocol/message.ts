@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { XRoadFault } from "../errors.ts";
 
 /**
  * The signed form of a message between security servers (riik's transport; X-Road's own is
@@ -105,4 +106,44 @@ export function remainderOf(afterVersion: string): string {
   const query = queryAt === -1 ? "" : afterVersion.slice(queryAt);
   const segments = pathOnly.split("/");
   return (segments.length > 5 ? `/${segments.slice(5).join("/")}` : "") + query;
+}
+
+/** RFC 3986 §2.3 unreserved characters: percent-encoding them changes nothing (§6.2.2.2). */
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;
+const badPath = (why: string) => new XRoadFault("Client", "BadRequest", `the service path ${why}`);
+
+/**
+ * The one form of a service path that access rights, the Data Tracker and the provider all
+ * see: percent-encoded unreserved characters decoded (RFC 3986 §6.2.2.2, so `%2e` is a dot),
+ * other escapes in upper case (§6.2.2.1), then remove_dot_segments (§5.2.4). A path that
+ * would climb above the service root, an encoded `/` or `\` (a segment boundary the access
+ * check would not see), a raw `\` (WHATWG URLs read it as `/`), a malformed escape or a
+ * doubly encoded dot or slash is refused rather than guessed at. The query is left as sent.
+ */
+export function normaliseServicePath(remainder: string): { path: string; query: string } {
+  const queryAt = remainder.indexOf("?");
+  const raw = queryAt === -1 ? remainder : remainder.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : remainder.slice(queryAt);
+  if (raw === "") return { path: "", query };
+  if (!raw.startsWith("/")) throw badPath("must start with /");
+  if (raw.includes("\\")) throw badPath("contains a backslash");
+  if (/%(?![0-9A-Fa-f]{2})/.test(raw)) throw badPath("contains a malformed percent-encoding");
+  const decoded = raw.replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    if (char === "/" || char === "\\") throw badPath("contains an encoded slash or backslash");
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+  if (/%25(2E|2F|5C)/i.test(decoded)) throw badPath("contains a doubly encoded dot or slash");
+  const segments = decoded.slice(1).split("/");
+  const out: string[] = [];
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === "." || segment === "..") {
+      if (segment === ".." && out.pop() === undefined) throw badPath("leaves the service root");
+      if (last) out.push("");
+      return;
+    }
+    out.push(segment);
+  });
+  return { path: `/${out.join("/")}`, query };
 }

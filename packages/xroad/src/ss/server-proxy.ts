@@ -13,6 +13,7 @@ import {
   bodyHash,
   endToEndHeaders,
   type HeaderMap,
+  normaliseServicePath,
   remainderOf,
   requestHashOf,
   requestHead,
@@ -171,18 +172,19 @@ export class ServerProxy {
           `${providerText} is not a client of this security server`,
         );
 
-      const remainder = remainderOf(url.slice(4));
+      // Normalised once: the access check, the Data Tracker and the provider see this same path.
+      const { path, query } = normaliseServicePath(remainderOf(url.slice(4)));
       let answer: { status: number; headers: HeaderMap; body: Buffer };
       let uses: Array<Record<string, unknown>> = [];
       if (service.serviceCode === DATA_TRACKER_SERVICE && ctx.local.hasPersonalData(providerText)) {
         // The Data Tracker usage protocol, answered here (README, Data Tracker).
-        const tracker = await ctx.tracker.answer(providerText, client, method, remainder, headers, conf);
+        const tracker = await ctx.tracker.answer(providerText, client, method, path + query, headers, conf);
         answer = { status: tracker.status, headers: { "content-type": tracker.contentType }, body: tracker.body };
       } else if (METADATA_SERVICES.has(service.serviceCode)) {
         const meta = answerMetadata(
           service.serviceCode,
           providerText,
-          new URLSearchParams(remainder.includes("?") ? remainder.slice(remainder.indexOf("?")) : ""),
+          new URLSearchParams(query),
           client,
           ctx.local,
           conf,
@@ -192,7 +194,7 @@ export class ServerProxy {
         const local = ctx.local.service(providerText, service.serviceCode);
         if (!local)
           throw new XRoadFault("Server.ServerProxy", "UnknownService", `service ${serviceText} is not provided here`);
-        const pathOnly = remainder.split("?")[0] || "/";
+        const pathOnly = path || "/";
         if (!ctx.local.allowed(providerText, service.serviceCode, client, method, pathOnly, conf))
           throw new XRoadFault(
             "Server.ServerProxy",
@@ -201,7 +203,7 @@ export class ServerProxy {
           );
         const personal = local.personalData;
         const useContext = personal ? checkPersonalRequest(headers, providerText, client, ctx.local, conf) : undefined;
-        answer = await this.#callProvider(local.url, local.timeoutMs, method, remainder, headers, body);
+        answer = await this.#callProvider(local.url, local.timeoutMs, method, path + query, headers, body);
         if (personal && useContext) {
           // Fail closed: a response that does not say whose data it carries never leaves.
           const subjects = subjectsOf(personal, pathOnly, answer.headers);
@@ -289,17 +291,19 @@ export class ServerProxy {
     base: string,
     timeoutMs: number,
     method: string,
-    remainder: string,
+    pathAndQuery: string,
     headers: HeaderMap,
     body: Buffer,
   ): Promise<{ status: number; headers: HeaderMap; body: Buffer }> {
-    const target = new URL(base + remainder);
+    // Appended to the base path as is: a URL parser would resolve dot segments again.
+    const target = new URL(base);
+    const requestPath = `${target.pathname.replace(/\/$/, "")}${pathAndQuery}`;
     const forwarded: HeaderMap = {};
     for (const [name, value] of Object.entries(headers)) if (!TO_PROVIDER_DROP.has(name)) forwarded[name] = value;
     try {
       // PR-REST 4.4: redirects are passed on, never followed.
       const reply = await this.#pool(target.origin).request({
-        path: target.pathname + target.search,
+        path: requestPath.startsWith("/") ? requestPath : `/${requestPath}`,
         method: method as "GET",
         headers: forwarded,
         body: body.length > 0 || !["GET", "HEAD"].includes(method) ? body : null,
