@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
@@ -15,6 +16,25 @@ import {
 export const run = promisify(execFile);
 
 export { freePort };
+
+const RIIK = fileURLToPath(new URL("../../cli/bin/riik.js", import.meta.url));
+
+/** Runs the real `riik` command in `cwd`; resolves with its exit code and output, never rejects. */
+export function riik(
+  cwd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [RIIK, ...args],
+      { cwd, env: { ...process.env, RIIK_LOG_LEVEL: "warn", ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 export interface TestTrustServices {
   dir: string;

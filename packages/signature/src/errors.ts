@@ -25,6 +25,8 @@ export type SignatureErrorCode =
   | "SIGNER_SUSPENDED"
   | "SIGNER_UNKNOWN"
   | "SIGNER_CERTIFICATE"
+  /** A validator was given no trusted root: it refuses rather than judge (CLI exit 3). */
+  | "VERIFY_NO_TRUST_ANCHOR"
   /** `riik verify`: the container's verdict is not `valid`. */
   | "CONTAINER_INVALID"
   | "CONTAINER_INDETERMINATE";

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildOcspRequest, type CardFile, cardCertificate, normaliseSerial } from "@riik/pki";
+import { riik } from "../../pki/test/helpers.ts";
 import {
   type AsicContainer,
   addDataFiles,
@@ -39,6 +40,7 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
   let mari: CardFile;
   let jaan: CardFile;
   let signed: AsicContainer;
+  let stampedAt: Date;
   let twice: AsicContainer;
   let work: string;
   const validate = (container: AsicContainer | Uint8Array) =>
@@ -57,6 +59,7 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
       productionPlace: { city: "Tallinn", countryName: "Eesti" },
     });
     signed = first.container;
+    stampedAt = first.timeStamp.genTime;
     twice = (
       await signContainer(readContainer(writeContainer(signed)), await cardFileSigner(jaan, PIN2), {
         tsaUrl: sandbox.urls.tsa,
@@ -75,7 +78,8 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
     assert.equal(signature!.level, "B-LT");
     assert.equal(signature!.certificateStatus, "good");
     assert.equal(signature!.role, "Juhatuse liige");
-    assert.ok(signature!.signingTime && Math.abs(Date.parse(signature!.signingTime) - Date.now()) < 60_000);
+    // #22: the signing time is the time-stamp's genTime, not "close to now".
+    assert.equal(signature!.signingTime, stampedAt.toISOString());
     assert.match(formatReport(report), /signer: MARI MAASIKAS, personal code 48707282714/);
   });
 
@@ -366,7 +370,7 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
     assert.equal(await quiet(["verify", out, "--trust", join(work, "root.pem")]), 0);
     assert.equal(await quiet(["sign", "--add", out, "--card", card, "--pin2", "99999"]), 1);
     assert.equal(await quiet(["sign", "--add", out, join(work, "leping.txt"), "--card", card, "--pin2", PIN2]), 1);
-    assert.equal(await quiet(["verify", out]), 1, "no trusted root: indeterminate");
+    assert.equal(await quiet(["verify", out]), 3, "no trusted root: refused, exit 3");
     const report = await validateContainer(new Uint8Array((await import("node:fs")).readFileSync(out)), {
       trustAnchors: [sandbox.root],
     });
@@ -381,5 +385,68 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
       writeContainer({ ...container, dataFiles: [{ ...container.dataFiles[0]!, data: text("forged") }] }),
     );
     assert.equal(await quiet(["verify", tampered, "--trust", join(work, "root.pem")]), 1);
+  });
+
+  describe("#10 riik verify fails closed on its trust anchor", () => {
+    let container: string;
+    let elsewhere: string;
+    before(async () => {
+      // A state's data directory as riik up lays it out, and a shell somewhere else.
+      const state = join(work, "state");
+      mkdirSync(join(state, "data", "pki"), { recursive: true });
+      cpSync(join(sandbox.services.dir, "ca"), join(state, "data", "pki", "ca"), { recursive: true });
+      container = join(state, "signed.asice");
+      writeFileSync(container, writeContainer(signed));
+      elsewhere = mkdtempSync(join(sandbox.dir, "elsewhere-"));
+    });
+
+    it("#10 run from another directory: --data DIR names the anchor and the B-LT container is valid", async () => {
+      // Relative paths, typed in the other directory, resolved once against it.
+      const data = relative(elsewhere, join(work, "state", "data"));
+      const result = await riik(elsewhere, ["verify", relative(elsewhere, container), "--data", data]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /trusted root: \/.*\/state\/data\/pki\/ca\/root\.crt \(.*CN=RIIK ROOT CA/);
+      assert.match(result.stdout, /level: XAdES B-LT\n/);
+      assert.match(result.stdout, new RegExp(`signed at: ${stampedAt.toISOString()}`));
+      assert.doesNotMatch(result.stdout, /not time-stamped/);
+    });
+
+    it("#10 no trust anchor: VERIFY_NO_TRUST_ANCHOR, exit 3, even next to a state's data directory", async () => {
+      for (const cwd of [elsewhere, join(work, "state")]) {
+        const result = await riik(cwd, ["verify", container]);
+        assert.equal(result.code, 3, result.stdout + result.stderr);
+        assert.match(result.stderr, /^riik: VERIFY_NO_TRUST_ANCHOR: /);
+        assert.equal(result.stdout, "", "no report without an anchor");
+      }
+      await assert.rejects(validateContainer(writeContainer(signed), { trustAnchors: [] }), {
+        code: "VERIFY_NO_TRUST_ANCHOR",
+      });
+    });
+
+    it("#10 a container signed under a self-made CA is INVALID against the real anchor", async () => {
+      const stranger = await startSandbox();
+      try {
+        const mallory = await stranger.card("38001085718", "Jaan", "Tamm");
+        const forged = await signContainer(createContainer(FILES), await cardFileSigner(mallory, PIN2), {
+          tsaUrl: stranger.urls.tsa,
+          trustAnchors: [stranger.root],
+        });
+        // Against its own root it is valid: only the anchor the verifier brings decides.
+        assert.equal(
+          (await validateContainer(writeContainer(forged.container), { trustAnchors: [stranger.root] })).verdict,
+          "valid",
+        );
+        const path = join(elsewhere, "self-made.asice");
+        writeFileSync(path, writeContainer(forged.container));
+        const result = await riik(elsewhere, ["verify", path, "--data", join(work, "state", "data"), "--json"]);
+        assert.equal(result.code, 1, result.stderr);
+        const report = JSON.parse(result.stdout) as ValidationReport;
+        assert.equal(report.verdict, "invalid");
+        assert.ok(codes(report).includes("CERTIFICATE_CHAIN"), codes(report).join());
+        assert.match(result.stderr, /riik: CONTAINER_INVALID: /);
+      } finally {
+        await stranger.close();
+      }
+    });
   });
 });

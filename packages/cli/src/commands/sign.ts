@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { basename, extname } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import * as x509 from "@peculiar/x509";
-import { cardCertificate, ocspUrlOf, readCardFile } from "@riik/pki";
+import { caCertificatePath, cardCertificate, ocspUrlOf, readCardFile } from "@riik/pki";
 import {
   cardFileSigner,
   createContainer,
@@ -28,9 +28,6 @@ const MEDIA_TYPES: Record<string, string> = {
   ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   ".odt": "application/vnd.oasis.opendocument.text",
 };
-
-/** Where `riik up` keeps the sandbox root; `riik verify` trusts it when no --trust is given. */
-const SANDBOX_ROOT = "./data/pki/ca/root.crt";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -141,13 +138,20 @@ export function registerSignCommands(program: Command): void {
 
   program
     .command("verify")
-    .description("validate an ASiC-E container; exits 0 only when it is valid")
+    .description(
+      "validate an ASiC-E container against a trusted root; exits 0 only when it is valid, 3 when no root is given",
+    )
     .argument("<container>", "the .asice file")
-    .option("--trust <root>", `trusted root certificate (repeatable); default ${SANDBOX_ROOT} if it exists`, collect)
+    .option("--trust <root>", "trusted root certificate, PEM or DER (repeatable)", collect)
+    .option("--data <dir>", "trust the root CA of the state whose data directory this is (riik up --data DIR)")
     .option("--json", "print the report as JSON")
     .action(async (path: string, o) => {
-      const roots: string[] = o.trust ?? (existsSync(SANDBOX_ROOT) ? [SANDBOX_ROOT] : []);
-      const report = await validateContainer(readFile(path), { trustAnchors: readCertificates(roots) });
+      const roots = trustedRoots(o.trust, o.data);
+      const anchors = readCertificates(roots);
+      const named = anchors.map((anchor, i) => `trusted root: ${roots[i]} (${anchor.subject})\n`).join("");
+      // Which anchor judged the container is part of the answer; stdout stays pure JSON with --json.
+      (o.json ? process.stderr : process.stdout).write(named);
+      const report = await validateContainer(readFile(path), { trustAnchors: anchors });
       if (o.json) console.log(JSON.stringify(report, null, 2));
       else process.stdout.write(formatReport(report, path));
       if (report.verdict !== "valid")
@@ -156,4 +160,25 @@ export function registerSignCommands(program: Command): void {
           `${path} is ${report.verdict}`,
         );
     });
+}
+
+/**
+ * The roots `riik verify` trusts, as absolute paths resolved once against the working
+ * directory the user typed them in: `--trust` files, or the root CA under `--data DIR`.
+ * Nothing is found implicitly, so a verdict never depends on where the command runs.
+ */
+function trustedRoots(trust: readonly string[] | undefined, data: string | undefined): string[] {
+  const roots = (trust ?? []).map((path) => resolve(path));
+  if (data !== undefined) {
+    const root = caCertificatePath(join(resolve(data), "pki"), "root");
+    if (!existsSync(root))
+      throw new SignatureError("SIG_ARGUMENT", `--data ${data} holds no trust services (${root} is missing)`);
+    roots.push(root);
+  }
+  if (roots.length === 0)
+    throw new SignatureError(
+      "VERIFY_NO_TRUST_ANCHOR",
+      "no trusted root: give --trust ROOT.crt, or --data DIR to trust the root CA of that state",
+    );
+  return roots;
 }

@@ -15,7 +15,6 @@ export type FindingCode =
   | "SIGNED_PROPERTIES_CHANGED"
   | "SIGNATURE_VALUE"
   | "CERTIFICATE_CHAIN"
-  | "NO_TRUST_ANCHOR"
   | "CERTIFICATE_NOT_VALID_AT_SIGNING"
   | "NO_TIMESTAMP"
   | "TIMESTAMP_INVALID"
@@ -109,8 +108,12 @@ export function formatReport(report: ValidationReport, name = "container"): stri
       lines.push(
         `  signed at: ${signature.signingTime} (time-stamp ${signature.timeStamp?.serial} by ${signature.timeStamp?.tsa})`,
       );
-    else if (signature.claimedSigningTime)
-      lines.push(`  claimed signing time: ${signature.claimedSigningTime} (not time-stamped)`);
+    else if (signature.claimedSigningTime) {
+      const stamped = !signature.findings.some((f) => f.code === "NO_TIMESTAMP");
+      lines.push(
+        `  claimed signing time: ${signature.claimedSigningTime} (${stamped ? "time-stamp not verified" : "not time-stamped"})`,
+      );
+    }
     lines.push(
       `  certificate status then: ${signature.certificateStatus}${signature.ocsp ? ` (OCSP by ${signature.ocsp.responder}, produced ${signature.ocsp.producedAt})` : ""}`,
     );

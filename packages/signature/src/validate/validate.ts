@@ -32,7 +32,10 @@ import {
 } from "./report.ts";
 
 export interface ValidationOptions {
-  /** Roots that signing certificates, OCSP responders' CAs and TSAs must chain to. */
+  /**
+   * Roots that signing certificates, OCSP responders' CAs and TSAs must chain to. Required and
+   * never empty: trust never comes from the container itself.
+   */
   trustAnchors: readonly x509.X509Certificate[];
   limits?: ZipLimits;
   /** Most time between the time-stamp and the OCSP response that still proves status at signing (default 24 h). */
@@ -46,9 +49,16 @@ const HOLD = 6;
  * the container format, then for each signature its XML-DSig core, its coverage of exactly
  * the container's data files, the signing certificate's path to a trusted root, the
  * signature time-stamp, the OCSP response taken after it, and any archive time-stamps.
- * Never throws for a bad container; the report says what is wrong.
+ * Never throws for a bad container; the report says what is wrong. Throws
+ * VERIFY_NO_TRUST_ANCHOR when given no root: without one nothing can be checked, and a
+ * report of "indeterminate" findings would read like a verdict on the container.
  */
 export async function validateContainer(bytes: Uint8Array, options: ValidationOptions): Promise<ValidationReport> {
+  if (options.trustAnchors.length === 0)
+    throw new SignatureError(
+      "VERIFY_NO_TRUST_ANCHOR",
+      "no trusted root certificate was given, so no signature can be validated",
+    );
   const report: ValidationReport = {
     format: "riik-asic-validation/1",
     validatedAt: new Date().toISOString(),
@@ -221,23 +231,16 @@ async function validateSignature(
       return [];
     }
   });
-  let issuer: x509.X509Certificate | undefined;
-  if (options.trustAnchors.length === 0)
+  // A signer outside the trusted hierarchy is invalid, as DigiDoc reports it: no chain the
+  // container brings along can make it trusted.
+  const path = await chainToAnchor(certificate, pool, options.trustAnchors);
+  if (!path)
     add(
-      "NO_TRUST_ANCHOR",
-      "indeterminate",
-      "no trusted root was given, so no certificate can be checked (use --trust)",
+      "CERTIFICATE_CHAIN",
+      "invalid",
+      `the signing certificate ${certificate.subject} does not chain to a trusted root`,
     );
-  else {
-    const path = await chainToAnchor(certificate, pool, options.trustAnchors);
-    if (!path)
-      add(
-        "CERTIFICATE_CHAIN",
-        "indeterminate",
-        `the signing certificate ${certificate.subject} does not chain to a trusted root`,
-      );
-    else issuer = path[1];
-  }
+  const issuer = path?.[1];
 
   // SignatureTimeStamp (EN 319 132-1 5.3): genTime is the signing time.
   const stampElement = parsed.signatureTimeStamps[0];
@@ -245,7 +248,6 @@ async function validateSignature(
   if (!stampElement)
     add("NO_TIMESTAMP", "indeterminate", "the signature has no time-stamp, so its signing time is unproven");
   else {
-    report.level = "B-T";
     const result = await checkTimeStamp(
       stampElement.token,
       canonicalize(parsed.signatureValueElement, stampElement.canonicalization),
@@ -254,6 +256,8 @@ async function validateSignature(
     );
     if ("finding" in result) add(result.finding.code, result.finding.severity, result.finding.message);
     else {
+      // The level reached counts only what verified (EN 319 102-1 5.6.2.2).
+      report.level = "B-T";
       stamp = result.verification;
       report.signingTime = stamp.genTime.toISOString();
       report.timeStamp = { genTime: report.signingTime, serial: stamp.serial, tsa: stamp.certificate.subject };
@@ -352,14 +356,6 @@ async function checkTimeStamp(
   pool: readonly x509.X509Certificate[],
   options: ValidationOptions,
 ): Promise<{ verification: TimeStampVerification } | { finding: Finding }> {
-  if (options.trustAnchors.length === 0)
-    return {
-      finding: {
-        code: "TIMESTAMP_UNTRUSTED",
-        severity: "indeterminate",
-        message: "no trusted root to check the TSA against",
-      },
-    };
   try {
     return {
       verification: await verifyTimeStampToken(token, { data, trustAnchors: options.trustAnchors, certificates: pool }),
