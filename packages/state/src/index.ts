@@ -16,4 +16,11 @@ export { type DemoPerson, loadPopulationRegister, type PopulationRegisterModule 
 export type { DemoCard, InitJournal } from "./up/journal.ts";
 export { ProgressBar } from "./up/progress.ts";
 export type { StateFile } from "./up/state-file.ts";
-export { type ServiceSpec, Supervisor, type SupervisorOptions, waitHealthy } from "./up/supervisor.ts";
+export {
+  restartDelay,
+  type ServiceSpec,
+  Supervisor,
+  type SupervisorClock,
+  type SupervisorOptions,
+  waitHealthy,
+} from "./up/supervisor.ts";

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
-import { ProgressBar, Supervisor } from "../src/index.ts";
+import { ProgressBar, Supervisor, type SupervisorClock } from "../src/index.ts";
 
 const FAKE = fileURLToPath(new URL("./fixtures/fake-service.mjs", import.meta.url));
 
-const pidAt = async (url: string) => Number(await (await fetch(`${url}/`)).text());
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -20,12 +20,63 @@ const alive = (pid: number) => {
   }
 };
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The supervisor's reports, and a wait for the next one matching a pattern (an event, not a sleep). */
+function reportLog() {
+  const lines: string[] = [];
+  const waiting = new Set<() => void>();
+  return {
+    lines,
+    report: (line: string) => {
+      lines.push(line);
+      for (const wake of waiting) wake();
+    },
+    /** Index of the first report at or after `from` that matches; fails after its own deadline. */
+    next(pattern: RegExp, from: number, timeoutMs = 60_000): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const at = lines.findIndex((line, index) => index >= from && pattern.test(line));
+          if (at < 0) return;
+          done();
+          resolve(at);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no report matching ${pattern} within ${timeoutMs} ms; got:\n${lines.join("\n")}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          waiting.delete(check);
+        };
+        waiting.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** A clock the test moves by hand; restarts it schedules run at once, whatever their delay. */
+function manualClock() {
+  let now = 0;
+  const clock: SupervisorClock = {
+    now: () => now,
+    schedule: (task) => {
+      const immediate = setImmediate(task);
+      return () => clearImmediate(immediate);
+    },
+  };
+  return { clock, advance: (ms: number) => (now += ms) };
+}
+
+/** Resolves once a fake service prints that it listens; fails if it exits first. */
+function listening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      if (out.includes("listening")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`fake service exited (${code}) before listening`)));
+  });
 }
 
 describe("Supervisor", () => {
@@ -33,21 +84,21 @@ describe("Supervisor", () => {
     const dir = temporaryDirectory("riik-supervisor-");
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const reports: string[] = [];
+    const log = reportLog();
     const supervisor = new Supervisor({
       bin: FAKE,
       logDir: join(dir, "logs"),
       pidFile: join(dir, "pids.json"),
-      report: (line) => reports.push(line),
+      report: log.report,
     });
     await supervisor.start({ name: "fake", args: [dir, String(port)], url });
-    const pid = await pidAt(url);
+    const pid = supervisor.pids().fake!;
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "pids.json"), "utf8")), { fake: pid });
 
     process.kill(pid, "SIGKILL");
-    await until(() => reports.some((r) => /fake is back/.test(r)));
-    assert.match(reports[0]!, /^riik up: fake exited \(SIGKILL\); restarting in 1000 ms/);
-    const second = await pidAt(url);
+    await log.next(/fake is back/, 0);
+    assert.match(log.lines[0]!, /^riik up: fake exited \(SIGKILL\); restarting in 1000 ms/);
+    const second = Number(await (await fetch(`${url}/`)).text());
     assert.notEqual(second, pid);
 
     await supervisor.stop();
@@ -55,7 +106,37 @@ describe("Supervisor", () => {
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "pids.json"), "utf8")), {});
   });
 
-  it("fails fast with the log when a service cannot start", async () => {
+  it("#10 restart backoff: doubles while a service crashes in a row, starts afresh after a healthy period", async () => {
+    const dir = temporaryDirectory("riik-supervisor-");
+    const port = await freePort();
+    const log = reportLog();
+    const { clock, advance } = manualClock();
+    const supervisor = new Supervisor({
+      bin: FAKE,
+      logDir: join(dir, "logs"),
+      report: log.report,
+      clock,
+      healthyResetMs: 60_000,
+    });
+    await supervisor.start({ name: "fake", args: [dir, String(port)], url: `http://127.0.0.1:${port}` });
+    const crash = async (healthyForMs: number) => {
+      advance(healthyForMs);
+      const from = log.lines.length;
+      process.kill(supervisor.pids().fake!, "SIGKILL");
+      const exited = await log.next(/fake exited/, from);
+      await log.next(/fake is back/, from);
+      return Number(/restarting in (\d+) ms/.exec(log.lines[exited]!)![1]);
+    };
+    assert.equal(await crash(0), 1000);
+    assert.equal(await crash(59_999), 2000, "up for less than the healthy period: still a crash loop");
+    assert.equal(await crash(1000), 4000);
+    assert.equal(await crash(60_000), 1000, "healthy for 60 s: the backoff starts afresh");
+    assert.equal(await crash(0), 2000);
+    assert.equal(supervisor.status()[0]!.restarts, 5);
+    await supervisor.stop();
+  });
+
+  it("#22 fails fast with the log when a service cannot start, on its exit rather than the timeout", async () => {
     const dir = temporaryDirectory("riik-supervisor-");
     const supervisor = new Supervisor({ bin: FAKE, logDir: join(dir, "logs"), report: () => {} });
     // The port is taken: the service dies on listen.
@@ -63,12 +144,11 @@ describe("Supervisor", () => {
     const port = await new Promise<number>((resolve) =>
       taken.listen(0, "127.0.0.1", () => resolve((taken.address() as { port: number }).port)),
     );
-    const started = Date.now();
+    // A timeout far beyond the test's: only the child's exit can end this start.
     await assert.rejects(
-      supervisor.start({ name: "doomed", args: [dir, String(port)], url: "http://127.0.0.1:1" }, 20_000),
-      /doomed did not become healthy[\s\S]*EADDRINUSE/,
+      supervisor.start({ name: "doomed", args: [dir, String(port)], url: "http://127.0.0.1:1" }, 3_600_000),
+      /^Error: doomed exited \(code 1\) before it became healthy at http:\/\/127\.0\.0\.1:1\n[\s\S]*EADDRINUSE/,
     );
-    assert.ok(Date.now() - started < 10_000, "without waiting out the timeout");
     taken.close();
     await supervisor.stop();
   });
@@ -77,27 +157,20 @@ describe("Supervisor", () => {
     const dir = temporaryDirectory("riik-supervisor-");
     const [ours, theirs] = [await freePort(), await freePort()];
     const spawnFake = (marker: string, port: number) =>
-      spawn(process.execPath, [FAKE, marker, String(port)], { stdio: "ignore", detached: true });
+      spawn(process.execPath, [FAKE, marker, String(port)], { stdio: ["ignore", "pipe", "ignore"], detached: true });
     const left = spawnFake(`${dir}/pki`, ours);
     const other = spawnFake("/elsewhere/pki", theirs);
-    await until(async () => {
-      try {
-        await pidAt(`http://127.0.0.1:${ours}`);
-        await pidAt(`http://127.0.0.1:${theirs}`);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    await Promise.all([listening(left), listening(other)]);
     const pidFile = join(dir, "pids.json");
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(pidFile, JSON.stringify({ pki: left.pid, other: other.pid }));
     const reports: string[] = [];
     await Supervisor.stopLeftovers(pidFile, `${dir}/`, (line) => reports.push(line));
     assert.deepEqual(reports, [`riik up: stopping pki (pid ${left.pid}), left running by a riik up that was killed`]);
     assert.equal(alive(left.pid!), false);
     assert.equal(alive(other.pid!), true, "a process that is not the state's is left alone");
+    const otherExited = once(other, "exit");
     other.kill("SIGTERM");
+    await otherExited;
   });
 });
 

@@ -16,10 +16,35 @@ export interface ServiceSpec {
 interface Running {
   spec: ServiceSpec;
   child?: ChildProcess;
-  /** A pending restart; it also keeps the supervisor alive while no child runs. */
-  restartTimer?: NodeJS.Timeout;
+  /** Cancels a pending restart (whose timer also keeps the supervisor alive while no child runs). */
+  cancelRestart?: () => void;
+  /** Restarts since start, for status(). */
   restarts: number;
+  /** Crashes since the service last stayed healthy for `healthyResetMs`; sets the backoff. */
+  crashes: number;
+  /** When the running child last answered its health check (clock time). */
+  healthySince?: number;
   stopping: boolean;
+}
+
+/** Time as the supervisor sees it; tests inject one to test the backoff without waiting. */
+export interface SupervisorClock {
+  now(): number;
+  /** Runs `task` after `ms` milliseconds; returns a function that cancels it. */
+  schedule(task: () => void, ms: number): () => void;
+}
+
+const SYSTEM_CLOCK: SupervisorClock = {
+  now: () => Date.now(),
+  schedule: (task, ms) => {
+    const timer = setTimeout(task, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+/** The wait before restarting after the n-th crash in a row: 1 s, 2 s, 4 s … capped at 30 s. */
+export function restartDelay(crashes: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.min(crashes, 6));
 }
 
 export interface SupervisorOptions {
@@ -34,6 +59,12 @@ export interface SupervisorOptions {
    * services left behind when this process was killed without a chance to stop them.
    */
   pidFile?: string;
+  clock?: SupervisorClock;
+  /**
+   * A service that stayed healthy this long before it died starts the backoff afresh, so a
+   * crash a day is not restarted as late as a crash loop (default 60 s).
+   */
+  healthyResetMs?: number;
 }
 
 /**
@@ -45,11 +76,13 @@ export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #services: Running[] = [];
   readonly #report: (line: string) => void;
+  readonly #clock: SupervisorClock;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#report = options.report ?? ((line) => process.stderr.write(`${line}\n`));
-    mkdirSync(options.logDir, { recursive: true });
+    mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
     // Children run in their own process groups; never leave one behind when this process exits.
     process.once("exit", () => {
       for (const running of this.#services) {
@@ -92,22 +125,28 @@ export class Supervisor {
     await settle(10_000);
     for (const pid of ours.filter(alive)) process.kill(pid, "SIGKILL");
     await settle(5_000);
-    writeFileSync(pidFile, "{}\n");
+    writeFileSync(pidFile, "{}\n", { mode: 0o600 });
   }
 
   /** Starts the service and resolves once it answers its health check. */
   async start(spec: ServiceSpec, timeoutMs = 60_000): Promise<void> {
-    const running: Running = { spec, restarts: 0, stopping: false };
+    const running: Running = { spec, restarts: 0, crashes: 0, stopping: false };
     this.#services.push(running);
     this.#launch(running);
+    const child = running.child!;
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
     try {
-      await waitHealthy(spec, timeoutMs, () => running.restarts > 0 || running.stopping);
+      await waitHealthy(spec, timeoutMs, () => exited() || running.stopping);
+      running.healthySince = this.#clock.now();
     } catch (error) {
       // A service that cannot start (port taken, bad data) fails `riik up` at once, with its log.
       running.stopping = true;
-      clearTimeout(running.restartTimer);
-      running.child?.kill("SIGKILL");
-      throw new Error(`${(error as Error).message}\n${tail(this.#logFile(spec.name))}`);
+      running.cancelRestart?.();
+      child.kill("SIGKILL");
+      const why = exited()
+        ? `${spec.name} exited (${child.signalCode ?? `code ${child.exitCode}`}) before it became healthy at ${spec.url}`
+        : (error as Error).message;
+      throw new Error(`${why}\n${tail(this.#logFile(spec.name))}`);
     }
   }
 
@@ -116,7 +155,7 @@ export class Supervisor {
   }
 
   #launch(running: Running): void {
-    const log: WriteStream = createWriteStream(this.#logFile(running.spec.name), { flags: "a" });
+    const log: WriteStream = createWriteStream(this.#logFile(running.spec.name), { flags: "a", mode: 0o600 });
     const child = spawn(process.execPath, [this.#options.bin, ...running.spec.args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: this.#options.env ?? process.env,
@@ -132,18 +171,25 @@ export class Supervisor {
       log.end();
       this.#writePids();
       if (running.stopping) return;
+      const healthyFor = running.healthySince === undefined ? 0 : this.#clock.now() - running.healthySince;
+      running.healthySince = undefined;
+      if (healthyFor >= (this.#options.healthyResetMs ?? 60_000)) running.crashes = 0;
+      running.crashes += 1;
       running.restarts += 1;
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(running.restarts, 6));
+      const delay = restartDelay(running.crashes);
       this.#report(
         `riik up: ${running.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (see ${this.#logFile(running.spec.name)})`,
       );
-      running.restartTimer = setTimeout(() => {
-        running.restartTimer = undefined;
+      running.cancelRestart = this.#clock.schedule(() => {
+        running.cancelRestart = undefined;
         if (running.stopping) return;
         this.#launch(running);
         const relaunched = running.child;
         waitHealthy(running.spec, 60_000, () => running.stopping || running.child !== relaunched).then(
-          () => this.#report(`riik up: ${running.spec.name} is back (pid ${relaunched?.pid})`),
+          () => {
+            running.healthySince = this.#clock.now();
+            this.#report(`riik up: ${running.spec.name} is back (pid ${relaunched?.pid})`);
+          },
           () => {},
         );
       }, delay);
@@ -155,7 +201,7 @@ export class Supervisor {
     const pids: Record<string, number> = {};
     for (const { spec, child } of this.#services)
       if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) pids[spec.name] = child.pid;
-    writeFileSync(this.#options.pidFile, `${JSON.stringify(pids, null, 2)}\n`);
+    writeFileSync(this.#options.pidFile, `${JSON.stringify(pids, null, 2)}\n`, { mode: 0o600 });
   }
 
   /** Stops one service and keeps it stopped (no restart) until startService(); for drills. */
@@ -174,8 +220,10 @@ export class Supervisor {
     if (running.child && running.child.exitCode === null && running.child.signalCode === null) return true;
     running.stopping = false;
     running.restarts = 0;
+    running.crashes = 0;
     this.#launch(running);
     await waitHealthy(running.spec, timeoutMs, () => running.stopping);
+    running.healthySince = this.#clock.now();
     return true;
   }
 
@@ -198,7 +246,7 @@ export class Supervisor {
 
   async #stopOne(running: Running, graceMs: number): Promise<void> {
     running.stopping = true;
-    clearTimeout(running.restartTimer);
+    running.cancelRestart?.();
     const child = running.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
