@@ -336,40 +336,7 @@ describe("refusals, each with its X-Road error type; the servers keep serving", 
   });
 
   it("tampered and replayed signed messages between security servers: InvalidSignatureValue, InvalidMessage", async () => {
-    // Speak the server-to-server protocol directly, with SS1's own keys.
-    const key = readFileSync(join(sb.ss1.dir, "keys/auth.key.pem"), "utf8");
-    const cert = readFileSync(join(sb.ss1.dir, "auth.crt"), "utf8");
-    const ca = [
-      readFileSync(join(sb.pkiDir, "ca/server.crt"), "utf8"),
-      readFileSync(join(sb.pkiDir, "ca/root.crt"), "utf8"),
-    ];
-    const client = new Client(`https://127.0.0.1:${sb.ss2.ports.server}`, {
-      connect: { key, cert, ca, minVersion: "TLSv1.3", checkServerIdentity: () => undefined } as never,
-    });
-    const signKey = createPrivateKey(readFileSync(join(sb.ss1.dir, "keys/sign.key.pem")));
-    const signer = new X509Certificate(readFileSync(join(sb.ss1.dir, "sign.crt"))).raw.toString("base64");
-    const signed = (body: string) => {
-      const target = `/r1/${PROVIDER_SUBSYSTEM}/echo`;
-      const headers: Record<string, string> = {
-        "content-type": "text/plain",
-        "x-road-client": CONSUMER,
-        "x-road-id": randomUUID(),
-        "x-road-request-id": randomUUID(),
-        "x-riik-time": String(Date.now()),
-        "x-riik-body-hash": bodyHash(Buffer.from(body)),
-      };
-      const head = requestHead("POST", target, headers);
-      const signature = signBytes(signKey, signingInput(head, headers["x-riik-body-hash"]!)).toString("base64");
-      return { target, headers: { ...headers, "x-riik-signature": signature, "x-riik-signer": signer } };
-    };
-    const send = async (target: string, headers: Record<string, string>, body: string) => {
-      const reply = await client.request({ path: target, method: "POST", headers, body });
-      return {
-        status: reply.statusCode,
-        headers: reply.headers as Record<string, string>,
-        text: await reply.body.text(),
-      };
-    };
+    const { signed, send, close } = speakAsSs1();
     const good = signed("hello");
     const first = await send(good.target, good.headers, "hello");
     assert.equal(first.status, 200, first.text);
@@ -394,7 +361,24 @@ describe("refusals, each with its X-Road error type; the servers keep serving", 
     (stale.headers as Record<string, string>)["x-riik-time"] = String(Date.now() - 3_600_000);
     const old = await send(stale.target, stale.headers, "hello");
     assert.equal(old.headers["x-road-error"], "Server.ServerProxy.InvalidMessage", old.text);
-    await client.close();
+    await close();
+    await stillServing();
+  });
+
+  it("#10 replay: a captured message is refused after the provider's security server restarts (one log row)", async () => {
+    const first = speakAsSs1();
+    const captured = first.signed("captured");
+    const accepted = await first.send(captured.target, captured.headers, "captured");
+    assert.equal(accepted.status, 200, accepted.text);
+    await first.close();
+    await sb.ss2.restart();
+    const again = speakAsSs1();
+    const replay = await again.send(captured.target, captured.headers, "captured");
+    await again.close();
+    assert.equal(replay.headers["x-road-error"], "Server.ServerProxy.InvalidMessage", replay.text);
+    assert.match(JSON.parse(replay.text).message, /already received/);
+    const rows = await admin(sb.ss2, `/api/v1/messages?queryId=${captured.headers["x-road-id"]}`);
+    assert.equal(rows.length, 1);
     await stillServing();
   });
 
@@ -440,6 +424,47 @@ describe("refusals, each with its X-Road error type; the servers keep serving", 
     );
   });
 });
+
+/** The server-to-server protocol spoken directly to SS2 with SS1's own keys: signed requests, sent as given. */
+function speakAsSs1() {
+  const key = readFileSync(join(sb.ss1.dir, "keys/auth.key.pem"), "utf8");
+  const cert = readFileSync(join(sb.ss1.dir, "auth.crt"), "utf8");
+  const ca = [
+    readFileSync(join(sb.pkiDir, "ca/server.crt"), "utf8"),
+    readFileSync(join(sb.pkiDir, "ca/root.crt"), "utf8"),
+  ];
+  const client = new Client(`https://127.0.0.1:${sb.ss2.ports.server}`, {
+    connect: { key, cert, ca, minVersion: "TLSv1.3", checkServerIdentity: () => undefined } as never,
+  });
+  const signKey = createPrivateKey(readFileSync(join(sb.ss1.dir, "keys/sign.key.pem")));
+  const signer = new X509Certificate(readFileSync(join(sb.ss1.dir, "sign.crt"))).raw.toString("base64");
+  const signed = (body: string) => {
+    const target = `/r1/${PROVIDER_SUBSYSTEM}/echo`;
+    const headers: Record<string, string> = {
+      "content-type": "text/plain",
+      "x-road-client": CONSUMER,
+      "x-road-id": randomUUID(),
+      "x-road-request-id": randomUUID(),
+      "x-riik-time": String(Date.now()),
+      "x-riik-body-hash": bodyHash(Buffer.from(body)),
+    };
+    const head = requestHead("POST", target, headers);
+    const signature = signBytes(signKey, signingInput(head, headers["x-riik-body-hash"]!)).toString("base64");
+    return {
+      target,
+      headers: { ...headers, "x-riik-signature": signature, "x-riik-signer": signer } as Record<string, string>,
+    };
+  };
+  const send = async (target: string, headers: Record<string, string>, body: string) => {
+    const reply = await client.request({ path: target, method: "POST", headers, body });
+    return {
+      status: reply.statusCode,
+      headers: reply.headers as Record<string, string>,
+      text: await reply.body.text(),
+    };
+  };
+  return { signed, send, close: () => client.close() };
+}
 
 /** Sends the request target byte for byte (a URL parser would resolve `..` before it left). */
 async function rawCall(path: string, as = OTHER) {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { describe, it } from "node:test";
-import { parseClientId } from "@riik/core";
+import { openStorage, parseClientId } from "@riik/core";
 import { dialectTargets } from "@riik/core/testing";
 import pino from "pino";
 import { centralMigrations } from "../src/central/migrations.ts";
@@ -13,6 +13,8 @@ import { DataUseStore } from "../src/datatracker/store.ts";
 import { GlobalConfIndex, type SignedGlobalConf } from "../src/globalconf/document.ts";
 import { type LogRecord, MessageLog, recordHash } from "../src/messagelog/log.ts";
 import { rootFromProof } from "../src/messagelog/merkle.ts";
+import { ReplayGuard } from "../src/ss/context.ts";
+import type { SsDb } from "../src/ss/local-conf.ts";
 import { LocalConf } from "../src/ss/local-conf.ts";
 import { securityServerMigrations } from "../src/ss/migrations.ts";
 
@@ -286,6 +288,49 @@ for (const target of targets) {
       await storage.db.deleteFrom("data_use").where("query_id", "=", "q-1").execute();
       assert.match((await store.verify([])).problems.join("\n"), /records were changed, added or removed \(4 of 5\)/);
       await log.stop();
+    });
+  });
+
+  describe(`replay guard on ${target.dialect}`, () => {
+    it("#10 replay: an id is refused after a restart and by a second instance on the same database; expired ids are pruned", async () => {
+      const component = "xroad_ss_replay";
+      const storage = await target.open<SsDb>({ component, migrations: securityServerMigrations });
+      let now = Date.parse("2030-01-01T00:00:00Z");
+      const clock = () => now;
+      const window = 300_000;
+      const first = new ReplayGuard(storage.db, clock);
+      assert.equal(await first.remember("EE/GOV/1|r-1", now, window), true);
+      assert.equal(await first.remember("EE/GOV/1|r-1", now, window), false);
+      // A restarted server: a new guard over the same store.
+      assert.equal(await new ReplayGuard(storage.db, clock).remember("EE/GOV/1|r-1", now, window), false);
+      // A second instance: its own connection to the same database.
+      const second = await openStorage<SsDb>({
+        component,
+        migrations: securityServerMigrations,
+        ...target.location(component),
+      });
+      try {
+        const other = new ReplayGuard(second.db, clock);
+        assert.equal(await other.remember("EE/GOV/1|r-1", now, window), false);
+        assert.equal(await other.remember("EE/GOV/1|r-2", now, window), true);
+        assert.equal(await first.remember("EE/GOV/1|r-2", now, window), false);
+        // Concurrent arrivals of one message: exactly one is accepted.
+        const race = await Promise.all([
+          first.remember("EE/GOV/1|r-3", now, window),
+          other.remember("EE/GOV/1|r-3", now, window),
+        ]);
+        assert.deepEqual(race.sort(), [false, true]);
+      } finally {
+        await second.close();
+      }
+      // Past the window the skew check refuses these messages, so their ids are dropped.
+      now += window + 1;
+      assert.equal(await first.remember("EE/GOV/1|r-4", now, window), true);
+      const ids = await storage.db.selectFrom("replay_guard").select("id").orderBy("id").execute();
+      assert.deepEqual(
+        ids.map((row) => row.id),
+        ["EE/GOV/1|r-4"],
+      );
     });
   });
 }

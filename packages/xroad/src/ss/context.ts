@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ClientId, formatClientId, memberOf } from "@riik/core";
+import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
 import type { DataTrackerService } from "../datatracker/protocol.ts";
@@ -9,7 +10,7 @@ import { certificateHash } from "../globalconf/document.ts";
 import type { MessageLog } from "../messagelog/log.ts";
 import type { SecurityServerConfig, SecurityServerIdentity } from "./config.ts";
 import type { GlobalConfClient } from "./globalconf-client.ts";
-import type { LocalConf } from "./local-conf.ts";
+import type { LocalConf, SsDb } from "./local-conf.ts";
 import type { CertificateStatus, OcspCache } from "./ocsp-cache.ts";
 
 /** Everything both proxies share. */
@@ -123,27 +124,41 @@ export class SignerCache {
 }
 
 /**
- * Request ids seen within the accepted clock window. Two generations, swapped every
- * window: an id is remembered for one to two windows, which covers every time-stamp the
- * skew check still accepts.
+ * Request ids seen within the accepted clock window, kept in the security server's own
+ * store (table replay_guard) so that neither a restart nor a second instance on the same
+ * database accepts a captured message again. A message signed at `signedAt` is only
+ * accepted while |now − signedAt| ≤ window, so its id is kept until signedAt + window and
+ * then pruned: the table holds at most one window of traffic.
  */
 export class ReplayGuard {
-  #current = new Set<string>();
-  #previous = new Set<string>();
-  #rotatedAt = Date.now();
-  constructor(public windowMs: number) {}
+  #prunedAt = 0;
+  constructor(
+    readonly db: Kysely<SsDb>,
+    readonly now: () => number = Date.now,
+  ) {}
 
-  /** True when new (and now remembered); false when seen before. */
-  remember(id: string): boolean {
-    const now = Date.now();
-    if (now - this.#rotatedAt > this.windowMs) {
-      this.#previous = this.#current;
-      this.#current = new Set();
-      this.#rotatedAt = now;
+  /** True when new (and now remembered); false when seen before. The primary key decides, also between instances. */
+  async remember(id: string, signedAt: number, windowMs: number): Promise<boolean> {
+    const now = this.now();
+    if (now - this.#prunedAt > windowMs / 2) {
+      this.#prunedAt = now;
+      await this.prune(windowMs);
     }
-    if (this.#current.has(id) || this.#previous.has(id)) return false;
-    this.#current.add(id);
-    return true;
+    const result = await this.db
+      .insertInto("replay_guard")
+      .values({ id, signed_at: signedAt })
+      .onConflict((conflict) => conflict.column("id").doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** Drops ids whose messages the clock-skew check refuses by now anyway. */
+  async prune(windowMs: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("replay_guard")
+      .where("signed_at", "<", this.now() - windowMs)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }
 

@@ -47,6 +47,7 @@ export interface SsDb {
   local_group_member: { client_id: string; group_code: string; member_id: string };
   message_log: any;
   anchor_batch: any;
+  replay_guard: { id: string; signed_at: number };
 }
 
 export interface LocalClient {

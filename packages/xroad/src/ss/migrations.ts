@@ -1,6 +1,6 @@
 import { type ComponentMigration, columnTypes } from "@riik/core";
 
-/** A security server's own store: local configuration and the message log. */
+/** A security server's own store: local configuration, the message log and the replay guard. */
 export const securityServerMigrations: Record<string, ComponentMigration> = {
   "0001_local_configuration": {
     async up(db) {
@@ -145,6 +145,17 @@ export const securityServerMigrations: Record<string, ComponentMigration> = {
         .addColumn("ledger_proof", "text")
         .addColumn("created_at", "text", (c) => c.notNull())
         .execute();
+    },
+  },
+  "0004_replay_guard": {
+    async up(db) {
+      // Request ids of accepted inter-server messages within the clock window (ReplayGuard).
+      await db.schema
+        .createTable("replay_guard")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("signed_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("replay_guard_signed_at").on("replay_guard").column("signed_at").execute();
     },
   },
 };

@@ -151,7 +151,18 @@ export class ServerProxy {
         )
       )
         throw new XRoadFault("Server.ServerProxy", "InvalidSignatureValue", "the request signature does not verify");
-      if (!ctx.replay.remember(`${memberText}|${requestId}`))
+      let fresh: boolean;
+      try {
+        fresh = await ctx.replay.remember(`${memberText}|${requestId}`, time, skewMs);
+      } catch (cause) {
+        throw new XRoadFault(
+          "Server.ServerProxy",
+          "DatabaseError",
+          `the replay guard cannot be written: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+      if (!fresh)
         throw new XRoadFault(
           "Server.ServerProxy",
           "InvalidMessage",

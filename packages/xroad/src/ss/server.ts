@@ -85,13 +85,12 @@ export async function startSecurityServer(options: { configPath: string; databas
     const conf = globalConf.current?.conf.content;
     if (!conf) return;
     ocsp.freshnessMs = conf.settings.ocspFreshnessSeconds * 1000;
-    replay.windowMs = conf.settings.maxClockSkewSeconds * 2000;
     const anchors: Anchor[] = [];
     if (conf.trust.tsa[0]) anchors.push(new TsaAnchor(conf.trust.tsa[0].url));
     if (conf.trust.ledger) anchors.push(new LedgerAnchor(conf.trust.ledger.url));
     anchorImpl = anchors.length === 0 ? undefined : anchors.length === 1 ? anchors[0] : new CompositeAnchor(anchors);
   };
-  const replay = new ReplayGuard(120_000);
+  const replay = new ReplayGuard(storage.db);
   const log = new MessageLog(storage, config.serverId, () => anchorImpl, logger);
   log.archiveDir = config.archiveDir;
   const uses = new DataUseStore(storage, config.serverId, () => anchorImpl);
