@@ -17,7 +17,6 @@ export type EmbassyErrorCode =
   // keys
   | "KEY_FILE"
   | "KEY_WRONG"
-  | "KEY_UNKNOWN"
   // the segment format
   | "SEGMENT_MALFORMED"
   | "SEGMENT_TOO_LARGE"
@@ -45,12 +44,21 @@ export class EmbassyError extends RiikError<EmbassyErrorCode> {}
 export const isEmbassyError = (value: unknown, code?: EmbassyErrorCode): value is EmbassyError =>
   value instanceof EmbassyError && (code === undefined || value.code === code);
 
-/** HTTP statuses of the embassy node's API (one catalogue, STYLE.md 3). */
-export const EMBASSY_ERRORS: ErrorCatalogue = Object.freeze({
+/**
+ * HTTP statuses of the embassy node's and the shipper's APIs (one catalogue, STYLE.md 3).
+ * Typed by the code union: a new code without a status does not compile.
+ */
+export const EMBASSY_ERRORS: ErrorCatalogue<EmbassyErrorCode> = Object.freeze({
   EMBASSY_ARGUMENT: { status: 400 },
+  EMBASSY_CONFIG: { status: 500 },
+  EMBASSY_ALREADY_INITIALISED: { status: 409 },
   EMBASSY_UNKNOWN_REGISTRY: { status: 404 },
-  EMBASSY_NOT_FOUND: { status: 404 },
   EMBASSY_UNAUTHORISED: { status: 403 },
+  // An embassy the shipper or restore cannot reach: a bad gateway from the caller's side.
+  EMBASSY_UNREACHABLE: { status: 502 },
+  EMBASSY_NOT_FOUND: { status: 404 },
+  KEY_FILE: { status: 500 },
+  KEY_WRONG: { status: 422 },
   SEGMENT_MALFORMED: { status: 400 },
   SEGMENT_TOO_LARGE: { status: 413 },
   SEGMENT_TAMPERED: { status: 422 },
@@ -59,6 +67,13 @@ export const EMBASSY_ERRORS: ErrorCatalogue = Object.freeze({
   CHAIN_REORDERED: { status: 409 },
   CHAIN_FORK: { status: 409 },
   SNAPSHOT_REPLAYED: { status: 409 },
+  SNAPSHOT_INCOMPLETE: { status: 409 },
   ANCHOR_INVALID: { status: 422 },
   ANCHOR_MISSING: { status: 422 },
+  JOURNAL_REGRESSED: { status: 409 },
+  LEDGER_UNAVAILABLE: { status: 503 },
+  RESTORE_TARGET_EXISTS: { status: 409 },
+  RESTORE_NOTHING: { status: 404 },
+  RESTORE_FAILED: { status: 500 },
+  DRILL_FAILED: { status: 500 },
 });

@@ -13,6 +13,7 @@ export {
 export { issueTlsIdentity, readTlsMaterial, type TlsFiles, tlsFiles } from "./crypto/tls-identity.ts";
 export { type DrillCheck, type DrillOptions, type DrillReport, type RegistryControl, runDrill } from "./drill/drill.ts";
 export { EMBASSY_ERRORS, EmbassyError, type EmbassyErrorCode, isEmbassyError } from "./errors.ts";
+export { writePrivateFile } from "./files/private.ts";
 export { type ChainHead, checkAnchor, checkContinuation } from "./format/chain.ts";
 export {
   decodeSegment,
@@ -33,7 +34,13 @@ export {
 } from "./home/config.ts";
 export { EmbassyClient } from "./home/embassy-client.ts";
 export { type ShipperDb, shipperMigrations } from "./home/outbox.ts";
-export { type DeliveryStatus, rotateShipperKey, Shipper } from "./home/shipper.ts";
+export {
+  type DeliveryStatus,
+  rotateShipperKey,
+  Shipper,
+  type ShipperEvents,
+  type ShipperOptions,
+} from "./home/shipper.ts";
 export { type EmbassyServer, type EmbassyServerOptions, startEmbassyServer, type TlsMaterial } from "./node/server.ts";
 export {
   type EmbassyDb,

@@ -217,7 +217,9 @@ export function decodeSegment(bytes: Uint8Array): Segment {
   });
 }
 
-const REGISTRY_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** A registry's name in chains, URLs and commands (also the route parameter's pattern). */
+export const REGISTRY_NAME_PATTERN = "^[a-z][a-z0-9-]{0,62}$";
+const REGISTRY_NAME = new RegExp(REGISTRY_NAME_PATTERN);
 const HEX64 = /^[0-9a-f]{64}$/;
 const isTime = (v: unknown) => typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v));
 const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;

@@ -1,15 +1,24 @@
+import { EventEmitter } from "node:events";
 import { statSync } from "node:fs";
-import { createHttpService, openStorage, readChanges, type Storage } from "@riik/core";
+import { createHttpService, openStorage, type RiikFastify, readChanges, type Storage } from "@riik/core";
 import { CheckpointMonitor, LedgerClient, type LedgerSignature } from "@riik/ledger";
-import type { FastifyInstance } from "fastify";
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { type DataKey, generateDataKey, unwrapDataKey } from "../crypto/data-key.ts";
 import { type MasterKey, readMasterKeyFile } from "../crypto/master-key.ts";
-import { EmbassyError, isEmbassyError } from "../errors.ts";
+import { EMBASSY_ERRORS, EmbassyError, isEmbassyError } from "../errors.ts";
+import { openPrivateStorage } from "../files/private.ts";
 import { type ChainHead, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
-import { encodeSegmentParts, GENESIS, type Segment, type SegmentHeaderInput, sealSegment } from "../format/segment.ts";
+import {
+  encodeSegmentParts,
+  GENESIS,
+  type Segment,
+  type SegmentHeaderInput,
+  type SegmentKind,
+  sealSegment,
+} from "../format/segment.ts";
+import { NO_QUERY } from "../node/schemas.ts";
 import { type JournalEntry, loadRegistry, type RegistryDefinition } from "../registry/registry.ts";
 import { dumpSnapshot } from "../registry/snapshot.ts";
 import type { ShipperConfig } from "./config.ts";
@@ -59,6 +68,15 @@ export interface ShipperOptions {
   logger?: Logger;
   /** Override for tests: the status port from the config otherwise. */
   statusPort?: number;
+  /** The clock for cut delays, snapshot intervals, gap timeouts and key ages (tests inject one). */
+  now?: () => number;
+}
+
+/** What the shipper reports as it goes, so that callers wait on progress instead of polling. */
+export interface ShipperEvents {
+  cut: [{ registry: string; index: number; kind: SegmentKind; lastSeq: number }];
+  anchored: [{ segments: number }];
+  delivered: [{ embassy: string; registry: string; index: number; lastSeq: number }];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,7 +92,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Shipper {
   readonly logger: Logger;
   readonly metrics: Registry;
-  readonly app: FastifyInstance;
+  readonly app: RiikFastify;
+  readonly events = new EventEmitter<ShipperEvents>();
+  private readonly now: () => number;
   private readonly registries = new Map<string, ShippedRegistry>();
   private readonly clients = new Map<string, EmbassyClient>();
   private readonly status = new Map<string, DeliveryStatus>();
@@ -92,8 +112,10 @@ export class Shipper {
     private readonly master: MasterKey,
     options: ShipperOptions,
   ) {
+    this.now = options.now ?? Date.now;
     const service = createHttpService({
       name: "embassy-shipper",
+      errors: EMBASSY_ERRORS,
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.app = service.app;
@@ -162,12 +184,12 @@ export class Shipper {
         registers,
       }),
     };
-    this.app.get("/v1/status", async () => ({ deliveries: this.deliveries() }));
+    this.app.get("/v1/status", { schema: { querystring: NO_QUERY } }, async () => ({ deliveries: this.deliveries() }));
   }
 
   static async open(config: ShipperConfig, options: ShipperOptions = {}): Promise<Shipper> {
     const master = readMasterKeyFile(config.masterKeyFile);
-    const store = await openStorage<ShipperDb>({
+    const store = await openPrivateStorage<ShipperDb>({
       component: "embassy_shipper",
       dataDir: config.home,
       url: config.databaseUrl,
@@ -284,11 +306,11 @@ export class Shipper {
     // Re-read once a minute so that `riik embassy rotate-key` reaches a running shipper.
     if (
       this.dataKey &&
-      Date.now() - this.dataKeyCheckedAt < 60_000 &&
-      Date.now() - Date.parse(this.dataKey.createdAt) < maxAge
+      this.now() - this.dataKeyCheckedAt < 60_000 &&
+      this.now() - Date.parse(this.dataKey.createdAt) < maxAge
     )
       return this.dataKey;
-    this.dataKeyCheckedAt = Date.now();
+    this.dataKeyCheckedAt = this.now();
     const row = await this.store.db
       .selectFrom("shipper_data_key")
       .selectAll()
@@ -296,7 +318,7 @@ export class Shipper {
       .orderBy("created_at", "desc")
       .limit(1)
       .executeTakeFirst();
-    if (row && Date.now() - Date.parse(row.created_at) < maxAge) {
+    if (row && this.now() - Date.parse(row.created_at) < maxAge) {
       const key = unwrapDataKey([this.master], { id: row.id, master: row.master_id, wrapped: row.wrapped });
       this.dataKey = { id: row.id, masterId: row.master_id, key, wrapped: row.wrapped, createdAt: row.created_at };
     } else await this.rotateDataKey();
@@ -305,7 +327,7 @@ export class Shipper {
 
   /** Key rotation: new segments use a new data key; history keeps its own. */
   async rotateDataKey(): Promise<string> {
-    const key = generateDataKey(this.master);
+    const key = generateDataKey(this.master, new Date(this.now()));
     await this.store.db
       .insertInto("shipper_data_key")
       .values({ id: key.id, master_id: key.masterId, wrapped: key.wrapped, created_at: key.createdAt })
@@ -343,7 +365,7 @@ export class Shipper {
         registry: name,
         index,
         previous: reg.head?.digest ?? GENESIS,
-        createdAt: new Date().toISOString(),
+        createdAt: new Date(this.now()).toISOString(),
       },
       plaintext,
       await this.currentDataKey(),
@@ -380,6 +402,7 @@ export class Shipper {
       ...(h.snapshot ? { snapshot: h.snapshot } : {}),
     };
     this.gauges.cut.inc({ registry: name, kind: h.kind });
+    this.events.emit("cut", { registry: name, index, kind: h.kind, lastSeq: h.lastSeq });
     return segment;
   }
 
@@ -426,9 +449,9 @@ export class Shipper {
       if (seq !== expected) {
         // PostgreSQL hands out seqs before commit: a hole may still fill. Wait for it up to
         // gapTimeoutMs; after that it was a rolled-back transaction.
-        const since = reg.gapSince.get(expected) ?? Date.now();
+        const since = reg.gapSince.get(expected) ?? this.now();
         reg.gapSince.set(expected, since);
-        if (Date.now() - since < this.config.gapTimeoutMs) break;
+        if (this.now() - since < this.config.gapTimeoutMs) break;
         reg.gapSince.delete(expected);
       }
       entries.push(row);
@@ -437,8 +460,8 @@ export class Shipper {
       if (bytes >= maxBytes) break;
     }
     const full = entries.length >= maxChanges || bytes >= maxBytes;
-    const oldest = entries[0] ? Date.parse(entries[0].at) : Date.now();
-    if (entries.length > 0 && (full || Date.now() - oldest >= maxDelayMs)) {
+    const oldest = entries[0] ? Date.parse(entries[0].at) : this.now();
+    if (entries.length > 0 && (full || this.now() - oldest >= maxDelayMs)) {
       await this.cutChanges(reg, entries);
       if (this.snapshotDue(reg)) await this.snapshot(name);
       return true;
@@ -475,7 +498,7 @@ export class Shipper {
 
   private snapshotDue(reg: ShippedRegistry): boolean {
     const { intervalMs, everyChanges } = this.config.snapshots;
-    return reg.changesSinceSnapshot >= everyChanges || Date.now() - reg.lastSnapshotAt >= intervalMs;
+    return reg.changesSinceSnapshot >= everyChanges || this.now() - reg.lastSnapshotAt >= intervalMs;
   }
 
   /** A consistent snapshot of the registry at its journal head, after segments up to it. */
@@ -536,7 +559,7 @@ export class Shipper {
       },
       this.config.snapshots.partBytes,
     );
-    reg.lastSnapshotAt = Date.now();
+    reg.lastSnapshotAt = this.now();
     reg.changesSinceSnapshot = 0;
     this.logger.info({ registry: name, id, seq: position.seq, parts: part }, "snapshot cut");
     return id;
@@ -643,6 +666,7 @@ export class Shipper {
           .where("idx", "=", r.idx)
           .execute();
     });
+    this.events.emit("anchored", { segments: rows.length });
     return true;
   }
 
@@ -707,7 +731,7 @@ export class Shipper {
   }
 
   private async recordDelivery(embassy: string, registry: string, idx: number, lastSeq: number): Promise<void> {
-    const values = { embassy, registry, idx, last_seq: lastSeq, acked_at: new Date().toISOString() };
+    const values = { embassy, registry, idx, last_seq: lastSeq, acked_at: new Date(this.now()).toISOString() };
     await this.store.db
       .insertInto("shipper_delivery")
       .values(values)
@@ -715,6 +739,7 @@ export class Shipper {
         oc.columns(["embassy", "registry"]).doUpdateSet({ idx, last_seq: lastSeq, acked_at: values.acked_at }),
       )
       .execute();
+    this.events.emit("delivered", { embassy, registry, index: idx, lastSeq });
   }
 
   // --- status -----------------------------------------------------------------------
@@ -743,7 +768,7 @@ export class Shipper {
             .orderBy("seq")
             .limit(1)
             .executeTakeFirst()) as { at: string } | undefined;
-          if (next) lagSeconds = Math.max(0, (Date.now() - Date.parse(next.at)) / 1000);
+          if (next) lagSeconds = Math.max(0, (this.now() - Date.parse(next.at)) / 1000);
         }
         const key = `${e.name}\u0000${name}`;
         const chainIndex = reg.head?.index ?? -1;
@@ -781,7 +806,7 @@ export class Shipper {
 /** `riik embassy rotate-key`: a new data key for new segments; a running shipper picks it up within a minute. */
 export async function rotateShipperKey(config: ShipperConfig): Promise<string> {
   const master = readMasterKeyFile(config.masterKeyFile);
-  const store = await openStorage<ShipperDb>({
+  const store = await openPrivateStorage<ShipperDb>({
     component: "embassy_shipper",
     dataDir: config.home,
     url: config.databaseUrl,

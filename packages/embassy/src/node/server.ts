@@ -1,10 +1,11 @@
 import type { TLSSocket } from "node:tls";
-import { createHttpService } from "@riik/core";
+import { createHttpService, type RiikFastify } from "@riik/core";
 import type { VerifierKey } from "@riik/ledger";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { Counter, Gauge } from "prom-client";
 import { EMBASSY_ERRORS, EmbassyError, isEmbassyError } from "../errors.ts";
-import { isRegistryName, MAX_SEGMENT_BYTES } from "../format/segment.ts";
+import { MAX_SEGMENT_BYTES } from "../format/segment.ts";
+import { NO_QUERY, REGISTRY_PARAMS, SEGMENT_LIST_QUERY, SEGMENT_PARAMS, SEGMENT_POST_HEADERS } from "./schemas.ts";
 import { EmbassyStore } from "./store.ts";
 
 export interface TlsMaterial {
@@ -28,9 +29,9 @@ export interface EmbassyServerOptions {
 
 export interface EmbassyServer {
   readonly store: EmbassyStore;
-  readonly app: FastifyInstance;
+  readonly app: RiikFastify;
   /** Plain-HTTP /healthz, /metrics and holdings (metadata only), for supervisors. */
-  readonly admin: FastifyInstance;
+  readonly admin: RiikFastify;
   listen(port: number, adminPort?: number): Promise<{ url: string; adminUrl?: string }>;
   close(): Promise<void>;
 }
@@ -80,16 +81,13 @@ export async function startEmbassyServer(options: EmbassyServerOptions): Promise
     registers: [metrics, adminMetrics],
   });
   const allowed = new Set(options.allowClients ?? []);
+  // Segments only: no JSON or text parser, so any other media type is refused (415).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "application/octet-stream",
     { parseAs: "buffer", bodyLimit: MAX_SEGMENT_BYTES + 256 * 1024 },
     (_request, body, done) => done(null, body),
   );
-  const registryParam = (request: FastifyRequest) => {
-    const name = (request.params as { registry: string }).registry;
-    if (!isRegistryName(name)) throw new EmbassyError("EMBASSY_ARGUMENT", `bad registry name ${JSON.stringify(name)}`);
-    return name;
-  };
   const authorise = (request: FastifyRequest) => {
     if (allowed.size === 0) return;
     const peer = (request.raw.socket as TLSSocket).getPeerCertificate?.();
@@ -99,46 +97,51 @@ export async function startEmbassyServer(options: EmbassyServerOptions): Promise
       throw new EmbassyError("EMBASSY_UNAUTHORISED", `client certificate ${name ?? "(none)"} may not write here`);
   };
 
-  app.post("/v1/registries/:registry/segments", async (request, reply) => {
-    authorise(request);
-    const registry = registryParam(request);
-    if (!Buffer.isBuffer(request.body))
-      throw new EmbassyError("SEGMENT_MALFORMED", "post the segment as application/octet-stream");
-    try {
-      const result = await store.append(request.body, registry);
-      accepted.inc({ registry, result: result.duplicate ? "duplicate" : "new" });
-      headSeq.set({ registry }, result.lastSeq);
-      return reply.status(result.duplicate ? 200 : 201).send(result);
-    } catch (error) {
-      if (isEmbassyError(error)) {
-        refused.inc({ code: error.code });
-        request.log.warn({ registry, code: error.code, reason: error.message }, "segment refused");
+  app.post(
+    "/v1/registries/:registry/segments",
+    { schema: { params: REGISTRY_PARAMS, querystring: NO_QUERY, headers: SEGMENT_POST_HEADERS } },
+    async (request, reply) => {
+      authorise(request);
+      const { registry } = request.params;
+      try {
+        // A POST without a body has none to parse: it is an empty, hence malformed, segment.
+        const result = await store.append((request.body as Buffer | undefined) ?? Buffer.alloc(0), registry);
+        accepted.inc({ registry, result: result.duplicate ? "duplicate" : "new" });
+        headSeq.set({ registry }, result.lastSeq);
+        return reply.status(result.duplicate ? 200 : 201).send(result);
+      } catch (error) {
+        if (isEmbassyError(error)) {
+          refused.inc({ code: error.code });
+          request.log.warn({ registry, code: error.code, reason: error.message }, "segment refused");
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
+    },
+  );
   const holdings = async () => ({ registries: await store.holdings() });
-  app.get("/v1/registries", holdings);
-  admin.get("/v1/registries", holdings);
-  app.get("/v1/registries/:registry/head", async (request) => {
-    const head = await store.head(registryParam(request));
-    return { head: head ?? null };
-  });
-  app.get("/v1/registries/:registry/segments", async (request) => {
-    const query = request.query as { from?: string; limit?: string };
-    const from = Number(query.from ?? 0);
-    const limit = Math.min(Number(query.limit ?? 10_000), 10_000);
-    if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(limit) || limit < 1)
-      throw new EmbassyError("EMBASSY_ARGUMENT", "from and limit are non-negative integers");
-    return { segments: await store.list(registryParam(request), from, limit) };
-  });
-  app.get("/v1/registries/:registry/segments/:index", async (request, reply) => {
-    const index = Number((request.params as { index: string }).index);
-    if (!Number.isSafeInteger(index) || index < 0)
-      throw new EmbassyError("EMBASSY_ARGUMENT", "index is a non-negative integer");
-    const bytes = await store.get(registryParam(request), index);
-    return reply.header("content-type", "application/octet-stream").send(bytes);
-  });
+  app.get("/v1/registries", { schema: { querystring: NO_QUERY } }, holdings);
+  admin.get("/v1/registries", { schema: { querystring: NO_QUERY } }, holdings);
+  app.get(
+    "/v1/registries/:registry/head",
+    { schema: { params: REGISTRY_PARAMS, querystring: NO_QUERY } },
+    async (request) => ({ head: (await store.head(request.params.registry)) ?? null }),
+  );
+  app.get(
+    "/v1/registries/:registry/segments",
+    { schema: { params: REGISTRY_PARAMS, querystring: SEGMENT_LIST_QUERY } },
+    async (request) => {
+      const { from = 0, limit = 10_000 } = request.query;
+      return { segments: await store.list(request.params.registry, from, limit) };
+    },
+  );
+  app.get(
+    "/v1/registries/:registry/segments/:index",
+    { schema: { params: SEGMENT_PARAMS, querystring: NO_QUERY } },
+    async (request, reply) => {
+      const bytes = await store.get(request.params.registry, request.params.index);
+      return reply.header("content-type", "application/octet-stream").send(bytes);
+    },
+  );
   for (const h of await store.holdings()) headSeq.set({ registry: h.registry }, h.head.lastSeq);
 
   const host = options.host ?? "127.0.0.1";
