@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   EmbassyClient,
@@ -15,6 +15,7 @@ import {
   type TlsMaterial,
   tlsFiles,
   writeMasterKeyFile,
+  writePrivateFile,
 } from "@riik/embassy";
 import { parseVerifierKey } from "@riik/ledger";
 import type { Command } from "commander";
@@ -67,7 +68,7 @@ export function registerEmbassyCommands(program: Command): void {
         commonName: o.name,
         databaseUrl: o.db,
       });
-      if (o.ledgerKey) copyFileSync(o.ledgerKey, join(dir, "ledger.vkey"));
+      if (o.ledgerKey) writePrivateFile(join(dir, "ledger.vkey"), readFileSync(o.ledgerKey));
       print({
         masterKey,
         masterKeyId: master.id,

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { EmbassyError } from "../errors.ts";
+import { privateDirectory, writePrivateFile } from "../files/private.ts";
 
 export const MASTER_KEY_FORMAT = "riik-embassy-master-key/v1";
 
@@ -28,10 +29,9 @@ export function generateMasterKey(): MasterKey {
 export function writeMasterKeyFile(path: string, masterKey: MasterKey = generateMasterKey()): MasterKey {
   if (existsSync(path))
     throw new EmbassyError("EMBASSY_ALREADY_INITIALISED", `${path} already holds a master key; refusing to replace it`);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  privateDirectory(dirname(path));
   const body = { format: MASTER_KEY_FORMAT, id: masterKey.id, key: masterKey.key.toString("base64") };
-  writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(path, 0o600);
+  writePrivateFile(path, `${JSON.stringify(body, null, 2)}\n`, "wx");
   return masterKey;
 }
 

@@ -1,8 +1,9 @@
 import { generateKeyPairSync, webcrypto } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { caCertificatePath, OID, openTrustServices } from "@riik/pki";
 import { EmbassyError } from "../errors.ts";
+import { privateDirectory, writePrivateFile } from "../files/private.ts";
 import type { TlsMaterial } from "../node/server.ts";
 
 export interface TlsFiles {
@@ -32,7 +33,8 @@ export async function issueTlsIdentity(options: {
 }): Promise<TlsFiles> {
   const files = tlsFiles(options.dir, options.name);
   if (existsSync(files.cert) && existsSync(files.key) && existsSync(files.ca)) return files;
-  mkdirSync(join(options.dir, "tls"), { recursive: true, mode: 0o700 });
+  privateDirectory(options.dir);
+  privateDirectory(join(options.dir, "tls"));
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const spki = publicKey.export({ type: "spki", format: "der" });
   const webKey = (await webcrypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, true, [
@@ -64,10 +66,9 @@ export async function issueTlsIdentity(options: {
       ],
       actor: `riik embassy ${options.name} ${options.commonName}`,
     });
-    writeFileSync(files.key, privateKey.export({ type: "pkcs8", format: "pem" }) as string, { mode: 0o600 });
-    chmodSync(files.key, 0o600);
-    writeFileSync(files.cert, certificate.toString("pem"));
-    writeFileSync(
+    writePrivateFile(files.key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+    writePrivateFile(files.cert, certificate.toString("pem"));
+    writePrivateFile(
       files.ca,
       ["server", "root"]
         .map((name) => `${readFileSync(caCertificatePath(options.pkiDir, name as "server" | "root"), "utf8").trim()}\n`)

@@ -1,7 +1,8 @@
-import { type ComponentMigration, columnTypes, openStorage, type Storage } from "@riik/core";
+import { type ComponentMigration, columnTypes, type Storage } from "@riik/core";
 import type { VerifierKey } from "@riik/ledger";
 import type { Kysely } from "kysely";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
+import { openPrivateStorage } from "../files/private.ts";
 import { type ChainHead, checkAnchor, checkContinuation, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
 import { decodeSegment, isRegistryName } from "../format/segment.ts";
 
@@ -108,7 +109,7 @@ export class EmbassyStore {
     schema?: string;
     ledgerKey: VerifierKey;
   }): Promise<EmbassyStore> {
-    const storage = await openStorage<EmbassyDb>({
+    const storage = await openPrivateStorage<EmbassyDb>({
       component: "embassy",
       dataDir: options.dataDir,
       url: options.url,

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { isRiikError, openStorage, type Storage } from "@riik/core";
+import { isRiikError, type Storage } from "@riik/core";
 import type { VerifierKey } from "@riik/ledger";
 import { sql, type Transaction } from "kysely";
 import { unwrapDataKey } from "../crypto/data-key.ts";
 import type { MasterKey } from "../crypto/master-key.ts";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
+import { openPrivateStorage, privateDirectory } from "../files/private.ts";
 import { type ChainHead, checkAnchor, checkContinuation, headOf } from "../format/chain.ts";
 import { decodeSegment, openSegment, type Segment } from "../format/segment.ts";
 import type { SegmentInfo } from "../node/store.ts";
@@ -57,7 +58,7 @@ export interface RestoreReport {
 export async function restoreRegistry(options: RestoreOptions): Promise<RestoreReport> {
   const started = performance.now();
   const definition = await loadRegistry(options.registry, options.module);
-  mkdirSync(options.to, { recursive: true });
+  privateDirectory(options.to);
   const target = join(options.to, `${definition.component}.sqlite`);
   if (existsSync(target))
     throw new EmbassyError("RESTORE_TARGET_EXISTS", `${target} exists; restore never overwrites a database`);
@@ -80,7 +81,7 @@ export async function restoreRegistry(options: RestoreOptions): Promise<RestoreR
   const tmpDir = join(options.to, `.restore-${definition.component}-${randomBytes(6).toString("hex")}`);
   let storage: Storage<any> | undefined;
   try {
-    storage = await openStorage<any>({
+    storage = await openPrivateStorage<any>({
       component: definition.component,
       dataDir: tmpDir,
       url: "",
