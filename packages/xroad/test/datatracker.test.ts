@@ -100,6 +100,36 @@ describe("Data Tracker on the provider's security server", () => {
     assert.deepEqual(await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${id}`), []);
   });
 
+  it("#10 error answers of a personal-data service pass through unchanged; the attempted use is recorded", async () => {
+    // 404 for a person not in the register (an e-resident on "My data", an unknown code at the police).
+    const unknown = randomUUID();
+    const notFound = await call(`/r1/${PERSONS}/persons/39901010005`, personal("lookup", { "x-road-id": unknown }));
+    assert.equal(notFound.status, 404, notFound.text);
+    assert.equal(notFound.headers["x-road-error"], undefined);
+    assert.match(notFound.headers["content-type"]!, /^application\/json/);
+    assert.deepEqual(notFound.json(), { code: "PERSON_NOT_FOUND", message: "no person 39901010005" });
+    const [attempt, ...more] = await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${unknown}`);
+    assert.equal(attempt.subject, "EE39901010005");
+    assert.equal(attempt.purpose, "lookup");
+    assert.deepEqual(more, []);
+    // A path that names no valid person: the error passes, nobody is recorded.
+    const typo = randomUUID();
+    const badCode = await call(`/r1/${PERSONS}/persons/not-a-code`, personal("lookup", { "x-road-id": typo }));
+    assert.equal(badCode.status, 404, badCode.text);
+    assert.equal(badCode.json().code, "PERSON_NOT_FOUND");
+    assert.deepEqual(await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${typo}`), []);
+    // A search that fails: status, body and content type as the provider sent them.
+    const failed = randomUUID();
+    const offline = await call(`/r1/${PERSONS}/persons?broken=1`, personal("search", { "x-road-id": failed }));
+    assert.equal(offline.status, 503);
+    assert.equal(offline.headers["content-type"], "text/plain; charset=utf-8");
+    assert.equal(offline.text, "register offline");
+    assert.equal(offline.headers["x-road-error"], undefined);
+    assert.deepEqual(await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${failed}`), []);
+    // A successful answer that names nobody still fails closed (the test above); the service serves on.
+    assert.equal((await call(`/r1/${PERSONS}/persons/38001085718`, personal("still serving"))).status, 200);
+  });
+
   it("records one use per person per exchange and strips the subjects header", async () => {
     const one = randomUUID();
     const byPath = await call(`/r1/${PERSONS}/persons/38001085718`, personal("Kohtuasi 1-23", { "x-road-id": one }));

@@ -108,32 +108,38 @@ export function checkPersonalRequest(
   };
 }
 
+/** The person the request names by the declared path parameter, if any (undefined: no such parameter in the path). */
+function pathSubjects(personal: PersonalData, pathOnly: string): string[] | undefined {
+  const segment = personal.subjectPath?.exec(pathOnly)?.[1];
+  if (segment === undefined) return undefined;
+  let value: string;
+  try {
+    value = decodeURIComponent(segment);
+  } catch {
+    value = segment;
+  }
+  const id = /^\d{11}$/.test(value) ? `EE${value}` : value;
+  // A malformed code in the path names nobody the provider can have answered about.
+  return validUserId(id) ? [id] : [];
+}
+
 /**
  * Whose data the response carries: the subjects header the provider set and the declared
- * path parameter. A response that says neither is refused (fail closed); an explicitly
- * empty header says "nobody".
+ * path parameter. A successful response that says neither is refused (fail closed); an
+ * explicitly empty header says "nobody". An error answer (status >= 400) carries no
+ * personal data: the use attempted is recorded for the person the path names, if any.
  */
-export function subjectsOf(personal: PersonalData, pathOnly: string, responseHeaders: HeaderMap): string[] {
-  const subjects = new Set<string>();
-  let said = false;
-  if (personal.subjectPath) {
-    const segment = personal.subjectPath.exec(pathOnly)?.[1];
-    if (segment !== undefined) {
-      let value: string;
-      try {
-        value = decodeURIComponent(segment);
-      } catch {
-        value = segment;
-      }
-      const id = /^\d{11}$/.test(value) ? `EE${value}` : value;
-      // A malformed code in the path names nobody the provider can have answered about.
-      if (validUserId(id)) subjects.add(id);
-      said = true;
-    }
-  }
+export function subjectsOf(
+  personal: PersonalData,
+  pathOnly: string,
+  status: number,
+  responseHeaders: HeaderMap,
+): string[] {
+  const fromPath = pathSubjects(personal, pathOnly);
+  if (status >= 400) return fromPath ?? [];
+  const subjects = new Set(fromPath);
   const header = responseHeaders[personal.subjectsHeader];
   if (header !== undefined) {
-    said = true;
     for (const part of header.split(",")) {
       const id = part.trim();
       if (id === "") continue;
@@ -146,7 +152,7 @@ export function subjectsOf(personal: PersonalData, pathOnly: string, responseHea
       subjects.add(id);
     }
   }
-  if (!said)
+  if (fromPath === undefined && header === undefined)
     throw new XRoadFault(
       "Server.ServerProxy",
       "ServiceFailed",

@@ -216,8 +216,9 @@ export class ServerProxy {
         const useContext = personal ? checkPersonalRequest(headers, providerText, client, ctx.local, conf) : undefined;
         answer = await this.#callProvider(local.url, local.timeoutMs, method, path + query, headers, body);
         if (personal && useContext) {
-          // Fail closed: a response that does not say whose data it carries never leaves.
-          const subjects = subjectsOf(personal, pathOnly, answer.headers);
+          // Fail closed: a successful response that does not say whose data it carries never
+          // leaves; an error answer passes unchanged, recorded for the person the path names.
+          const subjects = subjectsOf(personal, pathOnly, answer.status, answer.headers);
           delete answer.headers[personal.subjectsHeader];
           uses = useRows(subjects, useContext, {
             provider: providerText,
