@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { chmodSync, existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Generated, sql } from "kysely";
 import { type ComponentMigration, columnTypes, openStorage, StorageError } from "../src/index.ts";
-import { dialectTargets } from "../src/testing/index.ts";
+import { dialectTargets, temporaryDirectory } from "../src/testing/index.ts";
 import { crashMigrations } from "./fixtures/crash-writer.ts";
 
 interface NotesDb {
@@ -136,4 +138,32 @@ describe("storage options", () => {
       code: "STORAGE_URL",
     });
   });
+
+  it("#10 keeps a new data directory 0700 and the SQLite file, -wal and -shm 0600 under umask 022", async () => {
+    const previous = process.umask(0o022);
+    try {
+      const dataDir = join(temporaryDirectory(), "fresh", "notes");
+      const storage = await openStorage<NotesDb>({ component: "notes", dataDir, migrations });
+      await storage.db
+        .insertInto("note")
+        .values({ body: "isikuandmed", digest: new Uint8Array(1) })
+        .execute();
+      const file = join(dataDir, "notes.sqlite");
+      assert.ok(existsSync(`${file}-wal`) && existsSync(`${file}-shm`), "WAL mode writes -wal and -shm");
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) assert.equal(modeOf(path), 0o600, path);
+      assert.equal(modeOf(dataDir), 0o700);
+      assert.equal(modeOf(dirname(dataDir)), 0o700);
+      await storage.close();
+
+      // A store written before this rule is tightened when it is opened.
+      for (const path of [file, `${file}-wal`]) if (existsSync(path)) chmodSync(path, 0o644);
+      const reopened = await openStorage<NotesDb>({ component: "notes", dataDir, migrations });
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) assert.equal(modeOf(path), 0o600, path);
+      await reopened.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
 });
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
@@ -70,8 +70,13 @@ export async function openStorage<DB>(options: StorageOptions): Promise<Storage<
 }
 
 function openSqlite<DB>(options: StorageOptions): Storage<DB> {
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, `${options.component}.sqlite`);
+  // Registers hold personal data: owner only, whatever the umask. SQLite would create the
+  // file 0644 and gives -wal and -shm the main file's mode (os_unix.c findCreateFileMode,
+  // unixOpenSharedMemory), so the main file is made 0600 first; files from before are tightened.
+  closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
   const database = new SQLite(file);
   // WAL with synchronous=FULL: a commit is on disk before it is acknowledged, and a
   // kill -9 or power loss mid-transaction rolls back to the last commit.
