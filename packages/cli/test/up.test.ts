@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -16,10 +16,13 @@ interface Up {
   output: () => string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
+  printed: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  /** Resolves once it prints the `ready` line. */
+  ready: () => Promise<void>;
 }
 
-/** Starts `riik up`; `ready()` resolves once it prints the `ready` line. */
-function startUp(dataDir: string, portBase?: number): Up & { ready: () => Promise<void> } {
+/** Starts `riik up` (it inherits this process's umask). */
+function startUp(dataDir: string, portBase?: number): Up {
   const args = [RIIK, "up", "--data", dataDir, "--persons", String(PERSONS)];
   if (portBase !== undefined) args.push("--port-base", String(portBase));
   const child = spawn(process.execPath, args, {
@@ -27,18 +30,36 @@ function startUp(dataDir: string, portBase?: number): Up & { ready: () => Promis
     env: { ...process.env, RIIK_LOG_LEVEL: "info" },
   });
   let output = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk) => (output += chunk));
-  child.stderr!.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   const exited = once(child, "exit").then(([code]) => code as number | null);
-  const ready = async () => {
-    let gone = false;
-    void exited.then(() => (gone = true));
-    while (!/^ready /m.test(output)) {
-      if (gone) throw new Error(`riik up exited before ready: ${output}`);
-      await sleep(50);
-    }
-  };
-  return { child, output: () => output, exited, ready };
+  /** Waits for a line on the output (an event, not a sleep); fails if riik up exits first or at the deadline. */
+  const printed = (pattern: RegExp, timeoutMs = 600_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(output)) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`riik up did not print ${pattern} within ${timeoutMs} ms: ${output}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        child.stdout!.off("data", check);
+        child.stderr!.off("data", check);
+      };
+      child.stdout!.on("data", check);
+      child.stderr!.on("data", check);
+      void exited.then(() => {
+        done();
+        if (pattern.test(output)) resolve();
+        else reject(new Error(`riik up exited before printing ${pattern}: ${output}`));
+      });
+      check();
+    });
+  return { child, output: () => output, exited, printed, ready: () => printed(/^ready /m) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,6 +78,21 @@ async function healthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** #10: nothing under DIR (the directory included) has a group or other permission bit. */
+function assertOwnerOnly(dir: string): void {
+  const open: string[] = [];
+  for (const path of [dir, ...readdirSync(dir, { recursive: true }).map((entry) => join(dir, String(entry)))]) {
+    let mode: number;
+    try {
+      mode = lstatSync(path).mode;
+    } catch {
+      continue; // a temporary file renamed away meanwhile
+    }
+    if (mode & 0o077) open.push(`${(mode & 0o777).toString(8)} ${path}`);
+  }
+  assert.deepEqual(open, [], "every file and directory of the state is owner-only");
 }
 
 /** The process id of a running component, from DIR/pids.json (kept by the supervisor). */
@@ -95,7 +131,10 @@ async function policeQuery(state: StateFile, personalCode: string, extra: Record
 }
 
 describe("riik up (the main job)", () => {
-  it("boots the whole state, survives crashes, stops on SIGTERM and SIGINT, and resumes with its data", async () => {
+  it("boots the whole state, survives crashes, stops on SIGTERM and SIGINT, and resumes with its data", async (t) => {
+    // #10: the usual umask 022 must not make the state's personal data and PINs readable to others.
+    const umask = process.umask(0o022);
+    t.after(() => process.umask(umask));
     const dataDir = temporaryDirectory("riik-up-");
     const portBase = await freePortRange(PORT_COUNT);
 
@@ -124,53 +163,55 @@ describe("riik up (the main job)", () => {
     );
     for (const url of healthUrls(state)) assert.ok(await healthy(url), `${url}/healthz`);
     const rootBefore = readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8");
-    const registry = Boolean(state.services["population-register"]);
-    const demo = state.demoCards[0];
-    if (registry) {
-      assert.match(first.output(), new RegExp(`^ready ${state.services.portal?.url ?? state.services.pki!.url}`, "m"));
-      assert.equal(state.demoCards.length, 3);
-      assert.match(first.output(), new RegExp(`${demo!.personalCode} .*PIN1 ${demo!.pin1}\\s+PIN2 ${demo!.pin2}`));
-      assert.ok(existsSync(demo!.file));
-
-      // The police query a person through ss-ppa → ss-sim → the population register.
-      const found = await policeQuery(state, demo!.personalCode);
-      assert.equal(found.status, 200, JSON.stringify(found.body));
-      assert.equal(found.body.person.personalCode, demo!.personalCode);
-      assert.ok(found.body.xroad.id);
-      // The portal's way: through ss-ria, as the person who logged in.
-      const own = await r1(
-        state.services["ss-ria"]!.url,
-        PORTAL_CLIENT,
-        `${PERSONS_SERVICE}/persons/${demo!.personalCode}`,
-        {
-          "x-road-userid": `EE${demo!.personalCode}`,
-          "x-road-issue": "citizen self-service",
-        },
-      );
-      assert.equal(own.status, 200, JSON.stringify(own.body));
-      assert.equal(own.body.personalCode, demo!.personalCode);
-      // Who else may not: ss-sim grants the persons service to the portal and the police only.
-      const stranger = await r1(
-        state.services["ss-ria"]!.url,
-        "EE/GOV/70006317/datatracker",
-        `${PERSONS_SERVICE}/persons/${demo!.personalCode}`,
-        { "x-road-userid": `EE${demo!.personalCode}`, "x-road-issue": "curiosity" },
-      );
-      assert.equal(stranger.status, 500);
-      assert.equal(stranger.body.type, "Server.ServerProxy.AccessDenied");
-      // The Data Tracker shows the person the police's query.
-      const usage = await r1(
-        state.services["ss-ria"]!.url,
-        "EE/GOV/70006317/datatracker",
-        `${POPULATION_REGISTER}/datatracker/v2/findUsage?userCode=EE${demo!.personalCode}`,
-        { "x-road-userid": `EE${demo!.personalCode}` },
-      );
-      assert.equal(usage.status, 200, JSON.stringify(usage.body));
-      assert.ok(
-        usage.body.usages.some((u: { action: string }) => u.action === "Isikusamasuse tuvastamine"),
-        JSON.stringify(usage.body),
-      );
-    }
+    // #22: every component of this repository starts; a missing one fails here instead of
+    // passing the checks that need it.
+    for (const name of ["population-register", "portal", "embassy"])
+      assert.ok(state.services[name]?.url, `state.json lists ${name}: ${first.output()}`);
+    assert.doesNotMatch(first.output(), /not started, not installed/);
+    assert.match(first.output(), new RegExp(`^ready ${state.services.portal!.url}`, "m"));
+    assertOwnerOnly(dataDir);
+    const demo = state.demoCards[0]!;
+    assert.equal(state.demoCards.length, 3);
+    assert.match(first.output(), new RegExp(`${demo.personalCode} .*PIN1 ${demo.pin1}\\s+PIN2 ${demo.pin2}`));
+    assert.ok(existsSync(demo.file));
+    // The police query a person through ss-ppa → ss-sim → the population register.
+    const found = await policeQuery(state, demo.personalCode);
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.equal(found.body.person.personalCode, demo.personalCode);
+    assert.ok(found.body.xroad.id);
+    // The portal's way: through ss-ria, as the person who logged in.
+    const own = await r1(
+      state.services["ss-ria"]!.url,
+      PORTAL_CLIENT,
+      `${PERSONS_SERVICE}/persons/${demo.personalCode}`,
+      {
+        "x-road-userid": `EE${demo.personalCode}`,
+        "x-road-issue": "citizen self-service",
+      },
+    );
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    assert.equal(own.body.personalCode, demo.personalCode);
+    // Who else may not: ss-sim grants the persons service to the portal and the police only.
+    const stranger = await r1(
+      state.services["ss-ria"]!.url,
+      "EE/GOV/70006317/datatracker",
+      `${PERSONS_SERVICE}/persons/${demo.personalCode}`,
+      { "x-road-userid": `EE${demo.personalCode}`, "x-road-issue": "curiosity" },
+    );
+    assert.equal(stranger.status, 500);
+    assert.equal(stranger.body.type, "Server.ServerProxy.AccessDenied");
+    // The Data Tracker shows the person the police's query.
+    const usage = await r1(
+      state.services["ss-ria"]!.url,
+      "EE/GOV/70006317/datatracker",
+      `${POPULATION_REGISTER}/datatracker/v2/findUsage?userCode=EE${demo.personalCode}`,
+      { "x-road-userid": `EE${demo.personalCode}` },
+    );
+    assert.equal(usage.status, 200, JSON.stringify(usage.body));
+    assert.ok(
+      usage.body.usages.some((u: { action: string }) => u.action === "Isikusamasuse tuvastamine"),
+      JSON.stringify(usage.body),
+    );
 
     // The control API stops a service for good (no restart) and starts it again.
     assert.equal(state.control, `http://127.0.0.1:${portBase + 22}`);
@@ -182,25 +223,23 @@ describe("riik up (the main job)", () => {
     assert.doesNotMatch(first.output(), /police exited/);
     assert.equal((await fetch(`${state.control}/v1/services/nobody/stop`, { method: "POST" })).status, 404);
 
-    if (state.services.embassy) {
-      // The data embassy holds the register: the shipper's deliveries are acknowledged.
-      const status = state.services.embassy.status!;
-      await until("the embassy to acknowledge the register", async () => {
-        const { deliveries } = (await (await fetch(`${status}/v1/status`)).json()) as {
-          deliveries: Array<{ ackedSeq: number; lagChanges: number }>;
-        };
-        return deliveries.length > 0 && deliveries.every((d) => d.ackedSeq > 0 && d.lagChanges === 0);
-      });
-    }
+    // The data embassy holds the register: the shipper's deliveries are acknowledged.
+    const shipperStatus = state.services.embassy!.status!;
+    await until("the embassy to acknowledge the register", async () => {
+      const { deliveries } = (await (await fetch(`${shipperStatus}/v1/status`)).json()) as {
+        deliveries: Array<{ ackedSeq: number; lagChanges: number }>;
+      };
+      return deliveries.length > 0 && deliveries.every((d) => d.ackedSeq > 0 && d.lagChanges === 0);
+    });
 
     // Kill the population register's security server: the supervisor reports it and starts it again.
     const pid = pidOf(dataDir, "ss-sim");
     assert.ok(pid > 0);
     process.kill(pid, "SIGKILL");
-    await until("the crash report", () => /ss-sim exited \(SIGKILL\); restarting/.test(first.output()));
-    await until("ss-sim to be back", () => /ss-sim is back/.test(first.output()));
+    await first.printed(/ss-sim exited \(SIGKILL\); restarting/);
+    await first.printed(/ss-sim is back/);
     assert.notEqual(pidOf(dataDir, "ss-sim"), pid);
-    if (registry) assert.equal((await policeQuery(state, demo!.personalCode)).status, 200);
+    assert.equal((await policeQuery(state, demo.personalCode)).status, 200);
 
     first.child.kill("SIGTERM");
     assert.equal(await first.exited, 0);
@@ -214,10 +253,9 @@ describe("riik up (the main job)", () => {
     assert.equal(readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8"), rootBefore, "the same trust services");
     const resumed = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as StateFile;
     assert.deepEqual(resumed.demoCards, state.demoCards, "the same demo cards and PINs");
-    if (registry) {
-      const again = await policeQuery(resumed, demo!.personalCode);
-      assert.equal(again.status, 200, JSON.stringify(again.body));
-    }
+    const again = await policeQuery(resumed, demo.personalCode);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assertOwnerOnly(dataDir);
     // `riik up` killed outright leaves its services running; the next start stops them first.
     second.child.kill("SIGKILL");
     await second.exited;

@@ -29,6 +29,9 @@ export function registerUpCommand(program: Command): void {
       parsePort,
     )
     .action(async (options: UpOptions) => {
+      // The state holds personal data, PINs and keys: every file riik up and the components
+      // it starts create is owner-only, also where a component does not set a mode itself.
+      process.umask(0o077);
       const interrupt = new AbortController();
       const signalled = untilSignalled().then((signal) => {
         interrupt.abort();

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { loadOrCreateSigner, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } from "@riik/ledger";
@@ -35,6 +35,7 @@ import {
   type DemoCard,
   type InitJournal,
   JOURNAL_FORMAT,
+  privateDirectory,
   readJournal,
   writeFileAtomic,
   writeJournal,
@@ -106,7 +107,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  privateDirectory(dataDir);
   const dirs = stateDirs(dataDir);
   const databaseUrl = options.databaseUrl ?? process.env.RIIK_DATABASE_URL;
   const journal = openJournal(dataDir, options, databaseUrl);
@@ -263,7 +264,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const seedPopulation = () =>
     step("population", async () => {
       rmSync(dirs.registry, { recursive: true, force: true });
-      mkdirSync(dirs.registry, { recursive: true });
+      privateDirectory(dirs.registry);
       const bar = new ProgressBar(`seeding ${journal.persons.toLocaleString("en-US")} persons`);
       const result = await seedInChildProcess(
         {
@@ -613,7 +614,7 @@ async function issueDemoCards(
     { dataDir: dirs.registry, ...(databaseUrl ? { url: databaseUrl } : {}) },
     DEMO_CARDS,
   );
-  mkdirSync(dirs.cards, { recursive: true, mode: 0o700 });
+  privateDirectory(dirs.cards);
   const services = await openTrustServices(dirs.pki, { databaseUrl });
   try {
     const cards: DemoCard[] = [];
@@ -629,7 +630,7 @@ async function issueDemoCards(
         actor: "riik up (demo card)",
       });
       const file = join(dirs.cards, `${person.personalCode}.json`);
-      writeFileAtomic(file, `${JSON.stringify(card, null, 2)}\n`, 0o600);
+      writeFileAtomic(file, `${JSON.stringify(card, null, 2)}\n`);
       cards.push({
         personalCode: person.personalCode,
         name: `${person.givenName} ${person.surname}`,
@@ -645,7 +646,7 @@ async function issueDemoCards(
 }
 
 function writePoliceConfig(dirs: ReturnType<typeof stateDirs>, ports: PortLayout): void {
-  mkdirSync(dirs.police, { recursive: true });
+  privateDirectory(dirs.police);
   const config: PoliceConfig = {
     port: ports.police,
     host: HOST,
@@ -657,7 +658,7 @@ function writePoliceConfig(dirs: ReturnType<typeof stateDirs>, ports: PortLayout
 }
 
 function writePortalConfig(dataDir: string, dirs: ReturnType<typeof stateDirs>, ports: PortLayout) {
-  mkdirSync(dirs.portal, { recursive: true });
+  privateDirectory(dirs.portal);
   const config = {
     port: ports.portal,
     host: HOST,
@@ -823,7 +824,7 @@ function writeShipperConfig(dirs: ReturnType<typeof stateDirs>, ports: PortLayou
     segments: { maxDelayMs: 500 },
     status: { host: HOST, port: ports.embassy.shipper },
   };
-  writeFileAtomic(join(dirs.embassyHome, "shipper.json"), `${JSON.stringify(config, null, 2)}\n`, 0o600);
+  writeFileAtomic(join(dirs.embassyHome, "shipper.json"), `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /**
@@ -835,7 +836,7 @@ function copyLedgerKey(dirs: ReturnType<typeof stateDirs>): void {
   for (const dir of [dirs.witness, dirs.embassy]) {
     const copy = join(dir, "ledger.vkey");
     if (existsSync(copy)) continue;
-    mkdirSync(dir, { recursive: true });
+    privateDirectory(dir);
     writeFileAtomic(copy, readFileSync(join(dirs.ledger, "ledger.vkey"), "utf8"));
   }
 }

@@ -1,4 +1,15 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { StateError } from "../errors.ts";
 
@@ -48,11 +59,16 @@ export function readJournal(dataDir: string): InitJournal | undefined {
   return journal;
 }
 
-/** Writes FILE.tmp, syncs it and renames it over FILE: a crash leaves the old or the new file, whole. */
-export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
+/**
+ * Writes FILE.tmp, syncs it and renames it over FILE: a crash leaves the old or the new file,
+ * whole. Owner-only (0600) whatever the umask or a leftover FILE.tmp: the state's files name
+ * persons, PINs and database URLs.
+ */
+export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", mode);
+  const fd = openSync(tmp, "w", 0o600);
   try {
+    fchmodSync(fd, 0o600);
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
@@ -62,5 +78,11 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
 }
 
 export function writeJournal(dataDir: string, journal: InitJournal): void {
-  writeFileAtomic(journalPath(dataDir), `${JSON.stringify(journal, null, 2)}\n`, 0o600);
+  writeFileAtomic(journalPath(dataDir), `${JSON.stringify(journal, null, 2)}\n`);
+}
+
+/** Creates DIR (and missing parents) owner-only, and makes an existing one so. */
+export function privateDirectory(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
