@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,16 +93,73 @@ function postgresTarget(): DialectTarget {
   };
 }
 
-/** A TCP port free on loopback right now (for services whose URL must be known before they start). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Test ports come from a pool outside the kernel's ephemeral range (ip_local_port_range), so
+ * no listen(0) and no outgoing connection's source port can take one between choosing and
+ * binding it; RIIK_TEST_PORTS=LOW-HIGH sets another pool. Test processes running side by side
+ * reserve each port with an exclusive lock file naming their pid, held until they exit, so
+ * two never hand out the same port.
+ */
+function portPool(): { low: number; high: number } {
+  const configured = /^(\d+)-(\d+)$/.exec(process.env.RIIK_TEST_PORTS ?? "");
+  if (configured) return { low: Number(configured[1]), high: Number(configured[2]) };
+  let ephemeral = [32768, 60999];
+  try {
+    ephemeral = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  } catch {}
+  const [first = 32768, last = 60999] = ephemeral;
+  // Below the ephemeral range if it leaves room there (Linux: 20000-32767), else above it.
+  return first - 20_000 >= 1000 ? { low: 20_000, high: first - 1 } : { low: last + 1, high: 65535 };
+}
+
+const LOCK_DIR = join(tmpdir(), `riik-test-ports-${process.getuid?.() ?? "user"}`);
+const reserved = new Set<number>();
+process.once("exit", () => {
+  for (const port of reserved) rmSync(join(LOCK_DIR, String(port)), { force: true });
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Takes PORT's lock file for this process; a lock whose process is gone is taken over. */
+function lockPort(port: number): boolean {
+  mkdirSync(LOCK_DIR, { recursive: true, mode: 0o700 });
+  const lock = join(LOCK_DIR, String(port));
+  const create = () => {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+  };
+  if (create()) return true;
+  // Stale (its process was killed): only the holder of PORT.reclaim may remove it, so two
+  // processes never both take it over. A reclaim lock left by a killed process retires the port.
+  const reclaim = `${lock}.reclaim`;
+  try {
+    writeFileSync(reclaim, String(process.pid), { flag: "wx", mode: 0o600 });
+  } catch {
+    return false;
+  }
+  try {
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(lock, "utf8"));
+    } catch {}
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return false;
+    rmSync(lock, { force: true });
+    return create();
+  } finally {
+    rmSync(reclaim, { force: true });
+  }
 }
 
 function isPortFree(port: number): Promise<boolean> {
@@ -113,16 +170,41 @@ function isPortFree(port: number): Promise<boolean> {
   });
 }
 
+async function reserve(port: number): Promise<boolean> {
+  if (reserved.has(port) || !lockPort(port)) return false;
+  reserved.add(port);
+  if (await isPortFree(port)) return true;
+  release(port);
+  return false;
+}
+
+function release(port: number): void {
+  reserved.delete(port);
+  rmSync(join(LOCK_DIR, String(port)), { force: true });
+}
+
 /**
- * The first of `count` consecutive loopback ports that are free right now, chosen at random
- * in 20000-39999 (away from riik's default 8800), for services laid out from a base port.
+ * The first of `count` consecutive loopback ports reserved for this process (for services
+ * whose URL must be known before they start, or laid out from a base port). Each is free
+ * when handed out and no other test process gets it while this one runs.
  */
 export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    let free = true;
-    for (let port = base; port < base + count && free; port++) free = await isPortFree(port);
-    if (free) return base;
+  const { low, high } = portPool();
+  const bases = high - low + 2 - count;
+  if (bases <= 0) throw new Error(`the test port pool ${low}-${high} has no ${count} consecutive ports`);
+  const start = Math.floor(Math.random() * bases);
+  // Every base once, from a random start, so concurrent processes rarely contend.
+  for (let i = 0; i < bases; i++) {
+    const base = low + ((start + i) % bases);
+    const taken: number[] = [];
+    for (let port = base; port < base + count && (await reserve(port)); port++) taken.push(port);
+    if (taken.length === count) return base;
+    for (const port of taken) release(port);
   }
-  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
+  throw new Error(`no ${count} consecutive free ports left in the test port pool ${low}-${high} on 127.0.0.1`);
+}
+
+/** A loopback port reserved for this process (see freePortRange). */
+export function freePort(): Promise<number> {
+  return freePortRange(1);
 }
