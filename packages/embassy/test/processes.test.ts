@@ -6,11 +6,12 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { openStorage } from "@riik/core";
 import { freePort } from "@riik/core/testing";
-import { harness, until } from "./fixtures/harness.ts";
+import { harness, poll } from "./fixtures/harness.ts";
 import { embassyRegistry, migrations, person, writePersons } from "./fixtures/test-registry.ts";
 
 const RIIK = fileURLToPath(new URL("../../cli/bin/riik.js", import.meta.url));
@@ -27,13 +28,8 @@ function riik(args: string[], log: string): ChildProcess {
   return child;
 }
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
-}
+const healthy = (url: string, what: string) =>
+  poll(async (signal) => (await fetch(url, { signal })).ok, { what, timeoutMs: 30_000 });
 
 const kill9 = async (child: ChildProcess) => {
   const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -61,7 +57,7 @@ describe("real processes: ledger, embassy over mTLS, shipper; kill -9 of either"
     try {
       spawnTracked(["ledger", "serve", "--dir", ledgerDir, "--port", String(ledgerPort), "--round-ms", "50"], "ledger");
       const ledgerUrl = `http://127.0.0.1:${ledgerPort}`;
-      await until(() => healthy(`${ledgerUrl}/healthz`), 30_000, "ledger");
+      await healthy(`${ledgerUrl}/healthz`, "the ledger");
       const vkey = join(ledgerDir, "ledger.vkey");
       const embassyDir = join(h.root, "embassy-proc");
       const embassyArgs = [
@@ -79,7 +75,8 @@ describe("real processes: ledger, embassy over mTLS, shipper; kill -9 of either"
         vkey,
       ];
       let embassy = spawnTracked(embassyArgs, "embassy");
-      await until(() => healthy(`http://127.0.0.1:${adminPort}/healthz`), 30_000, "embassy");
+      const adminUrl = `http://127.0.0.1:${adminPort}`;
+      await healthy(`${adminUrl}/healthz`, "the embassy");
       const embassyUrl = `https://127.0.0.1:${embassyPort}`;
       h.writeConfig([{ name: "lux", url: embassyUrl }], {
         ledger: { url: ledgerUrl, key: vkey },
@@ -88,46 +85,65 @@ describe("real processes: ledger, embassy over mTLS, shipper; kill -9 of either"
       });
       let shipper = spawnTracked(["embassy", "ship", "--config", h.configFile], "shipper");
 
+      // The kills follow the embassy's progress, not the clock: each process dies while
+      // segments are in flight, whatever the speed of the machine.
+      const held = async (signal: AbortSignal) => {
+        const { registries } = (await (await fetch(`${adminUrl}/v1/registries`, { signal })).json()) as {
+          registries: Array<{ registry: string; head: { lastSeq: number } }>;
+        };
+        return registries.find((r) => r.registry === "test-register")?.head.lastSeq ?? 0;
+      };
+      let lastHeld = 0;
+      const heldMore = (what: string) =>
+        poll(
+          async (signal) => {
+            const seq = await held(signal);
+            if (seq <= lastHeld) return false;
+            lastHeld = seq;
+            return true;
+          },
+          { what, timeoutMs: 60_000 },
+        );
+
       let written = 0;
       let writing = true;
       const writer = (async () => {
         while (writing) {
+          // Paced by the embassy, not the clock: at most 200 changes ahead of what it holds.
+          if (written >= 200)
+            await poll(async (signal) => written - (await held(signal)) <= 200, {
+              what: "the embassy to keep up with the writer",
+              timeoutMs: 60_000,
+            });
           await writePersons(
             h.registry.db,
             Array.from({ length: 5 }, (_, i) => person(written + i)),
           );
           written += 5;
-          await new Promise((r) => setTimeout(r, 5));
+          await yieldToLoop();
         }
       })();
-      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
       for (let round = 0; round < 3; round++) {
-        await pause(700 + Math.random() * 800);
+        await heldMore(`round ${round}: the embassy to receive from the shipper`);
         await kill9(shipper);
-        await pause(200);
         shipper = spawnTracked(["embassy", "ship", "--config", h.configFile], "shipper");
-        await pause(500 + Math.random() * 800);
+        await heldMore(`round ${round}: the restarted shipper to deliver`);
         await kill9(embassy);
-        await pause(200);
         embassy = spawnTracked(embassyArgs, "embassy");
+        await healthy(`${adminUrl}/healthz`, `round ${round}: the restarted embassy`);
       }
-      await pause(800);
+      await heldMore("the embassy to receive after the last restart");
       writing = false;
       await writer;
       const last = written;
-      await until(
-        async () => {
-          try {
-            const s = (await (await fetch(`http://127.0.0.1:${statusPort}/v1/status`)).json()) as {
-              deliveries: Array<{ ackedSeq: number }>;
-            };
-            return s.deliveries[0]?.ackedSeq === last;
-          } catch {
-            return false;
-          }
+      await poll(
+        async (signal) => {
+          const s = (await (await fetch(`http://127.0.0.1:${statusPort}/v1/status`, { signal })).json()) as {
+            deliveries: Array<{ ackedSeq: number }>;
+          };
+          return s.deliveries[0]?.ackedSeq === last;
         },
-        45_000,
-        `the embassy to hold seq ${last}`,
+        { what: `the embassy to hold seq ${last}`, timeoutMs: 90_000 },
       );
       const { stdout: statusText } = await run(process.execPath, [
         RIIK,

@@ -5,7 +5,7 @@ import { after, describe, it } from "node:test";
 import { openStorage } from "@riik/core";
 import { parseVerifierKey } from "@riik/ledger";
 import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, Shipper, tlsFiles } from "../src/index.ts";
-import { harness, readVkey, startEmbassy, until } from "./fixtures/harness.ts";
+import { harness, readVkey, startEmbassy, whenTrue } from "./fixtures/harness.ts";
 import { deletePerson, embassyRegistry, migrations, person, writePersons } from "./fixtures/test-registry.ts";
 
 function filesUnder(dir: string): string[] {
@@ -43,12 +43,13 @@ describe("replication to two embassies and restore", async () => {
     await shipper.snapshot("test-register");
     await writePersons(h.registry.db, [{ ...person(1), surname: "ChangedZq" }]);
     const last = 3 + 500 + 1 + 1;
-    await until(
+    await whenTrue(
+      shipper.events,
+      ["delivered"],
       async () => {
         const s = await shipper.refreshStatus();
         return s.length === 2 && s.every((d) => d.ackedSeq === last && d.lagChanges === 0 && d.lagSegments === 0);
       },
-      30_000,
       "both embassies to hold everything",
     );
     const status = (await (await fetch(`${shipper.statusUrl}/v1/status`)).json()) as { deliveries: unknown[] };

@@ -17,7 +17,7 @@ import {
   Shipper,
   sealSegment,
 } from "../src/index.ts";
-import { type Harness, harness, readVkey, until } from "./fixtures/harness.ts";
+import { type Harness, harness, readVkey, whenTrue } from "./fixtures/harness.ts";
 import { person, writePersons } from "./fixtures/test-registry.ts";
 
 const h: Harness = await harness();
@@ -35,17 +35,26 @@ before(async () => {
       h.registry.db,
       Array.from({ length: 40 }, (_, j) => person(10 + i * 40 + j)),
     );
-  await until(async () =>
-    (await shipper.db.selectFrom("shipper_segment").select("last_seq").execute()).some(
-      (r) => Number(r.last_seq) === 162,
-    ),
+  await whenTrue(
+    shipper.events,
+    ["cut"],
+    async () =>
+      (await shipper.db.selectFrom("shipper_segment").select("last_seq").execute()).some(
+        (r) => Number(r.last_seq) === 162,
+      ),
+    "the changes up to seq 162 to be cut",
   );
   await shipper.snapshot("test-register");
   for (let i = 0; i < 3; i++) await writePersons(h.registry.db, [person(500 + i)]);
-  await until(async () => {
-    const rows = await shipper.db.selectFrom("shipper_segment").select(["last_seq", "signature"]).execute();
-    return rows.every((r) => r.signature !== null) && rows.some((r) => Number(r.last_seq) === 2 + 160 + 3);
-  });
+  await whenTrue(
+    shipper.events,
+    ["cut", "anchored"],
+    async () => {
+      const rows = await shipper.db.selectFrom("shipper_segment").select(["last_seq", "signature"]).execute();
+      return rows.every((r) => r.signature !== null) && rows.some((r) => Number(r.last_seq) === 2 + 160 + 3);
+    },
+    "every segment up to seq 165 to be cut and anchored",
+  );
   const rows = await shipper.db.selectFrom("shipper_segment").selectAll().orderBy("idx").execute();
   await shipper.close();
   chain = rows.map((r) => encodeSegmentParts(r.header, r.signature!, r.ciphertext));
