@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort, freePortRange } from "../src/testing/index.ts";
 
+const REQUIREMENTS = fileURLToPath(new URL("./fixtures/ci-requirements.ts", import.meta.url));
 const RESERVE = fileURLToPath(new URL("./fixtures/reserve-ports.ts", import.meta.url));
 // A pool of its own, away from the default one other test files draw from meanwhile.
 const POOL = { low: 19_200, high: 19_209 };
@@ -58,5 +59,23 @@ describe("test ports (@riik/core/testing)", () => {
     const d = await holder(6);
     assert.deepEqual([...d.ports].sort(), [...a.ports].sort());
     await Promise.all([end(b.child), end(d.child)]);
+  });
+
+  it("#22 no silent skips: a missing browser or PostgreSQL fails the run under CI=true, and is a visible skip elsewhere", async () => {
+    const run = async (env: Record<string, string>) => {
+      const { CI: _ci, ...inherited } = process.env;
+      const child = spawn(process.execPath, ["--import", "tsx", REQUIREMENTS], {
+        stdio: ["ignore", "pipe", "pipe"],
+        // Port 1 on loopback: nothing answers there.
+        env: { ...inherited, RIIK_TEST_DATABASE_URL: "postgres://postgres@127.0.0.1:1/test", ...env },
+      });
+      let out = "";
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+      await once(child, "exit");
+      // The first line; node:test may report its after() hooks below it.
+      return JSON.parse(out.split("\n")[0]!);
+    };
+    assert.deepEqual(await run({ CI: "true" }), { error: "required in CI: no browser at /nonexistent" });
+    assert.deepEqual(await run({}), { skip: "no browser at /nonexistent", dialects: ["sqlite"] });
   });
 });

@@ -5,14 +5,14 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { temporaryDirectory } from "@riik/core/testing";
+import { skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
 import { cardCertificate, MemoryNonceStore, normaliseSerial } from "@riik/pki";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, PIN1, startWorld, type TestWorld } from "./helpers.ts";
 import { accessibilityProblems, noHorizontalScroll, openPage } from "./page.ts";
 
 const available = existsSync(CHROMIUM);
-const skip = available ? false : `no browser at ${CHROMIUM} (apt-get install chromium)`;
+const skip = skipUnlessAvailable(available, `no browser at ${CHROMIUM} (apt-get install chromium)`);
 
 let world: TestWorld;
 let url: string;

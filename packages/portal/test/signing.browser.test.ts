@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { temporaryDirectory } from "@riik/core/testing";
+import { skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
 import { caCertificatePath, readCertificate } from "@riik/pki";
 import { readContainer, validateContainer, writeContainer } from "@riik/signature";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -16,7 +16,7 @@ import { CHROMIUM, CHROMIUM_ARGS, PIN1, PIN2, startWorld, type TestWorld } from 
 import { accessibilityProblems, noHorizontalScroll, openPage } from "./page.ts";
 
 const available = existsSync(CHROMIUM);
-const skip = available ? false : `no browser at ${CHROMIUM} (apt-get install chromium)`;
+const skip = skipUnlessAvailable(available, `no browser at ${CHROMIUM} (apt-get install chromium)`);
 
 let world: TestWorld;
 let url: string;

@@ -42,15 +42,32 @@ export interface DialectTarget {
   location(component: string): { dataDir: string; url?: string; schema?: string };
 }
 
+/** Whether this is a CI run (env CI=true, as CI services set it). */
+export const IN_CI = process.env.CI === "true";
+
+/**
+ * The `skip` option for tests that need something the machine may lack (a browser, a
+ * database): `false` when it is there; its absence fails the run under CI and is only a
+ * visible skip elsewhere, never a silent pass.
+ */
+export function skipUnlessAvailable(available: boolean, missing: string): false | string {
+  if (available) return false;
+  if (IN_CI) throw new Error(`required in CI: ${missing}`);
+  return missing;
+}
+
 /**
  * The storage back ends every storage test runs on (STYLE.md 6). PostgreSQL is required
  * in CI; elsewhere it is skipped with a note when the server cannot be reached.
  */
 export async function dialectTargets(): Promise<DialectTarget[]> {
   const targets: DialectTarget[] = [sqliteTarget()];
-  if (await isPostgresReachable()) targets.push(postgresTarget());
-  else if (process.env.CI) throw new Error(`PostgreSQL is required in CI but ${TEST_POSTGRES_URL} is not reachable`);
-  else console.warn(`# PostgreSQL at ${TEST_POSTGRES_URL} not reachable: storage tests run on SQLite only`);
+  const missing = skipUnlessAvailable(
+    await isPostgresReachable(),
+    `PostgreSQL at ${TEST_POSTGRES_URL} is not reachable (.ci/run starts it)`,
+  );
+  if (missing) console.warn(`# ${missing}: storage tests run on SQLite only`);
+  else targets.push(postgresTarget());
   return targets;
 }
 
