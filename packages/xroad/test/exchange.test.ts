@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
+import fc from "fast-check";
 import { Agent, Client, request } from "undici";
 import { selfSignedCertificate, signBytes } from "../src/crypto/keys.ts";
 import { bodyHash, requestHead, signingInput } from "../src/protocol/message.ts";
@@ -241,6 +242,34 @@ describe("refusals, each with its X-Road error type; the servers keep serving", 
     await stillServing();
   });
 
+  it("#22 mutated X-Road-Client, X-Road-Id and r1 paths (property): a fault of the request's own kind, never an internal error", async () => {
+    const printable = fc.string({ unit: fc.constantFrom(..."EeGOV70/%2F .~-_#?é"), maxLength: 40 });
+    const valid = fc.constantFrom(`/r1/${PETS}/v2/pets/1124`, `/r1/${PROVIDER_SUBSYSTEM}/listMethods`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          valid,
+          printable.map((p) => `/r1/${p}`),
+          fc.tuple(valid, printable).map(([v, p]) => v.slice(0, 20) + p),
+        ),
+        fc.oneof(fc.constant(OTHER), printable),
+        fc.oneof(fc.constant(undefined), printable, fc.string({ minLength: 256, maxLength: 300 })),
+        async (path, client, id) => {
+          // undici refuses characters no HTTP request line may carry; those never reach a server.
+          const target = path.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
+          const reply = await rawCall(target, client.replace(/[^\x20-\x7e]/g, "_"), id?.replace(/[^\x20-\x7e]/g, "_"));
+          const type = reply.headers["x-road-error"];
+          if (type === undefined) return assert.ok(reply.status < 500, `${reply.status} ${reply.text}`);
+          assert.doesNotMatch(type, /InternalError/, reply.text);
+          assert.equal(reply.status, type.startsWith("Client.") ? 400 : 500, type);
+          assert.equal(reply.json().type, type);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    await stillServing();
+  });
+
   it("unknown or unregistered client: Server.ClientProxy.UnknownMember", async () => {
     assertFault(
       await call(`/r1/${PETS}/v2/pets/1124`, { plain: true, headers: { "x-road-client": "EE/GOV/70000001/nosuch" } }),
@@ -453,10 +482,11 @@ function speakAsSs1() {
 }
 
 /** Sends the request target byte for byte (a URL parser would resolve `..` before it left). */
-async function rawCall(path: string, as = OTHER) {
+async function rawCall(path: string, as = OTHER, queryId?: string) {
   const client = new Client(sb.ss1.client);
   try {
-    const reply = await client.request({ path, method: "GET", headers: { "x-road-client": as } });
+    const headers = { "x-road-client": as, ...(queryId === undefined ? {} : { "x-road-id": queryId }) };
+    const reply = await client.request({ path, method: "GET", headers });
     const text = await reply.body.text();
     return {
       status: reply.statusCode,

@@ -2,8 +2,10 @@
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { describe, it } from "node:test";
+import { formatClientId, formatServiceId } from "@riik/core";
 import fc from "fast-check";
 import { selfSignedCertificate } from "../src/crypto/keys.ts";
+import { readUseHeaders } from "../src/datatracker/capture.ts";
 import { XRoadFault } from "../src/errors.ts";
 import {
   ANCHOR_FORMAT,
@@ -17,6 +19,8 @@ import {
   bodyHash,
   endToEndHeaders,
   normaliseServicePath,
+  parseR1Request,
+  readSignedHeaders,
   remainderOf,
   requestHash,
   requestHead,
@@ -230,5 +234,131 @@ describe("RFC 6962 audit paths over a batch", () => {
     );
     assert.deepEqual(inclusionProof([Buffer.alloc(32)], 0), []);
     assert.throws(() => inclusionProof([Buffer.alloc(32)], 1), RangeError);
+  });
+});
+
+/** Valid text with a few characters inserted, replaced or removed at random places. */
+function mutated(valid: string[], alphabet: string): fc.Arbitrary<string> {
+  const char = fc.constantFrom(...alphabet);
+  return fc
+    .tuple(
+      fc.constantFrom(...valid),
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom("insert", "replace", "delete"), char), { maxLength: 3 }),
+    )
+    .map(([text, edits]) =>
+      edits.reduce((t, [at, kind, c]) => {
+        const i = t.length === 0 ? 0 : at % t.length;
+        if (kind === "insert") return t.slice(0, i) + c + t.slice(i);
+        if (kind === "replace") return t.slice(0, i) + c + t.slice(i + 1);
+        return t.slice(0, i) + t.slice(i + 1);
+      }, text),
+    );
+}
+
+/** Accepts only the X-Road faults listed; any other error (a crash, a 500) fails the property. */
+function rejectedAs(types: string[], run: () => unknown): unknown {
+  try {
+    return run();
+  } catch (error) {
+    assert.ok(error instanceof XRoadFault, `not an X-Road fault: ${String((error as Error)?.stack ?? error)}`);
+    assert.ok(types.includes(error.type), `${error.type}: ${error.message}`);
+    assert.ok(error.status < 500 || types.every((t) => !t.startsWith("Client.")), error.type);
+    return undefined;
+  }
+}
+
+const ID_ALPHABET = "EeGOVCOM0123456789/%2F .é\u00ff-_~?#";
+const header = (arb: fc.Arbitrary<string>) =>
+  fc.oneof(arb, fc.constant(undefined), fc.array(arb, { minLength: 2, maxLength: 2 }));
+
+describe("#22 X-Road message headers (property): generated and mutated input is refused with its fault type", () => {
+  it("r1 path service ids, X-Road-Client and X-Road-Id: parsed, or Client.BadRequest", () => {
+    const services = ["EE/COM/10000002/registry/pets", "EE/GOV/70000001/sub/svc/v1", "EE/COM/1/s/c%2Fd"];
+    const clients = ["EE/GOV/70000001/consumer", "EE/GOV/70000001", "EE/COM/10000002/registry"];
+    fc.assert(
+      fc.property(
+        fc.constantFrom("/r1/", "/r1", "/r2/", "", "/r1//"),
+        mutated(services, ID_ALPHABET),
+        fc.constantFrom("", "/v2/pets/1", "?a=1", "/x/../y"),
+        header(mutated(clients, ID_ALPHABET)),
+        header(fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }))),
+        (prefix, service, rest, client, id) => {
+          const headers = { "x-road-client": client, "x-road-id": id };
+          const parsed = rejectedAs(["Client.BadRequest"], () => parseR1Request(`${prefix}${service}${rest}`, headers));
+          if (parsed === undefined) return;
+          const { service: s, client: c, queryId } = parsed as ReturnType<typeof parseR1Request>;
+          // What was accepted is well formed: it prints and parses back to itself.
+          assert.deepEqual(
+            parseR1Request(`/r1/${formatServiceId(s)}`, { "x-road-client": formatClientId(c) }).client,
+            c,
+          );
+          assert.ok(queryId === undefined || /^[\x21-\x7e]{1,255}$/.test(queryId));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("request id, signing time and signature between security servers: read, or InvalidMessage / MissingSignature", () => {
+    const valid = {
+      "x-road-request-id": "0b7c4f43-54a2-4d3c-9a55-3d8a1a3f0f7e",
+      "x-riik-time": String(Date.parse("2030-01-01T00:00:00Z")),
+      "x-riik-signature": "MEUCIQ+/abc=",
+    };
+    fc.assert(
+      fc.property(
+        header(mutated([valid["x-road-request-id"], ""], "0a- é\t")),
+        header(mutated([valid["x-riik-time"], "1e12", "-1"], "0123456789e.-+ ")),
+        header(mutated([valid["x-riik-signature"], ""], "AZaz09+/=-_ %")),
+        (requestId, time, signature) => {
+          const read = rejectedAs(["Server.ServerProxy.InvalidMessage", "Server.ServerProxy.MissingSignature"], () =>
+            readSignedHeaders(
+              { "x-road-request-id": requestId, "x-riik-time": time, "x-riik-signature": signature },
+              "Server.ServerProxy",
+            ),
+          ) as ReturnType<typeof readSignedHeaders> | undefined;
+          if (read) assert.ok(Number.isSafeInteger(read.time) && read.time >= 0);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("X-Road-UserId, X-Road-Issue and the use headers: read, or Client.InvalidRequest (Client.AccessDenied when hiding is not granted)", () => {
+    const text = mutated(
+      ["EE38001085718", "Kohtuasi 1-23", "J%C3%A4TS%20%C2%A715", "2031-01-01", "true", ""],
+      "%ZE9 -:T\u00e4",
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom(
+            "x-road-userid",
+            "x-road-issue",
+            "x-road-pdu-purpose",
+            "x-road-pdu-hidden",
+            "x-road-pdu-hidden-until",
+            "x-road-pdu-hidden-reason",
+            "x-road-pdu-legal-basis",
+            "x-road-pdu-initiator-person-name",
+            "x-riik-hidden-until",
+            "x-riik-hidden-reason",
+          ),
+          text,
+        ),
+        fc.boolean(),
+        (headers, mayHide) => {
+          const types = mayHide ? ["Client.InvalidRequest"] : ["Client.InvalidRequest", "Client.AccessDenied"];
+          const use = rejectedAs(types, () => readUseHeaders(headers, () => mayHide)) as
+            | ReturnType<typeof readUseHeaders>
+            | undefined;
+          if (!use) return;
+          assert.notEqual(use.userId, "");
+          assert.notEqual(use.purpose, "");
+          if (use.hiddenUntil !== null) assert.ok(mayHide && Number.isFinite(Date.parse(use.hiddenUntil)));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -52,6 +52,15 @@ export function checkPersonalRequest(
   local: LocalConf,
   conf: GlobalConfIndex,
 ): UseContext {
+  return readUseHeaders(headers, () => local.dataTrackerAllowed(provider, "hide", client, conf));
+}
+
+/**
+ * The use a request declares in its headers (X-Road-UserId, X-Road-Issue, PR-PDU-REST and
+ * riik's hidden-use headers); anything missing or malformed is `Client.InvalidRequest`,
+ * a hidden use without `mayHide()` is `Client.AccessDenied`.
+ */
+export function readUseHeaders(headers: HeaderMap, mayHide: () => boolean): UseContext {
   const userId = headers["x-road-userid"]?.trim() ?? "";
   const issue = headers["x-road-issue"]?.trim() ?? "";
   if (userId === "" || issue === "")
@@ -66,7 +75,7 @@ export function checkPersonalRequest(
   let hiddenUntil: string | null = null;
   let hiddenReason: string | null = null;
   if (untilText || reasonRaw || hiddenPdu) {
-    if (!local.dataTrackerAllowed(provider, "hide", client, conf))
+    if (!mayHide())
       throw new XRoadFault(
         "Client",
         "AccessDenied",

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { XRoadFault } from "../errors.ts";
+import { type ClientId, parseClientId, parseRestServicePath, type ServiceId } from "@riik/core";
+import { type FaultPrefix, XRoadFault } from "../errors.ts";
 
 /**
  * The signed form of a message between security servers (riik's transport; X-Road's own is
@@ -146,4 +147,87 @@ export function normaliseServicePath(remainder: string): { path: string; query: 
     out.push(segment);
   });
   return { path: `/${out.join("/")}`, query };
+}
+
+/** PR-REST 4.3: X-Road-Id is the client's message id, 1-255 printable ASCII characters. */
+export const ID_TEXT = /^[\x21-\x7e]{1,255}$/;
+type HeaderValue = string | string[] | undefined;
+
+/** What a request line and its X-Road headers say (PR-REST 4.1, 4.3), before anything is trusted. */
+export interface R1Request {
+  service: ServiceId;
+  client: ClientId;
+  /** X-Road-Id as sent; undefined when absent (the consumer's server then makes one). */
+  queryId: string | undefined;
+}
+
+/**
+ * Reads `/r1/{serviceId}[/path][?query]`, X-Road-Client and X-Road-Id. Anything malformed,
+ * repeated or missing is `Client.BadRequest` (PR-REST 4.6): the request never got as far
+ * as meaning something.
+ */
+export function parseR1Request(url: string, headers: Record<string, HeaderValue>): R1Request {
+  const rawId = headers["x-road-id"];
+  if (rawId !== undefined && (typeof rawId !== "string" || !ID_TEXT.test(rawId)))
+    throw new XRoadFault("Client", "BadRequest", "X-Road-Id must be 1-255 printable ASCII characters");
+  if (!url.startsWith("/r1/"))
+    throw new XRoadFault(
+      "Client",
+      "BadRequest",
+      "the request must be {METHOD} /r1/{serviceId}[/path][?query] (X-Road Message Protocol for REST r1)",
+    );
+  if (url.length > 8192) throw new XRoadFault("Client", "BadRequest", "the request URI is longer than 8192 characters");
+  let service: ServiceId;
+  try {
+    ({ service } = parseRestServicePath(url.slice(4)));
+  } catch (cause) {
+    throw new XRoadFault("Client", "BadRequest", `malformed service identifier: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  const clientHeader = headers["x-road-client"];
+  if (typeof clientHeader !== "string" || clientHeader === "")
+    throw new XRoadFault("Client", "BadRequest", "the X-Road-Client header is missing or repeated (PR-REST 4.3)");
+  let client: ClientId;
+  try {
+    client = parseClientId(clientHeader);
+  } catch (cause) {
+    throw new XRoadFault("Client", "BadRequest", `malformed X-Road-Client: ${(cause as Error).message}`, { cause });
+  }
+  return { service, client, queryId: rawId };
+}
+
+/** The transport headers of a signed message between security servers. */
+export interface SignedHeaders {
+  requestId: string;
+  /** Signing time, milliseconds since the epoch. */
+  time: number;
+  /** The signature, base64 as sent (and as logged). */
+  signature: string;
+  /** The signer's certificate, base64 DER, parsed by the signer cache. */
+  signer: string | undefined;
+}
+
+/**
+ * Reads the request id, signing time and signature a message between security servers
+ * must carry; a missing or malformed one is `{prefix}.InvalidMessage` (`MissingSignature`
+ * when there is no signature), checked before the signature itself.
+ */
+export function readSignedHeaders(headers: Record<string, HeaderValue>, prefix: FaultPrefix): SignedHeaders {
+  const requestId = headers["x-road-request-id"];
+  const time = headers[TIME_HEADER];
+  if (typeof requestId !== "string" || !ID_TEXT.test(requestId) || typeof time !== "string" || !/^\d{1,15}$/.test(time))
+    throw new XRoadFault(prefix, "InvalidMessage", "the message lacks its request id or signing time");
+  const signature = headers[SIGNATURE_HEADER];
+  if (typeof signature !== "string" || signature === "")
+    throw new XRoadFault(prefix, "MissingSignature", "the request is not signed");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature))
+    throw new XRoadFault(prefix, "InvalidMessage", "the signature is not base64");
+  const signer = headers[SIGNER_HEADER];
+  return {
+    requestId,
+    time: Number(time),
+    signature,
+    signer: typeof signer === "string" ? signer : undefined,
+  };
 }

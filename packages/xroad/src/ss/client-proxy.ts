@@ -1,7 +1,7 @@
 import { createHash, randomUUID, type X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { formatClientId, formatServiceId, memberOf, parseClientId, parseRestServicePath } from "@riik/core";
+import { formatClientId, formatServiceId, memberOf, parseClientId } from "@riik/core";
 import { Pool } from "undici";
 import { signBytes, verifyBytes } from "../crypto/keys.ts";
 import { XRoadFault } from "../errors.ts";
@@ -12,6 +12,8 @@ import {
   bodyHash,
   endToEndHeaders,
   type HeaderMap,
+  ID_TEXT,
+  parseR1Request,
   remainderOf,
   requestHashOf,
   requestHead,
@@ -32,7 +34,6 @@ const CLIENT_DROP: ReadonlySet<string> = new Set([
   BODY_HASH_HEADER,
 ]);
 const RESPONSE_OUT_DROP: ReadonlySet<string> = new Set([TIME_HEADER, BODY_HASH_HEADER]);
-const ID_TEXT = /^[\x21-\x7e]{1,255}$/;
 
 class SslFailure extends Error {}
 
@@ -111,33 +112,7 @@ export class ClientProxy {
         res.end(answer.body);
         return;
       }
-      if (typeof rawId === "string" && !ID_TEXT.test(rawId))
-        throw new XRoadFault("Client", "BadRequest", "X-Road-Id must be 1-255 printable ASCII characters");
-      if (!url.startsWith("/r1/"))
-        throw new XRoadFault(
-          "Client",
-          "BadRequest",
-          "the request must be {METHOD} /r1/{serviceId}[/path][?query] (X-Road Message Protocol for REST r1)",
-        );
-      if (url.length > 8192)
-        throw new XRoadFault("Client", "BadRequest", "the request URI is longer than 8192 characters");
-      let service: ReturnType<typeof parseRestServicePath>["service"];
-      try {
-        ({ service } = parseRestServicePath(url.slice(4)));
-      } catch (cause) {
-        throw new XRoadFault("Client", "BadRequest", `malformed service identifier: ${(cause as Error).message}`, {
-          cause,
-        });
-      }
-      const clientHeader = req.headers["x-road-client"];
-      if (typeof clientHeader !== "string" || clientHeader === "")
-        throw new XRoadFault("Client", "BadRequest", "the X-Road-Client header is missing (PR-REST 4.3)");
-      let client: ReturnType<typeof parseClientId>;
-      try {
-        client = parseClientId(clientHeader);
-      } catch (cause) {
-        throw new XRoadFault("Client", "BadRequest", `malformed X-Road-Client: ${(cause as Error).message}`, { cause });
-      }
+      const { service, client } = parseR1Request(url, req.headers);
       const serviceText = formatServiceId(service);
       serviceLabel = serviceText;
       const conf = this.#conf();

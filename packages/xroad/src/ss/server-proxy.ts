@@ -1,7 +1,7 @@
 import type { X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { formatClientId, formatServiceId, memberOf, parseClientId, parseRestServicePath } from "@riik/core";
+import { formatClientId, formatServiceId, memberOf } from "@riik/core";
 import { Pool } from "undici";
 import { signBytes, verifyBytes } from "../crypto/keys.ts";
 import { checkPersonalRequest, subjectsOf, TRACKER_REQUEST_HEADERS, useRows } from "../datatracker/capture.ts";
@@ -14,6 +14,8 @@ import {
   endToEndHeaders,
   type HeaderMap,
   normaliseServicePath,
+  parseR1Request,
+  readSignedHeaders,
   remainderOf,
   requestHashOf,
   requestHead,
@@ -91,16 +93,7 @@ export class ServerProxy {
         );
 
       const url = req.url ?? "/";
-      if (!url.startsWith("/r1/"))
-        throw new XRoadFault("Client", "BadRequest", "the request must be /r1/{serviceId}[/path]");
-      let service: ReturnType<typeof parseRestServicePath>["service"];
-      let client: ReturnType<typeof parseClientId>;
-      try {
-        ({ service } = parseRestServicePath(url.slice(4)));
-        client = parseClientId(String(req.headers["x-road-client"] ?? ""));
-      } catch (cause) {
-        throw new XRoadFault("Client", "BadRequest", `malformed identifier: ${(cause as Error).message}`, { cause });
-      }
+      const { service, client } = parseR1Request(url, req.headers);
       const serviceText = formatServiceId(service);
       serviceLabel = serviceText;
       const clientText = formatClientId(client);
@@ -114,30 +107,15 @@ export class ServerProxy {
 
       const body = await readBody(req, ctx.config.maxBodyBytes, "Server.ServerProxy");
       const headers = endToEndHeaders(req.headers);
-      const requestId = headers["x-road-request-id"];
-      const time = Number(headers[TIME_HEADER]);
+      const { requestId, time, signature, signer: signerText } = readSignedHeaders(req.headers, "Server.ServerProxy");
       const skewMs = conf.conf.content.settings.maxClockSkewSeconds * 1000;
-      if (!requestId || !Number.isFinite(time))
-        throw new XRoadFault(
-          "Server.ServerProxy",
-          "InvalidMessage",
-          "the message lacks its request id or signing time",
-        );
       if (Math.abs(Date.now() - time) > skewMs)
         throw new XRoadFault(
           "Server.ServerProxy",
           "InvalidMessage",
           "the message was signed outside the accepted time window",
         );
-      const signer = await ctx.signers.check(
-        typeof req.headers[SIGNER_HEADER] === "string" ? (req.headers[SIGNER_HEADER] as string) : undefined,
-        client,
-        ctx,
-        "Server.ServerProxy",
-      );
-      const signature = req.headers[SIGNATURE_HEADER];
-      if (typeof signature !== "string")
-        throw new XRoadFault("Server.ServerProxy", "MissingSignature", "the request is not signed");
+      const signer = await ctx.signers.check(signerText, client, ctx, "Server.ServerProxy");
       const requestBodyDigest = bodyDigest(body);
       const requestBodyHash = requestBodyDigest.toString("base64");
       const method = req.method ?? "GET";
@@ -257,7 +235,7 @@ export class ServerProxy {
             requestBody: body,
             requestBodyHash,
             requestSignature: signature,
-            requestSigner: req.headers[SIGNER_HEADER] as string,
+            requestSigner: signerText!,
             responseStatus: answer.status,
             responseHead: rHead,
             responseBody: answer.body,
