@@ -183,7 +183,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   } finally {
     await client.close();
   }
-  log(`drill: restored up to seq ${restore.lastSeq} in ${restore.durationMs} ms; starting ${options.registry}`);
+  const recoveryPointChanges = Math.max(0, homeSeq - restore.lastSeq);
+  log(
+    `drill: recovery point ${recoveryPointChanges} changes (home seq ${homeSeq}, restored up to seq ${restore.lastSeq} from ${best.name} in ${restore.durationMs} ms); starting ${options.registry}`,
+  );
   await control.start(options.registry);
   await waitHealthy(registryService.url, 60_000);
   const after = await Promise.all(checks.map(probe));
@@ -200,7 +203,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     homeSeq,
     embassySeq: best.seq,
     embassy: best.name,
-    recoveryPointChanges: Math.max(0, homeSeq - best.seq),
+    recoveryPointChanges,
     recoveryTimeMs,
     restore,
     checks: results,
