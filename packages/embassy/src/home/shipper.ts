@@ -8,7 +8,6 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import { type DataKey, generateDataKey, unwrapDataKey } from "../crypto/data-key.ts";
 import { type MasterKey, readMasterKeyFile } from "../crypto/master-key.ts";
 import { EMBASSY_ERRORS, EmbassyError, isEmbassyError } from "../errors.ts";
-import { openPrivateStorage } from "../files/private.ts";
 import { type ChainHead, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
 import {
   encodeSegmentParts,
@@ -189,7 +188,7 @@ export class Shipper {
 
   static async open(config: ShipperConfig, options: ShipperOptions = {}): Promise<Shipper> {
     const master = readMasterKeyFile(config.masterKeyFile);
-    const store = await openPrivateStorage<ShipperDb>({
+    const store = await openStorage<ShipperDb>({
       component: "embassy_shipper",
       dataDir: config.home,
       url: config.databaseUrl,
@@ -806,7 +805,7 @@ export class Shipper {
 /** `riik embassy rotate-key`: a new data key for new segments; a running shipper picks it up within a minute. */
 export async function rotateShipperKey(config: ShipperConfig): Promise<string> {
   const master = readMasterKeyFile(config.masterKeyFile);
-  const store = await openPrivateStorage<ShipperDb>({
+  const store = await openStorage<ShipperDb>({
     component: "embassy_shipper",
     dataDir: config.home,
     url: config.databaseUrl,

@@ -1,8 +1,7 @@
-import { type ComponentMigration, columnTypes, type Storage } from "@riik/core";
+import { type ComponentMigration, columnTypes, openStorage, type Storage } from "@riik/core";
 import type { VerifierKey } from "@riik/ledger";
 import type { Kysely } from "kysely";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
-import { openPrivateStorage } from "../files/private.ts";
 import { type ChainHead, checkAnchor, checkContinuation, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
 import { decodeSegment, isRegistryName } from "../format/segment.ts";
 
@@ -109,7 +108,7 @@ export class EmbassyStore {
     schema?: string;
     ledgerKey: VerifierKey;
   }): Promise<EmbassyStore> {
-    const storage = await openPrivateStorage<EmbassyDb>({
+    const storage = await openStorage<EmbassyDb>({
       component: "embassy",
       dataDir: options.dataDir,
       url: options.url,

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { isRiikError, type Storage } from "@riik/core";
+import { isRiikError, openStorage, type Storage } from "@riik/core";
 import type { VerifierKey } from "@riik/ledger";
 import { sql, type Transaction } from "kysely";
 import { unwrapDataKey } from "../crypto/data-key.ts";
 import type { MasterKey } from "../crypto/master-key.ts";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
-import { openPrivateStorage, privateDirectory } from "../files/private.ts";
+import { privateDirectory } from "../files/private.ts";
 import { type ChainHead, checkAnchor, checkContinuation, headOf } from "../format/chain.ts";
 import { decodeSegment, openSegment, type Segment } from "../format/segment.ts";
 import type { SegmentInfo } from "../node/store.ts";
@@ -81,7 +81,7 @@ export async function restoreRegistry(options: RestoreOptions): Promise<RestoreR
   const tmpDir = join(options.to, `.restore-${definition.component}-${randomBytes(6).toString("hex")}`);
   let storage: Storage<any> | undefined;
   try {
-    storage = await openPrivateStorage<any>({
+    storage = await openStorage<any>({
       component: definition.component,
       dataDir: tmpDir,
       url: "",
