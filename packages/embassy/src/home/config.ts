@@ -13,6 +13,8 @@ export interface ShipperConfigFile {
   /** Home directory: the shipper's own store (embassy_shipper.sqlite). */
   home: string;
   databaseUrl?: string;
+  /** PostgreSQL: the shipper store's schema (default riik_embassy_shipper). */
+  databaseSchema?: string;
   masterKey: string;
   tls: { cert: string; key: string; ca: string };
   ledger: { url: string; key: string };
@@ -31,6 +33,7 @@ export interface ShipperConfig {
   path: string;
   home: string;
   databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
   masterKeyFile: string;
   tls: TlsMaterial;
   ledgerUrl: string;
@@ -97,6 +100,7 @@ export function resolveShipperConfig(raw: ShipperConfigFile, path: string): Ship
     path: resolve(path),
     home: at(raw.home),
     databaseUrl: raw.databaseUrl,
+    databaseSchema: raw.databaseSchema,
     masterKeyFile: at(raw.masterKey),
     tls: { cert: read(raw.tls.cert, "tls.cert"), key: read(raw.tls.key, "tls.key"), ca: read(raw.tls.ca, "tls.ca") },
     ledgerUrl: raw.ledger.url,

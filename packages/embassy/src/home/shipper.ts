@@ -192,6 +192,7 @@ export class Shipper {
       component: "embassy_shipper",
       dataDir: config.home,
       url: config.databaseUrl,
+      ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
       migrations: shipperMigrations,
     });
     const shipper = new Shipper(config, store, master, options);
@@ -809,6 +810,7 @@ export async function rotateShipperKey(config: ShipperConfig): Promise<string> {
     component: "embassy_shipper",
     dataDir: config.home,
     url: config.databaseUrl,
+    ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     migrations: shipperMigrations,
   });
   try {
