@@ -1,4 +1,4 @@
-import { RiikError } from "@riik/core";
+import { type ErrorCatalogue, RiikError, type XRoadIdentifierErrorCode } from "@riik/core";
 
 /** Codes of riik's own X-Road components (central server, configuration, administration). */
 export type XRoadErrorCode =
@@ -16,8 +16,8 @@ export type XRoadErrorCode =
 
 export class XRoadError extends RiikError<XRoadErrorCode> {}
 
-/** HTTP statuses of the management and administration APIs. */
-export const XROAD_ERRORS = {
+/** HTTP statuses of the management and administration APIs (identifier errors from core included). */
+export const XROAD_ERRORS: ErrorCatalogue<XRoadErrorCode | XRoadIdentifierErrorCode> = {
   XROAD_ARGUMENT: { status: 400 },
   XROAD_UNAUTHORISED: { status: 401 },
   XROAD_NOT_FOUND: { status: 404 },
@@ -32,7 +32,7 @@ export const XROAD_ERRORS = {
   XROAD_ID_FORMAT: { status: 400 },
   XROAD_ID_CHARACTERS: { status: 400 },
   XROAD_ID_ENCODING: { status: 400 },
-} as const;
+};
 
 /**
  * The X-Road error families a client sees (PR-REST 4.6): `Client.*` when the request does

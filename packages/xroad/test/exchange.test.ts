@@ -595,6 +595,56 @@ describe("message log, evidence and operations", () => {
     assert.ok(result.records > 5);
   });
 
+  it("#10 administration API: every route validates its request; typed codes, never FST_* or a 500", async () => {
+    const ask = async (path: string, init: { method?: string; body?: string; token?: boolean } = {}) => {
+      const reply = await fetch(`${sb.ss2.admin}${path}`, {
+        method: init.method ?? "GET",
+        headers: {
+          ...(init.token === false ? {} : { authorization: `Bearer ${sb.ss2.token}` }),
+          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(init.body === undefined ? {} : { body: init.body }),
+      });
+      const text = await reply.text();
+      assert.doesNotMatch(text, /FST_/);
+      return { status: reply.status, body: JSON.parse(text) };
+    };
+    const refused = async (path: string, init: Parameters<typeof ask>[1], status: number, code: string) => {
+      const reply = await ask(path, init);
+      assert.equal(reply.status, status, `${path}: ${JSON.stringify(reply.body)}`);
+      assert.equal(reply.body.code, code, path);
+      return reply.body;
+    };
+    const clients = "/api/v1/clients";
+    await refused(clients, { method: "POST", body: "{}", token: false }, 401, "XROAD_UNAUTHORISED");
+    const invalid = await refused(clients, { method: "POST", body: '{"id":5}' }, 400, "REQUEST_INVALID");
+    assert.ok(invalid.details.errors.some((e: { path: string }) => e.path.includes("id")));
+    await refused(
+      clients,
+      { method: "POST", body: JSON.stringify({ id: "EE/GOV/70000001/x", admin: true }) },
+      400,
+      "REQUEST_INVALID",
+    );
+    const provider = `${clients}/${encodeURIComponent(PROVIDER_SUBSYSTEM)}`;
+    await refused(provider, { method: "PATCH", body: '{"allowedAddresses":["everyone"]}' }, 400, "REQUEST_INVALID");
+    await refused(provider, { method: "PATCH", body: '{"loggingMode":' }, 400, "BODY_MALFORMED");
+    await refused(
+      `${provider}/services/pets/access`,
+      { method: "POST", body: '{"subject":"EE/GOV/70000001/other","method":"GET /"}' },
+      400,
+      "REQUEST_INVALID",
+    );
+    await refused(`${provider}/services`, { method: "POST", body: '{"serviceCode":"x"}' }, 400, "REQUEST_INVALID");
+    // A path parameter is decoded once: "%25ZZ" is the text "%ZZ", a malformed id, not a crash.
+    await refused(`${clients}/%25ZZ`, { method: "DELETE" }, 400, "XROAD_ID_FORMAT");
+    await refused("/api/v1/messages", {}, 400, "REQUEST_INVALID");
+    await refused("/asic?queryId=", {}, 400, "REQUEST_INVALID");
+    await refused("/status?verbose=1", { token: false }, 400, "REQUEST_INVALID");
+    await refused("/api/v1/nosuch", {}, 404, "ROUTE_NOT_FOUND");
+    assert.equal((await ask(`${provider}/services`)).status, 200);
+    await stillServing();
+  });
+
   it("/metrics counts messages and errors per service; /healthz answers", async () => {
     const metrics = await (await fetch(`${sb.ss1.admin}/metrics`)).text();
     assert.match(

@@ -1,7 +1,14 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { canonicalJson, constantTimeEqual, createHttpService, openStorage, type Storage } from "@riik/core";
+import {
+  canonicalJson,
+  constantTimeEqual,
+  createHttpService,
+  openStorage,
+  type RiikFastify,
+  type Storage,
+} from "@riik/core";
 import type { FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
 import { parseCertificateText, signBytes } from "../crypto/keys.ts";
@@ -12,6 +19,22 @@ import { buildEvidence } from "../evidence/evidence.ts";
 import { readAnchor } from "../globalconf/document.ts";
 import { type Anchor, CompositeAnchor, LedgerAnchor, TsaAnchor } from "../messagelog/anchor.ts";
 import { MessageLog } from "../messagelog/log.ts";
+import {
+  ACCESS_BODY,
+  ACCESS_QUERY,
+  ADD_CLIENT_BODY,
+  CERTIFICATE_BODY,
+  CLIENT_PARAMS,
+  HIDE_GRANT_BODY,
+  LOCAL_GROUP_BODY,
+  NO_QUERY,
+  QUERY_ID_QUERY,
+  READER_BODY,
+  SERVICE_BODY,
+  SERVICE_PARAMS,
+  SUBJECT_PARAMS,
+  UPDATE_CLIENT_BODY,
+} from "./admin-schemas.ts";
 import { ClientProxy } from "./client-proxy.ts";
 import { loadIdentity, readSecurityServerConfig, type SecurityServerConfig } from "./config.ts";
 import { createMetrics, ReplayGuard, SignerCache, type SsContext } from "./context.ts";
@@ -191,14 +214,12 @@ export async function startSecurityServer(options: { configPath: string; databas
     if (!constantTimeEqual(given, identity.adminToken))
       throw new XRoadError("XROAD_UNAUTHORISED", "the administration API needs the administrator's bearer token");
   };
-  const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, any>;
-  const param = (request: FastifyRequest, name: string) =>
-    decodeURIComponent((request.params as Record<string, string>)[name]!);
   const changed = async () => {
     await local.reload();
     return { ok: true };
   };
-  admin.get("/status", async () => {
+  // Path parameters arrive decoded once (a client id's own %2F stays); never decode again.
+  admin.get("/status", { schema: { querystring: NO_QUERY } }, async () => {
     const conf = globalConf.current;
     return {
       serverId: config.serverId,
@@ -209,9 +230,9 @@ export async function startSecurityServer(options: { configPath: string; databas
       lastAnchorError: log.lastAnchorError ?? null,
     };
   });
-  admin.register(async (api) => {
+  admin.register(async (api: RiikFastify) => {
     api.addHook("onRequest", authorise);
-    api.get("/api/v1/clients", async () =>
+    api.get("/api/v1/clients", { schema: { querystring: NO_QUERY } }, async () =>
       [...local.clients.values()].map((c) => ({
         id: c.id,
         connection: c.connection,
@@ -220,95 +241,143 @@ export async function startSecurityServer(options: { configPath: string; databas
         isCertificates: [...c.isCertHashes],
       })),
     );
-    api.post("/api/v1/clients", async (request, reply) => {
-      const input = body(request);
-      const id = await local.addClient({
-        id: String(input.id ?? ""),
-        connection: input.connection,
-        allowedAddresses: input.allowedAddresses,
-        loggingMode: input.loggingMode,
-      });
-      await changed();
-      return reply.status(201).send({ id });
-    });
-    api.patch("/api/v1/clients/:id", async (request) => {
-      await local.updateClient(param(request, "id"), body(request));
+    api.post(
+      "/api/v1/clients",
+      { schema: { querystring: NO_QUERY, body: ADD_CLIENT_BODY } },
+      async (request, reply) => {
+        const id = await local.addClient(request.body);
+        await changed();
+        return reply.status(201).send({ id });
+      },
+    );
+    api.patch(
+      "/api/v1/clients/:id",
+      { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY, body: UPDATE_CLIENT_BODY } },
+      async (request) => {
+        await local.updateClient(request.params.id, request.body);
+        return changed();
+      },
+    );
+    api.delete("/api/v1/clients/:id", { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY } }, async (request) => {
+      await local.removeClient(request.params.id);
       return changed();
     });
-    api.delete("/api/v1/clients/:id", async (request) => {
-      await local.removeClient(param(request, "id"));
-      return changed();
-    });
-    api.post("/api/v1/clients/:id/is-certificates", async (request, reply) => {
-      const hash = await local.addIsCertificate(
-        param(request, "id"),
-        parseCertificateText(body(request).certificate, "certificate"),
-      );
-      await changed();
-      return reply.status(201).send({ hash });
-    });
-    api.get("/api/v1/clients/:id/services", async (request) =>
-      [...local.services.values()]
-        .filter((s) => s.client === param(request, "id"))
-        .map(({ openapi: _o, personalData, ...s }) => ({
-          ...s,
-          personalData: personalData
-            ? {
-                subjectsHeader: personalData.subjectsHeader,
-                subjectPathParam: personalData.subjectPathParam,
-                subjectPathPattern: personalData.subjectPathPattern,
-              }
-            : null,
-        })),
+    api.post(
+      "/api/v1/clients/:id/is-certificates",
+      { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY, body: CERTIFICATE_BODY } },
+      async (request, reply) => {
+        const hash = await local.addIsCertificate(
+          request.params.id,
+          parseCertificateText(request.body.certificate, "certificate"),
+        );
+        await changed();
+        return reply.status(201).send({ hash });
+      },
+    );
+    api.get(
+      "/api/v1/clients/:id/services",
+      { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY } },
+      async (request) =>
+        [...local.services.values()]
+          .filter((s) => s.client === request.params.id)
+          .map(({ openapi: _o, personalData, ...s }) => ({
+            ...s,
+            personalData: personalData
+              ? {
+                  subjectsHeader: personalData.subjectsHeader,
+                  subjectPathParam: personalData.subjectPathParam,
+                  subjectPathPattern: personalData.subjectPathPattern,
+                }
+              : null,
+          })),
     );
     // Data Tracker: who may read the usage protocol, who may hide uses; the operator's view.
-    api.post("/api/v1/clients/:id/datatracker/readers", async (request, reply) => {
-      await local.grantDataTracker(param(request, "id"), "reader", String(body(request).reader ?? ""));
-      await changed();
-      return reply.status(201).send({ ok: true });
-    });
-    api.delete("/api/v1/clients/:id/datatracker/readers/:subject", async (request) => {
-      await local.revokeDataTracker(param(request, "id"), "reader", param(request, "subject"));
-      return changed();
-    });
-    api.post("/api/v1/clients/:id/datatracker/hide-grants", async (request, reply) => {
-      await local.grantDataTracker(param(request, "id"), "hide", String(body(request).consumer ?? ""));
-      await changed();
-      return reply.status(201).send({ ok: true });
-    });
-    api.delete("/api/v1/clients/:id/datatracker/hide-grants/:subject", async (request) => {
-      await local.revokeDataTracker(param(request, "id"), "hide", param(request, "subject"));
-      return changed();
-    });
-    api.get("/api/v1/clients/:id/datatracker/hidden", async (request) => uses.hidden(param(request, "id")));
-    api.get("/api/v1/datatracker/uses", async (request) =>
-      uses.byQueryId(String((request.query as Record<string, string>).queryId ?? "")),
+    api.post(
+      "/api/v1/clients/:id/datatracker/readers",
+      { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY, body: READER_BODY } },
+      async (request, reply) => {
+        await local.grantDataTracker(request.params.id, "reader", request.body.reader);
+        await changed();
+        return reply.status(201).send({ ok: true });
+      },
     );
-    api.post("/api/v1/clients/:id/services", async (request, reply) => {
-      const input = body(request);
-      await local.addService(param(request, "id"), input as never);
-      await changed();
-      return reply.status(201).send({ ok: true });
-    });
-    api.delete("/api/v1/clients/:id/services/:code", async (request) => {
-      await local.removeService(param(request, "id"), param(request, "code"));
-      return changed();
-    });
-    api.post("/api/v1/clients/:id/services/:code/access", async (request, reply) => {
-      await local.grant(param(request, "id"), param(request, "code"), body(request) as never);
-      await changed();
-      return reply.status(201).send({ ok: true });
-    });
-    api.delete("/api/v1/clients/:id/services/:code/access", async (request) => {
-      await local.revoke(param(request, "id"), param(request, "code"), request.query as never);
-      return changed();
-    });
-    api.put("/api/v1/clients/:id/local-groups/:code", async (request) => {
-      await local.setLocalGroup(param(request, "id"), param(request, "code"), body(request).members);
-      return changed();
-    });
+    api.delete(
+      "/api/v1/clients/:id/datatracker/readers/:subject",
+      { schema: { params: SUBJECT_PARAMS, querystring: NO_QUERY } },
+      async (request) => {
+        await local.revokeDataTracker(request.params.id, "reader", request.params.subject);
+        return changed();
+      },
+    );
+    api.post(
+      "/api/v1/clients/:id/datatracker/hide-grants",
+      { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY, body: HIDE_GRANT_BODY } },
+      async (request, reply) => {
+        await local.grantDataTracker(request.params.id, "hide", request.body.consumer);
+        await changed();
+        return reply.status(201).send({ ok: true });
+      },
+    );
+    api.delete(
+      "/api/v1/clients/:id/datatracker/hide-grants/:subject",
+      { schema: { params: SUBJECT_PARAMS, querystring: NO_QUERY } },
+      async (request) => {
+        await local.revokeDataTracker(request.params.id, "hide", request.params.subject);
+        return changed();
+      },
+    );
+    api.get(
+      "/api/v1/clients/:id/datatracker/hidden",
+      { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY } },
+      async (request) => uses.hidden(request.params.id),
+    );
+    api.get("/api/v1/datatracker/uses", { schema: { querystring: QUERY_ID_QUERY } }, async (request) =>
+      uses.byQueryId(request.query.queryId),
+    );
+    api.post(
+      "/api/v1/clients/:id/services",
+      { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY, body: SERVICE_BODY } },
+      async (request, reply) => {
+        await local.addService(request.params.id, request.body);
+        await changed();
+        return reply.status(201).send({ ok: true });
+      },
+    );
+    api.delete(
+      "/api/v1/clients/:id/services/:code",
+      { schema: { params: SERVICE_PARAMS, querystring: NO_QUERY } },
+      async (request) => {
+        await local.removeService(request.params.id, request.params.code);
+        return changed();
+      },
+    );
+    api.post(
+      "/api/v1/clients/:id/services/:code/access",
+      { schema: { params: SERVICE_PARAMS, querystring: NO_QUERY, body: ACCESS_BODY } },
+      async (request, reply) => {
+        await local.grant(request.params.id, request.params.code, request.body);
+        await changed();
+        return reply.status(201).send({ ok: true });
+      },
+    );
+    api.delete(
+      "/api/v1/clients/:id/services/:code/access",
+      { schema: { params: SERVICE_PARAMS, querystring: ACCESS_QUERY } },
+      async (request) => {
+        await local.revoke(request.params.id, request.params.code, request.query);
+        return changed();
+      },
+    );
+    api.put(
+      "/api/v1/clients/:id/local-groups/:code",
+      { schema: { params: SERVICE_PARAMS, querystring: NO_QUERY, body: LOCAL_GROUP_BODY } },
+      async (request) => {
+        await local.setLocalGroup(request.params.id, request.params.code, request.body.members);
+        return changed();
+      },
+    );
     /** Downloads the global configuration now and forgets cached OCSP answers. */
-    api.post("/api/v1/refresh", async () => {
+    api.post("/api/v1/refresh", { schema: { querystring: NO_QUERY } }, async () => {
       ocsp.clear();
       clientProxy.closePools();
       const conf = await globalConf.refresh().catch((error) => {
@@ -319,9 +388,8 @@ export async function startSecurityServer(options: { configPath: string; databas
       });
       return { version: conf.conf.content.version, expiresAt: conf.conf.content.expiresAt };
     });
-    api.get("/api/v1/messages", async (request) => {
-      const queryId = String((request.query as Record<string, string>).queryId ?? "");
-      return (await log.find(queryId)).map((row: any) => ({
+    api.get("/api/v1/messages", { schema: { querystring: QUERY_ID_QUERY } }, async (request) =>
+      (await log.find(request.query.queryId)).map((row: any) => ({
         id: Number(row.id),
         side: row.side,
         queryId: row.query_id,
@@ -333,15 +401,15 @@ export async function startSecurityServer(options: { configPath: string; databas
         responseStatus: Number(row.response_status),
         bodiesStored: row.request_body !== null,
         batchId: row.batch_id === null ? null : Number(row.batch_id),
-      }));
-    });
-    api.post("/api/v1/messagelog/anchor", async () => {
+      })),
+    );
+    api.post("/api/v1/messagelog/anchor", { schema: { querystring: NO_QUERY } }, async () => {
       const batches: number[] = [];
       for (let b = await log.anchorPending(); b !== undefined; b = await log.anchorPending()) batches.push(b);
       return { batches, dataUseBatches: await anchorUses() };
     });
     // The message log and the Data Tracker's use records, each against its anchors.
-    api.get("/api/v1/messagelog/verify", async () => {
+    api.get("/api/v1/messagelog/verify", { schema: { querystring: NO_QUERY } }, async () => {
       const tsa = globalConf.current?.conf.content.trust.tsa.map((t) => t.certificate) ?? [];
       const messages = await log.verify(tsa);
       const dataUses = await uses.verify(tsa);
@@ -352,9 +420,8 @@ export async function startSecurityServer(options: { configPath: string; databas
       };
     });
     // X-Road serves ASiC containers at /asic?queryId=…; riik's evidence is one JSON document (README).
-    api.get("/asic", async (request, reply) => {
-      const queryId = String((request.query as Record<string, string>).queryId ?? "");
-      if (!queryId) throw new XRoadError("XROAD_ARGUMENT", "give ?queryId=X-Road-Id");
+    api.get("/asic", { schema: { querystring: QUERY_ID_QUERY } }, async (request, reply) => {
+      const { queryId } = request.query;
       const evidence = await buildEvidence(log, config.serverId, queryId, globalConf.current?.conf.content.trust);
       return reply
         .header(
