@@ -30,6 +30,8 @@ export type EmbassyErrorCode =
   | "SNAPSHOT_INCOMPLETE"
   | "ANCHOR_INVALID"
   | "ANCHOR_MISSING"
+  // a verifier (the embassy node, restore) given no ledger key to check anchors against
+  | "VERIFY_NO_TRUST_ANCHOR"
   // home side
   | "JOURNAL_REGRESSED"
   | "LEDGER_UNAVAILABLE"
@@ -70,6 +72,7 @@ export const EMBASSY_ERRORS: ErrorCatalogue<EmbassyErrorCode> = Object.freeze({
   SNAPSHOT_INCOMPLETE: { status: 409 },
   ANCHOR_INVALID: { status: 422 },
   ANCHOR_MISSING: { status: 422 },
+  VERIFY_NO_TRUST_ANCHOR: { status: 400 },
   JOURNAL_REGRESSED: { status: 409 },
   LEDGER_UNAVAILABLE: { status: 503 },
   RESTORE_TARGET_EXISTS: { status: 409 },

@@ -178,6 +178,7 @@ describe("real processes: ledger, embassy over mTLS, shipper; kill -9 of either"
       ]);
       const report = JSON.parse(stdout);
       assert.equal(report.lastSeq, last);
+      assert.equal(report.trustAnchor.ledgerKey, vkey);
       const restored = await openStorage<any>({ component: embassyRegistry.component, dataDir: to, migrations });
       const rows = (db: typeof restored.db) =>
         db.selectFrom("person").select(["personal_code", "surname"]).orderBy("personal_code").execute();

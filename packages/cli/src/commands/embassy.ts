@@ -24,12 +24,20 @@ import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
-function readLedgerKey(path: string | undefined, fallbacks: string[]) {
-  const file = path ?? fallbacks.find((f) => existsSync(f));
+/**
+ * The trust anchor of the embassy's verifiers: the ledger's verifier key, from --ledger-key
+ * or the one default file named. Without one nothing can be checked, so they refuse
+ * (VERIFY_NO_TRUST_ANCHOR, exit 3); trust never comes from the segments themselves.
+ */
+function readLedgerKey(path: string | undefined, fallback: string) {
+  const file = path ?? (existsSync(fallback) ? fallback : undefined);
   if (!file)
-    throw new EmbassyError("EMBASSY_ARGUMENT", "give --ledger-key (the ledger's verifier key file, ledger.vkey)");
+    throw new EmbassyError(
+      "VERIFY_NO_TRUST_ANCHOR",
+      `no ledger verifier key: give --ledger-key (the ledger's ledger.vkey), or place it at ${fallback}`,
+    );
   try {
-    return parseVerifierKey(readFileSync(file, "utf8").trim());
+    return { file: resolve(file), key: parseVerifierKey(readFileSync(file, "utf8").trim()) };
   } catch (cause) {
     throw new EmbassyError("EMBASSY_ARGUMENT", `${file} is not a ledger verifier key: ${(cause as Error).message}`, {
       cause,
@@ -98,6 +106,7 @@ export function registerEmbassyCommands(program: Command): void {
     .option("--db <url>", DB_OPTION_HELP)
     .action(async (o) => {
       const dir = resolve(o.dir);
+      const anchor = readLedgerKey(o.ledgerKey, join(dir, "ledger.vkey"));
       let tls = explicitTls(o);
       if (!tls) {
         if (!o.pki && !existsSync(tlsFiles(dir, "embassy").cert))
@@ -116,14 +125,14 @@ export function registerEmbassyCommands(program: Command): void {
       const server = await startEmbassyServer({
         dataDir: dir,
         databaseUrl: o.db,
-        ledgerKey: readLedgerKey(o.ledgerKey, [join(dir, "ledger.vkey")]),
+        ledgerKey: anchor.key,
         tls,
         allowClients: o.allowClient,
         host: o.host,
       });
       const { url, adminUrl } = await server.listen(o.port, o.adminPort);
       console.log(
-        `embassy listening at ${url} (mutual TLS 1.3)${adminUrl ? `, admin ${adminUrl}` : ""}; data in ${dir}`,
+        `embassy listening at ${url} (mutual TLS 1.3)${adminUrl ? `, admin ${adminUrl}` : ""}; data in ${dir}; anchors checked against the ledger key ${anchor.key.name} (${anchor.file})`,
       );
       await untilSignalled();
       await server.close();
@@ -208,6 +217,8 @@ export function registerEmbassyCommands(program: Command): void {
       if (at && Number.isNaN(at.getTime()))
         throw new EmbassyError("EMBASSY_ARGUMENT", `--at ${o.at} is not an ISO-8601 time`);
       const home = dirname(resolve(keyFiles[0]!));
+      const anchor = readLedgerKey(o.ledgerKey, join(home, "ledger.vkey"));
+      process.stderr.write(`restore: trust anchor: the ledger key ${anchor.key.name} (${anchor.file})\n`);
       const tls = explicitTls(o) ?? readTlsMaterial(tlsFiles(o.tlsDir ?? home, "client"));
       const client = new EmbassyClient(o.from, tls);
       try {
@@ -217,7 +228,7 @@ export function registerEmbassyCommands(program: Command): void {
           ...(o.module ? { module: o.module } : {}),
           source: client,
           masterKeys: keyFiles.map(readMasterKeyFile),
-          ledgerKey: readLedgerKey(o.ledgerKey, [join(home, "ledger.vkey")]),
+          ledgerKey: anchor.key,
           to: resolve(o.to),
           ...(at ? { at } : {}),
           onProgress: (p) => {
@@ -228,7 +239,7 @@ export function registerEmbassyCommands(program: Command): void {
             );
           },
         });
-        print(report);
+        print({ ...report, trustAnchor: { ledgerKey: anchor.file, name: anchor.key.name } });
       } finally {
         await client.close();
       }
