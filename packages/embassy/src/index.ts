@@ -11,7 +11,7 @@ export {
   writeMasterKeyFile,
 } from "./crypto/master-key.ts";
 export { issueTlsIdentity, readTlsMaterial, type TlsFiles, tlsFiles } from "./crypto/tls-identity.ts";
-export { type DrillCheck, type DrillOptions, type DrillReport, type RegistryControl, runDrill } from "./drill/drill.ts";
+export { type DrillCheck, type DrillOptions, type DrillReport, runDrill } from "./drill/drill.ts";
 export { EMBASSY_ERRORS, EmbassyError, type EmbassyErrorCode, isEmbassyError } from "./errors.ts";
 export { writePrivateFile } from "./files/private.ts";
 export { type ChainHead, checkAnchor, checkContinuation } from "./format/chain.ts";

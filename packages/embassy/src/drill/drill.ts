@@ -16,8 +16,8 @@ export interface DrillCheck {
   headers?: Record<string, string>;
 }
 
-/** Stops and starts the registry's process (riik up's supervisor, or a test's own). */
-export interface RegistryControl {
+/** Stops and starts the registry's process: riik up's supervisor, through its control API. */
+interface RegistryControl {
   stop(registry: string): Promise<void>;
   start(registry: string): Promise<void>;
 }
@@ -25,7 +25,6 @@ export interface RegistryControl {
 export interface DrillOptions {
   dataDir: string;
   registry: string;
-  control?: RegistryControl;
   log?: (line: string) => void;
 }
 
@@ -117,8 +116,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     throw new EmbassyError("DRILL_FAILED", `state.json has no services["${options.registry}"].url`);
   if (!embassyService?.config)
     throw new EmbassyError("DRILL_FAILED", "state.json has no services.embassy.config (the shipper configuration)");
-  const control = options.control ?? (state.control ? httpControl(state.control) : undefined);
-  if (!control) throw new EmbassyError("DRILL_FAILED", "state.json has no control URL to stop and start the registry");
+  if (!state.control)
+    throw new EmbassyError("DRILL_FAILED", "state.json has no control URL to stop and start the registry");
+  const control = httpControl(state.control);
   const config = readShipperConfig(embassyService.config);
   const entry = config.registries.find((r) => r.name === options.registry);
   if (!entry) throw new EmbassyError("DRILL_FAILED", `the shipper does not replicate ${options.registry}`);
