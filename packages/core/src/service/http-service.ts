@@ -4,6 +4,7 @@ import addFormats from "ajv-formats";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyServerOptions,
   LogController,
   type RawReplyDefaultExpression,
@@ -108,6 +109,13 @@ export function createHttpService<Code extends string = never>(options: HttpServ
     // Per-request lines would drown the logs at thousands of requests a second; the
     // metrics count requests instead, and errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
+    // A malformed URL (e.g. a lone "%") fails before routing and skips the error handler.
+    frameworkErrors: (error, _request, reply) => {
+      const known = FASTIFY_CLIENT_ERRORS[error.code];
+      (reply as FastifyReply)
+        .status(known?.status ?? 400)
+        .send({ code: known?.code ?? "REQUEST_INVALID", message: error.message });
+    },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(requestValidators());
