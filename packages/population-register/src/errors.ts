@@ -6,21 +6,22 @@ export type PopulationRegisterErrorCode =
   | "PERSON_DECEASED"
   | "ADDRESS_INVALID"
   | "ADDRESS_NOT_FOUND"
-  | "ROUTE_NOT_FOUND"
   | "REGISTER_NOT_EMPTY"
   | "SEED_ARGUMENT"
   | "CHANGE_INVALID";
 
 export class PopulationRegisterError extends RiikError<PopulationRegisterErrorCode> {}
 
-/** HTTP statuses of the codes the service can answer with (Fastify's own errors keep theirs). */
-export const POPULATION_REGISTER_ERRORS: ErrorCatalogue = {
+/**
+ * HTTP statuses of the register's codes (the service base adds REQUEST_INVALID, BODY_*,
+ * CONTENT_TYPE_UNSUPPORTED and ROUTE_NOT_FOUND). Typed: a new code without a status does not compile.
+ */
+export const POPULATION_REGISTER_ERRORS: ErrorCatalogue<PopulationRegisterErrorCode> = {
   PERSON_NOT_FOUND: { status: 404 },
   PERSONAL_CODE_INVALID: { status: 400 },
   PERSON_DECEASED: { status: 409 },
   ADDRESS_INVALID: { status: 400 },
   ADDRESS_NOT_FOUND: { status: 404 },
-  ROUTE_NOT_FOUND: { status: 404 },
   REGISTER_NOT_EMPTY: { status: 409 },
   SEED_ARGUMENT: { status: 400 },
   CHANGE_INVALID: { status: 400 },

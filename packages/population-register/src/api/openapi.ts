@@ -1,8 +1,4 @@
-import { ADDRESS_FIELDS } from "../model/address.ts";
-import { COUNTIES } from "../seed/places.ts";
-
-/** 11 digits, first the century-and-sex digit 1-8 (EVS 585); the check digit is verified in code. */
-export const PERSONAL_CODE_PATTERN = "^[1-8][0-9]{10}$";
+import { ADDRESS_INPUT, PERSON_PARAMS, PERSONAL_CODE_PATTERN } from "./schemas.ts";
 
 const error = (description: string) => ({
   description,
@@ -27,31 +23,16 @@ const codeParameter = {
   name: "code",
   in: "path",
   required: true,
-  description: "Estonian personal identification code (isikukood), 11 digits with a valid check digit",
-  schema: { type: "string", pattern: PERSONAL_CODE_PATTERN, example: "38001085718" },
+  schema: PERSON_PARAMS.properties.code,
 };
 
-const addressProperties = Object.fromEntries(
-  Object.entries(ADDRESS_FIELDS).map(([name, rule]) => [
-    name,
-    {
-      type: rule.nullable ? ["string", "null"] : "string",
-      minLength: 1,
-      maxLength: rule.maxLength,
-      ...(rule.pattern ? { pattern: rule.pattern.source } : {}),
-      ...(name === "county" ? { enum: COUNTIES.map((c) => c.name) } : {}),
-      ...(name === "since" ? { format: "date" } : {}),
-      description: rule.description,
-    },
-  ]),
-);
-const requiredAddressFields = Object.entries(ADDRESS_FIELDS)
-  .filter(([, rule]) => rule.required)
-  .map(([name]) => name);
+/** Every failure of a request's shape, before the register looks at it. */
+const REQUEST_INVALID = "the request does not match its schema (REQUEST_INVALID, every mismatch in details.errors)";
 
 /**
- * The OpenAPI 3.1 description of the register's REST API, written by hand; the security
- * server imports it to list the service's endpoints (X-Road getOpenAPI).
+ * The OpenAPI 3.1 description of the register's REST API; the security server imports it to
+ * list the service's endpoints (X-Road getOpenAPI). Parameters and the request body are the
+ * very schemas the server validates with (schemas.ts); the answers are described here.
  */
 export function populationRegisterOpenApi(serverUrl?: string): Record<string, unknown> {
   return {
@@ -71,7 +52,9 @@ export function populationRegisterOpenApi(serverUrl?: string): Record<string, un
           parameters: [codeParameter],
           responses: {
             "200": ok("The person", "Person"),
-            "400": error("Malformed personal code (PERSONAL_CODE_INVALID)"),
+            "400": error(
+              `Malformed personal code: ${REQUEST_INVALID}, or a wrong date or check digit (PERSONAL_CODE_INVALID)`,
+            ),
             "404": error("No such person (PERSON_NOT_FOUND)"),
           },
         },
@@ -83,7 +66,9 @@ export function populationRegisterOpenApi(serverUrl?: string): Record<string, un
           parameters: [codeParameter],
           responses: {
             "200": ok("The family; X-Riik-Data-Subjects lists the person and every relative", "Family"),
-            "400": error("Malformed personal code (PERSONAL_CODE_INVALID)"),
+            "400": error(
+              `Malformed personal code: ${REQUEST_INVALID}, or a wrong date or check digit (PERSONAL_CODE_INVALID)`,
+            ),
             "404": error("No such person (PERSON_NOT_FOUND)"),
           },
         },
@@ -95,7 +80,9 @@ export function populationRegisterOpenApi(serverUrl?: string): Record<string, un
           parameters: [codeParameter],
           responses: {
             "200": ok("The current address", "PersonAddress"),
-            "400": error("Malformed personal code (PERSONAL_CODE_INVALID)"),
+            "400": error(
+              `Malformed personal code: ${REQUEST_INVALID}, or a wrong date or check digit (PERSONAL_CODE_INVALID)`,
+            ),
             "404": error("No such person (PERSON_NOT_FOUND) or no address (ADDRESS_NOT_FOUND)"),
           },
         },
@@ -109,10 +96,13 @@ export function populationRegisterOpenApi(serverUrl?: string): Record<string, un
           },
           responses: {
             "200": ok("The new current address", "PersonAddress"),
-            "400": error("Malformed personal code or address (PERSONAL_CODE_INVALID, ADDRESS_INVALID)"),
+            "400": error(
+              `Malformed personal code or address: ${REQUEST_INVALID}; a wrong date or check digit (PERSONAL_CODE_INVALID); a municipality not of the county or a future date (ADDRESS_INVALID)`,
+            ),
             "404": error("No such person (PERSON_NOT_FOUND)"),
             "409": error("The person is deceased (PERSON_DECEASED)"),
-            "415": error("The body is not application/json"),
+            "413": error("The body is larger than 16 KiB (BODY_TOO_LARGE)"),
+            "415": error("The body is not application/json (CONTENT_TYPE_UNSUPPORTED)"),
           },
         },
       },
@@ -123,7 +113,9 @@ export function populationRegisterOpenApi(serverUrl?: string): Record<string, un
           parameters: [codeParameter],
           responses: {
             "200": ok("The addresses", "AddressHistory"),
-            "400": error("Malformed personal code (PERSONAL_CODE_INVALID)"),
+            "400": error(
+              `Malformed personal code: ${REQUEST_INVALID}, or a wrong date or check digit (PERSONAL_CODE_INVALID)`,
+            ),
             "404": error("No such person (PERSON_NOT_FOUND)"),
           },
         },
@@ -194,16 +186,11 @@ export function populationRegisterOpenApi(serverUrl?: string): Record<string, un
             "since",
           ],
           properties: {
-            ...addressProperties,
+            ...ADDRESS_INPUT.properties,
             since: { $ref: "#/components/schemas/Date" },
           },
         },
-        AddressInput: {
-          type: "object",
-          additionalProperties: false,
-          required: requiredAddressFields,
-          properties: addressProperties,
-        },
+        AddressInput: ADDRESS_INPUT,
         PersonAddress: {
           type: "object",
           additionalProperties: false,
@@ -226,7 +213,10 @@ export function populationRegisterOpenApi(serverUrl?: string): Record<string, un
           type: "object",
           required: ["code", "message"],
           properties: {
-            code: { type: "string", examples: ["PERSON_NOT_FOUND", "PERSONAL_CODE_INVALID", "ADDRESS_INVALID"] },
+            code: {
+              type: "string",
+              examples: ["PERSON_NOT_FOUND", "PERSONAL_CODE_INVALID", "ADDRESS_INVALID", "REQUEST_INVALID"],
+            },
             message: { type: "string" },
             details: { type: "object" },
           },

@@ -7,22 +7,17 @@ import {
   type PopulationRegisterLocation,
 } from "../storage/register.ts";
 import type { AddressRecord, PersonRecord } from "../storage/schema.ts";
-import { PERSONAL_CODE_PATTERN, populationRegisterOpenApi } from "./openapi.ts";
+import { populationRegisterOpenApi } from "./openapi.ts";
+import { ADDRESS_INPUT, NO_QUERY, PERSON_PARAMS } from "./schemas.ts";
 
 /** The header the provider security server reads (and strips) to record Data Tracker uses. */
 export const DATA_SUBJECTS_HEADER = "x-riik-data-subjects";
 
-const CODE = new RegExp(PERSONAL_CODE_PATTERN);
-
-/** The path parameter as a personal code, or PERSONAL_CODE_INVALID naming what is wrong. */
-function personalCodeParameter(value: unknown): string {
-  const text = typeof value === "string" ? value : "";
-  if (!CODE.test(text))
-    throw new PopulationRegisterError(
-      "PERSONAL_CODE_INVALID",
-      `a personal code is 11 digits starting with 1-8, got ${JSON.stringify(text.slice(0, 40))}`,
-      { details: { reason: "PERSONAL_CODE_FORMAT" } },
-    );
+/**
+ * The path parameter, already of the schema's shape, as a personal code whose date and
+ * check digit are right (EVS 585), or PERSONAL_CODE_INVALID naming what is wrong.
+ */
+function personalCodeParameter(text: string): string {
   try {
     return parsePersonalCode(text).code;
   } catch (error) {
@@ -88,23 +83,24 @@ export function createPopulationRegisterService(register: PopulationRegister): H
   // Bodies are JSON only; anything else is 415 (Fastify would otherwise hand text/plain over as a string).
   app.removeContentTypeParser("text/plain");
 
-  app.get("/openapi.json", async () => populationRegisterOpenApi());
+  app.get("/openapi.json", { schema: { querystring: NO_QUERY } }, async () => populationRegisterOpenApi());
 
-  const existing = async (value: unknown): Promise<PersonRecord> => {
-    const code = personalCodeParameter(value);
+  const personRoute = { schema: { params: PERSON_PARAMS, querystring: NO_QUERY } };
+  const existing = async (text: string): Promise<PersonRecord> => {
+    const code = personalCodeParameter(text);
     const person = await register.person(code);
     if (!person) throw notFound(code);
     return person;
   };
 
-  app.get("/persons/:code", async (request, reply) => {
-    const person = await existing((request.params as { code?: unknown }).code);
+  app.get("/persons/:code", personRoute, async (request, reply) => {
+    const person = await existing(request.params.code);
     concerning(reply, [person.personalCode]);
     return personView(person);
   });
 
-  app.get("/persons/:code/family", async (request, reply) => {
-    const person = await existing((request.params as { code?: unknown }).code);
+  app.get("/persons/:code/family", personRoute, async (request, reply) => {
+    const person = await existing(request.params.code);
     const family = await register.family(person.personalCode);
     const relatives = [...family.parents, ...family.children, ...(family.spouse ? [family.spouse] : [])];
     concerning(reply, [person.personalCode, ...relatives.map((r) => r.personalCode)]);
@@ -116,8 +112,8 @@ export function createPopulationRegisterService(register: PopulationRegister): H
     };
   });
 
-  app.get("/persons/:code/address", async (request, reply) => {
-    const person = await existing((request.params as { code?: unknown }).code);
+  app.get("/persons/:code/address", personRoute, async (request, reply) => {
+    const person = await existing(request.params.code);
     const address = await register.currentAddress(person.personalCode);
     if (!address)
       throw new PopulationRegisterError("ADDRESS_NOT_FOUND", `person ${person.personalCode} has no registered address`);
@@ -125,19 +121,23 @@ export function createPopulationRegisterService(register: PopulationRegister): H
     return { personalCode: person.personalCode, address: addressView(address) };
   });
 
-  app.get("/persons/:code/address/history", async (request, reply) => {
-    const person = await existing((request.params as { code?: unknown }).code);
+  app.get("/persons/:code/address/history", personRoute, async (request, reply) => {
+    const person = await existing(request.params.code);
     const addresses = await register.addressHistory(person.personalCode);
     concerning(reply, [person.personalCode]);
     return { personalCode: person.personalCode, addresses: addresses.map(addressView) };
   });
 
-  app.put("/persons/:code/address", async (request, reply) => {
-    const code = personalCodeParameter((request.params as { code?: unknown }).code);
-    const address = await register.changeAddress(code, request.body);
-    concerning(reply, [code]);
-    return { personalCode: code, address: addressView(address) };
-  });
+  app.put(
+    "/persons/:code/address",
+    { schema: { params: PERSON_PARAMS, querystring: NO_QUERY, body: ADDRESS_INPUT } },
+    async (request, reply) => {
+      const code = personalCodeParameter(request.params.code);
+      const address = await register.changeAddress(code, request.body);
+      concerning(reply, [code]);
+      return { personalCode: code, address: addressView(address) };
+    },
+  );
 
   return service;
 }

@@ -62,7 +62,7 @@ export const ADDRESS_FIELDS: Readonly<Record<keyof AddressInput, TextConstraint>
 };
 
 // Letters of any script, digits, spaces and the punctuation of Estonian place names.
-const PLACE_TEXT = /^[\p{L}\p{N}][\p{L}\p{N} .,'"/()-]*$/u;
+export const PLACE_TEXT = /^[\p{L}\p{N}][\p{L}\p{N} .,'"/()-]*$/u;
 
 function isRealDate(text: string): boolean {
   const date = new Date(`${text}T00:00:00Z`);
