@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
@@ -643,6 +643,18 @@ describe("message log, evidence and operations", () => {
     await refused("/api/v1/nosuch", {}, 404, "ROUTE_NOT_FOUND");
     assert.equal((await ask(`${provider}/services`)).status, 200);
     await stillServing();
+  });
+
+  it("a security server's files are 0600 and its directories 0700 (keys, certificates, configuration copy, archive)", () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        return entry.isDirectory() ? [path, ...walk(path)] : [path];
+      });
+    for (const path of [sb.ss1.dir, ...walk(sb.ss1.dir)]) {
+      const mode = statSync(path).mode & 0o777;
+      assert.equal(mode, statSync(path).isDirectory() ? 0o700 : 0o600, `${path}: ${mode.toString(8)}`);
+    }
   });
 
   it("/metrics counts messages and errors per service; /healthz answers", async () => {

@@ -466,7 +466,7 @@ export class MessageLog {
         .orderBy("id")
         .execute();
       if (rows.length === 0) continue;
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, `batch-${batch.id}.jsonl`);
       const lines = [
         batch.statement,
@@ -474,7 +474,7 @@ export class MessageLog {
           JSON.stringify(row, (_k, v) => (v instanceof Uint8Array ? { $b64: Buffer.from(v).toString("base64") } : v)),
         ),
       ];
-      writeFileSync(`${file}.tmp`, `${lines.join("\n")}\n`);
+      writeFileSync(`${file}.tmp`, `${lines.join("\n")}\n`, { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
       await this.db.deleteFrom("message_log").where("batch_id", "=", batch.id).execute();
       moved += rows.length;

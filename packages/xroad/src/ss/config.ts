@@ -1,5 +1,5 @@
 import { randomBytes, type X509Certificate } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { JsonName } from "@peculiar/x509";
 import { formatClientId, memberOf, parseClientId } from "@riik/core";
@@ -147,7 +147,7 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
       ],
       actor: `riik ss init ${formatClientId(parsed)}`,
     });
-    writeFileSync(path("authCertificate"), auth.toString("pem"));
+    writeFileSync(path("authCertificate"), auth.toString("pem"), { mode: 0o600 });
     const seal = await services.cas.server.issue({
       purpose: "seal",
       subject: sealSubject(member, options.ownerName),
@@ -155,7 +155,7 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
       validityDays: 730,
       actor: `riik ss init ${formatClientId(parsed)}`,
     });
-    writeFileSync(path("signCertificate"), seal.toString("pem"));
+    writeFileSync(path("signCertificate"), seal.toString("pem"), { mode: 0o600 });
   } finally {
     await services.close();
   }
@@ -164,10 +164,12 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
     await selfSignedCertificate(readPrivateKey(path("internalKey")), `${formatClientId(parsed)} internal`, {
       altNames: [{ type: /^[0-9.]+$|:/.test(host) ? "ip" : "dns", value: host }],
     }),
+    { mode: 0o600 },
   );
   if (!existsSync(path("adminToken")))
     writeFileSync(path("adminToken"), `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
   copyFileSync(options.anchorFile, join(options.dir, "anchor.json"));
+  chmodSync(join(options.dir, "anchor.json"), 0o600);
   const config: SecurityServerConfig = {
     format: "riik-ss/1",
     serverId: formatClientId(parsed),
@@ -185,7 +187,7 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
     retentionDays: 30,
     archiveDir: "archive",
   };
-  writeFileSync(`${configPath}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
+  writeFileSync(`${configPath}.tmp`, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${configPath}.tmp`, configPath);
   return configPath;
 }

@@ -55,7 +55,7 @@ export class GlobalConfClient {
           );
         if (conf.content.version !== previous || conf.content.expiresAt !== this.#index?.conf.content.expiresAt) {
           this.#index = new GlobalConfIndex(conf);
-          writeFileSync(`${this.copyPath}.tmp`, bytes);
+          writeFileSync(`${this.copyPath}.tmp`, bytes, { mode: 0o600 });
           renameSync(`${this.copyPath}.tmp`, this.copyPath);
           for (const listener of this.#listeners) listener(this.#index);
         }
