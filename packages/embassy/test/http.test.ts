@@ -3,7 +3,14 @@
 // Fastify code or a 500, and the service keeps serving after each refusal.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { EMBASSY_ERRORS, type EmbassyErrorCode, Shipper } from "../src/index.ts";
+import {
+  EMBASSY_ERRORS,
+  EmbassyClient,
+  type EmbassyErrorCode,
+  readTlsMaterial,
+  Shipper,
+  tlsFiles,
+} from "../src/index.ts";
 import { harness, startEmbassy } from "./fixtures/harness.ts";
 
 interface Refusal {
@@ -114,6 +121,16 @@ describe("embassy HTTP APIs refuse garbage with riik codes", async () => {
       // Still serving after each refusal.
       assert.equal((await lux.server.app.inject({ method: "GET", url: "/v1/registries" })).statusCode, 200);
     }
+  });
+
+  it("finding #10.5: the client reads the node's refusals as typed errors", async () => {
+    const client = new EmbassyClient(lux.url, readTlsMaterial(tlsFiles(h.homeDir, "client")));
+    after(() => client.close());
+    // A schema refusal is a bad request (before: reported as an unreachable embassy).
+    await assert.rejects(client.head("Bad_Name"), { code: "EMBASSY_ARGUMENT" });
+    await assert.rejects(client.get("test-register", 5), { code: "EMBASSY_NOT_FOUND" });
+    await assert.rejects(client.post("test-register", Buffer.from("not a segment")), { code: "SEGMENT_MALFORMED" });
+    assert.equal(await client.head("test-register"), undefined);
   });
 
   it("finding #10.5: the embassy's admin API and the shipper's status API", async () => {

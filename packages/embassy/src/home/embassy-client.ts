@@ -1,25 +1,8 @@
 import { Agent, request } from "undici";
-import { EmbassyError, type EmbassyErrorCode } from "../errors.ts";
+import { EMBASSY_ERRORS, EmbassyError, type EmbassyErrorCode } from "../errors.ts";
 import type { ChainHead } from "../format/chain.ts";
 import type { TlsMaterial } from "../node/server.ts";
 import type { AppendResult, RegistryHoldings, SegmentInfo } from "../node/store.ts";
-
-const PASSED_THROUGH = new Set<string>([
-  "SEGMENT_MALFORMED",
-  "SEGMENT_TOO_LARGE",
-  "SEGMENT_TAMPERED",
-  "CHAIN_GAP",
-  "CHAIN_BROKEN",
-  "CHAIN_REORDERED",
-  "CHAIN_FORK",
-  "SNAPSHOT_REPLAYED",
-  "SNAPSHOT_INCOMPLETE",
-  "ANCHOR_INVALID",
-  "ANCHOR_MISSING",
-  "EMBASSY_NOT_FOUND",
-  "EMBASSY_UNAUTHORISED",
-  "EMBASSY_ARGUMENT",
-]);
 
 /** A client of one embassy node over mutual TLS 1.3 (the shipper's and restore's side). */
 export class EmbassyClient {
@@ -98,11 +81,13 @@ export class EmbassyClient {
       return { json: () => response.body.json(), arrayBuffer: () => response.body.arrayBuffer() };
     }
     const text = await response.body.text();
-    let code: EmbassyErrorCode = "EMBASSY_UNREACHABLE";
+    // The embassy's own codes pass through; a request it refused before any handler ran
+    // (REQUEST_INVALID, ROUTE_NOT_FOUND, …) was a bad request, not an unreachable embassy.
+    let code: EmbassyErrorCode = response.statusCode < 500 ? "EMBASSY_ARGUMENT" : "EMBASSY_UNREACHABLE";
     let message = text.slice(0, 500);
     try {
       const parsed = JSON.parse(text) as { code?: string; message?: string };
-      if (parsed.code && PASSED_THROUGH.has(parsed.code)) code = parsed.code as EmbassyErrorCode;
+      if (parsed.code && Object.hasOwn(EMBASSY_ERRORS, parsed.code)) code = parsed.code as EmbassyErrorCode;
       message = `${parsed.code}: ${parsed.message}`;
     } catch {
       // not JSON
