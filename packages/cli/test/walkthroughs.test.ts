@@ -1,0 +1,110 @@
+// The README walkthroughs are the scripts in walkthroughs/ (issue #10: they must run as
+// written). Each README shows its script's whole text after a marker line; this file checks
+// that text against the script and runs every script in a fresh directory.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const WALKTHROUGHS = join(ROOT, "walkthroughs");
+const MARKER = /^<!-- walkthrough: walkthroughs\/([\w.-]+\.sh) -->\n```sh\n([\s\S]*?)```$/gm;
+
+/** What each walkthrough promises to print, beyond exiting 0. */
+const PROMISES: Record<string, RegExp[]> = {
+  "xroad.sh": [/"personalCode":"35012221282"/, /^ok {3}.*batch statement time-stamped/m, /^evidence verified$/m],
+};
+
+const scripts = readdirSync(WALKTHROUGHS)
+  .filter((name) => name.endsWith(".sh") && name !== "lib.sh")
+  .sort();
+
+const readmes = [
+  join(ROOT, "README.md"),
+  ...readdirSync(join(ROOT, "packages")).map((pkg) => join(ROOT, "packages", pkg, "README.md")),
+].flatMap((path) => {
+  try {
+    return [{ path, text: readFileSync(path, "utf8") }];
+  } catch {
+    return []; // a package without a README has no walkthrough
+  }
+});
+
+/** Every walkthrough block of the READMEs: script name → the text shown. */
+function shownBlocks(): Map<string, string[]> {
+  const shown = new Map<string, string[]>();
+  for (const { text } of readmes)
+    for (const [, name, body] of text.matchAll(MARKER)) shown.set(name!, [...(shown.get(name!) ?? []), body!]);
+  return shown;
+}
+
+interface Run {
+  code: number | null;
+  output: string;
+  /** Whether any process of the script's process group is still alive after it exited. */
+  leftBehind: boolean;
+}
+
+/** Runs a walkthrough in `dir` as its own process group, with `riik` on PATH and free ports. */
+async function runWalkthrough(name: string, dir: string): Promise<Run> {
+  const script = join(WALKTHROUGHS, name);
+  const bin = join(dir, ".bin");
+  mkdirSync(bin, { mode: 0o700 });
+  symlinkSync(join(ROOT, "packages/cli/bin/riik.js"), join(bin, "riik"));
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  // The ports a script takes are its `: "${NAME_PORT:=default}"` defaults; the test gives each a free one.
+  for (const [, port] of readFileSync(script, "utf8").matchAll(/\$\{(\w+_PORT):=\d+\}/g))
+    env[port!] = String(await freePort());
+  const child = spawn("bash", [script], { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  const [code] = (await once(child, "close")) as [number | null];
+  let leftBehind = true;
+  try {
+    process.kill(-child.pid!, 0);
+    process.kill(-child.pid!, "SIGKILL"); // do not leave them to the next test either
+  } catch {
+    leftBehind = false; // ESRCH: no process of the group is left
+  }
+  return { code, output, leftBehind };
+}
+
+/** The services' logs, for a failure message. */
+function logs(dir: string): string {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".log"))
+    .map((name) => `--- ${name}\n${readFileSync(join(dir, name), "utf8").slice(-4000)}`)
+    .join("\n");
+}
+
+describe("README walkthroughs (#10: the walkthroughs must run as written)", () => {
+  it("every README walkthrough block is exactly the text of its script, and every script is shown", () => {
+    const shown = shownBlocks();
+    assert.deepEqual([...shown.keys()].sort(), scripts, "scripts shown in the READMEs vs. walkthroughs/*.sh");
+    for (const [name, bodies] of shown)
+      for (const body of bodies) assert.equal(body, readFileSync(join(WALKTHROUGHS, name), "utf8"), name);
+  });
+
+  it("every walkthrough with output to check has its promises listed", () => {
+    assert.deepEqual(Object.keys(PROMISES).sort(), scripts);
+  });
+
+  describe("each walkthrough runs in a fresh directory, exits 0, prints what it promises and leaves no process behind", {
+    concurrency: true,
+  }, () => {
+    for (const name of scripts)
+      it(name, async () => {
+        const dir = temporaryDirectory(`riik-walkthrough-${name.replace(/\.sh$/, "")}-`);
+        const run = await runWalkthrough(name, dir);
+        const context = () => `${name} output:\n${run.output}\n${logs(dir)}`;
+        assert.equal(run.code, 0, context());
+        for (const promise of PROMISES[name] ?? []) assert.match(run.output, promise, context());
+        assert.equal(run.leftBehind, false, `${name} left processes behind`);
+      });
+  });
+});
