@@ -3,15 +3,20 @@
 // restored registry) is 0600 in 0700 directories. The umask of this test process is 0, the
 // most permissive: a mode left to the umask would show as 0644/0666 or 0755/0777.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { parseVerifierKey } from "@riik/ledger";
 import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, Shipper, tlsFiles } from "../src/index.ts";
 import { harness, readVkey, startEmbassy, whenTrue } from "./fixtures/harness.ts";
 import { person, writePersons } from "./fixtures/test-registry.ts";
 
 process.umask(0);
+const RIIK = fileURLToPath(new URL("../../cli/bin/riik.js", import.meta.url));
+const run = promisify(execFile);
 
 /** Every file and directory under `root` (itself included) whose mode is not private. */
 function notPrivate(root: string): string[] {
@@ -69,5 +74,23 @@ describe("files the embassy writes", async () => {
     assert.deepEqual(notPrivate(lux.dir), []);
     assert.deepEqual(readdirSync(restored), ["test_register.sqlite"]);
     assert.deepEqual(notPrivate(restored), []);
+  });
+
+  it("finding #10.6: riik embassy init writes its home (master key, TLS identity, copied ledger key) owner-only", async () => {
+    // The child inherits this process's umask of 0.
+    const home = join(h.root, "init-home");
+    await run(process.execPath, [
+      RIIK,
+      "embassy",
+      "init",
+      "--dir",
+      home,
+      "--pki",
+      h.pkiDir,
+      "--ledger-key",
+      h.ledgerKeyFile,
+    ]);
+    assert.deepEqual(readdirSync(home).sort(), ["ledger.vkey", "master.key", "tls"]);
+    assert.deepEqual(notPrivate(home), []);
   });
 });
