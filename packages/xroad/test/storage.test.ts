@@ -295,32 +295,40 @@ for (const target of targets) {
     it("#10 replay: an id is refused after a restart and by a second instance on the same database; expired ids are pruned", async () => {
       const component = "xroad_ss_replay";
       const storage = await target.open<SsDb>({ component, migrations: securityServerMigrations });
+      const log = new MessageLog(storage, "EE/COM/2/ss2", () => undefined, quiet);
       let now = Date.parse("2030-01-01T00:00:00Z");
       const clock = () => now;
       const window = 300_000;
-      const first = new ReplayGuard(storage.db, clock);
+      const first = new ReplayGuard(log, clock);
       assert.equal(await first.remember("EE/GOV/1|r-1", now, window), true);
       assert.equal(await first.remember("EE/GOV/1|r-1", now, window), false);
+      // Arriving together, committed together: the second copy is the replay.
+      assert.deepEqual(
+        await Promise.all([first.remember("EE/GOV/1|r-0", now, window), first.remember("EE/GOV/1|r-0", now, window)]),
+        [true, false],
+      );
       // A restarted server: a new guard over the same store.
-      assert.equal(await new ReplayGuard(storage.db, clock).remember("EE/GOV/1|r-1", now, window), false);
-      // A second instance: its own connection to the same database.
+      assert.equal(await new ReplayGuard(log, clock).remember("EE/GOV/1|r-1", now, window), false);
+      // A second instance: its own connection (and writer) on the same database.
       const second = await openStorage<SsDb>({
         component,
         migrations: securityServerMigrations,
         ...target.location(component),
       });
+      const secondLog = new MessageLog(second, "EE/COM/2/ss2", () => undefined, quiet);
       try {
-        const other = new ReplayGuard(second.db, clock);
+        const other = new ReplayGuard(secondLog, clock);
         assert.equal(await other.remember("EE/GOV/1|r-1", now, window), false);
         assert.equal(await other.remember("EE/GOV/1|r-2", now, window), true);
         assert.equal(await first.remember("EE/GOV/1|r-2", now, window), false);
-        // Concurrent arrivals of one message: exactly one is accepted.
+        // Concurrent arrivals of one message at both instances: exactly one is accepted.
         const race = await Promise.all([
           first.remember("EE/GOV/1|r-3", now, window),
           other.remember("EE/GOV/1|r-3", now, window),
         ]);
         assert.deepEqual(race.sort(), [false, true]);
       } finally {
+        await secondLog.stop();
         await second.close();
       }
       // Past the window the skew check refuses these messages, so their ids are dropped.
@@ -331,6 +339,7 @@ for (const target of targets) {
         ids.map((row) => row.id),
         ["EE/GOV/1|r-4"],
       );
+      await log.stop();
     });
   });
 }

@@ -212,7 +212,7 @@ export class MessageLog {
   #timer: NodeJS.Timeout | undefined;
   lastAnchorError: string | undefined;
   #worker: Worker | undefined;
-  #replies = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  #replies = new Map<number, { resolve: (result: any) => void; reject: (e: unknown) => void }>();
   #nextId = 0;
 
   constructor(
@@ -228,11 +228,11 @@ export class MessageLog {
         workerData: { file: storage.location, columns: ROW_COLUMNS, useColumns: USE_COLUMNS },
       });
       this.#worker.unref();
-      this.#worker.on("message", ({ id, error }: { id: number; error?: string }) => {
+      this.#worker.on("message", ({ id, error, result }: { id: number; error?: string; result?: unknown }) => {
         const waiting = this.#replies.get(id);
         this.#replies.delete(id);
         if (error) waiting?.reject(new Error(error));
-        else waiting?.resolve();
+        else waiting?.resolve(result);
       });
       this.#worker.on("error", (error) => {
         for (const waiting of this.#replies.values()) waiting.reject(error);
@@ -263,8 +263,39 @@ export class MessageLog {
     });
   }
 
-  /** One transaction on the writer thread; resolves once it is committed. */
-  #post(worker: Worker, message: { rows: unknown[][]; uses: unknown[][] } | { batch: BatchRow }): Promise<void> {
+  /**
+   * Remembers request ids for the replay guard (ss/context.ts) in one transaction, first
+   * dropping those signed before `pruneBefore`: true for each id not seen before. On SQLite
+   * on the writer thread, so its commit does not stall the event loop either.
+   */
+  rememberRequests(entries: Array<{ id: string; signedAt: number }>, pruneBefore?: number): Promise<boolean[]> {
+    const worker = this.#worker;
+    if (worker)
+      return this.#post(worker, { replay: entries.map((e) => [e.id, e.signedAt]), pruneBefore: pruneBefore ?? null });
+    return this.db.transaction().execute(async (trx) => {
+      if (pruneBefore !== undefined)
+        await trx.deleteFrom("replay_guard").where("signed_at", "<", pruneBefore).execute();
+      const fresh: boolean[] = [];
+      for (const entry of entries) {
+        const result = await trx
+          .insertInto("replay_guard")
+          .values({ id: entry.id, signed_at: entry.signedAt })
+          .onConflict((conflict) => conflict.column("id").doNothing())
+          .executeTakeFirst();
+        fresh.push(Number(result.numInsertedOrUpdatedRows ?? 0) === 1);
+      }
+      return fresh;
+    });
+  }
+
+  /** One transaction on the writer thread; resolves with its result once it is committed. */
+  #post(
+    worker: Worker,
+    message:
+      | { rows: unknown[][]; uses: unknown[][] }
+      | { batch: BatchRow }
+      | { replay: Array<[string, number]>; pruneBefore: number | null },
+  ): Promise<any> {
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
       this.#replies.set(id, { resolve, reject });

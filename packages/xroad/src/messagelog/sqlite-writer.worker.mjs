@@ -42,8 +42,17 @@ const storeBatch = database.transaction((batch) => {
   markBatch.run(batch.id, batch.first_id, batch.last_id);
 });
 
-parentPort.on("message", ({ id, rows, uses, batch }) => {
+// Replay guard (ss/context.ts): ids of accepted messages, expired ones dropped first.
+const pruneRequests = database.prepare("delete from replay_guard where signed_at < ?");
+const rememberRequest = database.prepare("insert or ignore into replay_guard (id, signed_at) values (?, ?)");
+const rememberAll = database.transaction((entries, pruneBefore) => {
+  if (pruneBefore !== null) pruneRequests.run(pruneBefore);
+  return entries.map(([requestId, signedAt]) => rememberRequest.run(requestId, signedAt).changes === 1);
+});
+
+parentPort.on("message", ({ id, rows, uses, batch, replay, pruneBefore }) => {
   try {
+    if (replay) return parentPort.postMessage({ id, result: rememberAll(replay, pruneBefore) });
     if (batch) storeBatch(batch);
     else writeAll(rows, uses);
     parentPort.postMessage({ id });

@@ -1,7 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ClientId, formatClientId, memberOf } from "@riik/core";
-import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
 import type { DataTrackerService } from "../datatracker/protocol.ts";
@@ -10,7 +9,7 @@ import { certificateHash } from "../globalconf/document.ts";
 import type { MessageLog } from "../messagelog/log.ts";
 import type { SecurityServerConfig, SecurityServerIdentity } from "./config.ts";
 import type { GlobalConfClient } from "./globalconf-client.ts";
-import type { LocalConf, SsDb } from "./local-conf.ts";
+import type { LocalConf } from "./local-conf.ts";
 import type { CertificateStatus, OcspCache } from "./ocsp-cache.ts";
 
 /** Everything both proxies share. */
@@ -125,40 +124,54 @@ export class SignerCache {
 
 /**
  * Request ids seen within the accepted clock window, kept in the security server's own
- * store (table replay_guard) so that neither a restart nor a second instance on the same
- * database accepts a captured message again. A message signed at `signedAt` is only
- * accepted while |now − signedAt| ≤ window, so its id is kept until signedAt + window and
- * then pruned: the table holds at most one window of traffic.
+ * store (table replay_guard, written with the message log) so that neither a restart nor a
+ * second instance on the same database accepts a captured message again. A message signed
+ * at `signedAt` is only accepted while |now − signedAt| ≤ window, so its id is kept until
+ * then and pruned after: the table holds about one window of traffic. Ids arriving together
+ * are committed together (one transaction, one fsync on SQLite).
  */
 export class ReplayGuard {
+  #queue: Array<{
+    id: string;
+    signedAt: number;
+    windowMs: number;
+    resolve: (fresh: boolean) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  #flushing = false;
   #prunedAt = 0;
   constructor(
-    readonly db: Kysely<SsDb>,
+    readonly store: Pick<MessageLog, "rememberRequests">,
     readonly now: () => number = Date.now,
   ) {}
 
   /** True when new (and now remembered); false when seen before. The primary key decides, also between instances. */
-  async remember(id: string, signedAt: number, windowMs: number): Promise<boolean> {
-    const now = this.now();
-    if (now - this.#prunedAt > windowMs / 2) {
-      this.#prunedAt = now;
-      await this.prune(windowMs);
-    }
-    const result = await this.db
-      .insertInto("replay_guard")
-      .values({ id, signed_at: signedAt })
-      .onConflict((conflict) => conflict.column("id").doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  remember(id: string, signedAt: number, windowMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id, signedAt, windowMs, resolve, reject });
+      if (!this.#flushing) void this.#flush();
+    });
   }
 
-  /** Drops ids whose messages the clock-skew check refuses by now anyway. */
-  async prune(windowMs: number): Promise<number> {
-    const result = await this.db
-      .deleteFrom("replay_guard")
-      .where("signed_at", "<", this.now() - windowMs)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, 1000);
+        const now = this.now();
+        const windowMs = Math.max(...batch.map((b) => b.windowMs));
+        const prune = now - this.#prunedAt > windowMs / 2;
+        if (prune) this.#prunedAt = now;
+        try {
+          const fresh = await this.store.rememberRequests(batch, prune ? now - windowMs : undefined);
+          for (const [i, b] of batch.entries()) b.resolve(fresh[i] === true);
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 }
 

@@ -113,8 +113,8 @@ export async function startSecurityServer(options: { configPath: string; databas
     if (conf.trust.ledger) anchors.push(new LedgerAnchor(conf.trust.ledger.url));
     anchorImpl = anchors.length === 0 ? undefined : anchors.length === 1 ? anchors[0] : new CompositeAnchor(anchors);
   };
-  const replay = new ReplayGuard(storage.db);
   const log = new MessageLog(storage, config.serverId, () => anchorImpl, logger);
+  const replay = new ReplayGuard(log);
   log.archiveDir = config.archiveDir;
   const uses = new DataUseStore(storage, config.serverId, () => anchorImpl);
   const ctx: SsContext = {
