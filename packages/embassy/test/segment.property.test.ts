@@ -229,6 +229,65 @@ describe("embassy segments under generated and mutated input (property tests)", 
     }
   });
 
+  it("chain continuation: a generated head and next segment get the code their relation calls for", () => {
+    const hex = fc.constantFrom("a", "b", "c").map((c) => c.repeat(64));
+    fc.assert(
+      fc.property(
+        fc.record({
+          headIndex: fc.nat(20),
+          headSeq: fc.nat(1000),
+          headDigest: hex,
+          index: fc.nat(22),
+          afterSeq: fc.nat(1000),
+          previous: hex,
+          kind: fc.constantFrom("changes" as const, "snapshot" as const),
+        }),
+        (c) => {
+          const snapshot = c.kind === "snapshot" ? { id: c.index, part: 0, last: true } : undefined;
+          const segment = sealSegment(
+            {
+              kind: c.kind,
+              registry: "test-register",
+              index: c.index,
+              afterSeq: c.afterSeq,
+              lastSeq: c.kind === "snapshot" ? c.afterSeq : c.afterSeq + 1,
+              count: 1,
+              firstAt: NOW,
+              lastAt: NOW,
+              ...(snapshot ? { snapshot } : {}),
+              previous: c.index === 0 ? "0".repeat(64) : c.previous,
+              createdAt: NOW,
+            },
+            Buffer.from("{}\n"),
+            dataKey,
+          );
+          const head: ChainHead = { index: c.headIndex, digest: c.headDigest, lastSeq: c.headSeq, kind: "changes" };
+          const expected: EmbassyErrorCode | "accepted" =
+            c.index > c.headIndex + 1
+              ? "CHAIN_GAP"
+              : c.index < c.headIndex + 1
+                ? c.kind === "snapshot"
+                  ? "SNAPSHOT_REPLAYED"
+                  : "CHAIN_REORDERED"
+                : c.previous !== c.headDigest
+                  ? "CHAIN_BROKEN"
+                  : c.afterSeq !== c.headSeq
+                    ? "CHAIN_GAP"
+                    : "accepted";
+          let got: EmbassyErrorCode | "accepted" = "accepted";
+          try {
+            checkContinuation(head, segment);
+          } catch (error) {
+            assert.ok(error instanceof EmbassyError, `crashed: ${error}`);
+            got = error.code;
+          }
+          assert.equal(got, expected, JSON.stringify(c));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it("deliberately broken segments: ciphertext bit, chain link, anchor, each with its code", async () => {
     const flipped = Buffer.from(s1Bytes);
     flipped[flipped.length - 1]! ^= 0x01;
