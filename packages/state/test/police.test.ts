@@ -1,160 +1,251 @@
+// The police app against the real exchange: its security server (ss1), the provider's (ss2)
+// and the population register behind it, all as in a deployment (xroad's sandbox fixture).
 import assert from "node:assert/strict";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { assertPersonQuery, createPoliceApp, PERSONS_SERVICE, POLICE_APP, StateError } from "../src/index.ts";
+import { generatePersonalCode } from "@riik/core";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
+import {
+  demoPersons,
+  type PopulationRegisterServer,
+  seedPopulation,
+  startPopulationRegister,
+} from "@riik/population-register";
+import {
+  DATATRACKER,
+  json,
+  OTHER,
+  PROVIDER_SUBSYSTEM,
+  READER,
+  type Sandbox,
+  startSandbox,
+} from "../../xroad/test/fixtures/sandbox.ts";
+import { assertPersonQuery, createPoliceApp, type PoliceApp, StateError } from "../src/index.ts";
 
-const PERSON = "38001085718";
 const OFFICER = "49403136526";
+/** A valid personal code of someone born in 1850, whom the seeded register cannot have. */
+const NOBODY = generatePersonalCode("1850-01-01", "male", 999);
 const IN_A_MONTH = new Date(Date.now() + 30 * 86_400_000).toISOString();
+/** The register's service on ss2, and one whose provider answers 404 for another reason. */
+const RR = `${PROVIDER_SUBSYSTEM}/rr`;
+const MISROUTED = `${PROVIDER_SUBSYSTEM}/misrouted`;
 
-/** Plays the police's security server: records what it was sent, answers as told. */
-function fakeSecurityServer() {
-  const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
-  const server = createServer((req, res) => {
-    seen.push({ url: req.url!, headers: req.headers });
-    const code = req.url!.split("/").pop();
-    if (code === "49403136515") {
-      res.writeHead(500, { "content-type": "application/json", "x-road-error": "Server.ServerProxy.AccessDenied" });
-      res.end(JSON.stringify({ type: "Server.ServerProxy.AccessDenied", message: "no access", detail: "id" }));
-    } else if (code === "60001019906") {
-      res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ code: "PERSON_NOT_FOUND", message: "no such person" }));
-    } else {
-      res.writeHead(200, { "content-type": "application/json", "x-road-id": "q-1", "x-road-request-hash": "h" });
-      res.end(JSON.stringify({ personalCode: code, givenName: "Mari", surname: "Maasikas" }));
-    }
+let sb: Sandbox;
+let register: PopulationRegisterServer;
+let person: { personalCode: string; givenName: string; surname: string };
+const apps: PoliceApp[] = [];
+
+/** A police app of client OTHER (plain HTTP from loopback) on ss1, asking `service`. */
+function police(service = RR, securityServer = sb.ss1.client): PoliceApp {
+  const app = createPoliceApp({
+    port: 0,
+    host: "127.0.0.1",
+    client: OTHER,
+    securityServer: { url: securityServer },
+    personsService: service,
   });
-  return { server, seen };
+  apps.push(app);
+  return app;
 }
 
-describe("police sample consumer", () => {
-  const ss = fakeSecurityServer();
-  let police: ReturnType<typeof createPoliceApp>;
-  before(async () => {
-    await new Promise<void>((resolve) => ss.server.listen(0, "127.0.0.1", resolve));
-    const port = (ss.server.address() as AddressInfo).port;
-    police = createPoliceApp({
-      port: 0,
-      host: "127.0.0.1",
-      client: POLICE_APP,
-      securityServer: { url: `http://127.0.0.1:${port}` },
-      personsService: PERSONS_SERVICE,
-    });
+const ask = (app: PoliceApp, body: unknown) =>
+  app.app.inject({ method: "POST", url: "/queries", payload: body as Record<string, unknown> });
+
+/** What the Data Tracker on ss2 shows the person, read by the sandbox's reader through X-Road. */
+async function uses(personalCode: string): Promise<Array<{ action: string; riik: { userId: string } }>> {
+  const reply = await fetch(`${sb.ss1.client}/r1/${DATATRACKER}/v2/findUsage?userCode=EE${personalCode}`, {
+    headers: { "x-road-client": READER, "x-road-userid": `EE${personalCode}` },
   });
-  after(async () => {
-    await police.close();
-    ss.server.close();
+  assert.equal(reply.status, 200);
+  return ((await reply.json()) as { usages: Array<{ action: string; riik: { userId: string } }> }).usages;
+}
+
+before(async () => {
+  const dir = temporaryDirectory("riik-police-");
+  const dataDir = `${dir}/population-register`;
+  await seedPopulation({ dataDir, persons: 30, seed: 7 });
+  [person] = (await demoPersons({ dataDir }, 1)) as [typeof person];
+  register = await startPopulationRegister({ dataDir, port: await freePort() });
+  sb = await startSandbox({ dir, dataTracker: true });
+  const admin = (path: string, method = "GET", body?: unknown) =>
+    json(`${sb.ss2.admin}${path}`, { method, token: sb.ss2.token, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const provider = encodeURIComponent(PROVIDER_SUBSYSTEM);
+  // As riik up configures the register's security server (packages/state/src/up/boot.ts).
+  await admin(`/api/v1/clients/${provider}/services`, "POST", {
+    serviceCode: "rr",
+    url: register.url,
+    personalData: true,
+  });
+  await admin(`/api/v1/clients/${provider}/services`, "POST", {
+    serviceCode: "misrouted",
+    url: `${sb.providerUrl}/nowhere`,
+  });
+  for (const service of ["rr", "misrouted"])
+    for (const path of ["/persons/*", "/persons/*/**"])
+      await admin(`/api/v1/clients/${provider}/services/${service}/access`, "POST", {
+        subject: OTHER,
+        method: "GET",
+        path,
+      });
+  await admin(`/api/v1/clients/${provider}/datatracker/hide-grants`, "POST", { consumer: OTHER });
+  for (const ss of [sb.ss1, sb.ss2]) await json(`${ss.admin}/api/v1/refresh`, { method: "POST", token: ss.token });
+});
+
+after(async () => {
+  for (const app of apps) await app.close();
+  await register?.close();
+  await sb?.stop();
+});
+
+describe("police app through real security servers (ss1 → ss2 → population register)", () => {
+  it("asks the register for a person, naming the officer and the purpose, and the person sees the use", async () => {
+    const purpose = "Isikusamasuse tuvastamine, menetlus 1-23 (Šoti kodanik)";
+    const reply = await ask(police(), { personalCode: person.personalCode, purpose, officer: OFFICER });
+    assert.equal(reply.statusCode, 200, reply.body);
+    const body = reply.json();
+    assert.equal(body.person.personalCode, person.personalCode);
+    assert.equal(body.person.surname, person.surname);
+    assert.ok(body.xroad.id, "the exchange's message id");
+    const [use] = await uses(person.personalCode);
+    assert.equal(use?.action, purpose);
+    assert.equal(use?.riik.userId, `EE${OFFICER}`);
   });
 
-  const query = (body: unknown) =>
-    police.app.inject({ method: "POST", url: "/queries", payload: body as Record<string, unknown> });
-
-  it("asks the register through its security server, naming the officer and the purpose (PR-REST r1)", async () => {
-    const reply = await query({
-      personalCode: PERSON,
-      purpose: "Isikusamasuse tuvastamine, menetlus 1-23",
+  it("hides a use from the person until the date it names, with its legal reason", async () => {
+    const before = (await uses(person.personalCode)).length;
+    const reply = await ask(police(), {
+      personalCode: person.personalCode,
+      purpose: "Jälitustoiming",
       officer: OFFICER,
       hiddenUntil: IN_A_MONTH,
       hiddenReason: "Jälitustegevus §15",
     });
     assert.equal(reply.statusCode, 200, reply.body);
-    const body = reply.json();
-    assert.equal(body.person.personalCode, PERSON);
-    assert.equal(body.xroad.id, "q-1");
-    const sent = ss.seen.at(-1)!;
-    assert.equal(sent.url, `/r1/${PERSONS_SERVICE}/persons/${PERSON}`);
-    assert.equal(sent.headers["x-road-client"], POLICE_APP);
-    assert.equal(sent.headers["x-road-userid"], `EE${OFFICER}`);
-    assert.equal(sent.headers["x-road-issue"], "Isikusamasuse tuvastamine, menetlus 1-23");
-    assert.equal(
-      decodeURIComponent(String(sent.headers["x-road-pdu-purpose"])),
-      "Isikusamasuse tuvastamine, menetlus 1-23",
-    );
-    assert.equal(sent.headers["x-riik-hidden-until"], IN_A_MONTH);
-    assert.equal(decodeURIComponent(String(sent.headers["x-riik-hidden-reason"])), "Jälitustegevus §15");
+    assert.equal((await uses(person.personalCode)).length, before, "not shown before its date");
   });
 
-  it("percent-encodes a purpose that is not ASCII", async () => {
-    const reply = await query({ personalCode: PERSON, purpose: "Šoti kodaniku kontroll", officer: OFFICER });
-    assert.equal(reply.statusCode, 200);
-    assert.equal(ss.seen.at(-1)!.headers["x-road-issue"], encodeURIComponent("Šoti kodaniku kontroll"));
+  it("#22 an unknown person is 404 POLICE_NOT_FOUND: the register's PERSON_NOT_FOUND through both security servers", async () => {
+    const reply = await ask(police(), { personalCode: NOBODY, purpose: "p", officer: OFFICER });
+    assert.equal(reply.statusCode, 404, reply.body);
+    assert.equal(reply.json().code, "POLICE_NOT_FOUND");
+    assert.match(reply.json().message, new RegExp(NOBODY));
   });
 
-  it("lists every bad field of a query, by path", async () => {
-    const sentBefore = ss.seen.length;
-    const reply = await query({
-      personalCode: "38001085719",
+  it("#22 a provider's 404 that is not PERSON_NOT_FOUND is the exchange failing (502), not a missing person", async () => {
+    const reply = await ask(police(MISROUTED), { personalCode: person.personalCode, purpose: "p", officer: OFFICER });
+    assert.equal(reply.statusCode, 502, reply.body);
+    assert.equal(reply.json().code, "POLICE_UPSTREAM");
+    assert.equal(reply.json().details.status, 404);
+  });
+
+  it("#22 X-Road faults are 502 POLICE_UPSTREAM with their type, and the app keeps serving", async () => {
+    // ss2 grants OTHER only GET /v2/pets/* of the pet store.
+    const app = police(`${PROVIDER_SUBSYSTEM}/pets`);
+    const denied = await ask(app, { personalCode: person.personalCode, purpose: "p", officer: OFFICER });
+    assert.equal(denied.statusCode, 502, denied.body);
+    assert.equal(denied.json().code, "POLICE_UPSTREAM");
+    assert.equal(denied.json().details.type, "Server.ServerProxy.AccessDenied");
+    assert.equal((await app.app.inject({ url: "/healthz" })).statusCode, 200);
+
+    // Nothing listens where this app's security server should be.
+    const unreachable = await ask(police(RR, `http://127.0.0.1:${await freePort()}`), {
+      personalCode: person.personalCode,
+      purpose: "p",
+      officer: OFFICER,
+    });
+    assert.equal(unreachable.statusCode, 502, unreachable.body);
+    assert.equal(unreachable.json().code, "POLICE_UPSTREAM");
+    assert.match(unreachable.json().message, /did not answer/);
+
+    // The register stops: ss2 cannot reach it.
+    await register.close();
+    const down = await ask(police(), { personalCode: person.personalCode, purpose: "p", officer: OFFICER });
+    assert.equal(down.statusCode, 502, down.body);
+    assert.equal(down.json().code, "POLICE_UPSTREAM");
+    assert.match(down.json().details.type, /^Server\.ServerProxy\.(ServiceFailed|NetworkError)$/);
+  });
+});
+
+describe("police app requests", () => {
+  // Nothing listens at its security server: a query that got that far would be a 502.
+  let app: PoliceApp;
+  before(async () => {
+    app = police(RR, `http://127.0.0.1:${await freePort()}`);
+  });
+
+  it("#10 refuses what is not the query's schema with REQUEST_INVALID, listing every mismatch, sending nothing", async () => {
+    const reply = await ask(app, {
+      personalCode: "3800108571",
       officer: "x",
       purpose: " ",
       extra: 1,
-      hiddenUntil: "2000-01-01",
+      hiddenUntil: "soon",
     });
-    assert.equal(reply.statusCode, 400);
-    const body = reply.json();
-    assert.equal(body.code, "POLICE_INPUT");
-    assert.deepEqual(Object.keys(body.details.problems).sort(), [
-      "/extra",
-      "/hiddenReason",
-      "/hiddenUntil",
-      "/officer",
-      "/personalCode",
-      "/purpose",
-    ]);
-    assert.equal(ss.seen.length, sentBefore, "nothing was sent");
-  });
-
-  it("refuses a body that is not a JSON object", async () => {
-    for (const payload of ["[]", "null", '"x"']) {
-      const reply = await police.app.inject({
+    assert.equal(reply.statusCode, 400, reply.body);
+    assert.equal(reply.json().code, "REQUEST_INVALID");
+    const paths = (reply.json().details.errors as Array<{ path: string }>).map((e) => e.path);
+    for (const path of ["body/personalCode", "body/officer", "body/purpose", "body/hiddenUntil"])
+      assert.ok(paths.includes(path), `${path} in ${paths}`);
+    assert.ok(
+      (reply.json().details.errors as Array<{ params?: { additionalProperty?: string } }>).some(
+        (e) => e.params?.additionalProperty === "extra",
+      ),
+    );
+    for (const payload of ["[]", "null", '"x"', "{"]) {
+      const res = await app.app.inject({
         method: "POST",
         url: "/queries",
         payload,
         headers: { "content-type": "application/json" },
       });
-      assert.equal(reply.statusCode, 400, payload);
+      assert.equal(res.statusCode, 400, payload);
+      assert.match(res.json().code, /^(REQUEST_INVALID|BODY_MALFORMED)$/);
     }
-    const text = await police.app.inject({
+    const text = await app.app.inject({
       method: "POST",
       url: "/queries",
       payload: "x",
       headers: { "content-type": "text/plain" },
     });
-    assert.ok(text.statusCode === 415 || text.statusCode === 400, String(text.statusCode));
+    assert.equal(text.statusCode, 415);
+    assert.equal(text.json().code, "CONTENT_TYPE_UNSUPPORTED");
+    const query = await app.app.inject({ method: "POST", url: "/queries?x=1", payload: {} });
+    assert.equal(query.json().code, "REQUEST_INVALID");
   });
 
-  it("passes X-Road faults on as 502 with their type, and a missing person as 404", async () => {
-    const denied = await query({ personalCode: "49403136515", purpose: "p", officer: OFFICER });
-    assert.equal(denied.statusCode, 502);
-    assert.equal(denied.json().code, "POLICE_UPSTREAM");
-    assert.equal(denied.json().details.type, "Server.ServerProxy.AccessDenied");
-    const missing = await query({ personalCode: "60001019906", purpose: "p", officer: OFFICER });
-    assert.equal(missing.statusCode, 404);
-    assert.equal(missing.json().code, "POLICE_NOT_FOUND");
+  it("refuses well-formed but wrong fields with POLICE_INPUT, every one by path", async () => {
+    const reply = await ask(app, {
+      personalCode: "38001085719",
+      officer: OFFICER,
+      purpose: "p",
+      hiddenUntil: "2000-01-01",
+    });
+    assert.equal(reply.statusCode, 400, reply.body);
+    assert.equal(reply.json().code, "POLICE_INPUT");
+    assert.deepEqual(Object.keys(reply.json().details.problems).sort(), [
+      "/hiddenReason",
+      "/hiddenUntil",
+      "/personalCode",
+    ]);
   });
 
   it("answers /healthz", async () => {
-    assert.equal((await police.app.inject({ url: "/healthz" })).statusCode, 200);
+    assert.equal((await app.app.inject({ url: "/healthz" })).statusCode, 200);
   });
 });
 
 describe("assertPersonQuery", () => {
-  it("accepts a minimal query and requires a reason with hiddenUntil", () => {
-    assertPersonQuery({ personalCode: PERSON, purpose: "p", officer: OFFICER });
+  const valid = { personalCode: "38001085718", purpose: "p", officer: OFFICER };
+  const refused = (query: Parameters<typeof assertPersonQuery>[0], problem: RegExp) =>
     assert.throws(
-      () => assertPersonQuery({ personalCode: PERSON, purpose: "p", officer: OFFICER, hiddenUntil: IN_A_MONTH }),
-      (error: unknown) => error instanceof StateError && error.code === "POLICE_INPUT",
+      () => assertPersonQuery(query),
+      (error: unknown) => error instanceof StateError && error.code === "POLICE_INPUT" && problem.test(error.message),
     );
-    assert.throws(
-      () =>
-        assertPersonQuery({
-          personalCode: PERSON,
-          purpose: "p",
-          officer: OFFICER,
-          hiddenUntil: "3999-01-01",
-          hiddenReason: "r",
-        }),
-      /at most ten years/,
-    );
+
+  it("accepts a minimal query and requires a reason with hiddenUntil, and the reverse", () => {
+    assertPersonQuery(valid);
+    refused({ ...valid, hiddenUntil: IN_A_MONTH }, /\/hiddenReason required with hiddenUntil/);
+    refused({ ...valid, hiddenReason: "r" }, /\/hiddenUntil required with hiddenReason/);
+    refused({ ...valid, hiddenUntil: "3999-01-01", hiddenReason: "r" }, /at most ten years/);
+    refused({ ...valid, hiddenUntil: `${new Date().getUTCFullYear() + 1}-02-30`, hiddenReason: "r" }, /real date/);
   });
 });

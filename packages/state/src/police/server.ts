@@ -1,8 +1,9 @@
 import { createHttpService, xroadUserId } from "@riik/core";
 import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
 import { POLICE_ERRORS, StateError } from "../errors.ts";
 import type { PoliceConfig } from "./config.ts";
-import { assertPersonQuery, type PersonQuery } from "./query.ts";
+import { assertPersonQuery, PERSON_QUERY, type PersonQuery } from "./query.ts";
 
 /**
  * Headers with which a consumer asks the provider's security server to hide a use from
@@ -28,18 +29,25 @@ export function createPoliceApp(config: PoliceConfig): PoliceApp {
   const base = config.securityServer.url.replace(/\/+$/, "");
   const timeoutMs = config.timeoutMs ?? 10_000;
 
-  app.post("/queries", async (request, reply) => {
-    const query = request.body;
-    assertPersonQuery(query);
-    try {
-      return reply.send(await ask(query));
-    } catch (error) {
-      // An upstream X-Road fault is not this app's failure: logged as a warning, answered 502.
-      if (!(error instanceof StateError) || error.code !== "POLICE_UPSTREAM") throw error;
-      request.log.warn({ code: error.code, reason: error.message }, "query failed");
-      return reply.status(POLICE_ERRORS.POLICE_UPSTREAM!.status).send(error.toJSON());
-    }
-  });
+  // Queries are JSON only; anything else is 415 (Fastify would hand text/plain over as a string).
+  app.removeContentTypeParser("text/plain");
+
+  app.post(
+    "/queries",
+    { schema: { body: PERSON_QUERY, querystring: Type.Object({}, { additionalProperties: false }) } },
+    async (request, reply) => {
+      const query = request.body;
+      assertPersonQuery(query);
+      try {
+        return reply.send(await ask(query));
+      } catch (error) {
+        // An upstream X-Road fault is not this app's failure: logged as a warning, answered 502.
+        if (!(error instanceof StateError) || error.code !== "POLICE_UPSTREAM") throw error;
+        request.log.warn({ code: error.code, reason: error.message }, "query failed");
+        return reply.status(POLICE_ERRORS.POLICE_UPSTREAM.status).send(error.toJSON());
+      }
+    },
+  );
 
   const ask = async (query: PersonQuery) => {
     // PR-REST 4.1: /r1/{serviceId}/{path}; the register answers GET /persons/{code}.
@@ -80,13 +88,20 @@ export function createPoliceApp(config: PoliceConfig): PoliceApp {
         details: { type: xroadError, message: fault?.message, xroadId },
       });
     }
-    if (answer.status === 404)
+    // The register's own error answer passes through the security servers unchanged
+    // (PR-REST 4.6); only its PERSON_NOT_FOUND means the person is not there.
+    const providerCode = (body as { code?: unknown } | undefined)?.code;
+    if (answer.status === 404 && providerCode === "PERSON_NOT_FOUND")
       throw new StateError("POLICE_NOT_FOUND", `the population register has no person ${query.personalCode}`, {
-        details: { xroadId },
+        details: { personalCode: query.personalCode, xroadId },
       });
     if (!answer.ok || body === undefined)
       throw new StateError("POLICE_UPSTREAM", `the population register answered ${answer.status}`, {
-        details: { status: answer.status, xroadId },
+        details: {
+          status: answer.status,
+          ...(typeof providerCode === "string" ? { code: providerCode } : {}),
+          xroadId,
+        },
       });
     return {
       person: body,
