@@ -11,6 +11,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePortRange, temporaryDirectory } from "@riik/core/testing";
+import { parseVerifierKey } from "@riik/ledger";
 import { PERSONS_SERVICE, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
 import { poll } from "./fixtures/harness.ts";
 
@@ -88,6 +89,12 @@ describe("riik embassy drill on a state started by riik up", { timeout: 200_000 
     assert.equal(report.recoveryPointChanges, 0);
     assert.equal(report.embassySeq, report.homeSeq);
     assert.equal(report.restore.lastSeq, report.homeSeq);
+    // The anchor is the state's own ledger key, named in the shipper's configuration.
+    assert.equal(
+      report.trustAnchor.ledgerKey,
+      parseVerifierKey(readFileSync(state.services.ledger!.vkey!, "utf8").trim()).name,
+    );
+    assert.equal(report.trustAnchor.config, embassy.config);
     assert.match(stderr, /^drill: destroying population_register /m);
     assert.match(stderr, new RegExp(`^drill: recovery point ${report.homeSeq - report.embassySeq} changes`, "m"));
     // Every probe riik up lists for the drill (X-Road, register, Data Tracker) answered the same.

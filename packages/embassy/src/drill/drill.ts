@@ -41,6 +41,8 @@ export interface DrillReport {
   /** Recovery time: from destruction to the registry answering again, checks passed. */
   recoveryTimeMs: number;
   restore: RestoreReport;
+  /** The ledger key every restored segment was checked against, and the configuration naming it. */
+  trustAnchor: { ledgerKey: string; config: string };
   checks: Array<{ name: string; ok: boolean; before: string; after: string }>;
 }
 
@@ -120,6 +122,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     throw new EmbassyError("DRILL_FAILED", "state.json has no control URL to stop and start the registry");
   const control = httpControl(state.control);
   const config = readShipperConfig(embassyService.config);
+  log(`drill: trust anchor: the ledger key ${config.ledgerKey.name} named in ${config.path}`);
   const entry = config.registries.find((r) => r.name === options.registry);
   if (!entry) throw new EmbassyError("DRILL_FAILED", `the shipper does not replicate ${options.registry}`);
   if (entry.databaseUrl)
@@ -206,6 +209,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     recoveryPointChanges,
     recoveryTimeMs,
     restore,
+    trustAnchor: { ledgerKey: config.ledgerKey.name, config: config.path },
     checks: results,
   };
 }
