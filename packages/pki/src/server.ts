@@ -3,18 +3,70 @@ import * as x509 from "@peculiar/x509";
 import { createHttpService, type ErrorCatalogue } from "@riik/core";
 import type { FastifyReply } from "fastify";
 import { Counter } from "prom-client";
+import { Type } from "typebox";
 import { caCertificatePath, type TrustServices } from "./ca/trust-services.ts";
-import { PkiError } from "./errors.ts";
+import { PkiError, type PkiErrorCode } from "./errors.ts";
 import { OcspResponder, type OcspResponderOptions } from "./ocsp/responder.ts";
 import { TimeStampAuthority } from "./tsa/authority.ts";
 
-const ERRORS: ErrorCatalogue = {
-  OCSP_CONTENT_TYPE: { status: 415 },
-  TSA_CONTENT_TYPE: { status: 415 },
+/**
+ * Every code the package can raise, with its status. The OCSP and TSA routes answer bad DER
+ * with the protocol's own error response; these statuses are for what reaches the handler.
+ */
+export const PKI_ERRORS: ErrorCatalogue<PkiErrorCode> = {
+  PKI_NOT_INITIALISED: { status: 503 },
+  PKI_ALREADY_INITIALISED: { status: 409 },
+  PKI_KEY_MISSING: { status: 503 },
+  PKI_KEY_PASSPHRASE: { status: 503 },
   PKI_UNKNOWN_CA: { status: 404 },
+  PKI_CERTIFICATE_UNKNOWN: { status: 404 },
+  PKI_CERTIFICATE_AMBIGUOUS: { status: 409 },
+  PKI_STATUS_TRANSITION: { status: 409 },
+  PKI_ARGUMENT: { status: 400 },
+  PKI_DER: { status: 400 },
+  OCSP_MALFORMED_REQUEST: { status: 400 },
+  OCSP_UNAUTHORIZED: { status: 403 },
+  OCSP_CONTENT_TYPE: { status: 415 },
+  OCSP_RESPONSE_INVALID: { status: 502 },
+  OCSP_UNAVAILABLE: { status: 502 },
+  TSA_MALFORMED_REQUEST: { status: 400 },
+  TSA_BAD_ALGORITHM: { status: 400 },
+  TSA_UNACCEPTED_POLICY: { status: 400 },
+  TSA_UNACCEPTED_EXTENSION: { status: 400 },
+  TSA_CONTENT_TYPE: { status: 415 },
+  TSA_TOKEN_INVALID: { status: 502 },
+  CARD_FORMAT: { status: 400 },
+  CARD_PIN_FORMAT: { status: 400 },
+  CARD_WRONG_PIN: { status: 401 },
 };
 
 const SERVED_CERTIFICATES = new Set(["root", "esteid", "server", "ocsp", "ocsp-server", "tsa"]);
+const BODY_LIMIT = 64 * 1024;
+
+/** Binary bodies keep their own parser; the schema checks what travels beside them. */
+const BINARY_POST = {
+  headers: Type.Object({ "content-type": Type.Optional(Type.String({ maxLength: 256 })) }),
+};
+
+/** RFC 6960 A.1: the GET path is URL-encoded base64 (RFC 4648 4), as long as a POST body may be. */
+const OCSP_GET = {
+  params: Type.Object({ "*": Type.String({ maxLength: Math.ceil((BODY_LIMIT * 4) / 3) * 3 }) }),
+};
+
+const CA_FILE = { params: Type.Object({ file: Type.String({ maxLength: 64 }) }) };
+
+/** Canonical base64 only: Buffer.from(…, "base64") would skip stray characters and accept garbage. */
+function decodeOcspGetPath(encoded: string): Uint8Array {
+  let text: string;
+  try {
+    text = decodeURIComponent(encoded);
+  } catch {
+    return new Uint8Array(0);
+  }
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return new Uint8Array(0);
+  const der = Buffer.from(text, "base64");
+  return der.toString("base64") === text ? der : new Uint8Array(0);
+}
 
 export interface TrustServicesServerOptions extends OcspResponderOptions {
   services: TrustServices;
@@ -29,7 +81,7 @@ export interface TrustServicesServerOptions extends OcspResponderOptions {
  */
 export async function startTrustServicesServer(options: TrustServicesServerOptions) {
   const { services } = options;
-  const { app, metrics, logger } = createHttpService({ name: "pki", errors: ERRORS, bodyLimit: 64 * 1024 });
+  const { app, metrics, logger } = createHttpService({ name: "pki", errors: PKI_ERRORS, bodyLimit: BODY_LIMIT });
   const ocsp = new OcspResponder(services, options);
   const tsa = new TimeStampAuthority(services.tsa);
   const ocspAnswers = new Counter({
@@ -62,24 +114,17 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
     return reply.type("application/ocsp-response").send(Buffer.from(answer.der));
   };
 
-  app.post("/ocsp", async (request, reply) => {
+  app.post("/ocsp", { schema: BINARY_POST }, async (request, reply) => {
     if (!Buffer.isBuffer(request.body))
       throw new PkiError("OCSP_CONTENT_TYPE", "POST the DER OCSP request as application/ocsp-request (RFC 6960 A.1)");
     return answerOcsp(request.body, reply);
   });
   // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}
-  app.get("/ocsp/*", async (request, reply) => {
-    const encoded = (request.params as { "*": string })["*"];
-    let der: Buffer;
-    try {
-      der = Buffer.from(decodeURIComponent(encoded), "base64");
-    } catch {
-      der = Buffer.alloc(0);
-    }
-    return answerOcsp(der, reply);
-  });
+  app.get("/ocsp/*", { schema: OCSP_GET }, async (request, reply) =>
+    answerOcsp(decodeOcspGetPath(request.params["*"]), reply),
+  );
 
-  app.post("/tsa", async (request, reply) => {
+  app.post("/tsa", { schema: BINARY_POST }, async (request, reply) => {
     if (!Buffer.isBuffer(request.body))
       throw new PkiError(
         "TSA_CONTENT_TYPE",
@@ -91,13 +136,11 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
     return reply.type("application/timestamp-reply").send(Buffer.from(answer.der));
   });
 
-  app.get("/ca/:file", async (request, reply) => {
-    const match = /^([a-z-]+)\.(crt|pem)$/.exec((request.params as { file: string }).file);
+  app.get("/ca/:file", { schema: CA_FILE }, async (request, reply) => {
+    const { file } = request.params;
+    const match = /^([a-z-]+)\.(crt|pem)$/.exec(file);
     if (!match || !SERVED_CERTIFICATES.has(match[1]!))
-      throw new PkiError(
-        "PKI_UNKNOWN_CA",
-        `no CA certificate ${(request.params as { file: string }).file}; try /ca/root.crt`,
-      );
+      throw new PkiError("PKI_UNKNOWN_CA", `no CA certificate ${JSON.stringify(file)}; try /ca/root.crt`);
     const pem = readFileSync(caCertificatePath(services.dir, match[1] as "root"), "utf8");
     if (match[2] === "pem") return reply.type("application/x-pem-file").send(pem);
     return reply.type("application/pkix-cert").send(Buffer.from(new x509.X509Certificate(pem).rawData));

@@ -40,6 +40,7 @@ export interface TestTrustServices {
   dir: string;
   services: TrustServices;
   url: string;
+  app: Awaited<ReturnType<typeof startTrustServicesServer>>["app"];
 }
 
 /** Trust services in a temporary directory, served on a free loopback port, closed after the file. */
@@ -52,7 +53,7 @@ export async function startTestTrustServices(): Promise<TestTrustServices> {
     await server.close();
     await services.close();
   });
-  return { dir, services, url: server.url };
+  return { dir, services, url: server.url, app: server.app };
 }
 
 export async function issueTestCard(
