@@ -16,6 +16,23 @@ const MARKER = /^<!-- walkthrough: walkthroughs\/([\w.-]+\.sh) -->\n```sh\n([\s\
 
 /** What each walkthrough promises to print, beyond exiting 0. */
 const PROMISES: Record<string, RegExp[]> = {
+  "ledger.sh": [
+    /^VALID: otsus\.txt$/m,
+    /^ {2}policy {7}key: checkpoint signed by riik\.localhost\/ledger$/m,
+    /^ {2}witnesses {4}1 of 1 trusted/m,
+  ],
+  "pki.sh": [
+    // OpenSSL's OCSP client sees every status change at once (pre-signed answers are dropped).
+    /signing\.pem: good[\s\S]*signing\.pem: revoked\n.*\n.*\n\tReason: certificateHold[\s\S]*signing\.pem: good[\s\S]*"format":"web-eid:1\.0"[\s\S]*signing\.pem: revoked/,
+    /^Response verify OK$/m,
+  ],
+  "signature.sh": [
+    /^trusted root: .*pki\/ca\/root\.crt/m,
+    /^otsus\.asice: VALID$/m,
+    /^signature S0 in .*: VALID\n[\s\S]*level: XAdES B-LT\n/m,
+    /^signature S1 in .*: VALID\n[\s\S]*level: XAdES B-LTA\n/m,
+    /^riik: VERIFY_NO_TRUST_ANCHOR: .*\nrefused: exit 3$/m,
+  ],
   "xroad.sh": [/"personalCode":"35012221282"/, /^ok {3}.*batch statement time-stamped/m, /^evidence verified$/m],
 };
 
