@@ -5,6 +5,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { generatePersonalCode } from "@riik/core";
 import { freePortRange, temporaryDirectory } from "@riik/core/testing";
 import { PERSONS_SERVICE, POPULATION_REGISTER, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
 
@@ -179,6 +180,10 @@ describe("riik up (the main job)", () => {
     assert.equal(found.status, 200, JSON.stringify(found.body));
     assert.equal(found.body.person.personalCode, demo.personalCode);
     assert.ok(found.body.xroad.id);
+    // A person the register does not have: its PERSON_NOT_FOUND through both security servers.
+    const nobody = await policeQuery(state, generatePersonalCode("1850-01-01", "male", 999));
+    assert.equal(nobody.status, 404, JSON.stringify(nobody.body));
+    assert.equal(nobody.body.code, "POLICE_NOT_FOUND");
     // The portal's way: through ss-ria, as the person who logged in.
     const own = await r1(
       state.services["ss-ria"]!.url,

@@ -10,6 +10,7 @@ import {
   seedPopulation,
   startPopulationRegister,
 } from "@riik/population-register";
+import fc from "fast-check";
 import {
   DATATRACKER,
   json,
@@ -230,6 +231,74 @@ describe("police app requests", () => {
 
   it("answers /healthz", async () => {
     assert.equal((await app.app.inject({ url: "/healthz" })).statusCode, 200);
+  });
+
+  it("#10 property: every body gets the code its fault calls for, never a 5xx of its own", async () => {
+    type Verdict = "ok" | "meaning" | "shape";
+    const valid = fc
+      .tuple(fc.integer({ min: 1900, max: 2020 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))
+      .chain(([y, m, d]) =>
+        fc
+          .tuple(fc.constantFrom("male", "female" as const), fc.integer({ min: 0, max: 999 }))
+          .map(([sex, serial]) =>
+            generatePersonalCode(`${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`, sex, serial),
+          ),
+      );
+    const code = fc.oneof(
+      valid.map((c): [unknown, Verdict] => [c, "ok"]),
+      // The same digits with another check digit: the shape, not the meaning.
+      valid.map((c): [unknown, Verdict] => [`${c.slice(0, 10)}${(Number(c[10]) + 1) % 10}`, "meaning"]),
+      fc
+        .string({ maxLength: 14 })
+        .filter((t) => !/^[1-8][0-9]{10}$/.test(t))
+        .map((t): [unknown, Verdict] => [t, "shape"]),
+      fc.oneof(fc.integer(), fc.constant(null), fc.boolean()).map((v): [unknown, Verdict] => [v, "shape"]),
+    );
+    const purpose = fc.oneof(
+      fc.constantFrom<[unknown, Verdict]>(["Isikusamasuse tuvastamine", "ok"], ["Šoti kodanik", "ok"], ["x", "ok"]),
+      fc.constantFrom<[unknown, Verdict]>(["", "shape"], ["  ", "shape"], ["a\u0000b", "shape"], ["a\nb", "shape"]),
+      fc.constantFrom<[unknown, Verdict]>(["x".repeat(501), "shape"], [7, "shape"], [["p"], "shape"]),
+    );
+    const query = fc.record({ personalCode: code, purpose, officer: code }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          query,
+          fc.jsonValue().map((v) => ({ raw: v })),
+        ),
+        async (input) => {
+          let body: unknown;
+          let expected: string;
+          if ("raw" in input) {
+            body = input.raw;
+            const o = body as Record<string, unknown> | null;
+            const hasAll =
+              typeof o === "object" && o !== null && ["personalCode", "purpose", "officer"].every((k) => k in o);
+            fc.pre(!hasAll);
+            expected = "REQUEST_INVALID";
+          } else {
+            const fields = Object.entries(input) as Array<[string, [unknown, Verdict]]>;
+            body = Object.fromEntries(fields.map(([k, [v]]) => [k, v]));
+            const verdicts = fields.map(([, [, verdict]]) => verdict);
+            expected =
+              fields.length < 3 || verdicts.includes("shape")
+                ? "REQUEST_INVALID"
+                : verdicts.includes("meaning")
+                  ? "POLICE_INPUT"
+                  : "POLICE_UPSTREAM";
+          }
+          const reply = await app.app.inject({
+            method: "POST",
+            url: "/queries",
+            payload: JSON.stringify(body) ?? "null",
+            headers: { "content-type": "application/json" },
+          });
+          assert.equal(reply.json().code, expected, `${JSON.stringify(body)} -> ${reply.statusCode} ${reply.body}`);
+          assert.equal(reply.statusCode, expected === "POLICE_UPSTREAM" ? 502 : 400);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
