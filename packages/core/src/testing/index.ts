@@ -42,8 +42,8 @@ export interface DialectTarget {
   location(component: string): { dataDir: string; url?: string; schema?: string };
 }
 
-/** Whether this is a CI run (env CI=true, as CI services set it). */
-export const IN_CI = process.env.CI === "true";
+/** Whether this is a CI run (env CI=true, as CI services set it; any value but "false" or "0" counts). */
+export const IN_CI = (process.env.CI ?? "") !== "" && !["false", "0"].includes(process.env.CI!);
 
 /**
  * The `skip` option for tests that need something the machine may lack (a browser, a
