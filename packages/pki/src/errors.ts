@@ -23,6 +23,10 @@ export type PkiErrorCode =
   | "TSA_CONTENT_TYPE"
   | "TSA_TOKEN_INVALID"
   | "CARD_FORMAT"
+  /** `riik id issue --out` names a file that exists: refused before anything is issued. */
+  | "CARD_FILE_EXISTS"
+  /** The card file could not be written after issuance; the certificates were revoked. */
+  | "CARD_FILE_WRITE"
   | "CARD_PIN_FORMAT"
   | "CARD_WRONG_PIN";
 

@@ -32,8 +32,9 @@ export {
   parseCardFile,
   readCardFile,
   unlockCardKey,
+  writeCardFile,
 } from "./identity/card-file.ts";
-export { type CardRequest, issueCard } from "./identity/issue-card.ts";
+export { type CardRequest, issueCard, issueCardFile } from "./identity/issue-card.ts";
 export { assertPin, PIN_RULES } from "./identity/pin.ts";
 export { FileKeyStore } from "./keystore/file-key-store.ts";
 export type { KeyStore } from "./keystore/key-store.ts";

@@ -36,6 +36,8 @@ export const PKI_ERRORS: ErrorCatalogue<PkiErrorCode> = {
   TSA_CONTENT_TYPE: { status: 415 },
   TSA_TOKEN_INVALID: { status: 502 },
   CARD_FORMAT: { status: 400 },
+  CARD_FILE_EXISTS: { status: 409 },
+  CARD_FILE_WRITE: { status: 500 },
   CARD_PIN_FORMAT: { status: 400 },
   CARD_WRONG_PIN: { status: 401 },
 };

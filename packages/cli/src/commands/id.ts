@@ -1,9 +1,8 @@
-import { writeFileSync } from "node:fs";
 import { parsePersonalCode } from "@riik/core";
 import {
   type CertificateRow,
   type IssuingCaName,
-  issueCard,
+  issueCardFile,
   normaliseSerial,
   openTrustServices,
   PkiError,
@@ -12,7 +11,7 @@ import {
   type RevocationReasonName,
   type TrustServices,
 } from "@riik/pki";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { DB_OPTION_HELP } from "../options.ts";
 import { registerAuthTokenCommand } from "./auth-token.ts";
 
@@ -27,15 +26,15 @@ export function registerIdCommands(program: Command): void {
     .requiredOption("--code <code>", "personal identification code (11 digits)")
     .requiredOption("--given <name>", "given name")
     .requiredOption("--surname <name>", "surname")
-    .requiredOption("--pin1 <pin>", "PIN1, 4-12 digits, protects the authentication key")
-    .requiredOption("--pin2 <pin>", "PIN2, 5-12 digits, protects the signing key")
-    .requiredOption("--out <file>", "card file to write (JSON)")
+    .addOption(pinOption("--pin1 <pin>", "PIN1, 4-12 digits, protects the authentication key", "RIIK_PIN1"))
+    .addOption(pinOption("--pin2 <pin>", "PIN2, 5-12 digits, protects the signing key", "RIIK_PIN2"))
+    .requiredOption("--out <file>", "card file to write (JSON, mode 0600); must not exist")
     .option("--e-resident", "issue an e-Residency digital ID")
     .option("--key <type>", "key type: p384 or rsa2048", parseKeyAlgorithm, "p384")
     .option("--db <url>", DB_OPTION_HELP)
     .action(async (o) => {
       await withServices(o.dir, o.db, async (services) => {
-        const card = await issueCard(services, {
+        const request = {
           personalCode: o.code,
           givenName: o.given,
           surname: o.surname,
@@ -43,8 +42,8 @@ export function registerIdCommands(program: Command): void {
           pin2: o.pin2,
           eResident: Boolean(o.eResident),
           algorithm: o.key,
-        });
-        writeFileSync(o.out, `${JSON.stringify(card, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+        };
+        const card = await issueCardFile(services, request, o.out);
         console.log(
           `${card.kind} ${card.documentNumber} for ${card.surname.toUpperCase()},${card.givenName.toUpperCase()},${card.personalCode} written to ${o.out}`,
         );
@@ -99,9 +98,8 @@ export function registerIdCommands(program: Command): void {
     .action(async (o) => {
       await withServices(o.dir, o.db, async (services) => {
         for (const row of await services.registry.byPersonalCode(parsePersonalCode(o.code).code)) {
-          const hold = row.revocation_reason === REVOCATION_REASONS.certificateHold;
           console.log(
-            `${row.issuer}/${row.serial} ${row.purpose} ${row.status === "good" ? "good" : hold ? "suspended" : "revoked"} until ${row.not_after}`,
+            `${row.issuer}/${row.serial} ${row.purpose} ${statusText(row)}, valid ${row.not_before} to ${row.not_after}`,
           );
           for (const event of await services.registry.events(row.issuer, row.serial))
             console.log(`  ${event.at} ${event.event} by ${event.actor}`);
@@ -110,6 +108,21 @@ export function registerIdCommands(program: Command): void {
     });
 
   registerAuthTokenCommand(id);
+}
+
+/** A PIN from the command line or, for scripts, the environment (a command line is visible to other users). */
+function pinOption(flags: string, description: string, variable: string): Option {
+  return new Option(flags, `${description}; or set ${variable}`).env(variable).makeOptionMandatory();
+}
+
+const REASON_NAMES = new Map<number, string>(Object.entries(REVOCATION_REASONS).map(([name, code]) => [code, name]));
+
+/** The status now, kept apart from the validity period: "revoked" is not "until" anything. */
+function statusText(row: CertificateRow): string {
+  if (row.status === "good") return Date.parse(row.not_after) < Date.now() ? "expired" : "good";
+  if (row.revocation_reason === REVOCATION_REASONS.certificateHold) return `suspended since ${row.revoked_at}`;
+  const reason = REASON_NAMES.get(row.revocation_reason ?? 0) ?? String(row.revocation_reason);
+  return `revoked since ${row.revoked_at} (${reason})`;
 }
 
 async function withServices(

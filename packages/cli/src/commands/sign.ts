@@ -12,7 +12,7 @@ import {
   validateContainer,
   writeContainer,
 } from "@riik/signature";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 
 const MEDIA_TYPES: Record<string, string> = {
   ".txt": "text/plain",
@@ -72,7 +72,11 @@ export function registerSignCommands(program: Command): void {
     .argument("[files...]", "files to put in a new container")
     .option("--add <container>", "add a signature to this existing container (its files stay as they are)")
     .requiredOption("--card <file>", "card file (riik id issue)")
-    .requiredOption("--pin2 <pin>", "PIN2, unlocks the signing key")
+    .addOption(
+      new Option("--pin2 <pin>", "PIN2, unlocks the signing key; or set RIIK_PIN2")
+        .env("RIIK_PIN2")
+        .makeOptionMandatory(),
+    )
     .option("--out <file>", "container to write; with --add, default: replace the container given")
     .option("--tsa <url>", "RFC 3161 time-stamping authority; default /tsa next to the card's OCSP responder")
     .option("--ocsp <url>", "OCSP responder; default the one named in the signing certificate")

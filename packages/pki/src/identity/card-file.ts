@@ -1,5 +1,17 @@
-import { createPrivateKey } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createPrivateKey, randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { dirname, resolve } from "node:path";
 import * as x509 from "@peculiar/x509";
 import { PkiError } from "../errors.ts";
 import { importKeyObjects } from "../keystore/file-key-store.ts";
@@ -55,6 +67,46 @@ export function parseCardFile(text: string): CardFile {
       details: { fields: bad },
     });
   return value as CardFile;
+}
+
+/**
+ * Refuses a card-file target before any certificate is issued: the file must not exist, and
+ * its directory must be a directory or not exist yet (it is then created, mode 0700).
+ */
+export function assertCardFileTarget(path: string): string {
+  const target = resolve(path);
+  if (existsSync(target))
+    throw new PkiError("CARD_FILE_EXISTS", `${path} exists; a card file is never overwritten, choose another --out`);
+  const dir = dirname(target);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new PkiError("CARD_FILE_WRITE", `${dir} is not a directory`);
+  return target;
+}
+
+/**
+ * Writes a card file all at once or not at all: a temporary file (0600, fsynced) beside the
+ * target, then a hard link to the target name, which fails if it appeared meanwhile (no
+ * overwrite, unlike rename), then the temporary name is removed.
+ */
+export function writeCardFile(path: string, card: CardFile): void {
+  const target = assertCardFileTarget(path);
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  const temporary = `${target}.${randomBytes(6).toString("hex")}.partial`;
+  const fd = openSync(temporary, "wx", 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(card, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, target);
+  } catch (cause) {
+    const exists = (cause as NodeJS.ErrnoException).code === "EEXIST";
+    throw new PkiError(exists ? "CARD_FILE_EXISTS" : "CARD_FILE_WRITE", `cannot write ${path}`, { cause });
+  } finally {
+    unlinkSync(temporary);
+  }
 }
 
 export function cardCertificate(card: CardFile, role: CardKeyRole): x509.X509Certificate {

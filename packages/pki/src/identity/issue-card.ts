@@ -1,10 +1,12 @@
 import { createPrivateKey, randomInt } from "node:crypto";
+import * as x509 from "@peculiar/x509";
 import { parsePersonalCode } from "@riik/core";
 import { generationParams, type KeyAlgorithm, subtle } from "../algorithms.ts";
 import { personName } from "../ca/names.ts";
 import type { TrustServices } from "../ca/trust-services.ts";
 import { PkiError } from "../errors.ts";
-import type { CardFile } from "./card-file.ts";
+import { normaliseSerial } from "../registry/certificate-registry.ts";
+import { assertCardFileTarget, type CardFile, writeCardFile } from "./card-file.ts";
 import { assertPin } from "./pin.ts";
 
 export interface CardRequest {
@@ -52,9 +54,10 @@ export async function issueCard(services: TrustServices, request: CardRequest): 
     eResident,
     actor: request.actor ?? "riik id issue",
   };
-  const issueOne = async (purpose: "id-authentication" | "id-signing", pin: string) => {
+  // Both keys are encrypted under their PINs before anything is issued, so no certificate
+  // exists whose key could still be lost here.
+  const keyFor = async (pin: string) => {
     const pair = (await subtle.generateKey(generationParams(algorithm), true, ["sign", "verify"])) as CryptoKeyPair;
-    const certificate = await ca.issue({ ...common, purpose, publicKey: pair.publicKey });
     const pkcs8 = Buffer.from(await subtle.exportKey("pkcs8", pair.privateKey));
     const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }).export({
       type: "pkcs8",
@@ -62,18 +65,69 @@ export async function issueCard(services: TrustServices, request: CardRequest): 
       cipher: "aes-256-cbc",
       passphrase: pin,
     }) as string;
-    return { certificate: certificate.toString("pem"), privateKey };
+    return { publicKey: pair.publicKey, privateKey };
   };
-  return {
-    format: "riik-card/1",
-    kind: eResident ? "e-resident" : "id-card",
-    personalCode: code,
-    givenName: request.givenName,
-    surname: request.surname,
-    documentNumber,
-    authentication: await issueOne("id-authentication", request.pin1),
-    signing: await issueOne("id-signing", request.pin2),
-  };
+  const keys = { authentication: await keyFor(request.pin1), signing: await keyFor(request.pin2) };
+  const issued: string[] = [];
+  try {
+    const issueOne = async (purpose: "id-authentication" | "id-signing", key: typeof keys.signing) => {
+      const certificate = await ca.issue({ ...common, purpose, publicKey: key.publicKey });
+      issued.push(certificate.serialNumber);
+      return { certificate: certificate.toString("pem"), privateKey: key.privateKey };
+    };
+    return {
+      format: "riik-card/1",
+      kind: eResident ? "e-resident" : "id-card",
+      personalCode: code,
+      givenName: request.givenName,
+      surname: request.surname,
+      documentNumber,
+      authentication: await issueOne("id-authentication", keys.authentication),
+      signing: await issueOne("id-signing", keys.signing),
+    };
+  } catch (error) {
+    await revokeUndelivered(services, issued, "issuance failed");
+    throw error;
+  }
+}
+
+/**
+ * `riik id issue --out`: checks the target first, issues, then writes the card file
+ * atomically. A certificate whose key never reached its holder must not stay valid, so
+ * when writing fails both certificates are revoked (cessationOfOperation, RFC 5280 5.3.1).
+ */
+export async function issueCardFile(
+  services: TrustServices,
+  request: CardRequest,
+  path: string,
+  write: (path: string, card: CardFile) => void = writeCardFile,
+): Promise<CardFile> {
+  assertCardFileTarget(path);
+  const card = await issueCard(services, request);
+  try {
+    write(path, card);
+  } catch (cause) {
+    const serials = [card.authentication, card.signing].map(
+      (c) => new x509.X509Certificate(c.certificate).serialNumber,
+    );
+    await revokeUndelivered(services, serials, `card file ${path} not written`);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new PkiError(
+      cause instanceof PkiError && cause.code === "CARD_FILE_EXISTS" ? "CARD_FILE_EXISTS" : "CARD_FILE_WRITE",
+      `cannot write ${path} (${reason}); certificates ${serials.join(", ")} were revoked`,
+      { cause, details: { revoked: serials } },
+    );
+  }
+  return card;
+}
+
+async function revokeUndelivered(services: TrustServices, serials: readonly string[], why: string): Promise<void> {
+  for (const serial of serials)
+    await services.registry.changeStatus("esteid", normaliseSerial(serial), {
+      event: "revoked",
+      reason: "cessationOfOperation",
+      actor: `riik id issue: ${why}`,
+    });
 }
 
 /** ID cards have numbers like AB0012345, e-residents' digi-IDs N0012345; never one twice. */
