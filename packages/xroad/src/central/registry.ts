@@ -96,7 +96,7 @@ export class CentralRegistry {
       .execute();
   }
 
-  async addSubsystem(clientText: string, name: string): Promise<void> {
+  async addSubsystem(clientText: string, name?: string): Promise<void> {
     const id = this.parseClient(clientText);
     if (!id.subsystemCode) throw new XRoadError("XROAD_ARGUMENT", "a subsystem id has four parts");
     await this.#requireMember(id);
@@ -114,7 +114,7 @@ export class CentralRegistry {
         member_class: id.memberClass,
         member_code: id.memberCode,
         subsystem_code: id.subsystemCode,
-        name: typeof name === "string" && name ? name : id.subsystemCode,
+        name: name || id.subsystemCode,
         disabled: 0,
         created_at: now(),
       })

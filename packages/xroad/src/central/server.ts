@@ -1,7 +1,7 @@
 import { createPublicKey, randomBytes, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalJson, constantTimeEqual, createHttpService, openStorage } from "@riik/core";
+import { canonicalJson, constantTimeEqual, createHttpService, openStorage, type RiikFastify } from "@riik/core";
 import type { FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
 import {
@@ -25,6 +25,23 @@ import {
 } from "../globalconf/document.ts";
 import { centralMigrations } from "./migrations.ts";
 import { CentralRegistry, type CentralStorage, parseServerId } from "./registry.ts";
+import {
+  AUTH_CERT_BODY,
+  CLIENT_BODY,
+  CLIENT_PARAMS,
+  GROUP_BODY,
+  GROUP_MEMBER_PARAMS,
+  GROUP_PARAMS,
+  MEMBER_BODY,
+  NO_QUERY,
+  REGISTRATION_BODY,
+  REQUEST_PARAMS,
+  SERVER_CERT_PARAMS,
+  SERVER_CLIENT_PARAMS,
+  SERVER_PARAMS,
+  SUBSYSTEM_BODY,
+  TRUST_BODY,
+} from "./schemas.ts";
 
 export interface CentralConfig {
   format: "riik-central/1";
@@ -202,85 +219,84 @@ export async function startCentralServer(options: CentralServerOptions) {
     await regenerate();
     return { version: current!.version };
   };
-  const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, any>;
-  const param = (request: FastifyRequest, name: string) =>
-    decodeURIComponent((request.params as Record<string, string>)[name]!);
-
-  app.get("/globalconf", async (_request, reply) => reply.type("application/json").send(current!.document));
-  app.get("/anchor.json", async (_request, reply) => reply.type("application/json").send(readFileSync(files.anchor)));
+  app.get("/globalconf", { schema: { querystring: NO_QUERY } }, async (_request, reply) =>
+    reply.type("application/json").send(current!.document),
+  );
+  app.get("/anchor.json", { schema: { querystring: NO_QUERY } }, async (_request, reply) =>
+    reply.type("application/json").send(readFileSync(files.anchor)),
+  );
 
   // Submitted by a security server (PR-MSERV authCertReg, simplified): the request proves
   // possession of the authentication key; an administrator approves it below.
-  app.post("/managementservice/auth-cert-registrations", async (request, reply) => {
-    const input = body(request);
-    const cert = certificateFromBase64(input.authCertificate, "authCertificate");
-    const trust = await registry.getTrust();
-    const cas = trust.serverCas.map((ca) => new X509Certificate(Buffer.from(ca, "base64")));
-    if (!cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey)))
-      throw new XRoadError(
-        "XROAD_ARGUMENT",
-        "the authentication certificate is not issued by a server CA of this instance",
-      );
-    const signed = canonicalJson({
-      serverId: input.serverId,
-      address: input.address,
-      authCertificate: input.authCertificate,
-      submittedAt: input.submittedAt,
-    });
-    if (
-      typeof input.proof !== "string" ||
-      !verifyBytes(
-        createPublicKey(cert.publicKey.export({ type: "spki", format: "pem" })),
-        signed,
-        Buffer.from(input.proof, "base64"),
-      )
-    )
-      throw new XRoadError(
-        "XROAD_UNAUTHORISED",
-        "the request is not signed with the authentication key (proof of possession)",
-      );
-    if (typeof input.submittedAt !== "string" || Math.abs(Date.parse(input.submittedAt) - Date.now()) > 10 * 60 * 1000)
-      throw new XRoadError("XROAD_ARGUMENT", "submittedAt must be the current time");
-    const id = await registry.submitRegistration(String(input.serverId), String(input.address), cert);
-    return reply.status(202).send({ id, status: "pending" });
-  });
+  app.post(
+    "/managementservice/auth-cert-registrations",
+    { schema: { querystring: NO_QUERY, body: REGISTRATION_BODY } },
+    async (request, reply) => {
+      const input = request.body;
+      const cert = certificateFromBase64(input.authCertificate, "authCertificate");
+      const trust = await registry.getTrust();
+      const cas = trust.serverCas.map((ca) => new X509Certificate(Buffer.from(ca, "base64")));
+      if (!cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey)))
+        throw new XRoadError(
+          "XROAD_ARGUMENT",
+          "the authentication certificate is not issued by a server CA of this instance",
+        );
+      const signed = canonicalJson({
+        serverId: input.serverId,
+        address: input.address,
+        authCertificate: input.authCertificate,
+        submittedAt: input.submittedAt,
+      });
+      const publicKey = createPublicKey(cert.publicKey.export({ type: "spki", format: "pem" }));
+      if (!verifyBytes(publicKey, signed, Buffer.from(input.proof, "base64")))
+        throw new XRoadError(
+          "XROAD_UNAUTHORISED",
+          "the request is not signed with the authentication key (proof of possession)",
+        );
+      if (!(Math.abs(Date.parse(input.submittedAt) - Date.now()) <= 10 * 60 * 1000))
+        throw new XRoadError("XROAD_ARGUMENT", "submittedAt must be the current time");
+      const id = await registry.submitRegistration(input.serverId, input.address, cert);
+      return reply.status(202).send({ id, status: "pending" });
+    },
+  );
 
-  app.register(async (api) => {
+  // Path parameters arrive decoded once (a client id's own %2F stays); never decode again.
+  app.register(async (api: RiikFastify) => {
     api.addHook("onRequest", admin);
-    api.get("/api/v1/configuration", async () => ({
+    const none = { schema: { querystring: NO_QUERY } };
+    api.get("/api/v1/configuration", none, async () => ({
       version: current!.version,
       expiresAt: current!.content.expiresAt,
     }));
-    api.post("/api/v1/configuration/regenerate", changed);
-    api.get("/api/v1/members", async () => (await registry.snapshot()).members);
-    api.post("/api/v1/members", async (request, reply) => {
-      const input = body(request);
-      await registry.addMember({
-        memberClass: String(input.memberClass ?? ""),
-        memberCode: String(input.memberCode ?? ""),
-        name: input.name,
-      });
+    api.post("/api/v1/configuration/regenerate", none, changed);
+    api.get("/api/v1/members", none, async () => (await registry.snapshot()).members);
+    api.post("/api/v1/members", { schema: { querystring: NO_QUERY, body: MEMBER_BODY } }, async (request, reply) => {
+      await registry.addMember(request.body);
       return reply.status(201).send(await changed());
     });
-    api.post("/api/v1/subsystems", async (request, reply) => {
-      const input = body(request);
-      await registry.addSubsystem(String(input.id ?? ""), input.name);
-      return reply.status(201).send(await changed());
-    });
-    api.post("/api/v1/clients/:id/disable", async (request) => {
-      await registry.setDisabled(param(request, "id"), true);
+    api.post(
+      "/api/v1/subsystems",
+      { schema: { querystring: NO_QUERY, body: SUBSYSTEM_BODY } },
+      async (request, reply) => {
+        await registry.addSubsystem(request.body.id, request.body.name);
+        return reply.status(201).send(await changed());
+      },
+    );
+    const clientRoute = { schema: { querystring: NO_QUERY, params: CLIENT_PARAMS } };
+    api.post("/api/v1/clients/:id/disable", clientRoute, async (request) => {
+      await registry.setDisabled(request.params.id, true);
       return changed();
     });
-    api.post("/api/v1/clients/:id/enable", async (request) => {
-      await registry.setDisabled(param(request, "id"), false);
+    api.post("/api/v1/clients/:id/enable", clientRoute, async (request) => {
+      await registry.setDisabled(request.params.id, false);
       return changed();
     });
-    api.delete("/api/v1/clients/:id", async (request) => {
-      await registry.removeClient(param(request, "id"));
+    api.delete("/api/v1/clients/:id", clientRoute, async (request) => {
+      await registry.removeClient(request.params.id);
       return changed();
     });
-    api.get("/api/v1/security-servers", async () => (await registry.snapshot()).securityServers);
-    api.get("/api/v1/registration-requests", async () =>
+    api.get("/api/v1/security-servers", none, async () => (await registry.snapshot()).securityServers);
+    api.get("/api/v1/registration-requests", none, async () =>
       (await registry.listRegistrations()).map((r) => ({
         id: Number(r.id),
         serverId: r.server_id,
@@ -291,78 +307,106 @@ export async function startCentralServer(options: CentralServerOptions) {
         authCertificate: Buffer.from(r.der).toString("base64"),
       })),
     );
-    api.post("/api/v1/registration-requests/:id/approve", async (request) => {
-      const serverId = await registry.approveRegistration(Number(param(request, "id")));
+    const requestRoute = { schema: { querystring: NO_QUERY, params: REQUEST_PARAMS } };
+    api.post("/api/v1/registration-requests/:id/approve", requestRoute, async (request) => {
+      const serverId = await registry.approveRegistration(request.params.id);
       return { serverId, ...(await changed()) };
     });
-    api.post("/api/v1/registration-requests/:id/reject", async (request) => {
-      await registry.rejectRegistration(Number(param(request, "id")));
+    api.post("/api/v1/registration-requests/:id/reject", requestRoute, async (request) => {
+      await registry.rejectRegistration(request.params.id);
       return { status: "rejected" };
     });
-    api.delete("/api/v1/security-servers/:id", async (request) => {
-      await registry.removeServer(param(request, "id"));
-      return changed();
-    });
-    api.post("/api/v1/security-servers/:id/auth-certificates", async (request, reply) => {
-      const hash = await registry.addAuthCertificate(
-        param(request, "id"),
-        parseCertificateText(body(request).certificate, "certificate"),
-      );
-      return reply.status(201).send({ hash, ...(await changed()) });
-    });
-    api.delete("/api/v1/security-servers/:id/auth-certificates/:hash", async (request) => {
-      await registry.removeAuthCertificate(param(request, "id"), param(request, "hash"));
-      return changed();
-    });
-    api.post("/api/v1/security-servers/:id/clients", async (request, reply) => {
-      await registry.addServerClient(param(request, "id"), String(body(request).client ?? ""));
-      return reply.status(201).send(await changed());
-    });
-    api.delete("/api/v1/security-servers/:id/clients/:client", async (request) => {
-      await registry.removeServerClient(param(request, "id"), param(request, "client"));
-      return changed();
-    });
-    api.get("/api/v1/global-groups", async () => (await registry.snapshot()).globalGroups);
-    api.post("/api/v1/global-groups", async (request, reply) => {
-      const input = body(request);
-      await registry.addGlobalGroup(input.groupCode, input.description);
-      return reply.status(201).send(await changed());
-    });
-    api.delete("/api/v1/global-groups/:code", async (request) => {
-      await registry.removeGlobalGroup(param(request, "code"));
-      return changed();
-    });
-    api.post("/api/v1/global-groups/:code/members", async (request, reply) => {
-      await registry.addGroupMember(param(request, "code"), String(body(request).client ?? ""));
-      return reply.status(201).send(await changed());
-    });
-    api.delete("/api/v1/global-groups/:code/members/:client", async (request) => {
-      await registry.removeGroupMember(param(request, "code"), param(request, "client"));
-      return changed();
-    });
-    api.get("/api/v1/trust", async () => registry.getTrust());
-    api.put("/api/v1/trust", async (request) => {
-      const input = body(request);
-      const list = (value: unknown, what: string) => {
-        if (!Array.isArray(value)) throw new XRoadError("XROAD_ARGUMENT", `${what} must be an array`);
-        return value.map((v, i) => derBase64(parseCertificateText(v, `${what}[${i}]`)));
-      };
-      const tsa = Array.isArray(input.tsa) ? input.tsa : [];
+    api.delete(
+      "/api/v1/security-servers/:id",
+      { schema: { querystring: NO_QUERY, params: SERVER_PARAMS } },
+      async (request) => {
+        await registry.removeServer(request.params.id);
+        return changed();
+      },
+    );
+    api.post(
+      "/api/v1/security-servers/:id/auth-certificates",
+      { schema: { querystring: NO_QUERY, params: SERVER_PARAMS, body: AUTH_CERT_BODY } },
+      async (request, reply) => {
+        const hash = await registry.addAuthCertificate(
+          request.params.id,
+          parseCertificateText(request.body.certificate, "certificate"),
+        );
+        return reply.status(201).send({ hash, ...(await changed()) });
+      },
+    );
+    api.delete(
+      "/api/v1/security-servers/:id/auth-certificates/:hash",
+      { schema: { querystring: NO_QUERY, params: SERVER_CERT_PARAMS } },
+      async (request) => {
+        await registry.removeAuthCertificate(request.params.id, request.params.hash);
+        return changed();
+      },
+    );
+    api.post(
+      "/api/v1/security-servers/:id/clients",
+      { schema: { querystring: NO_QUERY, params: SERVER_PARAMS, body: CLIENT_BODY } },
+      async (request, reply) => {
+        await registry.addServerClient(request.params.id, request.body.client);
+        return reply.status(201).send(await changed());
+      },
+    );
+    api.delete(
+      "/api/v1/security-servers/:id/clients/:client",
+      { schema: { querystring: NO_QUERY, params: SERVER_CLIENT_PARAMS } },
+      async (request) => {
+        await registry.removeServerClient(request.params.id, request.params.client);
+        return changed();
+      },
+    );
+    api.get("/api/v1/global-groups", none, async () => (await registry.snapshot()).globalGroups);
+    api.post(
+      "/api/v1/global-groups",
+      { schema: { querystring: NO_QUERY, body: GROUP_BODY } },
+      async (request, reply) => {
+        await registry.addGlobalGroup(request.body.groupCode, request.body.description ?? "");
+        return reply.status(201).send(await changed());
+      },
+    );
+    api.delete(
+      "/api/v1/global-groups/:code",
+      { schema: { querystring: NO_QUERY, params: GROUP_PARAMS } },
+      async (request) => {
+        await registry.removeGlobalGroup(request.params.code);
+        return changed();
+      },
+    );
+    api.post(
+      "/api/v1/global-groups/:code/members",
+      { schema: { querystring: NO_QUERY, params: GROUP_PARAMS, body: CLIENT_BODY } },
+      async (request, reply) => {
+        await registry.addGroupMember(request.params.code, request.body.client);
+        return reply.status(201).send(await changed());
+      },
+    );
+    api.delete(
+      "/api/v1/global-groups/:code/members/:client",
+      { schema: { querystring: NO_QUERY, params: GROUP_MEMBER_PARAMS } },
+      async (request) => {
+        await registry.removeGroupMember(request.params.code, request.params.client);
+        return changed();
+      },
+    );
+    api.get("/api/v1/trust", none, async () => registry.getTrust());
+    api.put("/api/v1/trust", { schema: { querystring: NO_QUERY, body: TRUST_BODY } }, async (request) => {
+      const input = request.body;
+      const list = (values: readonly string[], what: string) =>
+        values.map((v, i) => derBase64(parseCertificateText(v, `${what}[${i}]`)));
       const trust: GlobalConfTrust = {
         serverCas: list(input.serverCas, "serverCas"),
         roots: list(input.roots ?? [], "roots"),
-        tsa: tsa.map((t: any, i: number) => ({
-          url: String(t?.url),
-          certificate: derBase64(parseCertificateText(t?.certificate, `tsa[${i}].certificate`)),
+        tsa: (input.tsa ?? []).map((t, i) => ({
+          url: t.url,
+          certificate: derBase64(parseCertificateText(t.certificate, `tsa[${i}].certificate`)),
         })),
-        ledger:
-          input.ledger && typeof input.ledger.url === "string"
-            ? {
-                url: input.ledger.url,
-                keys: (input.ledger.keys ?? []).map(String),
-                witnesses: (input.ledger.witnesses ?? []).map(String),
-              }
-            : null,
+        ledger: input.ledger
+          ? { url: input.ledger.url, keys: input.ledger.keys, witnesses: input.ledger.witnesses ?? [] }
+          : null,
       };
       await registry.setTrust(trust);
       return changed();
