@@ -4,21 +4,12 @@ set -euo pipefail
 started=()
 trap 'if ((${#started[@]})); then kill "${started[@]}" 2>/dev/null || true; wait; fi' EXIT
 
-# serve NAME URL COMMAND…: runs COMMAND in the background (output in NAME.log) and returns
-# once URL/healthz answers; fails if COMMAND exits first or 60 s pass.
-serve() {
-  local name=$1 url=$2 deadline=$((SECONDS + 60))
-  shift 2
+# start NAME COMMAND…: runs COMMAND in the background, its output in NAME.log.
+start() {
+  local name=$1
+  shift
   "$@" >"$name.log" 2>&1 &
   started+=($!)
-  until curl -sf -o /dev/null "$url/healthz"; do
-    if ! kill -0 "$!" 2>/dev/null || ((SECONDS > deadline)); then
-      echo "$name did not come up at $url (see $name.log)" >&2
-      return 1
-    fi
-    sleep 0.1 # poll interval; the deadline above bounds the wait
-  done
-  echo "$name ready at $url"
 }
 
 # retry SECONDS COMMAND…: runs COMMAND until it succeeds, for SECONDS at most.
@@ -29,4 +20,26 @@ retry() {
     ((SECONDS < deadline)) || return 1
     sleep 0.2 # poll interval; the deadline above bounds the wait
   done
+}
+
+# serve NAME URL COMMAND…: starts COMMAND and returns once URL/healthz answers.
+serve() {
+  local name=$1 url=$2
+  shift 2
+  start "$name" "$@"
+  retry 60 healthy "$name" "$url" || {
+    echo "$name did not answer at $url/healthz within 60 s (see $name.log)" >&2
+    return 1
+  }
+  echo "$name ready at $url"
+}
+
+# healthy NAME URL: whether URL/healthz answers; ends the walkthrough once NAME has exited.
+healthy() {
+  curl -sf -o /dev/null "$2/healthz" && return 0
+  kill -0 "${started[-1]}" 2>/dev/null || {
+    echo "$1 exited (see $1.log)" >&2
+    exit 1
+  }
+  return 1
 }

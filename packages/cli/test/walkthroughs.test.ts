@@ -8,7 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { freePort, freePortRange, temporaryDirectory } from "@riik/core/testing";
+import { PORT_COUNT } from "@riik/state";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const WALKTHROUGHS = join(ROOT, "walkthroughs");
@@ -25,6 +26,10 @@ const PROMISES: Record<string, RegExp[]> = {
     // OpenSSL's OCSP client sees every status change at once (pre-signed answers are dropped).
     /signing\.pem: good[\s\S]*signing\.pem: revoked\n.*\n.*\n\tReason: certificateHold[\s\S]*signing\.pem: good[\s\S]*"format":"web-eid:1\.0"[\s\S]*signing\.pem: revoked/,
     /^Response verify OK$/m,
+  ],
+  "quick-start.sh": [
+    /^ready http:\/\/127\.0\.0\.1:\d+ /m,
+    /^\{"person":\{"personalCode":"\d{11}".*"query":\{"purpose":"Kriminaalmenetlus 1-24-1234".*"xroad":\{"id":"[\w-]+"/m,
   ],
   "signature.sh": [
     /^trusted root: .*pki\/ca\/root\.crt/m,
@@ -73,9 +78,11 @@ async function runWalkthrough(name: string, dir: string): Promise<Run> {
   mkdirSync(bin, { mode: 0o700 });
   symlinkSync(join(ROOT, "packages/cli/bin/riik.js"), join(bin, "riik"));
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-  // The ports a script takes are its `: "${NAME_PORT:=default}"` defaults; the test gives each a free one.
-  for (const [, port] of readFileSync(script, "utf8").matchAll(/\$\{(\w+_PORT):=\d+\}/g))
-    env[port!] = String(await freePort());
+  // The ports a script takes are its `: "${NAME_PORT:=default}"` defaults, and RIIK_PORT_BASE
+  // for `riik up`'s range: the test gives each free ones.
+  const text = readFileSync(script, "utf8");
+  for (const [, port] of text.matchAll(/\$\{(\w+_PORT):=\d+\}/g)) env[port!] = String(await freePort());
+  if (text.includes("${RIIK_PORT_BASE:=")) env.RIIK_PORT_BASE = String(await freePortRange(PORT_COUNT));
   const child = spawn("bash", [script], { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.setEncoding("utf8").on("data", (chunk) => (output += chunk));
