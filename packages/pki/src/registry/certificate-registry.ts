@@ -70,7 +70,12 @@ export class CertificateRegistry {
     this.#storage = storage;
   }
 
-  static async open(options: { dataDir: string; url?: string | undefined }): Promise<CertificateRegistry> {
+  /** `schema` isolates a PostgreSQL store (tests); by default it is riik_pki. */
+  static async open(options: {
+    dataDir: string;
+    url?: string | undefined;
+    schema?: string;
+  }): Promise<CertificateRegistry> {
     return new CertificateRegistry(
       await openStorage<PkiDb>({ component: "pki", migrations: pkiMigrations, ...options }),
     );
@@ -193,12 +198,20 @@ export class CertificateRegistry {
         if (reason === "certificateHold") throw new PkiError("PKI_ARGUMENT", "use suspend for certificateHold");
         update = { status: "revoked", revocation_reason: REVOCATION_REASONS[reason], revoked_at: at };
       }
-      await trx
+      // Only over the version read above: under PostgreSQL's READ COMMITTED a concurrent change
+      // would otherwise pass the same checks and be applied twice (two suspensions, one version).
+      const updated = await trx
         .updateTable("certificate")
         .set({ ...update, version: row.version + 1 })
         .where("issuer", "=", issuer)
         .where("serial", "=", serial)
-        .execute();
+        .where("version", "=", row.version)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows !== 1n)
+        throw new PkiError(
+          "PKI_STATUS_TRANSITION",
+          `certificate ${serial} changed status meanwhile; read its status and try again`,
+        );
       await trx
         .insertInto("certificate_event")
         .values({
