@@ -43,3 +43,6 @@ healthy() {
   }
   return 1
 }
+
+# state PATH: a value from data/state.json, which `riik up --data data` writes.
+state() { node -p "JSON.parse(fs.readFileSync('data/state.json')).$1"; }

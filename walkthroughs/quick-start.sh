@@ -8,7 +8,6 @@ start up riik up --data data --persons 200 --port-base "$RIIK_PORT_BASE"
 retry 300 grep -q '^ready ' up.log # the first start initialises everything
 grep '^ready ' up.log
 
-state() { node -p "JSON.parse(fs.readFileSync('data/state.json')).$1"; }
 curl -sf -X POST "$(state services.police.queries)" -H 'content-type: application/json' \
   -d '{"personalCode":"'"$(state 'demoCards[0].personalCode')"'","purpose":"Kriminaalmenetlus 1-24-1234","officer":"38001085718"}'
 echo
