@@ -1,6 +1,8 @@
 # Sourced by every walkthrough: stop on the first failure, and stop every service the
 # walkthrough started when it ends, however it ends.
 set -euo pipefail
+# `riik` is the repository's own command (npm install links it into node_modules/.bin).
+PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/node_modules/.bin:$PATH"
 started=()
 trap 'if ((${#started[@]})); then kill "${started[@]}" 2>/dev/null || true; wait; fi' EXIT
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
@@ -85,13 +85,10 @@ interface Run {
   leftBehind: boolean;
 }
 
-/** Runs a walkthrough in `dir` as its own process group, with `riik` on PATH and free ports. */
+/** Runs a walkthrough in `dir` as its own process group, on free ports. */
 async function runWalkthrough(name: string, dir: string): Promise<Run> {
   const script = join(WALKTHROUGHS, name);
-  const bin = join(dir, ".bin");
-  mkdirSync(bin, { mode: 0o700 });
-  symlinkSync(join(ROOT, "packages/cli/bin/riik.js"), join(bin, "riik"));
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   // The ports a script takes are its `: "${NAME_PORT:=default}"` defaults, and RIIK_PORT_BASE
   // for `riik up`'s range: the test gives each free ones.
   const text = readFileSync(script, "utf8");
@@ -135,6 +132,17 @@ describe("README walkthroughs (#10: the walkthroughs must run as written)", () =
     assert.deepEqual([...shown.keys()].sort(), scripts, "scripts shown in the READMEs vs. walkthroughs/*.sh");
     for (const [name, bodies] of shown)
       for (const body of bodies) assert.equal(body, readFileSync(join(WALKTHROUGHS, name), "utf8"), name);
+  });
+
+  it("every sh block of the READMEs is a walkthrough (synopses are plain blocks), so none goes unrun", () => {
+    for (const { path, text } of readmes) {
+      const unrun = [...text.matchAll(/^(.*)\n```sh$/gm)].filter(([, before]) => !/^<!-- walkthrough: /.test(before!));
+      assert.deepEqual(
+        unrun.map((match) => match.index),
+        [],
+        `${path}: sh blocks without a walkthrough marker`,
+      );
+    }
   });
 
   it("every walkthrough with output to check has its promises listed", () => {
