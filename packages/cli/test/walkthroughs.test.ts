@@ -18,11 +18,6 @@ const MARKER = /^<!-- walkthrough: walkthroughs\/([\w.-]+\.sh) -->\n```sh\n([\s\
 
 /** What each walkthrough promises to print, beyond exiting 0. */
 const PROMISES: Record<string, RegExp[]> = {
-  "embassy.sh": [
-    /^drill: trust anchor: the ledger key riik\.localhost\/ledger/m,
-    /^drill: recovery point 0 changes/m,
-    /^ {2}"ok": true,\n {2}"registry": "population-register"/m,
-  ],
   "ledger.sh": [
     /^VALID: otsus\.txt$/m,
     /^ {2}policy {7}key: checkpoint signed by riik\.localhost\/ledger$/m,
@@ -33,10 +28,6 @@ const PROMISES: Record<string, RegExp[]> = {
     /signing\.pem: good[\s\S]*signing\.pem: revoked\n.*\n.*\n\tReason: certificateHold[\s\S]*signing\.pem: good[\s\S]*"format":"web-eid:1\.0"[\s\S]*signing\.pem: revoked/,
     /^Response verify OK$/m,
   ],
-  "quick-start.sh": [
-    /^ready http:\/\/127\.0\.0\.1:\d+ /m,
-    /^\{"person":\{"personalCode":"\d{11}".*"query":\{"purpose":"Kriminaalmenetlus 1-24-1234".*"xroad":\{"id":"[\w-]+"/m,
-  ],
   "signature.sh": [
     /^trusted root: .*pki\/ca\/root\.crt/m,
     /^otsus\.asice: VALID$/m,
@@ -44,6 +35,13 @@ const PROMISES: Record<string, RegExp[]> = {
     /^signature S1 in .*: VALID\n[\s\S]*level: XAdES B-LTA\n/m,
     /^riik: VERIFY_NO_TRUST_ANCHOR: /m,
     /^refused: exit 3$/m,
+  ],
+  "state.sh": [
+    /^ready http:\/\/127\.0\.0\.1:\d+ /m,
+    /^\{"person":\{"personalCode":"\d{11}".*"query":\{"purpose":"Kriminaalmenetlus 1-24-1234".*"xroad":\{"id":"[\w-]+"/m,
+    /^drill: trust anchor: the ledger key riik\.localhost\/ledger/m,
+    /^drill: recovery point 0 changes/m,
+    /^ {2}"ok": true,\n {2}"registry": "population-register"/m,
   ],
   "xroad.sh": [
     /"personalCode":"35012221282"/,
