@@ -1,6 +1,8 @@
 import { type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type ClientId, canonicalJson, formatClientId } from "@riik/core";
+import { Type } from "typebox";
+import { Value } from "typebox/value";
 import { signBytes, verifyBytes } from "../crypto/keys.ts";
 import { XRoadError } from "../errors.ts";
 
@@ -105,33 +107,75 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks the shape of a downloaded configuration, collecting every bad field path. */
+// The whole document's shape (README "Global configuration"): checked before the signature,
+// so a signed document of the wrong shape is refused as malformed and nothing downstream
+// (GlobalConfIndex, the proxies) meets a value of an unexpected type.
+const TEXT = Type.String({ maxLength: 64 * 1024 });
+const TIME = Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T", maxLength: 64 });
+const DER = Type.String({ pattern: "^[A-Za-z0-9+/]+={0,2}$", maxLength: 64 * 1024 });
+const LIST = { maxItems: 100_000 };
+const CODE = { memberClass: TEXT, memberCode: TEXT };
+const GLOBALCONF_SCHEMA = Type.Object({
+  format: Type.Literal(GLOBALCONF_FORMAT),
+  content: Type.Object({
+    instance: TEXT,
+    version: Type.Integer({ minimum: 1 }),
+    generatedAt: TIME,
+    expiresAt: TIME,
+    centralServer: Type.Object({ address: TEXT }),
+    members: Type.Array(
+      Type.Object({
+        ...CODE,
+        name: TEXT,
+        subsystems: Type.Array(Type.Object({ subsystemCode: TEXT, name: TEXT }), LIST),
+      }),
+      LIST,
+    ),
+    securityServers: Type.Array(
+      Type.Object({
+        owner: Type.Object(CODE),
+        serverCode: TEXT,
+        address: TEXT,
+        authCertHashes: Type.Array(Type.String({ pattern: "^[0-9a-f]{64}$" }), LIST),
+        authCertificates: Type.Array(DER, LIST),
+        clients: Type.Array(TEXT, LIST),
+      }),
+      LIST,
+    ),
+    globalGroups: Type.Array(
+      Type.Object({ groupCode: TEXT, description: TEXT, members: Type.Array(TEXT, LIST) }),
+      LIST,
+    ),
+    trust: Type.Object({
+      serverCas: Type.Array(DER, LIST),
+      roots: Type.Array(DER, LIST),
+      tsa: Type.Array(Type.Object({ url: TEXT, certificate: DER }), LIST),
+      ledger: Type.Union([
+        Type.Null(),
+        Type.Object({ url: TEXT, keys: Type.Array(TEXT, LIST), witnesses: Type.Array(TEXT, LIST) }),
+      ]),
+    }),
+    settings: Type.Object({
+      ocspFreshnessSeconds: Type.Number({ minimum: 0 }),
+      maxClockSkewSeconds: Type.Number({ minimum: 0 }),
+    }),
+  }),
+  signature: Type.Object({ algorithm: TEXT, certificateHash: TEXT, value: TEXT }),
+});
+
+/** Checks the shape of a downloaded configuration, naming the first bad field paths. */
 function assertGlobalConfShape(value: unknown): asserts value is SignedGlobalConf {
-  const problems: string[] = [];
-  if (!isRecord(value))
-    throw new XRoadError("XROAD_GLOBALCONF_FORMAT", "the global configuration is not a JSON object");
-  if (value.format !== GLOBALCONF_FORMAT) problems.push(`format must be ${GLOBALCONF_FORMAT}`);
-  const content = value.content;
-  const signature = value.signature;
-  if (!isRecord(signature) || typeof signature.value !== "string" || typeof signature.certificateHash !== "string")
-    problems.push("signature");
-  if (!isRecord(content)) problems.push("content");
-  else {
-    if (typeof content.instance !== "string") problems.push("content.instance");
-    if (!Number.isInteger(content.version)) problems.push("content.version");
-    for (const field of ["generatedAt", "expiresAt"] as const)
-      if (typeof content[field] !== "string" || Number.isNaN(Date.parse(content[field] as string)))
-        problems.push(`content.${field}`);
-    for (const field of ["members", "securityServers", "globalGroups"] as const)
-      if (!Array.isArray(content[field])) problems.push(`content.${field}`);
-    if (!isRecord(content.trust) || !Array.isArray((content.trust as Record<string, unknown>).serverCas))
-      problems.push("content.trust");
-    if (!isRecord(content.settings)) problems.push("content.settings");
-  }
-  if (problems.length > 0)
-    throw new XRoadError("XROAD_GLOBALCONF_FORMAT", `the global configuration is malformed: ${problems.join(", ")}`, {
-      details: { fields: problems },
-    });
+  const fields = Value.Check(GLOBALCONF_SCHEMA, value)
+    ? (["generatedAt", "expiresAt"] as const)
+        .filter((field) => Number.isNaN(Date.parse(value.content[field])))
+        .map((field) => `/content/${field} must be a date-time`)
+    : Value.Errors(GLOBALCONF_SCHEMA, value)
+        .slice(0, 10)
+        .map((error) => `${error.instancePath || "/"} ${error.message}`);
+  if (fields.length === 0) return;
+  throw new XRoadError("XROAD_GLOBALCONF_FORMAT", `the global configuration is malformed: ${fields.join(", ")}`, {
+    details: { fields },
+  });
 }
 
 /**
