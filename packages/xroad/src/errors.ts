@@ -12,7 +12,9 @@ export type XRoadErrorCode =
   | "XROAD_GLOBALCONF_EXPIRED"
   | "XROAD_GLOBALCONF_INSTANCE"
   | "XROAD_EVIDENCE_INVALID"
-  | "XROAD_ANCHOR";
+  | "XROAD_ANCHOR"
+  /** An offline verifier given nothing to trust (CLI exit 3). */
+  | "VERIFY_NO_TRUST_ANCHOR";
 
 export class XRoadError extends RiikError<XRoadErrorCode> {}
 
@@ -29,6 +31,7 @@ export const XROAD_ERRORS: ErrorCatalogue<XRoadErrorCode | XRoadIdentifierErrorC
   XROAD_GLOBALCONF_INSTANCE: { status: 502 },
   XROAD_EVIDENCE_INVALID: { status: 422 },
   XROAD_ANCHOR: { status: 502 },
+  VERIFY_NO_TRUST_ANCHOR: { status: 400 },
   XROAD_ID_FORMAT: { status: 400 },
   XROAD_ID_CHARACTERS: { status: 400 },
   XROAD_ID_ENCODING: { status: 400 },

@@ -1,21 +1,13 @@
 import { readFileSync } from "node:fs";
-import { centralFiles, initCentral, readCentralConfig, startCentralServer, XRoadError } from "@riik/xroad";
+import { callManagementApi, centralFiles, initCentral, readCentralConfig, startCentralServer } from "@riik/xroad";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
 
 /** Calls the management API of the central server whose directory is DIR (address and token from there). */
-async function callCentral(dir: string, method: string, path: string, body?: unknown): Promise<unknown> {
+function callCentral(dir: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const config = readCentralConfig(dir);
   const token = readFileSync(centralFiles(dir).token, "utf8").trim();
-  const reply = await fetch(`${config.address}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await reply.text();
-  const parsed = text ? JSON.parse(text) : {};
-  if (!reply.ok) throw new XRoadError("XROAD_ARGUMENT", `${method} ${path}: ${reply.status} ${parsed.message ?? text}`);
-  return parsed;
+  return callManagementApi(config.address, token, method, path, body);
 }
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
@@ -127,5 +119,60 @@ export function registerCentralCommands(program: Command): void {
     .requiredOption("--client <id>", "client id")
     .action(async (o) =>
       print(await callCentral(o.dir, "POST", `/api/v1/global-groups/${enc(o.code)}/members`, { client: o.client })),
+    );
+
+  // Listings and removals: every resource of the management API has its verbs here.
+  for (const [verb, path, what] of [
+    ["members", "/api/v1/members", "list members and their subsystems"],
+    ["servers", "/api/v1/security-servers", "list security servers, their clients and certificates"],
+    ["groups", "/api/v1/global-groups", "list global groups and their members"],
+    ["trust", "/api/v1/trust", "show the trust services the configuration announces"],
+    ["configuration", "/api/v1/configuration", "show the version and expiry of the configuration being served"],
+  ] as const)
+    dirOption(central.command(verb).description(what)).action(async (o) =>
+      print(await callCentral(o.dir, "GET", path)),
+    );
+  dirOption(central.command("regenerate").description("sign a new configuration version now")).action(async (o) =>
+    print(await callCentral(o.dir, "POST", "/api/v1/configuration/regenerate")),
+  );
+  dirOption(central.command("server-remove").description("remove a security server (its certificates and clients)"))
+    .requiredOption("--server <id>", "INSTANCE/CLASS/MEMBER/SERVERCODE")
+    .action(async (o) => print(await callCentral(o.dir, "DELETE", `/api/v1/security-servers/${enc(o.server)}`)));
+  dirOption(central.command("server-client-remove").description("remove a client from a security server"))
+    .requiredOption("--server <id>", "INSTANCE/CLASS/MEMBER/SERVERCODE")
+    .requiredOption("--client <id>", "client id")
+    .action(async (o) =>
+      print(await callCentral(o.dir, "DELETE", `/api/v1/security-servers/${enc(o.server)}/clients/${enc(o.client)}`)),
+    );
+  dirOption(central.command("auth-cert-add").description("register another authentication certificate of a server"))
+    .requiredOption("--server <id>", "INSTANCE/CLASS/MEMBER/SERVERCODE")
+    .requiredOption("--cert <file>", "PEM certificate")
+    .action(async (o) =>
+      print(
+        await callCentral(o.dir, "POST", `/api/v1/security-servers/${enc(o.server)}/auth-certificates`, {
+          certificate: readFileSync(o.cert, "utf8"),
+        }),
+      ),
+    );
+  dirOption(central.command("auth-cert-remove").description("revoke an authentication certificate of a server"))
+    .requiredOption("--server <id>", "INSTANCE/CLASS/MEMBER/SERVERCODE")
+    .requiredOption("--hash <sha256>", "SHA-256 of the certificate (hex)")
+    .action(async (o) =>
+      print(
+        await callCentral(
+          o.dir,
+          "DELETE",
+          `/api/v1/security-servers/${enc(o.server)}/auth-certificates/${enc(o.hash)}`,
+        ),
+      ),
+    );
+  dirOption(central.command("group-remove").description("remove a global group"))
+    .requiredOption("--code <code>", "group code")
+    .action(async (o) => print(await callCentral(o.dir, "DELETE", `/api/v1/global-groups/${enc(o.code)}`)));
+  dirOption(central.command("group-member-remove").description("remove a client from a global group"))
+    .requiredOption("--code <code>", "group code")
+    .requiredOption("--client <id>", "client id")
+    .action(async (o) =>
+      print(await callCentral(o.dir, "DELETE", `/api/v1/global-groups/${enc(o.code)}/members/${enc(o.client)}`)),
     );
 }

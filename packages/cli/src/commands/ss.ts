@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import {
+  callManagementApi,
   initSecurityServer,
   loadIdentity,
   readSecurityServerConfig,
@@ -11,23 +12,10 @@ import type { Command } from "commander";
 import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
 
 /** Calls the administration API of the security server configured in FILE. */
-async function callAdmin(configPath: string, method: string, path: string, body?: unknown): Promise<unknown> {
+function callAdmin(configPath: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const config = readSecurityServerConfig(configPath);
   const token = loadIdentity(config).adminToken.toString();
-  const reply = await fetch(`http://${config.host}:${config.ports.admin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await reply.text();
-  if (!reply.ok) {
-    let message = text;
-    try {
-      message = JSON.parse(text).message ?? text;
-    } catch {}
-    throw new XRoadError("XROAD_ARGUMENT", `${method} ${path}: ${reply.status} ${message}`);
-  }
-  return text ? JSON.parse(text) : {};
+  return callManagementApi(`http://${config.host}:${config.ports.admin}`, token, method, path, body);
 }
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
@@ -214,4 +202,83 @@ export function registerSsCommands(program: Command): void {
       writeFileSync(o.out, `${JSON.stringify(evidence, null, 2)}\n`);
       console.log(o.out);
     });
+
+  // Listings and removals: every resource of the administration API has its verbs here.
+  withConfig("status", "show the server id, the global configuration version and the last errors").action(async (o) =>
+    print(await callAdmin(o.config, "GET", "/status")),
+  );
+  withConfig("client-remove", "remove a local client (its services, rights and IS certificates)")
+    .requiredOption("--id <id>", "client id")
+    .action(async (o) => print(await callAdmin(o.config, "DELETE", `/api/v1/clients/${enc(o.id)}`)));
+  withConfig("client-update", "change a local client's connection, allowed addresses or logging")
+    .requiredOption("--id <id>", "client id")
+    .option("--connection <type>", "http or https")
+    .option("--allow <address>", "allowed IS address for http (repeatable; replaces the list)", collect)
+    .option("--logging <mode>", "full or metadata")
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "PATCH", `/api/v1/clients/${enc(o.id)}`, {
+          ...(o.connection ? { connection: o.connection } : {}),
+          ...(o.allow ? { allowedAddresses: o.allow } : {}),
+          ...(o.logging ? { loggingMode: o.logging } : {}),
+        }),
+      ),
+    );
+  withConfig("services", "list the services of a subsystem")
+    .requiredOption("--client <id>", "provider subsystem id")
+    .action(async (o) => print(await callAdmin(o.config, "GET", `/api/v1/clients/${enc(o.client)}/services`)));
+  withConfig("service-remove", "remove a service and its access rights")
+    .requiredOption("--client <id>", "provider subsystem id")
+    .requiredOption("--code <code>", "service code")
+    .action(async (o) =>
+      print(await callAdmin(o.config, "DELETE", `/api/v1/clients/${enc(o.client)}/services/${enc(o.code)}`)),
+    );
+  withConfig("access-revoke", "revoke an access right (the same subject, method and path as granted)")
+    .requiredOption("--client <id>", "provider subsystem id")
+    .requiredOption("--service <code>", "service code")
+    .requiredOption("--subject <subject>", "client id, globalgroup:CODE or localgroup:CODE")
+    .option("--method <method>", "HTTP method or *", "*")
+    .option("--path <pattern>", "path pattern", "**")
+    .action(async (o) => {
+      const query = new URLSearchParams({ subject: o.subject, method: o.method, path: o.path });
+      print(
+        await callAdmin(
+          o.config,
+          "DELETE",
+          `/api/v1/clients/${enc(o.client)}/services/${enc(o.service)}/access?${query}`,
+        ),
+      );
+    });
+  withConfig("local-group-set", "set the members of a local group of a subsystem")
+    .requiredOption("--client <id>", "subsystem id")
+    .requiredOption("--code <code>", "group code")
+    .option("--member <id>", "member client id (repeatable; none empties the group)", collect, [])
+    .action(async (o) =>
+      print(
+        await callAdmin(o.config, "PUT", `/api/v1/clients/${enc(o.client)}/local-groups/${enc(o.code)}`, {
+          members: o.member,
+        }),
+      ),
+    );
+  for (const [verb, kind, option] of [
+    ["datatracker-reader-revoke", "readers", "reader"],
+    ["datatracker-hide-revoke", "hide-grants", "consumer"],
+  ] as const)
+    withConfig(verb, `revoke a Data Tracker ${option === "reader" ? "reader" : "hide"} right`)
+      .requiredOption("--client <id>", "provider subsystem id")
+      .requiredOption(`--${option} <subject>`, "client id, globalgroup:CODE or localgroup:CODE")
+      .action(async (o) =>
+        print(
+          await callAdmin(o.config, "DELETE", `/api/v1/clients/${enc(o.client)}/datatracker/${kind}/${enc(o[option])}`),
+        ),
+      );
+  withConfig("messages", "list the logged messages of one exchange")
+    .requiredOption("--query-id <id>", "X-Road-Id of the message")
+    .action(async (o) => print(await callAdmin(o.config, "GET", `/api/v1/messages?queryId=${enc(o.queryId)}`)));
+  withConfig("datatracker-uses", "list the Data Tracker records of one exchange")
+    .requiredOption("--query-id <id>", "X-Road-Id of the message")
+    .action(async (o) => print(await callAdmin(o.config, "GET", `/api/v1/datatracker/uses?queryId=${enc(o.queryId)}`)));
+  withConfig("anchor", "anchor the pending message log and Data Tracker batches now").action(async (o) =>
+    print(await callAdmin(o.config, "POST", "/api/v1/messagelog/anchor")),
+  );
 }

@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { canonicalJson } from "@riik/core";
-import { type LedgerSignature, parseVerifierKey, type VerificationPolicy, verifySignature } from "@riik/ledger";
+import { type LedgerSignature, type VerificationPolicy, verifySignature } from "@riik/ledger";
 import { verifyOcspResponse } from "@riik/pki";
 import { verifyBytes } from "../crypto/keys.ts";
 import { XRoadError } from "../errors.ts";
@@ -10,6 +10,7 @@ import { type BatchStatement, type fromRow, type MessageLog, recordHash, stateme
 import { rootFromProof } from "../messagelog/merkle.ts";
 import { verifyTimestampToken } from "../messagelog/tsa.ts";
 import { bodyHash, signingInput } from "../protocol/message.ts";
+import { acceptedTsa, chainsTo, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
 
 export const EVIDENCE_FORMAT = "riik-xroad-evidence/1";
 
@@ -61,33 +62,43 @@ export interface EvidenceCheck {
 const cert = (value: string) => new X509Certificate(Buffer.from(value, "base64"));
 
 /**
- * `riik xroad verify-evidence`: every check offline. `trustedRoots` (PEM or base64) are
- * the roots the verifier trusts; without them the roots inside the evidence are used and
- * the report says so.
+ * `riik xroad verify-evidence`: every check offline, against `anchor` only. The CA, TSA
+ * and ledger material the evidence carries are candidates: a server CA or TSA certificate
+ * counts only when it chains to the anchor (or is the anchor's own), and the ledger
+ * signature is checked with the anchor's keys.
  */
-export async function verifyEvidence(evidence: any, trustedRoots?: X509Certificate[]): Promise<EvidenceCheck> {
+export async function verifyEvidence(evidence: any, anchor: XRoadTrustAnchor): Promise<EvidenceCheck> {
+  if (!anchor) throw noTrustAnchor("the evidence");
   const checks: string[] = [];
   const problems: string[] = [];
   const check = (ok: boolean, good: string, bad: string) => (ok ? checks.push(good) : problems.push(bad));
   if (evidence?.format !== EVIDENCE_FORMAT || !Array.isArray(evidence.messages))
     throw new XRoadError("XROAD_EVIDENCE_INVALID", `not a ${EVIDENCE_FORMAT} document`);
-  const cas = (evidence.certificates?.serverCas ?? []).map(cert);
-  const roots = trustedRoots ?? (evidence.certificates?.roots ?? []).map(cert);
-  if (!trustedRoots) checks.push("roots taken from the evidence itself (give --root to pin your own)");
-  const tsas = (evidence.certificates?.tsa ?? []).map(cert);
-  const chained = (c: X509Certificate) => roots.some((r: X509Certificate) => c.checkIssued(r) && c.verify(r.publicKey));
-  for (const ca of cas)
-    check(
-      chained(ca),
-      `server CA ${ca.subject.replace(/\n/g, ", ")} chains to a trusted root`,
-      "a server CA does not chain to a trusted root",
-    );
-  for (const tsa of tsas)
-    check(
-      chained(tsa),
-      "the TSA certificate chains to a trusted root",
-      "the TSA certificate does not chain to a trusted root",
-    );
+  const offered = (field: string): X509Certificate[] => {
+    const list = evidence.certificates?.[field];
+    if (!Array.isArray(list)) return [];
+    try {
+      return list.map(cert);
+    } catch (cause) {
+      throw new XRoadError("XROAD_EVIDENCE_INVALID", `certificates.${field} holds a certificate that does not parse`, {
+        cause,
+      });
+    }
+  };
+  let cas: X509Certificate[];
+  if (anchor.serverCas) cas = anchor.serverCas;
+  else {
+    cas = [];
+    for (const ca of offered("serverCas")) {
+      const name = ca.subject.replace(/\n/g, ", ");
+      if (chainsTo(ca, anchor.roots)) {
+        cas.push(ca);
+        checks.push(`server CA ${name} chains to the trust anchor`);
+      } else problems.push(`server CA ${name} does not chain to the trust anchor`);
+    }
+  }
+  const tsas = acceptedTsa(anchor, offered("tsa"));
+  if (tsas.length === 0) problems.push("the trust anchor names no TSA certificate");
 
   for (const [i, item] of evidence.messages.entries()) {
     const r = item.record;
@@ -152,21 +163,23 @@ export async function verifyEvidence(evidence: any, trustedRoots?: X509Certifica
     if (record.peerOcsp && peerSigner) {
       const c = cert(peerSigner);
       const issuer = cas.find((ca: X509Certificate) => c.checkIssued(ca));
-      try {
-        const ocsp = await verifyOcspResponse(
-          record.peerOcsp,
-          new x509.X509Certificate(new Uint8Array(c.raw)),
-          new x509.X509Certificate(new Uint8Array(issuer!.raw)),
-          { now: new Date(record.createdAt), maxSkewMs: 24 * 3600 * 1000 },
-        );
-        check(
-          ocsp.status.status === "good",
-          `${label}: OCSP said good for the other side's signer at ${ocsp.producedAt.toISOString()}`,
-          `${label}: OCSP did not say good`,
-        );
-      } catch (error) {
-        problems.push(`${label}: the OCSP response does not verify: ${(error as Error).message}`);
-      }
+      if (!issuer) problems.push(`${label}: no trusted server CA issued the other side's signer (OCSP not checked)`);
+      else
+        try {
+          const ocsp = await verifyOcspResponse(
+            record.peerOcsp,
+            new x509.X509Certificate(new Uint8Array(c.raw)),
+            new x509.X509Certificate(new Uint8Array(issuer.raw)),
+            { now: new Date(record.createdAt), maxSkewMs: 24 * 3600 * 1000 },
+          );
+          check(
+            ocsp.status.status === "good",
+            `${label}: OCSP said good for the other side's signer at ${ocsp.producedAt.toISOString()}`,
+            `${label}: OCSP did not say good`,
+          );
+        } catch (error) {
+          problems.push(`${label}: the OCSP response does not verify: ${(error as Error).message}`);
+        }
     } else problems.push(`${label}: no OCSP response for the other side's signer`);
 
     const batch = item.batch as {
@@ -200,24 +213,46 @@ export async function verifyEvidence(evidence: any, trustedRoots?: X509Certifica
       }
     } else problems.push(`${label}: the batch has no time-stamp`);
     if (batch.ledger) {
-      try {
-        const ledger = evidence.certificates?.ledger as { keys: string[]; witnesses: string[] } | null;
-        const policy: VerificationPolicy = ledger?.keys?.[0]
-          ? {
-              kind: "key",
-              logKey: parseVerifierKey(ledger.keys[0]),
-              witnesses: (ledger.witnesses ?? []).map(parseVerifierKey),
-              minWitnesses: (ledger.witnesses ?? []).length > 0 ? 1 : 0,
-            }
-          : { kind: "internal" };
-        const report = verifySignature(batch.ledger as LedgerSignature, statementHash(batch.statement), policy);
-        checks.push(`${label}: batch statement in integrity ledger round ${report.round} (${report.policy} policy)`);
-      } catch (error) {
-        problems.push(`${label}: the integrity ledger signature does not verify: ${(error as Error).message}`);
-      }
+      const ledger = checkLedger(batch.ledger, statementHash(batch.statement), anchor, label);
+      (ledger.ok ? checks : problems).push(ledger.line);
     }
   }
   return { ok: problems.length === 0, checks, problems };
+}
+
+/**
+ * The integrity ledger's signature over a statement hash, with the anchor's log key (and a
+ * witness when the anchor names any); without a key it cannot be checked, which is a failure,
+ * not a pass: the key inside a file is no anchor.
+ */
+export function checkLedger(
+  signature: unknown,
+  hash: Uint8Array,
+  anchor: XRoadTrustAnchor,
+  label: string,
+): { ok: true; round: number; line: string } | { ok: false; line: string } {
+  const logKey = anchor.ledgerKeys[0];
+  if (!logKey)
+    return {
+      ok: false,
+      line: `${label}: the trust anchor names no integrity ledger key to check the ledger signature`,
+    };
+  const policy: VerificationPolicy = {
+    kind: "key",
+    logKey,
+    witnesses: anchor.witnesses,
+    minWitnesses: anchor.witnesses.length > 0 ? 1 : 0,
+  };
+  try {
+    const report = verifySignature(signature as LedgerSignature, hash, policy);
+    return {
+      ok: true,
+      round: report.round,
+      line: `${label}: batch statement in integrity ledger round ${report.round} (${report.policy} policy)`,
+    };
+  } catch (error) {
+    return { ok: false, line: `${label}: the integrity ledger signature does not verify: ${(error as Error).message}` };
+  }
 }
 
 export const sha256Hex = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");

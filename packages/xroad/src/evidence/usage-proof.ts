@@ -1,0 +1,148 @@
+import { X509Certificate } from "node:crypto";
+import { canonicalJson } from "@riik/core";
+import { Type } from "typebox";
+import { Value } from "typebox/value";
+import { type DataUse, useHash } from "../datatracker/record.ts";
+import { USE_BATCH_FORMAT, USE_PROOF_FORMAT } from "../datatracker/store.ts";
+import { XRoadError } from "../errors.ts";
+import { hashOfStatement } from "../messagelog/batch.ts";
+import { rootFromProof } from "../messagelog/merkle.ts";
+import { verifyTimestampToken } from "../messagelog/tsa.ts";
+import { checkLedger } from "./evidence.ts";
+import { acceptedTsa, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
+
+const HEX64 = Type.String({ pattern: "^[0-9a-f]{64}$" });
+const TEXT = Type.String({ maxLength: 64 * 1024 });
+const NULLABLE = Type.Union([TEXT, Type.Null()]);
+const BASE64 = Type.String({ pattern: "^[A-Za-z0-9+/]*={0,2}$", maxLength: 1024 * 1024 });
+
+/** The proof a provider's Data Tracker serves at `riik/proof` (and the portal hands a person). */
+const USAGE_PROOF = Type.Object({
+  format: Type.Literal(USE_PROOF_FORMAT),
+  server: TEXT,
+  use: Type.Object({
+    providerId: TEXT,
+    subject: TEXT,
+    loggedAt: TEXT,
+    queryId: TEXT,
+    clientId: TEXT,
+    serviceId: TEXT,
+    userId: TEXT,
+    purpose: TEXT,
+    processingType: Type.Literal("DATA_RESPONSE"),
+    legalBasis: NULLABLE,
+    consentReference: NULLABLE,
+    bulk: Type.Boolean(),
+    initiatorSystem: NULLABLE,
+    initiatorPerson: NULLABLE,
+    hiddenUntil: NULLABLE,
+    hiddenReason: NULLABLE,
+    recordHash: HEX64,
+  }),
+  batch: Type.Object({
+    statement: Type.Object(
+      {
+        format: TEXT,
+        server: TEXT,
+        batch: Type.Integer({ minimum: 1 }),
+        firstId: Type.Integer(),
+        lastId: Type.Integer(),
+        count: Type.Integer({ minimum: 1, maximum: 2 ** 31 }),
+        root: HEX64,
+        previous: HEX64,
+        createdAt: TEXT,
+      },
+      { additionalProperties: false },
+    ),
+    index: Type.Integer({ minimum: 0 }),
+    proof: Type.Array(HEX64, { maxItems: 64 }),
+    tsaToken: Type.Union([BASE64, Type.Null()]),
+    ledger: Type.Unknown(),
+  }),
+  certificates: Type.Optional(Type.Object({ tsa: Type.Optional(Type.Array(BASE64, { maxItems: 100 })) })),
+});
+
+export interface UsageProofCheck {
+  ok: boolean;
+  checks: string[];
+  problems: string[];
+  /** The use the proof is about (valid or not, so a report can name it). */
+  use: { providerId: string; subject: string; queryId: string; loggedAt: string };
+  /** The TSA's time of the batch, when its token verified. */
+  timestampedAt?: Date;
+  /** The integrity ledger round, when its signature verified against the anchor. */
+  ledgerRound?: number;
+}
+
+/**
+ * Verifies a Data Tracker proof (riik-datatracker-proof/1) offline against `anchor`: the use
+ * record against its hash, the hash's RFC 6962 audit path to the batch root, the batch
+ * statement's RFC 3161 time-stamp and integrity ledger signature. The TSA certificates and
+ * ledger keys inside the proof are never trusted by themselves. The portal can compute its
+ * "anchored" badge from `ok` of this check.
+ */
+export async function verifyUsageProof(proof: unknown, anchor: XRoadTrustAnchor): Promise<UsageProofCheck> {
+  if (!anchor) throw noTrustAnchor("the proof");
+  if (!Value.Check(USAGE_PROOF, proof)) {
+    const first = Value.Errors(USAGE_PROOF, proof)[0];
+    throw new XRoadError(
+      "XROAD_EVIDENCE_INVALID",
+      `not a ${USE_PROOF_FORMAT} document${first ? `: ${first.instancePath || "/"} ${first.message}` : ""}`,
+    );
+  }
+  const { use, batch } = proof;
+  const checks: string[] = [];
+  const problems: string[] = [];
+  const check = (ok: boolean, good: string, bad: string) => (ok ? checks.push(good) : problems.push(bad));
+  const { recordHash, ...fields } = use;
+  check(
+    useHash(fields as DataUse) === recordHash,
+    `the use of ${use.subject}'s data by ${use.clientId} (${use.queryId}) matches its record hash`,
+    "the use record was changed (its hash does not match)",
+  );
+  check(
+    batch.statement.format === USE_BATCH_FORMAT && batch.statement.server === proof.server,
+    `batch ${batch.statement.batch} is a Data Tracker batch of ${proof.server}`,
+    `the batch statement is not a ${USE_BATCH_FORMAT} statement of ${proof.server}`,
+  );
+  const root = rootFromProof(
+    Buffer.from(recordHash, "hex"),
+    batch.index,
+    batch.statement.count,
+    batch.proof.map((p) => Buffer.from(p, "hex")),
+  );
+  check(
+    root?.toString("hex") === batch.statement.root,
+    `included in batch ${batch.statement.batch} of ${batch.statement.count} records (audit path)`,
+    "the use is not included in the batch (audit path fails)",
+  );
+  const result: UsageProofCheck = { ok: false, checks, problems, use };
+  if (!batch.tsaToken && batch.ledger === null) problems.push("the batch is neither time-stamped nor in the ledger");
+  if (batch.tsaToken) {
+    const offered = (proof.certificates?.tsa ?? []).flatMap((der) => {
+      try {
+        return [new X509Certificate(Buffer.from(der, "base64"))];
+      } catch {
+        problems.push("a TSA certificate of the proof does not parse");
+        return [];
+      }
+    });
+    try {
+      result.timestampedAt = await verifyTimestampToken(
+        new Uint8Array(Buffer.from(batch.tsaToken, "base64")),
+        Buffer.from(canonicalJson(batch.statement)),
+        acceptedTsa(anchor, offered),
+      );
+      checks.push(`batch statement time-stamped at ${result.timestampedAt.toISOString()} (RFC 3161)`);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (batch.ledger !== null && batch.ledger !== undefined) {
+    const ledger = checkLedger(batch.ledger, hashOfStatement(batch.statement), anchor, "the batch");
+    (ledger.ok ? checks : problems).push(ledger.line);
+    if (ledger.ok) result.ledgerRound = ledger.round;
+  }
+  result.ok = problems.length === 0;
+  return result;
+}
