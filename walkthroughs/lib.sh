@@ -29,8 +29,8 @@ serve() {
   local name=$1 url=$2
   shift 2
   start "$name" "$@"
-  retry 60 healthy "$name" "$url" || {
-    echo "$name did not answer at $url/healthz within 60 s (see $name.log)" >&2
+  retry 120 healthy "$name" "$url" || {
+    echo "$name did not answer at $url/healthz within 120 s (see $name.log)" >&2
     return 1
   }
   echo "$name ready at $url"
