@@ -305,6 +305,24 @@ describe("#10 admin CLI: every verb of the HTTP APIs, the server's typed code on
     assert.ok(JSON.parse(central("trust").stdout).serverCas.length > 0);
   });
 
+  it("ss: client-add of a member not in the global configuration, access-grant to a non-existent subject: XROAD_NOT_FOUND", () => {
+    refusedWith(ss("client-add", "--id", "EE/COM/10000002/ghost"), "XROAD_NOT_FOUND");
+    refusedWith(ss("client-add", "--id", "EE/COM/404"), "XROAD_NOT_FOUND");
+    const grant = ["--client", PROVIDER_SUBSYSTEM, "--service", "echo", "--subject"];
+    refusedWith(ss("access-grant", ...grant, "EE/GOV/70000001/ghost"), "XROAD_NOT_FOUND");
+    refusedWith(ss("access-grant", ...grant, "globalgroup:ghosts"), "XROAD_NOT_FOUND");
+    refusedWith(ss("datatracker-reader", "--client", PROVIDER_SUBSYSTEM, "--reader", "EE/COM/404"), "XROAD_NOT_FOUND");
+    refusedWith(
+      ss("local-group-set", "--client", PROVIDER_SUBSYSTEM, "--code", "team", "--member", "EE/COM/404"),
+      "XROAD_NOT_FOUND",
+    );
+    const clients = JSON.parse(ss("clients").stdout).map((c: { id: string }) => c.id);
+    assert.ok(!clients.some((id: string) => /ghost|404/.test(id)), clients.join(","));
+    // A subject registered at the central server a moment ago is found (the server downloads again).
+    assert.equal(cli("central", "subsystem-add", "--dir", sb.centralDir, "--id", "EE/GOV/70000001/newcomer").status, 0);
+    assert.equal(ss("access-grant", ...grant, "EE/GOV/70000001/newcomer").status, 0);
+  });
+
   it("ss: lists, revokes and removes; a refusal prints the server's code", () => {
     const services = JSON.parse(ss("services", "--client", PROVIDER_SUBSYSTEM).stdout);
     assert.ok(services.some((s: { serviceCode: string }) => s.serviceCode === "echo"));

@@ -1,6 +1,6 @@
 import { type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type ClientId, canonicalJson, formatClientId } from "@riik/core";
+import { type ClientId, canonicalJson, formatClientId, parseClientId } from "@riik/core";
 import { Type } from "typebox";
 import { Value } from "typebox/value";
 import { signBytes, verifyBytes } from "../crypto/keys.ts";
@@ -296,6 +296,17 @@ export class GlobalConfIndex {
 
   expired(now = Date.now()): boolean {
     return now >= this.expiresAt;
+  }
+
+  /**
+   * Does an access-right subject name something in this configuration: a member or subsystem
+   * id, or `globalgroup:CODE`? `localgroup:CODE` is the security server's own. A malformed
+   * id throws its XROAD_ID_* error.
+   */
+  knows(subject: string): boolean {
+    if (subject.startsWith("localgroup:")) return true;
+    if (subject.startsWith("globalgroup:")) return this.groups.has(subject.slice("globalgroup:".length));
+    return this.clients.has(formatClientId(parseClientId(subject)));
   }
 
   /** True when `client` (formatted) belongs to the global group `groupCode`. */

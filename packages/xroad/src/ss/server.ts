@@ -214,6 +214,16 @@ export async function startSecurityServer(options: { configPath: string; databas
     if (!constantTimeEqual(given, identity.adminToken))
       throw new XRoadError("XROAD_UNAUTHORISED", "the administration API needs the administrator's bearer token");
   };
+  // #10 A client, or a subject of a right, must be in the global configuration (downloaded
+  // again once when it is not, so a registration made a moment ago is seen).
+  const requireKnown = async (subjects: readonly string[]) => {
+    for (const subject of subjects) {
+      if (globalConf.current?.knows(subject)) continue;
+      await globalConf.refresh().catch(() => undefined);
+      if (!globalConf.current?.knows(subject))
+        throw new XRoadError("XROAD_NOT_FOUND", `${subject} is not in the global configuration`);
+    }
+  };
   const changed = async () => {
     await local.reload();
     return { ok: true };
@@ -245,6 +255,7 @@ export async function startSecurityServer(options: { configPath: string; databas
       "/api/v1/clients",
       { schema: { querystring: NO_QUERY, body: ADD_CLIENT_BODY } },
       async (request, reply) => {
+        await requireKnown([request.body.id]);
         const id = await local.addClient(request.body);
         await changed();
         return reply.status(201).send({ id });
@@ -296,6 +307,7 @@ export async function startSecurityServer(options: { configPath: string; databas
       "/api/v1/clients/:id/datatracker/readers",
       { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY, body: READER_BODY } },
       async (request, reply) => {
+        await requireKnown([request.body.reader]);
         await local.grantDataTracker(request.params.id, "reader", request.body.reader);
         await changed();
         return reply.status(201).send({ ok: true });
@@ -313,6 +325,7 @@ export async function startSecurityServer(options: { configPath: string; databas
       "/api/v1/clients/:id/datatracker/hide-grants",
       { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY, body: HIDE_GRANT_BODY } },
       async (request, reply) => {
+        await requireKnown([request.body.consumer]);
         await local.grantDataTracker(request.params.id, "hide", request.body.consumer);
         await changed();
         return reply.status(201).send({ ok: true });
@@ -355,6 +368,7 @@ export async function startSecurityServer(options: { configPath: string; databas
       "/api/v1/clients/:id/services/:code/access",
       { schema: { params: SERVICE_PARAMS, querystring: NO_QUERY, body: ACCESS_BODY } },
       async (request, reply) => {
+        await requireKnown([request.body.subject]);
         await local.grant(request.params.id, request.params.code, request.body);
         await changed();
         return reply.status(201).send({ ok: true });
@@ -372,6 +386,7 @@ export async function startSecurityServer(options: { configPath: string; databas
       "/api/v1/clients/:id/local-groups/:code",
       { schema: { params: SERVICE_PARAMS, querystring: NO_QUERY, body: LOCAL_GROUP_BODY } },
       async (request) => {
+        await requireKnown(request.body.members);
         await local.setLocalGroup(request.params.id, request.params.code, request.body.members);
         return changed();
       },
