@@ -48,7 +48,39 @@ export function parseDerBlock(bytes: Uint8Array, what: string, code: PkiErrorCod
   if (parsed.offset !== bytes.byteLength) {
     throw new PkiError(code, `${what} has ${bytes.byteLength - parsed.offset} bytes after the DER object`);
   }
+  const inconsistent = inconsistentLength(parsed.result);
+  if (inconsistent) throw new PkiError(code, `${what} is not valid DER: ${inconsistent}`);
   return parsed.result;
+}
+
+/**
+ * DER as X.690 10.1 and 8.1.3 have it: definite lengths in the fewest octets, and every
+ * constructed value exactly as long as its length octets say; INTEGER and ENUMERATED have
+ * at least one content octet (8.3.1). asn1js reads children past a too-short length and
+ * accepts long-form lengths, so a changed length octet would otherwise still parse (and a
+ * signed object whose unsigned wrapper changed still verify).
+ */
+function inconsistentLength(block: asn1js.AsnType): string | undefined {
+  const { idBlock, lenBlock, valueBlock } = block as unknown as {
+    idBlock: { isConstructed: boolean; tagClass: number; tagNumber: number };
+    lenBlock: { isIndefiniteForm: boolean; longFormUsed: boolean; length: number; blockLength: number };
+    valueBlock: { value?: unknown };
+  };
+  if (lenBlock.isIndefiniteForm) return "indefinite length (BER, not DER)";
+  const minimal = lenBlock.length < 0x80 ? 1 : 1 + Math.ceil(Math.log2(lenBlock.length + 1) / 8);
+  if (lenBlock.blockLength !== minimal) return `the length ${lenBlock.length} is not in its shortest form`;
+  if (idBlock.tagClass === 1 && (idBlock.tagNumber === 2 || idBlock.tagNumber === 10) && lenBlock.length === 0)
+    return "an INTEGER or ENUMERATED without content octets";
+  if (!idBlock.isConstructed || !Array.isArray(valueBlock.value)) return undefined;
+  const children = valueBlock.value as asn1js.AsnType[];
+  const content = children.reduce((sum, child) => sum + child.blockLength, 0);
+  if (content !== lenBlock.length)
+    return `a constructed value declares ${lenBlock.length} content octets but holds ${content}`;
+  for (const child of children) {
+    const inner = inconsistentLength(child);
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 export const hex = (bytes: ArrayBuffer | Uint8Array): string =>

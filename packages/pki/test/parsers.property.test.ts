@@ -4,11 +4,17 @@ import * as x509 from "@peculiar/x509";
 import fc from "fast-check";
 import {
   buildOcspRequest,
+  buildTimeStampRequest,
   OID,
   PkiError,
+  type PkiErrorCode,
   parseCardFile,
   parseOcspRequest,
   parseTimeStampRequest,
+  parseTimeStampResponse,
+  type TimeStampFailure,
+  verifyOcspResponse,
+  verifyTimeStampToken,
 } from "../src/index.ts";
 import { issueTestCard, startTestTrustServices } from "./helpers.ts";
 
@@ -28,13 +34,25 @@ function mutations(valid: Uint8Array) {
   );
 }
 
-function onlyTyped(parse: () => unknown) {
+/** The refusal must be a PkiError with this code (and one of these reasons): any other throw is a crash. */
+function assertRefused(error: unknown, code: PkiErrorCode, reasons?: readonly TimeStampFailure[]): true {
+  assert.ok(error instanceof PkiError, `threw ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+  assert.equal(error.code, code, error.message);
+  if (reasons)
+    assert.ok(reasons.includes(error.details?.reason as TimeStampFailure), `reason ${error.details?.reason}`);
+  return true;
+}
+
+/** `parse` returns, or refuses with `code`. */
+function parsesOrRefuses(code: PkiErrorCode, parse: () => unknown) {
   try {
     parse();
   } catch (error) {
-    assert.ok(error instanceof PkiError, `threw ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+    assertRefused(error, code);
   }
 }
+
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 describe("parsers of untrusted bytes throw only typed errors (property tests)", async () => {
   const { dir, services } = await startTestTrustServices();
@@ -51,7 +69,9 @@ describe("parsers of untrusted bytes throw only typed errors (property tests)", 
   it("parseOcspRequest", () => {
     assert.equal(parseOcspRequest(ocspRequest).certIds.length, 1);
     fc.assert(
-      fc.property(mutations(ocspRequest), (bytes) => onlyTyped(() => parseOcspRequest(bytes))),
+      fc.property(mutations(ocspRequest), (bytes) =>
+        parsesOrRefuses("OCSP_MALFORMED_REQUEST", () => parseOcspRequest(bytes)),
+      ),
       { numRuns: 5000 },
     );
   });
@@ -59,15 +79,179 @@ describe("parsers of untrusted bytes throw only typed errors (property tests)", 
   it("parseTimeStampRequest", () => {
     assert.equal(parseTimeStampRequest(tsq, OID.policyTimeStamping).version, 1);
     fc.assert(
-      fc.property(mutations(tsq), (bytes) => onlyTyped(() => parseTimeStampRequest(bytes, OID.policyTimeStamping))),
+      fc.property(mutations(tsq), (bytes) => {
+        try {
+          parseTimeStampRequest(bytes, OID.policyTimeStamping);
+        } catch (error) {
+          // A well-formed request may still ask for what this TSA refuses (RFC 3161 2.4.2 PKIFailureInfo).
+          assert.ok(error instanceof PkiError, String(error));
+          assert.ok(
+            [
+              "TSA_MALFORMED_REQUEST",
+              "TSA_BAD_ALGORITHM",
+              "TSA_UNACCEPTED_POLICY",
+              "TSA_UNACCEPTED_EXTENSION",
+            ].includes(error.code),
+            error.code,
+          );
+        }
+      }),
       { numRuns: 5000 },
     );
   });
 
   it("parseCardFile", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json()), (text) => onlyTyped(() => parseCardFile(text))),
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) =>
+        parsesOrRefuses("CARD_FORMAT", () => parseCardFile(text)),
+      ),
       { numRuns: 500 },
     );
+  });
+
+  const certificate = new x509.X509Certificate(card.authentication.certificate);
+  const issuer = services.cas.esteid.certificate;
+
+  describe("#22 OCSP responses read by the client (verifyOcspResponse)", async () => {
+    const nonce = new Uint8Array(16).fill(7);
+    const ask = async (body: Uint8Array, url = `${services.config.baseUrl}/ocsp`) =>
+      new Uint8Array(
+        await (
+          await fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/ocsp-request" },
+            body: body as BodyInit,
+          })
+        ).arrayBuffer(),
+      );
+    const response = await ask(buildOcspRequest(certificate, issuer, nonce));
+    const verify = (der: Uint8Array, options: { nonce?: Uint8Array } = { nonce }) =>
+      verifyOcspResponse(der, certificate, issuer, options);
+
+    it("accepts the responder's own answer", async () => {
+      assert.equal((await verify(response)).status.status, "good");
+    });
+
+    it("#22 truncated, bit-flipped or extended: OCSP_RESPONSE_INVALID", async () => {
+      await fc.assert(
+        fc.asyncProperty(mutations(response), async (bytes) => {
+          if (same(bytes, response)) return;
+          await assert.rejects(verify(bytes), (error) => assertRefused(error, "OCSP_RESPONSE_INVALID"));
+        }),
+        { numRuns: 1500 },
+      );
+    });
+
+    it("#22 every unsuccessful responseStatus (RFC 6960 4.2.1): OCSP_RESPONSE_INVALID naming it", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(1, 2, 3, 5, 6), async (status) => {
+          await assert.rejects(verify(new Uint8Array([0x30, 0x03, 0x0a, 0x01, status])), (error) =>
+            assertRefused(error, "OCSP_RESPONSE_INVALID"),
+          );
+        }),
+      );
+    });
+
+    it("#22 another nonce (a replayed answer): OCSP_RESPONSE_INVALID", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 32 }), async (other) => {
+          if (same(other, nonce)) return;
+          await assert.rejects(verify(response, { nonce: other }), (error) =>
+            assertRefused(error, "OCSP_RESPONSE_INVALID"),
+          );
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it("#22 signed by another hierarchy's responder: OCSP_RESPONSE_INVALID", async () => {
+      const foreign = await startTestTrustServices();
+      const stranger = await issueTestCard(foreign.services, foreign.dir, "49701010350");
+      const strangerCertificate = new x509.X509Certificate(stranger.card.authentication.certificate);
+      const theirs = await ask(
+        buildOcspRequest(strangerCertificate, foreign.services.cas.esteid.certificate, nonce),
+        `${foreign.url}/ocsp`,
+      );
+      await assert.rejects(verify(theirs), (error) => assertRefused(error, "OCSP_RESPONSE_INVALID"));
+    });
+  });
+
+  describe("#22 time-stamp responses read by the client (parseTimeStampResponse, verifyTimeStampToken)", async () => {
+    const imprint = new Uint8Array(32).fill(0xab);
+    const nonce = Uint8Array.from([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x08]);
+    const stamp = async (tsaUrl: string) =>
+      new Uint8Array(
+        await (
+          await fetch(tsaUrl, {
+            method: "POST",
+            headers: { "content-type": "application/timestamp-query" },
+            body: buildTimeStampRequest(imprint, "SHA-256", { nonce }) as BodyInit,
+          })
+        ).arrayBuffer(),
+      );
+    const response = await stamp(`${services.config.baseUrl}/tsa`);
+    const read = async (der: Uint8Array, options: { nonce?: Uint8Array } = { nonce }) =>
+      verifyTimeStampToken(parseTimeStampResponse(der), { imprint, trustAnchors: [services.root], ...options });
+
+    it("accepts the TSA's own answer", async () => {
+      assert.ok((await read(response)).genTime instanceof Date);
+    });
+
+    it("#22 truncated, bit-flipped or extended: TSA_TOKEN_INVALID with a reason", async () => {
+      const reasons: TimeStampFailure[] = [
+        "response",
+        "structure",
+        "signature",
+        "signing-certificate",
+        "untrusted",
+        "key-usage",
+        "validity",
+        "imprint",
+        "nonce",
+      ];
+      await fc.assert(
+        fc.asyncProperty(mutations(response), async (bytes) => {
+          if (same(bytes, response)) return;
+          try {
+            await read(bytes);
+          } catch (error) {
+            return assertRefused(error, "TSA_TOKEN_INVALID", reasons);
+          }
+          // Accepted only when the token itself is untouched: the wrapper's status may say
+          // grantedWithMods (RFC 3161 2.4.2) around the very same signed token.
+          assert.ok(same(parseTimeStampResponse(bytes), parseTimeStampResponse(response)), "a changed token verified");
+        }),
+        { numRuns: 1500 },
+      );
+    });
+
+    it("#22 a refusal status (RFC 3161 2.4.2 rejection, waiting, revocation…): reason 'response'", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(2, 3, 4, 5), async (status) => {
+          const refused = Uint8Array.from([0x30, 0x05, 0x30, 0x03, 0x02, 0x01, status]);
+          await assert.rejects(read(refused), (error) => assertRefused(error, "TSA_TOKEN_INVALID", ["response"]));
+        }),
+      );
+    });
+
+    it("#22 another nonce: reason 'nonce'", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 8 }), async (other) => {
+          other[0] = other[0]! & 0x7f;
+          if (Buffer.from(other).toString("hex").replace(/^0+/, "") === Buffer.from(nonce).toString("hex")) return;
+          await assert.rejects(read(response, { nonce: other }), (error) =>
+            assertRefused(error, "TSA_TOKEN_INVALID", ["nonce"]),
+          );
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it("#22 signed by another hierarchy's TSA: reason 'untrusted'", async () => {
+      const foreign = await startTestTrustServices();
+      await assert.rejects(read(await stamp(`${foreign.url}/tsa`)), (error) =>
+        assertRefused(error, "TSA_TOKEN_INVALID", ["untrusted"]),
+      );
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { X509Certificate as NodeCertificate, randomBytes } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -64,17 +64,32 @@ export async function verifyOcspResponse(
     "OCSP_RESPONSE_INVALID",
     (schema) => new pkijs.BasicOCSPResponse({ schema }),
   );
+  // RFC 6960 4.2.1 / X.509: the signature is a whole number of octets; other bits are not the signature.
+  if (basic.signature.valueBlock.unusedBits !== 0) throw invalid("the OCSP response signature has unused bits");
   const at = options.now ?? new Date();
-  const responder = await findResponder(basic, issuer, at);
-  const publicKeyInfo = pkijs.Certificate.fromBER(responder.rawData).subjectPublicKeyInfo;
-  const signed = await pkijs
-    .getEngine()
-    .crypto!.verifyWithPublicKey(
-      basic.tbsResponseData.tbsView! as BufferSource,
-      basic.signature,
-      publicKeyInfo,
-      basic.signatureAlgorithm,
+  let responder: x509.X509Certificate;
+  let signed: boolean;
+  try {
+    responder = await findResponder(basic, issuer, at);
+    const publicKeyInfo = pkijs.Certificate.fromBER(responder.rawData).subjectPublicKeyInfo;
+    signed = await pkijs
+      .getEngine()
+      .crypto!.verifyWithPublicKey(
+        basic.tbsResponseData.tbsView! as BufferSource,
+        basic.signature,
+        publicKeyInfo,
+        basic.signatureAlgorithm,
+      );
+  } catch (cause) {
+    // pkijs and WebCrypto throw on unknown algorithms and malformed signature values.
+    throw new PkiError(
+      "OCSP_RESPONSE_INVALID",
+      `the OCSP response signature cannot be checked: ${(cause as Error).message}`,
+      {
+        cause,
+      },
     );
+  }
   if (!signed) throw invalid("the OCSP response signature does not verify");
   const expected = buildCertId(certificate, issuer);
   const single = basic.tbsResponseData.responses.find(
@@ -122,12 +137,23 @@ async function findResponder(
     if (candidate.issuer !== issuer.subject) continue;
     // RFC 6960 4.2.2.2: a delegated responder is trusted only while its certificate is valid.
     if (candidate.notBefore > at || candidate.notAfter < at) continue;
-    if (!(await candidate.verify({ publicKey: issuer.publicKey, signatureOnly: true }))) continue;
+    if (!signedByIssuer(candidate, issuer)) continue;
     const eku = candidate.getExtension(x509.ExtendedKeyUsageExtension);
     if (eku?.usages.includes(OID.ekuOcspSigning)) return candidate;
   }
   // RFC 6960 4.2.2.2: otherwise only the CA itself may sign.
   return issuer;
+}
+
+/** OpenSSL's check, which takes only DER signature values (peculiar's verify reads BER leniently). */
+function signedByIssuer(candidate: x509.X509Certificate, issuer: x509.X509Certificate): boolean {
+  try {
+    return new NodeCertificate(new Uint8Array(candidate.rawData)).verify(
+      new NodeCertificate(new Uint8Array(issuer.rawData)).publicKey,
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Asks the responder at `url` about `certificate`, with a fresh nonce, and verifies the answer. */

@@ -57,6 +57,16 @@ export interface VerifyTimeStampOptions {
 const fail = (reason: TimeStampFailure, message: string, cause?: unknown): PkiError =>
   new PkiError("TSA_TOKEN_INVALID", message, { details: { reason }, ...(cause === undefined ? {} : { cause }) });
 
+/** Every TSA_TOKEN_INVALID carries its reason, also when the DER itself is broken. */
+function withReason<T>(reason: TimeStampFailure, parse: () => T): T {
+  try {
+    return parse();
+  } catch (cause) {
+    if (cause instanceof PkiError && cause.details?.reason === undefined) throw fail(reason, cause.message, cause);
+    throw cause;
+  }
+}
+
 /** RFC 3161 2.4.1 TimeStampReq: version 1, the imprint, a nonce, and certReq so the token carries the TSA certificate. */
 export function buildTimeStampRequest(
   imprint: Uint8Array,
@@ -109,9 +119,9 @@ export async function requestTimeStamp(
 
 /** RFC 3161 2.4.2: the token from a granted TimeStampResp; a rejection becomes an error with its status text. */
 export function parseTimeStampResponse(der: Uint8Array): Uint8Array {
-  const response = parseDer(der, "the time-stamp response", "TSA_TOKEN_INVALID", (schema) => {
-    return new pkijs.TimeStampResp({ schema });
-  });
+  const response = withReason("response", () =>
+    parseDer(der, "the time-stamp response", "TSA_TOKEN_INVALID", (schema) => new pkijs.TimeStampResp({ schema })),
+  );
   const status = response.status.status;
   if ((status !== pkijs.PKIStatus.granted && status !== pkijs.PKIStatus.grantedWithMods) || !response.timeStampToken) {
     const text = (response.status.statusStrings ?? []).map((s) => s.valueBlock.value).join("; ");
@@ -134,17 +144,25 @@ export async function verifyTimeStampToken(
   token: Uint8Array,
   options: VerifyTimeStampOptions,
 ): Promise<TimeStampVerification> {
-  const contentInfo = parseDer(token, "the time-stamp token", "TSA_TOKEN_INVALID", (schema) => {
-    return new pkijs.ContentInfo({ schema });
-  });
+  const contentInfo = withReason("structure", () =>
+    parseDer(token, "the time-stamp token", "TSA_TOKEN_INVALID", (schema) => new pkijs.ContentInfo({ schema })),
+  );
   if (contentInfo.contentType !== OID.signedData) throw fail("structure", "the time-stamp token is not CMS SignedData");
   let signedData: pkijs.SignedData;
   let tstInfo: pkijs.TSTInfo;
   try {
     signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    // RFC 5652 5.1: version 3, since the content type is not id-data.
+    if (signedData.version !== 3) throw new Error(`SignedData version ${signedData.version}, not 3`);
     if (signedData.encapContentInfo.eContentType !== OID.tstInfo || !signedData.encapContentInfo.eContent)
       throw new Error("the encapsulated content is not TSTInfo");
     if (signedData.signerInfos.length !== 1) throw new Error("a token must have exactly one SignerInfo");
+    // RFC 5652 5.3: version 1 goes with an issuerAndSerialNumber sid, the only kind read here.
+    if (signedData.signerInfos[0]!.version !== 1) throw new Error("the SignerInfo version is not 1");
+    // RFC 5652 5.1: digestAlgorithms names the one signer's digest algorithm, nothing else.
+    const digests = signedData.digestAlgorithms.map((a) => a.algorithmId);
+    if (digests.length !== 1 || digests[0] !== signedData.signerInfos[0]!.digestAlgorithm.algorithmId)
+      throw new Error(`digestAlgorithms ${digests.join(", ")} do not name the SignerInfo's digest algorithm`);
     const content = signedData.encapContentInfo.eContent.getValue();
     tstInfo = parseDer(
       new Uint8Array(content),
@@ -165,7 +183,9 @@ export async function verifyTimeStampToken(
   const sid = signedData.signerInfos[0]!.sid;
   const signer = candidates.find((c) =>
     sid instanceof pkijs.IssuerAndSerialNumber
-      ? c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber)
+      ? // The very octets of the issuer name: isEqual would match a name re-encoded in another string type.
+        hex(c.issuer.valueBeforeDecode) === hex(sid.issuer.valueBeforeDecode) &&
+        c.serialNumber.isEqual(sid.serialNumber)
       : false,
   );
   if (!signer) throw fail("signing-certificate", "the time-stamp token names no certificate that is available");
@@ -215,6 +235,17 @@ export async function verifyTimeStampToken(
   };
 }
 
+/** CMS signature algorithms a token may name (RFC 5754 3.2, 3.3; RFC 3370 3.2 rsaEncryption takes the digest's hash). */
+const SIGNATURE_ALGORITHMS: Readonly<Record<string, { key: "ec" | "rsa"; hash?: string }>> = {
+  "1.2.840.10045.4.3.2": { key: "ec", hash: "SHA-256" },
+  "1.2.840.10045.4.3.3": { key: "ec", hash: "SHA-384" },
+  "1.2.840.10045.4.3.4": { key: "ec", hash: "SHA-512" },
+  "1.2.840.113549.1.1.1": { key: "rsa" },
+  "1.2.840.113549.1.1.11": { key: "rsa", hash: "SHA-256" },
+  "1.2.840.113549.1.1.12": { key: "rsa", hash: "SHA-384" },
+  "1.2.840.113549.1.1.13": { key: "rsa", hash: "SHA-512" },
+};
+
 /**
  * RFC 5652 5.4 and 5.6: the messageDigest attribute hashes the TSTInfo, the content-type
  * attribute names it, and the signature covers the DER SET OF signed attributes.
@@ -237,9 +268,15 @@ function verifySignerInfo(signedData: pkijs.SignedData, signer: pkijs.Certificat
     throw fail("signature", "the token's messageDigest attribute does not match its TSTInfo");
   const signed = new Uint8Array(attributes.encodedValue);
   signed[0] = 0x31; // signed over as SET OF, not as the [0] IMPLICIT it is stored with
-  const publicKey = new NodeCertificate(new Uint8Array(signer.toSchema().toBER())).publicKey;
+  const algorithm = SIGNATURE_ALGORITHMS[signerInfo.signatureAlgorithm.algorithmId];
   let verified = false;
   try {
+    const publicKey = new NodeCertificate(new Uint8Array(signer.toSchema().toBER())).publicKey;
+    // The signatureAlgorithm sits outside what is signed: it must still name what was used.
+    if (!algorithm || algorithm.key !== publicKey.asymmetricKeyType || (algorithm.hash && algorithm.hash !== hashName))
+      throw new Error(
+        `signature algorithm ${signerInfo.signatureAlgorithm.algorithmId} does not fit the key and digest`,
+      );
     verified = verifySignature(NODE_HASH[hashName]!, signed, publicKey, signerInfo.signature.valueBlock.valueHexView);
   } catch (cause) {
     throw fail("signature", `the time-stamp token signature does not verify: ${(cause as Error).message}`, cause);
