@@ -3,13 +3,16 @@ import * as x509 from "@peculiar/x509";
 import { canonicalJson } from "@riik/core";
 import { type LedgerSignature, type VerificationPolicy, verifySignature } from "@riik/ledger";
 import { verifyOcspResponse } from "@riik/pki";
+import { Type } from "typebox";
 import { verifyBytes } from "../crypto/keys.ts";
 import { XRoadError } from "../errors.ts";
 import type { GlobalConfTrust } from "../globalconf/document.ts";
-import { type BatchStatement, type fromRow, type MessageLog, recordHash, statementHash } from "../messagelog/log.ts";
+import { hashOfStatement } from "../messagelog/batch.ts";
+import { type fromRow, type MessageLog, recordHash } from "../messagelog/log.ts";
 import { rootFromProof } from "../messagelog/merkle.ts";
 import { verifyTimestampToken } from "../messagelog/tsa.ts";
 import { bodyHash, signingInput } from "../protocol/message.ts";
+import { ANCHORED_BATCH, assertDocument, BASE64, HEX64, NULLABLE_BASE64, NULLABLE_TEXT, TEXT } from "./schemas.ts";
 import { acceptedTsa, chainsTo, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
 
 export const EVIDENCE_FORMAT = "riik-xroad-evidence/1";
@@ -59,7 +62,52 @@ export interface EvidenceCheck {
   problems: string[];
 }
 
-const cert = (value: string) => new X509Certificate(Buffer.from(value, "base64"));
+function cert(value: string, what: string): X509Certificate {
+  try {
+    return new X509Certificate(Buffer.from(value, "base64"));
+  } catch (cause) {
+    throw new XRoadError("XROAD_EVIDENCE_INVALID", `${what} is not a certificate`, { cause });
+  }
+}
+
+const EVIDENCE = Type.Object({
+  format: Type.Literal(EVIDENCE_FORMAT),
+  server: TEXT,
+  queryId: TEXT,
+  messages: Type.Array(
+    Type.Object({
+      record: Type.Object({
+        side: Type.Union([Type.Literal("client"), Type.Literal("server")]),
+        queryId: TEXT,
+        requestId: TEXT,
+        clientId: TEXT,
+        serviceId: TEXT,
+        createdAt: TEXT,
+        loggingMode: Type.Union([Type.Literal("full"), Type.Literal("metadata")]),
+        requestHead: TEXT,
+        requestBody: NULLABLE_BASE64,
+        requestBodyHash: TEXT,
+        requestSignature: NULLABLE_TEXT,
+        requestSigner: NULLABLE_BASE64,
+        responseStatus: Type.Integer(),
+        responseHead: TEXT,
+        responseBody: NULLABLE_BASE64,
+        responseBodyHash: TEXT,
+        responseSignature: NULLABLE_TEXT,
+        responseSigner: NULLABLE_BASE64,
+        peerOcsp: NULLABLE_BASE64,
+        recordHash: HEX64,
+      }),
+      batch: Type.Union([ANCHORED_BATCH, Type.Null()]),
+    }),
+    { minItems: 1, maxItems: 1000 },
+  ),
+  certificates: Type.Object({
+    serverCas: Type.Array(BASE64, { maxItems: 100 }),
+    roots: Type.Array(BASE64, { maxItems: 100 }),
+    tsa: Type.Array(BASE64, { maxItems: 100 }),
+  }),
+});
 
 /**
  * `riik xroad verify-evidence`: every check offline, against `anchor` only. The CA, TSA
@@ -67,24 +115,14 @@ const cert = (value: string) => new X509Certificate(Buffer.from(value, "base64")
  * counts only when it chains to the anchor (or is the anchor's own), and the ledger
  * signature is checked with the anchor's keys.
  */
-export async function verifyEvidence(evidence: any, anchor: XRoadTrustAnchor): Promise<EvidenceCheck> {
+export async function verifyEvidence(evidence: unknown, anchor: XRoadTrustAnchor): Promise<EvidenceCheck> {
   if (!anchor) throw noTrustAnchor("the evidence");
+  assertDocument(EVIDENCE, evidence, EVIDENCE_FORMAT);
   const checks: string[] = [];
   const problems: string[] = [];
   const check = (ok: boolean, good: string, bad: string) => (ok ? checks.push(good) : problems.push(bad));
-  if (evidence?.format !== EVIDENCE_FORMAT || !Array.isArray(evidence.messages))
-    throw new XRoadError("XROAD_EVIDENCE_INVALID", `not a ${EVIDENCE_FORMAT} document`);
-  const offered = (field: string): X509Certificate[] => {
-    const list = evidence.certificates?.[field];
-    if (!Array.isArray(list)) return [];
-    try {
-      return list.map(cert);
-    } catch (cause) {
-      throw new XRoadError("XROAD_EVIDENCE_INVALID", `certificates.${field} holds a certificate that does not parse`, {
-        cause,
-      });
-    }
-  };
+  const offered = (field: "serverCas" | "tsa"): X509Certificate[] =>
+    evidence.certificates[field].map((der, i) => cert(der, `certificates.${field}[${i}]`));
   let cas: X509Certificate[];
   if (anchor.serverCas) cas = anchor.serverCas;
   else {
@@ -103,7 +141,7 @@ export async function verifyEvidence(evidence: any, anchor: XRoadTrustAnchor): P
   for (const [i, item] of evidence.messages.entries()) {
     const r = item.record;
     const record: Record = {
-      ...r,
+      ...(r as unknown as Record),
       requestBody: r.requestBody ? new Uint8Array(Buffer.from(r.requestBody, "base64")) : null,
       responseBody: r.responseBody ? new Uint8Array(Buffer.from(r.responseBody, "base64")) : null,
       peerOcsp: r.peerOcsp ? new Uint8Array(Buffer.from(r.peerOcsp, "base64")) : null,
@@ -145,7 +183,7 @@ export async function verifyEvidence(evidence: any, anchor: XRoadTrustAnchor): P
         problems.push(`${label}: the ${what} is not signed`);
         continue;
       }
-      const c = cert(signer);
+      const c = cert(signer, `${label}: the ${what} signer`);
       const issuer = cas.find((ca: X509Certificate) => c.checkIssued(ca) && c.verify(ca.publicKey));
       check(
         Boolean(issuer),
@@ -161,7 +199,7 @@ export async function verifyEvidence(evidence: any, anchor: XRoadTrustAnchor): P
     // The other side's signing certificate was valid by OCSP when the message was exchanged.
     const peerSigner = record.side === "client" ? record.responseSigner : record.requestSigner;
     if (record.peerOcsp && peerSigner) {
-      const c = cert(peerSigner);
+      const c = cert(peerSigner, `${label}: the other side's signer`);
       const issuer = cas.find((ca: X509Certificate) => c.checkIssued(ca));
       if (!issuer) problems.push(`${label}: no trusted server CA issued the other side's signer (OCSP not checked)`);
       else
@@ -182,13 +220,11 @@ export async function verifyEvidence(evidence: any, anchor: XRoadTrustAnchor): P
         }
     } else problems.push(`${label}: no OCSP response for the other side's signer`);
 
-    const batch = item.batch as {
-      statement: BatchStatement;
-      index: number;
-      proof: string[];
-      tsaToken: string | null;
-      ledger: unknown;
-    };
+    const batch = item.batch;
+    if (!batch) {
+      problems.push(`${label}: not anchored yet (no batch)`);
+      continue;
+    }
     const root = rootFromProof(
       Buffer.from(record.recordHash, "hex"),
       batch.index,
@@ -213,7 +249,7 @@ export async function verifyEvidence(evidence: any, anchor: XRoadTrustAnchor): P
       }
     } else problems.push(`${label}: the batch has no time-stamp`);
     if (batch.ledger) {
-      const ledger = checkLedger(batch.ledger, statementHash(batch.statement), anchor, label);
+      const ledger = checkLedger(batch.ledger, hashOfStatement(batch.statement), anchor, label);
       (ledger.ok ? checks : problems).push(ledger.line);
     }
   }

@@ -1,20 +1,14 @@
 import { X509Certificate } from "node:crypto";
 import { canonicalJson } from "@riik/core";
 import { Type } from "typebox";
-import { Value } from "typebox/value";
 import { type DataUse, useHash } from "../datatracker/record.ts";
 import { USE_BATCH_FORMAT, USE_PROOF_FORMAT } from "../datatracker/store.ts";
-import { XRoadError } from "../errors.ts";
 import { hashOfStatement } from "../messagelog/batch.ts";
 import { rootFromProof } from "../messagelog/merkle.ts";
 import { verifyTimestampToken } from "../messagelog/tsa.ts";
 import { checkLedger } from "./evidence.ts";
+import { ANCHORED_BATCH, assertDocument, BASE64, HEX64, NULLABLE_TEXT, TEXT } from "./schemas.ts";
 import { acceptedTsa, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
-
-const HEX64 = Type.String({ pattern: "^[0-9a-f]{64}$" });
-const TEXT = Type.String({ maxLength: 64 * 1024 });
-const NULLABLE = Type.Union([TEXT, Type.Null()]);
-const BASE64 = Type.String({ pattern: "^[A-Za-z0-9+/]*={0,2}$", maxLength: 1024 * 1024 });
 
 /** The proof a provider's Data Tracker serves at `riik/proof` (and the portal hands a person). */
 const USAGE_PROOF = Type.Object({
@@ -30,35 +24,16 @@ const USAGE_PROOF = Type.Object({
     userId: TEXT,
     purpose: TEXT,
     processingType: Type.Literal("DATA_RESPONSE"),
-    legalBasis: NULLABLE,
-    consentReference: NULLABLE,
+    legalBasis: NULLABLE_TEXT,
+    consentReference: NULLABLE_TEXT,
     bulk: Type.Boolean(),
-    initiatorSystem: NULLABLE,
-    initiatorPerson: NULLABLE,
-    hiddenUntil: NULLABLE,
-    hiddenReason: NULLABLE,
+    initiatorSystem: NULLABLE_TEXT,
+    initiatorPerson: NULLABLE_TEXT,
+    hiddenUntil: NULLABLE_TEXT,
+    hiddenReason: NULLABLE_TEXT,
     recordHash: HEX64,
   }),
-  batch: Type.Object({
-    statement: Type.Object(
-      {
-        format: TEXT,
-        server: TEXT,
-        batch: Type.Integer({ minimum: 1 }),
-        firstId: Type.Integer(),
-        lastId: Type.Integer(),
-        count: Type.Integer({ minimum: 1, maximum: 2 ** 31 }),
-        root: HEX64,
-        previous: HEX64,
-        createdAt: TEXT,
-      },
-      { additionalProperties: false },
-    ),
-    index: Type.Integer({ minimum: 0 }),
-    proof: Type.Array(HEX64, { maxItems: 64 }),
-    tsaToken: Type.Union([BASE64, Type.Null()]),
-    ledger: Type.Unknown(),
-  }),
+  batch: ANCHORED_BATCH,
   certificates: Type.Optional(Type.Object({ tsa: Type.Optional(Type.Array(BASE64, { maxItems: 100 })) })),
 });
 
@@ -83,13 +58,7 @@ export interface UsageProofCheck {
  */
 export async function verifyUsageProof(proof: unknown, anchor: XRoadTrustAnchor): Promise<UsageProofCheck> {
   if (!anchor) throw noTrustAnchor("the proof");
-  if (!Value.Check(USAGE_PROOF, proof)) {
-    const first = Value.Errors(USAGE_PROOF, proof)[0];
-    throw new XRoadError(
-      "XROAD_EVIDENCE_INVALID",
-      `not a ${USE_PROOF_FORMAT} document${first ? `: ${first.instancePath || "/"} ${first.message}` : ""}`,
-    );
-  }
+  assertDocument(USAGE_PROOF, proof, USE_PROOF_FORMAT);
   const { use, batch } = proof;
   const checks: string[] = [];
   const problems: string[] = [];
