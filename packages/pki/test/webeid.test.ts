@@ -5,8 +5,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import * as x509 from "@peculiar/x509";
 import { generatePersonalCode } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
+import fc from "fast-check";
 import {
   AUTH_TOKEN_FORMAT,
   AuthTokenValidator,
@@ -519,6 +521,122 @@ describe("Web eID authentication token: every refusal has its code", () => {
       { ocsp: "maybe" as "off" },
     ] as Array<Partial<AuthTokenValidatorOptions>>)
       assert.throws(() => validator(overrides), refusedWith("WEBEID_ARGUMENT"));
+  });
+});
+
+describe("#22 Web eID tokens' certificate fields (property tests)", () => {
+  /** A token over this service's origin and a fresh nonce, carrying `certificate` signed for by `privateKey`. */
+  async function present(certificate: string, privateKey: CryptoKey) {
+    const nonce = await nonces.issue();
+    const token = await signAuthToken({
+      privateKey,
+      certificate: new x509.X509Certificate(certificate),
+      origin: ORIGIN,
+      nonce: nonce.value,
+    });
+    return { token, nonce: nonce.value };
+  }
+  const parses = (der: Uint8Array) => {
+    try {
+      new x509.X509Certificate(der as BufferSource);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Codes a certificate that parses but was changed may earn: never a login. */
+  const CERTIFICATE_REFUSALS: WebEidErrorCode[] = [
+    "WEBEID_TOKEN_FORMAT",
+    "WEBEID_ALGORITHM",
+    "WEBEID_CERTIFICATE_EXPIRED",
+    "WEBEID_CERTIFICATE_NOT_YET_VALID",
+    "WEBEID_CERTIFICATE_PURPOSE",
+    "WEBEID_CERTIFICATE_POLICY",
+    "WEBEID_UNTRUSTED_CA",
+    "WEBEID_CERTIFICATE_SUBJECT",
+    "WEBEID_SIGNATURE",
+  ];
+
+  it("#22 unverifiedCertificate DER mutated: WEBEID_TOKEN_FORMAT naming the field when it no longer parses, else a certificate refusal", async () => {
+    const keys = await unlockCardKey(card, "authentication", PIN1);
+    const der = new Uint8Array(cardCertificate(card, "authentication").rawData);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        async (flips, cut) => {
+          const bytes = Uint8Array.from(der);
+          for (const [position, mask] of flips) bytes[position % bytes.length]! ^= mask;
+          const mutated = cut === undefined ? bytes : bytes.subarray(0, cut % bytes.length);
+          const { token, nonce } = await present(card.authentication.certificate, keys.privateKey);
+          const forged = { ...token, unverifiedCertificate: Buffer.from(mutated).toString("base64") };
+          await assert.rejects(validator().validate(forged, { nonce }), (error: unknown) => {
+            assert.ok(error instanceof WebEidError, String(error));
+            if (!parses(mutated)) {
+              assert.equal(error.code, "WEBEID_TOKEN_FORMAT", error.message);
+              assert.deepEqual(error.details?.fields, ["unverifiedCertificate"]);
+            } else assert.ok(CERTIFICATE_REFUSALS.includes(error.code), `${error.code}: ${error.message}`);
+            return true;
+          });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("#22 unverifiedCertificate base64 mutated (characters outside the alphabet, padding, whitespace): WEBEID_TOKEN_FORMAT", async () => {
+    const keys = await unlockCardKey(card, "authentication", PIN1);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.constantFrom("!", "-", "_", " ", "\n", "=", "==", "%", "é"),
+        async (at, inserted) => {
+          const { token, nonce } = await present(card.authentication.certificate, keys.privateKey);
+          const text = token.unverifiedCertificate;
+          const position = at % text.length;
+          const forged = {
+            ...token,
+            unverifiedCertificate: `${text.slice(0, position)}${inserted}${text.slice(position)}`,
+          };
+          await assert.rejects(validator().validate(forged, { nonce }), refusedWith("WEBEID_TOKEN_FORMAT"));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("#22 wrong key usage: the qualified signing certificate, or any usage without digitalSignature, is WEBEID_CERTIFICATE_PURPOSE", async () => {
+    const signing = await unlockCardKey(card, "signing", PIN2);
+    const presented = await present(card.signing.certificate, signing.privateKey);
+    await assert.rejects(
+      validator().validate(presented.token, { nonce: presented.nonce }),
+      refusedWith("WEBEID_CERTIFICATE_PURPOSE"),
+    );
+    const authentication = cardCertificate(card, "authentication");
+    const keys = await unlockCardKey(card, "authentication", PIN1);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 0x1ff }), async (flags) => {
+        const usages = flags & ~x509.KeyUsageFlags.digitalSignature;
+        // Issued by the trusted CA itself, so only the key usage is wrong.
+        const certificate = await x509.X509CertificateGenerator.create({
+          serialNumber: "01",
+          subject: authentication.subject,
+          issuer: services.cas.esteid.certificate.subject,
+          notBefore: authentication.notBefore,
+          notAfter: authentication.notAfter,
+          publicKey: keys.publicKey,
+          signingKey: services.cas.esteid.keys.privateKey,
+          signingAlgorithm: { name: "ECDSA", hash: "SHA-384" },
+          extensions: [
+            ...(usages === 0 ? [] : [new x509.KeyUsagesExtension(usages, true)]),
+            ...authentication.extensions.filter((e) => e.type !== "2.5.29.15"),
+          ],
+        });
+        const { token, nonce } = await present(certificate.toString("pem"), keys.privateKey);
+        await assert.rejects(validator().validate(token, { nonce }), refusedWith("WEBEID_CERTIFICATE_PURPOSE"));
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 

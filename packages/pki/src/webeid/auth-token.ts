@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate as NodeCertificate } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import * as pkijs from "pkijs";
 import { subtle } from "../algorithms.ts";
@@ -263,6 +263,8 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
 function parseCertificate(der: Uint8Array<ArrayBuffer>): x509.X509Certificate | undefined {
   try {
     parseDer(der, "the certificate", "PKI_DER", (schema) => new pkijs.Certificate({ schema }));
+    // OpenSSL reads it too: a relying party's TLS stack must agree on what the certificate is.
+    new NodeCertificate(der);
     return new x509.X509Certificate(der);
   } catch {
     // parseDer throws PkiError; @peculiar/x509 throws whatever its ASN.1 schema parser throws.
