@@ -260,12 +260,24 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   return bytes.toString("base64").replace(/=+$/, "") === text.replace(/=+$/, "") ? new Uint8Array(bytes) : undefined;
 }
 
+const READ_EXTENSIONS: ReadonlyArray<new (raw: BufferSource) => x509.Extension> = [
+  x509.KeyUsagesExtension,
+  x509.ExtendedKeyUsageExtension,
+  x509.CertificatePolicyExtension,
+  x509.AuthorityInfoAccessExtension,
+  x509.BasicConstraintsExtension,
+];
+
 function parseCertificate(der: Uint8Array<ArrayBuffer>): x509.X509Certificate | undefined {
   try {
     parseDer(der, "the certificate", "PKI_DER", (schema) => new pkijs.Certificate({ schema }));
     // OpenSSL reads it too: a relying party's TLS stack must agree on what the certificate is.
     new NodeCertificate(der);
-    return new x509.X509Certificate(der);
+    const certificate = new x509.X509Certificate(der);
+    // @peculiar/x509 decodes extensions when first asked; ask now for every one the
+    // validator reads, so a malformed one is a shape error here, not a crash later.
+    for (const type of READ_EXTENSIONS) certificate.getExtension(type);
+    return certificate;
   } catch {
     // parseDer throws PkiError; @peculiar/x509 throws whatever its ASN.1 schema parser throws.
     return undefined;
