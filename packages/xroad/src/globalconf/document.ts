@@ -163,15 +163,25 @@ const GLOBALCONF_SCHEMA = Type.Object({
   signature: Type.Object({ algorithm: TEXT, certificateHash: TEXT, value: TEXT }),
 });
 
-/** Checks the shape of a downloaded configuration, naming the first bad field paths. */
+/** A field's dotted path (`content.members.0.name`) from a JSON pointer and a property. */
+const dotted = (pointer: string, property?: string) =>
+  [...pointer.split("/").slice(1), ...(property === undefined ? [] : [property])].join(".") || "document";
+
+/** Checks the shape of a downloaded configuration, naming the first bad fields (`details.fields`). */
 function assertGlobalConfShape(value: unknown): asserts value is SignedGlobalConf {
   const fields = Value.Check(GLOBALCONF_SCHEMA, value)
     ? (["generatedAt", "expiresAt"] as const)
         .filter((field) => Number.isNaN(Date.parse(value.content[field])))
-        .map((field) => `/content/${field} must be a date-time`)
+        .map((field) => `content.${field}`)
     : Value.Errors(GLOBALCONF_SCHEMA, value)
         .slice(0, 10)
-        .map((error) => `${error.instancePath || "/"} ${error.message}`);
+        .flatMap((error) =>
+          error.keyword === "required"
+            ? (error.params as { requiredProperties: string[] }).requiredProperties.map((p) =>
+                dotted(error.instancePath, p),
+              )
+            : [dotted(error.instancePath)],
+        );
   if (fields.length === 0) return;
   throw new XRoadError("XROAD_GLOBALCONF_FORMAT", `the global configuration is malformed: ${fields.join(", ")}`, {
     details: { fields },
