@@ -76,6 +76,8 @@ function certificatesIn(text: string, path: string): X509Certificate[] {
  */
 export function trustAnchorFromFiles(paths: readonly string[], what = "the file"): XRoadTrustAnchor {
   if (paths.length === 0) throw noTrustAnchor(what);
+  // A file named on the command line must hold what it claims; in a directory, files without a
+  // certificate (a key's .pem) are passed over.
   const files = paths.flatMap((given) => {
     const path = resolve(given);
     if (!existsSync(path)) throw new XRoadError("XROAD_ARGUMENT", `--trust ${given}: no such file or directory`);
@@ -83,18 +85,19 @@ export function trustAnchorFromFiles(paths: readonly string[], what = "the file"
       ? readdirSync(path)
           .filter((name) => /\.(crt|pem|vkey)$/.test(name))
           .sort()
-          .map((name) => join(path, name))
-      : [path];
+          .map((name) => ({ file: join(path, name), listed: true }))
+      : [{ file: path, listed: false }];
   });
+  const used: string[] = [];
   const anchor: XRoadTrustAnchor = {
-    name: files.join(", "),
+    name: "",
     roots: [],
     serverCas: null,
     tsa: null,
     ledgerKeys: [],
     witnesses: [],
   };
-  for (const file of files) {
+  for (const { file, listed } of files) {
     const text = readFileSync(file, "utf8");
     if (file.endsWith(".vkey")) {
       let keys: VerifierKey[];
@@ -109,12 +112,16 @@ export function trustAnchorFromFiles(paths: readonly string[], what = "the file"
         (key.type === SIGNATURE_TYPE_COSIGNATURE_V1 ? anchor.witnesses : anchor.ledgerKeys).push(key);
     } else {
       const certificates = certificatesIn(text, file);
-      if (certificates.length === 0) throw new XRoadError("XROAD_ARGUMENT", `${file} holds no PEM certificate`);
+      if (certificates.length === 0) {
+        if (listed) continue;
+        throw new XRoadError("XROAD_ARGUMENT", `${file} holds no PEM certificate`);
+      }
       anchor.roots.push(...certificates);
     }
+    used.push(file);
   }
   if (anchor.roots.length === 0) throw new XRoadError("XROAD_ARGUMENT", "--trust names no certificate");
-  return anchor;
+  return { ...anchor, name: used.join(", ") };
 }
 
 /** The trust services a verified global configuration announces, exactly. */
