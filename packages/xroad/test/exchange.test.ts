@@ -275,7 +275,10 @@ describe("refusals, each with its X-Road error type; the servers keep serving", 
       await call(`/r1/${PETS}/v2/pets/1124`, { plain: true, headers: { "x-road-client": "EE/GOV/70000001/nosuch" } }),
       "Server.ClientProxy.UnknownMember",
     );
-    // Known locally but not registered at the central server.
+    // A subsystem of the global configuration, known locally, but not registered at the
+    // central server as a client of this security server.
+    await central("/api/v1/subsystems", "POST", { id: "EE/GOV/70000001/ghost", name: "ghost" });
+    await admin(sb.ss1, "/api/v1/refresh", "POST");
     await admin(sb.ss1, "/api/v1/clients", "POST", { id: "EE/GOV/70000001/ghost", connection: "http" });
     assertFault(
       await call(`/r1/${PETS}/v2/pets/1124`, { plain: true, headers: { "x-road-client": "EE/GOV/70000001/ghost" } }),
@@ -556,11 +559,10 @@ describe("message log, evidence and operations", () => {
     const evidence = await admin(sb.ss1, `/asic?queryId=${id}`);
     const file = join(sb.dir, "evidence.json");
     writeFileSync(file, JSON.stringify(evidence));
-    const out = execFileSync(
-      process.execPath,
-      [RIIK, "xroad", "verify-evidence", file, "--root", join(sb.pkiDir, "ca/root.crt")],
-      { encoding: "utf8" },
-    );
+    const anchor = ["--trust", join(sb.pkiDir, "ca/root.crt"), "--trust", join(sb.dir, "ledger/ledger.vkey")];
+    const out = execFileSync(process.execPath, [RIIK, "xroad", "verify-evidence", file, ...anchor], {
+      encoding: "utf8",
+    });
     assert.match(out, /response signature verifies/);
     assert.match(out, /time-stamped at/);
     assert.match(out, /batch statement in integrity ledger round \d+ \(key policy\)/);
@@ -570,7 +572,10 @@ describe("message log, evidence and operations", () => {
     writeFileSync(file, JSON.stringify(evidence));
     assert.throws(
       () =>
-        execFileSync(process.execPath, [RIIK, "xroad", "verify-evidence", file], { encoding: "utf8", stdio: "pipe" }),
+        execFileSync(process.execPath, [RIIK, "xroad", "verify-evidence", file, ...anchor], {
+          encoding: "utf8",
+          stdio: "pipe",
+        }),
       (error: { status: number; stdout: string }) =>
         error.status === 1 && /response body was changed/.test(error.stdout),
     );
