@@ -29,7 +29,7 @@ const result = spawnSync(
     "tsx",
     "--test",
     "--test-concurrency=2",
-    "--test-timeout=240000",
+    "--test-timeout=600000",
     // Node's default reporter (spec on a terminal, TAP otherwise), and the PostgreSQL count.
     `--test-reporter=${process.stdout.isTTY ? "spec" : "tap"}`,
     "--test-reporter-destination=stdout",
