@@ -75,7 +75,9 @@ export class DataTracker {
 
   async findUsage(code: string, now = new Date()): Promise<UsageReport> {
     const userCode = xroadUserId(code);
-    const periodEnd = isoSeconds(now);
+    // Providers compare periodEnd with millisecond log times; whole seconds rounded down
+    // would leave out a use logged earlier in the current second (#10), so round up.
+    const periodEnd = isoSeconds(new Date(Math.ceil(now.getTime() / 1000) * 1000));
     const periodStart = isoSeconds(new Date(now.getTime() - this.#options.periodDays * 86_400_000));
     const results = await Promise.all(
       this.#options.providers.map((provider) => this.#fromProvider(provider, userCode, periodStart, periodEnd)),
