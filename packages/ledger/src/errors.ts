@@ -49,6 +49,7 @@ export type LedgerErrorCode =
   | "VERIFY_INCONSISTENT_CHECKPOINTS"
   | "VERIFY_PUBLICATION_MISMATCH"
   | "VERIFY_NOT_EXTENDED"
+  | "VERIFY_NO_TRUST_ANCHOR"
   // talking to a ledger over HTTP
   | "CLIENT_HTTP";
 

@@ -1,12 +1,40 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { encodeImprint } from "../src/aggregator/imprint.ts";
+import { encodeCalendarLeaf } from "../src/calendar/leaf.ts";
+import { leafHash } from "../src/merkle/hash.ts";
+import { formatCheckpoint } from "../src/note/checkpoint.ts";
+import { signatureLine } from "../src/note/signed-note.ts";
+import { parseVerifierKey } from "../src/note/verifier-key.ts";
 import { parsePublicationsFile } from "../src/publication/publications-file.ts";
+import { hashFile } from "../src/signature/document.ts";
+import { formatSignature, SIGNATURE_FORMAT } from "../src/signature/signature-file.ts";
+
+/**
+ * A signature the ledger never issued: a one-imprint round and a one-leaf calendar built
+ * here over FILE, and a checkpoint "signed" under the ledger's key name with 64 zero bytes.
+ * Internally consistent, so only a trust anchor can tell it from a real one.
+ */
+async function forgeSignature(file: string, vkeyText: string): Promise<string> {
+  const digest = await hashFile(file, "SHA-256");
+  const root = leafHash(encodeImprint({ algorithm: "SHA-256", digest }));
+  const leaf = encodeCalendarLeaf({ round: 0, time: Date.now(), size: 1, root });
+  const key = parseVerifierKey(vkeyText.trim());
+  const text = formatCheckpoint({ origin: key.name, size: 1, root: leafHash(leaf), extensions: [] });
+  return formatSignature({
+    format: SIGNATURE_FORMAT,
+    hash: { algorithm: "SHA-256", digest: Buffer.from(digest).toString("hex") },
+    aggregation: { index: 0, path: [] },
+    calendar: { leaf: leaf.toString("base64"), proof: [] },
+    checkpoint: `${text}\n${signatureLine(key.name, key.keyId, new Uint8Array(64))}`,
+  });
+}
 
 const riik = fileURLToPath(new URL("../../cli/bin/riik.js", import.meta.url));
 
@@ -139,9 +167,45 @@ describe("riik ledger CLI, end to end with real processes", () => {
     assert.match(valid.stdout, /^VALID: /);
     assert.match(valid.stdout, /witnesses +2 of 2 trusted/);
 
+    // #10: no trust anchor is no verification, however consistent the signature is.
+    const noAnchor = await run("ledger", "verify", doc, sig);
+    assert.equal(noAnchor.code, 3, noAnchor.stdout);
+    assert.match(noAnchor.stderr, /^riik: VERIFY_NO_TRUST_ANCHOR: /);
+    assert.doesNotMatch(noAnchor.stdout, /VALID/);
+
+    // #10: the forgery of the review (a checkpoint signed with 64 zero bytes over a file the
+    // ledger never saw) was VALID without --key; now it is refused without an anchor, and
+    // with the real anchor it is a bad signature.
+    const forged = join(work, "forged.sig");
+    const unseen = join(work, "never-signed.txt");
+    writeFileSync(unseen, "Otsus, mida pole kunagi allkirjastatud\n");
+    writeFileSync(forged, await forgeSignature(unseen, readFileSync(vkey, "utf8")));
+    const forgedNoAnchor = await run("ledger", "verify", unseen, forged);
+    assert.equal(forgedNoAnchor.code, 3);
+    assert.match(forgedNoAnchor.stderr, /VERIFY_NO_TRUST_ANCHOR/);
+    const forgedAnchored = await run("ledger", "verify", unseen, forged, "--key", vkey);
+    assert.equal(forgedAnchored.code, 1);
+    assert.match(forgedAnchored.stderr, /^riik: VERIFY_BAD_SIGNATURE: /m);
+
+    // #10: a state's data directory names the ledger to sign with and the key to trust.
+    const stateDir = join(work, "state");
+    mkdirSync(stateDir);
+    writeFileSync(join(stateDir, "state.json"), JSON.stringify({ services: { ledger: { url: ledger.url, vkey } } }));
+    const viaState = join(work, "via-state.sig");
+    const signedViaState = await run("ledger", "sign", doc, "--data", stateDir, "--out", viaState);
+    assert.equal(signedViaState.code, 0, signedViaState.stderr);
+    const verifiedViaState = await run("ledger", "verify", doc, viaState, "--data", stateDir);
+    assert.equal(verifiedViaState.code, 0, verifiedViaState.stderr);
+    assert.match(
+      verifiedViaState.stderr,
+      new RegExp(`^trust anchor: ledger key riik\\.test/cli-ledger from ${vkey}$`, "m"),
+    );
+    const forgedViaState = await run("ledger", "verify", unseen, forged, "--data", stateDir);
+    assert.equal(forgedViaState.code, 1);
+
     const tooFew = await run("ledger", "verify", doc, sig, "--key", vkey, "--witness-key", w1, "--witnesses", "2");
     assert.equal(tooFew.code, 1);
-    assert.match(tooFew.stderr, /^riik: VERIFY_TOO_FEW_WITNESSES: /);
+    assert.match(tooFew.stderr, /^riik: VERIFY_TOO_FEW_WITNESSES: /m);
 
     // A witness key is no ledger key: asking for witnesses without the ledger key is refused.
     const noKey = await run("ledger", "verify", doc, sig, "--key", w1, "--witnesses", "1");

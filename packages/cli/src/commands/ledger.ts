@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import {
   createLedgerServer,
   createWitnessService,
@@ -17,6 +17,7 @@ import {
   verifySignature,
   Witness,
 } from "@riik/ledger";
+import type { StateFile } from "@riik/state";
 import { type Command, InvalidArgumentError } from "commander";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -39,6 +40,26 @@ function untilStopped(): Promise<void> {
 
 function readKeys(paths: readonly string[]): VerifierKey[] {
   return paths.flatMap((path) => parseVerifierKeys(readFileSync(path, "utf8")));
+}
+
+/** The ledger of a state started by `riik up` in DIR, as its state.json names it. */
+function stateLedger(dataDir: string): { url: string; vkey: string; stateFile: string } {
+  const stateFile = join(resolve(dataDir), "state.json");
+  if (!existsSync(stateFile)) {
+    throw new LedgerError("REQUEST_MALFORMED", `${stateFile} does not exist: is DIR the data directory of riik up?`);
+  }
+  const ledger = (JSON.parse(readFileSync(stateFile, "utf8")) as Partial<StateFile>).services?.ledger;
+  if (!ledger?.url || !ledger.vkey) {
+    throw new LedgerError("REQUEST_MALFORMED", `${stateFile} names no ledger (services.ledger.url and .vkey)`);
+  }
+  return { url: ledger.url, vkey: ledger.vkey, stateFile };
+}
+
+function ledgerUrl(options: { url?: string; data?: string }): string {
+  if (options.url && options.data) throw new LedgerError("REQUEST_MALFORMED", "give either --url or --data, not both");
+  if (options.url) return options.url;
+  if (options.data) return stateLedger(options.data).url;
+  throw new LedgerError("REQUEST_MALFORMED", "give the ledger's --url, or --data DIR of a state started by riik up");
 }
 
 export function registerLedgerCommands(program: Command): void {
@@ -78,7 +99,8 @@ export function registerLedgerCommands(program: Command): void {
     .command("sign")
     .description("hash FILE locally and get a ledger signature for the hash (the file never leaves this machine)")
     .argument("<file>", "file to sign")
-    .requiredOption("--url <url>", "ledger URL")
+    .option("--url <url>", "ledger URL")
+    .option("--data <dir>", "use the ledger of the state started by `riik up` in DIR")
     .option("--out <sig>", "where to write the signature (default: FILE.ledgersig)")
     .option("--algorithm <alg>", "SHA-256, SHA-384 or SHA-512", "SHA-256")
     .action(async (file: string, options) => {
@@ -87,7 +109,7 @@ export function registerLedgerCommands(program: Command): void {
         throw new LedgerError("REQUEST_ALGORITHM", `unsupported algorithm ${options.algorithm}`);
       }
       const digest = await hashFile(file, algorithm);
-      const signature = await new LedgerClient({ url: options.url }).signDigest(digest, algorithm);
+      const signature = await new LedgerClient({ url: ledgerUrl(options) }).signDigest(digest, algorithm);
       const out = options.out ?? `${file}.ledgersig`;
       writeFileSync(out, formatSignature(signature));
       process.stdout.write(`signed ${file} (${algorithm} ${Buffer.from(digest).toString("hex")}) -> ${out}\n`);
@@ -95,19 +117,27 @@ export function registerLedgerCommands(program: Command): void {
 
   ledger
     .command("verify")
-    .description("verify FILE against its signature SIG, offline; exit 0 when valid, 1 with the failure code when not")
+    .description(
+      "verify FILE against its signature SIG, offline, against a trust anchor (a ledger key, a publication code, or a state's key); exit 0 when valid, 1 with the failure code when not, 3 without an anchor",
+    )
     .argument("<file>", "the signed file")
     .argument("<sig>", "its ledger signature")
     .option("--key <vkey-file>", "trusted verifier keys: the ledger key (type 0x01) and optionally witness keys (0x04)")
+    .option("--data <dir>", "trust the ledger key of the state started by `riik up` in DIR")
     .option("--witness-key <vkey-file>", "trusted witness verifier keys; repeatable", collect, [])
     .option("--witnesses <k>", "require cosignatures from at least K trusted witnesses", integer("K", 0), 0)
-    .option("--publication <code>", "verify against a publication code (no key needed)")
-    .option("--publications <file>", "verify against a publications file (signature checked with --key)")
-    .option("--internal", "check internal consistency only")
+    .option("--publication <code>", "verify against a publication code obtained independently (no key needed)")
+    .option("--publications <file>", "verify against a publications file, its signature checked with the ledger key")
     .action(async (file: string, sigPath: string, options) => {
+      if (options.key && options.data)
+        throw new LedgerError("REQUEST_MALFORMED", "give either --key or --data, not both");
+      // Trust comes from an anchor given here, never from the signature file (whose checkpoint
+      // names its own key): the ledger key, or a publication code read elsewhere.
+      const anchorKeyFile: string | undefined =
+        options.key ?? (options.data ? stateLedger(options.data).vkey : undefined);
       const signature = parseSignature(readFileSync(sigPath));
       const digest = await hashFile(file, signature.hash.algorithm);
-      const keys = readKeys([...(options.key ? [options.key] : []), ...options.witnessKey]);
+      const keys = readKeys([...(anchorKeyFile ? [anchorKeyFile] : []), ...options.witnessKey]);
       const logKeys = keys.filter((k) => k.type === SIGNATURE_TYPE_ED25519);
       const witnesses = keys.filter((k) => k.type === SIGNATURE_TYPE_COSIGNATURE_V1);
       if (logKeys.length > 1) throw new LedgerError("VKEY_MALFORMED", "give one ledger key (type 0x01), not several");
@@ -117,16 +147,25 @@ export function registerLedgerCommands(program: Command): void {
         throw new LedgerError("REQUEST_MALFORMED", "give either --publication or --publications, not both");
       } else if (options.publication) policy = { kind: "publication", code: options.publication };
       else if (options.publications) {
-        policy = {
-          kind: "publications-file",
-          file: readFileSync(options.publications, "utf8"),
-          ...(logKey ? { key: logKey } : {}),
-        };
-      } else if (logKey && !options.internal)
-        policy = { kind: "key", logKey, witnesses, minWitnesses: options.witnesses };
+        if (!logKey) {
+          throw new LedgerError(
+            "VERIFY_NO_TRUST_ANCHOR",
+            "a publications file is trusted only with its signature checked: give the ledger key (--key or --data)",
+          );
+        }
+        policy = { kind: "publications-file", file: readFileSync(options.publications, "utf8"), key: logKey };
+      } else if (logKey) policy = { kind: "key", logKey, witnesses, minWitnesses: options.witnesses };
       else if (options.witnesses > 0)
         throw new LedgerError("VERIFY_UNKNOWN_KEY", "--witnesses needs the ledger key (--key)");
-      else policy = { kind: "internal" };
+      else {
+        throw new LedgerError(
+          "VERIFY_NO_TRUST_ANCHOR",
+          "nothing to verify against: give the ledger key (--key FILE.vkey, or --data DIR of a riik up state) or a publication code (--publication CODE)",
+        );
+      }
+      if (anchorKeyFile)
+        process.stderr.write(`trust anchor: ledger key ${logKey?.name ?? "?"} from ${anchorKeyFile}\n`);
+      else process.stderr.write(`trust anchor: publication code ${options.publication}\n`);
       const report = verifySignature(signature, digest, policy);
       const lines = [
         `VALID: ${file}`,
@@ -140,11 +179,7 @@ export function registerLedgerCommands(program: Command): void {
           `  witnesses    ${report.witnesses.length} of ${witnesses.length} trusted (${report.witnesses.join(", ") || "none"}), ${options.witnesses} required`,
         );
       } else if (policy.kind === "publication") lines.push("  policy       publication code");
-      else if (policy.kind === "publications-file") {
-        lines.push(
-          `  policy       publications file${logKey ? ", signed by the ledger key" : " (file signature not checked: no --key)"}`,
-        );
-      } else lines.push("  policy       internal consistency only: NOT anchored to a trusted key or publication");
+      else lines.push("  policy       publications file, signed by the ledger key");
       if (report.publication) {
         lines.push(
           `  publication  ${report.publication.code} (size ${report.publication.size}, ${report.publication.publishedAt})`,
@@ -157,12 +192,13 @@ export function registerLedgerCommands(program: Command): void {
     .command("extend")
     .description("add the proof up to a later publication, so SIG verifies from the publication code alone")
     .argument("<sig>", "the signature to extend (rewritten in place unless --out)")
-    .requiredOption("--url <url>", "ledger URL")
+    .option("--url <url>", "ledger URL")
+    .option("--data <dir>", "use the ledger of the state started by `riik up` in DIR")
     .option("--out <file>", "write the extended signature here")
     .option("--publication <size>", "extend to the publication of this calendar size", integer("size", 1))
     .action(async (sigPath: string, options) => {
       const signature = parseSignature(readFileSync(sigPath));
-      const extended = await new LedgerClient({ url: options.url }).extend(signature, options.publication);
+      const extended = await new LedgerClient({ url: ledgerUrl(options) }).extend(signature, options.publication);
       const out = options.out ?? sigPath;
       writeFileSync(out, formatSignature(extended));
       process.stdout.write(`extended to publication ${extended.publication!.code} -> ${out}\n`);
@@ -171,10 +207,11 @@ export function registerLedgerCommands(program: Command): void {
   ledger
     .command("publications")
     .description("fetch the signed publications file")
-    .requiredOption("--url <url>", "ledger URL")
+    .option("--url <url>", "ledger URL")
+    .option("--data <dir>", "use the ledger of the state started by `riik up` in DIR")
     .option("--out <file>", "write the file here instead of standard output")
     .action(async (options) => {
-      const file = await new LedgerClient({ url: options.url }).publications();
+      const file = await new LedgerClient({ url: ledgerUrl(options) }).publications();
       if (options.out) writeFileSync(options.out, file);
       else process.stdout.write(file);
     });
