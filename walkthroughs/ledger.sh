@@ -11,5 +11,6 @@ serve witness "http://127.0.0.1:$WITNESS_PORT" riik ledger witness serve --dir w
 
 echo "Riigikogu otsus nr 1" >otsus.txt
 riik ledger sign otsus.txt --url "http://127.0.0.1:$LEDGER_PORT"  # writes otsus.txt.ledgersig
+riik ledger verify otsus.txt otsus.txt.ledgersig || echo "refused: exit $?"  # no anchor: VERIFY_NO_TRUST_ANCHOR, exit 3
 riik ledger verify otsus.txt otsus.txt.ledgersig --key ledger/ledger.vkey \
   --witness-key witness/witness.vkey --witnesses 1

@@ -22,6 +22,7 @@ const PROMISES: Record<string, RegExp[]> = {
     /^VALID: otsus\.txt$/m,
     /^ {2}policy {7}key: checkpoint signed by riik\.localhost\/ledger$/m,
     /^ {2}witnesses {4}1 of 1 trusted/m,
+    /^refused: exit 3$/m,
   ],
   "pki.sh": [
     // OpenSSL's OCSP client sees every status change at once (pre-signed answers are dropped).

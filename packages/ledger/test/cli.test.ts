@@ -75,13 +75,16 @@ async function serve(...args: string[]): Promise<{ child: ChildProcess; url: str
   return { child, url };
 }
 
-async function eventually<T>(attempt: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+/**
+ * Repeats ATTEMPT (a whole CLI run, which paces the loop) until it answers, bounded by its
+ * own deadline; no sleep whose length would be a guess about the machine's speed (#22).
+ */
+async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const result = await attempt();
     if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
   }
 }
 
@@ -231,7 +234,7 @@ describe("riik ledger CLI, end to end with real processes", () => {
 
     // Extend once a publication covers the round; then the code alone verifies.
     const extended = join(work, "otsus.extended.sig");
-    await eventually(async () => {
+    await eventually("publication covering the signature", async () => {
       const r = await run("ledger", "extend", sig, "--url", ledger.url, "--out", extended);
       return r.code === 0 ? r : undefined;
     });
