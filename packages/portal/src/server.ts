@@ -12,6 +12,7 @@ import { readCookie, sessionCookie } from "./http/cookies.ts";
 import { addSecurityHeaders } from "./http/security-headers.ts";
 import { OperatorView } from "./operator/overview.ts";
 import { PopulationRegister } from "./registry/population.ts";
+import { ChallengeStore } from "./session/challenge-store.ts";
 import { MemorySessionStore, type Session } from "./session/session-store.ts";
 import { SigningService } from "./signing/signing-service.ts";
 import { attachment } from "./signing/upload.ts";
@@ -131,6 +132,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   }
   app.get("/favicon.ico", async (_request, reply) => reply.status(204).send());
 
+  // Longer than the nonce's own lifetime, so a late login is told WEBEID_NONCE_EXPIRED.
+  const challenges = new ChallengeStore({ ttlMs: 10 * 60 * 1000 });
+  const challengeCookie = `${cookieName}-challenge`;
   const sessionOf = (request: FastifyRequest): Session | undefined =>
     sessions.get(readCookie(request.headers.cookie, cookieName));
   const setCookie = (reply: FastifyReply, session: Session | undefined) =>
@@ -155,33 +159,30 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     };
   });
 
-  // Web eID architecture, "Authentication" step 3: a fresh nonce, kept in the browser's session.
+  // Web eID architecture, "Authentication" step 3: a fresh nonce, kept on the server under a
+  // cookie of its own (never the session store, so challenges cannot evict sessions; #10).
   app.get("/api/auth/challenge", async (request, reply) => {
-    let session = sessionOf(request);
     const nonce = await nonces.issue();
-    if (!session) {
-      session = sessions.create({ nonce: nonce.value });
-      setCookie(reply, session);
-    } else session.nonce = nonce.value;
+    const id = challenges.put(request.ip, nonce.value);
+    reply.header("set-cookie", sessionCookie(challengeCookie, id, { secure: https }));
     return { nonce: nonce.value };
   });
 
   app.post("/api/auth/login", async (request, reply) => {
-    const session = sessionOf(request);
-    const nonce = session?.nonce;
-    if (!session || !nonce) {
+    // One token per challenge, whatever the outcome: take() removes it.
+    const nonce = challenges.take(readCookie(request.headers.cookie, challengeCookie));
+    if (!nonce) {
       logins.inc({ outcome: "PORTAL_NO_CHALLENGE" });
       throw new PortalError("PORTAL_NO_CHALLENGE", "ask for a challenge (GET /api/auth/challenge) before logging in");
     }
-    // One token per challenge, whatever the outcome.
-    delete session.nonce;
+    const session = sessionOf(request);
     const body = request.body as Record<string, unknown> | undefined;
     const token = body && typeof body === "object" && "token" in body ? body.token : body;
     try {
       const person = await validator.validate(token, { nonce, origin: request.headers.origin });
       // A new session id at login, so an id planted before login is worth nothing (session fixation).
-      sessions.delete(session.id);
-      signing?.store.drop(session.id);
+      sessions.delete(session?.id);
+      signing?.store.drop(session?.id);
       const fresh = sessions.create({
         person: { personalCode: person.personalCode, givenName: person.givenName, surname: person.surname },
       });

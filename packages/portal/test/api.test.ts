@@ -16,12 +16,15 @@ import {
 import { PIN1, PROVIDER, startWorld, type TestWorld } from "./helpers.ts";
 
 const world: TestWorld = await startWorld();
-const { url } = await world.startPortal();
+const { url, portal } = await world.startPortal();
 
-/** A client with a cookie jar of one cookie, as a browser on the portal's page. */
+/** A client with a cookie jar, as a browser on the portal's page. */
 class Client {
-  cookie: string | undefined;
+  readonly jar = new Map<string, string>();
   lastSetCookie: string | undefined;
+  get cookie(): string | undefined {
+    return this.jar.size === 0 ? undefined : [...this.jar].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
   constructor(readonly base: string) {}
   async call(
     path: string,
@@ -36,11 +39,12 @@ class Client {
       headers,
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
-    const setCookie = response.headers.get("set-cookie");
-    if (setCookie) {
+    for (const setCookie of response.headers.getSetCookie()) {
       this.lastSetCookie = setCookie;
-      const [pair] = setCookie.split(";");
-      this.cookie = pair?.endsWith("=") ? undefined : pair;
+      const [pair = ""] = setCookie.split(";");
+      const at = pair.indexOf("=");
+      if (at === pair.length - 1) this.jar.delete(pair.slice(0, at));
+      else this.jar.set(pair.slice(0, at), pair.slice(at + 1));
     }
     const text = await response.text();
     let json: any;
@@ -113,6 +117,19 @@ describe("portal HTTP API", () => {
     const replay = await client.call("/api/auth/login", { method: "POST", body: token });
     assert.equal(replay.status, 401);
     assert.equal(replay.json.code, "PORTAL_NO_CHALLENGE");
+  });
+
+  it("#10 a flood of anonymous challenges leaves a logged-in session working", async () => {
+    const client = new Client(url);
+    assert.equal((await client.login()).status, 200);
+    const sessionsBefore = portal.sessions.size;
+    for (let i = 0; i < 300; i++) assert.equal((await new Client(url).call("/api/auth/challenge")).status, 200);
+    // Challenges live in their own bounded store: they create no session and evict none.
+    assert.equal(portal.sessions.size, sessionsBefore);
+    const session = await client.call("/api/session");
+    assert.equal(session.json.authenticated, true);
+    // And the flooding address did not use up the challenges of everyone else: a new login works.
+    assert.equal((await new Client(url).login()).status, 200);
   });
 
   it("reads my data through X-Road as me, with the purpose citizen self-service", async () => {
@@ -191,9 +208,9 @@ describe("portal HTTP API", () => {
     assert.equal(anonymous.json.code, "PORTAL_UNAUTHENTICATED");
     await client.login();
     assert.equal((await client.call("/api/me")).status, 200);
-    const old = client.cookie;
+    const old = new Map(client.jar);
     await client.call("/api/logout", { method: "POST", body: {} });
-    client.cookie = old;
+    for (const [name, value] of old) client.jar.set(name, value);
     assert.equal((await client.call("/api/me")).status, 401, "the old session id is dead");
   });
 

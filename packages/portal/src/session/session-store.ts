@@ -13,8 +13,6 @@ export interface Session {
   lastSeenAt: number;
   /** Absent until login succeeds. */
   person?: SessionPerson;
-  /** The Web eID challenge this browser was given, kept here so the nonce never comes from the request. */
-  nonce?: string;
 }
 
 export interface MemorySessionStoreOptions {
@@ -50,7 +48,7 @@ export class MemorySessionStore {
     return this.#sessions.size;
   }
 
-  create(fields: Pick<Session, "person" | "nonce"> = {}): Session {
+  create(fields: Pick<Session, "person"> = {}): Session {
     const now = this.#now();
     this.#sweep(now);
     while (this.#sessions.size >= this.#maxEntries) {
