@@ -50,6 +50,11 @@ for (const target of await dialectTargets()) {
       const first = await spawnLedger(options);
       const client = new LedgerClient({ url: first.url, timeoutMs: 10_000 });
       const issued: Array<{ digest: Buffer; signature: LedgerSignature }> = [];
+      // Kill the ledger once 150 signatures are acknowledged: an event, not a polled sleep (#22).
+      let enough!: () => void;
+      const reached = new Promise<void>((resolve) => {
+        enough = resolve;
+      });
       let stop = false;
       const worker = async () => {
         while (!stop) {
@@ -61,13 +66,16 @@ for (const target of await dialectTargets()) {
             signatures.forEach((signature, i) => {
               issued.push({ digest: digests[i]!, signature });
             });
+            if (issued.length >= 150) enough();
           } catch {
             return; // the ledger died under us: that request was never acknowledged
           }
         }
       };
       const workers = Array.from({ length: 8 }, worker);
-      while (issued.length < 150) await new Promise((r) => setTimeout(r, 5));
+      // Bounded: if every worker fails first, the race ends and the assertion says so.
+      await Promise.race([reached, Promise.all(workers)]);
+      assert.ok(issued.length >= 150, `only ${issued.length} signatures acknowledged before the workers stopped`);
       first.child.kill("SIGKILL");
       await once(first.child, "exit");
       stop = true;
