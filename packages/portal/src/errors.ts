@@ -28,6 +28,8 @@ export type PortalErrorCode =
   | "PORTAL_TOO_LARGE"
   /** The portal holds as many documents being signed as it may; try again later. */
   | "PORTAL_BUSY"
+  /** This person holds as many documents being signed as one person may (`details.maxBytes`, `details.maxEntries`). */
+  | "PORTAL_QUOTA"
   /** Signing is not configured (no `signing` section). */
   | "PORTAL_SIGNING_UNCONFIGURED"
   /** The signing certificate was not issued by a trusted identity-document CA. */
@@ -58,6 +60,7 @@ export const PORTAL_ERRORS: ErrorCatalogue = Object.freeze({
   PORTAL_INPUT: { status: 400 },
   PORTAL_TOO_LARGE: { status: 413 },
   PORTAL_BUSY: { status: 503 },
+  PORTAL_QUOTA: { status: 429 },
   PORTAL_SIGNING_UNCONFIGURED: { status: 404 },
   PORTAL_SIGNER_UNTRUSTED: { status: 403 },
   PORTAL_SIGNER_NOT_YOU: { status: 403 },

@@ -236,7 +236,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   app.post("/api/sign/finish", async (request) => {
     const { signing, session, person } = signer(request);
     try {
-      const result = await signing.finish(session.id, request.body);
+      const result = await signing.finish(session.id, person, request.body);
       signatures.inc({ outcome: "ok" });
       request.log.info(
         { event: "signed", personalCode: person.personalCode, container: result.download.name },

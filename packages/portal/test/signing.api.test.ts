@@ -93,6 +93,29 @@ async function signFiles(client: Client): Promise<Uint8Array> {
 }
 
 describe("signing through the portal API", () => {
+  it("#10 one citizen cannot block signing: many sessions of one person hit a typed 429, and the portal still signs", async () => {
+    const clients = [new Client(url), new Client(url), new Client(url)];
+    for (const client of clients) await client.login();
+    const refusals = [];
+    for (const client of clients)
+      for (let i = 0; i < 4; i++) {
+        const answer = await client.call("/api/sign/prepare", {
+          method: "POST",
+          body: { certificate: world.card.signing.certificate, files: FILES },
+        });
+        if (answer.status !== 200) refusals.push(answer);
+      }
+    // Eight entries per person by default: the third session's four prepares are refused.
+    assert.equal(refusals.length, 4);
+    assert.equal(refusals[0]?.status, 429);
+    assert.equal(refusals[0]?.json.code, "PORTAL_QUOTA");
+    for (const client of clients) await client.call("/api/logout", { method: "POST", body: {} });
+    const fresh = new Client(url);
+    await fresh.login();
+    assert.ok((await signFiles(fresh)).byteLength > 0);
+    await fresh.call("/api/logout", { method: "POST", body: {} });
+  });
+
   it("prepares, takes the browser's signature, finishes a valid B-LT container, and offers it once per session", async () => {
     const client = new Client(url);
     await client.login();
@@ -339,20 +362,37 @@ describe("signing pieces", () => {
     let now = 0;
     const store = new SigningStore({ perSession: 2, maxBytes: 100, pendingMs: 1000, signedMs: 5000, now: () => now });
     const signed = (n: number) => ({ kind: "signed" as const, containerName: "a.asice", bytes: new Uint8Array(n) });
-    const a = store.put("s1", signed(10));
-    const b = store.put("s1", signed(10));
-    const c = store.put("s1", signed(10));
+    const a = store.put("s1", "p1", signed(10));
+    const b = store.put("s1", "p1", signed(10));
+    const c = store.put("s1", "p1", signed(10));
     assert.equal(store.get("s1", a), undefined, "the oldest goes when a session has too many");
     assert.ok(store.get("s1", b) && store.get("s1", c));
     assert.equal(store.get("s2", b), undefined, "an id means nothing in another session");
     assert.equal(store.bytes, 20);
-    assert.throws(() => store.put("s2", signed(90)), { code: "PORTAL_BUSY" });
+    assert.throws(() => store.put("s2", "p2", signed(90)), { code: "PORTAL_BUSY" });
     now = 6000;
     assert.equal(store.get("s1", b), undefined, "expired");
-    store.put("s3", signed(50));
+    store.put("s3", "p3", signed(50));
     assert.equal(store.bytes, 50, "expired entries were swept");
     store.drop("s3");
     assert.equal(store.bytes, 0);
+  });
+
+  it("#10 one person's quota holds over all their sessions and leaves room for everyone else", () => {
+    const store = new SigningStore({ perSession: 4, maxBytes: 1000, perPersonBytes: 100, perPersonEntries: 3 });
+    const signed = (n: number) => ({ kind: "signed" as const, containerName: "a.asice", bytes: new Uint8Array(n) });
+    for (const session of ["s1", "s2", "s3"]) store.put(session, "mari", signed(10));
+    assert.throws(() => store.put("s4", "mari", signed(10)), {
+      code: "PORTAL_QUOTA",
+      details: { maxBytes: 100, maxEntries: 3 },
+    });
+    assert.throws(() => store.put("s5", "jaan", signed(101)), {
+      code: "PORTAL_QUOTA",
+      details: { maxBytes: 100, maxEntries: 3 },
+    });
+    assert.ok(store.put("s5", "jaan", signed(100)), "another person still signs");
+    store.drop("s1");
+    assert.ok(store.put("s4", "mari", signed(10)), "room again once an entry goes");
   });
 
   it("names containers and downloads safely", () => {

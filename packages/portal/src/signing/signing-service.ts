@@ -101,7 +101,7 @@ export class SigningService {
       name = containerName(files[0]?.name ?? "");
     }
     const pending = prepareSignature(container, der);
-    const id = this.store.put(sessionId, { kind: "pending", pending, containerName: name });
+    const id = this.store.put(sessionId, person.personalCode, { kind: "pending", pending, containerName: name });
     return {
       id,
       digestAlgorithm: pending.digestAlgorithm,
@@ -114,7 +114,7 @@ export class SigningService {
     };
   }
 
-  async finish(sessionId: string, body: unknown): Promise<FinishResponse> {
+  async finish(sessionId: string, person: SessionPerson, body: unknown): Promise<FinishResponse> {
     const raw = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
     const id = typeof raw.id === "string" ? raw.id : "";
     const value = fromBase64(raw.signatureValue);
@@ -142,7 +142,11 @@ export class SigningService {
     });
     const bytes = writeContainer(result.container);
     const report = await this.validate(bytes);
-    const downloadId = this.store.put(sessionId, { kind: "signed", containerName: entry.containerName, bytes });
+    const downloadId = this.store.put(sessionId, person.personalCode, {
+      kind: "signed",
+      containerName: entry.containerName,
+      bytes,
+    });
     return {
       download: {
         id: downloadId,

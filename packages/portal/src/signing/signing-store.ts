@@ -17,7 +17,8 @@ export interface SignedEntry {
   bytes: Uint8Array;
 }
 
-type Entry = (PendingEntry | SignedEntry) & { id: string; expiresAt: number; bytes_: number };
+/** `owner` is the person's code: quotas are per person, whatever number of sessions they open. */
+type Entry = (PendingEntry | SignedEntry) & { id: string; owner: string; expiresAt: number; bytes_: number };
 
 export interface SigningStoreOptions {
   /** A pending signature expires this long after it was prepared (default 5 minutes). */
@@ -28,6 +29,10 @@ export interface SigningStoreOptions {
   perSession?: number;
   /** All sessions together hold at most this many bytes of files and containers (default 256 MiB). */
   maxBytes?: number;
+  /** One person, over all their sessions, holds at most this many bytes (default 32 MiB)… */
+  perPersonBytes?: number;
+  /** …and at most this many entries (default 8). */
+  perPersonEntries?: number;
   now?: () => number;
 }
 
@@ -43,6 +48,9 @@ export class SigningStore {
   readonly #signedMs: number;
   readonly #perSession: number;
   readonly #maxBytes: number;
+  readonly #perPersonBytes: number;
+  readonly #perPersonEntries: number;
+  readonly #people = new Map<string, { bytes: number; entries: number }>();
   readonly #now: () => number;
   #bytes = 0;
 
@@ -51,6 +59,8 @@ export class SigningStore {
     this.#signedMs = options.signedMs ?? 30 * 60_000;
     this.#perSession = options.perSession ?? 4;
     this.#maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.#perPersonBytes = options.perPersonBytes ?? 32 * 1024 * 1024;
+    this.#perPersonEntries = options.perPersonEntries ?? 8;
     this.#now = options.now ?? Date.now;
   }
 
@@ -59,7 +69,7 @@ export class SigningStore {
     return this.#bytes;
   }
 
-  put(sessionId: string, value: PendingEntry | SignedEntry): string {
+  put(sessionId: string, owner: string, value: PendingEntry | SignedEntry): string {
     const now = this.#now();
     this.#sweep(now);
     const size =
@@ -77,12 +87,19 @@ export class SigningStore {
       if (oldest === undefined) break;
       this.#remove(sessionId, oldest);
     }
+    // Per person before the shared bound (#10), so one citizen cannot fill the store for everyone.
+    const person = this.#people.get(owner) ?? { bytes: 0, entries: 0 };
+    if (person.entries >= this.#perPersonEntries || person.bytes + size > this.#perPersonBytes)
+      throw new PortalError("PORTAL_QUOTA", "you have too many documents being signed; finish or wait for them first", {
+        details: { maxBytes: this.#perPersonBytes, maxEntries: this.#perPersonEntries },
+      });
     if (this.#bytes + size > this.#maxBytes)
       throw new PortalError("PORTAL_BUSY", "the portal holds too many documents being signed; try again in a while");
     const id = randomBytes(16).toString("base64url");
     const ttl = value.kind === "pending" ? this.#pendingMs : this.#signedMs;
-    entries.set(id, { ...value, id, expiresAt: now + ttl, bytes_: size });
+    entries.set(id, { ...value, id, owner, expiresAt: now + ttl, bytes_: size });
     this.#bytes += size;
+    this.#people.set(owner, { bytes: person.bytes + size, entries: person.entries + 1 });
     return id;
   }
 
@@ -119,6 +136,10 @@ export class SigningStore {
     if (!entries || !entry) return;
     entries.delete(id);
     this.#bytes -= entry.bytes_;
+    const person = this.#people.get(entry.owner);
+    if (person && person.entries > 1)
+      this.#people.set(entry.owner, { bytes: person.bytes - entry.bytes_, entries: person.entries - 1 });
+    else this.#people.delete(entry.owner);
     if (entries.size === 0) this.#sessions.delete(sessionId);
   }
 
