@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { createHttpService, type ErrorCatalogue, type HttpService } from "@riik/core";
 import { Counter, Gauge, Histogram } from "prom-client";
+import { Type } from "typebox";
 import { Aggregator } from "./aggregator/aggregator.ts";
 import { decodeDigest, encodeImprint, type Imprint, imprintAlgorithm } from "./aggregator/imprint.ts";
 import type { ClosedRound, Round, RoundShare } from "./aggregator/round.ts";
 import { Calendar } from "./calendar/calendar.ts";
 import { CalendarStore } from "./calendar/store.ts";
-import { LedgerError } from "./errors.ts";
+import { LedgerError, type LedgerErrorCode } from "./errors.ts";
 import { BatchTree } from "./merkle/batch-tree.ts";
 import { leafHash } from "./merkle/hash.ts";
 import { loadOrCreateSigner } from "./note/key-file.ts";
@@ -15,21 +16,75 @@ import { Publisher } from "./publication/publisher.ts";
 import type { Extension } from "./signature/extend.ts";
 import { b64, SIGNATURE_FORMAT } from "./signature/signature-file.ts";
 import { parseTilePath, readEntryBundle, readHashTile } from "./tiles/tiles.ts";
+import { WITNESS_ERRORS } from "./witness/server.ts";
 import { WitnessClient } from "./witness/witness-client.ts";
 
-export const LEDGER_ERRORS: ErrorCatalogue = Object.freeze({
+/**
+ * Every ledger code has a status, so a new one does not compile until it is placed. Codes
+ * about the caller's request are 4xx; the rest can only come from the ledger's own data or
+ * peers, so they are its fault (500/502/503).
+ */
+export const LEDGER_ERRORS: ErrorCatalogue<LedgerErrorCode> = Object.freeze({
+  MERKLE_INDEX_OUT_OF_RANGE: { status: 400 },
+  MERKLE_PROOF_LENGTH: { status: 500 },
+  MERKLE_HASH_LENGTH: { status: 500 },
+  MERKLE_ROOT_MISMATCH: { status: 500 },
+  MERKLE_SIZE: { status: 400 },
+  NOTE_MALFORMED: { status: 500 },
+  NOTE_UNKNOWN_KEY: { status: 500 },
+  NOTE_BAD_SIGNATURE: { status: 500 },
+  VKEY_MALFORMED: { status: 500 },
+  CHECKPOINT_MALFORMED: { status: 500 },
   REQUEST_MALFORMED: { status: 400 },
   REQUEST_ALGORITHM: { status: 400 },
   REQUEST_DIGEST: { status: 400 },
   REQUEST_TOO_MANY_HASHES: { status: 413 },
   REQUEST_NOT_FOUND: { status: 404 },
-  PUBLICATION_NOT_FOUND: { status: 404 },
-  MERKLE_SIZE: { status: 400 },
-  MERKLE_INDEX_OUT_OF_RANGE: { status: 400 },
   LEDGER_UNAVAILABLE: { status: 503 },
   CALENDAR_TAMPERED: { status: 500 },
   CALENDAR_FORK: { status: 500 },
+  ...WITNESS_ERRORS,
+  PUBLICATION_CODE_MALFORMED: { status: 400 },
+  PUBLICATION_CODE_CHECKSUM: { status: 400 },
+  PUBLICATION_NOT_FOUND: { status: 404 },
+  PUBLICATIONS_FILE_MALFORMED: { status: 500 },
+  SIGNATURE_MALFORMED: { status: 400 },
+  VERIFY_WRONG_HASH: { status: 500 },
+  VERIFY_BROKEN_PATH: { status: 500 },
+  VERIFY_UNKNOWN_KEY: { status: 500 },
+  VERIFY_BAD_SIGNATURE: { status: 500 },
+  VERIFY_TOO_FEW_WITNESSES: { status: 500 },
+  VERIFY_INCONSISTENT_CHECKPOINTS: { status: 500 },
+  VERIFY_PUBLICATION_MISMATCH: { status: 500 },
+  VERIFY_NOT_EXTENDED: { status: 500 },
+  VERIFY_NO_TRUST_ANCHOR: { status: 500 },
+  CLIENT_HTTP: { status: 502 },
 });
+
+/** A size or index in the calendar: query strings are coerced, so "abc" or "-1" is REQUEST_INVALID. */
+const SIZE = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
+const EXTEND_QUERY = Type.Object(
+  { round: SIZE, from: Type.Optional(SIZE), publication: Type.Optional(SIZE) },
+  { additionalProperties: false },
+);
+const CONSISTENCY_QUERY = Type.Object({ from: SIZE, to: Type.Optional(SIZE) }, { additionalProperties: false });
+/** C2SP tlog-tiles paths are short; parseTilePath checks the grammar. */
+const TILE_PARAMS = Type.Object({ "*": Type.String({ maxLength: 128 }) }, { additionalProperties: false });
+/** The shape only: algorithms, digests and the count keep their own codes in parseAggregateRequest. */
+const AGGREGATE_BODY = Type.Object(
+  {
+    hashes: Type.Array(
+      Type.Object(
+        { algorithm: Type.String({ maxLength: 16 }), digest: Type.String({ maxLength: 256 }) },
+        {
+          additionalProperties: false,
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export interface LedgerServerOptions {
   /** Directory of the SQLite database, and of the key files unless keyDir is given. */
@@ -181,21 +236,20 @@ export async function createLedgerServer(options: LedgerServerOptions): Promise<
     }
   });
 
-  app.post("/v1/aggregate", async (request, reply) => {
+  app.post("/v1/aggregate", { schema: { body: AGGREGATE_BODY, querystring: NO_QUERY } }, async (request, reply) => {
     const imprints = parseAggregateRequest(request.body, maxHashes);
     const share = await aggregator.submit(imprints);
     return reply.type("application/json; charset=utf-8").send(signaturesJson(share, imprints));
   });
 
-  app.get("/checkpoint", async (_request, reply) => {
+  app.get("/checkpoint", { schema: { querystring: NO_QUERY } }, async (_request, reply) => {
     const latest = calendar.latest;
     if (!latest) throw new LedgerError("REQUEST_NOT_FOUND", "the calendar is empty: no checkpoint yet");
     return reply.header("cache-control", "no-cache").type("text/plain; charset=utf-8").send(latest.note);
   });
 
-  app.get("/tile/*", async (request, reply) => {
-    const rest = (request.params as { "*": string })["*"];
-    const path = parseTilePath(rest);
+  app.get("/tile/*", { schema: { params: TILE_PARAMS, querystring: NO_QUERY } }, async (request, reply) => {
+    const path = parseTilePath(request.params["*"]);
     const body =
       path.level === "entries"
         ? readEntryBundle((i) => calendar.leaf(i), calendar.size, path.index, path.width)
@@ -206,11 +260,9 @@ export async function createLedgerServer(options: LedgerServerOptions): Promise<
       .send(body);
   });
 
-  app.get("/v1/extend", async (request): Promise<Extension> => {
-    const query = request.query as Record<string, string | undefined>;
-    const round = queryInteger(query, "round");
-    const from = queryInteger(query, "from", round + 1);
-    const wanted = query.publication === undefined ? undefined : queryInteger(query, "publication");
+  app.get("/v1/extend", { schema: { querystring: EXTEND_QUERY } }, async (request): Promise<Extension> => {
+    const { round, publication: wanted } = request.query;
+    const from = request.query.from ?? round + 1;
     if (round >= calendar.size) throw new LedgerError("REQUEST_NOT_FOUND", `no round ${round} yet`);
     const publication = publisher.find(round, wanted);
     if (from > publication.size) {
@@ -227,18 +279,17 @@ export async function createLedgerServer(options: LedgerServerOptions): Promise<
     };
   });
 
-  app.get("/v1/consistency", async (request) => {
-    const query = request.query as Record<string, string | undefined>;
-    const from = queryInteger(query, "from");
-    const to = queryInteger(query, "to", calendar.size);
+  app.get("/v1/consistency", { schema: { querystring: CONSISTENCY_QUERY } }, async (request) => {
+    const { from } = request.query;
+    const to = request.query.to ?? calendar.size;
     return { from, to, proof: calendar.tree.consistencyProof(from, to).map(b64) };
   });
 
-  app.get("/v1/publications", async (_request, reply) =>
+  app.get("/v1/publications", { schema: { querystring: NO_QUERY } }, async (_request, reply) =>
     reply.header("cache-control", "no-cache").type("text/plain; charset=utf-8").send(publisher.publicationsFile),
   );
 
-  app.get("/ledger.vkey", async (_request, reply) =>
+  app.get("/ledger.vkey", { schema: { querystring: NO_QUERY } }, async (_request, reply) =>
     reply.type("text/plain; charset=utf-8").send(`${signer.verifierKey.text}\n`),
   );
 
@@ -266,17 +317,6 @@ export async function createLedgerServer(options: LedgerServerOptions): Promise<
       await store.close();
     },
   };
-}
-
-function queryInteger(query: Record<string, string | undefined>, name: string, fallback?: number): number {
-  const text = query[name];
-  if (text === undefined) {
-    if (fallback !== undefined) return fallback;
-    throw new LedgerError("REQUEST_MALFORMED", `query parameter ${name} is required`);
-  }
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(text))
-    throw new LedgerError("REQUEST_MALFORMED", `${name} must be a non-negative integer`);
-  return Number(text);
 }
 
 /** Validates POST /v1/aggregate, collecting every bad field before refusing. */

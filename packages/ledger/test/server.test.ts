@@ -100,6 +100,54 @@ describe("ledger service", () => {
     assert.equal(ok.status, 200);
   });
 
+  it("#10 request schemas: malformed queries, params and bodies get riik codes, never FST_ERR, and it keeps serving", async () => {
+    const { url } = await startLedger();
+    const code = async (path: string, init?: RequestInit) => {
+      const r = await fetch(`${url}${path}`, init);
+      const body = (await r.json()) as { code: string };
+      assert.doesNotMatch(body.code, /^FST_/, path);
+      return { status: r.status, code: body.code };
+    };
+    const json = (body: string): RequestInit => ({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    for (const path of [
+      "/v1/extend?round=abc",
+      "/v1/extend?round=-1",
+      "/v1/extend?round=0&from=x",
+      "/v1/extend?round=0&extra=1",
+      "/v1/extend",
+      "/v1/consistency?to=1",
+      "/v1/consistency?from=1e400",
+      "/checkpoint?x=1",
+      "/ledger.vkey?x=1",
+      "/v1/publications?x=1",
+      `/tile/${"0/".repeat(100)}000`,
+    ]) {
+      assert.deepEqual(await code(path), { status: 400, code: "REQUEST_INVALID" }, path);
+    }
+    for (const body of [
+      '{"hashes":[{"algorithm":5,"digest":"00"}]}',
+      '{"hashes":[],"more":1}',
+      '{"hashes":"x"}',
+      "[]",
+    ]) {
+      assert.deepEqual(await code("/v1/aggregate", json(body)), { status: 400, code: "REQUEST_INVALID" }, body);
+    }
+    assert.deepEqual(
+      await code("/v1/aggregate", { method: "POST", headers: { "content-type": "text/xml" }, body: "<x/>" }),
+      {
+        status: 415,
+        code: "CONTENT_TYPE_UNSUPPORTED",
+      },
+    );
+    assert.deepEqual(await code("/nowhere"), { status: 404, code: "ROUTE_NOT_FOUND" });
+    const ok = await aggregate(url, [{ algorithm: "SHA-256", digest: sha256hex("served after refusals") }]);
+    assert.equal(ok.status, 200);
+  });
+
   it("detects tampering with the document, the signature and the checkpoint by code", async () => {
     const { url, server } = await startLedger();
     const { body } = await aggregate(url, [

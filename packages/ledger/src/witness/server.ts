@@ -1,9 +1,14 @@
 import { createHttpService, type ErrorCatalogue, type HttpService } from "@riik/core";
-import { isLedgerError } from "../errors.ts";
+import { Type } from "typebox";
+import { isLedgerError, type LedgerErrorCode } from "../errors.ts";
 import type { Witness } from "./witness.ts";
 
-/** HTTP statuses of C2SP tlog-witness "add-checkpoint". */
-export const WITNESS_ERRORS: ErrorCatalogue = Object.freeze({
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
+
+export type WitnessErrorCode = Extract<LedgerErrorCode, `WITNESS_${string}`>;
+
+/** HTTP statuses of C2SP tlog-witness "add-checkpoint"; every witness code has one. */
+export const WITNESS_ERRORS: ErrorCatalogue<WitnessErrorCode> = Object.freeze({
   WITNESS_MALFORMED: { status: 400 },
   WITNESS_OLD_SIZE: { status: 400 },
   WITNESS_UNKNOWN_LOG: { status: 404 },
@@ -19,23 +24,26 @@ export function createWitnessService(witness: Witness, options: { prefix?: strin
   // The request body is text of no registered media type; take any as a string.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
-  app.post(`${options.prefix ?? ""}/add-checkpoint`, async (request, reply) => {
-    const body = typeof request.body === "string" ? request.body : "";
-    try {
-      const line = await witness.addCheckpoint(body);
-      return reply.type("text/plain; charset=utf-8").send(line);
-    } catch (error) {
-      if (isLedgerError(error, "WITNESS_CONFLICT")) {
-        // The 409 body is the size of the latest cosigned checkpoint, text/x.tlog.size.
-        return reply
-          .status(409)
-          .type("text/x.tlog.size")
-          .send(`${error.details?.size ?? 0}\n`);
+  app.post(
+    `${options.prefix ?? ""}/add-checkpoint`,
+    { schema: { body: Type.String(), querystring: NO_QUERY } },
+    async (request, reply) => {
+      try {
+        const line = await witness.addCheckpoint(request.body);
+        return reply.type("text/plain; charset=utf-8").send(line);
+      } catch (error) {
+        if (isLedgerError(error, "WITNESS_CONFLICT")) {
+          // The 409 body is the size of the latest cosigned checkpoint, text/x.tlog.size.
+          return reply
+            .status(409)
+            .type("text/x.tlog.size")
+            .send(`${error.details?.size ?? 0}\n`);
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
-  app.get(`${options.prefix ?? ""}/witness.vkey`, async (_request, reply) =>
+    },
+  );
+  app.get(`${options.prefix ?? ""}/witness.vkey`, { schema: { querystring: NO_QUERY } }, async (_request, reply) =>
     reply.type("text/plain; charset=utf-8").send(`${witness.verifierKey.text}\n`),
   );
   return service;
