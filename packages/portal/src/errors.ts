@@ -16,6 +16,8 @@ export type PortalErrorCode =
   | "PORTAL_OPERATOR_UNCONFIGURED"
   /** The register has no such entry. */
   | "PORTAL_NOT_FOUND"
+  /** The person is not in the population register (an e-resident or a foreigner): the register's 404 PERSON_NOT_FOUND. */
+  | "PORTAL_NOT_IN_REGISTER"
   /** The security server answered with an X-Road error (`details.type`). */
   | "PORTAL_XROAD"
   /** The provider answered with something that is not the agreed JSON. */
@@ -54,6 +56,7 @@ export const PORTAL_ERRORS: ErrorCatalogue = Object.freeze({
   PORTAL_OPERATOR_FORBIDDEN: { status: 403 },
   PORTAL_OPERATOR_UNCONFIGURED: { status: 404 },
   PORTAL_NOT_FOUND: { status: 404 },
+  PORTAL_NOT_IN_REGISTER: { status: 404 },
   PORTAL_XROAD: { status: 502 },
   PORTAL_BAD_RESPONSE: { status: 502 },
   PORTAL_UNAVAILABLE: { status: 503 },

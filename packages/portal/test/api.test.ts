@@ -2,7 +2,16 @@
 // data reads through the (fake) security server, Data Tracker answers and the operator view.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cardCertificate, createAuthToken, MemoryNonceStore, normaliseSerial, type WebEidAuthToken } from "@riik/pki";
+import { generatePersonalCode } from "@riik/core";
+import {
+  type CardFile,
+  cardCertificate,
+  createAuthToken,
+  issueCard,
+  MemoryNonceStore,
+  normaliseSerial,
+  type WebEidAuthToken,
+} from "@riik/pki";
 import {
   messageCounts,
   normaliseUsage,
@@ -13,7 +22,7 @@ import {
   parsePortalConfig,
   type UsageReport,
 } from "../src/index.ts";
-import { PIN1, PROVIDER, startWorld, type TestWorld } from "./helpers.ts";
+import { PIN1, PIN2, PROVIDER, startWorld, type TestWorld } from "./helpers.ts";
 
 const world: TestWorld = await startWorld();
 const { url, portal } = await world.startPortal();
@@ -55,11 +64,11 @@ class Client {
     }
     return { status: response.status, headers: response.headers, json, text };
   }
-  async token(card = world.card, pin = PIN1, tokenOrigin = this.base): Promise<WebEidAuthToken> {
+  async token(card: CardFile = world.card, pin = PIN1, tokenOrigin = this.base): Promise<WebEidAuthToken> {
     const { json } = await this.call("/api/auth/challenge");
     return createAuthToken({ card, pin1: pin, origin: tokenOrigin, nonce: json.nonce });
   }
-  async login(card = world.card) {
+  async login(card: CardFile = world.card) {
     return this.call("/api/auth/login", { method: "POST", body: await this.token(card) });
   }
 }
@@ -199,6 +208,24 @@ describe("portal HTTP API", () => {
     } finally {
       world.ss.trackerFault = undefined;
     }
+  });
+
+  it("#10 an e-resident (not in the population register) is told PORTAL_NOT_IN_REGISTER (404), not a 502", async () => {
+    const eResident = await issueCard(world.services, {
+      personalCode: generatePersonalCode("1985-07-07", "female", 903),
+      givenName: "Ada",
+      surname: "Lovelace",
+      pin1: PIN1,
+      pin2: PIN2,
+    });
+    const client = new Client(url);
+    assert.equal((await client.login(eResident)).status, 200);
+    for (const path of ["/api/me", "/api/me/family", "/api/me/address"]) {
+      const answer = await client.call(path);
+      assert.equal(answer.status, 404, `${path}: ${answer.text}`);
+      assert.equal(answer.json.code, "PORTAL_NOT_IN_REGISTER");
+    }
+    assert.equal((await client.call("/api/me/usage")).status, 200, "the rest of the portal still serves");
   });
 
   it("needs a session for my data, and ends it at logout", async () => {

@@ -84,7 +84,11 @@ export class FakeSecurityServer {
           return xroadError(reply, "Server.ServerProxy.AccessDenied", "wrong client");
         if (h["x-road-userid"] !== `EE${code}` || h["x-road-issue"] !== "citizen self-service")
           return reply.status(400).send({ error: "user id and purpose required" });
-        if (!this.people.has(code)) return reply.status(404).send({ error: "not found" });
+        // The population register's own refusal (RiikError JSON), passed through by the security server.
+        if (!this.people.has(code))
+          return reply
+            .status(404)
+            .send({ code: "PERSON_NOT_FOUND", message: `no person with code ${code} in the register` });
         this.uses.push({
           logtime: new Date().toISOString(),
           action: String(h["x-road-issue"]),

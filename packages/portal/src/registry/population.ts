@@ -130,15 +130,26 @@ export class PopulationRegister {
   }
 
   async #get(code: string, suffix: string): Promise<{ body: unknown; exchange: Exchange }> {
-    const response = await this.#xroad.get<unknown>({
-      client: this.#options.client,
-      service: this.#options.service,
-      path: `/persons/${encodeURIComponent(code)}${suffix}`,
-      userId: xroadUserId(code),
-      issue: this.#options.purpose,
-      // PR-PDU-REST (the Data Tracker extension of PR-REST): the purpose, percent-encoded.
-      headers: { "x-road-pdu-purpose": encodeURIComponent(this.#options.purpose) },
-    });
+    const response = await this.#xroad
+      .get<unknown>({
+        client: this.#options.client,
+        service: this.#options.service,
+        path: `/persons/${encodeURIComponent(code)}${suffix}`,
+        userId: xroadUserId(code),
+        issue: this.#options.purpose,
+        // PR-PDU-REST (the Data Tracker extension of PR-REST): the purpose, percent-encoded.
+        headers: { "x-road-pdu-purpose": encodeURIComponent(this.#options.purpose) },
+      })
+      .catch((error: unknown) => {
+        // The register's 404 PERSON_NOT_FOUND, passed through by the security server: an
+        // e-resident or a foreigner has no entry, which is an answer, not a failure (#10).
+        if (error instanceof PortalError && error.details?.providerCode === "PERSON_NOT_FOUND")
+          throw new PortalError("PORTAL_NOT_IN_REGISTER", "the population register has no entry about you", {
+            details: { service: this.#options.service },
+            cause: error,
+          });
+        throw error;
+      });
     return {
       body: response.body,
       exchange: { xroadId: response.id, service: this.#options.service, purpose: this.#options.purpose },

@@ -252,6 +252,8 @@ const et = {
   PORTAL_OPERATOR_FORBIDDEN: "Halduri vaade vajab halduri luba.",
   PORTAL_OPERATOR_UNCONFIGURED: "Halduri vaade pole seadistatud (puudub olekufail).",
   PORTAL_NOT_FOUND: "Registris sinu kohta kirjet ei ole.",
+  PORTAL_NOT_IN_REGISTER:
+    "Sind ei ole rahvastikuregistris (näiteks e-residendina). Sinu andmeid siin näidata ei saa, kuid teised teenused töötavad.",
   PORTAL_XROAD: "X-tee päring ebaõnnestus ({type}).",
   PORTAL_BAD_RESPONSE: "Andmekogu vastus oli vigane.",
   PORTAL_UNAVAILABLE: "Turvaserver ei vasta. Proovi hiljem uuesti.",
@@ -525,6 +527,8 @@ const en: Record<MessageKey, string> = {
   PORTAL_OPERATOR_FORBIDDEN: "The operator view needs the operator token.",
   PORTAL_OPERATOR_UNCONFIGURED: "The operator view is not configured (no state file).",
   PORTAL_NOT_FOUND: "The register has no entry about you.",
+  PORTAL_NOT_IN_REGISTER:
+    "You are not in the population register (for example as an e-resident). Your data cannot be shown here; the other services work.",
   PORTAL_XROAD: "The X-Road request failed ({type}).",
   PORTAL_BAD_RESPONSE: "The register's answer was malformed.",
   PORTAL_UNAVAILABLE: "The security server does not answer. Please try again later.",

@@ -89,7 +89,12 @@ export class XRoadRestClient {
       const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
       if (!xroadError && response.statusCode === 404)
         throw new PortalError("PORTAL_NOT_FOUND", `the provider has no ${call.path}`, {
-          details: { status: 404, service: call.service },
+          // The provider's own code (e.g. PERSON_NOT_FOUND), so a caller can tell what is missing.
+          details: {
+            status: 404,
+            service: call.service,
+            ...(typeof record.code === "string" ? { providerCode: record.code.slice(0, 100) } : {}),
+          },
         });
       const type = xroadError ?? (typeof record.type === "string" ? record.type : `HTTP ${response.statusCode}`);
       const message = typeof record.message === "string" ? record.message : text.slice(0, 200);
