@@ -99,6 +99,22 @@ for (const target of await dialectTargets()) {
       await witness.close();
     });
 
+    it("#10 request schemas: unknown query parameters and routes get riik codes, never FST_ERR", async () => {
+      const { log, app, post } = await setup();
+      for (const url of ["/add-checkpoint?x=1", "/witness.vkey?x=1"]) {
+        const response = await app.inject({ method: url.startsWith("/add") ? "POST" : "GET", url, payload: "" });
+        assert.equal(response.statusCode, 400, url);
+        assert.equal(response.json().code, "REQUEST_INVALID", url);
+      }
+      const missing = await app.inject({ method: "GET", url: "/add-checkpoint/x" });
+      assert.equal(missing.json().code, "ROUTE_NOT_FOUND");
+      const garbage = await post("old x\n");
+      assert.equal(garbage.status, 400);
+      assert.doesNotMatch(garbage.text, /FST_/);
+      // Still serving: a well-formed first checkpoint is cosigned.
+      assert.equal((await post(body(0, [], checkpointNote(log, logWith(2), 2)))).status, 200);
+    });
+
     it("updates atomically: of concurrent requests from the same old size, one wins", async () => {
       const { log, witness, app, post } = await setup();
       const tree = logWith(40);
