@@ -1,4 +1,6 @@
 import { type ErrorCatalogue, RiikError } from "@riik/core";
+import type { WebEidErrorCode } from "@riik/pki";
+import type { SignatureErrorCode } from "@riik/signature";
 
 /** Why the portal refused a request; the browser maps each code to a message in et and en. */
 export type PortalErrorCode =
@@ -48,7 +50,7 @@ export class PortalError extends RiikError<PortalErrorCode> {}
  * validator (a token-shape problem is 400, a refused certificate or nonce 401, an OCSP
  * responder that cannot answer 503).
  */
-export const PORTAL_ERRORS: ErrorCatalogue = Object.freeze({
+export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode | WebEidErrorCode> = Object.freeze({
   PORTAL_CONFIG: { status: 500 },
   PORTAL_UNAUTHENTICATED: { status: 401 },
   PORTAL_CSRF: { status: 403 },
@@ -86,6 +88,11 @@ export const PORTAL_ERRORS: ErrorCatalogue = Object.freeze({
   SIGNER_SUSPENDED: { status: 403 },
   SIGNER_UNKNOWN: { status: 403 },
   SIGNER_CERTIFICATE: { status: 400 },
+  // A validator without a trusted root: the portal's own configuration is at fault.
+  VERIFY_NO_TRUST_ANCHOR: { status: 500 },
+  // Verdicts of `riik verify`; the portal answers a report instead, so these are never thrown here.
+  CONTAINER_INVALID: { status: 422 },
+  CONTAINER_INDETERMINATE: { status: 422 },
   WEBEID_TOKEN_FORMAT: { status: 400 },
   WEBEID_UNSUPPORTED_FORMAT: { status: 400 },
   WEBEID_ALGORITHM: { status: 400 },

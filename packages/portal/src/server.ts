@@ -9,6 +9,18 @@ import type { PortalConfig } from "./config/portal-config.ts";
 import { DataTracker } from "./datatracker/usage.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
 import { readCookie, sessionCookie } from "./http/cookies.ts";
+import {
+  CONTAINER_VALIDATE,
+  LOGIN,
+  LOGOUT,
+  NO_INPUT,
+  OPERATOR,
+  PAGE,
+  SIGN_FINISH,
+  SIGN_PREPARE,
+  SIGNED_CONTAINER,
+  USAGE_PROOF,
+} from "./http/schemas.ts";
 import { addSecurityHeaders } from "./http/security-headers.ts";
 import { OperatorView } from "./operator/overview.ts";
 import { PopulationRegister } from "./registry/population.ts";
@@ -123,14 +135,14 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   });
 
   for (const path of ["/", "/app.js", "/app.css"] as const) {
-    app.get(path, async (request, reply) => {
+    app.get(path, { schema: path === "/" ? PAGE : NO_INPUT }, async (request, reply) => {
       const asset = assets[path];
       reply.header("etag", asset.etag).header("cache-control", "no-cache");
       if (request.headers["if-none-match"] === asset.etag) return reply.status(304).send();
       return reply.type(asset.contentType).send(asset.body);
     });
   }
-  app.get("/favicon.ico", async (_request, reply) => reply.status(204).send());
+  app.get("/favicon.ico", { schema: NO_INPUT }, async (_request, reply) => reply.status(204).send());
 
   // Longer than the nonce's own lifetime, so a late login is told WEBEID_NONCE_EXPIRED.
   const challenges = new ChallengeStore({ ttlMs: 10 * 60 * 1000 });
@@ -148,7 +160,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     return person;
   };
 
-  app.get("/api/session", async (request): Promise<SessionInfo> => {
+  app.get("/api/session", { schema: NO_INPUT }, async (request): Promise<SessionInfo> => {
     const person = sessionOf(request)?.person;
     return {
       authenticated: person !== undefined,
@@ -161,14 +173,14 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
 
   // Web eID architecture, "Authentication" step 3: a fresh nonce, kept on the server under a
   // cookie of its own (never the session store, so challenges cannot evict sessions; #10).
-  app.get("/api/auth/challenge", async (request, reply) => {
+  app.get("/api/auth/challenge", { schema: NO_INPUT }, async (request, reply) => {
     const nonce = await nonces.issue();
     const id = challenges.put(request.ip, nonce.value);
     reply.header("set-cookie", sessionCookie(challengeCookie, id, { secure: https }));
     return { nonce: nonce.value };
   });
 
-  app.post("/api/auth/login", async (request, reply) => {
+  app.post("/api/auth/login", { schema: LOGIN }, async (request, reply) => {
     // One token per challenge, whatever the outcome: take() removes it.
     const nonce = challenges.take(readCookie(request.headers.cookie, challengeCookie));
     if (!nonce) {
@@ -198,7 +210,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     }
   });
 
-  app.post("/api/logout", async (request, reply) => {
+  app.post("/api/logout", { schema: LOGOUT }, async (request, reply) => {
     const session = sessionOf(request);
     sessions.delete(session?.id);
     signing?.store.drop(session?.id);
@@ -206,16 +218,15 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     return { ok: true };
   });
 
-  app.get("/api/me", async (request) => register.person(personOf(request).personalCode));
-  app.get("/api/me/family", async (request) => register.family(personOf(request).personalCode));
-  app.get("/api/me/address", async (request) => register.address(personOf(request).personalCode));
-  app.get("/api/me/usage", async (request) => tracker.findUsage(personOf(request).personalCode));
-  app.get("/api/me/usage/proof", async (request, reply) => {
+  app.get("/api/me", { schema: NO_INPUT }, async (request) => register.person(personOf(request).personalCode));
+  app.get("/api/me/family", { schema: NO_INPUT }, async (request) => register.family(personOf(request).personalCode));
+  app.get("/api/me/address", { schema: NO_INPUT }, async (request) => register.address(personOf(request).personalCode));
+  app.get("/api/me/usage", { schema: NO_INPUT }, async (request) => tracker.findUsage(personOf(request).personalCode));
+  app.get("/api/me/usage/proof", { schema: USAGE_PROOF }, async (request, reply) => {
     const person = personOf(request);
-    const query = request.query as Record<string, string | undefined>;
-    const id = Number(query.id);
-    const proof = await tracker.proof(person.personalCode, String(query.provider ?? ""), id);
-    reply.header("content-disposition", `attachment; filename="usage-proof-${Number.isSafeInteger(id) ? id : 0}.json"`);
+    const { provider, id } = request.query;
+    const proof = await tracker.proof(person.personalCode, provider, id);
+    reply.header("content-disposition", `attachment; filename="usage-proof-${id}.json"`);
     return proof;
   });
 
@@ -229,11 +240,15 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   };
   // base64 in JSON: a third larger than the files, plus room for names and the certificate.
   const jsonUploadLimit = config.signing ? Math.ceil((config.signing.maxUploadBytes * 4) / 3) + 256 * 1024 : 0;
-  app.post("/api/sign/prepare", { bodyLimit: Math.max(jsonUploadLimit, 64 * 1024) }, async (request) => {
-    const { signing, session, person } = signer(request);
-    return signing.prepare(session.id, person, request.body);
-  });
-  app.post("/api/sign/finish", async (request) => {
+  app.post(
+    "/api/sign/prepare",
+    { schema: SIGN_PREPARE, bodyLimit: Math.max(jsonUploadLimit, 64 * 1024) },
+    async (request) => {
+      const { signing, session, person } = signer(request);
+      return signing.prepare(session.id, person, request.body);
+    },
+  );
+  app.post("/api/sign/finish", { schema: SIGN_FINISH }, async (request) => {
     const { signing, session, person } = signer(request);
     try {
       const result = await signing.finish(session.id, person, request.body);
@@ -248,9 +263,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       throw error;
     }
   });
-  app.get("/api/sign/containers/:id", async (request, reply) => {
+  app.get("/api/sign/containers/:id", { schema: SIGNED_CONTAINER }, async (request, reply) => {
     const { signing, session } = signer(request);
-    const { name, bytes } = signing.download(session.id, (request.params as { id: string }).id);
+    const { name, bytes } = signing.download(session.id, request.params.id);
     return reply
       .header("content-disposition", attachment(name))
       .type("application/vnd.etsi.asic-e+zip")
@@ -262,21 +277,25 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     { parseAs: "buffer", bodyLimit: config.signing?.maxUploadBytes ?? 64 * 1024 },
     (_request, body, done) => done(null, body),
   );
-  app.post("/api/containers/validate", { bodyLimit: config.signing?.maxUploadBytes ?? 64 * 1024 }, async (request) => {
-    const { signing } = signer(request);
-    if (!Buffer.isBuffer(request.body))
-      throw new PortalError("PORTAL_INPUT", "post the container as application/vnd.etsi.asic-e+zip", {
-        details: { fields: ["$"] },
-      });
-    const report = await signing.validate(new Uint8Array(request.body));
-    validations.inc({ verdict: report.verdict });
-    return report;
-  });
+  app.post(
+    "/api/containers/validate",
+    { schema: CONTAINER_VALIDATE, bodyLimit: config.signing?.maxUploadBytes ?? 64 * 1024 },
+    async (request) => {
+      const { signing } = signer(request);
+      if (!Buffer.isBuffer(request.body))
+        throw new PortalError("PORTAL_INPUT", "post the container as application/vnd.etsi.asic-e+zip", {
+          details: { fields: ["$"] },
+        });
+      const report = await signing.validate(new Uint8Array(request.body));
+      validations.inc({ verdict: report.verdict });
+      return report;
+    },
+  );
 
   // The operator view: with an operator token configured, the token is required (Bearer,
   // RFC 6750); without one, only clients on this machine are answered.
   const tokenHash = config.operatorToken ? createHash("sha256").update(config.operatorToken).digest() : undefined;
-  app.get("/api/operator/overview", async (request) => {
+  app.get("/api/operator/overview", { schema: OPERATOR }, async (request) => {
     if (tokenHash) {
       const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
       if (!timingSafeEqual(createHash("sha256").update(presented).digest(), tokenHash))

@@ -228,6 +228,26 @@ describe("portal HTTP API", () => {
     assert.equal((await client.call("/api/me/usage")).status, 200, "the rest of the portal still serves");
   });
 
+  it("#10 every route has a request schema: bad query, params and bodies are REQUEST_INVALID, never FST_ERR_*", async () => {
+    const client = new Client(url);
+    await client.login();
+    const cases = [
+      await client.call("/api/me/usage/proof?provider=x&id=abc"),
+      await client.call("/api/me/usage/proof?id=1"),
+      await client.call("/api/me?surprise=1"),
+      await client.call("/api/sign/containers/..%2Fx"),
+      await client.call("/api/logout", { method: "POST", body: { surprise: 1 } }),
+      await client.call("/api/auth/login", { method: "POST", body: ["not", "an", "object"] }),
+      await client.call("/api/sign/finish", { method: "POST", body: "text" }),
+    ];
+    for (const answer of cases) {
+      assert.equal(answer.status, 400, answer.text);
+      assert.equal(answer.json.code, "REQUEST_INVALID", answer.text);
+      assert.ok(answer.json.details.errors.length > 0);
+    }
+    assert.equal((await client.call("/api/session")).json.authenticated, true, "the portal still serves");
+  });
+
   it("needs a session for my data, and ends it at logout", async () => {
     const client = new Client(url);
     const anonymous = await client.call("/api/me");

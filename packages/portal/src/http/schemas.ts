@@ -1,0 +1,53 @@
+import { Type } from "typebox";
+
+// Request schemas of every portal route (#10). Bodies are not coerced and unknown fields are
+// refused (400 REQUEST_INVALID from @riik/core); what a schema cannot say (base64 that
+// decodes, a safe file name, a Web eID token's fields) the handlers check with their own codes.
+
+/** A route that takes nothing: no query parameters. */
+export const NO_INPUT = { querystring: Type.Object({}, { additionalProperties: false }) };
+
+/** The page: `?lang=et|en` chooses the language (src/browser/main.ts). */
+export const PAGE = {
+  querystring: Type.Object({ lang: Type.Optional(Type.String({ maxLength: 8 })) }, { additionalProperties: false }),
+};
+
+/** An id the portal made (randomBytes, base64url). */
+const STORE_ID = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
+
+/**
+ * The Web eID token, bare or as `{token}`: a JSON object whose fields the validator reads,
+ * so a malformed one is WEBEID_TOKEN_FORMAT naming the field.
+ */
+export const LOGIN = { ...NO_INPUT, body: Type.Object({}) };
+
+export const LOGOUT = { ...NO_INPUT, body: Type.Object({}, { additionalProperties: false }) };
+
+export const USAGE_PROOF = {
+  querystring: Type.Object(
+    { provider: Type.String({ minLength: 1, maxLength: 300 }), id: Type.Integer({ minimum: 1 }) },
+    { additionalProperties: false },
+  ),
+};
+
+/** Field types only; names, base64 and sizes are checked by parsePrepareRequest (`details.fields`). */
+export const SIGN_PREPARE = {
+  ...NO_INPUT,
+  body: Type.Object({
+    certificate: Type.String(),
+    files: Type.Optional(Type.Array(Type.Object({}))),
+    container: Type.Optional(Type.Object({})),
+  }),
+};
+
+export const SIGN_FINISH = { ...NO_INPUT, body: Type.Object({}) };
+
+export const SIGNED_CONTAINER = { ...NO_INPUT, params: Type.Object({ id: STORE_ID }, { additionalProperties: false }) };
+
+/** The body is the container itself (raw bytes), read by the ZIP content-type parser. */
+export const CONTAINER_VALIDATE = NO_INPUT;
+
+export const OPERATOR = {
+  ...NO_INPUT,
+  headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 4096 })) }),
+};
