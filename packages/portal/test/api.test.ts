@@ -304,11 +304,13 @@ describe("portal HTTP API", () => {
     assert.equal(ss?.state, "up");
     assert.equal(ss?.messages?.bySide.server, 2);
     assert.equal(overview.ledger?.checkpoint?.size, 42);
+    // #22: each cosignature verified against the global configuration's witness keys.
     assert.deepEqual(
-      overview.witnesses.map((w) => [w.name, w.cosigned]),
+      overview.witnesses.map((w) => [w.name, w.cosigned, w.cosignature]),
       [
-        ["riik.localhost/witness-1", true],
-        ["riik.localhost/witness-2", false],
+        ["riik.localhost/witness-1", true, "verified"],
+        ["riik.localhost/witness-2", false, "none"],
+        ["riik.localhost/witness-3", false, "invalid"],
       ],
     );
     const token = "operator-token-0123456789";

@@ -4,6 +4,14 @@ import { after } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
+  cosign,
+  generateSigner,
+  type NoteSigner,
+  SIGNATURE_TYPE_COSIGNATURE_V1,
+  SIGNATURE_TYPE_ED25519,
+  signNote,
+} from "@riik/ledger";
+import {
   type CardFile,
   caCertificatePath,
   initTrustServices,
@@ -231,15 +239,21 @@ const HOLDINGS = [
   },
 ];
 
-const CHECKPOINT = [
-  "riik.localhost/ledger",
-  "42",
-  "7kVf8u0oQ2+6X0o7wN2x0c4r1QJzYw3w9v2J9lC1Zx8=",
-  "",
-  "\u2014 riik.localhost/ledger AAAAAcgQ2Ud9tUqWf1jK0l2m3n4o5p6q7r8s9t0u1v2w3x4y5z6A7B8C9D0E1F2G3H4I5J6K7L8M9N0O1P2Q3R4S5T6U7V8W9",
-  "\u2014 riik.localhost/witness-1 AAAABGWqN7dY0dQ1jN2b3c4d5e6f7g8h9i0j1k2l3m4n5o6p7q8r9s0t1u2v3w4x5y6z7A8B9C0D1E2F3G4H5I6J7K8L9M0N1O2",
-  "",
-].join("\n");
+// Real keys and real C2SP signatures (the ledger service itself is stood in for): witness-1
+// cosigns, witness-2 does not, witness-3's cosignature is broken, so the operator view must
+// verify each against the configured keys rather than read names off the lines (#22).
+const ledgerSigner = generateSigner("riik.localhost/ledger", SIGNATURE_TYPE_ED25519);
+const witnessSigners = [1, 2, 3].map((n) =>
+  generateSigner(`riik.localhost/witness-${n}`, SIGNATURE_TYPE_COSIGNATURE_V1),
+);
+const checkpointBody = "riik.localhost/ledger\n42\n7kVf8u0oQ2+6X0o7wN2x0c4r1QJzYw3w9v2J9lC1Zx8=\n";
+const signedCheckpoint = signNote(checkpointBody, ledgerSigner);
+const brokenCosignature = cosign(checkpointBody, witnessSigners[2] as NoteSigner).replace(/\S+(?=\n$)/, (b64) => {
+  const bytes = Buffer.from(b64, "base64");
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1; // the Ed25519 signature's last byte
+  return bytes.toString("base64");
+});
+const CHECKPOINT = `${signedCheckpoint}${cosign(checkpointBody, witnessSigners[0] as NoteSigner)}${brokenCosignature}`;
 
 const GLOBALCONF = {
   format: "riik-globalconf/1",
@@ -274,7 +288,7 @@ const GLOBALCONF = {
       ledger: {
         url: "http://127.0.0.1:1",
         keys: [],
-        witnesses: ["riik.localhost/witness-1+abcd1234+AQID", "riik.localhost/witness-2+abcd1235+AQID"],
+        witnesses: witnessSigners.map((w) => w.verifierKey.text),
       },
     },
   },

@@ -1298,8 +1298,16 @@ function operatorSections(o: OperatorOverview): Node[] {
               " — ",
               h(
                 "span",
-                { class: `badge ${w.cosigned ? "ok" : "pending"}` },
-                t(w.cosigned ? "operator.cosigned" : "operator.notCosigned"),
+                { class: `badge ${w.cosigned ? "ok" : w.cosignature === "invalid" ? "bad" : "pending"}` },
+                t(
+                  w.cosignature === "verified"
+                    ? "operator.cosigned"
+                    : w.cosignature === "invalid"
+                      ? "operator.cosignatureInvalid"
+                      : w.cosignature === "unverified"
+                        ? "operator.cosignatureUnverified"
+                        : "operator.notCosigned",
+                ),
               ),
               w.state ? " " : null,
               w.state ? stateBadge(w.state) : null,

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
+import { countCosignatures, parseNote, parseVerifierKey, type SignedNote, type VerifierKey } from "@riik/ledger";
 import { Agent, request } from "undici";
 import { PortalError } from "../errors.ts";
 import { type CheckpointSummary, parseCheckpointNote } from "./checkpoint.ts";
 import { messageCounts } from "./prometheus.ts";
 
 export type ServiceState = "up" | "down" | "unknown";
+
+export type CosignatureState = "verified" | "invalid" | "unverified" | "none";
 
 export interface OperatorOverview {
   generatedAt: string;
@@ -27,7 +30,19 @@ export interface OperatorOverview {
     messages?: { total: number; bySide: Record<string, number>; byOutcome: Record<string, number> };
   }>;
   ledger: { url: string; checkpoint?: CheckpointSummary; error?: string } | null;
-  witnesses: Array<{ name: string; cosigned: boolean; configured: boolean; url?: string; state?: ServiceState }>;
+  /**
+   * `cosigned` only for a cosignature/v1 that verifies with the witness key of the global
+   * configuration; `cosignature` says why not: a line that fails (`invalid`), a line by a
+   * witness the configuration has no key for (`unverified`), or no line (`none`).
+   */
+  witnesses: Array<{
+    name: string;
+    cosigned: boolean;
+    cosignature: CosignatureState;
+    configured: boolean;
+    url?: string;
+    state?: ServiceState;
+  }>;
   /** The data embassy shipper's `GET /v1/status`, with the snapshots the embassy node holds. */
   replication: { url: string; deliveries: ReplicationStatus[]; error?: string } | null;
 }
@@ -127,17 +142,18 @@ export class OperatorView {
 
     const trust = (content.trust ?? {}) as Record<string, unknown>;
     const ledgerTrust = (trust.ledger ?? null) as { witnesses?: unknown } | null;
-    const configured = Array.isArray(ledgerTrust?.witnesses)
-      ? ledgerTrust.witnesses.map((w) =>
-          typeof w === "string" ? (w.split("+")[0] ?? w) : String((w as { name?: unknown }).name ?? ""),
-        )
-      : [];
+    const keys = Array.isArray(ledgerTrust?.witnesses) ? ledgerTrust.witnesses.flatMap(witnessKey) : [];
+    const configured = keys.map((key) => key.name);
     const cosigners = checkpoint?.checkpoint?.signers.slice(1) ?? [];
     const witnessServices = health.filter((h) => /witness/i.test(h.name));
+    const verdict = cosignatureStates(checkpoint?.checkpoint?.text, keys);
+    const state = (name: string): CosignatureState =>
+      verdict.get(name) ?? (cosigners.includes(name) ? "unverified" : "none");
     const names = [...new Set([...configured, ...cosigners])].filter(Boolean);
     const witnesses: OperatorOverview["witnesses"] = names.map((name) => ({
       name,
-      cosigned: cosigners.includes(name),
+      cosigned: state(name) === "verified",
+      cosignature: state(name),
       configured: configured.includes(name),
     }));
     // A witness service is matched to its key name through its verifier key file, when the state file names one.
@@ -145,7 +161,15 @@ export class OperatorView {
       const name = vkeyName(services[w.name]?.vkey) ?? w.name;
       const known = witnesses.find((x) => x.name === name);
       if (known) Object.assign(known, { url: w.url, state: w.state });
-      else witnesses.push({ name, cosigned: cosigners.includes(name), configured: false, url: w.url, state: w.state });
+      else
+        witnesses.push({
+          name,
+          cosigned: false,
+          cosignature: state(name),
+          configured: false,
+          url: w.url,
+          state: w.state,
+        });
     }
 
     return {
@@ -291,6 +315,38 @@ export class OperatorView {
       return { url, error: (error as Error).message.slice(0, 200) };
     }
   }
+}
+
+/** A witness key of the global configuration (`trust.ledger.witnesses`, verifier-key text); others are skipped. */
+function witnessKey(value: unknown): VerifierKey[] {
+  try {
+    return typeof value === "string" ? [parseVerifierKey(value)] : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Each configured witness's cosignature on the checkpoint, checked (C2SP tlog-cosignature,
+ * cosignature/v1 over the whole note) rather than read off the signature line's name (#22).
+ */
+function cosignatureStates(text: string | undefined, keys: readonly VerifierKey[]): Map<string, CosignatureState> {
+  const states = new Map<string, CosignatureState>();
+  let note: SignedNote;
+  try {
+    if (text === undefined) return states;
+    note = parseNote(text);
+  } catch {
+    return states;
+  }
+  for (const key of keys) {
+    try {
+      if (countCosignatures(note, [key]).valid.length > 0) states.set(key.name, "verified");
+    } catch {
+      states.set(key.name, "invalid");
+    }
+  }
+  return states;
 }
 
 /** Reads one delivery of the shipper's status, tolerating fields it does not (yet) send. */

@@ -106,6 +106,8 @@ const et = {
   "operator.witnesses": "Tunnistajad",
   "operator.cosigned": "kaasallkirjastas",
   "operator.notCosigned": "pole kaasallkirjastanud",
+  "operator.cosignatureInvalid": "kaasallkiri ei kehti",
+  "operator.cosignatureUnverified": "kaasallkiri kontrollimata (võtit pole)",
   "operator.none": "puuduvad",
   "sign.title": "Dokumentide allkirjastamine",
   "sign.intro":
@@ -380,6 +382,8 @@ const en: Record<MessageKey, string> = {
   "operator.witnesses": "Witnesses",
   "operator.cosigned": "cosigned",
   "operator.notCosigned": "not cosigned",
+  "operator.cosignatureInvalid": "cosignature does not verify",
+  "operator.cosignatureUnverified": "cosignature unverified (no key)",
   "operator.none": "none",
   "sign.title": "Sign documents",
   "sign.intro":
