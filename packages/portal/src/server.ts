@@ -1,7 +1,15 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createHttpService, type HttpService } from "@riik/core";
-import { AuthTokenValidator, MemoryNonceStore, type NonceStore, readCertificate, WebEidError } from "@riik/pki";
+import {
+  AuthTokenValidator,
+  checkOcsp,
+  MemoryNonceStore,
+  type NonceStore,
+  ocspUrlOf,
+  readCertificate,
+  WebEidError,
+} from "@riik/pki";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Counter } from "prom-client";
@@ -35,6 +43,8 @@ import { XRoadRestClient } from "./xroad/rest-client.ts";
 export interface PortalOptions {
   /** Where challenge nonces are kept; a MemoryNonceStore (5-minute lifetime) by default. */
   nonces?: NonceStore;
+  /** A session's card status (OCSP) is asked again on use once older than this (default 300 s). */
+  sessionStatusSeconds?: number;
   logger?: Logger;
 }
 
@@ -154,6 +164,34 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       "set-cookie",
       sessionCookie(cookieName, session?.id ?? "", { secure: https, ...(session ? {} : { maxAgeSeconds: 0 }) }),
     );
+  // A session ends when its card is suspended or revoked (#10): the authentication
+  // certificate's OCSP status (RFC 6960) is asked again on use once the last answer is older
+  // than sessionStatusSeconds. A responder that cannot answer refuses the request (503) but
+  // keeps the session, so the person can go on once it is back.
+  const recheckMs = (options.sessionStatusSeconds ?? 300) * 1000;
+  app.addHook("preHandler", async (request) => {
+    const id = readCookie(request.headers.cookie, cookieName);
+    const card = sessions.get(id)?.card;
+    if (!card || config.ocsp === "off" || Date.now() - card.statusCheckedAt < recheckMs) return;
+    const url = config.ocspUrl ?? ocspUrlOf(card.certificate);
+    let answer: Awaited<ReturnType<typeof checkOcsp>>;
+    try {
+      if (!url) throw new Error("the certificate names no OCSP responder");
+      answer = await checkOcsp(card.certificate, card.issuer, url);
+    } catch (cause) {
+      throw new PortalError("PORTAL_UNAVAILABLE", "the card's status cannot be checked now; try again shortly", {
+        cause,
+      });
+    }
+    if (answer.status.status === "good") {
+      card.statusCheckedAt = Date.now();
+      return;
+    }
+    sessions.delete(id);
+    signing?.store.drop(id);
+    request.log.info({ event: "session-ended", status: answer.status.status }, "card no longer good");
+  });
+
   const personOf = (request: FastifyRequest) => {
     const person = sessionOf(request)?.person;
     if (!person) throw new PortalError("PORTAL_UNAUTHENTICATED", "log in first");
@@ -197,6 +235,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       signing?.store.drop(session?.id);
       const fresh = sessions.create({
         person: { personalCode: person.personalCode, givenName: person.givenName, surname: person.surname },
+        card: { certificate: person.certificate, issuer: person.issuer, statusCheckedAt: Date.now() },
       });
       setCookie(reply, fresh);
       logins.inc({ outcome: "ok" });

@@ -281,6 +281,24 @@ describe("portal HTTP API", () => {
     assert.equal(malformed.json.code, "PORTAL_NO_CHALLENGE", "no challenge left after the refusal");
   });
 
+  it("#10 suspending the card ends its session (OCSP asked again on use)", async () => {
+    const { url: strict } = await world.startPortal({}, { sessionStatusSeconds: 0 });
+    const card = await world.newCard("Kadri", "Kaardita");
+    const client = new Client(strict);
+    assert.equal((await client.login(card)).status, 200);
+    assert.equal((await client.call("/api/session")).json.authenticated, true);
+    // The real CA registry and OCSP responder of the test's trust services.
+    const serial = normaliseSerial(cardCertificate(card, "authentication").serialNumber);
+    await world.services.registry.changeStatus("esteid", serial, { event: "suspended", actor: "test" });
+    const me = await client.call("/api/me");
+    assert.equal(me.status, 401, me.text);
+    assert.equal(me.json.code, "PORTAL_UNAUTHENTICATED");
+    assert.equal((await client.call("/api/session")).json.authenticated, false, "the session is gone");
+    const other = new Client(strict);
+    assert.equal((await other.login()).status, 200, "the portal still serves others");
+    assert.equal((await other.call("/api/session")).json.authenticated, true);
+  });
+
   it("tells an expired challenge as WEBEID_NONCE_EXPIRED", async () => {
     let now = Date.now();
     const nonces = new MemoryNonceStore({ now: () => new Date(now) });

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import type { AuthenticatedPerson } from "@riik/pki";
+
+type X509Certificate = AuthenticatedPerson["certificate"];
 
 /** The person a session speaks for, from the validated authentication certificate. */
 export interface SessionPerson {
@@ -7,12 +10,20 @@ export interface SessionPerson {
   readonly surname: string;
 }
 
+/** The authentication certificate a session rests on, and when its OCSP status was last seen good. */
+export interface SessionCard {
+  readonly certificate: X509Certificate;
+  readonly issuer: X509Certificate;
+  statusCheckedAt: number;
+}
+
 export interface Session {
   readonly id: string;
   readonly createdAt: number;
   lastSeenAt: number;
   /** Absent until login succeeds. */
   person?: SessionPerson;
+  card?: SessionCard;
 }
 
 export interface MemorySessionStoreOptions {
@@ -48,7 +59,7 @@ export class MemorySessionStore {
     return this.#sessions.size;
   }
 
-  create(fields: Pick<Session, "person"> = {}): Session {
+  create(fields: Pick<Session, "person" | "card"> = {}): Session {
     const now = this.#now();
     this.#sweep(now);
     while (this.#sessions.size >= this.#maxEntries) {
