@@ -22,7 +22,8 @@ import { WitnessClient } from "./witness/witness-client.ts";
 /**
  * Every ledger code has a status, so a new one does not compile until it is placed. Codes
  * about the caller's request are 4xx; the rest can only come from the ledger's own data or
- * peers, so they are its fault (500/502/503).
+ * peers, so they are its fault (500/502/503). The server never verifies a signature file:
+ * VERIFY_* are what a verifier says of a submitted one, hence 422 should a route ever raise them.
  */
 export const LEDGER_ERRORS: ErrorCatalogue<LedgerErrorCode> = Object.freeze({
   MERKLE_INDEX_OUT_OF_RANGE: { status: 400 },
@@ -49,15 +50,15 @@ export const LEDGER_ERRORS: ErrorCatalogue<LedgerErrorCode> = Object.freeze({
   PUBLICATION_NOT_FOUND: { status: 404 },
   PUBLICATIONS_FILE_MALFORMED: { status: 500 },
   SIGNATURE_MALFORMED: { status: 400 },
-  VERIFY_WRONG_HASH: { status: 500 },
-  VERIFY_BROKEN_PATH: { status: 500 },
-  VERIFY_UNKNOWN_KEY: { status: 500 },
-  VERIFY_BAD_SIGNATURE: { status: 500 },
-  VERIFY_TOO_FEW_WITNESSES: { status: 500 },
-  VERIFY_INCONSISTENT_CHECKPOINTS: { status: 500 },
-  VERIFY_PUBLICATION_MISMATCH: { status: 500 },
-  VERIFY_NOT_EXTENDED: { status: 500 },
-  VERIFY_NO_TRUST_ANCHOR: { status: 500 },
+  VERIFY_WRONG_HASH: { status: 422 },
+  VERIFY_BROKEN_PATH: { status: 422 },
+  VERIFY_UNKNOWN_KEY: { status: 422 },
+  VERIFY_BAD_SIGNATURE: { status: 422 },
+  VERIFY_TOO_FEW_WITNESSES: { status: 422 },
+  VERIFY_INCONSISTENT_CHECKPOINTS: { status: 422 },
+  VERIFY_PUBLICATION_MISMATCH: { status: 422 },
+  VERIFY_NOT_EXTENDED: { status: 422 },
+  VERIFY_NO_TRUST_ANCHOR: { status: 422 },
   CLIENT_HTTP: { status: 502 },
 });
 

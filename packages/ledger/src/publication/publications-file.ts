@@ -62,21 +62,48 @@ export function parsePublicationsFile(text: string, key?: VerifierKey): Publicat
   const origin = lines[1]!;
   const publications: PublicationRecord[] = [];
   for (const line of lines.slice(2)) {
-    const match = /^(\d+) (\S+) (\S+)$/.exec(line);
-    if (!match) throw new LedgerError("PUBLICATIONS_FILE_MALFORMED", `bad publication line ${JSON.stringify(line)}`);
-    const publishedAt = Date.parse(match[2]!);
-    if (Number.isNaN(publishedAt)) throw new LedgerError("PUBLICATIONS_FILE_MALFORMED", `bad time in ${line}`);
-    const decoded = decodePublicationCode(match[3]!);
-    if (decoded.size !== Number(match[1])) {
-      throw new LedgerError("PUBLICATIONS_FILE_MALFORMED", `size ${match[1]} does not match its code`);
-    }
+    const record = parsePublicationLine(line);
     const previous = publications[publications.length - 1];
-    if (previous && previous.size >= decoded.size) {
+    if (previous && previous.size >= record.size) {
       throw new LedgerError("PUBLICATIONS_FILE_MALFORMED", "publications must be in increasing size order");
     }
-    publications.push(Object.freeze({ ...decoded, publishedAt, code: encodePublicationCode(decoded) }));
+    publications.push(record);
   }
   return Object.freeze({ origin, publications: Object.freeze(publications), text });
+}
+
+/**
+ * One line exactly as formatPublicationsText writes it: a file is signed text, so a line
+ * another writer could spell differently (a lenient time, a lowercase code) is refused, and
+ * a bad code in it is a bad file (PUBLICATIONS_FILE_MALFORMED, the code's error as cause).
+ */
+function parsePublicationLine(line: string): PublicationRecord {
+  const match = /^([1-9]\d*) (\S+) (\S+)$/.exec(line);
+  if (!match) throw new LedgerError("PUBLICATIONS_FILE_MALFORMED", `bad publication line ${JSON.stringify(line)}`);
+  const publishedAt = Date.parse(match[2]!);
+  if (Number.isNaN(publishedAt) || new Date(publishedAt).toISOString() !== match[2]) {
+    throw new LedgerError("PUBLICATIONS_FILE_MALFORMED", `bad time in ${JSON.stringify(line)}: not RFC 3339 UTC`);
+  }
+  let decoded: Publication;
+  try {
+    decoded = decodePublicationCode(match[3]!);
+  } catch (cause) {
+    throw new LedgerError(
+      "PUBLICATIONS_FILE_MALFORMED",
+      `bad code in ${JSON.stringify(line)}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  const code = encodePublicationCode(decoded);
+  if (code !== match[3] || String(decoded.size) !== match[1]) {
+    throw new LedgerError(
+      "PUBLICATIONS_FILE_MALFORMED",
+      `size ${match[1]} or code of ${JSON.stringify(line)} is not canonical`,
+    );
+  }
+  return Object.freeze({ ...decoded, publishedAt, code });
 }
 
 /** Finds the publication of a given size and root in a file. */

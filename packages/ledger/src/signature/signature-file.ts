@@ -2,6 +2,7 @@ import { decodeDigest, type ImprintAlgorithm, imprintAlgorithm } from "../aggreg
 import { CALENDAR_LEAF_BYTES } from "../calendar/leaf.ts";
 import { LedgerError } from "../errors.ts";
 import { HASH_SIZE } from "../merkle/hash.ts";
+import { decodePublicationCode, encodePublicationCode } from "../publication/publication-code.ts";
 
 export const SIGNATURE_FORMAT = "riik-ledger-signature/v1";
 
@@ -88,9 +89,8 @@ export function assertLedgerSignature(value: unknown): asserts value is LedgerSi
     const p = value.publication;
     if (!isObject(p)) problems.push("publication");
     else {
-      if (typeof p.code !== "string") problems.push("publication.code");
-      if (typeof p.publishedAt !== "string" || Number.isNaN(Date.parse(p.publishedAt)))
-        problems.push("publication.publishedAt");
+      if (!canonicalCode(p.code)) problems.push("publication.code");
+      if (!canonicalTime(p.publishedAt)) problems.push("publication.publishedAt");
       hashList(p.proof, "publication.proof");
       hashList(p.consistency, "publication.consistency");
     }
@@ -102,6 +102,23 @@ export function assertLedgerSignature(value: unknown): asserts value is LedgerSi
       details: { fields: problems },
     });
   }
+}
+
+/**
+ * `extend` writes the code as encodePublicationCode does; the lenient spellings a person may
+ * type (lowercase, no dashes) are for --publication, not for a machine-written file.
+ */
+function canonicalCode(value: unknown): boolean {
+  try {
+    return typeof value === "string" && encodePublicationCode(decodePublicationCode(value)) === value;
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 3339 UTC exactly as `extend` writes it (Date#toISOString). */
+function canonicalTime(value: unknown): boolean {
+  return typeof value === "string" && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
 }
 
 export function parseSignature(text: string | Uint8Array): LedgerSignature {
