@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { encodeImprint } from "../src/aggregator/imprint.ts";
 import { encodeCalendarLeaf } from "../src/calendar/leaf.ts";
+import { isLedgerError } from "../src/errors.ts";
 import { leafHash } from "../src/merkle/hash.ts";
 import { formatCheckpoint, parseCheckpoint } from "../src/note/checkpoint.ts";
 import { cosign, verifyCosignature } from "../src/note/cosignature.ts";
@@ -23,9 +24,9 @@ function code(run: () => unknown): string | undefined {
     run();
     return undefined;
   } catch (error) {
-    const found = (error as { code?: unknown }).code;
-    assert.equal(typeof found, "string", `not a typed error: ${String(error)}`);
-    return found as string;
+    // A crash or a foreign error (a Node ERR_* code included) is not a refusal.
+    assert.ok(isLedgerError(error), `not a LedgerError: ${String(error)}`);
+    return error.code;
   }
 }
 

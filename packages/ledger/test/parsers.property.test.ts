@@ -1,15 +1,26 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
+import { temporaryDirectory } from "@riik/core/testing";
 import fc from "fast-check";
 import { LedgerClient } from "../src/client/ledger-client.ts";
 import { isLedgerError, type LedgerErrorCode } from "../src/errors.ts";
-import { parseNote } from "../src/note/signed-note.ts";
-import { parseVerifierKey, parseVerifierKeys } from "../src/note/verifier-key.ts";
+import { leafHash } from "../src/merkle/hash.ts";
+import { MerkleLog } from "../src/merkle/tree.ts";
+import { formatCheckpoint } from "../src/note/checkpoint.ts";
+import { parseNote, signNote } from "../src/note/signed-note.ts";
+import {
+  generateSigner,
+  parseVerifierKey,
+  parseVerifierKeys,
+  SIGNATURE_TYPE_COSIGNATURE_V1,
+} from "../src/note/verifier-key.ts";
 import { formatPublicationsText, parsePublicationsFile } from "../src/publication/publications-file.ts";
 import { LEDGER_ERRORS } from "../src/server.ts";
 import { type LedgerSignature, parseSignature } from "../src/signature/signature-file.ts";
 import { type VerificationPolicy, verifySignature } from "../src/signature/verify.ts";
+import { createWitnessService } from "../src/witness/server.ts";
+import { Witness } from "../src/witness/witness.ts";
 import { ledgerSigner, startLedger, startWitness } from "./fixtures/helpers.ts";
 
 /**
@@ -237,6 +248,66 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
         undefined,
       );
     });
+  });
+});
+
+describe("#22 property: tlog-witness add-checkpoint requests", () => {
+  it("a mutated real request answers a WITNESS_* code (or the 409 size), and the witness keeps cosigning", async () => {
+    const log = ledgerSigner("riik.test/property-witnessed");
+    const witness = await Witness.open({
+      signer: generateSigner("riik.test/property-witness", SIGNATURE_TYPE_COSIGNATURE_V1),
+      logs: [log.verifierKey],
+      dataDir: temporaryDirectory("riik-witness-"),
+    });
+    const { app } = createWitnessService(witness);
+    try {
+      const tree = new MerkleLog();
+      for (let i = 0; i < 40; i++) tree.append(leafHash(Buffer.from(`leaf ${i}`)));
+      const request = (old: number, size: number) =>
+        `old ${old}\n${tree
+          .consistencyProof(old, size)
+          .map((p) => `${Buffer.from(p).toString("base64")}\n`)
+          .join(
+            "",
+          )}\n${signNote(formatCheckpoint({ origin: log.name, size, root: tree.root(size), extensions: [] }), log)}`;
+      const post = async (payload: string) => {
+        const response = await app.inject({
+          method: "POST",
+          url: "/add-checkpoint",
+          payload,
+          headers: { "content-type": "text/plain" },
+        });
+        return { status: response.statusCode, body: response.body };
+      };
+      assert.equal((await post(request(0, 5))).status, 200);
+      const good = request(5, 30);
+      const statuses: Record<number, LedgerErrorCode[]> = {
+        400: ["WITNESS_MALFORMED", "WITNESS_OLD_SIZE"],
+        403: ["WITNESS_BAD_SIGNATURE"],
+        404: ["WITNESS_UNKNOWN_LOG"],
+        422: ["WITNESS_INCONSISTENT"],
+      };
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.nat(6), async (position, bit) => {
+          const mutated = flipChar(good, position, bit);
+          const { status, body } = await post(mutated);
+          // 409 is tlog-witness's "your old size is not mine", answered as text/x.tlog.size.
+          if (status === 409) return assert.equal(body, "5\n");
+          assert.notEqual(
+            status,
+            200,
+            `accepted: ${JSON.stringify(mutated.slice((position % good.length) - 5, (position % good.length) + 5))}`,
+          );
+          const { code: found } = JSON.parse(body) as { code: LedgerErrorCode };
+          assert.ok(statuses[status]?.includes(found), `${status} ${found}`);
+        }),
+        { numRuns: 200 },
+      );
+      assert.equal((await post(good)).status, 200);
+    } finally {
+      await app.close();
+      await witness.close();
+    }
   });
 });
 
