@@ -8,7 +8,8 @@ import { isLedgerError, type LedgerErrorCode } from "../src/errors.ts";
 import { leafHash } from "../src/merkle/hash.ts";
 import { MerkleLog } from "../src/merkle/tree.ts";
 import { formatCheckpoint } from "../src/note/checkpoint.ts";
-import { parseNote, signNote } from "../src/note/signed-note.ts";
+import { countCosignatures } from "../src/note/cosignature.ts";
+import { parseNote, signNote, verifyNote } from "../src/note/signed-note.ts";
 import {
   generateSigner,
   parseVerifierKey,
@@ -107,6 +108,36 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
         }),
       );
     });
+
+    await t.test(
+      "the served checkpoint as bytes: a flipped bit is NOTE_MALFORMED or fails its signatures",
+      async () => {
+        const served = Buffer.from(await (await fetch(`${url}/checkpoint`)).arrayBuffer());
+        const keys = [witness.signer.verifierKey];
+        fc.assert(
+          fc.property(fc.nat(), fc.nat(7), (position, bit) => {
+            const bytes = Buffer.from(served);
+            bytes[position % bytes.length]! ^= 1 << bit;
+            let note: ReturnType<typeof parseNote> | undefined;
+            const parsed = code(() => {
+              note = parseNote(bytes);
+            });
+            if (parsed !== undefined) return assert.equal(parsed, "NOTE_MALFORMED");
+            let valid: string[] = [];
+            const found =
+              code(() => verifyNote(note!, log.verifierKey)) ??
+              code(() => {
+                valid = countCosignatures(note!, keys).valid;
+              });
+            // Signed-note ignores unknown signatures: a flip in a signer's name drops that
+            // signature, so the witness counts as missing; never a fully verified note.
+            if (found === undefined) assert.deepEqual(valid, [], `accepted a flip at ${position % bytes.length}`);
+            else assert.ok(["NOTE_BAD_SIGNATURE", "NOTE_UNKNOWN_KEY"].includes(found), found);
+          }),
+          { numRuns: 300 },
+        );
+      },
+    );
 
     await t.test("a bit flipped anywhere in a signature file: SIGNATURE_MALFORMED or a VERIFY_* refusal", () => {
       const refusals = [
