@@ -4,7 +4,6 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { encodeImprint } from "../src/aggregator/imprint.ts";
 import { encodeCalendarLeaf } from "../src/calendar/leaf.ts";
-import { isLedgerError } from "../src/errors.ts";
 import { leafHash } from "../src/merkle/hash.ts";
 import { formatCheckpoint, parseCheckpoint } from "../src/note/checkpoint.ts";
 import { cosign, verifyCosignature } from "../src/note/cosignature.ts";
@@ -14,21 +13,12 @@ import { decodePublicationCode, encodePublicationCode } from "../src/publication
 import { parsePublicationsFile, signPublicationsFile } from "../src/publication/publications-file.ts";
 import { formatSignature, parseSignature, SIGNATURE_FORMAT } from "../src/signature/signature-file.ts";
 import { verifySignature } from "../src/signature/verify.ts";
+import { refusalCode } from "./fixtures/refusal.ts";
 
 /**
  * #22: every parser of untrusted ledger bytes, fed generated and mutated valid input. Each
  * property names the one code a corruption must give: a crash or another code fails it.
  */
-function code(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    // A crash or a foreign error (a Node ERR_* code included) is not a refusal.
-    assert.ok(isLedgerError(error), `not a LedgerError: ${String(error)}`);
-    return error.code;
-  }
-}
 
 const log = generateSigner("riik.test/fuzz-ledger", SIGNATURE_TYPE_ED25519);
 const witness = generateSigner("riik.test/fuzz-witness", SIGNATURE_TYPE_COSIGNATURE_V1);
@@ -65,7 +55,7 @@ describe("#22 fuzz: ledger signature files", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.json({ maxDepth: 3 })), (text) => {
         assert.equal(
-          code(() => parseSignature(text)),
+          refusalCode(() => parseSignature(text)),
           "SIGNATURE_MALFORMED",
         );
       }),
@@ -73,7 +63,7 @@ describe("#22 fuzz: ledger signature files", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
         assert.equal(
-          code(() => parseSignature(bytes)),
+          refusalCode(() => parseSignature(bytes)),
           "SIGNATURE_MALFORMED",
         );
       }),
@@ -84,7 +74,7 @@ describe("#22 fuzz: ledger signature files", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: good.length - 2 }), (end) => {
         assert.equal(
-          code(() => parseSignature(good.slice(0, end))),
+          refusalCode(() => parseSignature(good.slice(0, end))),
           "SIGNATURE_MALFORMED",
         );
       }),
@@ -102,7 +92,7 @@ describe("#22 fuzz: ledger signature files", () => {
         const checkpoint = `${note.text}\n\u2014 ${line.name} ${Buffer.concat([line.keyId, broken]).toString("base64")}\n`;
         const sig = parseSignature(JSON.stringify({ ...parsed, checkpoint }));
         assert.equal(
-          code(() => verifySignature(sig, digest, { kind: "key", logKey: log.verifierKey })),
+          refusalCode(() => verifySignature(sig, digest, { kind: "key", logKey: log.verifierKey })),
           "VERIFY_BAD_SIGNATURE",
         );
       }),
@@ -114,7 +104,9 @@ describe("#22 fuzz: ledger signature files", () => {
     fc.assert(
       fc.property(fc.nat(), fc.nat(7), (position, bit) => {
         assert.equal(
-          code(() => verifySignature(parsed, flip(digest, position, bit), { kind: "key", logKey: log.verifierKey })),
+          refusalCode(() =>
+            verifySignature(parsed, flip(digest, position, bit), { kind: "key", logKey: log.verifierKey }),
+          ),
           "VERIFY_WRONG_HASH",
         );
       }),
@@ -130,7 +122,7 @@ describe("#22 fuzz: C2SP signed notes and tlog-checkpoints", () => {
       fc.property(fc.nat(), fc.nat(7), (position, bit) => {
         const broken = { ...note, signatures: [{ ...line, signature: flip(line.signature, position, bit) }] };
         assert.equal(
-          code(() => verifyNote(broken, log.verifierKey)),
+          refusalCode(() => verifyNote(broken, log.verifierKey)),
           "NOTE_BAD_SIGNATURE",
         );
       }),
@@ -142,13 +134,13 @@ describe("#22 fuzz: C2SP signed notes and tlog-checkpoints", () => {
       fc.property(fc.nat(), fc.string({ minLength: 1, maxLength: 3 }), (position, insert) => {
         const at = position % signedCheckpoint.length;
         const mutated = signedCheckpoint.slice(0, at) + insert + signedCheckpoint.slice(at);
-        const parsedCode = code(() => parseNote(mutated));
+        const parsedCode = refusalCode(() => parseNote(mutated));
         if (parsedCode !== undefined) {
           assert.equal(parsedCode, "NOTE_MALFORMED");
           return;
         }
         const note = parseNote(mutated);
-        const verified = code(() => verifyNote(note, log.verifierKey));
+        const verified = refusalCode(() => verifyNote(note, log.verifierKey));
         // The one harmless change: text inserted as an extra, unknown signature line.
         if (verified === undefined) assert.equal(note.text, checkpointText);
         else assert.ok(["NOTE_BAD_SIGNATURE", "NOTE_UNKNOWN_KEY"].includes(verified), verified);
@@ -161,14 +153,14 @@ describe("#22 fuzz: C2SP signed notes and tlog-checkpoints", () => {
       fc.property(fc.nat(), fc.string({ minLength: 1, maxLength: 3 }), (position, insert) => {
         const at = position % checkpointText.length;
         const mutated = checkpointText.slice(0, at) + insert + checkpointText.slice(at);
-        const found = code(() => parseCheckpoint(mutated));
+        const found = refusalCode(() => parseCheckpoint(mutated));
         if (found !== undefined) assert.equal(found, "CHECKPOINT_MALFORMED");
         else assert.equal(formatCheckpoint(parseCheckpoint(mutated)), mutated);
       }),
     );
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (text) => {
-        const found = code(() => parseCheckpoint(text));
+        const found = refusalCode(() => parseCheckpoint(text));
         if (found !== undefined) assert.equal(found, "CHECKPOINT_MALFORMED");
         else assert.equal(formatCheckpoint(parseCheckpoint(text)), text);
       }),
@@ -182,7 +174,7 @@ describe("#22 fuzz: C2SP signed notes and tlog-checkpoints", () => {
       fc.property(fc.nat(), fc.nat(7), (position, bit) => {
         const broken = { ...line, signature: flip(line.signature, position, bit) };
         assert.equal(
-          code(() => verifyCosignature(checkpointText, broken, witness.verifierKey)),
+          refusalCode(() => verifyCosignature(checkpointText, broken, witness.verifierKey)),
           "NOTE_BAD_SIGNATURE",
         );
       }),
@@ -191,7 +183,7 @@ describe("#22 fuzz: C2SP signed notes and tlog-checkpoints", () => {
       fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
         const forged = { ...line, signature: bytes };
         assert.equal(
-          code(() => verifyCosignature(checkpointText, forged, witness.verifierKey)),
+          refusalCode(() => verifyCosignature(checkpointText, forged, witness.verifierKey)),
           "NOTE_BAD_SIGNATURE",
         );
       }),
@@ -207,7 +199,7 @@ describe("#22 fuzz: publication codes and publications files", () => {
   it("arbitrary publication codes are PUBLICATION_CODE_MALFORMED or _CHECKSUM; a typo is caught", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (text) => {
-        const found = code(() => decodePublicationCode(text));
+        const found = refusalCode(() => decodePublicationCode(text));
         assert.match(String(found), /^PUBLICATION_CODE_(MALFORMED|CHECKSUM)$/);
       }),
     );
@@ -217,7 +209,7 @@ describe("#22 fuzz: publication codes and publications files", () => {
         const at = position % record.code.length;
         if (!alphabet.includes(record.code[at]!) || record.code[at] === alphabet[letter]) return;
         const typo = record.code.slice(0, at) + alphabet[letter] + record.code.slice(at + 1);
-        const found = code(() => decodePublicationCode(typo));
+        const found = refusalCode(() => decodePublicationCode(typo));
         assert.match(String(found), /^PUBLICATION_CODE_(MALFORMED|CHECKSUM)$/, typo);
       }),
     );
@@ -227,7 +219,7 @@ describe("#22 fuzz: publication codes and publications files", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (text) => {
         assert.equal(
-          code(() => parsePublicationsFile(text)),
+          refusalCode(() => parsePublicationsFile(text)),
           "PUBLICATIONS_FILE_MALFORMED",
         );
       }),
@@ -242,7 +234,7 @@ describe("#22 fuzz: publication codes and publications files", () => {
       fc.property(fc.nat(), fc.nat(7), (position, bit) => {
         const broken = `${note.text}\n\u2014 ${line.name} ${Buffer.concat([line.keyId, flip(line.signature, position, bit)]).toString("base64")}\n`;
         assert.equal(
-          code(() => parsePublicationsFile(broken, log.verifierKey)),
+          refusalCode(() => parsePublicationsFile(broken, log.verifierKey)),
           "NOTE_BAD_SIGNATURE",
         );
       }),
@@ -255,7 +247,7 @@ describe("#22 fuzz: publication codes and publications files", () => {
       fc.property(fc.nat(), fc.string({ minLength: 1, maxLength: 2 }), (position, insert) => {
         const at = position % (body.length - 1);
         const mutated = file.slice(0, at) + insert + file.slice(at);
-        const found = code(() => parsePublicationsFile(mutated, log.verifierKey));
+        const found = refusalCode(() => parsePublicationsFile(mutated, log.verifierKey));
         assert.ok(
           ["PUBLICATIONS_FILE_MALFORMED", "NOTE_BAD_SIGNATURE", "NOTE_UNKNOWN_KEY"].includes(found!),
           `${JSON.stringify(insert)} at ${at}: ${found}`,

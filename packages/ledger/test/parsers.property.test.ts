@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import fc from "fast-check";
 import { LedgerClient } from "../src/client/ledger-client.ts";
-import { isLedgerError, type LedgerErrorCode } from "../src/errors.ts";
+import type { LedgerErrorCode } from "../src/errors.ts";
 import { leafHash } from "../src/merkle/hash.ts";
 import { MerkleLog } from "../src/merkle/tree.ts";
 import { formatCheckpoint } from "../src/note/checkpoint.ts";
@@ -23,21 +23,13 @@ import { type VerificationPolicy, verifySignature } from "../src/signature/verif
 import { createWitnessService } from "../src/witness/server.ts";
 import { Witness } from "../src/witness/witness.ts";
 import { ledgerSigner, startLedger, startWitness } from "./fixtures/helpers.ts";
+import { refusalCode } from "./fixtures/refusal.ts";
 
 /**
  * #22: the ledger's parsers fed mutations of real artefacts (made by an in-process ledger
  * and witness). Only a LedgerError with the expected code passes: a crash, a foreign error
  * or another code fails the property.
  */
-function code(run: () => unknown): LedgerErrorCode | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    assert.ok(isLedgerError(error), `not a LedgerError: ${String(error)}`);
-    return error.code;
-  }
-}
 
 const digestOf = (text: string) => createHash("sha256").update(text).digest();
 
@@ -85,7 +77,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
       fc.assert(
         fc.property(fc.string({ maxLength: 120 }), (text) => {
           assert.equal(
-            code(() => parseVerifierKey(text)),
+            refusalCode(() => parseVerifierKey(text)),
             "VKEY_MALFORMED",
           );
         }),
@@ -94,7 +86,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
         fc.assert(
           fc.property(fc.nat(), fc.nat(6), (position, bit) => {
             const mutated = flipChar(key, position, bit);
-            const found = code(() => parseVerifierKey(mutated));
+            const found = refusalCode(() => parseVerifierKey(mutated));
             // Only a flip to whitespace at either end is trimmed away, leaving the key.
             if (found === undefined) assert.equal(mutated.trim(), key);
             else assert.equal(found, "VKEY_MALFORMED");
@@ -103,7 +95,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
       }
       fc.assert(
         fc.property(fc.array(fc.string({ maxLength: 60 }), { maxLength: 4 }), (lines) => {
-          const found = code(() => parseVerifierKeys([log.verifierKey.text, ...lines].join("\n")));
+          const found = refusalCode(() => parseVerifierKeys([log.verifierKey.text, ...lines].join("\n")));
           if (found !== undefined) assert.equal(found, "VKEY_MALFORMED");
         }),
       );
@@ -119,14 +111,14 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
             const bytes = Buffer.from(served);
             bytes[position % bytes.length]! ^= 1 << bit;
             let note: ReturnType<typeof parseNote> | undefined;
-            const parsed = code(() => {
+            const parsed = refusalCode(() => {
               note = parseNote(bytes);
             });
             if (parsed !== undefined) return assert.equal(parsed, "NOTE_MALFORMED");
             let valid: string[] = [];
             const found =
-              code(() => verifyNote(note!, log.verifierKey)) ??
-              code(() => {
+              refusalCode(() => verifyNote(note!, log.verifierKey)) ??
+              refusalCode(() => {
                 valid = countCosignatures(note!, keys).valid;
               });
             // Signed-note ignores unknown signatures: a flip in a signer's name drops that
@@ -153,7 +145,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
         fc.property(fc.nat(), fc.nat(6), (position, bit) => {
           const mutated = flipChar(fileText, position, bit);
           let report: unknown;
-          const found = code(() => {
+          const found = refusalCode(() => {
             report = verifySignature(parseSignature(mutated), digest, withWitness);
           });
           // Accepted only if the flip changed nothing that is signed (JSON whitespace). The
@@ -193,7 +185,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
           const { get, codes } = fields[field]!;
           if (JSON.stringify(get(copy)[name]) === JSON.stringify(value)) return;
           get(copy)[name] = value;
-          const found = code(() => verifySignature(parseSignature(JSON.stringify(copy)), digest, withWitness));
+          const found = refusalCode(() => verifySignature(parseSignature(JSON.stringify(copy)), digest, withWitness));
           assert.ok(
             found === "SIGNATURE_MALFORMED" || codes.includes(found!),
             `${field}=${JSON.stringify(value)}: ${found}`,
@@ -209,7 +201,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
           fc.property(fc.nat(), fc.nat(7), (position, bit) => {
             const checkpoint = breakLine(extended.checkpoint, name, position, bit);
             assert.equal(
-              code(() => verifySignature({ ...extended, checkpoint }, digest, withWitness)),
+              refusalCode(() => verifySignature({ ...extended, checkpoint }, digest, withWitness)),
               "VERIFY_BAD_SIGNATURE",
             );
           }),
@@ -219,7 +211,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
       const logLine = note.signatures.find((s) => s.name === log.name)!;
       const unwitnessed = `${note.text}\n\u2014 ${log.name} ${Buffer.concat([logLine.keyId, logLine.signature]).toString("base64")}\n`;
       assert.equal(
-        code(() => verifySignature({ ...extended, checkpoint: unwitnessed }, digest, withWitness)),
+        refusalCode(() => verifySignature({ ...extended, checkpoint: unwitnessed }, digest, withWitness)),
         "VERIFY_TOO_FEW_WITNESSES",
       );
     });
@@ -231,11 +223,11 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
         fc.property(fc.nat(), fc.nat(7), (position, bit) => {
           const file = breakLine(publications, log.name, position, bit);
           assert.equal(
-            code(() => parsePublicationsFile(file, log.verifierKey)),
+            refusalCode(() => parsePublicationsFile(file, log.verifierKey)),
             "NOTE_BAD_SIGNATURE",
           );
           assert.equal(
-            code(() => verifySignature(extended, digest, { ...policy, file })),
+            refusalCode(() => verifySignature(extended, digest, { ...policy, file })),
             "VERIFY_BAD_SIGNATURE",
           );
         }),
@@ -262,7 +254,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
           const body = `riik-ledger-publications/v1\n${log.name}\n${text}\n`;
           const file = signed(body);
           let parsed: ReturnType<typeof parsePublicationsFile> | undefined;
-          const found = code(() => {
+          const found = refusalCode(() => {
             parsed = parsePublicationsFile(file, log.verifierKey);
           });
           if (found !== undefined) assert.equal(found, "PUBLICATIONS_FILE_MALFORMED", JSON.stringify(text));
@@ -275,7 +267,7 @@ describe("#22 property: ledger parsers on mutated real artefacts", () => {
         return `${body}\n\u2014 ${log.name} ${Buffer.concat([log.verifierKey.keyId, signature]).toString("base64")}\n`;
       }
       assert.equal(
-        code(() => parsePublicationsFile(signed(`riik-ledger-publications/v1\n${log.name}\n${canonical}\n`))),
+        refusalCode(() => parsePublicationsFile(signed(`riik-ledger-publications/v1\n${log.name}\n${canonical}\n`))),
         undefined,
       );
     });
