@@ -250,6 +250,25 @@ describe("riik ledger CLI, end to end with real processes", () => {
     assert.match(byCode.stdout, /policy +publication code/);
     const byFile = await run("ledger", "verify", doc, extended, "--publications", pubFile, "--key", vkey);
     assert.equal(byFile.code, 0, byFile.stderr);
+    // The publication time is signed only in the publications file: a time edited in the
+    // signature file is shown as unsigned under a code, and replaced by the file's under a file.
+    assert.match(byCode.stdout, /published \S+ per the signature file, unsigned\)$/m);
+    const backdated = join(work, "otsus.backdated.sig");
+    const extendedJson = JSON.parse(readFileSync(extended, "utf8"));
+    const listedAt = extendedJson.publication.publishedAt as string;
+    writeFileSync(
+      backdated,
+      JSON.stringify({
+        ...extendedJson,
+        publication: { ...extendedJson.publication, publishedAt: "2001-01-01T00:00:00.000Z" },
+      }),
+    );
+    const backdatedByFile = await run("ledger", "verify", doc, backdated, "--publications", pubFile, "--key", vkey);
+    assert.equal(backdatedByFile.code, 0, backdatedByFile.stderr);
+    assert.match(
+      backdatedByFile.stdout,
+      new RegExp(`published ${listedAt.replace(/\./g, "\\.")} per the publications file\\)$`, "m"),
+    );
     const unextended = await run("ledger", "verify", doc, sig, "--publication", code);
     assert.equal(unextended.code, 1);
     assert.match(unextended.stderr, /VERIFY_NOT_EXTENDED/);

@@ -182,7 +182,7 @@ export function registerLedgerCommands(program: Command): void {
       else lines.push("  policy       publications file, signed by the ledger key");
       if (report.publication) {
         lines.push(
-          `  publication  ${report.publication.code} (size ${report.publication.size}, ${report.publication.publishedAt})`,
+          `  publication  ${report.publication.code} (size ${report.publication.size}, published ${report.publication.publishedAt} per the ${report.publication.publishedAtFrom})`,
         );
       }
       process.stdout.write(`${lines.join("\n")}\n`);

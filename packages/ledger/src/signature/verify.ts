@@ -45,7 +45,16 @@ export interface VerificationReport {
   readonly checkpointSize: number;
   /** Witnesses whose cosignature verified (key policy only). */
   readonly witnesses: readonly string[];
-  readonly publication?: { readonly code: string; readonly size: number; readonly publishedAt: string };
+  readonly publication?: {
+    readonly code: string;
+    readonly size: number;
+    readonly publishedAt: string;
+    /**
+     * A publication code covers a size and a root, not a time: the time is signed only in a
+     * publications file. Elsewhere it is what the signature file claims.
+     */
+    readonly publishedAtFrom: "publications file" | "signature file, unsigned";
+  };
 }
 
 function rethrow(code: LedgerErrorCode, message: string, run: () => void): void {
@@ -111,6 +120,7 @@ export function verifySignature(
   }
 
   let witnesses: string[] = [];
+  let signedPublicationTime: number | undefined;
   switch (policy.kind) {
     case "internal":
       break;
@@ -155,12 +165,14 @@ export function verifySignature(
         } catch (cause) {
           throw translateNoteError(cause, "publications file");
         }
-        if (!findPublication(file, published)) {
+        const listed = findPublication(file, published);
+        if (!listed) {
           throw new LedgerError(
             "VERIFY_PUBLICATION_MISMATCH",
             `the publications file does not list publication ${published.size}`,
           );
         }
+        signedPublicationTime = listed.publishedAt;
       }
       break;
     }
@@ -180,7 +192,12 @@ export function verifySignature(
           publication: {
             code: signature.publication.code,
             size: published.size,
-            publishedAt: signature.publication.publishedAt,
+            ...(signedPublicationTime === undefined
+              ? { publishedAt: signature.publication.publishedAt, publishedAtFrom: "signature file, unsigned" as const }
+              : {
+                  publishedAt: new Date(signedPublicationTime).toISOString(),
+                  publishedAtFrom: "publications file" as const,
+                }),
           },
         }
       : {}),
