@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { generatePersonalCode } from "@riik/core";
-import { freePortRange, temporaryDirectory } from "@riik/core/testing";
+import { freePortRange, notOwnerOnly, temporaryDirectory } from "@riik/core/testing";
 import { PERSONS_SERVICE, POPULATION_REGISTER, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
 
 const RIIK = fileURLToPath(new URL("../bin/riik.js", import.meta.url));
@@ -79,21 +79,6 @@ async function healthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** #10: nothing under DIR (the directory included) has a group or other permission bit. */
-function assertOwnerOnly(dir: string): void {
-  const open: string[] = [];
-  for (const path of [dir, ...readdirSync(dir, { recursive: true }).map((entry) => join(dir, String(entry)))]) {
-    let mode: number;
-    try {
-      mode = lstatSync(path).mode;
-    } catch {
-      continue; // a temporary file renamed away meanwhile
-    }
-    if (mode & 0o077) open.push(`${(mode & 0o777).toString(8)} ${path}`);
-  }
-  assert.deepEqual(open, [], "every file and directory of the state is owner-only");
 }
 
 /** The process id of a running component, from DIR/pids.json (kept by the supervisor). */
@@ -170,7 +155,7 @@ describe("riik up (the main job)", () => {
       assert.ok(state.services[name]?.url, `state.json lists ${name}: ${first.output()}`);
     assert.doesNotMatch(first.output(), /not started, not installed/);
     assert.match(first.output(), new RegExp(`^ready ${state.services.portal!.url}`, "m"));
-    assertOwnerOnly(dataDir);
+    assert.deepEqual(notOwnerOnly(dataDir), [], "every file and directory of the state is owner-only");
     const demo = state.demoCards[0]!;
     assert.equal(state.demoCards.length, 3);
     assert.match(first.output(), new RegExp(`${demo.personalCode} .*PIN1 ${demo.pin1}\\s+PIN2 ${demo.pin2}`));
@@ -260,7 +245,7 @@ describe("riik up (the main job)", () => {
     assert.deepEqual(resumed.demoCards, state.demoCards, "the same demo cards and PINs");
     const again = await policeQuery(resumed, demo.personalCode);
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    assertOwnerOnly(dataDir);
+    assert.deepEqual(notOwnerOnly(dataDir), [], "every file and directory of the state is owner-only");
     // `riik up` killed outright leaves its services running; the next start stops them first.
     second.child.kill("SIGKILL");
     await second.exited;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { notOwnerOnly } from "@riik/core/testing";
 import { parseVerifierKey } from "@riik/ledger";
 import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, Shipper, tlsFiles } from "../src/index.ts";
 import { harness, readVkey, startEmbassy, whenTrue } from "./fixtures/harness.ts";
@@ -17,21 +18,6 @@ import { person, writePersons } from "./fixtures/test-registry.ts";
 process.umask(0);
 const RIIK = fileURLToPath(new URL("../../cli/bin/riik.js", import.meta.url));
 const run = promisify(execFile);
-
-/** Every file and directory under `root` (itself included) whose mode is not private. */
-function notPrivate(root: string): string[] {
-  const wrong: string[] = [];
-  const visit = (path: string) => {
-    const stat = statSync(path);
-    const mode = stat.mode & 0o777;
-    if (stat.isDirectory()) {
-      if (mode !== 0o700) wrong.push(`${path} ${mode.toString(8)}`);
-      for (const entry of readdirSync(path)) visit(join(path, entry));
-    } else if (mode !== 0o600) wrong.push(`${path} ${mode.toString(8)}`);
-  };
-  visit(root);
-  return wrong;
-}
 
 describe("files the embassy writes", async () => {
   const h = await harness();
@@ -68,12 +54,12 @@ describe("files the embassy writes", async () => {
     assert.equal(statSync(join(h.root, "master.key")).mode & 0o777, 0o600);
     // The home side: the shipper's outbox (segments, snapshots, data keys) and its TLS identity.
     assert.ok(readdirSync(h.homeDir).includes("embassy_shipper.sqlite-wal"), "the outbox has its WAL open");
-    assert.deepEqual(notPrivate(h.homeDir), []);
+    assert.deepEqual(notOwnerOnly(h.homeDir), []);
     // The embassy node: its store of segments and its TLS identity.
     assert.ok(readdirSync(lux.dir).includes("embassy.sqlite"));
-    assert.deepEqual(notPrivate(lux.dir), []);
+    assert.deepEqual(notOwnerOnly(lux.dir), []);
     assert.deepEqual(readdirSync(restored), ["test_register.sqlite"]);
-    assert.deepEqual(notPrivate(restored), []);
+    assert.deepEqual(notOwnerOnly(restored), []);
   });
 
   it("finding #10.6: riik embassy init writes its home (master key, TLS identity, copied ledger key) owner-only", async () => {
@@ -91,6 +77,6 @@ describe("files the embassy writes", async () => {
       h.ledgerKeyFile,
     ]);
     assert.deepEqual(readdirSync(home).sort(), ["ledger.vkey", "master.key", "tls"]);
-    assert.deepEqual(notPrivate(home), []);
+    assert.deepEqual(notOwnerOnly(home), []);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,25 @@ export function temporaryDirectory(prefix = "riik-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * Every file and directory under `root` (itself included) that another local user could
+ * read, as "mode path": the rule is owner-only (0600 files, 0700 directories), whatever
+ * the umask. A file renamed away while the tree is read is skipped.
+ */
+export function notOwnerOnly(root: string): string[] {
+  const open: string[] = [];
+  for (const path of [root, ...readdirSync(root, { recursive: true }).map((entry) => join(root, String(entry)))]) {
+    let mode: number;
+    try {
+      mode = lstatSync(path).mode;
+    } catch {
+      continue;
+    }
+    if (mode & 0o077) open.push(`${(mode & 0o777).toString(8)} ${path}`);
+  }
+  return open;
 }
 
 export interface DialectTarget {
