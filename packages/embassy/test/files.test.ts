@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { notOwnerOnly } from "@riik/core/testing";
 import { parseVerifierKey } from "@riik/ledger";
-import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, Shipper, tlsFiles } from "../src/index.ts";
-import { harness, readVkey, startEmbassy, whenTrue } from "./fixtures/harness.ts";
+import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, tlsFiles } from "../src/index.ts";
+import { homeWithEmbassy, readVkey, whenTrue } from "./fixtures/harness.ts";
 import { person, writePersons } from "./fixtures/test-registry.ts";
 
 process.umask(0);
@@ -20,15 +20,7 @@ const RIIK = fileURLToPath(new URL("../../cli/bin/riik.js", import.meta.url));
 const run = promisify(execFile);
 
 describe("files the embassy writes", async () => {
-  const h = await harness();
-  const lux = await startEmbassy(h, "lux");
-  const shipper = await Shipper.open(h.writeConfig([{ name: "lux", url: lux.url }]));
-  after(async () => {
-    await shipper.close();
-    await lux.server.close();
-    await h.registry.close();
-    await h.ledger.close();
-  });
+  const { h, lux, shipper } = await homeWithEmbassy();
 
   it("finding #10.6: keys, certificates, outbox, embassy store and restored registry are 0600 in 0700 directories under umask 0", async () => {
     await writePersons(h.registry.db, [person(1), person(2)]);

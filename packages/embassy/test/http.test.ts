@@ -3,15 +3,8 @@
 // Fastify code or a 500, and the service keeps serving after each refusal.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import {
-  EMBASSY_ERRORS,
-  EmbassyClient,
-  type EmbassyErrorCode,
-  readTlsMaterial,
-  Shipper,
-  tlsFiles,
-} from "../src/index.ts";
-import { harness, startEmbassy } from "./fixtures/harness.ts";
+import { EMBASSY_ERRORS, EmbassyClient, type EmbassyErrorCode, readTlsMaterial, tlsFiles } from "../src/index.ts";
+import { homeWithEmbassy } from "./fixtures/harness.ts";
 
 interface Refusal {
   method: "GET" | "POST" | "PUT";
@@ -23,15 +16,7 @@ interface Refusal {
 }
 
 describe("embassy HTTP APIs refuse garbage with riik codes", async () => {
-  const h = await harness();
-  const lux = await startEmbassy(h, "lux");
-  const shipper = await Shipper.open(h.writeConfig([{ name: "lux", url: lux.url }]));
-  after(async () => {
-    await shipper.close();
-    await lux.server.close();
-    await h.registry.close();
-    await h.ledger.close();
-  });
+  const { h, lux, shipper } = await homeWithEmbassy();
   const octets = { "content-type": "application/octet-stream" };
 
   it("finding #10.5: every code of the package has a status in the catalogue", () => {
