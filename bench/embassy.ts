@@ -11,6 +11,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
+import { openPopulationRegister, seedPopulation } from "../agencies/population-register/src/index.ts";
 import {
   decodeSegment,
   EmbassyClient,
@@ -21,17 +22,16 @@ import {
   SHIPPER_CONFIG_FORMAT,
   tlsFiles,
   writeMasterKeyFile,
-} from "../packages/embassy/src/index.ts";
-import { parseVerifierKey } from "../packages/ledger/src/index.ts";
-import { initTrustServices } from "../packages/pki/src/index.ts";
-import { openPopulationRegister, seedPopulation } from "../packages/population-register/src/index.ts";
+} from "../platform/embassy/src/index.ts";
+import { parseVerifierKey } from "../platform/ledger/src/index.ts";
+import { initTrustServices } from "../platform/pki/src/index.ts";
 
 process.env.RIIK_LOG_LEVEL ??= "warn";
 process.env.NODE_NO_WARNINGS ??= "1";
 const PERSONS = Number(process.env.RIIK_BENCH_PERSONS ?? 1_300_000);
 const RATE = 1000;
 const LOAD_SECONDS = 15;
-const RIIK = join(import.meta.dirname, "../packages/cli/bin/riik.js");
+const RIIK = join(import.meta.dirname, "../apps/cli/bin/riik.js");
 const dir = mkdtempSync(join(tmpdir(), "riik-bench-embassy-"));
 const children: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

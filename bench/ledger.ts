@@ -18,7 +18,7 @@ import {
   SIGNATURE_TYPE_ED25519,
   verifySignature,
   Witness,
-} from "../packages/ledger/src/index.ts";
+} from "../platform/ledger/src/index.ts";
 
 process.env.RIIK_LOG_LEVEL ??= "warn";
 const ROUND_MS = 100;
@@ -45,7 +45,7 @@ async function startLedger(signerText: string, witnessUrl: string): Promise<{ ch
   const options = { dataDir: dir, origin: "riik.bench/ledger", roundMs: ROUND_MS, witnesses: [witnessUrl] };
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "packages/ledger/test/fixtures/ledger-process.ts", JSON.stringify(options)],
+    ["--import", "tsx", "platform/ledger/test/fixtures/ledger-process.ts", JSON.stringify(options)],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },

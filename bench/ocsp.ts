@@ -17,7 +17,7 @@ import {
   initTrustServices,
   issueCard,
   verifyOcspResponse,
-} from "../packages/pki/src/index.ts";
+} from "../platform/pki/src/index.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = 32;
@@ -141,7 +141,7 @@ const riik = `http://127.0.0.1:${ourPort}/ocsp`;
 // Both servers get one process per core: openssl -multi N, riik pki serve --workers N.
 const multi = Math.max(1, cpus().length);
 startServer("riik pki serve", process.execPath, [
-  "packages/cli/bin/riik.js",
+  "apps/cli/bin/riik.js",
   "pki",
   "serve",
   "--dir",

@@ -6,7 +6,7 @@ process.env.RIIK_LOG_LEVEL ??= "warn";
 
 import { createHash, verify, X509Certificate } from "node:crypto";
 import { cardFileSigner, createContainer, signContainer, validateContainer, writeContainer } from "@riik/signature";
-import { PIN2, startSandbox } from "../packages/signature/test/fixture.ts";
+import { PIN2, startSandbox } from "../platform/signature/test/fixture.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 

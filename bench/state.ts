@@ -22,7 +22,7 @@ const PERSONS = Number(process.argv[2] ?? 1_300_000);
 const SECONDS = Number(process.argv[3] ?? 10);
 const USERS = 50;
 const STATE_PERSONS = 2_000;
-const RIIK = fileURLToPath(new URL("../packages/cli/bin/riik.js", import.meta.url));
+const RIIK = fileURLToPath(new URL("../apps/cli/bin/riik.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "riik-bench-state-"));
 const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString("en-US")} MiB`;
 

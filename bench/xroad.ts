@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { json, OTHER, PROVIDER_SUBSYSTEM, startSandbox } from "../packages/xroad/test/fixtures/sandbox.ts";
+import { json, OTHER, PROVIDER_SUBSYSTEM, startSandbox } from "../platform/xroad/test/fixtures/sandbox.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 32);

@@ -1,4 +1,4 @@
-// Runs every packages/*/test/**/*.test.ts file (or those under the paths given) with
+// Runs every {platform,agencies,apps}/*/test/**/*.test.ts file (or those under the paths given) with
 // node's test runner, TypeScript loaded through tsx. Under the runner's own closing lines it
 // says how many cases ran on PostgreSQL, so a run that silently used SQLite only shows.
 import { spawnSync } from "node:child_process";
@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["packages"];
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["platform", "agencies", "apps"];
 const files = roots.flatMap((root) =>
   statSync(root).isFile()
     ? [root]

@@ -1,0 +1,157 @@
+// End to end against a whole sandbox state: `riik up` boots trust services, ledger, central
+// server, security servers, the population register, the police app and this portal; Chromium
+// logs in with a demo card, reads the person's data, has the police query the person, and
+// finds that query in "Who used my data", anchored in the ledger; signs a file with PIN2 (the
+// sandbox's TSA and OCSP) and checks the container; the operator view shows the embassy's replication.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { freePortRange, skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
+import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.ts";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const PORTS = 24; // riik up's port layout uses base … base+18; a margin for later services
+
+interface State {
+  services: Record<string, { url: string; [key: string]: unknown }>;
+  demoCards: Array<{ personalCode: string; name: string; file: string; pin1: string; pin2: string }>;
+}
+
+/** Starts `riik up` and resolves at its `ready` line; the process is stopped after the file. */
+async function riikUp(dataDir: string, portBase: number): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [join(REPO, "apps/cli/bin/riik.js"), "up", "--data", dataDir, "--persons", "300", "--port-base", String(portBase)],
+    { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RIIK_LOG_LEVEL: "warn" } },
+  );
+  let text = "";
+  child.stdout?.on("data", (chunk) => {
+    text += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    text += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  after(async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`riik up not ready in 80 s:\n${text.slice(-3000)}`)), 80_000);
+    const check = () => {
+      if (/^ready /m.test(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`riik up exited with ${code} before ready:\n${text.slice(-3000)}`));
+    });
+  });
+  return { child, output: () => text };
+}
+
+const skip = skipUnlessAvailable(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+
+describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 170_000 }, () => {
+  it("logs in, reads my data, and sees a police query appear in Who used my data, anchored", async () => {
+    const dataDir = join(temporaryDirectory("riik-portal-up-"), "data");
+    await riikUp(dataDir, await freePortRange(PORTS));
+    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as State;
+    const portal = state.services.portal;
+    assert.ok(portal, "riik up starts the portal");
+    const police = state.services.police;
+    const card = state.demoCards[0];
+    assert.ok(police, "riik up starts the police app");
+    assert.ok(card, "riik up issues demo cards");
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${portal.url}/?lang=en`);
+      await page.locator("#card-file").setInputFiles(card.file);
+      await page.locator("#pin1").fill(card.pin1);
+      await page.locator("form button[type=submit]").click();
+      await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
+      const main = page.locator("main");
+      await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
+      await main.getByRole("heading", { name: "Family" }).waitFor();
+
+      const purpose = `criminal proceedings ${Date.now()}`;
+      const query = await fetch(`${police.url}/queries`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ personalCode: card.personalCode, purpose, officer: "38001085718" }),
+      });
+      assert.equal(query.status, 200, await query.text());
+
+      await page.getByRole("link", { name: "Who used my data" }).click();
+      await page.getByRole("heading", { level: 1, name: "Who used my data" }).waitFor();
+      // The use is recorded at once and anchored with the next message-log batch: refresh until both show.
+      const row = page.locator("tbody tr.usage", { hasText: purpose });
+      const deadline = Date.now() + 45_000;
+      for (;;) {
+        await page
+          .locator("tbody tr.usage, main p[role=status] + p, .flash.error")
+          .first()
+          .waitFor({ timeout: 20_000 });
+        if ((await row.count()) > 0 && (await row.getByText("Anchored in the ledger").count()) > 0) break;
+        assert.ok(Date.now() < deadline, `the police query was not shown anchored: ${await main.textContent()}`);
+        await page.waitForTimeout(1000);
+        await page.getByRole("button", { name: "Refresh" }).click();
+      }
+      await row.getByText("Politsei- ja Piirivalveamet", { exact: false }).waitFor();
+      await row.getByText("EE38001085718").waitFor();
+      // Newest first: the police query is above the portal's own reads.
+      assert.match((await page.locator("tbody tr.usage").first().textContent()) ?? "", new RegExp(purpose));
+
+      await page.getByRole("link", { name: "Operator view" }).click();
+      await page.getByRole("heading", { level: 1, name: "Operator view" }).waitFor();
+      await page
+        .getByRole("table", { name: "Security servers" })
+        .locator("tbody tr")
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await page.getByRole("heading", { name: "Latest checkpoint" }).waitFor({ timeout: 20_000 });
+      // The shipper replicates the population register to the embassy "lux".
+      const replication = page
+        .getByRole("table", { name: "Data embassy replication" })
+        .locator("tbody tr", { hasText: "population-register" });
+      await replication.getByText("lux").waitFor({ timeout: 20_000 });
+      // The chain starts with a snapshot; refresh until the embassy node reports holding it.
+      const snapshotDeadline = Date.now() + 20_000;
+      while ((await replication.getByText(/segment \d+, change \d+/).count()) === 0) {
+        assert.ok(Date.now() < snapshotDeadline, `no snapshot shown: ${await replication.textContent()}`);
+        await page.waitForTimeout(1000);
+        await page.getByRole("button", { name: "Refresh" }).click();
+        await replication.getByText("lux").waitFor({ timeout: 20_000 });
+      }
+
+      // Sign a file with the demo card's PIN2: riik up's TSA, OCSP and root make a valid B-LT container.
+      const document = join(dataDir, "..", "otsus.txt");
+      writeFileSync(document, "Otsus: kinnitada.\n");
+      await page.getByRole("link", { name: "Sign documents" }).click();
+      await page.locator("#sign-files").setInputFiles(document);
+      await page.locator("#sign-card").setInputFiles(card.file);
+      await page.locator("#pin2").fill(card.pin2);
+      await page.getByRole("button", { name: "Sign", exact: true }).click();
+      await page
+        .locator("section.report")
+        .getByText("The container is valid: every signature is valid.")
+        .waitFor({ timeout: 20_000 });
+      await page.locator("section.report").getByText(card.personalCode, { exact: true }).waitFor();
+    } finally {
+      await browser.close();
+    }
+  });
+});

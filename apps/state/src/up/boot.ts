@@ -1,0 +1,842 @@
+import { execFile } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { loadOrCreateSigner, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } from "@riik/ledger";
+import { initTrustServices, issueCard, openTrustServices } from "@riik/pki";
+import { initCentral, initSecurityServer, submitRegistration } from "@riik/xroad";
+import { StateError } from "../errors.ts";
+import type { PoliceConfig } from "../police/config.ts";
+import { seedInChildProcess } from "../seed/seed.ts";
+import {
+  DATATRACKER_CLIENT,
+  HOST,
+  INSTANCE,
+  loopback,
+  MEMBERS,
+  memberOfServer,
+  PERSONS_SERVICE,
+  PERSONS_SERVICE_CODE,
+  POLICE_APP,
+  POPULATION_REGISTER,
+  PORT_COUNT,
+  PORTAL_CLIENT,
+  type PortLayout,
+  portLayout,
+  SECURITY_SERVERS,
+  type SecurityServerName,
+  securityServerId,
+} from "../topology.ts";
+import { centralApi, securityServerApi } from "./admin.ts";
+import { loadPopulationRegister, type PopulationRegisterModule } from "./components.ts";
+import { startControlServer } from "./control.ts";
+import {
+  type DemoCard,
+  type InitJournal,
+  JOURNAL_FORMAT,
+  privateDirectory,
+  readJournal,
+  writeFileAtomic,
+  writeJournal,
+} from "./journal.ts";
+import { ProgressBar } from "./progress.ts";
+import type { StateFile } from "./state-file.ts";
+import { type ServiceSpec, Supervisor } from "./supervisor.ts";
+
+export const DEFAULT_PERSONS = 10_000;
+export const DEFAULT_PORT_BASE = 8800;
+const DEMO_CARDS = 3;
+const LEDGER_ORIGIN = "riik.localhost/ledger";
+const WITNESS_NAME = "riik.localhost/witness";
+
+export interface BootOptions {
+  dataDir: string;
+  /** Persons to seed on the first start (default 10,000); a later start keeps what is there. */
+  persons?: number;
+  /** PostgreSQL URL for every component; default RIIK_DATABASE_URL, else SQLite files under dataDir. */
+  databaseUrl?: string;
+  /** First port; default the one the data directory was initialised with, else 8800. */
+  portBase?: number;
+  /** The `riik` command's entry script; every service runs as `node BIN <component> serve …`. */
+  bin: string;
+  /** The riik commands this installation has (e.g. "registry", "portal"); components without one are left out. */
+  commands: readonly string[];
+  /** Lines for the person at the terminal (default: standard output). */
+  say?: (line: string) => void;
+  /** Crash reports and progress (default: standard error). */
+  report?: (line: string) => void;
+  /** Aborts the start (Ctrl-C while booting); what is done so far stays done. */
+  signal?: AbortSignal;
+}
+
+export interface RunningState {
+  state: StateFile;
+  firstStart: boolean;
+  supervisor: Supervisor;
+  /** Components not started because their package or command is not installed. */
+  missing: string[];
+  stop(): Promise<void>;
+}
+
+/** Directories of the components inside the data directory. */
+export function stateDirs(dataDir: string) {
+  return {
+    pki: join(dataDir, "pki"),
+    ledger: join(dataDir, "ledger"),
+    witness: join(dataDir, "witness"),
+    central: join(dataDir, "central"),
+    ss: (name: SecurityServerName) => join(dataDir, name),
+    registry: join(dataDir, "population-register"),
+    police: join(dataDir, "police"),
+    portal: join(dataDir, "portal"),
+    cards: join(dataDir, "cards"),
+    logs: join(dataDir, "logs"),
+    embassy: join(dataDir, "embassy"),
+    embassyHome: join(dataDir, "embassy-home"),
+  };
+}
+
+/**
+ * `riik up`: boots the whole sandbox state as separate processes on loopback. The first
+ * start initialises every component (recorded step by step in DIR/init.json, so an
+ * interrupted start carries on where it stopped); later starts only start the processes.
+ */
+export async function bootState(options: BootOptions): Promise<RunningState> {
+  const started = performance.now();
+  const say = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dataDir = resolve(options.dataDir);
+  privateDirectory(dataDir);
+  const dirs = stateDirs(dataDir);
+  const databaseUrl = options.databaseUrl ?? process.env.RIIK_DATABASE_URL;
+  const journal = openJournal(dataDir, options, databaseUrl);
+  const firstStart = !journal.completedAt;
+  if (!firstStart && options.persons !== undefined && options.persons !== journal.persons)
+    say(`riik up: ${dataDir} already holds its ${journal.persons} persons; --persons is ignored`);
+  const ports = portLayout(journal.portBase);
+  const pidFile = join(dataDir, "pids.json");
+  await Supervisor.stopLeftovers(pidFile, `${dataDir}/`, report);
+  await assertPortsFree(journal.portBase);
+
+  const has = (command: string) => options.commands.includes(command);
+  const register = has("registry") ? await loadPopulationRegister() : undefined;
+  const missing: string[] = [];
+  if (!register) missing.push("population-register (@riik/population-register, `riik registry serve`)");
+  if (!has("portal")) missing.push("portal (@riik/portal, `riik portal serve`)");
+  // The embassy replicates the population register, so it comes only with one.
+  const embassy = has("embassy") && register !== undefined;
+  if (!has("embassy")) missing.push("data embassy (@riik/embassy, `riik embassy serve`)");
+
+  const url = loopback;
+  const db = (flag: string) => (databaseUrl ? [flag, databaseUrl] : []);
+  const ssConfig = (name: SecurityServerName) => join(dirs.ss(name), "ss.json");
+  const specs = {
+    pki: {
+      name: "pki",
+      args: ["pki", "serve", "--dir", dirs.pki, "--port", String(ports.pki), "--host", HOST, ...db("--db")],
+      url: url(ports.pki),
+    },
+    ledger: {
+      name: "ledger",
+      args: [
+        "ledger",
+        "serve",
+        "--dir",
+        dirs.ledger,
+        "--port",
+        String(ports.ledger),
+        "--host",
+        HOST,
+        "--origin",
+        LEDGER_ORIGIN,
+        "--witness",
+        url(ports.witness),
+        ...db("--database-url"),
+      ],
+      url: url(ports.ledger),
+    },
+    witness: {
+      name: "witness",
+      args: [
+        "ledger",
+        "witness",
+        "serve",
+        "--dir",
+        dirs.witness,
+        "--log",
+        join(dirs.witness, "ledger.vkey"),
+        "--port",
+        String(ports.witness),
+        "--host",
+        HOST,
+        "--name",
+        WITNESS_NAME,
+        ...db("--database-url"),
+      ],
+      url: url(ports.witness),
+    },
+    central: {
+      name: "central",
+      args: ["central", "serve", "--dir", dirs.central, "--port", String(ports.central), "--host", HOST, ...db("--db")],
+      url: url(ports.central),
+    },
+    ss: (name: SecurityServerName): ServiceSpec => ({
+      name,
+      args: ["ss", "serve", "--config", ssConfig(name), ...db("--db")],
+      url: url(ports[name].admin),
+    }),
+    registry: {
+      name: "population-register",
+      args: [
+        "registry",
+        "serve",
+        "--dir",
+        dirs.registry,
+        "--port",
+        String(ports["population-register"]),
+        ...db("--db"),
+      ],
+      url: url(ports["population-register"]),
+    },
+    police: {
+      name: "police",
+      args: ["police", "serve", "--config", join(dirs.police, "police.json")],
+      url: url(ports.police),
+    },
+    portal: {
+      name: "portal",
+      args: ["portal", "serve", "--config", join(dirs.portal, "portal.json")],
+      url: url(ports.portal),
+    },
+    embassy: {
+      name: "embassy",
+      args: [
+        "embassy",
+        "serve",
+        "--dir",
+        dirs.embassy,
+        "--port",
+        String(ports.embassy.node),
+        "--admin-port",
+        String(ports.embassy.admin),
+        "--host",
+        HOST,
+        "--pki",
+        dirs.pki,
+        "--ledger-key",
+        join(dirs.embassy, "ledger.vkey"),
+        ...db("--db"),
+      ],
+      url: url(ports.embassy.admin),
+    },
+    shipper: {
+      name: "embassy-shipper",
+      args: ["embassy", "ship", "--config", join(dirs.embassyHome, "shipper.json")],
+      url: url(ports.embassy.shipper),
+    },
+  } satisfies Record<string, ServiceSpec | ((name: SecurityServerName) => ServiceSpec)>;
+
+  const supervisor = new Supervisor({ bin: options.bin, logDir: dirs.logs, report, pidFile });
+  const control = await startControlServer(supervisor, ports.control, HOST);
+  const stopAll = async () => {
+    await supervisor.stop();
+    await new Promise((resolve) => control.close(resolve));
+  };
+  const seedAbort = new AbortController();
+  const onAbort = () => seedAbort.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const checkAborted = () => {
+    if (options.signal?.aborted) throw new StateError("STATE_INIT", "the start was interrupted");
+  };
+  const step = async (name: string, work: () => Promise<void>): Promise<void> => {
+    if (journal.steps[name]) return;
+    checkAborted();
+    await work();
+    journal.steps[name] = new Date().toISOString();
+    writeJournal(dataDir, journal);
+  };
+  const start = async (spec: ServiceSpec) => {
+    checkAborted();
+    await supervisor.start(spec);
+  };
+
+  const seedPopulation = () =>
+    step("population", async () => {
+      rmSync(dirs.registry, { recursive: true, force: true });
+      privateDirectory(dirs.registry);
+      const bar = new ProgressBar(`seeding ${journal.persons.toLocaleString("en-US")} persons`);
+      const result = await seedInChildProcess(
+        {
+          dataDir: dirs.registry,
+          ...(databaseUrl ? { url: databaseUrl } : {}),
+          persons: journal.persons,
+          onProgress: (done, total) => bar.update(done, total),
+        },
+        seedAbort.signal,
+      );
+      bar.update(journal.persons, journal.persons);
+      say(
+        `riik up: seeded ${journal.persons.toLocaleString("en-US")} persons in ${(result.ms / 1000).toFixed(1)} s (peak ${Math.round(result.maxRssBytes / 2 ** 20)} MiB)`,
+      );
+    });
+  const demoCards = (module: PopulationRegisterModule) =>
+    step("demo cards", async () => {
+      journal.demoCards = await issueDemoCards(dirs, databaseUrl, module);
+    });
+
+  const embassyHome = () =>
+    step("embassy home", async () => {
+      rmSync(dirs.embassyHome, { recursive: true, force: true });
+      await runRiik(options.bin, [
+        "embassy",
+        "init",
+        "--dir",
+        dirs.embassyHome,
+        "--pki",
+        dirs.pki,
+        "--ledger-key",
+        join(dirs.embassy, "ledger.vkey"),
+        ...db("--db"),
+      ]);
+      writeShipperConfig(dirs, ports, databaseUrl);
+    });
+  const startEmbassy = async () => {
+    await start(specs.embassy);
+    await start(specs.shipper);
+  };
+
+  const startInformationSystems = async () => {
+    writePoliceConfig(dirs, ports);
+    if (has("portal")) writePortalConfig(dataDir, dirs, ports);
+    await Promise.all([start(specs.police), ...(has("portal") ? [start(specs.portal)] : [])]);
+  };
+
+  try {
+    if (firstStart) {
+      say(
+        `riik up: first start, initialising trust services, integrity ledger, exchange layer and registers in ${dataDir}`,
+      );
+      // The population is seeded in a process of its own while the rest is set up.
+      const seeding = register ? seedPopulation() : Promise.resolve();
+      // Settled either way, so a seeding failure never goes unhandled while we wait elsewhere.
+      const seeded = seeding.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+      await Promise.all([
+        step("pki", async () => {
+          const services = await initTrustServices({ dir: dirs.pki, baseUrl: url(ports.pki), databaseUrl });
+          await services.close();
+        }),
+        step("ledger-keys", async () => {
+          loadOrCreateSigner(
+            join(dirs.ledger, "ledger.key"),
+            join(dirs.ledger, "ledger.vkey"),
+            LEDGER_ORIGIN,
+            SIGNATURE_TYPE_ED25519,
+          );
+          loadOrCreateSigner(
+            join(dirs.witness, "witness.key"),
+            join(dirs.witness, "witness.vkey"),
+            WITNESS_NAME,
+            SIGNATURE_TYPE_COSIGNATURE_V1,
+          );
+        }),
+      ]);
+      copyLedgerKey(dirs);
+      const trustUp = background(Promise.all([start(specs.pki), start(specs.ledger), start(specs.witness)]));
+      const embassyReady = background(embassy ? embassyHome() : Promise.resolve());
+      await step("central", async () => {
+        if (!existsSync(join(dirs.central, "central.json"))) rmSync(dirs.central, { recursive: true, force: true });
+        if (!existsSync(join(dirs.central, "central.json")))
+          await initCentral({ dir: dirs.central, instance: INSTANCE, address: url(ports.central), pkiDir: dirs.pki });
+      });
+      const centralUp = background(start(specs.central));
+      // Security servers get their certificates straight from the trust-services directory.
+      for (const name of SECURITY_SERVERS)
+        await step(`init ${name}`, async () => {
+          const dir = dirs.ss(name);
+          if (!existsSync(ssConfig(name))) {
+            rmSync(dir, { recursive: true, force: true });
+            await initSecurityServer({
+              dir,
+              pkiDir: dirs.pki,
+              anchorFile: join(dirs.central, "anchor.json"),
+              serverId: securityServerId(name),
+              ownerName: memberOfServer(name).name,
+              host: HOST,
+              ports: ports[name],
+              ...(databaseUrl ? { databaseUrl } : {}),
+            });
+          }
+          // Each server its own PostgreSQL schema; refresh the configuration often in a sandbox.
+          const settings = JSON.parse(readFileSync(ssConfig(name), "utf8"));
+          settings.databaseSchema = `riik_${name.replace("-", "_")}`;
+          settings.globalConfRefreshSeconds = 5;
+          delete settings.databaseUrl;
+          writeFileAtomic(ssConfig(name), `${JSON.stringify(settings, null, 2)}\n`);
+        });
+      await Promise.all([trustUp, centralUp]);
+      await step("central registry", () => registerAtCentral(dirs, ports));
+      await Promise.all(SECURITY_SERVERS.map((name) => start(specs.ss(name))));
+      await step("security server configuration", () =>
+        configureSecurityServers(dirs, ports, register?.populationRegisterOpenApi?.()),
+      );
+
+      const seedError = await seeded;
+      if (seedError) throw seedError;
+      if (register) {
+        const registryUp = background(start(specs.registry));
+        await demoCards(register);
+        await registryUp;
+      }
+      await embassyReady;
+      if (embassy) await startEmbassy();
+    } else {
+      say(`riik up: resuming the state in ${dataDir}`);
+      if (register && !(journal.steps.population && journal.steps["demo cards"])) {
+        // Initialised before the population register was installed: seed it now.
+        await seedPopulation();
+        await demoCards(register);
+        writeJournal(dataDir, journal);
+      }
+      copyLedgerKey(dirs);
+      if (embassy) await embassyHome();
+      // Everything at once: security servers start from their stored configuration copy,
+      // and the start is bound by the processes' module loading, not by their order.
+      await Promise.all([
+        start(specs.pki),
+        start(specs.ledger),
+        start(specs.witness),
+        start(specs.central),
+        ...(register ? [start(specs.registry)] : []),
+        ...SECURITY_SERVERS.map((name) => start(specs.ss(name))),
+        ...(embassy ? [start(specs.embassy)] : []),
+        startInformationSystems(),
+      ]);
+      // The shipper once the register, the ledger and the embassy answer.
+      if (embassy) await start(specs.shipper);
+    }
+    if (firstStart) {
+      await startInformationSystems();
+      journal.completedAt = new Date().toISOString();
+      writeJournal(dataDir, journal);
+    }
+  } catch (error) {
+    seedAbort.abort();
+    await stopAll();
+    throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+
+  const state = stateFile(dataDir, dirs, ports, journal, {
+    registry: Boolean(register),
+    portal: has("portal"),
+    embassy,
+  });
+  writeFileAtomic(join(dataDir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+  say(
+    `riik up: ${firstStart ? "initialised and started" : "started"} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return { state, firstStart, supervisor, missing, stop: stopAll };
+}
+
+/** Marks a promise awaited later as handled, so a failure meanwhile is not an unhandled rejection. */
+function background<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+function openJournal(dataDir: string, options: BootOptions, databaseUrl: string | undefined): InitJournal {
+  const existing = readJournal(dataDir);
+  const database = databaseUrl ? "postgres" : "sqlite";
+  if (!existing) {
+    // A directory from before the journal (trust services only): keep its ports.
+    const pkiJson = join(dataDir, "pki", "pki.json");
+    const legacyBase = existsSync(pkiJson)
+      ? Number(new URL(JSON.parse(readFileSync(pkiJson, "utf8")).baseUrl).port)
+      : undefined;
+    if (legacyBase && options.portBase !== undefined && options.portBase !== legacyBase)
+      throw new StateError(
+        "STATE_DATA_DIR",
+        `${dataDir} was initialised with --port-base ${legacyBase}; its certificates name those ports`,
+      );
+    const journal: InitJournal = {
+      format: JOURNAL_FORMAT,
+      createdAt: new Date().toISOString(),
+      portBase: legacyBase ?? options.portBase ?? DEFAULT_PORT_BASE,
+      persons: options.persons ?? DEFAULT_PERSONS,
+      database,
+      steps: legacyBase ? { pki: new Date().toISOString() } : {},
+      demoCards: [],
+    };
+    if (!Number.isInteger(journal.persons) || journal.persons < DEMO_CARDS)
+      throw new StateError("STATE_ARGUMENT", `--persons must be an integer of at least ${DEMO_CARDS}`);
+    if (journal.portBase + PORT_COUNT - 1 > 65535)
+      throw new StateError("STATE_ARGUMENT", `--port-base leaves no room for ${PORT_COUNT} ports`);
+    writeJournal(dataDir, journal);
+    return journal;
+  }
+  if (options.portBase !== undefined && options.portBase !== existing.portBase)
+    throw new StateError(
+      "STATE_DATA_DIR",
+      `${dataDir} was initialised with --port-base ${existing.portBase}; its certificates and global configuration name those ports (leave out --port-base, or use another --data)`,
+    );
+  if (existing.database !== database)
+    throw new StateError(
+      "STATE_DATA_DIR",
+      existing.database === "postgres"
+        ? `${dataDir} keeps its data in PostgreSQL: give the same --db (or RIIK_DATABASE_URL)`
+        : `${dataDir} keeps its data in SQLite files: leave out --db, or use another --data`,
+    );
+  if (!existing.completedAt && options.persons !== undefined && options.persons !== existing.persons) {
+    existing.persons = options.persons;
+    delete existing.steps.population;
+    delete existing.steps["demo cards"];
+  }
+  return existing;
+}
+
+/**
+ * Refuses to start when one of the ports is taken (another `riik up`, say), naming it;
+ * a port held by a process that is just exiting gets a few seconds to be released.
+ */
+async function assertPortsFree(base: number): Promise<void> {
+  const tryListen = (port: number) =>
+    new Promise<NodeJS.ErrnoException | undefined>((done) => {
+      const server = createServer();
+      server.once("error", (error: NodeJS.ErrnoException) => done(error));
+      server.listen(port, HOST, () => server.close(() => done(undefined)));
+    });
+  for (let port = base; port < base + PORT_COUNT; port++) {
+    const deadline = Date.now() + 3000;
+    let failure = await tryListen(port);
+    while (failure?.code === "EADDRINUSE" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      failure = await tryListen(port);
+    }
+    if (failure)
+      throw new StateError(
+        "STATE_ARGUMENT",
+        `port ${port} on ${HOST} is in use (${failure.code}); riik up needs ${base}-${base + PORT_COUNT - 1} (is another riik up running?)`,
+        { cause: failure },
+      );
+  }
+}
+
+/** Members, subsystems, the ledger and the security servers at the central server. */
+async function registerAtCentral(dirs: ReturnType<typeof stateDirs>, ports: PortLayout): Promise<void> {
+  const api = centralApi(dirs.central, loopback(ports.central));
+  const trust = (await api("/api/v1/trust")) as Record<string, unknown>;
+  await api("/api/v1/trust", "PUT", {
+    ...trust,
+    ledger: {
+      url: loopback(ports.ledger),
+      keys: [readFileSync(join(dirs.ledger, "ledger.vkey"), "utf8").trim()],
+      witnesses: [readFileSync(join(dirs.witness, "witness.vkey"), "utf8").trim()],
+    },
+  });
+  for (const member of MEMBERS) {
+    const [, memberClass, memberCode] = member.id.split("/");
+    await api("/api/v1/members", "POST", { memberClass, memberCode, name: member.name }, [409]);
+    for (const [code, description] of Object.entries(member.subsystems))
+      await api("/api/v1/subsystems", "POST", { id: `${member.id}/${code}`, name: description }, [409]);
+  }
+  for (const name of SECURITY_SERVERS) {
+    const registration = await submitRegistration(join(dirs.ss(name), "ss.json"), loopback(ports.central));
+    await api(`/api/v1/registration-requests/${registration.id}/approve`, "POST");
+    const member = memberOfServer(name);
+    for (const code of Object.keys(member.subsystems))
+      await api(
+        `/api/v1/security-servers/${encodeURIComponent(securityServerId(name))}/clients`,
+        "POST",
+        { client: `${member.id}/${code}` },
+        [409],
+      );
+  }
+}
+
+/** Local clients, the population register's service, access rights and Data Tracker grants. */
+async function configureSecurityServers(
+  dirs: ReturnType<typeof stateDirs>,
+  ports: PortLayout,
+  openapi: unknown,
+): Promise<void> {
+  const admin = (name: SecurityServerName) => securityServerApi(dirs.ss(name), loopback(ports[name].admin));
+  const enc = encodeURIComponent;
+  // Information systems reach their security server over loopback HTTP from an allowed address.
+  const addClient = (name: SecurityServerName, id: string) =>
+    admin(name)(
+      "/api/v1/clients",
+      "POST",
+      { id, connection: "http", allowedAddresses: [HOST], loggingMode: "full" },
+      [409],
+    );
+  await Promise.all([
+    addClient("ss-ria", PORTAL_CLIENT).then(() => addClient("ss-ria", DATATRACKER_CLIENT)),
+    addClient("ss-ppa", POLICE_APP),
+    addClient("ss-sim", POPULATION_REGISTER),
+  ]);
+  const sim = admin("ss-sim");
+  const rr = enc(POPULATION_REGISTER);
+  // A personal-data service: ss-sim records one Data Tracker use per person the register
+  // names in X-Riik-Data-Subjects (or the path names), and refuses answers that name nobody.
+  await sim(`/api/v1/clients/${rr}/services`, "POST", {
+    serviceCode: PERSONS_SERVICE_CODE,
+    url: loopback(ports["population-register"]),
+    timeoutSeconds: 30,
+    personalData: true,
+    // Its endpoints, for the metadata services (listMethods, allowedMethods, getOpenAPI).
+    ...(openapi ? { openapi: JSON.stringify(openapi) } : {}),
+  });
+  for (const subject of [PORTAL_CLIENT, POLICE_APP])
+    for (const path of ["/persons/*", "/persons/*/**"])
+      await sim(`/api/v1/clients/${rr}/services/${PERSONS_SERVICE_CODE}/access`, "POST", {
+        subject,
+        method: "GET",
+        path,
+      });
+  // The portal's Data Tracker client reads the uses; the police may hide theirs for a while.
+  await sim(`/api/v1/clients/${rr}/datatracker/readers`, "POST", { reader: DATATRACKER_CLIENT }, [409]);
+  await sim(`/api/v1/clients/${rr}/datatracker/hide-grants`, "POST", { consumer: POLICE_APP }, [409]);
+  await Promise.all(SECURITY_SERVERS.map((name) => admin(name)("/api/v1/refresh", "POST")));
+}
+
+async function issueDemoCards(
+  dirs: ReturnType<typeof stateDirs>,
+  databaseUrl: string | undefined,
+  register: PopulationRegisterModule,
+): Promise<DemoCard[]> {
+  const persons = await register.demoPersons(
+    { dataDir: dirs.registry, ...(databaseUrl ? { url: databaseUrl } : {}) },
+    DEMO_CARDS,
+  );
+  privateDirectory(dirs.cards);
+  const services = await openTrustServices(dirs.pki, { databaseUrl });
+  try {
+    const cards: DemoCard[] = [];
+    for (const person of persons) {
+      const pin1 = String(randomInt(0, 10_000)).padStart(4, "0");
+      const pin2 = String(randomInt(0, 100_000)).padStart(5, "0");
+      const card = await issueCard(services, {
+        personalCode: person.personalCode,
+        givenName: person.givenName,
+        surname: person.surname,
+        pin1,
+        pin2,
+        actor: "riik up (demo card)",
+      });
+      const file = join(dirs.cards, `${person.personalCode}.json`);
+      writeFileAtomic(file, `${JSON.stringify(card, null, 2)}\n`);
+      cards.push({
+        personalCode: person.personalCode,
+        name: `${person.givenName} ${person.surname}`,
+        file,
+        pin1,
+        pin2,
+      });
+    }
+    return cards;
+  } finally {
+    await services.close();
+  }
+}
+
+function writePoliceConfig(dirs: ReturnType<typeof stateDirs>, ports: PortLayout): void {
+  privateDirectory(dirs.police);
+  const config: PoliceConfig = {
+    port: ports.police,
+    host: HOST,
+    client: POLICE_APP,
+    securityServer: { url: loopback(ports["ss-ppa"].client) },
+    personsService: PERSONS_SERVICE,
+  };
+  writeFileAtomic(join(dirs.police, "police.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+function writePortalConfig(dataDir: string, dirs: ReturnType<typeof stateDirs>, ports: PortLayout) {
+  privateDirectory(dirs.portal);
+  const config = {
+    port: ports.portal,
+    host: HOST,
+    publicOrigin: loopback(ports.portal),
+    securityServer: { url: loopback(ports["ss-ria"].client) },
+    portalClient: PORTAL_CLIENT,
+    dataTrackerClient: DATATRACKER_CLIENT,
+    populationService: PERSONS_SERVICE,
+    dataTrackerProviders: [POPULATION_REGISTER],
+    trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
+    ocspUrl: `${loopback(ports.pki)}/ocsp`,
+    stateFile: join(dataDir, "state.json"),
+    // Sign documents and Check a container: the sandbox's TSA, and its root as the trust anchor.
+    signing: { tsaUrl: `${loopback(ports.pki)}/tsa`, trustAnchorFiles: [join(dirs.pki, "ca", "root.crt")] },
+  };
+  writeFileAtomic(join(dirs.portal, "portal.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+function stateFile(
+  dataDir: string,
+  dirs: ReturnType<typeof stateDirs>,
+  ports: PortLayout,
+  journal: InitJournal,
+  present: { registry: boolean; portal: boolean; embassy: boolean },
+): StateFile {
+  const url = loopback;
+  const services: StateFile["services"] = {
+    pki: {
+      url: url(ports.pki),
+      ocsp: `${url(ports.pki)}/ocsp`,
+      tsa: `${url(ports.pki)}/tsa`,
+      rootCertificate: `${url(ports.pki)}/ca/root.crt`,
+      dir: dirs.pki,
+    },
+    ledger: {
+      url: url(ports.ledger),
+      vkey: join(dirs.ledger, "ledger.vkey"),
+      checkpoint: `${url(ports.ledger)}/checkpoint`,
+    },
+    witness: { url: url(ports.witness), vkey: join(dirs.witness, "witness.vkey") },
+    central: {
+      url: url(ports.central),
+      globalconf: `${url(ports.central)}/globalconf`,
+      anchor: join(dirs.central, "anchor.json"),
+    },
+  };
+  for (const name of SECURITY_SERVERS) {
+    const p = ports[name];
+    services[name] = {
+      url: url(p.client),
+      id: securityServerId(name),
+      clientTls: `https://${HOST}:${p.clientTls}`,
+      server: `https://${HOST}:${p.server}`,
+      admin: url(p.admin),
+      config: join(dirs.ss(name), "ss.json"),
+    };
+  }
+  if (present.registry)
+    services["population-register"] = { url: url(ports["population-register"]), service: PERSONS_SERVICE };
+  services.police = { url: url(ports.police), queries: `${url(ports.police)}/queries`, client: POLICE_APP };
+  if (present.portal) services.portal = { url: url(ports.portal) };
+  if (present.embassy)
+    services.embassy = {
+      url: `https://${HOST}:${ports.embassy.node}`,
+      admin: url(ports.embassy.admin),
+      status: url(ports.embassy.shipper),
+      home: dirs.embassyHome,
+      config: join(dirs.embassyHome, "shipper.json"),
+    };
+  const demo = journal.demoCards[0];
+  return {
+    startedAt: new Date().toISOString(),
+    dataDir,
+    instance: INSTANCE,
+    control: url(ports.control),
+    services,
+    // What a continuity drill (riik embassy drill) checks before and after a restore.
+    ...(present.registry && demo
+      ? {
+          drill: {
+            checks: [
+              {
+                name: "a person through X-Road (portal → ss-ria → ss-sim → register)",
+                url: `${url(ports["ss-ria"].client)}/r1/${PERSONS_SERVICE}/persons/${demo.personalCode}`,
+                headers: {
+                  "X-Road-Client": PORTAL_CLIENT,
+                  "X-Road-UserId": `EE${demo.personalCode}`,
+                  "X-Road-Issue": "continuity drill",
+                },
+              },
+              {
+                name: "a person from the register directly",
+                url: `${url(ports["population-register"])}/persons/${demo.personalCode}`,
+              },
+              // Another person than above, whose uses the drill's own queries do not change.
+              ...dataTrackerProbe(url(ports["ss-ria"].client), journal.demoCards[1]),
+            ],
+          },
+        }
+      : {}),
+    members: MEMBERS.map((m) => ({
+      id: m.id,
+      name: m.name,
+      securityServer: securityServerId(m.securityServer),
+      subsystems: Object.entries(m.subsystems).map(([code, description]) => ({ id: `${m.id}/${code}`, description })),
+    })),
+    demoCards: journal.demoCards,
+  };
+}
+
+/** The Data Tracker through X-Road as the portal's reader sees it (usage protocol v2 findUsage). */
+function dataTrackerProbe(ssRia: string, person: { personalCode: string } | undefined) {
+  if (!person) return [];
+  const userId = `EE${person.personalCode}`;
+  return [
+    {
+      name: "a person's data uses through the Data Tracker (ss-ria → ss-sim findUsage)",
+      url: `${ssRia}/r1/${POPULATION_REGISTER}/datatracker/v2/findUsage?userCode=${userId}`,
+      headers: { "X-Road-Client": DATATRACKER_CLIENT, "X-Road-UserId": userId },
+    },
+  ];
+}
+
+/** Runs a riik command to completion (an initialisation another package defines). */
+function runRiik(bin: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, RIIK_LOG_LEVEL: process.env.RIIK_LOG_LEVEL ?? "warn" } },
+      (error, _stdout, stderr) => {
+        if (error)
+          reject(
+            new StateError(
+              "STATE_INIT",
+              `riik ${args.slice(0, 2).join(" ")} failed: ${stderr.trim() || error.message}`,
+            ),
+          );
+        else resolve();
+      },
+    );
+  });
+}
+
+/**
+ * The shipper's configuration (platform/embassy README, "What riik up runs"): the population
+ * register replicated to one embassy, segments anchored in the ledger. On PostgreSQL the
+ * register is read from its schema, so this file then holds the URL (0600).
+ */
+function writeShipperConfig(dirs: ReturnType<typeof stateDirs>, ports: PortLayout, databaseUrl: string | undefined) {
+  const config = {
+    format: "riik-embassy-shipper/v1",
+    home: ".",
+    masterKey: "master.key",
+    tls: { cert: "tls/client.crt", key: "tls/client.key", ca: "tls/ca.pem" },
+    ledger: { url: loopback(ports.ledger), key: "ledger.vkey" },
+    registries: [
+      databaseUrl
+        ? { name: "population-register", databaseUrl, schema: "riik_population_register" }
+        : { name: "population-register", dataDir: dirs.registry },
+    ],
+    embassies: [{ name: "lux", url: `https://${HOST}:${ports.embassy.node}` }],
+    segments: { maxDelayMs: 500 },
+    status: { host: HOST, port: ports.embassy.shipper },
+  };
+  writeFileAtomic(join(dirs.embassyHome, "shipper.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * The witness and the embassy each keep their own copy of the ledger's verifier key, as
+ * parties that trust the log would: `riik ledger serve` rewrites its ledger.vkey on every
+ * start, and a reader starting at that moment could find it empty.
+ */
+function copyLedgerKey(dirs: ReturnType<typeof stateDirs>): void {
+  for (const dir of [dirs.witness, dirs.embassy]) {
+    const copy = join(dir, "ledger.vkey");
+    if (existsSync(copy)) continue;
+    privateDirectory(dir);
+    writeFileAtomic(copy, readFileSync(join(dirs.ledger, "ledger.vkey"), "utf8"));
+  }
+}

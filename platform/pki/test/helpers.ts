@@ -1,0 +1,78 @@
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
+import {
+  type CardFile,
+  initTrustServices,
+  issueCard,
+  startTrustServicesServer,
+  type TrustServices,
+} from "../src/index.ts";
+
+export const run = promisify(execFile);
+
+export { freePort };
+
+const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
+
+/** Runs the real `riik` command in `cwd`; resolves with its exit code and output, never rejects. */
+export function riik(
+  cwd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [RIIK, ...args],
+      { cwd, env: { ...process.env, RIIK_LOG_LEVEL: "warn", ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+export interface TestTrustServices {
+  dir: string;
+  services: TrustServices;
+  url: string;
+  app: Awaited<ReturnType<typeof startTrustServicesServer>>["app"];
+}
+
+/** Trust services in a temporary directory, served on a free loopback port, closed after the file. */
+export async function startTestTrustServices(): Promise<TestTrustServices> {
+  const dir = temporaryDirectory("riik-pki-");
+  const port = await freePort();
+  const services = await initTrustServices({ dir, baseUrl: `http://127.0.0.1:${port}` });
+  const server = await startTrustServicesServer({ services, port });
+  after(async () => {
+    await server.close();
+    await services.close();
+  });
+  return { dir, services, url: server.url, app: server.app };
+}
+
+export async function issueTestCard(
+  services: TrustServices,
+  dir: string,
+  code = "38001085718",
+): Promise<{ card: CardFile; authPath: string; signPath: string; cardPath: string }> {
+  const card = await issueCard(services, {
+    personalCode: code,
+    givenName: "Mari-Liis",
+    surname: "Männik",
+    pin1: "1234",
+    pin2: "12345",
+  });
+  const authPath = join(dir, `${code}-auth.crt`);
+  const signPath = join(dir, `${code}-sign.crt`);
+  const cardPath = join(dir, `${code}.card.json`);
+  writeFileSync(authPath, card.authentication.certificate);
+  writeFileSync(signPath, card.signing.certificate);
+  writeFileSync(cardPath, JSON.stringify(card));
+  return { card, authPath, signPath, cardPath };
+}
