@@ -3,6 +3,7 @@ import { randomInt } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { privateDirectory, writeFileAtomic } from "@riik/core";
 import { loadOrCreateSigner, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } from "@riik/ledger";
 import { initTrustServices, issueCard, openTrustServices } from "@riik/pki";
 import { initCentral, initSecurityServer, submitRegistration } from "@riik/xroad";
@@ -31,15 +32,7 @@ import {
 import { centralApi, securityServerApi } from "./admin.ts";
 import { loadPopulationRegister, type PopulationRegisterModule } from "./components.ts";
 import { startControlServer } from "./control.ts";
-import {
-  type DemoCard,
-  type InitJournal,
-  JOURNAL_FORMAT,
-  privateDirectory,
-  readJournal,
-  writeFileAtomic,
-  writeJournal,
-} from "./journal.ts";
+import { type DemoCard, type InitJournal, JOURNAL_FORMAT, readJournal, writeJournal } from "./journal.ts";
 import { ProgressBar } from "./progress.ts";
 import type { StateFile } from "./state-file.ts";
 import { type ServiceSpec, Supervisor } from "./supervisor.ts";

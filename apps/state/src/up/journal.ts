@@ -1,16 +1,6 @@
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  fchmodSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "@riik/core";
 import { StateError } from "../errors.ts";
 
 export const JOURNAL_FORMAT = "riik-state-init/1";
@@ -59,30 +49,6 @@ export function readJournal(dataDir: string): InitJournal | undefined {
   return journal;
 }
 
-/**
- * Writes FILE.tmp, syncs it and renames it over FILE: a crash leaves the old or the new file,
- * whole. Owner-only (0600) whatever the umask or a leftover FILE.tmp: the state's files name
- * persons, PINs and database URLs.
- */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 export function writeJournal(dataDir: string, journal: InitJournal): void {
   writeFileAtomic(journalPath(dataDir), `${JSON.stringify(journal, null, 2)}\n`);
-}
-
-/** Creates DIR (and missing parents) owner-only, and makes an existing one so. */
-export function privateDirectory(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
 }
