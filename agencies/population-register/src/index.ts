@@ -19,7 +19,7 @@ export {
   type SeedResult,
   seedPopulation,
 } from "./seed/seed.ts";
-export { applyChange, type JournalEntry } from "./storage/apply-change.ts";
+export { applyChange } from "./storage/apply-change.ts";
 export { populationRegisterMigrations } from "./storage/migrations.ts";
 export {
   type Family,
@@ -35,3 +35,4 @@ export type {
   RelationKind,
   RelationRecord,
 } from "./storage/schema.ts";
+export { POPULATION_REGISTER_TABLES } from "./storage/schema.ts";

@@ -5,5 +5,6 @@ export * from "./identity/personal-code.ts";
 export * from "./service/http-service.ts";
 export * from "./storage/change-journal.ts";
 export * from "./storage/owner-only-files.ts";
+export * from "./storage/registry-definition.ts";
 export * from "./storage/storage.ts";
 export * from "./xroad/identifier.ts";

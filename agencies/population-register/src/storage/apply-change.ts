@@ -1,3 +1,4 @@
+import type { JournalEntry } from "@riik/core";
 import type { Transaction } from "kysely";
 import { PopulationRegisterError } from "../errors.ts";
 import {
@@ -8,14 +9,6 @@ import {
   type RelationRecord,
   relationKey,
 } from "./schema.ts";
-
-/** A journal entry as recorded (`data` JSON text) or as a Change (`data` the object). */
-export interface JournalEntry {
-  entity: string;
-  key: string;
-  op: string;
-  data?: unknown;
-}
 
 const bad = (entry: JournalEntry, why: string) =>
   new PopulationRegisterError(
@@ -30,9 +23,8 @@ const isText = (v: unknown): v is string => typeof v === "string" && v.length > 
  * does: upserts write the entity's full state, deletes remove it. Idempotent, so a replay
  * that overlaps a snapshot converges to the same register.
  */
-export async function applyChange(trx: Transaction<any>, entry: JournalEntry): Promise<void> {
-  const db = trx as Transaction<PopulationRegisterDb>;
-  const data: unknown = typeof entry.data === "string" ? JSON.parse(entry.data) : entry.data;
+export async function applyChange(db: Transaction<PopulationRegisterDb>, entry: JournalEntry): Promise<void> {
+  const data: unknown = entry.data === null ? null : JSON.parse(entry.data);
   if (entry.op !== "upsert" && entry.op !== "delete") throw bad(entry, `unknown op ${String(entry.op).slice(0, 20)}`);
   if (entry.op === "upsert" && (typeof data !== "object" || data === null)) throw bad(entry, "an upsert needs data");
   switch (entry.entity) {

@@ -1,4 +1,4 @@
-import type { ChangeJournalDb, Sex } from "@riik/core";
+import type { ChangeJournalDb, RegistryTables, Sex } from "@riik/core";
 
 /**
  * The register's tables. Persons are keyed by their personal code; a relation is one row
@@ -82,29 +82,53 @@ export const personKey = (p: PersonRecord): string => p.personalCode;
 export const relationKey = (r: RelationRecord): string => `${r.kind}:${r.from}:${r.to}`;
 export const addressKey = (a: AddressRecord): string => `${a.personalCode}:${a.n}`;
 
-export const PERSON_COLUMNS = [
-  "personal_code",
-  "given_name",
-  "surname",
-  "sex",
-  "birth_date",
-  "date_of_death",
-  "citizenship",
-] as const;
-export const RELATION_COLUMNS = ["kind", "from_code", "to_code"] as const;
-export const ADDRESS_COLUMNS = [
-  "personal_code",
-  "n",
-  "county",
-  "municipality",
-  "settlement",
-  "street",
-  "house",
-  "apartment",
-  "postal_code",
-  "ehak_code",
-  "since",
-] as const;
+/** The register's own tables with their keys, as the embassy dumps and loads them (RegistryDefinition). */
+export const POPULATION_REGISTER_TABLES = [
+  {
+    name: "person",
+    columns: [
+      { name: "personal_code", type: "text" },
+      { name: "given_name", type: "text" },
+      { name: "surname", type: "text" },
+      { name: "sex", type: "text" },
+      { name: "birth_date", type: "text" },
+      { name: "date_of_death", type: "text", nullable: true },
+      { name: "citizenship", type: "text" },
+    ],
+    key: ["personal_code"],
+  },
+  {
+    name: "relation",
+    columns: [
+      { name: "kind", type: "text" },
+      { name: "from_code", type: "text" },
+      { name: "to_code", type: "text" },
+    ],
+    key: ["kind", "from_code", "to_code"],
+  },
+  {
+    name: "address",
+    columns: [
+      { name: "personal_code", type: "text" },
+      { name: "n", type: "integer" },
+      { name: "county", type: "text" },
+      { name: "municipality", type: "text" },
+      { name: "settlement", type: "text" },
+      { name: "street", type: "text" },
+      { name: "house", type: "text" },
+      { name: "apartment", type: "text", nullable: true },
+      { name: "postal_code", type: "text" },
+      { name: "ehak_code", type: "text", nullable: true },
+      { name: "since", type: "text" },
+    ],
+    key: ["personal_code", "n"],
+  },
+] as const satisfies RegistryTables<PopulationRegisterDb>;
+
+const [PERSON_TABLE, RELATION_TABLE, ADDRESS_TABLE] = POPULATION_REGISTER_TABLES;
+export const PERSON_COLUMNS = PERSON_TABLE.columns.map((c) => c.name);
+export const RELATION_COLUMNS = RELATION_TABLE.columns.map((c) => c.name);
+export const ADDRESS_COLUMNS = ADDRESS_TABLE.columns.map((c) => c.name);
 
 export const personValues = (p: PersonRecord): unknown[] => [
   p.personalCode,
