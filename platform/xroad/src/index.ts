@@ -23,7 +23,6 @@ export {
   verifyGlobalConf,
 } from "./globalconf/document.ts";
 export { type Anchor, type AnchorProof, LedgerAnchor, TsaAnchor } from "./messagelog/anchor.ts";
-export { inclusionProof, merkleRoot, rootFromProof } from "./messagelog/merkle.ts";
 export {
   bodyHash,
   endToEndHeaders,

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import SQLite from "better-sqlite3";
 import { Agent, Client, request } from "undici";
-import { rootFromProof } from "../src/messagelog/merkle.ts";
+import { batchRootFromProof } from "../src/messagelog/batch.ts";
 import {
   CONSUMER,
   DATATRACKER,
@@ -315,13 +315,13 @@ describe("Data Tracker on the provider's security server", () => {
     const proof = (await usage(use.riik.proof)).json();
     assert.equal(proof.format, "riik-datatracker-proof/1");
     assert.equal(proof.use.recordHash, use.riik.recordHash);
-    const root = rootFromProof(
-      Buffer.from(proof.use.recordHash, "hex"),
+    const root = batchRootFromProof(
+      proof.use.recordHash,
       proof.batch.index,
       proof.batch.statement.count,
-      proof.batch.proof.map((p: string) => Buffer.from(p, "hex")),
+      proof.batch.proof,
     );
-    assert.equal(root!.toString("hex"), proof.batch.statement.root);
+    assert.equal(root, proof.batch.statement.root);
     assert.ok(proof.batch.ledger);
 
     const clean = await admin(sb.ss2, "/api/v1/messagelog/verify");

@@ -14,7 +14,7 @@ import {
   signGlobalConf,
   verifyGlobalConf,
 } from "../src/globalconf/document.ts";
-import { inclusionProof, merkleRoot, rootFromProof } from "../src/messagelog/merkle.ts";
+import { batchProof, batchRoot, batchRootFromProof } from "../src/messagelog/batch.ts";
 import {
   bodyHash,
   endToEndHeaders,
@@ -221,19 +221,19 @@ describe("RFC 6962 audit paths over a batch", () => {
   it("every leaf's path leads to the root; a wrong leaf, index or size does not", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 70 }), fc.nat(), (size, pick) => {
-        const leaves = Array.from({ length: size }, (_, i) => createHash("sha256").update(String(i)).digest());
+        const leaves = Array.from({ length: size }, (_, i) => createHash("sha256").update(String(i)).digest("hex"));
         const index = pick % size;
-        const root = merkleRoot(leaves);
-        const proof = inclusionProof(leaves, index);
-        assert.deepEqual(rootFromProof(leaves[index]!, index, size, proof), root);
-        assert.notDeepEqual(rootFromProof(Buffer.alloc(32), index, size, proof), root);
-        if (size > 1) assert.notDeepEqual(rootFromProof(leaves[index]!, (index + 1) % size, size, proof), root);
-        assert.equal(rootFromProof(leaves[index]!, size, size, proof), undefined);
+        const root = batchRoot(leaves);
+        const proof = batchProof(leaves, index);
+        assert.equal(batchRootFromProof(leaves[index]!, index, size, proof), root);
+        assert.notEqual(batchRootFromProof("00".repeat(32), index, size, proof), root);
+        if (size > 1) assert.notEqual(batchRootFromProof(leaves[index]!, (index + 1) % size, size, proof), root);
+        assert.equal(batchRootFromProof(leaves[index]!, size, size, proof), undefined);
       }),
       { numRuns: 200 },
     );
-    assert.deepEqual(inclusionProof([Buffer.alloc(32)], 0), []);
-    assert.throws(() => inclusionProof([Buffer.alloc(32)], 1), RangeError);
+    assert.deepEqual(batchProof(["00".repeat(32)], 0), []);
+    assert.throws(() => batchProof(["00".repeat(32)], 1), { code: "MERKLE_INDEX_OUT_OF_RANGE" });
   });
 });
 

@@ -10,14 +10,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as x509 from "@peculiar/x509";
 import { temporaryDirectory } from "@riik/core/testing";
-import { checkOcsp, ocspUrlOf } from "@riik/pki";
+import { checkOcsp, ocspUrlOf, requestTimeStamp } from "@riik/pki";
 import { Agent, request } from "undici";
 import { signBytes } from "../src/crypto/keys.ts";
 import { trustAnchorFromFiles, verifyEvidence, verifyUsageProof } from "../src/index.ts";
-import { hashOfStatement } from "../src/messagelog/batch.ts";
+import { batchRoot, hashOfStatement } from "../src/messagelog/batch.ts";
 import { BATCH_FORMAT, recordHash } from "../src/messagelog/log.ts";
-import { merkleRoot } from "../src/messagelog/merkle.ts";
-import { requestTimestamp } from "../src/messagelog/tsa.ts";
 import { bodyHash, signingInput } from "../src/protocol/message.ts";
 import {
   CONSUMER,
@@ -125,11 +123,11 @@ async function forge(real: any): Promise<any> {
     firstId: 1,
     lastId: 1,
     count: 1,
-    root: merkleRoot([Buffer.from(record.recordHash, "hex")]).toString("hex"),
+    root: batchRoot([record.recordHash]),
     previous: "0".repeat(64),
     createdAt: new Date().toISOString(),
   };
-  const tsaToken = await requestTimestamp(`${attacker.url}/tsa`, hashOfStatement(statement));
+  const { token: tsaToken } = await requestTimeStamp(`${attacker.url}/tsa`, hashOfStatement(statement), "SHA-256");
   return {
     ...real,
     messages: [{ record, batch: { statement, index: 0, proof: [], tsaToken: b64(tsaToken), ledger: null } }],
@@ -253,7 +251,7 @@ describe("#10 riik xroad verify-usage-proof: the Data Tracker proof a person dow
       /FAIL the use is not included in the batch/,
     );
     // The attacker time-stamps the statement itself and ships its own TSA certificate.
-    const token = await requestTimestamp(`${attacker.url}/tsa`, hashOfStatement(proof.batch.statement));
+    const { token } = await requestTimeStamp(`${attacker.url}/tsa`, hashOfStatement(proof.batch.statement), "SHA-256");
     judge(
       {
         ...proof,

@@ -1,7 +1,15 @@
 import { createPublicKey, randomBytes, X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalJson, constantTimeEqual, createHttpService, openStorage, type RiikFastify } from "@riik/core";
+import {
+  canonicalJson,
+  constantTimeEqual,
+  createHttpService,
+  openStorage,
+  privateDirectory,
+  type RiikFastify,
+  writeFileAtomic,
+} from "@riik/core";
 import type { FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
 import {
@@ -97,13 +105,12 @@ export async function initCentral(options: {
   } catch (cause) {
     throw new XRoadError("XROAD_ARGUMENT", `--url ${JSON.stringify(options.address)} is not a URL`, { cause });
   }
-  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  privateDirectory(options.dir);
   if (!existsSync(files.key)) writePrivateKey(files.key, generateKeyPem("p384"));
   const key = readPrivateKey(files.key);
   const pem = await selfSignedCertificate(key, `${options.instance} configuration signing`);
   writeFileSync(files.certificate, pem);
-  if (!existsSync(files.token))
-    writeFileSync(files.token, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+  if (!existsSync(files.token)) writeFileAtomic(files.token, `${randomBytes(32).toString("base64url")}\n`);
   const anchor: ConfigurationAnchor = {
     format: ANCHOR_FORMAT,
     instance: options.instance,
@@ -121,8 +128,7 @@ export async function initCentral(options: {
   if (options.pkiDir)
     writeFileSync(join(options.dir, "trust.json"), `${JSON.stringify(trustFromPkiDir(options.pkiDir))}\n`);
   // central.json last: it marks a finished init.
-  writeFileSync(`${files.config}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
-  renameSync(`${files.config}.tmp`, files.config);
+  writeFileAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
   return { config, anchorPath: files.anchor, tokenPath: files.token };
 }
 

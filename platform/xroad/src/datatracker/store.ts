@@ -2,8 +2,13 @@ import type { Storage } from "@riik/core";
 import type { Kysely } from "kysely";
 import { XRoadError } from "../errors.ts";
 import type { Anchor } from "../messagelog/anchor.ts";
-import { type AnchoredStatement, anchorNextBatch, type BatchTables, verifyBatches } from "../messagelog/batch.ts";
-import { inclusionProof } from "../messagelog/merkle.ts";
+import {
+  type AnchoredStatement,
+  anchorNextBatch,
+  type BatchTables,
+  batchReference,
+  verifyBatches,
+} from "../messagelog/batch.ts";
 import type { SsDb } from "../ss/local-conf.ts";
 import { useFromRow, useHash } from "./record.ts";
 
@@ -46,6 +51,7 @@ export class DataUseStore {
       batches: "data_use_batch",
       format: USE_BATCH_FORMAT,
       server: this.serverId,
+      label: "data_use",
       // Written by the message log's writer (one thread on SQLite); PostgreSQL commits interleave.
       idsInCommitOrder: this.storage.dialect === "sqlite",
     };
@@ -139,7 +145,14 @@ export class DataUseStore {
   }
 
   verify(tsaCertificates: string[]) {
-    return verifyBatches(this.#tables, (row) => useHash(useFromRow(row)), tsaCertificates);
+    return verifyBatches(
+      this.#tables,
+      async (batchId) =>
+        (await this.db.selectFrom("data_use").selectAll().where("batch_id", "=", batchId).orderBy("id").execute()).map(
+          (row) => ({ id: Number(row.id), stored: row.record_hash, recomputed: useHash(useFromRow(row)) }),
+        ),
+      tsaCertificates,
+    );
   }
 
   /**
@@ -166,32 +179,11 @@ export class DataUseStore {
       use = useFromRow(await this.db.selectFrom("data_use").selectAll().where("id", "=", id).executeTakeFirstOrThrow());
       if (use.batchId === null) throw new XRoadError("XROAD_ANCHOR", "the use is not anchored yet; try again");
     }
-    const batch = await this.db
-      .selectFrom("data_use_batch")
-      .selectAll()
-      .where("id", "=", use.batchId)
-      .executeTakeFirstOrThrow();
-    const members = await this.db
-      .selectFrom("data_use")
-      .select(["id", "record_hash"])
-      .where("batch_id", "=", use.batchId)
-      .orderBy("id")
-      .execute();
-    const index = members.findIndex((m) => Number(m.id) === use.id);
     return {
       format: USE_PROOF_FORMAT,
       server: this.serverId,
       use,
-      batch: {
-        statement: JSON.parse(batch.statement) as AnchoredStatement,
-        index,
-        proof: inclusionProof(
-          members.map((m) => Buffer.from(m.record_hash, "hex")),
-          index,
-        ).map((p) => p.toString("hex")),
-        tsaToken: batch.tsa_token ? Buffer.from(batch.tsa_token).toString("base64") : null,
-        ledger: batch.ledger_proof ? JSON.parse(batch.ledger_proof) : null,
-      },
+      batch: await batchReference(this.#tables, use.batchId, use.id),
     };
   }
 }

@@ -1,16 +1,13 @@
 import { createHash, X509Certificate } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { canonicalJson } from "@riik/core";
 import { type LedgerSignature, type VerificationPolicy, verifySignature } from "@riik/ledger";
 import { verifyOcspResponse } from "@riik/pki";
 import { Type } from "typebox";
 import { verifyBytes } from "../crypto/keys.ts";
 import { XRoadError } from "../errors.ts";
 import type { GlobalConfTrust } from "../globalconf/document.ts";
-import { hashOfStatement } from "../messagelog/batch.ts";
+import { batchRootFromProof, hashOfStatement, verifyBatchTimeStamp } from "../messagelog/batch.ts";
 import { type fromRow, type MessageLog, recordHash } from "../messagelog/log.ts";
-import { rootFromProof } from "../messagelog/merkle.ts";
-import { verifyTimestampToken } from "../messagelog/tsa.ts";
 import { bodyHash, signingInput } from "../protocol/message.ts";
 import { ANCHORED_BATCH, assertDocument, BASE64, HEX64, NULLABLE_BASE64, NULLABLE_TEXT, TEXT } from "./schemas.ts";
 import { acceptedTsa, chainsTo, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
@@ -225,22 +222,17 @@ export async function verifyEvidence(evidence: unknown, anchor: XRoadTrustAnchor
       problems.push(`${label}: not anchored yet (no batch)`);
       continue;
     }
-    const root = rootFromProof(
-      Buffer.from(record.recordHash, "hex"),
-      batch.index,
-      batch.statement.count,
-      batch.proof.map((p) => Buffer.from(p, "hex")),
-    );
+    const root = batchRootFromProof(record.recordHash, batch.index, batch.statement.count, batch.proof);
     check(
-      root?.toString("hex") === batch.statement.root,
+      root === batch.statement.root,
       `${label}: included in batch ${batch.statement.batch} of ${batch.statement.count} records`,
       `${label}: not included in the batch (audit path fails)`,
     );
     if (batch.tsaToken) {
       try {
-        const time = await verifyTimestampToken(
+        const time = await verifyBatchTimeStamp(
           new Uint8Array(Buffer.from(batch.tsaToken, "base64")),
-          Buffer.from(canonicalJson(batch.statement)),
+          batch.statement,
           tsas,
         );
         checks.push(`${label}: batch statement time-stamped at ${time.toISOString()}`);

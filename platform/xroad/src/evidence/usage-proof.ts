@@ -1,11 +1,8 @@
 import { X509Certificate } from "node:crypto";
-import { canonicalJson } from "@riik/core";
 import { Type } from "typebox";
 import { type DataUse, useHash } from "../datatracker/record.ts";
 import { USE_BATCH_FORMAT, USE_PROOF_FORMAT } from "../datatracker/store.ts";
-import { hashOfStatement } from "../messagelog/batch.ts";
-import { rootFromProof } from "../messagelog/merkle.ts";
-import { verifyTimestampToken } from "../messagelog/tsa.ts";
+import { batchRootFromProof, hashOfStatement, verifyBatchTimeStamp } from "../messagelog/batch.ts";
 import { checkLedger } from "./evidence.ts";
 import { ANCHORED_BATCH, assertDocument, BASE64, HEX64, NULLABLE_TEXT, TEXT } from "./schemas.ts";
 import { acceptedTsa, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
@@ -74,14 +71,9 @@ export async function verifyUsageProof(proof: unknown, anchor: XRoadTrustAnchor)
     `batch ${batch.statement.batch} is a Data Tracker batch of ${proof.server}`,
     `the batch statement is not a ${USE_BATCH_FORMAT} statement of ${proof.server}`,
   );
-  const root = rootFromProof(
-    Buffer.from(recordHash, "hex"),
-    batch.index,
-    batch.statement.count,
-    batch.proof.map((p) => Buffer.from(p, "hex")),
-  );
+  const root = batchRootFromProof(recordHash, batch.index, batch.statement.count, batch.proof);
   check(
-    root?.toString("hex") === batch.statement.root,
+    root === batch.statement.root,
     `included in batch ${batch.statement.batch} of ${batch.statement.count} records (audit path)`,
     "the use is not included in the batch (audit path fails)",
   );
@@ -97,9 +89,9 @@ export async function verifyUsageProof(proof: unknown, anchor: XRoadTrustAnchor)
       }
     });
     try {
-      result.timestampedAt = await verifyTimestampToken(
+      result.timestampedAt = await verifyBatchTimeStamp(
         new Uint8Array(Buffer.from(batch.tsaToken, "base64")),
-        Buffer.from(canonicalJson(batch.statement)),
+        batch.statement,
         acceptedTsa(anchor, offered),
       );
       checks.push(`batch statement time-stamped at ${result.timestampedAt.toISOString()} (RFC 3161)`);

@@ -1,6 +1,6 @@
 import { LedgerClient } from "@riik/ledger";
+import { requestTimeStamp } from "@riik/pki";
 import { XRoadError } from "../errors.ts";
-import { requestTimestamp } from "./tsa.ts";
 
 /**
  * Where a batch of message-log records is anchored: the SHA-256 of the batch statement
@@ -22,7 +22,17 @@ export interface Anchor {
 export class TsaAnchor implements Anchor {
   constructor(readonly url: string) {}
   async anchor(statementHash: Uint8Array): Promise<AnchorProof> {
-    return { tsaToken: await requestTimestamp(this.url, statementHash) };
+    try {
+      return { tsaToken: (await requestTimeStamp(this.url, statementHash, "SHA-256")).token };
+    } catch (cause) {
+      throw new XRoadError(
+        "XROAD_ANCHOR",
+        `the TSA at ${this.url} did not time-stamp the batch: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
   }
 }
 

@@ -1,17 +1,15 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { canonicalJson, type Storage } from "@riik/core";
+import { privateDirectory, type Storage, writeFileAtomic } from "@riik/core";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { USE_COLUMNS } from "../datatracker/record.ts";
 import { XRoadError } from "../errors.ts";
 import type { SsDb } from "../ss/local-conf.ts";
 import type { Anchor } from "./anchor.ts";
-import { anchorNextBatch, type BatchRow } from "./batch.ts";
-import { inclusionProof, merkleRoot } from "./merkle.ts";
-import { verifyTimestampToken, x509FromBase64 } from "./tsa.ts";
+import { anchorNextBatch, type BatchRow, type BatchTables, batchReference, verifyBatches } from "./batch.ts";
 
 export interface LogRecord {
   side: "client" | "server";
@@ -110,21 +108,6 @@ const SAMPLE: LogRecord = {
 };
 
 export const BATCH_FORMAT = "riik-messagelog-batch/1";
-export interface BatchStatement {
-  format: typeof BATCH_FORMAT;
-  server: string;
-  batch: number;
-  firstId: number;
-  lastId: number;
-  count: number;
-  /** RFC 6962 root over the record hashes of the batch, in id order. */
-  root: string;
-  /** SHA-256 of the previous batch's statement (zeros for the first). */
-  previous: string;
-  createdAt: string;
-}
-export const statementHash = (statement: BatchStatement): Buffer =>
-  createHash("sha256").update(canonicalJson(statement)).digest();
 
 function toRow(record: LogRecord) {
   return {
@@ -349,21 +332,22 @@ export class MessageLog {
     return run;
   }
 
+  get #tables(): BatchTables {
+    return {
+      db: this.db,
+      dialect: this.storage.dialect,
+      records: "message_log",
+      batches: "anchor_batch",
+      format: BATCH_FORMAT,
+      server: this.serverId,
+      // One writer thread commits ids in order on SQLite, so the batch is exactly the id range.
+      idsInCommitOrder: this.storage.dialect === "sqlite",
+      ...(this.#worker ? { store: (batch: BatchRow) => this.#post(this.#worker!, { batch }) } : {}),
+    };
+  }
+
   #anchorOnce(): Promise<number | undefined> {
-    return anchorNextBatch(
-      {
-        db: this.db,
-        dialect: this.storage.dialect,
-        records: "message_log",
-        batches: "anchor_batch",
-        format: BATCH_FORMAT,
-        server: this.serverId,
-        // One writer thread commits ids in order on SQLite, so the batch is exactly the id range.
-        idsInCommitOrder: this.storage.dialect === "sqlite",
-        ...(this.#worker ? { store: (batch: BatchRow) => this.#post(this.#worker!, { batch }) } : {}),
-      },
-      this.anchor(),
-    );
+    return anchorNextBatch(this.#tables, this.anchor());
   }
 
   start(intervalSeconds: number, retention?: { days: number; archiveDir: string }): void {
@@ -402,32 +386,7 @@ export class MessageLog {
     for (const row of rows) {
       const record = fromRow(row);
       if (record.batchId === null) throw new XRoadError("XROAD_ANCHOR", "the record is not anchored yet; try again");
-      const batch = await this.db
-        .selectFrom("anchor_batch")
-        .selectAll()
-        .where("id", "=", record.batchId)
-        .executeTakeFirstOrThrow();
-      const members = await this.db
-        .selectFrom("message_log")
-        .select(["id", "record_hash"])
-        .where("batch_id", "=", record.batchId)
-        .orderBy("id")
-        .execute();
-      const index = members.findIndex((m) => Number(m.id) === record.id);
-      const proof = inclusionProof(
-        members.map((m) => Buffer.from(m.record_hash, "hex")),
-        index,
-      );
-      out.push({
-        record,
-        batch: {
-          statement: JSON.parse(batch.statement) as BatchStatement,
-          index,
-          proof: proof.map((p) => p.toString("hex")),
-          tsaToken: batch.tsa_token ? Buffer.from(batch.tsa_token).toString("base64") : null,
-          ledger: batch.ledger_proof ? JSON.parse(batch.ledger_proof) : null,
-        },
-      });
+      out.push({ record, batch: await batchReference(this.#tables, record.batchId, record.id) });
     }
     return out;
   }
@@ -435,45 +394,26 @@ export class MessageLog {
   /**
    * Checks the whole log: each record's hash from its fields, each batch's root over its
    * records, the chain of statements, and each time-stamp. A changed, inserted or removed
-   * record, or a removed batch, shows up here.
+   * record, or a removed batch, shows up here; archived batches are read from their files.
    */
-  async verify(tsaCertificates: string[]): Promise<{ batches: number; records: number; problems: string[] }> {
-    const problems: string[] = [];
-    const tsa = tsaCertificates.map(x509FromBase64);
-    const batches = await this.db.selectFrom("anchor_batch").selectAll().orderBy("id").execute();
-    let previous = "0".repeat(64);
-    let records = 0;
-    for (const [i, batch] of batches.entries()) {
-      const statement = JSON.parse(batch.statement) as BatchStatement;
-      if (Number(batch.id) !== i + 1) problems.push(`batch ${i + 1} is missing`);
-      if (statement.previous !== previous) problems.push(`batch ${batch.id} does not follow the previous batch`);
-      previous = statementHash(statement).toString("hex");
-      let rows = (
-        await this.db.selectFrom("message_log").selectAll().where("batch_id", "=", batch.id).orderBy("id").execute()
-      ).map(fromRow);
-      const archived = join(this.archiveDir ?? "", `batch-${batch.id}.jsonl`);
-      if (rows.length === 0 && this.archiveDir && existsSync(archived))
-        rows = readFileSync(archived, "utf8")
-          .trim()
-          .split("\n")
-          .slice(1)
-          .map((line) => fromRow(JSON.parse(line, reviveBytes)));
-      for (const row of rows) if (recordHash(row) !== row.recordHash) problems.push(`record ${row.id} was changed`);
-      const root = merkleRoot(rows.map((r) => Buffer.from(recordHash(r), "hex"))).toString("hex");
-      if (rows.length !== statement.count || root !== statement.root)
-        problems.push(
-          `batch ${batch.id}: records were changed, added or removed (${rows.length} of ${statement.count})`,
-        );
-      if (batch.tsa_token) {
-        try {
-          await verifyTimestampToken(new Uint8Array(batch.tsa_token), Buffer.from(canonicalJson(statement)), tsa);
-        } catch (error) {
-          problems.push(`batch ${batch.id}: ${(error as Error).message}`);
-        }
-      }
-      records += rows.length;
-    }
-    return { batches: batches.length, records, problems };
+  verify(tsaCertificates: string[]): Promise<{ batches: number; records: number; problems: string[] }> {
+    return verifyBatches(
+      this.#tables,
+      async (batchId) => {
+        let rows = (
+          await this.db.selectFrom("message_log").selectAll().where("batch_id", "=", batchId).orderBy("id").execute()
+        ).map(fromRow);
+        const archived = join(this.archiveDir ?? "", `batch-${batchId}.jsonl`);
+        if (rows.length === 0 && this.archiveDir && existsSync(archived))
+          rows = readFileSync(archived, "utf8")
+            .trim()
+            .split("\n")
+            .slice(1)
+            .map((line) => fromRow(JSON.parse(line, reviveBytes)));
+        return rows.map((row) => ({ id: row.id, stored: row.recordHash, recomputed: recordHash(row) }));
+      },
+      tsaCertificates,
+    );
   }
 
   archiveDir: string | undefined;
@@ -497,7 +437,7 @@ export class MessageLog {
         .orderBy("id")
         .execute();
       if (rows.length === 0) continue;
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      privateDirectory(dir);
       const file = join(dir, `batch-${batch.id}.jsonl`);
       const lines = [
         batch.statement,
@@ -505,8 +445,7 @@ export class MessageLog {
           JSON.stringify(row, (_k, v) => (v instanceof Uint8Array ? { $b64: Buffer.from(v).toString("base64") } : v)),
         ),
       ];
-      writeFileSync(`${file}.tmp`, `${lines.join("\n")}\n`, { mode: 0o600 });
-      renameSync(`${file}.tmp`, file);
+      writeFileAtomic(file, `${lines.join("\n")}\n`);
       await this.db.deleteFrom("message_log").where("batch_id", "=", batch.id).execute();
       moved += rows.length;
     }

@@ -1,8 +1,8 @@
 import { randomBytes, type X509Certificate } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { JsonName } from "@peculiar/x509";
-import { formatClientId, memberOf, parseClientId } from "@riik/core";
+import { formatClientId, memberOf, parseClientId, privateDirectory, writeFileAtomic } from "@riik/core";
 import { OID, openTrustServices } from "@riik/pki";
 import {
   generateKeyPem,
@@ -112,7 +112,7 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
       `the anchor is for instance ${anchor.instance}, the server id for ${parsed.instance}`,
     );
   const host = options.host ?? "127.0.0.1";
-  mkdirSync(join(options.dir, "keys"), { recursive: true, mode: 0o700 });
+  privateDirectory(join(options.dir, "keys"));
   const keyType = options.keyType ?? "p256";
   const files = {
     authKey: "keys/auth.key.pem",
@@ -147,7 +147,7 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
       ],
       actor: `riik ss init ${formatClientId(parsed)}`,
     });
-    writeFileSync(path("authCertificate"), auth.toString("pem"), { mode: 0o600 });
+    writeFileAtomic(path("authCertificate"), auth.toString("pem"));
     const seal = await services.cas.server.issue({
       purpose: "seal",
       subject: sealSubject(member, options.ownerName),
@@ -155,19 +155,18 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
       validityDays: 730,
       actor: `riik ss init ${formatClientId(parsed)}`,
     });
-    writeFileSync(path("signCertificate"), seal.toString("pem"), { mode: 0o600 });
+    writeFileAtomic(path("signCertificate"), seal.toString("pem"));
   } finally {
     await services.close();
   }
-  writeFileSync(
+  writeFileAtomic(
     path("internalCertificate"),
     await selfSignedCertificate(readPrivateKey(path("internalKey")), `${formatClientId(parsed)} internal`, {
       altNames: [{ type: /^[0-9.]+$|:/.test(host) ? "ip" : "dns", value: host }],
     }),
-    { mode: 0o600 },
   );
   if (!existsSync(path("adminToken")))
-    writeFileSync(path("adminToken"), `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+    writeFileAtomic(path("adminToken"), `${randomBytes(32).toString("base64url")}\n`);
   copyFileSync(options.anchorFile, join(options.dir, "anchor.json"));
   chmodSync(join(options.dir, "anchor.json"), 0o600);
   const config: SecurityServerConfig = {
@@ -187,8 +186,7 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
     retentionDays: 30,
     archiveDir: "archive",
   };
-  writeFileSync(`${configPath}.tmp`, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${configPath}.tmp`, configPath);
+  writeFileAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
   return configPath;
 }
 

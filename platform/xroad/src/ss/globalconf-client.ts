@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "@riik/core";
 import type { Logger } from "pino";
 import { request } from "undici";
 import { XRoadError } from "../errors.ts";
@@ -55,8 +56,7 @@ export class GlobalConfClient {
           );
         if (conf.content.version !== previous || conf.content.expiresAt !== this.#index?.conf.content.expiresAt) {
           this.#index = new GlobalConfIndex(conf);
-          writeFileSync(`${this.copyPath}.tmp`, bytes, { mode: 0o600 });
-          renameSync(`${this.copyPath}.tmp`, this.copyPath);
+          writeFileAtomic(this.copyPath, bytes);
           for (const listener of this.#listeners) listener(this.#index);
         }
         this.lastError = undefined;
