@@ -1,6 +1,6 @@
 import { SignatureError } from "../errors.ts";
 import { ASIC_E_MIMETYPE, MANIFEST_PATH, parseManifest, writeManifest } from "./manifest.ts";
-import { DEFAULT_ZIP_LIMITS, entryData, readZip, writeZip, type ZipLimits } from "./zip.ts";
+import { DEFAULT_ZIP_LIMITS, readZip, writeZip, type ZipLimits } from "./zip.ts";
 
 export interface DataFile {
   /** Path inside the container (DigiDoc puts data files at the top level). */
@@ -64,17 +64,19 @@ export function readContainer(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
     folded.set(key, entry.name);
   }
   const first = entries[0];
-  if (first?.name !== "mimetype" || first.offset !== 0)
+  if (first?.name !== "mimetype")
     throw new SignatureError("ASIC_MIMETYPE", "mimetype must be the first entry of an ASiC container");
   if (first.method !== 0) throw new SignatureError("ASIC_MIMETYPE", "mimetype must be STORED, not compressed");
-  if (first.localExtraLength !== 0) throw new SignatureError("ASIC_MIMETYPE", "mimetype must have no extra field");
-  const mimetype = new TextDecoder().decode(entryData(first));
+  // A.1: no extra field, so the media type sits at offset 38 for file-type sniffing (readZip put mimetype at 0).
+  if (new DataView(bytes.buffer, bytes.byteOffset, 30).getUint16(28, true) !== 0)
+    throw new SignatureError("ASIC_MIMETYPE", "mimetype must have no extra field");
+  const mimetype = new TextDecoder().decode(first.data);
   if (mimetype !== ASIC_E_MIMETYPE)
     throw new SignatureError("ASIC_MIMETYPE", `mimetype is ${JSON.stringify(mimetype)}, not ${ASIC_E_MIMETYPE}`);
 
   const manifestEntry = entries.find((e) => e.name === MANIFEST_PATH);
   if (!manifestEntry) throw new SignatureError("ASIC_MANIFEST", `${MANIFEST_PATH} is missing`);
-  const manifest = parseManifest(entryData(manifestEntry));
+  const manifest = parseManifest(manifestEntry.data);
   const mediaTypes = new Map(manifest.map((m) => [m.path, m.mediaType]));
 
   const dataFiles: DataFile[] = [];
@@ -84,7 +86,7 @@ export function readContainer(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
       if (entry.size !== 0) throw new SignatureError("ASIC_ZIP", `directory entry ${entry.name} has content`);
       continue;
     }
-    if (SIGNATURE_FILE.test(entry.name)) signatures.push({ name: entry.name, xml: entryData(entry) });
+    if (SIGNATURE_FILE.test(entry.name)) signatures.push({ name: entry.name, xml: entry.data });
     else if (entry.name.startsWith("META-INF/")) {
       if (!OTHER_META_INF.test(entry.name))
         throw new SignatureError("ASIC_PATH", `${entry.name}: META-INF/ may not have subdirectories`);
@@ -92,7 +94,7 @@ export function readContainer(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP
       const mediaType = mediaTypes.get(entry.name);
       if (mediaType === undefined)
         throw new SignatureError("ASIC_MANIFEST", `${entry.name} is in the container but not in the manifest`);
-      dataFiles.push({ name: entry.name, mediaType, data: entryData(entry) });
+      dataFiles.push({ name: entry.name, mediaType, data: entry.data });
     }
   }
   for (const { path } of manifest) {
