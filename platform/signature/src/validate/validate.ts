@@ -13,7 +13,7 @@ import { SignatureError } from "../errors.ts";
 import { ocspNonce, parseCertificate } from "../sign.ts";
 import { b64, digest, nodeHash } from "../xades/algorithms.ts";
 import { canonicalize } from "../xades/canonicalize.ts";
-import { issuerSerialV2 } from "../xades/der.ts";
+import { issuerSerialV2 } from "../xades/issuer-serial.ts";
 import { SIGNED_PROPERTIES_TYPE, xmlDateTime } from "../xades/qualifying-properties.ts";
 import {
   archiveTimeStampInput,

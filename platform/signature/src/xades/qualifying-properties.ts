@@ -2,7 +2,7 @@ import type { DigestAlgorithm } from "../signer/hash-signer.ts";
 import { escapeXml, NS } from "../xml.ts";
 import { b64, DIGEST_URI, digest } from "./algorithms.ts";
 import { C14N11 } from "./canonicalize.ts";
-import { issuerSerialV2 } from "./der.ts";
+import { issuerSerialV2 } from "./issuer-serial.ts";
 
 /** ETSI EN 319 132-1 5.2.5 production place; every part optional. */
 export interface ProductionPlace {
