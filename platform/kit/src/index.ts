@@ -1,3 +1,45 @@
 // The member information system kit (see ARCHITECTURE.md): service, storage with its change
 // journal, registry definition, Data Tracker contract, X-Road REST client and event outbox.
-export {};
+export {
+  type Change,
+  type ChangeJournalDb,
+  type ClientId,
+  type ComponentMigration,
+  changeJournalMigration,
+  type ErrorCatalogue,
+  formatClientId,
+  formatServiceId,
+  isValidPersonalCode,
+  type JournalEntry,
+  PersonalCodeError,
+  parseClientId,
+  parsePersonalCode,
+  parseServiceId,
+  type RegistryDefinition,
+  type RegistryTables,
+  RiikError,
+  type RiikFastify,
+  type ServiceId,
+  type StorageOptions,
+  xroadUserId,
+} from "@riik/core";
+export {
+  DATA_SUBJECTS_HEADER,
+  DATA_SUBJECTS_RESPONSE_HEADER,
+  declareDataSubjects,
+  personalAnswer,
+} from "./data-subjects.ts";
+export { ERROR_ANSWER, errorAnswers, NO_QUERY } from "./error-answer.ts";
+export {
+  appendEvents,
+  type DeliveredEvent,
+  type EventOutboxDb,
+  EventOutboxError,
+  eventOutboxMigration,
+  type OutboxDispatcher,
+  type OutboxDispatcherOptions,
+  type OutboxEvent,
+  startOutboxDispatcher,
+} from "./event-outbox.ts";
+export { createMemberService, type MemberService, type MemberServiceOptions } from "./member-service.ts";
+export { MemberStorage, type MemberWrite, openMemberStorage } from "./member-storage.ts";
