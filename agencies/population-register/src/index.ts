@@ -1,4 +1,3 @@
-export { populationRegisterOpenApi } from "./api/openapi.ts";
 export {
   addressView,
   createPopulationRegisterService,
@@ -6,6 +5,7 @@ export {
   type PopulationRegisterServer,
   type PopulationRegisterServerOptions,
   personView,
+  populationRegisterOpenApi,
   startPopulationRegister,
 } from "./api/server.ts";
 export { POPULATION_REGISTER_ERRORS, PopulationRegisterError, type PopulationRegisterErrorCode } from "./errors.ts";

@@ -251,19 +251,13 @@ describe("population register HTTP API", () => {
     }
     const ok = await get(`/persons/${demo.personalCode}`);
     assert.equal(ok.statusCode, 200, "still serving");
-    // The OpenAPI document carries the very schemas the routes validate with.
-    const doc = populationRegisterOpenApi() as any;
+    // The OpenAPI document is generated from the very schemas the routes validate with.
+    const doc = (await populationRegisterOpenApi()) as any;
     const put = doc.paths["/persons/{code}/address"].put;
     assert.equal(put.parameters[0].schema.pattern, "^[1-8][0-9]{10}$");
-    assert.equal(doc.components.schemas.AddressInput.additionalProperties, false);
-    assert.deepEqual(doc.components.schemas.AddressInput.required, [
-      "county",
-      "municipality",
-      "settlement",
-      "street",
-      "house",
-      "postalCode",
-    ]);
+    const addressInput = put.requestBody.content["application/json"].schema;
+    assert.equal(addressInput.additionalProperties, false);
+    assert.deepEqual(addressInput.required, ["county", "municipality", "settlement", "street", "house", "postalCode"]);
   });
 
   test("GET /openapi.json is an OpenAPI 3.1 document listing every path", async () => {
@@ -282,8 +276,41 @@ describe("population register HTTP API", () => {
     // Every $ref resolves.
     const refs = JSON.stringify(doc).match(/"\$ref":"#\/components\/schemas\/[A-Za-z]+"/g) ?? [];
     for (const ref of refs) assert.ok(doc.components.schemas[ref.split("/").at(-1)!.replace('"', "")], ref);
-    for (const [, item] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(doc.paths))
-      for (const operation of Object.values(item)) assert.ok(operation.responses["200"] && operation.responses["400"]);
+    const json = (response: any) => response.content["application/json"].schema;
+    for (const [, item] of Object.entries<Record<string, { responses: Record<string, any> }>>(doc.paths))
+      for (const operation of Object.values(item)) {
+        assert.ok(operation.responses["200"] && operation.responses["400"]);
+        // Successful answers declare the Data Tracker header; every error answer is { code, message, details? }.
+        assert.ok(operation.responses["200"].headers["X-Riik-Data-Subjects"]);
+        for (const [status, response] of Object.entries(operation.responses))
+          if (Number(status) >= 400) assert.deepEqual(json(response).required, ["code", "message"], status);
+      }
+    const person = json(doc.paths["/persons/{code}"].get.responses["200"]);
+    assert.deepEqual(person.required, [
+      "personalCode",
+      "givenName",
+      "surname",
+      "sex",
+      "birthDate",
+      "dateOfDeath",
+      "citizenship",
+      "status",
+    ]);
+    assert.equal(person.properties.personalCode.pattern, "^[1-8][0-9]{10}$");
+    const family = json(doc.paths["/persons/{code}/family"].get.responses["200"]);
+    assert.deepEqual(family.required, ["personalCode", "parents", "children", "spouse"]);
+    const history = json(doc.paths["/persons/{code}/address/history"].get.responses["200"]);
+    assert.deepEqual(history.properties.addresses.items.required, [
+      "county",
+      "municipality",
+      "settlement",
+      "street",
+      "house",
+      "apartment",
+      "postalCode",
+      "ehakCode",
+      "since",
+    ]);
   });
 
   test("arbitrary paths never make the server fail (no 5xx)", async () => {

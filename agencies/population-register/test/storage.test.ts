@@ -195,18 +195,16 @@ for (const target of await dialectTargets()) {
         });
         assert.deepEqual(await dump(copy), await dump(register));
         await assert.rejects(
-          copy.db
-            .transaction()
-            .execute((trx) =>
-              applyChange(trx, {
-                seq: 1,
-                at: "2026-01-01T00:00:00.000Z",
-                entity: "car",
-                key: "x",
-                op: "upsert",
-                data: "{}",
-              }),
-            ),
+          copy.db.transaction().execute((trx) =>
+            applyChange(trx, {
+              seq: 1,
+              at: "2026-01-01T00:00:00.000Z",
+              entity: "car",
+              key: "x",
+              op: "upsert",
+              data: "{}",
+            }),
+          ),
           (e: unknown) => e instanceof PopulationRegisterError && e.code === "CHANGE_INVALID",
         );
       } finally {

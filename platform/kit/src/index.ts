@@ -19,6 +19,7 @@ export {
   type RegistryTables,
   RiikError,
   type RiikFastify,
+  recordChanges,
   type ServiceId,
   type StorageOptions,
   xroadUserId,

@@ -1,5 +1,13 @@
-import { createHttpService, type HttpService, PersonalCodeError, parsePersonalCode } from "@riik/core";
-import type { FastifyReply } from "fastify";
+import { PersonalCodeError, parsePersonalCode } from "@riik/core";
+import {
+  createMemberService,
+  DATA_SUBJECTS_HEADER,
+  declareDataSubjects,
+  errorAnswers,
+  type MemberService,
+  NO_QUERY,
+  personalAnswer,
+} from "@riik/kit";
 import { POPULATION_REGISTER_ERRORS, PopulationRegisterError } from "../errors.ts";
 import {
   openPopulationRegister,
@@ -7,11 +15,10 @@ import {
   type PopulationRegisterLocation,
 } from "../storage/register.ts";
 import type { AddressRecord, PersonRecord } from "../storage/schema.ts";
-import { populationRegisterOpenApi } from "./openapi.ts";
-import { ADDRESS_INPUT, NO_QUERY, PERSON_PARAMS } from "./schemas.ts";
+import { ADDRESS_HISTORY, ADDRESS_INPUT, FAMILY, PERSON, PERSON_ADDRESS, PERSON_PARAMS } from "./schemas.ts";
 
-/** The header the provider security server reads (and strips) to record Data Tracker uses. */
-export const DATA_SUBJECTS_HEADER = "x-riik-data-subjects";
+/** The header the provider security server reads (and strips) to record Data Tracker uses (the kit's). */
+export { DATA_SUBJECTS_HEADER };
 
 /**
  * The path parameter, already of the schema's shape, as a personal code whose date and
@@ -63,83 +70,157 @@ export const addressView = (a: AddressRecord) => ({
   since: a.since,
 });
 
-/** Names every person in the answer, so that each use is recorded in the Data Tracker. */
-function concerning(reply: FastifyReply, codes: readonly string[]): FastifyReply {
-  return reply.header(DATA_SUBJECTS_HEADER, [...new Set(codes)].map((c) => `EE${c}`).join(","));
-}
+/** Every failure of a request's shape, before the register looks at it. */
+const REQUEST_INVALID = "the request does not match its schema (REQUEST_INVALID, every mismatch in details.errors)";
+const CODE_REFUSED = `Malformed personal code: ${REQUEST_INVALID}, or a wrong date or check digit (PERSONAL_CODE_INVALID)`;
 
 /**
- * The register's REST API (OpenAPI 3.1 at /openapi.json), on the common service base
- * (/healthz, /metrics, typed errors). Every answer with personal data names its subjects.
+ * The register's REST API on the kit's member service (OpenAPI 3.1 generated at /openapi.json,
+ * /healthz, /metrics, typed errors). Every answer with personal data names its subjects.
  */
-export function createPopulationRegisterService(register: PopulationRegister): HttpService {
-  const service = createHttpService({
-    name: "population-register",
-    errors: POPULATION_REGISTER_ERRORS,
-    bodyLimit: 16 * 1024,
-  });
-  const { app } = service;
-
-  // Bodies are JSON only; anything else is 415 (Fastify would otherwise hand text/plain over as a string).
-  app.removeContentTypeParser("text/plain");
-
-  app.get("/openapi.json", { schema: { querystring: NO_QUERY } }, async () => populationRegisterOpenApi());
-
-  const personRoute = { schema: { params: PERSON_PARAMS, querystring: NO_QUERY } };
+export function createPopulationRegisterService(register: PopulationRegister): MemberService {
   const existing = async (text: string): Promise<PersonRecord> => {
     const code = personalCodeParameter(text);
     const person = await register.person(code);
     if (!person) throw notFound(code);
     return person;
   };
-
-  app.get("/persons/:code", personRoute, async (request, reply) => {
-    const person = await existing(request.params.code);
-    concerning(reply, [person.personalCode]);
-    return personView(person);
-  });
-
-  app.get("/persons/:code/family", personRoute, async (request, reply) => {
-    const person = await existing(request.params.code);
-    const family = await register.family(person.personalCode);
-    const relatives = [...family.parents, ...family.children, ...(family.spouse ? [family.spouse] : [])];
-    concerning(reply, [person.personalCode, ...relatives.map((r) => r.personalCode)]);
-    return {
-      personalCode: person.personalCode,
-      parents: family.parents.map(personRef),
-      children: family.children.map(personRef),
-      spouse: family.spouse ? personRef(family.spouse) : null,
-    };
-  });
-
-  app.get("/persons/:code/address", personRoute, async (request, reply) => {
-    const person = await existing(request.params.code);
-    const address = await register.currentAddress(person.personalCode);
-    if (!address)
-      throw new PopulationRegisterError("ADDRESS_NOT_FOUND", `person ${person.personalCode} has no registered address`);
-    concerning(reply, [person.personalCode]);
-    return { personalCode: person.personalCode, address: addressView(address) };
-  });
-
-  app.get("/persons/:code/address/history", personRoute, async (request, reply) => {
-    const person = await existing(request.params.code);
-    const addresses = await register.addressHistory(person.personalCode);
-    concerning(reply, [person.personalCode]);
-    return { personalCode: person.personalCode, addresses: addresses.map(addressView) };
-  });
-
-  app.put(
-    "/persons/:code/address",
-    { schema: { params: PERSON_PARAMS, querystring: NO_QUERY, body: ADDRESS_INPUT } },
-    async (request, reply) => {
-      const code = personalCodeParameter(request.params.code);
-      const address = await register.changeAddress(code, request.body);
-      concerning(reply, [code]);
-      return { personalCode: code, address: addressView(address) };
+  const reading = (operationId: string, summary: string, answer: object, notFoundText: string) => ({
+    schema: {
+      operationId,
+      summary,
+      params: PERSON_PARAMS,
+      querystring: NO_QUERY,
+      response: { 200: answer, ...errorAnswers({ 400: CODE_REFUSED, 404: notFoundText }) },
     },
-  );
+  });
 
-  return service;
+  return createMemberService({
+    name: "population-register",
+    title: "riik population register",
+    version: "1.0.0",
+    description:
+      "The population register (rahvastikuregister) of a riik state, run by the Ministry of the Interior: persons by personal code, family relations, addresses and changes of address. Other members read it only through X-Road.",
+    errors: POPULATION_REGISTER_ERRORS,
+    bodyLimit: 16 * 1024,
+    routes(app) {
+      app.get(
+        "/persons/:code",
+        reading(
+          "getPerson",
+          "A person by personal code",
+          personalAnswer(PERSON, "The person"),
+          "No such person (PERSON_NOT_FOUND)",
+        ),
+        async (request, reply) => {
+          const person = await existing(request.params.code);
+          declareDataSubjects(reply, [person.personalCode]);
+          return personView(person);
+        },
+      );
+
+      app.get(
+        "/persons/:code/family",
+        reading(
+          "getFamily",
+          "The person's parents, children and spouse",
+          personalAnswer(FAMILY, "The family; X-Riik-Data-Subjects lists the person and every relative"),
+          "No such person (PERSON_NOT_FOUND)",
+        ),
+        async (request, reply) => {
+          const person = await existing(request.params.code);
+          const family = await register.family(person.personalCode);
+          const relatives = [...family.parents, ...family.children, ...(family.spouse ? [family.spouse] : [])];
+          declareDataSubjects(reply, [person.personalCode, ...relatives.map((r) => r.personalCode)]);
+          return {
+            personalCode: person.personalCode,
+            parents: family.parents.map(personRef),
+            children: family.children.map(personRef),
+            spouse: family.spouse ? personRef(family.spouse) : null,
+          };
+        },
+      );
+
+      app.get(
+        "/persons/:code/address",
+        reading(
+          "getAddress",
+          "The person's current registered address",
+          personalAnswer(PERSON_ADDRESS, "The current address"),
+          "No such person (PERSON_NOT_FOUND) or no address (ADDRESS_NOT_FOUND)",
+        ),
+        async (request, reply) => {
+          const person = await existing(request.params.code);
+          const address = await register.currentAddress(person.personalCode);
+          if (!address)
+            throw new PopulationRegisterError(
+              "ADDRESS_NOT_FOUND",
+              `person ${person.personalCode} has no registered address`,
+            );
+          declareDataSubjects(reply, [person.personalCode]);
+          return { personalCode: person.personalCode, address: addressView(address) };
+        },
+      );
+
+      app.get(
+        "/persons/:code/address/history",
+        reading(
+          "getAddressHistory",
+          "Every address the person has had, newest first",
+          personalAnswer(ADDRESS_HISTORY, "The addresses"),
+          "No such person (PERSON_NOT_FOUND)",
+        ),
+        async (request, reply) => {
+          const person = await existing(request.params.code);
+          const addresses = await register.addressHistory(person.personalCode);
+          declareDataSubjects(reply, [person.personalCode]);
+          return { personalCode: person.personalCode, addresses: addresses.map(addressView) };
+        },
+      );
+
+      app.put(
+        "/persons/:code/address",
+        {
+          schema: {
+            operationId: "changeAddress",
+            summary: "Register a change of address; the previous address stays in the history",
+            params: PERSON_PARAMS,
+            querystring: NO_QUERY,
+            body: ADDRESS_INPUT,
+            response: {
+              200: personalAnswer(PERSON_ADDRESS, "The new current address"),
+              ...errorAnswers({
+                400: `Malformed personal code or address: ${REQUEST_INVALID}; a wrong date or check digit (PERSONAL_CODE_INVALID); a municipality not of the county or a future date (ADDRESS_INVALID)`,
+                404: "No such person (PERSON_NOT_FOUND)",
+                409: "The person is deceased (PERSON_DECEASED)",
+                413: "The body is larger than 16 KiB (BODY_TOO_LARGE)",
+                415: "The body is not application/json (CONTENT_TYPE_UNSUPPORTED)",
+              }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const code = personalCodeParameter(request.params.code);
+          const address = await register.changeAddress(code, request.body);
+          declareDataSubjects(reply, [code]);
+          return { personalCode: code, address: addressView(address) };
+        },
+      );
+    },
+  });
+}
+
+/**
+ * The register's OpenAPI 3.1 document without a running register (the orchestrator imports
+ * it into the security server before the register starts): the routes are declared, never called.
+ */
+export async function populationRegisterOpenApi(serverUrl?: string): Promise<Record<string, unknown>> {
+  const service = createPopulationRegisterService({} as PopulationRegister);
+  try {
+    return await service.openapi(serverUrl);
+  } finally {
+    await service.close();
+  }
 }
 
 export interface PopulationRegisterServerOptions extends PopulationRegisterLocation {
@@ -149,7 +230,7 @@ export interface PopulationRegisterServerOptions extends PopulationRegisterLocat
 
 export interface PopulationRegisterServer {
   url: string;
-  service: HttpService;
+  service: MemberService;
   register: PopulationRegister;
   close(): Promise<void>;
 }
@@ -160,21 +241,20 @@ export async function startPopulationRegister(
 ): Promise<PopulationRegisterServer> {
   const register = await openPopulationRegister(options);
   const service = createPopulationRegisterService(register);
-  let address: string;
+  let url: string;
   try {
-    address = await service.app.listen({ host: options.host ?? "127.0.0.1", port: options.port });
+    url = await service.listen({ port: options.port, ...(options.host ? { host: options.host } : {}) });
   } catch (error) {
     await register.close();
     throw error;
   }
-  const url = address.replace("[::1]", "127.0.0.1");
   service.logger.info({ url, storage: register.storage.location }, "population register listening");
   return {
     url,
     service,
     register,
     close: async () => {
-      await service.app.close();
+      await service.close();
       await register.close();
     },
   };

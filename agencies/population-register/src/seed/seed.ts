@@ -1,4 +1,4 @@
-import { type Change, recordChanges } from "@riik/core";
+import { type Change, recordChanges } from "@riik/kit";
 import { sql, type Transaction } from "kysely";
 import { PopulationRegisterError } from "../errors.ts";
 import { insertRows } from "../storage/bulk-insert.ts";

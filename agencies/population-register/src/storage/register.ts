@@ -1,4 +1,5 @@
-import { type DialectName, openStorage, recordChanges, type Storage } from "@riik/core";
+import type { DialectName, Storage } from "@riik/core";
+import { type MemberStorage, openMemberStorage } from "@riik/kit";
 import type { Kysely } from "kysely";
 import { PopulationRegisterError } from "../errors.ts";
 import { type AddressInput, assertAddressInput } from "../model/address.ts";
@@ -30,14 +31,14 @@ export interface Family {
 }
 
 export async function openPopulationRegister(location: PopulationRegisterLocation): Promise<PopulationRegister> {
-  const storage = await openStorage<PopulationRegisterDb>({
+  const store = await openMemberStorage<PopulationRegisterDb>({
     component: POPULATION_REGISTER_COMPONENT,
     dataDir: location.dataDir,
     url: location.url,
     ...(location.schema ? { schema: location.schema } : {}),
     migrations: populationRegisterMigrations,
   });
-  return new PopulationRegister(storage);
+  return new PopulationRegister(store);
 }
 
 const byBirthThenCode = (a: PersonRecord, b: PersonRecord) =>
@@ -45,18 +46,22 @@ const byBirthThenCode = (a: PersonRecord, b: PersonRecord) =>
 
 /** The register's store: reads for the API and the one write it offers, a change of address. */
 export class PopulationRegister {
-  constructor(readonly storage: Storage<PopulationRegisterDb>) {}
+  constructor(readonly store: MemberStorage<PopulationRegisterDb>) {}
+
+  get storage(): Storage<PopulationRegisterDb> {
+    return this.store.storage;
+  }
 
   get db(): Kysely<PopulationRegisterDb> {
-    return this.storage.db;
+    return this.store.db;
   }
 
   get dialect(): DialectName {
-    return this.storage.dialect;
+    return this.store.dialect;
   }
 
   close(): Promise<void> {
-    return this.storage.close();
+    return this.store.close();
   }
 
   async personCount(): Promise<number> {
@@ -149,7 +154,7 @@ export class PopulationRegister {
       throw new PopulationRegisterError("ADDRESS_INVALID", `since ${since} is in the future (today is ${today})`, {
         details: { fields: ["since"] },
       });
-    return this.db.transaction().execute(async (trx) => {
+    return this.store.write(async ({ trx, change }) => {
       // On PostgreSQL, concurrent changes for one person queue on the person's row.
       let query = trx.selectFrom("person").selectAll().where("personal_code", "=", code);
       if (this.dialect === "postgres") query = query.forUpdate();
@@ -202,8 +207,8 @@ export class PopulationRegister {
           since: record.since,
         })
         .execute();
-      await recordChanges(trx, [{ entity: "address", key: addressKey(record), op: "upsert", data: record }], now);
+      change({ entity: "address", key: addressKey(record), op: "upsert", data: record });
       return record;
-    });
+    }, now);
   }
 }
