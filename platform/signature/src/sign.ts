@@ -10,32 +10,29 @@ import {
   verifyOcspResponse,
   verifyTimeStampToken,
 } from "@riik/pki";
-import { DOMParser } from "@xmldom/xmldom";
 import { type AsicContainer, type DataFile, nextSignatureFileName } from "./asic/container.ts";
 import { SignatureError } from "./errors.ts";
 import type { DigestAlgorithm, HashSigner } from "./signer/hash-signer.ts";
-import { digest, nodeHash, signatureUri } from "./xades/algorithms.ts";
+import { b64, digest, nodeHash, signatureUri } from "./xades/algorithms.ts";
 import { C14N11, canonicalize } from "./xades/canonicalize.ts";
 import {
-  archiveTimeStampXml,
-  certificateValuesXml,
+  archiveTimeStamp,
+  certificateValues,
   type ProductionPlace,
-  revocationValuesXml,
+  revocationValues,
   SIGNED_PROPERTIES_TYPE,
-  signatureTimeStampXml,
-  signedPropertiesXml,
+  signatureTimeStamp,
 } from "./xades/qualifying-properties.ts";
 import {
+  appendReference,
+  appendUnsignedProperty,
   archiveTimeStampInput,
   fileNameOfUri,
   fileUri,
+  newSignatureFile,
   parseSignatureFile,
-  type ReferenceInput,
-  renderSignatureFile,
-  type SignatureParts,
-  signedInfoXml,
 } from "./xades/signature-xml.ts";
-import { NS } from "./xml.ts";
+import { NS, parseXml, serializeXml } from "./xml.ts";
 
 /**
  * Optional anchoring of a finished container's hash in the integrity ledger (or any
@@ -84,7 +81,8 @@ export interface PendingSignature {
   /** Digest of the canonicalised ds:SignedInfo: what the key signs. */
   readonly digest: Uint8Array;
   readonly signedInfo: Uint8Array;
-  readonly parts: SignatureParts;
+  /** The signature file as prepared, its SignatureValue still empty. */
+  readonly xml: Uint8Array;
 }
 
 export interface SignatureResult {
@@ -142,37 +140,37 @@ export function prepareSignature(
   checkSigningCertificate(cert);
   const fileName = nextSignatureFileName(container);
   const id = `S${/(\d+)\.xml$/.exec(fileName)![1]}`;
-  const references: ReferenceInput[] = container.dataFiles.map((file, i) => ({
-    id: `${id}-RefId${i}`,
-    uri: fileUri(file.name),
-    digestAlgorithm: DATA_DIGEST,
-    digest: digest(DATA_DIGEST, file.data),
-  }));
-  const signedProperties = signedPropertiesXml({
-    signatureId: id,
-    signingTime: options.signingTime ?? new Date(),
+  const document = newSignatureFile({
+    signatureMethodUri: signatureUri(keyType, digestAlgorithm),
     certificate,
-    ...(options.role ? { role: options.role } : {}),
-    ...(options.productionPlace ? { productionPlace: options.productionPlace } : {}),
-    dataObjects: container.dataFiles.map((file, i) => ({ referenceId: `${id}-RefId${i}`, mimeType: file.mediaType })),
+    properties: {
+      signatureId: id,
+      signingTime: options.signingTime ?? new Date(),
+      certificate,
+      ...(options.role ? { role: options.role } : {}),
+      ...(options.productionPlace ? { productionPlace: options.productionPlace } : {}),
+      dataObjects: container.dataFiles.map((file, i) => ({ referenceId: `${id}-RefId${i}`, mimeType: file.mediaType })),
+    },
   });
-  const parts: SignatureParts = { id, signedInfo: "", certificate, signedProperties, unsignedProperties: [] };
-  // The SignedProperties digest is taken over its canonical form inside the final document.
-  const draft = new DOMParser().parseFromString(
-    new TextDecoder().decode(renderSignatureFile({ ...parts, signedInfo: signedInfoXml("", []) })),
-    "application/xml",
-  );
-  const propertiesElement = draft.getElementsByTagNameNS(NS.xades, "SignedProperties")[0]!;
-  references.push({
-    id: `${id}-RefId${references.length}`,
+  for (const [i, file] of container.dataFiles.entries())
+    appendReference(document, {
+      id: `${id}-RefId${i}`,
+      uri: fileUri(file.name),
+      digestAlgorithm: DATA_DIGEST,
+      digest: digest(DATA_DIGEST, file.data),
+    });
+  // The SignedProperties digest is taken over its canonical form in the file as a reader parses it.
+  const draft = parseXml(serializeXml(document), fileName, "XADES_FORMAT");
+  appendReference(document, {
+    id: `${id}-RefId${container.dataFiles.length}`,
     uri: `#${id}-SignedProperties`,
     type: SIGNED_PROPERTIES_TYPE,
     transforms: [C14N11],
     digestAlgorithm: DATA_DIGEST,
-    digest: digest(DATA_DIGEST, canonicalize(propertiesElement, C14N11)),
+    digest: digest(DATA_DIGEST, canonicalize(draft.getElementsByTagNameNS(NS.xades, "SignedProperties")[0]!, C14N11)),
   });
-  parts.signedInfo = signedInfoXml(signatureUri(keyType, digestAlgorithm), references);
-  const parsed = parseSignatureFile(renderSignatureFile(parts), fileName);
+  const xml = serializeXml(document);
+  const parsed = parseSignatureFile(xml, fileName);
   const signedInfo = canonicalize(parsed.signedInfo, parsed.canonicalization);
   return Object.freeze({
     container,
@@ -182,7 +180,7 @@ export function prepareSignature(
     digestAlgorithm,
     digest: digest(digestAlgorithm, signedInfo),
     signedInfo,
-    parts,
+    xml,
   });
 }
 
@@ -211,12 +209,13 @@ export async function completeSignature(
       "SIGN_BAD_SIGNER",
       "the signature returned by the signer does not verify with its certificate (wrong key or wrong format: ECDSA must be r‖s)",
     );
-  const parts: SignatureParts = { ...pending.parts, signatureValue, unsignedProperties: [] };
+  const { document, signatureValueElement } = parseSignatureFile(pending.xml, pending.fileName);
+  signatureValueElement.appendChild(document.createTextNode(b64(signatureValue)));
   const issuer = options.issuer ?? (await fetchIssuer(cert, options.timeoutMs));
   const trustAnchors = options.trustAnchors ?? [await fetchRoot(issuer, options.timeoutMs)];
 
   // SignatureTimeStamp (EN 319 132-1 5.3): over the canonicalised ds:SignatureValue element.
-  const withValue = parseSignatureFile(renderSignatureFile(parts), pending.fileName);
+  const withValue = parseSignatureFile(serializeXml(document), pending.fileName);
   const imprint = digest("SHA-256", canonicalize(withValue.signatureValueElement, C14N11));
   const timeStamp = await stamp(options.tsaUrl, imprint, trustAnchors, options.timeoutMs);
 
@@ -245,20 +244,18 @@ export async function completeSignature(
   const unique = new Map(
     certificates.map((c) => [Buffer.from(c.rawData).toString("base64"), new Uint8Array(c.rawData)]),
   );
-  parts.unsignedProperties = [
-    signatureTimeStampXml(pending.id, timeStampToken(timeStamp)),
-    certificateValuesXml(pending.id, [...unique.values()]),
-    revocationValuesXml(pending.id, [ocsp.response]),
-  ];
+  appendUnsignedProperty(document, signatureTimeStamp(document, pending.id, timeStampToken(timeStamp)));
+  appendUnsignedProperty(document, certificateValues(document, pending.id, [...unique.values()]));
+  appendUnsignedProperty(document, revocationValues(document, pending.id, [ocsp.response]));
 
   if (options.level === "LTA") {
-    const lt = parseSignatureFile(renderSignatureFile(parts), pending.fileName);
+    const lt = parseSignatureFile(serializeXml(document), pending.fileName);
     const files = new Map(pending.container.dataFiles.map((f) => [f.name, f.data]));
     const input = archiveTimeStampInput(lt, (uri) => files.get(fileNameOfUri(uri)), undefined, C14N11);
     const archive = await stamp(options.tsaUrl, digest("SHA-256", input), trustAnchors, options.timeoutMs);
-    parts.unsignedProperties.push(archiveTimeStampXml(pending.id, 0, timeStampToken(archive)));
+    appendUnsignedProperty(document, archiveTimeStamp(document, pending.id, 0, timeStampToken(archive)));
   }
-  const xml = renderSignatureFile(parts);
+  const xml = serializeXml(document);
   return {
     container: {
       dataFiles: pending.container.dataFiles,

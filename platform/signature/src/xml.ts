@@ -1,4 +1,4 @@
-import { DOMParser, type Document, type Element, type Node } from "@xmldom/xmldom";
+import { DOMImplementation, DOMParser, type Document, type Element, type Node, XMLSerializer } from "@xmldom/xmldom";
 import { SignatureError, type SignatureErrorCode } from "./errors.ts";
 
 export const NS = Object.freeze({
@@ -61,13 +61,50 @@ export function childElements(parent: Node): Element[] {
 export const isElement = (node: Node | null | undefined, ns: string, local: string): node is Element =>
   !!node && node.nodeType === 1 && (node as Element).namespaceURI === ns && (node as Element).localName === local;
 
-/** Escapes text for element content and attribute values. */
-export const escapeXml = (text: string): string =>
-  text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/\r/g, "&#xD;");
+/** Namespace of a qualified name's prefix (`ds:Reference`, `xmlns:ds`); unprefixed names have none. */
+function namespaceOf(qualifiedName: string): string | null {
+  const [prefix, local] = qualifiedName.split(":");
+  if (local === undefined) return null;
+  const ns = (NS as Readonly<Record<string, string>>)[prefix!];
+  if (!ns) throw new SignatureError("SIG_ARGUMENT", `no namespace is known for the prefix of ${qualifiedName}`);
+  return ns;
+}
+
+export type Child = Node | string | undefined;
+
+/**
+ * A new element `prefix:local` in the namespace NS gives its prefix, with its attributes in
+ * the order given (undefined ones left out) and its children (text for strings, undefined
+ * ones left out). The serialiser escapes; nothing here builds XML text by hand.
+ */
+export function createElement(
+  document: Document,
+  qualifiedName: string,
+  attributes: Readonly<Record<string, string | undefined>> = {},
+  ...children: readonly Child[]
+): Element {
+  const element = document.createElementNS(namespaceOf(qualifiedName), qualifiedName);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined) continue;
+    const ns = namespaceOf(name);
+    if (ns) element.setAttributeNS(ns, name, value);
+    else element.setAttribute(name, value);
+  }
+  for (const child of children)
+    if (child !== undefined) element.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+  return element;
+}
+
+/** A document with DigiDoc's XML declaration and nothing else yet. */
+export function newDocument(): Document {
+  const document = new DOMImplementation().createDocument(null, "", null);
+  document.appendChild(document.createProcessingInstruction("xml", 'version="1.0" encoding="UTF-8" standalone="no"'));
+  document.appendChild(document.createTextNode("\n"));
+  return document;
+}
+
+/** UTF-8 with a final newline; the declaration is the document's own (newDocument's, or the one parsed). */
+export const serializeXml = (document: Document): Uint8Array =>
+  new TextEncoder().encode(`${new XMLSerializer().serializeToString(document)}\n`);
 
 export const textOf = (element: Element): string => element.textContent ?? "";

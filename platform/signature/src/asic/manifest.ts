@@ -1,5 +1,5 @@
 import { SignatureError } from "../errors.ts";
-import { childElements, escapeXml, isElement, NS, parseXml } from "../xml.ts";
+import { childElements, createElement, isElement, NS, newDocument, parseXml, serializeXml } from "../xml.ts";
 
 export const ASIC_E_MIMETYPE = "application/vnd.etsi.asic-e+zip";
 export const MANIFEST_PATH = "META-INF/manifest.xml";
@@ -11,15 +11,19 @@ export interface ManifestEntry {
 
 /** OpenDocument 1.2 manifest (ETSI EN 319 162-1 A.1), as DigiDoc writes it: the container first, then each data file. */
 export function writeManifest(files: readonly ManifestEntry[]): Uint8Array {
-  const entry = (path: string, type: string) =>
-    `<manifest:file-entry manifest:full-path="${escapeXml(path)}" manifest:media-type="${escapeXml(type)}"/>\n`;
-  const xml =
-    `<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n` +
-    `<manifest:manifest xmlns:manifest="${NS.manifest}" manifest:version="1.2">\n` +
-    entry("/", ASIC_E_MIMETYPE) +
-    files.map((f) => entry(f.path, f.mediaType)).join("") +
-    `</manifest:manifest>\n`;
-  return new TextEncoder().encode(xml);
+  const document = newDocument();
+  const entry = (path: string, mediaType: string) =>
+    createElement(document, "manifest:file-entry", { "manifest:full-path": path, "manifest:media-type": mediaType });
+  document.appendChild(
+    createElement(
+      document,
+      "manifest:manifest",
+      { "xmlns:manifest": NS.manifest, "manifest:version": "1.2" },
+      entry("/", ASIC_E_MIMETYPE),
+      ...files.map((f) => entry(f.path, f.mediaType)),
+    ),
+  );
+  return serializeXml(document);
 }
 
 /** Reads the manifest: the `/` entry must name ASiC-E, every other path must appear once. */

@@ -1,5 +1,6 @@
+import type { Document, Element } from "@xmldom/xmldom";
 import type { DigestAlgorithm } from "../signer/hash-signer.ts";
-import { escapeXml, NS } from "../xml.ts";
+import { createElement, NS } from "../xml.ts";
 import { b64, DIGEST_URI, digest } from "./algorithms.ts";
 import { C14N11 } from "./canonicalize.ts";
 import { issuerSerialV2 } from "./issuer-serial.ts";
@@ -29,102 +30,112 @@ export const SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedPropertie
 /** xsd:dateTime in UTC without fractions, as DigiDoc writes SigningTime. */
 export const xmlDateTime = (at: Date): string => `${at.toISOString().slice(0, 19)}Z`;
 
-const element = (name: string, content: string, attributes = ""): string =>
-  `<${name}${attributes}>${content}</${name}>`;
-
 /**
  * xades:SignedProperties (EN 319 132-1 4.3, 5.2) in schema order: SigningTime,
  * SigningCertificateV2, SignatureProductionPlaceV2, SignerRoleV2, then the
  * DataObjectFormat of each data file.
  */
-export function signedPropertiesXml(input: SignedPropertiesInput): string {
+export function signedProperties(document: Document, input: SignedPropertiesInput): Element {
+  const e = (
+    name: string,
+    attributes: Record<string, string | undefined>,
+    ...children: Array<Element | string | undefined>
+  ) => createElement(document, name, attributes, ...children);
   const algorithm = input.digestAlgorithm ?? "SHA-256";
   const place = input.productionPlace;
-  const placeParts = place
-    ? [
-        ["City", place.city],
-        ["StreetAddress", place.streetAddress],
-        ["StateOrProvince", place.stateOrProvince],
-        ["PostalCode", place.postalCode],
-        ["CountryName", place.countryName],
-      ].filter(([, v]) => v !== undefined && v !== "")
-    : [];
-  const signed =
-    element("xades:SigningTime", xmlDateTime(input.signingTime)) +
-    element(
-      "xades:SigningCertificateV2",
-      element(
-        "xades:Cert",
-        element(
-          "xades:CertDigest",
-          `<ds:DigestMethod Algorithm="${DIGEST_URI[algorithm]}"/>` +
-            element("ds:DigestValue", b64(digest(algorithm, input.certificate))),
-        ) + element("xades:IssuerSerialV2", b64(issuerSerialV2(input.certificate))),
-      ),
-    ) +
-    (placeParts.length > 0
-      ? element(
-          "xades:SignatureProductionPlaceV2",
-          placeParts.map(([name, value]) => element(`xades:${name}`, escapeXml(value!))).join(""),
-        )
-      : "") +
-    (input.role
-      ? element(
-          "xades:SignerRoleV2",
-          element("xades:ClaimedRoles", element("xades:ClaimedRole", escapeXml(input.role))),
-        )
-      : "");
-  const formats = input.dataObjects
-    .map((o) =>
-      element(
-        "xades:DataObjectFormat",
-        element("xades:MimeType", escapeXml(o.mimeType)),
-        ` ObjectReference="#${escapeXml(o.referenceId)}"`,
-      ),
-    )
-    .join("");
-  return element(
+  const placeParts = (
+    [
+      ["City", place?.city],
+      ["StreetAddress", place?.streetAddress],
+      ["StateOrProvince", place?.stateOrProvince],
+      ["PostalCode", place?.postalCode],
+      ["CountryName", place?.countryName],
+    ] as const
+  ).flatMap(([name, value]) => (value ? [e(`xades:${name}`, {}, value)] : []));
+  return e(
     "xades:SignedProperties",
-    element("xades:SignedSignatureProperties", signed) + element("xades:SignedDataObjectProperties", formats),
-    ` Id="${input.signatureId}-SignedProperties"`,
+    { Id: `${input.signatureId}-SignedProperties` },
+    e(
+      "xades:SignedSignatureProperties",
+      {},
+      e("xades:SigningTime", {}, xmlDateTime(input.signingTime)),
+      e(
+        "xades:SigningCertificateV2",
+        {},
+        e(
+          "xades:Cert",
+          {},
+          e(
+            "xades:CertDigest",
+            {},
+            e("ds:DigestMethod", { Algorithm: DIGEST_URI[algorithm] }),
+            e("ds:DigestValue", {}, b64(digest(algorithm, input.certificate))),
+          ),
+          e("xades:IssuerSerialV2", {}, b64(issuerSerialV2(input.certificate))),
+        ),
+      ),
+      placeParts.length > 0 ? e("xades:SignatureProductionPlaceV2", {}, ...placeParts) : undefined,
+      input.role
+        ? e("xades:SignerRoleV2", {}, e("xades:ClaimedRoles", {}, e("xades:ClaimedRole", {}, input.role)))
+        : undefined,
+    ),
+    e(
+      "xades:SignedDataObjectProperties",
+      {},
+      ...input.dataObjects.map((o) =>
+        e("xades:DataObjectFormat", { ObjectReference: `#${o.referenceId}` }, e("xades:MimeType", {}, o.mimeType)),
+      ),
+    ),
   );
 }
 
-/** EN 319 132-1 5.3: SignatureTimeStamp over the canonicalised ds:SignatureValue. */
-export const signatureTimeStampXml = (signatureId: string, token: Uint8Array): string =>
-  element(
-    "xades:SignatureTimeStamp",
-    `<ds:CanonicalizationMethod Algorithm="${C14N11}"/>` +
-      element("xades:EncapsulatedTimeStamp", b64(token), ` Id="${signatureId}-T0-TST"`),
-    ` Id="${signatureId}-T0"`,
+/** An EncapsulatedTimeStamp property (EN 319 132-1 5.3, 5.5.2) with its c14n method. */
+const timeStamp = (document: Document, name: string, id: string, token: Uint8Array, attributes = {}): Element =>
+  createElement(
+    document,
+    name,
+    { ...attributes, Id: id },
+    createElement(document, "ds:CanonicalizationMethod", { Algorithm: C14N11 }),
+    createElement(document, "xades:EncapsulatedTimeStamp", { Id: `${id}-TST` }, b64(token)),
   );
 
+/** EN 319 132-1 5.3: SignatureTimeStamp over the canonicalised ds:SignatureValue. */
+export const signatureTimeStamp = (document: Document, signatureId: string, token: Uint8Array): Element =>
+  timeStamp(document, "xades:SignatureTimeStamp", `${signatureId}-T0`, token);
+
 /** EN 319 132-1 5.4.1: the certificates needed to validate the signature and its time-stamp. */
-export const certificateValuesXml = (signatureId: string, certificates: readonly Uint8Array[]): string =>
-  element(
+export const certificateValues = (
+  document: Document,
+  signatureId: string,
+  certificates: readonly Uint8Array[],
+): Element =>
+  createElement(
+    document,
     "xades:CertificateValues",
-    certificates
-      .map((c, i) => element("xades:EncapsulatedX509Certificate", b64(c), ` Id="${signatureId}-CERT-${i}"`))
-      .join(""),
+    {},
+    ...certificates.map((c, i) =>
+      createElement(document, "xades:EncapsulatedX509Certificate", { Id: `${signatureId}-CERT-${i}` }, b64(c)),
+    ),
   );
 
 /** EN 319 132-1 5.4.2: the OCSP responses, DER, base64. */
-export const revocationValuesXml = (signatureId: string, responses: readonly Uint8Array[]): string =>
-  element(
+export const revocationValues = (document: Document, signatureId: string, responses: readonly Uint8Array[]): Element =>
+  createElement(
+    document,
     "xades:RevocationValues",
-    element(
+    {},
+    createElement(
+      document,
       "xades:OCSPValues",
-      responses
-        .map((r, i) => element("xades:EncapsulatedOCSPValue", b64(r), ` Id="${signatureId}-OCSP-${i}"`))
-        .join(""),
+      {},
+      ...responses.map((r, i) =>
+        createElement(document, "xades:EncapsulatedOCSPValue", { Id: `${signatureId}-OCSP-${i}` }, b64(r)),
+      ),
     ),
   );
 
 /** EN 319 132-1 5.5.2: xadesv141:ArchiveTimeStamp; the namespace is declared here, not on the root (see signature-xml.ts). */
-export const archiveTimeStampXml = (signatureId: string, index: number, token: Uint8Array): string =>
-  element(
-    "xades141:ArchiveTimeStamp",
-    `<ds:CanonicalizationMethod Algorithm="${C14N11}"/>` +
-      element("xades:EncapsulatedTimeStamp", b64(token), ` Id="${signatureId}-A${index}-TST"`),
-    ` xmlns:xades141="${NS.xades141}" Id="${signatureId}-A${index}"`,
-  );
+export const archiveTimeStamp = (document: Document, signatureId: string, index: number, token: Uint8Array): Element =>
+  timeStamp(document, "xades141:ArchiveTimeStamp", `${signatureId}-A${index}`, token, {
+    "xmlns:xades141": NS.xades141,
+  });

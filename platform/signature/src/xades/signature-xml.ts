@@ -1,46 +1,59 @@
 import type { Document, Element } from "@xmldom/xmldom";
 import { SignatureError } from "../errors.ts";
 import type { DigestAlgorithm } from "../signer/hash-signer.ts";
-import { childElements, descendants, escapeXml, isElement, NS, parseXml, textOf } from "../xml.ts";
-import { DIGEST_URI, digestAlgorithmOf, SIGNATURE_URI, type SignatureMethod } from "./algorithms.ts";
+import { childElements, createElement, descendants, isElement, NS, newDocument, parseXml, textOf } from "../xml.ts";
+import { b64, DIGEST_URI, digestAlgorithmOf, SIGNATURE_URI, type SignatureMethod } from "./algorithms.ts";
 import { C14N11, CANONICALIZATIONS, canonicalize } from "./canonicalize.ts";
-import { SIGNED_PROPERTIES_TYPE } from "./qualifying-properties.ts";
-
-/** The pieces of one signature file before it is serialised; unsigned properties in order. */
-export interface SignatureParts {
-  id: string;
-  signedInfo: string;
-  signatureValue?: Uint8Array;
-  certificate: Uint8Array;
-  signedProperties: string;
-  unsignedProperties: string[];
-}
+import { SIGNED_PROPERTIES_TYPE, type SignedPropertiesInput, signedProperties } from "./qualifying-properties.ts";
 
 /**
- * A `META-INF/signatures<N>.xml` as DigiDoc writes it (EN 319 162-1 A.5): the root
- * asic:XAdESSignatures declares the asic, ds and xades namespaces and holds one ds:Signature.
- * The root's declarations are part of every canonicalised subset (inclusive c14n), so they
- * never change after signing; later properties declare their own namespaces locally.
+ * A new `META-INF/signatures<N>.xml` as DigiDoc writes it (EN 319 162-1 A.5), without
+ * references or SignatureValue yet: the root asic:XAdESSignatures declares the asic, ds and
+ * xades namespaces and holds one ds:Signature. The root's declarations are part of every
+ * canonicalised subset (inclusive c14n), so they never change after signing; later
+ * properties declare their own namespaces locally.
  */
-export function renderSignatureFile(parts: SignatureParts): Uint8Array {
-  const { id } = parts;
-  const unsigned =
-    parts.unsignedProperties.length > 0
-      ? `<xades:UnsignedProperties><xades:UnsignedSignatureProperties>${parts.unsignedProperties.join("")}</xades:UnsignedSignatureProperties></xades:UnsignedProperties>`
-      : "";
-  const xml =
-    `<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n` +
-    `<asic:XAdESSignatures xmlns:asic="${NS.asic}" xmlns:ds="${NS.ds}" xmlns:xades="${NS.xades}">` +
-    `<ds:Signature Id="${id}">` +
-    parts.signedInfo +
-    `<ds:SignatureValue Id="${id}-SIG">${parts.signatureValue ? Buffer.from(parts.signatureValue).toString("base64") : ""}</ds:SignatureValue>` +
-    `<ds:KeyInfo Id="${id}-KeyInfo"><ds:X509Data><ds:X509Certificate>${Buffer.from(parts.certificate).toString("base64")}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
-    `<ds:Object Id="${id}-object-xades"><xades:QualifyingProperties Id="${id}-QualifyingProperties" Target="#${id}">` +
-    parts.signedProperties +
-    unsigned +
-    `</xades:QualifyingProperties></ds:Object>` +
-    `</ds:Signature></asic:XAdESSignatures>\n`;
-  return new TextEncoder().encode(xml);
+export function newSignatureFile(input: {
+  signatureMethodUri: string;
+  certificate: Uint8Array;
+  properties: SignedPropertiesInput;
+}): Document {
+  const document = newDocument();
+  const e = (name: string, attributes: Record<string, string> = {}, ...children: Array<Element | string>) =>
+    createElement(document, name, attributes, ...children);
+  const id = input.properties.signatureId;
+  document.appendChild(
+    e(
+      "asic:XAdESSignatures",
+      { "xmlns:asic": NS.asic, "xmlns:ds": NS.ds, "xmlns:xades": NS.xades },
+      e(
+        "ds:Signature",
+        { Id: id },
+        e(
+          "ds:SignedInfo",
+          {},
+          e("ds:CanonicalizationMethod", { Algorithm: C14N11 }),
+          e("ds:SignatureMethod", { Algorithm: input.signatureMethodUri }),
+        ),
+        e("ds:SignatureValue", { Id: `${id}-SIG` }),
+        e(
+          "ds:KeyInfo",
+          { Id: `${id}-KeyInfo` },
+          e("ds:X509Data", {}, e("ds:X509Certificate", {}, b64(input.certificate))),
+        ),
+        e(
+          "ds:Object",
+          { Id: `${id}-object-xades` },
+          e(
+            "xades:QualifyingProperties",
+            { Id: `${id}-QualifyingProperties`, Target: `#${id}` },
+            signedProperties(document, input.properties),
+          ),
+        ),
+      ),
+    ),
+  );
+  return document;
 }
 
 export interface ReferenceInput {
@@ -52,22 +65,43 @@ export interface ReferenceInput {
   digest: Uint8Array;
 }
 
-export function signedInfoXml(signatureMethodUri: string, references: readonly ReferenceInput[]): string {
-  const refs = references
-    .map(
-      (r) =>
-        `<ds:Reference Id="${escapeXml(r.id)}"${r.type ? ` Type="${escapeXml(r.type)}"` : ""} URI="${escapeXml(r.uri)}">` +
-        (r.transforms?.length
-          ? `<ds:Transforms>${r.transforms.map((t) => `<ds:Transform Algorithm="${t}"/>`).join("")}</ds:Transforms>`
-          : "") +
-        `<ds:DigestMethod Algorithm="${DIGEST_URI[r.digestAlgorithm]}"/>` +
-        `<ds:DigestValue>${Buffer.from(r.digest).toString("base64")}</ds:DigestValue></ds:Reference>`,
-    )
-    .join("");
-  return (
-    `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${C14N11}"/>` +
-    `<ds:SignatureMethod Algorithm="${signatureMethodUri}"/>${refs}</ds:SignedInfo>`
-  );
+/** Appends a ds:Reference (XMLDSig 4.4.3) to the ds:SignedInfo of the file. */
+export function appendReference(document: Document, reference: ReferenceInput): void {
+  const e = (
+    name: string,
+    attributes: Record<string, string | undefined> = {},
+    ...children: Array<Element | string | undefined>
+  ) => createElement(document, name, attributes, ...children);
+  const transforms = reference.transforms ?? [];
+  document
+    .getElementsByTagNameNS(NS.ds, "SignedInfo")[0]!
+    .appendChild(
+      e(
+        "ds:Reference",
+        { Id: reference.id, Type: reference.type, URI: reference.uri },
+        transforms.length > 0
+          ? e("ds:Transforms", {}, ...transforms.map((algorithm) => e("ds:Transform", { Algorithm: algorithm })))
+          : undefined,
+        e("ds:DigestMethod", { Algorithm: DIGEST_URI[reference.digestAlgorithm] }),
+        e("ds:DigestValue", {}, b64(reference.digest)),
+      ),
+    );
+}
+
+/** Appends an unsigned signature property (EN 319 132-1 4.3), after those already there. */
+export function appendUnsignedProperty(document: Document, property: Element): void {
+  const qualifying = document.getElementsByTagNameNS(NS.xades, "QualifyingProperties")[0]!;
+  let unsigned = optional(qualifying, NS.xades, "UnsignedProperties");
+  if (!unsigned) {
+    unsigned = createElement(
+      document,
+      "xades:UnsignedProperties",
+      {},
+      createElement(document, "xades:UnsignedSignatureProperties"),
+    );
+    qualifying.appendChild(unsigned);
+  }
+  only(unsigned, NS.xades, "UnsignedSignatureProperties", "UnsignedProperties").appendChild(property);
 }
 
 export interface ParsedReference {
