@@ -1,3 +1,5 @@
+export * from "./component/config.ts";
+export * from "./component/descriptor.ts";
 export * from "./crypto/digest.ts";
 export { CanonicalJsonError, canonicalJson } from "./encoding/canonical-json.ts";
 export { isRiikError, RiikError } from "./errors.ts";
