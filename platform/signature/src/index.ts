@@ -9,7 +9,7 @@ export {
   type SignatureFile,
   writeContainer,
 } from "./asic/container.ts";
-export { ASIC_E_MIMETYPE, type ManifestEntry, parseManifest, writeManifest } from "./asic/manifest.ts";
+export { ASIC_E_MIMETYPE } from "./asic/manifest.ts";
 export { DEFAULT_ZIP_LIMITS, type ZipLimits } from "./asic/zip.ts";
 export { SignatureError, type SignatureErrorCode } from "./errors.ts";
 export {
@@ -36,5 +36,4 @@ export {
   type Verdict,
 } from "./validate/report.ts";
 export { signerInfo, type ValidationOptions, validateContainer } from "./validate/validate.ts";
-export { C14N11 } from "./xades/canonicalize.ts";
 export type { ProductionPlace } from "./xades/qualifying-properties.ts";
