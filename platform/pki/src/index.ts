@@ -43,6 +43,15 @@ export { parseOcspRequest } from "./ocsp/request.ts";
 export { OCSP_RESPONSE_STATUS, OcspResponder } from "./ocsp/responder.ts";
 export type { OcspCertStatus } from "./ocsp/status.ts";
 export {
+  type ExtendedKeyUsageName,
+  type KeyUsageName,
+  PathValidationError,
+  type PathValidationOptions,
+  type PathValidationReason,
+  type ValidatedPath,
+  validatePath,
+} from "./path/validate-path.ts";
+export {
   CertificateRegistry,
   type CertificateRow,
   normaliseSerial,
