@@ -1,4 +1,4 @@
-import type { Static, TSchema } from "typebox";
+import { type Static, type TSchema, Type } from "typebox";
 import { Value } from "typebox/value";
 
 // A component's configuration is declared once, as a TypeBox schema: it types the config
@@ -95,3 +95,15 @@ export function parseConfig<S extends TSchema>(
   if (problems.length > 0) throw fail(problems);
   return withDefaults as Static<S>;
 }
+
+/** The fields every served component has: a port (its own default), the address, the database. */
+export const servedFields = (defaultPort: number) => ({
+  port: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, ...problem("must be a TCP port, 0-65535") }),
+  ),
+  host: Type.Optional(
+    Type.String({ minLength: 1, default: "127.0.0.1", ...problem("must be an address to listen on") }),
+  ),
+  /** PostgreSQL URL; default RIIK_DATABASE_URL, else SQLite in the component's directory. */
+  databaseUrl: Type.Optional(Type.String({ minLength: 1, ...problem("must be a postgres:// URL") })),
+});

@@ -17,6 +17,17 @@ export interface CommandOption<Config> {
   aliases?: readonly `--${string}`[];
 }
 
+/** The options of `servedFields`, spelt the same for every component. */
+export const SERVED_OPTIONS = [
+  { flag: "--port", field: "port", kind: "port", description: "TCP port" },
+  { flag: "--host", field: "host", description: "address to listen on" },
+  {
+    flag: "--db",
+    field: "databaseUrl",
+    description: "PostgreSQL URL (postgres://…); default RIIK_DATABASE_URL, else SQLite in the directory",
+  },
+] as const satisfies readonly CommandOption<{ port?: number; host?: string; databaseUrl?: string }>[];
+
 /** A service a component provides on its subsystem, as its security server publishes it. */
 export interface ProvidedService {
   subsystem: string;
@@ -26,7 +37,7 @@ export interface ProvidedService {
   /** A personal-data service: the provider's security server records a Data Tracker use per person. */
   personalData?: boolean;
   /** Its OpenAPI description, for the X-Road REST metadata services. */
-  openapi?: unknown;
+  openapi?: () => Promise<unknown>;
 }
 
 /** An access right a component's subsystem needs on another's service. */
@@ -71,7 +82,11 @@ export interface ComponentDescriptor<Schema extends TSchema = TSchema> {
   ports(config: Static<Schema>): Record<string, number>;
   /** Components that must answer before this one starts. */
   dependsOn: readonly string[];
-  exchange?(config: Static<Schema>): ExchangeRegistration;
+  /**
+   * Its part in the exchange layer; `at` is where the deployment puts it (its subsystem and
+   * the URL its security server reaches it at), the services and rights are its own.
+   */
+  exchange?(config: Static<Schema>, at: { subsystem: string; url: string }): ExchangeRegistration;
 }
 
 /** The config type of a descriptor. */

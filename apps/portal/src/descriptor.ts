@@ -1,0 +1,34 @@
+import type { ComponentDescriptor } from "@riik/core";
+import { PORTAL_CONFIG, parsePortalConfig } from "./config/portal-config.ts";
+
+/** The citizen portal, configured by a file (`riik portal serve --config FILE`). */
+export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
+  name: "portal",
+  description: "the citizen portal: ID-card login, my data, who used my data",
+  config: PORTAL_CONFIG,
+  command: ["portal", "serve"],
+  configFile: true,
+  options: [],
+  ports: (config) => ({ http: parsePortalConfig(config).port }),
+  // Logins are checked at the trust services (OCSP); register queries go through its security server.
+  dependsOn: ["pki", "ss"],
+  exchange: (file) => {
+    const config = parsePortalConfig(file);
+    return {
+      subsystems: [
+        { id: config.portalClient, description: "state portal (eesti.ee)" },
+        { id: config.dataTrackerClient, description: "Data Tracker reader" },
+      ],
+      // A person's own record: GET /persons/{code} and what lies under it.
+      access: [
+        {
+          subject: config.portalClient,
+          service: config.populationService,
+          method: "GET",
+          paths: ["/persons/*", "/persons/*/**"],
+        },
+      ],
+      readsDataTrackerOf: config.dataTrackerProviders,
+    };
+  },
+};
