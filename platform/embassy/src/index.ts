@@ -13,7 +13,6 @@ export {
 export { issueTlsIdentity, readTlsMaterial, type TlsFiles, tlsFiles } from "./crypto/tls-identity.ts";
 export { type DrillCheck, type DrillOptions, type DrillReport, runDrill } from "./drill/drill.ts";
 export { EMBASSY_ERRORS, EmbassyError, type EmbassyErrorCode, isEmbassyError } from "./errors.ts";
-export { writePrivateFile } from "./files/private.ts";
 export { type ChainHead, checkAnchor, checkContinuation } from "./format/chain.ts";
 export {
   decodeSegment,
@@ -32,15 +31,12 @@ export {
   type ShipperConfig,
   type ShipperConfigFile,
 } from "./home/config.ts";
+export type { ShipperEvents } from "./home/context.ts";
+export { rotateShipperKey } from "./home/data-keys.ts";
+export type { DeliveryStatus } from "./home/delivery-status.ts";
 export { EmbassyClient } from "./home/embassy-client.ts";
 export { type ShipperDb, shipperMigrations } from "./home/outbox.ts";
-export {
-  type DeliveryStatus,
-  rotateShipperKey,
-  Shipper,
-  type ShipperEvents,
-  type ShipperOptions,
-} from "./home/shipper.ts";
+export { Shipper, type ShipperOptions } from "./home/shipper.ts";
 export { type EmbassyServer, type EmbassyServerOptions, startEmbassyServer, type TlsMaterial } from "./node/server.ts";
 export {
   type EmbassyDb,
@@ -49,6 +45,6 @@ export {
   type RegistryHoldings,
   type SegmentInfo,
 } from "./node/store.ts";
-export { defineRegistry, type JournalEntry, loadRegistry, type RegistryDefinition } from "./registry/registry.ts";
+export { resolveRegistry } from "./registry/registry.ts";
 export { dumpSnapshot } from "./registry/snapshot.ts";
 export { type RestoreOptions, type RestoreReport, restoreRegistry, type SegmentSource } from "./restore/restore.ts";

@@ -13,7 +13,7 @@ import { notOwnerOnly } from "@riik/core/testing";
 import { parseVerifierKey } from "@riik/ledger";
 import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, tlsFiles } from "../src/index.ts";
 import { homeWithEmbassy, readVkey, whenTrue } from "./fixtures/harness.ts";
-import { person, writePersons } from "./fixtures/test-registry.ts";
+import { embassyRegistry, person, writePersons } from "./fixtures/test-registry.ts";
 
 process.umask(0);
 const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
@@ -35,7 +35,7 @@ describe("files the embassy writes", async () => {
     after(() => client.close());
     const restored = join(h.root, "restored", "registry");
     const report = await restoreRegistry({
-      registry: "test-register",
+      definition: embassyRegistry,
       source: client,
       masterKeys: [readMasterKeyFile(join(h.root, "master.key"))],
       ledgerKey: parseVerifierKey(readVkey(h.ledgerKeyFile)),

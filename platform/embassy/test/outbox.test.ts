@@ -124,7 +124,7 @@ for (const target of await dialectTargets()) {
       after(() => client.close());
       const to = join(h.root, `restored-${target.dialect}`);
       const report = await restoreRegistry({
-        registry: name,
+        definition: embassyRegistry,
         source: client,
         masterKeys: [readMasterKeyFile(join(h.root, "master.key"))],
         ledgerKey: parseVerifierKey(readVkey(h.ledgerKeyFile)),

@@ -1,29 +1,33 @@
-// Finding #22.1: restore of the real population register, not a stand-in. The shipper loads
-// the built-in definition (migrations and applyChange from @riik/population-register), ships
+// Finding #22.1: restore of the real population register, not a stand-in. The shipper is given
+// the register's definition (embassyRegistry: migrations, tables, applyChange), ships
 // a seeded register and later changes of address, and restore rebuilds every table equal.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { openStorage, type Storage } from "@riik/core";
+import { openStorage, type RegistryDefinition, type Storage } from "@riik/core";
 import { parseVerifierKey } from "@riik/ledger";
 import {
+  applyChange,
   demoPersons,
   openPopulationRegister,
   POPULATION_REGISTER_COMPONENT,
+  POPULATION_REGISTER_TABLES,
+  type PopulationRegisterDb,
   populationRegisterMigrations,
   seedPopulation,
 } from "@riik/population-register";
 import { sql } from "kysely";
-import {
-  EmbassyClient,
-  loadRegistry,
-  readMasterKeyFile,
-  readTlsMaterial,
-  restoreRegistry,
-  Shipper,
-  tlsFiles,
-} from "../src/index.ts";
+import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, Shipper, tlsFiles } from "../src/index.ts";
 import { harness, readVkey, startEmbassy, whenTrue } from "./fixtures/harness.ts";
+
+/** The register's definition, as its package index does not export embassyRegistry yet. */
+const embassyRegistry: RegistryDefinition<PopulationRegisterDb> = {
+  name: "population-register",
+  component: POPULATION_REGISTER_COMPONENT,
+  migrations: populationRegisterMigrations,
+  tables: POPULATION_REGISTER_TABLES,
+  applyChange,
+};
 
 /** Every row of every table but the journal and Kysely's bookkeeping, in a stable order. */
 async function contents(storage: Storage<any>): Promise<Record<string, unknown[]>> {
@@ -49,6 +53,7 @@ describe("restore of the real population register", async () => {
     h.writeConfig([{ name: "lux", url: lux.url }], {
       registries: [{ name: "population-register", dataDir: "population-register" }],
     }),
+    { registries: [embassyRegistry] },
   );
   after(async () => {
     await shipper.close();
@@ -58,10 +63,6 @@ describe("restore of the real population register", async () => {
   });
 
   it("finding #22.1: ships the seeded register and changes of address, restores every table equal", async () => {
-    const definition = await loadRegistry("population-register");
-    assert.equal(definition.component, POPULATION_REGISTER_COMPONENT);
-    assert.equal(definition.migrations, populationRegisterMigrations);
-
     const register = await openPopulationRegister({ dataDir: registerDir });
     after(() => register.close());
     const journalHead = async () =>
@@ -109,7 +110,7 @@ describe("restore of the real population register", async () => {
     after(() => client.close());
     const to = join(h.root, "restored");
     const report = await restoreRegistry({
-      registry: "population-register",
+      definition: embassyRegistry,
       source: client,
       masterKeys: [readMasterKeyFile(join(h.root, "master.key"))],
       ledgerKey: parseVerifierKey(readVkey(h.ledgerKeyFile)),

@@ -67,7 +67,7 @@ describe("replication to two embassies and restore", async () => {
 
     const to = join(h.root, "restored");
     const report = await restoreRegistry({
-      registry: "test-register",
+      definition: embassyRegistry,
       source: client,
       masterKeys: [readMasterKeyFile(join(h.root, "master.key"))],
       ledgerKey: parseVerifierKey(readVkey(h.ledgerKeyFile)),

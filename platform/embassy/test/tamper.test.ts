@@ -18,7 +18,7 @@ import {
   sealSegment,
 } from "../src/index.ts";
 import { type Harness, harness, readVkey, whenTrue } from "./fixtures/harness.ts";
-import { person, writePersons } from "./fixtures/test-registry.ts";
+import { embassyRegistry, person, writePersons } from "./fixtures/test-registry.ts";
 
 const h: Harness = await harness();
 let chain: Buffer[] = [];
@@ -91,7 +91,7 @@ for (const target of await dialectTargets()) {
       const to = join(h.root, `restore-${target.dialect}-${n}`);
       try {
         return await restoreRegistry({
-          registry: "test-register",
+          definition: embassyRegistry,
           source: store,
           masterKeys: [readMasterKeyFile(masterKeyFile)],
           ledgerKey: keyOf(),

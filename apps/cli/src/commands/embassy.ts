@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { type RegistryDefinition, writeFileAtomic } from "@riik/core";
 import {
   EmbassyClient,
   EmbassyError,
@@ -7,6 +8,7 @@ import {
   readMasterKeyFile,
   readShipperConfig,
   readTlsMaterial,
+  resolveRegistry,
   restoreRegistry,
   rotateShipperKey,
   runDrill,
@@ -15,13 +17,34 @@ import {
   type TlsMaterial,
   tlsFiles,
   writeMasterKeyFile,
-  writePrivateFile,
 } from "@riik/embassy";
 import { parseVerifierKey } from "@riik/ledger";
+import {
+  applyChange,
+  POPULATION_REGISTER_COMPONENT,
+  POPULATION_REGISTER_TABLES,
+  type PopulationRegisterDb,
+  populationRegisterMigrations,
+} from "@riik/population-register";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The population register as the embassy replicates it: the register's own embassyRegistry,
+ * assembled here from its exports until its package index exports embassyRegistry itself.
+ */
+const populationRegister: RegistryDefinition<PopulationRegisterDb> = {
+  name: "population-register",
+  component: POPULATION_REGISTER_COMPONENT,
+  migrations: populationRegisterMigrations,
+  tables: POPULATION_REGISTER_TABLES,
+  applyChange,
+};
+
+/** The registries the embassy commands know by name; any other is named with a module exporting embassyRegistry. */
+const REGISTRIES = [populationRegister];
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 /**
@@ -76,7 +99,7 @@ export function registerEmbassyCommands(program: Command): void {
         commonName: o.name,
         databaseUrl: o.db,
       });
-      if (o.ledgerKey) writePrivateFile(join(dir, "ledger.vkey"), readFileSync(o.ledgerKey));
+      if (o.ledgerKey) writeFileAtomic(join(dir, "ledger.vkey"), readFileSync(o.ledgerKey));
       print({
         masterKey,
         masterKeyId: master.id,
@@ -143,7 +166,7 @@ export function registerEmbassyCommands(program: Command): void {
     .description("run the shipper: journal -> encrypted, chained, anchored segments -> every embassy")
     .requiredOption("--config <file>", "shipper configuration (README: Shipper configuration)")
     .action(async (o) => {
-      const shipper = await Shipper.open(readShipperConfig(o.config));
+      const shipper = await Shipper.open(readShipperConfig(o.config), { registries: REGISTRIES });
       await shipper.start();
       console.log(`shipper running${shipper.statusUrl ? `; status ${shipper.statusUrl}/v1/status` : ""}`);
       await untilSignalled();
@@ -169,7 +192,7 @@ export function registerEmbassyCommands(program: Command): void {
         }
       }
       if (!deliveries) {
-        const shipper = await Shipper.open(config);
+        const shipper = await Shipper.open(config, { registries: REGISTRIES });
         try {
           deliveries = await shipper.refreshStatus();
         } finally {
@@ -224,8 +247,7 @@ export function registerEmbassyCommands(program: Command): void {
       try {
         let lastShown = 0;
         const report = await restoreRegistry({
-          registry: o.registry,
-          ...(o.module ? { module: o.module } : {}),
+          definition: await resolveRegistry(o.registry, REGISTRIES, o.module),
           source: client,
           masterKeys: keyFiles.map(readMasterKeyFile),
           ledgerKey: anchor.key,
@@ -256,6 +278,7 @@ export function registerEmbassyCommands(program: Command): void {
       const report = await runDrill({
         dataDir: resolve(o.data),
         registry: o.registry,
+        registries: REGISTRIES,
         log: (line) => console.error(line),
       });
       print(report);

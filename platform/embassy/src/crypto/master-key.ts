@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { privateDirectory, writeFileAtomic } from "@riik/core";
 import { EmbassyError } from "../errors.ts";
-import { privateDirectory, writePrivateFile } from "../files/private.ts";
 
 export const MASTER_KEY_FORMAT = "riik-embassy-master-key/v1";
 
@@ -31,7 +31,7 @@ export function writeMasterKeyFile(path: string, masterKey: MasterKey = generate
     throw new EmbassyError("EMBASSY_ALREADY_INITIALISED", `${path} already holds a master key; refusing to replace it`);
   privateDirectory(dirname(path));
   const body = { format: MASTER_KEY_FORMAT, id: masterKey.id, key: masterKey.key.toString("base64") };
-  writePrivateFile(path, `${JSON.stringify(body, null, 2)}\n`, "wx");
+  writeFileAtomic(path, `${JSON.stringify(body, null, 2)}\n`);
   return masterKey;
 }
 

@@ -1,9 +1,9 @@
 import { generateKeyPairSync, webcrypto } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { privateDirectory, writeFileAtomic } from "@riik/core";
 import { caCertificatePath, OID, openTrustServices } from "@riik/pki";
 import { EmbassyError } from "../errors.ts";
-import { privateDirectory, writePrivateFile } from "../files/private.ts";
 import type { TlsMaterial } from "../node/server.ts";
 
 export interface TlsFiles {
@@ -66,9 +66,9 @@ export async function issueTlsIdentity(options: {
       ],
       actor: `riik embassy ${options.name} ${options.commonName}`,
     });
-    writePrivateFile(files.key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
-    writePrivateFile(files.cert, certificate.toString("pem"));
-    writePrivateFile(
+    writeFileAtomic(files.key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+    writeFileAtomic(files.cert, certificate.toString("pem"));
+    writeFileAtomic(
       files.ca,
       ["server", "root"]
         .map((name) => `${readFileSync(caCertificatePath(options.pkiDir, name as "server" | "root"), "utf8").trim()}\n`)

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { openStorage } from "@riik/core";
+import { openStorage, type RegistryDefinition } from "@riik/core";
 import { readMasterKeyFile } from "../crypto/master-key.ts";
 import { EmbassyError } from "../errors.ts";
 import { readShipperConfig } from "../home/config.ts";
 import { EmbassyClient } from "../home/embassy-client.ts";
-import { loadRegistry } from "../registry/registry.ts";
+import { resolveRegistry } from "../registry/registry.ts";
 import { type RestoreReport, restoreRegistry } from "../restore/restore.ts";
 
 /** An HTTP probe run before destruction and after restore; the answers must be equal. */
@@ -25,6 +25,8 @@ interface RegistryControl {
 export interface DrillOptions {
   dataDir: string;
   registry: string;
+  /** The registries the runner knows by name (the CLI: the population register's); else the config's module. */
+  registries: readonly RegistryDefinition[];
   log?: (line: string) => void;
 }
 
@@ -127,7 +129,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   if (!entry) throw new EmbassyError("DRILL_FAILED", `the shipper does not replicate ${options.registry}`);
   if (entry.databaseUrl)
     throw new EmbassyError("DRILL_FAILED", "the drill destroys and restores SQLite registries only");
-  const definition = await loadRegistry(entry.name, entry.module);
+  const definition = await resolveRegistry(entry.name, options.registries, entry.module);
   const checks: DrillCheck[] = [
     { name: `${options.registry} health`, url: `${registryService.url}/healthz` },
     ...(state.drill?.checks ?? []),
@@ -176,8 +178,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   let restore: RestoreReport;
   try {
     restore = await restoreRegistry({
-      registry: options.registry,
-      ...(entry.module ? { module: entry.module } : {}),
+      definition,
       source: client,
       masterKeys: [readMasterKeyFile(config.masterKeyFile)],
       ledgerKey: config.ledgerKey,

@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
-import { type ComponentMigration, canonicalJson, columnTypes } from "@riik/core";
-import type { JournalEntry } from "../registry/registry.ts";
+import {
+  type ComponentMigration,
+  canonicalJson,
+  columnTypes,
+  type JournalEntry,
+  openStorage,
+  type Storage,
+} from "@riik/core";
+import { type ChainHead, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
+import type { ShipperConfig } from "./config.ts";
 
 /** The shipper's store at home (component embassy_shipper): the chain, data keys, deliveries. */
 export interface ShipperDb {
@@ -87,4 +95,31 @@ export function entryHash(entry: JournalEntry): string {
       }),
     )
     .digest("hex");
+}
+
+/** The shipper's store (component embassy_shipper) in its home directory or database. */
+export function openOutbox(config: ShipperConfig): Promise<Storage<ShipperDb>> {
+  return openStorage<ShipperDb>({
+    component: "embassy_shipper",
+    dataDir: config.home,
+    url: config.databaseUrl,
+    ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+    migrations: shipperMigrations,
+  });
+}
+
+/** The newest element of a registry's chain at home, with the hash of its journal entry. */
+export interface OutboxHead extends ChainHead {
+  readonly entryHash: string | null;
+}
+
+export async function outboxHead(store: Storage<ShipperDb>, registry: string): Promise<OutboxHead | undefined> {
+  const row = await store.db
+    .selectFrom("shipper_segment")
+    .select([...HEAD_COLUMNS, "entry_hash"])
+    .where("registry", "=", registry)
+    .orderBy("idx", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { ...headFromRow(row), entryHash: row.entry_hash } : undefined;
 }

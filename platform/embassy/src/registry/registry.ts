@@ -1,84 +1,37 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ComponentMigration } from "@riik/core";
-import type { Transaction } from "kysely";
+import type { RegistryDefinition } from "@riik/core";
 import { EmbassyError } from "../errors.ts";
 
-/** One change journal row as it travels in a segment (core's change_journal table). */
-export interface JournalEntry {
-  seq: number;
-  at: string;
-  entity: string;
-  key: string;
-  op: "upsert" | "delete";
-  /** The entity's state after the change, as JSON text; null for a deletion. */
-  data: string | null;
-}
-
 /**
- * What the embassy needs of a registry: a storage component with a change_journal table,
- * its migrations, and a function that applies one journal entry (used by restore, inside
- * the restore's transaction). Snapshots dump the component's tables generically.
+ * The registry a configuration or a command names. The embassy knows no agency: whoever runs
+ * the shipper, restore or drill passes the definitions it replicates (the CLI passes the
+ * population register's); a configuration may instead name a module exporting one as
+ * `embassyRegistry`, for registries the runner does not know.
  */
-export interface RegistryDefinition {
-  /** The registry's name in chains, URLs and commands, e.g. "population-register". */
-  readonly name: string;
-  /** Its storage component: the SQLite file DIR/<component>.sqlite, the schema riik_<component>. */
-  readonly component: string;
-  readonly migrations: Readonly<Record<string, ComponentMigration>>;
-  applyChange(trx: Transaction<any>, entry: JournalEntry): Promise<void>;
-}
-
-const known = new Map<string, RegistryDefinition>();
-
-/** Makes a registry known by name in this process (tests, embedders). */
-export function defineRegistry(definition: RegistryDefinition): RegistryDefinition {
-  known.set(definition.name, definition);
-  return definition;
-}
-
-/**
- * Finds a registry: one defined in this process, one exported as `embassyRegistry` by a
- * module (a config's `module`), or a built-in: the population register.
- */
-export async function loadRegistry(name: string, module?: string): Promise<RegistryDefinition> {
-  const defined = known.get(name);
-  if (defined) return defined;
+export async function resolveRegistry(
+  name: string,
+  known: readonly RegistryDefinition[],
+  module?: string,
+): Promise<RegistryDefinition> {
   if (module) {
     const specifier = module.startsWith(".") || isAbsolute(module) ? pathToFileURL(resolve(module)).href : module;
-    const loaded = (await import(specifier)) as { embassyRegistry?: RegistryDefinition };
+    let loaded: { embassyRegistry?: RegistryDefinition };
+    try {
+      loaded = (await import(specifier)) as { embassyRegistry?: RegistryDefinition };
+    } catch (cause) {
+      throw new EmbassyError("EMBASSY_UNKNOWN_REGISTRY", `cannot load ${module}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
     if (!loaded.embassyRegistry || loaded.embassyRegistry.name !== name)
       throw new EmbassyError("EMBASSY_UNKNOWN_REGISTRY", `${module} does not export embassyRegistry named ${name}`);
-    return defineRegistry(loaded.embassyRegistry);
+    return loaded.embassyRegistry;
   }
-  if (name === "population-register") return defineRegistry(await populationRegister());
+  const definition = known.find((d) => d.name === name);
+  if (definition) return definition;
   throw new EmbassyError(
     "EMBASSY_UNKNOWN_REGISTRY",
-    `unknown registry ${JSON.stringify(name)}; known: population-register`,
+    `unknown registry ${JSON.stringify(name)}; known: ${known.map((d) => d.name).join(", ") || "none"} (or name a module exporting embassyRegistry)`,
   );
-}
-
-async function populationRegister(): Promise<RegistryDefinition> {
-  // Loaded by name so that this package does not depend on the register at build time.
-  const specifier = "@riik/population-register";
-  let mod: Record<string, any>;
-  try {
-    mod = (await import(specifier)) as Record<string, any>;
-  } catch (cause) {
-    throw new EmbassyError("EMBASSY_UNKNOWN_REGISTRY", `cannot load ${specifier}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  if (mod.embassyRegistry) return mod.embassyRegistry as RegistryDefinition;
-  if (typeof mod.applyChange !== "function" || !mod.populationRegisterMigrations)
-    throw new EmbassyError(
-      "EMBASSY_UNKNOWN_REGISTRY",
-      `${specifier} exports neither embassyRegistry nor applyChange + populationRegisterMigrations`,
-    );
-  return {
-    name: "population-register",
-    component: "population_register",
-    migrations: mod.populationRegisterMigrations,
-    applyChange: (trx, entry) => mod.applyChange(trx, entry),
-  };
 }

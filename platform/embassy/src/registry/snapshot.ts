@@ -1,8 +1,6 @@
-import type { Storage } from "@riik/core";
+import type { JournalEntry, RegistryTable, Storage } from "@riik/core";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { EmbassyError } from "../errors.ts";
-import type { JournalEntry } from "./registry.ts";
-import { describeTables, type TableShape } from "./tables.ts";
 
 /**
  * Snapshot plaintext (inside the encryption): NDJSON lines.
@@ -44,16 +42,24 @@ export function decodeValue(value: unknown): unknown {
 }
 
 /**
- * Dumps every table of a registry, consistent with one journal seq: all reads happen in
- * one transaction (REPEATABLE READ on PostgreSQL; a SQLite read transaction sees one WAL
- * snapshot). `position` is called first, then `onPart` for each part in order.
+ * Dumps the registry's declared tables (its RegistryDefinition's, never the journal or the
+ * migration bookkeeping), consistent with one journal seq: all reads happen in one
+ * transaction (REPEATABLE READ on PostgreSQL; a SQLite read transaction sees one WAL
+ * snapshot). `onStart` is called first, then `onPart` for each part in order.
  */
 export async function dumpSnapshot(
   storage: Storage<any>,
+  tables: readonly RegistryTable[],
   onStart: (position: SnapshotPosition, trx: Transaction<any>) => Promise<void>,
   onPart: (part: SnapshotPart) => Promise<void>,
   partBytes = 8 * 1024 * 1024,
 ): Promise<SnapshotPosition> {
+  for (const table of tables)
+    if (table.key.length === 0)
+      throw new EmbassyError(
+        "EMBASSY_CONFIG",
+        `table ${table.name} declares no key; a snapshot pages through tables by key`,
+      );
   const run = async (trx: Transaction<any>): Promise<SnapshotPosition> => {
     const journal = (await trx
       .selectFrom("change_journal")
@@ -65,7 +71,6 @@ export async function dumpSnapshot(
       ? { seq: Number(journal.seq), at: journal.at }
       : { seq: 0, at: new Date().toISOString() };
     await onStart(position, trx);
-    const tables = await describeTables(trx, storage.dialect);
     let lines: string[] = [];
     let bytes = 0;
     let rows = 0;
@@ -78,12 +83,13 @@ export async function dumpSnapshot(
       await onPart({ plaintext, rows: count, last });
     };
     for (const table of tables) {
-      const tableLine = JSON.stringify({ table: table.name, columns: table.columns });
+      const columns = table.columns.map((c) => c.name);
+      const tableLine = JSON.stringify({ table: table.name, columns });
       lines.push(tableLine);
       bytes += tableLine.length;
       for await (const page of pages(trx, table)) {
         for (const row of page) {
-          const line = JSON.stringify(table.columns.map((c) => encodeValue(row[c])));
+          const line = JSON.stringify(columns.map((c) => encodeValue(row[c])));
           lines.push(line);
           bytes += line.length + 1;
           rows += 1;
@@ -105,7 +111,7 @@ export async function dumpSnapshot(
 }
 
 /** Keyset pagination by primary key: stable and index-driven on both back ends. */
-async function* pages(db: Kysely<any>, table: TableShape): AsyncGenerator<Record<string, unknown>[]> {
+async function* pages(db: Kysely<any>, table: RegistryTable): AsyncGenerator<Record<string, unknown>[]> {
   let after: unknown[] | undefined;
   const keyRefs = sql.join(table.key.map((k) => sql.ref(k)));
   for (;;) {

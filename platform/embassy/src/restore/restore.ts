@@ -1,17 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { isRiikError, openStorage, type Storage } from "@riik/core";
+import {
+  isRiikError,
+  type JournalEntry,
+  openStorage,
+  privateDirectory,
+  type RegistryDefinition,
+  type Storage,
+} from "@riik/core";
 import type { VerifierKey } from "@riik/ledger";
 import { sql, type Transaction } from "kysely";
 import { unwrapDataKey } from "../crypto/data-key.ts";
 import type { MasterKey } from "../crypto/master-key.ts";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
-import { privateDirectory } from "../files/private.ts";
 import { type ChainHead, checkAnchor, checkContinuation, headOf } from "../format/chain.ts";
 import { decodeSegment, openSegment, type Segment } from "../format/segment.ts";
 import type { SegmentInfo } from "../node/store.ts";
-import { type JournalEntry, loadRegistry, type RegistryDefinition } from "../registry/registry.ts";
 import { parseSnapshotPart } from "../registry/snapshot.ts";
 
 /** Where restore reads from: an embassy over mTLS (EmbassyClient) or a store in tests. */
@@ -24,9 +29,8 @@ export interface SegmentSource {
 }
 
 export interface RestoreOptions {
-  registry: string;
-  /** Module exporting embassyRegistry, for registries that are not built in. */
-  module?: string;
+  /** The registry to rebuild (resolveRegistry finds it by name). */
+  definition: RegistryDefinition;
   source: SegmentSource;
   masterKeys: readonly MasterKey[];
   ledgerKey: VerifierKey;
@@ -57,14 +61,14 @@ export interface RestoreReport {
  */
 export async function restoreRegistry(options: RestoreOptions): Promise<RestoreReport> {
   const started = performance.now();
-  const definition = await loadRegistry(options.registry, options.module);
+  const { definition } = options;
+  const registry = definition.name;
   privateDirectory(options.to);
   const target = join(options.to, `${definition.component}.sqlite`);
   if (existsSync(target))
     throw new EmbassyError("RESTORE_TARGET_EXISTS", `${target} exists; restore never overwrites a database`);
-  const listing = await options.source.list(options.registry);
-  if (listing.length === 0)
-    throw new EmbassyError("RESTORE_NOTHING", `the embassy holds nothing for ${options.registry}`);
+  const listing = await options.source.list(registry);
+  if (listing.length === 0) throw new EmbassyError("RESTORE_NOTHING", `the embassy holds nothing for ${registry}`);
   const at = options.at?.getTime() ?? Number.POSITIVE_INFINITY;
   const snapshots = listing.filter(
     (s) => s.kind === "snapshot" && Number(s.snapshot_last) === 1 && Date.parse(s.last_at) <= at,
@@ -73,7 +77,7 @@ export async function restoreRegistry(options: RestoreOptions): Promise<RestoreR
   if (!chosen)
     throw new EmbassyError(
       "RESTORE_NOTHING",
-      `no complete snapshot of ${options.registry} at or before ${options.at?.toISOString() ?? "now"}`,
+      `no complete snapshot of ${registry} at or before ${options.at?.toISOString() ?? "now"}`,
     );
   const firstIndex = Number(chosen.snapshot_id);
   const lastListed = listing[listing.length - 1]!.idx;
@@ -110,18 +114,18 @@ export async function restoreRegistry(options: RestoreOptions): Promise<RestoreR
     for (let index = firstIndex; index <= lastListed && !stop; index++) {
       let bytes: Buffer;
       try {
-        bytes = await options.source.get(options.registry, index);
+        bytes = await options.source.get(registry, index);
       } catch (cause) {
         if (isEmbassyError(cause, "EMBASSY_NOT_FOUND"))
-          throw new EmbassyError("CHAIN_GAP", `${options.registry} segment ${index} is missing at the embassy`, {
+          throw new EmbassyError("CHAIN_GAP", `${registry} segment ${index} is missing at the embassy`, {
             cause,
           });
         throw cause;
       }
       const segment = decodeSegment(bytes);
       const h = segment.header;
-      if (h.registry !== options.registry)
-        throw new EmbassyError("CHAIN_BROKEN", `segment ${index} belongs to ${h.registry}, not ${options.registry}`);
+      if (h.registry !== registry)
+        throw new EmbassyError("CHAIN_BROKEN", `segment ${index} belongs to ${h.registry}, not ${registry}`);
       if (h.index !== index)
         throw new EmbassyError(
           h.kind === "snapshot" && h.index < index ? "SNAPSHOT_REPLAYED" : "CHAIN_REORDERED",
@@ -188,7 +192,7 @@ export async function restoreRegistry(options: RestoreOptions): Promise<RestoreR
     unlinkSync(temporary);
     fsyncFile(options.to);
     return {
-      registry: options.registry,
+      registry,
       file: target,
       snapshot: { id: firstIndex, seq: Number(chosen.last_seq), at: chosen.last_at },
       segments: head ? head.index - firstIndex + 1 : 0,
@@ -201,11 +205,11 @@ export async function restoreRegistry(options: RestoreOptions): Promise<RestoreR
     };
   } catch (error) {
     if (isRiikError(error) && !(error instanceof EmbassyError) && !String(error.code).startsWith("STORAGE"))
-      throw new EmbassyError("RESTORE_FAILED", `restore of ${options.registry} failed: ${error.message}`, {
+      throw new EmbassyError("RESTORE_FAILED", `restore of ${registry} failed: ${error.message}`, {
         cause: error,
       });
     if (!isRiikError(error))
-      throw new EmbassyError("RESTORE_FAILED", `restore of ${options.registry} failed: ${(error as Error).message}`, {
+      throw new EmbassyError("RESTORE_FAILED", `restore of ${registry} failed: ${(error as Error).message}`, {
         cause: error,
       });
     throw error;
