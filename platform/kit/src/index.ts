@@ -44,3 +44,11 @@ export {
 } from "./event-outbox.ts";
 export { createMemberService, type MemberService, type MemberServiceOptions } from "./member-service.ts";
 export { MemberStorage, type MemberWrite, openMemberStorage } from "./member-storage.ts";
+export {
+  type XRoadAnswer,
+  type XRoadCall,
+  XRoadClientError,
+  type XRoadClientErrorCode,
+  XRoadRestClient,
+  type XRoadRestClientOptions,
+} from "./xroad-rest-client.ts";
