@@ -86,8 +86,8 @@ export interface OutboxDispatcherOptions {
   deliver(event: DeliveredEvent): Promise<void>;
   /** How often undelivered events are looked for; default 1000 ms. */
   intervalMs?: number;
-  /** Called when a delivery fails (the event is retried next round). */
-  onError?(error: unknown, event: DeliveredEvent): void;
+  /** Called when a delivery fails (the event is retried next round) or the outbox cannot be read (no event). */
+  onError?(error: unknown, event?: DeliveredEvent): void;
 }
 
 export interface OutboxDispatcher {
@@ -139,7 +139,7 @@ export function startOutboxDispatcher(options: OutboxDispatcherOptions): OutboxD
     running = running.then(round, round);
     return running;
   };
-  const timer = setInterval(() => void drain().catch(() => undefined), options.intervalMs ?? 1000);
+  const timer = setInterval(() => void drain().catch((error) => options.onError?.(error)), options.intervalMs ?? 1000);
   timer.unref();
   return {
     drain,
