@@ -21,7 +21,7 @@ export const EMBASSY_SERVE = Type.Object(
     tlsKey: Type.Optional(FILE),
     ca: Type.Optional(FILE),
     /** Client certificate CNs allowed to write; default any from the CA. */
-    allowClients: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
+    allowClients: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   },
   { additionalProperties: false, dependentRequired: { tlsCert: ["tlsKey", "ca"], tlsKey: ["tlsCert", "ca"] } },
 );

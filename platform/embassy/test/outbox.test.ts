@@ -8,9 +8,9 @@ import { after, describe, it } from "node:test";
 import { openStorage } from "@riik/core";
 import { dialectTargets } from "@riik/core/testing";
 import { parseVerifierKey } from "@riik/ledger";
+import { GENESIS } from "../src/format/segment.ts";
 import {
   EmbassyClient,
-  GENESIS,
   readMasterKeyFile,
   readTlsMaterial,
   restoreRegistry,

@@ -8,22 +8,19 @@ import { canonicalJson } from "@riik/core";
 import { temporaryDirectory } from "@riik/core/testing";
 import { createLedgerServer, LedgerClient, type LedgerServer, parseVerifierKey, type VerifierKey } from "@riik/ledger";
 import fc from "fast-check";
-import { encodeSegmentParts, SEGMENT_MAGIC, type SegmentHeaderInput } from "../src/format/segment.ts";
+import { type DataKey, generateDataKey } from "../src/crypto/data-key.ts";
+import { generateMasterKey } from "../src/crypto/master-key.ts";
+import { type ChainHead, checkAnchor, checkContinuation } from "../src/format/chain.ts";
 import {
-  type ChainHead,
-  checkAnchor,
-  checkContinuation,
-  type DataKey,
   decodeSegment,
-  EMBASSY_ERRORS,
-  EmbassyError,
-  type EmbassyErrorCode,
   encodeSegment,
-  generateDataKey,
-  generateMasterKey,
+  encodeSegmentParts,
+  SEGMENT_MAGIC,
   type Segment,
+  type SegmentHeaderInput,
   sealSegment,
-} from "../src/index.ts";
+} from "../src/format/segment.ts";
+import { EMBASSY_ERRORS, EmbassyError, type EmbassyErrorCode } from "../src/index.ts";
 import { harness, startEmbassy } from "./fixtures/harness.ts";
 
 process.env.RIIK_LOG_LEVEL ??= "warn";

@@ -5,18 +5,11 @@ import { after, before, describe, it } from "node:test";
 import { canonicalJson } from "@riik/core";
 import { dialectTargets } from "@riik/core/testing";
 import { LedgerClient, parseVerifierKey } from "@riik/ledger";
-import { encodeSegmentParts } from "../src/format/segment.ts";
-import {
-  decodeSegment,
-  EmbassyStore,
-  encodeSegment,
-  generateDataKey,
-  generateMasterKey,
-  readMasterKeyFile,
-  restoreRegistry,
-  Shipper,
-  sealSegment,
-} from "../src/index.ts";
+import { generateDataKey } from "../src/crypto/data-key.ts";
+import { generateMasterKey } from "../src/crypto/master-key.ts";
+import { decodeSegment, encodeSegment, encodeSegmentParts, sealSegment } from "../src/format/segment.ts";
+import { readMasterKeyFile, restoreRegistry, Shipper } from "../src/index.ts";
+import { EmbassyStore } from "../src/node/store.ts";
 import { type Harness, harness, readVkey, whenTrue } from "./fixtures/harness.ts";
 import { embassyRegistry, person, writePersons } from "./fixtures/test-registry.ts";
 

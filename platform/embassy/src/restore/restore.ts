@@ -17,6 +17,7 @@ import { EmbassyError, isEmbassyError } from "../errors.ts";
 import { type ChainHead, checkAnchor, checkContinuation, headOf } from "../format/chain.ts";
 import { decodeSegment, openSegment, type Segment } from "../format/segment.ts";
 import type { SegmentInfo } from "../node/store.ts";
+import { resolveRegistry } from "../registry/registry.ts";
 import { parseSnapshotPart } from "../registry/snapshot.ts";
 
 /** Where restore reads from: an embassy over mTLS (EmbassyClient) or a store in tests. */
@@ -28,9 +29,19 @@ export interface SegmentSource {
   get(registry: string, index: number): Promise<Buffer>;
 }
 
-export interface RestoreOptions {
-  /** The registry to rebuild (resolveRegistry finds it by name). */
-  definition: RegistryDefinition;
+/** The registry to rebuild: its definition (resolveRegistry finds one by name). */
+export type RestoreTarget =
+  | { definition: RegistryDefinition }
+  | {
+      /**
+       * @deprecated Pass `definition`: the embassy no longer loads registries it is not
+       * given, so a name resolves only through `module` (a module exporting embassyRegistry).
+       */
+      registry: string;
+      module?: string;
+    };
+
+export type RestoreOptions = RestoreTarget & {
   source: SegmentSource;
   masterKeys: readonly MasterKey[];
   ledgerKey: VerifierKey;
@@ -39,7 +50,7 @@ export interface RestoreOptions {
   /** Restore the state as of this time (latest snapshot at or before it, then changes up to it). */
   at?: Date;
   onProgress?: (event: { phase: "verify-apply"; index: number; last: number; changes: number; rows: number }) => void;
-}
+};
 
 export interface RestoreReport {
   registry: string;
@@ -61,7 +72,8 @@ export interface RestoreReport {
  */
 export async function restoreRegistry(options: RestoreOptions): Promise<RestoreReport> {
   const started = performance.now();
-  const { definition } = options;
+  const definition =
+    "definition" in options ? options.definition : await resolveRegistry(options.registry, [], options.module);
   const registry = definition.name;
   privateDirectory(options.to);
   const target = join(options.to, `${definition.component}.sqlite`);
