@@ -374,8 +374,8 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       await Promise.all([trustUp, centralUp]);
       await step("central registry", () => registerAtCentral(dirs, ports));
       await Promise.all(SECURITY_SERVERS.map((name) => start(specs.ss(name))));
-      await step("security server configuration", () =>
-        configureSecurityServers(dirs, ports, register?.populationRegisterOpenApi?.()),
+      await step("security server configuration", async () =>
+        configureSecurityServers(dirs, ports, await register?.populationRegisterOpenApi?.()),
       );
 
       const seedError = await seeded;

@@ -23,7 +23,7 @@ export interface PopulationRegisterModule {
   seedPopulation(options: SeedOptions): Promise<unknown>;
   demoPersons(options: { dataDir: string; url?: string }, n: number): Promise<DemoPerson[]>;
   /** The register's OpenAPI description (JSON), imported into its security server. */
-  populationRegisterOpenApi?(): unknown;
+  populationRegisterOpenApi?(): Promise<unknown>;
 }
 
 /** Imports a workspace package by name; undefined when it is not installed. */
