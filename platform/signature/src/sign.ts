@@ -4,9 +4,11 @@ import {
   buildOcspRequest,
   type OcspCheck,
   ocspUrlOf,
+  PathValidationError,
   PkiError,
   requestTimeStamp,
   type TimeStampVerification,
+  validatePath,
   verifyOcspResponse,
   verifyTimeStampToken,
 } from "@riik/pki";
@@ -211,8 +213,7 @@ export async function completeSignature(
     );
   const { document, signatureValueElement } = parseSignatureFile(pending.xml, pending.fileName);
   signatureValueElement.appendChild(document.createTextNode(b64(signatureValue)));
-  const issuer = options.issuer ?? (await fetchIssuer(cert, options.timeoutMs));
-  const trustAnchors = options.trustAnchors ?? [await fetchRoot(issuer, options.timeoutMs)];
+  const { issuer, trustAnchors } = await signerChain(cert, options);
 
   // SignatureTimeStamp (EN 319 132-1 5.3): over the canonicalised ds:SignatureValue element.
   const withValue = parseSignatureFile(serializeXml(document), pending.fileName);
@@ -348,17 +349,50 @@ export function parseCertificate(der: Uint8Array): x509.X509Certificate {
   }
 }
 
-/** RFC 5280 4.2.2.1: the issuer from the certificate's caIssuers URL. */
+/**
+ * The signing certificate's issuer and the roots the TSA must chain to: those given, or
+ * fetched through caIssuers URLs (RFC 5280 4.2.2.1) up to a self-issued root. Whatever was
+ * fetched must form a path validatePath accepts now: to the fetched root, or, when the roots
+ * were given (they are the TSA's), to the fetched issuer.
+ */
+async function signerChain(
+  cert: x509.X509Certificate,
+  options: SignatureOptions,
+): Promise<{ issuer: x509.X509Certificate; trustAnchors: x509.X509Certificate[] }> {
+  if (options.issuer && options.trustAnchors) return { issuer: options.issuer, trustAnchors: options.trustAnchors };
+  const issuer = options.issuer ?? (await fetchIssuer(cert, options.timeoutMs));
+  const above: x509.X509Certificate[] = [];
+  let top = issuer;
+  while (!options.trustAnchors && above.length < 5 && top.subject !== top.issuer) {
+    top = await fetchIssuer(top, options.timeoutMs);
+    above.push(top);
+  }
+  const trustAnchors = options.trustAnchors ?? [above.at(-1) ?? issuer];
+  try {
+    await validatePath(cert, {
+      anchors: options.trustAnchors ? [issuer] : trustAnchors,
+      intermediates: [issuer, ...above],
+      at: new Date(),
+    });
+  } catch (cause) {
+    if (!(cause instanceof PathValidationError)) throw cause;
+    throw new SignatureError(
+      "SIGNER_CERTIFICATE",
+      `the issuer fetched for ${cert.subject} did not issue it: ${cause.message}`,
+      { cause },
+    );
+  }
+  return { issuer, trustAnchors };
+}
+
+/** The certificate served at a certificate's caIssuers URL (RFC 5280 4.2.2.1). */
 async function fetchIssuer(cert: x509.X509Certificate, timeoutMs = 10_000): Promise<x509.X509Certificate> {
   const aia = cert.getExtension(x509.AuthorityInfoAccessExtension);
   const url = aia?.caIssuers.find((n) => n.type === "url")?.value;
   if (!url) throw new SignatureError("SIGNER_CERTIFICATE", `${cert.subject} names no caIssuers URL; give its issuer`);
   try {
     const reply = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const issuer = new x509.X509Certificate(new Uint8Array(await reply.arrayBuffer()));
-    if (issuer.subject !== cert.issuer || !(await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true })))
-      throw new Error("the certificate served there did not issue this one");
-    return issuer;
+    return new x509.X509Certificate(new Uint8Array(await reply.arrayBuffer()));
   } catch (cause) {
     throw new SignatureError(
       "SIGNER_CERTIFICATE",
@@ -366,11 +400,4 @@ async function fetchIssuer(cert: x509.X509Certificate, timeoutMs = 10_000): Prom
       { cause },
     );
   }
-}
-
-async function fetchRoot(issuer: x509.X509Certificate, timeoutMs?: number): Promise<x509.X509Certificate> {
-  let current = issuer;
-  for (let depth = 0; depth < 5 && current.subject !== current.issuer; depth++)
-    current = await fetchIssuer(current, timeoutMs);
-  return current;
 }

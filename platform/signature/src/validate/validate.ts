@@ -2,8 +2,10 @@ import { X509Certificate as NodeCertificate, verify as verifySignature } from "n
 import * as x509 from "@peculiar/x509";
 import {
   type OcspCheck,
+  PathValidationError,
   PkiError,
   type TimeStampVerification,
+  validatePath,
   verifyOcspResponse,
   verifyTimeStampToken,
 } from "@riik/pki";
@@ -223,7 +225,7 @@ async function validateSignature(
   if (!signatureOk)
     add("SIGNATURE_VALUE", "invalid", "the signature value does not verify with the signing certificate");
 
-  // The signer's certificate path, with the issuing CA from CertificateValues.
+  // The certificates the signature carries: CAs for the signer's path, the TSA's and OCSP responder's.
   const pool = [...parsed.certificateValues, ...parsed.keyInfoCertificates.slice(1)].flatMap((der) => {
     try {
       return [new x509.X509Certificate(der as BufferSource)];
@@ -231,16 +233,6 @@ async function validateSignature(
       return [];
     }
   });
-  // A signer outside the trusted hierarchy is invalid, as DigiDoc reports it: no chain the
-  // container brings along can make it trusted.
-  const path = await chainToAnchor(certificate, pool, options.trustAnchors);
-  if (!path)
-    add(
-      "CERTIFICATE_CHAIN",
-      "invalid",
-      `the signing certificate ${certificate.subject} does not chain to a trusted root`,
-    );
-  const issuer = path?.[1];
 
   // SignatureTimeStamp (EN 319 132-1 5.3): genTime is the signing time.
   const stampElement = parsed.signatureTimeStamps[0];
@@ -271,6 +263,15 @@ async function validateSignature(
         add("SIGNING_TIME_AFTER_TIMESTAMP", "warning", "the claimed signing time is later than the time-stamp");
     }
   }
+
+  // The signer's certificate path (RFC 5280 6) at the signing time, CAs from CertificateValues.
+  // A signer outside the trusted hierarchy is invalid, as DigiDoc reports it: no chain the
+  // container brings along can make it trusted.
+  const onPath = await issuerOnPath(certificate, pool, stamp?.genTime ?? parsed.signingTime ?? new Date(), options);
+  // An expired signing certificate may be reported already, from the time-stamp.
+  if ("finding" in onPath && !findings.some((f) => f.code === onPath.finding.code))
+    add(onPath.finding.code, onPath.finding.severity, onPath.finding.message);
+  const issuer = "issuer" in onPath ? onPath.issuer : undefined;
 
   // RevocationValues: an OCSP response produced after the time-stamp (B-LT).
   if (parsed.ocspValues.length === 0 || parsed.certificateValues.length === 0)
@@ -434,37 +435,33 @@ async function checkOcsp(
   return { finding: { code: "OCSP_INVALID", severity: "invalid", message: lastError } };
 }
 
-async function chainToAnchor(
-  leaf: x509.X509Certificate,
+/** The signer's issuer on a path validatePath accepts at `at`, or the finding that says why there is none. */
+async function issuerOnPath(
+  certificate: x509.X509Certificate,
   pool: readonly x509.X509Certificate[],
-  anchors: readonly x509.X509Certificate[],
-): Promise<x509.X509Certificate[] | undefined> {
-  const path = [leaf];
-  let current = leaf;
-  for (let depth = 0; depth < 6; depth++) {
-    for (const anchor of anchors)
-      if (anchor.subject === current.issuer && (await signedBy(current, anchor))) return [...path, anchor];
-    let next: x509.X509Certificate | undefined;
-    for (const candidate of pool) {
-      if (candidate.subject !== current.issuer || path.includes(candidate)) continue;
-      if (!candidate.getExtension(x509.BasicConstraintsExtension)?.ca) continue;
-      if (await signedBy(current, candidate)) {
-        next = candidate;
-        break;
-      }
-    }
-    if (!next) return undefined;
-    path.push(next);
-    current = next;
-  }
-  return undefined;
-}
-
-async function signedBy(certificate: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+  at: Date,
+  options: ValidationOptions,
+): Promise<{ issuer: x509.X509Certificate } | { finding: Finding }> {
   try {
-    return await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true });
-  } catch {
-    return false;
+    const { path } = await validatePath(certificate, { anchors: options.trustAnchors, intermediates: pool, at });
+    return { issuer: path[1]! };
+  } catch (error) {
+    if (!(error instanceof PathValidationError)) throw error;
+    if (error.reason === "EXPIRED" || error.reason === "NOT_YET_VALID")
+      return {
+        finding: {
+          code: "CERTIFICATE_NOT_VALID_AT_SIGNING",
+          severity: "invalid",
+          message: `the signer's certificate path was not valid at ${at.toISOString()}: ${error.message}`,
+        },
+      };
+    return {
+      finding: {
+        code: "CERTIFICATE_CHAIN",
+        severity: "invalid",
+        message: `the signing certificate ${certificate.subject} does not chain to a trusted root: ${error.message}`,
+      },
+    };
   }
 }
 
