@@ -7,8 +7,8 @@ export const PKI_SERVE = Type.Object(
   {
     dir: Type.String({ minLength: 1, ...problem("must be the trust-services directory") }),
     ...servedFields(DEFAULT_PORT),
-    ocspValidity: Type.Optional(Type.Integer({ minimum: 1, default: 300, ...problem("must be a positive integer") })),
-    workers: Type.Optional(Type.Integer({ minimum: 1, default: 1, ...problem("must be a positive integer") })),
+    ocspValidity: Type.Integer({ minimum: 1, default: 300, ...problem("must be a positive integer") }),
+    workers: Type.Integer({ minimum: 1, default: 1, ...problem("must be a positive integer") }),
   },
   { additionalProperties: false },
 );

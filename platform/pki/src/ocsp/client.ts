@@ -1,10 +1,11 @@
-import { X509Certificate as NodeCertificate, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { OID } from "../ca/oids.ts";
 import { hex, parseDer } from "../der.ts";
 import { PkiError } from "../errors.ts";
+import { PathValidationError, validatePath } from "../path/validate-path.ts";
 import { buildCertId } from "./cert-id.ts";
 import { OCSP_RESPONSE_STATUS } from "./responder.ts";
 import { decodeCertStatus, type OcspCertStatus } from "./status.ts";
@@ -134,26 +135,17 @@ async function findResponder(
 ): Promise<x509.X509Certificate> {
   const candidates = (basic.certs ?? []).map((c) => new x509.X509Certificate(c.toSchema().toBER()));
   for (const candidate of candidates) {
-    if (candidate.issuer !== issuer.subject) continue;
-    // RFC 6960 4.2.2.2: a delegated responder is trusted only while its certificate is valid.
-    if (candidate.notBefore > at || candidate.notAfter < at) continue;
-    if (!signedByIssuer(candidate, issuer)) continue;
-    const eku = candidate.getExtension(x509.ExtendedKeyUsageExtension);
-    if (eku?.usages.includes(OID.ekuOcspSigning)) return candidate;
+    // RFC 6960 4.2.2.2: a delegated responder is issued directly by the CA, with id-kp-OCSPSigning,
+    // and trusted only while its certificate is valid.
+    try {
+      await validatePath(candidate, { anchors: [issuer], at, usage: { extendedKeyUsage: ["ocspSigning"] } });
+      return candidate;
+    } catch (error) {
+      if (!(error instanceof PathValidationError)) throw error;
+    }
   }
   // RFC 6960 4.2.2.2: otherwise only the CA itself may sign.
   return issuer;
-}
-
-/** OpenSSL's check, which takes only DER signature values (peculiar's verify reads BER leniently). */
-function signedByIssuer(candidate: x509.X509Certificate, issuer: x509.X509Certificate): boolean {
-  try {
-    return new NodeCertificate(new Uint8Array(candidate.rawData)).verify(
-      new NodeCertificate(new Uint8Array(issuer.rawData)).publicKey,
-    );
-  } catch {
-    return false;
-  }
 }
 
 /** Asks the responder at `url` about `certificate`, with a fresh nonce, and verifies the answer. */

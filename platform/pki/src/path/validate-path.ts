@@ -1,3 +1,4 @@
+import { X509Certificate as NodeCertificate } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { RiikError } from "@riik/core";
 import "../algorithms.ts"; // sets the one WebCrypto provider the chain builder verifies with
@@ -88,6 +89,12 @@ export async function validatePath(cert: x509.X509Certificate, options: PathVali
   const anchorIndex = chain.findIndex((link) => anchors.some((anchor) => sameCertificate(link, anchor)));
   if (anchorIndex < 0) throw await noPath(chain.at(-1) ?? cert, candidates);
   const path = chain.slice(0, anchorIndex + 1);
+  for (let i = 0; i + 1 < path.length; i++) {
+    if (!signedStrictly(path[i]!, path[i + 1]!))
+      throw new PathValidationError("SIGNATURE", `the signature on ${path[i]!.subject} does not verify`, {
+        subject: path[i]!.subject,
+      });
+  }
 
   for (const link of path) {
     // RFC 5280 6.1.3 (a)(2): the validity period includes `at`.
@@ -127,6 +134,20 @@ export async function validatePath(cert: x509.X509Certificate, options: PathVali
 
   checkUsage(cert, options.usage);
   return { certificate: cert, path, anchor: path.at(-1)! };
+}
+
+/**
+ * The builder's own check reads signature values leniently (BER); OpenSSL's, through node,
+ * takes only the DER that X.509 requires, so a re-encoded signature is not a second valid one.
+ */
+function signedStrictly(certificate: x509.X509Certificate, issuer: x509.X509Certificate): boolean {
+  try {
+    return new NodeCertificate(new Uint8Array(certificate.rawData)).verify(
+      new NodeCertificate(new Uint8Array(issuer.rawData)).publicKey,
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Why the chain stops short of an anchor: an issuer by name whose key did not verify, or none at all. */

@@ -6,6 +6,7 @@ import "../algorithms.ts";
 import { HASH_OIDS, OID } from "../ca/oids.ts";
 import { hex, parseDer, toArrayBuffer } from "../der.ts";
 import { PkiError } from "../errors.ts";
+import { PathValidationError, validatePath } from "../path/validate-path.ts";
 import { normaliseSerial } from "../registry/certificate-registry.ts";
 
 export type TimeStampHash = "SHA-256" | "SHA-384" | "SHA-512";
@@ -310,50 +311,24 @@ function checkEssSigningCertificate(signerInfo: pkijs.SignerInfo, certificate: x
   }
 }
 
+/** The TSA certificate's path to a trust anchor, every certificate valid at genTime (RFC 3161 4.3). */
 async function buildPath(
   leaf: x509.X509Certificate,
   options: VerifyTimeStampOptions,
   at: Date,
 ): Promise<x509.X509Certificate[]> {
-  const pool = [...(options.certificates ?? [])];
-  const path = [leaf];
-  let current = leaf;
-  for (let depth = 0; depth < 6; depth++) {
-    if (current.notBefore > at || current.notAfter < at)
+  try {
+    return (await validatePath(leaf, { anchors: options.trustAnchors, intermediates: options.certificates ?? [], at }))
+      .path;
+  } catch (error) {
+    if (!(error instanceof PathValidationError)) throw error;
+    if (error.reason === "EXPIRED" || error.reason === "NOT_YET_VALID")
       throw fail(
         "validity",
-        `certificate ${current.subject} was not valid at the time-stamp's genTime ${at.toISOString()}`,
+        `certificate ${String(error.details?.subject)} was not valid at the time-stamp's genTime ${at.toISOString()}`,
+        error,
       );
-    const anchor = options.trustAnchors.find((a) => hex(a.rawData) === hex(current.rawData));
-    if (anchor) return path;
-    for (const issuer of options.trustAnchors) {
-      if (issuer.subject === current.issuer && (await signedBy(current, issuer))) return [...path, issuer];
-    }
-    const next = await findIssuer(current, pool);
-    if (!next) break;
-    const constraints = next.getExtension(x509.BasicConstraintsExtension);
-    if (!constraints?.ca) break;
-    path.push(next);
-    current = next;
-  }
-  throw fail("untrusted", `the TSA certificate ${leaf.subject} does not chain to a trusted root`);
-}
-
-async function findIssuer(
-  certificate: x509.X509Certificate,
-  pool: readonly x509.X509Certificate[],
-): Promise<x509.X509Certificate | undefined> {
-  for (const candidate of pool) {
-    if (candidate.subject === certificate.issuer && (await signedBy(certificate, candidate))) return candidate;
-  }
-  return undefined;
-}
-
-async function signedBy(certificate: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
-  try {
-    return await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true });
-  } catch {
-    return false;
+    throw fail("untrusted", `the TSA certificate ${leaf.subject} does not chain to a trusted root`, error);
   }
 }
 

@@ -5,6 +5,7 @@ import { subtle } from "../algorithms.ts";
 import { OID } from "../ca/oids.ts";
 import { checkOcsp, type OcspCheck, ocspUrlOf } from "../ocsp/client.ts";
 import type { OcspCertStatus } from "../ocsp/status.ts";
+import { PathValidationError, validatePath } from "../path/validate-path.ts";
 import { REVOCATION_REASONS } from "../registry/certificate-registry.ts";
 import {
   algorithmParams,
@@ -154,8 +155,7 @@ export class AuthTokenValidator {
     checkValidity(certificate, now, "the authentication certificate");
     checkPurpose(certificate);
     const kind = this.#checkPolicies(certificate);
-    const issuer = await this.#findIssuer(certificate);
-    checkValidity(issuer, now, `its CA ${issuer.subject}`);
+    const issuer = await this.#findIssuer(certificate, now);
     const ocsp = await this.#checkRevocation(certificate, issuer);
     await verifySignature(parsed, this.#origin, nonce.value);
     const person = personOf(certificate);
@@ -182,22 +182,28 @@ export class AuthTokenValidator {
     return policies.includes(OID.policyEResidentAuthentication) ? "e-resident" : "id-card";
   }
 
-  /** Reference: SubjectCertificateTrustedValidator. The token carries only the leaf, so the issuer must be trusted itself. */
-  async #findIssuer(certificate: x509.X509Certificate): Promise<x509.X509Certificate> {
-    for (const ca of this.#trustedCas) {
-      if (ca.subject !== certificate.issuer) continue;
-      let signed = false;
-      try {
-        signed = await certificate.verify({ publicKey: ca.publicKey, signatureOnly: true });
-      } catch {
-        signed = false;
-      }
-      if (signed) return ca;
+  /**
+   * Reference: SubjectCertificateTrustedValidator. The token carries only the leaf, so its
+   * issuer must be a trusted CA itself, valid now (the one trust path, validatePath).
+   */
+  async #findIssuer(certificate: x509.X509Certificate, now: Date): Promise<x509.X509Certificate> {
+    try {
+      return (await validatePath(certificate, { anchors: this.#trustedCas, at: now })).anchor;
+    } catch (error) {
+      if (!(error instanceof PathValidationError)) throw error;
+      // The leaf's own period was checked first, so an expired link here is its CA.
+      if (error.reason === "EXPIRED" || error.reason === "NOT_YET_VALID")
+        throw new WebEidError(
+          error.reason === "EXPIRED" ? "WEBEID_CERTIFICATE_EXPIRED" : "WEBEID_CERTIFICATE_NOT_YET_VALID",
+          `its CA ${error.message}`,
+          { cause: error },
+        );
+      throw new WebEidError(
+        "WEBEID_UNTRUSTED_CA",
+        `the certificate is not issued by a trusted identity-document CA (issuer ${certificate.issuer})`,
+        { cause: error },
+      );
     }
-    throw new WebEidError(
-      "WEBEID_UNTRUSTED_CA",
-      `the certificate is not issued by a trusted identity-document CA (issuer ${certificate.issuer})`,
-    );
   }
 
   /** Reference: SubjectCertificateNotRevokedValidator; RFC 6960 4.2.1 CertStatus, RFC 5280 5.3.1 certificateHold. */
