@@ -1,7 +1,4 @@
 export { POLICE_ERRORS, type PoliceErrorCode, StateError, type StateErrorCode } from "./errors.ts";
-export { type PoliceConfig, parsePoliceConfig, readPoliceConfig } from "./police/config.ts";
-export { assertPersonQuery, PERSON_QUERY, type PersonQuery } from "./police/query.ts";
-export { createPoliceApp, HIDDEN_REASON_HEADER, HIDDEN_UNTIL_HEADER, type PoliceApp } from "./police/server.ts";
 export { type SeedResult, seedInChildProcess } from "./seed/seed.ts";
 export * from "./topology.ts";
 export {

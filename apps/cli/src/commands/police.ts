@@ -1,4 +1,4 @@
-import { createPoliceApp, readPoliceConfig } from "@riik/state";
+import { createPoliceApp, readPoliceConfig } from "@riik/police";
 import type { Command } from "commander";
 import { untilSignalled } from "../options.ts";
 

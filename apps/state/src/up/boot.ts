@@ -6,9 +6,9 @@ import { join, resolve } from "node:path";
 import { privateDirectory, writeFileAtomic } from "@riik/core";
 import { loadOrCreateSigner, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } from "@riik/ledger";
 import { initTrustServices, issueCard, openTrustServices } from "@riik/pki";
+import type { PoliceConfig } from "@riik/police";
 import { initCentral, initSecurityServer, submitRegistration } from "@riik/xroad";
 import { StateError } from "../errors.ts";
-import type { PoliceConfig } from "../police/config.ts";
 import { seedInChildProcess } from "../seed/seed.ts";
 import {
   DATATRACKER_CLIENT,

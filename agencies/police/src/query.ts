@@ -1,6 +1,6 @@
-import { isValidPersonalCode } from "@riik/core";
+import { isValidPersonalCode } from "@riik/kit";
 import { type Static, Type } from "typebox";
-import { StateError } from "../errors.ts";
+import { PoliceError } from "./errors.ts";
 
 /** 11 digits, first the century-and-sex digit 1-8 (EVS 585); the check digit is checked in code. */
 const PERSONAL_CODE = Type.String({ pattern: "^[1-8][0-9]{10}$" });
@@ -59,7 +59,7 @@ export function assertPersonQuery(query: PersonQuery, now = Date.now()): void {
   } else if (query.hiddenReason !== undefined) problems["/hiddenUntil"] = "required with hiddenReason";
   const paths = Object.keys(problems);
   if (paths.length > 0)
-    throw new StateError("POLICE_INPUT", `bad query: ${paths.map((p) => `${p} ${problems[p]}`).join("; ")}`, {
+    throw new PoliceError("POLICE_INPUT", `bad query: ${paths.map((p) => `${p} ${problems[p]}`).join("; ")}`, {
       details: { problems },
     });
 }

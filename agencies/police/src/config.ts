@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { parseClientId, parseServiceId } from "@riik/core";
-import { StateError } from "../errors.ts";
+import { parseClientId, parseServiceId } from "@riik/kit";
+import { PoliceError } from "./errors.ts";
 
 /** `riik police serve --config FILE`: the police information system's settings. */
 export interface PoliceConfig {
@@ -21,7 +21,7 @@ const KEYS = new Set(["port", "host", "client", "securityServer", "personsServic
 export function parsePoliceConfig(value: unknown): PoliceConfig {
   const problems: string[] = [];
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new StateError("STATE_ARGUMENT", "the police configuration must be a JSON object");
+    throw new PoliceError("POLICE_CONFIG", "the police configuration must be a JSON object");
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) if (!KEYS.has(key)) problems.push(`/${key}: unknown field`);
   if (!Number.isInteger(c.port) || (c.port as number) < 0 || (c.port as number) > 65535)
@@ -47,7 +47,7 @@ export function parsePoliceConfig(value: unknown): PoliceConfig {
   if (c.timeoutMs !== undefined && (!Number.isInteger(c.timeoutMs) || (c.timeoutMs as number) <= 0))
     problems.push("/timeoutMs: a positive integer");
   if (problems.length > 0)
-    throw new StateError("STATE_ARGUMENT", `bad police configuration: ${problems.join("; ")}`, {
+    throw new PoliceError("POLICE_CONFIG", `bad police configuration: ${problems.join("; ")}`, {
       details: { problems },
     });
   return value as PoliceConfig;
@@ -58,12 +58,12 @@ export function readPoliceConfig(path: string): PoliceConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (cause) {
-    throw new StateError("STATE_ARGUMENT", `cannot read the police configuration ${path}`, { cause });
+    throw new PoliceError("POLICE_CONFIG", `cannot read the police configuration ${path}`, { cause });
   }
   try {
     return parsePoliceConfig(JSON.parse(text));
   } catch (cause) {
-    if (cause instanceof StateError) throw cause;
-    throw new StateError("STATE_ARGUMENT", `${path} is not JSON`, { cause });
+    if (cause instanceof PoliceError) throw cause;
+    throw new PoliceError("POLICE_CONFIG", `${path} is not JSON`, { cause });
   }
 }

@@ -20,7 +20,7 @@ import {
   type Sandbox,
   startSandbox,
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
-import { assertPersonQuery, createPoliceApp, type PoliceApp, StateError } from "../src/index.ts";
+import { assertPersonQuery, createPoliceApp, type PoliceApp, PoliceError } from "../src/index.ts";
 
 const OFFICER = "49403136526";
 /** A valid personal code of someone born in 1850, whom the seeded register cannot have. */
@@ -307,7 +307,7 @@ describe("assertPersonQuery", () => {
   const refused = (query: Parameters<typeof assertPersonQuery>[0], problem: RegExp) =>
     assert.throws(
       () => assertPersonQuery(query),
-      (error: unknown) => error instanceof StateError && error.code === "POLICE_INPUT" && problem.test(error.message),
+      (error: unknown) => error instanceof PoliceError && error.code === "POLICE_INPUT" && problem.test(error.message),
     );
 
   it("accepts a minimal query and requires a reason with hiddenUntil, and the reverse", () => {
