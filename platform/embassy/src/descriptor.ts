@@ -1,4 +1,4 @@
-import { type ComponentDescriptor, problem, SERVED_OPTIONS, servedFields } from "@riik/core";
+import { type ComponentDescriptor, problem, SERVED_OPTIONS, servedFields, TCP_PORT } from "@riik/core";
 import { Type } from "typebox";
 import type { ShipperConfigFile } from "./home/config.ts";
 
@@ -12,7 +12,7 @@ export const EMBASSY_SERVE = Type.Object(
     dir: Type.String({ minLength: 1, ...problem("must be the embassy data directory") }),
     ...servedFields(DEFAULT_PORT),
     /** Plain HTTP port for /healthz, /metrics and holdings (metadata only). */
-    adminPort: Type.Optional(servedFields(0).port),
+    adminPort: Type.Optional(TCP_PORT),
     /** The ledger's verifier key (default DIR/ledger.vkey). */
     ledgerKey: Type.Optional(FILE),
     /** Trust services: the embassy certificate from the server CA on the first start. */

@@ -11,8 +11,10 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePortRange, temporaryDirectory } from "@riik/core/testing";
+import { XRoadRestClient } from "@riik/kit";
 import { parseVerifierKey } from "@riik/ledger";
 import { PERSONS_SERVICE, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
+import { Type } from "typebox";
 import { poll } from "./fixtures/harness.ts";
 
 const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
@@ -48,11 +50,19 @@ async function riikUp(dataDir: string): Promise<ChildProcess> {
 
 /** A person as the portal reads them: through ss-ria → ss-sim → the register (PR-REST r1). */
 async function personThroughXRoad(state: StateFile, code: string): Promise<{ status: number; body: unknown }> {
-  const reply = await fetch(`${state.services["ss-ria"]!.url}/r1/${PERSONS_SERVICE}/persons/${code}`, {
-    headers: { "x-road-client": PORTAL_CLIENT, "x-road-userid": `EE${code}`, "x-road-issue": "embassy drill test" },
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: reply.status, body: await reply.json() };
+  const client = new XRoadRestClient({ securityServer: state.services["ss-ria"]!.url!, client: PORTAL_CLIENT });
+  try {
+    const answer = await client.call({
+      service: PERSONS_SERVICE,
+      path: `/persons/${code}`,
+      answer: Type.Object({ personalCode: Type.Literal(code) }),
+      userId: `EE${code}`,
+      issue: "embassy drill test",
+    });
+    return { status: answer.status, body: answer.body };
+  } finally {
+    await client.close();
+  }
 }
 
 describe("riik embassy drill on a state started by riik up", { timeout: 200_000 }, () => {
