@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import SQLite from "better-sqlite3";
-import { Agent, Client, request } from "undici";
+import { Agent, request } from "undici";
 import { batchRootFromProof } from "../src/messagelog/batch.ts";
 import {
+  assertFault,
   CONSUMER,
   DATATRACKER,
   json,
@@ -16,6 +17,8 @@ import {
   PERSONS,
   PROVIDER_SUBSYSTEM,
   READER,
+  rawGet,
+  readReply,
   type Sandbox,
   startSandbox,
 } from "./fixtures/sandbox.ts";
@@ -42,13 +45,7 @@ async function call(path: string, headers: Record<string, string> = {}, as = CON
     headers: { "x-road-client": as, ...headers },
     ...(plain ? {} : { dispatcher: is }),
   });
-  const text = await reply.body.text();
-  return {
-    status: reply.statusCode,
-    headers: reply.headers as Record<string, string>,
-    text,
-    json: () => JSON.parse(text),
-  };
+  return readReply(reply);
 }
 
 const personal = (purpose: string, extra: Record<string, string> = {}) => ({
@@ -56,12 +53,6 @@ const personal = (purpose: string, extra: Record<string, string> = {}) => ({
   "x-road-issue": purpose,
   ...extra,
 });
-
-function assertFault(reply: Awaited<ReturnType<typeof call>>, type: string) {
-  assert.equal(reply.headers["x-road-error"], type, reply.text);
-  assert.equal(reply.status, type.startsWith("Client.") ? 400 : 500);
-  assert.equal(reply.json().type, type);
-}
 
 /** The portal's data tracker subsystem reads the provider's usage protocol through X-Road. */
 const usage = (path: string, userId = JAAN, as = READER) =>
@@ -339,21 +330,8 @@ describe("Data Tracker on the provider's security server", () => {
 
 describe("#10 path traversal on a personal-data service", () => {
   /** OTHER over plain HTTP, the request target sent byte for byte (no URL parser resolves `..` first). */
-  async function raw(path: string, headers: Record<string, string>) {
-    const client = new Client(sb.ss1.client);
-    try {
-      const reply = await client.request({ path, method: "GET", headers: { "x-road-client": OTHER, ...headers } });
-      const text = await reply.body.text();
-      return {
-        status: reply.statusCode,
-        headers: reply.headers as Record<string, string>,
-        text,
-        json: () => JSON.parse(text),
-      };
-    } finally {
-      await client.close();
-    }
-  }
+  const raw = (path: string, headers: Record<string, string>) =>
+    rawGet(sb.ss1, path, { "x-road-client": OTHER, ...headers });
 
   it("/persons/A/../B returns B's data and records the use for B, never for A or for no one", async () => {
     for (const a of ["38001085718", "not-a-code"]) {

@@ -12,11 +12,14 @@ import { Agent, Client, request } from "undici";
 import { selfSignedCertificate, signBytes } from "../src/crypto/keys.ts";
 import { bodyHash, requestHead, signingInput } from "../src/protocol/message.ts";
 import {
+  assertFault,
   CONSUMER,
   json,
   OTHER,
   PETS,
   PROVIDER_SUBSYSTEM,
+  rawGet,
+  readReply,
   riik,
   type Sandbox,
   SS2,
@@ -55,23 +58,7 @@ async function call(
     body: init.body ?? null,
     ...(init.plain ? {} : { dispatcher: init.agent ?? is }),
   });
-  const text = await reply.body.text();
-  return {
-    status: reply.statusCode,
-    headers: reply.headers as Record<string, string>,
-    text,
-    json: () => JSON.parse(text),
-  };
-}
-
-/** An X-Road refusal: the status, the X-Road-Error header and the PR-REST 4.6 body. */
-function assertFault(reply: Awaited<ReturnType<typeof call>>, type: string) {
-  assert.equal(reply.headers["x-road-error"], type, reply.text);
-  assert.equal(reply.status, type.startsWith("Client.") ? 400 : 500);
-  assert.match(reply.headers["content-type"]!, /^application\/json/);
-  const body = reply.json();
-  assert.deepEqual(Object.keys(body).sort(), ["detail", "message", "type"]);
-  assert.equal(body.type, type);
+  return readReply(reply);
 }
 
 async function stillServing() {
@@ -485,22 +472,8 @@ function speakAsSs1() {
 }
 
 /** Sends the request target byte for byte (a URL parser would resolve `..` before it left). */
-async function rawCall(path: string, as = OTHER, queryId?: string) {
-  const client = new Client(sb.ss1.client);
-  try {
-    const headers = { "x-road-client": as, ...(queryId === undefined ? {} : { "x-road-id": queryId }) };
-    const reply = await client.request({ path, method: "GET", headers });
-    const text = await reply.body.text();
-    return {
-      status: reply.statusCode,
-      headers: reply.headers as Record<string, string>,
-      text,
-      json: () => JSON.parse(text),
-    };
-  } finally {
-    await client.close();
-  }
-}
+const rawCall = (path: string, as = OTHER, queryId?: string) =>
+  rawGet(sb.ss1, path, { "x-road-client": as, ...(queryId === undefined ? {} : { "x-road-id": queryId }) });
 
 describe("#10 path traversal: one normalised path for the access check and the provider", () => {
   const SITE = `/r1/${PROVIDER_SUBSYSTEM}/site`;

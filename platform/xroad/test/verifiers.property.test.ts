@@ -9,9 +9,13 @@ import { describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import fc from "fast-check";
 import { selfSignedCertificate } from "../src/crypto/keys.ts";
-import { type DataUse, useHash } from "../src/datatracker/record.ts";
+import { type DataUse, useFromRow, useToRow } from "../src/datatracker/record.ts";
+import { USE_BATCH_FORMAT, USE_PROOF_FORMAT } from "../src/datatracker/store.ts";
 import { XRoadError } from "../src/errors.ts";
-import { trustAnchorFromFiles, verifyEvidence, verifyUsageProof } from "../src/index.ts";
+import { EVIDENCE_FORMAT, verifyEvidence } from "../src/evidence/evidence.ts";
+import { trustAnchorFromFiles } from "../src/evidence/trust.ts";
+import { verifyUsageProof } from "../src/evidence/usage-proof.ts";
+import type { AnchoredStatement } from "../src/messagelog/batch.ts";
 import { BATCH_FORMAT } from "../src/messagelog/log.ts";
 
 const dir = temporaryDirectory("riik-verifiers-property-");
@@ -39,8 +43,8 @@ const use: DataUse = {
   hiddenUntil: null,
   hiddenReason: null,
 };
-const statement = {
-  format: "riik-datatracker-batch/1",
+const statement: AnchoredStatement = {
+  format: USE_BATCH_FORMAT,
   server: "EE/COM/2/ss2",
   batch: 1,
   firstId: 1,
@@ -50,15 +54,16 @@ const statement = {
   previous: "0".repeat(64),
   createdAt: "2030-01-01T00:00:01.000Z",
 };
+// The stored use as the store serves it: written as a row (with its hash), read back, anchored in batch 1.
 const proof = {
-  format: "riik-datatracker-proof/1",
+  format: USE_PROOF_FORMAT,
   server: "EE/COM/2/ss2",
-  use: { ...use, id: 1, batchId: 1, recordHash: useHash(use) },
+  use: useFromRow({ ...useToRow(use), id: 1, batch_id: 1 }),
   batch: { statement, index: 0, proof: [], tsaToken: null, ledger: null },
   certificates: { tsa: [der], ledger: null },
 };
 const evidence = {
-  format: "riik-xroad-evidence/1",
+  format: EVIDENCE_FORMAT,
   server: "EE/GOV/1/ss1",
   queryId: "q-1",
   generatedAt: "2030-01-01T00:00:02.000Z",
