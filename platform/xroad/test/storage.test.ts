@@ -14,9 +14,9 @@ import { GlobalConfIndex, type SignedGlobalConf } from "../src/globalconf/docume
 import { batchRootFromProof } from "../src/messagelog/batch.ts";
 import { type LogRecord, MessageLog, recordHash } from "../src/messagelog/log.ts";
 import { ReplayGuard } from "../src/ss/context.ts";
-import type { SsDb } from "../src/ss/local-conf.ts";
 import { LocalConf } from "../src/ss/local-conf.ts";
-import { securityServerMigrations } from "../src/ss/migrations.ts";
+import { securityServerMigrations } from "../src/ss/storage/migrations.ts";
+import type { SsDb } from "../src/ss/storage/schema.ts";
 
 const targets = await dialectTargets();
 const quiet = pino({ level: "silent" });

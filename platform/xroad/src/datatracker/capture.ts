@@ -3,7 +3,7 @@ import { XRoadFault } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
 import type { HeaderMap } from "../protocol/message.ts";
 import type { LocalConf, LocalService, PersonalData } from "../ss/local-conf.ts";
-import { type DataUse, useToRow } from "./record.ts";
+import { type DataUse, type NewUseRow, useToRow } from "./record.ts";
 
 /** riik's request headers for hidden uses (README, Data Tracker); the PR-PDU-REST ones are accepted too. */
 export const HIDDEN_UNTIL_HEADER = "x-riik-hidden-until";
@@ -175,7 +175,7 @@ export function useRows(
   subjects: string[],
   context: UseContext,
   exchange: { provider: string; service: LocalService; serviceId: string; clientId: string; queryId: string },
-): Array<Record<string, unknown>> {
+): NewUseRow[] {
   const loggedAt = new Date().toISOString();
   return subjects.map((subject) => {
     const use: DataUse = {

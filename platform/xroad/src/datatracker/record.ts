@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { DataUseRow } from "../ss/storage/schema.ts";
 
 /**
  * One use of one person's data in one exchange of a personal-data service, recorded by the
@@ -71,7 +72,10 @@ export function useHash(use: DataUse): string {
   return hash.digest("hex");
 }
 
-export function useToRow(use: DataUse) {
+/** A `data_use` row as written (with its hash, not yet in a batch). */
+export type NewUseRow = Omit<DataUseRow, "id">;
+
+export function useToRow(use: DataUse): NewUseRow {
   return {
     provider_id: use.providerId,
     subject: use.subject,
@@ -116,7 +120,7 @@ export const USE_COLUMNS: readonly string[] = Object.keys(
   }),
 );
 
-export function useFromRow(row: any): DataUse & { id: number; recordHash: string; batchId: number | null } {
+export function useFromRow(row: DataUseRow): DataUse & { id: number; recordHash: string; batchId: number | null } {
   return {
     id: Number(row.id),
     providerId: row.provider_id,
@@ -127,7 +131,7 @@ export function useFromRow(row: any): DataUse & { id: number; recordHash: string
     serviceId: row.service_id,
     userId: row.user_id,
     purpose: row.purpose,
-    processingType: row.processing_type,
+    processingType: row.processing_type as DataUse["processingType"],
     legalBasis: row.legal_basis,
     consentReference: row.consent_reference,
     bulk: Number(row.bulk) === 1,

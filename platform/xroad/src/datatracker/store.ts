@@ -9,7 +9,7 @@ import {
   batchReference,
   verifyBatches,
 } from "../messagelog/batch.ts";
-import type { SsDb } from "../ss/local-conf.ts";
+import type { SsDb } from "../ss/storage/schema.ts";
 import { useFromRow, useHash } from "./record.ts";
 
 export const USE_BATCH_FORMAT = "riik-datatracker-batch/1";
@@ -39,8 +39,8 @@ export class DataUseStore {
     readonly now: () => number = Date.now,
   ) {}
 
-  get db(): Kysely<any> {
-    return this.storage.db as Kysely<any>;
+  get db(): Kysely<SsDb> {
+    return this.storage.db;
   }
 
   get #tables(): BatchTables {
@@ -108,7 +108,10 @@ export class DataUseStore {
       .orderBy("logged_at", "desc")
       .limit(10_000)
       .execute();
-    return rows.map((row) => ({ ...useFromRow(row), visibleToPerson: row.hidden_until <= nowText }));
+    return rows.map((row) => ({
+      ...useFromRow(row),
+      visibleToPerson: row.hidden_until !== null && row.hidden_until <= nowText,
+    }));
   }
 
   byQueryId(queryId: string): Promise<StoredUse[]> {

@@ -5,6 +5,7 @@ import { leafHash, MerkleLog, rootFromInclusionProof } from "@riik/ledger";
 import { PkiError, verifyTimeStampToken } from "@riik/pki";
 import type { Kysely } from "kysely";
 import { XRoadError } from "../errors.ts";
+import type { BatchRow, SsDb } from "../ss/storage/schema.ts";
 import type { Anchor } from "./anchor.ts";
 
 /**
@@ -104,13 +105,15 @@ export async function verifyBatchTimeStamp(
 export const hashOfStatement = (statement: AnchoredStatement): Buffer =>
   createHash("sha256").update(canonicalJson(statement)).digest();
 
+export type { BatchRow };
+
 export interface BatchTables {
-  db: Kysely<any>;
+  db: Kysely<SsDb>;
   dialect: DialectName;
   /** The table of records (columns id, record_hash, batch_id). */
-  records: string;
+  records: "message_log" | "data_use";
   /** The table of batches (id, first_id, last_id, statement, tsa_token, ledger_proof, created_at). */
-  batches: string;
+  batches: "anchor_batch" | "data_use_batch";
   format: string;
   server: string;
   /** Prefix of the problems verification reports (the message log's have none). */
@@ -126,17 +129,6 @@ export interface BatchTables {
    * it to its writer thread, so rewriting a second's records never blocks the event loop.
    */
   store?: (batch: BatchRow) => Promise<void>;
-}
-
-/** A row of a batches table. */
-export interface BatchRow {
-  id: number;
-  first_id: number;
-  last_id: number;
-  statement: string;
-  tsa_token: Uint8Array | null;
-  ledger_proof: string | null;
-  created_at: string;
 }
 
 /** Forms, anchors and stores the next batch; undefined when nothing waits. */

@@ -5,9 +5,9 @@ import { Worker } from "node:worker_threads";
 import { privateDirectory, type Storage, writeFileAtomic } from "@riik/core";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { USE_COLUMNS } from "../datatracker/record.ts";
+import { type NewUseRow, USE_COLUMNS } from "../datatracker/record.ts";
 import { XRoadError } from "../errors.ts";
-import type { SsDb } from "../ss/local-conf.ts";
+import type { MessageLogRow, SsDb } from "../ss/storage/schema.ts";
 import type { Anchor } from "./anchor.ts";
 import { anchorNextBatch, type BatchRow, type BatchTables, batchReference, verifyBatches } from "./batch.ts";
 
@@ -149,17 +149,17 @@ function toValues(row: Record<string, unknown>, columns: readonly string[]): unk
   });
 }
 
-export function fromRow(row: any): LogRecord & { id: number; recordHash: string; batchId: number | null } {
+export function fromRow(row: MessageLogRow): LogRecord & { id: number; recordHash: string; batchId: number | null } {
   const bytes = (v: unknown) => (v === null || v === undefined ? null : new Uint8Array(v as Uint8Array));
   return {
     id: Number(row.id),
-    side: row.side,
+    side: row.side as LogRecord["side"],
     queryId: row.query_id,
     requestId: row.request_id,
     clientId: row.client_id,
     serviceId: row.service_id,
     createdAt: row.created_at,
-    loggingMode: row.logging_mode,
+    loggingMode: row.logging_mode as LogRecord["loggingMode"],
     requestHead: row.request_head,
     requestBody: bytes(row.request_body),
     requestBodyHash: row.request_body_hash,
@@ -186,7 +186,7 @@ export function fromRow(row: any): LogRecord & { id: number; recordHash: string;
 export class MessageLog {
   #queue: Array<{
     row: ReturnType<typeof toRow>;
-    uses: Array<Record<string, unknown>>;
+    uses: NewUseRow[];
     resolve: () => void;
     reject: (e: unknown) => void;
   }> = [];
@@ -225,7 +225,7 @@ export class MessageLog {
     }
   }
 
-  #write(rows: Array<ReturnType<typeof toRow>>, uses: Array<Record<string, unknown>>): Promise<void> {
+  #write(rows: Array<ReturnType<typeof toRow>>, uses: NewUseRow[]): Promise<void> {
     const worker = this.#worker;
     if (worker)
       return this.#post(worker, {
@@ -286,15 +286,15 @@ export class MessageLog {
     });
   }
 
-  get db(): Kysely<any> {
-    return this.storage.db as Kysely<any>;
+  get db(): Kysely<SsDb> {
+    return this.storage.db;
   }
 
   /**
    * Appends a record; `uses` (Data Tracker rows, see datatracker/record.ts) are committed in
    * the same transaction, so a personal-data exchange is never logged without its uses.
    */
-  append(record: LogRecord, uses: Array<Record<string, unknown>> = []): Promise<void> {
+  append(record: LogRecord, uses: NewUseRow[] = []): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ row: toRow(record), uses, resolve, reject });
       if (!this.#flushing) void this.#flush();

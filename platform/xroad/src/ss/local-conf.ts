@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import { XRoadError } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
 import { certificateHash } from "../globalconf/document.ts";
+import type { SsDb } from "./storage/schema.ts";
 
 export type LoggingMode = "full" | "metadata";
 /** How an information system of this client reaches the security server (X-Road "connection type"). */
@@ -12,42 +13,6 @@ export type ConnectionType = "http" | "https";
 export interface Endpoint {
   method: string;
   path: string;
-}
-
-export interface SsDb {
-  client: {
-    client_id: string;
-    connection: string;
-    allowed_addresses: string;
-    logging_mode: string;
-    created_at: string;
-  };
-  is_certificate: { client_id: string; cert_hash: string; pem: string };
-  service: {
-    client_id: string;
-    service_code: string;
-    url: string;
-    timeout_ms: number;
-    service_type: string;
-    endpoints: string;
-    openapi: string | null;
-    personal_data: string | null;
-  };
-  data_tracker_grant: { client_id: string; kind: string; subject: string; granted_at: string };
-  data_use: any;
-  data_use_batch: any;
-  access_right: {
-    client_id: string;
-    service_code: string;
-    subject: string;
-    method: string;
-    path: string;
-    granted_at: string;
-  };
-  local_group_member: { client_id: string; group_code: string; member_id: string };
-  message_log: any;
-  anchor_batch: any;
-  replay_guard: { id: string; signed_at: number };
 }
 
 export interface LocalClient {

@@ -1,0 +1,67 @@
+import type { ServerResponse } from "node:http";
+import { XRoadFault } from "../../errors.ts";
+import { type SsContext, sendFault } from "../context.ts";
+
+export type ProxySide = "client" | "server";
+
+/** How an exchange ended, for the metrics: answered (by the provider, well or with an error) or refused. */
+export interface Outcome {
+  outcome: "ok" | "provider_error" | "fault";
+  /** The X-Road error type of a refusal passed through from the other side. */
+  type?: string;
+}
+
+/** The service an exchange is about, once parsed (the metrics label until then is "unknown"). */
+export interface ExchangeLabel {
+  service: string;
+}
+
+/**
+ * Runs one exchange of one proxy side: `steps` answers `res` and says how it ended; anything
+ * it throws is answered as a PR-REST 4.6 fault (an unexpected error as `InternalError`, and
+ * logged), and either way the exchange is counted.
+ */
+export async function runExchange(
+  ctx: SsContext,
+  side: ProxySide,
+  res: ServerResponse,
+  queryId: string,
+  steps: (label: ExchangeLabel) => Promise<Outcome>,
+): Promise<void> {
+  const started = performance.now();
+  const label: ExchangeLabel = { service: "unknown" };
+  try {
+    const { outcome, type } = await steps(label);
+    count(ctx, side, label.service, outcome, started, type);
+  } catch (error) {
+    const prefix = side === "client" ? "Server.ClientProxy" : "Server.ServerProxy";
+    const fault =
+      error instanceof XRoadFault
+        ? error
+        : new XRoadFault(prefix, "InternalError", `internal error: ${(error as Error).message}`, { cause: error });
+    if (fault.type.endsWith("InternalError")) ctx.logger.error({ err: error, queryId }, `${side} proxy failed`);
+    sendFault(res, fault, queryId);
+    count(ctx, side, label.service, "fault", started, fault.type);
+  }
+}
+
+function count(
+  ctx: SsContext,
+  side: ProxySide,
+  service: string,
+  outcome: string,
+  started: number,
+  type: string | undefined,
+): void {
+  const { metrics } = ctx;
+  metrics.requests.inc({ side, service, outcome });
+  metrics.duration.observe({ side, service }, (performance.now() - started) / 1000);
+  if (type) metrics.errors.inc({ side, type });
+}
+
+/** The message log could not take the record: the exchange fails rather than go unlogged. */
+export function logFailure(prefix: "Server.ClientProxy" | "Server.ServerProxy", cause: unknown): XRoadFault {
+  return new XRoadFault(prefix, "DatabaseError", `the message log cannot be written: ${(cause as Error).message}`, {
+    cause,
+  });
+}
