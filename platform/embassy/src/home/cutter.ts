@@ -1,6 +1,6 @@
 import { type JournalEntry, readChanges } from "@riik/core";
 import { EmbassyError } from "../errors.ts";
-import { GENESIS, type Segment, type SegmentHeaderInput, sealSegment } from "../format/segment.ts";
+import { GENESIS, type SegmentHeaderInput, sealSegment } from "../format/segment.ts";
 import { dumpSnapshot } from "../registry/snapshot.ts";
 import type { ShipperContext } from "./context.ts";
 import type { DataKeys } from "./data-keys.ts";
@@ -216,7 +216,7 @@ export class Cutter {
     input: Omit<SegmentHeaderInput, "registry" | "index" | "previous" | "createdAt">,
     plaintext: Buffer,
     hash: string | null,
-  ): Promise<Segment> {
+  ): Promise<void> {
     const { store, now, metrics, events } = this.context;
     const name = this.registry.name;
     const index = this.head ? this.head.index + 1 : 0;
@@ -264,6 +264,5 @@ export class Cutter {
     };
     metrics.cut.inc({ registry: name, kind: h.kind });
     events.emit("cut", { registry: name, index, kind: h.kind, lastSeq: h.lastSeq });
-    return segment;
   }
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 
-/** The shipper's Prometheus series (README "Status and metrics"), registered on its service's registry. */
+/** The shipper's Prometheus series (README "Metrics and status"), registered on its service's registry. */
 export function shipperMetrics(registry: Registry) {
   const labels = ["embassy", "registry"];
   const registers = [registry];
