@@ -349,6 +349,9 @@ export function parseCertificate(der: Uint8Array): x509.X509Certificate {
   }
 }
 
+/** caIssuers URLs followed at most, so a loop of them ends. */
+const MAX_CA_ISSUERS_HOPS = 5;
+
 /**
  * The signing certificate's issuer and the roots the TSA must chain to: those given, or
  * fetched through caIssuers URLs (RFC 5280 4.2.2.1) up to a self-issued root. Whatever was
@@ -363,7 +366,7 @@ async function signerChain(
   const issuer = options.issuer ?? (await fetchIssuer(cert, options.timeoutMs));
   const above: x509.X509Certificate[] = [];
   let top = issuer;
-  while (!options.trustAnchors && above.length < 5 && top.subject !== top.issuer) {
+  while (!options.trustAnchors && above.length < MAX_CA_ISSUERS_HOPS && top.subject !== top.issuer) {
     top = await fetchIssuer(top, options.timeoutMs);
     above.push(top);
   }
@@ -378,7 +381,7 @@ async function signerChain(
     if (!(cause instanceof PathValidationError)) throw cause;
     throw new SignatureError(
       "SIGNER_CERTIFICATE",
-      `the issuer fetched for ${cert.subject} did not issue it: ${cause.message}`,
+      `the CA certificates fetched for ${cert.subject} do not form a valid path: ${cause.message}`,
       { cause },
     );
   }
