@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import { base32Decode, base32Encode } from "../encoding/base32.ts";
+import { base32nopad } from "@scure/base";
 import { LedgerError } from "../errors.ts";
 import { HASH_SIZE } from "../merkle/hash.ts";
 
@@ -33,7 +33,8 @@ export function encodePublicationCode(publication: Publication): string {
   bytes[8] = 0x01;
   bytes.set(publication.root, 9);
   bytes.writeUInt32BE(crc32(bytes.subarray(0, CODE_BYTES - 4)), CODE_BYTES - 4);
-  return base32Encode(bytes)
+  return base32nopad
+    .encode(bytes)
     .match(/.{1,6}/g)!
     .join("-");
 }
@@ -49,7 +50,12 @@ export function decodePublicationCode(code: string): Publication {
       `a publication code has 72 base32 characters, got ${compact.length}`,
     );
   }
-  const bytes = base32Decode(compact);
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(base32nopad.decode(compact));
+  } catch (cause) {
+    throw new LedgerError("PUBLICATION_CODE_MALFORMED", `not RFC 4648 base32: ${(cause as Error).message}`, { cause });
+  }
   if (bytes.length !== CODE_BYTES) throw new LedgerError("PUBLICATION_CODE_MALFORMED", "wrong publication code length");
   if (bytes.readUInt32BE(CODE_BYTES - 4) !== crc32(bytes.subarray(0, CODE_BYTES - 4))) {
     throw new LedgerError("PUBLICATION_CODE_CHECKSUM", "the publication code checksum does not match: a typo?");
