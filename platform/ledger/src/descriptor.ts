@@ -5,7 +5,7 @@ const LEDGER_PORT = 8440;
 const WITNESS_PORT = 8441;
 const DIR = Type.String({ minLength: 1, ...problem("must be a data directory") });
 const atLeast = (minimum: number, fallback: number) =>
-  Type.Optional(Type.Integer({ minimum, default: fallback, ...problem(`must be an integer of at least ${minimum}`) }));
+  Type.Integer({ minimum, default: fallback, ...problem(`must be an integer of at least ${minimum}`) });
 // `--database-url` was the ledger's own spelling; every other component says `--db`.
 const [PORT, HOST, DB] = SERVED_OPTIONS;
 const DATABASE_URL = { ...DB, aliases: ["--database-url"] } as const;
@@ -17,8 +17,8 @@ export const LEDGER_SERVE = Type.Object(
     ...servedFields(LEDGER_PORT),
     roundMs: atLeast(10, 1000),
     /** Witness submission prefixes (C2SP tlog-witness). */
-    witnesses: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
-    origin: Type.Optional(Type.String({ minLength: 1, default: "riik.localhost/ledger" })),
+    witnesses: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    origin: Type.String({ minLength: 1, default: "riik.localhost/ledger" }),
     publicationIntervalMs: atLeast(10, 86_400_000),
   },
   { additionalProperties: false },
@@ -60,7 +60,7 @@ export const WITNESS_SERVE = Type.Object(
     /** Verifier key files of the logs it witnesses. */
     logs: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, ...problem("must name a log's verifier key") }),
     ...servedFields(WITNESS_PORT),
-    name: Type.Optional(Type.String({ minLength: 1, default: "riik.localhost/witness" })),
+    name: Type.String({ minLength: 1, default: "riik.localhost/witness" }),
   },
   { additionalProperties: false },
 );

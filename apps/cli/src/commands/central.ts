@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { callManagementApi, centralFiles, initCentral, readCentralConfig, startCentralServer } from "@riik/xroad";
+import { centralDescriptor } from "@riik/xroad/descriptor";
 import type { Command } from "commander";
-import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
+import { parsePositiveInteger, untilSignalled } from "../options.ts";
+import { servedCommand } from "../served-command.ts";
 
 /** Calls the management API of the central server whose directory is DIR (address and token from there). */
 function callCentral(dir: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -41,26 +43,18 @@ export function registerCentralCommands(program: Command): void {
       console.log(`anchor ${result.anchorPath}\nadmin token ${result.tokenPath}`);
     });
 
-  central
-    .command("serve")
-    .description("serve the management API and the signed global configuration (/globalconf)")
-    .requiredOption("--dir <dir>", "central server directory made by `riik central init`")
-    .option("--port <port>", "TCP port", parsePort, 8810)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--validity <seconds>", "override the configuration validity of central.json", parsePositiveInteger)
-    .option("--db <url>", DB_OPTION_HELP)
-    .action(async (o) => {
-      const server = await startCentralServer({
-        dir: o.dir,
-        port: o.port,
-        host: o.host,
-        databaseUrl: o.db,
-        ...(o.validity ? { confValiditySeconds: o.validity } : {}),
-      });
-      console.log(`central ${server.url} globalconf ${server.url}/globalconf`);
-      await untilSignalled();
-      await server.close();
+  servedCommand(central, centralDescriptor, async (config) => {
+    const server = await startCentralServer({
+      dir: config.dir,
+      port: config.port,
+      host: config.host,
+      databaseUrl: config.databaseUrl,
+      ...(config.validity ? { confValiditySeconds: config.validity } : {}),
     });
+    console.log(`central ${server.url} globalconf ${server.url}/globalconf`);
+    await untilSignalled();
+    await server.close();
+  });
 
   const dirOption = (command: Command) => command.requiredOption("--dir <dir>", "central server directory");
 

@@ -17,8 +17,10 @@ import {
   verifySignature,
   Witness,
 } from "@riik/ledger";
+import { ledgerDescriptor, witnessDescriptor } from "@riik/ledger/descriptor";
 import type { StateFile } from "@riik/state";
 import { type Command, InvalidArgumentError } from "commander";
+import { servedCommand } from "../served-command.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -67,33 +69,22 @@ export function registerLedgerCommands(program: Command): void {
     .command("ledger")
     .description("integrity ledger: keyless signatures, signed and witnessed checkpoints, publications");
 
-  ledger
-    .command("serve")
-    .description("run the aggregator and calendar; writes the checkpoint verifier key to DIR/ledger.vkey")
-    .requiredOption("--dir <dir>", "data directory (keys, SQLite database)")
-    .option("--port <port>", "TCP port", integer("port", 0), 8440)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--round-ms <ms>", "aggregation round length in milliseconds (>= 10)", integer("round length", 10), 1000)
-    .option("--witness <url>", "witness submission prefix (C2SP tlog-witness); repeatable", collect, [])
-    .option("--origin <name>", "checkpoint origin and key name", "riik.localhost/ledger")
-    .option("--publication-interval-ms <ms>", "interval between publications", integer("interval", 10), 86_400_000)
-    .option("--database-url <url>", "PostgreSQL URL (default: SQLite in --dir, or RIIK_DATABASE_URL)")
-    .action(async (options) => {
-      const server = await createLedgerServer({
-        dataDir: options.dir,
-        databaseUrl: options.databaseUrl,
-        origin: options.origin,
-        roundMs: options.roundMs,
-        witnesses: options.witness,
-        publicationIntervalMs: options.publicationIntervalMs,
-      });
-      const address = await server.listen(options.port, options.host);
-      process.stdout.write(
-        `ledger ${server.origin} listening at ${address}; verifier key ${join(options.dir, "ledger.vkey")}\n`,
-      );
-      await untilStopped();
-      await server.close();
+  servedCommand(ledger, ledgerDescriptor, async (config) => {
+    const server = await createLedgerServer({
+      dataDir: config.dir,
+      databaseUrl: config.databaseUrl,
+      origin: config.origin,
+      roundMs: config.roundMs,
+      witnesses: config.witnesses,
+      publicationIntervalMs: config.publicationIntervalMs,
     });
+    const address = await server.listen(config.port, config.host);
+    process.stdout.write(
+      `ledger ${server.origin} listening at ${address}; verifier key ${join(config.dir, "ledger.vkey")}\n`,
+    );
+    await untilStopped();
+    await server.close();
+  });
 
   ledger
     .command("sign")
@@ -217,32 +208,23 @@ export function registerLedgerCommands(program: Command): void {
     });
 
   const witness = ledger.command("witness").description("C2SP tlog-witness: cosign checkpoints of trusted logs");
-  witness
-    .command("serve")
-    .description("run a witness; writes its cosigner verifier key to DIR/witness.vkey")
-    .requiredOption("--dir <dir>", "data directory (key, SQLite database)")
-    .requiredOption("--log <vkey-file>", "verifier key file of a log to witness; repeatable", collect, [])
-    .option("--port <port>", "TCP port", integer("port", 0), 8441)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--name <name>", "witness key name", "riik.localhost/witness")
-    .option("--database-url <url>", "PostgreSQL URL (default: SQLite in --dir, or RIIK_DATABASE_URL)")
-    .action(async (options) => {
-      const signer = loadOrCreateSigner(
-        join(options.dir, "witness.key"),
-        join(options.dir, "witness.vkey"),
-        options.name,
-        SIGNATURE_TYPE_COSIGNATURE_V1,
-      );
-      const logs = readKeys(options.log).filter((k) => k.type === SIGNATURE_TYPE_ED25519);
-      if (logs.length === 0) throw new LedgerError("VKEY_MALFORMED", "--log files hold no log key (type 0x01)");
-      const instance = await Witness.open({ signer, logs, dataDir: options.dir, url: options.databaseUrl });
-      const { app } = createWitnessService(instance);
-      const address = await app.listen({ port: options.port, host: options.host });
-      process.stdout.write(
-        `witness ${signer.name} listening at ${address} for ${logs.map((l) => l.name).join(", ")}; verifier key ${join(options.dir, "witness.vkey")}\n`,
-      );
-      await untilStopped();
-      await app.close();
-      await instance.close();
-    });
+  servedCommand(witness, witnessDescriptor, async (config) => {
+    const signer = loadOrCreateSigner(
+      join(config.dir, "witness.key"),
+      join(config.dir, "witness.vkey"),
+      config.name,
+      SIGNATURE_TYPE_COSIGNATURE_V1,
+    );
+    const logs = readKeys(config.logs).filter((k) => k.type === SIGNATURE_TYPE_ED25519);
+    if (logs.length === 0) throw new LedgerError("VKEY_MALFORMED", "--log files hold no log key (type 0x01)");
+    const instance = await Witness.open({ signer, logs, dataDir: config.dir, url: config.databaseUrl });
+    const { app } = createWitnessService(instance);
+    const address = await app.listen({ port: config.port, host: config.host });
+    process.stdout.write(
+      `witness ${signer.name} listening at ${address} for ${logs.map((l) => l.name).join(", ")}; verifier key ${join(config.dir, "witness.vkey")}\n`,
+    );
+    await untilStopped();
+    await app.close();
+    await instance.close();
+  });
 }

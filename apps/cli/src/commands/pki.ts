@@ -1,7 +1,9 @@
 import cluster from "node:cluster";
 import { initTrustServices, openTrustServices, parseKeyAlgorithm, startTrustServicesServer } from "@riik/pki";
+import { pkiDescriptor } from "@riik/pki/descriptor";
 import type { Command } from "commander";
-import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
+import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
+import { servedCommand } from "../served-command.ts";
 
 export function registerPkiCommands(program: Command): void {
   const pki = program
@@ -27,41 +29,23 @@ export function registerPkiCommands(program: Command): void {
         console.log(`${options.dir}/ca/${name}.crt`);
     });
 
-  pki
-    .command("serve")
-    .description("serve OCSP (/ocsp), time-stamps (/tsa) and CA certificates (/ca/<name>.crt)")
-    .requiredOption("--dir <dir>", "trust-services directory made by `riik pki init`")
-    .option("--port <port>", "TCP port", parsePort, 8800)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--ocsp-validity <seconds>", "nextUpdate - thisUpdate of OCSP answers", parsePositiveInteger, 300)
-    .option("--workers <n>", "processes sharing the port (OCSP and TSA answers are CPU-bound)", parsePositiveInteger, 1)
-    .option("--db <url>", DB_OPTION_HELP)
-    .action(
-      async (options: {
-        dir: string;
-        port: number;
-        host: string;
-        ocspValidity: number;
-        workers: number;
-        db?: string;
-      }) => {
-        if (options.workers > 1 && cluster.isPrimary) {
-          await superviseWorkers(options.workers);
-          return;
-        }
-        const services = await openTrustServices(options.dir, { databaseUrl: options.db });
-        const server = await startTrustServicesServer({
-          services,
-          port: options.port,
-          host: options.host,
-          validitySeconds: options.ocspValidity,
-        });
-        console.log(`ocsp ${server.urls.ocsp}\ntsa ${server.urls.tsa}\nca ${server.urls.ca}`);
-        await untilSignalled();
-        await server.close();
-        await services.close();
-      },
-    );
+  servedCommand(pki, pkiDescriptor, async (config) => {
+    if (config.workers > 1 && cluster.isPrimary) {
+      await superviseWorkers(config.workers);
+      return;
+    }
+    const services = await openTrustServices(config.dir, { databaseUrl: config.databaseUrl });
+    const server = await startTrustServicesServer({
+      services,
+      port: config.port,
+      host: config.host,
+      validitySeconds: config.ocspValidity,
+    });
+    console.log(`ocsp ${server.urls.ocsp}\ntsa ${server.urls.tsa}\nca ${server.urls.ca}`);
+    await untilSignalled();
+    await server.close();
+    await services.close();
+  });
 }
 
 /** Forks the workers, which share the listening port (node:cluster), and stops them on a signal. */

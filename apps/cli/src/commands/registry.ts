@@ -1,7 +1,9 @@
 import { resolve } from "node:path";
 import { DEFAULT_REFERENCE_DATE, seedPopulation, startPopulationRegister } from "@riik/population-register";
+import { populationRegisterDescriptor } from "@riik/population-register/descriptor";
 import { type Command, InvalidArgumentError } from "commander";
-import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
+import { DB_OPTION_HELP, parsePositiveInteger, untilSignalled } from "../options.ts";
+import { servedCommand } from "../served-command.ts";
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -83,22 +85,15 @@ export function registerRegistryCommands(program: Command): void {
       );
     });
 
-  registry
-    .command("serve")
-    .description("serve the register's REST API (OpenAPI 3.1 at /openapi.json, /healthz, /metrics)")
-    .requiredOption("--dir <dir>", "data directory (SQLite database population_register.sqlite)")
-    .option("--port <port>", "TCP port", parsePort, 8450)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--db <url>", DB_OPTION_HELP)
-    .action(async (options: { dir: string; port: number; host: string; db?: string }) => {
-      const server = await startPopulationRegister({
-        dataDir: resolve(options.dir),
-        url: options.db,
-        port: options.port,
-        host: options.host,
-      });
-      process.stdout.write(`population register listening at ${server.url} (OpenAPI: ${server.url}/openapi.json)\n`);
-      await untilSignalled();
-      await server.close();
+  servedCommand(registry, populationRegisterDescriptor, async (config) => {
+    const server = await startPopulationRegister({
+      dataDir: resolve(config.dir),
+      url: config.databaseUrl,
+      port: config.port,
+      host: config.host,
     });
+    process.stdout.write(`population register listening at ${server.url} (OpenAPI: ${server.url}/openapi.json)\n`);
+    await untilSignalled();
+    await server.close();
+  });
 }

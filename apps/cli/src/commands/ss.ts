@@ -8,8 +8,10 @@ import {
   submitRegistration,
   XRoadError,
 } from "@riik/xroad";
+import { securityServerDescriptor } from "@riik/xroad/descriptor";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
+import { servedCommand } from "../served-command.ts";
 
 /** Calls the administration API of the security server configured in FILE. */
 function callAdmin(configPath: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -57,18 +59,14 @@ export function registerSsCommands(program: Command): void {
       console.log(path);
     });
 
-  ss.command("serve")
-    .description("run the security server")
-    .requiredOption("--config <file>", "ss.json made by `riik ss init`")
-    .option("--db <url>", DB_OPTION_HELP)
-    .action(async (o) => {
-      const server = await startSecurityServer({ configPath: o.config, databaseUrl: o.db });
-      console.log(
-        `client ${server.urls.client} client-tls ${server.urls.clientTls} server ${server.urls.server} admin ${server.urls.admin}`,
-      );
-      await untilSignalled();
-      await server.close();
-    });
+  servedCommand(ss, securityServerDescriptor, async (config) => {
+    const server = await startSecurityServer({ configPath: config.config, databaseUrl: config.databaseUrl });
+    console.log(
+      `client ${server.urls.client} client-tls ${server.urls.clientTls} server ${server.urls.server} admin ${server.urls.admin}`,
+    );
+    await untilSignalled();
+    await server.close();
+  });
 
   ss.command("register")
     .description("submit the authentication certificate to the central server for approval")

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { formatClientId, parseClientId, parseConfig, parseServiceId, problem, refine } from "@riik/core";
+import { formatClientId, parseClientId, parseConfig, parseServiceId, problem, refine, TCP_PORT } from "@riik/core";
 import { type Static, Type } from "typebox";
 import { PortalError } from "../errors.ts";
 
@@ -18,7 +18,7 @@ const isSubsystem = (text: string) => parses(parseClientId)(text) && parseClient
 const FILE = Type.String({ minLength: 1, ...problem("must be a file path") });
 const SUBSYSTEM = refine(Type.String(), isSubsystem, "must be a subsystem id INSTANCE/CLASS/MEMBER/SUBSYSTEM");
 const positive = (fallback: number) =>
-  Type.Optional(Type.Integer({ minimum: 1, default: fallback, ...problem("must be a positive integer") }));
+  Type.Integer({ minimum: 1, default: fallback, ...problem("must be a positive integer") });
 const MAX_UPLOAD_CEILING = 64 * 1024 * 1024;
 
 /** Signing and checking containers (ASiC-E, XAdES B-LT); the pages are off without it. */
@@ -34,22 +34,18 @@ export const SIGNING_CONFIG = Type.Object(
       description: "PEM roots that signing certificates, time-stamps and OCSP responses must chain to",
       ...problem("must list at least one root certificate file (PEM)"),
     }),
-    level: Type.Optional(
-      Type.Union([Type.Literal("LT"), Type.Literal("LTA")], {
-        default: "LT",
-        description: "LTA adds an archive time-stamp",
-        ...problem('must be "LT" or "LTA"'),
-      }),
-    ),
-    maxUploadBytes: Type.Optional(
-      Type.Integer({
-        minimum: 1024,
-        maximum: MAX_UPLOAD_CEILING,
-        default: 10 * 1024 * 1024,
-        description: "largest upload: the files to sign together, or a container to check",
-        ...problem(`must be an integer from 1024 to ${MAX_UPLOAD_CEILING}`),
-      }),
-    ),
+    level: Type.Union([Type.Literal("LT"), Type.Literal("LTA")], {
+      default: "LT",
+      description: "LTA adds an archive time-stamp",
+      ...problem('must be "LT" or "LTA"'),
+    }),
+    maxUploadBytes: Type.Integer({
+      minimum: 1024,
+      maximum: MAX_UPLOAD_CEILING,
+      default: 10 * 1024 * 1024,
+      description: "largest upload: the files to sign together, or a container to check",
+      ...problem(`must be an integer from 1024 to ${MAX_UPLOAD_CEILING}`),
+    }),
   },
   { additionalProperties: false, ...problem("must be an object with tsaUrl and trustAnchorFiles") },
 );
@@ -57,12 +53,8 @@ export const SIGNING_CONFIG = Type.Object(
 /** The portal's configuration file (`riik portal serve --config FILE`); see the README. */
 export const PORTAL_CONFIG = Type.Object(
   {
-    port: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 65535, default: 8890, ...problem("must be a TCP port, 0-65535") }),
-    ),
-    host: Type.Optional(
-      Type.String({ minLength: 1, default: "127.0.0.1", ...problem("must be a host name or address") }),
-    ),
+    port: Type.Integer({ ...TCP_PORT, default: 8890 }),
+    host: Type.String({ minLength: 1, default: "127.0.0.1", ...problem("must be a host name or address") }),
     publicOrigin: refine(
       Type.String({ description: "the origin browsers see, as location.origin writes it; the Web eID origin" }),
       (text) => httpUrl(text) && new URL(text).origin === text,
@@ -87,20 +79,19 @@ export const PORTAL_CONFIG = Type.Object(
       },
     ),
     /** The portal's own subsystem, the X-Road-Client of register queries. */
-    portalClient: Type.Optional({ ...SUBSYSTEM, default: "EE/GOV/70006317/portal" }),
+    portalClient: { ...SUBSYSTEM, default: "EE/GOV/70006317/portal" },
     /** The subsystem that asks Data Tracker services (`findUsage`). */
-    dataTrackerClient: Type.Optional({ ...SUBSYSTEM, default: "EE/GOV/70006317/datatracker" }),
-    populationService: Type.Optional(
-      refine(
-        Type.String({ default: "EE/GOV/70000562/rr/persons" }),
-        parses(parseServiceId),
-        "must be a service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
-      ),
+    dataTrackerClient: { ...SUBSYSTEM, default: "EE/GOV/70006317/datatracker" },
+    populationService: refine(
+      Type.String({ default: "EE/GOV/70000562/rr/persons" }),
+      parses(parseServiceId),
+      "must be a service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
     ),
     /** Subsystems whose `datatracker` service answers the Data Tracker usage protocol v2. */
-    dataTrackerProviders: Type.Optional(
-      Type.Array(SUBSYSTEM, { default: ["EE/GOV/70000562/rr"], ...problem("must be an array of subsystem ids") }),
-    ),
+    dataTrackerProviders: Type.Array(SUBSYSTEM, {
+      default: ["EE/GOV/70000562/rr"],
+      ...problem("must be an array of subsystem ids"),
+    }),
     /** PEM files of the identity-document CAs whose authentication certificates may log in. */
     trustedCaFiles: Type.Array(FILE, {
       minItems: 1,
@@ -109,20 +100,16 @@ export const PORTAL_CONFIG = Type.Object(
     /** A designated OCSP responder, instead of the certificate's AIA URL. */
     ocspUrl: Type.Optional(refine(Type.String(), URL.canParse, "must be a URL")),
     /** "required" (default) or "off" (offline sandboxes only). */
-    ocsp: Type.Optional(
-      Type.Union([Type.Literal("required"), Type.Literal("off")], {
-        default: "required",
-        ...problem('must be "required" or "off"'),
-      }),
-    ),
+    ocsp: Type.Union([Type.Literal("required"), Type.Literal("off")], {
+      default: "required",
+      ...problem('must be "required" or "off"'),
+    }),
     /** `riik up`'s state.json: the service URLs the operator view reads. */
     stateFile: Type.Optional(FILE),
     /** Bearer token for the operator view; without it the view answers loopback clients only. */
     operatorToken: Type.Optional(Type.String({ minLength: 16, ...problem("must be at least 16 characters") })),
     /** The purpose sent with register queries (X-Road-Issue). */
-    purpose: Type.Optional(
-      Type.String({ minLength: 1, default: "citizen self-service", ...problem("must be a non-empty string") }),
-    ),
+    purpose: Type.String({ minLength: 1, default: "citizen self-service", ...problem("must be a non-empty string") }),
     /** A session ends after this long without a request. */
     sessionIdleSeconds: positive(900),
     /** How far back "Who used my data" looks. */
@@ -132,26 +119,9 @@ export const PORTAL_CONFIG = Type.Object(
   { additionalProperties: false },
 );
 
-/** The configuration file as written: fields with defaults may be left out. */
-export type PortalConfigFile = Static<typeof PORTAL_CONFIG>;
-export type SigningConfig = Required<Static<typeof SIGNING_CONFIG>>;
 /** The configuration as the portal runs with it: defaults filled in, paths absolute. */
-export type PortalConfig = Omit<PortalConfigFile, "signing"> &
-  Required<
-    Pick<
-      PortalConfigFile,
-      | "port"
-      | "host"
-      | "portalClient"
-      | "dataTrackerClient"
-      | "populationService"
-      | "dataTrackerProviders"
-      | "ocsp"
-      | "purpose"
-      | "sessionIdleSeconds"
-      | "usagePeriodDays"
-    >
-  > & { signing?: SigningConfig };
+export type PortalConfig = Static<typeof PORTAL_CONFIG>;
+export type SigningConfig = Static<typeof SIGNING_CONFIG>;
 
 /** Reads and checks FILE; relative file paths in it are taken relative to FILE's directory. */
 export function readPortalConfig(path: string): PortalConfig {

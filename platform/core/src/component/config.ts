@@ -96,14 +96,15 @@ export function parseConfig<S extends TSchema>(
   return withDefaults as Static<S>;
 }
 
-/** The fields every served component has: a port (its own default), the address, the database. */
+/**
+ * The fields every served component has: a port (its own default), the address, the database.
+ * A field with a default is not Optional: the checked config always has it, and input may leave it out.
+ */
+export const TCP_PORT = Type.Integer({ minimum: 0, maximum: 65535, ...problem("must be a TCP port, 0-65535") });
+
 export const servedFields = (defaultPort: number) => ({
-  port: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, ...problem("must be a TCP port, 0-65535") }),
-  ),
-  host: Type.Optional(
-    Type.String({ minLength: 1, default: "127.0.0.1", ...problem("must be an address to listen on") }),
-  ),
+  port: Type.Integer({ ...TCP_PORT, default: defaultPort }),
+  host: Type.String({ minLength: 1, default: "127.0.0.1", ...problem("must be an address to listen on") }),
   /** PostgreSQL URL; default RIIK_DATABASE_URL, else SQLite in the component's directory. */
   databaseUrl: Type.Optional(Type.String({ minLength: 1, ...problem("must be a postgres:// URL") })),
 });

@@ -1,4 +1,5 @@
 import type { Static, TSchema } from "typebox";
+import { parseConfig } from "./config.ts";
 
 // One descriptor per component (issue 11): what `riik up` and the component's own CLI verb
 // both read, so the command line, the ports and the exchange registration cannot drift.
@@ -94,17 +95,22 @@ export type ConfigOf<D> = D extends ComponentDescriptor<infer S> ? Static<S> : n
 
 /**
  * The command line that serves CONFIG (`riik` left out): what `riik up` runs, and what the
- * CLI verb parses back with the same options. Unset fields are left out.
+ * CLI verb parses back with the same options. CONFIG is checked first; fields left out
+ * (their defaults) stay out of the command line.
  */
 export function commandLine<S extends TSchema>(
   descriptor: ComponentDescriptor<S>,
-  config: Static<S>,
+  config: Partial<Static<S>>,
   configFile?: string,
 ): string[] {
   if (descriptor.configFile) {
     if (configFile === undefined) throw new TypeError(`${descriptor.name} is configured by a file; name it`);
     return [...descriptor.command, "--config", configFile];
   }
+  parseConfig(descriptor.config, config, (problems) => {
+    const list = problems.map((p) => `${p.field} ${p.problem}`).join(", ");
+    return new TypeError(`${descriptor.name}: a command line for a bad config (${list})`);
+  });
   const args = [...descriptor.command];
   for (const option of descriptor.options) {
     const value = (config as Record<string, unknown>)[option.field];
