@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import { selfSignedCertificate } from "../src/crypto/keys.ts";
-import { trustAnchorFromFiles, trustAnchorOf, verifyEvidence, verifyUsageProof } from "../src/index.ts";
+import { verifyEvidence } from "../src/evidence/evidence.ts";
+import { trustAnchorFromFiles, trustAnchorOf } from "../src/evidence/trust.ts";
+import { verifyUsageProof } from "../src/evidence/usage-proof.ts";
 
 const dir = temporaryDirectory("riik-trust-anchor-");
 const key = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
