@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as x509 from "@peculiar/x509";
 import { temporaryDirectory } from "@riik/core/testing";
-import { issueCardFile, normaliseSerial, PkiError, parseCardFile, writeCardFile } from "../src/index.ts";
+import { parseCardFile, writeCardFile } from "../src/identity/card-file.ts";
+import { issueCardFile, normaliseSerial, PkiError } from "../src/index.ts";
 import { riik, startTestTrustServices } from "./helpers.ts";
 
 const PINS = { RIIK_PIN1: "1234", RIIK_PIN2: "12345" };

@@ -2,20 +2,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as x509 from "@peculiar/x509";
 import fc from "fast-check";
+import { parseCardFile } from "../src/identity/card-file.ts";
 import {
   buildOcspRequest,
-  buildTimeStampRequest,
   OID,
   PkiError,
   type PkiErrorCode,
-  parseCardFile,
-  parseOcspRequest,
-  parseTimeStampRequest,
-  parseTimeStampResponse,
   type TimeStampFailure,
   verifyOcspResponse,
   verifyTimeStampToken,
 } from "../src/index.ts";
+import { parseOcspRequest } from "../src/ocsp/request.ts";
+import { buildTimeStampRequest, parseTimeStampResponse } from "../src/tsa/client.ts";
+import { parseTimeStampRequest } from "../src/tsa/request.ts";
 import { issueTestCard, startTestTrustServices } from "./helpers.ts";
 
 /** Valid bytes with one byte changed, a slice cut out, or bytes appended: the shapes real corruption takes. */

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { dialectTargets } from "@riik/core/testing";
-import { CertificateRegistry, normaliseSerial, REVOCATION_REASONS } from "../src/index.ts";
+import { normaliseSerial, REVOCATION_REASONS } from "../src/index.ts";
+import { CertificateRegistry } from "../src/registry/certificate-registry.ts";
 
 const targets = await dialectTargets();
 

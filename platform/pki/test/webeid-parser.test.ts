@@ -3,15 +3,10 @@ import { X509Certificate } from "node:crypto";
 import { before, describe, it } from "node:test";
 import * as x509 from "@peculiar/x509";
 import fc from "fast-check";
-import {
-  assertOrigin,
-  generateChallengeNonce,
-  parseAuthToken,
-  signAuthToken,
-  subtle,
-  type WebEidAuthToken,
-  WebEidError,
-} from "../src/index.ts";
+import { subtle } from "../src/algorithms.ts";
+import { assertOrigin, type WebEidAuthToken, WebEidError } from "../src/index.ts";
+import { parseAuthToken, signAuthToken } from "../src/webeid/auth-token.ts";
+import { generateChallengeNonce } from "../src/webeid/challenge-nonce.ts";
 
 let token: WebEidAuthToken;
 let der: Uint8Array;

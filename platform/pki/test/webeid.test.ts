@@ -9,32 +9,29 @@ import * as x509 from "@peculiar/x509";
 import { generatePersonalCode } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import fc from "fast-check";
+import { subtle } from "../src/algorithms.ts";
+import { organisationName } from "../src/ca/names.ts";
 import {
-  AUTH_TOKEN_FORMAT,
   AuthTokenValidator,
   type AuthTokenValidatorOptions,
-  authTokenSignedData,
   type CardFile,
   cardCertificate,
   createAuthToken,
-  generateChallengeNonce,
   initTrustServices,
   issueCard,
   MemoryNonceStore,
-  NONCE_LIFETIME_MS,
   normaliseSerial,
   OID,
-  organisationName,
   PkiError,
-  signAuthToken,
   startTrustServicesServer,
-  subtle,
   type TrustServices,
   unlockCardKey,
   type WebEidAuthToken,
   WebEidError,
   type WebEidErrorCode,
 } from "../src/index.ts";
+import { AUTH_TOKEN_FORMAT, authTokenSignedData, signAuthToken } from "../src/webeid/auth-token.ts";
+import { generateChallengeNonce, NONCE_LIFETIME_MS } from "../src/webeid/challenge-nonce.ts";
 
 const ORIGIN = "https://portal.riik.test";
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
