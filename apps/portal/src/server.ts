@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { createHttpService, type HttpService } from "@riik/core";
 import {
   AuthTokenValidator,
@@ -10,10 +11,12 @@ import {
   readCertificate,
   WebEidError,
 } from "@riik/pki";
+import { trustAnchorOf } from "@riik/xroad";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Counter } from "prom-client";
 import type { PortalConfig } from "./config/portal-config.ts";
+import { AnchorVerifier, type TrustAnchorSource } from "./datatracker/anchoring.ts";
 import { DataTracker } from "./datatracker/usage.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
 import { readCookie, sessionCookie } from "./http/cookies.ts";
@@ -46,6 +49,12 @@ export interface PortalOptions {
   /** A session's card status (OCSP) is asked again on use once older than this (default 300 s). */
   sessionStatusSeconds?: number;
   logger?: Logger;
+  /**
+   * What Data Tracker proofs are verified against. By default the global configuration of the
+   * state whose `stateFile` is configured (riik up's DATA/state.json, verified with
+   * DATA/central/anchor.json); without either, no use shows anchored.
+   */
+  trustAnchor?: TrustAnchorSource;
 }
 
 export interface Portal extends HttpService {
@@ -94,10 +103,21 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     service: config.populationService,
     purpose: config.purpose ?? "citizen self-service",
   });
+  const stateFile = config.stateFile;
+  const trustAnchor =
+    options.trustAnchor ??
+    (stateFile ? () => trustAnchorOf({ data: dirname(stateFile) }, "Data Tracker proofs") : undefined);
+  const anchors = new AnchorVerifier(trustAnchor);
+  // Built at start; if the central server is not up yet, the first usage view tries again.
+  if (trustAnchor)
+    anchors
+      .anchor()
+      .catch((error: Error) => app.log.warn(`Data Tracker proofs cannot be verified yet: ${error.message}`));
   const tracker = new DataTracker(xroad, {
     client: config.dataTrackerClient,
     providers: config.dataTrackerProviders,
     periodDays: config.usagePeriodDays ?? 365,
+    anchors,
   });
   const operator = new OperatorView({
     ...(config.stateFile ? { stateFile: config.stateFile } : {}),

@@ -3,15 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
-import {
-  type CardFile,
-  cardCertificate,
-  createAuthToken,
-  issueCard,
-  MemoryNonceStore,
-  normaliseSerial,
-  type WebEidAuthToken,
-} from "@riik/pki";
+import { cardCertificate, issueCard, MemoryNonceStore, normaliseSerial } from "@riik/pki";
 import {
   messageCounts,
   normaliseUsage,
@@ -22,60 +14,16 @@ import {
   parsePortalConfig,
   type UsageReport,
 } from "../src/index.ts";
+import { Client } from "./client.ts";
 import { PIN1, PIN2, PROVIDER, startWorld, type TestWorld } from "./helpers.ts";
 
 const world: TestWorld = await startWorld();
 const { url, portal } = await world.startPortal();
 
 /** A client with a cookie jar, as a browser on the portal's page. */
-class Client {
-  readonly jar = new Map<string, string>();
-  lastSetCookie: string | undefined;
-  get cookie(): string | undefined {
-    return this.jar.size === 0 ? undefined : [...this.jar].map(([name, value]) => `${name}=${value}`).join("; ");
-  }
-  constructor(readonly base: string) {}
-  async call(
-    path: string,
-    init: { method?: string; body?: unknown; origin?: string | null; headers?: Record<string, string> } = {},
-  ) {
-    const headers: Record<string, string> = { accept: "application/json", ...init.headers };
-    if (init.origin !== null && init.method && init.method !== "GET") headers.origin = init.origin ?? this.base;
-    if (this.cookie) headers.cookie = this.cookie;
-    if (init.body !== undefined) headers["content-type"] = "application/json";
-    const response = await fetch(`${this.base}${path}`, {
-      method: init.method ?? "GET",
-      headers,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    for (const setCookie of response.headers.getSetCookie()) {
-      this.lastSetCookie = setCookie;
-      const [pair = ""] = setCookie.split(";");
-      const at = pair.indexOf("=");
-      if (at === pair.length - 1) this.jar.delete(pair.slice(0, at));
-      else this.jar.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    const text = await response.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, json, text };
-  }
-  async token(card: CardFile = world.card, pin = PIN1, tokenOrigin = this.base): Promise<WebEidAuthToken> {
-    const { json } = await this.call("/api/auth/challenge");
-    return createAuthToken({ card, pin1: pin, origin: tokenOrigin, nonce: json.nonce });
-  }
-  async login(card: CardFile = world.card) {
-    return this.call("/api/auth/login", { method: "POST", body: await this.token(card) });
-  }
-}
-
 describe("portal HTTP API", () => {
   it("serves the page, script and styles with security headers and a CSP without inline scripts", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     const page = await client.call("/");
     assert.equal(page.status, 200);
     assert.match(page.headers.get("content-type") ?? "", /text\/html/);
@@ -98,7 +46,7 @@ describe("portal HTTP API", () => {
   });
 
   it("refuses state-changing requests without this portal's Origin (CSRF)", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     await client.call("/api/auth/challenge");
     const noOrigin = await client.call("/api/logout", { method: "POST", body: {}, origin: null });
     assert.equal(noOrigin.status, 403);
@@ -109,7 +57,7 @@ describe("portal HTTP API", () => {
   });
 
   it("logs in with a Web eID token, in an HttpOnly SameSite=Strict cookie that changes at login", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     const token = await client.token();
     const before = client.cookie;
     assert.match(client.lastSetCookie ?? "", /HttpOnly/);
@@ -129,20 +77,21 @@ describe("portal HTTP API", () => {
   });
 
   it("#10 a flood of anonymous challenges leaves a logged-in session working", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     assert.equal((await client.login()).status, 200);
     const sessionsBefore = portal.sessions.size;
-    for (let i = 0; i < 300; i++) assert.equal((await new Client(url).call("/api/auth/challenge")).status, 200);
+    for (let i = 0; i < 300; i++)
+      assert.equal((await new Client(url, world.card).call("/api/auth/challenge")).status, 200);
     // Challenges live in their own bounded store: they create no session and evict none.
     assert.equal(portal.sessions.size, sessionsBefore);
     const session = await client.call("/api/session");
     assert.equal(session.json.authenticated, true);
     // And the flooding address did not use up the challenges of everyone else: a new login works.
-    assert.equal((await new Client(url).login()).status, 200);
+    assert.equal((await new Client(url, world.card).login()).status, 200);
   });
 
   it("reads my data through X-Road as me, with the purpose citizen self-service", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     await client.login();
     const me = await client.call("/api/me");
     assert.equal(me.status, 200, me.text);
@@ -164,7 +113,7 @@ describe("portal HTTP API", () => {
   });
 
   it("shows who used my data, newest first, anchored, with a downloadable proof", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     await client.login();
     await client.call("/api/me");
     const usage = await client.call("/api/me/usage");
@@ -178,7 +127,10 @@ describe("portal HTTP API", () => {
     );
     const first = report.usages[0]!;
     assert.equal(first.purpose, "citizen self-service");
-    assert.equal(first.anchor.anchored, true);
+    // The stand-in claims the anchoring but serves no real proof: claimed, not verified. A real
+    // proof shows anchored in anchoring.test.ts (issue 22).
+    assert.equal(first.anchor.claimed, true);
+    assert.equal(first.anchor.anchored, false);
     assert.equal(first.anchor.reference, "batch 7");
     assert.equal(first.user, `EE${world.card.personalCode}`);
     assert.equal(report.providers[0]?.ok, true);
@@ -197,7 +149,7 @@ describe("portal HTTP API", () => {
   });
 
   it("reports a Data Tracker that refuses, and still answers", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     await client.login();
     world.ss.trackerFault = "Server.ServerProxy.AccessDenied";
     try {
@@ -218,7 +170,7 @@ describe("portal HTTP API", () => {
       pin1: PIN1,
       pin2: PIN2,
     });
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     assert.equal((await client.login(eResident)).status, 200);
     for (const path of ["/api/me", "/api/me/family", "/api/me/address"]) {
       const answer = await client.call(path);
@@ -229,7 +181,7 @@ describe("portal HTTP API", () => {
   });
 
   it("#10 every route has a request schema: bad query, params and bodies are REQUEST_INVALID, never FST_ERR_*", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     await client.login();
     const cases = [
       await client.call("/api/me/usage/proof?provider=x&id=abc"),
@@ -249,7 +201,7 @@ describe("portal HTTP API", () => {
   });
 
   it("needs a session for my data, and ends it at logout", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     const anonymous = await client.call("/api/me");
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.json.code, "PORTAL_UNAUTHENTICATED");
@@ -262,7 +214,7 @@ describe("portal HTTP API", () => {
   });
 
   it("refuses a login without a challenge, a token for another origin, and a suspended card", async () => {
-    const client = new Client(url);
+    const client = new Client(url, world.card);
     const none = await client.call("/api/auth/login", { method: "POST", body: {} });
     assert.equal(none.json.code, "PORTAL_NO_CHALLENGE");
     const other = await client.call("/api/auth/login", {
@@ -284,7 +236,7 @@ describe("portal HTTP API", () => {
   it("#10 suspending the card ends its session (OCSP asked again on use)", async () => {
     const { url: strict } = await world.startPortal({}, { sessionStatusSeconds: 0 });
     const card = await world.newCard("Kadri", "Kaardita");
-    const client = new Client(strict);
+    const client = new Client(strict, world.card);
     assert.equal((await client.login(card)).status, 200);
     assert.equal((await client.call("/api/session")).json.authenticated, true);
     // The real CA registry and OCSP responder of the test's trust services.
@@ -294,7 +246,7 @@ describe("portal HTTP API", () => {
     assert.equal(me.status, 401, me.text);
     assert.equal(me.json.code, "PORTAL_UNAUTHENTICATED");
     assert.equal((await client.call("/api/session")).json.authenticated, false, "the session is gone");
-    const other = new Client(strict);
+    const other = new Client(strict, world.card);
     assert.equal((await other.login()).status, 200, "the portal still serves others");
     assert.equal((await other.call("/api/session")).json.authenticated, true);
   });
@@ -303,7 +255,7 @@ describe("portal HTTP API", () => {
     let now = Date.now();
     const nonces = new MemoryNonceStore({ now: () => new Date(now) });
     const { url: late } = await world.startPortal({}, { nonces });
-    const client = new Client(late);
+    const client = new Client(late, world.card);
     const token = await client.token();
     now += 6 * 60 * 1000;
     const refused = await client.call("/api/auth/login", { method: "POST", body: token });
@@ -312,7 +264,7 @@ describe("portal HTTP API", () => {
   });
 
   it("answers the operator view on loopback, or with the operator token only", async () => {
-    const open = await new Client(url).call("/api/operator/overview");
+    const open = await new Client(url, world.card).call("/api/operator/overview");
     assert.equal(open.status, 200, open.text);
     const overview = open.json as OperatorOverview;
     assert.ok(overview.services.some((s) => s.name === "pki" && s.state === "up"));
@@ -333,10 +285,10 @@ describe("portal HTTP API", () => {
     );
     const token = "operator-token-0123456789";
     const { url: guarded } = await world.startPortal({ operatorToken: token });
-    const without = await new Client(guarded).call("/api/operator/overview");
+    const without = await new Client(guarded, world.card).call("/api/operator/overview");
     assert.equal(without.status, 403);
     assert.equal(without.json.code, "PORTAL_OPERATOR_FORBIDDEN");
-    const withToken = await new Client(guarded).call("/api/operator/overview", {
+    const withToken = await new Client(guarded, world.card).call("/api/operator/overview", {
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(withToken.status, 200);
@@ -418,7 +370,7 @@ describe("portal pieces", () => {
       [u.institution.name, u.system, u.user, u.proofId],
       ["PPA", "POLIS", "Mari Maasikas, EE38001085718", 3],
     );
-    assert.equal(u.anchor.anchored, false, "time-stamped but not yet in the ledger");
+    assert.equal(u.anchor.claimed, false, "time-stamped but not yet in the ledger");
     assert.equal(normaliseUsage({ logtime: "not a time" }, PROVIDER), undefined);
   });
 

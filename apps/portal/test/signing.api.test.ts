@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createPrivateKey, webcrypto } from "node:crypto";
 import { describe, it } from "node:test";
-import { type CardFile, cardCertificate, createAuthToken, normaliseSerial, readCertificate } from "@riik/pki";
+import { type CardFile, cardCertificate, normaliseSerial, readCertificate } from "@riik/pki";
 import { readContainer, validateContainer, writeContainer } from "@riik/signature";
 import {
   attachment,
@@ -17,45 +17,12 @@ import {
   parsePrepareRequest,
   SigningStore,
 } from "../src/index.ts";
-import { PIN1, PIN2, startWorld, type TestWorld } from "./helpers.ts";
+import { Client } from "./client.ts";
+import { PIN2, startWorld, type TestWorld } from "./helpers.ts";
 
 const world: TestWorld = await startWorld();
 const { url, portal } = await world.startPortal();
 const root = () => readCertificate(portal.config.signing?.trustAnchorFiles[0] as string);
-
-class Client {
-  cookie: string | undefined;
-  constructor(readonly base: string) {}
-  async call(path: string, init: { method?: string; body?: unknown; raw?: Uint8Array; type?: string } = {}) {
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (init.method && init.method !== "GET") headers.origin = this.base;
-    if (this.cookie) headers.cookie = this.cookie;
-    if (init.body !== undefined) headers["content-type"] = "application/json";
-    if (init.raw) headers["content-type"] = init.type ?? "application/vnd.etsi.asic-e+zip";
-    const response = await fetch(`${this.base}${path}`, {
-      method: init.method ?? "GET",
-      headers,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-      ...(init.raw ? { body: init.raw as BodyInit } : {}),
-    });
-    const setCookie = response.headers.get("set-cookie");
-    if (setCookie) this.cookie = setCookie.split(";")[0];
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    let json: any;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, json, bytes };
-  }
-  async login(card: CardFile = world.card) {
-    const { json } = await this.call("/api/auth/challenge");
-    const token = await createAuthToken({ card, pin1: PIN1, origin: this.base, nonce: json.nonce });
-    const answer = await this.call("/api/auth/login", { method: "POST", body: token });
-    assert.equal(answer.status, 200, JSON.stringify(answer.json));
-  }
-}
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const FILES = [
@@ -94,8 +61,8 @@ async function signFiles(client: Client): Promise<Uint8Array> {
 
 describe("signing through the portal API", () => {
   it("#10 one citizen cannot block signing: many sessions of one person hit a typed 429, and the portal still signs", async () => {
-    const clients = [new Client(url), new Client(url), new Client(url)];
-    for (const client of clients) await client.login();
+    const clients = [new Client(url, world.card), new Client(url, world.card), new Client(url, world.card)];
+    for (const client of clients) assert.equal((await client.login()).status, 200);
     const refusals = [];
     for (const client of clients)
       for (let i = 0; i < 4; i++) {
@@ -110,15 +77,15 @@ describe("signing through the portal API", () => {
     assert.equal(refusals[0]?.status, 429);
     assert.equal(refusals[0]?.json.code, "PORTAL_QUOTA");
     for (const client of clients) await client.call("/api/logout", { method: "POST", body: {} });
-    const fresh = new Client(url);
-    await fresh.login();
+    const fresh = new Client(url, world.card);
+    assert.equal((await fresh.login()).status, 200);
     assert.ok((await signFiles(fresh)).byteLength > 0);
     await fresh.call("/api/logout", { method: "POST", body: {} });
   });
 
   it("prepares, takes the browser's signature, finishes a valid B-LT container, and offers it once per session", async () => {
-    const client = new Client(url);
-    await client.login();
+    const client = new Client(url, world.card);
+    assert.equal((await client.login()).status, 200);
     const prepared = await client.call("/api/sign/prepare", {
       method: "POST",
       body: { certificate: world.card.signing.certificate, files: FILES },
@@ -135,8 +102,8 @@ describe("signing through the portal API", () => {
     assert.match(Buffer.from(p.dataToSign, "base64").toString("utf8"), /^<ds:SignedInfo /);
 
     // Another session cannot finish it, and a wrong value is refused (and uses the pending signature up).
-    const stranger = new Client(url);
-    await stranger.login(await world.newCard("Jaan", "Tamm"));
+    const stranger = new Client(url, world.card);
+    assert.equal((await stranger.login(await world.newCard("Jaan", "Tamm"))).status, 200);
     const value = await signPrepared(world.card, p);
     const foreign = await stranger.call("/api/sign/finish", {
       method: "POST",
@@ -173,13 +140,13 @@ describe("signing through the portal API", () => {
   });
 
   it("adds a second signer's signature to an uploaded container", async () => {
-    const first = new Client(url);
-    await first.login();
+    const first = new Client(url, world.card);
+    assert.equal((await first.login()).status, 200);
     const bytes = await signFiles(first);
 
     const kati = await world.newCard("Kati", "Karu");
-    const second = new Client(url);
-    await second.login(kati);
+    const second = new Client(url, world.card);
+    assert.equal((await second.login(kati)).status, 200);
     const p2 = await second.call("/api/sign/prepare", {
       method: "POST",
       body: {
@@ -203,13 +170,13 @@ describe("signing through the portal API", () => {
   });
 
   it("refuses another person's certificate, an untrusted one, an authentication certificate, and bad input", async () => {
-    const anonymous = await new Client(url).call("/api/sign/prepare", {
+    const anonymous = await new Client(url, world.card).call("/api/sign/prepare", {
       method: "POST",
       body: { certificate: world.card.signing.certificate, files: FILES },
     });
     assert.equal(anonymous.status, 401);
-    const client = new Client(url);
-    await client.login();
+    const client = new Client(url, world.card);
+    assert.equal((await client.login()).status, 200);
     const prepare = (body: unknown) => client.call("/api/sign/prepare", { method: "POST", body });
     const other = await world.newCard("Peeter", "Teine");
     const notYou = await prepare({ certificate: other.signing.certificate, files: FILES });
@@ -247,8 +214,8 @@ describe("signing through the portal API", () => {
   });
 
   it("refuses a signature value that does not verify, and a suspended signer", async () => {
-    const client = new Client(url);
-    await client.login();
+    const client = new Client(url, world.card);
+    assert.equal((await client.login()).status, 200);
     const p = (
       await client.call("/api/sign/prepare", {
         method: "POST",
@@ -265,8 +232,8 @@ describe("signing through the portal API", () => {
     const suspended = await world.newCard("Sulev", "Peatatud");
     const serial = normaliseSerial(cardCertificate(suspended, "signing").serialNumber);
     await world.services.registry.changeStatus("esteid", serial, { event: "suspended", actor: "test" });
-    const holder = new Client(url);
-    await holder.login(suspended);
+    const holder = new Client(url, world.card);
+    assert.equal((await holder.login(suspended)).status, 200);
     const ps = (
       await holder.call("/api/sign/prepare", {
         method: "POST",
@@ -282,8 +249,8 @@ describe("signing through the portal API", () => {
   });
 
   it("checks an uploaded container: a changed file is invalid with its reason; size and type are limited", async () => {
-    const client = new Client(url);
-    await client.login();
+    const client = new Client(url, world.card);
+    assert.equal((await client.login()).status, 200);
     const container = readContainer(await signFiles(client));
     const tampered = writeContainer({
       ...container,
@@ -309,8 +276,8 @@ describe("signing through the portal API", () => {
         maxUploadBytes: 2048,
       },
     });
-    const tiny = new Client(small);
-    await tiny.login();
+    const tiny = new Client(small, world.card);
+    assert.equal((await tiny.login()).status, 200);
     const tooLarge = await tiny.call("/api/containers/validate", { method: "POST", raw: new Uint8Array(4096) });
     assert.equal(tooLarge.status, 413);
     const tooMuch = await tiny.call("/api/sign/prepare", {
@@ -329,8 +296,8 @@ describe("signing through the portal API", () => {
 
   it("answers 404 without a signing section, and checks the section's fields", async () => {
     const { url: plain } = await world.startPortal({ signing: undefined });
-    const client = new Client(plain);
-    await client.login();
+    const client = new Client(plain, world.card);
+    assert.equal((await client.login()).status, 200);
     assert.equal((await client.call("/api/session")).json.signing, undefined);
     const refused = await client.call("/api/containers/validate", { method: "POST", raw: new Uint8Array(10) });
     assert.equal(refused.status, 404);
@@ -416,7 +383,7 @@ describe("signing pieces", () => {
 
 describe("replication in the operator view", () => {
   it("shows lag, segments, the last snapshot and the data key per registry and embassy", async () => {
-    const overview = (await new Client(url).call("/api/operator/overview")).json as OperatorOverview;
+    const overview = (await new Client(url, world.card).call("/api/operator/overview")).json as OperatorOverview;
     assert.ok(overview.replication);
     assert.equal(overview.replication.error, undefined);
     const [land, population] = overview.replication.deliveries;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { AnchorVerifier } from "../src/datatracker/anchoring.ts";
 import { DataTracker } from "../src/datatracker/usage.ts";
 import type { XRoadRestClient } from "../src/xroad/rest-client.ts";
 
@@ -21,6 +22,7 @@ describe("Data Tracker period", () => {
       client: "EE/GOV/70000000/portal",
       providers: ["EE/GOV/70000562/rr"],
       periodDays: 30,
+      anchors: new AnchorVerifier(undefined),
     });
     const report = await tracker.findUsage("38001085718", new Date("2026-11-28T06:40:12.700Z"));
     assert.equal(report.usages.length, 1);

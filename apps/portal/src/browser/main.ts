@@ -654,7 +654,10 @@ function usageTable(usages: UsageEntry[]): HTMLElement {
           u.anchor.reference ? h("span", { class: "meta block" }, u.anchor.reference) : null,
           anchorDetails(u),
         )
-      : h("span", { class: "badge pending" }, t("usage.notAnchored"));
+      : u.anchor.claimed
+        ? // The provider says anchored, but its proof did not verify against the portal's trust anchor.
+          h("div", { class: "anchor" }, h("span", { class: "badge bad" }, t("usage.notVerified")), anchorDetails(u))
+        : h("span", { class: "badge pending" }, t("usage.notAnchored"));
     return h(
       "tr",
       { class: "usage" },

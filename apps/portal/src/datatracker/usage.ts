@@ -1,6 +1,7 @@
 import { xroadUserId } from "@riik/core";
 import { PortalError } from "../errors.ts";
 import type { XRoadRestClient } from "../xroad/rest-client.ts";
+import type { AnchorVerifier } from "./anchoring.ts";
 
 /** One use of the person's data, as the portal shows it (newest first). */
 export interface UsageEntry {
@@ -18,12 +19,17 @@ export interface UsageEntry {
   queryId?: string;
   /** riik's record id at the provider, for its inclusion proof (`/api/me/usage/proof`). */
   proofId?: number;
-  /** Where the record is anchored in the integrity ledger, as the provider reports it. */
+  /** riik's record hash (hex SHA-256) of the use, the digest its proof is about. */
+  recordHash?: string;
+  /** Where the record is anchored in the integrity ledger. */
   anchor: UsageAnchor;
 }
 
 export interface UsageAnchor {
+  /** The provider's proof of the anchoring verified against the portal's trust anchor. */
   anchored: boolean;
+  /** The provider says the record is anchored (time-stamped and in the ledger); unverified. */
+  claimed: boolean;
   /** A short reference a person can quote (batch, round, signature id …). */
   reference?: string;
   /** Every scalar field the provider gave about the anchoring, for the details view. */
@@ -55,6 +61,8 @@ export interface DataTrackerOptions {
   pageSize?: number;
   /** At most this many records per provider, across pages. */
   maxPerProvider?: number;
+  /** Verifies the anchoring of every use the provider claims anchored. */
+  anchors: AnchorVerifier;
 }
 
 /**
@@ -85,6 +93,7 @@ export class DataTracker {
     const usages = results
       .flatMap((r) => r.usages)
       .sort((a, b) => Date.parse(b.time) - Date.parse(a.time) || b.provider.localeCompare(a.provider));
+    await Promise.all(usages.map((usage) => this.#verifyAnchor(code, usage)));
     return { userCode, periodStart, periodEnd, usages, providers: results.map((r) => r.result) };
   }
 
@@ -106,6 +115,16 @@ export class DataTracker {
       userId: userCode,
     });
     return body;
+  }
+
+  /** A claimed anchoring counts only once the use's own proof verifies (issue 22). */
+  async #verifyAnchor(code: string, usage: UsageEntry): Promise<void> {
+    const root = usage.anchor.details.root;
+    const { recordHash, proofId } = usage;
+    if (!usage.anchor.claimed || recordHash === undefined || proofId === undefined || root === undefined) return;
+    usage.anchor.anchored = await this.#options.anchors.verified(recordHash, root, () =>
+      this.proof(code, usage.provider, proofId),
+    );
   }
 
   async #fromProvider(
@@ -210,6 +229,8 @@ export function normaliseUsage(value: unknown, provider: string): UsageEntry | u
   if (queryId !== undefined) entry.queryId = queryId;
   const id = riik.id;
   if (typeof id === "number" && Number.isSafeInteger(id) && typeof riik.proof === "string") entry.proofId = id;
+  const recordHash = str(riik.recordHash);
+  if (recordHash !== undefined) entry.recordHash = recordHash;
   return entry;
 }
 
@@ -217,9 +238,10 @@ const ANCHOR_FIELDS = ["anchor", "anchoring", "integrity", "ledgerAnchor"];
 const REFERENCE_FIELDS = ["batch", "reference", "ref", "batchId", "round", "index", "id", "checkpoint", "url"];
 
 /**
- * Where a record is anchored. riik's Data Tracker gives `anchor: {batch, root, anchoredAt,
- * timestamped, ledger}` once the record's batch is sealed (null before); other names are read
- * tolerantly. A batch counts as anchored in the ledger unless it says `ledger: false`.
+ * Where the provider says a record is anchored. riik's Data Tracker gives `anchor: {batch,
+ * root, anchoredAt, timestamped, ledger}` once the record's batch is sealed (null before);
+ * other names are read tolerantly. A batch is claimed anchored in the ledger unless it says
+ * `ledger: false`. Only DataTracker's verification of the proof makes it `anchored`.
  */
 function anchorOf(r: Record<string, unknown>): UsageAnchor {
   for (const field of ANCHOR_FIELDS) {
@@ -227,24 +249,25 @@ function anchorOf(r: Record<string, unknown>): UsageAnchor {
     if (value === undefined || value === null || value === false) continue;
     if (typeof value === "string" || typeof value === "number")
       return {
-        anchored: true,
+        anchored: false,
+        claimed: true,
         reference: String(value).slice(0, 200),
         details: { [field]: String(value).slice(0, 200) },
       };
-    if (value === true) return { anchored: true, details: {} };
+    if (value === true) return { anchored: false, claimed: true, details: {} };
     const o = obj(value);
     if (!o) continue;
     const details: Record<string, string> = {};
     flatten(o, "", details);
     const explicit = o.anchored ?? o.status;
-    const anchored =
+    const claimed =
       o.ledger !== false &&
       (explicit === undefined || explicit === true || explicit === "anchored" || explicit === "ok");
     const key = REFERENCE_FIELDS.find((k) => details[k] !== undefined);
-    return { anchored, ...(key ? { reference: `${key} ${details[key]}` } : {}), details };
+    return { anchored: false, claimed, ...(key ? { reference: `${key} ${details[key]}` } : {}), details };
   }
-  if (r.anchored === true) return { anchored: true, details: {} };
-  return { anchored: false, details: {} };
+  if (r.anchored === true) return { anchored: false, claimed: true, details: {} };
+  return { anchored: false, claimed: false, details: {} };
 }
 
 function flatten(o: Record<string, unknown>, prefix: string, out: Record<string, string>): void {
