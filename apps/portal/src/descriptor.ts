@@ -28,7 +28,7 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
           paths: ["/persons/*", "/persons/*/**"],
         },
       ],
-      readsDataTrackerOf: config.dataTrackerProviders,
+      readsDataTracker: { reader: config.dataTrackerClient, providers: config.dataTrackerProviders },
     };
   },
 };

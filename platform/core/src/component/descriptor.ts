@@ -56,10 +56,10 @@ export interface ExchangeRegistration {
   services?: readonly ProvidedService[];
   /** Rights it needs on other components' services. */
   access?: readonly AccessRight[];
-  /** Subsystems whose Data Tracker uses it reads (usage protocol v2 findUsage). */
-  readsDataTrackerOf?: readonly string[];
-  /** Providers at which it may hide its uses for a while (police investigations). */
-  hidesUsesAt?: readonly string[];
+  /** A subsystem of it that reads the Data Tracker uses at these providers (usage protocol v2 findUsage). */
+  readsDataTracker?: { reader: string; providers: readonly string[] };
+  /** A subsystem of it that may hide its uses at these providers for a while (police investigations). */
+  hidesUses?: { consumer: string; providers: readonly string[] };
 }
 
 /**
