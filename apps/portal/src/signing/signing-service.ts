@@ -1,5 +1,5 @@
-import { X509Certificate } from "node:crypto";
-import { readCertificate } from "@riik/pki";
+import { X509Certificate } from "@peculiar/x509";
+import { readCertificate, validatePath } from "@riik/pki";
 import {
   type AsicContainer,
   completeSignature,
@@ -14,7 +14,7 @@ import {
 } from "@riik/signature";
 import { PortalError } from "../errors.ts";
 import type { SessionPerson } from "../session/session-store.ts";
-import { checkSignerCertificate, type TrustedCa } from "./signer-certificate.ts";
+import { checkSignerCertificate } from "./signer-certificate.ts";
 import { SigningStore } from "./signing-store.ts";
 import { containerName, fromBase64, parsePrepareRequest } from "./upload.ts";
 
@@ -67,17 +67,14 @@ export class SigningService {
   readonly store: SigningStore;
   readonly #options: SigningServiceOptions;
   readonly #trustAnchors: ReturnType<typeof readCertificate>[];
-  readonly #issuers: TrustedCa<ReturnType<typeof readCertificate>>[];
+  readonly #trustedCas: ReturnType<typeof readCertificate>[];
   readonly #limits: ZipLimits;
 
   constructor(options: SigningServiceOptions) {
     this.#options = options;
     this.store = options.store ?? new SigningStore({ pendingMs: PENDING_SECONDS * 1000 });
     this.#trustAnchors = options.trustAnchorFiles.map((file) => readCertificate(file));
-    this.#issuers = options.trustedCaFiles.map((file) => {
-      const certificate = readCertificate(file);
-      return { certificate, node: new X509Certificate(Buffer.from(certificate.rawData)) };
-    });
+    this.#trustedCas = options.trustedCaFiles.map((file) => readCertificate(file));
     // A container may inflate to a few times the upload limit, never to the library's 512 MiB.
     const inflated = Math.min(DEFAULT_ZIP_LIMITS.maxTotalBytes, options.maxUploadBytes * 8);
     this.#limits = { ...DEFAULT_ZIP_LIMITS, maxEntryBytes: inflated, maxTotalBytes: inflated };
@@ -87,9 +84,9 @@ export class SigningService {
     return this.#options.maxUploadBytes;
   }
 
-  prepare(sessionId: string, person: SessionPerson, body: unknown): PrepareResponse {
+  async prepare(sessionId: string, person: SessionPerson, body: unknown): Promise<PrepareResponse> {
     const request = parsePrepareRequest(body, this.#options.maxUploadBytes);
-    const { der } = checkSignerCertificate(request.certificate, person, this.#issuers);
+    const { der } = await checkSignerCertificate(request.certificate, person, this.#trustedCas);
     let container: AsicContainer;
     let name: string;
     if (request.container) {
@@ -129,9 +126,14 @@ export class SigningService {
         "PORTAL_SIGNATURE_UNKNOWN",
         "no such signature is waiting in this session (expired, finished, or never prepared)",
       );
-    const issuer = this.#issuers.find((ca) =>
-      new X509Certificate(Buffer.from(entry.pending.certificate)).checkIssued(ca.node),
-    )?.certificate;
+    // The issuer for the OCSP request: the next certificate on the signer's path (checked at prepare).
+    const issuer = await validatePath(new X509Certificate(new Uint8Array(entry.pending.certificate)), {
+      anchors: this.#trustedCas,
+      at: new Date(),
+    }).then(
+      (validated) => validated.path[1],
+      () => undefined,
+    );
     const result = await completeSignature(entry.pending, value, {
       tsaUrl: this.#options.tsaUrl,
       ...(this.#options.ocspUrl ? { ocspUrl: this.#options.ocspUrl } : {}),
