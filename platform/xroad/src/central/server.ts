@@ -23,6 +23,7 @@ import {
   verifyBytes,
   writePrivateKey,
 } from "../crypto/keys.ts";
+import { trustedPath } from "../crypto/trust-path.ts";
 import { XROAD_ERRORS, XRoadError } from "../errors.ts";
 import {
   ANCHOR_FORMAT,
@@ -242,7 +243,7 @@ export async function startCentralServer(options: CentralServerOptions) {
       const cert = certificateFromBase64(input.authCertificate, "authCertificate");
       const trust = await registry.getTrust();
       const cas = trust.serverCas.map((ca) => new X509Certificate(Buffer.from(ca, "base64")));
-      if (!cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey)))
+      if (!(await trustedPath(cert, cas, new Date())).ok)
         throw new XRoadError(
           "XROAD_ARGUMENT",
           "the authentication certificate is not issued by a server CA of this instance",

@@ -4,13 +4,14 @@ import { type LedgerSignature, type VerificationPolicy, verifySignature } from "
 import { verifyOcspResponse } from "@riik/pki";
 import { Type } from "typebox";
 import { verifyBytes } from "../crypto/keys.ts";
+import { trustedPath } from "../crypto/trust-path.ts";
 import { XRoadError } from "../errors.ts";
 import type { GlobalConfTrust } from "../globalconf/document.ts";
 import { batchRootFromProof, hashOfStatement, verifyBatchTimeStamp } from "../messagelog/batch.ts";
 import { type fromRow, type MessageLog, recordHash } from "../messagelog/log.ts";
 import { bodyHash, signingInput } from "../protocol/message.ts";
 import { ANCHORED_BATCH, assertDocument, BASE64, HEX64, NULLABLE_BASE64, NULLABLE_TEXT, TEXT } from "./schemas.ts";
-import { acceptedTsa, chainsTo, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
+import { acceptedTsa, chainsTo, claimedTime, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
 
 export const EVIDENCE_FORMAT = "riik-xroad-evidence/1";
 
@@ -120,19 +121,21 @@ export async function verifyEvidence(evidence: unknown, anchor: XRoadTrustAnchor
   const check = (ok: boolean, good: string, bad: string) => (ok ? checks.push(good) : problems.push(bad));
   const offered = (field: "serverCas" | "tsa"): X509Certificate[] =>
     evidence.certificates[field].map((der, i) => cert(der, `certificates.${field}[${i}]`));
+  // The CAs and the TSA are judged at the time of the exchange (its first record).
+  const exchangedAt = claimedTime(evidence.messages[0]?.record.createdAt);
   let cas: X509Certificate[];
   if (anchor.serverCas) cas = anchor.serverCas;
   else {
     cas = [];
     for (const ca of offered("serverCas")) {
       const name = ca.subject.replace(/\n/g, ", ");
-      if (chainsTo(ca, anchor.roots)) {
+      if (await chainsTo(ca, anchor.roots, exchangedAt)) {
         cas.push(ca);
         checks.push(`server CA ${name} chains to the trust anchor`);
       } else problems.push(`server CA ${name} does not chain to the trust anchor`);
     }
   }
-  const tsas = acceptedTsa(anchor, offered("tsa"));
+  const tsas = await acceptedTsa(anchor, offered("tsa"), exchangedAt);
   if (tsas.length === 0) problems.push("the trust anchor names no TSA certificate");
 
   for (const [i, item] of evidence.messages.entries()) {
@@ -181,9 +184,9 @@ export async function verifyEvidence(evidence: unknown, anchor: XRoadTrustAnchor
         continue;
       }
       const c = cert(signer, `${label}: the ${what} signer`);
-      const issuer = cas.find((ca: X509Certificate) => c.checkIssued(ca) && c.verify(ca.publicKey));
+      const certified = await trustedPath(c, cas, claimedTime(record.createdAt));
       check(
-        Boolean(issuer),
+        certified.ok,
         `${label}: ${what} signer ${/serialNumber=(.*)/.exec(c.subject)?.[1]} is certified by a server CA`,
         `${label}: the ${what} signer is not certified by a server CA`,
       );
@@ -197,14 +200,14 @@ export async function verifyEvidence(evidence: unknown, anchor: XRoadTrustAnchor
     const peerSigner = record.side === "client" ? record.responseSigner : record.requestSigner;
     if (record.peerOcsp && peerSigner) {
       const c = cert(peerSigner, `${label}: the other side's signer`);
-      const issuer = cas.find((ca: X509Certificate) => c.checkIssued(ca));
-      if (!issuer) problems.push(`${label}: no trusted server CA issued the other side's signer (OCSP not checked)`);
+      const path = await trustedPath(c, cas, claimedTime(record.createdAt));
+      if (!path.ok) problems.push(`${label}: no trusted server CA issued the other side's signer (OCSP not checked)`);
       else
         try {
           const ocsp = await verifyOcspResponse(
             record.peerOcsp,
             new x509.X509Certificate(new Uint8Array(c.raw)),
-            new x509.X509Certificate(new Uint8Array(issuer.raw)),
+            new x509.X509Certificate(new Uint8Array(path.anchor.raw)),
             { now: new Date(record.createdAt), maxSkewMs: 24 * 3600 * 1000 },
           );
           check(

@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseVerifierKeys, SIGNATURE_TYPE_COSIGNATURE_V1, type VerifierKey } from "@riik/ledger";
+import { trustedPath } from "../crypto/trust-path.ts";
 import { XRoadError } from "../errors.ts";
 import { readAnchor, type SignedGlobalConf, verifyGlobalConf } from "../globalconf/document.ts";
 
@@ -24,9 +25,6 @@ export interface XRoadTrustAnchor {
   witnesses: VerifierKey[];
 }
 
-/** RFC 3161 2.3: a TSA certificate carries the (critical) time-stamping extended key usage. */
-const TIME_STAMPING = "1.3.6.1.5.5.7.3.8";
-
 export function noTrustAnchor(what: string): XRoadError {
   return new XRoadError(
     "VERIFY_NO_TRUST_ANCHOR",
@@ -44,19 +42,38 @@ export async function trustAnchorOf(
   return trustAnchorFromFiles(options.trust ?? [], what);
 }
 
-/** Is `certificate` one the anchor trusts, or issued and signed by one? */
-export function chainsTo(certificate: X509Certificate, trusted: readonly X509Certificate[]): boolean {
-  return trusted.some(
-    (root) => root.raw.equals(certificate.raw) || (certificate.checkIssued(root) && certificate.verify(root.publicKey)),
-  );
+/**
+ * Is `certificate` one the anchor trusts, or issued by one, valid at `at`? @riik/pki's one
+ * trust path (validatePath) decides.
+ */
+export async function chainsTo(
+  certificate: X509Certificate,
+  trusted: readonly X509Certificate[],
+  at: Date,
+): Promise<boolean> {
+  return (await trustedPath(certificate, trusted, at)).ok;
 }
 
-/** The TSA certificates a verifier accepts: the anchor's own, else offered ones under a root with the TSA usage. */
-export function acceptedTsa(anchor: XRoadTrustAnchor, offered: readonly X509Certificate[]): X509Certificate[] {
+/**
+ * The TSA certificates a verifier accepts: the anchor's own, else offered ones under a root,
+ * valid at `at`, with the time-stamping usage (RFC 3161 2.3).
+ */
+export async function acceptedTsa(
+  anchor: XRoadTrustAnchor,
+  offered: readonly X509Certificate[],
+  at: Date,
+): Promise<X509Certificate[]> {
   if (anchor.tsa) return anchor.tsa;
-  return [...anchor.roots, ...offered].filter(
-    (c) => chainsTo(c, anchor.roots) && (c.keyUsage ?? []).includes(TIME_STAMPING),
-  );
+  const accepted: X509Certificate[] = [];
+  for (const c of [...anchor.roots, ...offered])
+    if ((await trustedPath(c, anchor.roots, at, { extendedKeyUsage: ["timeStamping"] })).ok) accepted.push(c);
+  return accepted;
+}
+
+/** The time a document claims for itself, to judge its certificates at; now when it names none. */
+export function claimedTime(text: string | undefined): Date {
+  const time = new Date(text ?? "");
+  return Number.isNaN(time.getTime()) ? new Date() : time;
 }
 
 function certificatesIn(text: string, path: string): X509Certificate[] {

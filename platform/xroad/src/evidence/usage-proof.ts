@@ -5,7 +5,7 @@ import { USE_BATCH_FORMAT, USE_PROOF_FORMAT } from "../datatracker/store.ts";
 import { batchRootFromProof, hashOfStatement, verifyBatchTimeStamp } from "../messagelog/batch.ts";
 import { checkLedger } from "./evidence.ts";
 import { ANCHORED_BATCH, assertDocument, BASE64, HEX64, NULLABLE_TEXT, TEXT } from "./schemas.ts";
-import { acceptedTsa, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
+import { acceptedTsa, claimedTime, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
 
 /** The proof a provider's Data Tracker serves at `riik/proof` (and the portal hands a person). */
 const USAGE_PROOF = Type.Object({
@@ -92,7 +92,7 @@ export async function verifyUsageProof(proof: unknown, anchor: XRoadTrustAnchor)
       result.timestampedAt = await verifyBatchTimeStamp(
         new Uint8Array(Buffer.from(batch.tsaToken, "base64")),
         batch.statement,
-        acceptedTsa(anchor, offered),
+        await acceptedTsa(anchor, offered, claimedTime(use.loggedAt)),
       );
       checks.push(`batch statement time-stamped at ${result.timestampedAt.toISOString()} (RFC 3161)`);
     } catch (error) {

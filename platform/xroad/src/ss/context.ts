@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ClientId, formatClientId, memberOf } from "@riik/core";
 import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { trustedPath } from "../crypto/trust-path.ts";
 import type { DataTrackerService } from "../datatracker/protocol.ts";
 import { type FaultPrefix, XRoadFault } from "../errors.ts";
 import { certificateHash } from "../globalconf/document.ts";
@@ -90,10 +91,11 @@ export class SignerCache {
     const conf = ctx.globalConf.current!;
     const version = conf.conf.content.version;
     if (entry.issuerOk?.version !== version) {
-      const ok = conf.serverCas.some(
-        (ca) => entry!.certificate.checkIssued(ca) && entry!.certificate.verify(ca.publicKey),
-      );
-      entry.issuerOk = { version, ok };
+      // Issued by a server CA (@riik/pki's one trust path), once per configuration version;
+      // the validity period is checked on every use below, so a path refused only for the
+      // time still counts as issued here.
+      const path = await trustedPath(entry.certificate, conf.serverCas, new Date());
+      entry.issuerOk = { version, ok: path.ok || path.reason === "EXPIRED" || path.reason === "NOT_YET_VALID" };
     }
     if (!entry.issuerOk.ok)
       throw new XRoadFault(

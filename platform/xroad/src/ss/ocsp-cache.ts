@@ -1,6 +1,6 @@
 import type { X509Certificate } from "node:crypto";
-import * as x509 from "@peculiar/x509";
 import { checkOcsp, ocspUrlOf } from "@riik/pki";
+import { peculiar, trustedPath } from "../crypto/trust-path.ts";
 import { certificateHash } from "../globalconf/document.ts";
 
 export interface CertificateStatus {
@@ -43,14 +43,22 @@ export class OcspCache {
     if (inFlight) return inFlight;
     const work = (async (): Promise<CertificateStatus> => {
       const checkedAt = Date.now();
-      const issuer = issuers.find((ca) => certificate.checkIssued(ca) && certificate.verify(ca.publicKey));
-      if (!issuer)
-        return { status: "error", message: "not issued by a server CA of the global configuration", checkedAt };
-      const cert = new x509.X509Certificate(new Uint8Array(certificate.raw));
+      const path = await trustedPath(certificate, issuers, new Date(checkedAt));
+      if (!path.ok)
+        return {
+          status: "error",
+          message:
+            path.reason === "EXPIRED" || path.reason === "NOT_YET_VALID"
+              ? `not valid now: ${path.message}`
+              : "not issued by a server CA of the global configuration",
+          checkedAt,
+        };
+      const issuer = path.anchor;
+      const cert = peculiar(certificate);
       const url = ocspUrlOf(cert);
       if (!url) return { status: "error", message: "the certificate names no OCSP responder", checkedAt };
       try {
-        const check = await checkOcsp(cert, new x509.X509Certificate(new Uint8Array(issuer.raw)), url, {
+        const check = await checkOcsp(cert, peculiar(issuer), url, {
           timeoutMs: 5000,
         });
         const status = check.status.status;
