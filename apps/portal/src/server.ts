@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import fastifyCookie from "@fastify/cookie";
 import { createHttpService, type HttpService } from "@riik/core";
 import {
   AuthTokenValidator,
@@ -19,7 +20,6 @@ import type { PortalConfig } from "./config/portal-config.ts";
 import { AnchorVerifier, type TrustAnchorSource } from "./datatracker/anchoring.ts";
 import { DataTracker } from "./datatracker/usage.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
-import { readCookie, sessionCookie } from "./http/cookies.ts";
 import {
   CONTAINER_VALIDATE,
   LOGIN,
@@ -32,7 +32,7 @@ import {
   SIGNED_CONTAINER,
   USAGE_PROOF,
 } from "./http/schemas.ts";
-import { addSecurityHeaders } from "./http/security-headers.ts";
+import { registerSecurityHeaders } from "./http/security-headers.ts";
 import { OperatorView } from "./operator/overview.ts";
 import { PopulationRegister } from "./registry/population.ts";
 import { ChallengeStore } from "./session/challenge-store.ts";
@@ -152,7 +152,11 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     registers: [metrics],
   });
 
-  addSecurityHeaders(app, { https });
+  await registerSecurityHeaders(app, { https });
+  await app.register(fastifyCookie);
+  // RFC 6265 4.1: HttpOnly so scripts cannot read the session id, SameSite=Strict so no other
+  // site's page can send it, Secure whenever the portal is https.
+  const cookieOptions = { path: "/", httpOnly: true, sameSite: "strict", secure: https } as const;
 
   // Cross-site request forgery: the session cookie is SameSite=Strict, and every request
   // that changes state must also carry this portal's own Origin (Fetch Standard, `Origin`).
@@ -177,20 +181,16 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   // Longer than the nonce's own lifetime, so a late login is told WEBEID_NONCE_EXPIRED.
   const challenges = new ChallengeStore({ ttlMs: 10 * 60 * 1000 });
   const challengeCookie = `${cookieName}-challenge`;
-  const sessionOf = (request: FastifyRequest): Session | undefined =>
-    sessions.get(readCookie(request.headers.cookie, cookieName));
+  const sessionOf = (request: FastifyRequest): Session | undefined => sessions.get(request.cookies[cookieName]);
   const setCookie = (reply: FastifyReply, session: Session | undefined) =>
-    reply.header(
-      "set-cookie",
-      sessionCookie(cookieName, session?.id ?? "", { secure: https, ...(session ? {} : { maxAgeSeconds: 0 }) }),
-    );
+    reply.setCookie(cookieName, session?.id ?? "", { ...cookieOptions, ...(session ? {} : { maxAge: 0 }) });
   // A session ends when its card is suspended or revoked (#10): the authentication
   // certificate's OCSP status (RFC 6960) is asked again on use once the last answer is older
   // than sessionStatusSeconds. A responder that cannot answer refuses the request (503) but
   // keeps the session, so the person can go on once it is back.
   const recheckMs = (options.sessionStatusSeconds ?? 300) * 1000;
   app.addHook("preHandler", async (request) => {
-    const id = readCookie(request.headers.cookie, cookieName);
+    const id = request.cookies[cookieName];
     const card = sessions.get(id)?.card;
     if (!card || config.ocsp === "off" || Date.now() - card.statusCheckedAt < recheckMs) return;
     const url = config.ocspUrl ?? ocspUrlOf(card.certificate);
@@ -234,13 +234,13 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   app.get("/api/auth/challenge", { schema: NO_INPUT }, async (request, reply) => {
     const nonce = await nonces.issue();
     const id = challenges.put(request.ip, nonce.value);
-    reply.header("set-cookie", sessionCookie(challengeCookie, id, { secure: https }));
+    reply.setCookie(challengeCookie, id, cookieOptions);
     return { nonce: nonce.value };
   });
 
   app.post("/api/auth/login", { schema: LOGIN }, async (request, reply) => {
     // One token per challenge, whatever the outcome: take() removes it.
-    const nonce = challenges.take(readCookie(request.headers.cookie, challengeCookie));
+    const nonce = challenges.take(request.cookies[challengeCookie]);
     if (!nonce) {
       logins.inc({ outcome: "PORTAL_NO_CHALLENGE" });
       throw new PortalError("PORTAL_NO_CHALLENGE", "ask for a challenge (GET /api/auth/challenge) before logging in");
