@@ -7,7 +7,6 @@ export {
   DEFAULT_PERSONS,
   DEFAULT_PORT_BASE,
   type RunningState,
-  stateDirs,
 } from "./up/boot.ts";
 export { type DemoPerson, loadPopulationRegister, type PopulationRegisterModule } from "./up/components.ts";
 export type { DemoCard, InitJournal } from "./up/journal.ts";
@@ -21,3 +20,4 @@ export {
   type SupervisorOptions,
   waitHealthy,
 } from "./up/supervisor.ts";
+export { type Placement, sandboxTable, stateDirs } from "./up/table.ts";

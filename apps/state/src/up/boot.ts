@@ -6,8 +6,7 @@ import { join, resolve } from "node:path";
 import { privateDirectory, writeFileAtomic } from "@riik/core";
 import { loadOrCreateSigner, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } from "@riik/ledger";
 import { initTrustServices, issueCard, openTrustServices } from "@riik/pki";
-import type { PoliceConfig } from "@riik/police";
-import { initCentral, initSecurityServer, submitRegistration } from "@riik/xroad";
+import { initCentral, initSecurityServer } from "@riik/xroad";
 import { StateError } from "../errors.ts";
 import { seedInChildProcess } from "../seed/seed.ts";
 import {
@@ -18,7 +17,6 @@ import {
   MEMBERS,
   memberOfServer,
   PERSONS_SERVICE,
-  PERSONS_SERVICE_CODE,
   POLICE_APP,
   POPULATION_REGISTER,
   PORT_COUNT,
@@ -26,22 +24,29 @@ import {
   type PortLayout,
   portLayout,
   SECURITY_SERVERS,
-  type SecurityServerName,
   securityServerId,
 } from "../topology.ts";
-import { centralApi, securityServerApi } from "./admin.ts";
-import { loadPopulationRegister, type PopulationRegisterModule } from "./components.ts";
+import { loadOptionalDescriptors, loadPopulationRegister, type PopulationRegisterModule } from "./components.ts";
 import { startControlServer } from "./control.ts";
+import { configureSecurityServers, registerAtCentral } from "./exchange.ts";
 import { type DemoCard, type InitJournal, JOURNAL_FORMAT, readJournal, writeJournal } from "./journal.ts";
 import { ProgressBar } from "./progress.ts";
 import type { StateFile } from "./state-file.ts";
-import { type ServiceSpec, Supervisor } from "./supervisor.ts";
+import { Supervisor } from "./supervisor.ts";
+import {
+  LEDGER_ORIGIN,
+  type Placement,
+  type StateDirs,
+  sandboxTable,
+  serviceSpec,
+  stateDirs,
+  WITNESS_NAME,
+  writeConfigFile,
+} from "./table.ts";
 
 export const DEFAULT_PERSONS = 10_000;
 export const DEFAULT_PORT_BASE = 8800;
 const DEMO_CARDS = 3;
-const LEDGER_ORIGIN = "riik.localhost/ledger";
-const WITNESS_NAME = "riik.localhost/witness";
 
 export interface BootOptions {
   dataDir: string;
@@ -72,24 +77,6 @@ export interface RunningState {
   stop(): Promise<void>;
 }
 
-/** Directories of the components inside the data directory. */
-export function stateDirs(dataDir: string) {
-  return {
-    pki: join(dataDir, "pki"),
-    ledger: join(dataDir, "ledger"),
-    witness: join(dataDir, "witness"),
-    central: join(dataDir, "central"),
-    ss: (name: SecurityServerName) => join(dataDir, name),
-    registry: join(dataDir, "population-register"),
-    police: join(dataDir, "police"),
-    portal: join(dataDir, "portal"),
-    cards: join(dataDir, "cards"),
-    logs: join(dataDir, "logs"),
-    embassy: join(dataDir, "embassy"),
-    embassyHome: join(dataDir, "embassy-home"),
-  };
-}
-
 /**
  * `riik up`: boots the whole sandbox state as separate processes on loopback. The first
  * start initialises every component (recorded step by step in DIR/init.json, so an
@@ -113,122 +100,22 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   await assertPortsFree(journal.portBase);
 
   const has = (command: string) => options.commands.includes(command);
-  const register = has("registry") ? await loadPopulationRegister() : undefined;
+  const installed = await loadOptionalDescriptors(has);
+  const register = installed.registry ? await loadPopulationRegister() : undefined;
   const missing: string[] = [];
   if (!register) missing.push("population-register (@riik/population-register, `riik registry serve`)");
-  if (!has("portal")) missing.push("portal (@riik/portal, `riik portal serve`)");
-  // The embassy replicates the population register, so it comes only with one.
-  const embassy = has("embassy") && register !== undefined;
-  if (!has("embassy")) missing.push("data embassy (@riik/embassy, `riik embassy serve`)");
+  if (!installed.police) missing.push("police (@riik/police, `riik police serve`)");
+  if (!installed.portal) missing.push("portal (@riik/portal, `riik portal serve`)");
+  if (!installed.embassy) missing.push("data embassy (@riik/embassy, `riik embassy serve`)");
 
   const url = loopback;
   const db = (flag: string) => (databaseUrl ? [flag, databaseUrl] : []);
-  const ssConfig = (name: SecurityServerName) => join(dirs.ss(name), "ss.json");
-  const specs = {
-    pki: {
-      name: "pki",
-      args: ["pki", "serve", "--dir", dirs.pki, "--port", String(ports.pki), "--host", HOST, ...db("--db")],
-      url: url(ports.pki),
-    },
-    ledger: {
-      name: "ledger",
-      args: [
-        "ledger",
-        "serve",
-        "--dir",
-        dirs.ledger,
-        "--port",
-        String(ports.ledger),
-        "--host",
-        HOST,
-        "--origin",
-        LEDGER_ORIGIN,
-        "--witness",
-        url(ports.witness),
-        ...db("--database-url"),
-      ],
-      url: url(ports.ledger),
-    },
-    witness: {
-      name: "witness",
-      args: [
-        "ledger",
-        "witness",
-        "serve",
-        "--dir",
-        dirs.witness,
-        "--log",
-        join(dirs.witness, "ledger.vkey"),
-        "--port",
-        String(ports.witness),
-        "--host",
-        HOST,
-        "--name",
-        WITNESS_NAME,
-        ...db("--database-url"),
-      ],
-      url: url(ports.witness),
-    },
-    central: {
-      name: "central",
-      args: ["central", "serve", "--dir", dirs.central, "--port", String(ports.central), "--host", HOST, ...db("--db")],
-      url: url(ports.central),
-    },
-    ss: (name: SecurityServerName): ServiceSpec => ({
-      name,
-      args: ["ss", "serve", "--config", ssConfig(name), ...db("--db")],
-      url: url(ports[name].admin),
-    }),
-    registry: {
-      name: "population-register",
-      args: [
-        "registry",
-        "serve",
-        "--dir",
-        dirs.registry,
-        "--port",
-        String(ports["population-register"]),
-        ...db("--db"),
-      ],
-      url: url(ports["population-register"]),
-    },
-    police: {
-      name: "police",
-      args: ["police", "serve", "--config", join(dirs.police, "police.json")],
-      url: url(ports.police),
-    },
-    portal: {
-      name: "portal",
-      args: ["portal", "serve", "--config", join(dirs.portal, "portal.json")],
-      url: url(ports.portal),
-    },
-    embassy: {
-      name: "embassy",
-      args: [
-        "embassy",
-        "serve",
-        "--dir",
-        dirs.embassy,
-        "--port",
-        String(ports.embassy.node),
-        "--admin-port",
-        String(ports.embassy.admin),
-        "--host",
-        HOST,
-        "--pki",
-        dirs.pki,
-        "--ledger-key",
-        join(dirs.embassy, "ledger.vkey"),
-        ...db("--db"),
-      ],
-      url: url(ports.embassy.admin),
-    },
-    shipper: {
-      name: "embassy-shipper",
-      args: ["embassy", "ship", "--config", join(dirs.embassyHome, "shipper.json")],
-      url: url(ports.embassy.shipper),
-    },
-  } satisfies Record<string, ServiceSpec | ((name: SecurityServerName) => ServiceSpec)>;
+  const ssConfig = (name: string) => join(dirs.ss(name), "ss.json");
+  // The table of components, each from its descriptor; the steps below put them in order.
+  const table = sandboxTable({ dataDir, dirs, ports, databaseUrl, installed });
+  const placed = (name: string): Placement | undefined => table.find((p) => p.name === name);
+  const embassy = placed("embassy") !== undefined;
+  const informationSystems = table.filter((p) => p.name === "police" || p.name === "portal");
 
   const supervisor = new Supervisor({ bin: options.bin, logDir: dirs.logs, report, pidFile });
   const control = await startControlServer(supervisor, ports.control, HOST);
@@ -249,9 +136,11 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     journal.steps[name] = new Date().toISOString();
     writeJournal(dataDir, journal);
   };
-  const start = async (spec: ServiceSpec) => {
+  const start = async (name: string) => {
+    const placement = placed(name);
+    if (!placement) return;
     checkAborted();
-    await supervisor.start(spec);
+    await supervisor.start(serviceSpec(placement));
   };
 
   const seedPopulation = () =>
@@ -292,17 +181,16 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         join(dirs.embassy, "ledger.vkey"),
         ...db("--db"),
       ]);
-      writeShipperConfig(dirs, ports, databaseUrl);
+      writeConfigFile(placed("embassy-shipper")!);
     });
   const startEmbassy = async () => {
-    await start(specs.embassy);
-    await start(specs.shipper);
+    await start("embassy");
+    await start("embassy-shipper");
   };
 
   const startInformationSystems = async () => {
-    writePoliceConfig(dirs, ports);
-    if (has("portal")) writePortalConfig(dataDir, dirs, ports);
-    await Promise.all([start(specs.police), ...(has("portal") ? [start(specs.portal)] : [])]);
+    for (const placement of informationSystems) writeConfigFile(placement);
+    await Promise.all(informationSystems.map((placement) => start(placement.name)));
   };
 
   try {
@@ -339,14 +227,14 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         }),
       ]);
       copyLedgerKey(dirs);
-      const trustUp = background(Promise.all([start(specs.pki), start(specs.ledger), start(specs.witness)]));
+      const trustUp = background(Promise.all([start("pki"), start("ledger"), start("witness")]));
       const embassyReady = background(embassy ? embassyHome() : Promise.resolve());
       await step("central", async () => {
         if (!existsSync(join(dirs.central, "central.json"))) rmSync(dirs.central, { recursive: true, force: true });
         if (!existsSync(join(dirs.central, "central.json")))
           await initCentral({ dir: dirs.central, instance: INSTANCE, address: url(ports.central), pkiDir: dirs.pki });
       });
-      const centralUp = background(start(specs.central));
+      const centralUp = background(start("central"));
       // Security servers get their certificates straight from the trust-services directory.
       for (const name of SECURITY_SERVERS)
         await step(`init ${name}`, async () => {
@@ -373,15 +261,13 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         });
       await Promise.all([trustUp, centralUp]);
       await step("central registry", () => registerAtCentral(dirs, ports));
-      await Promise.all(SECURITY_SERVERS.map((name) => start(specs.ss(name))));
-      await step("security server configuration", async () =>
-        configureSecurityServers(dirs, ports, await register?.populationRegisterOpenApi?.()),
-      );
+      await Promise.all(SECURITY_SERVERS.map((name) => start(name)));
+      await step("security server configuration", () => configureSecurityServers(dirs, ports, table));
 
       const seedError = await seeded;
       if (seedError) throw seedError;
       if (register) {
-        const registryUp = background(start(specs.registry));
+        const registryUp = background(start("population-register"));
         await demoCards(register);
         await registryUp;
       }
@@ -400,17 +286,13 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       // Everything at once: security servers start from their stored configuration copy,
       // and the start is bound by the processes' module loading, not by their order.
       await Promise.all([
-        start(specs.pki),
-        start(specs.ledger),
-        start(specs.witness),
-        start(specs.central),
-        ...(register ? [start(specs.registry)] : []),
-        ...SECURITY_SERVERS.map((name) => start(specs.ss(name))),
-        ...(embassy ? [start(specs.embassy)] : []),
+        ...table
+          .filter((p) => p.name !== "embassy-shipper" && !informationSystems.includes(p))
+          .map((p) => start(p.name)),
         startInformationSystems(),
       ]);
       // The shipper once the register, the ledger and the embassy answer.
-      if (embassy) await start(specs.shipper);
+      await start("embassy-shipper");
     }
     if (firstStart) {
       await startInformationSystems();
@@ -426,8 +308,9 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   }
 
   const state = stateFile(dataDir, dirs, ports, journal, {
-    registry: Boolean(register),
-    portal: has("portal"),
+    registry: placed("population-register") !== undefined,
+    police: placed("police") !== undefined,
+    portal: placed("portal") !== undefined,
     embassy,
   });
   writeFileAtomic(join(dataDir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
@@ -520,86 +403,8 @@ async function assertPortsFree(base: number): Promise<void> {
   }
 }
 
-/** Members, subsystems, the ledger and the security servers at the central server. */
-async function registerAtCentral(dirs: ReturnType<typeof stateDirs>, ports: PortLayout): Promise<void> {
-  const api = centralApi(dirs.central, loopback(ports.central));
-  const trust = (await api("/api/v1/trust")) as Record<string, unknown>;
-  await api("/api/v1/trust", "PUT", {
-    ...trust,
-    ledger: {
-      url: loopback(ports.ledger),
-      keys: [readFileSync(join(dirs.ledger, "ledger.vkey"), "utf8").trim()],
-      witnesses: [readFileSync(join(dirs.witness, "witness.vkey"), "utf8").trim()],
-    },
-  });
-  for (const member of MEMBERS) {
-    const [, memberClass, memberCode] = member.id.split("/");
-    await api("/api/v1/members", "POST", { memberClass, memberCode, name: member.name }, [409]);
-    for (const [code, description] of Object.entries(member.subsystems))
-      await api("/api/v1/subsystems", "POST", { id: `${member.id}/${code}`, name: description }, [409]);
-  }
-  for (const name of SECURITY_SERVERS) {
-    const registration = await submitRegistration(join(dirs.ss(name), "ss.json"), loopback(ports.central));
-    await api(`/api/v1/registration-requests/${registration.id}/approve`, "POST");
-    const member = memberOfServer(name);
-    for (const code of Object.keys(member.subsystems))
-      await api(
-        `/api/v1/security-servers/${encodeURIComponent(securityServerId(name))}/clients`,
-        "POST",
-        { client: `${member.id}/${code}` },
-        [409],
-      );
-  }
-}
-
-/** Local clients, the population register's service, access rights and Data Tracker grants. */
-async function configureSecurityServers(
-  dirs: ReturnType<typeof stateDirs>,
-  ports: PortLayout,
-  openapi: unknown,
-): Promise<void> {
-  const admin = (name: SecurityServerName) => securityServerApi(dirs.ss(name), loopback(ports[name].admin));
-  const enc = encodeURIComponent;
-  // Information systems reach their security server over loopback HTTP from an allowed address.
-  const addClient = (name: SecurityServerName, id: string) =>
-    admin(name)(
-      "/api/v1/clients",
-      "POST",
-      { id, connection: "http", allowedAddresses: [HOST], loggingMode: "full" },
-      [409],
-    );
-  await Promise.all([
-    addClient("ss-ria", PORTAL_CLIENT).then(() => addClient("ss-ria", DATATRACKER_CLIENT)),
-    addClient("ss-ppa", POLICE_APP),
-    addClient("ss-sim", POPULATION_REGISTER),
-  ]);
-  const sim = admin("ss-sim");
-  const rr = enc(POPULATION_REGISTER);
-  // A personal-data service: ss-sim records one Data Tracker use per person the register
-  // names in X-Riik-Data-Subjects (or the path names), and refuses answers that name nobody.
-  await sim(`/api/v1/clients/${rr}/services`, "POST", {
-    serviceCode: PERSONS_SERVICE_CODE,
-    url: loopback(ports["population-register"]),
-    timeoutSeconds: 30,
-    personalData: true,
-    // Its endpoints, for the metadata services (listMethods, allowedMethods, getOpenAPI).
-    ...(openapi ? { openapi: JSON.stringify(openapi) } : {}),
-  });
-  for (const subject of [PORTAL_CLIENT, POLICE_APP])
-    for (const path of ["/persons/*", "/persons/*/**"])
-      await sim(`/api/v1/clients/${rr}/services/${PERSONS_SERVICE_CODE}/access`, "POST", {
-        subject,
-        method: "GET",
-        path,
-      });
-  // The portal's Data Tracker client reads the uses; the police may hide theirs for a while.
-  await sim(`/api/v1/clients/${rr}/datatracker/readers`, "POST", { reader: DATATRACKER_CLIENT }, [409]);
-  await sim(`/api/v1/clients/${rr}/datatracker/hide-grants`, "POST", { consumer: POLICE_APP }, [409]);
-  await Promise.all(SECURITY_SERVERS.map((name) => admin(name)("/api/v1/refresh", "POST")));
-}
-
 async function issueDemoCards(
-  dirs: ReturnType<typeof stateDirs>,
+  dirs: StateDirs,
   databaseUrl: string | undefined,
   register: PopulationRegisterModule,
 ): Promise<DemoCard[]> {
@@ -638,44 +443,12 @@ async function issueDemoCards(
   }
 }
 
-function writePoliceConfig(dirs: ReturnType<typeof stateDirs>, ports: PortLayout): void {
-  privateDirectory(dirs.police);
-  const config: PoliceConfig = {
-    port: ports.police,
-    host: HOST,
-    client: POLICE_APP,
-    securityServer: { url: loopback(ports["ss-ppa"].client) },
-    personsService: PERSONS_SERVICE,
-  };
-  writeFileAtomic(join(dirs.police, "police.json"), `${JSON.stringify(config, null, 2)}\n`);
-}
-
-function writePortalConfig(dataDir: string, dirs: ReturnType<typeof stateDirs>, ports: PortLayout) {
-  privateDirectory(dirs.portal);
-  const config = {
-    port: ports.portal,
-    host: HOST,
-    publicOrigin: loopback(ports.portal),
-    securityServer: { url: loopback(ports["ss-ria"].client) },
-    portalClient: PORTAL_CLIENT,
-    dataTrackerClient: DATATRACKER_CLIENT,
-    populationService: PERSONS_SERVICE,
-    dataTrackerProviders: [POPULATION_REGISTER],
-    trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
-    ocspUrl: `${loopback(ports.pki)}/ocsp`,
-    stateFile: join(dataDir, "state.json"),
-    // Sign documents and Check a container: the sandbox's TSA, and its root as the trust anchor.
-    signing: { tsaUrl: `${loopback(ports.pki)}/tsa`, trustAnchorFiles: [join(dirs.pki, "ca", "root.crt")] },
-  };
-  writeFileAtomic(join(dirs.portal, "portal.json"), `${JSON.stringify(config, null, 2)}\n`);
-}
-
 function stateFile(
   dataDir: string,
-  dirs: ReturnType<typeof stateDirs>,
+  dirs: StateDirs,
   ports: PortLayout,
   journal: InitJournal,
-  present: { registry: boolean; portal: boolean; embassy: boolean },
+  present: { registry: boolean; police: boolean; portal: boolean; embassy: boolean },
 ): StateFile {
   const url = loopback;
   const services: StateFile["services"] = {
@@ -711,7 +484,8 @@ function stateFile(
   }
   if (present.registry)
     services["population-register"] = { url: url(ports["population-register"]), service: PERSONS_SERVICE };
-  services.police = { url: url(ports.police), queries: `${url(ports.police)}/queries`, client: POLICE_APP };
+  if (present.police)
+    services.police = { url: url(ports.police), queries: `${url(ports.police)}/queries`, client: POLICE_APP };
   if (present.portal) services.portal = { url: url(ports.portal) };
   if (present.embassy)
     services.embassy = {
@@ -797,35 +571,11 @@ function runRiik(bin: string, args: string[]): Promise<void> {
 }
 
 /**
- * The shipper's configuration (platform/embassy README, "What riik up runs"): the population
- * register replicated to one embassy, segments anchored in the ledger. On PostgreSQL the
- * register is read from its schema, so this file then holds the URL (0600).
- */
-function writeShipperConfig(dirs: ReturnType<typeof stateDirs>, ports: PortLayout, databaseUrl: string | undefined) {
-  const config = {
-    format: "riik-embassy-shipper/v1",
-    home: ".",
-    masterKey: "master.key",
-    tls: { cert: "tls/client.crt", key: "tls/client.key", ca: "tls/ca.pem" },
-    ledger: { url: loopback(ports.ledger), key: "ledger.vkey" },
-    registries: [
-      databaseUrl
-        ? { name: "population-register", databaseUrl, schema: "riik_population_register" }
-        : { name: "population-register", dataDir: dirs.registry },
-    ],
-    embassies: [{ name: "lux", url: `https://${HOST}:${ports.embassy.node}` }],
-    segments: { maxDelayMs: 500 },
-    status: { host: HOST, port: ports.embassy.shipper },
-  };
-  writeFileAtomic(join(dirs.embassyHome, "shipper.json"), `${JSON.stringify(config, null, 2)}\n`);
-}
-
-/**
  * The witness and the embassy each keep their own copy of the ledger's verifier key, as
  * parties that trust the log would: `riik ledger serve` rewrites its ledger.vkey on every
  * start, and a reader starting at that moment could find it empty.
  */
-function copyLedgerKey(dirs: ReturnType<typeof stateDirs>): void {
+function copyLedgerKey(dirs: StateDirs): void {
   for (const dir of [dirs.witness, dirs.embassy]) {
     const copy = join(dir, "ledger.vkey");
     if (existsSync(copy)) continue;

@@ -1,6 +1,8 @@
 // Components that other packages provide and `riik up` starts when they are installed:
-// the population register, the portal and the data embassy. Loaded by name at run time
-// so that a state without one of them still boots (and still type-checks).
+// the population register, the police system, the portal and the data embassy. Their
+// descriptors are loaded by name at run time, so that a state without one of them still
+// boots (and still type-checks).
+import type { ComponentDescriptor } from "@riik/core";
 
 /** A person as the population register's demoPersons() returns them. */
 export interface DemoPerson {
@@ -22,20 +24,47 @@ export interface SeedOptions {
 export interface PopulationRegisterModule {
   seedPopulation(options: SeedOptions): Promise<unknown>;
   demoPersons(options: { dataDir: string; url?: string }, n: number): Promise<DemoPerson[]>;
-  /** The register's OpenAPI description (JSON), imported into its security server. */
-  populationRegisterOpenApi?(): Promise<unknown>;
 }
 
-/** Imports a workspace package by name; undefined when it is not installed. */
+/** Imports a workspace module by name; undefined when its package is not installed. */
 export async function importOptional<T>(name: string): Promise<T | undefined> {
   try {
     return (await import(name)) as T;
   } catch (error) {
     // Only the package itself missing counts; a broken import inside it is a real error.
     const { code, message } = error as { code?: string; message?: string };
-    if (code === "ERR_MODULE_NOT_FOUND" && message?.includes(`'${name}'`)) return undefined;
+    const pkg = name.split("/").slice(0, 2).join("/");
+    if (code === "ERR_MODULE_NOT_FOUND" && message?.includes(`'${pkg}'`)) return undefined;
     throw error;
   }
 }
 
 export const loadPopulationRegister = () => importOptional<PopulationRegisterModule>("@riik/population-register");
+
+/** The descriptors of the optional components that are installed. */
+export interface OptionalDescriptors {
+  registry?: ComponentDescriptor;
+  police?: ComponentDescriptor;
+  portal?: ComponentDescriptor;
+  embassy?: { node: ComponentDescriptor; shipper: ComponentDescriptor };
+}
+
+type Descriptors = Record<string, ComponentDescriptor>;
+
+/** Loads the descriptors of the optional components whose riik command this installation has. */
+export async function loadOptionalDescriptors(has: (command: string) => boolean): Promise<OptionalDescriptors> {
+  const load = (command: string, name: string) =>
+    has(command) ? importOptional<Descriptors>(name) : Promise.resolve(undefined);
+  const [registry, police, portal, embassy] = await Promise.all([
+    load("registry", "@riik/population-register/descriptor"),
+    load("police", "@riik/police/descriptor"),
+    load("portal", "@riik/portal/descriptor"),
+    load("embassy", "@riik/embassy/descriptor"),
+  ]);
+  return {
+    ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
+    ...(police ? { police: police.policeDescriptor! } : {}),
+    ...(portal ? { portal: portal.portalDescriptor! } : {}),
+    ...(embassy ? { embassy: { node: embassy.embassyDescriptor!, shipper: embassy.shipperDescriptor! } } : {}),
+  };
+}

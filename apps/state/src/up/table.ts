@@ -1,0 +1,222 @@
+import { dirname, join } from "node:path";
+import { type ComponentDescriptor, commandLine, privateDirectory, writeFileAtomic } from "@riik/core";
+import { ledgerDescriptor, witnessDescriptor } from "@riik/ledger/descriptor";
+import { pkiDescriptor } from "@riik/pki/descriptor";
+import { centralDescriptor, securityServerDescriptor } from "@riik/xroad/descriptor";
+import {
+  DATATRACKER_CLIENT,
+  HOST,
+  loopback,
+  PERSONS_SERVICE,
+  POLICE_APP,
+  POPULATION_REGISTER,
+  PORTAL_CLIENT,
+  type PortLayout,
+  SECURITY_SERVERS,
+} from "../topology.ts";
+import type { OptionalDescriptors } from "./components.ts";
+import type { ServiceSpec } from "./supervisor.ts";
+
+export const LEDGER_ORIGIN = "riik.localhost/ledger";
+export const WITNESS_NAME = "riik.localhost/witness";
+
+/** Directories of the components inside the data directory. */
+export function stateDirs(dataDir: string) {
+  return {
+    pki: join(dataDir, "pki"),
+    ledger: join(dataDir, "ledger"),
+    witness: join(dataDir, "witness"),
+    central: join(dataDir, "central"),
+    ss: (name: string) => join(dataDir, name),
+    registry: join(dataDir, "population-register"),
+    police: join(dataDir, "police"),
+    portal: join(dataDir, "portal"),
+    cards: join(dataDir, "cards"),
+    logs: join(dataDir, "logs"),
+    embassy: join(dataDir, "embassy"),
+    embassyHome: join(dataDir, "embassy-home"),
+  };
+}
+export type StateDirs = ReturnType<typeof stateDirs>;
+
+/** One component of the sandbox state: its descriptor and where `riik up` puts it. */
+export interface Placement {
+  /** Its process name (supervisor, logs, state.json). */
+  name: string;
+  descriptor: ComponentDescriptor;
+  /** Its serve config: command-line options, or the contents of `file` for a file-configured component. */
+  config: Record<string, unknown>;
+  file?: string;
+  /** Where it answers /healthz. */
+  url: string;
+  /** Its subsystem on the exchange layer and the URL its security server reaches it at. */
+  at?: { subsystem: string; url: string };
+}
+
+export interface TableContext {
+  dataDir: string;
+  dirs: StateDirs;
+  ports: PortLayout;
+  databaseUrl: string | undefined;
+  installed: OptionalDescriptors;
+}
+
+/**
+ * The sandbox state as a table: every component `riik up` runs, from its descriptor. Adding
+ * an agency is adding its row (and its member in topology.ts).
+ */
+export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: TableContext): Placement[] {
+  const url = loopback;
+  const db = { databaseUrl };
+  const table: Placement[] = [
+    {
+      name: "pki",
+      descriptor: pkiDescriptor,
+      config: { dir: dirs.pki, port: ports.pki, host: HOST, ...db },
+      url: url(ports.pki),
+    },
+    {
+      name: "ledger",
+      descriptor: ledgerDescriptor,
+      config: {
+        dir: dirs.ledger,
+        port: ports.ledger,
+        host: HOST,
+        origin: LEDGER_ORIGIN,
+        witnesses: [url(ports.witness)],
+        ...db,
+      },
+      url: url(ports.ledger),
+    },
+    {
+      name: "witness",
+      descriptor: witnessDescriptor,
+      config: {
+        dir: dirs.witness,
+        logs: [join(dirs.witness, "ledger.vkey")],
+        port: ports.witness,
+        host: HOST,
+        name: WITNESS_NAME,
+        ...db,
+      },
+      url: url(ports.witness),
+    },
+    {
+      name: "central",
+      descriptor: centralDescriptor,
+      config: { dir: dirs.central, port: ports.central, host: HOST, ...db },
+      url: url(ports.central),
+    },
+    ...SECURITY_SERVERS.map((name) => ({
+      name,
+      descriptor: securityServerDescriptor,
+      config: { config: join(dirs.ss(name), "ss.json"), ...db },
+      url: url(ports[name].admin),
+    })),
+  ];
+  if (installed.registry)
+    table.push({
+      name: "population-register",
+      descriptor: installed.registry,
+      config: { dir: dirs.registry, port: ports["population-register"], host: HOST, ...db },
+      url: url(ports["population-register"]),
+      at: { subsystem: POPULATION_REGISTER, url: url(ports["population-register"]) },
+    });
+  if (installed.police)
+    table.push({
+      name: "police",
+      descriptor: installed.police,
+      file: join(dirs.police, "police.json"),
+      config: {
+        port: ports.police,
+        host: HOST,
+        client: POLICE_APP,
+        securityServer: { url: url(ports["ss-ppa"].client) },
+        personsService: PERSONS_SERVICE,
+      },
+      url: url(ports.police),
+      at: { subsystem: POLICE_APP, url: url(ports.police) },
+    });
+  if (installed.portal)
+    table.push({
+      name: "portal",
+      descriptor: installed.portal,
+      file: join(dirs.portal, "portal.json"),
+      config: {
+        port: ports.portal,
+        host: HOST,
+        publicOrigin: url(ports.portal),
+        securityServer: { url: url(ports["ss-ria"].client) },
+        portalClient: PORTAL_CLIENT,
+        dataTrackerClient: DATATRACKER_CLIENT,
+        populationService: PERSONS_SERVICE,
+        dataTrackerProviders: [POPULATION_REGISTER],
+        trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
+        ocspUrl: `${url(ports.pki)}/ocsp`,
+        stateFile: join(dataDir, "state.json"),
+        // Sign documents and Check a container: the sandbox's TSA, and its root as the trust anchor.
+        signing: { tsaUrl: `${url(ports.pki)}/tsa`, trustAnchorFiles: [join(dirs.pki, "ca", "root.crt")] },
+      },
+      url: url(ports.portal),
+      at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
+    });
+  // The embassy replicates the population register, so it comes only with one.
+  if (installed.embassy && installed.registry)
+    table.push(
+      {
+        name: "embassy",
+        descriptor: installed.embassy.node,
+        config: {
+          dir: dirs.embassy,
+          port: ports.embassy.node,
+          adminPort: ports.embassy.admin,
+          host: HOST,
+          pki: dirs.pki,
+          ledgerKey: join(dirs.embassy, "ledger.vkey"),
+          ...db,
+        },
+        url: url(ports.embassy.admin),
+      },
+      {
+        name: "embassy-shipper",
+        descriptor: installed.embassy.shipper,
+        file: join(dirs.embassyHome, "shipper.json"),
+        // platform/embassy README, "What riik up runs": the population register replicated to one
+        // embassy, segments anchored in the ledger. On PostgreSQL the register is read from its
+        // schema, so this file then holds the URL (0600).
+        config: {
+          format: "riik-embassy-shipper/v1",
+          home: ".",
+          masterKey: "master.key",
+          tls: { cert: "tls/client.crt", key: "tls/client.key", ca: "tls/ca.pem" },
+          ledger: { url: url(ports.ledger), key: "ledger.vkey" },
+          registries: [
+            databaseUrl
+              ? { name: "population-register", databaseUrl, schema: "riik_population_register" }
+              : { name: "population-register", dataDir: dirs.registry },
+          ],
+          embassies: [{ name: "lux", url: `https://${HOST}:${ports.embassy.node}` }],
+          segments: { maxDelayMs: 500 },
+          status: { host: HOST, port: ports.embassy.shipper },
+        },
+        url: url(ports.embassy.shipper),
+      },
+    );
+  return table;
+}
+
+/** What the supervisor runs for a placement: `riik` with the descriptor's command line. */
+export function serviceSpec(placement: Placement): ServiceSpec {
+  return {
+    name: placement.name,
+    args: commandLine(placement.descriptor, placement.config, placement.file),
+    url: placement.url,
+  };
+}
+
+/** Writes a file-configured placement's configuration (owner-only: it may hold a database URL). */
+export function writeConfigFile(placement: Placement): void {
+  if (!placement.file) return;
+  privateDirectory(dirname(placement.file));
+  writeFileAtomic(placement.file, `${JSON.stringify(placement.config, null, 2)}\n`);
+}
