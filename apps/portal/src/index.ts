@@ -12,4 +12,4 @@ export { type FinishResponse, type PrepareResponse, SigningService } from "./sig
 export { SigningStore } from "./signing/signing-store.ts";
 export { attachment, containerName, parsePrepareRequest } from "./signing/upload.ts";
 export { LANGUAGES, type Language, MESSAGES, translate } from "./web/i18n.ts";
-export { XRoadRestClient } from "./xroad/rest-client.ts";
+export { XRoadCalls } from "./xroad/calls.ts";

@@ -41,7 +41,7 @@ import { SigningService } from "./signing/signing-service.ts";
 import { attachment } from "./signing/upload.ts";
 import type { SessionInfo } from "./web/api-types.ts";
 import { buildWebAssets, type WebAssets } from "./web/bundle.ts";
-import { XRoadRestClient } from "./xroad/rest-client.ts";
+import { XRoadCalls } from "./xroad/calls.ts";
 
 export interface PortalOptions {
   /** Where challenge nonces are kept; a MemoryNonceStore (5-minute lifetime) by default. */
@@ -97,7 +97,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
   });
   const sessions = new MemorySessionStore({ idleMs: (config.sessionIdleSeconds ?? 900) * 1000 });
-  const xroad = new XRoadRestClient(config.securityServer);
+  const xroad = new XRoadCalls(config.securityServer);
   const register = new PopulationRegister(xroad, {
     client: config.portalClient,
     service: config.populationService,

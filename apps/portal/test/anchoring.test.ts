@@ -18,16 +18,16 @@ import {
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
 import { AnchorVerifier } from "../src/datatracker/anchoring.ts";
 import { DataTracker, type UsageEntry } from "../src/datatracker/usage.ts";
-import { XRoadRestClient } from "../src/xroad/rest-client.ts";
+import { XRoadCalls } from "../src/xroad/calls.ts";
 
 const PERSON = "38001085718";
 const PURPOSE = "anchoring badge";
 let sb: Sandbox;
-let xroad: XRoadRestClient;
+let xroad: XRoadCalls;
 
 before(async () => {
   sb = await startSandbox({ dir: temporaryDirectory("riik-portal-anchoring-"), ledger: true, dataTracker: true });
-  xroad = new XRoadRestClient({ url: sb.ss1.client });
+  xroad = new XRoadCalls({ url: sb.ss1.client });
   const is = new Agent({ connect: { cert: sb.isCert.cert, key: sb.isCert.key, rejectUnauthorized: false } });
   const reply = await request(`${sb.ss1.clientTls}/r1/${PERSONS}/persons/EE${PERSON}`, {
     headers: { "x-road-client": CONSUMER, "x-road-userid": "EE60001019906", "x-road-issue": PURPOSE },
@@ -58,7 +58,7 @@ async function usage(tamper?: Tamper): Promise<UsageEntry> {
           if (call.path.startsWith("/riik/proof")) tamper(answer.body);
           return answer;
         },
-      } as unknown as XRoadRestClient)
+      } as unknown as XRoadCalls)
     : xroad;
   const tracker = new DataTracker(through, {
     client: READER,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AnchorVerifier } from "../src/datatracker/anchoring.ts";
 import { DataTracker } from "../src/datatracker/usage.ts";
-import type { XRoadRestClient } from "../src/xroad/rest-client.ts";
+import type { XRoadCalls } from "../src/xroad/calls.ts";
 
 describe("Data Tracker period", () => {
   it("#10 who used my data: a use logged earlier in the current second is inside the period", async () => {
@@ -17,7 +17,7 @@ describe("Data Tracker period", () => {
           Date.parse(logged) <= end ? [{ logtime: logged, action: "Isiku päring", receiverCode: "70000562" }] : [];
         return { status: 200, body: { totalUsages: usages.length, usages } };
       },
-    } as unknown as XRoadRestClient;
+    } as unknown as XRoadCalls;
     const tracker = new DataTracker(xroad, {
       client: "EE/GOV/70000000/portal",
       providers: ["EE/GOV/70000562/rr"],

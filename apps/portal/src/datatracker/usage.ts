@@ -1,6 +1,6 @@
 import { xroadUserId } from "@riik/core";
 import { PortalError } from "../errors.ts";
-import type { XRoadRestClient } from "../xroad/rest-client.ts";
+import type { XRoadCalls } from "../xroad/calls.ts";
 import type { AnchorVerifier } from "./anchoring.ts";
 
 /** One use of the person's data, as the portal shows it (newest first). */
@@ -73,10 +73,10 @@ export interface DataTrackerOptions {
  * `logTime`/`purpose`/`initiatorOrg`/`initiatorPerson`, and riik's anchoring fields.
  */
 export class DataTracker {
-  readonly #xroad: XRoadRestClient;
+  readonly #xroad: XRoadCalls;
   readonly #options: DataTrackerOptions;
 
-  constructor(xroad: XRoadRestClient, options: DataTrackerOptions) {
+  constructor(xroad: XRoadCalls, options: DataTrackerOptions) {
     this.#xroad = xroad;
     this.#options = options;
   }

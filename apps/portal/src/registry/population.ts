@@ -1,6 +1,6 @@
 import { xroadUserId } from "@riik/core";
 import { PortalError } from "../errors.ts";
-import type { XRoadRestClient } from "../xroad/rest-client.ts";
+import type { XRoadCalls } from "../xroad/calls.ts";
 
 /** A person as the population register describes them (service `persons`, `/persons/{code}`). */
 export interface PersonRecord {
@@ -59,10 +59,10 @@ export interface PopulationOptions {
  * the register's Data Tracker records the read and shows it to the person.
  */
 export class PopulationRegister {
-  readonly #xroad: XRoadRestClient;
+  readonly #xroad: XRoadCalls;
   readonly #options: PopulationOptions;
 
-  constructor(xroad: XRoadRestClient, options: PopulationOptions) {
+  constructor(xroad: XRoadCalls, options: PopulationOptions) {
     this.#xroad = xroad;
     this.#options = options;
   }

@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { XRoadClientError, XRoadRestClient } from "@riik/kit";
+import { Type } from "typebox";
+import type { PortalConfig } from "../config/portal-config.ts";
+import { PortalError } from "../errors.ts";
+
+export interface XRoadGet {
+  /** X-Road-Client: the portal subsystem speaking (the portal's own or its Data Tracker reader). */
+  client: string;
+  /** The service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE. */
+  service: string;
+  /** The provider path with its query, starting with "/". */
+  path: string;
+  /** X-Road-UserId, e.g. EE38001085718. */
+  userId?: string;
+  /** X-Road-Issue: why the data is needed. */
+  issue?: string;
+  /** Extra headers passed end to end (e.g. X-Road-PDU-*). */
+  headers?: Record<string, string>;
+}
+
+/** Answers are read tolerantly by the portal's own readers (usage.ts, population.ts). */
+const ANY_JSON = Type.Unknown();
+
+/**
+ * The portal's X-Road calls through its own security server: the kit's XRoadRestClient
+ * (PR-REST r1), one per X-Road-Client subsystem, its typed errors told as the portal's codes
+ * (PR-REST 4.6: X-Road's own faults keep their type; a provider's 404 keeps its code).
+ */
+export class XRoadCalls {
+  readonly #config: PortalConfig["securityServer"];
+  readonly #clients = new Map<string, XRoadRestClient>();
+
+  constructor(config: PortalConfig["securityServer"]) {
+    this.#config = config;
+  }
+
+  async get<T>(call: XRoadGet): Promise<{ body: T; id: string; requestHash: string | undefined }> {
+    try {
+      const answer = await this.#client(call.client).call({
+        service: call.service,
+        path: call.path,
+        answer: ANY_JSON,
+        ...(call.userId ? { userId: call.userId } : {}),
+        ...(call.issue ? { issue: call.issue } : {}),
+        ...(call.headers ? { headers: call.headers } : {}),
+      });
+      if (answer.body === undefined)
+        throw new PortalError("PORTAL_BAD_RESPONSE", `${call.service} answered with something that is not JSON`, {
+          details: { service: call.service },
+        });
+      return { body: answer.body as T, id: answer.id, requestHash: answer.requestHash };
+    } catch (error) {
+      throw error instanceof XRoadClientError ? portalError(error, call, this.#config.url) : error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((client) => client.close()));
+  }
+
+  #client(subsystem: string): XRoadRestClient {
+    let client = this.#clients.get(subsystem);
+    if (!client) {
+      const { url, clientCert, clientKey, ca } = this.#config;
+      client = new XRoadRestClient({
+        securityServer: url,
+        client: subsystem,
+        tls: {
+          ...(clientCert && clientKey ? { cert: readFileSync(clientCert), key: readFileSync(clientKey) } : {}),
+          ...(ca ? { ca: readFileSync(ca) } : {}),
+        },
+      });
+      this.#clients.set(subsystem, client);
+    }
+    return client;
+  }
+}
+
+function portalError(error: XRoadClientError, call: XRoadGet, securityServer: string): PortalError {
+  const details = error.details ?? {};
+  const status = typeof details.status === "number" ? details.status : undefined;
+  switch (error.code) {
+    case "XROAD_UNREACHABLE":
+      return new PortalError("PORTAL_UNAVAILABLE", `the security server ${securityServer} cannot be reached`, {
+        cause: error,
+      });
+    case "XROAD_BAD_ANSWER":
+      return new PortalError("PORTAL_BAD_RESPONSE", error.message, {
+        cause: error,
+        details: { service: call.service },
+      });
+    case "XROAD_PROVIDER":
+      if (status === 404)
+        return new PortalError("PORTAL_NOT_FOUND", `the provider has no ${call.path}`, {
+          cause: error,
+          // The provider's own code (e.g. PERSON_NOT_FOUND), so a caller can tell what is missing.
+          details: {
+            status: 404,
+            service: call.service,
+            ...(typeof details.providerCode === "string" ? { providerCode: details.providerCode } : {}),
+          },
+        });
+      return new PortalError("PORTAL_XROAD", `${call.service}: HTTP ${status}: ${error.message}`, {
+        cause: error,
+        details: { type: `HTTP ${status}`, status, service: call.service },
+      });
+    case "XROAD_FAULT":
+      return new PortalError("PORTAL_XROAD", error.message, {
+        cause: error,
+        details: { type: details.type, status, service: call.service },
+      });
+  }
+}
