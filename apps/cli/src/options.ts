@@ -1,3 +1,4 @@
+import { SERVED_OPTIONS } from "@riik/core";
 import { InvalidArgumentError } from "commander";
 
 /** Commander parser for TCP ports with a message a person can act on. */
@@ -23,4 +24,5 @@ export function untilSignalled(): Promise<NodeJS.Signals> {
   });
 }
 
-export const DB_OPTION_HELP = "PostgreSQL URL (postgres://…); default RIIK_DATABASE_URL, else SQLite in the directory";
+/** The --db option of the init and admin verbs, worded as the serve verbs' (the descriptors'). */
+export const DB_OPTION_HELP = SERVED_OPTIONS[2].description;
