@@ -17,6 +17,9 @@ import {
 import { Client } from "./client.ts";
 import { PIN1, PIN2, PROVIDER, startWorld, type TestWorld } from "./helpers.ts";
 
+// The stand-in records the X-Road headers the portal sends and refuses on demand (trackerFault), which
+// a real security server neither shows nor can be made to do; anchored, proofs and register data on real
+// components: anchoring.test.ts and up.e2e.test.ts.
 const world: TestWorld = await startWorld();
 const { url, portal } = await world.startPortal();
 

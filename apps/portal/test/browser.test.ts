@@ -18,6 +18,7 @@ let world: TestWorld;
 let url: string;
 let browser: Browser;
 if (available) {
+  // Page behaviour only (layout, languages, keyboard, refusals); the same claims on a real state: up.e2e.test.ts.
   world = await startWorld();
   ({ url } = await world.startPortal());
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

@@ -26,6 +26,7 @@ import { PIN1, PIN2, startWorld, type TestWorld } from "./helpers.ts";
 
 const ORIGIN = "http://127.0.0.1:8890";
 // Top level, not in before(): the helpers' after() hooks then run when the file ends.
+// Card login and signing need only the trust services (real here); the stand-in only answers the register reads.
 const world: TestWorld = await startWorld();
 const nonces = new MemoryNonceStore();
 const validator = new AuthTokenValidator({

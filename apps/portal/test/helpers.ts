@@ -49,6 +49,8 @@ export interface Use {
 }
 
 /**
+ * Not the product's evidence: the anchored badge, proofs, replication and register data are
+ * asserted on real components (anchoring.test.ts: the xroad sandbox; up.e2e.test.ts: riik up).
  * A stand-in for the portal's security server and the population register behind it:
  * answers the r1 paths the portal calls with fixed JSON, checks the X-Road headers, and
  * records each register read as a data use that its Data Tracker (v2) then reports.

@@ -20,6 +20,7 @@ import {
 import { Client } from "./client.ts";
 import { PIN2, startWorld, type TestWorld } from "./helpers.ts";
 
+// Signing uses the real trust services (TSA, OCSP); the stand-in only answers the login's register reads.
 const world: TestWorld = await startWorld();
 const { url, portal } = await world.startPortal();
 const root = () => readCertificate(portal.config.signing?.trustAnchorFiles[0] as string);

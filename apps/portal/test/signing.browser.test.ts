@@ -23,6 +23,7 @@ let url: string;
 let browser: Browser;
 let work: string;
 if (available) {
+  // Signing uses the real trust services (TSA, OCSP); the stand-in only answers the register reads.
   world = await startWorld();
   ({ url } = await world.startPortal());
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

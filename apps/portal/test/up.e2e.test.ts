@@ -1,7 +1,7 @@
 // End to end against a whole sandbox state: `riik up` boots trust services, ledger, central
 // server, security servers, the population register, the police app and this portal; Chromium
 // logs in with a demo card, reads the person's data, has the police query the person, and
-// finds that query in "Who used my data", anchored in the ledger; signs a file with PIN2 (the
+// finds that query in "Who used my data", anchored in the ledger (its downloaded proof verifies); signs a file with PIN2 (the
 // sandbox's TSA and OCSP) and checks the container; the operator view shows the embassy's replication.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePortRange, skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
+import { trustAnchorOf, verifyUsageProof } from "@riik/xroad";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.ts";
 
@@ -110,6 +111,13 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 1
         await page.waitForTimeout(1000);
         await page.getByRole("button", { name: "Refresh" }).click();
       }
+      // The badge is a verification (issue 22): the proof the person downloads verifies on its own
+      // against the state's global configuration, as the portal checked it.
+      const href = await row.getByRole("link", { name: "Download the proof (JSON)" }).getAttribute("href");
+      assert.ok(href, "an anchored use links its proof");
+      const proof = await (await page.request.get(`${portal.url}${href}`)).json();
+      const check = await verifyUsageProof(proof, await trustAnchorOf({ data: dataDir }, "the proof"));
+      assert.equal(check.ok, true, check.problems.join("\n"));
       await row.getByText("Politsei- ja Piirivalveamet", { exact: false }).waitFor();
       await row.getByText("EE38001085718").waitFor();
       // Newest first: the police query is above the portal's own reads.
