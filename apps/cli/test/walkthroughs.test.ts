@@ -60,7 +60,10 @@ const scripts = readdirSync(WALKTHROUGHS)
 
 const readmes = [
   join(ROOT, "README.md"),
-  ...readdirSync(join(ROOT, "packages")).map((pkg) => join(ROOT, "packages", pkg, "README.md")),
+  // The floors of the tree (platform, agencies, apps), each package with its README.
+  ...["platform", "agencies", "apps"].flatMap((floor) =>
+    readdirSync(join(ROOT, floor)).map((pkg) => join(ROOT, floor, pkg, "README.md")),
+  ),
 ].flatMap((path) => {
   try {
     return [{ path, text: readFileSync(path, "utf8") }];
