@@ -11,7 +11,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { openPopulationRegister, seedPopulation } from "../agencies/population-register/src/index.ts";
+import { embassyRegistry, openPopulationRegister, seedPopulation } from "../agencies/population-register/src/index.ts";
 import {
   decodeSegment,
   EmbassyClient,
@@ -254,7 +254,7 @@ try {
   const client = new EmbassyClient(embassyUrl, readTlsMaterial(tlsFiles(home, "client")));
   t = performance.now();
   const report = await restoreRegistry({
-    registry: "population-register",
+    definition: embassyRegistry,
     source: client,
     masterKeys: [readMasterKeyFile(join(home, "master.key"))],
     ledgerKey: parseVerifierKey(readFileSync(join(dir, "ledger", "ledger.vkey"), "utf8").trim()),

@@ -28,6 +28,7 @@ export {
   PopulationRegister,
   type PopulationRegisterLocation,
 } from "./storage/register.ts";
+export { embassyRegistry } from "./storage/registry-definition.ts";
 export type {
   AddressRecord,
   PersonRecord,

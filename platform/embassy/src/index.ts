@@ -25,7 +25,6 @@ export { resolveRegistry } from "./registry/registry.ts";
 export {
   type RestoreOptions,
   type RestoreReport,
-  type RestoreTarget,
   restoreRegistry,
   type SegmentSource,
 } from "./restore/restore.ts";

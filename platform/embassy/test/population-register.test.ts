@@ -4,30 +4,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { openStorage, type RegistryDefinition, type Storage } from "@riik/core";
+import { openStorage, type Storage } from "@riik/core";
 import { parseVerifierKey } from "@riik/ledger";
 import {
-  applyChange,
   demoPersons,
+  embassyRegistry,
   openPopulationRegister,
-  POPULATION_REGISTER_COMPONENT,
-  POPULATION_REGISTER_TABLES,
-  type PopulationRegisterDb,
   populationRegisterMigrations,
   seedPopulation,
 } from "@riik/population-register";
 import { sql } from "kysely";
 import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, Shipper, tlsFiles } from "../src/index.ts";
 import { harness, readVkey, startEmbassy, whenTrue } from "./fixtures/harness.ts";
-
-/** The register's definition, as its package index does not export embassyRegistry yet. */
-const embassyRegistry: RegistryDefinition<PopulationRegisterDb> = {
-  name: "population-register",
-  component: POPULATION_REGISTER_COMPONENT,
-  migrations: populationRegisterMigrations,
-  tables: POPULATION_REGISTER_TABLES,
-  applyChange,
-};
 
 /** Every row of every table but the journal and Kysely's bookkeeping, in a stable order. */
 async function contents(storage: Storage<any>): Promise<Record<string, unknown[]>> {
@@ -120,7 +108,7 @@ describe("restore of the real population register", async () => {
     assert.ok(report.changes >= 2, `${report.changes} changes applied after the snapshot`);
 
     const restored = await openStorage<any>({
-      component: POPULATION_REGISTER_COMPONENT,
+      component: embassyRegistry.component,
       dataDir: to,
       migrations: populationRegisterMigrations,
     });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { type RegistryDefinition, writeFileAtomic } from "@riik/core";
+import { writeFileAtomic } from "@riik/core";
 import {
   EmbassyClient,
   EmbassyError,
@@ -19,32 +19,14 @@ import {
   writeMasterKeyFile,
 } from "@riik/embassy";
 import { parseVerifierKey } from "@riik/ledger";
-import {
-  applyChange,
-  POPULATION_REGISTER_COMPONENT,
-  POPULATION_REGISTER_TABLES,
-  type PopulationRegisterDb,
-  populationRegisterMigrations,
-} from "@riik/population-register";
+import { embassyRegistry } from "@riik/population-register";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/**
- * The population register as the embassy replicates it: the register's own embassyRegistry,
- * assembled here from its exports until its package index exports embassyRegistry itself.
- */
-const populationRegister: RegistryDefinition<PopulationRegisterDb> = {
-  name: "population-register",
-  component: POPULATION_REGISTER_COMPONENT,
-  migrations: populationRegisterMigrations,
-  tables: POPULATION_REGISTER_TABLES,
-  applyChange,
-};
-
 /** The registries the embassy commands know by name; any other is named with a module exporting embassyRegistry. */
-const REGISTRIES = [populationRegister];
+const REGISTRIES = [embassyRegistry];
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 /**

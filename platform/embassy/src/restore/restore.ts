@@ -17,7 +17,6 @@ import { EmbassyError, isEmbassyError } from "../errors.ts";
 import { type ChainHead, checkAnchor, checkContinuation, headOf } from "../format/chain.ts";
 import { decodeSegment, openSegment, type Segment } from "../format/segment.ts";
 import type { SegmentInfo } from "../node/store.ts";
-import { resolveRegistry } from "../registry/registry.ts";
 import { parseSnapshotPart } from "../registry/snapshot.ts";
 
 /** Where restore reads from: an embassy over mTLS (EmbassyClient) or a store in tests. */
@@ -29,19 +28,9 @@ export interface SegmentSource {
   get(registry: string, index: number): Promise<Buffer>;
 }
 
-/** The registry to rebuild: its definition (resolveRegistry finds one by name). */
-export type RestoreTarget =
-  | { definition: RegistryDefinition }
-  | {
-      /**
-       * @deprecated Pass `definition`: the embassy no longer loads registries it is not
-       * given, so a name resolves only through `module` (a module exporting embassyRegistry).
-       */
-      registry: string;
-      module?: string;
-    };
-
-export type RestoreOptions = RestoreTarget & {
+export interface RestoreOptions {
+  /** The registry to rebuild (its definition: migrations, tables, applyChange). */
+  definition: RegistryDefinition;
   source: SegmentSource;
   masterKeys: readonly MasterKey[];
   ledgerKey: VerifierKey;
@@ -50,7 +39,7 @@ export type RestoreOptions = RestoreTarget & {
   /** Restore the state as of this time (latest snapshot at or before it, then changes up to it). */
   at?: Date;
   onProgress?: (event: { phase: "verify-apply"; index: number; last: number; changes: number; rows: number }) => void;
-};
+}
 
 export interface RestoreReport {
   registry: string;
@@ -72,8 +61,7 @@ export interface RestoreReport {
  */
 export async function restoreRegistry(options: RestoreOptions): Promise<RestoreReport> {
   const started = performance.now();
-  const definition =
-    "definition" in options ? options.definition : await resolveRegistry(options.registry, [], options.module);
+  const definition = options.definition;
   const registry = definition.name;
   privateDirectory(options.to);
   const target = join(options.to, `${definition.component}.sqlite`);
