@@ -1,16 +1,6 @@
-import { type ErrorCatalogue, RiikError } from "@riik/core";
-
-/** The police app's answers. */
-export type PoliceErrorCode =
-  /** The query's fields are well-formed but wrong (a check digit, a date; each listed in details). */
-  | "POLICE_INPUT"
-  /** The population register has no such person. */
-  | "POLICE_NOT_FOUND"
-  /** The exchange layer refused the query or the provider failed (the X-Road error is in details). */
-  | "POLICE_UPSTREAM";
+import { RiikError } from "@riik/core";
 
 export type StateErrorCode =
-  | PoliceErrorCode
   /** A command-line argument or configuration value is wrong. */
   | "STATE_ARGUMENT"
   /** The data directory cannot be used (another version, another port layout, half-written files). */
@@ -19,10 +9,3 @@ export type StateErrorCode =
   | "STATE_INIT";
 
 export class StateError extends RiikError<StateErrorCode> {}
-
-/** HTTP statuses of the police app's errors (typed: a new code without a status does not compile). */
-export const POLICE_ERRORS: ErrorCatalogue<PoliceErrorCode> = {
-  POLICE_INPUT: { status: 400 },
-  POLICE_NOT_FOUND: { status: 404 },
-  POLICE_UPSTREAM: { status: 502 },
-};

@@ -1,4 +1,4 @@
-export { POLICE_ERRORS, type PoliceErrorCode, StateError, type StateErrorCode } from "./errors.ts";
+export { StateError, type StateErrorCode } from "./errors.ts";
 export { type SeedResult, seedInChildProcess } from "./seed/seed.ts";
 export * from "./topology.ts";
 export {
