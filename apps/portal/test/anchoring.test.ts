@@ -22,11 +22,13 @@ import { XRoadCalls } from "../src/xroad/calls.ts";
 
 const PERSON = "38001085718";
 const PURPOSE = "anchoring badge";
+// Made at the top: a directory made inside the before hook would be removed when the hook ends.
+const dir = temporaryDirectory("riik-portal-anchoring-");
 let sb: Sandbox;
 let xroad: XRoadCalls;
 
 before(async () => {
-  sb = await startSandbox({ dir: temporaryDirectory("riik-portal-anchoring-"), ledger: true, dataTracker: true });
+  sb = await startSandbox({ dir, ledger: true, dataTracker: true });
   xroad = new XRoadCalls({ url: sb.ss1.client });
   const is = new Agent({ connect: { cert: sb.isCert.cert, key: sb.isCert.key, rejectUnauthorized: false } });
   const reply = await request(`${sb.ss1.clientTls}/r1/${PERSONS}/persons/EE${PERSON}`, {
@@ -88,7 +90,7 @@ function flip(base64: string): string {
 describe("Who used my data: the anchored badge is a verification (issue 22)", { timeout: 120_000 }, () => {
   it("a real proof verifies against the state's global configuration: anchored", async () => {
     const use = await usage();
-    assert.equal(use.anchor.anchored, true);
+    assert.equal(use.anchor.anchored, true, use.anchor.problems?.join("\n") ?? "");
   });
 
   it("the same proof with flipped bytes in its TSA token: not verified, though the provider says time-stamped", async () => {
@@ -110,5 +112,6 @@ describe("Who used my data: the anchored badge is a verification (issue 22)", { 
     });
     assert.ok(signed, "the proof carries a signed ledger checkpoint");
     assert.equal(use.anchor.anchored, false);
+    assert.match(use.anchor.problems?.join("\n") ?? "", /integrity ledger signature does not verify/);
   });
 });

@@ -35,23 +35,29 @@ export class AnchorVerifier {
 
   /**
    * Whether the use with record hash `digest`, claimed anchored in batch `root`, is: the proof
-   * (fetched only when not already verified) must verify and be about that very record and batch.
+   * (fetched only when not already verified) must verify and be about that very record and
+   * batch. A refusal says why, for the details view.
    */
-  async verified(digest: string, root: string, proof: () => Promise<unknown>): Promise<boolean> {
+  async verify(
+    digest: string,
+    root: string,
+    proof: () => Promise<unknown>,
+  ): Promise<{ ok: boolean; problems: string[] }> {
     const key = `${digest} ${root}`;
-    if (this.#verified.has(key)) return true;
+    if (this.#verified.has(key)) return { ok: true, problems: [] };
     try {
       const document = (await proof()) as {
         use?: { recordHash?: unknown };
         batch?: { statement?: { root?: unknown } };
       };
-      if (document?.use?.recordHash !== digest || document.batch?.statement?.root !== root) return false;
+      if (document?.use?.recordHash !== digest || document.batch?.statement?.root !== root)
+        return { ok: false, problems: ["the proof is about another record or batch"] };
       const check = await verifyUsageProof(document, await this.anchor());
       if (check.ok) this.#verified.add(key);
-      return check.ok;
-    } catch {
+      return { ok: check.ok, problems: check.problems };
+    } catch (error) {
       // No anchor, no proof, or not a proof: not verified, which is what the badge then says.
-      return false;
+      return { ok: false, problems: [(error as Error).message] };
     }
   }
 }

@@ -30,6 +30,8 @@ export interface UsageAnchor {
   anchored: boolean;
   /** The provider says the record is anchored (time-stamped and in the ledger); unverified. */
   claimed: boolean;
+  /** Why a claimed anchoring did not verify. */
+  problems?: string[];
   /** A short reference a person can quote (batch, round, signature id …). */
   reference?: string;
   /** Every scalar field the provider gave about the anchoring, for the details view. */
@@ -122,9 +124,11 @@ export class DataTracker {
     const root = usage.anchor.details.root;
     const { recordHash, proofId } = usage;
     if (!usage.anchor.claimed || recordHash === undefined || proofId === undefined || root === undefined) return;
-    usage.anchor.anchored = await this.#options.anchors.verified(recordHash, root, () =>
+    const { ok, problems } = await this.#options.anchors.verify(recordHash, root, () =>
       this.proof(code, usage.provider, proofId),
     );
+    usage.anchor.anchored = ok;
+    if (!ok) usage.anchor.problems = problems.map((problem) => problem.slice(0, 300));
   }
 
   async #fromProvider(
