@@ -113,7 +113,9 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 1
       }
       // The badge is a verification (issue 22): the proof the person downloads verifies on its own
       // against the state's global configuration, as the portal checked it.
-      const href = await row.getByRole("link", { name: "Download the proof (JSON)" }).getAttribute("href");
+      const href = await row
+        .getByRole("link", { name: "Download the proof (JSON)", includeHidden: true })
+        .getAttribute("href");
       assert.ok(href, "an anchored use links its proof");
       const proof = await (await page.request.get(`${portal.url}${href}`)).json();
       const check = await verifyUsageProof(proof, await trustAnchorOf({ data: dataDir }, "the proof"));
