@@ -1,6 +1,8 @@
 import {
   createMemberService,
   errorAnswers,
+  HIDDEN_REASON_HEADER,
+  HIDDEN_UNTIL_HEADER,
   NO_QUERY,
   type RiikFastify,
   XRoadClientError,
@@ -11,13 +13,6 @@ import { Type } from "typebox";
 import type { PoliceConfig } from "./config.ts";
 import { POLICE_ERRORS, PoliceError } from "./errors.ts";
 import { assertPersonQuery, PERSON_QUERY, type PersonQuery } from "./query.ts";
-
-/**
- * Headers with which a consumer asks the provider's security server to hide a use from
- * the person (Data Tracker); the provider's server records them with the use.
- */
-export const HIDDEN_UNTIL_HEADER = "X-Riik-Hidden-Until";
-export const HIDDEN_REASON_HEADER = "X-Riik-Hidden-Reason";
 
 /** What the police read of the register's person (GET /persons/{code}); the rest is passed on as it came. */
 const PERSON = Type.Object(

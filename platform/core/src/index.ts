@@ -9,4 +9,5 @@ export * from "./storage/change-journal.ts";
 export * from "./storage/owner-only-files.ts";
 export * from "./storage/registry-definition.ts";
 export * from "./storage/storage.ts";
+export * from "./xroad/data-tracker-headers.ts";
 export * from "./xroad/identifier.ts";

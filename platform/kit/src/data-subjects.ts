@@ -1,5 +1,5 @@
 import type { RiikFastify } from "@riik/core";
-import { xroadUserId } from "@riik/core";
+import { DATA_SUBJECTS_HEADER, xroadUserId } from "@riik/core";
 import type { FastifyReply } from "fastify";
 
 /**
@@ -10,7 +10,6 @@ import type { FastifyReply } from "fastify";
  * names nobody (fail closed). An error answer carries no personal data, so it names nobody:
  * the security server records the attempted use for the person the path names.
  */
-export const DATA_SUBJECTS_HEADER = "x-riik-data-subjects";
 
 /** The header as the OpenAPI document describes it on every successful personal-data answer. */
 export const DATA_SUBJECTS_RESPONSE_HEADER = {

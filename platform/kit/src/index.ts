@@ -6,9 +6,12 @@ export {
   type ClientId,
   type ComponentMigration,
   changeJournalMigration,
+  DATA_SUBJECTS_HEADER,
   type ErrorCatalogue,
   formatClientId,
   formatServiceId,
+  HIDDEN_REASON_HEADER,
+  HIDDEN_UNTIL_HEADER,
   isValidPersonalCode,
   type JournalEntry,
   PersonalCodeError,
@@ -25,7 +28,6 @@ export {
   xroadUserId,
 } from "@riik/core";
 export {
-  DATA_SUBJECTS_HEADER,
   DATA_SUBJECTS_RESPONSE_HEADER,
   declareDataSubjects,
   personalAnswer,

@@ -113,6 +113,11 @@ describe("validatePath", () => {
     );
   });
 
+  it("refuses an Invalid Date as the validation time (it would compare as inside every period)", async () => {
+    const options = { anchors: [root.certificate], intermediates: [intermediate.certificate] };
+    assert.equal((await refusal(leaf, { ...options, at: new Date(Number.NaN) })).reason, "NO_TIME");
+  });
+
   it("refuses when the intermediate is missing", async () => {
     assert.equal((await refusal(leaf, { anchors: [root.certificate], at })).reason, "NO_PATH");
   });

@@ -5,7 +5,6 @@ import "reflect-metadata";
 export { callManagementApi } from "./central/api-client.ts";
 export { centralFiles, initCentral, readCentralConfig, startCentralServer } from "./central/server.ts";
 // The Data Tracker's hide headers (v3 hiddenUntil): the police app sends them.
-export { HIDDEN_REASON_HEADER, HIDDEN_UNTIL_HEADER } from "./datatracker/capture.ts";
 export { XRoadError, type XRoadErrorCode } from "./errors.ts";
 export { type EvidenceCheck, verifyEvidence } from "./evidence/evidence.ts";
 export { trustAnchorOf, type XRoadTrustAnchor } from "./evidence/trust.ts";

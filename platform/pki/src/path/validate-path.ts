@@ -37,7 +37,9 @@ export type PathValidationReason =
   | "SIGNATURE"
   | "NOT_A_CA"
   | "PATH_LENGTH"
-  | "USAGE";
+  | "USAGE"
+  /** `at` is not a time (an Invalid Date would compare as inside every validity period). */
+  | "NO_TIME";
 
 export class PathValidationError extends RiikError<"PKI_PATH_INVALID"> {
   readonly reason: PathValidationReason;
@@ -78,6 +80,7 @@ const sameCertificate = (a: x509.X509Certificate, b: x509.X509Certificate): bool
  */
 export async function validatePath(cert: x509.X509Certificate, options: PathValidationOptions): Promise<ValidatedPath> {
   const { anchors, at } = options;
+  if (Number.isNaN(at.getTime())) throw new PathValidationError("NO_TIME", "the validation time is not a valid date");
   const candidates = [...anchors, ...(options.intermediates ?? [])];
   let chain: x509.X509Certificate[];
   try {

@@ -1,14 +1,14 @@
-import { type ClientId, isValidPersonalCode } from "@riik/core";
+import { type ClientId, HIDDEN_REASON_HEADER, HIDDEN_UNTIL_HEADER, isValidPersonalCode } from "@riik/core";
 import { XRoadFault } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
 import type { HeaderMap } from "../protocol/message.ts";
 import type { LocalConf, LocalService, PersonalData } from "../ss/local-conf.ts";
 import { type DataUse, type NewUseRow, useToRow } from "./record.ts";
 
-/** riik's request headers for hidden uses (README, Data Tracker); the PR-PDU-REST ones are accepted too. */
-export const HIDDEN_UNTIL_HEADER = "x-riik-hidden-until";
-export const HIDDEN_REASON_HEADER = "x-riik-hidden-reason";
-/** Headers meant for the provider's security server, not passed on to the provider. */
+/**
+ * riik's hidden-use headers (core; the PR-PDU-REST ones are accepted too) are meant for the
+ * provider's security server, not passed on to the provider.
+ */
 export const TRACKER_REQUEST_HEADERS: ReadonlySet<string> = new Set([HIDDEN_UNTIL_HEADER, HIDDEN_REASON_HEADER]);
 
 /** X-Road user id of a person: country code and an identifier; EE ones must be valid personal codes (EVS 585). */

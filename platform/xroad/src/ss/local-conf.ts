@@ -1,5 +1,5 @@
 import type { X509Certificate } from "node:crypto";
-import { type ClientId, formatClientId, memberOf, parseClientId, type Storage } from "@riik/core";
+import { type ClientId, DATA_SUBJECTS_HEADER, formatClientId, memberOf, parseClientId, type Storage } from "@riik/core";
 import type { Kysely } from "kysely";
 import { XRoadError } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
@@ -48,7 +48,6 @@ export interface PersonalData {
   subjectPath: RegExp | null;
 }
 
-export const DEFAULT_SUBJECTS_HEADER = "x-riik-data-subjects";
 /** The built-in service of the usage protocol (README, Data Tracker). */
 export const DATA_TRACKER_SERVICE = "datatracker";
 export type DataTrackerGrantKind = "reader" | "hide";
@@ -542,7 +541,7 @@ function personalDataOf(input: unknown): string | null {
   if (input === undefined || input === null || input === false) return null;
   const value = (input === true ? {} : input) as Record<string, unknown>;
   if (typeof value !== "object") throw new XRoadError("XROAD_ARGUMENT", "personalData is true or an object");
-  const header = String(value.subjectsHeader ?? DEFAULT_SUBJECTS_HEADER).toLowerCase();
+  const header = String(value.subjectsHeader ?? DATA_SUBJECTS_HEADER).toLowerCase();
   if (
     !/^[a-z0-9-]{1,100}$/.test(header) ||
     header.startsWith("x-road-") ||
