@@ -133,6 +133,16 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 1
         .first()
         .waitFor({ timeout: 20_000 });
       await page.getByRole("heading", { name: "Latest checkpoint" }).waitFor({ timeout: 20_000 });
+      // riik up's witness cosigns the ledger's checkpoints: "cosigned" only when its cosignature
+      // verifies with the witness key of the global configuration (issue 22), here a real one.
+      const witnessDeadline = Date.now() + 30_000;
+      const witness = page.locator("li", { hasText: "riik.localhost/witness" });
+      while ((await witness.getByText("cosigned", { exact: true }).count()) === 0) {
+        assert.ok(Date.now() < witnessDeadline, `the witness is not shown cosigned: ${await main.textContent()}`);
+        await page.waitForTimeout(1000);
+        await page.getByRole("button", { name: "Refresh" }).click();
+        await page.getByRole("heading", { name: "Latest checkpoint" }).waitFor({ timeout: 20_000 });
+      }
       // The shipper replicates the population register to the embassy "lux".
       const replication = page
         .getByRole("table", { name: "Data embassy replication" })
