@@ -55,6 +55,22 @@ export type SegmentHeaderInput = Omit<
   "format" | "key" | "cipher" | "compression" | "nonce" | "plaintextBytes" | "ciphertextBytes" | "ciphertextDigest"
 >;
 
+/** The header fields the shipper's outbox and an embassy's store index a segment by (SQL columns). */
+export interface SegmentColumns {
+  registry: string;
+  idx: number;
+  kind: SegmentKind;
+  after_seq: number;
+  last_seq: number;
+  count: number;
+  first_at: string;
+  last_at: string;
+  snapshot_id: number | null;
+  snapshot_part: number | null;
+  snapshot_last: number | null;
+  digest: string;
+}
+
 /** A sealed segment: header, ciphertext, its digest, and (once anchored) the ledger signature. */
 export interface Segment {
   readonly header: SegmentHeader;
@@ -306,4 +322,23 @@ export function assertSegmentHeader(value: unknown): asserts value is SegmentHea
     throw new EmbassyError("SEGMENT_MALFORMED", `malformed segment header fields: ${problems.join(", ")}`, {
       details: { fields: problems },
     });
+}
+
+/** The segment's index columns, one mapping for the outbox and the embassy store. */
+export function segmentColumns(segment: Segment): SegmentColumns {
+  const h = segment.header;
+  return {
+    registry: h.registry,
+    idx: h.index,
+    kind: h.kind,
+    after_seq: h.afterSeq,
+    last_seq: h.lastSeq,
+    count: h.count,
+    first_at: h.firstAt,
+    last_at: h.lastAt,
+    snapshot_id: h.snapshot?.id ?? null,
+    snapshot_part: h.snapshot?.part ?? null,
+    snapshot_last: h.snapshot ? (h.snapshot.last ? 1 : 0) : null,
+    digest: segment.digest,
+  };
 }

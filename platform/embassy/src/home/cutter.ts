@@ -1,6 +1,6 @@
 import { type JournalEntry, readChanges } from "@riik/core";
 import { EmbassyError } from "../errors.ts";
-import { GENESIS, type SegmentHeaderInput, sealSegment } from "../format/segment.ts";
+import { GENESIS, type SegmentHeaderInput, sealSegment, segmentColumns } from "../format/segment.ts";
 import { dumpSnapshot } from "../registry/snapshot.ts";
 import type { ShipperContext } from "./context.ts";
 import type { DataKeys } from "./data-keys.ts";
@@ -235,18 +235,7 @@ export class Cutter {
     await store.db
       .insertInto("shipper_segment")
       .values({
-        registry: name,
-        idx: index,
-        kind: h.kind,
-        after_seq: h.afterSeq,
-        last_seq: h.lastSeq,
-        count: h.count,
-        first_at: h.firstAt,
-        last_at: h.lastAt,
-        snapshot_id: h.snapshot?.id ?? null,
-        snapshot_part: h.snapshot?.part ?? null,
-        snapshot_last: h.snapshot ? (h.snapshot.last ? 1 : 0) : null,
-        digest: segment.digest,
+        ...segmentColumns(segment),
         header: segment.headerBytes,
         ciphertext: segment.ciphertext,
         signature: null,

@@ -8,23 +8,12 @@ import {
   type Storage,
 } from "@riik/core";
 import { type ChainHead, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
+import type { SegmentColumns } from "../format/segment.ts";
 import type { ShipperConfig } from "./config.ts";
 
 /** The shipper's store at home (component embassy_shipper): the chain, data keys, deliveries. */
 export interface ShipperDb {
-  shipper_segment: {
-    registry: string;
-    idx: number;
-    kind: "changes" | "snapshot";
-    after_seq: number;
-    last_seq: number;
-    count: number;
-    first_at: string;
-    last_at: string;
-    snapshot_id: number | null;
-    snapshot_part: number | null;
-    snapshot_last: number | null;
-    digest: string;
+  shipper_segment: SegmentColumns & {
     header: Uint8Array;
     ciphertext: Uint8Array;
     /** The ledger signature (JSON) once anchored; segments are sent only after. */

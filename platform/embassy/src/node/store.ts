@@ -3,21 +3,9 @@ import type { VerifierKey } from "@riik/ledger";
 import type { Kysely } from "kysely";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
 import { type ChainHead, checkAnchor, checkContinuation, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
-import { decodeSegment, isRegistryName } from "../format/segment.ts";
+import { decodeSegment, isRegistryName, type SegmentColumns, segmentColumns } from "../format/segment.ts";
 
-export interface HeldSegmentRow {
-  registry: string;
-  idx: number;
-  kind: "changes" | "snapshot";
-  after_seq: number;
-  last_seq: number;
-  count: number;
-  first_at: string;
-  last_at: string;
-  snapshot_id: number | null;
-  snapshot_part: number | null;
-  snapshot_last: number | null;
-  digest: string;
+export interface HeldSegmentRow extends SegmentColumns {
   bytes: Uint8Array;
   size: number;
   received_at: string;
@@ -156,18 +144,7 @@ export class EmbassyStore {
           await trx
             .insertInto("embassy_segment")
             .values({
-              registry: h.registry,
-              idx: h.index,
-              kind: h.kind,
-              after_seq: h.afterSeq,
-              last_seq: h.lastSeq,
-              count: h.count,
-              first_at: h.firstAt,
-              last_at: h.lastAt,
-              snapshot_id: h.snapshot?.id ?? null,
-              snapshot_part: h.snapshot?.part ?? null,
-              snapshot_last: h.snapshot ? (h.snapshot.last ? 1 : 0) : null,
-              digest: segment.digest,
+              ...segmentColumns(segment),
               bytes: Buffer.from(bytes),
               size: bytes.length,
               received_at: new Date().toISOString(),
