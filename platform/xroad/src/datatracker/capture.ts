@@ -29,17 +29,18 @@ function pdu(headers: HeaderMap, name: string): string | null {
 }
 
 /** What the consumer said about the use, checked before the provider is called. */
-export interface UseContext {
-  userId: string;
-  purpose: string;
-  legalBasis: string | null;
-  consentReference: string | null;
-  bulk: boolean;
-  initiatorSystem: string | null;
-  initiatorPerson: string | null;
-  hiddenUntil: string | null;
-  hiddenReason: string | null;
-}
+export type UseContext = Pick<
+  DataUse,
+  | "userId"
+  | "purpose"
+  | "legalBasis"
+  | "consentReference"
+  | "bulk"
+  | "initiatorSystem"
+  | "initiatorPerson"
+  | "hiddenUntil"
+  | "hiddenReason"
+>;
 
 /**
  * A request for a personal-data service must say why (X-Road-Issue) and for whom
