@@ -1,11 +1,12 @@
 // End to end: trust services, a central server, two security servers and a provider as
 // real processes on loopback; requests shaped like the examples of PR-REST 6.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createPrivateKey, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { notOwnerOnly, temporaryDirectory } from "@riik/core/testing";
 import fc from "fast-check";
 import { Agent, Client, request } from "undici";
@@ -533,7 +534,10 @@ describe("message log, evidence and operations", () => {
     const file = join(sb.dir, "evidence.json");
     writeFileSync(file, JSON.stringify(evidence));
     const anchor = ["--trust", join(sb.pkiDir, "ca/root.crt"), "--trust", join(sb.dir, "ledger/ledger.vkey")];
-    const out = execFileSync(process.execPath, [RIIK, "xroad", "verify-evidence", file, ...anchor], {
+    // Run asynchronously: a blocked event loop would keep idle keep-alive sockets that the
+    // security servers close meanwhile, and the next test's request would be sent on one.
+    const verify = promisify(execFile);
+    const { stdout: out } = await verify(process.execPath, [RIIK, "xroad", "verify-evidence", file, ...anchor], {
       encoding: "utf8",
     });
     assert.match(out, /response signature verifies/);
@@ -543,14 +547,9 @@ describe("message log, evidence and operations", () => {
 
     evidence.messages[0].record.responseBody = Buffer.from("signed and altered").toString("base64");
     writeFileSync(file, JSON.stringify(evidence));
-    assert.throws(
-      () =>
-        execFileSync(process.execPath, [RIIK, "xroad", "verify-evidence", file, ...anchor], {
-          encoding: "utf8",
-          stdio: "pipe",
-        }),
-      (error: { status: number; stdout: string }) =>
-        error.status === 1 && /response body was changed/.test(error.stdout),
+    await assert.rejects(
+      verify(process.execPath, [RIIK, "xroad", "verify-evidence", file, ...anchor], { encoding: "utf8" }),
+      (error: { code: number; stdout: string }) => error.code === 1 && /response body was changed/.test(error.stdout),
     );
   });
 
