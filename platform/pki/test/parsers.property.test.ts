@@ -67,6 +67,13 @@ describe("parsers of untrusted bytes throw only typed errors (property tests)", 
 
   it("parseOcspRequest", () => {
     assert.equal(parseOcspRequest(ocspRequest).certIds.length, 1);
+    // Found by this property (seed 712941821): a nonce whose inner tag became a zero-filled
+    // GeneralizedTime made asn1js throw a plain Error; the value counts as raw octets.
+    const timeInNonce = Uint8Array.from(ocspRequest);
+    const at = Buffer.from(timeInNonce).lastIndexOf(Buffer.from([0x04, 0x10]));
+    assert.ok(at > 0, "the test request carries a 16-octet nonce");
+    timeInNonce[at] = 0x18;
+    assert.equal(parseOcspRequest(timeInNonce).certIds.length, 1);
     fc.assert(
       fc.property(mutations(ocspRequest), (bytes) =>
         parsesOrRefuses("OCSP_MALFORMED_REQUEST", () => parseOcspRequest(bytes)),

@@ -112,11 +112,7 @@ export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
     if (oid === OID.ocspNonce) {
       // RFC 8954: the value is a DER OCTET STRING inside extnValue; old clients send raw octets.
       const outer = value.valueBlock.valueHexView;
-      const inner = asn1js.fromBER(outer);
-      const length =
-        inner.offset === outer.byteLength && inner.result instanceof asn1js.OctetString
-          ? inner.result.valueBlock.valueHexView.byteLength
-          : outer.byteLength;
+      const length = wrappedOctetStringLength(outer) ?? outer.byteLength;
       if (length < 1 || length > MAX_NONCE)
         throw malformed(`the nonce has ${length} octets; RFC 8954 allows 1 to ${MAX_NONCE}`);
       nonce = extension.valueBeforeDecodeView;
@@ -125,4 +121,20 @@ export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
     }
   }
   return { certIds, ...(nonce ? { nonce } : {}) };
+}
+
+/**
+ * The length of the OCTET STRING that exactly fills `bytes`, or undefined when they are not one
+ * (raw octets). asn1js throws on some primitives rather than reporting them (a time of zero
+ * bytes), so a throw means "not an OCTET STRING", never a crash of the parser.
+ */
+function wrappedOctetStringLength(bytes: Uint8Array): number | undefined {
+  try {
+    const inner = asn1js.fromBER(bytes);
+    return inner.offset === bytes.byteLength && inner.result instanceof asn1js.OctetString
+      ? inner.result.valueBlock.valueHexView.byteLength
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
