@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { canonicalJson } from "@riik/core";
 import { type LedgerSignature, parseSignature } from "@riik/ledger";
+import type { CreateTableBuilder } from "kysely";
 import type { DataKey } from "../crypto/data-key.ts";
 import { EmbassyError } from "../errors.ts";
 
@@ -341,4 +342,21 @@ export function segmentColumns(segment: Segment): SegmentColumns {
     snapshot_last: h.snapshot ? (h.snapshot.last ? 1 : 0) : null,
     digest: segment.digest,
   };
+}
+
+/** The SegmentColumns as SQL columns, for the outbox's and the embassy store's tables. */
+export function withSegmentColumns<T extends string>(table: CreateTableBuilder<T, any>): CreateTableBuilder<T, any> {
+  return table
+    .addColumn("registry", "text", (c) => c.notNull())
+    .addColumn("idx", "bigint", (c) => c.notNull())
+    .addColumn("kind", "text", (c) => c.notNull())
+    .addColumn("after_seq", "bigint", (c) => c.notNull())
+    .addColumn("last_seq", "bigint", (c) => c.notNull())
+    .addColumn("count", "bigint", (c) => c.notNull())
+    .addColumn("first_at", "text", (c) => c.notNull())
+    .addColumn("last_at", "text", (c) => c.notNull())
+    .addColumn("snapshot_id", "bigint")
+    .addColumn("snapshot_part", "bigint")
+    .addColumn("snapshot_last", "integer")
+    .addColumn("digest", "text", (c) => c.notNull());
 }

@@ -8,7 +8,7 @@ import {
   type Storage,
 } from "@riik/core";
 import { type ChainHead, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
-import type { SegmentColumns } from "../format/segment.ts";
+import { type SegmentColumns, withSegmentColumns } from "../format/segment.ts";
 import type { ShipperConfig } from "./config.ts";
 
 /** The shipper's store at home (component embassy_shipper): the chain, data keys, deliveries. */
@@ -30,20 +30,7 @@ export const shipperMigrations: Record<string, ComponentMigration> = {
   "0001_shipper": {
     async up(db, dialect) {
       const binary = columnTypes(dialect).binary;
-      await db.schema
-        .createTable("shipper_segment")
-        .addColumn("registry", "text", (c) => c.notNull())
-        .addColumn("idx", "bigint", (c) => c.notNull())
-        .addColumn("kind", "text", (c) => c.notNull())
-        .addColumn("after_seq", "bigint", (c) => c.notNull())
-        .addColumn("last_seq", "bigint", (c) => c.notNull())
-        .addColumn("count", "bigint", (c) => c.notNull())
-        .addColumn("first_at", "text", (c) => c.notNull())
-        .addColumn("last_at", "text", (c) => c.notNull())
-        .addColumn("snapshot_id", "bigint")
-        .addColumn("snapshot_part", "bigint")
-        .addColumn("snapshot_last", "integer")
-        .addColumn("digest", "text", (c) => c.notNull())
+      await withSegmentColumns(db.schema.createTable("shipper_segment"))
         .addColumn("header", binary, (c) => c.notNull())
         .addColumn("ciphertext", binary, (c) => c.notNull())
         .addColumn("signature", "text")

@@ -3,7 +3,13 @@ import type { VerifierKey } from "@riik/ledger";
 import type { Kysely } from "kysely";
 import { EmbassyError, isEmbassyError } from "../errors.ts";
 import { type ChainHead, checkAnchor, checkContinuation, HEAD_COLUMNS, headFromRow } from "../format/chain.ts";
-import { decodeSegment, isRegistryName, type SegmentColumns, segmentColumns } from "../format/segment.ts";
+import {
+  decodeSegment,
+  isRegistryName,
+  type SegmentColumns,
+  segmentColumns,
+  withSegmentColumns,
+} from "../format/segment.ts";
 
 export interface HeldSegmentRow extends SegmentColumns {
   bytes: Uint8Array;
@@ -18,20 +24,7 @@ export interface EmbassyDb {
 export const embassyMigrations: Record<string, ComponentMigration> = {
   "0001_embassy_segment": {
     async up(db, dialect) {
-      await db.schema
-        .createTable("embassy_segment")
-        .addColumn("registry", "text", (c) => c.notNull())
-        .addColumn("idx", "bigint", (c) => c.notNull())
-        .addColumn("kind", "text", (c) => c.notNull())
-        .addColumn("after_seq", "bigint", (c) => c.notNull())
-        .addColumn("last_seq", "bigint", (c) => c.notNull())
-        .addColumn("count", "bigint", (c) => c.notNull())
-        .addColumn("first_at", "text", (c) => c.notNull())
-        .addColumn("last_at", "text", (c) => c.notNull())
-        .addColumn("snapshot_id", "bigint")
-        .addColumn("snapshot_part", "bigint")
-        .addColumn("snapshot_last", "integer")
-        .addColumn("digest", "text", (c) => c.notNull())
+      await withSegmentColumns(db.schema.createTable("embassy_segment"))
         .addColumn("bytes", columnTypes(dialect).binary, (c) => c.notNull())
         .addColumn("size", "bigint", (c) => c.notNull())
         .addColumn("received_at", "text", (c) => c.notNull())
