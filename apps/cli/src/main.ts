@@ -1,36 +1,20 @@
 import "reflect-metadata";
 import { RiikError } from "@riik/core";
 import { Command, CommanderError } from "commander";
-import { registerCentralCommands } from "./commands/central.ts";
-import { registerEmbassyCommands } from "./commands/embassy.ts";
-import { registerIdCommands } from "./commands/id.ts";
-import { registerLedgerCommands } from "./commands/ledger.ts";
-import { registerPkiCommands } from "./commands/pki.ts";
-import { registerPoliceCommands } from "./commands/police.ts";
-import { registerPortalCommands } from "./commands/portal.ts";
-import { registerRegistryCommands } from "./commands/registry.ts";
-import { registerSignCommands } from "./commands/sign.ts";
-import { registerSsCommands } from "./commands/ss.ts";
-import { registerUpCommand } from "./commands/up.ts";
-import { registerXroadCommands } from "./commands/xroad.ts";
+import { COMMAND_MODULES } from "./command-table.ts";
 
-export function buildProgram(): Command {
+/**
+ * The `riik` program with the command `argv` names registered, or every command when it names
+ * none it knows (`riik`, `riik --help`, a typo: the help lists them all).
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command("riik")
     .description("riik: the digital-state backbone (trust services, identity, exchange, integrity ledger)")
     .showHelpAfterError()
     .exitOverride();
-  registerUpCommand(program);
-  registerPkiCommands(program);
-  registerRegistryCommands(program);
-  registerIdCommands(program);
-  registerSignCommands(program);
-  registerLedgerCommands(program);
-  registerEmbassyCommands(program);
-  registerCentralCommands(program);
-  registerSsCommands(program);
-  registerXroadCommands(program);
-  registerPoliceCommands(program);
-  registerPortalCommands(program);
+  const named = argv[2] !== undefined ? COMMAND_MODULES[argv[2]] : undefined;
+  const registers = await Promise.all(named ? [named()] : Object.values(COMMAND_MODULES).map((load) => load()));
+  for (const register of new Set(registers)) register(program);
   return program;
 }
 
@@ -43,7 +27,7 @@ export const EXIT_NO_TRUST_ANCHOR = 3;
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

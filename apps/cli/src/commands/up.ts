@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { bootState, DEFAULT_PERSONS, DEFAULT_PORT_BASE, type RunningState, type StateFile } from "@riik/state";
 import type { Command } from "commander";
+import { COMMAND_NAMES } from "../command-table.ts";
 import { DB_OPTION_HELP, parsePort, parsePositiveInteger, untilSignalled } from "../options.ts";
 
 const RIIK_BIN = fileURLToPath(new URL("../../bin/riik.js", import.meta.url));
@@ -45,7 +46,7 @@ export function registerUpCommand(program: Command): void {
           ...(options.db ? { databaseUrl: options.db } : {}),
           ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
           bin: RIIK_BIN,
-          commands: program.commands.map((command) => command.name()),
+          commands: [...COMMAND_NAMES],
           signal: interrupt.signal,
         });
       } catch (error) {
