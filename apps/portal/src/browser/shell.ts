@@ -1,0 +1,112 @@
+// The frame around every view: the skip link, the header with the navigation, the language
+// switch and logout, the view itself in <main>, and the footer. Drawn anew on every change.
+
+import type { Language, MessageKey } from "../web/i18n.ts";
+import { type Route, state, switchLanguage, t } from "./app.ts";
+import { append, h } from "./dom.ts";
+import { VIEWS } from "./router.ts";
+import { logout } from "./session.ts";
+
+export function renderPage(focusHeading: boolean): void {
+  document.documentElement.lang = state.language;
+  document.title = `${t(VIEWS[state.route].title)} — ${t("app.title")}`;
+  const active = document.activeElement;
+  const keepFocus = active instanceof HTMLElement && active.dataset.keep ? active.dataset.keep : undefined;
+  const root = document.getElementById("app") as HTMLElement;
+  root.replaceChildren(
+    skipLink(),
+    header(),
+    h("main", { id: "main", tabindex: "-1" }, VIEWS[state.route].render()),
+    footer(),
+  );
+  if (focusHeading) (document.querySelector("main h1") as HTMLElement | null)?.focus();
+  else if (keepFocus) (document.querySelector(`[data-keep="${keepFocus}"]`) as HTMLElement | null)?.focus();
+}
+
+function skipLink(): HTMLElement {
+  return h(
+    "a",
+    {
+      class: "skip",
+      href: "#main",
+      onclick: ((event: Event) => {
+        event.preventDefault();
+        document.getElementById("main")?.focus();
+      }) as EventListener,
+    },
+    t("app.skip"),
+  );
+}
+
+function header(): HTMLElement {
+  const person = state.session?.person;
+  const other: Language = state.language === "et" ? "en" : "et";
+  const nav = h("nav", { "aria-label": t("nav.label") });
+  const list = h("ul", { class: "tabs" });
+  const link = (route: Route, key: MessageKey) =>
+    h(
+      "li",
+      {},
+      h(
+        "a",
+        { href: `#/${route}`, "aria-current": state.route === route ? "page" : undefined, "data-keep": `nav-${route}` },
+        t(key),
+      ),
+    );
+  if (person) append(list, link("data", "nav.data"), link("usage", "nav.usage"));
+  if (person && state.session?.signing) append(list, link("sign", "nav.sign"), link("check", "nav.check"));
+  else append(list, link("login", "nav.login"));
+  append(list, link("operator", "nav.operator"));
+  nav.append(list);
+  return h(
+    "header",
+    { class: "site" },
+    h(
+      "div",
+      { class: "bar" },
+      h("p", { class: "brand" }, h("span", { class: "mark", "aria-hidden": "true" }), t("app.title")),
+      h(
+        "div",
+        { class: "tools" },
+        person
+          ? h(
+              "p",
+              { class: "who" },
+              h("span", { class: "muted" }, t("session.as")),
+              " ",
+              h("strong", {}, `${person.givenName} ${person.surname}`),
+            )
+          : null,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "link",
+            lang: other,
+            "aria-label": t("app.switchLanguageLabel"),
+            "data-keep": "language",
+            onclick: (() => switchLanguage(other)) as EventListener,
+          },
+          t("app.switchLanguage"),
+        ),
+        person
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                "data-keep": "logout",
+                onclick: (() => void logout()) as EventListener,
+              },
+              t("session.logout"),
+            )
+          : null,
+      ),
+    ),
+    nav,
+  );
+}
+
+function footer(): HTMLElement {
+  return h("footer", { class: "site" }, h("p", {}, t("app.footer")));
+}
