@@ -11,8 +11,9 @@ export {
   type TrustServices,
 } from "./ca/trust-services.ts";
 export { PkiError, type PkiErrorCode } from "./errors.ts";
+export { type AppCertificateRequest, issueAppCertificate } from "./identity/app-certificate.ts";
 export { type CardFile, type CardKeyRole, cardCertificate, readCardFile, unlockCardKey } from "./identity/card-file.ts";
-export { type CardRequest, issueCard, issueCardFile } from "./identity/issue-card.ts";
+export { assertPersonNames, type CardRequest, issueCard, issueCardFile } from "./identity/issue-card.ts";
 export { buildOcspRequest, checkOcsp, type OcspCheck, ocspUrlOf, verifyOcspResponse } from "./ocsp/client.ts";
 export type { OcspCertStatus } from "./ocsp/status.ts";
 export {

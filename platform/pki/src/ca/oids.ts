@@ -12,6 +12,8 @@ export const OID = Object.freeze({
   policyIdCardSigning: `${RIIK_ARC}.1.2`,
   policyEResidentAuthentication: `${RIIK_ARC}.1.3`,
   policyEResidentSigning: `${RIIK_ARC}.1.4`,
+  /** The authentication app's key (like Smart-ID's): held in software, so not the ID card's policy. */
+  policyAppAuthentication: `${RIIK_ARC}.1.5`,
   policyServer: `${RIIK_ARC}.3.1`,
   policyTimeStamping: `${RIIK_ARC}.2.1`,
   // ETSI EN 319 411-1 / 411-2 policy identifiers.

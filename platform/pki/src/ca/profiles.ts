@@ -10,6 +10,7 @@ export type CertificatePurpose =
   | "time-stamping"
   | "id-authentication"
   | "id-signing"
+  | "app-authentication"
   | "server"
   | "seal";
 
@@ -104,6 +105,17 @@ export async function profileExtensions(
           context.eResident ? OID.policyEResidentAuthentication : OID.policyIdCardAuthentication,
           OID.etsiNcpPlus,
         ]),
+        ...aia(context, true),
+      ];
+    case "app-authentication":
+      // Like Smart-ID's authentication certificate: digitalSignature and clientAuth, but its
+      // own policy, so that nothing accepting an ID card accepts a software-held key.
+      return [
+        ...common,
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(KU.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([OID.ekuClientAuth], false),
+        new x509.CertificatePolicyExtension([OID.policyAppAuthentication]),
         ...aia(context, true),
       ];
     case "id-signing":

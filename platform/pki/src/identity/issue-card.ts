@@ -23,22 +23,27 @@ export interface CardRequest {
 
 const NAME = /^[\p{L}][\p{L}' -]{0,63}$/u;
 
+/** The names a person's certificate subject carries: letters, spaces, hyphens, apostrophes. */
+export function assertPersonNames(request: { givenName: string; surname: string }): void {
+  for (const [field, value] of [
+    ["given name", request.givenName],
+    ["surname", request.surname],
+  ] as const) {
+    if (typeof value !== "string" || !NAME.test(value))
+      throw new PkiError(
+        "PKI_ARGUMENT",
+        `${field} ${JSON.stringify(value)} must be letters, spaces, hyphens or apostrophes`,
+      );
+  }
+}
+
 /**
  * Issues an identity document: two key pairs, an authentication certificate and a
  * qualified signing certificate from the identity-document CA, as ESTEID does.
  */
 export async function issueCard(services: TrustServices, request: CardRequest): Promise<CardFile> {
   const code = parsePersonalCode(request.personalCode).code;
-  for (const [field, value] of [
-    ["given name", request.givenName],
-    ["surname", request.surname],
-  ] as const) {
-    if (!NAME.test(value))
-      throw new PkiError(
-        "PKI_ARGUMENT",
-        `${field} ${JSON.stringify(value)} must be letters, spaces, hyphens or apostrophes`,
-      );
-  }
+  assertPersonNames(request);
   assertPin("pin1", request.pin1);
   assertPin("pin2", request.pin2);
   const algorithm = request.algorithm ?? "p384";
