@@ -1,56 +1,66 @@
 import { readFileSync } from "node:fs";
-import { parseClientId, parseServiceId } from "@riik/kit";
+import { parseClientId, parseConfig, parseServiceId, problem, refine, TCP_PORT } from "@riik/core";
+import { type Static, Type } from "typebox";
 import { PoliceError } from "./errors.ts";
 
-/** `riik police serve --config FILE`: the police information system's settings. */
-export interface PoliceConfig {
-  port: number;
-  host: string;
-  /** Its own subsystem, the X-Road-Client of every query (EE/GOV/70008747/police-app). */
-  client: string;
-  /** The consumer security server's client port (ss-ppa), http://host:port. */
-  securityServer: { url: string };
-  /** The population register's service id (EE/GOV/70000562/rr/persons). */
-  personsService: string;
-  /** How long to wait for the exchange; default 10 s. */
-  timeoutMs?: number;
-}
+/** Whether an X-Road identifier parser of core takes TEXT (they throw on anything else). */
+const parses = (parse: (text: string) => unknown) => (text: string) => {
+  try {
+    parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
-const KEYS = new Set(["port", "host", "client", "securityServer", "personsService", "timeoutMs", "$comment"]);
+/** `riik police serve --config FILE` (police.json): the police information system's settings. */
+export const POLICE_CONFIG = Type.Object(
+  {
+    port: TCP_PORT,
+    host: Type.String({ minLength: 1, ...problem("must be an address to listen on") }),
+    /** Its own subsystem, the X-Road-Client of every query (EE/GOV/70008747/police-app). */
+    client: refine(
+      Type.String(),
+      (text) => parses(parseClientId)(text) && parseClientId(text).subsystemCode !== undefined,
+      "must be a subsystem id INSTANCE/CLASS/MEMBER/SUBSYSTEM",
+    ),
+    /** The consumer security server's client port (ss-ppa); plain HTTP from an allowed address. */
+    securityServer: Type.Object(
+      {
+        url: refine(
+          Type.String(),
+          (text) => URL.canParse(text) && new URL(text).protocol === "http:",
+          "must be the http:// URL of the security server's client port",
+        ),
+      },
+      { additionalProperties: false, ...problem("must be an object with url") },
+    ),
+    /** The population register's service id (EE/GOV/70000562/rr/persons). */
+    personsService: refine(
+      Type.String(),
+      parses(parseServiceId),
+      "must be a service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
+    ),
+    /** How long to wait for the exchange; default 10 s. */
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, ...problem("must be a positive integer") })),
+  },
+  { additionalProperties: false },
+);
 
+export type PoliceConfig = Static<typeof POLICE_CONFIG>;
+
+/**
+ * Checks a configuration value against POLICE_CONFIG, naming every bad field at once
+ * (POLICE_CONFIG with `details.fields`).
+ */
 export function parsePoliceConfig(value: unknown): PoliceConfig {
-  const problems: string[] = [];
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new PoliceError("POLICE_CONFIG", "the police configuration must be a JSON object");
-  const c = value as Record<string, unknown>;
-  for (const key of Object.keys(c)) if (!KEYS.has(key)) problems.push(`/${key}: unknown field`);
-  if (!Number.isInteger(c.port) || (c.port as number) < 0 || (c.port as number) > 65535)
-    problems.push("/port: a TCP port");
-  if (typeof c.host !== "string" || c.host === "") problems.push("/host: an address to listen on");
-  try {
-    if (!parseClientId(String(c.client)).subsystemCode) problems.push("/client: a subsystem id");
-  } catch {
-    problems.push("/client: an X-Road client id INSTANCE/CLASS/MEMBER/SUBSYSTEM");
-  }
-  try {
-    parseServiceId(String(c.personsService));
-  } catch {
-    problems.push("/personsService: an X-Road service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE");
-  }
-  const ss = c.securityServer as { url?: unknown } | undefined;
-  try {
-    const url = new URL(String(ss?.url));
-    if (url.protocol !== "http:") problems.push("/securityServer/url: an http:// URL");
-  } catch {
-    problems.push("/securityServer/url: the security server's client URL");
-  }
-  if (c.timeoutMs !== undefined && (!Number.isInteger(c.timeoutMs) || (c.timeoutMs as number) <= 0))
-    problems.push("/timeoutMs: a positive integer");
-  if (problems.length > 0)
-    throw new PoliceError("POLICE_CONFIG", `bad police configuration: ${problems.join("; ")}`, {
-      details: { problems },
+  const { $comment: _, ...config } = parseConfig(POLICE_CONFIG, value, (problems) => {
+    const list = problems.map((p) => `${p.field} (${p.problem})`).join(", ");
+    return new PoliceError("POLICE_CONFIG", `the police configuration has bad fields: ${list}`, {
+      details: { fields: problems.map((p) => p.field) },
     });
-  return value as PoliceConfig;
+  }) as PoliceConfig & { $comment?: unknown };
+  return config;
 }
 
 export function readPoliceConfig(path: string): PoliceConfig {
@@ -60,10 +70,11 @@ export function readPoliceConfig(path: string): PoliceConfig {
   } catch (cause) {
     throw new PoliceError("POLICE_CONFIG", `cannot read the police configuration ${path}`, { cause });
   }
+  let value: unknown;
   try {
-    return parsePoliceConfig(JSON.parse(text));
+    value = JSON.parse(text);
   } catch (cause) {
-    if (cause instanceof PoliceError) throw cause;
-    throw new PoliceError("POLICE_CONFIG", `${path} is not JSON`, { cause });
+    throw new PoliceError("POLICE_CONFIG", `the police configuration ${path} is not JSON`, { cause });
   }
+  return parsePoliceConfig(value);
 }

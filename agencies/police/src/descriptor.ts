@@ -1,9 +1,5 @@
 import type { ComponentDescriptor } from "@riik/core";
-import { Type } from "typebox";
-import { type PoliceConfig, parsePoliceConfig } from "./config.ts";
-
-/** police.json, as parsePoliceConfig checks it. */
-export const POLICE_CONFIG = Type.Unsafe<PoliceConfig>(Type.Object({}, { additionalProperties: true }));
+import { POLICE_CONFIG } from "./config.ts";
 
 /** The police information system, configured by a file (`riik police serve --config FILE`). */
 export const policeDescriptor: ComponentDescriptor<typeof POLICE_CONFIG> = {
@@ -16,8 +12,7 @@ export const policeDescriptor: ComponentDescriptor<typeof POLICE_CONFIG> = {
   ports: (config) => ({ http: config.port }),
   // Person queries go through its security server to the population register.
   dependsOn: ["ss", "population-register"],
-  exchange: (file) => {
-    const config = parsePoliceConfig(file);
+  exchange: (config) => {
     const register = config.personsService.split("/").slice(0, -1).join("/");
     return {
       subsystems: [{ id: config.client, description: "identity documents and person queries" }],

@@ -1,6 +1,6 @@
 import { type ComponentDescriptor, problem, SERVED_OPTIONS, servedFields, TCP_PORT } from "@riik/core";
 import { Type } from "typebox";
-import type { ShipperConfigFile } from "./home/config.ts";
+import { SHIPPER_CONFIG } from "./home/config.ts";
 
 const DEFAULT_PORT = 8819;
 const FILE = Type.String({ minLength: 1, ...problem("must be a file path") });
@@ -66,12 +66,7 @@ export const embassyDescriptor: ComponentDescriptor<typeof EMBASSY_SERVE> = {
   dependsOn: ["pki", "ledger"],
 };
 
-/**
- * `riik embassy ship --config FILE`: the home side's shipper (FILE checked by readShipperConfig;
- * this schema states its shape for `riik up`, which writes it).
- */
-export const SHIPPER_CONFIG = Type.Unsafe<ShipperConfigFile>(Type.Object({}, { additionalProperties: true }));
-
+/** `riik embassy ship --config FILE`: the home side's shipper, FILE checked against SHIPPER_CONFIG. */
 export const shipperDescriptor: ComponentDescriptor<typeof SHIPPER_CONFIG> = {
   name: "embassy-shipper",
   description: "run the shipper: journal -> encrypted, chained, anchored segments -> every embassy",
@@ -79,7 +74,7 @@ export const shipperDescriptor: ComponentDescriptor<typeof SHIPPER_CONFIG> = {
   command: ["embassy", "ship"],
   configFile: true,
   options: [],
-  ports: (config): Record<string, number> => (config.status?.port === undefined ? {} : { status: config.status.port }),
+  ports: (config): Record<string, number> => (config.status === undefined ? {} : { status: config.status.port }),
   // It reads the registers' journals, anchors segments in the ledger and sends them to the embassies.
   dependsOn: ["ledger", "embassy", "population-register"],
 };
