@@ -20,6 +20,7 @@ export { rotateShipperKey } from "./home/data-keys.ts";
 export type { DeliveryStatus } from "./home/delivery-status.ts";
 export { EmbassyClient } from "./home/embassy-client.ts";
 export { Shipper, type ShipperOptions } from "./home/shipper.ts";
+export { initShipperHome, type ShipperHome, type ShipperHomeOptions } from "./home/shipper-home.ts";
 export { type EmbassyServer, type EmbassyServerOptions, startEmbassyServer, type TlsMaterial } from "./node/server.ts";
 export { resolveRegistry } from "./registry/registry.ts";
 export {

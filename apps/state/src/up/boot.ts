@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -26,7 +25,13 @@ import {
   SECURITY_SERVERS,
   securityServerId,
 } from "../topology.ts";
-import { loadOptionalDescriptors, loadPopulationRegister, type PopulationRegisterModule } from "./components.ts";
+import {
+  type EmbassyModule,
+  loadEmbassy,
+  loadOptionalDescriptors,
+  loadPopulationRegister,
+  type PopulationRegisterModule,
+} from "./components.ts";
 import { startControlServer } from "./control.ts";
 import { configureSecurityServers, registerAtCentral } from "./exchange.ts";
 import { type DemoCard, type InitJournal, JOURNAL_FORMAT, readJournal, writeJournal } from "./journal.ts";
@@ -109,12 +114,11 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   if (!installed.embassy) missing.push("data embassy (@riik/embassy, `riik embassy serve`)");
 
   const url = loopback;
-  const db = (flag: string) => (databaseUrl ? [flag, databaseUrl] : []);
   const ssConfig = (name: string) => join(dirs.ss(name), "ss.json");
   // The table of components, each from its descriptor; the steps below put them in order.
   const table = sandboxTable({ dataDir, dirs, ports, databaseUrl, installed });
   const placed = (name: string): Placement | undefined => table.find((p) => p.name === name);
-  const embassy = placed("embassy") !== undefined;
+  const embassy = placed("embassy") ? await loadEmbassy() : undefined;
   const informationSystems = table.filter((p) => p.name === "police" || p.name === "portal");
 
   const supervisor = new Supervisor({ bin: options.bin, logDir: dirs.logs, report, pidFile });
@@ -167,20 +171,15 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       journal.demoCards = await issueDemoCards(dirs, databaseUrl, module);
     });
 
-  const embassyHome = () =>
+  const embassyHome = (module: EmbassyModule) =>
     step("embassy home", async () => {
       rmSync(dirs.embassyHome, { recursive: true, force: true });
-      await runRiik(options.bin, [
-        "embassy",
-        "init",
-        "--dir",
-        dirs.embassyHome,
-        "--pki",
-        dirs.pki,
-        "--ledger-key",
-        join(dirs.embassy, "ledger.vkey"),
-        ...db("--db"),
-      ]);
+      await module.initShipperHome({
+        dir: dirs.embassyHome,
+        pkiDir: dirs.pki,
+        ledgerKey: join(dirs.embassy, "ledger.vkey"),
+        ...(databaseUrl ? { databaseUrl } : {}),
+      });
       writeConfigFile(placed("embassy-shipper")!);
     });
   const startEmbassy = async () => {
@@ -228,7 +227,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       ]);
       copyLedgerKey(dirs);
       const trustUp = background(Promise.all([start("pki"), start("ledger"), start("witness")]));
-      const embassyReady = background(embassy ? embassyHome() : Promise.resolve());
+      const embassyReady = background(embassy ? embassyHome(embassy) : Promise.resolve());
       await step("central", async () => {
         if (!existsSync(join(dirs.central, "central.json"))) rmSync(dirs.central, { recursive: true, force: true });
         if (!existsSync(join(dirs.central, "central.json")))
@@ -282,7 +281,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         writeJournal(dataDir, journal);
       }
       copyLedgerKey(dirs);
-      if (embassy) await embassyHome();
+      if (embassy) await embassyHome(embassy);
       // Everything at once: security servers start from their stored configuration copy,
       // and the start is bound by the processes' module loading, not by their order.
       await Promise.all([
@@ -311,7 +310,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     registry: placed("population-register") !== undefined,
     police: placed("police") !== undefined,
     portal: placed("portal") !== undefined,
-    embassy,
+    embassy: embassy !== undefined,
   });
   writeFileAtomic(join(dataDir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
   say(
@@ -547,27 +546,6 @@ function dataTrackerProbe(ssRia: string, person: { personalCode: string } | unde
       headers: { "X-Road-Client": DATATRACKER_CLIENT, "X-Road-UserId": userId },
     },
   ];
-}
-
-/** Runs a riik command to completion (an initialisation another package defines). */
-function runRiik(bin: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...process.env, RIIK_LOG_LEVEL: process.env.RIIK_LOG_LEVEL ?? "warn" } },
-      (error, _stdout, stderr) => {
-        if (error)
-          reject(
-            new StateError(
-              "STATE_INIT",
-              `riik ${args.slice(0, 2).join(" ")} failed: ${stderr.trim() || error.message}`,
-            ),
-          );
-        else resolve();
-      },
-    );
-  });
 }
 
 /**

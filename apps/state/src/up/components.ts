@@ -1,6 +1,6 @@
 // Components that other packages provide and `riik up` starts when they are installed:
 // the population register, the police system, the portal and the data embassy. Their
-// descriptors are loaded by name at run time, so that a state without one of them still
+// descriptors (and the register's seeding, the embassy's init) are loaded by name at run time, so that a state without one of them still
 // boots (and still type-checks).
 import type { ComponentDescriptor } from "@riik/core";
 
@@ -40,6 +40,13 @@ export async function importOptional<T>(name: string): Promise<T | undefined> {
 }
 
 export const loadPopulationRegister = () => importOptional<PopulationRegisterModule>("@riik/population-register");
+
+/** The part of @riik/embassy that `riik up` uses: `riik embassy init`, in this process. */
+export interface EmbassyModule {
+  initShipperHome(options: { dir: string; pkiDir: string; ledgerKey?: string; databaseUrl?: string }): Promise<unknown>;
+}
+
+export const loadEmbassy = () => importOptional<EmbassyModule>("@riik/embassy");
 
 /** The descriptors of the optional components that are installed. */
 export interface OptionalDescriptors {
