@@ -109,8 +109,12 @@ export function registerSsCommands(program: Command): void {
     .requiredOption("--client <id>", "provider subsystem id")
     .requiredOption("--code <code>", "service code")
     .requiredOption("--url <url>", "provider base URL")
-    .option("--openapi <file>", "OpenAPI 3 description (JSON) to import endpoints from")
+    .option("--openapi <file>", "OpenAPI 3 description (JSON or YAML) to import endpoints from")
     .option("--timeout <seconds>", "provider timeout", "60")
+    .option(
+      "--connection <type>",
+      "http, https-no-auth (TLS, IS certificate not checked) or https (IS certificate pinned with client-cert-add); default from the URL",
+    )
     .option(
       "--personal-data",
       "the service returns personal data (Data Tracker: purpose and user required, uses recorded)",
@@ -130,6 +134,7 @@ export function registerSsCommands(program: Command): void {
           serviceCode: o.code,
           url: o.url,
           timeoutSeconds: Number(o.timeout),
+          ...(o.connection ? { connection: o.connection } : {}),
           ...(o.openapi ? { openapi: readFileSync(o.openapi, "utf8") } : {}),
           ...(o.personalData
             ? {
@@ -142,6 +147,18 @@ export function registerSsCommands(program: Command): void {
             : {}),
         }),
       );
+    });
+  withConfig(
+    "internal-tls-cert",
+    "print the internal TLS certificate (PEM) that information systems pin: it is the client certificate towards https services",
+  )
+    .option("--out <file>", "write the PEM to this file instead")
+    .action(async (o) => {
+      const { certificate } = (await callAdmin(o.config, "GET", "/api/v1/internal-tls-certificate")) as {
+        certificate: string;
+      };
+      if (o.out) writeFileSync(o.out, certificate);
+      else process.stdout.write(certificate);
     });
   withConfig("access-grant", "grant an access right to a service (or one endpoint)")
     .requiredOption("--client <id>", "provider subsystem id")

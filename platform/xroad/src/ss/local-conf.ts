@@ -1,9 +1,11 @@
 import type { X509Certificate } from "node:crypto";
 import { type ClientId, DATA_SUBJECTS_HEADER, formatClientId, memberOf, parseClientId, type Storage } from "@riik/core";
 import type { Kysely } from "kysely";
+import { parse as parseYaml } from "yaml";
 import { XRoadError } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
 import { certificateHash } from "../globalconf/document.ts";
+import { connectionOf, type ServiceConnection } from "./information-system-tls.ts";
 import type { SsDb } from "./storage/schema.ts";
 
 export type LoggingMode = "full" | "metadata";
@@ -30,7 +32,10 @@ export interface LocalService {
   timeoutMs: number;
   serviceType: "REST" | "OPENAPI";
   endpoints: Endpoint[];
+  /** The OpenAPI description as imported (JSON or YAML text; metadata.ts serves it in the same form). */
   openapi: string | null;
+  /** How the provider side reaches the information system (information-system-tls.ts). */
+  connection: ServiceConnection;
   /** Set when the service returns personal data (Data Tracker). */
   personalData: PersonalData | null;
 }
@@ -160,6 +165,7 @@ export class LocalConf {
         serviceType: s.service_type as "REST" | "OPENAPI",
         endpoints: JSON.parse(s.endpoints) as Endpoint[],
         openapi: s.openapi,
+        connection: connectionOf(s.url, s.connection),
         personalData: parsePersonalData(s.personal_data),
       });
     const rightMap = new Map<string, CompiledRight[]>();
@@ -256,12 +262,21 @@ export class LocalConf {
     return false;
   }
 
-  /** Endpoints of the service that the client may call (allowedMethods). */
-  allowedEndpoints(provider: string, service: LocalService, client: ClientId, global: GlobalConfIndex): Endpoint[] {
+  /**
+   * Endpoints of the service that the client may call (allowedMethods), or null when it holds
+   * no right to the service. A right to the whole service (`*` `**`) opens every declared
+   * endpoint, none when the service declares none (PR-MREST 4: the service is still listed).
+   */
+  allowedEndpoints(
+    provider: string,
+    service: LocalService,
+    client: ClientId,
+    global: GlobalConfIndex,
+  ): Endpoint[] | null {
     const rights = (this.rights.get(`${provider}|${service.serviceCode}`) ?? []).filter((right) =>
       this.#subjectCovers(provider, right.subject, formatClientId(client), client, global),
     );
-    if (rights.length === 0) return [];
+    if (rights.length === 0) return null;
     if (rights.some((r) => r.method === "*" && r.path === "**")) return service.endpoints;
     const out: Endpoint[] = [];
     for (const r of rights) {
@@ -386,6 +401,7 @@ export class LocalConf {
       timeoutSeconds?: number;
       endpoints?: Endpoint[];
       openapi?: unknown;
+      connection?: string;
       personalData?: boolean | { subjectsHeader?: string; subjectPathParam?: string; subjectPathPattern?: string };
     },
   ): Promise<void> {
@@ -407,12 +423,14 @@ export class LocalConf {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:")
       throw new XRoadError("XROAD_ARGUMENT", "the service URL must be http: or https:");
+    const connection = connectionOf(url.href, input.connection ?? null);
     let endpoints: Endpoint[] = input.endpoints ?? [];
     let openapi: string | null = null;
     if (input.openapi !== undefined && input.openapi !== null) {
-      const document = typeof input.openapi === "string" ? parseOpenApi(input.openapi) : input.openapi;
-      openapi = JSON.stringify(document);
-      endpoints = [...endpointsOf(document), ...endpoints];
+      // Text is kept as imported (YAML stays YAML for getOpenAPI); a parsed document as JSON.
+      const text = typeof input.openapi === "string" ? input.openapi : JSON.stringify(input.openapi);
+      endpoints = [...endpointsOf(parseOpenApi(text)), ...endpoints];
+      openapi = text;
     }
     for (const endpoint of endpoints) {
       if (!METHOD.test(endpoint.method))
@@ -436,6 +454,7 @@ export class LocalConf {
         endpoints: JSON.stringify(endpoints),
         openapi,
         personal_data: personalData,
+        connection,
       })
       .execute();
   }
@@ -556,16 +575,36 @@ function personalDataOf(input: unknown): string | null {
   return JSON.stringify({ subjectsHeader: header, subjectPathParam: param, subjectPathPattern: pattern });
 }
 
-/** OpenAPI descriptions are imported as JSON (riik has no YAML parser; convert YAML first). */
+/** Was the description imported as JSON (else YAML)? JSON is also YAML, so JSON is tried first. */
+export function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An OpenAPI 3 description as JSON or YAML (YAML 1.2, of which JSON is a subset; the yaml
+ * package's alias limit stops expansion bombs). X-Road accepts only version 3 descriptions.
+ */
 export function parseOpenApi(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = isJsonText(text) ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
-    throw new XRoadError("XROAD_ARGUMENT", "the OpenAPI description must be JSON (convert YAML first)", { cause });
+    throw new XRoadError(
+      "XROAD_ARGUMENT",
+      `the OpenAPI description is neither JSON nor YAML: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
-  if (typeof value !== "object" || value === null || typeof (value as { openapi?: unknown }).openapi !== "string")
-    throw new XRoadError("XROAD_ARGUMENT", "not an OpenAPI 3 description (no openapi field)");
+  const version = (value as { openapi?: unknown } | null)?.openapi;
+  if (typeof value !== "object" || value === null || typeof version !== "string" || !version.startsWith("3."))
+    throw new XRoadError("XROAD_ARGUMENT", "not an OpenAPI 3 description (its openapi field must be 3.x)");
   return value as Record<string, unknown>;
 }
 

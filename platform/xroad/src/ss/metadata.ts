@@ -1,7 +1,8 @@
 import { type ClientId, formatClientId, parseClientId } from "@riik/core";
+import { stringify as stringifyYaml } from "yaml";
 import { XRoadFault } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
-import type { LocalConf, LocalService } from "./local-conf.ts";
+import { type Endpoint, isJsonText, type LocalConf, type LocalService, parseOpenApi } from "./local-conf.ts";
 
 /** The REST metadata services a provider's security server answers itself (PR-MREST 4, 5). */
 export const METADATA_SERVICES: ReadonlySet<string> = new Set(["listMethods", "allowedMethods", "getOpenAPI"]);
@@ -53,7 +54,7 @@ export function listClients(conf: GlobalConfIndex, instance: string | null, acce
   };
 }
 
-function serviceEntry(provider: ClientId, service: LocalService, endpoints: Array<{ method: string; path: string }>) {
+function serviceEntry(provider: ClientId, service: LocalService, endpoints: Endpoint[]) {
   return {
     member_class: provider.memberClass,
     member_code: provider.memberCode,
@@ -62,15 +63,21 @@ function serviceEntry(provider: ClientId, service: LocalService, endpoints: Arra
     service_type: service.serviceType,
     subsystem_code: provider.subsystemCode,
     xroad_instance: provider.instance,
-    endpoint_list: endpoints.map((e) => ({ method: e.method, path: e.path })),
+    // X-Road lists a service's endpoints without its base endpoint (`*` `**`, the whole service).
+    endpoint_list: endpoints
+      .filter((e) => !(e.method === "*" && e.path === "**"))
+      .map((e) => ({ method: e.method, path: e.path })),
   };
 }
 
 /**
  * PR-MREST 4 listMethods / allowedMethods and 5 getOpenAPI, answered by the provider's
- * security server for the provider subsystem `providerText`.
+ * security server for the provider subsystem `providerText`. Only GET reaches them: X-Road's
+ * metadata handler takes GET alone and any other method is looked up as an ordinary service
+ * of that name, which no provider can have (Server.ServerProxy.UnknownService).
  */
 export function answerMetadata(
+  method: string,
   serviceCode: string,
   providerText: string,
   query: URLSearchParams,
@@ -79,19 +86,24 @@ export function answerMetadata(
   conf: GlobalConfIndex,
 ): { status: number; contentType: string; body: Buffer } {
   const provider = parseClientId(providerText);
+  if (method !== "GET")
+    throw new XRoadFault(
+      "Server.ServerProxy",
+      "UnknownService",
+      `Unknown service: ${formatClientId(provider)}/${serviceCode} (the metadata services answer GET only)`,
+    );
   const services = [...local.services.values()]
     .filter((s) => s.client === providerText)
     .sort((a, b) => (a.serviceCode < b.serviceCode ? -1 : 1));
   if (serviceCode === "listMethods" || serviceCode === "allowedMethods") {
+    // allowedMethods: every service the client holds a right to, even when no endpoint is declared.
     const entries =
       serviceCode === "listMethods"
-        ? services.map((s) =>
-            serviceEntry(provider, s, s.endpoints.length > 0 ? s.endpoints : [{ method: "*", path: "**" }]),
-          )
-        : services
-            .map((s) => ({ s, endpoints: local.allowedEndpoints(providerText, s, client, conf) }))
-            .filter((x) => x.endpoints.length > 0)
-            .map((x) => serviceEntry(provider, x.s, x.endpoints));
+        ? services.map((s) => serviceEntry(provider, s, s.endpoints))
+        : services.flatMap((s) => {
+            const endpoints = local.allowedEndpoints(providerText, s, client, conf);
+            return endpoints ? [serviceEntry(provider, s, endpoints)] : [];
+          });
     return {
       status: 200,
       contentType: "application/json;charset=utf-8",
@@ -105,5 +117,37 @@ export function answerMetadata(
     throw new XRoadFault("Server.ServerProxy", "UnknownService", `no service ${wanted} of ${formatClientId(provider)}`);
   if (!service.openapi)
     throw new XRoadFault("Server.ServerProxy", "UnknownService", `service ${wanted} has no OpenAPI description`);
-  return { status: 200, contentType: "application/json;charset=utf-8", body: Buffer.from(service.openapi) };
+  return servedDescription(service.openapi);
+}
+
+/**
+ * The description as imported, JSON or YAML, with each `servers` URL that has no variables
+ * cut to its path so the provider's internal address stays inside (X-Road's
+ * Openapi3Anonymiser; URLs with `{variables}` are left as they are).
+ */
+function servedDescription(text: string): { status: number; contentType: string; body: Buffer } {
+  const json = isJsonText(text);
+  const document = parseOpenApi(text);
+  const servers = document.servers;
+  if (Array.isArray(servers))
+    for (const server of servers) {
+      const url = (server as { url?: unknown } | null)?.url;
+      if (typeof url === "string" && !(url.includes("{") && url.includes("}")))
+        (server as { url: string }).url = pathOf(url);
+    }
+  return {
+    status: 200,
+    contentType: json ? "application/json;charset=utf-8" : "text/yaml;charset=utf-8",
+    body: Buffer.from(json ? JSON.stringify(document) : stringifyYaml(document)),
+  };
+}
+
+/** The decoded path of a URI reference (RFC 3986 Appendix B's parse; as java.net.URI#getPath). */
+function pathOf(url: string): string {
+  const path = /^(?:[^:/?#]+:)?(?:\/\/[^/?#]*)?([^?#]*)/.exec(url)![1]!;
+  try {
+    return decodeURIComponent(path);
+  } catch (cause) {
+    throw new XRoadFault("Server.ServerProxy", "InternalError", `Can't parse url string: ${url}`, { cause });
+  }
 }

@@ -1,9 +1,12 @@
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { constantTimeEqual, type RiikFastify } from "@riik/core";
 import type { FastifyRequest } from "fastify";
 import { parseCertificateText } from "../../crypto/keys.ts";
 import type { DataUseStore } from "../../datatracker/store.ts";
 import { XRoadError } from "../../errors.ts";
 import { buildEvidence } from "../../evidence/evidence.ts";
+import { certificateHash } from "../../globalconf/document.ts";
 import type { MessageLog } from "../../messagelog/log.ts";
 import type { SecurityServerConfig } from "../config.ts";
 import type { GlobalConfClient } from "../globalconf-client.ts";
@@ -126,6 +129,11 @@ export async function adminApi(app: RiikFastify, options: AdminApiOptions): Prom
         return reply.status(201).send({ hash });
       },
     );
+    // UG-SS 10.4: the internal TLS certificate, for information systems to pin (PEM and SHA-256).
+    api.get("/api/v1/internal-tls-certificate", { schema: { querystring: NO_QUERY } }, async () => {
+      const certificate = readFileSync(config.files.internalCertificate, "utf8");
+      return { certificate, hash: certificateHash(new X509Certificate(certificate)) };
+    });
     api.get(
       "/api/v1/clients/:id/services",
       { schema: { params: CLIENT_PARAMS, querystring: NO_QUERY } },

@@ -52,8 +52,10 @@ export const SERVICE_BODY = Type.Object(
     url: Type.String({ minLength: 1, maxLength: 2048 }),
     timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600 })),
     endpoints: Type.Optional(Type.Array(endpoint, { maxItems: 10_000 })),
-    /** OpenAPI 3 as JSON text or as the parsed document. */
+    /** OpenAPI 3 as JSON or YAML text, or as the parsed document. */
     openapi: Type.Optional(Type.Union([Type.String({ maxLength: 2 * 1024 * 1024 }), Type.Object({})])),
+    /** How the provider side reaches the information system (information-system-tls.ts); default from the URL. */
+    connection: Type.Optional(Type.Union([Type.Literal("http"), Type.Literal("https-no-auth"), Type.Literal("https")])),
     personalData: Type.Optional(
       Type.Union([
         Type.Boolean(),

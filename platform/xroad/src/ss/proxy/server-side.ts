@@ -2,7 +2,7 @@ import type { X509Certificate } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { type ClientId, formatClientId, formatServiceId, memberOf } from "@riik/core";
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import { signBytes, verifyBytes } from "../../crypto/keys.ts";
 import { checkPersonalRequest, subjectsOf, TRACKER_REQUEST_HEADERS, useRows } from "../../datatracker/capture.ts";
 import type { NewUseRow } from "../../datatracker/record.ts";
@@ -28,7 +28,8 @@ import {
   XROAD_RESPONSE_HEADERS,
 } from "../../protocol/message.ts";
 import { readBody, type SsContext } from "../context.ts";
-import { DATA_TRACKER_SERVICE, type LocalClient } from "../local-conf.ts";
+import { informationSystemPool, type ServiceConnection } from "../information-system-tls.ts";
+import { DATA_TRACKER_SERVICE, type LocalClient, type LocalService } from "../local-conf.ts";
 import { answerMetadata, METADATA_SERVICES } from "../metadata.ts";
 import { type ExchangeLabel, logFailure, type Outcome, runExchange } from "./exchange.ts";
 
@@ -223,6 +224,7 @@ export class ServerProxy {
     }
     if (METADATA_SERVICES.has(service.serviceCode)) {
       const meta = answerMetadata(
+        method,
         service.serviceCode,
         providerText,
         new URLSearchParams(query),
@@ -244,7 +246,7 @@ export class ServerProxy {
     const personal = local.personalData;
     const useContext = personal ? checkPersonalRequest(headers, providerText, client, ctx.local, conf) : undefined;
     const answer: Answer = {
-      ...(await this.#callProvider(local.url, local.timeoutMs, method, path + query, headers, body)),
+      ...(await this.#callProvider(providerText, local, method, path + query, headers, body)),
       uses: [],
     };
     if (personal && useContext) {
@@ -331,37 +333,44 @@ export class ServerProxy {
     return { outcome: answer.status < 400 ? "ok" : "provider_error" };
   }
 
-  #pool(origin: string): Pool {
-    let pool = this.#pools.get(origin);
+  /** One pool per information system, connection type and provider (whose IS certificates are pinned). */
+  #pool(origin: string, provider: string, connection: ServiceConnection): Pool {
+    const key = `${connection} ${provider} ${origin}`;
+    let pool = this.#pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
-      this.#pools.set(origin, pool);
+      pool = informationSystemPool(
+        origin,
+        connection,
+        this.ctx.identity,
+        () => this.ctx.local.clients.get(provider)?.isCertHashes,
+      );
+      this.#pools.set(key, pool);
     }
     return pool;
   }
 
   async #callProvider(
-    base: string,
-    timeoutMs: number,
+    provider: string,
+    service: LocalService,
     method: string,
     pathAndQuery: string,
     headers: HeaderMap,
     body: Buffer,
   ): Promise<{ status: number; headers: HeaderMap; body: Buffer }> {
     // Appended to the base path as is: a URL parser would resolve dot segments again.
-    const target = new URL(base);
+    const target = new URL(service.url);
     const requestPath = `${target.pathname.replace(/\/$/, "")}${pathAndQuery}`;
     const forwarded: HeaderMap = {};
     for (const [name, value] of Object.entries(headers)) if (!TO_PROVIDER_DROP.has(name)) forwarded[name] = value;
     try {
       // PR-REST 4.4: redirects are passed on, never followed.
-      const reply = await this.#pool(target.origin).request({
+      const reply = await this.#pool(target.origin, provider, service.connection).request({
         path: requestPath.startsWith("/") ? requestPath : `/${requestPath}`,
         method: method as "GET",
         headers: forwarded,
         body: body.length > 0 || !["GET", "HEAD"].includes(method) ? body : null,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeout: service.timeoutMs,
+        bodyTimeout: service.timeoutMs,
       });
       const chunks: Buffer[] = [];
       let size = 0;

@@ -158,4 +158,11 @@ export const securityServerMigrations: Record<string, ComponentMigration> = {
       await db.schema.createIndex("replay_guard_signed_at").on("replay_guard").column("signed_at").execute();
     },
   },
+  "0005_service_connection": {
+    async up(db) {
+      // How the provider side reaches a service's information system (http, https-no-auth, https);
+      // null on services added before: taken from the URL's scheme (LocalConf.reload).
+      await db.schema.alterTable("service").addColumn("connection", "text").execute();
+    },
+  },
 };

@@ -20,6 +20,8 @@ export interface ServiceTable {
   endpoints: string;
   openapi: string | null;
   personal_data: string | null;
+  /** http, https-no-auth or https (information-system-tls.ts); null: from the URL's scheme. */
+  connection: string | null;
 }
 
 export interface AccessRightTable {
