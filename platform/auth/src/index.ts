@@ -1,2 +1,10 @@
-// The national authentication service (issue 12). Filled in by the OpenID Connect provider work.
-export {};
+// The national authentication service (issue 12): an OpenID Connect provider like TARA and
+// GovSSO, with the ID-card login (Web eID) and the app login.
+export { type AuthenticationRecord, Authentications } from "./authentications.ts";
+export { type ClientAuthentication, RelyingParties, type RelyingParty, type RelyingPartyRequest } from "./clients.ts";
+export { AUTH_ERRORS, AuthError, type AuthErrorCode } from "./errors.ts";
+export type { AssuranceLevel, AuthenticatedIdentity, AuthenticationMethod } from "./identity.ts";
+export { REPRESENTEE_SCOPE, type RepresenteeList, SCOPES } from "./scopes.ts";
+export { type AuthService, type AuthServiceOptions, createAuthService } from "./server.ts";
+export { FileKeyStore, type KeyStore, type SigningKeyInfo, SigningKeys } from "./signing-keys.ts";
+export { type AuthTables, authMigrations, purgeExpiredModels } from "./storage/index.ts";

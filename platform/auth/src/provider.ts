@@ -1,0 +1,180 @@
+import type { Kysely } from "kysely";
+import {
+  type ClientRecord,
+  type ExternalSigningKey,
+  errors,
+  type Grant,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+  Provider,
+} from "oidc-provider";
+import type { Authentications } from "./authentications.ts";
+import { MINIMUM_ACR_METADATA, type RelyingParties } from "./clients.ts";
+import type { AssuranceLevel, AuthenticationMethod } from "./identity.ts";
+import {
+  ACR_VALUES,
+  isAssuranceLevel,
+  offeredMethods,
+  REPRESENTEE_SCOPE,
+  requiredAcr,
+  SCOPE_CLAIMS,
+  SCOPES,
+  unknownScopes,
+} from "./scopes.ts";
+import { type AuthTables, StorageAdapter } from "./storage/index.ts";
+
+export interface ProviderSetup {
+  /** The issuer URL (OIDC Discovery 3): also the origin Web eID tokens are signed for. */
+  issuer: string;
+  db: Kysely<AuthTables>;
+  clients: RelyingParties;
+  authentications: Authentications;
+  /** Published keys, the signing one first. */
+  keys: readonly ExternalSigningKey[];
+  /** HMAC keys of the provider's cookies, newest first. */
+  cookieKeys: readonly string[];
+  /** The login methods this service has (the app login only when its plugin is wired). */
+  methods: readonly AuthenticationMethod[];
+  /** Idle lifetime of the single sign-on session, seconds (GovSSO: 15 minutes). */
+  sessionSeconds: number;
+  /**
+   * Lets the provider's outgoing requests (back-channel logout, a client's jwks_uri) reach
+   * loopback and private addresses, which oidc-provider refuses against SSRF: for a sandbox
+   * state whose relying parties all run on loopback. Off by default.
+   */
+  privateNetworkFetch?: boolean;
+}
+
+/** The minimum acr a relying party registered, `high` when it names none (fail closed). */
+export function clientMinimumAcr(client: ClientRecord | undefined): AssuranceLevel {
+  const value = client?.[MINIMUM_ACR_METADATA];
+  return isAssuranceLevel(value) ? value : "high";
+}
+
+/** The scopes of an authorization request, as sent. */
+export function requestedScopes(params: Record<string, unknown> | undefined): string[] {
+  return typeof params?.scope === "string" ? params.scope.split(" ").filter(Boolean) : [];
+}
+
+/**
+ * Refuses, inside the authorization request (so the error is redirected to the relying
+ * party, RFC 6749 4.1.2.1), what oidc-provider would let pass: a scope it does not know
+ * (it drops those silently) is `invalid_scope`, a representation scope the client may not
+ * use too, and a request no offered login method can satisfy at the client's minimum acr
+ * is `access_denied` (OIDC Core 5.5.1.1: an unmet essential acr is a failed authentication).
+ */
+function requestCheck(methods: readonly AuthenticationMethod[]) {
+  return new interactionPolicy.Check("riik_request", "the request is one this service can serve", (ctx) => {
+    const { params, client } = ctx.oidc;
+    const scopes = requestedScopes(params);
+    const unknown = unknownScopes(scopes);
+    if (unknown.length > 0) throw new errors.InvalidScope(`unknown scope ${unknown.join(" ")}`, unknown.join(" "));
+    const allowed = new Set(client?.scope?.split(" ") ?? []);
+    const representation = scopes.find((scope) => REPRESENTEE_SCOPE.test(scope));
+    if (representation && !allowed.has("representee_list"))
+      throw new errors.InvalidScope("the client may not ask to act for others", representation);
+    const minimum = requiredAcr(clientMinimumAcr(client), params?.acr_values);
+    if (offeredMethods(scopes, minimum, methods).length === 0)
+      throw new errors.AccessDenied(`no login method offered here reaches acr ${minimum}`);
+    return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+  });
+}
+
+/**
+ * Grants what the relying party asked for within what it is registered for: the service is
+ * the state's own login, so there is no consent screen (as in TARA and GovSSO); the client's
+ * `scope` metadata already limits the scopes it may ask for.
+ */
+async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+  const { client, session, provider, result } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+  const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+  const grant =
+    (grantId ? await provider.Grant.find(grantId) : undefined) ??
+    new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+  const allowed = new Set(client.scope?.split(" ") ?? []);
+  const scopes = requestedScopes(ctx.oidc.params).filter(
+    (scope) => allowed.has(scope) || (REPRESENTEE_SCOPE.test(scope) && allowed.has("representee_list")),
+  );
+  grant.addOIDCScope(scopes.join(" "));
+  await grant.save();
+  return grant;
+}
+
+/**
+ * The OpenID Connect provider, configured (not subclassed) as oidc-provider intends: the
+ * authorization code flow with PKCE required (RFC 7636; S256 only), client_secret_basic and
+ * private_key_jwt (OIDC Core 9), userinfo, RP-initiated logout 1.0, back-channel logout 1.0
+ * (`sid` in the ID token and the logout token), refresh tokens for extending a session, and
+ * every model in core storage through StorageAdapter.
+ */
+export function createProvider(setup: ProviderSetup): Provider {
+  const policy = interactionPolicy.base();
+  policy.get("login")?.checks.add(requestCheck(setup.methods), 0);
+  const provider = new Provider(setup.issuer, {
+    adapter: (model: string) => (model === "Client" ? setup.clients.adapter() : new StorageAdapter(setup.db, model)),
+    jwks: { keys: [...setup.keys] },
+    cookies: { keys: [...setup.cookieKeys] },
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      backchannelLogout: { enabled: true },
+      externalSigningSupport: { enabled: true, ack: "experimental-01" },
+    },
+    clientAuthMethods: ["client_secret_basic", "private_key_jwt"],
+    pkce: { required: () => true },
+    responseTypes: ["code"],
+    scopes: [...SCOPES],
+    claims: {
+      iss: null,
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).filter(([, claims]) => claims.length > 0)),
+    },
+    acrValues: [...ACR_VALUES],
+    // TARA puts the person's names and birth date in the ID token itself.
+    conformIdTokenClaims: false,
+    extraClientMetadata: {
+      properties: [MINIMUM_ACR_METADATA],
+      validator(_ctx: unknown, key: string, value: unknown) {
+        if (key === MINIMUM_ACR_METADATA && !isAssuranceLevel(value))
+          throw new errors.InvalidClientMetadata(`${MINIMUM_ACR_METADATA} must be one of ${ACR_VALUES.join(", ")}`);
+      },
+    },
+    async findAccount(_ctx: KoaContextWithOIDC, subject: string) {
+      const account = await setup.authentications.account(subject);
+      if (!account) return undefined;
+      return {
+        accountId: subject,
+        claims: async () => ({
+          sub: subject,
+          given_name: account.given_name,
+          family_name: account.family_name,
+          ...(account.birthdate ? { birthdate: account.birthdate } : {}),
+        }),
+      };
+    },
+    interactions: {
+      policy,
+      url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+    },
+    loadExistingGrant,
+    // GovSSO extends a session with the refresh token; no offline_access needed.
+    issueRefreshToken: async (_ctx: KoaContextWithOIDC, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed("refresh_token"),
+    ttl: {
+      Session: setup.sessionSeconds,
+      Interaction: 600,
+      Grant: setup.sessionSeconds,
+      AuthorizationCode: 60,
+      AccessToken: setup.sessionSeconds,
+      IdToken: setup.sessionSeconds,
+      RefreshToken: setup.sessionSeconds,
+    },
+    rotateRefreshToken: true,
+    ...(setup.privateNetworkFetch
+      ? { fetch: (url: URL, init: RequestInit) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) }
+      : {}),
+  });
+  return provider;
+}

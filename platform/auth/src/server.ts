@@ -1,0 +1,196 @@
+import { randomBytes } from "node:crypto";
+import type * as x509 from "@peculiar/x509";
+import { createHttpService, type HttpService, parsePersonalCode } from "@riik/core";
+import { declareDataSubjects } from "@riik/kit";
+import type { OcspStatusChecker } from "@riik/pki";
+import type { FastifyPluginAsync } from "fastify";
+import type { Kysely } from "kysely";
+import type { Provider } from "oidc-provider";
+import type { Logger } from "pino";
+import { Type } from "typebox";
+import { Authentications } from "./authentications.ts";
+import { RelyingParties } from "./clients.ts";
+import { AUTH_ERRORS, AuthError } from "./errors.ts";
+import type { AuthenticationMethod } from "./identity.ts";
+import { idCardRoutes } from "./interaction/idcard.ts";
+import { Interactions } from "./interaction/interactions.ts";
+import { expiredPage, interactionPage } from "./interaction/page.ts";
+import { createProvider } from "./provider.ts";
+import { type KeyStore, SigningKeys } from "./signing-keys.ts";
+import { type AuthTables, WebEidChallenges } from "./storage/index.ts";
+
+export interface AuthServiceOptions {
+  /** Public URL of the provider (the `iss` of its tokens); its origin is the Web eID origin. */
+  issuer: string;
+  db: Kysely<AuthTables>;
+  /** Where the token-signing keys are (the pki key store format). */
+  keyStore: KeyStore;
+  /** Identity-document CAs whose cards may log in; from configuration only. */
+  trustedCas: readonly x509.X509Certificate[];
+  ocsp?: "required" | "off" | OcspStatusChecker;
+  /** A designated OCSP responder instead of the one the card's certificate names. */
+  ocspUrl?: string;
+  sessionSeconds?: number;
+  /** See ProviderSetup.privateNetworkFetch: relying parties on loopback (the sandbox). */
+  privateNetworkFetch?: boolean;
+  logger?: Logger;
+  /**
+   * The app login (H6's `appLoginPlugin`, platform/auth/src/app-login): registered in this
+   * server and offered on the login page when given. Not wired yet.
+   */
+  appLogin?: { plugin: FastifyPluginAsync };
+}
+
+export interface AuthService extends HttpService {
+  readonly clients: RelyingParties;
+  readonly keys: SigningKeys;
+  readonly authentications: Authentications;
+  /** Reads the published signing keys again (after `riik auth keys rotate|retire`). */
+  reloadKeys(): Promise<void>;
+}
+
+const SUBJECT = "^[A-Z]{2}[0-9]{11}$";
+
+/**
+ * The national authentication service: oidc-provider mounted in a riik HTTP service
+ * (`/healthz`, `/metrics`, JSON logs), the login interaction pages and their ID-card
+ * API, and the record of authentications (`GET /authentications/{subject}`, a
+ * personal-data service the portal reads over X-Road).
+ */
+export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
+  const service = createHttpService({
+    name: "auth",
+    errors: AUTH_ERRORS,
+    bodyLimit: 64 * 1024,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const { app } = service;
+  const { db } = options;
+  const clients = new RelyingParties(db);
+  const keys = new SigningKeys(db, options.keyStore);
+  const authentications = new Authentications(db);
+  const methods: AuthenticationMethod[] = options.appLogin ? ["idcard", "app"] : ["idcard"];
+  const cookieKeys = await serviceSecret(db, "cookie-keys");
+  const origin = new URL(options.issuer).origin;
+
+  const build = async () => {
+    const made = createProvider({
+      issuer: options.issuer,
+      db,
+      clients,
+      authentications,
+      keys: await keys.published(),
+      cookieKeys: [cookieKeys],
+      methods,
+      sessionSeconds: options.sessionSeconds ?? 900,
+      privateNetworkFetch: options.privateNetworkFetch ?? false,
+    });
+    // oidc-provider reports failures as events; they go to the service log (no tokens in them).
+    made.on("server_error", (_ctx, error) => app.log.error({ err: error }, "oidc-provider server error"));
+    made.on("backchannel.error", (_ctx, error, client) =>
+      app.log.warn({ err: error, clientId: (client as { clientId?: string }).clientId }, "back-channel logout failed"),
+    );
+    return made;
+  };
+  let provider: Provider = await build();
+  const interactions = new Interactions(() => provider, authentications, methods);
+
+  // oidc-provider is a Koa app: it gets the raw request with its body unread.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
+    scope.route({
+      method: ["GET", "POST", "HEAD", "OPTIONS"],
+      url: "/*",
+      handler: (request, reply) => {
+        reply.hijack();
+        provider.callback()(request.raw, reply.raw);
+      },
+    });
+  });
+
+  app.get(
+    "/interaction/:uid",
+    { schema: { params: Type.Object({ uid: Type.String({ minLength: 1, maxLength: 64 }) }) } },
+    async (request, reply) => {
+      reply.type("text/html; charset=utf-8").header("cache-control", "no-store");
+      try {
+        const { interaction, methods: offered } = await interactions.details(request, reply);
+        return interactionPage({
+          uid: interaction.uid,
+          clientId: String(interaction.params.client_id),
+          origin,
+          methods: offered,
+        });
+      } catch (error) {
+        if (error instanceof AuthError && error.code === "AUTH_INTERACTION_UNKNOWN")
+          return reply.status(404).send(expiredPage());
+        throw error;
+      }
+    },
+  );
+  idCardRoutes(app, interactions, {
+    trustedCas: options.trustedCas,
+    origin,
+    ocsp: options.ocsp ?? "required",
+    ...(options.ocspUrl ? { ocspUrl: options.ocspUrl } : {}),
+    challenges: new WebEidChallenges(db),
+  });
+  if (options.appLogin) await app.register(options.appLogin.plugin);
+
+  app.get(
+    "/authentications/:subject",
+    {
+      schema: {
+        params: Type.Object({ subject: Type.String({ pattern: SUBJECT }) }),
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+        response: {
+          200: Type.Object({
+            subject: Type.String(),
+            authentications: Type.Array(
+              Type.Object({ clientId: Type.String(), method: Type.String(), acr: Type.String(), at: Type.String() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { subject } = request.params;
+      if (!subject.startsWith("EE"))
+        throw new AuthError("AUTH_SUBJECT_INVALID", "only Estonian subjects (EE + personal code) are recorded yet");
+      const code = parsePersonalCode(subject.slice(2)).code;
+      const records = await authentications.of(subject, request.query.limit);
+      declareDataSubjects(reply, [code]);
+      return {
+        subject,
+        authentications: records.map((r) => ({
+          clientId: r.clientId,
+          method: r.method,
+          acr: r.acr,
+          at: r.at.toISOString(),
+        })),
+      };
+    },
+  );
+
+  return {
+    ...service,
+    clients,
+    keys,
+    authentications,
+    async reloadKeys() {
+      provider = await build();
+    },
+  };
+}
+
+/** A random secret the service keeps in its storage, made once and shared by every instance. */
+async function serviceSecret(db: Kysely<AuthTables>, name: string): Promise<string> {
+  await db
+    .insertInto("service_secrets")
+    .values({ name, value: randomBytes(32).toString("base64url") })
+    .onConflict((conflict) => conflict.column("name").doNothing())
+    .execute();
+  const row = await db.selectFrom("service_secrets").select("value").where("name", "=", name).executeTakeFirstOrThrow();
+  return row.value;
+}

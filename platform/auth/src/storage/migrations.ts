@@ -1,0 +1,119 @@
+import type { ComponentMigration } from "@riik/core";
+import { columnTypes } from "@riik/core";
+import type { Generated } from "kysely";
+
+/** The auth service's tables, as Kysely sees them. Times are epoch milliseconds. */
+export interface AuthTables {
+  /** oidc-provider's models (sessions, interactions, grants, codes, tokens), one JSON payload each. */
+  oidc_models: {
+    model: string;
+    id: string;
+    payload: string;
+    grant_id: string | null;
+    client_id: string | null;
+    uid: string | null;
+    user_code: string | null;
+    expires_at: number | null;
+  };
+  /** Relying parties: their oidc-provider client metadata as JSON. */
+  clients: { client_id: string; metadata: string; created_at: number };
+  /** Signing keys in the pki key store, newest first in the JWKS; retired ones are no longer published. */
+  signing_keys: { kid: string; key_name: string; created_at: number; retired_at: number | null };
+  /** Secrets the service makes for itself (the cookie-signing keys). */
+  service_secrets: { name: string; value: string };
+  /** People who have logged in: what the ID token and userinfo say about them. */
+  accounts: {
+    subject: string;
+    given_name: string;
+    family_name: string;
+    birthdate: string | null;
+    updated_at: number;
+  };
+  /** Every completed authentication: who, at which relying party, how, when. */
+  authentications: {
+    id: Generated<number>;
+    subject: string;
+    client_id: string;
+    method: string;
+    acr: string;
+    at: number;
+  };
+  /** Web eID challenges, one per login interaction, each used once (nonce_key = SHA-256 of the nonce). */
+  webeid_challenges: {
+    interaction_uid: string;
+    nonce: string;
+    nonce_key: string;
+    issued_at: number;
+    expires_at: number;
+    consumed_at: number | null;
+  };
+}
+
+export const authMigrations: Readonly<Record<string, ComponentMigration>> = {
+  "0001-auth": {
+    async up(db, dialect) {
+      const { serialId } = columnTypes(dialect);
+      await db.schema
+        .createTable("oidc_models")
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("id", "text", (c) => c.notNull())
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("grant_id", "text")
+        .addColumn("client_id", "text")
+        .addColumn("uid", "text")
+        .addColumn("user_code", "text")
+        .addColumn("expires_at", "bigint")
+        .addPrimaryKeyConstraint("oidc_models_pk", ["model", "id"])
+        .execute();
+      await db.schema.createIndex("oidc_models_grant").on("oidc_models").column("grant_id").execute();
+      await db.schema.createIndex("oidc_models_client").on("oidc_models").column("client_id").execute();
+      await db.schema.createIndex("oidc_models_uid").on("oidc_models").columns(["model", "uid"]).execute();
+      await db.schema.createIndex("oidc_models_expires").on("oidc_models").column("expires_at").execute();
+      await db.schema
+        .createTable("clients")
+        .addColumn("client_id", "text", (c) => c.primaryKey())
+        .addColumn("metadata", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("signing_keys")
+        .addColumn("kid", "text", (c) => c.primaryKey())
+        .addColumn("key_name", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("retired_at", "bigint")
+        .execute();
+      await db.schema
+        .createTable("service_secrets")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("accounts")
+        .addColumn("subject", "text", (c) => c.primaryKey())
+        .addColumn("given_name", "text", (c) => c.notNull())
+        .addColumn("family_name", "text", (c) => c.notNull())
+        .addColumn("birthdate", "text")
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("authentications")
+        .addColumn("id", serialId, (c) => c.primaryKey())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("method", "text", (c) => c.notNull())
+        .addColumn("acr", "text", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("authentications_subject").on("authentications").columns(["subject", "at"]).execute();
+      await db.schema
+        .createTable("webeid_challenges")
+        .addColumn("interaction_uid", "text", (c) => c.primaryKey())
+        .addColumn("nonce", "text", (c) => c.notNull())
+        .addColumn("nonce_key", "text", (c) => c.notNull().unique())
+        .addColumn("issued_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .addColumn("consumed_at", "bigint")
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
+import * as client from "openid-client";
+import { loginWithCard, newCard, startAuth, startLogin, startRelyingParty, startTrust } from "./harness.ts";
+
+const trust = await startTrust();
+const rp = await startRelyingParty();
+
+for (const target of await dialectTargets()) {
+  describe(`auth provider with openid-client (${target.dialect})`, () => {
+    it("logs in with the ID card: discovery, PKCE, ID token, userinfo, refresh, logout", async () => {
+      const auth = await startAuth(target, trust, temporaryDirectory("riik-auth-keys-"));
+      const { clientSecret } = await auth.service.clients.add({
+        clientId: "portal",
+        redirectUris: [`${rp.url}/callback`],
+        postLogoutRedirectUris: [`${rp.url}/logged-out`],
+        backchannelLogoutUri: `${rp.url}/backchannel-logout`,
+        scopes: ["openid", "idcard", "app"],
+        minimumAcr: "high",
+        authentication: { method: "client_secret_basic" },
+      });
+      const config = await client.discovery(
+        new URL(auth.issuer),
+        "portal",
+        { redirect_uris: [`${rp.url}/callback`] },
+        client.ClientSecretBasic(clientSecret),
+        { execute: [client.allowInsecureRequests] },
+      );
+      const metadata = config.serverMetadata();
+      assert.deepEqual(metadata.code_challenge_methods_supported, ["S256"]);
+      assert.ok(metadata.token_endpoint_auth_methods_supported?.includes("private_key_jwt"));
+      assert.equal(metadata.backchannel_logout_session_supported, true);
+
+      const card = await newCard(trust.services);
+      const login = await startLogin({ config });
+      assert.equal(login.response.status, 200);
+      assert.match(await login.response.text(), /Log in with ID card/);
+      const answer = await loginWithCard(login, auth.issuer, card);
+      assert.equal(answer.outcome, "authenticated");
+      const back = await login.browser.follow(answer.redirect, auth.issuer);
+      const callback = new URL(back.response.headers.get("location")!);
+      assert.equal(callback.origin + callback.pathname, `${rp.url}/callback`);
+
+      const tokens = await client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: login.verifier,
+        expectedState: login.state,
+        expectedNonce: login.nonce,
+      });
+      const claims = tokens.claims()!;
+      assert.equal(claims.sub, `EE${card.personalCode}`);
+      assert.equal(claims.acr, "high");
+      assert.deepEqual(claims.amr, ["idcard"]);
+      assert.equal(claims.given_name, "MARI-LIIS");
+      assert.match(String(claims.birthdate), /^\d{4}-\d{2}-\d{2}$/);
+      assert.equal(typeof claims.sid, "string");
+      const header = JSON.parse(Buffer.from(tokens.id_token!.split(".")[0]!, "base64url").toString());
+      assert.equal(header.alg, "RS256");
+      assert.equal(header.kid, (await auth.service.keys.list())[0]!.kid);
+
+      const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+      assert.equal(userinfo.family_name, "MÄNNIK");
+
+      assert.ok(tokens.refresh_token);
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+      assert.equal(refreshed.claims()?.sub, claims.sub);
+
+      const recorded = await fetch(`${auth.issuer}/authentications/${claims.sub}`);
+      assert.equal(recorded.status, 200);
+      const body = (await recorded.json()) as { authentications: Array<{ clientId: string; method: string }> };
+      assert.deepEqual(
+        body.authentications.map((a) => [a.clientId, a.method]),
+        [["portal", "idcard"]],
+      );
+
+      const logoutUrl = client.buildEndSessionUrl(config, {
+        id_token_hint: tokens.id_token!,
+        post_logout_redirect_uri: `${rp.url}/logged-out`,
+      });
+      const confirm = await login.browser.fetch(logoutUrl);
+      assert.equal(confirm.status, 200);
+      const form = await confirm.text();
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
+      assert.ok(xsrf, form);
+      const loggedOut = await login.browser.fetch(new URL("/session/end/confirm", auth.issuer), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ xsrf, logout: "yes" }),
+      });
+      assert.equal(new URL(loggedOut.headers.get("location")!).pathname, "/logged-out");
+      // OpenID Connect Back-Channel Logout 1.0, 2.4: the logout token names the session.
+      const logoutClaims = rp.logoutTokens
+        .map((token) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()))
+        .filter((payload) => payload.sid === claims.sid);
+      assert.equal(logoutClaims.length, 1);
+      assert.equal(logoutClaims[0].sub, claims.sub);
+      assert.ok(logoutClaims[0].events["http://schemas.openid.net/event/backchannel-logout"]);
+    });
+  });
+}
