@@ -1,4 +1,4 @@
-import { children, DerError, expect, oidOf, readWhole, smallInteger, TAG } from "./der.ts";
+import { type Pbes2Parameters, Pkcs8Error, readEncryptedPrivateKeyInfo, readPrivateKeyAlgorithm } from "./pkcs8.ts";
 
 /** Why the browser could not make a token; each is a message key of the dictionary. */
 export type CardErrorCode =
@@ -103,20 +103,6 @@ export function base64(bytes: ArrayBuffer | Uint8Array): string {
   return btoa(text);
 }
 
-// RFC 8018 A.2, A.4, B.1.2 and B.2.5; NIST CSOR for the AES OIDs.
-const OID_PBES2 = "1.2.840.113549.1.5.13";
-const OID_PBKDF2 = "1.2.840.113549.1.5.12";
-const PRF: Record<string, string> = {
-  "1.2.840.113549.2.7": "SHA-1",
-  "1.2.840.113549.2.9": "SHA-256",
-  "1.2.840.113549.2.10": "SHA-384",
-  "1.2.840.113549.2.11": "SHA-512",
-};
-const AES_CBC: Record<string, number> = {
-  "2.16.840.1.101.3.4.1.2": 128,
-  "2.16.840.1.101.3.4.1.22": 192,
-  "2.16.840.1.101.3.4.1.42": 256,
-};
 const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
 const OID_RSA = "1.2.840.113549.1.1.1";
 const CURVES: Record<string, { curve: "P-256" | "P-384" | "P-521"; algorithm: "ES256" | "ES384" | "ES512" }> = {
@@ -124,66 +110,17 @@ const CURVES: Record<string, { curve: "P-256" | "P-384" | "P-521"; algorithm: "E
   "1.3.132.0.34": { curve: "P-384", algorithm: "ES384" },
   "1.3.132.0.35": { curve: "P-521", algorithm: "ES512" },
 };
-const MAX_ITERATIONS = 10_000_000;
 
-interface Pbes2 {
-  salt: Uint8Array<ArrayBuffer>;
-  iterations: number;
-  hash: string;
-  keyBits: number;
-  iv: Uint8Array<ArrayBuffer>;
-  encrypted: Uint8Array<ArrayBuffer>;
-}
-
-/** EncryptedPrivateKeyInfo (RFC 5958 3) with PBES2 (RFC 8018 6.2): PBKDF2 + AES-CBC, as OpenSSL 3 writes it. */
-export function parseEncryptedPrivateKeyInfo(der: Uint8Array): Pbes2 {
+/** The card file's EncryptedPrivateKeyInfo (pkcs8.ts), a structure it cannot read told as the card's codes. */
+export function parseEncryptedPrivateKeyInfo(der: Uint8Array): Pbes2Parameters {
   try {
-    const [algorithm, data] = children(readWhole(der, TAG.SEQUENCE));
-    const [scheme, params] = children(expect(algorithm, TAG.SEQUENCE, "encryptionAlgorithm"));
-    if (oidOf(expect(scheme, TAG.OID, "the scheme")) !== OID_PBES2)
-      throw new CardError("CARD_UNSUPPORTED", "the key is not encrypted with PBES2");
-    const [kdf, cipher] = children(expect(params, TAG.SEQUENCE, "PBES2-params"));
-    const [kdfOid, kdfParams] = children(expect(kdf, TAG.SEQUENCE, "keyDerivationFunc"));
-    if (oidOf(expect(kdfOid, TAG.OID, "the KDF")) !== OID_PBKDF2)
-      throw new CardError("CARD_UNSUPPORTED", "the key derivation is not PBKDF2");
-    const fields = children(expect(kdfParams, TAG.SEQUENCE, "PBKDF2-params"));
-    const salt = expect(fields[0], TAG.OCTET_STRING, "salt").value;
-    const iterations = smallInteger(expect(fields[1], TAG.INTEGER, "iterationCount"));
-    let next = 2;
-    let keyLength: number | undefined;
-    if (fields[next]?.tag === TAG.INTEGER)
-      keyLength = smallInteger(fields[next++] as NonNullable<(typeof fields)[number]>);
-    let hash = "SHA-1"; // RFC 8018 A.2: the default PRF is hmacWithSHA1.
-    const prf = fields[next];
-    if (prf) {
-      const [prfOid] = children(expect(prf, TAG.SEQUENCE, "prf"));
-      const name = PRF[oidOf(expect(prfOid, TAG.OID, "the PRF"))];
-      if (!name) throw new CardError("CARD_UNSUPPORTED", "unsupported PBKDF2 PRF");
-      hash = name;
-    }
-    const [cipherOid, iv] = children(expect(cipher, TAG.SEQUENCE, "encryptionScheme"));
-    const keyBits = AES_CBC[oidOf(expect(cipherOid, TAG.OID, "the cipher"))];
-    if (!keyBits) throw new CardError("CARD_UNSUPPORTED", "the key is not encrypted with AES-CBC");
-    if (keyLength !== undefined && keyLength * 8 !== keyBits)
-      throw new CardError("CARD_FORMAT", "the PBKDF2 key length does not fit the cipher");
-    if (iterations < 1 || iterations > MAX_ITERATIONS)
-      throw new CardError("CARD_UNSUPPORTED", "unreasonable PBKDF2 iteration count");
-    const ivBytes = expect(iv, TAG.OCTET_STRING, "the IV").value;
-    if (ivBytes.length !== 16) throw new CardError("CARD_FORMAT", "the AES-CBC IV is not 16 bytes");
-    return {
-      salt: new Uint8Array(salt),
-      iterations,
-      hash,
-      keyBits,
-      iv: new Uint8Array(ivBytes),
-      encrypted: new Uint8Array(expect(data, TAG.OCTET_STRING, "encryptedData").value),
-    };
+    return readEncryptedPrivateKeyInfo(der);
   } catch (error) {
-    if (error instanceof CardError) throw error;
-    throw new CardError(
-      "CARD_FORMAT",
-      `the private key is not an EncryptedPrivateKeyInfo: ${(error as Error).message}`,
-    );
+    if (!(error instanceof Pkcs8Error)) throw error;
+    if (error.reason === "unsupported") throw new CardError("CARD_UNSUPPORTED", error.message, { cause: error });
+    throw new CardError("CARD_FORMAT", `the private key is not an EncryptedPrivateKeyInfo: ${error.message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -242,40 +179,49 @@ async function unlockKey(
   } catch (cause) {
     throw new CardError(wrong, `wrong ${pinName}`, { cause });
   }
-  let params: EcKeyImportParams | RsaHashedImportParams;
-  let algorithm: UnlockedKey["algorithm"];
-  let hash: UnlockedKey["hash"];
   try {
-    // PrivateKeyInfo (RFC 5958 2): version, privateKeyAlgorithm, privateKey.
-    const [, keyAlgorithm] = children(readWhole(pkcs8, TAG.SEQUENCE));
-    const [keyOid, keyParams] = children(expect(keyAlgorithm, TAG.SEQUENCE, "privateKeyAlgorithm"));
-    const oid = oidOf(expect(keyOid, TAG.OID, "the key algorithm"));
-    if (oid === OID_EC_PUBLIC_KEY) {
-      const curve = CURVES[oidOf(expect(keyParams, TAG.OID, "the named curve"))];
-      if (!curve) throw new CardError("CARD_UNSUPPORTED", "unsupported elliptic curve");
-      params = { name: "ECDSA", namedCurve: curve.curve };
-      algorithm = curve.algorithm;
-      hash = `SHA-${curve.algorithm.slice(2)}` as UnlockedKey["hash"];
-    } else if (oid === OID_RSA) {
-      // riik's RSA cards sign with SHA-256 (RS256 tokens, rsa-sha256 XAdES signatures).
-      params = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-      algorithm = "RS256";
-      hash = "SHA-256";
-    } else throw new CardError("CARD_UNSUPPORTED", "unsupported key algorithm");
-  } catch (error) {
-    if (error instanceof CardError && error.code === "CARD_UNSUPPORTED") throw error;
-    if (error instanceof DerError || error instanceof CardError)
-      throw new CardError(wrong, `wrong ${pinName}`, { cause: error });
-    throw error;
-  }
-  try {
-    const key = await subtle.importKey("pkcs8", pkcs8, params, false, ["sign"]);
+    const { params, algorithm, hash } = importParameters(
+      pkcs8,
+      (cause) => new CardError(wrong, `wrong ${pinName}`, { cause }),
+    );
+    let key: CryptoKey;
+    try {
+      key = await subtle.importKey("pkcs8", pkcs8, params, false, ["sign"]);
+    } catch (cause) {
+      throw new CardError(wrong, `wrong ${pinName}`, { cause });
+    }
     return { key, algorithm, hash };
-  } catch (cause) {
-    throw new CardError(wrong, `wrong ${pinName}`, { cause });
   } finally {
     pkcs8.fill(0);
   }
+}
+
+/** How WebCrypto imports the decrypted PrivateKeyInfo, and how the key signs. */
+function importParameters(
+  pkcs8: Uint8Array,
+  wrongPin: (cause: unknown) => CardError,
+): Omit<UnlockedKey, "key"> & { params: EcKeyImportParams | RsaHashedImportParams } {
+  let key: ReturnType<typeof readPrivateKeyAlgorithm>;
+  try {
+    key = readPrivateKeyAlgorithm(pkcs8);
+  } catch (error) {
+    // What a wrong PIN decrypts to, the rare times its padding looks right.
+    if (error instanceof Pkcs8Error) throw wrongPin(error);
+    throw error;
+  }
+  if (key.algorithm === OID_EC_PUBLIC_KEY) {
+    const curve = CURVES[key.namedCurve ?? ""];
+    if (!curve) throw new CardError("CARD_UNSUPPORTED", "unsupported elliptic curve");
+    return {
+      params: { name: "ECDSA", namedCurve: curve.curve },
+      algorithm: curve.algorithm,
+      hash: `SHA-${curve.algorithm.slice(2)}` as UnlockedKey["hash"],
+    };
+  }
+  // riik's RSA cards sign with SHA-256 (RS256 tokens, rsa-sha256 XAdES signatures).
+  if (key.algorithm === OID_RSA)
+    return { params: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, algorithm: "RS256", hash: "SHA-256" };
+  throw new CardError("CARD_UNSUPPORTED", "unsupported key algorithm");
 }
 
 /**
