@@ -44,49 +44,70 @@ export const XROAD_ERRORS: ErrorCatalogue<XRoadErrorCode | XRoadIdentifierErrorC
  * (ErrorCodes in the reference implementation), so existing clients recognise them.
  */
 export type FaultPrefix = "Client" | "Server.ClientProxy" | "Server.ServerProxy";
-export type FaultCode =
-  | "BadRequest"
-  | "InvalidRequest"
-  | "InvalidHttpMethod"
-  | "UnknownMember"
-  | "UnknownService"
-  | "ServiceDisabled"
-  | "AccessDenied"
-  | "SslAuthenticationFailed"
-  | "CertValidation"
-  | "IncorrectCertificate"
-  | "InvalidSignatureValue"
-  | "MissingSignature"
-  | "InvalidMessage"
-  | "InconsistentResponse"
-  | "OutdatedGlobalConf"
-  | "NetworkError"
-  | "ServiceFailed"
-  | "DatabaseError"
-  | "LoggingFailed"
-  | "InternalError";
+
+/**
+ * Each code in X-Road 7.7's spelling (the key, also riik's metric label) and 7.8's lower
+ * snake case (ErrorCodes.java since 7.8; not always a mechanical rewrite: OutdatedGlobalConf
+ * became global_conf_outdated).
+ */
+const CODES_78 = {
+  BadRequest: "bad_request",
+  InvalidRequest: "invalid_request",
+  InvalidHttpMethod: "invalid_http_method",
+  InvalidSecurityServer: "invalid_security_server",
+  UnknownMember: "unknown_member",
+  UnknownService: "unknown_service",
+  ServiceDisabled: "service_disabled",
+  AccessDenied: "access_denied",
+  SslAuthenticationFailed: "ssl_authentication_failed",
+  CertValidation: "cert_validation",
+  IncorrectCertificate: "incorrect_certificate",
+  InvalidSignatureValue: "invalid_signature_value",
+  MissingSignature: "missing_signature",
+  InvalidMessage: "invalid_message",
+  InconsistentResponse: "inconsistent_response",
+  OutdatedGlobalConf: "global_conf_outdated",
+  NetworkError: "network_error",
+  ServiceFailed: "service_failed",
+  DatabaseError: "database_error",
+  LoggingFailed: "logging_failed",
+  InternalError: "internal_error",
+} as const;
+export type FaultCode = keyof typeof CODES_78;
+
+/** Which X-Road release's error type names a client sees (README, "Error types"); 7.7 by default. */
+export type ErrorTypeSpelling = "7.7" | "7.8";
+
+const PREFIXES: ReadonlySet<string> = new Set<FaultPrefix>(["Client", "Server.ClientProxy", "Server.ServerProxy"]);
 
 export class XRoadFault extends Error {
+  /** The type in X-Road 7.7's spelling (`Server.ServerProxy.AccessDenied`): logs, metrics and the transport. */
   readonly type: string;
   readonly status: number;
 
-  constructor(prefix: FaultPrefix, code: FaultCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(
+    readonly prefix: FaultPrefix,
+    readonly code: FaultCode,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "XRoadFault";
     this.type = `${prefix}.${code}`;
     this.status = prefix === "Client" ? 400 : 500;
   }
 
-  /** The PR-REST 4.6 error body; `detail` carries the X-Road-Id so logs can be found. */
-  body(detail: string): string {
-    return JSON.stringify({ type: this.type, message: this.message, detail });
+  /** The type as a client of the given X-Road release expects it (`server.serverproxy.access_denied` in 7.8). */
+  typeIn(spelling: ErrorTypeSpelling): string {
+    return spelling === "7.7" ? this.type : `${this.prefix.toLowerCase()}.${CODES_78[this.code]}`;
   }
-}
 
-/** Same fault seen from another side: a provider server's fault is passed on unchanged. */
-export function faultOf(error: unknown, prefix: FaultPrefix): XRoadFault {
-  if (error instanceof XRoadFault) return error;
-  return new XRoadFault(prefix, "InternalError", `internal error: ${(error as Error)?.message ?? String(error)}`, {
-    cause: error,
-  });
+  /** The fault a type names (7.7 spelling, as the transport carries it); undefined for anything else. */
+  static ofType(type: string, message: string): XRoadFault | undefined {
+    const at = type.lastIndexOf(".");
+    const prefix = type.slice(0, at);
+    const code = type.slice(at + 1);
+    if (!PREFIXES.has(prefix) || !Object.hasOwn(CODES_78, code)) return undefined;
+    return new XRoadFault(prefix as FaultPrefix, code as FaultCode, message);
+  }
 }

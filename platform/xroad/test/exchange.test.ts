@@ -454,7 +454,8 @@ function speakAsSs1() {
       "x-riik-time": String(Date.now()),
       "x-riik-body-hash": bodyHash(Buffer.from(body)),
     };
-    const head = requestHead("POST", target, headers);
+    const lines = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
+    const head = requestHead("POST", target, lines);
     const signature = signBytes(signKey, signingInput(head, headers["x-riik-body-hash"]!)).toString("base64");
     return {
       target,

@@ -45,35 +45,58 @@ export const XROAD_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   "x-road-error",
 ]);
 
+/**
+ * Every end-to-end header of a message: lowercase name → each value in the order received
+ * (Node's `headersDistinct`, undici's repeated headers), never joined, so two `Set-Cookie`
+ * lines stay two (RFC 9110 5.3: a recipient may only combine lines of a list-valued field).
+ */
+export type HeaderLines = Record<string, string[]>;
+
+/** One value per header, repeated ones joined by ", " (RFC 9110 5.3): for reading a header, never for passing one on. */
 export type HeaderMap = Record<string, string>;
 
-/** Lowercase single-valued headers without hop-by-hop ones; repeated values joined by ", " (RFC 7230 3.2.2). */
+/** Lowercase names, each value kept, without hop-by-hop or transport signature headers nor the names in `drop`. */
 export function endToEndHeaders(
   headers: Record<string, string | string[] | undefined>,
   drop: ReadonlySet<string> = new Set(),
-): HeaderMap {
-  const out: HeaderMap = {};
+): HeaderLines {
+  const out: HeaderLines = {};
   for (const [rawName, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
     if (HOP_HEADERS.has(name) || drop.has(name) || name === SIGNATURE_HEADER || name === SIGNER_HEADER) continue;
-    out[name] = Array.isArray(value) ? value.join(", ") : String(value);
+    const values = Array.isArray(value) ? value : [String(value)];
+    out[name] = [...(out[name] ?? []), ...values];
   }
   return out;
 }
 
-function headerLines(headers: HeaderMap): string {
+/** The folded view of `headers` for reading (the Data Tracker's use headers, the data subjects). */
+export function folded(headers: HeaderLines): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [name, values] of Object.entries(headers)) out[name] = values.join(", ");
+  return out;
+}
+
+/** The value of a header that must occur once (the transport's own); undefined when absent or repeated. */
+export function single(headers: HeaderLines, name: string): string | undefined {
+  const values = headers[name];
+  return values?.length === 1 ? values[0] : undefined;
+}
+
+/** One line per value, names in byte order, a name's values in the order sent: the signature covers each. */
+function headerLines(headers: HeaderLines): string {
   return Object.keys(headers)
     .sort()
-    .map((name) => `${name}:${headers[name]!.trim()}\n`)
+    .flatMap((name) => headers[name]!.map((value) => `${name}:${value.trim()}\n`))
     .join("");
 }
 
-export function requestHead(method: string, target: string, headers: HeaderMap): string {
+export function requestHead(method: string, target: string, headers: HeaderLines): string {
   return `${PROTOCOL} request\n${method} ${target}\n${headerLines(headers)}\n`;
 }
 
-export function responseHead(status: number, headers: HeaderMap): string {
+export function responseHead(status: number, headers: HeaderLines): string {
   return `${PROTOCOL} response\n${status}\n${headerLines(headers)}\n`;
 }
 
@@ -149,9 +172,25 @@ export function normaliseServicePath(remainder: string): { path: string; query: 
   return { path: `/${out.join("/")}`, query };
 }
 
-/** PR-REST 4.3: X-Road-Id is the client's message id, 1-255 printable ASCII characters. */
-export const ID_TEXT = /^[\x21-\x7e]{1,255}$/;
+/**
+ * PR-REST 4.3: X-Road-Id is any value ("RECOMMENDED to use universally unique identifiers",
+ * not required). riik bounds it to 255 characters (the message log's column) and refuses
+ * control characters only: the id is echoed in a response header, written to the logs and
+ * to the message log, where a control character could forge a line.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+export const MESSAGE_ID = /^[^\x00-\x1f\x7f]{1,255}$/;
+/** The transport's request id (a UUID the consumer's server makes): printable ASCII. */
+const REQUEST_ID = /^[\x21-\x7e]{1,255}$/;
 type HeaderValue = string | string[] | undefined;
+
+/** The security server a client targets (PR-REST 4.3 X-Road-Security-Server). */
+export interface SecurityServerId {
+  instance: string;
+  memberClass: string;
+  memberCode: string;
+  serverCode: string;
+}
 
 /** What a request line and its X-Road headers say (PR-REST 4.1, 4.3), before anything is trusted. */
 export interface R1Request {
@@ -159,17 +198,37 @@ export interface R1Request {
   client: ClientId;
   /** X-Road-Id as sent; undefined when absent (the consumer's server then makes one). */
   queryId: string | undefined;
+  /** X-Road-Security-Server: the provider's server to send the request to; undefined lets the consumer's server choose. */
+  server: SecurityServerId | undefined;
 }
 
 /**
- * Reads `/r1/{serviceId}[/path][?query]`, X-Road-Client and X-Road-Id. Anything malformed,
- * repeated or missing is `Client.BadRequest` (PR-REST 4.6): the request never got as far
- * as meaning something.
+ * The last value of an X-Road request header: "If multiple X-Road-Client headers are present
+ * in the request, the Security Server SHOULD use the last defined header" (PR-REST 4.3);
+ * X-Road reads its other request headers the same way.
  */
-export function parseR1Request(url: string, headers: Record<string, HeaderValue>): R1Request {
-  const rawId = headers["x-road-id"];
-  if (rawId !== undefined && (typeof rawId !== "string" || !ID_TEXT.test(rawId)))
-    throw new XRoadFault("Client", "BadRequest", "X-Road-Id must be 1-255 printable ASCII characters");
+const lastOf = (headers: Record<string, string[] | undefined>, name: string) => headers[name]?.at(-1);
+
+/** The X-Road-Id a client sent, if usable: the last one, within MESSAGE_ID. */
+export function messageIdOf(headers: Record<string, string[] | undefined>): string | undefined {
+  const id = lastOf(headers, "x-road-id");
+  return id !== undefined && MESSAGE_ID.test(id) ? id : undefined;
+}
+
+/**
+ * Reads `/r1/{serviceId}[/path][?query]` and the X-Road request headers from Node's
+ * `headersDistinct` (every line kept: an X-Road-Client may itself contain a comma, PR-REST
+ * 4.8). Anything malformed or missing is `Client.BadRequest` (PR-REST 4.6): the request
+ * never got as far as meaning something.
+ */
+export function parseR1Request(url: string, headers: Record<string, string[] | undefined>): R1Request {
+  const rawId = lastOf(headers, "x-road-id");
+  if (rawId !== undefined && !MESSAGE_ID.test(rawId))
+    throw new XRoadFault(
+      "Client",
+      "BadRequest",
+      "X-Road-Id must be 1-255 characters without control characters (PR-REST 4.3)",
+    );
   if (!url.startsWith("/r1/"))
     throw new XRoadFault(
       "Client",
@@ -185,16 +244,40 @@ export function parseR1Request(url: string, headers: Record<string, HeaderValue>
       cause,
     });
   }
-  const clientHeader = headers["x-road-client"];
-  if (typeof clientHeader !== "string" || clientHeader === "")
-    throw new XRoadFault("Client", "BadRequest", "the X-Road-Client header is missing or repeated (PR-REST 4.3)");
+  const clientHeader = lastOf(headers, "x-road-client");
+  if (!clientHeader) throw new XRoadFault("Client", "BadRequest", "the X-Road-Client header is missing (PR-REST 4.3)");
   let client: ClientId;
   try {
     client = parseClientId(clientHeader);
   } catch (cause) {
     throw new XRoadFault("Client", "BadRequest", `malformed X-Road-Client: ${(cause as Error).message}`, { cause });
   }
-  return { service, client, queryId: rawId };
+  return { service, client, queryId: rawId, server: securityServerOf(lastOf(headers, "x-road-security-server")) };
+}
+
+/** PR-REST 4.3 X-Road-Security-Server: `[X-Road instance]/[member class]/[member code]/[server code]`, percent-encoded parts. */
+function securityServerOf(value: string | undefined): SecurityServerId | undefined {
+  if (value === undefined) return undefined;
+  let id: ClientId;
+  try {
+    id = parseClientId(value);
+  } catch (cause) {
+    throw new XRoadFault("Client", "BadRequest", `malformed X-Road-Security-Server: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  if (id.subsystemCode === undefined)
+    throw new XRoadFault(
+      "Client",
+      "BadRequest",
+      "X-Road-Security-Server must be INSTANCE/MEMBERCLASS/MEMBERCODE/SERVERCODE (PR-REST 4.3)",
+    );
+  return {
+    instance: id.instance,
+    memberClass: id.memberClass,
+    memberCode: id.memberCode,
+    serverCode: id.subsystemCode,
+  };
 }
 
 /** The transport headers of a signed message between security servers. */
@@ -216,7 +299,12 @@ export interface SignedHeaders {
 export function readSignedHeaders(headers: Record<string, HeaderValue>, prefix: FaultPrefix): SignedHeaders {
   const requestId = headers["x-road-request-id"];
   const time = headers[TIME_HEADER];
-  if (typeof requestId !== "string" || !ID_TEXT.test(requestId) || typeof time !== "string" || !/^\d{1,15}$/.test(time))
+  if (
+    typeof requestId !== "string" ||
+    !REQUEST_ID.test(requestId) ||
+    typeof time !== "string" ||
+    !/^\d{1,15}$/.test(time)
+  )
     throw new XRoadFault(prefix, "InvalidMessage", "the message lacks its request id or signing time");
   const signature = headers[SIGNATURE_HEADER];
   if (typeof signature !== "string" || signature === "")

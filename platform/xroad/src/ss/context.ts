@@ -5,17 +5,21 @@ import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { trustedPath } from "../crypto/trust-path.ts";
 import type { DataTrackerService } from "../datatracker/protocol.ts";
-import { type FaultPrefix, XRoadFault } from "../errors.ts";
+import { type ErrorTypeSpelling, type FaultPrefix, XRoadFault } from "../errors.ts";
 import { certificateHash } from "../globalconf/document.ts";
 import type { MessageLog } from "../messagelog/log.ts";
+import { errorResponse } from "../protocol/error-response.ts";
 import type { SecurityServerConfig, SecurityServerIdentity } from "./config.ts";
 import type { GlobalConfClient } from "./globalconf-client.ts";
 import type { LocalConf } from "./local-conf.ts";
 import type { CertificateStatus, OcspCache } from "./ocsp-cache.ts";
+import type { WireSettings } from "./wire-settings.ts";
 
 /** Everything both proxies share. */
 export interface SsContext {
   config: SecurityServerConfig;
+  /** Where X-Road releases differ on the wire, which one this server speaks (ss.json `wire`). */
+  wire: WireSettings;
   identity: SecurityServerIdentity;
   globalConf: GlobalConfClient;
   local: LocalConf;
@@ -177,19 +181,28 @@ export class ReplayGuard {
   }
 }
 
-/** PR-REST 4.6: the X-Road error response (JSON; the detail is the message id). */
-export function sendFault(res: ServerResponse, fault: XRoadFault, queryId: string, connectionClose = false): void {
+/** How a refusal is rendered for whoever receives it (PR-REST 4.6). */
+export interface FaultForm {
+  /** The receiver's Accept header: JSON unless it prefers XML. */
+  accept: string | undefined;
+  spelling: ErrorTypeSpelling;
+  /** The request was HEAD: the status and headers only (RFC 9110 9.3.2), no Content-Length invented. */
+  head: boolean;
+}
+
+/** PR-REST 4.6: the X-Road error response; once the answer has begun, the connection is cut instead. */
+export function sendFault(res: ServerResponse, fault: XRoadFault, detail: string, form: FaultForm): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = fault.body(queryId);
-  res.writeHead(fault.status, {
-    "content-type": "application/json;charset=utf-8",
-    "x-road-error": fault.type,
-    "content-length": Buffer.byteLength(body),
-    ...(connectionClose ? { connection: "close" } : {}),
-  });
+  const { status, headers, body } = errorResponse(fault, detail, form.accept, form.spelling);
+  if (form.head) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 

@@ -1,15 +1,17 @@
-import { createServer as createHttpServer, type Server } from "node:http";
+import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type Server, STATUS_CODES } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { canonicalJson, createHttpService, openStorage, type Storage } from "@riik/core";
 import { Gauge } from "prom-client";
 import { signBytes } from "../crypto/keys.ts";
 import { DataTrackerService } from "../datatracker/protocol.ts";
 import { DataUseStore } from "../datatracker/store.ts";
-import { XROAD_ERRORS, XRoadError } from "../errors.ts";
+import { type ErrorTypeSpelling, XROAD_ERRORS, XRoadError, XRoadFault } from "../errors.ts";
 import { readAnchor } from "../globalconf/document.ts";
 import { type Anchor, CompositeAnchor, LedgerAnchor, TsaAnchor } from "../messagelog/anchor.ts";
 import { MessageLog } from "../messagelog/log.ts";
+import { errorResponse } from "../protocol/error-response.ts";
 import { adminApi } from "./admin/api.ts";
 import { loadIdentity, readSecurityServerConfig, type SecurityServerConfig } from "./config.ts";
 import { createMetrics, ReplayGuard, SignerCache, type SsContext } from "./context.ts";
@@ -20,6 +22,7 @@ import { ClientProxy } from "./proxy/client-side.ts";
 import { ServerProxy } from "./proxy/server-side.ts";
 import { securityServerMigrations } from "./storage/migrations.ts";
 import type { SsDb } from "./storage/schema.ts";
+import { readWireSettings } from "./wire-settings.ts";
 
 export function openSecurityServerStorage(config: SecurityServerConfig): Promise<Storage<SsDb>> {
   return openStorage<SsDb>({
@@ -68,6 +71,7 @@ export async function submitRegistration(
 export async function startSecurityServer(options: { configPath: string; databaseUrl?: string }) {
   const config = readSecurityServerConfig(options.configPath);
   if (options.databaseUrl) config.databaseUrl = options.databaseUrl;
+  const wire = readWireSettings(config);
   const identity = loadIdentity(config);
   const anchor = readAnchor(config.anchor);
   const {
@@ -96,6 +100,7 @@ export async function startSecurityServer(options: { configPath: string; databas
   const uses = new DataUseStore(storage, config.serverId, () => anchorImpl);
   const ctx: SsContext = {
     config,
+    wire,
     identity,
     globalConf,
     local,
@@ -133,6 +138,10 @@ export async function startSecurityServer(options: { configPath: string; databas
     },
     serveClient,
   );
+  for (const server of [clientHttp, clientHttps])
+    server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) =>
+      refuseUnparsed(error, socket, wire.errorTypes),
+    );
   const serverTlsOptions = () => ({
     key: identity.authKeyPem,
     cert: identity.authCertificatePem,
@@ -236,4 +245,31 @@ export async function startSecurityServer(options: { configPath: string; databas
       await storage.close();
     },
   };
+}
+
+/**
+ * A request Node's HTTP parser refused before any handler saw it (a request line or header
+ * section over 16 KiB, raw non-ASCII bytes in the target, malformed syntax) is still answered
+ * as X-Road answers a request that does not follow the protocol (PR-REST 4.6 category 3):
+ * 400 `Client.BadRequest` with `X-Road-Error` and the error body, JSON (its Accept header
+ * could not be read), its detail a fresh id; then the connection closes, as it must once
+ * the byte stream cannot be trusted to frame the next request.
+ */
+function refuseUnparsed(error: NodeJS.ErrnoException, socket: Socket, spelling: ErrorTypeSpelling): void {
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const why =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? "the request line and headers are larger than 16 KiB"
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? "the request was not received in time"
+        : `the request is not valid HTTP/1.1 (${error.code ?? error.message})`;
+  const fault = new XRoadFault("Client", "BadRequest", `${why}; see the X-Road Message Protocol for REST (r1)`);
+  const { status, headers, body } = errorResponse(fault, randomUUID(), undefined, spelling);
+  const lines = Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines}\r\n${body}`);
 }

@@ -11,23 +11,25 @@ import {
   bodyDigest,
   bodyHash,
   endToEndHeaders,
-  type HeaderMap,
-  ID_TEXT,
+  type HeaderLines,
+  messageIdOf,
   parseR1Request,
   remainderOf,
   requestHashOf,
   requestHead,
   responseHead,
+  type SecurityServerId,
   SIGNATURE_HEADER,
   SIGNER_HEADER,
   signingInput,
+  single,
   TIME_HEADER,
   XROAD_RESPONSE_HEADERS,
 } from "../../protocol/message.ts";
 import { readBody, type SsContext } from "../context.ts";
 import type { LocalClient } from "../local-conf.ts";
 import { listClients } from "../metadata.ts";
-import { type ExchangeLabel, logFailure, type Outcome, runExchange } from "./exchange.ts";
+import { bodyless, type ExchangeLabel, logFailure, type Outcome, runExchange } from "./exchange.ts";
 
 /** Headers a client may not set: the security servers' own (PR-REST 4.3) and riik's transport headers. */
 const CLIENT_DROP: ReadonlySet<string> = new Set([
@@ -46,6 +48,8 @@ interface Parsed {
   service: ReturnType<typeof parseR1Request>["service"];
   serviceText: string;
   clientText: string;
+  /** X-Road-Security-Server, when the client targets one of the provider's servers. */
+  target: SecurityServerId | undefined;
   conf: GlobalConfIndex;
 }
 
@@ -54,7 +58,7 @@ interface Signed {
   requestId: string;
   target: string;
   method: string;
-  headers: HeaderMap;
+  headers: HeaderLines;
   head: string;
   body: Buffer;
   bodyHash: string;
@@ -66,7 +70,7 @@ interface Signed {
 /** The provider side's answer, its signature checked. */
 interface Verified {
   status: number;
-  headers: HeaderMap;
+  headers: HeaderLines;
   head: string;
   body: Buffer;
   bodyHash: string;
@@ -100,9 +104,8 @@ export class ClientProxy {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawId = req.headers["x-road-id"];
-    const queryId = typeof rawId === "string" && ID_TEXT.test(rawId) ? rawId : randomUUID();
-    return runExchange(this.ctx, "client", res, queryId, async (label) => {
+    const queryId = messageIdOf(req.headersDistinct) ?? randomUUID();
+    return runExchange(this.ctx, "client", req, res, queryId, async (label) => {
       const url = req.url ?? "/";
       if (req.method === "GET" && (url === "/listClients" || url.startsWith("/listClients?")))
         return this.#listClients(url, req, res);
@@ -113,15 +116,11 @@ export class ClientProxy {
       const signed = this.#sign(req, parsed, queryId, body);
       const reply = await this.#forward(server, parsed.conf, signed);
       const headers = reply.headers as Record<string, string | string[] | undefined>;
-      if (headers["x-road-error"] && !headers[SIGNATURE_HEADER]) {
-        // PR-REST 4.6: the provider side's X-Road errors reach the client unchanged.
-        res.writeHead(reply.statusCode, endToEndHeaders(headers));
-        res.end(reply.body);
-        return { outcome: "fault", type: String(headers["x-road-error"]) };
-      }
+      if (headers["x-road-error"] && !headers[SIGNATURE_HEADER])
+        throw providerFault(headers["x-road-error"], reply.body);
       const answer = await this.#verify(parsed, signed, queryId, reply.statusCode, headers, reply.body);
       await this.#log(parsed, local, signed, queryId, answer);
-      return this.#respond(res, parsed, answer);
+      return this.#respond(res, parsed, answer, signed.method);
     });
   }
 
@@ -137,10 +136,10 @@ export class ClientProxy {
 
   /** PR-REST 4.2: the service and the client the information system names. */
   #parse(req: IncomingMessage, url: string, label: ExchangeLabel): Parsed {
-    const { service, client } = parseR1Request(url, req.headers);
+    const { service, client, server } = parseR1Request(url, req.headersDistinct);
     const serviceText = formatServiceId(service);
     label.service = serviceText;
-    return { url, service, serviceText, clientText: formatClientId(client), conf: this.#conf() };
+    return { url, service, serviceText, clientText: formatClientId(client), target: server, conf: this.#conf() };
   }
 
   /**
@@ -161,8 +160,11 @@ export class ClientProxy {
     return local;
   }
 
-  /** A security server of the provider, round robin; it must be in good standing before a byte is sent to it. */
-  async #route({ service, conf }: Parsed): Promise<GlobalConfServer> {
+  /**
+   * A security server of the provider: the one the client names in X-Road-Security-Server
+   * (PR-REST 4.3), else round robin; it must be in good standing before a byte is sent to it.
+   */
+  async #route({ service, conf, target }: Parsed): Promise<GlobalConfServer> {
     const provider = formatClientId({
       instance: service.instance,
       memberClass: service.memberClass,
@@ -176,7 +178,7 @@ export class ClientProxy {
         "UnknownMember",
         `service provider ${provider} is not registered on any security server`,
       );
-    const server = servers[this.#rr++ % servers.length]!;
+    const server = target ? targeted(target, servers, conf) : servers[this.#rr++ % servers.length]!;
     for (const certificate of conf.authCertificates.get(server) ?? []) {
       const status = await this.ctx.ocsp.status(certificate, conf.serverCas);
       if (status.status !== "good")
@@ -193,14 +195,14 @@ export class ClientProxy {
   #sign(req: IncomingMessage, { url, serviceText, clientText }: Parsed, queryId: string, body: Buffer): Signed {
     const { identity } = this.ctx;
     const requestId = randomUUID();
-    const headers: HeaderMap = endToEndHeaders(req.headers, CLIENT_DROP);
-    headers["x-road-client"] = clientText;
-    headers["x-road-id"] = queryId;
-    headers["x-road-request-id"] = requestId;
-    headers[TIME_HEADER] = String(Date.now());
+    const headers = endToEndHeaders(req.headersDistinct, CLIENT_DROP);
+    headers["x-road-client"] = [clientText];
+    headers["x-road-id"] = [queryId];
+    headers["x-road-request-id"] = [requestId];
+    headers[TIME_HEADER] = [String(Date.now())];
     const digest = bodyDigest(body);
     const hash = digest.toString("base64");
-    headers[BODY_HASH_HEADER] = hash;
+    headers[BODY_HASH_HEADER] = [hash];
     const target = `/r1/${serviceText}${remainderOf(url.slice(4))}`;
     const method = req.method ?? "GET";
     const head = requestHead(method, target, headers);
@@ -266,14 +268,14 @@ export class ClientProxy {
     const head = responseHead(status, responseHeaders);
     if (
       typeof signature !== "string" ||
-      responseHeaders[BODY_HASH_HEADER] !== hash ||
+      single(responseHeaders, BODY_HASH_HEADER) !== hash ||
       !verifyBytes(signer.certificate.publicKey, signingInput(head, hash), Buffer.from(signature, "base64"))
     )
       throw new XRoadFault(FAULT, "InvalidSignatureValue", "the response signature does not verify");
     if (
-      responseHeaders["x-road-request-hash"] !== signed.expectedHash ||
-      responseHeaders["x-road-request-id"] !== signed.requestId ||
-      responseHeaders["x-road-id"] !== queryId
+      single(responseHeaders, "x-road-request-hash") !== signed.expectedHash ||
+      single(responseHeaders, "x-road-request-id") !== signed.requestId ||
+      single(responseHeaders, "x-road-id") !== queryId
     )
       throw new XRoadFault(FAULT, "InconsistentResponse", "the response does not answer this request");
     return {
@@ -317,13 +319,14 @@ export class ClientProxy {
     }
   }
 
-  #respond(res: ServerResponse, { clientText, serviceText }: Parsed, answer: Verified): Outcome {
-    const toClient: Record<string, string> = {};
-    for (const [name, value] of Object.entries(answer.headers))
-      if (!RESPONSE_OUT_DROP.has(name)) toClient[name] = value;
-    toClient["x-road-client"] = clientText;
-    toClient["x-road-service"] = serviceText;
-    toClient["content-length"] = String(answer.body.length);
+  /** Every header line as the provider sent it (PR-REST 4.3 user-defined headers), repeated ones too. */
+  #respond(res: ServerResponse, { clientText, serviceText }: Parsed, answer: Verified, method: string): Outcome {
+    const toClient: Record<string, string[]> = {};
+    for (const [name, values] of Object.entries(answer.headers))
+      if (!RESPONSE_OUT_DROP.has(name)) toClient[name] = values;
+    toClient["x-road-client"] = [clientText];
+    toClient["x-road-service"] = [serviceText];
+    if (!bodyless(method, answer.status)) toClient["content-length"] = [String(answer.body.length)];
     res.writeHead(answer.status, toClient);
     res.end(answer.body);
     return { outcome: answer.status < 400 ? "ok" : "provider_error" };
@@ -385,6 +388,44 @@ export class ClientProxy {
       conf.instance === self.instance
     );
   }
+}
+
+/**
+ * PR-REST 4.3 X-Road-Security-Server: the named server must exist in the global
+ * configuration and serve the provider, else `InvalidSecurityServer` (X-Road's own checks
+ * and messages, AbstractClientMessageProcessor).
+ */
+function targeted(target: SecurityServerId, servers: GlobalConfServer[], conf: GlobalConfIndex): GlobalConfServer {
+  const named = `${target.instance}/${target.memberClass}/${target.memberCode}/${target.serverCode}`;
+  const matches = (s: GlobalConfServer) =>
+    target.instance === conf.instance &&
+    s.serverCode === target.serverCode &&
+    s.owner.memberClass === target.memberClass &&
+    s.owner.memberCode === target.memberCode;
+  if (!conf.conf.content.securityServers.some(matches))
+    throw new XRoadFault(FAULT, "InvalidSecurityServer", `Could not find security server "${named}"`);
+  const server = servers.find(matches);
+  if (!server) throw new XRoadFault(FAULT, "InvalidSecurityServer", `Invalid security server "${named}"`);
+  return server;
+}
+
+/**
+ * A refusal of the provider's security server (unsigned: the transport's JSON form, or no
+ * body after a HEAD), rebuilt so that this server renders it for its own client (Accept,
+ * spelling) with the same type and message (PR-REST 4.6 example 4).
+ */
+function providerFault(type: string | string[], body: Buffer): XRoadFault {
+  let message = "the provider's security server refused the request";
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as { message?: unknown };
+    if (typeof parsed.message === "string") message = parsed.message;
+  } catch {
+    // A HEAD answer has no body: the type alone is passed on.
+  }
+  return (
+    XRoadFault.ofType(String(type), message) ??
+    new XRoadFault(FAULT, "InvalidMessage", `the provider's security server answered an unknown error type ${type}`)
+  );
 }
 
 /** PR-REST 4.7: no information system may call as a client it is not registered for. */

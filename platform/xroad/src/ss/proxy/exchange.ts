@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { XRoadFault } from "../../errors.ts";
 import { type SsContext, sendFault } from "../context.ts";
 
@@ -19,11 +19,15 @@ export interface ExchangeLabel {
 /**
  * Runs one exchange of one proxy side: `steps` answers `res` and says how it ended; anything
  * it throws is answered as a PR-REST 4.6 fault (an unexpected error as `InternalError`, and
- * logged), and either way the exchange is counted.
+ * logged), and either way the exchange is counted. The consumer side renders a fault as its
+ * information system asked (Accept, the configured spelling); the provider side answers the
+ * consumer's server in the transport's one form (JSON, 7.7 spelling), which that server
+ * renders again for its own client.
  */
 export async function runExchange(
   ctx: SsContext,
   side: ProxySide,
+  req: IncomingMessage,
   res: ServerResponse,
   queryId: string,
   steps: (label: ExchangeLabel) => Promise<Outcome>,
@@ -40,7 +44,15 @@ export async function runExchange(
         ? error
         : new XRoadFault(prefix, "InternalError", `internal error: ${(error as Error).message}`, { cause: error });
     if (fault.type.endsWith("InternalError")) ctx.logger.error({ err: error, queryId }, `${side} proxy failed`);
-    sendFault(res, fault, queryId);
+    const head = req.method === "HEAD";
+    sendFault(
+      res,
+      fault,
+      queryId,
+      side === "client"
+        ? { accept: req.headers.accept, spelling: ctx.wire.errorTypes, head }
+        : { accept: undefined, spelling: "7.7", head },
+    );
     count(ctx, side, label.service, "fault", started, fault.type);
   }
 }
@@ -65,3 +77,11 @@ export function logFailure(prefix: "Server.ClientProxy" | "Server.ServerProxy", 
     cause,
   });
 }
+
+/**
+ * An answer that has no content (RFC 9110 6.4.1): to HEAD, 1xx, 204 and 304. It gets no
+ * Content-Length from the proxies: none is allowed on 1xx and 204 (RFC 9110 8.6), and one
+ * invented for HEAD or 304 would misstate the representation's length.
+ */
+export const bodyless = (method: string, status: number): boolean =>
+  method === "HEAD" || status < 200 || status === 204 || status === 304;

@@ -13,7 +13,9 @@ import {
   bodyDigest,
   bodyHash,
   endToEndHeaders,
-  type HeaderMap,
+  folded,
+  type HeaderLines,
+  messageIdOf,
   normaliseServicePath,
   parseR1Request,
   readSignedHeaders,
@@ -21,9 +23,11 @@ import {
   requestHashOf,
   requestHead,
   responseHead,
+  type SecurityServerId,
   SIGNATURE_HEADER,
   SIGNER_HEADER,
   signingInput,
+  single,
   TIME_HEADER,
   XROAD_RESPONSE_HEADERS,
 } from "../../protocol/message.ts";
@@ -31,10 +35,16 @@ import { readBody, type SsContext } from "../context.ts";
 import { informationSystemPool, type ServiceConnection } from "../information-system-tls.ts";
 import { DATA_TRACKER_SERVICE, type LocalClient, type LocalService } from "../local-conf.ts";
 import { answerMetadata, METADATA_SERVICES } from "../metadata.ts";
-import { type ExchangeLabel, logFailure, type Outcome, runExchange } from "./exchange.ts";
+import { bodyless, type ExchangeLabel, logFailure, type Outcome, runExchange } from "./exchange.ts";
 
 const PROVIDER_DROP: ReadonlySet<string> = new Set([...XROAD_RESPONSE_HEADERS, TIME_HEADER, BODY_HASH_HEADER]);
-const TO_PROVIDER_DROP: ReadonlySet<string> = new Set([TIME_HEADER, BODY_HASH_HEADER, ...TRACKER_REQUEST_HEADERS]);
+/** X-Road-Security-Server is for the security servers only (PR-REST 4.3): checked here, never forwarded. */
+const TO_PROVIDER_DROP: ReadonlySet<string> = new Set([
+  TIME_HEADER,
+  BODY_HASH_HEADER,
+  "x-road-security-server",
+  ...TRACKER_REQUEST_HEADERS,
+]);
 const FAULT = "Server.ServerProxy";
 const peers = new WeakMap<object, { certificate: X509Certificate; hash: string }>();
 
@@ -53,7 +63,7 @@ interface Parsed {
 interface Authorised {
   requestId: string;
   method: string;
-  headers: HeaderMap;
+  headers: HeaderLines;
   head: string;
   body: Buffer;
   bodyDigest: Buffer;
@@ -68,7 +78,7 @@ interface Authorised {
 /** What answers the request: the provider's service, the Data Tracker or the metadata services. */
 interface Answer {
   status: number;
-  headers: HeaderMap;
+  headers: HeaderLines;
   body: Buffer;
   /** Data Tracker uses of a personal-data exchange, committed with its log record. */
   uses: NewUseRow[];
@@ -76,7 +86,7 @@ interface Answer {
 
 /** The answer as signed for the client's security server. */
 interface Signed {
-  headers: HeaderMap;
+  headers: HeaderLines;
   head: string;
   bodyHash: string;
   signature: string;
@@ -105,14 +115,14 @@ export class ServerProxy {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const queryId = typeof req.headers["x-road-id"] === "string" ? req.headers["x-road-id"] : "";
-    return runExchange(this.ctx, "server", res, queryId, async (label) => {
+    const queryId = messageIdOf(req.headersDistinct) ?? "";
+    return runExchange(this.ctx, "server", req, res, queryId, async (label) => {
       const parsed = await this.#parse(req, label);
       const request = await this.#authorise(req, parsed);
       const answer = await this.#forward(parsed, request, queryId);
       const signed = this.#sign(parsed, request, queryId, answer);
       await this.#log(parsed, request, queryId, answer, signed);
-      return this.#respond(res, answer, signed);
+      return this.#respond(res, answer, signed, request.method);
     });
   }
 
@@ -138,7 +148,15 @@ export class ServerProxy {
         `the authentication certificate of security server ${peerServer.serverCode} is not valid: ${peerStatus.message}`,
       );
     const url = req.url ?? "/";
-    const { service, client } = parseR1Request(url, req.headers);
+    const { service, client, server } = parseR1Request(url, req.headersDistinct);
+    // PR-REST 4.3 X-Road-Security-Server: a request for another server is not served here
+    // (X-Road's ServerMessageProcessor.verifySecurityServer).
+    if (server && !this.#isSelf(server, conf))
+      throw new XRoadFault(
+        FAULT,
+        "InvalidSecurityServer",
+        `Invalid security server identifier '${server.instance}/${server.memberClass}/${server.memberCode}/${server.serverCode}' expected '${ctx.config.serverId}'`,
+      );
     const serviceText = formatServiceId(service);
     label.service = serviceText;
     const parsed: Parsed = {
@@ -158,7 +176,7 @@ export class ServerProxy {
   async #authorise(req: IncomingMessage, { url, conf, service, client, memberText }: Parsed): Promise<Authorised> {
     const { ctx } = this;
     const body = await readBody(req, ctx.config.maxBodyBytes, FAULT);
-    const headers = endToEndHeaders(req.headers);
+    const headers = endToEndHeaders(req.headersDistinct);
     const { requestId, time, signature, signer: signerText } = readSignedHeaders(req.headers, FAULT);
     const skewMs = conf.conf.content.settings.maxClockSkewSeconds * 1000;
     if (Math.abs(Date.now() - time) > skewMs)
@@ -169,7 +187,7 @@ export class ServerProxy {
     const method = req.method ?? "GET";
     const head = requestHead(method, url, headers);
     if (
-      headers[BODY_HASH_HEADER] !== hash ||
+      single(headers, BODY_HASH_HEADER) !== hash ||
       !verifyBytes(signer.certificate.publicKey, signingInput(head, hash), Buffer.from(signature, "base64"))
     )
       throw new XRoadFault(FAULT, "InvalidSignatureValue", "the request signature does not verify");
@@ -219,8 +237,13 @@ export class ServerProxy {
     const { path, query } = normaliseServicePath(remainderOf(url.slice(4)));
     if (service.serviceCode === DATA_TRACKER_SERVICE && ctx.local.hasPersonalData(providerText)) {
       // The Data Tracker usage protocol, answered here (README, Data Tracker).
-      const tracker = await ctx.tracker.answer(providerText, client, method, path + query, headers, conf);
-      return { status: tracker.status, headers: { "content-type": tracker.contentType }, body: tracker.body, uses: [] };
+      const tracker = await ctx.tracker.answer(providerText, client, method, path + query, folded(headers), conf);
+      return {
+        status: tracker.status,
+        headers: { "content-type": [tracker.contentType] },
+        body: tracker.body,
+        uses: [],
+      };
     }
     if (METADATA_SERVICES.has(service.serviceCode)) {
       const meta = answerMetadata(
@@ -232,7 +255,7 @@ export class ServerProxy {
         ctx.local,
         conf,
       );
-      return { status: meta.status, headers: { "content-type": meta.contentType }, body: meta.body, uses: [] };
+      return { status: meta.status, headers: { "content-type": [meta.contentType] }, body: meta.body, uses: [] };
     }
     const local = ctx.local.service(providerText, service.serviceCode);
     if (!local) throw new XRoadFault(FAULT, "UnknownService", `service ${serviceText} is not provided here`);
@@ -244,7 +267,9 @@ export class ServerProxy {
         `request is not allowed: ${clientText} has no access right to ${method} ${pathOnly} of ${serviceText}`,
       );
     const personal = local.personalData;
-    const useContext = personal ? checkPersonalRequest(headers, providerText, client, ctx.local, conf) : undefined;
+    const useContext = personal
+      ? checkPersonalRequest(folded(headers), providerText, client, ctx.local, conf)
+      : undefined;
     const answer: Answer = {
       ...(await this.#callProvider(providerText, local, method, path + query, headers, body)),
       uses: [],
@@ -252,7 +277,7 @@ export class ServerProxy {
     if (personal && useContext) {
       // Track: a successful response that does not say whose data it carries never leaves
       // (fail closed); an error answer passes unchanged, recorded for the person the path names.
-      const subjects = subjectsOf(personal, pathOnly, answer.status, answer.headers);
+      const subjects = subjectsOf(personal, pathOnly, answer.status, folded(answer.headers));
       delete answer.headers[personal.subjectsHeader];
       answer.uses = useRows(subjects, useContext, {
         provider: providerText,
@@ -267,18 +292,17 @@ export class ServerProxy {
 
   /** The answer signed with the provider member's key, bound to the request by X-Road-Request-Hash. */
   #sign({ clientText, serviceText }: Parsed, request: Authorised, queryId: string, answer: Answer): Signed {
-    const headers: HeaderMap = endToEndHeaders(answer.headers, PROVIDER_DROP);
-    headers["x-road-client"] = clientText;
-    headers["x-road-service"] = serviceText;
-    headers["x-road-id"] = queryId;
-    headers["x-road-request-id"] = request.requestId;
-    headers["x-road-request-hash"] = requestHashOf(
-      request.head,
-      request.body.byteLength === 0 ? undefined : request.bodyDigest,
-    );
-    headers[TIME_HEADER] = String(Date.now());
+    const headers = endToEndHeaders(answer.headers, PROVIDER_DROP);
+    headers["x-road-client"] = [clientText];
+    headers["x-road-service"] = [serviceText];
+    headers["x-road-id"] = [queryId];
+    headers["x-road-request-id"] = [request.requestId];
+    headers["x-road-request-hash"] = [
+      requestHashOf(request.head, request.body.byteLength === 0 ? undefined : request.bodyDigest),
+    ];
+    headers[TIME_HEADER] = [String(Date.now())];
     const hash = bodyHash(answer.body);
-    headers[BODY_HASH_HEADER] = hash;
+    headers[BODY_HASH_HEADER] = [hash];
     const head = responseHead(answer.status, headers);
     const signature = signBytes(this.ctx.identity.signKey, signingInput(head, hash)).toString("base64");
     return { headers, head, bodyHash: hash, signature };
@@ -322,12 +346,12 @@ export class ServerProxy {
     }
   }
 
-  #respond(res: ServerResponse, answer: Answer, signed: Signed): Outcome {
+  #respond(res: ServerResponse, answer: Answer, signed: Signed, method: string): Outcome {
     res.writeHead(answer.status, {
       ...signed.headers,
       [SIGNATURE_HEADER]: signed.signature,
       [SIGNER_HEADER]: this.ctx.identity.signCertificateBase64,
-      "content-length": String(answer.body.length),
+      ...(bodyless(method, answer.status) ? {} : { "content-length": String(answer.body.length) }),
     });
     res.end(answer.body);
     return { outcome: answer.status < 400 ? "ok" : "provider_error" };
@@ -354,13 +378,13 @@ export class ServerProxy {
     service: LocalService,
     method: string,
     pathAndQuery: string,
-    headers: HeaderMap,
+    headers: HeaderLines,
     body: Buffer,
-  ): Promise<{ status: number; headers: HeaderMap; body: Buffer }> {
+  ): Promise<{ status: number; headers: HeaderLines; body: Buffer }> {
     // Appended to the base path as is: a URL parser would resolve dot segments again.
     const target = new URL(service.url);
     const requestPath = `${target.pathname.replace(/\/$/, "")}${pathAndQuery}`;
-    const forwarded: HeaderMap = {};
+    const forwarded: HeaderLines = {};
     for (const [name, value] of Object.entries(headers)) if (!TO_PROVIDER_DROP.has(name)) forwarded[name] = value;
     try {
       // PR-REST 4.4: redirects are passed on, never followed.
@@ -401,6 +425,18 @@ export class ServerProxy {
         { cause },
       );
     }
+  }
+
+  /** This server, as the global configuration registers its authentication certificate. */
+  #isSelf(server: SecurityServerId, conf: GlobalConfIndex): boolean {
+    const self = conf.serverByAuthHash.get(this.#selfHash);
+    return (
+      self !== undefined &&
+      server.instance === conf.instance &&
+      server.serverCode === self.serverCode &&
+      server.memberClass === self.owner.memberClass &&
+      server.memberCode === self.owner.memberCode
+    );
   }
 
   #peer(req: IncomingMessage): { certificate: X509Certificate; hash: string } {
