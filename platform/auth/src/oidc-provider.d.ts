@@ -65,7 +65,10 @@ declare module "oidc-provider" {
 
   /** The part of Koa's context (with `ctx.oidc`) that configuration callbacks read. */
   export interface KoaContextWithOIDC {
+    method: string;
+    query: Record<string, string | string[] | undefined>;
     oidc: {
+      body?: Record<string, unknown>;
       params?: Record<string, unknown>;
       client?: ClientRecord;
       session?: Session;

@@ -66,7 +66,10 @@ export function requestedScopes(params: Record<string, unknown> | undefined): st
 function requestCheck(methods: readonly AuthenticationMethod[]) {
   return new interactionPolicy.Check("riik_request", "the request is one this service can serve", (ctx) => {
     const { params, client } = ctx.oidc;
-    const scopes = requestedScopes(params);
+    // oidc-provider narrows `params.scope` to the configured scopes before the interaction
+    // checks run (shared/check_resource.js); the request as sent is in the query or the body.
+    const sent = ctx.method === "POST" ? ctx.oidc.body?.scope : ctx.query.scope;
+    const scopes = requestedScopes({ scope: sent ?? params?.scope });
     const unknown = unknownScopes(scopes);
     if (unknown.length > 0) throw new errors.InvalidScope(`unknown scope ${unknown.join(" ")}`, unknown.join(" "));
     const allowed = new Set(client?.scope?.split(" ") ?? []);

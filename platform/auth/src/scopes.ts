@@ -71,8 +71,10 @@ export function offeredMethods(
   minimum: AssuranceLevel,
   available: readonly AuthenticationMethod[],
 ): AuthenticationMethod[] {
-  const named = available.filter((method) => scopes.includes(method));
-  return (named.length > 0 ? named : available).filter((method) => acrAtLeast(METHOD_ACR[method], minimum));
+  const named = (Object.keys(METHOD_ACR) as AuthenticationMethod[]).filter((method) => scopes.includes(method));
+  return available
+    .filter((method) => named.length === 0 || named.includes(method))
+    .filter((method) => acrAtLeast(METHOD_ACR[method], minimum));
 }
 
 /** The highest of the client's minimum and the `acr_values` the request asks for (OIDC Core 3.1.2.1). */
