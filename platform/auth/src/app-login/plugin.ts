@@ -50,7 +50,7 @@ async function buildAssets(): Promise<Record<"page" | "script" | "style", Asset>
 
 // The page loads its own script and style only and talks to its own origin only.
 const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const BASE64URL = "^[A-Za-z0-9_-]+$";
