@@ -22,6 +22,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   xroad: async () => (await import("./commands/xroad.ts")).registerXroadCommands,
   police: async () => (await import("./commands/police.ts")).registerPoliceCommands,
   portal: async () => (await import("./commands/portal.ts")).registerPortalCommands,
+  auth: async () => (await import("./commands/auth.ts")).registerAuthCommands,
 };
 
 /** The names of every top-level command, without loading any of them. */

@@ -4,6 +4,7 @@ export { type AuthenticationRecord, Authentications } from "./authentications.ts
 export { type ClientAuthentication, RelyingParties, type RelyingParty, type RelyingPartyRequest } from "./clients.ts";
 export { AUTH_ERRORS, AuthError, type AuthErrorCode } from "./errors.ts";
 export type { AssuranceLevel, AuthenticatedIdentity, AuthenticationMethod } from "./identity.ts";
+export { type AuthStore, openAuthStore } from "./open.ts";
 export { REPRESENTEE_SCOPE, type RepresenteeList, SCOPES } from "./scopes.ts";
 export { type AuthService, type AuthServiceOptions, createAuthService } from "./server.ts";
 export { FileKeyStore, type KeyStore, type SigningKeyInfo, SigningKeys } from "./signing-keys.ts";

@@ -1,0 +1,76 @@
+import { type ComponentDescriptor, problem, refine, SERVED_OPTIONS, servedFields } from "@riik/core";
+import { Type } from "typebox";
+
+export const AUTH_PORT = 8900;
+
+/** `riik auth serve`: the OpenID Connect provider of the state (TARA/GovSSO-like). */
+export const AUTH_SERVE = Type.Object(
+  {
+    /** Data directory: the SQLite database (unless --db) and the signing keys (DIR/keys). */
+    dir: Type.String({ minLength: 1, ...problem("must be the auth service's data directory") }),
+    ...servedFields(AUTH_PORT),
+    /** The issuer URL relying parties discover; default http://HOST:PORT. */
+    issuer: Type.Optional(
+      refine(
+        Type.String({ minLength: 1 }),
+        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && !new URL(value).search,
+        "must be an http(s) URL without a query",
+      ),
+    ),
+    /** Identity-document CA certificates (PEM) whose cards may log in: the trust anchors. */
+    trustedCaFiles: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      ...problem("must name at least one CA certificate file"),
+    }),
+    ocsp: Type.Union([Type.Literal("required"), Type.Literal("off")], {
+      default: "required",
+      ...problem('must be "required" or "off"'),
+    }),
+    ocspUrl: Type.Optional(refine(Type.String({ minLength: 1 }), (value) => URL.canParse(value), "must be a URL")),
+    sessionSeconds: Type.Integer({ minimum: 60, default: 900, ...problem("must be at least 60 seconds") }),
+    /** "private" lets back-channel logout reach relying parties on loopback (the sandbox). */
+    relyingPartyNetwork: Type.Union([Type.Literal("public"), Type.Literal("private")], {
+      default: "public",
+      ...problem('must be "public" or "private"'),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
+  name: "auth",
+  description: "serve the OpenID Connect provider (ID-card and app login) for the state's e-services",
+  config: AUTH_SERVE,
+  command: ["auth", "serve"],
+  options: [
+    { flag: "--dir", field: "dir", description: "data directory (SQLite database, signing keys in DIR/keys)" },
+    ...SERVED_OPTIONS,
+    {
+      flag: "--issuer",
+      field: "issuer",
+      description: "issuer URL relying parties discover (default http://HOST:PORT)",
+    },
+    {
+      flag: "--trusted-ca",
+      field: "trustedCaFiles",
+      kind: "list",
+      description: "identity-document CA certificate (PEM) whose cards may log in; repeatable",
+    },
+    { flag: "--ocsp", field: "ocsp", description: 'card status check: "required" (default) or "off"' },
+    { flag: "--ocsp-url", field: "ocspUrl", description: "designated OCSP responder instead of the card's AIA URL" },
+    {
+      flag: "--session-seconds",
+      field: "sessionSeconds",
+      kind: "count",
+      description: "single sign-on session idle lifetime",
+    },
+    {
+      flag: "--relying-party-network",
+      field: "relyingPartyNetwork",
+      description: '"private" lets back-channel logout reach loopback relying parties (sandbox)',
+    },
+  ],
+  ports: (config) => ({ http: config.port ?? AUTH_PORT }),
+  // Card status comes from the trust services' OCSP responder.
+  dependsOn: ["pki"],
+};
