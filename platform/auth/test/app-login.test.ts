@@ -122,6 +122,25 @@ for (const target of await dialectTargets()) {
       );
     });
 
+    it("#12 a person has at most three apps: a fourth enrolment retires the oldest", async () => {
+      const who = person();
+      const phones = [];
+      for (let i = 0; i < 4; i++) {
+        const phone = new Phone(server.url);
+        assert.equal((await phone.enrol((await createEnrolmentCode(storage.db, who)).code)).status, 200);
+        phones.push(phone);
+      }
+      const retired = await phones[0]!.call("pending");
+      assert.deepEqual([retired.status, retired.body.code], [401, "APP_UNAUTHORISED"]);
+      for (const phone of phones.slice(1)) assert.deepEqual(await phone.pending(), []);
+      const accounts = await storage.db
+        .selectFrom("app_account")
+        .select("id")
+        .where("personal_code", "=", who.personalCode)
+        .execute();
+      assert.equal(accounts.length, 3);
+    });
+
     it("#12 NO_ACCOUNT for a person without an app, a bad credential is 401, another person's login 404", async () => {
       await assert.rejects(service.start({ personalCode: person().personalCode }), expectError("NO_ACCOUNT"));
       await assert.rejects(service.start({ personalCode: "38001085718", country: "LV" }), expectError("NO_ACCOUNT"));

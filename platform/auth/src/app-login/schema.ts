@@ -31,6 +31,8 @@ export interface AppLoginDb {
     state: "RUNNING" | "COMPLETE" | "FAILED";
     failure: string | null;
     account_id: string | null;
+    /** The certificate the completing signature verified with: the identity handed over. */
+    certificate: Uint8Array | null;
     created_at: number;
     expires_at: number;
     finished_at: number | null;
@@ -78,6 +80,7 @@ export const appLoginMigrations: Readonly<Record<string, ComponentMigration>> = 
         .addColumn("state", "text", (c) => c.notNull())
         .addColumn("failure", "text")
         .addColumn("account_id", "text")
+        .addColumn("certificate", binary)
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .addColumn("expires_at", "bigint", (c) => c.notNull())
         .addColumn("finished_at", "bigint")

@@ -133,7 +133,9 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
   /** Ends a RUNNING session once; false when someone else ended it first. */
   async function finish(
     id: string,
-    outcome: { state: "COMPLETE"; accountId: string } | { state: "FAILED"; code: AppLoginFailure },
+    outcome:
+      | { state: "COMPLETE"; accountId: string; certificate: x509.X509Certificate }
+      | { state: "FAILED"; code: AppLoginFailure },
   ): Promise<boolean> {
     const result = await db
       .updateTable("app_login_session")
@@ -141,6 +143,7 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
         state: outcome.state,
         failure: outcome.state === "FAILED" ? outcome.code : null,
         account_id: outcome.state === "COMPLETE" ? outcome.accountId : null,
+        certificate: outcome.state === "COMPLETE" ? new Uint8Array(outcome.certificate.rawData) : null,
         finished_at: clock().getTime(),
       })
       .where("id", "=", id)
@@ -246,6 +249,7 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
           state: "RUNNING",
           failure: null,
           account_id: null,
+          certificate: null,
           created_at: now,
           expires_at: expiresAt,
           finished_at: null,
@@ -267,14 +271,10 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
         .executeTakeFirst();
       if (delivered.numUpdatedRows !== 1n)
         throw new AppLoginError("APP_SESSION_USED", "this app login has already logged someone in");
-      const app = await db
-        .selectFrom("app_account")
-        .select("certificate")
-        .where("id", "=", row.account_id!)
-        .executeTakeFirst();
-      // The account may have been retired since; the certificate was checked when it signed.
-      if (!app) return { state: "FAILED", code: "NO_ACCOUNT" };
-      return { state: "COMPLETE", identity: identityOf(new x509.X509Certificate(new Uint8Array(app.certificate))) };
+      return {
+        state: "COMPLETE",
+        identity: identityOf(new x509.X509Certificate(new Uint8Array(row.certificate!))),
+      };
     },
 
     enrol: (request) => enrolApp(db, options.issueCertificate, request, clock()),
@@ -321,7 +321,7 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
       const ended = await finish(
         row.id,
         outcome.state === "COMPLETE"
-          ? { state: "COMPLETE", accountId: app.id }
+          ? { state: "COMPLETE", accountId: app.id, certificate }
           : { state: "FAILED", code: "CERTIFICATE_INVALID" },
       );
       if (!ended) throw new AppLoginError("APP_SESSION_FINISHED", "this login has ended");
