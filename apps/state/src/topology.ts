@@ -81,9 +81,11 @@ export interface PortLayout {
   embassy: { node: number; admin: number; shipper: number };
   /** The supervisor's control API (stop and start a service; embassy drills). */
   control: number;
+  /** The national authentication service (OpenID Connect provider). */
+  auth: number;
 }
 
-export const PORT_COUNT = 23;
+export const PORT_COUNT = 24;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -105,6 +107,7 @@ export function portLayout(base: number): PortLayout {
     portal: base + 18,
     embassy: { node: base + 19, admin: base + 20, shipper: base + 21 },
     control: base + 22,
+    auth: base + 23,
   };
 }
 

@@ -1,4 +1,5 @@
 import { dirname, join } from "node:path";
+import { authDescriptor } from "@riik/auth/descriptor";
 import { type ComponentDescriptor, commandLine, privateDirectory, writeFileAtomic } from "@riik/core";
 import { ledgerDescriptor, witnessDescriptor } from "@riik/ledger/descriptor";
 import { pkiDescriptor } from "@riik/pki/descriptor";
@@ -35,6 +36,7 @@ export function stateDirs(dataDir: string) {
     logs: join(dataDir, "logs"),
     embassy: join(dataDir, "embassy"),
     embassyHome: join(dataDir, "embassy-home"),
+    auth: join(dataDir, "auth"),
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
@@ -113,6 +115,21 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
       config: { config: join(dirs.ss(name), "ss.json"), ...db },
       url: url(ports[name].admin),
     })),
+    {
+      name: "auth",
+      descriptor: authDescriptor,
+      config: {
+        dir: dirs.auth,
+        port: ports.auth,
+        host: HOST,
+        trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
+        ocspUrl: `${url(ports.pki)}/ocsp`,
+        // The sandbox's relying parties run on loopback and receive back-channel logout there.
+        relyingPartyNetwork: "private",
+        ...db,
+      },
+      url: url(ports.auth),
+    },
   ];
   if (installed.registry)
     table.push({
