@@ -121,8 +121,9 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
       "APP_UNAUTHORISED",
       "send the app's credential: Authorization: Bearer <credential>",
     );
-    const [id, secret] = typeof credential === "string" ? credential.split(".") : [];
-    if (!id || !secret) throw unauthorised;
+    const match = typeof credential === "string" ? /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(credential) : null;
+    if (!match) throw unauthorised;
+    const [, id, secret] = match as unknown as [string, string, string];
     const row = await db.selectFrom("app_account").selectAll().where("id", "=", id).executeTakeFirst();
     const presented = createHash("sha256").update(secret, "utf8").digest();
     const expected = Buffer.from(row?.secret_hash ?? hashSecret(""), "hex");
