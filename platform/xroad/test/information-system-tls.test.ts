@@ -148,7 +148,28 @@ before(async () => {
   await addService("secure", trusting.url, "https");
   await addService("refusing", untrusting.url, "https");
   await addService("stranger", unpinned.url, "https");
-  await addService("noauth", unpinned.url, "https-no-auth");
+  // The same setting through the CLI (riik ss service-add --connection).
+  await run(
+    process.execPath,
+    [
+      RIIK,
+      "ss",
+      "service-add",
+      "--config",
+      sb.ss2.config,
+      "--client",
+      PROVIDER_SUBSYSTEM,
+      "--code",
+      "noauth",
+      "--url",
+      unpinned.url,
+      "--connection",
+      "https-no-auth",
+    ],
+    { env: { ...process.env, RIIK_LOG_LEVEL: "warn" } },
+  );
+  const granted = await admin(`${services()}/noauth/access`, { subject: OTHER });
+  assert.equal(granted.status, 201, await granted.text());
   await addService("openssl", sServerUrl, "https");
 });
 after(async () => {
