@@ -4,11 +4,9 @@ import { type SsContext, sendFault } from "../context.ts";
 
 export type ProxySide = "client" | "server";
 
-/** How an exchange ended, for the metrics: answered (by the provider, well or with an error) or refused. */
+/** How an answered exchange ended, for the metrics: the provider answered well or with its own error. */
 export interface Outcome {
-  outcome: "ok" | "provider_error" | "fault";
-  /** The X-Road error type of a refusal passed through from the other side. */
-  type?: string;
+  outcome: "ok" | "provider_error";
 }
 
 /** The service an exchange is about, once parsed (the metrics label until then is "unknown"). */
@@ -35,8 +33,8 @@ export async function runExchange(
   const started = performance.now();
   const label: ExchangeLabel = { service: "unknown" };
   try {
-    const { outcome, type } = await steps(label);
-    count(ctx, side, label.service, outcome, started, type);
+    const { outcome } = await steps(label);
+    count(ctx, side, label.service, outcome, started, undefined);
   } catch (error) {
     const prefix = side === "client" ? "Server.ClientProxy" : "Server.ServerProxy";
     const fault =
