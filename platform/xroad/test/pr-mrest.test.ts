@@ -259,6 +259,31 @@ describe("PR-MREST 0.8 against a running security server pair", () => {
     assert.equal(JSON.parse(reply.body).info.title, "Petstore");
   });
 
+  it("5: import takes OpenAPI 3 as JSON or YAML and refuses anything else with a typed error", async () => {
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+      .concat(
+        Array.from(
+          { length: 8 },
+          (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`,
+        ),
+      )
+      .join("\n");
+    for (const [what, openapi] of [
+      ["Swagger 2.0", "swagger: '2.0'\ninfo: {title: old, version: '1'}\npaths: {}\n"],
+      ["OpenAPI 2 in the openapi field", '{"openapi":"2.0","paths":{}}'],
+      ["neither JSON nor YAML", "openapi: [3.0.0\n  paths: {"],
+      ["an alias expansion bomb", `openapi: 3.0.0\n${bomb}\n`],
+    ]) {
+      const reply = await fetch(`${sb.ss2.admin}/api/v1/clients/${encodeURIComponent(PROVIDER_SUBSYSTEM)}/services`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${sb.ss2.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ serviceCode: "refused", url: sb.providerUrl, openapi }),
+      });
+      assert.equal(reply.status, 400, what);
+      assert.equal((await reply.json()).code, "XROAD_ARGUMENT", what);
+    }
+  });
+
   it("5: getOpenAPI without serviceCode, for an unknown service or one without a description: X-Road errors", async () => {
     assertFault(await curl(CONSUMER, `/r1/${PROVIDER_SUBSYSTEM}/getOpenAPI`), "Client.BadRequest");
     assertFault(
