@@ -197,7 +197,11 @@ for (const target of await dialectTargets()) {
 
     it("#12 a certificate that does not chain to the configured anchor is CERTIFICATE_INVALID", async () => {
       const other = await startTrustServices();
-      const strict = await startAppLoginServer(target, services, { anchors: [other.cas.esteid.certificate] });
+      const warnings: Array<{ reason: string }> = [];
+      const strict = await startAppLoginServer(target, services, {
+        anchors: [other.cas.esteid.certificate],
+        logger: { warn: (fields: object) => void warnings.push(fields as { reason: string }) },
+      });
       const who = person();
       const phone = new Phone(strict.url);
       assert.equal((await phone.enrol((await createEnrolmentCode(strict.storage.db, who)).code)).status, 200);
@@ -205,6 +209,8 @@ for (const target of await dialectTargets()) {
       const [pending] = await phone.pending();
       const answer = await phone.confirm(started.sessionId, started.verificationCode, await phone.sign(pending!.hash));
       assert.deepEqual(answer.body, { state: "FAILED", code: "CERTIFICATE_INVALID" });
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!.reason, /path|issuer|anchor/i, "the operator learns why");
       await strict.close();
     });
 

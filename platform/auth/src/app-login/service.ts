@@ -11,6 +11,7 @@ import {
   validatePath,
 } from "@riik/pki";
 import type { Kysely } from "kysely";
+import type { Logger } from "pino";
 import type { AuthenticatedIdentity } from "../identity.ts";
 import { base64url, fromBase64url, verifyAppSignature } from "./app-key.ts";
 import {
@@ -91,6 +92,8 @@ export interface AppLoginServiceOptions {
   ocsp?: "required" | "off" | OcspStatusChecker;
   ocspUrl?: string;
   clock?: () => Date;
+  /** Where the reason a certificate was refused goes (the outcome says only CERTIFICATE_INVALID). */
+  logger?: Pick<Logger, "warn">;
   /** How long the person has to answer in the app; Smart-ID's own limit is in minutes, 2 here. */
   timeoutMs?: number;
 }
@@ -178,11 +181,16 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
     return { app, row };
   }
 
+  function refused(certificate: x509.X509Certificate, reason: string): false {
+    options.logger?.warn({ serial: certificate.serialNumber, reason }, "app certificate refused at login");
+    return false;
+  }
+
   /** RFC 5280 path to a configured anchor, the app policy, and OCSP (RFC 6960): any failure is CERTIFICATE_INVALID. */
   async function certificateValid(certificate: x509.X509Certificate): Promise<boolean> {
     try {
       const policies = certificate.getExtension(x509.CertificatePolicyExtension)?.policies ?? [];
-      if (!policies.includes(OID.policyAppAuthentication)) return false;
+      if (!policies.includes(OID.policyAppAuthentication)) return refused(certificate, "not an app certificate");
       const { path } = await validatePath(certificate, {
         anchors: options.anchors,
         intermediates: options.intermediates ?? [],
@@ -194,13 +202,15 @@ export function createAppLoginService(options: AppLoginServiceOptions): AppLogin
       let answer: OcspCertStatus | OcspCheck;
       if (ocsp === "required") {
         const url = options.ocspUrl ?? ocspUrlOf(certificate);
-        if (!url) return false;
+        if (!url) return refused(certificate, "it names no OCSP responder");
         answer = await checkOcsp(certificate, issuer, url);
       } else answer = await ocsp(certificate, issuer);
-      return ("producedAt" in answer ? answer.status : answer).status === "good";
-    } catch {
+      const status = ("producedAt" in answer ? answer.status : answer).status;
+      return status === "good" || refused(certificate, `OCSP status ${status}`);
+    } catch (error) {
       // A path that does not validate (PathValidationError) and an OCSP responder that cannot
       // answer both fail closed, like a revoked certificate.
+      refused(certificate, error instanceof Error ? error.message : "the check failed");
       return false;
     }
   }
