@@ -8,7 +8,8 @@
  * - `createAppLoginService(options)` also needs `issueCertificate` (in the sandbox:
  *   `(request) => issueAppCertificate(trustServices, request)` from @riik/pki), takes
  *   `anchors` (the ESTEID-like CA; or the root with `intermediates`), `ocsp` as the Web eID
- *   validator's ("required" | "off" | checker), `ocspUrl`, `clock`, `timeoutMs` (120 s).
+ *   validator's ("required" | "off" | checker), `ocspUrl`, `clock`, `timeoutMs` (120 s),
+ *   `logger` (why a certificate was refused).
  *   It returns `AppLoginService & AppSide`; the provider uses `start` and `status`.
  * - `start` throws AppLoginError NO_ACCOUNT (nobody enrolled), APP_TOO_MANY_PENDING
  *   (3 logins wait already) and core's PersonalCodeError for a bad code.
@@ -18,7 +19,9 @@
  *   at `/app`. It answers its own AppLoginError codes (`APP_LOGIN_ERRORS`) and passes any
  *   other error to the host's handler.
  * - Operators create enrolment codes with `createEnrolmentCode(db, { personalCode,
- *   givenName, surname })` (the `riik auth app-enrolment` verb).
+ *   givenName, surname })`: the `riik auth app-enrolment` verb, apps/cli/src/commands/auth-app.ts,
+ *   `registerAuthAppCommand(auth, opener)` where the opener opens the auth storage and
+ *   returns `{ createEnrolmentCode: (r) => createEnrolmentCode(storage.db, r), close }`.
  */
 export { type AppKeyError, generateAppKey, signWithAppKey, unlockAppKey, type WrappedAppKey } from "./app-key.ts";
 export {
