@@ -46,7 +46,7 @@ async function riikUp(dataDir: string, portBase: number): Promise<{ child: Child
     }
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`riik up not ready in 80 s:\n${text.slice(-3000)}`)), 80_000);
+    const timer = setTimeout(() => reject(new Error(`riik up not ready in 240 s:\n${text.slice(-3000)}`)), 240_000);
     const check = () => {
       if (/^ready /m.test(text)) {
         clearTimeout(timer);

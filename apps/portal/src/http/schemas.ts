@@ -7,7 +7,7 @@ import { Type } from "typebox";
 /** A route that takes nothing: no query parameters. */
 export const NO_INPUT = { querystring: Type.Object({}, { additionalProperties: false }) };
 
-/** The page: `?lang=et|en` chooses the language (src/browser/main.ts). */
+/** The page: `?lang=et|en` chooses the language (src/browser/app.ts). */
 export const PAGE = {
   querystring: Type.Object({ lang: Type.Optional(Type.String({ maxLength: 8 })) }, { additionalProperties: false }),
 };
