@@ -28,6 +28,11 @@ export const AUTH_SERVE = Type.Object(
     }),
     ocspUrl: Type.Optional(refine(Type.String({ minLength: 1 }), (value) => URL.canParse(value), "must be a URL")),
     sessionSeconds: Type.Integer({ minimum: 60, default: 900, ...problem("must be at least 60 seconds") }),
+    /**
+     * The trust-services directory: enables the app login, whose app certificates the
+     * trust services issue at enrolment (the sandbox keeps them in one directory).
+     */
+    pkiDir: Type.Optional(Type.String({ minLength: 1, ...problem("must be the trust-services directory") })),
     /** "private" lets back-channel logout reach relying parties on loopback (the sandbox). */
     relyingPartyNetwork: Type.Union([Type.Literal("public"), Type.Literal("private")], {
       default: "public",
@@ -63,6 +68,11 @@ export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
       field: "sessionSeconds",
       kind: "count",
       description: "single sign-on session idle lifetime",
+    },
+    {
+      flag: "--pki-dir",
+      field: "pkiDir",
+      description: "trust-services directory: enables the app login (its certificates are issued there)",
     },
     {
       flag: "--relying-party-network",

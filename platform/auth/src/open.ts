@@ -1,12 +1,17 @@
 import { join } from "node:path";
 import { openStorage, type Storage } from "@riik/core";
+import { type AppLoginDb, appLoginMigrations } from "./app-login/index.ts";
 import { Authentications } from "./authentications.ts";
 import { RelyingParties } from "./clients.ts";
 import { FileKeyStore, SigningKeys } from "./signing-keys.ts";
 import { type AuthTables, authMigrations } from "./storage/index.ts";
 
+/** The provider's tables and the app login's, in one store with both migrations. */
+export type AuthStoreTables = AuthTables & AppLoginDb;
+export const AUTH_STORE_MIGRATIONS = { ...authMigrations, ...appLoginMigrations };
+
 export interface AuthStore {
-  storage: Storage<AuthTables>;
+  storage: Storage<AuthStoreTables>;
   clients: RelyingParties;
   keys: SigningKeys;
   authentications: Authentications;
@@ -20,11 +25,11 @@ export interface AuthStore {
  * `riik auth serve` and the administration verbs (`client`, `keys`) both open.
  */
 export async function openAuthStore(dir: string, databaseUrl?: string): Promise<AuthStore> {
-  const storage = await openStorage<AuthTables>({
+  const storage = await openStorage<AuthStoreTables>({
     component: "auth",
     dataDir: dir,
     url: databaseUrl,
-    migrations: authMigrations,
+    migrations: AUTH_STORE_MIGRATIONS,
   });
   const keyStore = FileKeyStore.open(join(dir, "keys"), { create: true });
   return {

@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
 import type * as x509 from "@peculiar/x509";
-import { createHttpService, type HttpService, parsePersonalCode } from "@riik/core";
+import { createHttpService, type HttpService, isValidPersonalCode } from "@riik/core";
 import { declareDataSubjects } from "@riik/kit";
 import type { OcspStatusChecker } from "@riik/pki";
-import type { FastifyPluginAsync } from "fastify";
 import type { Kysely } from "kysely";
 import type { Provider } from "oidc-provider";
 import type { Logger } from "pino";
 import { Type } from "typebox";
+import { APP_LOGIN_ERRORS, type AppLoginService, type AppSide, appLoginPlugin } from "./app-login/index.ts";
 import { Authentications } from "./authentications.ts";
 import { RelyingParties } from "./clients.ts";
 import { AUTH_ERRORS, AuthError } from "./errors.ts";
 import type { AuthenticationMethod } from "./identity.ts";
+import { appLoginRoutes } from "./interaction/app.ts";
 import { idCardRoutes } from "./interaction/idcard.ts";
 import { Interactions } from "./interaction/interactions.ts";
 import { expiredPage, interactionPage } from "./interaction/page.ts";
@@ -34,11 +35,8 @@ export interface AuthServiceOptions {
   /** See ProviderSetup.privateNetworkFetch: relying parties on loopback (the sandbox). */
   privateNetworkFetch?: boolean;
   logger?: Logger;
-  /**
-   * The app login (H6's `appLoginPlugin`, platform/auth/src/app-login): registered in this
-   * server and offered on the login page when given. Not wired yet.
-   */
-  appLogin?: { plugin: FastifyPluginAsync };
+  /** The app login (its `/app` page and API are served here); offered on the login page when given. */
+  appLogin?: AppLoginService & AppSide;
 }
 
 export interface AuthService extends HttpService {
@@ -60,7 +58,7 @@ const SUBJECT = "^[A-Z]{2}[0-9]{11}$";
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const service = createHttpService({
     name: "auth",
-    errors: AUTH_ERRORS,
+    errors: { ...AUTH_ERRORS, ...APP_LOGIN_ERRORS },
     bodyLimit: 64 * 1024,
     ...(options.logger ? { logger: options.logger } : {}),
   });
@@ -136,7 +134,10 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     ...(options.ocspUrl ? { ocspUrl: options.ocspUrl } : {}),
     challenges: new WebEidChallenges(db),
   });
-  if (options.appLogin) await app.register(options.appLogin.plugin);
+  if (options.appLogin) {
+    await app.register(appLoginPlugin, { service: options.appLogin });
+    appLoginRoutes(app, interactions, options.appLogin, db);
+  }
 
   app.get(
     "/authentications/:subject",
@@ -156,9 +157,9 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     },
     async (request, reply) => {
       const { subject } = request.params;
-      if (!subject.startsWith("EE"))
-        throw new AuthError("AUTH_SUBJECT_INVALID", "only Estonian subjects (EE + personal code) are recorded yet");
-      const code = parsePersonalCode(subject.slice(2)).code;
+      const code = subject.slice(2);
+      if (!subject.startsWith("EE") || !isValidPersonalCode(code))
+        throw new AuthError("AUTH_SUBJECT_INVALID", "the subject must be EE and a valid personal code");
       const records = await authentications.of(subject, request.query.limit);
       declareDataSubjects(reply, [code]);
       return {

@@ -55,7 +55,7 @@ async function tokenError(promise: Promise<unknown>): Promise<string> {
 }
 
 for (const target of await dialectTargets()) {
-  describe(`auth provider refusals (${target.dialect})`, () => {
+  describe(`auth provider refusals, storage on ${target.dialect}`, () => {
     it("answers each bad request with the OIDC error the specification names, and keeps serving", async () => {
       const auth = await startAuth(target, trust, temporaryDirectory("riik-auth-keys-"));
       const config = await relyingParty(auth, "rp-high", "high");

@@ -6,13 +6,21 @@ import {
   type CardFile,
   createAuthToken,
   initTrustServices,
+  issueAppCertificate,
   issueCard,
   readCertificate,
   startTrustServicesServer,
   type TrustServices,
 } from "@riik/pki";
 import * as client from "openid-client";
-import { type AuthService, type AuthTables, authMigrations, createAuthService, FileKeyStore } from "../src/index.ts";
+import {
+  AUTH_STORE_MIGRATIONS,
+  type AuthService,
+  type AuthStoreTables,
+  createAppLoginService,
+  createAuthService,
+  FileKeyStore,
+} from "../src/index.ts";
 
 /** Trust services (CA, OCSP) on loopback, shared by a test file. */
 export async function startTrust(): Promise<{ services: TrustServices; dir: string }> {
@@ -44,7 +52,7 @@ export function newCard(
 
 export interface RunningAuth {
   service: AuthService;
-  storage: Storage<AuthTables>;
+  storage: Storage<AuthStoreTables>;
   issuer: string;
   close(): Promise<void>;
 }
@@ -52,19 +60,33 @@ export interface RunningAuth {
 /** The auth service on loopback over storage at LOCATION (same data across restarts). */
 export async function startAuth(
   target: DialectTarget,
-  trust: { dir: string },
+  trust: { dir: string; services: TrustServices },
   keysDir: string,
   port?: number,
+  options: { appLogin?: boolean } = {},
 ): Promise<RunningAuth> {
   const where = target.location("auth");
-  const storage = await openStorage<AuthTables>({ component: "auth", migrations: authMigrations, ...where });
+  const storage = await openStorage<AuthStoreTables>({
+    component: "auth",
+    migrations: AUTH_STORE_MIGRATIONS,
+    ...where,
+  });
   const listenPort = port ?? (await freePort());
   const issuer = `http://127.0.0.1:${listenPort}`;
+  const trustedCas = [readCertificate(`${trust.dir}/ca/esteid.crt`)];
+  const appLogin = options.appLogin
+    ? createAppLoginService({
+        db: storage.db,
+        anchors: trustedCas,
+        issueCertificate: (request) => issueAppCertificate(trust.services, request),
+      })
+    : undefined;
   const service = await createAuthService({
     issuer,
     db: storage.db,
     keyStore: FileKeyStore.open(keysDir, { create: true }),
-    trustedCas: [readCertificate(`${trust.dir}/ca/esteid.crt`)],
+    trustedCas,
+    ...(appLogin ? { appLogin } : {}),
     ocsp: "required",
     privateNetworkFetch: true,
   });

@@ -8,7 +8,7 @@ const trust = await startTrust();
 const rp = await startRelyingParty();
 
 for (const target of await dialectTargets()) {
-  describe(`auth provider with openid-client (${target.dialect})`, () => {
+  describe(`auth provider with openid-client, storage on ${target.dialect}`, () => {
     it("logs in with the ID card: discovery, PKCE, ID token, userinfo, refresh, logout", async () => {
       const auth = await startAuth(target, trust, temporaryDirectory("riik-auth-keys-"));
       const { clientSecret } = await auth.service.clients.add({

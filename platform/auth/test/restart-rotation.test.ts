@@ -35,7 +35,7 @@ async function verifiesWithJwks(auth: RunningAuth, jwt: string): Promise<boolean
 }
 
 for (const target of await dialectTargets()) {
-  describe(`auth provider across a restart and a key rotation (${target.dialect})`, () => {
+  describe(`auth provider across a restart and a key rotation, storage on ${target.dialect}`, () => {
     it("keeps sessions, codes and refresh tokens, and rolls its signing key over", async () => {
       const keysDir = temporaryDirectory("riik-auth-keys-");
       const port = await freePort();

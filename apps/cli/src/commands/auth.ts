@@ -1,10 +1,18 @@
 import { readFileSync } from "node:fs";
-import { type AuthStore, createAuthService, openAuthStore, purgeExpiredModels } from "@riik/auth";
+import {
+  type AuthStore,
+  createAppLoginService,
+  createAuthService,
+  createEnrolmentCode,
+  openAuthStore,
+  purgeExpiredModels,
+} from "@riik/auth";
 import { authDescriptor } from "@riik/auth/descriptor";
-import { readCertificate } from "@riik/pki";
+import { issueAppCertificate, openTrustServices, readCertificate } from "@riik/pki";
 import { type Command, Option } from "commander";
 import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
+import { registerAuthAppCommand } from "./auth-app.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -30,11 +38,25 @@ export function registerAuthCommands(program: Command): void {
 
   servedCommand(auth, authDescriptor, async (config) => {
     const opened = await openAuthStore(config.dir, config.databaseUrl);
+    const trustedCas = config.trustedCaFiles.map((file) => readCertificate(file));
+    const trust = config.pkiDir
+      ? await openTrustServices(config.pkiDir, { databaseUrl: config.databaseUrl })
+      : undefined;
+    const appLogin = trust
+      ? createAppLoginService({
+          db: opened.storage.db,
+          anchors: trustedCas,
+          issueCertificate: (request) => issueAppCertificate(trust, request),
+          ocsp: config.ocsp,
+          ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
+        })
+      : undefined;
     const service = await createAuthService({
       issuer: config.issuer ?? `http://${config.host}:${config.port}`,
       db: opened.storage.db,
       keyStore: opened.keyStore,
-      trustedCas: config.trustedCaFiles.map((file) => readCertificate(file)),
+      trustedCas,
+      ...(appLogin ? { appLogin } : {}),
       ocsp: config.ocsp,
       ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
       sessionSeconds: config.sessionSeconds,
@@ -59,7 +81,16 @@ export function registerAuthCommands(program: Command): void {
     clearInterval(purge);
     process.off("SIGHUP", reload);
     await service.app.close();
+    await trust?.close();
     await opened.close();
+  });
+
+  registerAuthAppCommand(auth, async ({ dir, databaseUrl }) => {
+    const opened = await openAuthStore(dir, databaseUrl);
+    return {
+      createEnrolmentCode: (request) => createEnrolmentCode(opened.storage.db, request),
+      close: () => opened.close(),
+    };
   });
 
   const client = auth.command("client").description("relying parties (e-services) allowed to log people in");

@@ -124,6 +124,8 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         host: HOST,
         trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
         ocspUrl: `${url(ports.pki)}/ocsp`,
+        // The app login: app certificates are issued by the sandbox's trust services.
+        pkiDir: dirs.pki,
         // The sandbox's relying parties run on loopback and receive back-channel logout there.
         relyingPartyNetwork: "private",
         ...db,

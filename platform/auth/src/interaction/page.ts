@@ -25,7 +25,10 @@ export function interactionPage(input: {
 <button id="send" type="button" hidden>Send token</button></section>`
     : "";
   const app = input.methods.includes("app")
-    ? `<section id="app"><h2>App</h2><form method="post" action="${base}/app"><label>Personal code <input name="personalCode" inputmode="numeric"></label> <button>Log in with the app</button></form></section>`
+    ? `<section id="app"><h2>App</h2>
+<label>Personal code <input id="personal-code" inputmode="numeric" autocomplete="off" maxlength="11"></label>
+<button id="app-start" type="button">Log in with the app</button>
+<p id="app-code" hidden>Check that your app shows <strong id="verification-code"></strong>, then enter PIN1 there.</p></section>`
     : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Log in</title>
@@ -41,6 +44,17 @@ $("challenge")?.addEventListener("click", async () => {
   const { nonce } = await post("/idcard/challenge");
   $("nonce").textContent = nonce;
   for (const id of ["nonce-help", "token", "send"]) $(id).hidden = false;
+});
+$("app-start")?.addEventListener("click", async () => {
+  const started = await post("/app/start", { personalCode: $("personal-code").value });
+  if (!started.verificationCode) return finish(started);
+  $("verification-code").textContent = started.verificationCode;
+  $("app-code").hidden = false;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const status = await post("/app/status");
+    if (status.outcome !== "running") return finish(status);
+  }
 });
 $("send")?.addEventListener("click", async () => finish(await post("/idcard", { token: JSON.parse($("token").value) })));
 </script></body></html>`;

@@ -38,6 +38,8 @@ export interface AuthTables {
     acr: string;
     at: number;
   };
+  /** The app login started for a login interaction (at most one; a new start replaces it). */
+  app_login_interactions: { interaction_uid: string; session_id: string; created_at: number };
   /** Web eID challenges, one per login interaction, each used once (nonce_key = SHA-256 of the nonce). */
   webeid_challenges: {
     interaction_uid: string;
@@ -113,6 +115,16 @@ export const authMigrations: Readonly<Record<string, ComponentMigration>> = {
         .addColumn("issued_at", "bigint", (c) => c.notNull())
         .addColumn("expires_at", "bigint", (c) => c.notNull())
         .addColumn("consumed_at", "bigint")
+        .execute();
+    },
+  },
+  "0002-auth-app-login-interactions": {
+    async up(db) {
+      await db.schema
+        .createTable("app_login_interactions")
+        .addColumn("interaction_uid", "text", (c) => c.primaryKey())
+        .addColumn("session_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
         .execute();
     },
   },
