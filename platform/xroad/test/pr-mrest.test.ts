@@ -273,7 +273,7 @@ describe("PR-MREST 0.8 against a running security server pair", () => {
       ["OpenAPI 2 in the openapi field", '{"openapi":"2.0","paths":{}}'],
       ["neither JSON nor YAML", "openapi: [3.0.0\n  paths: {"],
       ["an alias expansion bomb", `openapi: 3.0.0\n${bomb}\n`],
-    ]) {
+    ] as const) {
       const reply = await fetch(`${sb.ss2.admin}/api/v1/clients/${encodeURIComponent(PROVIDER_SUBSYSTEM)}/services`, {
         method: "POST",
         headers: { authorization: `Bearer ${sb.ss2.token}`, "content-type": "application/json" },
