@@ -594,13 +594,8 @@ export function parseOpenApi(text: string): Record<string, unknown> {
   try {
     value = isJsonText(text) ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
-    throw new XRoadError(
-      "XROAD_ARGUMENT",
-      `the OpenAPI description is neither JSON nor YAML: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
+    const reason = (cause as Error).message;
+    throw new XRoadError("XROAD_ARGUMENT", `the OpenAPI description is neither JSON nor YAML: ${reason}`, { cause });
   }
   const version = (value as { openapi?: unknown } | null)?.openapi;
   if (typeof value !== "object" || value === null || typeof version !== "string" || !version.startsWith("3."))
