@@ -66,6 +66,8 @@ declare module "oidc-provider" {
   /** The part of Koa's context (with `ctx.oidc`) that configuration callbacks read. */
   export interface KoaContextWithOIDC {
     method: string;
+    type: string;
+    body: unknown;
     query: Record<string, string | string[] | undefined>;
     oidc: {
       body?: Record<string, unknown>;

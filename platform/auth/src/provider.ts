@@ -11,6 +11,7 @@ import {
 import type { Authentications } from "./authentications.ts";
 import { MINIMUM_ACR_METADATA, type RelyingParties } from "./clients.ts";
 import type { AssuranceLevel, AuthenticationMethod } from "./identity.ts";
+import { errorPage, loggedOutPage, logoutPage } from "./interaction/page.ts";
 import {
   ACR_VALUES,
   isAssuranceLevel,
@@ -83,6 +84,11 @@ function requestCheck(methods: readonly AuthenticationMethod[]) {
   });
 }
 
+function html(ctx: KoaContextWithOIDC, body: string): void {
+  ctx.type = "html";
+  ctx.body = body;
+}
+
 /**
  * Grants what the relying party asked for within what it is registered for: the service is
  * the state's own login, so there is no consent screen (as in TARA and GovSSO); the client's
@@ -122,7 +128,11 @@ export function createProvider(setup: ProviderSetup): Provider {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => html(ctx, logoutPage(form)),
+        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => html(ctx, loggedOutPage()),
+      },
       backchannelLogout: { enabled: true },
       externalSigningSupport: { enabled: true, ack: "experimental-01" },
     },
@@ -175,6 +185,8 @@ export function createProvider(setup: ProviderSetup): Provider {
       RefreshToken: setup.sessionSeconds,
     },
     rotateRefreshToken: true,
+    renderError: async (ctx: KoaContextWithOIDC, out: { error?: unknown; error_description?: unknown }) =>
+      html(ctx, errorPage(out)),
     ...(setup.privateNetworkFetch
       ? { fetch: (url: URL, init: RequestInit) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) }
       : {}),

@@ -8,9 +8,11 @@ const trust = await startTrust();
 const rp = await startRelyingParty();
 
 for (const target of await dialectTargets()) {
+  // The tests of one back end share its storage, so they share its signing keys too.
+  const keysDir = temporaryDirectory("riik-auth-keys-");
   describe(`auth provider with openid-client, storage on ${target.dialect}`, () => {
     it("logs in with the ID card: discovery, PKCE, ID token, userinfo, refresh, logout", async () => {
-      const auth = await startAuth(target, trust, temporaryDirectory("riik-auth-keys-"));
+      const auth = await startAuth(target, trust, keysDir);
       const { clientSecret } = await auth.service.clients.add({
         clientId: "portal",
         redirectUris: [`${rp.url}/callback`],
@@ -95,6 +97,57 @@ for (const target of await dialectTargets()) {
       assert.equal(logoutClaims.length, 1);
       assert.equal(logoutClaims[0].sub, claims.sub);
       assert.ok(logoutClaims[0].events["http://schemas.openid.net/event/backchannel-logout"]);
+    });
+
+    it("authenticates a relying party with private_key_jwt (RFC 7523) and refuses a key it did not register", async () => {
+      const auth = await startAuth(target, trust, keysDir);
+      const { privateKey, publicKey } = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+        "sign",
+        "verify",
+      ])) as CryptoKeyPair;
+      const jwk = { ...(await crypto.subtle.exportKey("jwk", publicKey)), kid: "rp-1", alg: "ES256", use: "sig" };
+      const added = await auth.service.clients.add({
+        clientId: "jwt-rp",
+        redirectUris: [`${rp.url}/callback`],
+        scopes: ["openid", "idcard"],
+        minimumAcr: "high",
+        authentication: { method: "private_key_jwt", jwks: { keys: [jwk] } },
+      });
+      assert.equal(added.clientSecret, undefined, "no secret is made for a key-authenticated client");
+      const discover = (key: CryptoKey) =>
+        client.discovery(
+          new URL(auth.issuer),
+          "jwt-rp",
+          { redirect_uris: [`${rp.url}/callback`], token_endpoint_auth_method: "private_key_jwt" },
+          client.PrivateKeyJwt({ key, kid: "rp-1" }),
+          { execute: [client.allowInsecureRequests] },
+        );
+      const config = await discover(privateKey);
+      const card = await newCard(trust.services);
+      const login = await startLogin({ config });
+      const answer = await loginWithCard(login, auth.issuer, card);
+      const back = await login.browser.follow(answer.redirect, auth.issuer);
+      const tokens = await client.authorizationCodeGrant(config, new URL(back.response.headers.get("location")!), {
+        pkceCodeVerifier: login.verifier,
+        expectedState: login.state,
+        expectedNonce: login.nonce,
+      });
+      assert.equal(tokens.claims()?.sub, `EE${card.personalCode}`);
+
+      // The same client id with a key it never registered: invalid_client (RFC 6749 5.2).
+      const other = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
+        "sign",
+      ])) as CryptoKeyPair;
+      await assert.rejects(
+        client.refreshTokenGrant(await discover(other.privateKey), tokens.refresh_token!),
+        (error) => {
+          const cause = (error as { cause?: Array<{ parameters?: { error?: string } }> }).cause;
+          return (
+            (error as { error?: string }).error === "invalid_client" ||
+            cause?.[0]?.parameters?.error === "invalid_client"
+          );
+        },
+      );
     });
   });
 }

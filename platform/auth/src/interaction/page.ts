@@ -65,3 +65,28 @@ export function expiredPage(): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Login expired</title></head>
 <body><h1>This login has expired</h1><p>Go back to the e-service and start the login again.</p></body></html>`;
 }
+
+/** oidc-provider's error page (renderError): the OIDC error code and its description, escaped. */
+export function errorPage(out: { error?: unknown; error_description?: unknown }): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Login error</title></head>
+<body><h1>The login cannot continue</h1><p><code>${escapeHtml(String(out.error ?? "server_error"))}</code>: ${escapeHtml(String(out.error_description ?? ""))}</p>
+<p>Go back to the e-service and start again.</p></body></html>`;
+}
+
+/**
+ * RP-initiated logout's confirmation (OpenID Connect RP-Initiated Logout 1.0, 3): FORM is
+ * oidc-provider's form with its anti-forgery token; "yes" ends the single sign-on session
+ * at every relying party (each gets a back-channel logout token), the other button only
+ * this one.
+ */
+export function logoutPage(form: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log out</title></head>
+<body><h1>Log out?</h1>${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Log out of every e-service</button>
+<button type="submit" form="op.logoutForm">Stay logged in elsewhere</button></body></html>`;
+}
+
+export function loggedOutPage(): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Logged out</title></head>
+<body><h1>You have logged out</h1></body></html>`;
+}
