@@ -15,6 +15,7 @@ import {
   verifyGlobalConf,
 } from "../src/globalconf/document.ts";
 import { batchProof, batchRoot, batchRootFromProof } from "../src/messagelog/batch.ts";
+import { errorMediaType, errorResponse } from "../src/protocol/error-response.ts";
 import {
   bodyHash,
   endToEndHeaders,
@@ -220,6 +221,50 @@ describe("messages between security servers", () => {
     assert.deepEqual(endpointsOf({ paths: { "/pets/{petId}": { get: {}, parameters: [] } } }), [
       { method: "GET", path: "/pets/*" },
     ]);
+  });
+});
+
+describe("PR-REST 4.6 error responses", () => {
+  it("4.6 the error's media type follows Accept with q-values (RFC 9110 12.5.1), JSON when nothing else is preferred", () => {
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, "application/json"],
+      ["", "application/json"],
+      ["*/*", "application/json"],
+      ["application/*", "application/json"],
+      ["application/xml;q=0.9, */*;q=0.1", "application/xml"],
+      ["text/*;q=0.5, application/json;q=0.4", "text/xml"],
+      ["text/xml;q=0, text/*", "application/json"],
+      ["application/xml;q=1.5", "application/json"],
+      ["application/xml;q=abc", "application/json"],
+      ["nonsense, ;;, /", "application/json"],
+      ["APPLICATION/XML", "application/xml"],
+    ];
+    for (const [accept, expected] of cases) assert.equal(errorMediaType(accept), expected, String(accept));
+  });
+
+  it("4.6 the XML body escapes markup and drops what XML 1.0 cannot carry", () => {
+    const fault = new XRoadFault("Client", "BadRequest", 'a <b> & "c"\u0001');
+    const { status, headers, body } = errorResponse(fault, "id<1>", "application/xml", "7.7");
+    assert.equal(status, 400);
+    assert.deepEqual(headers, { "content-type": "application/xml;charset=utf-8", "x-road-error": "Client.BadRequest" });
+    assert.equal(
+      body,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<error><type>Client.BadRequest</type><message>a &lt;b&gt; &amp; "c"</message><detail>id&lt;1&gt;</detail></error>',
+    );
+  });
+
+  it("X-Road 7.8 spelling: lower snake case, OutdatedGlobalConf renamed global_conf_outdated; 7.7 types read back", () => {
+    const outdated = new XRoadFault("Server.ClientProxy", "OutdatedGlobalConf", "old");
+    assert.equal(outdated.typeIn("7.7"), "Server.ClientProxy.OutdatedGlobalConf");
+    assert.equal(outdated.typeIn("7.8"), "server.clientproxy.global_conf_outdated");
+    assert.equal(
+      new XRoadFault("Server.ServerProxy", "AccessDenied", "no").typeIn("7.8"),
+      "server.serverproxy.access_denied",
+    );
+    assert.equal(new XRoadFault("Client", "BadRequest", "no").typeIn("7.8"), "client.bad_request");
+    assert.equal(XRoadFault.ofType("Server.ServerProxy.AccessDenied", "m")?.type, "Server.ServerProxy.AccessDenied");
+    for (const type of ["Server.ServerProxy.toString", "Server.Elsewhere.AccessDenied", "AccessDenied", ""])
+      assert.equal(XRoadFault.ofType(type, "m"), undefined, type);
   });
 });
 
