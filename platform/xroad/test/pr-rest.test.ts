@@ -268,6 +268,24 @@ describe("PR-REST 4.3 Use of HTTP headers", () => {
     assert.equal(reply.header("x-road-error"), undefined);
   });
 
+  it("4.3 a request's own X-Road-Request-Hash (SHOULD NOT be sent) and other response headers do not reach the provider", async () => {
+    const reply = await curl(`/r1/${MIRROR}/v1`, [
+      "-H",
+      "X-Road-Request-Hash: forged",
+      "-H",
+      "X-Road-Request-Id: forged",
+      "-H",
+      "X-Road-Service: forged",
+      "-H",
+      "X-Road-Error: forged",
+    ]);
+    assert.equal(reply.status, 200, reply.body);
+    for (const name of ["x-road-request-hash", "x-road-service", "x-road-error"])
+      assert.deepEqual(receivedAll(reply, name), [], name);
+    assert.notEqual(receivedAll(reply, "x-road-request-id")[0], "forged");
+    assert.notEqual(reply.header("x-road-request-hash"), "forged");
+  });
+
   it("4.3 Content-Type is transported unmodified in both directions", async () => {
     const reply = await curl(`/r1/${MIRROR}/v1`, [
       "-H",
