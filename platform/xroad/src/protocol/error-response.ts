@@ -1,3 +1,4 @@
+import Negotiator from "negotiator";
 import type { ErrorTypeSpelling, XRoadFault } from "../errors.ts";
 
 /**
@@ -20,32 +21,14 @@ type ErrorMediaType = "application/json" | "application/xml" | "text/xml";
 const OFFERS: ReadonlyArray<ErrorMediaType> = ["application/json", "application/xml", "text/xml"];
 
 /**
- * The offer the client prefers (RFC 9110 12.5.1): each offer takes the quality of the most
- * specific range that matches it (`text/xml` over `text/*` over `*\/*`); the highest quality
- * wins, ties go to the client's own order, then to ours. Nothing acceptable, or no Accept
- * header at all (PR-REST 4.3), is JSON.
+ * The offer the client prefers (RFC 9110 12.5.1, by `negotiator`: quality, then the most
+ * specific matching range, then the client's order, then ours). Nothing acceptable, or no
+ * Accept header at all (PR-REST 4.3), is JSON.
  */
 export function errorMediaType(accept: string | undefined): ErrorMediaType {
   if (!accept) return "application/json";
-  const ranges = accept.split(",").flatMap((part, order) => {
-    const [range = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
-    const q = params.find((p) => /^q\s*=/.test(p));
-    const quality = q === undefined ? 1 : Number(q.slice(q.indexOf("=") + 1).trim());
-    const [type, subtype] = range.split("/");
-    if (!type || !subtype || !(quality >= 0 && quality <= 1)) return [];
-    return [{ type, subtype, quality, order, specificity: (type === "*" ? 0 : 1) + (subtype === "*" ? 0 : 1) }];
-  });
-  let best: { offer: ErrorMediaType; quality: number; order: number } | undefined;
-  for (const offer of OFFERS) {
-    const [type, subtype] = offer.split("/");
-    const match = ranges
-      .filter((r) => (r.type === "*" || r.type === type) && (r.subtype === "*" || r.subtype === subtype))
-      .sort((a, b) => b.specificity - a.specificity)[0];
-    if (!match || match.quality === 0) continue;
-    if (!best || match.quality > best.quality || (match.quality === best.quality && match.order < best.order))
-      best = { offer, quality: match.quality, order: match.order };
-  }
-  return best?.offer ?? "application/json";
+  const chosen = new Negotiator({ headers: { accept } }).mediaType([...OFFERS]);
+  return (OFFERS as readonly string[]).includes(chosen ?? "") ? (chosen as ErrorMediaType) : "application/json";
 }
 
 const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
