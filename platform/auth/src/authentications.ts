@@ -27,6 +27,7 @@ export class Authentications {
       given_name: identity.givenName,
       family_name: identity.familyName,
       birthdate: identity.birthdate ?? null,
+      certificate: identity.certificate.toString("pem"),
       updated_at: at.getTime(),
     };
     await this.#db.transaction().execute(async (trx) => {

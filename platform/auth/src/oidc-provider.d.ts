@@ -77,6 +77,7 @@ declare module "oidc-provider" {
       result?: InteractionResults;
       provider: Provider;
       route?: string;
+      account?: { accountId: string };
       claims?: Record<string, unknown>;
       entities: Record<string, unknown>;
     };

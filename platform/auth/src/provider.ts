@@ -1,3 +1,4 @@
+import * as x509 from "@peculiar/x509";
 import type { Kysely } from "kysely";
 import {
   type ClientRecord,
@@ -9,6 +10,7 @@ import {
   Provider,
 } from "oidc-provider";
 import type { Authentications } from "./authentications.ts";
+import type { CardStatus } from "./card-status.ts";
 import { MINIMUM_ACR_METADATA, type RelyingParties } from "./clients.ts";
 import type { AssuranceLevel, AuthenticationMethod } from "./identity.ts";
 import { errorPage, loggedOutPage, logoutPage } from "./interaction/page.ts";
@@ -30,6 +32,8 @@ export interface ProviderSetup {
   db: Kysely<AuthTables>;
   clients: RelyingParties;
   authentications: Authentications;
+  /** Whether a session's login certificate is still good; a session whose card is not ends. */
+  cardStatus: CardStatus;
   /** Published keys, the signing one first. */
   keys: readonly ExternalSigningKey[];
   /** HMAC keys of the provider's cookies, newest first. */
@@ -64,6 +68,13 @@ export function requestedScopes(params: Record<string, unknown> | undefined): st
  * use too, and a request no offered login method can satisfy at the client's minimum acr
  * is `access_denied` (OIDC Core 5.5.1.1: an unmet essential acr is a failed authentication).
  */
+/** A session whose account was refused (its card is no longer good) logs in again. */
+const cardCheck = new interactionPolicy.Check(
+  "riik_card_status",
+  "the certificate of the session's login is no longer valid",
+  (ctx) => Boolean(ctx.oidc.session?.accountId) && !ctx.oidc.account,
+);
+
 function requestCheck(methods: readonly AuthenticationMethod[]) {
   return new interactionPolicy.Check("riik_request", "the request is one this service can serve", (ctx) => {
     const { params, client } = ctx.oidc;
@@ -120,6 +131,7 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undef
 export function createProvider(setup: ProviderSetup): Provider {
   const policy = interactionPolicy.base();
   policy.get("login")?.checks.add(requestCheck(setup.methods), 0);
+  policy.get("login")?.checks.add(cardCheck);
   const provider = new Provider(setup.issuer, {
     adapter: (model: string) => (model === "Client" ? setup.clients.adapter() : new StorageAdapter(setup.db, model)),
     jwks: { keys: [...setup.keys] },
@@ -154,9 +166,16 @@ export function createProvider(setup: ProviderSetup): Provider {
           throw new errors.InvalidClientMetadata(`${MINIMUM_ACR_METADATA} must be one of ${ACR_VALUES.join(", ")}`);
       },
     },
-    async findAccount(_ctx: KoaContextWithOIDC, subject: string) {
+    async findAccount(ctx: KoaContextWithOIDC, subject: string) {
       const account = await setup.authentications.account(subject);
       if (!account) return undefined;
+      // New tokens (code exchange, refresh) and single sign-on reuse only while the card is good:
+      // without the account a refresh is invalid_grant and the session must log in again.
+      if (
+        (ctx.oidc.route === "token" || ctx.oidc.route === "authorization") &&
+        (!account.certificate || !(await setup.cardStatus(new x509.X509Certificate(account.certificate))))
+      )
+        return undefined;
       return {
         accountId: subject,
         claims: async () => ({

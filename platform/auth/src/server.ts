@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { Type } from "typebox";
 import { APP_LOGIN_ERRORS, type AppLoginService, type AppSide, appLoginPlugin } from "./app-login/index.ts";
 import { Authentications } from "./authentications.ts";
+import { cardStatusChecker } from "./card-status.ts";
 import { RelyingParties } from "./clients.ts";
 import { AUTH_ERRORS, AuthError } from "./errors.ts";
 import type { AuthenticationMethod } from "./identity.ts";
@@ -70,6 +71,11 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   const methods: AuthenticationMethod[] = options.appLogin ? ["idcard", "app"] : ["idcard"];
   const cookieKeys = await serviceSecret(db, "cookie-keys");
   const origin = new URL(options.issuer).origin;
+  const cardStatus = cardStatusChecker({
+    trustedCas: options.trustedCas,
+    ocsp: options.ocsp ?? "required",
+    ...(options.ocspUrl ? { ocspUrl: options.ocspUrl } : {}),
+  });
 
   const build = async () => {
     const made = createProvider({
@@ -79,6 +85,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
       authentications,
       keys: await keys.published(),
       cookieKeys: [cookieKeys],
+      cardStatus,
       methods,
       sessionSeconds: options.sessionSeconds ?? 900,
       privateNetworkFetch: options.privateNetworkFetch ?? false,

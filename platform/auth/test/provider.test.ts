@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
+import { cardCertificate, normaliseSerial } from "@riik/pki";
 import * as client from "openid-client";
 import { loginWithCard, newCard, startAuth, startLogin, startRelyingParty, startTrust } from "./harness.ts";
 
@@ -148,6 +149,41 @@ for (const target of await dialectTargets()) {
           );
         },
       );
+    });
+
+    it("ends the session when the card is suspended: refresh is invalid_grant, single sign-on asks for a login", async () => {
+      const auth = await startAuth(target, trust, keysDir);
+      const { clientSecret } = await auth.service.clients.add({
+        clientId: "suspending",
+        redirectUris: [`${rp.url}/callback`],
+        scopes: ["openid", "idcard"],
+        minimumAcr: "high",
+        authentication: { method: "client_secret_basic" },
+      });
+      const config = await client.discovery(
+        new URL(auth.issuer),
+        "suspending",
+        { redirect_uris: [`${rp.url}/callback`] },
+        client.ClientSecretBasic(clientSecret),
+        { execute: [client.allowInsecureRequests] },
+      );
+      const card = await newCard(trust.services);
+      const login = await startLogin({ config });
+      const back = await login.browser.follow((await loginWithCard(login, auth.issuer, card)).redirect, auth.issuer);
+      const tokens = await client.authorizationCodeGrant(config, new URL(back.response.headers.get("location")!), {
+        pkceCodeVerifier: login.verifier,
+        expectedState: login.state,
+        expectedNonce: login.nonce,
+      });
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+      await trust.services.registry.changeStatus(
+        "esteid",
+        normaliseSerial(cardCertificate(card, "authentication").serialNumber),
+        { event: "suspended", actor: "test" },
+      );
+      await assert.rejects(client.refreshTokenGrant(config, refreshed.refresh_token!), { error: "invalid_grant" });
+      const again = await startLogin({ config }, login.browser);
+      assert.ok(again.uid, "the session no longer answers: the login page is shown");
     });
   });
 }

@@ -27,6 +27,8 @@ export interface AuthTables {
     given_name: string;
     family_name: string;
     birthdate: string | null;
+    /** PEM of the certificate of the person's latest login, asked about again while the session lives. */
+    certificate: string | null;
     updated_at: number;
   };
   /** Every completed authentication: who, at which relying party, how, when. */
@@ -126,6 +128,11 @@ export const authMigrations: Readonly<Record<string, ComponentMigration>> = {
         .addColumn("session_id", "text", (c) => c.notNull())
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .execute();
+    },
+  },
+  "0003-auth-account-certificate": {
+    async up(db) {
+      await db.schema.alterTable("accounts").addColumn("certificate", "text").execute();
     },
   },
 };
