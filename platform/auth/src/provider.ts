@@ -169,12 +169,13 @@ export function createProvider(setup: ProviderSetup): Provider {
     async findAccount(ctx: KoaContextWithOIDC, subject: string) {
       const account = await setup.authentications.account(subject);
       if (!account) return undefined;
-      // New tokens (code exchange, refresh) and single sign-on reuse only while the card is good:
-      // without the account a refresh is invalid_grant and the session must log in again.
-      if (
-        (ctx.oidc.route === "token" || ctx.oidc.route === "authorization") &&
-        (!account.certificate || !(await setup.cardStatus(new x509.X509Certificate(account.certificate))))
-      )
+      // A refresh and a single sign-on reuse only while the card is good (the code exchange
+      // follows the login's own check within a minute): without the account a refresh is
+      // invalid_grant and the session must log in again.
+      const reuse =
+        ctx.oidc.route === "authorization" ||
+        (ctx.oidc.route === "token" && ctx.oidc.params?.grant_type === "refresh_token");
+      if (reuse && (!account.certificate || !(await setup.cardStatus(new x509.X509Certificate(account.certificate)))))
         return undefined;
       return {
         accountId: subject,
