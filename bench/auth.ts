@@ -13,13 +13,8 @@ import { freePort } from "@riik/core/testing";
 import { createAuthToken, initTrustServices, issueCard, startTrustServicesServer } from "@riik/pki";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import * as client from "openid-client";
-import {
-  AUTH_STORE_MIGRATIONS,
-  type AuthStoreTables,
-  createAuthService,
-  FileKeyStore,
-} from "../platform/auth/src/index.ts";
-import { readCertificate } from "../platform/pki/src/index.ts";
+import { AUTH_STORE_MIGRATIONS, type AuthStoreTables, createAuthService } from "../platform/auth/src/index.ts";
+import { FileKeyStore, readCertificate } from "../platform/pki/src/index.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = 4;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Adapter, AdapterPayload } from "oidc-provider";
+import type { Adapter, AdapterPayload, ResponseType } from "oidc-provider";
 import { AuthError } from "./errors.ts";
 import type { AssuranceLevel } from "./identity.ts";
 import { isAssuranceLevel, REPRESENTEE_SCOPE, SCOPES } from "./scopes.ts";
@@ -47,7 +47,7 @@ interface ClientMetadata extends AdapterPayload {
   jwks?: { keys: readonly JsonWebKey[] };
   scope: string;
   grant_types: string[];
-  response_types: string[];
+  response_types: ResponseType[];
   riik_minimum_acr: AssuranceLevel;
 }
 

@@ -15,5 +15,5 @@ export type { AssuranceLevel, AuthenticatedIdentity, AuthenticationMethod } from
 export { AUTH_STORE_MIGRATIONS, type AuthStore, type AuthStoreTables, openAuthStore } from "./open.ts";
 export { REPRESENTEE_SCOPE, type RepresenteeList, SCOPES } from "./scopes.ts";
 export { type AuthService, type AuthServiceOptions, createAuthService } from "./server.ts";
-export { FileKeyStore, type KeyStore, type SigningKeyInfo, SigningKeys } from "./signing-keys.ts";
+export { type SigningKeyInfo, SigningKeys } from "./signing-keys.ts";
 export { type AuthTables, authMigrations, purgeExpiredModels } from "./storage/index.ts";

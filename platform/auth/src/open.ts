@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { openStorage, type Storage } from "@riik/core";
+import { FileKeyStore } from "@riik/pki";
 import { type AppLoginDb, appLoginMigrations } from "./app-login/index.ts";
 import { Authentications } from "./authentications.ts";
 import { RelyingParties } from "./clients.ts";
-import { FileKeyStore, SigningKeys } from "./signing-keys.ts";
+import { SigningKeys } from "./signing-keys.ts";
 import { type AuthTables, authMigrations } from "./storage/index.ts";
 
 /** The provider's tables and the app login's, in one store with both migrations. */

@@ -1,7 +1,6 @@
 import * as x509 from "@peculiar/x509";
 import type { Kysely } from "kysely";
 import {
-  type ClientRecord,
   type ExternalSigningKey,
   errors,
   type Grant,
@@ -51,8 +50,8 @@ export interface ProviderSetup {
 }
 
 /** The minimum acr a relying party registered, `high` when it names none (fail closed). */
-export function clientMinimumAcr(client: ClientRecord | undefined): AssuranceLevel {
-  const value = client?.[MINIMUM_ACR_METADATA];
+export function clientMinimumAcr(client: InstanceType<Provider["Client"]> | undefined): AssuranceLevel {
+  const value = client?.metadata()[MINIMUM_ACR_METADATA];
   return isAssuranceLevel(value) ? value : "high";
 }
 
@@ -208,7 +207,7 @@ export function createProvider(setup: ProviderSetup): Provider {
     renderError: async (ctx: KoaContextWithOIDC, out: { error?: unknown; error_description?: unknown }) =>
       html(ctx, errorPage(out)),
     ...(setup.privateNetworkFetch
-      ? { fetch: (url: URL, init: RequestInit) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) }
+      ? { fetch: (url: string | URL | Request, init?: RequestInit) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) }
       : {}),
   });
   return provider;

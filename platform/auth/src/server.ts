@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type * as x509 from "@peculiar/x509";
 import { createHttpService, type HttpService, isValidPersonalCode } from "@riik/core";
 import { declareDataSubjects } from "@riik/kit";
-import type { OcspStatusChecker } from "@riik/pki";
+import type { KeyStore, OcspStatusChecker } from "@riik/pki";
 import type { Kysely } from "kysely";
 import type { Provider } from "oidc-provider";
 import type { Logger } from "pino";
@@ -18,7 +18,7 @@ import { idCardRoutes } from "./interaction/idcard.ts";
 import { Interactions } from "./interaction/interactions.ts";
 import { expiredPage, interactionPage } from "./interaction/page.ts";
 import { createProvider } from "./provider.ts";
-import { type KeyStore, SigningKeys } from "./signing-keys.ts";
+import { SigningKeys } from "./signing-keys.ts";
 import { type AuthTables, WebEidChallenges } from "./storage/index.ts";
 
 export interface AuthServiceOptions {

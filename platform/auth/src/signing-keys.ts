@@ -1,14 +1,9 @@
 import { createHash, KeyObject, randomBytes } from "node:crypto";
+import type { KeyStore } from "@riik/pki";
 import type { Kysely } from "kysely";
 import { ExternalSigningKey } from "oidc-provider";
-// @riik/pki does not export its key stores yet (reported); the file store is the one the
-// trust services use, so the auth service's keys sit beside theirs in the same format.
-import { FileKeyStore } from "../../pki/src/keystore/file-key-store.ts";
-import type { KeyStore } from "../../pki/src/keystore/key-store.ts";
 import { AuthError } from "./errors.ts";
 import type { AuthTables } from "./storage/migrations.ts";
-
-export { FileKeyStore, type KeyStore };
 
 /**
  * RS256 (RFC 7518 3.3), as TARA and GovSSO sign: the default `id_token_signed_response_alg`
@@ -23,12 +18,20 @@ const ALGORITHM = "RS256";
  */
 class KeyStoreSigningKey extends ExternalSigningKey {
   readonly #pair: CryptoKeyPair;
+  readonly #kid: string;
 
   constructor(pair: CryptoKeyPair, kid: string) {
     super();
     this.#pair = pair;
-    this.kid = kid;
-    this.alg = ALGORITHM;
+    this.#kid = kid;
+  }
+
+  override get kid(): string {
+    return this.#kid;
+  }
+
+  override get alg(): string {
+    return ALGORITHM;
   }
 
   override keyObject(): KeyObject {

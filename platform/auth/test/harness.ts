@@ -5,6 +5,7 @@ import { type DialectTarget, freePort, temporaryDirectory } from "@riik/core/tes
 import {
   type CardFile,
   createAuthToken,
+  FileKeyStore,
   initTrustServices,
   issueAppCertificate,
   issueCard,
@@ -19,7 +20,6 @@ import {
   type AuthStoreTables,
   createAppLoginService,
   createAuthService,
-  FileKeyStore,
 } from "../src/index.ts";
 
 /** Trust services (CA, OCSP) on loopback, shared by a test file. */
