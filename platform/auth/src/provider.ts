@@ -207,7 +207,10 @@ export function createProvider(setup: ProviderSetup): Provider {
     renderError: async (ctx: KoaContextWithOIDC, out: { error?: unknown; error_description?: unknown }) =>
       html(ctx, errorPage(out)),
     ...(setup.privateNetworkFetch
-      ? { fetch: (url: string | URL | Request, init?: RequestInit) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) }
+      ? {
+          fetch: (url: string | URL | Request, init?: RequestInit) =>
+            fetch(url, { ...init, dispatcher: undefined } as RequestInit),
+        }
       : {}),
   });
   return provider;
