@@ -199,7 +199,7 @@ describe("metadata services (PR-META 2, PR-MREST 4-5)", () => {
     assert.equal(reply.json().info.title, "Petstore");
     assertFault(
       await call(`/r1/${PROVIDER_SUBSYSTEM}/getOpenAPI?serviceCode=echo`),
-      "Server.ServerProxy.UnknownService",
+      "Server.ServerProxy.InternalError",
     );
   });
 });

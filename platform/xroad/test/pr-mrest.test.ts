@@ -284,15 +284,18 @@ describe("PR-MREST 0.8 against a running security server pair", () => {
     }
   });
 
-  it("5: getOpenAPI without serviceCode, for an unknown service or one without a description: X-Road errors", async () => {
-    assertFault(await curl(CONSUMER, `/r1/${PROVIDER_SUBSYSTEM}/getOpenAPI`), "Client.BadRequest");
+  it("5: getOpenAPI without serviceCode, for an unknown service or one without a description: X-Road's errors", async () => {
+    assertFault(await curl(CONSUMER, `/r1/${PROVIDER_SUBSYSTEM}/getOpenAPI`), "Server.ServerProxy.InvalidRequest");
     assertFault(
       await curl(CONSUMER, `/r1/${PROVIDER_SUBSYSTEM}/getOpenAPI?serviceCode=nosuch`),
-      "Server.ServerProxy.UnknownService",
+      "Server.ServerProxy.InternalError",
     );
     assertFault(
       await curl(CONSUMER, `/r1/${PROVIDER_SUBSYSTEM}/getOpenAPI?serviceCode=plain`),
-      "Server.ServerProxy.UnknownService",
+      "Server.ServerProxy.InternalError",
     );
+    // X-Road reads the parameter name case-insensitively.
+    const mixedCase = await curl(CONSUMER, `/r1/${PROVIDER_SUBSYSTEM}/getOpenAPI?SERVICECODE=pets`);
+    assert.equal(mixedCase.status, 200, mixedCase.body);
   });
 });

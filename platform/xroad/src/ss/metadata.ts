@@ -110,13 +110,19 @@ export function answerMetadata(
       body: Buffer.from(JSON.stringify({ service: entries })),
     };
   }
-  const wanted = query.get("serviceCode");
-  if (!wanted) throw new XRoadFault("Client", "BadRequest", "getOpenAPI needs the query parameter serviceCode");
+  // As X-Road's RestMetadataServiceHandlerImpl answers (PR-MREST 5 names no error types): the
+  // parameter name matched case-insensitively, the last one counting; a missing code is
+  // InvalidRequest, a service not found or without an OpenAPI 3 description InternalError.
+  const wanted = [...query].filter(([name]) => name.toLowerCase() === "servicecode").at(-1)?.[1];
+  if (!wanted) throw new XRoadFault("Server.ServerProxy", "InvalidRequest", "Missing serviceCode in message body");
   const service = services.find((s) => s.serviceCode === wanted);
   if (!service)
-    throw new XRoadFault("Server.ServerProxy", "UnknownService", `no service ${wanted} of ${formatClientId(provider)}`);
-  if (!service.openapi)
-    throw new XRoadFault("Server.ServerProxy", "UnknownService", `service ${wanted} has no OpenAPI description`);
+    throw new XRoadFault(
+      "Server.ServerProxy",
+      "InternalError",
+      `Service not found: ${formatClientId(provider)}/${wanted}`,
+    );
+  if (!service.openapi) throw new XRoadFault("Server.ServerProxy", "InternalError", "Invalid service type: REST");
   return servedDescription(service.openapi);
 }
 
