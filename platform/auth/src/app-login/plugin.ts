@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { bundleBrowserScript, type WebAsset, webAsset } from "@riik/core/web-assets";
 import { OID } from "@riik/pki";
-import { build } from "esbuild";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { base64url, fromBase64url } from "./app-key.ts";
@@ -14,37 +13,14 @@ export interface AppLoginPluginOptions {
   service: AppSide;
 }
 
-interface Asset {
-  body: Buffer;
-  type: string;
-  etag: string;
-}
-
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
-function asset(body: Buffer, type: string): Asset {
-  return { body, type, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
-}
-
-/** The page's script (browser/app.ts with the shared key and code modules) bundled by esbuild, in memory, once. */
-async function buildAssets(): Promise<Record<"page" | "script" | "style", Asset>> {
-  const result = await build({
-    entryPoints: [here("browser/app.ts")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "browser",
-    target: ["es2022", "chrome110", "firefox110", "safari16"],
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  const script = result.outputFiles[0];
-  if (!script) throw new Error("esbuild produced no output for the app page");
+/** The page, its script (browser/app.ts with the shared key and code modules) and its style, in memory, once. */
+async function buildAssets(): Promise<Record<"page" | "script" | "style", WebAsset>> {
   return {
-    page: asset(readFileSync(here("browser/app.html")), "text/html; charset=utf-8"),
-    script: asset(Buffer.from(script.contents), "text/javascript; charset=utf-8"),
-    style: asset(readFileSync(here("browser/app.css")), "text/css; charset=utf-8"),
+    page: webAsset(readFileSync(here("browser/app.html")), "text/html; charset=utf-8"),
+    script: await bundleBrowserScript(here("browser/app.ts"), "the app page"),
+    style: webAsset(readFileSync(here("browser/app.css")), "text/css; charset=utf-8"),
   };
 }
 
@@ -82,7 +58,7 @@ export const appLoginPlugin: FastifyPluginAsync<AppLoginPluginOptions> = async (
   });
 
   const serve = (which: keyof typeof assets) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const { body, type, etag } = assets[which];
+    const { body, contentType, etag } = assets[which];
     reply
       .header("etag", etag)
       .header("cache-control", "no-cache")
@@ -90,7 +66,7 @@ export const appLoginPlugin: FastifyPluginAsync<AppLoginPluginOptions> = async (
       .header("x-content-type-options", "nosniff")
       .header("referrer-policy", "no-referrer");
     if (request.headers["if-none-match"] === etag) return reply.status(304).send();
-    return reply.type(type).send(body);
+    return reply.type(contentType).send(body);
   };
   app.get("/app", { schema: { querystring: NO_QUERY } }, serve("page"));
   app.get("/app/app.js", { schema: { querystring: NO_QUERY } }, serve("script"));
