@@ -1,18 +1,17 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { after } from "node:test";
 import { openStorage, type Storage } from "@riik/core";
-import { type DialectTarget, freePort, temporaryDirectory } from "@riik/core/testing";
+import { type DialectTarget, freePort } from "@riik/core/testing";
 import {
   type CardFile,
   createAuthToken,
   FileKeyStore,
-  initTrustServices,
   issueAppCertificate,
   issueCard,
   readCertificate,
-  startTrustServicesServer,
   type TrustServices,
 } from "@riik/pki";
+import { startTestTrustServices } from "@riik/pki/testing";
 import * as client from "openid-client";
 import {
   AUTH_STORE_MIGRATIONS,
@@ -23,17 +22,7 @@ import {
 } from "../src/index.ts";
 
 /** Trust services (CA, OCSP) on loopback, shared by a test file. */
-export async function startTrust(): Promise<{ services: TrustServices; dir: string }> {
-  const dir = temporaryDirectory("riik-auth-pki-");
-  const port = await freePort();
-  const services = await initTrustServices({ dir, baseUrl: `http://127.0.0.1:${port}` });
-  const server = await startTrustServicesServer({ services, port });
-  after(async () => {
-    await server.close();
-    await services.close();
-  });
-  return { services, dir };
-}
+export const startTrust = startTestTrustServices;
 
 let cards = 0;
 /** A new ID card for a fresh valid personal code (PIN1 1234). */

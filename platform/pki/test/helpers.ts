@@ -1,17 +1,10 @@
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePort, temporaryDirectory } from "@riik/core/testing";
-import {
-  type CardFile,
-  initTrustServices,
-  issueCard,
-  startTrustServicesServer,
-  type TrustServices,
-} from "../src/index.ts";
+import { freePort } from "@riik/core/testing";
+import { type CardFile, issueCard, type TrustServices } from "../src/index.ts";
 
 export const run = promisify(execFile);
 
@@ -36,25 +29,7 @@ export function riik(
   });
 }
 
-export interface TestTrustServices {
-  dir: string;
-  services: TrustServices;
-  url: string;
-  app: Awaited<ReturnType<typeof startTrustServicesServer>>["app"];
-}
-
-/** Trust services in a temporary directory, served on a free loopback port, closed after the file. */
-export async function startTestTrustServices(): Promise<TestTrustServices> {
-  const dir = temporaryDirectory("riik-pki-");
-  const port = await freePort();
-  const services = await initTrustServices({ dir, baseUrl: `http://127.0.0.1:${port}` });
-  const server = await startTrustServicesServer({ services, port });
-  after(async () => {
-    await server.close();
-    await services.close();
-  });
-  return { dir, services, url: server.url, app: server.app };
-}
+export { startTestTrustServices, type TestTrustServices } from "../src/testing.ts";
 
 export async function issueTestCard(
   services: TrustServices,
