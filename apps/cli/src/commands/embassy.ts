@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "@riik/core";
 import {
   EmbassyClient,
   EmbassyError,
+  initShipperHome,
   issueTlsIdentity,
   readMasterKeyFile,
   readShipperConfig,
@@ -16,7 +16,6 @@ import {
   startEmbassyServer,
   type TlsMaterial,
   tlsFiles,
-  writeMasterKeyFile,
 } from "@riik/embassy";
 import { parseVerifierKey } from "@riik/ledger";
 import { embassyRegistry } from "@riik/population-register";
@@ -70,25 +69,17 @@ export function registerEmbassyCommands(program: Command): void {
     .option("--ledger-key <file>", "copy the ledger's verifier key to DIR/ledger.vkey")
     .option("--name <cn>", "certificate common name", "riik-embassy-shipper")
     .option("--db <url>", DB_OPTION_HELP)
-    .action(async (o) => {
-      const dir = resolve(o.dir);
-      const masterKey = join(dir, "master.key");
-      const master = existsSync(masterKey) ? readMasterKeyFile(masterKey) : writeMasterKeyFile(masterKey);
-      const files = await issueTlsIdentity({
-        dir,
-        pkiDir: o.pki,
-        name: "client",
-        commonName: o.name,
-        databaseUrl: o.db,
-      });
-      if (o.ledgerKey) writeFileAtomic(join(dir, "ledger.vkey"), readFileSync(o.ledgerKey));
-      print({
-        masterKey,
-        masterKeyId: master.id,
-        tls: files,
-        ...(o.ledgerKey ? { ledgerKey: join(dir, "ledger.vkey") } : {}),
-      });
-    });
+    .action(async (o) =>
+      print(
+        await initShipperHome({
+          dir: o.dir,
+          pkiDir: o.pki,
+          ledgerKey: o.ledgerKey,
+          commonName: o.name,
+          databaseUrl: o.db,
+        }),
+      ),
+    );
 
   embassy
     .command("serve")
