@@ -108,3 +108,32 @@ export function derTlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
 /** GeneralizedTime in the DER form RFC 5280 4.1.2.5.2 requires: YYYYMMDDHHMMSSZ, no fraction. */
 export const derGeneralizedTime = (date: Date): Uint8Array =>
   derTlv(0x18, Buffer.from(`${date.toISOString().replace(/[-:T]/g, "").slice(0, 14)}Z`, "ascii"));
+
+/**
+ * An ECDSA signature value as RFC 5480 2.2.3 / RFC 3279 2.2.3 encode it: the DER
+ * `SEQUENCE { r INTEGER, s INTEGER }`, both positive and in their fewest octets. WebCrypto
+ * wants r‖s, and the conversion pkijs does reads any two values whatever their tags, so
+ * without this check re-tagged encodings of a valid signature would verify.
+ */
+export function assertDerEcdsaSignature(bytes: Uint8Array, what: string, code: PkiErrorCode): void {
+  const block = parseDerBlock(bytes, what, code);
+  const children = block instanceof asn1js.Sequence ? block.valueBlock.value : [];
+  const integers = children.filter((child): child is asn1js.Integer => child instanceof asn1js.Integer);
+  const minimalPositive = (value: Uint8Array) =>
+    value.length > 0 && (value[0]! & 0x80) === 0 && !(value[0] === 0 && value.length > 1 && (value[1]! & 0x80) === 0);
+  if (
+    block.idBlock.tagClass !== 1 ||
+    block.idBlock.tagNumber !== 16 ||
+    !block.idBlock.isConstructed ||
+    children.length !== 2 ||
+    integers.length !== 2 ||
+    !integers.every(
+      (integer) =>
+        integer.idBlock.tagClass === 1 &&
+        integer.idBlock.tagNumber === 2 && // asn1js's Enumerated is an Integer too
+        !integer.idBlock.isConstructed &&
+        minimalPositive(integer.valueBlock.valueHexView),
+    )
+  )
+    throw new PkiError(code, `${what} is not a DER ECDSA signature (SEQUENCE of two positive INTEGERs)`);
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as x509 from "@peculiar/x509";
 import fc from "fast-check";
+import * as pkijs from "pkijs";
 import { parseCardFile } from "../src/identity/card-file.ts";
 import {
   buildOcspRequest,
@@ -52,6 +53,7 @@ function parsesOrRefuses(code: PkiErrorCode, parse: () => unknown) {
 }
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+const indexOf = (haystack: Uint8Array, needle: Uint8Array) => Buffer.from(haystack).indexOf(Buffer.from(needle));
 
 describe("parsers of untrusted bytes throw only typed errors (property tests)", async () => {
   const { dir, services } = await startTestTrustServices();
@@ -146,6 +148,29 @@ describe("parsers of untrusted bytes throw only typed errors (property tests)", 
         }),
         { numRuns: 1500 },
       );
+    });
+
+    it("an ECDSA signature value re-tagged or re-lengthened (found by the property test): OCSP_RESPONSE_INVALID", async () => {
+      // The signature BIT STRING's content: SEQUENCE { INTEGER r, INTEGER s } (RFC 5480 2.2.3).
+      const basic = pkijs.BasicOCSPResponse.fromBER(
+        Uint8Array.from(
+          pkijs.OCSPResponse.fromBER(Uint8Array.from(response)).responseBytes!.response.valueBlock.valueHexView,
+        ),
+      );
+      const signature = basic.signature.valueBlock.valueHexView;
+      const at = indexOf(response, signature);
+      assert.ok(at > 0);
+      const rLength = signature[3]!;
+      const flips: Array<[number, number]> = [
+        [at, 0x20], // SEQUENCE tag 0x30 → 0x10
+        [at + 2, 0x08], // r's INTEGER tag 0x02 → 0x0a (ENUMERATED)
+        [at + 4 + rLength, 0x08], // s's INTEGER tag → ENUMERATED
+      ];
+      for (const [offset, x] of flips) {
+        const copy = Uint8Array.from(response);
+        copy[offset] = copy[offset]! ^ x;
+        await assert.rejects(verify(copy), (error) => assertRefused(error, "OCSP_RESPONSE_INVALID"), `${offset}:${x}`);
+      }
     });
 
     it("#22 every unsuccessful responseStatus (RFC 6960 4.2.1): OCSP_RESPONSE_INVALID naming it", async () => {

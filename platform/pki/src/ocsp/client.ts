@@ -3,7 +3,7 @@ import * as x509 from "@peculiar/x509";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { OID } from "../ca/oids.ts";
-import { hex, parseDer } from "../der.ts";
+import { assertDerEcdsaSignature, hex, parseDer } from "../der.ts";
 import { PkiError } from "../errors.ts";
 import { PathValidationError, validatePath } from "../path/validate-path.ts";
 import { buildCertId } from "./cert-id.ts";
@@ -34,6 +34,9 @@ export function buildOcspRequest(
   }
   return new Uint8Array(request.toSchema(true).toBER());
 }
+
+/** ecdsa-with-SHA1 and ecdsa-with-SHA2 (RFC 5758 3.2) signature algorithms share this arc. */
+const ECDSA_SIGNATURE_ALGORITHMS = "1.2.840.10045.4.";
 
 /**
  * Checks an OCSP response as a relying party must (RFC 6960 3.2): it answers for this
@@ -67,6 +70,12 @@ export async function verifyOcspResponse(
   );
   // RFC 6960 4.2.1 / X.509: the signature is a whole number of octets; other bits are not the signature.
   if (basic.signature.valueBlock.unusedBits !== 0) throw invalid("the OCSP response signature has unused bits");
+  if (basic.signatureAlgorithm.algorithmId.startsWith(ECDSA_SIGNATURE_ALGORITHMS))
+    assertDerEcdsaSignature(
+      basic.signature.valueBlock.valueHexView,
+      "the OCSP response signature",
+      "OCSP_RESPONSE_INVALID",
+    );
   const at = options.now ?? new Date();
   let responder: x509.X509Certificate;
   let signed: boolean;
