@@ -26,27 +26,30 @@ export interface PopulationRegisterModule {
   demoPersons(options: { dataDir: string; url?: string }, n: number): Promise<DemoPerson[]>;
 }
 
-/** Imports a workspace module by name; undefined when its package is not installed. */
-export async function importOptional<T>(name: string): Promise<T | undefined> {
+/**
+ * Imports a workspace module; undefined when its package is not installed. Each caller names
+ * the module in a literal import() so the CLI bundle (apps/cli/bin/bundle.mjs) includes it.
+ */
+export async function importOptional<T>(name: string, load: () => Promise<unknown>): Promise<T | undefined> {
   try {
-    return (await import(name)) as T;
+    return (await load()) as T;
   } catch (error) {
     // Only the package itself missing counts; a broken import inside it is a real error.
     const { code, message } = error as { code?: string; message?: string };
-    const pkg = name.split("/").slice(0, 2).join("/");
-    if (code === "ERR_MODULE_NOT_FOUND" && message?.includes(`'${pkg}'`)) return undefined;
+    if (code === "ERR_MODULE_NOT_FOUND" && message?.includes(`'${name}'`)) return undefined;
     throw error;
   }
 }
 
-export const loadPopulationRegister = () => importOptional<PopulationRegisterModule>("@riik/population-register");
+export const loadPopulationRegister = () =>
+  importOptional<PopulationRegisterModule>("@riik/population-register", () => import("@riik/population-register"));
 
 /** The part of @riik/embassy that `riik up` uses: `riik embassy init`, in this process. */
 export interface EmbassyModule {
   initShipperHome(options: { dir: string; pkiDir: string; ledgerKey?: string; databaseUrl?: string }): Promise<unknown>;
 }
 
-export const loadEmbassy = () => importOptional<EmbassyModule>("@riik/embassy");
+export const loadEmbassy = () => importOptional<EmbassyModule>("@riik/embassy", () => import("@riik/embassy"));
 
 /** The descriptors of the optional components that are installed. */
 export interface OptionalDescriptors {
@@ -60,13 +63,13 @@ type Descriptors = Record<string, ComponentDescriptor>;
 
 /** Loads the descriptors of the optional components whose riik command this installation has. */
 export async function loadOptionalDescriptors(has: (command: string) => boolean): Promise<OptionalDescriptors> {
-  const load = (command: string, name: string) =>
-    has(command) ? importOptional<Descriptors>(name) : Promise.resolve(undefined);
+  const load = (command: string, name: string, module: () => Promise<unknown>) =>
+    has(command) ? importOptional<Descriptors>(name, module) : Promise.resolve(undefined);
   const [registry, police, portal, embassy] = await Promise.all([
-    load("registry", "@riik/population-register/descriptor"),
-    load("police", "@riik/police/descriptor"),
-    load("portal", "@riik/portal/descriptor"),
-    load("embassy", "@riik/embassy/descriptor"),
+    load("registry", "@riik/population-register", () => import("@riik/population-register/descriptor")),
+    load("police", "@riik/police", () => import("@riik/police/descriptor")),
+    load("portal", "@riik/portal", () => import("@riik/portal/descriptor")),
+    load("embassy", "@riik/embassy", () => import("@riik/embassy/descriptor")),
   ]);
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),

@@ -3,6 +3,12 @@ import { pathToFileURL } from "node:url";
 import type { RegistryDefinition } from "@riik/core";
 import { EmbassyError } from "../errors.ts";
 
+let typeScriptLoader: Promise<void> | undefined;
+const loadTypeScript = () => {
+  typeScriptLoader ??= import("tsx/esm/api").then((tsx) => void tsx.register());
+  return typeScriptLoader;
+};
+
 /**
  * The registry a configuration or a command names. The embassy knows no agency: whoever runs
  * the shipper, restore or drill passes the definitions it replicates (the CLI passes the
@@ -18,6 +24,8 @@ export async function resolveRegistry(
     const specifier = module.startsWith(".") || isAbsolute(module) ? pathToFileURL(resolve(module)).href : module;
     let loaded: { embassyRegistry?: RegistryDefinition };
     try {
+      // A module written in TypeScript needs tsx's loader: the riik command runs as a JavaScript bundle.
+      if (/\.[mc]?ts$/.test(specifier)) await loadTypeScript();
       loaded = (await import(specifier)) as { embassyRegistry?: RegistryDefinition };
     } catch (cause) {
       throw new EmbassyError("EMBASSY_UNKNOWN_REGISTRY", `cannot load ${module}: ${(cause as Error).message}`, {
