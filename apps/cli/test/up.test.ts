@@ -4,12 +4,10 @@ import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { generatePersonalCode } from "@riik/core";
-import { freePortRange, notOwnerOnly, temporaryDirectory } from "@riik/core/testing";
+import { freePortRange, notOwnerOnly, RIIK_BIN, temporaryDirectory } from "@riik/core/testing";
 import { PERSONS_SERVICE, POPULATION_REGISTER, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
 
-const RIIK = fileURLToPath(new URL("../bin/riik.js", import.meta.url));
 const PERSONS = 300;
 
 interface Up {
@@ -24,7 +22,7 @@ interface Up {
 
 /** Starts `riik up` (it inherits this process's umask). */
 function startUp(dataDir: string, portBase?: number): Up {
-  const args = [RIIK, "up", "--data", dataDir, "--persons", String(PERSONS)];
+  const args = [RIIK_BIN, "up", "--data", dataDir, "--persons", String(PERSONS)];
   if (portBase !== undefined) args.push("--port-base", String(portBase));
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
@@ -291,7 +289,7 @@ describe("riik up (the main job)", () => {
       ["id", "issue"],
       ["id", "revoke"],
     ]) {
-      const child = spawn(process.execPath, [RIIK, ...verb, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [RIIK_BIN, ...verb, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       child.stdout!.setEncoding("utf8").on("data", (c) => (out += c));
       const [code] = await once(child, "exit");
@@ -304,7 +302,7 @@ describe("riik up (the main job)", () => {
     const child = spawn(
       process.execPath,
       [
-        RIIK,
+        RIIK_BIN,
         "id",
         "issue",
         "--dir",

@@ -1,31 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { notOwnerOnly, temporaryDirectory } from "@riik/core/testing";
-
-const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
-
-/** The real `riik` command; resolves with its exit code and output. */
-function riik(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [RIIK, ...args],
-      { env: { ...process.env, RIIK_LOG_LEVEL: "warn" } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { notOwnerOnly, runRiik, temporaryDirectory } from "@riik/core/testing";
 
 describe("riik auth client and keys", () => {
   it("registers, lists and removes relying parties, and rotates and retires signing keys", async () => {
     const dir = temporaryDirectory("riik-auth-cli-");
     const store = ["--dir", dir];
-    const added = await riik([
+    const added = await runRiik([
       "auth",
       "client",
       "add",
@@ -46,7 +29,7 @@ describe("riik auth client and keys", () => {
     assert.equal(clientId, "portal");
     assert.match(clientSecret, /^[A-Za-z0-9_-]{43}$/);
 
-    const listed = await riik(["auth", "client", "list", ...store]);
+    const listed = await runRiik(["auth", "client", "list", ...store]);
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(
       (JSON.parse(listed.stdout) as Array<{ clientId: string; scopes: string[] }>).map((c) => [c.clientId, c.scopes]),
@@ -54,7 +37,7 @@ describe("riik auth client and keys", () => {
     );
     assert.ok(!listed.stdout.includes(clientSecret), "a secret is shown once, never listed");
 
-    const twice = await riik([
+    const twice = await runRiik([
       "auth",
       "client",
       "add",
@@ -66,7 +49,7 @@ describe("riik auth client and keys", () => {
     ]);
     assert.notEqual(twice.code, 0);
     assert.match(twice.stderr, /AUTH_CLIENT_EXISTS/);
-    const bad = await riik([
+    const bad = await runRiik([
       "auth",
       "client",
       "add",
@@ -82,9 +65,9 @@ describe("riik auth client and keys", () => {
     assert.match(bad.stderr, /AUTH_ARGUMENT/);
     assert.match(bad.stderr, /unknown scope bogus/);
 
-    const first = JSON.parse((await riik(["auth", "keys", "rotate", ...store])).stdout) as { kid: string };
-    const second = JSON.parse((await riik(["auth", "keys", "rotate", ...store])).stdout) as { kid: string };
-    const keys = JSON.parse((await riik(["auth", "keys", "list", ...store])).stdout) as Array<{
+    const first = JSON.parse((await runRiik(["auth", "keys", "rotate", ...store])).stdout) as { kid: string };
+    const second = JSON.parse((await runRiik(["auth", "keys", "rotate", ...store])).stdout) as { kid: string };
+    const keys = JSON.parse((await runRiik(["auth", "keys", "list", ...store])).stdout) as Array<{
       kid: string;
       active: boolean;
     }>;
@@ -95,11 +78,11 @@ describe("riik auth client and keys", () => {
         [first.kid, false],
       ],
     );
-    assert.deepEqual(JSON.parse((await riik(["auth", "keys", "retire", ...store])).stdout), [first.kid]);
+    assert.deepEqual(JSON.parse((await runRiik(["auth", "keys", "retire", ...store])).stdout), [first.kid]);
 
-    const removed = await riik(["auth", "client", "remove", ...store, "portal"]);
+    const removed = await runRiik(["auth", "client", "remove", ...store, "portal"]);
     assert.equal(removed.code, 0, removed.stderr);
-    const again = await riik(["auth", "client", "remove", ...store, "portal"]);
+    const again = await runRiik(["auth", "client", "remove", ...store, "portal"]);
     assert.match(again.stderr, /AUTH_CLIENT_UNKNOWN/);
 
     // Secrets and keys are owner-only (the key store's files, the SQLite database).

@@ -3,30 +3,18 @@
 // (VERIFY_NO_TRUST_ANCHOR, exit 3) and touch nothing; they never fall back to trusting
 // what the embassy serves.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { temporaryDirectory } from "@riik/core/testing";
+import { runRiik, temporaryDirectory } from "@riik/core/testing";
 import { writeMasterKeyFile } from "../src/index.ts";
-
-const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
-
-function riik(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [RIIK, ...args], (error, stdout, stderr) =>
-      resolve({ code: error ? (error.code as number | null) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("riik embassy verifiers without a trust anchor", () => {
   it("finding #10: restore with no --ledger-key and no ledger.vkey next to the key exits 3 and writes nothing", async () => {
     const home = temporaryDirectory("riik-embassy-cli-");
     writeMasterKeyFile(join(home, "master.key"));
     const to = join(home, "restored");
-    const result = await riik([
+    const result = await runRiik([
       "embassy",
       "restore",
       "--registry",
@@ -46,7 +34,7 @@ describe("riik embassy verifiers without a trust anchor", () => {
 
   it("finding #10: an embassy node with no ledger key exits 3 before it listens or writes", async () => {
     const dir = join(temporaryDirectory("riik-embassy-cli-"), "embassy");
-    const result = await riik(["embassy", "serve", "--dir", dir, "--port", "9"]);
+    const result = await runRiik(["embassy", "serve", "--dir", dir, "--port", "9"]);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /^riik: VERIFY_NO_TRUST_ANCHOR: /m);
     assert.equal(existsSync(dir), false);

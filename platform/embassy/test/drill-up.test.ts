@@ -8,16 +8,14 @@ import { once } from "node:events";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePortRange, temporaryDirectory } from "@riik/core/testing";
+import { freePortRange, RIIK_BIN, temporaryDirectory } from "@riik/core/testing";
 import { XRoadRestClient } from "@riik/kit";
 import { parseVerifierKey } from "@riik/ledger";
 import { PERSONS_SERVICE, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
 import { Type } from "typebox";
 import { poll } from "./fixtures/harness.ts";
 
-const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
 const run = promisify(execFile);
 
 /** Starts `riik up` and resolves when it prints its `ready` line (or rejects when it exits first). */
@@ -25,7 +23,7 @@ async function riikUp(dataDir: string): Promise<ChildProcess> {
   const portBase = await freePortRange(PORT_COUNT);
   const child = spawn(
     process.execPath,
-    [RIIK, "up", "--data", dataDir, "--persons", "300", "--port-base", String(portBase)],
+    [RIIK_BIN, "up", "--data", dataDir, "--persons", "300", "--port-base", String(portBase)],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RIIK_LOG_LEVEL: "warn" } },
   );
   const exited = once(child, "exit");
@@ -89,7 +87,7 @@ describe("riik embassy drill on a state started by riik up", { timeout: 200_000 
     const registerFile = join(dataDir, "population-register", "population_register.sqlite");
     const inodeBefore = statSync(registerFile).ino;
 
-    const { stdout, stderr } = await run(process.execPath, [RIIK, "embassy", "drill", "--data", dataDir], {
+    const { stdout, stderr } = await run(process.execPath, [RIIK_BIN, "embassy", "drill", "--data", dataDir], {
       env: { ...process.env, RIIK_LOG_LEVEL: "warn" },
     });
     const report = JSON.parse(stdout);

@@ -7,16 +7,14 @@ import { execFile } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { notOwnerOnly } from "@riik/core/testing";
+import { notOwnerOnly, RIIK_BIN } from "@riik/core/testing";
 import { parseVerifierKey } from "@riik/ledger";
 import { EmbassyClient, readMasterKeyFile, readTlsMaterial, restoreRegistry, tlsFiles } from "../src/index.ts";
 import { homeWithEmbassy, readVkey, whenTrue } from "./fixtures/harness.ts";
 import { embassyRegistry, person, writePersons } from "./fixtures/test-registry.ts";
 
 process.umask(0);
-const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
 const run = promisify(execFile);
 
 describe("files the embassy writes", async () => {
@@ -58,7 +56,7 @@ describe("files the embassy writes", async () => {
     // The child inherits this process's umask of 0.
     const home = join(h.root, "init-home");
     await run(process.execPath, [
-      RIIK,
+      RIIK_BIN,
       "embassy",
       "init",
       "--dir",

@@ -7,18 +7,16 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { openStorage } from "@riik/core";
-import { freePort } from "@riik/core/testing";
+import { freePort, RIIK_BIN } from "@riik/core/testing";
 import { harness, poll } from "./fixtures/harness.ts";
 import { embassyRegistry, migrations, person, writePersons } from "./fixtures/test-registry.ts";
 
-const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
 const run = promisify(execFile);
 
 function riik(args: string[], log: string): ChildProcess {
-  const child = spawn(process.execPath, [RIIK, ...args], {
+  const child = spawn(process.execPath, [RIIK_BIN, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RIIK_LOG_LEVEL: "warn" },
   });
@@ -146,7 +144,7 @@ describe("real processes: ledger, embassy over mTLS, shipper; kill -9 of either"
         { what: `the embassy to hold seq ${last}`, timeoutMs: 90_000 },
       );
       const { stdout: statusText } = await run(process.execPath, [
-        RIIK,
+        RIIK_BIN,
         "embassy",
         "status",
         "--config",
@@ -158,7 +156,7 @@ describe("real processes: ledger, embassy over mTLS, shipper; kill -9 of either"
       // Restore with the command a person would type, then compare with home.
       const to = join(h.root, "restored");
       const { stdout } = await run(process.execPath, [
-        RIIK,
+        RIIK_BIN,
         "embassy",
         "restore",
         "--registry",

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { freePort, RIIK_BIN, runRiik, temporaryDirectory } from "@riik/core/testing";
 import { encodeImprint } from "../src/aggregator/imprint.ts";
 import { encodeCalendarLeaf } from "../src/calendar/leaf.ts";
 import { leafHash } from "../src/merkle/hash.ts";
@@ -36,22 +35,11 @@ async function forgeSignature(file: string, vkeyText: string): Promise<string> {
   });
 }
 
-const riik = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
-
-function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [riik, ...args],
-      { env: { ...process.env, RIIK_LOG_LEVEL: "warn" }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The real `riik` command (the ledger verbs can wait on the network: bounded). */
+const run = (...args: string[]) => runRiik(args, { timeoutMs: 60_000 });
 
 async function serve(...args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [riik, ...args], {
+  const child = spawn(process.execPath, [RIIK_BIN, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, RIIK_LOG_LEVEL: "warn" },
   });

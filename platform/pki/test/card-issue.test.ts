@@ -3,12 +3,11 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import * as x509 from "@peculiar/x509";
-import { temporaryDirectory } from "@riik/core/testing";
+import { RIIK_BIN, runRiik, temporaryDirectory } from "@riik/core/testing";
 import { parseCardFile, writeCardFile } from "../src/identity/card-file.ts";
 import { issueCardFile, normaliseSerial, PkiError } from "../src/index.ts";
-import { riik, startTestTrustServices } from "./helpers.ts";
+import { startTestTrustServices } from "./helpers.ts";
 
 const PINS = { RIIK_PIN1: "1234", RIIK_PIN2: "12345" };
 const person = (code: string) => ["--code", code, "--given", "Mari", "--surname", "Maasikas"];
@@ -22,7 +21,10 @@ describe("#10 riik id issue never leaves an issued certificate without its key",
   it("#10 --out EXISTING is refused before anything is issued, with a riik code and no stack trace", async () => {
     const existing = join(out, "existing.json");
     writeFileSync(existing, "mine\n");
-    const result = await riik(out, ["id", "issue", "--dir", dir, ...person("48707282714"), "--out", existing], PINS);
+    const result = await runRiik(["id", "issue", "--dir", dir, ...person("48707282714"), "--out", existing], {
+      cwd: out,
+      env: PINS,
+    });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /^riik: CARD_FILE_EXISTS: /);
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
@@ -32,7 +34,10 @@ describe("#10 riik id issue never leaves an issued certificate without its key",
 
   it("#10 writes the card file atomically: 0600, in a new 0700 directory, PINs from RIIK_PIN1/RIIK_PIN2", async () => {
     const target = join(out, "new", "deeper", "mari.json");
-    const result = await riik(out, ["id", "issue", "--dir", dir, ...person("38001085718"), "--out", target], PINS);
+    const result = await runRiik(["id", "issue", "--dir", dir, ...person("38001085718"), "--out", target], {
+      cwd: out,
+      env: PINS,
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(statSync(target).mode & 0o777, 0o600);
     assert.equal(statSync(join(out, "new")).mode & 0o777, 0o700);
@@ -44,15 +49,9 @@ describe("#10 riik id issue never leaves an issued certificate without its key",
       ["id-authentication", "good", null],
       ["id-signing", "good", null],
     ]);
-    const noPin = await riik(out, [
-      "id",
-      "issue",
-      "--dir",
-      dir,
-      ...person("38001085718"),
-      "--out",
-      join(out, "x.json"),
-    ]);
+    const noPin = await runRiik(["id", "issue", "--dir", dir, ...person("38001085718"), "--out", join(out, "x.json")], {
+      cwd: out,
+    });
     assert.equal(noPin.code, 2, "PIN1 is mandatory without RIIK_PIN1");
   });
 
@@ -102,7 +101,10 @@ describe("#10 riik id show", async () => {
   const { dir, services } = await startTestTrustServices();
   const out = temporaryDirectory("riik-cards-");
   const card = join(out, "jaan.json");
-  const issued = await riik(out, ["id", "issue", "--dir", dir, ...person("38001085718"), "--out", card], PINS);
+  const issued = await runRiik(["id", "issue", "--dir", dir, ...person("38001085718"), "--out", card], {
+    cwd: out,
+    env: PINS,
+  });
   assert.equal(issued.code, 0, issued.stderr);
   const serial = normaliseSerial(
     new x509.X509Certificate(parseCardFile(readFileSync(card, "utf8")).signing.certificate).serialNumber,
@@ -114,7 +116,7 @@ describe("#10 riik id show", async () => {
       reason: "keyCompromise",
       actor: "test",
     });
-    const result = await riik(out, ["id", "show", "--dir", dir, "--code", "38001085718"]);
+    const result = await runRiik(["id", "show", "--dir", dir, "--code", "38001085718"], { cwd: out });
     assert.equal(result.code, 0, result.stderr);
     const line = result.stdout.split("\n").find((l) => l.startsWith(`esteid/${serial} `))!;
     assert.match(line, /^esteid\/\S+ id-signing revoked since \S+Z \(keyCompromise\), valid \S+Z to \S+Z$/);
@@ -132,8 +134,7 @@ describe("#10 riik id show", async () => {
         event: i % 2 === 0 ? "suspended" : "resumed",
         actor: "a test that makes a long history",
       });
-    const bin = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
-    const script = `"${process.execPath}" "${bin}" id show --dir "${dir}" --code 38001085718 | head -1; echo "riik exit $\{PIPESTATUS[0]}" >&2`;
+    const script = `"${process.execPath}" "${RIIK_BIN}" id show --dir "${dir}" --code 38001085718 | head -1; echo "riik exit $\{PIPESTATUS[0]}" >&2`;
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
       execFile("bash", ["-c", script], { env: { ...process.env, RIIK_LOG_LEVEL: "warn" } }, (error, stdout, stderr) =>
         error ? reject(error) : resolve({ stdout, stderr }),

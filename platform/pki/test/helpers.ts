@@ -1,35 +1,14 @@
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort } from "@riik/core/testing";
 import { type CardFile, issueCard, type TrustServices } from "../src/index.ts";
 
 export const run = promisify(execFile);
 
-export { freePort };
-
-const RIIK = fileURLToPath(new URL("../../../apps/cli/bin/riik.js", import.meta.url));
-
-/** Runs the real `riik` command in `cwd`; resolves with its exit code and output, never rejects. */
-export function riik(
-  cwd: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [RIIK, ...args],
-      { cwd, env: { ...process.env, RIIK_LOG_LEVEL: "warn", ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 export { startTestTrustServices, type TestTrustServices } from "../src/testing.ts";
+export { freePort };
 
 export async function issueTestCard(
   services: TrustServices,

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as x509 from "@peculiar/x509";
 import { generatePersonalCode } from "@riik/core";
-import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { freePort, RIIK_BIN, temporaryDirectory } from "@riik/core/testing";
 import fc from "fast-check";
 import { subtle } from "../src/algorithms.ts";
 import { organisationName } from "../src/ca/names.ts";
@@ -670,17 +670,7 @@ describe("riik id auth-token", () => {
     const nonce = await nonces.issue();
     const run = spawnSync(
       process.execPath,
-      [
-        join(REPO, "apps/cli/bin/riik.js"),
-        "id",
-        "auth-token",
-        "--card",
-        cardPath,
-        "--origin",
-        ORIGIN,
-        "--nonce",
-        nonce.value,
-      ],
+      [RIIK_BIN, "id", "auth-token", "--card", cardPath, "--origin", ORIGIN, "--nonce", nonce.value],
       { cwd: REPO, encoding: "utf8", env: { ...process.env, RIIK_PIN1: PIN1 } },
     );
     assert.equal(run.status, 0, run.stderr);

@@ -4,8 +4,8 @@ import { createHash, createPrivateKey, webcrypto, X509Certificate } from "node:c
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { runRiik } from "@riik/core/testing";
 import { buildOcspRequest, type CardFile, cardCertificate, normaliseSerial } from "@riik/pki";
-import { riik } from "../../pki/test/helpers.ts";
 import {
   type AsicContainer,
   addDataFiles,
@@ -403,7 +403,7 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
     it("#10 run from another directory: --data DIR names the anchor and the B-LT container is valid", async () => {
       // Relative paths, typed in the other directory, resolved once against it.
       const data = relative(elsewhere, join(work, "state", "data"));
-      const result = await riik(elsewhere, ["verify", relative(elsewhere, container), "--data", data]);
+      const result = await runRiik(["verify", relative(elsewhere, container), "--data", data], { cwd: elsewhere });
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /trusted root: \/.*\/state\/data\/pki\/ca\/root\.crt \(.*CN=RIIK ROOT CA/);
       assert.match(result.stdout, /level: XAdES B-LT\n/);
@@ -413,7 +413,7 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
 
     it("#10 no trust anchor: VERIFY_NO_TRUST_ANCHOR, exit 3, even next to a state's data directory", async () => {
       for (const cwd of [elsewhere, join(work, "state")]) {
-        const result = await riik(cwd, ["verify", container]);
+        const result = await runRiik(["verify", container], { cwd });
         assert.equal(result.code, 3, result.stdout + result.stderr);
         assert.match(result.stderr, /^riik: VERIFY_NO_TRUST_ANCHOR: /);
         assert.equal(result.stdout, "", "no report without an anchor");
@@ -438,7 +438,9 @@ describe("XAdES signatures in ASiC-E", { timeout: 120_000 }, () => {
         );
         const path = join(elsewhere, "self-made.asice");
         writeFileSync(path, writeContainer(forged.container));
-        const result = await riik(elsewhere, ["verify", path, "--data", join(work, "state", "data"), "--json"]);
+        const result = await runRiik(["verify", path, "--data", join(work, "state", "data"), "--json"], {
+          cwd: elsewhere,
+        });
         assert.equal(result.code, 1, result.stderr);
         const report = JSON.parse(result.stdout) as ValidationReport;
         assert.equal(report.verdict, "invalid");

@@ -244,3 +244,4 @@ export async function freePortRange(count: number): Promise<number> {
 export function freePort(): Promise<number> {
   return freePortRange(1);
 }
+export { RIIK_BIN, type RiikRun, type RiikRunOptions, runRiik } from "./riik-command.ts";
