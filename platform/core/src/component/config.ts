@@ -49,6 +49,7 @@ export function configProblems(schema: TSchema, value: unknown): ConfigProblem[]
   const walk = (node: Node, value: unknown, field: string): void => {
     if (node.type === "object" && node.properties && typeof value === "object" && value && !Array.isArray(value)) {
       const object = value as Record<string, unknown>;
+      const start = problems.length;
       if (node.additionalProperties === false)
         for (const key of Object.keys(object))
           if (!(key in node.properties) && key !== "$comment")
@@ -64,15 +65,23 @@ export function configProblems(schema: TSchema, value: unknown): ConfigProblem[]
           for (const companion of companions)
             if (object[companion] === undefined)
               problems.push({ field: join(field, companion), problem: `goes together with ${key}` });
+      if (problems.length === start) refined(node, value, field);
       return;
     }
     if (node.type === "array" && node.items && Array.isArray(value)) {
       const { items, ...array } = node;
+      const start = problems.length;
       if (!Value.Check({ ...array, items: {} }, value)) say(node, field, value);
       else for (const [i, item] of value.entries()) walk(items as Node, item, join(field, i));
+      if (problems.length === start) refined(node, value, field);
       return;
     }
-    if (!Value.Check(node, value) || (node[REFINEMENT] && !node[REFINEMENT](value))) say(node, field, value);
+    if (!Value.Check(node, value)) say(node, field, value);
+    else refined(node, value, field);
+  };
+  // A refinement of a whole object or list (fields that must agree) is asked once its parts are valid.
+  const refined = (node: Node, value: unknown, field: string) => {
+    if (node[REFINEMENT] && !node[REFINEMENT](value)) say(node, field, value);
   };
   walk(schema as Node, value, "");
   return problems;
