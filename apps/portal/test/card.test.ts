@@ -1,4 +1,4 @@
-// The browser's card code (src/browser/card.ts) runs on WebCrypto only, so it runs in Node
+// The browser's card code (@riik/pki/browser) runs on WebCrypto only, so it runs in Node
 // as well: its tokens must validate with @riik/pki's validator, and a wrong PIN must be told.
 import assert from "node:assert/strict";
 import { createHash, createPublicKey, verify } from "node:crypto";
@@ -21,7 +21,7 @@ import {
   signingCertificate,
   signPrepared,
   unlockSigningKey,
-} from "../src/browser/card.ts";
+} from "@riik/pki/browser";
 import { PIN1, PIN2, startWorld, type TestWorld } from "./helpers.ts";
 
 const ORIGIN = "http://127.0.0.1:8890";

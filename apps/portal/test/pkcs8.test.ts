@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { Pkcs8Error, readEncryptedPrivateKeyInfo, readPrivateKeyAlgorithm } from "../src/browser/pkcs8.ts";
+import { Pkcs8Error, readEncryptedPrivateKeyInfo, readPrivateKeyAlgorithm } from "@riik/pki/browser/pkcs8";
 
 const dir = mkdtempSync(join(tmpdir(), "riik-pkcs8-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@
 import type { SessionInfo } from "../web/api-types.ts";
 import { isLanguage, isMessageKey, type Language, type MessageKey, translate } from "../web/i18n.ts";
 import { ApiError } from "./api.ts";
-import { CardError } from "./card.ts";
+import { CardError } from "@riik/pki/browser";
 
 export type Route = "login" | "data" | "usage" | "sign" | "check" | "operator";
 

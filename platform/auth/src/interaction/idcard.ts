@@ -6,6 +6,7 @@ import type { AuthenticatedIdentity } from "../identity.ts";
 import { METHOD_ACR } from "../scopes.ts";
 import type { WebEidChallenges } from "../storage/webeid-challenges.ts";
 import type { InteractionOutcome, Interactions } from "./interactions.ts";
+import { loginScriptRoute } from "./page.ts";
 
 export interface IdCardLoginOptions {
   /** The identity-document CAs (riik's `esteid`), from configuration only. */
@@ -60,6 +61,8 @@ export function idCardRoutes(app: RiikFastify, interactions: Interactions, optio
       ...(options.ocspUrl ? { ocspUrl: options.ocspUrl } : {}),
     });
   const params = Type.Object({ uid: Type.String({ minLength: 1, maxLength: 64 }) });
+  // The login page's script: it signs the challenge with the card file (and runs the app login).
+  loginScriptRoute(app);
 
   app.post(
     "/interaction/:uid/idcard/challenge",

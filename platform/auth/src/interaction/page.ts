@@ -1,14 +1,18 @@
+import { fileURLToPath } from "node:url";
+import type { RiikFastify } from "@riik/core";
+import { bundleBrowserScript, type WebAsset } from "@riik/core/web-assets";
+import { Type } from "typebox";
 import type { AuthenticationMethod } from "../identity.ts";
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /**
- * The login page of one interaction: the methods offered, and for the ID card the Web eID
- * exchange (get a challenge, sign it with the card, post the token). A browser with the Web
- * eID extension answers the challenge through it; in the sandbox the token is made from a
- * card file with `riik id auth-token` and pasted. The page's script only moves JSON between
- * the person and this service's interaction API.
+ * The login page of one interaction: the methods offered. For the ID card the page signs the
+ * Web eID challenge itself with the card file and PIN1 (login.js, the shared card module of
+ * @riik/pki); a token made with `riik id auth-token` can be pasted instead. For the app the
+ * person gives their personal code and sees the verification code. The page's script only
+ * moves JSON between the person and this service's interaction API.
  */
 export function interactionPage(input: {
   uid: string;
@@ -18,46 +22,54 @@ export function interactionPage(input: {
 }): string {
   const base = `/interaction/${encodeURIComponent(input.uid)}`;
   const idcard = input.methods.includes("idcard")
-    ? `<section id="idcard"><h2>ID card</h2>
-<button id="challenge" type="button">Log in with ID card</button>
-<p id="nonce-help" hidden>Sign this challenge with your card: <code>riik id auth-token --card CARD --origin ${escapeHtml(input.origin)} --nonce <span id="nonce"></span></code>, then paste the token.</p>
-<textarea id="token" rows="6" cols="80" hidden></textarea>
-<button id="send" type="button" hidden>Send token</button></section>`
+    ? `<section id="idcard" aria-labelledby="idcard-title"><h2 id="idcard-title">ID card</h2>
+<form id="idcard-form" novalidate>
+<p><label for="card-file">ID card file</label> <input type="file" id="card-file" accept=".json,application/json"></p>
+<p><label for="pin1">PIN1</label> <input type="password" id="pin1" inputmode="numeric" autocomplete="off" minlength="4" maxlength="12"></p>
+<button id="idcard-submit" type="submit">Log in with ID card</button></form>
+<details><summary>Paste a Web eID token instead</summary>
+<button id="paste-challenge" type="button">Get a challenge</button>
+<p id="nonce-help" hidden>Sign it with your card: <code>riik id auth-token --card CARD --origin ${escapeHtml(input.origin)} --nonce <span id="nonce"></span></code>, then paste the token.</p>
+<textarea id="token" rows="6" cols="60" aria-label="Web eID token" hidden></textarea>
+<button id="send" type="button" hidden>Send token</button></details></section>`
     : "";
   const app = input.methods.includes("app")
-    ? `<section id="app"><h2>App</h2>
-<label>Personal code <input id="personal-code" inputmode="numeric" autocomplete="off" maxlength="11"></label>
-<button id="app-start" type="button">Log in with the app</button>
+    ? `<section id="app" aria-labelledby="app-title"><h2 id="app-title">App</h2>
+<form id="app-form" novalidate>
+<p><label for="personal-code">Personal code</label> <input id="personal-code" inputmode="numeric" autocomplete="off" maxlength="11"></p>
+<button id="app-start" type="submit">Log in with the app</button></form>
 <p id="app-code" hidden>Check that your app shows <strong id="verification-code"></strong>, then enter PIN1 there.</p></section>`
     : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Log in</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body data-interaction="${escapeHtml(base)}"><h1>Log in to ${escapeHtml(input.clientId)}</h1>
-${idcard}${app}<p id="outcome" role="status"></p>
-<script type="module">
-const base = document.body.dataset.interaction;
-const $ = (id) => document.getElementById(id);
-const post = async (path, body) => (await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) })).json();
-const finish = (answer) => { if (answer.message) $("outcome").textContent = answer.message; if (answer.redirect) location.assign(answer.redirect); };
-$("challenge")?.addEventListener("click", async () => {
-  const { nonce } = await post("/idcard/challenge");
-  $("nonce").textContent = nonce;
-  for (const id of ["nonce-help", "token", "send"]) $(id).hidden = false;
-});
-$("app-start")?.addEventListener("click", async () => {
-  const started = await post("/app/start", { personalCode: $("personal-code").value });
-  if (!started.verificationCode) return finish(started);
-  $("verification-code").textContent = started.verificationCode;
-  $("app-code").hidden = false;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const status = await post("/app/status");
-    if (status.outcome !== "running") return finish(status);
-  }
-});
-$("send")?.addEventListener("click", async () => finish(await post("/idcard", { token: JSON.parse($("token").value) })));
-</script></body></html>`;
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}section{border-top:1px solid #ccc;padding:.5rem 0}.error{color:#a00}</style></head>
+<body data-interaction="${escapeHtml(base)}"><main><h1>Log in to ${escapeHtml(input.clientId)}</h1>
+${idcard}${app}<p id="outcome" role="status"></p></main>
+<script type="module" src="/interaction/login.js"></script></body></html>`;
+}
+
+/**
+ * The page's script, bundled once from browser/login.ts on first request and kept in memory
+ * (with the shared card module of @riik/pki).
+ */
+export function loginScriptRoute(app: RiikFastify): void {
+  let script: Promise<WebAsset> | undefined;
+  const here = fileURLToPath(new URL("browser/login.ts", import.meta.url));
+  app.get(
+    "/interaction/login.js",
+    { schema: { querystring: Type.Object({}, { additionalProperties: false }) } },
+    async (request, reply) => {
+      script ??= bundleBrowserScript(here, "the login page").catch((error: unknown) => {
+        script = undefined;
+        throw error;
+      });
+      const { body, contentType, etag } = await script;
+      reply.header("etag", etag).header("cache-control", "no-cache").header("x-content-type-options", "nosniff");
+      if (request.headers["if-none-match"] === etag) return reply.status(304).send();
+      return reply.type(contentType).send(body);
+    },
+  );
 }
 
 /** A page for an interaction that is gone (expired or finished): start again at the relying party. */

@@ -4,7 +4,7 @@
 import type { ChallengeResponse, LoginResponse } from "../../web/api-types.ts";
 import { api } from "../api.ts";
 import { errorText, navigate, render, state, t, type View } from "../app.ts";
-import { CardError, checkPin1, createAuthToken, readCardFile } from "../card.ts";
+import { CardError, checkPin1, createAuthToken, readCardFile } from "@riik/pki/browser";
 import { h, uid } from "../dom.ts";
 import { signedIn } from "../session.ts";
 import { flashBox, heading, submitActions } from "../widgets.ts";

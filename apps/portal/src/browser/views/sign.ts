@@ -14,7 +14,7 @@ import {
   signingCertificate,
   signPrepared,
   unlockSigningKey,
-} from "../card.ts";
+} from "@riik/pki/browser";
 import { h } from "../dom.ts";
 import { sizeText } from "../format.ts";
 import { sessionEnded } from "../session.ts";

@@ -1,6 +1,10 @@
+// The sandbox's ID card in a browser: a riik card file (`riik-card/1`) opened with PIN1 or
+// PIN2 inside the page (WebCrypto only, the key never leaves it), the Web eID authentication
+// token for a challenge, and signatures for the portal's signing. One module for every page
+// that needs the card: the auth service's login page and the portal's signing view.
 import { type Pbes2Parameters, Pkcs8Error, readEncryptedPrivateKeyInfo, readPrivateKeyAlgorithm } from "./pkcs8.ts";
 
-/** Why the browser could not make a token; each is a message key of the dictionary. */
+/** Why the browser could not make a token or a signature; pages show their own message for each. */
 export type CardErrorCode =
   | "CARD_NO_FILE"
   | "CARD_FORMAT"
@@ -39,7 +43,7 @@ export interface WebEidAuthToken {
   appVersion: string;
 }
 
-export const APP_VERSION = "urn:riik:portal:web-eid:0.1.0";
+export const APP_VERSION = "urn:riik:card-file:web-eid:0.1.0";
 const MAX_CARD_BYTES = 64 * 1024;
 
 export function parseCardText(text: string): BrowserCard {
