@@ -10,6 +10,12 @@ export type PkiErrorCode =
   | "PKI_CERTIFICATE_AMBIGUOUS"
   | "PKI_STATUS_TRANSITION"
   | "PKI_ARGUMENT"
+  | "PKI_RA_UNAUTHORIZED"
+  | "PKI_RA_QUOTA"
+  | "PKI_RA_EXISTS"
+  | "PKI_RA_UNKNOWN"
+  /** The trust services could not be reached, or answered what a registration authority cannot use. */
+  | "PKI_RA_UNAVAILABLE"
   | "PKI_DER"
   | "OCSP_MALFORMED_REQUEST"
   | "OCSP_UNAUTHORIZED"

@@ -28,6 +28,18 @@ export {
   validatePath,
 } from "./path/validate-path.ts";
 export {
+  importAppPublicKey,
+  type RegistrationAuthorityAccess,
+  requestAppCertificate,
+} from "./ra/app-certificate-client.ts";
+export {
+  DEFAULT_HOURLY_QUOTA,
+  RegistrationAuthorities,
+  type RegistrationAuthority,
+  registrationAuthorityActor,
+} from "./ra/registration-authorities.ts";
+export {
+  CertificateRegistry,
   type CertificateRow,
   normaliseSerial,
   REVOCATION_REASONS,

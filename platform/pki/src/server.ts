@@ -6,7 +6,10 @@ import { Counter } from "prom-client";
 import { Type } from "typebox";
 import { caCertificatePath, type TrustServices } from "./ca/trust-services.ts";
 import { PkiError, type PkiErrorCode } from "./errors.ts";
+import { issueAppCertificate } from "./identity/app-certificate.ts";
 import { OcspResponder, type OcspResponderOptions } from "./ocsp/responder.ts";
+import { importAppPublicKey } from "./ra/app-certificate-client.ts";
+import { RegistrationAuthorities, registrationAuthorityActor } from "./ra/registration-authorities.ts";
 import { TimeStampAuthority } from "./tsa/authority.ts";
 
 /**
@@ -23,6 +26,11 @@ export const PKI_ERRORS: ErrorCatalogue<PkiErrorCode> = {
   PKI_CERTIFICATE_AMBIGUOUS: { status: 409 },
   PKI_STATUS_TRANSITION: { status: 409 },
   PKI_ARGUMENT: { status: 400 },
+  PKI_RA_UNAUTHORIZED: { status: 401 },
+  PKI_RA_QUOTA: { status: 429 },
+  PKI_RA_EXISTS: { status: 409 },
+  PKI_RA_UNKNOWN: { status: 404 },
+  PKI_RA_UNAVAILABLE: { status: 502 },
   PKI_DER: { status: 400 },
   OCSP_MALFORMED_REQUEST: { status: 400 },
   OCSP_UNAUTHORIZED: { status: 403 },
@@ -55,6 +63,21 @@ const OCSP_GET = {
   params: Type.Object({ "*": Type.String({ maxLength: Math.ceil((BODY_LIMIT * 4) / 3) * 3 }) }),
 };
 
+/** What a registration authority sends for an app certificate: the person it checked and the app's key. */
+const APP_CERTIFICATE = {
+  headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 256 })) }),
+  body: Type.Object(
+    {
+      personalCode: Type.String({ minLength: 11, maxLength: 11 }),
+      givenName: Type.String({ minLength: 1, maxLength: 200 }),
+      surname: Type.String({ minLength: 1, maxLength: 200 }),
+      /** The app's public key, SubjectPublicKeyInfo DER in base64 (RFC 5280 4.1.2.7). */
+      publicKey: Type.String({ minLength: 1, maxLength: 1024 }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
 const CA_FILE = { params: Type.Object({ file: Type.String({ maxLength: 64 }) }) };
 
 /** Canonical base64 only: Buffer.from(…, "base64") would skip stray characters and accept garbage. */
@@ -79,13 +102,15 @@ export interface TrustServicesServerOptions extends OcspResponderOptions {
 /**
  * `riik pki serve`: the OCSP responder (RFC 6960 Appendix A: POST and GET at /ocsp), the
  * time-stamping authority (RFC 3161 3.4: POST at /tsa) and the CA certificates (RFC 5280
- * 4.2.2.1: DER as application/pkix-cert at the AIA caIssuers URLs /ca/<name>.crt).
+ * 4.2.2.1: DER as application/pkix-cert at the AIA caIssuers URLs /ca/<name>.crt), and app
+ * certificates for registration authorities (POST /ra/app-certificates).
  */
 export async function startTrustServicesServer(options: TrustServicesServerOptions) {
   const { services } = options;
   const { app, metrics, logger } = createHttpService({ name: "pki", errors: PKI_ERRORS, bodyLimit: BODY_LIMIT });
   const ocsp = new OcspResponder(services, options);
   const tsa = new TimeStampAuthority(services.tsa);
+  const authorities = new RegistrationAuthorities(services.registry);
   const ocspAnswers = new Counter({
     name: "riik_ocsp_responses_total",
     help: "OCSP answers by response and certificate status",
@@ -136,6 +161,21 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
     tsaAnswers.inc({ granted: String(answer.granted) });
     if (answer.error) reply.header("x-riik-error", `${answer.error.code}: ${answer.error.message}`).status(400);
     return reply.type("application/timestamp-reply").send(Buffer.from(answer.der));
+  });
+
+  // A registration authority (the authentication service) asks for an enrolling app's
+  // certificate; it holds a bearer token and a quota, never the CA's keys.
+  app.post("/ra/app-certificates", { schema: APP_CERTIFICATE }, async (request, reply) => {
+    const authority = await authorities.authenticate(request.headers.authorization);
+    const publicKey = await importAppPublicKey(request.body.publicKey);
+    await authorities.assertWithinQuota(authority);
+    const certificate = await issueAppCertificate(services, {
+      ...request.body,
+      publicKey,
+      actor: registrationAuthorityActor(authority.name),
+    });
+    request.log.info({ authority: authority.name, serial: certificate.serialNumber }, "app certificate issued");
+    return reply.status(201).send({ certificate: certificate.toString("pem") });
   });
 
   app.get("/ca/:file", { schema: CA_FILE }, async (request, reply) => {

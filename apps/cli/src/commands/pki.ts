@@ -1,5 +1,13 @@
 import cluster from "node:cluster";
-import { initTrustServices, openTrustServices, parseKeyAlgorithm, startTrustServicesServer } from "@riik/pki";
+import {
+  CertificateRegistry,
+  DEFAULT_HOURLY_QUOTA,
+  initTrustServices,
+  openTrustServices,
+  parseKeyAlgorithm,
+  RegistrationAuthorities,
+  startTrustServicesServer,
+} from "@riik/pki";
 import { pkiDescriptor } from "@riik/pki/descriptor";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
@@ -27,6 +35,45 @@ export function registerPkiCommands(program: Command): void {
       await services.close();
       for (const name of ["root", "esteid", "server", "ocsp", "ocsp-server", "tsa"])
         console.log(`${options.dir}/ca/${name}.crt`);
+    });
+
+  const ra = pki
+    .command("ra")
+    .description("registration authorities: services that may ask for app certificates over HTTP with a token");
+  const withAuthorities = async <T>(
+    options: { dir: string; db?: string },
+    use: (ras: RegistrationAuthorities) => Promise<T>,
+  ) => {
+    const registry = await CertificateRegistry.open({ dataDir: options.dir, url: options.db });
+    try {
+      return await use(new RegistrationAuthorities(registry));
+    } finally {
+      await registry.close();
+    }
+  };
+  const raStore = (command: Command) =>
+    command.requiredOption("--dir <dir>", "trust-services directory").option("--db <url>", DB_OPTION_HELP);
+  raStore(ra.command("add"))
+    .description("add an authority; prints its bearer token once (keep it in a 0600 file)")
+    .requiredOption("--name <name>", "the authority's name (e.g. auth)")
+    .option("--hourly-quota <n>", "certificates it may ask for per hour", (v) => Number(v), DEFAULT_HOURLY_QUOTA)
+    .action(async (options: { dir: string; db?: string; name: string; hourlyQuota: number }) => {
+      const { token } = await withAuthorities(options, (ras) =>
+        ras.add(options.name, { hourlyQuota: options.hourlyQuota }),
+      );
+      console.log(token);
+    });
+  raStore(ra.command("list"))
+    .description("list the authorities (never their tokens)")
+    .action(async (options: { dir: string; db?: string }) => {
+      for (const authority of await withAuthorities(options, (ras) => ras.list()))
+        console.log(`${authority.name}  ${authority.hourlyQuota}/hour  since ${authority.createdAt}`);
+    });
+  raStore(ra.command("remove"))
+    .description("remove an authority: its token stops working at once")
+    .requiredOption("--name <name>", "the authority's name")
+    .action(async (options: { dir: string; db?: string; name: string }) => {
+      await withAuthorities(options, (ras) => ras.remove(options.name));
     });
 
   servedCommand(pki, pkiDescriptor, async (config) => {

@@ -37,8 +37,9 @@ export interface CertificateRow {
   der: Uint8Array;
 }
 
-interface PkiDb {
+export interface PkiDb {
   certificate: CertificateRow;
+  registration_authority: { name: string; token_hash: string; hourly_quota: number; created_at: string };
   certificate_event: {
     id: Generated<number>;
     issuer: string;

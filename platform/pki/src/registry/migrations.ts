@@ -36,4 +36,23 @@ export const pkiMigrations: Record<string, ComponentMigration> = {
         .execute();
     },
   },
+  "0002_registration_authorities": {
+    async up(db) {
+      // The services allowed to ask for certificates over HTTP (the authentication service for
+      // app certificates), each by the SHA-256 of its bearer token: the token is shown once.
+      await db.schema
+        .createTable("registration_authority")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("hourly_quota", "integer", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      // The quota counts an authority's issuances in the last hour from the event log itself.
+      await db.schema
+        .createIndex("certificate_event_by_actor")
+        .on("certificate_event")
+        .columns(["actor", "event", "at"])
+        .execute();
+    },
+  },
 };

@@ -1,0 +1,112 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { PkiError } from "../errors.ts";
+import type { CertificateRegistry } from "../registry/certificate-registry.ts";
+
+/**
+ * Registration authorities: the services that may ask the CA for certificates over HTTP
+ * after checking the person themselves (as SK's registration authorities do for Smart-ID
+ * accounts). Today that is the authentication service enrolling apps; it holds a bearer
+ * token, never the CA's keys. Each authority is bounded by an hourly quota counted from the
+ * certificate event log, so the bound survives a restart and a stolen token mints little.
+ */
+export interface RegistrationAuthority {
+  name: string;
+  hourlyQuota: number;
+  createdAt: string;
+}
+
+export const DEFAULT_HOURLY_QUOTA = 600;
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const HOUR_MS = 60 * 60 * 1000;
+
+/** The actor recorded on every certificate an authority asked for. */
+export const registrationAuthorityActor = (name: string) => `ra:${name}`;
+
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+export class RegistrationAuthorities {
+  readonly #registry: CertificateRegistry;
+
+  constructor(registry: CertificateRegistry) {
+    this.#registry = registry;
+  }
+
+  /** Adds an authority and returns its token (256 random bits, base64url): shown once, stored as its SHA-256. */
+  async add(
+    name: string,
+    options: { hourlyQuota?: number; now?: Date } = {},
+  ): Promise<{ name: string; token: string }> {
+    if (!NAME.test(name))
+      throw new PkiError("PKI_ARGUMENT", `name ${JSON.stringify(name)}: lower-case letters, digits and -, at most 63`);
+    const hourlyQuota = options.hourlyQuota ?? DEFAULT_HOURLY_QUOTA;
+    if (!Number.isInteger(hourlyQuota) || hourlyQuota < 1)
+      throw new PkiError("PKI_ARGUMENT", "the hourly quota must be a whole number, at least 1");
+    const token = randomBytes(32).toString("base64url");
+    const inserted = await this.#registry.db
+      .insertInto("registration_authority")
+      .values({
+        name,
+        token_hash: sha256(token).toString("hex"),
+        hourly_quota: hourlyQuota,
+        created_at: (options.now ?? new Date()).toISOString(),
+      })
+      .onConflict((conflict) => conflict.column("name").doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
+      throw new PkiError(
+        "PKI_RA_EXISTS",
+        `registration authority ${name} exists; remove it first to replace its token`,
+      );
+    return { name, token };
+  }
+
+  async list(): Promise<RegistrationAuthority[]> {
+    const rows = await this.#registry.db.selectFrom("registration_authority").selectAll().orderBy("name").execute();
+    return rows.map((row) => ({ name: row.name, hourlyQuota: row.hourly_quota, createdAt: row.created_at }));
+  }
+
+  async remove(name: string): Promise<void> {
+    const deleted = await this.#registry.db
+      .deleteFrom("registration_authority")
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0)
+      throw new PkiError("PKI_RA_UNKNOWN", `no registration authority ${JSON.stringify(name)}`);
+  }
+
+  /**
+   * The authority an `Authorization: Bearer` header names. Every stored hash is compared in
+   * constant time (there are few authorities), so the answer's timing says nothing of a token.
+   */
+  async authenticate(authorization: string | undefined): Promise<RegistrationAuthority> {
+    const token = /^Bearer ([A-Za-z0-9_-]{43})$/.exec(authorization ?? "")?.[1];
+    const given = sha256(token ?? "");
+    let found: RegistrationAuthority | undefined;
+    for (const row of await this.#registry.db.selectFrom("registration_authority").selectAll().execute())
+      if (timingSafeEqual(Buffer.from(row.token_hash, "hex"), given) && token)
+        found = { name: row.name, hourlyQuota: row.hourly_quota, createdAt: row.created_at };
+    if (!found)
+      throw new PkiError(
+        "PKI_RA_UNAUTHORIZED",
+        "a registration authority's bearer token is required (riik pki ra add --name NAME prints one)",
+      );
+    return found;
+  }
+
+  /** Refuses when the authority has had its quota of certificates in the last hour. */
+  async assertWithinQuota(authority: RegistrationAuthority, now = new Date()): Promise<void> {
+    const since = new Date(now.getTime() - HOUR_MS).toISOString();
+    const { issued } = await this.#registry.db
+      .selectFrom("certificate_event")
+      .select((eb) => eb.fn.countAll<number>().as("issued"))
+      .where("actor", "=", registrationAuthorityActor(authority.name))
+      .where("event", "=", "issued")
+      .where("at", ">", since)
+      .executeTakeFirstOrThrow();
+    if (Number(issued) >= authority.hourlyQuota)
+      throw new PkiError(
+        "PKI_RA_QUOTA",
+        `registration authority ${authority.name} had its ${authority.hourlyQuota} certificates this hour; try later`,
+      );
+  }
+}
