@@ -8,6 +8,8 @@ export interface AuthenticationRecord {
   method: AuthenticationMethod;
   acr: AssuranceLevel;
   at: Date;
+  /** Whom the person acted for (GovSSO `representee.<id>` with a current right), if anyone. */
+  representee?: string;
 }
 
 /**
@@ -49,6 +51,28 @@ export class Authentications {
     });
   }
 
+  /**
+   * Records that SUBJECT, logged in with METHOD at ACR, chose to act for REPRESENTEE at a
+   * relying party (a `representee.<id>` the mandates service confirmed): one more record of
+   * the session's authentication, naming the representee.
+   */
+  async recordRepresentation(
+    record: Omit<AuthenticationRecord, "at" | "representee"> & { representee: string },
+    at = new Date(),
+  ): Promise<void> {
+    await this.#db
+      .insertInto("authentications")
+      .values({
+        subject: record.subject,
+        client_id: record.clientId,
+        method: record.method,
+        acr: record.acr,
+        at: at.getTime(),
+        representee: record.representee,
+      })
+      .execute();
+  }
+
   async account(subject: string) {
     return this.#db.selectFrom("accounts").selectAll().where("subject", "=", subject).executeTakeFirst();
   }
@@ -57,7 +81,7 @@ export class Authentications {
   async of(subject: string, limit = 100): Promise<AuthenticationRecord[]> {
     const rows = await this.#db
       .selectFrom("authentications")
-      .select(["subject", "client_id", "method", "acr", "at"])
+      .select(["subject", "client_id", "method", "acr", "at", "representee"])
       .where("subject", "=", subject)
       .orderBy("at", "desc")
       .orderBy("id", "desc")
@@ -69,6 +93,7 @@ export class Authentications {
       method: row.method as AuthenticationMethod,
       acr: row.acr as AssuranceLevel,
       at: new Date(row.at),
+      ...(row.representee ? { representee: row.representee } : {}),
     }));
   }
 }

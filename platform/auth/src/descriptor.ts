@@ -1,5 +1,14 @@
-import { type ComponentDescriptor, problem, refine, SERVED_OPTIONS, servedFields } from "@riik/core";
-import { Type } from "typebox";
+import {
+  type ComponentDescriptor,
+  parseClientId,
+  parseServiceId,
+  problem,
+  refine,
+  SERVED_OPTIONS,
+  servedFields,
+} from "@riik/core";
+import { type Static, Type } from "typebox";
+import { AuthError } from "./errors.ts";
 
 export const AUTH_PORT = 8900;
 
@@ -38,9 +47,61 @@ export const AUTH_SERVE = Type.Object(
       default: "public",
       ...problem('must be "public" or "private"'),
     }),
+    /**
+     * The mandates service reads the population register's family relations over X-Road
+     * (parents act for their minor children): the client URL of the auth service's security
+     * server, its client subsystem, and the register's persons service. All three or none.
+     */
+    xroadSecurityServer: Type.Optional(
+      refine(
+        Type.String({ minLength: 1 }),
+        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+        "must be an http(s) URL",
+      ),
+    ),
+    xroadClient: Type.Optional(
+      refine(Type.String({ minLength: 1 }), (value) => isId(value, "client"), "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM"),
+    ),
+    personsService: Type.Optional(
+      refine(
+        Type.String({ minLength: 1 }),
+        (value) => isId(value, "service"),
+        "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+
+function isId(value: string, kind: "client" | "service"): boolean {
+  try {
+    if (kind === "service") parseServiceId(value);
+    else if (parseClientId(value).subsystemCode === undefined) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type AuthServeConfig = Static<typeof AUTH_SERVE>;
+
+/**
+ * The population register access of a config (`createAuthService`'s `populationRegister`),
+ * or undefined when none is configured; a partial configuration is refused.
+ */
+export function populationRegisterAccess(
+  config: Pick<AuthServeConfig, "xroadSecurityServer" | "xroadClient" | "personsService">,
+): { securityServer: string; client: string; personsService: string } | undefined {
+  const { xroadSecurityServer, xroadClient, personsService } = config;
+  const given = [xroadSecurityServer, xroadClient, personsService].filter((value) => value !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length !== 3)
+    throw new AuthError(
+      "AUTH_ARGUMENT",
+      "--xroad-security-server, --xroad-client and --persons-service go together: give all three or none",
+    );
+  return { securityServer: xroadSecurityServer!, client: xroadClient!, personsService: personsService! };
+}
 
 export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
   name: "auth",
@@ -79,8 +140,33 @@ export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
       field: "relyingPartyNetwork",
       description: '"private" lets back-channel logout reach loopback relying parties (sandbox)',
     },
+    {
+      flag: "--xroad-security-server",
+      field: "xroadSecurityServer",
+      description: "client URL of the auth service's security server (mandates: the population register)",
+    },
+    {
+      flag: "--xroad-client",
+      field: "xroadClient",
+      description: "the auth service's X-Road client subsystem, e.g. EE/GOV/70006317/auth",
+    },
+    {
+      flag: "--persons-service",
+      field: "personsService",
+      description: "the population register's persons service (GET /persons/{code}/family)",
+    },
   ],
   ports: (config) => ({ http: config.port ?? AUTH_PORT }),
-  // Card status comes from the trust services' OCSP responder.
+  // Card status comes from the trust services' OCSP responder; the population register is
+  // asked only at login, and its absence makes `representee_list` SERVICE_NOT_AVAILABLE.
   dependsOn: ["pki"],
+  // A client subsystem only: it reads the register's family relations (the mandates service).
+  exchange: (config) => {
+    const access = populationRegisterAccess(config);
+    if (!access) return { subsystems: [] };
+    return {
+      subsystems: [{ id: access.client, description: "national authentication service (mandates)" }],
+      access: [{ subject: access.client, service: access.personsService, method: "GET", paths: ["/persons/*/family"] }],
+    };
+  },
 };

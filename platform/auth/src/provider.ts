@@ -13,9 +13,11 @@ import type { CardStatus } from "./card-status.ts";
 import { MINIMUM_ACR_METADATA, type RelyingParties } from "./clients.ts";
 import type { AssuranceLevel, AuthenticationMethod } from "./identity.ts";
 import { errorPage, loggedOutPage, logoutPage } from "./interaction/page.ts";
+import type { Representation } from "./mandates/representation.ts";
 import {
   ACR_VALUES,
   isAssuranceLevel,
+  METHOD_ACR,
   offeredMethods,
   REPRESENTEE_SCOPE,
   requiredAcr,
@@ -47,6 +49,33 @@ export interface ProviderSetup {
    * state whose relying parties all run on loopback. Off by default.
    */
   privateNetworkFetch?: boolean;
+  /**
+   * The mandates service: `representee_list` and `representee.<id>` (GovSSO) are answered
+   * from it; without it `representee_list` is SERVICE_NOT_AVAILABLE.
+   */
+  representation?: Representation;
+}
+
+/**
+ * The authorization parameter that carries the `representee.<id>` of a request from the
+ * authorization endpoint to the grant: oidc-provider keeps only configured scopes in
+ * `params.scope`, so the id is copied from the request's scope as sent into this declared
+ * extra parameter (its value from the relying party is always overwritten), which the
+ * interaction keeps until the login resumes.
+ */
+export const REPRESENTEE_PARAM = "riik_representee";
+
+/** The scope of the request as sent (oidc-provider narrows `params.scope` to configured scopes). */
+function sentScope(ctx: KoaContextWithOIDC): string | undefined {
+  const sent = ctx.method === "POST" ? ctx.oidc.body?.scope : ctx.query.scope;
+  return typeof sent === "string" ? sent : undefined;
+}
+
+/** The one `representee.<id>` of SCOPES, if any; two or more is `invalid_scope` (GovSSO 3.2.2: one at once). */
+export function representeeScope(scopes: readonly string[]): string | undefined {
+  const asked = scopes.filter((scope) => REPRESENTEE_SCOPE.test(scope));
+  if (asked.length > 1) throw new errors.InvalidScope("only one representee may be asked for at once", asked.join(" "));
+  return asked[0];
 }
 
 /** The minimum acr a relying party registered, `high` when it names none (fail closed). */
@@ -79,8 +108,7 @@ function requestCheck(methods: readonly AuthenticationMethod[]) {
     const { params, client } = ctx.oidc;
     // oidc-provider narrows `params.scope` to the configured scopes before the interaction
     // checks run (shared/check_resource.js); the request as sent is in the query or the body.
-    const sent = ctx.method === "POST" ? ctx.oidc.body?.scope : ctx.query.scope;
-    const scopes = requestedScopes({ scope: sent ?? params?.scope });
+    const scopes = requestedScopes({ scope: sentScope(ctx) ?? params?.scope });
     const unknown = unknownScopes(scopes);
     if (unknown.length > 0) throw new errors.InvalidScope(`unknown scope ${unknown.join(" ")}`, unknown.join(" "));
     const allowed = new Set(client?.scope?.split(" ") ?? []);
@@ -102,22 +130,81 @@ function html(ctx: KoaContextWithOIDC, body: string): void {
 /**
  * Grants what the relying party asked for within what it is registered for: the service is
  * the state's own login, so there is no consent screen (as in TARA and GovSSO); the client's
- * `scope` metadata already limits the scopes it may ask for.
+ * `scope` metadata already limits the scopes it may ask for. The grant holds at most one
+ * `representee.<id>`, the one this request asked for (a request without one acts for the
+ * person themselves again); a representee the mandates service confirms is recorded with
+ * the session's authentication.
  */
-async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
-  const { client, session, provider, result } = ctx.oidc;
-  if (!client || !session?.accountId) return undefined;
-  const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
-  const grant =
-    (grantId ? await provider.Grant.find(grantId) : undefined) ??
-    new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
-  const allowed = new Set(client.scope?.split(" ") ?? []);
-  const scopes = requestedScopes(ctx.oidc.params).filter(
-    (scope) => allowed.has(scope) || (REPRESENTEE_SCOPE.test(scope) && allowed.has("representee_list")),
-  );
-  grant.addOIDCScope(scopes.join(" "));
-  await grant.save();
-  return grant;
+function grantLoader(setup: ProviderSetup) {
+  return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+    const { client, session, provider, result } = ctx.oidc;
+    if (!client || !session?.accountId) return undefined;
+    const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+    const grant =
+      (grantId ? await provider.Grant.find(grantId) : undefined) ??
+      new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+    const allowed = new Set(client.scope?.split(" ") ?? []);
+    const chosen = ctx.oidc.params?.[REPRESENTEE_PARAM];
+    const representee =
+      typeof chosen === "string" && REPRESENTEE_SCOPE.test(`representee.${chosen}`) && allowed.has("representee_list")
+        ? chosen
+        : undefined;
+    const kept = grant
+      .getOIDCScope()
+      .split(" ")
+      .filter((scope) => scope && !REPRESENTEE_SCOPE.test(scope));
+    const scopes = requestedScopes(ctx.oidc.params).filter((scope) => allowed.has(scope));
+    if (grant.openid) grant.openid.scope = kept.join(" ");
+    grant.addOIDCScope([...scopes, ...(representee ? [`representee.${representee}`] : [])].join(" "));
+    await grant.save();
+    if (representee && setup.representation && representee !== session.accountId) {
+      const right = await setup.representation.representee(session.accountId, representee);
+      const method = session.amr?.[0];
+      if (right.status === "REQUESTED_REPRESENTEE_CURRENT" && (method === "idcard" || method === "app"))
+        await setup.authentications.recordRepresentation({
+          subject: session.accountId,
+          clientId: client.clientId,
+          method,
+          acr: isAssuranceLevel(session.acr) ? session.acr : METHOD_ACR[method],
+          representee,
+        });
+    }
+    return grant;
+  };
+}
+
+/** The `representee.<id>` a grant holds (the last authorization request's), as its id. */
+function grantedRepresentee(grant: Grant | undefined): string | undefined {
+  const scope = grant
+    ?.getOIDCScope()
+    .split(" ")
+    .find((value) => REPRESENTEE_SCOPE.test(value));
+  return scope?.slice("representee.".length);
+}
+
+/**
+ * The representation claims of GovSSO (Representee 4.1, 4.2): `representee_list` when the
+ * token's scope has it, `representee` when the grant holds a `representee.<id>` other than
+ * the person themselves (4: omitted for oneself). Asked afresh for every token and userinfo,
+ * so a revoked mandate or a child's 18th birthday shows at the next refresh.
+ */
+async function representationClaims(
+  setup: ProviderSetup,
+  ctx: KoaContextWithOIDC,
+  subject: string,
+  scope: string,
+): Promise<Record<string, unknown>> {
+  const claims: Record<string, unknown> = {};
+  if (scope.split(" ").includes("representee_list"))
+    claims.representee_list = setup.representation
+      ? await setup.representation.list(subject)
+      : { status: "SERVICE_NOT_AVAILABLE" };
+  const representee = grantedRepresentee(ctx.oidc.grant);
+  if (representee && representee !== subject)
+    claims.representee = setup.representation
+      ? await setup.representation.representee(subject, representee)
+      : { status: "SERVICE_NOT_AVAILABLE" };
+  return claims;
 }
 
 /**
@@ -156,6 +243,13 @@ export function createProvider(setup: ProviderSetup): Provider {
       ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).filter(([, claims]) => claims.length > 0)),
     },
     acrValues: [...ACR_VALUES],
+    extraParams: {
+      // Copies the request's `representee.<id>` (as sent) into REPRESENTEE_PARAM, or clears it.
+      [REPRESENTEE_PARAM]: async (ctx: KoaContextWithOIDC) => {
+        const scope = representeeScope(requestedScopes({ scope: sentScope(ctx) }));
+        ctx.oidc.params![REPRESENTEE_PARAM] = scope?.slice("representee.".length);
+      },
+    },
     // TARA puts the person's names and birth date in the ID token itself.
     conformIdTokenClaims: false,
     extraClientMetadata: {
@@ -178,11 +272,12 @@ export function createProvider(setup: ProviderSetup): Provider {
         return undefined;
       return {
         accountId: subject,
-        claims: async () => ({
+        claims: async (_use: string, scope: string) => ({
           sub: subject,
           given_name: account.given_name,
           family_name: account.family_name,
           ...(account.birthdate ? { birthdate: account.birthdate } : {}),
+          ...(await representationClaims(setup, ctx, subject, scope)),
         }),
       };
     },
@@ -190,7 +285,7 @@ export function createProvider(setup: ProviderSetup): Provider {
       policy,
       url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
     },
-    loadExistingGrant,
+    loadExistingGrant: grantLoader(setup),
     // GovSSO extends a session with the refresh token; no offline_access needed.
     issueRefreshToken: async (_ctx: KoaContextWithOIDC, client: { grantTypeAllowed(type: string): boolean }) =>
       client.grantTypeAllowed("refresh_token"),

@@ -4,9 +4,10 @@ import type { AssuranceLevel, AuthenticationMethod } from "./identity.ts";
  * Scopes as TARA and GovSSO name them: `openid` (sub, names, birthdate), `idcard` and `app`
  * (which login methods the relying party offers; neither means all), `phone`, and the
  * representation scopes of GovSSO: `representee_list` (whom the person may act for) and
- * `representee.<id>` (act for that person or company). Representation is served by the
- * mandates service (issue 12, later part); the scope names are fixed now so clients can
- * register them.
+ * `representee.<id>` (act for that person or company), served by the mandates service
+ * (`mandates/`). `representee.<id>` is not a configured scope of oidc-provider (its ids are
+ * open-ended and oidc-provider 9 has no dynamic scopes): the provider keeps the one asked
+ * for in the grant and releases the `representee` claim under `openid` (provider.ts).
  */
 export const SCOPES = ["openid", "idcard", "app", "phone", "representee_list"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -16,29 +17,15 @@ export const REPRESENTEE_SCOPE = /^representee\.[A-Z]{2}[0-9A-Z]{1,32}$/;
 
 /** Claims each scope releases (OpenID Connect Core 5.4; the representation claim as GovSSO names it). */
 export const SCOPE_CLAIMS: Readonly<Record<Scope, readonly string[]>> = {
-  openid: ["sub", "acr", "amr", "given_name", "family_name", "birthdate"],
+  // `representee` is released only when the grant holds a `representee.<id>` (GovSSO 4.2).
+  openid: ["sub", "acr", "amr", "given_name", "family_name", "birthdate", "representee"],
   idcard: [],
   app: [],
   phone: ["phone_number", "phone_number_verified"],
   representee_list: ["representee_list"],
 };
 
-/**
- * The shape of the `representee_list` claim (GovSSO's, to be filled by the mandates
- * service): the people and companies the person may act for, with the mandates held.
- */
-export interface RepresenteeList {
-  status: "REPRESENTEE_LIST_CURRENT" | "SERVICE_NOT_AVAILABLE";
-  list: ReadonlyArray<{
-    type: "NATURAL_PERSON" | "LEGAL_PERSON";
-    /** `EE` + personal code, or `EE` + registry code. */
-    sub: string;
-    given_name?: string;
-    family_name?: string;
-    name?: string;
-    mandates: ReadonlyArray<{ role: string }>;
-  }>;
-}
+export type { Representee, RepresenteeList } from "./mandates/claims.ts";
 
 /** The scopes of `requested` that are neither known nor a representation of someone. */
 export function unknownScopes(requested: readonly string[]): string[] {

@@ -17,6 +17,13 @@ import { appLoginRoutes } from "./interaction/app.ts";
 import { idCardRoutes } from "./interaction/idcard.ts";
 import { Interactions } from "./interaction/interactions.ts";
 import { expiredPage, interactionPage } from "./interaction/page.ts";
+import {
+  createMandatesService,
+  MANDATE_ERRORS,
+  type MandatesService,
+  mandateRoutes,
+  type PopulationRegisterAccess,
+} from "./mandates/index.ts";
 import { createProvider } from "./provider.ts";
 import { SigningKeys } from "./signing-keys.ts";
 import { type AuthTables, WebEidChallenges } from "./storage/index.ts";
@@ -38,12 +45,15 @@ export interface AuthServiceOptions {
   logger?: Logger;
   /** The app login (its `/app` page and API are served here); offered on the login page when given. */
   appLogin?: AppLoginService & AppSide;
+  /** The population register over X-Road: parents then act for their minor children. */
+  populationRegister?: PopulationRegisterAccess | undefined;
 }
 
 export interface AuthService extends HttpService {
   readonly clients: RelyingParties;
   readonly keys: SigningKeys;
   readonly authentications: Authentications;
+  readonly mandates: MandatesService;
   /** Reads the published signing keys again (after `riik auth keys rotate|retire`). */
   reloadKeys(): Promise<void>;
 }
@@ -59,7 +69,7 @@ const SUBJECT = "^[A-Z]{2}[0-9]{11}$";
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const service = createHttpService({
     name: "auth",
-    errors: { ...AUTH_ERRORS, ...APP_LOGIN_ERRORS },
+    errors: { ...AUTH_ERRORS, ...APP_LOGIN_ERRORS, ...MANDATE_ERRORS },
     bodyLimit: 64 * 1024,
     ...(options.logger ? { logger: options.logger } : {}),
   });
@@ -77,13 +87,26 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     ...(options.ocspUrl ? { ocspUrl: options.ocspUrl } : {}),
   });
 
+  // Mandates are sealed with the key the provider signs with now (published in its JWKS).
+  let signing: Awaited<ReturnType<SigningKeys["published"]>> = [];
+  const mandates = createMandatesService({
+    db,
+    issuer: options.issuer,
+    signingKey: async () => signing[0]!,
+    ...(options.populationRegister ? { populationRegister: options.populationRegister } : {}),
+    logger: app.log,
+  });
+  app.addHook("onClose", () => mandates.close());
+
   const build = async () => {
+    signing = await keys.published();
     const made = createProvider({
       issuer: options.issuer,
       db,
       clients,
       authentications,
-      keys: await keys.published(),
+      representation: mandates.representation,
+      keys: signing,
       cookieKeys: [cookieKeys],
       cardStatus,
       methods,
@@ -146,6 +169,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     appLoginRoutes(app, interactions, options.appLogin, db);
   }
 
+  mandateRoutes(app, mandates.explicit, () => provider);
+
   app.get(
     "/authentications/:subject",
     {
@@ -156,7 +181,13 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
           200: Type.Object({
             subject: Type.String(),
             authentications: Type.Array(
-              Type.Object({ clientId: Type.String(), method: Type.String(), acr: Type.String(), at: Type.String() }),
+              Type.Object({
+                clientId: Type.String(),
+                method: Type.String(),
+                acr: Type.String(),
+                at: Type.String(),
+                representee: Type.Optional(Type.String()),
+              }),
             ),
           }),
         },
@@ -176,6 +207,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
           method: r.method,
           acr: r.acr,
           at: r.at.toISOString(),
+          ...(r.representee ? { representee: r.representee } : {}),
         })),
       };
     },
@@ -186,6 +218,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     clients,
     keys,
     authentications,
+    mandates,
     async reloadKeys() {
       provider = await build();
     },

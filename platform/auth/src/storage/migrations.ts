@@ -1,5 +1,5 @@
-import type { ComponentMigration } from "@riik/core";
-import { columnTypes } from "@riik/core";
+import type { ChangeJournalTable, ComponentMigration } from "@riik/core";
+import { changeJournalMigration, columnTypes } from "@riik/core";
 import type { Generated } from "kysely";
 
 /** The auth service's tables, as Kysely sees them. Times are epoch milliseconds. */
@@ -39,7 +39,32 @@ export interface AuthTables {
     method: string;
     acr: string;
     at: number;
+    /** `sub` of the person or company the login acted for (GovSSO `representee.<id>`), if any. */
+    representee: string | null;
   };
+  /**
+   * Mandates one person granted another (the mandates service, like Pääsuke): the
+   * representative acts for the grantor in `role` from `valid_from` until `valid_until`
+   * (epoch ms, exclusive; null: until revoked). `seal` is a compact JWS over the mandate's
+   * canonical JSON made with the provider's signing key; `revocation_seal` likewise over the
+   * revoked mandate.
+   */
+  mandates: {
+    id: string;
+    grantor: string;
+    representative: string;
+    role: string;
+    valid_from: number;
+    valid_until: number | null;
+    granted_at: number;
+    granted_by: string;
+    revoked_at: number | null;
+    revoked_by: string | null;
+    seal: string;
+    revocation_seal: string | null;
+  };
+  /** Core change journal: every grant and revocation of a mandate. */
+  change_journal: ChangeJournalTable;
   /** The app login started for a login interaction (at most one; a new start replaces it). */
   app_login_interactions: { interaction_uid: string; session_id: string; created_at: number };
   /** Web eID challenges, one per login interaction, each used once (nonce_key = SHA-256 of the nonce). */
@@ -133,6 +158,29 @@ export const authMigrations: Readonly<Record<string, ComponentMigration>> = {
   "0003-auth-account-certificate": {
     async up(db) {
       await db.schema.alterTable("accounts").addColumn("certificate", "text").execute();
+    },
+  },
+  "0004-auth-mandates": {
+    async up(db, dialect) {
+      await changeJournalMigration.up(db, dialect);
+      await db.schema
+        .createTable("mandates")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("grantor", "text", (c) => c.notNull())
+        .addColumn("representative", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("valid_from", "bigint", (c) => c.notNull())
+        .addColumn("valid_until", "bigint")
+        .addColumn("granted_at", "bigint", (c) => c.notNull())
+        .addColumn("granted_by", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "bigint")
+        .addColumn("revoked_by", "text")
+        .addColumn("seal", "text", (c) => c.notNull())
+        .addColumn("revocation_seal", "text")
+        .execute();
+      await db.schema.createIndex("mandates_representative").on("mandates").column("representative").execute();
+      await db.schema.createIndex("mandates_grantor").on("mandates").column("grantor").execute();
+      await db.schema.alterTable("authentications").addColumn("representee", "text").execute();
     },
   },
 };
