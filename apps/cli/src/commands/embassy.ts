@@ -17,10 +17,12 @@ import {
   type TlsMaterial,
   tlsFiles,
 } from "@riik/embassy";
+import { embassyDescriptor } from "@riik/embassy/descriptor";
 import { parseVerifierKey } from "@riik/ledger";
 import { embassyRegistry } from "@riik/population-register";
 import type { Command } from "commander";
-import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
+import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
+import { servedCommand } from "../served-command.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -81,58 +83,39 @@ export function registerEmbassyCommands(program: Command): void {
       ),
     );
 
-  embassy
-    .command("serve")
-    .description("run an embassy node: append-only store of segments over mutual TLS 1.3")
-    .requiredOption("--dir <dir>", "embassy data directory")
-    .option("--port <port>", "mutual TLS port", parsePort, 8819)
-    .option("--admin-port <port>", "plain HTTP port for /healthz, /metrics and holdings (metadata only)", parsePort)
-    .option("--host <host>", "address to listen on (and in the certificate)", "127.0.0.1")
-    .option("--ledger-key <file>", "the ledger's verifier key (default DIR/ledger.vkey)")
-    .option("--pki <dir>", "trust services: get the embassy certificate from the server CA on first start")
-    .option("--tls-cert <file>", "instead of --pki: certificate (PEM)")
-    .option("--tls-key <file>", "its key (PEM)")
-    .option("--ca <file>", "CA certificates trusted for clients (PEM)")
-    .option(
-      "--allow-client <cn>",
-      "client certificate CN allowed to write (repeatable; default any from the CA)",
-      collect,
-      [],
-    )
-    .option("--db <url>", DB_OPTION_HELP)
-    .action(async (o) => {
-      const dir = resolve(o.dir);
-      const anchor = readLedgerKey(o.ledgerKey, join(dir, "ledger.vkey"));
-      let tls = explicitTls(o);
-      if (!tls) {
-        if (!o.pki && !existsSync(tlsFiles(dir, "embassy").cert))
-          throw new EmbassyError("EMBASSY_ARGUMENT", "give --pki DIR or --tls-cert/--tls-key/--ca");
-        const files = existsSync(tlsFiles(dir, "embassy").cert)
-          ? tlsFiles(dir, "embassy")
-          : await issueTlsIdentity({
-              dir,
-              pkiDir: o.pki,
-              name: "embassy",
-              commonName: `riik-embassy-${o.port}`,
-              host: o.host,
-            });
-        tls = readTlsMaterial(files);
-      }
-      const server = await startEmbassyServer({
-        dataDir: dir,
-        databaseUrl: o.db,
-        ledgerKey: anchor.key,
-        tls,
-        allowClients: o.allowClient,
-        host: o.host,
-      });
-      const { url, adminUrl } = await server.listen(o.port, o.adminPort);
-      console.log(
-        `embassy listening at ${url} (mutual TLS 1.3)${adminUrl ? `, admin ${adminUrl}` : ""}; data in ${dir}; anchors checked against the ledger key ${anchor.key.name} (${anchor.file})`,
-      );
-      await untilSignalled();
-      await server.close();
+  servedCommand(embassy, embassyDescriptor, async (config) => {
+    const dir = resolve(config.dir);
+    const anchor = readLedgerKey(config.ledgerKey, join(dir, "ledger.vkey"));
+    let tls = explicitTls(config);
+    if (!tls) {
+      if (!config.pki && !existsSync(tlsFiles(dir, "embassy").cert))
+        throw new EmbassyError("EMBASSY_ARGUMENT", "give --pki DIR or --tls-cert/--tls-key/--ca");
+      const files = existsSync(tlsFiles(dir, "embassy").cert)
+        ? tlsFiles(dir, "embassy")
+        : await issueTlsIdentity({
+            dir,
+            pkiDir: config.pki!,
+            name: "embassy",
+            commonName: `riik-embassy-${config.port}`,
+            host: config.host,
+          });
+      tls = readTlsMaterial(files);
+    }
+    const server = await startEmbassyServer({
+      dataDir: dir,
+      databaseUrl: config.databaseUrl,
+      ledgerKey: anchor.key,
+      tls,
+      allowClients: config.allowClients,
+      host: config.host,
     });
+    const { url, adminUrl } = await server.listen(config.port, config.adminPort);
+    console.log(
+      `embassy listening at ${url} (mutual TLS 1.3)${adminUrl ? `, admin ${adminUrl}` : ""}; data in ${dir}; anchors checked against the ledger key ${anchor.key.name} (${anchor.file})`,
+    );
+    await untilSignalled();
+    await server.close();
+  });
 
   embassy
     .command("ship")
