@@ -60,7 +60,11 @@ export const AUTH_SERVE = Type.Object(
       ),
     ),
     xroadClient: Type.Optional(
-      refine(Type.String({ minLength: 1 }), (value) => isId(value, "client"), "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM"),
+      refine(
+        Type.String({ minLength: 1 }),
+        (value) => isId(value, "client"),
+        "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
+      ),
     ),
     personsService: Type.Optional(
       refine(

@@ -20,7 +20,12 @@ const MANDATE = Type.Object({
   grantedBy: Type.String(),
   revokedAt: Type.Optional(Type.String()),
   revokedBy: Type.Optional(Type.String()),
-  status: Type.Union([Type.Literal("valid"), Type.Literal("pending"), Type.Literal("expired"), Type.Literal("revoked")]),
+  status: Type.Union([
+    Type.Literal("valid"),
+    Type.Literal("pending"),
+    Type.Literal("expired"),
+    Type.Literal("revoked"),
+  ]),
   seal: Type.String(),
   revocationSeal: Type.Optional(Type.String()),
 });
@@ -44,7 +49,10 @@ async function caller(provider: Provider, request: FastifyRequest): Promise<stri
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(request.headers.authorization ?? "");
   const token = match ? await provider.AccessToken.find(match[1]!) : undefined;
   if (!token || token.isExpired || !token.accountId || !token.scope?.split(" ").includes("openid"))
-    throw new MandateError("MANDATE_UNAUTHENTICATED", "a valid access token of this provider with scope openid is needed");
+    throw new MandateError(
+      "MANDATE_UNAUTHENTICATED",
+      "a valid access token of this provider with scope openid is needed",
+    );
   return token.accountId;
 }
 
@@ -68,7 +76,11 @@ export function mandateRoutes(app: RiikFastify, mandates: ExplicitMandates, prov
     {
       schema: {
         response: {
-          200: Type.Object({ subject: Type.String({ pattern: SUBJECT }), held: Type.Array(MANDATE), granted: Type.Array(MANDATE) }),
+          200: Type.Object({
+            subject: Type.String({ pattern: SUBJECT }),
+            held: Type.Array(MANDATE),
+            granted: Type.Array(MANDATE),
+          }),
         },
       },
     },
@@ -76,7 +88,10 @@ export function mandateRoutes(app: RiikFastify, mandates: ExplicitMandates, prov
       const subject = await caller(provider(), request);
       const { held, granted } = await mandates.of(subject);
       reply.header("cache-control", "no-store");
-      declareDataSubjects(reply, codes(subject, ...held.map((m) => m.grantor), ...granted.map((m) => m.representative)));
+      declareDataSubjects(
+        reply,
+        codes(subject, ...held.map((m) => m.grantor), ...granted.map((m) => m.representative)),
+      );
       return { subject, held, granted };
     },
   );

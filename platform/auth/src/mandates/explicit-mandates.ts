@@ -72,7 +72,8 @@ export class ExplicitMandates implements RepresentationSource {
   async grant(request: MandateGrant, at = new Date()): Promise<Mandate> {
     const grantor = subjectOf("grantor", request.grantor);
     const representative = subjectOf("representative", request.representative);
-    if (grantor === representative) throw new MandateError("MANDATE_SELF", "a person cannot grant a mandate to themselves");
+    if (grantor === representative)
+      throw new MandateError("MANDATE_SELF", "a person cannot grant a mandate to themselves");
     if (!ROLE_PATTERN.test(request.role))
       throw new MandateError("MANDATE_ARGUMENT", "role must be 1-100 of letters, digits and _ . : -", {
         details: { field: "role" },

@@ -17,7 +17,10 @@ async function ask(
     else {
       unavailable.push(sources[i]!.name);
       // The cause names the source and the failure, never the person.
-      logger?.warn({ err: answer.reason, source: sources[i]!.name }, "a source of representation rights did not answer");
+      logger?.warn(
+        { err: answer.reason, source: sources[i]!.name },
+        "a source of representation rights did not answer",
+      );
     }
   });
   return { rights, unavailable };
@@ -56,10 +59,14 @@ export class Representation {
     const { rights, unavailable } = await ask(this.#sources, subject, at, this.#logger);
     const held = rights.filter((right) => right.representee.sub === sub);
     if (held.length === 0)
-      return unavailable.length > 0 ? { status: "SERVICE_NOT_AVAILABLE" } : { status: "REQUESTED_REPRESENTEE_NOT_ALLOWED" };
-    const party = held.reduce<RepresenteeParty>((merged, right) => ({ ...right.representee, ...merged }), {
-      ...held[0]!.representee,
-    });
+      return unavailable.length > 0
+        ? { status: "SERVICE_NOT_AVAILABLE" }
+        : { status: "REQUESTED_REPRESENTEE_NOT_ALLOWED" };
+    // The first source that names the party gives its fields; later ones fill in what is missing.
+    const party: RepresenteeParty = { ...held[0]!.representee };
+    for (const right of held)
+      for (const [key, value] of Object.entries(right.representee))
+        (party as unknown as Record<string, unknown>)[key] ??= value;
     const roles = [...new Set(held.map((right) => right.role))];
     return { status: "REQUESTED_REPRESENTEE_CURRENT", ...party, mandates: roles.map((role) => ({ role })) };
   }

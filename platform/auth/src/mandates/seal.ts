@@ -27,7 +27,8 @@ export interface SealedMandate {
  * JWKS can verify it with any JOSE library, e.g. `compactVerify(seal, createRemoteJWKSet(jwks))`.
  */
 export async function sealMandate(key: ExternalSigningKey, mandate: SealedMandate): Promise<string> {
-  if (key.alg !== "RS256" && key.alg !== "ES256") throw new TypeError(`a mandate seal is RS256 or ES256, not ${key.alg}`);
+  if (key.alg !== "RS256" && key.alg !== "ES256")
+    throw new TypeError(`a mandate seal is RS256 or ES256, not ${key.alg}`);
   const header = Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ: MANDATE_SEAL_TYPE })).toString(
     "base64url",
   );
