@@ -10,8 +10,16 @@ export type PortalErrorCode =
   | "PORTAL_UNAUTHENTICATED"
   /** A state-changing request without this portal's Origin (cross-site request forgery guard). */
   | "PORTAL_CSRF"
-  /** Login without a challenge from this browser session, or the challenge was already used. */
-  | "PORTAL_NO_CHALLENGE"
+  /** The authentication service refused the login (`message`: its reason code, e.g. WEBEID_CERTIFICATE_SUSPENDED). */
+  | "PORTAL_LOGIN_REFUSED"
+  /** The authentication service's answer did not validate (state, PKCE, ID token). */
+  | "PORTAL_LOGIN_FAILED"
+  /** The browser came back with no login this portal started, or too late. */
+  | "PORTAL_LOGIN_EXPIRED"
+  /** The authentication service cannot be reached (discovery, token endpoint). */
+  | "PORTAL_AUTH_UNAVAILABLE"
+  /** A back-channel logout token that does not validate (Back-Channel Logout 1.0, 2.6). */
+  | "PORTAL_LOGOUT_TOKEN"
   /** The operator view asked without the operator token, or from a non-loopback address. */
   | "PORTAL_OPERATOR_FORBIDDEN"
   /** The operator view is not configured (no state file). */
@@ -54,7 +62,11 @@ export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode 
   PORTAL_CONFIG: { status: 500 },
   PORTAL_UNAUTHENTICATED: { status: 401 },
   PORTAL_CSRF: { status: 403 },
-  PORTAL_NO_CHALLENGE: { status: 401 },
+  PORTAL_LOGIN_REFUSED: { status: 401 },
+  PORTAL_LOGIN_FAILED: { status: 401 },
+  PORTAL_LOGIN_EXPIRED: { status: 401 },
+  PORTAL_AUTH_UNAVAILABLE: { status: 503 },
+  PORTAL_LOGOUT_TOKEN: { status: 400 },
   PORTAL_OPERATOR_FORBIDDEN: { status: 403 },
   PORTAL_OPERATOR_UNCONFIGURED: { status: 404 },
   PORTAL_NOT_FOUND: { status: 404 },

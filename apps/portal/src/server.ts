@@ -3,15 +3,6 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import fastifyCookie from "@fastify/cookie";
 import { createHttpService, type HttpService } from "@riik/core";
-import {
-  AuthTokenValidator,
-  checkOcsp,
-  MemoryNonceStore,
-  type NonceStore,
-  ocspUrlOf,
-  readCertificate,
-  WebEidError,
-} from "@riik/pki";
 import { trustAnchorOf } from "@riik/xroad";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
@@ -21,8 +12,10 @@ import { AnchorVerifier, type TrustAnchorSource } from "./datatracker/anchoring.
 import { DataTracker } from "./datatracker/usage.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
 import {
+  AUTH_CALLBACK,
+  AUTH_START,
+  BACKCHANNEL_LOGOUT,
   CONTAINER_VALIDATE,
-  LOGIN,
   LOGOUT,
   NO_INPUT,
   OPERATOR,
@@ -33,9 +26,11 @@ import {
   USAGE_PROOF,
 } from "./http/schemas.ts";
 import { registerSecurityHeaders } from "./http/security-headers.ts";
+import { LogoutTokens } from "./oidc/backchannel-logout.ts";
+import { PendingLogins } from "./oidc/pending-logins.ts";
+import { RelyingParty } from "./oidc/relying-party.ts";
 import { OperatorView } from "./operator/overview.ts";
 import { PopulationRegister } from "./registry/population.ts";
-import { ChallengeStore } from "./session/challenge-store.ts";
 import { MemorySessionStore, type Session } from "./session/session-store.ts";
 import { SigningService } from "./signing/signing-service.ts";
 import { attachment } from "./signing/upload.ts";
@@ -44,10 +39,8 @@ import { buildWebAssets, type WebAssets } from "./web/bundle.ts";
 import { XRoadCalls } from "./xroad/calls.ts";
 
 export interface PortalOptions {
-  /** Where challenge nonces are kept; a MemoryNonceStore (5-minute lifetime) by default. */
-  nonces?: NonceStore;
-  /** A session's card status (OCSP) is asked again on use once older than this (default 300 s). */
-  sessionStatusSeconds?: number;
+  /** A session's login is extended at the authentication service (refresh) once older than this (default 300 s). */
+  sessionRefreshSeconds?: number;
   logger?: Logger;
   /**
    * What Data Tracker proofs are verified against. By default the global configuration of the
@@ -67,14 +60,22 @@ export interface Portal extends HttpService {
   close(): Promise<void>;
 }
 
+/** Where the provider sends the browser back (the registered redirect URI's path). */
+export const CALLBACK_PATH = "/api/auth/callback";
+/** Where the provider posts logout tokens (the registered backchannel_logout_uri's path). */
+export const BACKCHANNEL_LOGOUT_PATH = "/api/auth/backchannel-logout";
+/** Where the browser lands after RP-initiated logout (a registered post_logout_redirect_uri). */
+export const POST_LOGOUT_PATH = "/?logout=done";
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 
 /**
- * The citizen portal: the web page and its API. Login is Web eID (a token made in the
- * browser for a nonce this server issued into the browser's session, validated with chain,
- * OCSP, nonce and origin checks); the person's data and its uses are read through the
- * portal's own security server, always as that person.
+ * The citizen portal: the web page and its API. The portal keeps no login code: it is an
+ * OpenID Connect relying party of the state's authentication service (ID card or app there),
+ * and its session rests on the provider's session (`sid`), ended by the provider's
+ * back-channel logout. The person's data and its uses are read through the portal's own
+ * security server, always as that person.
  */
 export async function createPortal(config: PortalConfig, options: PortalOptions = {}): Promise<Portal> {
   const https = config.publicOrigin.startsWith("https:");
@@ -88,14 +89,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   });
   const { app, metrics } = service;
   const assets: WebAssets = await buildWebAssets();
-  const nonces = options.nonces ?? new MemoryNonceStore();
-  const validator = new AuthTokenValidator({
-    trustedCas: config.trustedCaFiles.map((file) => readCertificate(file)),
-    allowedOrigin: config.publicOrigin,
-    nonces,
-    ocsp: config.ocsp ?? "required",
-    ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
-  });
+  const relyingParty = new RelyingParty(config.auth, `${config.publicOrigin}${CALLBACK_PATH}`);
   const sessions = new MemorySessionStore({ idleMs: (config.sessionIdleSeconds ?? 900) * 1000 });
   const xroad = new XRoadCalls(config.securityServer);
   const register = new PopulationRegister(xroad, {
@@ -147,7 +141,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   });
   const logins = new Counter({
     name: "riik_portal_logins_total",
-    help: "Web eID logins by outcome (ok or the refusal code)",
+    help: "Logins through the authentication service by outcome (ok or the refusal code)",
     labelNames: ["outcome"],
     registers: [metrics],
   });
@@ -160,8 +154,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
 
   // Cross-site request forgery: the session cookie is SameSite=Strict, and every request
   // that changes state must also carry this portal's own Origin (Fetch Standard, `Origin`).
+  // The back-channel logout endpoint is called by the provider, server to server, with no cookie.
   app.addHook("onRequest", async (request) => {
-    if (SAFE_METHODS.has(request.method)) return;
+    if (SAFE_METHODS.has(request.method) || request.url === BACKCHANNEL_LOGOUT_PATH) return;
     const origin = request.headers.origin;
     const sameSite = origin === undefined && request.headers["sec-fetch-site"] === "same-origin";
     if (origin !== config.publicOrigin && !sameSite)
@@ -178,38 +173,42 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   }
   app.get("/favicon.ico", { schema: NO_INPUT }, async (_request, reply) => reply.status(204).send());
 
-  // Longer than the nonce's own lifetime, so a late login is told WEBEID_NONCE_EXPIRED.
-  const challenges = new ChallengeStore({ ttlMs: 10 * 60 * 1000 });
-  const challengeCookie = `${cookieName}-challenge`;
   const sessionOf = (request: FastifyRequest): Session | undefined => sessions.get(request.cookies[cookieName]);
   const setCookie = (reply: FastifyReply, session: Session | undefined) =>
     reply.setCookie(cookieName, session?.id ?? "", { ...cookieOptions, ...(session ? {} : { maxAge: 0 }) });
-  // A session ends when its card is suspended or revoked (#10): the authentication
-  // certificate's OCSP status (RFC 6960) is asked again on use once the last answer is older
-  // than sessionStatusSeconds. A responder that cannot answer refuses the request (503) but
-  // keeps the session, so the person can go on once it is back.
-  const recheckMs = (options.sessionStatusSeconds ?? 300) * 1000;
-  app.addHook("preHandler", async (request) => {
-    const id = request.cookies[cookieName];
-    const card = sessions.get(id)?.card;
-    if (!card || config.ocsp === "off" || Date.now() - card.statusCheckedAt < recheckMs) return;
-    const url = config.ocspUrl ?? ocspUrlOf(card.certificate);
-    let answer: Awaited<ReturnType<typeof checkOcsp>>;
-    try {
-      if (!url) throw new Error("the certificate names no OCSP responder");
-      answer = await checkOcsp(card.certificate, card.issuer, url);
-    } catch (cause) {
-      throw new PortalError("PORTAL_UNAVAILABLE", "the card's status cannot be checked now; try again shortly", {
-        cause,
-      });
-    }
-    if (answer.status.status === "good") {
-      card.statusCheckedAt = Date.now();
-      return;
-    }
+  const endSession = (id: string | undefined) => {
     sessions.delete(id);
     signing?.store.drop(id);
-    request.log.info({ event: "session-ended", status: answer.status.status }, "card no longer good");
+  };
+
+  // A session ends with its login at the authentication service (GovSSO's session update):
+  // once sessionRefreshSeconds have passed, the refresh token is used; the provider refuses
+  // it when its session ended or the person's card was suspended or revoked, and the portal's
+  // session ends with it. A provider that cannot answer refuses the request (503) but keeps
+  // the session, so the person can go on once it is back.
+  const refreshMs = (options.sessionRefreshSeconds ?? 300) * 1000;
+  // One refresh per session at a time: the page's parallel requests share it, since the
+  // provider rotates the refresh token and treats a rotated one used again as theft.
+  const refreshing = new WeakMap<Session, Promise<boolean>>();
+  const extend = async (session: Session, login: NonNullable<Session["login"]>): Promise<boolean> => {
+    const answer = await relyingParty.refresh(login.refreshToken as string);
+    if (answer.ended) return false;
+    login.refreshToken = answer.refreshToken;
+    login.refreshedAt = Date.now();
+    return true;
+  };
+  app.addHook("preHandler", async (request) => {
+    const session = sessionOf(request);
+    const login = session?.login;
+    if (!session || !login?.refreshToken || Date.now() - login.refreshedAt < refreshMs) return;
+    let running = refreshing.get(session);
+    if (!running) {
+      running = extend(session, login).finally(() => refreshing.delete(session));
+      refreshing.set(session, running);
+    }
+    if (await running) return;
+    endSession(session.id);
+    request.log.info({ event: "session-ended" }, "the login ended at the authentication service");
   });
 
   const personOf = (request: FastifyRequest) => {
@@ -229,52 +228,89 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     };
   });
 
-  // Web eID architecture, "Authentication" step 3: a fresh nonce, kept on the server under a
-  // cookie of its own (never the session store, so challenges cannot evict sessions; #10).
-  app.get("/api/auth/challenge", { schema: NO_INPUT }, async (request, reply) => {
-    const nonce = await nonces.issue();
-    const id = challenges.put(request.ip, nonce.value);
-    reply.setCookie(challengeCookie, id, cookieOptions);
-    return { nonce: nonce.value };
+  // The login is the authentication service's (OIDC Core 3.1.2.1): the browser goes there with
+  // state, nonce and a PKCE S256 challenge kept here under a cookie of its own. SameSite=Lax,
+  // since the browser comes back from the provider's site by a top-level redirect.
+  const pending = new PendingLogins({ ttlMs: 10 * 60 * 1000 });
+  const loginCookie = `${cookieName}-login`;
+  const loginCookieOptions = { ...cookieOptions, sameSite: "lax", maxAge: 600 } as const;
+  const backToPage = (reply: FastifyReply, query: string) => reply.redirect(`/?${query}#/login`, 303);
+  app.get("/api/auth/start", { schema: AUTH_START }, async (request, reply) => {
+    const { url, request: started } = await relyingParty.authorizationUrl(request.query.lang);
+    reply.setCookie(loginCookie, pending.put(started), loginCookieOptions);
+    return reply.header("cache-control", "no-store").redirect(url.toString(), 303);
   });
 
-  app.post("/api/auth/login", { schema: LOGIN }, async (request, reply) => {
-    // One token per challenge, whatever the outcome: take() removes it.
-    const nonce = challenges.take(request.cookies[challengeCookie]);
-    if (!nonce) {
-      logins.inc({ outcome: "PORTAL_NO_CHALLENGE" });
-      throw new PortalError("PORTAL_NO_CHALLENGE", "ask for a challenge (GET /api/auth/challenge) before logging in");
+  app.get(CALLBACK_PATH, { schema: AUTH_CALLBACK }, async (request, reply) => {
+    reply.header("cache-control", "no-store").setCookie(loginCookie, "", { ...loginCookieOptions, maxAge: 0 });
+    const started = pending.take(request.cookies[loginCookie]);
+    if (!started) {
+      logins.inc({ outcome: "PORTAL_LOGIN_EXPIRED" });
+      return backToPage(reply, "login=PORTAL_LOGIN_EXPIRED");
     }
-    const session = sessionOf(request);
-    const body = request.body as Record<string, unknown> | undefined;
-    const token = body && typeof body === "object" && "token" in body ? body.token : body;
     try {
-      const person = await validator.validate(token, { nonce, origin: request.headers.origin });
+      const login = await relyingParty.callback(new URL(request.url, config.publicOrigin), started);
       // A new session id at login, so an id planted before login is worth nothing (session fixation).
-      sessions.delete(session?.id);
-      signing?.store.drop(session?.id);
+      endSession(sessionOf(request)?.id);
       const fresh = sessions.create({
-        person: { personalCode: person.personalCode, givenName: person.givenName, surname: person.surname },
-        card: { certificate: person.certificate, issuer: person.issuer, statusCheckedAt: Date.now() },
+        person: { personalCode: login.personalCode, givenName: login.givenName, surname: login.surname },
+        login: {
+          sid: login.sid,
+          idToken: login.idToken,
+          acr: login.acr,
+          amr: login.amr,
+          ...(login.refreshToken ? { refreshToken: login.refreshToken } : {}),
+          refreshedAt: Date.now(),
+        },
       });
       setCookie(reply, fresh);
       logins.inc({ outcome: "ok" });
-      request.log.info({ event: "login", personalCode: person.personalCode, kind: person.kind }, "login");
-      return { person: fresh.person };
+      request.log.info({ event: "login", personalCode: login.personalCode, acr: login.acr, amr: login.amr }, "login");
+      return reply.redirect("/#/data", 303);
     } catch (error) {
-      const code = error instanceof WebEidError ? error.code : "error";
-      logins.inc({ outcome: code });
-      request.log.info({ event: "login-refused", code }, "login refused");
-      throw error;
+      if (!(error instanceof PortalError) || error.code === "PORTAL_AUTH_UNAVAILABLE") throw error;
+      const outcome = error.code === "PORTAL_LOGIN_REFUSED" ? error.message : error.code;
+      logins.inc({ outcome });
+      request.log.info({ event: "login-refused", code: outcome, err: error.cause }, "login refused");
+      return backToPage(reply, `login=${encodeURIComponent(outcome)}`);
     }
   });
 
+  // Ends the portal's session and answers where the browser goes for RP-initiated logout, so
+  // the authentication service's session ends too ("log out everywhere"); the provider then
+  // sends every relying party of that session a back-channel logout.
   app.post("/api/logout", { schema: LOGOUT }, async (request, reply) => {
     const session = sessionOf(request);
-    sessions.delete(session?.id);
-    signing?.store.drop(session?.id);
+    endSession(session?.id);
     setCookie(reply, undefined);
-    return { ok: true };
+    const logoutUrl = session?.login
+      ? await relyingParty.endSessionUrl(session.login.idToken, `${config.publicOrigin}${POST_LOGOUT_PATH}`)
+      : undefined;
+    return { ok: true, ...(logoutUrl ? { logoutUrl } : {}) };
+  });
+
+  // OpenID Connect Back-Channel Logout 1.0, 2.5-2.8: the provider posts a logout token; every
+  // portal session of its sid ends. 200 when done, 400 for a token that does not validate.
+  let logoutTokens: LogoutTokens | undefined;
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+  app.post(BACKCHANNEL_LOGOUT_PATH, { schema: BACKCHANNEL_LOGOUT }, async (request, reply) => {
+    reply.header("cache-control", "no-store");
+    if (!logoutTokens) {
+      const metadata = (await relyingParty.configuration()).serverMetadata();
+      if (!metadata.jwks_uri) throw new PortalError("PORTAL_AUTH_UNAVAILABLE", "the provider publishes no jwks_uri");
+      logoutTokens = new LogoutTokens({
+        issuer: metadata.issuer,
+        jwksUri: metadata.jwks_uri,
+        clientId: config.auth.clientId,
+      });
+    }
+    const { sid } = await logoutTokens.validate(request.body.logout_token);
+    const ended = sessions.endLogin(sid);
+    for (const id of ended) signing?.store.drop(id);
+    request.log.info({ event: "backchannel-logout", sessions: ended.length }, "back-channel logout");
+    return reply.status(200).send();
   });
 
   app.get("/api/me", { schema: NO_INPUT }, async (request) => register.person(personOf(request).personalCode));

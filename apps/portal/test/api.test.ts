@@ -1,9 +1,10 @@
-// The portal's HTTP API without a browser: headers, CSRF, the Web eID login, sessions, the
+// The portal's HTTP API without a browser: headers, CSRF, the login through the auth service
+// (OpenID Connect relying party), sessions, logout everywhere and back-channel logout, the
 // data reads through the (fake) security server, Data Tracker answers and the operator view.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
-import { cardCertificate, issueCard, MemoryNonceStore, normaliseSerial } from "@riik/pki";
+import { cardCertificate, issueCard, normaliseSerial } from "@riik/pki";
 import {
   messageCounts,
   normaliseUsage,
@@ -50,47 +51,69 @@ describe("portal HTTP API", () => {
 
   it("refuses state-changing requests without this portal's Origin (CSRF)", async () => {
     const client = new Client(url, world.card);
-    await client.call("/api/auth/challenge");
     const noOrigin = await client.call("/api/logout", { method: "POST", body: {}, origin: null });
     assert.equal(noOrigin.status, 403);
     assert.equal(noOrigin.json.code, "PORTAL_CSRF");
-    const evil = await client.call("/api/auth/login", { method: "POST", body: {}, origin: "https://evil.example" });
+    const evil = await client.call("/api/logout", { method: "POST", body: {}, origin: "https://evil.example" });
     assert.equal(evil.status, 403);
     assert.equal(evil.json.code, "PORTAL_CSRF");
   });
 
-  it("logs in with a Web eID token, in an HttpOnly SameSite=Strict cookie that changes at login", async () => {
+  it("logs in through the auth service (code flow, PKCE S256, state, nonce), in an HttpOnly SameSite=Strict cookie", async () => {
     const client = new Client(url, world.card);
-    const token = await client.token();
-    const before = client.cookie;
+    const start = await client.call("/api/auth/start?lang=en", { redirect: "manual" });
+    assert.equal(start.status, 303);
+    const authorize = new URL(start.headers.get("location") ?? "");
+    assert.equal(authorize.origin, world.authUrl);
+    assert.equal(authorize.searchParams.get("response_type"), "code");
+    assert.equal(authorize.searchParams.get("code_challenge_method"), "S256");
+    assert.equal(authorize.searchParams.get("scope"), "openid idcard app");
+    assert.equal(authorize.searchParams.get("redirect_uri"), `${url}/api/auth/callback`);
+    assert.equal(authorize.searchParams.get("ui_locales"), "en");
+    for (const name of ["state", "nonce", "code_challenge"]) assert.ok(authorize.searchParams.get(name), name);
+    assert.match(client.lastSetCookie ?? "", /^riik-portal-login=.*HttpOnly/);
+    assert.match(client.lastSetCookie ?? "", /SameSite=Lax/, "the login cookie survives the redirect back");
+
+    const login = await client.login();
+    assert.equal(login.status, 200, login.text);
+    assert.equal(login.json.authenticated, true);
+    assert.equal(login.json.person.personalCode, world.card.personalCode);
+    assert.equal(login.json.person.givenName, "MARI-LIIS", "the ID token's given_name, as TARA writes it");
+    assert.match(client.lastSetCookie ?? "", /^riik-portal=[A-Za-z0-9_-]{43};/);
     assert.match(client.lastSetCookie ?? "", /HttpOnly/);
     assert.match(client.lastSetCookie ?? "", /SameSite=Strict/);
-    const login = await client.call("/api/auth/login", { method: "POST", body: token });
-    assert.equal(login.status, 200, login.text);
-    assert.equal(login.json.person.personalCode, world.card.personalCode);
-    assert.notEqual(client.cookie, before, "session id rotated at login");
-    const session = await client.call("/api/session");
-    assert.equal(session.json.authenticated, true);
-    assert.equal(session.json.person.personalCode, world.card.personalCode);
-
-    // The same token again: the challenge was used up.
-    const replay = await client.call("/api/auth/login", { method: "POST", body: token });
-    assert.equal(replay.status, 401);
-    assert.equal(replay.json.code, "PORTAL_NO_CHALLENGE");
+    const records = await world.auth.authentications.of(`EE${world.card.personalCode}`, 10);
+    assert.ok(
+      records.some((r) => r.clientId.startsWith("portal-") && r.method === "idcard"),
+      "the login is recorded",
+    );
   });
 
-  it("#10 a flood of anonymous challenges leaves a logged-in session working", async () => {
+  it("refuses a return it did not start, and a return whose state is not its own", async () => {
+    const client = new Client(url, world.card);
+    const stray = await client.call("/api/auth/callback?code=abc&state=xyz", { redirect: "manual" });
+    assert.equal(stray.status, 303);
+    assert.match(stray.headers.get("location") ?? "", /[?&]login=PORTAL_LOGIN_EXPIRED/);
+    await client.call("/api/auth/start", { redirect: "manual" });
+    const forged = await client.call("/api/auth/callback?code=abc&state=not-mine", { redirect: "manual" });
+    assert.match(forged.headers.get("location") ?? "", /[?&]login=PORTAL_LOGIN_FAILED/);
+    // The pending login was used up by that answer: the same cookie cannot come back again.
+    const again = await client.call("/api/auth/callback?code=abc&state=not-mine", { redirect: "manual" });
+    assert.match(again.headers.get("location") ?? "", /[?&]login=PORTAL_LOGIN_EXPIRED/);
+    assert.equal((await client.call("/api/session")).json.authenticated, false);
+  });
+
+  it("#10 a flood of anonymous login starts leaves a logged-in session working", async () => {
     const client = new Client(url, world.card);
     assert.equal((await client.login()).status, 200);
     const sessionsBefore = portal.sessions.size;
     for (let i = 0; i < 300; i++)
-      assert.equal((await new Client(url, world.card).call("/api/auth/challenge")).status, 200);
-    // Challenges live in their own bounded store: they create no session and evict none.
+      assert.equal((await new Client(url, world.card).call("/api/auth/start", { redirect: "manual" })).status, 303);
+    // Pending logins live in their own bounded store: they create no session and evict none.
     assert.equal(portal.sessions.size, sessionsBefore);
     const session = await client.call("/api/session");
     assert.equal(session.json.authenticated, true);
-    // And the flooding address did not use up the challenges of everyone else: a new login works.
-    assert.equal((await new Client(url, world.card).login()).status, 200);
+    assert.equal((await new Client(url, world.card).login()).status, 200, "a new login works");
   });
 
   it("reads my data through X-Road as me, with the purpose citizen self-service", async () => {
@@ -192,7 +215,9 @@ describe("portal HTTP API", () => {
       await client.call("/api/me?surprise=1"),
       await client.call("/api/sign/containers/..%2Fx"),
       await client.call("/api/logout", { method: "POST", body: { surprise: 1 } }),
-      await client.call("/api/auth/login", { method: "POST", body: ["not", "an", "object"] }),
+      await client.call("/api/auth/start?lang=xx"),
+      await client.call("/api/auth/callback?surprise=1"),
+      await client.call("/api/auth/backchannel-logout", { method: "POST", body: { surprise: 1 } }),
       await client.call("/api/sign/finish", { method: "POST", body: "text" }),
     ];
     for (const answer of cases) {
@@ -216,32 +241,23 @@ describe("portal HTTP API", () => {
     assert.equal((await client.call("/api/me")).status, 401, "the old session id is dead");
   });
 
-  it("refuses a login without a challenge, a token for another origin, and a suspended card", async () => {
+  it("tells a refused login by the provider's reason: a suspended card", async () => {
     const client = new Client(url, world.card);
-    const none = await client.call("/api/auth/login", { method: "POST", body: {} });
-    assert.equal(none.json.code, "PORTAL_NO_CHALLENGE");
-    const other = await client.call("/api/auth/login", {
-      method: "POST",
-      body: await client.token(world.card, PIN1, "https://evil.example"),
-    });
-    assert.equal(other.status, 401);
-    assert.equal(other.json.code, "WEBEID_SIGNATURE");
     const suspended = await world.newCard("Peeter", "Peatatud");
     const serial = normaliseSerial(cardCertificate(suspended, "authentication").serialNumber);
     await world.services.registry.changeStatus("esteid", serial, { event: "suspended", actor: "test" });
     const refused = await client.login(suspended);
-    assert.equal(refused.status, 401);
-    assert.equal(refused.json.code, "WEBEID_CERTIFICATE_SUSPENDED");
-    const malformed = await client.call("/api/auth/login", { method: "POST", body: { token: "nope" } });
-    assert.equal(malformed.json.code, "PORTAL_NO_CHALLENGE", "no challenge left after the refusal");
+    assert.equal(refused.refusal, "WEBEID_CERTIFICATE_SUSPENDED");
+    assert.equal(refused.json.authenticated, false);
   });
 
-  it("#10 suspending the card ends its session (OCSP asked again on use)", async () => {
-    const { url: strict } = await world.startPortal({}, { sessionStatusSeconds: 0 });
+  it("#10 suspending the card ends its session (the provider refuses the session's refresh)", async () => {
+    const { url: strict } = await world.startPortal({}, { sessionRefreshSeconds: 0 });
     const card = await world.newCard("Kadri", "Kaardita");
     const client = new Client(strict, world.card);
     assert.equal((await client.login(card)).status, 200);
     assert.equal((await client.call("/api/session")).json.authenticated, true);
+    assert.equal((await client.call("/api/me")).status, 200, "refreshed while the card is good");
     // The real CA registry and OCSP responder of the test's trust services.
     const serial = normaliseSerial(cardCertificate(card, "authentication").serialNumber);
     await world.services.registry.changeStatus("esteid", serial, { event: "suspended", actor: "test" });
@@ -254,16 +270,34 @@ describe("portal HTTP API", () => {
     assert.equal((await other.call("/api/session")).json.authenticated, true);
   });
 
-  it("tells an expired challenge as WEBEID_NONCE_EXPIRED", async () => {
-    let now = Date.now();
-    const nonces = new MemoryNonceStore({ now: () => new Date(now) });
-    const { url: late } = await world.startPortal({}, { nonces });
-    const client = new Client(late, world.card);
-    const token = await client.token();
-    now += 6 * 60 * 1000;
-    const refused = await client.call("/api/auth/login", { method: "POST", body: token });
-    assert.equal(refused.status, 401);
-    assert.equal(refused.json.code, "WEBEID_NONCE_EXPIRED");
+  it("logs out everywhere: the provider's session ends, and back-channel logout ends the other portal's session", async () => {
+    const { url: second } = await world.startPortal();
+    const card = await world.newCard("Liis", "Lahkuja");
+    const first = new Client(url, card);
+    assert.equal((await first.login()).status, 200);
+    // The same browser at another e-service: the provider's single sign-on, no card asked.
+    const other = new Client(second, card);
+    for (const [name, value] of first.jar) if (!name.startsWith("riik-portal")) other.jar.set(name, value);
+    const start = await other.call("/api/auth/start", { redirect: "manual" });
+    const sso = await other.call(start.headers.get("location") ?? "", { redirect: "manual" });
+    assert.equal(sso.status, 303);
+    assert.doesNotMatch(sso.headers.get("location") ?? "", /\/interaction\//, "no login page: single sign-on");
+    assert.equal((await other.login()).json.person.personalCode, card.personalCode);
+
+    const { logoutUrl, confirmed } = await first.logoutEverywhere();
+    assert.equal(new URL(logoutUrl).origin, world.authUrl);
+    assert.equal(new URL(logoutUrl).searchParams.get("post_logout_redirect_uri"), `${url}/?logout=done`);
+    assert.ok(new URL(logoutUrl).searchParams.get("id_token_hint"), "the ID token names the session");
+    assert.equal(confirmed.status, 303, confirmed.text);
+    assert.equal(confirmed.headers.get("location"), `${url}/?logout=done`);
+    assert.equal((await first.call("/api/session")).json.authenticated, false);
+    assert.equal((await other.call("/api/session")).json.authenticated, false, "back-channel logout ended it");
+    // The provider's session is gone too: a new login at either portal asks for the card again.
+    for (const [name, value] of first.jar) if (!name.startsWith("riik-portal")) other.jar.set(name, value);
+    const again = await other.call("/api/auth/start", { redirect: "manual" });
+    const { at, result: page } = await other.follow(again.headers.get("location") ?? "");
+    assert.match(at.pathname, /^\/interaction\//);
+    assert.match(page.text, /id="card-file"/, "the login page asks for the card");
   });
 
   it("answers the operator view on loopback, or with the operator token only", async () => {
@@ -309,12 +343,16 @@ describe("portal pieces", () => {
           portalClient: "EE/GOV",
           dataTrackerProviders: ["x"],
           trustedCaFiles: [],
+          auth: { issuer: "http://auth.example/?x=1", clientId: "portal", clientSecret: "short", scope: "idcard" },
           surprise: 1,
         }),
       (error: unknown) => {
         assert.ok(error instanceof PortalError);
         assert.equal(error.code, "PORTAL_CONFIG");
         assert.deepEqual([...((error.details?.fields ?? []) as string[])].sort(), [
+          "auth.clientSecret",
+          "auth.issuer",
+          "auth.scope",
           "dataTrackerProviders[0]",
           "port",
           "portalClient",

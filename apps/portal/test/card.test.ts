@@ -6,14 +6,6 @@ import { describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { AuthTokenValidator, caCertificatePath, issueCard, MemoryNonceStore, readCertificate } from "@riik/pki";
 import {
-  completeSignature,
-  createContainer,
-  prepareSignature,
-  validateContainer,
-  writeContainer,
-} from "@riik/signature";
-import fc from "fast-check";
-import {
   CardError,
   createAuthToken,
   parseCardText,
@@ -22,6 +14,14 @@ import {
   signPrepared,
   unlockSigningKey,
 } from "@riik/pki/browser";
+import {
+  completeSignature,
+  createContainer,
+  prepareSignature,
+  validateContainer,
+  writeContainer,
+} from "@riik/signature";
+import fc from "fast-check";
 import { PIN1, PIN2, startWorld, type TestWorld } from "./helpers.ts";
 
 const ORIGIN = "http://127.0.0.1:8890";

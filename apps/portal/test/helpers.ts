@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
+import { type AuthService, createAppLoginService, createAuthService, openAuthStore } from "@riik/auth";
 import { generatePersonalCode } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
@@ -15,7 +16,9 @@ import {
   type CardFile,
   caCertificatePath,
   initTrustServices,
+  issueAppCertificate,
   issueCard,
+  readCertificate,
   startTrustServicesServer,
   type TrustServices,
 } from "@riik/pki";
@@ -306,6 +309,9 @@ export interface TestWorld {
   dir: string;
   services: TrustServices;
   pkiUrl: string;
+  /** The state's authentication service (ID card and app login), every portal's OpenID Connect provider. */
+  auth: AuthService;
+  authUrl: string;
   ss: FakeSecurityServer;
   /** A card with PIN1 1234, its file written to `path`. */
   card: CardFile & { path: string };
@@ -326,6 +332,7 @@ export async function startWorld(): Promise<TestWorld> {
     await server.close();
     await services.close();
   });
+  const auth = await startAuthService(dir, services, pkiUrls.ocsp);
   const people = new Map<string, { givenName: string; surname: string }>();
   const ss = new FakeSecurityServer(people);
   await ss.start();
@@ -356,15 +363,29 @@ export async function startWorld(): Promise<TestWorld> {
     dir,
     services,
     pkiUrl: server.url,
+    auth: auth.service,
+    authUrl: auth.url,
     ss,
     card,
     newCard,
     async startPortal(overrides = {}, options = {}) {
       const port = await freePort();
+      const origin = `http://127.0.0.1:${port}`;
+      // Registered as riik up registers the portal: code flow back to the callback, back-channel logout.
+      const { clientId, clientSecret } = await auth.service.clients.add({
+        clientId: `portal-${port}`,
+        redirectUris: [`${origin}/api/auth/callback`],
+        postLogoutRedirectUris: [`${origin}/?logout=done`],
+        backchannelLogoutUri: `${origin}/api/auth/backchannel-logout`,
+        scopes: ["openid", "idcard", "app"],
+        minimumAcr: "substantial",
+        authentication: { method: "client_secret_basic" },
+      });
       const config = parsePortalConfig({
         port,
         host: "127.0.0.1",
-        publicOrigin: `http://127.0.0.1:${port}`,
+        publicOrigin: origin,
+        auth: { issuer: auth.url, clientId, clientSecret },
         securityServer: { url: ss.url },
         portalClient: PORTAL_CLIENT,
         dataTrackerClient: TRACKER_CLIENT,
@@ -382,6 +403,39 @@ export async function startWorld(): Promise<TestWorld> {
       return { portal, url };
     },
   };
+}
+
+/** The auth service on loopback over SQLite in DIR/auth, with the app login; closed after the file. */
+async function startAuthService(
+  dir: string,
+  services: TrustServices,
+  ocspUrl: string,
+): Promise<{ service: AuthService; url: string }> {
+  const store = await openAuthStore(join(dir, "auth"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const trustedCas = [readCertificate(caCertificatePath(join(dir, "pki"), "esteid"))];
+  const service = await createAuthService({
+    issuer: url,
+    db: store.storage.db,
+    keyStore: store.keyStore,
+    trustedCas,
+    ocsp: "required",
+    ocspUrl,
+    appLogin: createAppLoginService({
+      db: store.storage.db,
+      anchors: trustedCas,
+      issueCertificate: (request) => issueAppCertificate(services, request),
+    }),
+    // The portals under test are on loopback and get back-channel logout there.
+    privateNetworkFetch: true,
+  });
+  await service.app.listen({ port, host: "127.0.0.1" });
+  after(async () => {
+    await service.app.close();
+    await store.close();
+  });
+  return { service, url };
 }
 
 export { freePort };

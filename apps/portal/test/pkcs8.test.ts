@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import fc from "fast-check";
 import { Pkcs8Error, readEncryptedPrivateKeyInfo, readPrivateKeyAlgorithm } from "@riik/pki/browser/pkcs8";
+import fc from "fast-check";
 
 const dir = mkdtempSync(join(tmpdir(), "riik-pkcs8-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,10 +3,10 @@
 // view does to the page (draw it again, go to another view), wired in by main.ts so that the
 // views need not import the router that lists them.
 
+import { CardError } from "@riik/pki/browser";
 import type { SessionInfo } from "../web/api-types.ts";
 import { isLanguage, isMessageKey, type Language, type MessageKey, translate } from "../web/i18n.ts";
 import { ApiError } from "./api.ts";
-import { CardError } from "@riik/pki/browser";
 
 export type Route = "login" | "data" | "usage" | "sign" | "check" | "operator";
 

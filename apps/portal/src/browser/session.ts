@@ -1,14 +1,9 @@
 // The person's session as the page sees it: logging in, logging out, and a session the
 // server says has ended.
 
-import type { LoginResponse, SessionInfo } from "../web/api-types.ts";
+import type { LogoutResponse, SessionInfo } from "../web/api-types.ts";
 import { ApiError, api } from "./api.ts";
 import { navigate, resetViews, state, t } from "./app.ts";
-
-export function signedIn(person: LoginResponse["person"]): void {
-  state.session = { ...(state.session as SessionInfo), authenticated: true, person };
-  resetViews();
-}
 
 /** The session is no longer authenticated and no view keeps the person's data. */
 function forgetPerson(): void {
@@ -17,13 +12,22 @@ function forgetPerson(): void {
   resetViews();
 }
 
+/**
+ * Ends the portal's session, then the authentication service's ("log out everywhere"): the
+ * browser goes to the provider's logout page, which comes back to /?logout=done.
+ */
 export async function logout(): Promise<void> {
+  let answer: LogoutResponse | undefined;
   try {
-    await api("/api/logout", { method: "POST", body: {} });
+    answer = await api<LogoutResponse>("/api/logout", { method: "POST", body: {} });
   } catch {
     // The session is gone either way.
   }
   forgetPerson();
+  if (answer?.logoutUrl) {
+    location.assign(answer.logoutUrl);
+    return;
+  }
   state.flash = { kind: "info", text: t("session.loggedOut"), route: "login" };
   navigate("login");
 }

@@ -92,18 +92,33 @@ export const PORTAL_CONFIG = Type.Object(
       default: ["EE/GOV/70000562/rr"],
       ...problem("must be an array of subsystem ids"),
     }),
-    /** PEM files of the identity-document CAs whose authentication certificates may log in. */
+    /** The portal's registration at the state's authentication service (OpenID Connect). */
+    auth: Type.Object(
+      {
+        issuer: refine(
+          Type.String({
+            description: "the provider's issuer URL; discovery at ISSUER/.well-known/openid-configuration",
+          }),
+          (text) => httpUrl(text) && !new URL(text).search && !new URL(text).hash,
+          "must be the http(s) issuer URL of the authentication service",
+        ),
+        clientId: Type.String({ minLength: 1, maxLength: 64, ...problem("must be the portal's client id") }),
+        clientSecret: Type.String({ minLength: 32, ...problem("must be the client secret (riik auth client add)") }),
+        scope: refine(
+          Type.String({ default: "openid idcard app" }),
+          (text) => text.split(" ").includes("openid"),
+          "must be space-separated scopes including openid",
+        ),
+      },
+      { additionalProperties: false, ...problem("must be an object with issuer, clientId and clientSecret") },
+    ),
+    /** PEM files of the identity-document CAs whose signing certificates may sign in the portal. */
     trustedCaFiles: Type.Array(FILE, {
       minItems: 1,
       ...problem("must list at least one CA certificate file (PEM)"),
     }),
     /** A designated OCSP responder, instead of the certificate's AIA URL. */
     ocspUrl: Type.Optional(refine(Type.String(), URL.canParse, "must be a URL")),
-    /** "required" (default) or "off" (offline sandboxes only). */
-    ocsp: Type.Union([Type.Literal("required"), Type.Literal("off")], {
-      default: "required",
-      ...problem('must be "required" or "off"'),
-    }),
     /** `riik up`'s state.json: the service URLs the operator view reads. */
     stateFile: Type.Optional(FILE),
     /** Bearer token for the operator view; without it the view answers loopback clients only. */

@@ -7,19 +7,54 @@ import { Type } from "typebox";
 /** A route that takes nothing: no query parameters. */
 export const NO_INPUT = { querystring: Type.Object({}, { additionalProperties: false }) };
 
-/** The page: `?lang=et|en` chooses the language (src/browser/app.ts). */
+/**
+ * The page: `?lang=et|en` chooses the language (src/browser/app.ts); `login=CODE` is why a
+ * login came back refused, `logout=done` the return from the provider's logout.
+ */
 export const PAGE = {
-  querystring: Type.Object({ lang: Type.Optional(Type.String({ maxLength: 8 })) }, { additionalProperties: false }),
+  querystring: Type.Object(
+    {
+      lang: Type.Optional(Type.String({ maxLength: 8 })),
+      login: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_]{1,64}$" })),
+      logout: Type.Optional(Type.Literal("done")),
+    },
+    { additionalProperties: false },
+  ),
 };
 
 /** An id the portal made (randomBytes, base64url). */
 const STORE_ID = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 
-/**
- * The Web eID token, bare or as `{token}`: a JSON object whose fields the validator reads,
- * so a malformed one is WEBEID_TOKEN_FORMAT naming the field.
- */
-export const LOGIN = { ...NO_INPUT, body: Type.Object({}) };
+/** Off to the authentication service; `lang` becomes its `ui_locales`. */
+export const AUTH_START = {
+  querystring: Type.Object(
+    { lang: Type.Optional(Type.Union([Type.Literal("et"), Type.Literal("en")])) },
+    { additionalProperties: false },
+  ),
+};
+
+/** The authorization response (OIDC Core 3.1.2.5-6, RFC 9207 `iss`); openid-client checks the values. */
+export const AUTH_CALLBACK = {
+  querystring: Type.Object(
+    {
+      code: Type.Optional(Type.String({ maxLength: 512 })),
+      state: Type.Optional(Type.String({ maxLength: 512 })),
+      iss: Type.Optional(Type.String({ maxLength: 512 })),
+      error: Type.Optional(Type.String({ maxLength: 128 })),
+      error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+/** OpenID Connect Back-Channel Logout 1.0, 2.5: `logout_token` in a form body. */
+export const BACKCHANNEL_LOGOUT = {
+  ...NO_INPUT,
+  body: Type.Object(
+    { logout_token: Type.String({ minLength: 1, maxLength: 16_384 }) },
+    { additionalProperties: false },
+  ),
+};
 
 export const LOGOUT = { ...NO_INPUT, body: Type.Object({}, { additionalProperties: false }) };
 

@@ -1,20 +1,23 @@
 import { randomBytes } from "node:crypto";
-import type { AuthenticatedPerson } from "@riik/pki";
 
-type X509Certificate = AuthenticatedPerson["certificate"];
-
-/** The person a session speaks for, from the validated authentication certificate. */
+/** The person a session speaks for, from the authentication service's validated ID token. */
 export interface SessionPerson {
   readonly personalCode: string;
   readonly givenName: string;
   readonly surname: string;
 }
 
-/** The authentication certificate a session rests on, and when its OCSP status was last seen good. */
-export interface SessionCard {
-  readonly certificate: X509Certificate;
-  readonly issuer: X509Certificate;
-  statusCheckedAt: number;
+/** The login at the authentication service a session rests on. */
+export interface SessionLogin {
+  /** The provider's session id: a back-channel logout for it ends this session. */
+  readonly sid: string;
+  /** For RP-initiated logout's id_token_hint. */
+  readonly idToken: string;
+  readonly acr: string;
+  readonly amr: readonly string[];
+  /** The provider's refresh token (rotated at each use) and when the login was last extended. */
+  refreshToken?: string;
+  refreshedAt: number;
 }
 
 export interface Session {
@@ -23,7 +26,7 @@ export interface Session {
   lastSeenAt: number;
   /** Absent until login succeeds. */
   person?: SessionPerson;
-  card?: SessionCard;
+  login?: SessionLogin;
 }
 
 export interface MemorySessionStoreOptions {
@@ -59,7 +62,7 @@ export class MemorySessionStore {
     return this.#sessions.size;
   }
 
-  create(fields: Pick<Session, "person" | "card"> = {}): Session {
+  create(fields: Pick<Session, "person" | "login"> = {}): Session {
     const now = this.#now();
     this.#sweep(now);
     while (this.#sessions.size >= this.#maxEntries) {
@@ -90,6 +93,17 @@ export class MemorySessionStore {
 
   delete(id: string | undefined): void {
     if (id) this.#sessions.delete(id);
+  }
+
+  /** Ends every session resting on the provider's session SID (back-channel logout); answers their ids. */
+  endLogin(sid: string): string[] {
+    const ended: string[] = [];
+    for (const [id, session] of this.#sessions) {
+      if (session.login?.sid !== sid) continue;
+      this.#sessions.delete(id);
+      ended.push(id);
+    }
+    return ended;
   }
 
   #expired(session: Session, now: number): boolean {

@@ -18,12 +18,10 @@ export interface SessionInfo {
   signing?: { maxUploadBytes: number };
 }
 
-export interface ChallengeResponse {
-  nonce: string;
-}
-
-export interface LoginResponse {
-  person: SessionPerson;
+/** POST /api/logout: where the browser goes to end the authentication service's session too. */
+export interface LogoutResponse {
+  ok: true;
+  logoutUrl?: string;
 }
 
 export interface MeResponse {

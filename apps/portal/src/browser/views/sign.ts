@@ -2,10 +2,6 @@
 // the portal prepares the XAdES SignedInfo and finishes the container (prepare → sign →
 // finish), then shows the download and the container's validation report.
 
-import type { FinishResponse, PrepareResponse } from "../../web/api-types.ts";
-import type { MessageKey } from "../../web/i18n.ts";
-import { api } from "../api.ts";
-import { errorText, maxUpload, render, state, t, UiError, type View } from "../app.ts";
 import {
   base64,
   CardError,
@@ -15,6 +11,10 @@ import {
   signPrepared,
   unlockSigningKey,
 } from "@riik/pki/browser";
+import type { FinishResponse, PrepareResponse } from "../../web/api-types.ts";
+import type { MessageKey } from "../../web/i18n.ts";
+import { api } from "../api.ts";
+import { errorText, maxUpload, render, state, t, UiError, type View } from "../app.ts";
 import { h } from "../dom.ts";
 import { sizeText } from "../format.ts";
 import { sessionEnded } from "../session.ts";
