@@ -38,10 +38,19 @@ export const AUTH_SERVE = Type.Object(
     ocspUrl: Type.Optional(refine(Type.String({ minLength: 1 }), (value) => URL.canParse(value), "must be a URL")),
     sessionSeconds: Type.Integer({ minimum: 60, default: 900, ...problem("must be at least 60 seconds") }),
     /**
-     * The trust-services directory: enables the app login, whose app certificates the
-     * trust services issue at enrolment (the sandbox keeps them in one directory).
+     * The trust services' URL: enables the app login, whose certificates they issue at
+     * enrolment to this service as a registration authority (`riik pki ra add --name auth`).
+     * The service holds that token, never a CA key.
      */
-    pkiDir: Type.Optional(Type.String({ minLength: 1, ...problem("must be the trust-services directory") })),
+    pkiUrl: Type.Optional(
+      refine(
+        Type.String({ minLength: 1 }),
+        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+        "must be the trust services' http(s) URL",
+      ),
+    ),
+    /** The 0600 file holding the registration authority's bearer token. */
+    raTokenFile: Type.Optional(Type.String({ minLength: 1, ...problem("must be a file path") })),
     /** "private" lets back-channel logout reach relying parties on loopback (the sandbox). */
     relyingPartyNetwork: Type.Union([Type.Literal("public"), Type.Literal("private")], {
       default: "public",
@@ -74,7 +83,7 @@ export const AUTH_SERVE = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, dependentRequired: { pkiUrl: ["raTokenFile"], raTokenFile: ["pkiUrl"] } },
 );
 
 function isId(value: string, kind: "client" | "service"): boolean {
@@ -135,9 +144,15 @@ export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
       description: "single sign-on session idle lifetime",
     },
     {
-      flag: "--pki-dir",
-      field: "pkiDir",
-      description: "trust-services directory: enables the app login (its certificates are issued there)",
+      flag: "--pki-url",
+      field: "pkiUrl",
+      description:
+        "trust services' URL: enables the app login (app certificates asked for as a registration authority)",
+    },
+    {
+      flag: "--ra-token-file",
+      field: "raTokenFile",
+      description: "0600 file with the registration-authority token (riik pki ra add --name auth)",
     },
     {
       flag: "--relying-party-network",

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { after } from "node:test";
 import { openStorage, type Storage } from "@riik/core";
@@ -6,9 +7,10 @@ import {
   type CardFile,
   createAuthToken,
   FileKeyStore,
-  issueAppCertificate,
   issueCard,
+  RegistrationAuthorities,
   readCertificate,
+  requestAppCertificate,
   type TrustServices,
 } from "@riik/pki";
 import { startTestTrustServices } from "@riik/pki/testing";
@@ -49,7 +51,7 @@ export interface RunningAuth {
 /** The auth service on loopback over storage at LOCATION (same data across restarts). */
 export async function startAuth(
   target: DialectTarget,
-  trust: { dir: string; services: TrustServices },
+  trust: { dir: string; url: string; services: TrustServices },
   keysDir: string,
   port?: number,
   options: { appLogin?: boolean } = {},
@@ -63,11 +65,19 @@ export async function startAuth(
   const listenPort = port ?? (await freePort());
   const issuer = `http://127.0.0.1:${listenPort}`;
   const trustedCas = [readCertificate(`${trust.dir}/ca/esteid.crt`)];
-  const appLogin = options.appLogin
+  // App certificates come as they do in production: asked of the trust services over HTTP
+  // by this service as a registration authority.
+  const authority = options.appLogin
+    ? {
+        url: trust.url,
+        ...(await new RegistrationAuthorities(trust.services.registry).add(`auth-${randomBytes(4).toString("hex")}`)),
+      }
+    : undefined;
+  const appLogin = authority
     ? createAppLoginService({
         db: storage.db,
         anchors: trustedCas,
-        issueCertificate: (request) => issueAppCertificate(trust.services, request),
+        issueCertificate: (request) => requestAppCertificate(authority, request),
       })
     : undefined;
   const service = await createAuthService({

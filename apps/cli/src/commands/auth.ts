@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
   type AuthStore,
   createAppLoginService,
@@ -7,14 +7,22 @@ import {
   openAuthStore,
   purgeExpiredModels,
 } from "@riik/auth";
-import { authDescriptor } from "@riik/auth/descriptor";
-import { issueAppCertificate, openTrustServices, readCertificate } from "@riik/pki";
+import { authDescriptor, populationRegisterAccess } from "@riik/auth/descriptor";
+import { PkiError, readCertificate, requestAppCertificate } from "@riik/pki";
 import { type Command, Option } from "commander";
 import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
 import { registerAuthAppCommand } from "./auth-app.ts";
+import { registerAuthMandateCommand } from "./auth-mandate.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A secret from a file only its owner may read (0600): refused otherwise, as ssh refuses a readable key. */
+function readOwnerOnlySecret(file: string): string {
+  if ((statSync(file).mode & 0o077) !== 0)
+    throw new PkiError("PKI_ARGUMENT", `${file} must be readable by its owner only (chmod 600)`);
+  return readFileSync(file, "utf8").trim();
+}
 
 /** Runs ACTION on the auth store of --dir/--db, closed afterwards. */
 async function withStore<T>(
@@ -39,14 +47,15 @@ export function registerAuthCommands(program: Command): void {
   servedCommand(auth, authDescriptor, async (config) => {
     const opened = await openAuthStore(config.dir, config.databaseUrl);
     const trustedCas = config.trustedCaFiles.map((file) => readCertificate(file));
-    const trust = config.pkiDir
-      ? await openTrustServices(config.pkiDir, { databaseUrl: config.databaseUrl })
-      : undefined;
-    const appLogin = trust
+    const registrationAuthority =
+      config.pkiUrl && config.raTokenFile
+        ? { url: config.pkiUrl, token: readOwnerOnlySecret(config.raTokenFile) }
+        : undefined;
+    const appLogin = registrationAuthority
       ? createAppLoginService({
           db: opened.storage.db,
           anchors: trustedCas,
-          issueCertificate: (request) => issueAppCertificate(trust, request),
+          issueCertificate: (request) => requestAppCertificate(registrationAuthority, request),
           ocsp: config.ocsp,
           ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
         })
@@ -61,6 +70,7 @@ export function registerAuthCommands(program: Command): void {
       ...(config.ocspUrl ? { ocspUrl: config.ocspUrl } : {}),
       sessionSeconds: config.sessionSeconds,
       privateNetworkFetch: config.relyingPartyNetwork === "private",
+      populationRegister: populationRegisterAccess(config),
     });
     await service.app.listen({ port: config.port, host: config.host });
     // `riik auth keys rotate|retire` then SIGHUP: the new JWKS without a restart.
@@ -81,7 +91,6 @@ export function registerAuthCommands(program: Command): void {
     clearInterval(purge);
     process.off("SIGHUP", reload);
     await service.app.close();
-    await trust?.close();
     await opened.close();
   });
 
@@ -92,6 +101,8 @@ export function registerAuthCommands(program: Command): void {
       close: () => opened.close(),
     };
   });
+
+  registerAuthMandateCommand(auth);
 
   const client = auth.command("client").description("relying parties (e-services) allowed to log people in");
   store(client.command("add"))

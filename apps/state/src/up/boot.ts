@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { privateDirectory, writeFileAtomic } from "@riik/core";
 import { loadOrCreateSigner, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } from "@riik/ledger";
-import { initTrustServices, issueCard, openTrustServices } from "@riik/pki";
+import { initTrustServices, issueCard, openTrustServices, RegistrationAuthorities } from "@riik/pki";
 import { initCentral, initSecurityServer } from "@riik/xroad";
 import { StateError } from "../errors.ts";
 import { seedInChildProcess } from "../seed/seed.ts";
@@ -41,6 +41,7 @@ import { Supervisor } from "./supervisor.ts";
 import {
   LEDGER_ORIGIN,
   type Placement,
+  RA_TOKEN_FILE,
   type StateDirs,
   sandboxTable,
   serviceSpec,
@@ -208,7 +209,14 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       await Promise.all([
         step("pki", async () => {
           const services = await initTrustServices({ dir: dirs.pki, baseUrl: url(ports.pki), databaseUrl });
-          await services.close();
+          try {
+            // The authentication service asks for app certificates with a token, never the CA's keys.
+            const { token } = await new RegistrationAuthorities(services.registry).add("auth");
+            privateDirectory(dirs.auth);
+            writeFileAtomic(join(dirs.auth, RA_TOKEN_FILE), `${token}\n`);
+          } finally {
+            await services.close();
+          }
         }),
         step("ledger-keys", async () => {
           loadOrCreateSigner(

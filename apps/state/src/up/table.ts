@@ -20,6 +20,8 @@ import type { ServiceSpec } from "./supervisor.ts";
 
 export const LEDGER_ORIGIN = "riik.localhost/ledger";
 export const WITNESS_NAME = "riik.localhost/witness";
+/** In the auth directory: the token it asks the trust services for app certificates with. */
+export const RA_TOKEN_FILE = "ra-token";
 
 /** Directories of the components inside the data directory. */
 export function stateDirs(dataDir: string) {
@@ -124,8 +126,9 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         host: HOST,
         trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
         ocspUrl: `${url(ports.pki)}/ocsp`,
-        // The app login: app certificates are issued by the sandbox's trust services.
-        pkiDir: dirs.pki,
+        // The app login: app certificates asked of the trust services as a registration authority.
+        pkiUrl: url(ports.pki),
+        raTokenFile: join(dirs.auth, RA_TOKEN_FILE),
         // The sandbox's relying parties run on loopback and receive back-channel logout there.
         relyingPartyNetwork: "private",
         ...db,
