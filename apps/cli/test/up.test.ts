@@ -137,7 +137,7 @@ describe("riik up (the main job)", () => {
     assert.match(first.output(), /first start, initialising/);
     const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as StateFile;
     assert.equal(state.instance, "EE");
-    for (const name of ["pki", "ledger", "witness", "central", "ss-ria", "ss-sim", "ss-ppa", "police"])
+    for (const name of ["pki", "ledger", "witness", "central", "ss-ria", "ss-sim", "ss-ppa", "auth", "police"])
       assert.ok(state.services[name]?.url, `state.json lists ${name}`);
     assert.equal(state.services.pki!.url, `http://127.0.0.1:${portBase}`);
     assert.ok(existsSync(state.services.ledger!.vkey!));

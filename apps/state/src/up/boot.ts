@@ -477,6 +477,11 @@ function stateFile(
       globalconf: `${url(ports.central)}/globalconf`,
       anchor: join(dirs.central, "anchor.json"),
     },
+    auth: {
+      url: url(ports.auth),
+      discovery: `${url(ports.auth)}/.well-known/openid-configuration`,
+      app: `${url(ports.auth)}/app`,
+    },
   };
   for (const name of SECURITY_SERVERS) {
     const p = ports[name];
