@@ -12,6 +12,7 @@ export { type AuthenticationRecord, Authentications } from "./authentications.ts
 export { type ClientAuthentication, RelyingParties, type RelyingParty, type RelyingPartyRequest } from "./clients.ts";
 export { AUTH_ERRORS, AuthError, type AuthErrorCode } from "./errors.ts";
 export type { AssuranceLevel, AuthenticatedIdentity, AuthenticationMethod } from "./identity.ts";
+export * from "./mandates/index.ts";
 export { AUTH_STORE_MIGRATIONS, type AuthStore, type AuthStoreTables, openAuthStore } from "./open.ts";
 export { REPRESENTEE_SCOPE, type RepresenteeList, SCOPES } from "./scopes.ts";
 export { type AuthService, type AuthServiceOptions, createAuthService } from "./server.ts";

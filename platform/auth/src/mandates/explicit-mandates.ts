@@ -113,13 +113,15 @@ export class ExplicitMandates implements RepresentationSource {
 
   /** Revokes mandate ID; with GRANTOR, only one that person granted (else MANDATE_UNKNOWN). */
   async revoke(id: string, options: { grantor?: string; by: string }, at = new Date()): Promise<Mandate> {
+    // Asked before the transaction: a key source that reads storage must not wait on it.
+    const key = await this.#options.signingKey();
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom("mandates").selectAll().where("id", "=", id).executeTakeFirst();
       if (!row || (options.grantor !== undefined && row.grantor !== options.grantor))
         throw new MandateError("MANDATE_UNKNOWN", `no mandate ${id}${options.grantor ? " granted by you" : ""}`);
       if (row.revoked_at !== null) throw new MandateError("MANDATE_REVOKED", `mandate ${id} was revoked already`);
       const revoked = { ...row, revoked_at: at.getTime(), revoked_by: options.by };
-      const revocationSeal = await sealMandate(await this.#options.signingKey(), this.#sealed(revoked));
+      const revocationSeal = await sealMandate(key, this.#sealed(revoked));
       // Conditional on still being unrevoked: two concurrent revocations cannot both win.
       const updated = await trx
         .updateTable("mandates")
