@@ -9,6 +9,8 @@ export const PPA = "EE/GOV/70008747";
 
 export const PORTAL_CLIENT = `${RIA}/portal`;
 export const DATATRACKER_CLIENT = `${RIA}/datatracker`;
+/** The national authentication service as an X-Road client: its mandates service reads family relations. */
+export const AUTH_CLIENT = `${RIA}/auth`;
 export const POPULATION_REGISTER = `${SIM}/rr`;
 export const POLICE_APP = `${PPA}/police-app`;
 /** The population register's REST service (persons by personal code: GET /persons/{code}). */
@@ -31,7 +33,11 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
   {
     id: RIA,
     name: "Riigi Infosüsteemi Amet",
-    subsystems: { portal: "state portal (eesti.ee)", datatracker: "Data Tracker reader" },
+    subsystems: {
+      portal: "state portal (eesti.ee)",
+      datatracker: "Data Tracker reader",
+      auth: "national authentication service (mandates)",
+    },
     securityServer: "ss-ria",
   },
   {

@@ -5,6 +5,7 @@ import { ledgerDescriptor, witnessDescriptor } from "@riik/ledger/descriptor";
 import { pkiDescriptor } from "@riik/pki/descriptor";
 import { centralDescriptor, securityServerDescriptor } from "@riik/xroad/descriptor";
 import {
+  AUTH_CLIENT,
   DATATRACKER_CLIENT,
   HOST,
   loopback,
@@ -131,9 +132,18 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         raTokenFile: join(dirs.auth, RA_TOKEN_FILE),
         // The sandbox's relying parties run on loopback and receive back-channel logout there.
         relyingPartyNetwork: "private",
+        // The mandates service: parents' minor children from the register, over ss-ria.
+        ...(installed.registry
+          ? {
+              xroadSecurityServer: url(ports["ss-ria"].client),
+              xroadClient: AUTH_CLIENT,
+              personsService: PERSONS_SERVICE,
+            }
+          : {}),
         ...db,
       },
       url: url(ports.auth),
+      at: { subsystem: AUTH_CLIENT, url: url(ports.auth) },
     },
   ];
   if (installed.registry)
