@@ -266,7 +266,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       setCookie(reply, fresh);
       logins.inc({ outcome: "ok" });
       request.log.info({ event: "login", personalCode: login.personalCode, acr: login.acr, amr: login.amr }, "login");
-      return reply.redirect("/#/data", 303);
+      return reply.redirect("/?from=login#/data", 303);
     } catch (error) {
       if (!(error instanceof PortalError) || error.code === "PORTAL_AUTH_UNAVAILABLE") throw error;
       const outcome = error.code === "PORTAL_LOGIN_REFUSED" ? error.message : error.code;

@@ -1,15 +1,17 @@
 // The portal in a real browser (Debian's Chromium through playwright-core), against real
-// trust services (CA, OCSP) and a fake security server: login with a card file and PIN1,
-// refusals, my data, who used my data, languages, keyboard use, layout and accessibility.
+// trust services (CA, OCSP), the real auth service and a fake security server: login at the
+// auth service with a card file and PIN1 and with the app page, log out everywhere, refusals,
+// my data, who used my data, languages, keyboard use, layout and accessibility.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { createEnrolmentCode } from "@riik/auth";
 import { skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
-import { cardCertificate, MemoryNonceStore, normaliseSerial } from "@riik/pki";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { cardCertificate, normaliseSerial } from "@riik/pki";
+import { type Browser, chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, PIN1, startWorld, type TestWorld } from "./helpers.ts";
-import { accessibilityProblems, noHorizontalScroll, openPage } from "./page.ts";
+import { accessibilityProblems, logInWithCard, noHorizontalScroll, openPage } from "./page.ts";
 
 const available = existsSync(CHROMIUM);
 const skip = skipUnlessAvailable(available, `no browser at ${CHROMIUM} (apt-get install chromium)`);
@@ -31,19 +33,18 @@ if (process.env.RIIK_PORTAL_SCREENSHOTS) mkdirSync(shots, { recursive: true });
 const open = (options: { phone?: boolean; base?: string; path?: string } = {}) =>
   openPage(browser, options.base ?? url, { ...options, expectedErrors: /status of 40[13]/ });
 
-async function login(page: Page, cardPath: string, pin: string): Promise<void> {
-  await page.locator("#card-file").setInputFiles(cardPath);
-  await page.locator("#pin1").fill(pin);
-  await page.locator("form button[type=submit]").click();
-}
-
 describe("citizen portal in Chromium", { skip }, () => {
-  it("logs in with a card file and PIN1, shows my data, and who used it", async () => {
+  it("logs in at the auth service with a card file and PIN1, shows my data and who used it, logs out everywhere", async () => {
     const { context, page } = await open();
     assert.equal(await page.locator("html").getAttribute("lang"), "et");
     assert.deepEqual(await accessibilityProblems(page), []);
     await page.screenshot({ path: join(shots, "desktop-login.png"), fullPage: true });
-    await login(page, world.card.path, PIN1);
+    await page.locator("#login-start").click();
+    await page.waitForURL(`${world.authUrl}/interaction/**`);
+    await page.getByRole("heading", { level: 1, name: /^Log in to portal-/ }).waitFor();
+    await page.screenshot({ path: join(shots, "desktop-auth-login.png"), fullPage: true });
+    await logInWithCard(page, world.card.path, PIN1);
+    assert.ok(page.url().startsWith(url), "back at the portal");
     await page.getByRole("heading", { level: 1, name: "Minu andmed" }).waitFor();
     const main = page.locator("main");
     await main.getByText(world.card.personalCode).waitFor();
@@ -74,69 +75,99 @@ describe("citizen portal in Chromium", { skip }, () => {
     assert.deepEqual(await accessibilityProblems(page), []);
     await page.screenshot({ path: join(shots, "desktop-usage.png"), fullPage: true });
 
+    // Log out everywhere: the portal's session, then the auth service's (its logout page).
     await page.getByRole("button", { name: "Logi välja" }).click();
+    await page.getByRole("button", { name: "Log out of every e-service" }).click();
     await page.getByText("Oled välja logitud.").waitFor();
+    assert.ok(page.url().startsWith(url), "back at the portal");
     assert.equal((await page.request.get(`${url}/api/me`)).status(), 401);
+    // The auth service's session is gone too: a new login asks for the card again.
+    await page.locator("#login-start").click();
+    await page.locator("#card-file").waitFor();
+    assert.equal(new URL(page.url()).origin, world.authUrl);
     await context.close();
   });
 
-  it("says Wrong PIN1, keeps the card file, and logs in on the next try", async () => {
+  it("logs in with the app page (personal code, verification code, PIN1 in the app)", async () => {
+    const { context, page } = await open({ path: "/?lang=en" });
+    const phone = await context.browser()!.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const app = await phone.newPage();
+    const person = await world.newCard("Kati", "Karu");
+    const { code } = await createEnrolmentCode(world.authDb, {
+      personalCode: person.personalCode,
+      givenName: "Kati",
+      surname: "Karu",
+    });
+    await app.goto(`${world.authUrl}/app`);
+    await app.fill("#enrol-code", code);
+    await app.fill("#enrol-pin1", PIN1);
+    await app.fill("#enrol-pin1-again", PIN1);
+    await app.click("#enrol-submit");
+    await app.locator("#home").waitFor({ state: "visible" });
+
+    await page.locator("#login-start").click();
+    await page.locator("#personal-code").fill(person.personalCode);
+    await page.locator("#app-start").click();
+    const shown = page.locator("#verification-code");
+    await shown.waitFor();
+    const verificationCode = (await shown.textContent())?.trim() ?? "";
+    assert.match(verificationCode, /^[0-9]{4}$/);
+    await app.locator("#login").waitFor({ state: "visible" });
+    await app.click(`#login-choices button[data-code="${verificationCode}"]`);
+    await app.fill("#login-pin1", PIN1);
+    await app.click("#login-confirm");
+    await page.getByRole("heading", { level: 1, name: "My data" }).waitFor();
+    await page.locator("main").getByText(person.personalCode).first().waitFor();
+    const session = await (await page.request.get(`${url}/api/session`)).json();
+    assert.equal(session.person.personalCode, person.personalCode);
+    await phone.close();
+    await context.close();
+  });
+
+  it("says Wrong PIN1 on the auth page, keeps the card file, and logs in on the next try", async () => {
     const { context, page } = await open();
-    await login(page, world.card.path, "9999");
-    const alert = page.getByRole("alert");
-    await alert.waitFor();
-    assert.equal((await alert.textContent())?.trim(), "Vale PIN1. Proovi uuesti.");
+    await logInWithCard(page, world.card.path, "9999", "auth-page");
+    assert.equal((await page.locator("#outcome").textContent())?.trim(), "Wrong PIN1. Please try again.");
     const pin = page.locator("#pin1");
-    assert.equal(await pin.getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => document.activeElement?.id), "pin1", "focus back on PIN1");
     assert.equal(await pin.inputValue(), "", "the wrong PIN is cleared");
     await page.screenshot({ path: join(shots, "desktop-wrong-pin.png"), fullPage: true });
     await pin.fill(PIN1);
-    await page.locator("form button[type=submit]").click();
+    await page.locator("#idcard-submit").click();
     await page.getByRole("heading", { level: 1, name: "Minu andmed" }).waitFor();
     await context.close();
   });
 
-  it("explains a malformed PIN1 and a suspended card", async () => {
+  it("explains a malformed PIN1 (auth page) and a suspended card (back at the portal)", async () => {
     const { context, page } = await open({ path: "/?lang=en" });
-    await login(page, world.card.path, "12");
-    await page.getByRole("alert").getByText("PIN1 must be 4–12 digits.").waitFor();
+    await logInWithCard(page, world.card.path, "12", "auth-page");
+    assert.equal((await page.locator("#outcome").textContent())?.trim(), "PIN1 must be 4–12 digits.");
     const suspended = await world.newCard("Peeter", "Peatatud");
     const serial = normaliseSerial(cardCertificate(suspended, "authentication").serialNumber);
     await world.services.registry.changeStatus("esteid", serial, { event: "suspended", actor: "test" });
-    await login(page, suspended.path, PIN1);
+    await logInWithCard(page, suspended.path, PIN1, "refused");
     await page.getByRole("alert").getByText("This ID card's certificates are suspended.", { exact: false }).waitFor();
-    await context.close();
-  });
-
-  it("explains an expired login challenge", async () => {
-    // The store's clock jumps six minutes between issuing the nonce and the login.
-    let calls = 0;
-    const nonces = new MemoryNonceStore({ now: () => new Date(Date.now() + (calls++ % 2 === 1 ? 6 * 60_000 : 0)) });
-    const late = await world.startPortal({}, { nonces });
-    const { context, page } = await open({ base: late.url });
-    await login(page, world.card.path, PIN1);
-    await page.getByRole("alert").getByText("Sisselogimise aeg sai läbi. Proovi uuesti.").waitFor();
+    assert.ok(page.url().startsWith(url), "the refusal comes back to the portal");
     await context.close();
   });
 
   it("switches between Estonian and English and remembers the choice", async () => {
     const { context, page } = await open();
-    await page.getByRole("heading", { level: 1, name: "Sisene ID-kaardiga" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Sisene" }).waitFor();
     await page.getByRole("button", { name: "Switch to English" }).click();
-    await page.getByRole("heading", { level: 1, name: "Log in with your ID card" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Log in" }).waitFor();
     assert.equal(await page.locator("html").getAttribute("lang"), "en");
-    assert.equal(await page.locator("label[for=pin1]").textContent(), "PIN1");
-    assert.equal(await page.locator("label[for=card-file]").textContent(), "ID card file");
+    assert.equal(await page.locator("#login-start").textContent(), "Log in with ID card or app");
+    assert.match((await page.locator("#login-start").getAttribute("href")) ?? "", /lang=en$/);
     assert.equal(
       await page.evaluate(() => document.activeElement?.getAttribute("data-keep")),
       "language",
       "focus stays on the switch",
     );
     await page.reload();
-    await page.getByRole("heading", { level: 1, name: "Log in with your ID card" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Log in" }).waitFor();
     await page.goto(`${url}/?lang=et`);
-    await page.getByRole("heading", { level: 1, name: "Sisene ID-kaardiga" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Sisene" }).waitFor();
     await context.close();
   });
 
@@ -150,6 +181,14 @@ describe("citizen portal in Chromium", { skip }, () => {
     );
     await page.keyboard.press("Enter");
     assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
+    let start = "";
+    for (let i = 0; i < 10 && start !== "login-start"; i++) {
+      await page.keyboard.press("Tab");
+      start = await page.evaluate(() => document.activeElement?.id ?? "");
+    }
+    assert.equal(start, "login-start");
+    await page.keyboard.press("Enter");
+    await page.locator("#card-file").waitFor();
     const chooser = page.waitForEvent("filechooser");
     let focused = "";
     for (let i = 0; i < 10 && focused !== "card-file"; i++) {
@@ -179,7 +218,7 @@ describe("citizen portal in Chromium", { skip }, () => {
     const { context, page } = await open({ phone: true });
     await noHorizontalScroll(page);
     await page.screenshot({ path: join(shots, "phone-login.png"), fullPage: true });
-    await login(page, world.card.path, PIN1);
+    await logInWithCard(page, world.card.path, PIN1);
     await page.getByRole("heading", { level: 1, name: "Minu andmed" }).waitFor();
     await page.locator("main").getByText("Lossi plats 1a").waitFor();
     await noHorizontalScroll(page);

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
-import { type AuthService, createAppLoginService, createAuthService, openAuthStore } from "@riik/auth";
+import { type AuthService, type AuthStore, createAppLoginService, createAuthService, openAuthStore } from "@riik/auth";
 import { generatePersonalCode } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
@@ -312,6 +312,8 @@ export interface TestWorld {
   /** The state's authentication service (ID card and app login), every portal's OpenID Connect provider. */
   auth: AuthService;
   authUrl: string;
+  /** The auth service's storage (enrolment codes for the app login). */
+  authDb: AuthStore["storage"]["db"];
   ss: FakeSecurityServer;
   /** A card with PIN1 1234, its file written to `path`. */
   card: CardFile & { path: string };
@@ -365,6 +367,7 @@ export async function startWorld(): Promise<TestWorld> {
     pkiUrl: server.url,
     auth: auth.service,
     authUrl: auth.url,
+    authDb: auth.db,
     ss,
     card,
     newCard,
@@ -410,7 +413,7 @@ async function startAuthService(
   dir: string,
   services: TrustServices,
   ocspUrl: string,
-): Promise<{ service: AuthService; url: string }> {
+): Promise<{ service: AuthService; url: string; db: AuthStore["storage"]["db"] }> {
   const store = await openAuthStore(join(dir, "auth"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -435,7 +438,7 @@ async function startAuthService(
     await service.app.close();
     await store.close();
   });
-  return { service, url };
+  return { service, url, db: store.storage.db };
 }
 
 export { freePort };

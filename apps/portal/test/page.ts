@@ -69,3 +69,31 @@ export async function openPage(
   await page.getByRole("heading", { level: 1 }).waitFor();
   return { context, page };
 }
+
+/**
+ * Logs in as a person does: the portal's login button, the auth service's login page (card
+ * file and PIN), and back to the portal. Waits for "My data" unless `expect` is "refused"
+ * (then for the portal's alert) or "auth-page" (then for the auth page's own message).
+ */
+export async function logInWithCard(
+  page: Page,
+  cardPath: string,
+  pin: string,
+  expect: "data" | "refused" | "auth-page" = "data",
+): Promise<void> {
+  if (!(await page.locator("#card-file").count())) {
+    if (!(await page.locator("#login-start").count()))
+      await page.getByRole("link", { name: /^(Sisene|Log in)$/ }).click();
+    await page.locator("#login-start").click();
+  }
+  await page.locator("#card-file").setInputFiles(cardPath);
+  await page.locator("#pin1").fill(pin);
+  await page.locator("#idcard-submit").click();
+  if (expect === "data")
+    await page
+      .locator("main h1")
+      .filter({ hasText: /Minu andmed|My data/ })
+      .waitFor();
+  else if (expect === "refused") await page.getByRole("alert").waitFor();
+  else await page.locator("#outcome.error").waitFor();
+}

@@ -309,6 +309,7 @@ describe("signing through the portal API", () => {
           publicOrigin: "http://127.0.0.1:1",
           securityServer: { url: "http://127.0.0.1:2" },
           trustedCaFiles: ["ca.pem"],
+          auth: { issuer: "http://127.0.0.1:3", clientId: "portal", clientSecret: "s".repeat(43) },
           signing: { tsaUrl: "ftp://x", trustAnchorFiles: [], level: "B", maxUploadBytes: 1, other: true },
         }),
       (error: any) => {

@@ -13,7 +13,7 @@ import { caCertificatePath, readCertificate } from "@riik/pki";
 import { readContainer, validateContainer, writeContainer } from "@riik/signature";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, PIN1, PIN2, startWorld, type TestWorld } from "./helpers.ts";
-import { accessibilityProblems, noHorizontalScroll, openPage } from "./page.ts";
+import { accessibilityProblems, logInWithCard, noHorizontalScroll, openPage } from "./page.ts";
 
 const available = existsSync(CHROMIUM);
 const skip = skipUnlessAvailable(available, `no browser at ${CHROMIUM} (apt-get install chromium)`);
@@ -42,15 +42,8 @@ const FILES = [
 const open = (options: { phone?: boolean; path?: string } = {}) =>
   openPage(browser, url, { ...options, expectedErrors: /status of 40[1-4]/ });
 
-async function login(page: Page, cardPath: string): Promise<void> {
-  await page.locator("#card-file").setInputFiles(cardPath);
-  await page.locator("#pin1").fill(PIN1);
-  await page.locator("form button[type=submit]").click();
-  await page
-    .locator("main h1")
-    .filter({ hasText: /Minu andmed|My data/ })
-    .waitFor();
-}
+/** Logs in at the auth service with the card file and PIN1 (the one helper of page.ts). */
+const login = (page: Page, cardPath: string) => logInWithCard(page, cardPath, PIN1);
 
 function dataFiles(): string[] {
   return FILES.map((f) => {

@@ -10,24 +10,34 @@ import { resetViews, show, startRouting } from "./router.ts";
 import { renderPage } from "./shell.ts";
 
 /**
- * What the authentication service sent the browser back with: `?login=CODE` (a refused or
- * failed login, the provider's reason code) or `?logout=done`; shown once on the login view.
+ * What the authentication service sent the browser back with: `?from=login` (logged in: a
+ * welcome, and focus on the heading as after any change of view), `?login=CODE` (a refused
+ * or failed login, the provider's reason code) or `?logout=done`; shown once. Answers
+ * whether the page came back from there.
  */
-function returnedFromAuthentication(): void {
+function returnedFromAuthentication(): boolean {
   const url = new URL(location.href);
   const refused = url.searchParams.get("login");
   const loggedOut = url.searchParams.get("logout") === "done";
-  if (refused === null && !loggedOut) return;
-  if (refused !== null)
+  const loggedIn = url.searchParams.get("from") === "login";
+  if (refused === null && !loggedOut && !loggedIn) return false;
+  const person = state.session?.person;
+  if (loggedIn && person)
+    state.flash = {
+      kind: "info",
+      text: t("login.welcome", { name: `${person.givenName} ${person.surname}` }),
+      route: "data",
+    };
+  else if (refused !== null)
     state.flash = {
       kind: "error",
       text: isMessageKey(refused) ? t(refused) : `${t("PORTAL_LOGIN_REFUSED")} (${refused})`,
       route: "login",
     };
   else state.flash = { kind: "info", text: t("session.loggedOut"), route: "login" };
-  url.searchParams.delete("login");
-  url.searchParams.delete("logout");
+  for (const name of ["login", "logout", "from"]) url.searchParams.delete(name);
   history.replaceState(null, "", url);
+  return true;
 }
 
 async function start(): Promise<void> {
@@ -36,9 +46,9 @@ async function start(): Promise<void> {
   } catch {
     state.session = { authenticated: false, purpose: "citizen self-service", operatorTokenRequired: false };
   }
-  returnedFromAuthentication();
+  const returned = returnedFromAuthentication();
   connect({ render: renderPage, show, reset: resetViews });
-  await startRouting();
+  await startRouting(returned);
 }
 
 void start();

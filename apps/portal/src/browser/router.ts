@@ -38,8 +38,8 @@ export function resetViews(): void {
   for (const view of Object.values(VIEWS)) view.reset?.();
 }
 
-/** Follows the address from now on, starting with the view it names now. */
-export async function startRouting(): Promise<void> {
+/** Follows the address from now on, starting with the view it names now (its heading focused with `focus`). */
+export async function startRouting(focus = false): Promise<void> {
   window.addEventListener("hashchange", () => void show(currentRoute(), true));
-  await show(currentRoute(), false);
+  await show(currentRoute(), focus);
 }

@@ -8,8 +8,9 @@ import { Type } from "typebox";
 export const NO_INPUT = { querystring: Type.Object({}, { additionalProperties: false }) };
 
 /**
- * The page: `?lang=et|en` chooses the language (src/browser/app.ts); `login=CODE` is why a
- * login came back refused, `logout=done` the return from the provider's logout.
+ * The page: `?lang=et|en` chooses the language (src/browser/app.ts); `from=login` is the
+ * return from a login, `login=CODE` why a login came back refused, `logout=done` the return
+ * from the provider's logout.
  */
 export const PAGE = {
   querystring: Type.Object(
@@ -17,6 +18,7 @@ export const PAGE = {
       lang: Type.Optional(Type.String({ maxLength: 8 })),
       login: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_]{1,64}$" })),
       logout: Type.Optional(Type.Literal("done")),
+      from: Type.Optional(Type.Literal("login")),
     },
     { additionalProperties: false },
   ),

@@ -41,7 +41,7 @@ export function interactionPage(input: {
 <p id="app-code" hidden>Check that your app shows <strong id="verification-code"></strong>, then enter PIN1 there.</p></section>`
     : "";
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Log in</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Log in</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}section{border-top:1px solid #ccc;padding:.5rem 0}.error{color:#a00}</style></head>
 <body data-interaction="${escapeHtml(base)}"><main><h1>Log in to ${escapeHtml(input.clientId)}</h1>
@@ -74,13 +74,13 @@ export function loginScriptRoute(app: RiikFastify): void {
 
 /** A page for an interaction that is gone (expired or finished): start again at the relying party. */
 export function expiredPage(): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Login expired</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Login expired</title></head>
 <body><h1>This login has expired</h1><p>Go back to the e-service and start the login again.</p></body></html>`;
 }
 
 /** oidc-provider's error page (renderError): the OIDC error code and its description, escaped. */
 export function errorPage(out: { error?: unknown; error_description?: unknown }): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Login error</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Login error</title></head>
 <body><h1>The login cannot continue</h1><p><code>${escapeHtml(String(out.error ?? "server_error"))}</code>: ${escapeHtml(String(out.error_description ?? ""))}</p>
 <p>Go back to the e-service and start again.</p></body></html>`;
 }
@@ -92,13 +92,13 @@ export function errorPage(out: { error?: unknown; error_description?: unknown })
  * this one.
  */
 export function logoutPage(form: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log out</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Log out</title></head>
 <body><h1>Log out?</h1>${form}
 <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Log out of every e-service</button>
 <button type="submit" form="op.logoutForm">Stay logged in elsewhere</button></body></html>`;
 }
 
 export function loggedOutPage(): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Logged out</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Logged out</title></head>
 <body><h1>You have logged out</h1></body></html>`;
 }
