@@ -10,6 +10,7 @@ import { openStorage } from "@riik/core";
 import { dialectTargets, freePort, temporaryDirectory } from "@riik/core/testing";
 import { FileKeyStore, readCertificate } from "@riik/pki";
 import { openPopulationRegister, seedPopulation, startPopulationRegister } from "@riik/population-register";
+import { compactVerify, createRemoteJWKSet } from "jose";
 import * as client from "openid-client";
 import { AUTH_STORE_MIGRATIONS, type AuthStoreTables, createAuthService } from "../src/index.ts";
 import { FAMILY_PURPOSE, PARENT_ROLE } from "../src/mandates/index.ts";
@@ -247,6 +248,13 @@ for (const target of await dialectTargets()) {
       assert.equal(mandate.grantor, `EE${STRANGER}`);
       assert.equal(mandate.status, "valid");
       assert.equal(created.headers.get("x-riik-data-subjects"), `EE${STRANGER},EE${family.parent}`);
+      // The seal verifies against the JWKS the provider publishes (discovery's jwks_uri).
+      const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+      const sealed = JSON.parse(new TextDecoder().decode((await compactVerify(mandate.seal, jwks)).payload));
+      assert.deepEqual(
+        [sealed.id, sealed.iss, sealed.grantor, sealed.representative, sealed.role],
+        [mandate.id, issuer, `EE${STRANGER}`, `EE${family.parent}`, "AGENCY-Q:Edit"],
+      );
       const listed = (await (await fetch(`${issuer}/mandates`, { headers: bearer })).json()) as {
         granted: Array<{ id: string }>;
         held: unknown[];
