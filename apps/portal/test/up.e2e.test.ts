@@ -1,21 +1,25 @@
 // End to end against a whole sandbox state: `riik up` boots trust services, ledger, central
-// server, security servers, the population register, the police app and this portal; Chromium
-// logs in with a demo card, reads the person's data, has the police query the person, and
+// server, security servers, the population register, the police app, the auth service and this
+// portal (registered there as a relying party); Chromium logs in at the auth service's page
+// with a demo card, reads the person's data, has the police query the person, and
 // finds that query in "Who used my data", anchored in the ledger (its downloaded proof verifies); signs a file with PIN2 (the
-// sandbox's TSA and OCSP) and checks the container; the operator view shows the embassy's replication.
+// sandbox's TSA and OCSP) and checks the container; the operator view shows the embassy's replication;
+// logs out everywhere (the card is asked again), and logs in with the /app page enrolled by
+// `riik auth app-enrolment`.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freePortRange, skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
+import { freePortRange, runRiik, skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
 import { trustAnchorOf, verifyUsageProof } from "@riik/xroad";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.ts";
+import { logInWithCard } from "./page.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const PORTS = 24; // riik up's port layout uses base … base+18; a margin for later services
+const PORTS = 32; // riik up's port layout uses base … base+23 (auth); a margin for later services
 
 interface State {
   services: Record<string, { url: string; [key: string]: unknown }>;
@@ -64,7 +68,7 @@ async function riikUp(dataDir: string, portBase: number): Promise<{ child: Child
 
 const skip = skipUnlessAvailable(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
 
-describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 170_000 }, () => {
+describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 240_000 }, () => {
   it("logs in, reads my data, and sees a police query appear in Who used my data, anchored", async () => {
     const dataDir = join(temporaryDirectory("riik-portal-up-"), "data");
     await riikUp(dataDir, await freePortRange(PORTS));
@@ -80,9 +84,9 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 1
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(`${portal.url}/?lang=en`);
-      await page.locator("#card-file").setInputFiles(card.file);
-      await page.locator("#pin1").fill(card.pin1);
-      await page.locator("form button[type=submit]").click();
+      await page.locator("#login-start").click();
+      assert.equal(new URL(page.url()).origin, state.services.auth?.url, "the login is the auth service's");
+      await logInWithCard(page, card.file, card.pin1);
       await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
       const main = page.locator("main");
       await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
@@ -170,6 +174,52 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 1
         .getByText("The container is valid: every signature is valid.")
         .waitFor({ timeout: 20_000 });
       await page.locator("section.report").getByText(card.personalCode, { exact: true }).waitFor();
+
+      // Log out everywhere: the portal's session and the auth service's; a new login asks for the card.
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.getByRole("button", { name: "Log out of every e-service" }).click();
+      await page.getByText("You have logged out.").waitFor({ timeout: 20_000 });
+      assert.equal((await page.request.get(`${portal.url}/api/me`)).status(), 401);
+      await page.locator("#login-start").click();
+      await page.locator("#card-file").waitFor();
+
+      // The app login: the operator's enrolment code (riik auth app-enrolment), the /app page on a phone.
+      const other = state.demoCards[1] ?? card;
+      const [given = "Mari", ...rest] = other.name.split(" ");
+      const enrolment = await runRiik([
+        "auth",
+        "app-enrolment",
+        other.personalCode,
+        "--given",
+        given,
+        "--surname",
+        rest.join(" ") || "Maasikas",
+        "--dir",
+        join(dataDir, "auth"),
+        "--json",
+        ...(process.env.RIIK_DATABASE_URL ? ["--db", process.env.RIIK_DATABASE_URL] : []),
+      ]);
+      assert.equal(enrolment.code, 0, enrolment.stderr);
+      const { code } = JSON.parse(enrolment.stdout) as { code: string };
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+      const app = await phone.newPage();
+      await app.goto(`${state.services.auth?.url}/app`);
+      await app.fill("#enrol-code", code);
+      await app.fill("#enrol-pin1", "2468");
+      await app.fill("#enrol-pin1-again", "2468");
+      await app.click("#enrol-submit");
+      await app.locator("#home").waitFor({ state: "visible", timeout: 20_000 });
+      await page.locator("#personal-code").fill(other.personalCode);
+      await page.locator("#app-start").click();
+      const shown = page.locator("#verification-code");
+      await shown.waitFor();
+      const verificationCode = (await shown.textContent())?.trim() ?? "";
+      await app.locator("#login").waitFor({ state: "visible", timeout: 20_000 });
+      await app.click(`#login-choices button[data-code="${verificationCode}"]`);
+      await app.fill("#login-pin1", "2468");
+      await app.click("#login-confirm");
+      await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
+      await main.getByText(other.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
     } finally {
       await browser.close();
     }

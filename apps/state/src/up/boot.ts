@@ -41,12 +41,15 @@ import { Supervisor } from "./supervisor.ts";
 import {
   LEDGER_ORIGIN,
   type Placement,
+  PORTAL_CLIENT_FILE,
+  portalClientRegistration,
   RA_TOKEN_FILE,
   type StateDirs,
   sandboxTable,
   serviceSpec,
   stateDirs,
   WITNESS_NAME,
+  withPortalClient,
   writeConfigFile,
 } from "./table.ts";
 
@@ -188,8 +191,32 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     await start("embassy-shipper");
   };
 
+  // The portal logs in through the auth service: registered there once as a relying party
+  // (in the auth store, before the service runs), its client credentials kept 0600 in
+  // DIR/portal and put into its placement, so its portal.json (0600) carries them.
+  const registerPortalClient = async () => {
+    const at = table.findIndex((p) => p.name === "portal");
+    if (at < 0) return;
+    await step("portal client", async () => {
+      const { openAuthStore } = await import("@riik/auth");
+      const store = await openAuthStore(dirs.auth, databaseUrl);
+      try {
+        const request = portalClientRegistration(ports);
+        // An interrupted earlier try may have registered it without keeping the secret.
+        if ((await store.clients.list()).some((c) => c.clientId === request.clientId))
+          await store.clients.remove(request.clientId);
+        const { clientId, clientSecret } = await store.clients.add(request);
+        privateDirectory(dirs.portal);
+        writeFileAtomic(join(dirs.portal, PORTAL_CLIENT_FILE), `${JSON.stringify({ clientId, clientSecret })}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+    table[at] = withPortalClient(table[at] as Placement, dirs.portal);
+  };
+
   const startInformationSystems = async () => {
-    for (const placement of informationSystems) writeConfigFile(placement);
+    for (const placement of informationSystems) writeConfigFile(placed(placement.name) ?? placement);
     await Promise.all(informationSystems.map((placement) => start(placement.name)));
   };
 
@@ -234,6 +261,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         }),
       ]);
       copyLedgerKey(dirs);
+      await registerPortalClient();
       const trustUp = background(Promise.all([start("pki"), start("ledger"), start("witness")]));
       const embassyReady = background(embassy ? embassyHome(embassy) : Promise.resolve());
       await step("central", async () => {
@@ -280,6 +308,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       }
       await embassyReady;
       if (embassy) await startEmbassy();
+      await start("auth");
     } else {
       say(`riik up: resuming the state in ${dataDir}`);
       if (register && !(journal.steps.population && journal.steps["demo cards"])) {
@@ -290,6 +319,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       }
       copyLedgerKey(dirs);
       if (embassy) await embassyHome(embassy);
+      await registerPortalClient();
       // Everything at once: security servers start from their stored configuration copy,
       // and the start is bound by the processes' module loading, not by their order.
       await Promise.all([

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { authDescriptor } from "@riik/auth/descriptor";
 import { type ComponentDescriptor, commandLine, privateDirectory, writeFileAtomic } from "@riik/core";
@@ -23,6 +24,38 @@ export const LEDGER_ORIGIN = "riik.localhost/ledger";
 export const WITNESS_NAME = "riik.localhost/witness";
 /** In the auth directory: the token it asks the trust services for app certificates with. */
 export const RA_TOKEN_FILE = "ra-token";
+
+/** The portal's client id at the auth service. */
+export const PORTAL_AUTH_CLIENT = "portal";
+/** Where `riik up` keeps the portal's client credentials (0600), made when it registers the portal. */
+export const PORTAL_CLIENT_FILE = "auth-client.json";
+
+/**
+ * The portal as a relying party of the auth service (what `riik auth client add` registers):
+ * the portal's callback, its return after logout and its back-channel logout endpoint (the
+ * paths of apps/portal/src/server.ts CALLBACK_PATH, POST_LOGOUT_PATH, BACKCHANNEL_LOGOUT_PATH).
+ */
+export function portalClientRegistration(ports: PortLayout) {
+  const origin = loopback(ports.portal);
+  return {
+    clientId: PORTAL_AUTH_CLIENT,
+    redirectUris: [`${origin}/api/auth/callback`],
+    postLogoutRedirectUris: [`${origin}/?logout=done`],
+    backchannelLogoutUri: `${origin}/api/auth/backchannel-logout`,
+    scopes: ["openid", "idcard", "app", "representee_list"],
+    minimumAcr: "substantial" as const,
+    authentication: { method: "client_secret_basic" as const },
+  };
+}
+
+/** The portal's placement with its client secret from DIR/portal/auth-client.json, when registered. */
+export function withPortalClient(placement: Placement, portalDir: string): Placement {
+  const file = join(portalDir, PORTAL_CLIENT_FILE);
+  if (placement.name !== "portal" || !existsSync(file)) return placement;
+  const { clientSecret } = JSON.parse(readFileSync(file, "utf8")) as { clientSecret: string };
+  const auth = placement.config.auth as Record<string, unknown>;
+  return { ...placement, config: { ...placement.config, auth: { ...auth, clientSecret } } };
+}
 
 /** Directories of the components inside the data directory. */
 export function stateDirs(dataDir: string) {
@@ -188,6 +221,8 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         stateFile: join(dataDir, "state.json"),
         // Sign documents and Check a container: the sandbox's TSA, and its root as the trust anchor.
         signing: { tsaUrl: `${url(ports.pki)}/tsa`, trustAnchorFiles: [join(dirs.pki, "ca", "root.crt")] },
+        // Login at the auth service; the secret is filled in from portal/auth-client.json (withPortalClient).
+        auth: { issuer: url(ports.auth), clientId: PORTAL_AUTH_CLIENT },
       },
       url: url(ports.portal),
       at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
