@@ -3,7 +3,7 @@ import { XRoadFault } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
 import type { HeaderMap } from "../protocol/message.ts";
 import type { LocalConf, LocalService, PersonalData } from "../ss/local-conf.ts";
-import { type DataUse, type NewUseRow, useToRow } from "./record.ts";
+import { type DataUse, type NewUseRow, type SubjectRole, useToRow } from "./record.ts";
 
 /**
  * riik's hidden-use headers (core; the PR-PDU-REST ones are accepted too) are meant for the
@@ -171,14 +171,30 @@ export function subjectsOf(
   return [...subjects];
 }
 
-/** One row per person (record.ts). */
-export function useRows(
-  subjects: string[],
-  context: UseContext,
-  exchange: { provider: string; service: LocalService; serviceId: string; clientId: string; queryId: string },
-): NewUseRow[] {
+/** The exchange a use belongs to, as the provider's server verified it. */
+export interface UseExchange {
+  provider: string;
+  service: LocalService;
+  serviceId: string;
+  clientId: string;
+  queryId: string;
+  /** X-Road-Represented-Party, canonical; null when the client acted for itself. */
+  representedParty: string | null;
+  /** The represented party when it is a person (their user id). */
+  representedPerson: string | undefined;
+}
+
+/**
+ * One row per person (record.ts): each data subject, and the represented person when the
+ * answer did not carry their data, so a use made in someone's name is in that person's
+ * protocol too (role REPRESENTED, README "Represented party").
+ */
+export function useRows(subjects: string[], context: UseContext, exchange: UseExchange): NewUseRow[] {
   const loggedAt = new Date().toISOString();
-  return subjects.map((subject) => {
+  const people: Array<[string, SubjectRole | null]> = subjects.map((subject) => [subject, null]);
+  const person = exchange.representedPerson;
+  if (person !== undefined && !subjects.includes(person)) people.push([person, "REPRESENTED"]);
+  return people.map(([subject, subjectRole]) => {
     const use: DataUse = {
       providerId: exchange.provider,
       subject,
@@ -196,6 +212,8 @@ export function useRows(
       initiatorPerson: context.initiatorPerson,
       hiddenUntil: context.hiddenUntil,
       hiddenReason: context.hiddenReason,
+      representedParty: exchange.representedParty,
+      subjectRole,
     };
     return useToRow(use);
   });

@@ -2,6 +2,7 @@ import { type ClientId, formatClientId, memberOf, parseClientId } from "@riik/co
 import { XRoadError, XRoadFault } from "../errors.ts";
 import type { GlobalConfIndex } from "../globalconf/document.ts";
 import type { HeaderMap } from "../protocol/message.ts";
+import { parseRepresentedParty } from "../protocol/represented-party.ts";
 import type { LocalConf } from "../ss/local-conf.ts";
 import type { DataUseStore, StoredUse } from "./store.ts";
 
@@ -225,6 +226,14 @@ export class DataTrackerService {
             }
           : null,
         proof: `/riik/proof?userCode=${encodeURIComponent(use.subject)}&id=${use.id}`,
+        // PR-THIRDPARTY: the use was made for a represented party; `REPRESENTED` when the
+        // reader is that person and the answer did not carry their data (README, Data Tracker).
+        ...(use.representedParty
+          ? {
+              representedParty: parseRepresentedParty(use.representedParty),
+              subjectRole: use.subjectRole ?? "DATA_SUBJECT",
+            }
+          : {}),
       };
     };
     if (version === "v2") {

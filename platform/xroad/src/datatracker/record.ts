@@ -34,7 +34,23 @@ export interface DataUse {
   /** Hidden from the person until this time (ISO 8601), with the consumer's legal reason. */
   hiddenUntil: string | null;
   hiddenReason: string | null;
+  /**
+   * X-Road-Represented-Party of the exchange (PR-THIRDPARTY), canonical: `EE38001085718` for a
+   * person, `COM/10000002` for an organisation; null (or absent, in uses recorded before it
+   * existed) when the client acted for itself.
+   */
+  representedParty?: string | null;
+  /**
+   * Why `subject` sees this use: null as a data subject (the answer carried their data),
+   * `REPRESENTED` as the person the use was made for while their data was not in the answer.
+   */
+  subjectRole?: SubjectRole | null;
 }
+
+export type SubjectRole = "REPRESENTED";
+
+/** Fields added after the first uses were written: hashed only when set, so those still verify. */
+const HASHED_WHEN_SET: ReadonlyArray<keyof DataUse> = ["representedParty", "subjectRole"];
 
 const HASHED: ReadonlyArray<keyof DataUse> = [
   "providerId",
@@ -69,6 +85,10 @@ export function useHash(use: DataUse): string {
       hash.update(`${field}=${text.length}:${text}\n`);
     }
   }
+  for (const field of HASHED_WHEN_SET) {
+    const value = use[field];
+    if (value !== null && value !== undefined) hash.update(`${field}=${String(value).length}:${value}\n`);
+  }
   return hash.digest("hex");
 }
 
@@ -93,6 +113,8 @@ export function useToRow(use: DataUse): NewUseRow {
     initiator_person: use.initiatorPerson,
     hidden_until: use.hiddenUntil,
     hidden_reason: use.hiddenReason,
+    represented_party: use.representedParty ?? null,
+    subject_role: use.subjectRole ?? null,
     record_hash: useHash(use),
     batch_id: null,
   };
@@ -139,6 +161,8 @@ export function useFromRow(row: DataUseRow): DataUse & { id: number; recordHash:
     initiatorPerson: row.initiator_person,
     hiddenUntil: row.hidden_until,
     hiddenReason: row.hidden_reason,
+    representedParty: row.represented_party ?? null,
+    subjectRole: (row.subject_role as SubjectRole | null) ?? null,
     recordHash: row.record_hash,
     batchId: row.batch_id === null || row.batch_id === undefined ? null : Number(row.batch_id),
   };

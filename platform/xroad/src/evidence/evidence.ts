@@ -10,6 +10,11 @@ import type { GlobalConfTrust } from "../globalconf/document.ts";
 import { batchRootFromProof, hashOfStatement, verifyBatchTimeStamp } from "../messagelog/batch.ts";
 import { type fromRow, type MessageLog, recordHash } from "../messagelog/log.ts";
 import { bodyHash, signingInput } from "../protocol/message.ts";
+import {
+  formatRepresentedParty,
+  parseRepresentedParty,
+  REPRESENTED_PARTY_HEADER,
+} from "../protocol/represented-party.ts";
 import { ANCHORED_BATCH, assertDocument, BASE64, HEX64, NULLABLE_BASE64, NULLABLE_TEXT, TEXT } from "./schemas.ts";
 import { acceptedTsa, chainsTo, claimedTime, noTrustAnchor, type XRoadTrustAnchor } from "./trust.ts";
 
@@ -94,6 +99,7 @@ const EVIDENCE = Type.Object({
         responseSignature: NULLABLE_TEXT,
         responseSigner: NULLABLE_BASE64,
         peerOcsp: NULLABLE_BASE64,
+        representedParty: Type.Optional(NULLABLE_TEXT),
         recordHash: HEX64,
       }),
       batch: Type.Union([ANCHORED_BATCH, Type.Null()]),
@@ -196,6 +202,8 @@ export async function verifyEvidence(evidence: unknown, anchor: XRoadTrustAnchor
         `${label}: the ${what} signature does not verify`,
       );
     }
+    const party = representedPartyCheck(record);
+    if (party) (party.ok ? checks : problems).push(`${label}: ${party.line}`);
     // The other side's signing certificate was valid by OCSP when the message was exchanged.
     const peerSigner = record.side === "client" ? record.responseSigner : record.requestSigner;
     if (record.peerOcsp && peerSigner) {
@@ -249,6 +257,33 @@ export async function verifyEvidence(evidence: unknown, anchor: XRoadTrustAnchor
     }
   }
   return { ok: problems.length === 0, checks, problems };
+}
+
+/**
+ * The record's X-Road-Represented-Party against the line in the signed request head (its
+ * signature checked above): they must name the same party. A record without the field
+ * (written before it existed) only reports what the head says; removing the field from a
+ * newer record changes its hash.
+ */
+function representedPartyCheck(record: Record): { ok: boolean; line: string } | undefined {
+  const prefix = `${REPRESENTED_PARTY_HEADER}:`;
+  const lines = record.requestHead.split("\n").filter((line) => line.startsWith(prefix));
+  const recorded = record.representedParty ?? null;
+  if (lines.length === 0)
+    return recorded === null
+      ? undefined
+      : { ok: false, line: `the record names represented party ${recorded}, the signed request none` };
+  let signed: string;
+  try {
+    if (lines.length > 1) throw new Error("the header occurs more than once");
+    signed = formatRepresentedParty(parseRepresentedParty(lines[0]!.slice(prefix.length)));
+  } catch (error) {
+    return { ok: false, line: `the signed request's represented party is malformed: ${(error as Error).message}` };
+  }
+  if (recorded === null) return { ok: true, line: `the signed request was made for represented party ${signed}` };
+  return recorded === signed
+    ? { ok: true, line: `represented party ${signed} is the one the request signature covers` }
+    : { ok: false, line: `the record names represented party ${recorded}, the signed request ${signed}` };
 }
 
 /**

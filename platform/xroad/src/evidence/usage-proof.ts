@@ -28,6 +28,8 @@ const USAGE_PROOF = Type.Object({
     initiatorPerson: NULLABLE_TEXT,
     hiddenUntil: NULLABLE_TEXT,
     hiddenReason: NULLABLE_TEXT,
+    representedParty: Type.Optional(NULLABLE_TEXT),
+    subjectRole: Type.Optional(Type.Union([Type.Literal("REPRESENTED"), Type.Null()])),
     recordHash: HEX64,
   }),
   batch: ANCHORED_BATCH,

@@ -31,6 +31,11 @@ export interface LogRecord {
   responseSignature: string | null;
   responseSigner: string | null;
   peerOcsp: Uint8Array | null;
+  /**
+   * X-Road-Represented-Party of the request, canonical (protocol/represented-party.ts); the
+   * signed request head carries the same line, so verify-evidence checks the two agree.
+   */
+  representedParty?: string | null;
 }
 
 /** The fields a record hash covers, in this order; the bodies are covered by their hashes. */
@@ -68,6 +73,9 @@ export function recordHash(record: LogRecord): string {
   }
   const ocsp = record.peerOcsp ? ocspDigest(record.peerOcsp) : "";
   text += `peerOcsp=${ocsp.length}:${ocsp}\n`;
+  // Added after the first records were written: hashed only when set, so those still verify.
+  const party = record.representedParty;
+  if (party !== null && party !== undefined) text += `representedParty=${party.length}:${party}\n`;
   return createHash("sha256").update(text).digest("hex");
 }
 
@@ -130,6 +138,7 @@ function toRow(record: LogRecord) {
     response_signature: record.responseSignature,
     response_signer: record.responseSigner,
     peer_ocsp: record.peerOcsp,
+    represented_party: record.representedParty ?? null,
     record_hash: recordHash(record),
     batch_id: null,
   };
@@ -172,6 +181,7 @@ export function fromRow(row: MessageLogRow): LogRecord & { id: number; recordHas
     responseSignature: row.response_signature,
     responseSigner: row.response_signer,
     peerOcsp: bytes(row.peer_ocsp),
+    representedParty: row.represented_party ?? null,
     recordHash: row.record_hash,
     batchId: row.batch_id === null ? null : Number(row.batch_id),
   };

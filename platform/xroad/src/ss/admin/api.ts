@@ -263,6 +263,7 @@ export async function adminApi(app: RiikFastify, options: AdminApiOptions): Prom
         createdAt: row.created_at,
         loggingMode: row.logging_mode,
         responseStatus: Number(row.response_status),
+        representedParty: row.represented_party ?? null,
         bodiesStored: row.request_body !== null,
         batchId: row.batch_id === null ? null : Number(row.batch_id),
       })),

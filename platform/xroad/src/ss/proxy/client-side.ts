@@ -26,6 +26,7 @@ import {
   TIME_HEADER,
   XROAD_RESPONSE_HEADERS,
 } from "../../protocol/message.ts";
+import { formatRepresentedParty, representedPartyOf } from "../../protocol/represented-party.ts";
 import { readBody, type SsContext } from "../context.ts";
 import type { LocalClient } from "../local-conf.ts";
 import { listClients } from "../metadata.ts";
@@ -50,6 +51,8 @@ interface Parsed {
   clientText: string;
   /** X-Road-Security-Server, when the client targets one of the provider's servers. */
   target: SecurityServerId | undefined;
+  /** X-Road-Represented-Party, canonical (PR-THIRDPARTY 2.2); null when the client acts for itself. */
+  representedParty: string | null;
   conf: GlobalConfIndex;
 }
 
@@ -139,7 +142,17 @@ export class ClientProxy {
     const { service, client, server } = parseR1Request(url, req.headersDistinct);
     const serviceText = formatServiceId(service);
     label.service = serviceText;
-    return { url, service, serviceText, clientText: formatClientId(client), target: server, conf: this.#conf() };
+    // Checked before a byte leaves: the line is then signed with the other headers (#sign).
+    const party = representedPartyOf(req.headersDistinct);
+    return {
+      url,
+      service,
+      serviceText,
+      clientText: formatClientId(client),
+      target: server,
+      representedParty: party ? formatRepresentedParty(party) : null,
+      conf: this.#conf(),
+    };
   }
 
   /**
@@ -313,6 +326,7 @@ export class ClientProxy {
         responseSignature: answer.signature,
         responseSigner: answer.signer,
         peerOcsp: answer.peerOcsp,
+        representedParty: parsed.representedParty,
       });
     } catch (cause) {
       throw logFailure(FAULT, cause);

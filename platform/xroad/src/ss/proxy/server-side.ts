@@ -31,6 +31,12 @@ import {
   TIME_HEADER,
   XROAD_RESPONSE_HEADERS,
 } from "../../protocol/message.ts";
+import {
+  formatRepresentedParty,
+  type RepresentedParty,
+  representedPartyOf,
+  representedPerson,
+} from "../../protocol/represented-party.ts";
 import { readBody, type SsContext } from "../context.ts";
 import { informationSystemPool, type ServiceConnection } from "../information-system-tls.ts";
 import { DATA_TRACKER_SERVICE, type LocalClient, type LocalService } from "../local-conf.ts";
@@ -73,6 +79,8 @@ interface Authorised {
   peerOcsp: Uint8Array | null;
   providerText: string;
   provider: LocalClient;
+  /** X-Road-Represented-Party as the client's member signed it; undefined when none. */
+  represented: RepresentedParty | undefined;
 }
 
 /** What answers the request: the provider's service, the Data Tracker or the metadata services. */
@@ -200,6 +208,9 @@ export class ServerProxy {
       });
     }
     if (!fresh) throw new XRoadFault(FAULT, "InvalidMessage", `request ${requestId} was already received (replay)`);
+    // Read from the headers the signature was just verified over: the party the provider's
+    // information system receives, the log and the Data Tracker record is the one signed.
+    const represented = representedPartyOf(headers);
 
     const providerText = formatClientId({
       instance: service.instance,
@@ -223,13 +234,14 @@ export class ServerProxy {
       peerOcsp: signer.status.response ?? null,
       providerText,
       provider,
+      represented,
     };
   }
 
   /** The answer: the Data Tracker usage protocol, a metadata service, or the provider's service under an access right. */
   async #forward(
     { url, conf, service, client, serviceText, clientText }: Parsed,
-    { method, headers, body, providerText }: Authorised,
+    { method, headers, body, providerText, represented }: Authorised,
     queryId: string,
   ): Promise<Answer> {
     const { ctx } = this;
@@ -285,6 +297,8 @@ export class ServerProxy {
         serviceId: serviceText,
         clientId: clientText,
         queryId,
+        representedParty: represented ? formatRepresentedParty(represented) : null,
+        representedPerson: represented ? representedPerson(represented) : undefined,
       });
     }
     return answer;
@@ -338,6 +352,7 @@ export class ServerProxy {
           responseSignature: signed.signature,
           responseSigner: this.ctx.identity.signCertificateBase64,
           peerOcsp: request.peerOcsp,
+          representedParty: request.represented ? formatRepresentedParty(request.represented) : null,
         },
         answer.uses,
       );

@@ -165,4 +165,13 @@ export const securityServerMigrations: Record<string, ComponentMigration> = {
       await db.schema.alterTable("service").addColumn("connection", "text").execute();
     },
   },
+  "0006_represented_party": {
+    async up(db) {
+      // X-Road-Represented-Party (PR-THIRDPARTY) on both sides' records, and on the Data
+      // Tracker's uses with the role of the person: null (a data subject) or REPRESENTED.
+      await db.schema.alterTable("message_log").addColumn("represented_party", "text").execute();
+      await db.schema.alterTable("data_use").addColumn("represented_party", "text").execute();
+      await db.schema.alterTable("data_use").addColumn("subject_role", "text").execute();
+    },
+  },
 };

@@ -55,6 +55,8 @@ export interface MessageLogTable {
   response_signature: string | null;
   response_signer: string | null;
   peer_ocsp: Uint8Array | null;
+  /** X-Road-Represented-Party, canonical (migration 0006); null when none. */
+  represented_party: string | null;
   record_hash: string;
   batch_id: number | null;
 }
@@ -79,6 +81,10 @@ export interface DataUseTable {
   initiator_person: string | null;
   hidden_until: string | null;
   hidden_reason: string | null;
+  /** X-Road-Represented-Party of the exchange (migration 0006). */
+  represented_party: string | null;
+  /** Why the person is in this use: null as a data subject, "REPRESENTED" as the party acted for. */
+  subject_role: string | null;
   record_hash: string;
   batch_id: number | null;
 }
