@@ -2,8 +2,8 @@
 // 1. Seeds a fresh population register with PERSONS (default 1,300,000, Estonia) in a
 //    process of its own, as `riik up` does: seeding time and that process's peak RSS.
 // 2. Boots a whole state with `riik up` (2,000 persons; the lookups are indexed, so the
-//    HTTP figures do not depend on the size), logs 50 people in to the portal with Web eID
-//    tokens made from their ID cards, and measures "My data" (GET /api/me: portal → ss-ria
+//    HTTP figures do not depend on the size), logs 50 people in to the portal through the
+//    auth service (Web eID tokens made from their ID cards), and measures "My data" (GET /api/me: portal → ss-ria
 //    → ss-sim → register, signed, logged and Data-Tracked) with 50 concurrent users, against
 //    the population register called directly with the same persons and concurrency.
 // Last line: portal "My data" req/s divided by the register's direct req/s.
@@ -13,9 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePortRange } from "@riik/core/testing";
-import { createAuthToken, issueCard, openTrustServices } from "@riik/pki";
+import { type CardFile, issueCard, openTrustServices } from "@riik/pki";
 import { loadPopulationRegister, PORT_COUNT, ProgressBar, type StateFile, seedInChildProcess } from "@riik/state";
 import { Pool } from "undici";
+import { Client } from "../apps/portal/test/client.ts";
 
 process.env.RIIK_LOG_LEVEL ??= "warn";
 const PERSONS = Number(process.argv[2] ?? 1_300_000);
@@ -98,19 +99,12 @@ async function load(
   return { requests: latencies.length, errors, perSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
 }
 
-/** Logs one card holder in to the portal (Web eID: challenge, token over origin and nonce, login). */
-async function login(portal: string, cardFile: unknown, pin1: string): Promise<string> {
-  const challenge = await fetch(`${portal}/api/auth/challenge`);
-  const cookie = challenge.headers.get("set-cookie")!.split(";")[0]!;
-  const { nonce } = (await challenge.json()) as { nonce: string };
-  const token = await createAuthToken({ card: cardFile as never, pin1, origin: portal, nonce });
-  const reply = await fetch(`${portal}/api/auth/login`, {
-    method: "POST",
-    headers: { cookie, origin: portal, "content-type": "application/json" },
-    body: JSON.stringify({ token }),
-  });
-  if (!reply.ok) throw new Error(`login refused: ${reply.status} ${await reply.text()}`);
-  return reply.headers.get("set-cookie")!.split(";")[0]!;
+/** Logs one card holder in to the portal through the auth service (the portal tests' one login helper). */
+async function login(portal: string, cardFile: CardFile, pin1: string): Promise<string> {
+  const client = new Client(portal, cardFile);
+  const reply = await client.login(cardFile, pin1);
+  if (reply.status !== 200) throw new Error(`login refused: ${reply.status} ${reply.refusal ?? reply.text}`);
+  return `riik-portal=${client.jar.get("riik-portal")}`;
 }
 
 let up: ChildProcess | undefined;
