@@ -2,12 +2,14 @@
 // the usage protocol (v2, v3 draft) served by that server, hidden uses, anchoring.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { temporaryDirectory } from "@riik/core/testing";
+import { runRiik, temporaryDirectory } from "@riik/core/testing";
 import SQLite from "better-sqlite3";
 import { Agent, request } from "undici";
 import { batchRootFromProof } from "../src/messagelog/batch.ts";
+import { recordHash } from "../src/messagelog/log.ts";
 import {
   assertFault,
   CONSUMER,
@@ -325,6 +327,116 @@ describe("Data Tracker on the provider's security server", () => {
     database.prepare("update data_use set purpose = ? where id = ?").run(use.action, use.riik.id);
     database.close();
     assert.deepEqual((await admin(sb.ss2, "/api/v1/messagelog/verify")).problems, []);
+  });
+
+  // #12 X-Road-Represented-Party (PR-THIRDPARTY) in the Data Tracker.
+  /** A parent (the user) acting for their child JAAN, as the portal calls when a parent switches to "acting for". */
+  const parent = "EE60001019906";
+  const actingFor = (purpose: string, id: string, party = JAAN) =>
+    personal(purpose, { "x-road-id": id, "x-road-represented-party": party });
+
+  it("#12 the represented person's data: their protocol shows the use as data subject, made for them", async () => {
+    const id = randomUUID();
+    const reply = await call(`/r1/${PERSONS}/persons/38001085718`, actingFor("Lapse andmed", id));
+    assert.equal(reply.status, 200, reply.text);
+    const uses = await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${id}`);
+    assert.deepEqual(
+      uses.map((u: { subject: string; representedParty: string; subjectRole: string | null }) => [
+        u.subject,
+        u.representedParty,
+        u.subjectRole,
+      ]),
+      [[JAAN, JAAN, null]],
+    );
+    const v2 = (await usage(`/v2/findUsage?userCode=${JAAN}&limit=50`)).json().usages;
+    const shown = v2.find((u: { riik: { queryId: string } }) => u.riik.queryId === id);
+    assert.equal(shown.action, "Lapse andmed");
+    assert.equal(shown.riik.userId, parent);
+    assert.deepEqual(shown.riik.representedParty, { partyCode: JAAN });
+    assert.equal(shown.riik.subjectRole, "DATA_SUBJECT");
+  });
+
+  it("#12 another person's data read for the represented person: in both protocols, REPRESENTED in the represented one's", async () => {
+    const id = randomUUID();
+    const reply = await call(`/r1/${PERSONS}/persons/49403136515`, actingFor("Pereliikme andmed", id));
+    assert.equal(reply.status, 200, reply.text);
+    const uses = await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${id}`);
+    assert.deepEqual(
+      uses.map((u: { subject: string; subjectRole: string | null }) => [u.subject, u.subjectRole]),
+      [
+        [MARI, null],
+        [JAAN, "REPRESENTED"],
+      ],
+    );
+    const v3 = (await usage(`/v3/findUsage?userCode=${JAAN}&limit=100`)).json().dataResponses;
+    const forJaan = v3.find((u: { queryId: string }) => u.queryId === id);
+    assert.equal(forJaan.riik.subjectRole, "REPRESENTED");
+    assert.deepEqual(forJaan.riik.representedParty, { partyCode: JAAN });
+    assert.deepEqual(forJaan.initiatorPerson, { code: parent });
+    const forMari = (await usage(`/v2/findUsage?userCode=${MARI}&limit=100`, MARI)).json().usages;
+    assert.equal(
+      forMari.find((u: { riik: { queryId: string } }) => u.riik.queryId === id).riik.subjectRole,
+      "DATA_SUBJECT",
+    );
+    // An organisation represented: recorded on the use, nobody else's protocol gains a row.
+    const company = randomUUID();
+    const forCompany = await call(
+      `/r1/${PERSONS}/persons/49403136515`,
+      actingFor("Juhatuse liige", company, "COM/10000002"),
+    );
+    assert.equal(forCompany.status, 200, forCompany.text);
+    const companyUses = await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${company}`);
+    assert.deepEqual(
+      companyUses.map((u: { subject: string; representedParty: string }) => [u.subject, u.representedParty]),
+      [[MARI, "COM/10000002"]],
+    );
+  });
+
+  it("#12 a malformed represented party is Client.BadRequest on the consumer side: nothing reaches the provider or the tracker", async () => {
+    for (const party of ["EE38001085719", "EE/COM/10000002", "COM/", "10000002"]) {
+      const id = randomUUID();
+      assertFault(await call(`/r1/${PERSONS}/persons/38001085718`, actingFor("x", id, party)), "Client.BadRequest");
+      assert.deepEqual(await admin(sb.ss2, `/api/v1/datatracker/uses?queryId=${id}`), [], party);
+      assert.deepEqual(await admin(sb.ss2, `/api/v1/messages?queryId=${id}`), [], party);
+    }
+  });
+
+  it("#12 both message logs record it; riik xroad verify-evidence verifies it, and refuses a record whose party was altered", async () => {
+    const id = randomUUID();
+    assert.equal((await call(`/r1/${PERSONS}/persons/38001085718`, actingFor("evidence", id))).status, 200);
+    for (const ss of [sb.ss1, sb.ss2]) {
+      const [record] = await admin(ss, `/api/v1/messages?queryId=${id}`);
+      assert.equal(record.representedParty, JAAN);
+    }
+    await admin(sb.ss2, "/api/v1/messagelog/anchor", "POST");
+    const evidence = await admin(sb.ss2, `/asic?queryId=${id}`);
+    assert.equal(evidence.messages[0].record.representedParty, JAAN);
+    const file = join(dir, `evidence-${id}.json`);
+    const trust = ["--trust", join(sb.pkiDir, "ca/root.crt"), "--trust", join(sb.dir, "ledger/ledger.vkey")];
+    const verify = async (document: unknown) => {
+      writeFileSync(file, JSON.stringify(document));
+      return runRiik(["xroad", "verify-evidence", file, ...trust]);
+    };
+    const valid = await verify(evidence);
+    assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+    assert.match(valid.stdout, new RegExp(`represented party ${JAAN} is the one the request signature covers`));
+
+    // Altered: the record hash no longer matches; with the hash recomputed, the signed head disagrees.
+    const altered = structuredClone(evidence);
+    altered.messages[0].record.representedParty = MARI;
+    const changed = await verify(altered);
+    assert.equal(changed.code, 1, changed.stdout + changed.stderr);
+    assert.match(changed.stdout, /the record was changed/);
+    const record = altered.messages[0].record;
+    record.recordHash = recordHash({
+      ...record,
+      peerOcsp: record.peerOcsp ? new Uint8Array(Buffer.from(record.peerOcsp, "base64")) : null,
+    });
+    const rehashed = await verify(altered);
+    assert.equal(rehashed.code, 1, rehashed.stdout + rehashed.stderr);
+    assert.doesNotMatch(rehashed.stdout, /the record was changed/);
+    assert.match(rehashed.stdout, new RegExp(`the record names represented party ${MARI}, the signed request ${JAAN}`));
+    assert.match(rehashed.stdout, /not included in the batch/);
   });
 });
 
