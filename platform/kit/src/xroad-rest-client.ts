@@ -47,8 +47,29 @@ export interface XRoadCall<S extends TSchema> {
   userId?: string;
   /** X-Road-Issue: why the data is needed (percent-encoded when not printable ASCII). */
   issue?: string;
+  /**
+   * X-Road-Represented-Party: the party the call is made for (PR-THIRDPARTY 2.2), e.g. a child
+   * its parent acts for, `{ partyCode: "EE38001085718" }` (a person: no class), or a company a
+   * board member acts for, `{ partyClass: "COM", partyCode: "10000002" }`. Recorded in both
+   * message logs and, for a person, in that person's Data Tracker (xroad README).
+   */
+  representedParty?: RepresentedParty;
   /** Extra headers passed end to end (e.g. X-Road-PDU-*). */
   headers?: Record<string, string>;
+}
+
+/** A represented party as PR-THIRDPARTY 2.2 defines it: an optional class and a code. */
+export interface RepresentedParty {
+  partyClass?: string;
+  partyCode: string;
+}
+
+/** `[partyClass/]partyCode`, each part percent-encoded on its own (PR-REST 4.2), as the security server reads it. */
+function representedPartyHeader(party: RepresentedParty): string {
+  if (party.partyCode === "" || party.partyClass === "")
+    throw new TypeError("a represented party needs a non-empty partyCode (and partyClass, when given)");
+  const code = encodeURIComponent(party.partyCode);
+  return party.partyClass === undefined ? code : `${encodeURIComponent(party.partyClass)}/${code}`;
 }
 
 export interface XRoadAnswer<T> {
@@ -64,8 +85,8 @@ export interface XRoadAnswer<T> {
 
 /**
  * An information system's side of the X-Road Message Protocol for REST (PR-REST r1):
- * `{securityServer}/r1/{service}{path}` with X-Road-Client, X-Road-Id, X-Road-UserId and
- * X-Road-Issue (PR-REST 4.3), always through the member's own security server. Each
+ * `{securityServer}/r1/{service}{path}` with X-Road-Client, X-Road-Id, X-Road-UserId,
+ * X-Road-Issue (PR-REST 4.3) and X-Road-Represented-Party (PR-THIRDPARTY), always through the member's own security server. Each
  * failure is a typed XRoadClientError; X-Road's own errors keep their type (PR-REST 4.6).
  */
 export class XRoadRestClient {
@@ -98,6 +119,7 @@ export class XRoadRestClient {
     if (!call.path.startsWith("/")) throw new TypeError(`the provider path must start with "/": ${call.path}`);
     const service = formatServiceId(parseServiceId(call.service));
     const id = randomUUID();
+    const represented = call.representedParty ? representedPartyHeader(call.representedParty) : undefined;
     const headers: Record<string, string> = {
       accept: "application/json",
       ...call.headers,
@@ -108,6 +130,7 @@ export class XRoadRestClient {
       ...(call.issue
         ? { "x-road-issue": /^[\x20-\x7e]*$/.test(call.issue) ? call.issue : encodeURIComponent(call.issue) }
         : {}),
+      ...(represented ? { "x-road-represented-party": represented } : {}),
       ...(call.body === undefined ? {} : { "content-type": "application/json" }),
     };
     let response: Awaited<ReturnType<typeof request>>;

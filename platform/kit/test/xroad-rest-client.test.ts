@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import { Type } from "typebox";
-import { CONSUMER, OTHER, PERSONS, PETS, type Sandbox, startSandbox } from "../../xroad/test/fixtures/sandbox.ts";
+import { CONSUMER, json, OTHER, PERSONS, PETS, type Sandbox, startSandbox } from "../../xroad/test/fixtures/sandbox.ts";
 import { XRoadClientError, type XRoadClientErrorCode, XRoadRestClient } from "../src/index.ts";
 
 const PET = Type.Object({ id: Type.Integer(), name: Type.String() });
@@ -71,6 +71,47 @@ describe("XRoadRestClient through real security servers (ss1 → ss2 → provide
     });
     assert.equal(answer.body.requestedBy, "EE49403136526");
     assert.equal(answer.headers["x-road-id"], answer.id);
+  });
+
+  it("sends X-Road-Represented-Party: a parent acting for a child is in the child's Data Tracker record", async () => {
+    const child = "EE38001085718";
+    const answer = await consumer().call({
+      service: PERSONS,
+      path: "/persons/49403136515",
+      answer: PERSON,
+      userId: "EE49403136526",
+      issue: "acting for a child",
+      representedParty: { partyCode: child },
+    });
+    const uses = await json(`${sb.ss2.admin}/api/v1/datatracker/uses?queryId=${encodeURIComponent(answer.id)}`, {
+      token: sb.ss2.token,
+    });
+    assert.deepEqual(
+      uses.map((u: { subject: string; representedParty: string; subjectRole: string | null }) => [
+        u.subject,
+        u.representedParty,
+        u.subjectRole,
+      ]),
+      [
+        ["EE49403136515", child, null],
+        [child, child, "REPRESENTED"],
+      ],
+    );
+    // An organisation: class and code, each part percent-encoded.
+    const forCompany = await consumer().call({
+      service: PETS,
+      path: "/v2/pets/1124",
+      answer: PET,
+      representedParty: { partyClass: "COM", partyCode: "10000002" },
+    });
+    const [record] = await json(`${sb.ss2.admin}/api/v1/messages?queryId=${encodeURIComponent(forCompany.id)}`, {
+      token: sb.ss2.token,
+    });
+    assert.equal(record.representedParty, "COM/10000002");
+    await assert.rejects(
+      consumer().call({ service: PETS, path: "/v2/pets/1124", answer: PET, representedParty: { partyCode: "" } }),
+      TypeError,
+    );
   });
 
   it("sends a JSON body", async () => {

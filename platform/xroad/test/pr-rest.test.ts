@@ -333,6 +333,52 @@ describe("PR-REST 4.3 Use of HTTP headers", () => {
     assert.deepEqual(receivedAll(reply, "x-road-issue"), ["MT324223MSD"]);
   });
 
+  it("4.3 X-Road-Represented-Party (PR-THIRDPARTY 2.2): [partyClass/]partyCode reaches the provider signed and is in both message logs", async () => {
+    for (const [sent, logged] of [
+      ["EE38001085718", "EE38001085718"],
+      ["C%4FM/10000002", "COM/10000002"],
+    ]) {
+      const id = randomUUID();
+      const reply = await curl(`/r1/${MIRROR}/v1`, [
+        "-H",
+        `X-Road-Represented-Party: ${sent}`,
+        "-H",
+        `X-Road-Id: ${id}`,
+      ]);
+      assert.equal(reply.status, 200, reply.body);
+      // Passed as sent (an extension header, PR-REST 4.3); logged in its canonical form.
+      assert.deepEqual(receivedAll(reply, "x-road-represented-party"), [sent]);
+      for (const ss of [sb.ss1, sb.ss2]) {
+        const [record] = await json(`${ss.admin}/api/v1/messages?queryId=${id}`, { token: ss.token });
+        assert.equal(record.representedParty, logged);
+      }
+    }
+  });
+
+  it("4.3 a malformed X-Road-Represented-Party is Client.BadRequest with the PR-REST error body; the provider is not called", async () => {
+    for (const value of ["EE/COM/10000002", "COM/", "10000002", "EE38001085719", "COM/10%ZZ", "COM/a*b"]) {
+      const id = randomUUID();
+      const reply = await curl(`/r1/${MIRROR}/v1`, [
+        "-H",
+        `X-Road-Represented-Party: ${value}`,
+        "-H",
+        `X-Road-Id: ${id}`,
+      ]);
+      const body = assertXRoadError(reply, "Client.BadRequest");
+      assert.match(body.message, /X-Road-Represented-Party/, value);
+      assert.equal(body.detail, id);
+      assert.deepEqual(await json(`${sb.ss2.admin}/api/v1/messages?queryId=${id}`, { token: sb.ss2.token }), [], value);
+    }
+    // Two lines: refused, not one of them chosen (the provider and the Data Tracker must read the same party).
+    const twice = await curl(`/r1/${MIRROR}/v1`, [
+      "-H",
+      "X-Road-Represented-Party: EE38001085718",
+      "-H",
+      "X-Road-Represented-Party: COM/10000002",
+    ]);
+    assertXRoadError(twice, "Client.BadRequest");
+  });
+
   it("4.3 X-Road-Id may be any value (a UUID is only recommended), is generated when absent, and is bounded", async () => {
     const free = await curl(`/r1/${MIRROR}/v1`, ["-H", "X-Road-Id: a b/c;d"]);
     assert.equal(free.status, 200, free.body);
