@@ -367,6 +367,16 @@ describe("refusals, each with its X-Road error type; the servers keep serving", 
       "hello",
     );
     assert.equal(forged2.headers["x-road-error"], "Server.ServerProxy.InvalidSignatureValue", forged2.text);
+    // #12 X-Road-Represented-Party is signed: the party cannot be swapped in transit.
+    const forChild = signed("hello", { "x-road-represented-party": "EE38001085718" });
+    const swapped = await send(
+      forChild.target,
+      { ...forChild.headers, "x-road-represented-party": "EE49403136515" },
+      "hello",
+    );
+    assert.equal(swapped.headers["x-road-error"], "Server.ServerProxy.InvalidSignatureValue", swapped.text);
+    const asSigned = await send(forChild.target, forChild.headers, "hello");
+    assert.equal(asSigned.status, 200, asSigned.text);
     const stale = signed("hello");
     (stale.headers as Record<string, string>)["x-riik-time"] = String(Date.now() - 3_600_000);
     const old = await send(stale.target, stale.headers, "hello");
@@ -444,9 +454,10 @@ function speakAsSs1() {
   });
   const signKey = createPrivateKey(readFileSync(join(sb.ss1.dir, "keys/sign.key.pem")));
   const signer = new X509Certificate(readFileSync(join(sb.ss1.dir, "sign.crt"))).raw.toString("base64");
-  const signed = (body: string) => {
+  const signed = (body: string, extra: Record<string, string> = {}) => {
     const target = `/r1/${PROVIDER_SUBSYSTEM}/echo`;
     const headers: Record<string, string> = {
+      ...extra,
       "content-type": "text/plain",
       "x-road-client": CONSUMER,
       "x-road-id": randomUUID(),
