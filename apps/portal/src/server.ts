@@ -218,10 +218,13 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   };
 
   app.get("/api/session", { schema: NO_INPUT }, async (request): Promise<SessionInfo> => {
-    const person = sessionOf(request)?.person;
+    const session = sessionOf(request);
+    const person = session?.person;
+    const representees = session?.login?.representees;
     return {
       authenticated: person !== undefined,
       ...(person ? { person } : {}),
+      ...(representees ? { representees } : {}),
       purpose: config.purpose ?? "citizen self-service",
       operatorTokenRequired: config.operatorToken !== undefined,
       ...(signing ? { signing: { maxUploadBytes: signing.maxUploadBytes } } : {}),
@@ -260,6 +263,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
           acr: login.acr,
           amr: login.amr,
           ...(login.refreshToken ? { refreshToken: login.refreshToken } : {}),
+          ...(login.representees ? { representees: login.representees } : {}),
           refreshedAt: Date.now(),
         },
       });

@@ -67,7 +67,7 @@ describe("portal HTTP API", () => {
     assert.equal(authorize.origin, world.authUrl);
     assert.equal(authorize.searchParams.get("response_type"), "code");
     assert.equal(authorize.searchParams.get("code_challenge_method"), "S256");
-    assert.equal(authorize.searchParams.get("scope"), "openid idcard app");
+    assert.equal(authorize.searchParams.get("scope"), "openid idcard app representee_list");
     assert.equal(authorize.searchParams.get("redirect_uri"), `${url}/api/auth/callback`);
     assert.equal(authorize.searchParams.get("ui_locales"), "en");
     for (const name of ["state", "nonce", "code_challenge"]) assert.ok(authorize.searchParams.get(name), name);
@@ -249,6 +249,27 @@ describe("portal HTTP API", () => {
     const refused = await client.login(suspended);
     assert.equal(refused.refusal, "WEBEID_CERTIFICATE_SUSPENDED");
     assert.equal(refused.json.authenticated, false);
+  });
+
+  it("#12 shows whom the person may act for (representee_list, GovSSO 4.1)", async () => {
+    const parent = await world.newCard("Tiina", "Tegutseja");
+    const grantor = await world.newCard("Ants", "Andja");
+    await world.auth.mandates.explicit.grant({
+      grantor: `EE${grantor.personalCode}`,
+      representative: `EE${parent.personalCode}`,
+      role: "PORTAL:Read",
+      by: "test",
+    });
+    const client = new Client(url, parent);
+    const session = await client.login();
+    assert.equal(session.status, 200, session.text);
+    assert.equal(session.json.representees.status, "current");
+    assert.deepEqual(
+      session.json.representees.list.map((r: { type: string; sub: string }) => [r.type, r.sub]),
+      [["NATURAL_PERSON", `EE${grantor.personalCode}`]],
+    );
+    const alone = await new Client(url, world.card).login();
+    assert.deepEqual(alone.json.representees, { status: "current", list: [] });
   });
 
   it("#10 suspending the card ends its session (the provider refuses the session's refresh)", async () => {

@@ -51,6 +51,8 @@ describe("citizen portal in Chromium", { skip }, () => {
     await main.getByText("Malle Männik, 46001010006").waitFor();
     await main.getByText("Lossi plats 1a").waitFor();
     await main.getByText("citizen self-service", { exact: false }).first().waitFor();
+    // The auth service's representee_list: nobody to act for yet.
+    await main.getByRole("heading", { name: "Kelle eest saan tegutseda" }).waitFor();
     assert.equal(
       await page.evaluate(() => document.activeElement?.tagName),
       "H1",

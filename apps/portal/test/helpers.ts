@@ -380,7 +380,7 @@ export async function startWorld(): Promise<TestWorld> {
         redirectUris: [`${origin}/api/auth/callback`],
         postLogoutRedirectUris: [`${origin}/?logout=done`],
         backchannelLogoutUri: `${origin}/api/auth/backchannel-logout`,
-        scopes: ["openid", "idcard", "app"],
+        scopes: ["openid", "idcard", "app", "representee_list"],
         minimumAcr: "substantial",
         authentication: { method: "client_secret_basic" },
       });

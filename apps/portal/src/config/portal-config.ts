@@ -105,7 +105,7 @@ export const PORTAL_CONFIG = Type.Object(
         clientId: Type.String({ minLength: 1, maxLength: 64, ...problem("must be the portal's client id") }),
         clientSecret: Type.String({ minLength: 32, ...problem("must be the client secret (riik auth client add)") }),
         scope: refine(
-          Type.String({ default: "openid idcard app" }),
+          Type.String({ default: "openid idcard app representee_list" }),
           (text) => text.split(" ").includes("openid"),
           "must be space-separated scopes including openid",
         ),

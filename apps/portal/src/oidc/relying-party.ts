@@ -1,5 +1,6 @@
 import * as oidc from "openid-client";
 import { PortalError } from "../errors.ts";
+import type { RepresenteeEntry, Representees } from "../web/api-types.ts";
 
 /** The portal's registration at the national authentication service (portal.json `auth`). */
 export interface RelyingPartyConfig {
@@ -18,6 +19,25 @@ export interface AuthorizationRequest {
   codeVerifier: string;
 }
 
+/** The `representee_list` claim read tolerantly (unknown entries left out); undefined when absent. */
+export function representeesOf(claim: unknown): Representees | undefined {
+  if (!claim || typeof claim !== "object") return undefined;
+  const { status, list } = claim as { status?: unknown; list?: unknown };
+  if (status === "SERVICE_NOT_AVAILABLE") return { status: "unavailable" };
+  if (status !== "REPRESENTEE_LIST_CURRENT" || !Array.isArray(list)) return undefined;
+  const entries: RepresenteeEntry[] = [];
+  for (const item of list as Array<Record<string, unknown>>) {
+    if (!item || typeof item.sub !== "string" || !SUBJECT.test(item.sub)) continue;
+    if (item.type !== "NATURAL_PERSON" && item.type !== "LEGAL_PERSON") continue;
+    const name =
+      item.type === "LEGAL_PERSON"
+        ? String(item.name ?? "")
+        : [item.given_name, item.family_name].filter((part) => typeof part === "string").join(" ");
+    entries.push({ type: item.type, sub: item.sub, name });
+  }
+  return { status: "current", list: entries };
+}
+
 /** What the portal's session gets from a validated ID token. */
 export interface LoggedIn {
   subject: string;
@@ -32,6 +52,8 @@ export interface LoggedIn {
   idToken: string;
   /** For extending the session (GovSSO's way): the provider asks the card's status again on refresh. */
   refreshToken?: string;
+  /** With scope `representee_list`: whom the person may act for. */
+  representees?: Representees;
 }
 
 const SUBJECT = /^[A-Z]{2}[0-9A-Za-z]{1,30}$/;
@@ -120,7 +142,8 @@ export class RelyingParty {
     const idToken = tokens.id_token;
     if (!claims || !idToken)
       throw new PortalError("PORTAL_LOGIN_FAILED", "the authentication service sent no ID token");
-    const { sub, sid, given_name, family_name, acr, amr } = claims as Record<string, unknown>;
+    const { sub, sid, given_name, family_name, acr, amr, representee_list } = claims as Record<string, unknown>;
+    const representees = representeesOf(representee_list);
     if (typeof sub !== "string" || !SUBJECT.test(sub) || typeof sid !== "string" || sid === "")
       throw new PortalError("PORTAL_LOGIN_FAILED", "the ID token has no personal subject or no sid");
     return {
@@ -133,6 +156,7 @@ export class RelyingParty {
       amr: Array.isArray(amr) ? amr.map(String) : [],
       idToken,
       ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+      ...(representees ? { representees } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Representees } from "../web/api-types.ts";
 
 /** The person a session speaks for, from the authentication service's validated ID token. */
 export interface SessionPerson {
@@ -15,6 +16,8 @@ export interface SessionLogin {
   readonly idToken: string;
   readonly acr: string;
   readonly amr: readonly string[];
+  /** Whom the person may act for, as the provider told it at login (scope representee_list). */
+  readonly representees?: Representees;
   /** The provider's refresh token (rotated at each use) and when the login was last extended. */
   refreshToken?: string;
   refreshedAt: number;

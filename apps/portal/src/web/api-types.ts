@@ -7,9 +7,26 @@ import type { FinishResponse, PrepareResponse } from "../signing/signing-service
 
 export type { FinishResponse, OperatorOverview, PrepareResponse, UsageReport };
 
+/** One party the person may act for, from the provider's `representee_list` claim. */
+export interface RepresenteeEntry {
+  type: "NATURAL_PERSON" | "LEGAL_PERSON";
+  /** Country prefix and personal or registry code, e.g. EE51207150011. */
+  sub: string;
+  name: string;
+}
+
+/**
+ * Whom the person may act for, as the authentication service tells it with scope
+ * `representee_list` (GovSSO Representee 4.1): the current list, or that its mandates
+ * service could not answer.
+ */
+export type Representees = { status: "current"; list: RepresenteeEntry[] } | { status: "unavailable" };
+
 export interface SessionInfo {
   authenticated: boolean;
   person?: SessionPerson;
+  /** Present when the login asked scope representee_list. */
+  representees?: Representees;
   /** The purpose the portal states for its register queries. */
   purpose: string;
   /** Whether the operator view needs a token from this client. */

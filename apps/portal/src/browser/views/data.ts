@@ -100,6 +100,18 @@ function view(): HTMLElement {
       a.since ? h("span", { class: "meta block" }, t("data.addressSince", { date: dateText(a.since) })) : null,
     );
   }
+  // Whom the person may act for (the auth service's representee_list claim, GovSSO 4.1).
+  const representees = state.session?.representees;
+  const representeesBody =
+    representees?.status === "unavailable"
+      ? h("p", {}, t("data.representeesUnavailable"))
+      : representees && representees.list.length > 0
+        ? h(
+            "ul",
+            { class: "plain" },
+            ...representees.list.map((r) => h("li", {}, [r.name, r.sub].filter(Boolean).join(", "))),
+          )
+        : h("p", {}, t("data.none"));
   return h(
     "section",
     { class: "view" },
@@ -112,6 +124,7 @@ function view(): HTMLElement {
       section("data.person", personBody, me?.exchange),
       section("data.family", familyBody, family?.exchange),
       section("data.address", addressBody, address?.exchange),
+      ...(representees ? [section("data.representees", representeesBody)] : []),
     ),
   );
 }
