@@ -47,6 +47,7 @@ export {
 export { createMemberService, type MemberService, type MemberServiceOptions } from "./member-service.ts";
 export { MemberStorage, type MemberWrite, openMemberStorage } from "./member-storage.ts";
 export {
+  type RepresentedParty,
   type XRoadAnswer,
   type XRoadCall,
   XRoadClientError,
