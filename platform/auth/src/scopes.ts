@@ -9,7 +9,7 @@ import type { AssuranceLevel, AuthenticationMethod } from "./identity.ts";
  * open-ended and oidc-provider 9 has no dynamic scopes): the provider keeps the one asked
  * for in the grant and releases the `representee` claim under `openid` (provider.ts).
  */
-export const SCOPES = ["openid", "idcard", "app", "phone", "representee_list"] as const;
+export const SCOPES = ["openid", "idcard", "app", "phone", "representee_list", "mandates"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** `representee.EE38001085718` (a person) or `representee.EE12345678` (a company's registry code). */
@@ -23,6 +23,8 @@ export const SCOPE_CLAIMS: Readonly<Record<Scope, readonly string[]>> = {
   app: [],
   phone: ["phone_number", "phone_number_verified"],
   representee_list: ["representee_list"],
+  // riik's own: the access token may manage the person's mandates at /mandates (no claims).
+  mandates: [],
 };
 
 export type { Representee, RepresenteeList } from "./mandates/claims.ts";

@@ -137,7 +137,7 @@ for (const target of await dialectTargets()) {
         clientId: "portal",
         redirectUris: [`${rp.url}/callback`],
         postLogoutRedirectUris: [],
-        scopes: ["openid", "idcard", "representee_list"],
+        scopes: ["openid", "idcard", "representee_list", "mandates"],
         minimumAcr: "high",
         authentication: { method: "client_secret_basic" },
       });
@@ -226,7 +226,16 @@ for (const target of await dialectTargets()) {
     });
 
     it("an explicit mandate granted over the API is a right until its grantor revokes it", async () => {
-      const grantor = await login("openid idcard", STRANGER);
+      // A login token alone may not manage mandates: an e-service holding it could grant in the person's name.
+      const loginOnly = await login("openid idcard", STRANGER);
+      const noScope = await fetch(`${issuer}/mandates`, {
+        headers: { authorization: `Bearer ${loginOnly.tokens.access_token}` },
+      });
+      assert.equal(noScope.status, 403);
+      assert.equal(((await noScope.json()) as { code: string }).code, "MANDATE_INSUFFICIENT_SCOPE");
+      assert.match(noScope.headers.get("www-authenticate") ?? "", /^Bearer error="insufficient_scope"/);
+
+      const grantor = await login("openid idcard mandates", STRANGER);
       const bearer = { authorization: `Bearer ${grantor.tokens.access_token}`, "content-type": "application/json" };
       const post = (path: string, body: unknown, headers: Record<string, string> = bearer) =>
         fetch(`${issuer}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
@@ -265,7 +274,7 @@ for (const target of await dialectTargets()) {
       );
       assert.deepEqual(listed.held, []);
 
-      const parent = await login(`openid representee_list representee.EE${STRANGER}`, family.parent);
+      const parent = await login(`openid mandates representee_list representee.EE${STRANGER}`, family.parent);
       assert.deepEqual(
         (parent.claims.representee_list as { list: Array<{ sub: string }> }).list.map((p) => p.sub).sort(),
         [`EE${family.minor.personal_code}`, `EE${STRANGER}`].sort(),

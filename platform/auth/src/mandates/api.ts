@@ -42,16 +42,25 @@ const GRANT = Type.Object(
 );
 
 /**
- * The person behind a bearer access token of this provider (RFC 6750 2.1) with scope
- * `openid`; anything else is MANDATE_UNAUTHENTICATED with a WWW-Authenticate challenge.
+ * The person behind a bearer access token of this provider (RFC 6750 2.1) with scopes
+ * `openid` and `mandates`. Only a relying party registered for `mandates` (the portal) gets
+ * such a token, so an e-service holding a person's login token cannot grant in their name.
+ * No valid token is MANDATE_UNAUTHENTICATED (401), one without the scope
+ * MANDATE_INSUFFICIENT_SCOPE (403), each with its RFC 6750 3.1 challenge.
  */
 async function caller(provider: Provider, request: FastifyRequest): Promise<string> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(request.headers.authorization ?? "");
   const token = match ? await provider.AccessToken.find(match[1]!) : undefined;
-  if (!token || token.isExpired || !token.accountId || !token.scope?.split(" ").includes("openid"))
+  const scopes = token?.scope?.split(" ") ?? [];
+  if (!token || token.isExpired || !token.accountId || !scopes.includes("openid"))
     throw new MandateError(
       "MANDATE_UNAUTHENTICATED",
-      "a valid access token of this provider with scope openid is needed",
+      "a valid access token of this provider with scopes openid and mandates is needed",
+    );
+  if (!scopes.includes("mandates"))
+    throw new MandateError(
+      "MANDATE_INSUFFICIENT_SCOPE",
+      "this access token lacks the scope mandates: only a relying party registered for it may manage mandates",
     );
   return token.accountId;
 }
@@ -67,8 +76,11 @@ export function mandateRoutes(app: RiikFastify, mandates: ExplicitMandates, prov
   const unauthenticated = (reply: { header(name: string, value: string): unknown }) =>
     reply.header("www-authenticate", 'Bearer error="invalid_token"');
   app.addHook("onError", async (request, reply, error) => {
-    if (request.url.startsWith("/mandates") && (error as { code?: string }).code === "MANDATE_UNAUTHENTICATED")
-      unauthenticated(reply);
+    const code = (error as { code?: string }).code;
+    if (!request.url.startsWith("/mandates")) return;
+    if (code === "MANDATE_UNAUTHENTICATED") unauthenticated(reply);
+    if (code === "MANDATE_INSUFFICIENT_SCOPE")
+      reply.header("www-authenticate", 'Bearer error="insufficient_scope", scope="openid mandates"');
   });
 
   app.get(

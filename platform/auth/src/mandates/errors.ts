@@ -14,6 +14,8 @@ export type MandateErrorCode =
   | "MANDATE_REVOKED"
   /** No bearer access token of this provider with scope openid, or an expired one. */
   | "MANDATE_UNAUTHENTICATED"
+  /** A valid token without the `mandates` scope: its relying party may not manage mandates. */
+  | "MANDATE_INSUFFICIENT_SCOPE"
   /** A source of rights to represent (the population register over X-Road) did not answer. */
   | "MANDATE_SOURCE_UNAVAILABLE";
 
@@ -26,5 +28,6 @@ export const MANDATE_ERRORS: ErrorCatalogue<MandateErrorCode> = {
   MANDATE_UNKNOWN: { status: 404 },
   MANDATE_REVOKED: { status: 409 },
   MANDATE_UNAUTHENTICATED: { status: 401 },
+  MANDATE_INSUFFICIENT_SCOPE: { status: 403 },
   MANDATE_SOURCE_UNAVAILABLE: { status: 503 },
 };
