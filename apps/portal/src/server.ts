@@ -12,6 +12,7 @@ import { AnchorVerifier, type TrustAnchorSource } from "./datatracker/anchoring.
 import { DataTracker } from "./datatracker/usage.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
 import {
+  AUTH_ACT,
   AUTH_CALLBACK,
   AUTH_START,
   BACKCHANNEL_LOGOUT,
@@ -225,6 +226,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       authenticated: person !== undefined,
       ...(person ? { person } : {}),
       ...(representees ? { representees } : {}),
+      ...(session?.actingFor ? { actingFor: session.actingFor } : {}),
       purpose: config.purpose ?? "citizen self-service",
       operatorTokenRequired: config.operatorToken !== undefined,
       ...(signing ? { signing: { maxUploadBytes: signing.maxUploadBytes } } : {}),
@@ -244,6 +246,17 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     return reply.header("cache-control", "no-store").redirect(url.toString(), 303);
   });
 
+  // Acting for someone (GovSSO Representee 4.2): a new authorization request with scope
+  // `representee.<sub>` (the provider's single sign-on asks no card again); the provider says
+  // whether the right holds. `for=self` acts for the person again.
+  app.get("/api/auth/act", { schema: AUTH_ACT }, async (request, reply) => {
+    personOf(request);
+    const target = request.query.for === "self" ? undefined : request.query.for;
+    const { url, request: started } = await relyingParty.authorizationUrl(request.query.lang, target);
+    reply.setCookie(loginCookie, pending.put(started), loginCookieOptions);
+    return reply.header("cache-control", "no-store").redirect(url.toString(), 303);
+  });
+
   app.get(CALLBACK_PATH, { schema: AUTH_CALLBACK }, async (request, reply) => {
     reply.header("cache-control", "no-store").setCookie(loginCookie, "", { ...loginCookieOptions, maxAge: 0 });
     const started = pending.take(request.cookies[loginCookie]);
@@ -253,10 +266,20 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     }
     try {
       const login = await relyingParty.callback(new URL(request.url, config.publicOrigin), started);
+      // Asked to act for someone: only when the provider says the right holds for that party.
+      const chosen = login.representee;
+      if (
+        started.representee &&
+        (chosen?.status !== "REQUESTED_REPRESENTEE_CURRENT" || chosen.sub !== started.representee)
+      )
+        throw new PortalError("PORTAL_LOGIN_REFUSED", chosen?.status ?? "REQUESTED_REPRESENTEE_NOT_ALLOWED");
       // A new session id at login, so an id planted before login is worth nothing (session fixation).
       endSession(sessionOf(request)?.id);
       const fresh = sessions.create({
         person: { personalCode: login.personalCode, givenName: login.givenName, surname: login.surname },
+        ...(started.representee && chosen?.sub
+          ? { actingFor: { sub: chosen.sub, personalCode: chosen.sub.slice(2), name: chosen.name ?? "" } }
+          : {}),
         login: {
           sid: login.sid,
           idToken: login.idToken,
@@ -317,9 +340,23 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     return reply.status(200).send();
   });
 
-  app.get("/api/me", { schema: NO_INPUT }, async (request) => register.person(personOf(request).personalCode));
-  app.get("/api/me/family", { schema: NO_INPUT }, async (request) => register.family(personOf(request).personalCode));
-  app.get("/api/me/address", { schema: NO_INPUT }, async (request) => register.address(personOf(request).personalCode));
+  // "My data" of the person, or of whom they act for (the reads then name both: UserId and Represented-Party).
+  const subjectOf = (request: FastifyRequest) => {
+    const person = personOf(request);
+    return { code: sessionOf(request)?.actingFor?.personalCode ?? person.personalCode, actor: person.personalCode };
+  };
+  app.get("/api/me", { schema: NO_INPUT }, async (request) => {
+    const { code, actor } = subjectOf(request);
+    return register.person(code, actor);
+  });
+  app.get("/api/me/family", { schema: NO_INPUT }, async (request) => {
+    const { code, actor } = subjectOf(request);
+    return register.family(code, actor);
+  });
+  app.get("/api/me/address", { schema: NO_INPUT }, async (request) => {
+    const { code, actor } = subjectOf(request);
+    return register.address(code, actor);
+  });
   app.get("/api/me/usage", { schema: NO_INPUT }, async (request) => tracker.findUsage(personOf(request).personalCode));
   app.get("/api/me/usage/proof", { schema: USAGE_PROOF }, async (request, reply) => {
     const person = personOf(request);

@@ -270,6 +270,27 @@ describe("portal HTTP API", () => {
     );
     const alone = await new Client(url, world.card).login();
     assert.deepEqual(alone.json.representees, { status: "current", list: [] });
+
+    // Act for the grantor (GovSSO 4.2 through single sign-on): "My data" is the grantor's, read
+    // with the actor as X-Road-UserId and the grantor as X-Road-Represented-Party.
+    const acting = await client.actFor(`EE${grantor.personalCode}`);
+    assert.equal(acting.status, 200, acting.refusal ?? acting.text);
+    assert.equal(acting.json.actingFor.sub, `EE${grantor.personalCode}`);
+    assert.equal(acting.json.person.personalCode, parent.personalCode, "the person logged in stays the actor");
+    const me = await client.call("/api/me");
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.json.person.personalCode, grantor.personalCode);
+    const read = world.ss.requests.findLast((r) => r.url.endsWith(`/persons/persons/${grantor.personalCode}`));
+    assert.equal(read?.headers["x-road-userid"], `EE${parent.personalCode}`);
+    assert.equal(read?.headers["x-road-represented-party"], `EE${grantor.personalCode}`);
+    // Someone the person may not act for is refused by the provider; the session stays as it was.
+    const stranger = await client.actFor(`EE${world.card.personalCode}`);
+    assert.equal(stranger.refusal, "REQUESTED_REPRESENTEE_NOT_ALLOWED");
+    assert.equal(stranger.json.actingFor?.sub, `EE${grantor.personalCode}`);
+    // And back to acting for oneself.
+    const self = await client.actFor("self");
+    assert.equal(self.json.actingFor, undefined);
+    assert.equal((await client.call("/api/me")).json.person.personalCode, parent.personalCode);
   });
 
   it("#10 suspending the card ends its session (the provider refuses the session's refresh)", async () => {

@@ -126,6 +126,31 @@ describe("citizen portal in Chromium", { skip }, () => {
     await context.close();
   });
 
+  it("acts for someone the person may represent, and for themself again (GovSSO representee)", async () => {
+    const parent = await world.newCard("Tiina", "Tegutseja");
+    const grantor = await world.newCard("Ants", "Andja");
+    await world.auth.mandates.explicit.grant({
+      grantor: `EE${grantor.personalCode}`,
+      representative: `EE${parent.personalCode}`,
+      role: "PORTAL:Read",
+      by: "test",
+    });
+    const { context, page } = await open({ path: "/?lang=en" });
+    await logInWithCard(page, parent.path, PIN1);
+    const main = page.locator("main");
+    await main.getByRole("heading", { name: "Whom I may act for" }).waitFor();
+    await main.getByRole("link", { name: `Act for EE${grantor.personalCode}` }).click();
+    await page.getByText("You are acting for", { exact: false }).waitFor();
+    await main.getByText(grantor.personalCode, { exact: true }).first().waitFor();
+    assert.deepEqual(await accessibilityProblems(page), []);
+    await page.screenshot({ path: join(shots, "desktop-acting-for.png"), fullPage: true });
+    await page.getByRole("link", { name: "Act for yourself" }).click();
+    await page.getByRole("heading", { level: 1, name: "My data" }).waitFor();
+    await main.getByText(parent.personalCode, { exact: true }).first().waitFor();
+    assert.equal(await page.getByText("You are acting for", { exact: false }).count(), 0);
+    await context.close();
+  });
+
   it("says Wrong PIN1 on the auth page, keeps the card file, and logs in on the next try", async () => {
     const { context, page } = await open();
     await logInWithCard(page, world.card.path, "9999", "auth-page");

@@ -95,7 +95,19 @@ export class Client {
    * with the person when logged in) and, for a refused login, the code the portal came back with.
    */
   async login(card: CardFile = this.card, pin = PIN1): Promise<CallResult & { refusal?: string }> {
-    const start = await this.call("/api/auth/start", { redirect: "manual" });
+    return this.#authorize("/api/auth/start", card, pin);
+  }
+
+  /**
+   * Acts for SUB (or for oneself again with "self") as the page's button does: a new
+   * authorization request through the provider's single sign-on, back to the callback.
+   */
+  async actFor(sub: string): Promise<CallResult & { refusal?: string }> {
+    return this.#authorize(`/api/auth/act?for=${encodeURIComponent(sub)}`, this.card, PIN1);
+  }
+
+  async #authorize(path: string, card: CardFile, pin: string): Promise<CallResult & { refusal?: string }> {
+    const start = await this.call(path, { redirect: "manual" });
     if (start.status !== 303) return start;
     let { at } = await this.follow(start.headers.get("location") ?? "");
     const uid = /^\/interaction\/([^/]+)$/.exec(at.pathname)?.[1];

@@ -95,7 +95,11 @@ export class FakeSecurityServer {
         const h = request.headers;
         if (h["x-road-client"] !== PORTAL_CLIENT)
           return xroadError(reply, "Server.ServerProxy.AccessDenied", "wrong client");
-        if (h["x-road-userid"] !== `EE${code}` || h["x-road-issue"] !== "citizen self-service")
+        // The person themself, or someone acting for them (X-Road-Represented-Party, PR-THIRDPARTY 2.2).
+        const represented = h["x-road-represented-party"];
+        const asThemself = h["x-road-userid"] === `EE${code}` && represented === undefined;
+        const forThem = represented === `EE${code}` && /^EE\d{11}$/.test(String(h["x-road-userid"]));
+        if (!(asThemself || forThem) || h["x-road-issue"] !== "citizen self-service")
           return reply.status(400).send({ error: "user id and purpose required" });
         // The population register's own refusal (RiikError JSON), passed through by the security server.
         if (!this.people.has(code))
@@ -106,7 +110,8 @@ export class FakeSecurityServer {
           logtime: new Date().toISOString(),
           action: String(h["x-road-issue"]),
           client: PORTAL_CLIENT,
-          userId: String(h["x-road-userid"]),
+          // Recorded for the person the data is about (the represented one), as riik's servers do.
+          userId: `EE${code}`,
           queryId: String(h["x-road-id"]),
           anchored: true,
         });

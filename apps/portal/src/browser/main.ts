@@ -32,7 +32,8 @@ function returnedFromAuthentication(): boolean {
     state.flash = {
       kind: "error",
       text: isMessageKey(refused) ? t(refused) : `${t("PORTAL_LOGIN_REFUSED")} (${refused})`,
-      route: "login",
+      // A refused "act for" comes back to a person still logged in.
+      route: state.session?.authenticated ? "data" : "login",
     };
   else state.flash = { kind: "info", text: t("session.loggedOut"), route: "login" };
   for (const name of ["login", "logout", "from"]) url.searchParams.delete(name);

@@ -35,6 +35,17 @@ export const AUTH_START = {
   ),
 };
 
+/** Act for someone the person may represent (`for` = their `sub`), or for oneself again (`self`). */
+export const AUTH_ACT = {
+  querystring: Type.Object(
+    {
+      for: Type.String({ pattern: "^(self|[A-Z]{2}[0-9A-Z]{1,32})$" }),
+      lang: Type.Optional(Type.Union([Type.Literal("et"), Type.Literal("en")])),
+    },
+    { additionalProperties: false },
+  ),
+};
+
 /** The authorization response (OIDC Core 3.1.2.5-6, RFC 9207 `iss`); openid-client checks the values. */
 export const AUTH_CALLBACK = {
   querystring: Type.Object(

@@ -17,6 +17,18 @@ export interface AuthorizationRequest {
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** The party asked to act for (scope `representee.<sub>`, GovSSO Representee 4.2), if any. */
+  representee?: string;
+}
+
+/** The `representee` claim (GovSSO 4.2): its status and, when current, whom and their name. */
+function representeeOf(claim: unknown): LoggedIn["representee"] {
+  if (!claim || typeof claim !== "object") return undefined;
+  const { status, sub, given_name, family_name, name } = claim as Record<string, unknown>;
+  if (typeof status !== "string") return undefined;
+  const named =
+    typeof name === "string" ? name : [given_name, family_name].filter((p) => typeof p === "string").join(" ");
+  return { status, ...(typeof sub === "string" && SUBJECT.test(sub) ? { sub } : {}), name: named };
 }
 
 /** The `representee_list` claim read tolerantly (unknown entries left out); undefined when absent. */
@@ -54,6 +66,8 @@ export interface LoggedIn {
   refreshToken?: string;
   /** With scope `representee_list`: whom the person may act for. */
   representees?: Representees;
+  /** With scope `representee.<sub>`: the `representee` claim (GovSSO 4.2). */
+  representee?: { status: string; sub?: string; name?: string };
 }
 
 const SUBJECT = /^[A-Z]{2}[0-9A-Za-z]{1,30}$/;
@@ -98,16 +112,18 @@ export class RelyingParty {
   }
 
   /** The URL the browser is sent to, and what must be kept to check its return. */
-  async authorizationUrl(locale?: string): Promise<{ url: URL; request: AuthorizationRequest }> {
+  async authorizationUrl(locale?: string, representee?: string): Promise<{ url: URL; request: AuthorizationRequest }> {
     const config = await this.configuration();
     const request: AuthorizationRequest = {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
       codeVerifier: oidc.randomPKCECodeVerifier(),
+      ...(representee ? { representee } : {}),
     };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.#redirectUri,
-      scope: this.#config.scope,
+      // GovSSO 4.2: acting for someone is a new authorization request with `representee.<sub>`.
+      scope: representee ? `${this.#config.scope} representee.${representee}` : this.#config.scope,
       state: request.state,
       nonce: request.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(request.codeVerifier),
@@ -142,8 +158,12 @@ export class RelyingParty {
     const idToken = tokens.id_token;
     if (!claims || !idToken)
       throw new PortalError("PORTAL_LOGIN_FAILED", "the authentication service sent no ID token");
-    const { sub, sid, given_name, family_name, acr, amr, representee_list } = claims as Record<string, unknown>;
+    const { sub, sid, given_name, family_name, acr, amr, representee_list, representee } = claims as Record<
+      string,
+      unknown
+    >;
     const representees = representeesOf(representee_list);
+    const chosen = representeeOf(representee);
     if (typeof sub !== "string" || !SUBJECT.test(sub) || typeof sid !== "string" || sid === "")
       throw new PortalError("PORTAL_LOGIN_FAILED", "the ID token has no personal subject or no sid");
     return {
@@ -157,6 +177,7 @@ export class RelyingParty {
       idToken,
       ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
       ...(representees ? { representees } : {}),
+      ...(chosen ? { representee: chosen } : {}),
     };
   }
 

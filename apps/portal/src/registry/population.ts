@@ -67,8 +67,8 @@ export class PopulationRegister {
     this.#options = options;
   }
 
-  async person(code: string): Promise<{ person: PersonRecord; exchange: Exchange }> {
-    const { body, exchange } = await this.#get(code, "");
+  async person(code: string, actor?: string): Promise<{ person: PersonRecord; exchange: Exchange }> {
+    const { body, exchange } = await this.#get(code, "", actor);
     const record = object(body, "person");
     const person: PersonRecord = {
       personalCode: text(record.personalCode) ?? "",
@@ -84,8 +84,8 @@ export class PopulationRegister {
     return { person, exchange };
   }
 
-  async family(code: string): Promise<{ family: FamilyRecord; exchange: Exchange }> {
-    const { body, exchange } = await this.#get(code, "/family");
+  async family(code: string, actor?: string): Promise<{ family: FamilyRecord; exchange: Exchange }> {
+    const { body, exchange } = await this.#get(code, "/family", actor);
     const record = object(body, "family");
     const list = (value: unknown) => (Array.isArray(value) ? value.map(ref).filter((r) => r !== null) : []);
     return {
@@ -94,10 +94,10 @@ export class PopulationRegister {
     };
   }
 
-  async address(code: string): Promise<{ address: AddressRecord | null; exchange: Exchange }> {
+  async address(code: string, actor?: string): Promise<{ address: AddressRecord | null; exchange: Exchange }> {
     let answer: { body: unknown; exchange: Exchange };
     try {
-      answer = await this.#get(code, "/address");
+      answer = await this.#get(code, "/address", actor);
     } catch (error) {
       // The register answers 404 (ADDRESS_NOT_FOUND) for a person without a registered address.
       if (error instanceof PortalError && error.code === "PORTAL_NOT_FOUND")
@@ -129,13 +129,20 @@ export class PopulationRegister {
     return { address, exchange };
   }
 
-  async #get(code: string, suffix: string): Promise<{ body: unknown; exchange: Exchange }> {
+  /**
+   * ACTOR, when another person than CODE's, is the one acting for them (a parent for a child):
+   * X-Road-UserId names the actor and X-Road-Represented-Party the person (PR-THIRDPARTY 2.2),
+   * so the read shows in the represented person's Data Tracker too.
+   */
+  async #get(code: string, suffix: string, actor?: string): Promise<{ body: unknown; exchange: Exchange }> {
+    const represented = actor !== undefined && actor !== code;
     const response = await this.#xroad
       .get<unknown>({
         client: this.#options.client,
         service: this.#options.service,
         path: `/persons/${encodeURIComponent(code)}${suffix}`,
-        userId: xroadUserId(code),
+        userId: xroadUserId(represented ? actor : code),
+        ...(represented ? { representedParty: { partyCode: xroadUserId(code) } } : {}),
         issue: this.#options.purpose,
         // PR-PDU-REST (the Data Tracker extension of PR-REST): the purpose, percent-encoded.
         headers: { "x-road-pdu-purpose": encodeURIComponent(this.#options.purpose) },

@@ -29,6 +29,8 @@ export interface Session {
   lastSeenAt: number;
   /** Absent until login succeeds. */
   person?: SessionPerson;
+  /** The party the person acts for (GovSSO representee), when they chose one. */
+  actingFor?: { readonly sub: string; readonly personalCode: string; readonly name: string };
   login?: SessionLogin;
 }
 
@@ -65,7 +67,7 @@ export class MemorySessionStore {
     return this.#sessions.size;
   }
 
-  create(fields: Pick<Session, "person" | "login"> = {}): Session {
+  create(fields: Pick<Session, "person" | "login" | "actingFor"> = {}): Session {
     const now = this.#now();
     this.#sweep(now);
     while (this.#sessions.size >= this.#maxEntries) {

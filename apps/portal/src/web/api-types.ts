@@ -27,6 +27,8 @@ export interface SessionInfo {
   person?: SessionPerson;
   /** Present when the login asked scope representee_list. */
   representees?: Representees;
+  /** Whom the person acts for now ("My data" shows that person's entry). */
+  actingFor?: { sub: string; personalCode: string; name: string };
   /** The purpose the portal states for its register queries. */
   purpose: string;
   /** Whether the operator view needs a token from this client. */

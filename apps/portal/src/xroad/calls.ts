@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { XRoadClientError, XRoadRestClient } from "@riik/kit";
+import { type RepresentedParty, XRoadClientError, XRoadRestClient } from "@riik/kit";
 import { Type } from "typebox";
 import type { PortalConfig } from "../config/portal-config.ts";
 import { PortalError } from "../errors.ts";
@@ -15,6 +15,8 @@ export interface XRoadGet {
   userId?: string;
   /** X-Road-Issue: why the data is needed. */
   issue?: string;
+  /** X-Road-Represented-Party: the person the call is made for (PR-THIRDPARTY 2.2). */
+  representedParty?: RepresentedParty;
   /** Extra headers passed end to end (e.g. X-Road-PDU-*). */
   headers?: Record<string, string>;
 }
@@ -43,6 +45,7 @@ export class XRoadCalls {
         answer: ANY_JSON,
         ...(call.userId ? { userId: call.userId } : {}),
         ...(call.issue ? { issue: call.issue } : {}),
+        ...(call.representedParty ? { representedParty: call.representedParty } : {}),
         ...(call.headers ? { headers: call.headers } : {}),
       });
       if (answer.body === undefined)

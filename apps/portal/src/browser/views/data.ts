@@ -101,7 +101,15 @@ function view(): HTMLElement {
     );
   }
   // Whom the person may act for (the auth service's representee_list claim, GovSSO 4.1).
+  // Acting for one of them is a new authorization request (GovSSO 4.2) through /api/auth/act.
   const representees = state.session?.representees;
+  const actingFor = state.session?.actingFor;
+  const act = (target: string, label: string) =>
+    h(
+      "a",
+      { class: "button secondary", href: `/api/auth/act?for=${encodeURIComponent(target)}&lang=${state.language}` },
+      label,
+    );
   const representeesBody =
     representees?.status === "unavailable"
       ? h("p", {}, t("data.representeesUnavailable"))
@@ -109,13 +117,31 @@ function view(): HTMLElement {
         ? h(
             "ul",
             { class: "plain" },
-            ...representees.list.map((r) => h("li", {}, [r.name, r.sub].filter(Boolean).join(", "))),
+            ...representees.list.map((r) =>
+              h(
+                "li",
+                {},
+                [r.name, r.sub].filter(Boolean).join(", "),
+                " ",
+                actingFor?.sub === r.sub ? null : act(r.sub, t("data.actFor", { name: r.name || r.sub })),
+              ),
+            ),
           )
         : h("p", {}, t("data.none"));
+  const actingBanner = actingFor
+    ? h(
+        "p",
+        { class: "flash info", role: "status" },
+        t("data.actingFor", { name: [actingFor.name, actingFor.personalCode].filter(Boolean).join(", ") }),
+        " ",
+        act("self", t("data.actForSelf")),
+      )
+    : null;
   return h(
     "section",
     { class: "view" },
     heading("data.title"),
+    actingBanner,
     flashBox(),
     h("p", { class: "lead" }, t("data.intro", { purpose })),
     h(
