@@ -91,6 +91,23 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
       const main = page.locator("main");
       await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
       await main.getByRole("heading", { name: "Family" }).waitFor();
+      // Whom the person may act for: the auth service asked the register over X-Road (its family
+      // source) and explicit mandates; the list is current, not "unavailable".
+      await main.getByRole("heading", { name: "Whom I may act for" }).waitFor();
+      const session = await (await page.request.get(`${portal.url}/api/session`)).json();
+      assert.equal(session.representees?.status, "current", JSON.stringify(session.representees));
+      const child = session.representees.list[0] as { sub: string } | undefined;
+      if (child) {
+        // The seeded family may give the demo person a minor child: act for them and back.
+        await main
+          .getByRole("link", { name: /^Act for / })
+          .first()
+          .click();
+        await page.getByText("You are acting for", { exact: false }).waitFor({ timeout: 20_000 });
+        await main.getByText(child.sub.slice(2), { exact: true }).first().waitFor({ timeout: 20_000 });
+        await page.getByRole("link", { name: "Act for yourself" }).click();
+        await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
+      }
 
       const purpose = `criminal proceedings ${Date.now()}`;
       const query = await fetch(`${police.url}/queries`, {
