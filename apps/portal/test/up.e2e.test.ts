@@ -5,7 +5,7 @@
 // finds that query in "Who used my data", anchored in the ledger (its downloaded proof verifies); signs a file with PIN2 (the
 // sandbox's TSA and OCSP) and checks the container; the operator view shows the embassy's replication;
 // logs out everywhere (the card is asked again), and logs in with the /app page enrolled by
-// `riik auth app-enrolment`.
+// `riik auth app-enrolment`; acts for a person who granted a mandate (`riik auth mandate grant`) and back.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -69,7 +69,7 @@ async function riikUp(dataDir: string, portBase: number): Promise<{ child: Child
 const skip = skipUnlessAvailable(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
 
 describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 240_000 }, () => {
-  it("logs in, reads my data, and sees a police query appear in Who used my data, anchored", async () => {
+  it("logs in, reads my data, and sees a police query appear in Who used my data, anchored", async (t) => {
     const dataDir = join(temporaryDirectory("riik-portal-up-"), "data");
     await riikUp(dataDir, await freePortRange(PORTS));
     const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as State;
@@ -82,6 +82,27 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     try {
+      // An explicit mandate (the administrator's path): the second demo person lets the first act for them.
+      const grantor = state.demoCards[1];
+      assert.ok(grantor, "riik up issues at least two demo cards");
+      const db = process.env.RIIK_DATABASE_URL ? ["--db", process.env.RIIK_DATABASE_URL] : [];
+      const mandate = await runRiik([
+        "auth",
+        "mandate",
+        "grant",
+        "--dir",
+        join(dataDir, "auth"),
+        "--issuer",
+        String(state.services.auth?.url),
+        "--grantor",
+        grantor.personalCode,
+        "--representative",
+        card.personalCode,
+        "--role",
+        "PORTAL:Read",
+        ...db,
+      ]);
+      assert.equal(mandate.code, 0, mandate.stderr);
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(`${portal.url}/?lang=en`);
       await page.locator("#login-start").click();
@@ -91,23 +112,21 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
       const main = page.locator("main");
       await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
       await main.getByRole("heading", { name: "Family" }).waitFor();
-      // Whom the person may act for: the auth service asked the register over X-Road (its family
-      // source) and explicit mandates; the list is current, not "unavailable".
+      // Whom the person may act for: the register's family source over X-Road and the explicit
+      // mandate; the list is current, not "unavailable". Act for the grantor, then for oneself.
       await main.getByRole("heading", { name: "Whom I may act for" }).waitFor();
       const session = await (await page.request.get(`${portal.url}/api/session`)).json();
       assert.equal(session.representees?.status, "current", JSON.stringify(session.representees));
-      const child = session.representees.list[0] as { sub: string } | undefined;
-      if (child) {
-        // The seeded family may give the demo person a minor child: act for them and back.
-        await main
-          .getByRole("link", { name: /^Act for / })
-          .first()
-          .click();
-        await page.getByText("You are acting for", { exact: false }).waitFor({ timeout: 20_000 });
-        await main.getByText(child.sub.slice(2), { exact: true }).first().waitFor({ timeout: 20_000 });
-        await page.getByRole("link", { name: "Act for yourself" }).click();
-        await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
-      }
+      t.diagnostic(`the demo person may act for ${session.representees.list.length}`);
+      assert.ok(session.representees.list.some((r: { sub: string }) => r.sub === `EE${grantor.personalCode}`));
+      await main
+        .getByRole("link", { name: new RegExp(`^Act for .*EE${grantor.personalCode}|^Act for ${grantor.name}`) })
+        .first()
+        .click();
+      await page.getByText("You are acting for", { exact: false }).waitFor({ timeout: 20_000 });
+      await main.getByText(grantor.personalCode, { exact: true }).first().waitFor({ timeout: 20_000 });
+      await page.getByRole("link", { name: "Act for yourself" }).click();
+      await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
 
       const purpose = `criminal proceedings ${Date.now()}`;
       const query = await fetch(`${police.url}/queries`, {
@@ -201,7 +220,7 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
       await page.locator("#card-file").waitFor();
 
       // The app login: the operator's enrolment code (riik auth app-enrolment), the /app page on a phone.
-      const other = state.demoCards[1] ?? card;
+      const other = grantor;
       const [given = "Mari", ...rest] = other.name.split(" ");
       const enrolment = await runRiik([
         "auth",
@@ -214,7 +233,7 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
         "--dir",
         join(dataDir, "auth"),
         "--json",
-        ...(process.env.RIIK_DATABASE_URL ? ["--db", process.env.RIIK_DATABASE_URL] : []),
+        ...db,
       ]);
       assert.equal(enrolment.code, 0, enrolment.stderr);
       const { code } = JSON.parse(enrolment.stdout) as { code: string };
