@@ -4,14 +4,15 @@ import { PORTAL_CONFIG, parsePortalConfig } from "./config/portal-config.ts";
 /** The citizen portal, configured by a file (`riik portal serve --config FILE`). */
 export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
   name: "portal",
-  description: "the citizen portal: ID-card login, my data, who used my data",
+  description: "the citizen portal: login through the auth service, my data, who used my data, signing",
   config: PORTAL_CONFIG,
   command: ["portal", "serve"],
   configFile: true,
   options: [],
   ports: (config) => ({ http: parsePortalConfig(config).port }),
-  // Logins are checked at the trust services (OCSP); register queries go through its security server.
-  dependsOn: ["pki", "ss"],
+  // Logins are the auth service's (OpenID Connect); signatures are checked at the trust services
+  // (OCSP, TSA); register queries go through its security server.
+  dependsOn: ["auth", "pki", "ss"],
   exchange: (file) => {
     const config = parsePortalConfig(file);
     return {

@@ -1,5 +1,4 @@
 import { type ErrorCatalogue, RiikError } from "@riik/core";
-import type { WebEidErrorCode } from "@riik/pki";
 import type { SignatureErrorCode } from "@riik/signature";
 
 /** Why the portal refused a request; the browser maps each code to a message in et and en. */
@@ -54,11 +53,10 @@ export type PortalErrorCode =
 export class PortalError extends RiikError<PortalErrorCode> {}
 
 /**
- * One catalogue for the portal's HTTP statuses: its own codes, @riik/signature's and those of the Web eID
- * validator (a token-shape problem is 400, a refused certificate or nonce 401, an OCSP
- * responder that cannot answer 503).
+ * One catalogue for the portal's HTTP statuses: its own codes and @riik/signature's. (Login
+ * refusals are the auth service's; they come back as its reason code, not as HTTP errors here.)
  */
-export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode | WebEidErrorCode> = Object.freeze({
+export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode> = Object.freeze({
   PORTAL_CONFIG: { status: 500 },
   PORTAL_UNAUTHENTICATED: { status: 401 },
   PORTAL_CSRF: { status: 403 },
@@ -105,24 +103,4 @@ export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode 
   // Verdicts of `riik verify`; the portal answers a report instead, so these are never thrown here.
   CONTAINER_INVALID: { status: 422 },
   CONTAINER_INDETERMINATE: { status: 422 },
-  WEBEID_TOKEN_FORMAT: { status: 400 },
-  WEBEID_UNSUPPORTED_FORMAT: { status: 400 },
-  WEBEID_ALGORITHM: { status: 400 },
-  WEBEID_NONCE_FORMAT: { status: 400 },
-  WEBEID_NONCE_UNKNOWN: { status: 401 },
-  WEBEID_NONCE_EXPIRED: { status: 401 },
-  WEBEID_NONCE_REUSED: { status: 401 },
-  WEBEID_ORIGIN: { status: 401 },
-  WEBEID_CERTIFICATE_EXPIRED: { status: 401 },
-  WEBEID_CERTIFICATE_NOT_YET_VALID: { status: 401 },
-  WEBEID_CERTIFICATE_PURPOSE: { status: 401 },
-  WEBEID_CERTIFICATE_POLICY: { status: 401 },
-  WEBEID_UNTRUSTED_CA: { status: 401 },
-  WEBEID_CERTIFICATE_REVOKED: { status: 401 },
-  WEBEID_CERTIFICATE_SUSPENDED: { status: 401 },
-  WEBEID_CERTIFICATE_STATUS_UNKNOWN: { status: 401 },
-  WEBEID_OCSP_UNAVAILABLE: { status: 503 },
-  WEBEID_CERTIFICATE_SUBJECT: { status: 401 },
-  WEBEID_SIGNATURE: { status: 401 },
-  WEBEID_ARGUMENT: { status: 500 },
 });
