@@ -191,7 +191,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   // One refresh per session at a time: the page's parallel requests share it, since the
   // provider rotates the refresh token and treats a rotated one used again as theft.
   const refreshing = new WeakMap<Session, Promise<boolean>>();
-  const extend = async (session: Session, login: NonNullable<Session["login"]>): Promise<boolean> => {
+  const extend = async (login: NonNullable<Session["login"]>): Promise<boolean> => {
     const answer = await relyingParty.refresh(login.refreshToken as string);
     if (answer.ended) return false;
     login.refreshToken = answer.refreshToken;
@@ -204,7 +204,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     if (!session || !login?.refreshToken || Date.now() - login.refreshedAt < refreshMs) return;
     let running = refreshing.get(session);
     if (!running) {
-      running = extend(session, login).finally(() => refreshing.delete(session));
+      running = extend(login).finally(() => refreshing.delete(session));
       refreshing.set(session, running);
     }
     if (await running) return;
