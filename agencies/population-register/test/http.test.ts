@@ -99,6 +99,13 @@ describe("population register HTTP API", () => {
     assert.equal(body.personalCode, demo.personalCode);
     assert.ok(body.spouse, "demo persons are married");
     assert.ok(body.children.length > 0);
+    // Demo persons are parents of a minor child where the register has such parents (acting for a child).
+    const adultSince = new Date();
+    adultSince.setUTCFullYear(adultSince.getUTCFullYear() - 18);
+    assert.ok(
+      body.children.some((c: { birthDate: string }) => c.birthDate > adultSince.toISOString().slice(0, 10)),
+      "a demo person has a minor child",
+    );
     const relatives = [...body.parents, ...body.children, body.spouse];
     for (const r of relatives)
       assert.deepEqual(Object.keys(r).sort(), ["birthDate", "givenName", "personalCode", "surname"]);
