@@ -357,11 +357,14 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     const { code, actor } = subjectOf(request);
     return register.address(code, actor);
   });
-  app.get("/api/me/usage", { schema: NO_INPUT }, async (request) => tracker.findUsage(personOf(request).personalCode));
+  app.get("/api/me/usage", { schema: NO_INPUT }, async (request) => {
+    const { code, actor } = subjectOf(request);
+    return tracker.findUsage(code, { actor });
+  });
   app.get("/api/me/usage/proof", { schema: USAGE_PROOF }, async (request, reply) => {
-    const person = personOf(request);
+    const { code, actor } = subjectOf(request);
     const { provider, id } = request.query;
-    const proof = await tracker.proof(person.personalCode, provider, id);
+    const proof = await tracker.proof(code, provider, id, actor);
     reply.header("content-disposition", `attachment; filename="usage-proof-${id}.json"`);
     return proof;
   });

@@ -125,6 +125,16 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
         .click();
       await page.getByText("You are acting for", { exact: false }).waitFor({ timeout: 20_000 });
       await main.getByText(grantor.personalCode, { exact: true }).first().waitFor({ timeout: 20_000 });
+      // The reads made while acting are in the represented person's Data Tracker, naming who
+      // acted (X-Road-UserId) for them (X-Road-Represented-Party); the actor sees that protocol.
+      let actedUses: Array<{ user?: string }> = [];
+      for (let tries = 0; tries < 40 && actedUses.length === 0; tries++) {
+        const usage = await (await page.request.get(`${portal.url}/api/me/usage`)).json();
+        assert.equal(usage.userCode, `EE${grantor.personalCode}`, "acting for someone shows their usage protocol");
+        actedUses = usage.usages.filter((u: { user?: string }) => u.user === `EE${card.personalCode}`);
+        if (actedUses.length === 0) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.ok(actedUses.length > 0, "the represented person's protocol names the actor's reads");
       await page.getByRole("link", { name: "Act for yourself" }).click();
       await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
 

@@ -24,7 +24,7 @@ describe("Data Tracker period", () => {
       periodDays: 30,
       anchors: new AnchorVerifier(undefined),
     });
-    const report = await tracker.findUsage("38001085718", new Date("2026-11-28T06:40:12.700Z"));
+    const report = await tracker.findUsage("38001085718", { now: new Date("2026-11-28T06:40:12.700Z") });
     assert.equal(report.usages.length, 1);
     assert.equal(report.periodEnd, "2026-11-28T06:40:13Z");
   });

@@ -83,28 +83,36 @@ export class DataTracker {
     this.#options = options;
   }
 
-  async findUsage(code: string, now = new Date()): Promise<UsageReport> {
+  /**
+   * CODE's usage protocol. ACTOR, when another person acts for CODE (a parent for a child),
+   * is who asks: X-Road-UserId names the actor, X-Road-Represented-Party the person.
+   */
+  async findUsage(
+    code: string,
+    { actor, now = new Date() }: { actor?: string; now?: Date } = {},
+  ): Promise<UsageReport> {
     const userCode = xroadUserId(code);
+    const asker = this.#asker(code, actor);
     // Providers compare periodEnd with millisecond log times; whole seconds rounded down
     // would leave out a use logged earlier in the current second (#10), so round up.
     const periodEnd = isoSeconds(new Date(Math.ceil(now.getTime() / 1000) * 1000));
     const periodStart = isoSeconds(new Date(now.getTime() - this.#options.periodDays * 86_400_000));
     const results = await Promise.all(
-      this.#options.providers.map((provider) => this.#fromProvider(provider, userCode, periodStart, periodEnd)),
+      this.#options.providers.map((provider) => this.#fromProvider(provider, userCode, asker, periodStart, periodEnd)),
     );
     const usages = results
       .flatMap((r) => r.usages)
       .sort((a, b) => Date.parse(b.time) - Date.parse(a.time) || b.provider.localeCompare(a.provider));
-    await Promise.all(usages.map((usage) => this.#verifyAnchor(code, usage)));
+    await Promise.all(usages.map((usage) => this.#verifyAnchor(code, usage, actor)));
     return { userCode, periodStart, periodEnd, usages, providers: results.map((r) => r.result) };
   }
 
   /**
    * riik's inclusion proof of one record (`GET riik/proof` of the provider's Data Tracker):
    * the record, its batch's audit path, time-stamp and ledger signature, checkable offline.
-   * Always asked with the person's own code, so a person gets proofs of their own records only.
+   * Asked for CODE's records only: the person's own, or those of whom they act for (ACTOR).
    */
-  async proof(code: string, provider: string, id: number): Promise<unknown> {
+  async proof(code: string, provider: string, id: number, actor?: string): Promise<unknown> {
     if (!this.#options.providers.includes(provider))
       throw new PortalError("PORTAL_NOT_FOUND", `${provider} is not a Data Tracker provider of this portal`);
     if (!Number.isSafeInteger(id) || id < 1) throw new PortalError("PORTAL_NOT_FOUND", "no such record");
@@ -114,18 +122,25 @@ export class DataTracker {
       client: this.#options.client,
       service: `${provider}/datatracker`,
       path: `/riik/proof?${query}`,
-      userId: userCode,
+      ...this.#asker(code, actor),
     });
     return body;
   }
 
+  /** Who asks the Data Tracker: the person, or the actor with the person as represented party (PR-THIRDPARTY 2.2). */
+  #asker(code: string, actor?: string): { userId: string; representedParty?: { partyCode: string } } {
+    return actor !== undefined && actor !== code
+      ? { userId: xroadUserId(actor), representedParty: { partyCode: xroadUserId(code) } }
+      : { userId: xroadUserId(code) };
+  }
+
   /** A claimed anchoring counts only once the use's own proof verifies (issue 22). */
-  async #verifyAnchor(code: string, usage: UsageEntry): Promise<void> {
+  async #verifyAnchor(code: string, usage: UsageEntry, actor?: string): Promise<void> {
     const root = usage.anchor.details.root;
     const { recordHash, proofId } = usage;
     if (!usage.anchor.claimed || recordHash === undefined || proofId === undefined || root === undefined) return;
     const { ok, problems } = await this.#options.anchors.verify(recordHash, root, () =>
-      this.proof(code, usage.provider, proofId),
+      this.proof(code, usage.provider, proofId, actor),
     );
     usage.anchor.anchored = ok;
     if (!ok) usage.anchor.problems = problems.map((problem) => problem.slice(0, 300));
@@ -134,6 +149,7 @@ export class DataTracker {
   async #fromProvider(
     provider: string,
     userCode: string,
+    asker: { userId: string; representedParty?: { partyCode: string } },
     periodStart: string,
     periodEnd: string,
   ): Promise<{ usages: UsageEntry[]; result: ProviderResult }> {
@@ -154,7 +170,7 @@ export class DataTracker {
           client: this.#options.client,
           service: `${provider}/datatracker`,
           path: `/v2/findUsage?${query}`,
-          userId: userCode,
+          ...asker,
         });
         const page = parseFindUsage(body, provider);
         total = page.total ?? total;
