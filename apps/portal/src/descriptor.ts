@@ -28,6 +28,16 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
           method: "GET",
           paths: ["/persons/*", "/persons/*/**"],
         },
+        ...(config.authenticationsService
+          ? [
+              {
+                subject: config.portalClient,
+                service: config.authenticationsService,
+                method: "GET",
+                paths: ["/authentications/*"],
+              },
+            ]
+          : []),
       ],
       readsDataTracker: { reader: config.dataTrackerClient, providers: config.dataTrackerProviders },
     };

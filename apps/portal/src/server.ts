@@ -27,6 +27,7 @@ import {
   USAGE_PROOF,
 } from "./http/schemas.ts";
 import { registerSecurityHeaders } from "./http/security-headers.ts";
+import { LoginRecord } from "./logins/login-record.ts";
 import { LogoutTokens } from "./oidc/backchannel-logout.ts";
 import { PendingLogins } from "./oidc/pending-logins.ts";
 import { RelyingParty } from "./oidc/relying-party.ts";
@@ -98,6 +99,13 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     service: config.populationService,
     purpose: config.purpose ?? "citizen self-service",
   });
+  const loginRecord = config.authenticationsService
+    ? new LoginRecord(xroad, {
+        client: config.portalClient,
+        service: config.authenticationsService,
+        purpose: config.purpose ?? "citizen self-service",
+      })
+    : undefined;
   const stateFile = config.stateFile;
   const trustAnchor =
     options.trustAnchor ??
@@ -229,6 +237,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       ...(session?.actingFor ? { actingFor: session.actingFor } : {}),
       purpose: config.purpose ?? "citizen self-service",
       operatorTokenRequired: config.operatorToken !== undefined,
+      ...(loginRecord ? { loginRecord: true as const } : {}),
       ...(signing ? { signing: { maxUploadBytes: signing.maxUploadBytes } } : {}),
     };
   });
@@ -356,6 +365,15 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   app.get("/api/me/address", { schema: NO_INPUT }, async (request) => {
     const { code, actor } = subjectOf(request);
     return register.address(code, actor);
+  });
+  app.get("/api/me/logins", { schema: NO_INPUT }, async (request) => {
+    if (!loginRecord)
+      throw new PortalError(
+        "PORTAL_NOT_FOUND",
+        "this portal is not configured with the authentication service's login record",
+      );
+    const { code, actor } = subjectOf(request);
+    return loginRecord.of(code, actor);
   });
   app.get("/api/me/usage", { schema: NO_INPUT }, async (request) => {
     const { code, actor } = subjectOf(request);

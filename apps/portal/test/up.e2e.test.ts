@@ -112,6 +112,9 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
       const main = page.locator("main");
       await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
       await main.getByRole("heading", { name: "Family" }).waitFor();
+      // My logins: the auth service's record of this very login, read over X-Road (its own listener, ss-ria).
+      await main.getByRole("heading", { name: "My logins" }).waitFor();
+      await main.getByText(/ · portal · ID card, level high/).first().waitFor({ timeout: 20_000 });
       // Whom the person may act for: the register's family source over X-Road and the explicit
       // mandate; the list is current, not "unavailable". Act for the grantor, then for oneself.
       await main.getByRole("heading", { name: "Whom I may act for" }).waitFor();

@@ -89,9 +89,11 @@ export interface PortLayout {
   control: number;
   /** The national authentication service (OpenID Connect provider). */
   auth: number;
+  /** Its listener for the security server only: the login record. */
+  authExchange: number;
 }
 
-export const PORT_COUNT = 24;
+export const PORT_COUNT = 25;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -114,6 +116,7 @@ export function portLayout(base: number): PortLayout {
     embassy: { node: base + 19, admin: base + 20, shipper: base + 21 },
     control: base + 22,
     auth: base + 23,
+    authExchange: base + 24,
   };
 }
 

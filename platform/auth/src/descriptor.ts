@@ -6,8 +6,10 @@ import {
   refine,
   SERVED_OPTIONS,
   servedFields,
+  TCP_PORT,
 } from "@riik/core";
 import { type Static, Type } from "typebox";
+import { AUTHENTICATIONS_SERVICE_CODE, authenticationsOpenApi } from "./authentications-service.ts";
 import { AuthError } from "./errors.ts";
 
 export const AUTH_PORT = 8900;
@@ -18,6 +20,12 @@ export const AUTH_SERVE = Type.Object(
     /** Data directory: the SQLite database (unless --db) and the signing keys (DIR/keys). */
     dir: Type.String({ minLength: 1, ...problem("must be the auth service's data directory") }),
     ...servedFields(AUTH_PORT),
+    /**
+     * The listener for the security server only (`GET /authentications/{subject}`, the login
+     * record as a personal-data service); bound to EXCHANGE_HOST. Not served when absent.
+     */
+    exchangePort: Type.Optional(TCP_PORT),
+    exchangeHost: Type.String({ minLength: 1, default: "127.0.0.1", ...problem("must be an address to listen on") }),
     /** The issuer URL relying parties discover; default http://HOST:PORT. */
     issuer: Type.Optional(
       refine(
@@ -125,6 +133,13 @@ export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
     { flag: "--dir", field: "dir", description: "data directory (SQLite database, signing keys in DIR/keys)" },
     ...SERVED_OPTIONS,
     {
+      flag: "--exchange-port",
+      field: "exchangePort",
+      kind: "port",
+      description: "port for the security server only: the login record (GET /authentications/{subject})",
+    },
+    { flag: "--exchange-host", field: "exchangeHost", description: "address of that port (keep it internal)" },
+    {
       flag: "--issuer",
       field: "issuer",
       description: "issuer URL relying parties discover (default http://HOST:PORT)",
@@ -175,17 +190,38 @@ export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
       description: "the population register's persons service (GET /persons/{code}/family)",
     },
   ],
-  ports: (config) => ({ http: config.port ?? AUTH_PORT }),
+  ports: (config) => ({
+    http: config.port ?? AUTH_PORT,
+    ...(config.exchangePort === undefined ? {} : { exchange: config.exchangePort }),
+  }),
   // Card status comes from the trust services' OCSP responder; the population register is
   // asked only at login, and its absence makes `representee_list` SERVICE_NOT_AVAILABLE.
   dependsOn: ["pki"],
-  // A client subsystem only: it reads the register's family relations (the mandates service).
-  exchange: (config) => {
+  // Its subsystem provides the login record (a personal-data service, at the exchange
+  // listener `at.url`) and reads the register's family relations for the mandates service.
+  exchange: (config, at) => {
     const access = populationRegisterAccess(config);
-    if (!access) return { subsystems: [] };
     return {
-      subsystems: [{ id: access.client, description: "national authentication service (mandates)" }],
-      access: [{ subject: access.client, service: access.personsService, method: "GET", paths: ["/persons/*/family"] }],
+      subsystems: [{ id: at.subsystem, description: "national authentication service" }],
+      services:
+        config.exchangePort === undefined
+          ? []
+          : [
+              {
+                subsystem: at.subsystem,
+                code: AUTHENTICATIONS_SERVICE_CODE,
+                url: at.url,
+                personalData: true,
+                openapi: authenticationsOpenApi,
+              },
+            ],
+      ...(access
+        ? {
+            access: [
+              { subject: access.client, service: access.personsService, method: "GET", paths: ["/persons/*/family"] },
+            ],
+          }
+        : {}),
     };
   },
 };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type * as x509 from "@peculiar/x509";
-import { createHttpService, type HttpService, isValidPersonalCode } from "@riik/core";
-import { declareDataSubjects } from "@riik/kit";
+import { createHttpService, type HttpService } from "@riik/core";
+import type { MemberService } from "@riik/kit";
 import type { KeyStore, OcspStatusChecker } from "@riik/pki";
 import type { Kysely } from "kysely";
 import type { Provider } from "oidc-provider";
@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { Type } from "typebox";
 import { APP_LOGIN_ERRORS, type AppLoginService, type AppSide, appLoginPlugin } from "./app-login/index.ts";
 import { Authentications } from "./authentications.ts";
+import { createAuthenticationsService } from "./authentications-service.ts";
 import { cardStatusChecker } from "./card-status.ts";
 import { RelyingParties } from "./clients.ts";
 import { AUTH_ERRORS, AuthError } from "./errors.ts";
@@ -53,18 +54,18 @@ export interface AuthService extends HttpService {
   readonly clients: RelyingParties;
   readonly keys: SigningKeys;
   readonly authentications: Authentications;
+  /** The login record for the exchange layer, on a listener of its own (authentications-service.ts). */
+  readonly exchange: MemberService;
   readonly mandates: MandatesService;
   /** Reads the published signing keys again (after `riik auth keys rotate|retire`). */
   reloadKeys(): Promise<void>;
 }
 
-const SUBJECT = "^[A-Z]{2}[0-9]{11}$";
-
 /**
  * The national authentication service: oidc-provider mounted in a riik HTTP service
  * (`/healthz`, `/metrics`, JSON logs), the login interaction pages and their ID-card
- * API, and the record of authentications (`GET /authentications/{subject}`, a
- * personal-data service the portal reads over X-Road).
+ * API. The record of authentications is `exchange`, a separate service for the security
+ * server (`GET /authentications/{subject}`, read by the portal over X-Road).
  */
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const service = createHttpService({
@@ -171,53 +172,12 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
 
   mandateRoutes(app, mandates.explicit, () => provider);
 
-  app.get(
-    "/authentications/:subject",
-    {
-      schema: {
-        params: Type.Object({ subject: Type.String({ pattern: SUBJECT }) }),
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
-        response: {
-          200: Type.Object({
-            subject: Type.String(),
-            authentications: Type.Array(
-              Type.Object({
-                clientId: Type.String(),
-                method: Type.String(),
-                acr: Type.String(),
-                at: Type.String(),
-                representee: Type.Optional(Type.String()),
-              }),
-            ),
-          }),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { subject } = request.params;
-      const code = subject.slice(2);
-      if (!subject.startsWith("EE") || !isValidPersonalCode(code))
-        throw new AuthError("AUTH_SUBJECT_INVALID", "the subject must be EE and a valid personal code");
-      const records = await authentications.of(subject, request.query.limit);
-      declareDataSubjects(reply, [code]);
-      return {
-        subject,
-        authentications: records.map((r) => ({
-          clientId: r.clientId,
-          method: r.method,
-          acr: r.acr,
-          at: r.at.toISOString(),
-          ...(r.representee ? { representee: r.representee } : {}),
-        })),
-      };
-    },
-  );
-
   return {
     ...service,
     clients,
     keys,
     authentications,
+    exchange: createAuthenticationsService(authentications, options.logger),
     mandates,
     async reloadKeys() {
       provider = await build();

@@ -177,8 +177,10 @@ for (const target of await dialectTargets()) {
       // Still serving.
       assert.equal((await fetch(`${auth.issuer}/.well-known/openid-configuration`)).status, 200);
       assert.equal((await fetch(`${auth.issuer}/healthz`)).status, 200);
-      const unknownSubject = await fetch(`${auth.issuer}/authentications/nobody`);
-      assert.equal(unknownSubject.status, 400);
+      const unknownSubject = await auth.service.exchange.app.inject({ method: "GET", url: "/authentications/nobody" });
+      assert.equal(unknownSubject.statusCode, 400);
+      const badCode = await auth.service.exchange.app.inject({ method: "GET", url: "/authentications/EE38001085719" });
+      assert.equal(badCode.json().code, "AUTH_SUBJECT_INVALID");
     });
   });
 }

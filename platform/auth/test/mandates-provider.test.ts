@@ -210,7 +210,9 @@ for (const target of await dialectTargets()) {
       const refreshed = await client.refreshTokenGrant(config, acting.tokens.refresh_token!);
       assert.deepEqual(refreshed.claims()?.representee, acting.claims.representee);
       // The authentication record names the representee.
-      const recorded = (await (await fetch(`${issuer}/authentications/EE${family.parent}`)).json()) as {
+      const recorded = (
+        await auth.exchange.app.inject({ method: "GET", url: `/authentications/EE${family.parent}` })
+      ).json() as {
         authentications: Array<{ representee?: string }>;
       };
       assert.equal(recorded.authentications[0]?.representee, `EE${family.minor.personal_code}`);

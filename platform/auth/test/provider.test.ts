@@ -68,9 +68,12 @@ for (const target of await dialectTargets()) {
       const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
       assert.equal(refreshed.claims()?.sub, claims.sub);
 
-      const recorded = await fetch(`${auth.issuer}/authentications/${claims.sub}`);
-      assert.equal(recorded.status, 200);
-      const body = (await recorded.json()) as { authentications: Array<{ clientId: string; method: string }> };
+      // The login record is served to the security server on its own listener, never on the public port.
+      assert.equal((await fetch(`${auth.issuer}/authentications/${claims.sub}`)).status, 404);
+      const recorded = await auth.service.exchange.app.inject({ method: "GET", url: `/authentications/${claims.sub}` });
+      assert.equal(recorded.statusCode, 200);
+      assert.equal(recorded.headers["x-riik-data-subjects"], claims.sub);
+      const body = recorded.json() as { authentications: Array<{ clientId: string; method: string }> };
       assert.deepEqual(
         body.authentications.map((a) => [a.clientId, a.method]),
         [["portal", "idcard"]],

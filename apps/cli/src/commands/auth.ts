@@ -73,6 +73,10 @@ export function registerAuthCommands(program: Command): void {
       populationRegister: populationRegisterAccess(config),
     });
     await service.app.listen({ port: config.port, host: config.host });
+    const exchangeUrl =
+      config.exchangePort === undefined
+        ? undefined
+        : await service.exchange.listen({ port: config.exchangePort, host: config.exchangeHost });
     // `riik auth keys rotate|retire` then SIGHUP: the new JWKS without a restart.
     const reload = () => {
       service.reloadKeys().then(
@@ -87,10 +91,12 @@ export function registerAuthCommands(program: Command): void {
       );
     }, 600_000);
     console.log(`issuer ${config.issuer ?? `http://${config.host}:${config.port}`}`);
+    if (exchangeUrl) console.log(`exchange ${exchangeUrl} (the login record, for the security server)`);
     await untilSignalled();
     clearInterval(purge);
     process.off("SIGHUP", reload);
     await service.app.close();
+    await service.exchange.close();
     await opened.close();
   });
 

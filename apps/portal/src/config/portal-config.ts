@@ -87,6 +87,10 @@ export const PORTAL_CONFIG = Type.Object(
       parses(parseServiceId),
       "must be a service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
     ),
+    /** The authentication service's login record (`GET /authentications/{EE…}`); "My logins" when set. */
+    authenticationsService: Type.Optional(
+      refine(Type.String(), parses(parseServiceId), "must be a service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE"),
+    ),
     /** Subsystems whose `datatracker` service answers the Data Tracker usage protocol v2. */
     dataTrackerProviders: Type.Array(SUBSYSTEM, {
       default: ["EE/GOV/70000562/rr"],

@@ -1,6 +1,6 @@
 import { xroadUserId } from "@riik/core";
 import { PortalError } from "../errors.ts";
-import type { XRoadCalls } from "../xroad/calls.ts";
+import { askedBy, type XRoadCalls } from "../xroad/calls.ts";
 import type { AnchorVerifier } from "./anchoring.ts";
 
 /** One use of the person's data, as the portal shows it (newest first). */
@@ -92,7 +92,7 @@ export class DataTracker {
     { actor, now = new Date() }: { actor?: string; now?: Date } = {},
   ): Promise<UsageReport> {
     const userCode = xroadUserId(code);
-    const asker = this.#asker(code, actor);
+    const asker = askedBy(code, actor);
     // Providers compare periodEnd with millisecond log times; whole seconds rounded down
     // would leave out a use logged earlier in the current second (#10), so round up.
     const periodEnd = isoSeconds(new Date(Math.ceil(now.getTime() / 1000) * 1000));
@@ -122,16 +122,9 @@ export class DataTracker {
       client: this.#options.client,
       service: `${provider}/datatracker`,
       path: `/riik/proof?${query}`,
-      ...this.#asker(code, actor),
+      ...askedBy(code, actor),
     });
     return body;
-  }
-
-  /** Who asks the Data Tracker: the person, or the actor with the person as represented party (PR-THIRDPARTY 2.2). */
-  #asker(code: string, actor?: string): { userId: string; representedParty?: { partyCode: string } } {
-    return actor !== undefined && actor !== code
-      ? { userId: xroadUserId(actor), representedParty: { partyCode: xroadUserId(code) } }
-      : { userId: xroadUserId(code) };
   }
 
   /** A claimed anchoring counts only once the use's own proof verifies (issue 22). */
@@ -149,7 +142,7 @@ export class DataTracker {
   async #fromProvider(
     provider: string,
     userCode: string,
-    asker: { userId: string; representedParty?: { partyCode: string } },
+    asker: ReturnType<typeof askedBy>,
     periodStart: string,
     periodEnd: string,
   ): Promise<{ usages: UsageEntry[]; result: ProviderResult }> {

@@ -1,6 +1,5 @@
-import { xroadUserId } from "@riik/core";
 import { PortalError } from "../errors.ts";
-import type { XRoadCalls } from "../xroad/calls.ts";
+import { askedBy, type XRoadCalls } from "../xroad/calls.ts";
 
 /** A person as the population register describes them (service `persons`, `/persons/{code}`). */
 export interface PersonRecord {
@@ -129,20 +128,14 @@ export class PopulationRegister {
     return { address, exchange };
   }
 
-  /**
-   * ACTOR, when another person than CODE's, is the one acting for them (a parent for a child):
-   * X-Road-UserId names the actor and X-Road-Represented-Party the person (PR-THIRDPARTY 2.2),
-   * so the read shows in the represented person's Data Tracker too.
-   */
+  /** ACTOR, when another person than CODE's, is the one acting for them (askedBy). */
   async #get(code: string, suffix: string, actor?: string): Promise<{ body: unknown; exchange: Exchange }> {
-    const represented = actor !== undefined && actor !== code;
     const response = await this.#xroad
       .get<unknown>({
         client: this.#options.client,
         service: this.#options.service,
         path: `/persons/${encodeURIComponent(code)}${suffix}`,
-        userId: xroadUserId(represented ? actor : code),
-        ...(represented ? { representedParty: { partyCode: xroadUserId(code) } } : {}),
+        ...askedBy(code, actor),
         issue: this.#options.purpose,
         // PR-PDU-REST (the Data Tracker extension of PR-REST): the purpose, percent-encoded.
         headers: { "x-road-pdu-purpose": encodeURIComponent(this.#options.purpose) },

@@ -5,7 +5,26 @@ import type { AddressRecord, Exchange, FamilyRecord, PersonRecord } from "../reg
 import type { SessionPerson } from "../session/session-store.ts";
 import type { FinishResponse, PrepareResponse } from "../signing/signing-service.ts";
 
-export type { FinishResponse, OperatorOverview, PrepareResponse, UsageReport };
+export type { Exchange, FinishResponse, OperatorOverview, PrepareResponse, UsageReport };
+
+/** One login at the authentication service (its `authentications` service over X-Road). */
+export interface LoginEntry {
+  /** The e-service (relying party) logged in to. */
+  clientId: string;
+  /** `idcard` or `app`. */
+  method: string;
+  /** `high` or `substantial`. */
+  acr: string;
+  /** ISO 8601. */
+  at: string;
+  /** Whom the person chose to act for, if anyone. */
+  representee?: string;
+}
+
+export interface LoginsResponse {
+  logins: LoginEntry[];
+  exchange: Exchange;
+}
 
 /** One party the person may act for, from the provider's `representee_list` claim. */
 export interface RepresenteeEntry {
@@ -31,6 +50,8 @@ export interface SessionInfo {
   actingFor?: { sub: string; personalCode: string; name: string };
   /** The purpose the portal states for its register queries. */
   purpose: string;
+  /** Present when the portal reads the authentication service's login record ("My logins"). */
+  loginRecord?: true;
   /** Whether the operator view needs a token from this client. */
   operatorTokenRequired: boolean;
   /** Present when the portal signs and checks containers. */

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { xroadUserId } from "@riik/core";
 import { type RepresentedParty, XRoadClientError, XRoadRestClient } from "@riik/kit";
 import { Type } from "typebox";
 import type { PortalConfig } from "../config/portal-config.ts";
@@ -19,6 +20,17 @@ export interface XRoadGet {
   representedParty?: RepresentedParty;
   /** Extra headers passed end to end (e.g. X-Road-PDU-*). */
   headers?: Record<string, string>;
+}
+
+/**
+ * Who asks about CODE: the person, or ACTOR acting for them (a parent for a child). Then
+ * X-Road-UserId names the actor and X-Road-Represented-Party the person (PR-THIRDPARTY 2.2),
+ * so the use shows in the represented person's Data Tracker too.
+ */
+export function askedBy(code: string, actor?: string): Pick<XRoadGet, "userId" | "representedParty"> {
+  return actor !== undefined && actor !== code
+    ? { userId: xroadUserId(actor), representedParty: { partyCode: xroadUserId(code) } }
+    : { userId: xroadUserId(code) };
 }
 
 /** Answers are read tolerantly by the portal's own readers (usage.ts, population.ts). */

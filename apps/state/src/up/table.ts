@@ -173,10 +173,12 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
               personsService: PERSONS_SERVICE,
             }
           : {}),
+        // The login record, served to ss-ria only (the portal reads it over X-Road).
+        exchangePort: ports.authExchange,
         ...db,
       },
       url: url(ports.auth),
-      at: { subsystem: AUTH_CLIENT, url: url(ports.auth) },
+      at: { subsystem: AUTH_CLIENT, url: url(ports.authExchange) },
     },
   ];
   if (installed.registry)
@@ -215,6 +217,7 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         portalClient: PORTAL_CLIENT,
         dataTrackerClient: DATATRACKER_CLIENT,
         populationService: PERSONS_SERVICE,
+        authenticationsService: `${AUTH_CLIENT}/authentications`,
         dataTrackerProviders: [POPULATION_REGISTER],
         trustedCaFiles: [join(dirs.pki, "ca", "esteid.crt")],
         ocspUrl: `${url(ports.pki)}/ocsp`,

@@ -2,7 +2,7 @@
 // with the X-Road exchange it came through.
 
 import type { PersonRef } from "../../registry/population.ts";
-import type { AddressResponse, FamilyResponse, MeResponse } from "../../web/api-types.ts";
+import type { AddressResponse, FamilyResponse, LoginsResponse, MeResponse } from "../../web/api-types.ts";
 import type { MessageKey } from "../../web/i18n.ts";
 import { type ApiError, api } from "../api.ts";
 import { render, state, t, type View } from "../app.ts";
@@ -15,7 +15,8 @@ let data: {
   me?: MeResponse;
   family?: FamilyResponse;
   address?: AddressResponse;
-  errors: Partial<Record<"me" | "family" | "address", ApiError>>;
+  logins?: LoginsResponse;
+  errors: Partial<Record<"me" | "family" | "address" | "logins", ApiError>>;
 } = { errors: {} };
 
 async function load(): Promise<void> {
@@ -23,8 +24,9 @@ async function load(): Promise<void> {
     api<MeResponse>("/api/me"),
     api<FamilyResponse>("/api/me/family"),
     api<AddressResponse>("/api/me/address"),
+    state.session?.loginRecord ? api<LoginsResponse>("/api/me/logins") : Promise.resolve(undefined),
   ]);
-  const [me, family, address] = results;
+  const [me, family, address, logins] = results;
   for (const result of results) if (result.status === "rejected" && sessionEnded(result.reason)) return;
   if (me.status === "fulfilled") data.me = me.value;
   else data.errors.me = me.reason as ApiError;
@@ -32,6 +34,8 @@ async function load(): Promise<void> {
   else data.errors.family = family.reason as ApiError;
   if (address.status === "fulfilled") data.address = address.value;
   else data.errors.address = address.reason as ApiError;
+  if (logins.status === "fulfilled") data.logins = logins.value ?? undefined;
+  else data.errors.logins = logins.reason as ApiError;
   if (state.route === "data") render();
 }
 
@@ -46,7 +50,7 @@ function refList(refs: PersonRef[]): HTMLElement | string {
 }
 
 function view(): HTMLElement {
-  const { me, family, address, errors } = data;
+  const { me, family, address, logins, errors } = data;
   const purpose = state.session?.purpose ?? "citizen self-service";
   const section = (titleKey: MessageKey, body: Node, exchange?: { xroadId: string }) =>
     h(
@@ -128,6 +132,31 @@ function view(): HTMLElement {
             ),
           )
         : h("p", {}, t("data.none"));
+  // Every login the authentication service recorded (issue 12), read from it over X-Road.
+  const methodText = (method: string) => (method === "idcard" || method === "app" ? t(`data.login.${method}`) : method);
+  const loginsBody = errors.logins
+    ? problem(errors.logins)
+    : logins
+      ? logins.logins.length === 0
+        ? h("p", {}, t("data.none"))
+        : h(
+            "ul",
+            { class: "plain" },
+            ...logins.logins.map((login) =>
+              h(
+                "li",
+                {},
+                t("data.loginLine", {
+                  time: dateText(login.at, true),
+                  service: login.clientId,
+                  method: methodText(login.method),
+                  acr: login.acr,
+                }),
+                login.representee ? ` (${t("data.loginActing", { who: login.representee })})` : null,
+              ),
+            ),
+          )
+      : loading();
   const actingBanner = actingFor
     ? h(
         "p",
@@ -151,6 +180,7 @@ function view(): HTMLElement {
       section("data.family", familyBody, family?.exchange),
       section("data.address", addressBody, address?.exchange),
       ...(representees ? [section("data.representees", representeesBody)] : []),
+      ...(state.session?.loginRecord ? [section("data.logins", loginsBody, logins?.exchange)] : []),
     ),
   );
 }
