@@ -114,7 +114,10 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
       await main.getByRole("heading", { name: "Family" }).waitFor();
       // My logins: the auth service's record of this very login, read over X-Road (its own listener, ss-ria).
       await main.getByRole("heading", { name: "My logins" }).waitFor();
-      await main.getByText(/ · portal · ID card, level high/).first().waitFor({ timeout: 20_000 });
+      await main
+        .getByText(/ · portal · ID card, level high/)
+        .first()
+        .waitFor({ timeout: 20_000 });
       // Whom the person may act for: the register's family source over X-Road and the explicit
       // mandate; the list is current, not "unavailable". Act for the grantor, then for oneself.
       await main.getByRole("heading", { name: "Whom I may act for" }).waitFor();
@@ -138,6 +141,18 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
         if (actedUses.length === 0) await new Promise((r) => setTimeout(r, 500));
       }
       assert.ok(actedUses.length > 0, "the represented person's protocol names the actor's reads");
+      await page.getByRole("link", { name: "Act for yourself" }).click();
+      await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
+      // A parent acts for their minor child: the right comes from the population register's
+      // family relations (read by the mandates service over X-Road), not from any mandate.
+      const child = session.representees.list.find((r: { sub: string }) => r.sub !== `EE${grantor.personalCode}`);
+      assert.ok(child, `the demo person is a parent of a minor child: ${JSON.stringify(session.representees)}`);
+      await main
+        .getByRole("link", { name: `Act for ${child.name || child.sub}` })
+        .first()
+        .click();
+      await page.getByText("You are acting for", { exact: false }).waitFor({ timeout: 20_000 });
+      await main.getByText(child.sub.slice(2), { exact: true }).first().waitFor({ timeout: 20_000 });
       await page.getByRole("link", { name: "Act for yourself" }).click();
       await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
 
