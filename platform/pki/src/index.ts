@@ -38,6 +38,7 @@ export {
   type RegistrationAuthority,
   registrationAuthorityActor,
 } from "./ra/registration-authorities.ts";
+export { fetchStatusChanges, STATUS_CHANGES_PAGE, type StatusChange } from "./ra/status-changes.ts";
 export {
   CertificateRegistry,
   type CertificateRow,

@@ -10,6 +10,7 @@ import { issueAppCertificate } from "./identity/app-certificate.ts";
 import { OcspResponder, type OcspResponderOptions } from "./ocsp/responder.ts";
 import { importAppPublicKey } from "./ra/app-certificate-client.ts";
 import { RegistrationAuthorities, registrationAuthorityActor } from "./ra/registration-authorities.ts";
+import { STATUS_CHANGES_PAGE } from "./ra/status-changes.ts";
 import { TimeStampAuthority } from "./tsa/authority.ts";
 
 /**
@@ -73,6 +74,17 @@ const APP_CERTIFICATE = {
       surname: Type.String({ minLength: 1, maxLength: 200 }),
       /** The app's public key, SubjectPublicKeyInfo DER in base64 (RFC 5280 4.1.2.7). */
       publicKey: Type.String({ minLength: 1, maxLength: 1024 }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+const STATUS_CHANGES = {
+  headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 256 })) }),
+  querystring: Type.Object(
+    {
+      after: Type.Integer({ minimum: 0, default: 0 }),
+      limit: Type.Integer({ minimum: 1, maximum: 1000, default: STATUS_CHANGES_PAGE }),
     },
     { additionalProperties: false },
   ),
@@ -176,6 +188,25 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
     });
     request.log.info({ authority: authority.name, serial: certificate.serialNumber }, "app certificate issued");
     return reply.status(201).send({ certificate: certificate.toString("pem") });
+  });
+
+  // The registry's status events in order, for the services that follow it (the
+  // authentication service ends the sessions of a suspended card at once).
+  app.get("/ra/status-changes", { schema: STATUS_CHANGES }, async (request, reply) => {
+    await authorities.authenticate(request.headers.authorization);
+    const rows = await services.registry.statusChanges(request.query.after, request.query.limit);
+    reply.header("cache-control", "no-store");
+    return {
+      changes: rows.map((row) => ({
+        id: Number(row.id),
+        issuer: row.issuer,
+        serial: row.serial,
+        event: row.event,
+        at: row.at,
+        purpose: row.purpose,
+        personalCode: row.personal_code,
+      })),
+    };
   });
 
   app.get("/ca/:file", { schema: CA_FILE }, async (request, reply) => {

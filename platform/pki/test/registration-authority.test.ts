@@ -3,7 +3,14 @@ import { describe, it } from "node:test";
 import * as x509 from "@peculiar/x509";
 import { runRiik } from "@riik/core/testing";
 import { subtle } from "../src/algorithms.ts";
-import { OID, type PkiError, RegistrationAuthorities, requestAppCertificate } from "../src/index.ts";
+import {
+  fetchStatusChanges,
+  normaliseSerial,
+  OID,
+  type PkiError,
+  RegistrationAuthorities,
+  requestAppCertificate,
+} from "../src/index.ts";
 import { startTestTrustServices } from "./helpers.ts";
 
 const appKey = async (curve = "P-256") =>
@@ -93,5 +100,30 @@ describe("#12 registration authorities: app certificates over HTTP, never the CA
     await authorities.authenticate(`Bearer ${deskToken}`);
     assert.equal((await runRiik(["pki", "ra", "remove", ...dir, "--name", "enrolment-desk"])).code, 0);
     await assert.rejects(authorities.authenticate(`Bearer ${deskToken}`), { code: "PKI_RA_UNAUTHORIZED" });
+  });
+
+  it("feeds the registry's status events in order to an authority, and to nobody else", async () => {
+    await assert.rejects(fetchStatusChanges({ url: trust.url, token: "x".repeat(43) }, 0), {
+      code: "PKI_RA_UNAUTHORIZED",
+    });
+    const before = await fetchStatusChanges({ url: trust.url, token }, 0, 1000);
+    const cursor = before.at(-1)?.id ?? 0;
+    const { publicKey } = await appKey();
+    const fresh = new RegistrationAuthorities(trust.services.registry);
+    const { token: other } = await fresh.add("feed-reader");
+    const certificate = await requestAppCertificate({ url: trust.url, token: other }, { ...person, publicKey });
+    const serial = normaliseSerial(certificate.serialNumber);
+    await trust.services.registry.changeStatus("esteid", serial, { event: "suspended", actor: "a test" });
+    const changes = await fetchStatusChanges({ url: trust.url, token: other }, cursor);
+    assert.deepEqual(
+      changes.map((c) => [c.serial, c.event, c.purpose, c.personalCode]),
+      [
+        [serial, "issued", "app-authentication", person.personalCode],
+        [serial, "suspended", "app-authentication", person.personalCode],
+      ],
+    );
+    assert.ok(changes[0]!.id < changes[1]!.id);
+    assert.deepEqual(await fetchStatusChanges({ url: trust.url, token: other }, changes[1]!.id), []);
+    assert.equal((await fetchStatusChanges({ url: trust.url, token: other }, cursor, 1)).length, 1);
   });
 });

@@ -148,6 +148,23 @@ export class CertificateRegistry {
       .execute();
   }
 
+  /**
+   * Every status event after event AFTER, in order, with what it is about: the feed that
+   * services following the registry read (a suspended card ends its login sessions).
+   */
+  statusChanges(after: number, limit: number) {
+    return this.db
+      .selectFrom("certificate_event as e")
+      .innerJoin("certificate as c", (join) =>
+        join.onRef("c.issuer", "=", "e.issuer").onRef("c.serial", "=", "e.serial"),
+      )
+      .select(["e.id", "e.issuer", "e.serial", "e.event", "e.at", "c.purpose", "c.personal_code"])
+      .where("e.id", ">", after)
+      .orderBy("e.id")
+      .limit(limit)
+      .execute();
+  }
+
   events(issuer: string, serial: string) {
     return this.db
       .selectFrom("certificate_event")
