@@ -1,1 +1,34 @@
-export {};
+export { BUSINESS_REGISTER_ERRORS, BusinessRegisterError, type BusinessRegisterErrorCode } from "./errors.ts";
+export {
+  APPLICATION,
+  APPLICATION_FILE,
+  type Application,
+  applicationDocument,
+  checkApplication,
+} from "./founding/application.ts";
+export { founderSignatures } from "./founding/founder-signature.ts";
+export { checkCompanyName, LEGAL_FORMS, type LegalForm, nameKey, similarKeys } from "./model/company-name.ts";
+export {
+  isValidRegistryCode,
+  parseRegistryCode,
+  REGISTRY_CODE_CLASSES,
+  registryCodeCheckDigit,
+  registryCodeFor,
+} from "./model/registry-code.ts";
+export {
+  BusinessRegister,
+  type BusinessRegisterLocation,
+  type BusinessRegisterOptions,
+  type Company,
+  type FoundingChecks,
+  NO_EXTERNAL_CHECKS,
+  openBusinessRegister,
+  type RelatedPerson,
+  type RepresentationRight,
+} from "./storage/register.ts";
+export {
+  BUSINESS_REGISTER_COMPONENT,
+  type BusinessRegisterDb,
+  businessRegisterMigrations,
+  embassyRegistry,
+} from "./storage/schema.ts";

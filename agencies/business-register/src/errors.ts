@@ -1,0 +1,45 @@
+import { type ErrorCatalogue, RiikError } from "@riik/core";
+
+export type BusinessRegisterErrorCode =
+  | "REGISTRY_CODE_INVALID"
+  | "COMPANY_NOT_FOUND"
+  | "COMPANY_DELETED"
+  | "NAME_INVALID"
+  | "NAME_TAKEN"
+  | "PERSONAL_CODE_INVALID"
+  | "APPLICATION_INVALID"
+  | "CAPITAL_TOO_LOW"
+  | "APPLICATION_NOT_FOUND"
+  | "APPLICATION_CLOSED"
+  | "SIGNATURE_INVALID"
+  | "SIGNER_NOT_FOUNDER"
+  | "SIGNED_OTHER_VERSION"
+  | "SIGNATURES_MISSING"
+  | "FEE_NOT_PAID"
+  | "BOARD_MEMBER_BANNED"
+  | "CHANGE_INVALID"
+  | "CURSOR_INVALID";
+
+export class BusinessRegisterError extends RiikError<BusinessRegisterErrorCode> {}
+
+/** HTTP statuses of the register's codes (the service base adds REQUEST_INVALID and the rest). */
+export const BUSINESS_REGISTER_ERRORS: ErrorCatalogue<BusinessRegisterErrorCode> = {
+  REGISTRY_CODE_INVALID: { status: 400 },
+  COMPANY_NOT_FOUND: { status: 404 },
+  COMPANY_DELETED: { status: 409 },
+  NAME_INVALID: { status: 400 },
+  NAME_TAKEN: { status: 409 },
+  PERSONAL_CODE_INVALID: { status: 400 },
+  APPLICATION_INVALID: { status: 400 },
+  CAPITAL_TOO_LOW: { status: 400 },
+  APPLICATION_NOT_FOUND: { status: 404 },
+  APPLICATION_CLOSED: { status: 409 },
+  SIGNATURE_INVALID: { status: 422 },
+  SIGNER_NOT_FOUNDER: { status: 403 },
+  SIGNED_OTHER_VERSION: { status: 409 },
+  SIGNATURES_MISSING: { status: 409 },
+  FEE_NOT_PAID: { status: 402 },
+  BOARD_MEMBER_BANNED: { status: 409 },
+  CHANGE_INVALID: { status: 400 },
+  CURSOR_INVALID: { status: 400 },
+};

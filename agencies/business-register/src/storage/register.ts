@@ -1,0 +1,581 @@
+// The e-Business Register: companies, persons on the registry card, representation rights and
+// founding applications, on the kit's storage (every write journalled, its events queued).
+import { randomUUID } from "node:crypto";
+import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
+import type { Transaction } from "kysely";
+import { BusinessRegisterError } from "../errors.ts";
+import {
+  APPLICATION_FILE,
+  type Application,
+  applicationDocument,
+  checkApplication,
+  type Person,
+  personalCode,
+} from "../founding/application.ts";
+import { type FounderSignature, founderSignatures } from "../founding/founder-signature.ts";
+import { nameKey, similarKeys } from "../model/company-name.ts";
+import { parseRegistryCode, REGISTRY_CODE_CLASSES, registryCodeFor } from "../model/registry-code.ts";
+import {
+  BUSINESS_REGISTER_COMPONENT,
+  type BusinessRegisterDb,
+  businessRegisterMigrations,
+  type CompanyPersonTable,
+  type CompanyTable,
+  journalKey,
+  type RepresentationTable,
+} from "./schema.ts";
+
+export type Role = "board" | "shareholder" | "beneficial_owner" | "contact" | "founder";
+
+export interface Company {
+  registryCode: string;
+  name: string;
+  legalForm: string;
+  status: "registered" | "deleted";
+  seatAddress: string;
+  shareCapitalCents: number;
+  email: string;
+  activity: string;
+  registered: string;
+  deleted: string | null;
+}
+export interface RelatedPerson {
+  role: Role;
+  personalCode: string;
+  givenName: string;
+  surname: string;
+  shareCents: number | null;
+  since: string;
+}
+export interface RepresentationRight {
+  registryCode: string;
+  companyName: string;
+  legalForm: string;
+  scope: "alone" | "jointly";
+  since: string;
+}
+
+/**
+ * The automatic checks of a founding that need other agencies (persons alive, not banned from
+ * business, e-residency valid: the population and e-residency registers; address exists: the
+ * address data). They go over X-Road later; until then `riik up` runs with NO_EXTERNAL_CHECKS.
+ */
+export interface FoundingChecks {
+  /** The board members (personal codes) banned from business, of those given. */
+  bannedFromBusiness(personalCodes: readonly string[]): Promise<string[]>;
+}
+export const NO_EXTERNAL_CHECKS: FoundingChecks = { bannedFromBusiness: async () => [] };
+
+export interface BusinessRegisterLocation {
+  dataDir: string;
+  url?: string;
+  schema?: string;
+}
+
+export interface BusinessRegisterOptions {
+  /** Roots founders' signing certificates must chain to (the trust services' root). */
+  trustAnchors: Parameters<typeof founderSignatures>[3];
+  checks?: FoundingChecks;
+}
+
+const today = (at = new Date()) => at.toISOString().slice(0, 10);
+
+const companyOf = (row: CompanyTable): Company => ({
+  registryCode: row.registry_code,
+  name: row.name,
+  legalForm: row.legal_form,
+  status: row.status as Company["status"],
+  seatAddress: row.seat_address,
+  shareCapitalCents: Number(row.share_capital_cents),
+  email: row.email,
+  activity: row.emtak,
+  registered: row.registered,
+  deleted: row.deleted,
+});
+const personOf = (row: CompanyPersonTable): RelatedPerson => ({
+  role: row.role as Role,
+  personalCode: row.personal_code,
+  givenName: row.given_name,
+  surname: row.surname,
+  shareCents: row.share_cents === null ? null : Number(row.share_cents),
+  since: row.since,
+});
+
+export class BusinessRegister {
+  constructor(
+    readonly store: MemberStorage<BusinessRegisterDb>,
+    private readonly options: BusinessRegisterOptions,
+  ) {}
+
+  get db() {
+    return this.store.db;
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  // ---- reads
+
+  async company(code: string): Promise<Company> {
+    const row = await this.db
+      .selectFrom("company")
+      .selectAll()
+      .where("registry_code", "=", parseRegistryCode(code))
+      .executeTakeFirst();
+    if (!row) throw new BusinessRegisterError("COMPANY_NOT_FOUND", `no company with registry code ${code}`);
+    return companyOf(row);
+  }
+
+  async companies(): Promise<Company[]> {
+    return (await this.db.selectFrom("company").selectAll().orderBy("registry_code").execute()).map(companyOf);
+  }
+
+  async persons(code: string): Promise<RelatedPerson[]> {
+    await this.company(code);
+    const rows = await this.db
+      .selectFrom("company_person")
+      .selectAll()
+      .where("registry_code", "=", code)
+      .orderBy("role")
+      .orderBy("personal_code")
+      .execute();
+    return rows.map(personOf);
+  }
+
+  async allPersons(): Promise<Array<RelatedPerson & { registryCode: string }>> {
+    const rows = await this.db
+      .selectFrom("company_person")
+      .selectAll()
+      .orderBy("registry_code")
+      .orderBy("role")
+      .orderBy("personal_code")
+      .execute();
+    return rows.map((row) => ({ registryCode: row.registry_code, ...personOf(row) }));
+  }
+
+  /** The companies `code` may act for (registered companies only), with the scope of the right. */
+  async representationRights(code: string): Promise<RepresentationRight[]> {
+    const rows = await this.db
+      .selectFrom("representation")
+      .innerJoin("company", "company.registry_code", "representation.registry_code")
+      .select([
+        "representation.registry_code",
+        "company.name",
+        "company.legal_form",
+        "representation.scope",
+        "representation.since",
+      ])
+      .where("representation.personal_code", "=", personalCode(code))
+      .where("company.status", "=", "registered")
+      .orderBy("representation.registry_code")
+      .execute();
+    return rows.map((r) => ({
+      registryCode: r.registry_code,
+      companyName: r.name,
+      legalForm: r.legal_form,
+      scope: r.scope as RepresentationRight["scope"],
+      since: r.since,
+    }));
+  }
+
+  /** Registered names like `name` (shown to a founder choosing one); `taken` when one is the same name. */
+  async nameCheck(name: string): Promise<{ taken: boolean; similar: Array<{ registryCode: string; name: string }> }> {
+    const key = nameKey(name);
+    const rows = await this.db
+      .selectFrom("company")
+      .select(["registry_code", "name", "name_key"])
+      .where("status", "=", "registered")
+      .execute();
+    const similar = rows
+      .filter((r) => similarKeys(key, r.name_key))
+      .map((r) => ({ registryCode: r.registry_code, name: r.name }));
+    return { taken: rows.some((r) => r.name_key === key), similar };
+  }
+
+  // ---- founding
+
+  /** A new application: checked, stored with the document the founders are to sign. */
+  async createApplication(
+    input: Application,
+  ): Promise<{ id: string; document: string; sha256: string; fileName: string }> {
+    const application = checkApplication(input);
+    const { taken, similar } = await this.nameCheck(application.name);
+    if (taken) throw nameTaken(application.name, similar);
+    const id = randomUUID();
+    const { document, sha256 } = applicationDocument(application);
+    await this.db
+      .insertInto("application")
+      .values({
+        id,
+        document,
+        sha256,
+        status: "open",
+        fee_receipt: null,
+        registry_code: null,
+        created: new Date().toISOString(),
+      })
+      .execute();
+    return { id, document, sha256, fileName: APPLICATION_FILE };
+  }
+
+  async application(id: string) {
+    const row = await this.db.selectFrom("application").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) throw new BusinessRegisterError("APPLICATION_NOT_FOUND", `no application ${id}`);
+    const signed = await this.db
+      .selectFrom("application_signature")
+      .select("personal_code")
+      .where("application_id", "=", id)
+      .orderBy("personal_code")
+      .execute();
+    const application = JSON.parse(row.document) as Application;
+    return {
+      id: row.id,
+      status: row.status as "open" | "registered",
+      sha256: row.sha256,
+      document: row.document,
+      application,
+      signedBy: signed.map((s) => s.personal_code),
+      registryCode: row.registry_code,
+    };
+  }
+
+  /** A founder's ASiC-E container over the application: its signers are recorded. */
+  async sign(id: string, container: Uint8Array): Promise<{ signedBy: string[]; missing: string[] }> {
+    const current = await this.application(id);
+    if (current.status !== "open") throw closed(id);
+    const founders = new Set(current.application.founders.map((f) => f.personalCode));
+    const signatures: FounderSignature[] = await founderSignatures(
+      container,
+      current.document,
+      founders,
+      this.options.trustAnchors,
+    );
+    await this.db.transaction().execute(async (trx) => {
+      for (const s of signatures) {
+        await trx
+          .deleteFrom("application_signature")
+          .where("application_id", "=", id)
+          .where("personal_code", "=", s.personalCode)
+          .execute();
+        await trx
+          .insertInto("application_signature")
+          .values({
+            application_id: id,
+            personal_code: s.personalCode,
+            container_sha256: s.containerSha256,
+            signing_time: s.signingTime,
+          })
+          .execute();
+      }
+    });
+    const after = await this.application(id);
+    return { signedBy: after.signedBy, missing: [...founders].filter((f) => !after.signedBy.includes(f)).sort() };
+  }
+
+  /**
+   * Registration (Commercial Code § 521 ff.): every founder has signed, the state fee is paid,
+   * the external checks pass; then in ONE transaction the registry code, the registry card, the
+   * representation rights, the journal entries and the outbox event — or nothing.
+   */
+  async register(id: string, feeReceipt: string | undefined, at = new Date()): Promise<Company> {
+    const current = await this.application(id);
+    if (current.status !== "open") throw closed(id);
+    const application = current.application;
+    const missing = application.founders.map((f) => f.personalCode).filter((c) => !current.signedBy.includes(c));
+    if (missing.length > 0)
+      throw new BusinessRegisterError(
+        "SIGNATURES_MISSING",
+        `founders ${missing.join(", ")} have not signed the application`,
+        {
+          details: { missing },
+        },
+      );
+    if (!feeReceipt) throw new BusinessRegisterError("FEE_NOT_PAID", "the state fee's receipt is missing");
+    const banned = await (this.options.checks ?? NO_EXTERNAL_CHECKS).bannedFromBusiness(
+      application.board.map((b) => b.personalCode),
+    );
+    if (banned.length > 0)
+      throw new BusinessRegisterError(
+        "BOARD_MEMBER_BANNED",
+        `${banned.join(", ")} may not be a board member (prohibition on business)`,
+        {
+          details: { banned },
+        },
+      );
+    return this.store.write(async (write) => {
+      const { trx } = write;
+      const { taken, similar } = await this.nameCheck(application.name);
+      if (taken) throw nameTaken(application.name, similar);
+      const claimed = await trx
+        .updateTable("application")
+        .set({ status: "registered", fee_receipt: feeReceipt })
+        .where("id", "=", id)
+        .where("status", "=", "open")
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) throw closed(id);
+      const code = await nextRegistryCode(trx);
+      const since = today(at);
+      const company: CompanyTable = {
+        registry_code: code,
+        name: application.name,
+        name_key: nameKey(application.name),
+        legal_form: application.legalForm,
+        status: "registered",
+        seat_address: application.seatAddress,
+        share_capital_cents: application.shareCapitalCents,
+        email: application.email,
+        emtak: application.activity,
+        registered: since,
+        deleted: null,
+      };
+      await putCompany(write, company);
+      const person = (role: Role, p: Person, shareCents: number | null = null): CompanyPersonTable => ({
+        registry_code: code,
+        role,
+        personal_code: p.personalCode,
+        given_name: p.givenName,
+        surname: p.surname,
+        share_cents: shareCents,
+        since,
+      });
+      const rows = [
+        ...application.founders.map((f) => person("founder", f)),
+        ...application.founders.map((f) => person("shareholder", f, f.shareCents)),
+        ...application.board.map((b) => person("board", b)),
+        ...application.beneficialOwners.map((b) => person("beneficial_owner", b)),
+        ...(application.contactPerson ? [person("contact", application.contactPerson)] : []),
+      ];
+      for (const row of rows) await putPerson(write, row);
+      for (const b of application.board)
+        await putRepresentation(write, {
+          registry_code: code,
+          personal_code: b.personalCode,
+          scope: application.representation,
+          since,
+        });
+      await trx.updateTable("application").set({ registry_code: code }).where("id", "=", id).execute();
+      write.emit({
+        type: "company.registered",
+        data: { registryCode: code, name: application.name, board: application.board.map((b) => b.personalCode) },
+      });
+      return companyOf(company);
+    }, at);
+  }
+
+  // ---- changes (each journalled, each with its event)
+
+  async changeAddress(code: string, seatAddress: string): Promise<Company> {
+    return this.change(code, "company.address-changed", async (write, company) => {
+      const row = { ...company, seat_address: seatAddress };
+      await putCompany(write, row);
+      return row;
+    });
+  }
+
+  async changeCapital(code: string, shareCapitalCents: number): Promise<Company> {
+    return this.change(code, "company.capital-changed", async (write, company) => {
+      const shares = await write.trx
+        .selectFrom("company_person")
+        .select("share_cents")
+        .where("registry_code", "=", code)
+        .where("role", "=", "shareholder")
+        .execute();
+      if (shareCapitalCents < Math.max(1, shares.length))
+        throw new BusinessRegisterError(
+          "CAPITAL_TOO_LOW",
+          `share capital must be at least €0.01 per share (${shares.length} shares)`,
+        );
+      const row = { ...company, share_capital_cents: shareCapitalCents };
+      await putCompany(write, row);
+      return row;
+    });
+  }
+
+  /** The management board replaced: board rows and representation rights follow in the same write. */
+  async changeBoard(
+    code: string,
+    board: readonly Person[],
+    scope: "alone" | "jointly" = "alone",
+    at = new Date(),
+  ): Promise<Company> {
+    if (board.length === 0)
+      throw new BusinessRegisterError("CHANGE_INVALID", "a company needs at least one board member");
+    for (const member of board) personalCode(member.personalCode);
+    if (new Set(board.map((b) => b.personalCode)).size !== board.length)
+      throw new BusinessRegisterError("CHANGE_INVALID", "a person is listed twice on the board");
+    const banned = await (this.options.checks ?? NO_EXTERNAL_CHECKS).bannedFromBusiness(
+      board.map((b) => b.personalCode),
+    );
+    if (banned.length > 0)
+      throw new BusinessRegisterError("BOARD_MEMBER_BANNED", `${banned.join(", ")} may not be a board member`, {
+        details: { banned },
+      });
+    return this.change(code, "company.board-changed", async (write, company) => {
+      const since = today(at);
+      const old = await write.trx
+        .selectFrom("company_person")
+        .selectAll()
+        .where("registry_code", "=", code)
+        .where("role", "=", "board")
+        .execute();
+      const kept = new Map(old.map((o) => [o.personal_code, o]));
+      for (const o of old) if (!board.some((b) => b.personalCode === o.personal_code)) await removePerson(write, o);
+      const rights = await write.trx
+        .selectFrom("representation")
+        .selectAll()
+        .where("registry_code", "=", code)
+        .execute();
+      for (const r of rights) await removeRepresentation(write, r);
+      for (const b of board) {
+        const previous = kept.get(b.personalCode);
+        await putPerson(write, {
+          registry_code: code,
+          role: "board",
+          personal_code: b.personalCode,
+          given_name: b.givenName,
+          surname: b.surname,
+          share_cents: null,
+          since: previous?.since ?? since,
+        });
+        await putRepresentation(write, { registry_code: code, personal_code: b.personalCode, scope, since });
+      }
+      return company;
+    });
+  }
+
+  /** Deletion from the register: the company stays on record as deleted; its representation rights end. */
+  async deleteCompany(code: string, at = new Date()): Promise<Company> {
+    return this.change(code, "company.deleted", async (write, company) => {
+      const rights = await write.trx
+        .selectFrom("representation")
+        .selectAll()
+        .where("registry_code", "=", code)
+        .execute();
+      for (const r of rights) await removeRepresentation(write, r);
+      const row = { ...company, status: "deleted", deleted: today(at) };
+      await putCompany(write, row);
+      return row;
+    });
+  }
+
+  private async change(
+    code: string,
+    event: string,
+    work: (write: MemberWrite<BusinessRegisterDb>, company: CompanyTable) => Promise<CompanyTable>,
+  ): Promise<Company> {
+    parseRegistryCode(code);
+    return this.store.write(async (write) => {
+      const company = await write.trx
+        .selectFrom("company")
+        .selectAll()
+        .where("registry_code", "=", code)
+        .executeTakeFirst();
+      if (!company) throw new BusinessRegisterError("COMPANY_NOT_FOUND", `no company with registry code ${code}`);
+      if (company.status === "deleted")
+        throw new BusinessRegisterError("COMPANY_DELETED", `company ${code} was deleted on ${company.deleted}`);
+      const row = await work(write, company);
+      write.emit({ type: event, data: { registryCode: code } });
+      return companyOf(row);
+    });
+  }
+
+  // ---- change feed
+
+  /** Journal entries after `cursor` (a journal seq), at most `limit`, and the cursor to ask with next. */
+  async changes(cursor: number, limit: number) {
+    const rows = await this.db
+      .selectFrom("change_journal")
+      .selectAll()
+      .where("seq", ">", cursor)
+      .orderBy("seq")
+      .limit(limit)
+      .execute();
+    const entries = rows.map((r) => ({
+      seq: Number(r.seq),
+      at: String(r.at),
+      entity: r.entity,
+      key: r.key,
+      op: r.op as "upsert" | "delete",
+      data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+    }));
+    return { entries, next: entries.at(-1)?.seq ?? cursor };
+  }
+}
+
+const closed = (id: string) =>
+  new BusinessRegisterError("APPLICATION_CLOSED", `application ${id} is already registered`);
+const nameTaken = (name: string, similar: unknown) =>
+  new BusinessRegisterError(
+    "NAME_TAKEN",
+    `a company with the name ${JSON.stringify(name)} (or one differing only in case, punctuation or legal form) is registered`,
+    {
+      details: { similar },
+    },
+  );
+
+/** The next free company code (class 1): one past the highest, from 1600000x upwards. */
+async function nextRegistryCode(trx: Transaction<BusinessRegisterDb>): Promise<string> {
+  const row = await trx
+    .selectFrom("company")
+    .select((eb) => eb.fn.max("registry_code").as("code"))
+    .where("registry_code", ">=", `${REGISTRY_CODE_CLASSES.company}0000000`)
+    .where("registry_code", "<", `${REGISTRY_CODE_CLASSES.company + 1}0000000`)
+    .executeTakeFirst();
+  const highest = row?.code ? Number(String(row.code).slice(1, 7)) : 599_999;
+  return registryCodeFor("company", Math.max(highest, 599_999) + 1);
+}
+
+async function putCompany({ trx, change }: MemberWrite<BusinessRegisterDb>, row: CompanyTable) {
+  await trx.deleteFrom("company").where("registry_code", "=", row.registry_code).execute();
+  await trx.insertInto("company").values(row).execute();
+  change({ entity: "company", key: journalKey("company", row as never), op: "upsert", data: row });
+}
+async function putPerson({ trx, change }: MemberWrite<BusinessRegisterDb>, row: CompanyPersonTable) {
+  await trx
+    .deleteFrom("company_person")
+    .where("registry_code", "=", row.registry_code)
+    .where("role", "=", row.role)
+    .where("personal_code", "=", row.personal_code)
+    .execute();
+  await trx.insertInto("company_person").values(row).execute();
+  change({ entity: "company_person", key: journalKey("company_person", row as never), op: "upsert", data: row });
+}
+async function removePerson({ trx, change }: MemberWrite<BusinessRegisterDb>, row: CompanyPersonTable) {
+  await trx
+    .deleteFrom("company_person")
+    .where("registry_code", "=", row.registry_code)
+    .where("role", "=", row.role)
+    .where("personal_code", "=", row.personal_code)
+    .execute();
+  change({ entity: "company_person", key: journalKey("company_person", row as never), op: "delete" });
+}
+async function putRepresentation({ trx, change }: MemberWrite<BusinessRegisterDb>, row: RepresentationTable) {
+  await trx
+    .deleteFrom("representation")
+    .where("registry_code", "=", row.registry_code)
+    .where("personal_code", "=", row.personal_code)
+    .execute();
+  await trx.insertInto("representation").values(row).execute();
+  change({ entity: "representation", key: journalKey("representation", row as never), op: "upsert", data: row });
+}
+async function removeRepresentation({ trx, change }: MemberWrite<BusinessRegisterDb>, row: RepresentationTable) {
+  await trx
+    .deleteFrom("representation")
+    .where("registry_code", "=", row.registry_code)
+    .where("personal_code", "=", row.personal_code)
+    .execute();
+  change({ entity: "representation", key: journalKey("representation", row as never), op: "delete" });
+}
+
+export async function openBusinessRegister(
+  location: BusinessRegisterLocation,
+  options: BusinessRegisterOptions,
+): Promise<BusinessRegister> {
+  const store = await openMemberStorage<BusinessRegisterDb>({
+    component: BUSINESS_REGISTER_COMPONENT,
+    migrations: businessRegisterMigrations,
+    ...location,
+  });
+  return new BusinessRegister(store, options);
+}

@@ -1,0 +1,216 @@
+// The register's tables, migrations and the registry definition the data embassy replicates.
+import {
+  type ChangeJournalDb,
+  type ComponentMigration,
+  changeJournalMigration,
+  type EventOutboxDb,
+  eventOutboxMigration,
+  type RegistryDefinition,
+} from "@riik/kit";
+import { BusinessRegisterError } from "../errors.ts";
+
+export interface CompanyTable {
+  registry_code: string;
+  name: string;
+  /** nameKey(name): unique among companies not deleted. */
+  name_key: string;
+  legal_form: string;
+  /** registered | deleted. */
+  status: string;
+  seat_address: string;
+  share_capital_cents: number;
+  email: string;
+  /** EMTAK 2008 (NACE Rev. 2 based) five-digit activity code. */
+  emtak: string;
+  registered: string;
+  deleted: string | null;
+}
+
+/** A person on the registry card: board member, shareholder, beneficial owner, contact person, founder. */
+export interface CompanyPersonTable {
+  registry_code: string;
+  role: string;
+  /** 11-digit Estonian personal code (citizens and e-residents alike). */
+  personal_code: string;
+  given_name: string;
+  surname: string;
+  /** Shareholders: nominal value of the share in cents; otherwise null. */
+  share_cents: number | null;
+  since: string;
+}
+
+/** Representation rights (Commercial Code § 181): who may act for the company, alone or jointly. */
+export interface RepresentationTable {
+  registry_code: string;
+  personal_code: string;
+  /** alone | jointly. */
+  scope: string;
+  since: string;
+}
+
+export interface ApplicationTable {
+  id: string;
+  /** The canonical JSON of the application: what every founder signs. */
+  document: string;
+  sha256: string;
+  /** open | registered. */
+  status: string;
+  fee_receipt: string | null;
+  registry_code: string | null;
+  created: string;
+}
+
+export interface ApplicationSignatureTable {
+  application_id: string;
+  personal_code: string;
+  /** sha256 of the container that carries the signature. */
+  container_sha256: string;
+  signing_time: string;
+}
+
+export interface BusinessRegisterDb extends ChangeJournalDb, EventOutboxDb {
+  company: CompanyTable;
+  company_person: CompanyPersonTable;
+  representation: RepresentationTable;
+  application: ApplicationTable;
+  application_signature: ApplicationSignatureTable;
+}
+
+export const BUSINESS_REGISTER_COMPONENT = "business_register";
+
+export const businessRegisterMigrations: Readonly<Record<string, ComponentMigration>> = {
+  "0001_change_journal": changeJournalMigration,
+  "0002_event_outbox": eventOutboxMigration,
+  "0003_register": {
+    async up(db) {
+      await db.schema
+        .createTable("company")
+        .addColumn("registry_code", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("name_key", "text", (c) => c.notNull())
+        .addColumn("legal_form", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("seat_address", "text", (c) => c.notNull())
+        .addColumn("share_capital_cents", "bigint", (c) => c.notNull())
+        .addColumn("email", "text", (c) => c.notNull())
+        .addColumn("emtak", "text", (c) => c.notNull())
+        .addColumn("registered", "text", (c) => c.notNull())
+        .addColumn("deleted", "text")
+        .execute();
+      await db.schema.createIndex("company_name_key").on("company").column("name_key").execute();
+      await db.schema
+        .createTable("company_person")
+        .addColumn("registry_code", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("personal_code", "text", (c) => c.notNull())
+        .addColumn("given_name", "text", (c) => c.notNull())
+        .addColumn("surname", "text", (c) => c.notNull())
+        .addColumn("share_cents", "bigint")
+        .addColumn("since", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("company_person_pk", ["registry_code", "role", "personal_code"])
+        .execute();
+      await db.schema.createIndex("company_person_code").on("company_person").column("personal_code").execute();
+      await db.schema
+        .createTable("representation")
+        .addColumn("registry_code", "text", (c) => c.notNull())
+        .addColumn("personal_code", "text", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("since", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("representation_pk", ["registry_code", "personal_code"])
+        .execute();
+      await db.schema.createIndex("representation_code").on("representation").column("personal_code").execute();
+      await db.schema
+        .createTable("application")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("document", "text", (c) => c.notNull())
+        .addColumn("sha256", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("fee_receipt", "text")
+        .addColumn("registry_code", "text")
+        .addColumn("created", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("application_signature")
+        .addColumn("application_id", "text", (c) => c.notNull())
+        .addColumn("personal_code", "text", (c) => c.notNull())
+        .addColumn("container_sha256", "text", (c) => c.notNull())
+        .addColumn("signing_time", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("application_signature_pk", ["application_id", "personal_code"])
+        .execute();
+    },
+  },
+};
+
+const TABLES = {
+  company: {
+    key: ["registry_code"],
+    columns: [
+      ["registry_code", "text"],
+      ["name", "text"],
+      ["name_key", "text"],
+      ["legal_form", "text"],
+      ["status", "text"],
+      ["seat_address", "text"],
+      ["share_capital_cents", "integer"],
+      ["email", "text"],
+      ["emtak", "text"],
+      ["registered", "text"],
+      ["deleted", "text"],
+    ],
+  },
+  company_person: {
+    key: ["registry_code", "role", "personal_code"],
+    columns: [
+      ["registry_code", "text"],
+      ["role", "text"],
+      ["personal_code", "text"],
+      ["given_name", "text"],
+      ["surname", "text"],
+      ["share_cents", "integer"],
+      ["since", "text"],
+    ],
+  },
+  representation: {
+    key: ["registry_code", "personal_code"],
+    columns: [
+      ["registry_code", "text"],
+      ["personal_code", "text"],
+      ["scope", "text"],
+      ["since", "text"],
+    ],
+  },
+} as const;
+type JournalledTable = keyof typeof TABLES;
+
+/** A journal entry's key: the row's key columns joined by "/". */
+export const journalKey = (table: JournalledTable, row: Record<string, unknown>): string =>
+  TABLES[table].key.map((k) => String(row[k])).join("/");
+
+/**
+ * The journalled tables (applications are the register's working state, not the register):
+ * entity = table name, key = key columns joined by "/", data = the row.
+ */
+export const embassyRegistry: RegistryDefinition<BusinessRegisterDb> = {
+  name: "business-register",
+  component: BUSINESS_REGISTER_COMPONENT,
+  migrations: businessRegisterMigrations,
+  tables: Object.entries(TABLES).map(([name, t]) => ({
+    name,
+    key: [...t.key],
+    columns: t.columns.map(([column, type]) => ({ name: column, type })),
+  })) as RegistryDefinition<BusinessRegisterDb>["tables"],
+  async applyChange(trx, entry) {
+    if (!(entry.entity in TABLES)) throw new BusinessRegisterError("CHANGE_INVALID", `unknown entity ${entry.entity}`);
+    const table = entry.entity as JournalledTable;
+    const keys = TABLES[table].key;
+    const parts = entry.key.split("/");
+    let remove = (trx as any).deleteFrom(table);
+    keys.forEach((k, i) => {
+      remove = remove.where(k, "=", parts[i]);
+    });
+    await remove.execute();
+    if (entry.op === "delete") return;
+    const row = JSON.parse(entry.data ?? "null") as Record<string, unknown>;
+    await (trx as any).insertInto(table).values(row).execute();
+  },
+};
