@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type * as x509 from "@peculiar/x509";
 import { createHttpService, type HttpService } from "@riik/core";
 import type { MemberService } from "@riik/kit";
-import type { KeyStore, OcspStatusChecker } from "@riik/pki";
+import type { KeyStore, OcspStatusChecker, RegistrationAuthorityAccess } from "@riik/pki";
 import type { Kysely } from "kysely";
 import type { Provider } from "oidc-provider";
 import type { Logger } from "pino";
@@ -11,6 +11,7 @@ import { APP_LOGIN_ERRORS, type AppLoginService, type AppSide, appLoginPlugin } 
 import { Authentications } from "./authentications.ts";
 import { createAuthenticationsService } from "./authentications-service.ts";
 import { cardStatusChecker } from "./card-status.ts";
+import { followCardSuspensions } from "./card-suspensions.ts";
 import { RelyingParties } from "./clients.ts";
 import { AUTH_ERRORS, AuthError } from "./errors.ts";
 import type { AuthenticationMethod } from "./identity.ts";
@@ -48,6 +49,13 @@ export interface AuthServiceOptions {
   appLogin?: AppLoginService & AppSide;
   /** The population register over X-Road: parents then act for their minor children. */
   populationRegister?: PopulationRegisterAccess | undefined;
+  /**
+   * The trust services as a registration authority: their status feed is followed and a
+   * suspended or revoked login certificate ends its person's sessions at once (card-suspensions.ts).
+   */
+  trustServices?: RegistrationAuthorityAccess | undefined;
+  /** How often the status feed is read when idle (default 2 s). */
+  statusFeedIntervalMs?: number;
 }
 
 export interface AuthService extends HttpService {
@@ -122,6 +130,16 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     return made;
   };
   let provider: Provider = await build();
+  if (options.trustServices) {
+    const suspensions = followCardSuspensions({
+      db,
+      access: options.trustServices,
+      provider: () => provider,
+      logger: app.log,
+      ...(options.statusFeedIntervalMs ? { intervalMs: options.statusFeedIntervalMs } : {}),
+    });
+    app.addHook("onClose", () => suspensions.stop());
+  }
   const interactions = new Interactions(() => provider, authentications, methods);
 
   // oidc-provider is a Koa app: it gets the raw request with its body unread.

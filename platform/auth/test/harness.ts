@@ -54,7 +54,7 @@ export async function startAuth(
   trust: { dir: string; url: string; services: TrustServices },
   keysDir: string,
   port?: number,
-  options: { appLogin?: boolean } = {},
+  options: { appLogin?: boolean; followCardStatus?: boolean } = {},
 ): Promise<RunningAuth> {
   const where = target.location("auth");
   const storage = await openStorage<AuthStoreTables>({
@@ -66,20 +66,22 @@ export async function startAuth(
   const issuer = `http://127.0.0.1:${listenPort}`;
   const trustedCas = [readCertificate(`${trust.dir}/ca/esteid.crt`)];
   // App certificates come as they do in production: asked of the trust services over HTTP
-  // by this service as a registration authority.
-  const authority = options.appLogin
-    ? {
-        url: trust.url,
-        ...(await new RegistrationAuthorities(trust.services.registry).add(`auth-${randomBytes(4).toString("hex")}`)),
-      }
-    : undefined;
-  const appLogin = authority
-    ? createAppLoginService({
-        db: storage.db,
-        anchors: trustedCas,
-        issueCertificate: (request) => requestAppCertificate(authority, request),
-      })
-    : undefined;
+  // by this service as a registration authority, which also follows their status feed.
+  const authority =
+    options.appLogin || options.followCardStatus
+      ? {
+          url: trust.url,
+          ...(await new RegistrationAuthorities(trust.services.registry).add(`auth-${randomBytes(4).toString("hex")}`)),
+        }
+      : undefined;
+  const appLogin =
+    authority && options.appLogin
+      ? createAppLoginService({
+          db: storage.db,
+          anchors: trustedCas,
+          issueCertificate: (request) => requestAppCertificate(authority, request),
+        })
+      : undefined;
   const service = await createAuthService({
     issuer,
     db: storage.db,
@@ -88,6 +90,7 @@ export async function startAuth(
     ...(appLogin ? { appLogin } : {}),
     ocsp: "required",
     privateNetworkFetch: true,
+    ...(authority && options.followCardStatus ? { trustServices: authority, statusFeedIntervalMs: 100 } : {}),
   });
   await service.app.listen({ port: listenPort, host: "127.0.0.1" });
   let closed = false;

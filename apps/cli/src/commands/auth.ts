@@ -71,6 +71,8 @@ export function registerAuthCommands(program: Command): void {
       sessionSeconds: config.sessionSeconds,
       privateNetworkFetch: config.relyingPartyNetwork === "private",
       populationRegister: populationRegisterAccess(config),
+      // The same registration authority follows the card status feed: a suspension ends sessions at once.
+      trustServices: registrationAuthority,
     });
     await service.app.listen({ port: config.port, host: config.host });
     const exchangeUrl =

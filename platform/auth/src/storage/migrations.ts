@@ -13,8 +13,12 @@ export interface AuthTables {
     client_id: string | null;
     uid: string | null;
     user_code: string | null;
+    /** The person a session or token is of, so a suspended card's sessions can be found. */
+    account_id: string | null;
     expires_at: number | null;
   };
+  /** How far a follower has read a feed (the trust services' status changes). */
+  feed_cursors: { name: string; position: number };
   /** Relying parties: their oidc-provider client metadata as JSON. */
   clients: { client_id: string; metadata: string; created_at: number };
   /** Signing keys in the pki key store, newest first in the JWKS; retired ones are no longer published. */
@@ -181,6 +185,17 @@ export const authMigrations: Readonly<Record<string, ComponentMigration>> = {
       await db.schema.createIndex("mandates_representative").on("mandates").column("representative").execute();
       await db.schema.createIndex("mandates_grantor").on("mandates").column("grantor").execute();
       await db.schema.alterTable("authentications").addColumn("representee", "text").execute();
+    },
+  },
+  "0005-auth-card-suspensions": {
+    async up(db) {
+      await db.schema.alterTable("oidc_models").addColumn("account_id", "text").execute();
+      await db.schema.createIndex("oidc_models_account").on("oidc_models").columns(["model", "account_id"]).execute();
+      await db.schema
+        .createTable("feed_cursors")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("position", "bigint", (c) => c.notNull())
+        .execute();
     },
   },
 };

@@ -27,6 +27,7 @@ export class StorageAdapter implements Adapter {
       client_id: typeof payload.clientId === "string" ? payload.clientId : null,
       uid: typeof payload.uid === "string" ? payload.uid : null,
       user_code: typeof payload.userCode === "string" ? payload.userCode : null,
+      account_id: typeof payload.accountId === "string" ? payload.accountId : null,
       expires_at: typeof expiresIn === "number" ? this.#now() + expiresIn * 1000 : null,
     };
     await this.#db
