@@ -12,7 +12,14 @@ export {
 } from "./ca/trust-services.ts";
 export { PkiError, type PkiErrorCode } from "./errors.ts";
 export { type AppCertificateRequest, issueAppCertificate } from "./identity/app-certificate.ts";
-export { type CardFile, type CardKeyRole, cardCertificate, readCardFile, unlockCardKey } from "./identity/card-file.ts";
+export {
+  type CardFile,
+  type CardKeyRole,
+  cardCertificate,
+  cardKeyAgreement,
+  readCardFile,
+  unlockCardKey,
+} from "./identity/card-file.ts";
 export { assertPersonNames, type CardRequest, issueCard, issueCardFile } from "./identity/issue-card.ts";
 export { FileKeyStore } from "./keystore/file-key-store.ts";
 export type { KeyStore } from "./keystore/key-store.ts";

@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes } from "node:crypto";
+import { createPrivateKey, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -123,4 +123,23 @@ export async function unlockCardKey(card: CardFile, role: CardKeyRole, pin: stri
     throw new PkiError("CARD_WRONG_PIN", `wrong ${role === "authentication" ? "PIN1" : "PIN2"}`, { cause });
   }
   return importKeyObjects(key);
+}
+
+/**
+ * ECDH (SEC 1 3.3.1) with the card's authentication key, unlocked by PIN1: what an ID card's
+ * chip computes to open a CDOC2 container encrypted for its holder. Returns the shared x-coordinate.
+ */
+export function cardKeyAgreement(card: CardFile, pin1: string, peerPublicKey: KeyObject): Buffer {
+  assertPin("pin1", pin1);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: card.authentication.privateKey, passphrase: pin1 });
+  } catch (cause) {
+    throw new PkiError("CARD_WRONG_PIN", "wrong PIN1", { cause });
+  }
+  try {
+    return diffieHellman({ privateKey: key, publicKey: peerPublicKey });
+  } catch (cause) {
+    throw new PkiError("PKI_ARGUMENT", "the peer key does not match the card's authentication key curve", { cause });
+  }
 }
