@@ -1,0 +1,272 @@
+// The CDOC2 container (CDOC2 specification, "Container format"):
+// "CDOC" | version 0x02 | header length (uint32, big-endian) | header | HMAC-SHA-256(HHK, header) | payload.
+import { createPublicKey, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
+import { once } from "node:events";
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { type CardFile, cardCertificate, cardKeyAgreement } from "@riik/pki";
+import { CdocError } from "./errors.ts";
+import { parseHeader, type Recipient, serializeHeader } from "./header.ts";
+import { contentEncryptionKey, ecdh, generateFmk, headerHmac, xor } from "./key-derivation.ts";
+import { displayLabel, formatKeyLabel } from "./key-label.ts";
+import { additionalData, extractPayload, NONCE_LENGTH, TAG_LENGTH, writePayload } from "./payload.ts";
+import { eccKekFor, eccRecipient, tlsPoint } from "./recipients/ecc-public-key.ts";
+import { passwordKekFor, passwordRecipient } from "./recipients/password.ts";
+import { rsaKekFor, rsaPublicKeyDer, rsaRecipient } from "./recipients/rsa-public-key.ts";
+import { symmetricKekFor, symmetricRecipient } from "./recipients/symmetric-key.ts";
+
+const PRELUDE = Buffer.from("CDOC", "ascii");
+export const VERSION = 2;
+/** Envelope.MIN_HEADER_LEN / MAX_HEADER_LEN of the reference implementation. */
+const MIN_HEADER_LENGTH = 67;
+const MAX_HEADER_LENGTH = 1024 * 1024;
+const HMAC_LENGTH = 32;
+const FIXED = PRELUDE.length + 1 + 4;
+/** Default bound on the decompressed payload (the tar stream): 4 GiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
+
+export type EncryptionRecipient =
+  /** An EC (secp384r1) or RSA public key, e.g. an ID card's authentication certificate's key. */
+  | { type: "public-key"; key: KeyObject; label?: string }
+  | { type: "password"; label: string; password: string; iterations?: number }
+  | { type: "symmetric"; label: string; key: Uint8Array };
+
+export type DecryptionKey =
+  | { type: "private-key"; key: KeyObject }
+  | { type: "card"; card: CardFile; pin1: string }
+  | { type: "password"; label?: string; password: string }
+  | { type: "symmetric"; label?: string; key: Uint8Array };
+
+export interface ParsedContainer {
+  header: Buffer;
+  hmac: Buffer;
+  recipients: Recipient[];
+  /** Offset of the payload (its nonce) in the container. */
+  payloadOffset: number;
+}
+
+/** Parses prelude, version, header and HMAC of a container's leading bytes; only CdocError on bad input. */
+export function parseContainer(data: Uint8Array, totalLength = data.length): ParsedContainer {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
+  if (buf.length < FIXED || !buf.subarray(0, 4).equals(PRELUDE))
+    throw new CdocError("CDOC_FORMAT", "not a CDOC2 container");
+  if (buf[4] !== VERSION) throw new CdocError("CDOC_UNSUPPORTED", `unsupported CDOC version ${buf[4]}`);
+  const headerLength = buf.readUInt32BE(5);
+  if (headerLength < MIN_HEADER_LENGTH || headerLength > MAX_HEADER_LENGTH) {
+    throw new CdocError("CDOC_FORMAT", `invalid CDOC2 header length ${headerLength}`);
+  }
+  const payloadOffset = FIXED + headerLength + HMAC_LENGTH;
+  if (buf.length < payloadOffset || totalLength < payloadOffset + NONCE_LENGTH + TAG_LENGTH) {
+    throw new CdocError("CDOC_FORMAT", "the container is truncated");
+  }
+  const header = Buffer.from(buf.subarray(FIXED, FIXED + headerLength));
+  const hmac = Buffer.from(buf.subarray(FIXED + headerLength, payloadOffset));
+  return { header, hmac, recipients: parseHeader(header), payloadOffset };
+}
+
+/** Reads only the container's header part from a file. */
+export function readContainerHeader(file: string): ParsedContainer {
+  const fd = openSync(file, "r");
+  try {
+    const size = statSync(file).size;
+    const fixed = Buffer.alloc(Math.min(size, FIXED));
+    readSync(fd, fixed, 0, fixed.length, 0);
+    if (fixed.length < FIXED) throw new CdocError("CDOC_FORMAT", "not a CDOC2 container");
+    const headerLength = fixed.readUInt32BE(5);
+    const want = Math.min(size, FIXED + Math.min(headerLength, MAX_HEADER_LENGTH + 1) + HMAC_LENGTH);
+    const head = Buffer.alloc(want);
+    readSync(fd, head, 0, want, 0);
+    return parseContainer(head, size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface RecipientSummary {
+  type: Recipient["type"];
+  /** The key label as stored. */
+  keyLabel: string;
+  /** Its human part (the `label` parameter of a machine-readable label). */
+  label: string;
+}
+
+export function containerInfo(file: string): RecipientSummary[] {
+  return readContainerHeader(file).recipients.map((r) => ({
+    type: r.type,
+    keyLabel: r.keyLabel,
+    label: displayLabel(r.keyLabel),
+  }));
+}
+
+async function buildRecipient(fmk: Buffer, spec: EncryptionRecipient): Promise<Recipient> {
+  switch (spec.type) {
+    case "public-key": {
+      const key = createPublicKey(spec.key);
+      if (key.asymmetricKeyType === "ec") {
+        return eccRecipient(fmk, key, formatKeyLabel("pub_key", { LABEL: spec.label ?? "EC public key" }));
+      }
+      if (key.asymmetricKeyType === "rsa") {
+        return rsaRecipient(fmk, key, formatKeyLabel("pub_key", { LABEL: spec.label ?? "RSA public key" }));
+      }
+      throw new CdocError("CDOC_ARGUMENT", `unsupported public key type ${key.asymmetricKeyType}`);
+    }
+    case "password":
+      return passwordRecipient(fmk, spec.password, formatKeyLabel("pw", { LABEL: spec.label }), spec.iterations);
+    case "symmetric":
+      return symmetricRecipient(fmk, spec.key, formatKeyLabel("secret", { LABEL: spec.label }));
+  }
+}
+
+/**
+ * Encrypts `files` for every recipient into a new container at `out` (written to a temporary
+ * file beside it, 0600, and linked into place: an existing `out` is never replaced).
+ */
+export async function encryptFiles(options: {
+  files: readonly string[];
+  recipients: readonly EncryptionRecipient[];
+  out: string;
+}): Promise<void> {
+  const { files, recipients, out } = options;
+  if (recipients.length === 0) throw new CdocError("CDOC_ARGUMENT", "name at least one recipient");
+  if (files.length === 0) throw new CdocError("CDOC_ARGUMENT", "name at least one file to encrypt");
+  const names = new Set<string>();
+  for (const f of files) {
+    if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new CdocError("CDOC_ARGUMENT", `${f} is not a file`);
+    if (names.has(basename(f))) throw new CdocError("CDOC_ARGUMENT", `two files are named ${basename(f)}`);
+    names.add(basename(f));
+  }
+  if (existsSync(out)) throw new CdocError("CDOC_OUTPUT_EXISTS", `${out} exists`);
+  const fmk = generateFmk();
+  const records: Recipient[] = [];
+  for (const r of recipients) records.push(await buildRecipient(fmk, r));
+  const header = serializeHeader(records);
+  const hmac = headerHmac(fmk, header);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(header.length);
+
+  const temporary = join(dirname(resolve(out)), `.${basename(out)}.${randomBytes(6).toString("hex")}.tmp`);
+  const stream = createWriteStream(temporary, { flags: "wx", mode: 0o600 });
+  try {
+    stream.write(Buffer.concat([PRELUDE, Buffer.from([VERSION]), length, header, hmac]));
+    await writePayload(stream, contentEncryptionKey(fmk), additionalData(header, hmac), files);
+    stream.end();
+    await once(stream, "finish");
+    try {
+      linkSync(temporary, out);
+    } catch (cause) {
+      throw new CdocError("CDOC_OUTPUT_EXISTS", `${out} exists`, { cause });
+    }
+  } finally {
+    stream.destroy();
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** Finds the recipient `key` opens and returns the FMK (header HMAC verified). */
+async function unlockFmk(parsed: ParsedContainer, key: DecryptionKey): Promise<Buffer> {
+  const candidates = await kekCandidates(parsed.recipients, key);
+  if (candidates.length === 0)
+    throw new CdocError("CDOC_NOT_RECIPIENT", "the key is not among the container's recipients");
+  for (const [record, kek] of candidates) {
+    const fmk = xor(kek, record.encryptedFmk);
+    if (timingSafeEqual(headerHmac(fmk, parsed.header), parsed.hmac)) return fmk;
+  }
+  throw new CdocError(
+    "CDOC_HEADER_HMAC",
+    key.type === "password" || key.type === "symmetric"
+      ? "the header HMAC does not verify: wrong password or secret, or the header was altered"
+      : "the header HMAC does not verify: the header was altered",
+  );
+}
+
+type Kek = [Recipient, Buffer];
+
+async function kekCandidates(recipients: readonly Recipient[], key: DecryptionKey): Promise<Kek[]> {
+  const out: Kek[] = [];
+  const labelMatches = (r: Recipient, label: string | undefined) =>
+    label === undefined || label === "" || displayLabel(r.keyLabel) === label || r.keyLabel === label;
+  for (const r of recipients) {
+    if (key.type === "private-key" && r.type === "ecc" && key.key.asymmetricKeyType === "ec") {
+      const mine = tlsPoint(createPublicKey(key.key));
+      if (mine.equals(r.recipientPublicKey)) out.push([r, eccKekFor(r, (sender) => ecdh(key.key, sender))]);
+    } else if (key.type === "card" && r.type === "ecc") {
+      const mine = tlsPoint(cardPublicKey(key.card));
+      if (mine.equals(r.recipientPublicKey)) {
+        out.push([r, eccKekFor(r, (sender) => cardKeyAgreement(key.card, key.pin1, sender))]);
+      }
+    } else if (key.type === "private-key" && r.type === "rsa" && key.key.asymmetricKeyType === "rsa") {
+      if (rsaPublicKeyDer(key.key).equals(r.recipientPublicKey)) out.push([r, rsaKekFor(r, key.key)]);
+    } else if (key.type === "symmetric" && r.type === "symmetric" && labelMatches(r, key.label)) {
+      out.push([r, symmetricKekFor(r, key.key)]);
+    } else if (key.type === "password" && r.type === "password" && labelMatches(r, key.label)) {
+      out.push([r, await passwordKekFor(r, key.password)]);
+    }
+  }
+  return out;
+}
+
+/** The public key of the card's authentication certificate, the one CDOC2 encrypts for. */
+export function cardPublicKey(card: CardFile): KeyObject {
+  const spki = Buffer.from(cardCertificate(card, "authentication").publicKey.rawData);
+  return createPublicKey({ key: spki, format: "der", type: "spki" });
+}
+
+export interface DecryptOptions {
+  file: string;
+  key: DecryptionKey;
+  /** Directory the files land in (created 0700 if missing); existing files are never replaced. */
+  outputDir: string;
+  maxOutputBytes?: number;
+}
+
+/**
+ * Decrypts a container into `outputDir`. Files are written to a fresh 0700 directory inside it
+ * and renamed into place only after the ChaCha20-Poly1305 tag verified: on any error nothing is left.
+ */
+export async function decryptFile(options: DecryptOptions): Promise<string[]> {
+  const parsed = readContainerHeader(options.file);
+  const fmk = await unlockFmk(parsed, options.key);
+  const outputDir = resolve(options.outputDir);
+  mkdirSync(outputDir, { recursive: true, mode: 0o700 });
+  const staging = mkdtempSync(join(outputDir, ".cdoc-"));
+  try {
+    const names = await extractPayload(
+      options.file,
+      parsed.payloadOffset,
+      contentEncryptionKey(fmk),
+      additionalData(parsed.header, parsed.hmac),
+      staging,
+      { maxBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES },
+    );
+    for (const name of names) {
+      if (existsSync(join(outputDir, name)))
+        throw new CdocError("CDOC_OUTPUT_EXISTS", `${name} exists in the output directory`);
+    }
+    for (const name of names) {
+      const target = join(outputDir, name);
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      // link + unlink, not rename: a file appearing meanwhile is refused, never replaced.
+      try {
+        linkSync(join(staging, name), target);
+      } catch (cause) {
+        throw new CdocError("CDOC_OUTPUT_EXISTS", `${name} exists in the output directory`, { cause });
+      }
+      unlinkSync(join(staging, name));
+    }
+    return names;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}

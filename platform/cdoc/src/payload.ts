@@ -1,0 +1,166 @@
+// The CDOC2 payload: nonce (12 bytes) | ChaCha20-Poly1305 (RFC 8439) ciphertext | tag (16 bytes),
+// over a zlib (RFC 1950) stream of a POSIX tar. AAD = "CDOC20payload" | header | header HMAC.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createReadStream, createWriteStream, mkdirSync, statSync } from "node:fs";
+import { basename, dirname, join, posix } from "node:path";
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createDeflate, createInflate } from "node:zlib";
+import * as tar from "tar-stream";
+import { CdocError } from "./errors.ts";
+
+export const NONCE_LENGTH = 12;
+export const TAG_LENGTH = 16;
+
+export function additionalData(header: Uint8Array, hmac: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from("CDOC20payload", "utf8"), header, hmac]);
+}
+
+/** Writes nonce | ciphertext | tag of the tar.zlib of `files` (entries named by base name) to `out`. */
+export async function writePayload(out: Writable, cek: Buffer, aad: Buffer, files: readonly string[]): Promise<void> {
+  const nonce = randomBytes(NONCE_LENGTH);
+  const cipher = createCipheriv("chacha20-poly1305", cek, nonce, { authTagLength: TAG_LENGTH });
+  cipher.setAAD(aad);
+  const pack = tar.pack();
+  const feeding = (async () => {
+    for (const file of files) {
+      const size = statSync(file).size;
+      const entry = pack.entry({ name: basename(file), size, mode: 0o600, type: "file" });
+      await pipeline(createReadStream(file), entry);
+    }
+    pack.finalize();
+  })();
+  if (!out.write(nonce)) await once(out, "drain");
+  const sink = new PassThrough();
+  sink.pipe(out, { end: false });
+  await Promise.all([feeding, pipeline(pack, createDeflate(), cipher, sink)]);
+  if (!out.write(cipher.getAuthTag())) await once(out, "drain");
+}
+
+export interface ExtractLimits {
+  /** Bound on the decompressed tar stream, in bytes. */
+  maxBytes: number;
+}
+
+/** A safe relative entry name: no absolute path, no `..`, no backslash or NUL, not empty. */
+export function safeEntryName(name: string): string {
+  const normalized = posix.normalize(name);
+  if (
+    name.length === 0 ||
+    name.includes("\0") ||
+    name.includes("\\") ||
+    posix.isAbsolute(name) ||
+    /^[A-Za-z]:/.test(name) ||
+    normalized.split("/").includes("..") ||
+    normalized === "." ||
+    normalized.endsWith("/")
+  ) {
+    throw new CdocError("CDOC_TAR_ENTRY", `refused tar entry name ${JSON.stringify(name)}`);
+  }
+  return normalized;
+}
+
+/** Extracts regular files of a tar stream into `dir` (which must be new and empty); returns their names. */
+async function extractTar(source: Readable, dir: string): Promise<string[]> {
+  const extract = tar.extract();
+  const names: string[] = [];
+  const seen = new Set<string>();
+  const consuming = (async () => {
+    for await (const entry of extract) {
+      const { type, name } = entry.header;
+      if (type === "directory") {
+        safeEntryName(name.replace(/\/+$/, ""));
+        entry.resume();
+        continue;
+      }
+      if (type !== "file" && type !== "contiguous-file") {
+        throw new CdocError("CDOC_TAR_ENTRY", `refused tar entry of type ${type}: ${JSON.stringify(name)}`);
+      }
+      const safe = safeEntryName(name);
+      if (seen.has(safe)) throw new CdocError("CDOC_TAR_ENTRY", `duplicate tar entry ${JSON.stringify(name)}`);
+      seen.add(safe);
+      const target = join(dir, safe);
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      await pipeline(entry, createWriteStream(target, { flags: "wx", mode: 0o600 }));
+      names.push(safe);
+    }
+  })();
+  await Promise.all([pipeline(source, extract), consuming]);
+  return names;
+}
+
+/**
+ * Decrypts `file`'s payload (from `offset` to its end) into `dir`. The tag is checked once the
+ * whole ciphertext has gone through; any tar or size error is reported only after that check,
+ * so a forged payload is always CDOC_PAYLOAD_AUTH. The caller discards `dir` on any error.
+ */
+export async function extractPayload(
+  file: string,
+  offset: number,
+  cek: Buffer,
+  aad: Buffer,
+  dir: string,
+  limits: ExtractLimits,
+): Promise<string[]> {
+  const size = statSync(file).size;
+  if (size - offset < NONCE_LENGTH + TAG_LENGTH) throw new CdocError("CDOC_PAYLOAD_AUTH", "the payload is truncated");
+  const nonce = await readRange(file, offset, NONCE_LENGTH);
+  const tag = await readRange(file, size - TAG_LENGTH, TAG_LENGTH);
+  const decipher = createDecipheriv("chacha20-poly1305", cek, nonce, { authTagLength: TAG_LENGTH });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+
+  const inflate = createInflate();
+  let inflated = 0;
+  let plainError: unknown;
+  const bounded = new PassThrough();
+  inflate.on("data", (chunk: Buffer) => {
+    inflated += chunk.length;
+    if (inflated > limits.maxBytes) {
+      inflate.destroy(new CdocError("CDOC_TOO_LARGE", `the payload inflates beyond ${limits.maxBytes} bytes`));
+      return;
+    }
+    if (!bounded.write(chunk)) inflate.pause();
+  });
+  bounded.on("drain", () => inflate.resume());
+  inflate.on("end", () => bounded.end());
+  inflate.on("error", (e) => bounded.destroy(e));
+  const extraction = extractTar(bounded, dir).catch((e: unknown) => {
+    plainError ??= e;
+    inflate.destroy();
+    return [] as string[];
+  });
+  const failed = extraction.then(() => undefined);
+
+  const start = offset + NONCE_LENGTH;
+  const end = size - TAG_LENGTH;
+  if (end > start) {
+    for await (const chunk of createReadStream(file, { start, end: end - 1 })) {
+      const plain = decipher.update(chunk as Buffer);
+      if (plainError !== undefined || inflate.destroyed) continue;
+      if (!inflate.write(plain)) await Promise.race([once(inflate, "drain"), failed]);
+    }
+  }
+  try {
+    decipher.final();
+  } catch (cause) {
+    inflate.destroy();
+    await extraction;
+    throw new CdocError("CDOC_PAYLOAD_AUTH", "the payload's ChaCha20-Poly1305 tag does not verify", { cause });
+  }
+  if (!inflate.destroyed) inflate.end();
+  const names = await extraction;
+  if (plainError !== undefined) {
+    throw plainError instanceof CdocError
+      ? plainError
+      : new CdocError("CDOC_TAR_ENTRY", "the decrypted payload is not a zlib-compressed tar", { cause: plainError });
+  }
+  return names;
+}
+
+async function readRange(file: string, start: number, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of createReadStream(file, { start, end: start + length - 1 })) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
