@@ -16,12 +16,13 @@ import {
   unlinkSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { type CardFile, cardCertificate, cardKeyAgreement } from "@riik/pki";
 import { CdocError } from "./errors.ts";
 import { parseHeader, type Recipient, serializeHeader } from "./header.ts";
 import { contentEncryptionKey, ecdh, generateFmk, headerHmac, xor } from "./key-derivation.ts";
 import { displayLabel, formatKeyLabel } from "./key-label.ts";
-import { additionalData, extractPayload, NONCE_LENGTH, TAG_LENGTH, writePayload } from "./payload.ts";
+import { additionalData, extractPayload, NONCE_LENGTH, TAG_LENGTH, tarOfFiles, writePayload } from "./payload.ts";
 import { eccKekFor, eccRecipient, tlsPoint } from "./recipients/ecc-public-key.ts";
 import { passwordKekFor, passwordRecipient } from "./recipients/password.ts";
 import { rsaKekFor, rsaPublicKeyDer, rsaRecipient } from "./recipients/rsa-public-key.ts";
@@ -147,6 +148,17 @@ export async function encryptFiles(options: {
     if (names.has(basename(f))) throw new CdocError("CDOC_ARGUMENT", `two files are named ${basename(f)}`);
     names.add(basename(f));
   }
+  await encryptTar({ tar: tarOfFiles(files), recipients, out });
+}
+
+/** Encrypts a ready tar stream (the payload before compression) for `recipients` into `out`. */
+export async function encryptTar(options: {
+  tar: Readable;
+  recipients: readonly EncryptionRecipient[];
+  out: string;
+}): Promise<void> {
+  const { recipients, out } = options;
+  if (recipients.length === 0) throw new CdocError("CDOC_ARGUMENT", "name at least one recipient");
   if (existsSync(out)) throw new CdocError("CDOC_OUTPUT_EXISTS", `${out} exists`);
   const fmk = generateFmk();
   const records: Recipient[] = [];
@@ -160,7 +172,7 @@ export async function encryptFiles(options: {
   const stream = createWriteStream(temporary, { flags: "wx", mode: 0o600 });
   try {
     stream.write(Buffer.concat([PRELUDE, Buffer.from([VERSION]), length, header, hmac]));
-    await writePayload(stream, contentEncryptionKey(fmk), additionalData(header, hmac), files);
+    await writePayload(stream, contentEncryptionKey(fmk), additionalData(header, hmac), options.tar);
     stream.end();
     await once(stream, "finish");
     try {

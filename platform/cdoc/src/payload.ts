@@ -17,24 +17,29 @@ export function additionalData(header: Uint8Array, hmac: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from("CDOC20payload", "utf8"), header, hmac]);
 }
 
-/** Writes nonce | ciphertext | tag of the tar.zlib of `files` (entries named by base name) to `out`. */
-export async function writePayload(out: Writable, cek: Buffer, aad: Buffer, files: readonly string[]): Promise<void> {
-  const nonce = randomBytes(NONCE_LENGTH);
-  const cipher = createCipheriv("chacha20-poly1305", cek, nonce, { authTagLength: TAG_LENGTH });
-  cipher.setAAD(aad);
+/** A POSIX tar stream of `files`, each entry named by its base name (as the reference's Tar.archiveFiles). */
+export function tarOfFiles(files: readonly string[]): Readable {
   const pack = tar.pack();
-  const feeding = (async () => {
+  (async () => {
     for (const file of files) {
       const size = statSync(file).size;
       const entry = pack.entry({ name: basename(file), size, mode: 0o600, type: "file" });
       await pipeline(createReadStream(file), entry);
     }
     pack.finalize();
-  })();
+  })().catch((e: unknown) => pack.destroy(e as Error));
+  return pack as unknown as Readable; // a streamx stream, which node:stream pipelines accept
+}
+
+/** Writes nonce | ChaCha20-Poly1305(zlib(tar)) | tag to `out` (left open). */
+export async function writePayload(out: Writable, cek: Buffer, aad: Buffer, tarStream: Readable): Promise<void> {
+  const nonce = randomBytes(NONCE_LENGTH);
+  const cipher = createCipheriv("chacha20-poly1305", cek, nonce, { authTagLength: TAG_LENGTH });
+  cipher.setAAD(aad);
   if (!out.write(nonce)) await once(out, "drain");
   const sink = new PassThrough();
   sink.pipe(out, { end: false });
-  await Promise.all([feeding, pipeline(pack, createDeflate(), cipher, sink)]);
+  await pipeline(tarStream, createDeflate(), cipher, sink);
   if (!out.write(cipher.getAuthTag())) await once(out, "drain");
 }
 
