@@ -114,7 +114,7 @@ export function containerInfo(file: string): RecipientSummary[] {
 async function buildRecipient(fmk: Buffer, spec: EncryptionRecipient): Promise<Recipient> {
   switch (spec.type) {
     case "public-key": {
-      const key = createPublicKey(spec.key);
+      const key = spec.key.type === "public" ? spec.key : createPublicKey(spec.key);
       if (key.asymmetricKeyType === "ec") {
         return eccRecipient(fmk, key, formatKeyLabel("pub_key", { LABEL: spec.label ?? "EC public key" }));
       }
@@ -148,12 +148,12 @@ export async function encryptFiles(options: {
     if (names.has(basename(f))) throw new CdocError("CDOC_ARGUMENT", `two files are named ${basename(f)}`);
     names.add(basename(f));
   }
-  await encryptTar({ tar: tarOfFiles(files), recipients, out });
+  await encryptTar({ tar: () => tarOfFiles(files), recipients, out });
 }
 
-/** Encrypts a ready tar stream (the payload before compression) for `recipients` into `out`. */
+/** Encrypts a tar stream (the payload before compression), opened once the header is built, into `out`. */
 export async function encryptTar(options: {
-  tar: Readable;
+  tar: () => Readable;
   recipients: readonly EncryptionRecipient[];
   out: string;
 }): Promise<void> {
@@ -172,7 +172,7 @@ export async function encryptTar(options: {
   const stream = createWriteStream(temporary, { flags: "wx", mode: 0o600 });
   try {
     stream.write(Buffer.concat([PRELUDE, Buffer.from([VERSION]), length, header, hmac]));
-    await writePayload(stream, contentEncryptionKey(fmk), additionalData(header, hmac), options.tar);
+    await writePayload(stream, contentEncryptionKey(fmk), additionalData(header, hmac), options.tar());
     stream.end();
     await once(stream, "finish");
     try {
@@ -212,6 +212,7 @@ async function kekCandidates(recipients: readonly Recipient[], key: DecryptionKe
   for (const r of recipients) {
     if (key.type === "private-key" && r.type === "ecc" && key.key.asymmetricKeyType === "ec") {
       const mine = tlsPoint(createPublicKey(key.key));
+
       if (mine.equals(r.recipientPublicKey)) out.push([r, eccKekFor(r, (sender) => ecdh(key.key, sender))]);
     } else if (key.type === "card" && r.type === "ecc") {
       const mine = tlsPoint(cardPublicKey(key.card));

@@ -7,7 +7,7 @@ import { FMK_LENGTH, xor } from "../key-derivation.ts";
 
 /** RSAPublicKey DER (RFC 8017 A.1.1), the form the header stores. */
 export function rsaPublicKeyDer(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ format: "der", type: "pkcs1" });
+  return (key.type === "public" ? key : createPublicKey(key)).export({ format: "der", type: "pkcs1" });
 }
 
 export function rsaRecipient(fmk: Buffer, recipientKey: KeyObject, keyLabel: string): RsaRecipient {
