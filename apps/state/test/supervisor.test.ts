@@ -94,6 +94,9 @@ describe("Supervisor", () => {
     await supervisor.start({ name: "fake", args: [dir, String(port)], url });
     const pid = supervisor.pids().fake!;
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "pids.json"), "utf8")), { fake: pid });
+    // A second start of the same name is refused: it would leave the first process untracked.
+    await assert.rejects(supervisor.start({ name: "fake", args: [dir, String(port)], url }), { code: "STATE_INIT" });
+    assert.equal(supervisor.pids().fake, pid);
 
     process.kill(pid, "SIGKILL");
     await log.next(/fake is back/, 0);

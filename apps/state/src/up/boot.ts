@@ -123,7 +123,9 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const table = sandboxTable({ dataDir, dirs, ports, databaseUrl, installed });
   const placed = (name: string): Placement | undefined => table.find((p) => p.name === name);
   const embassy = placed("embassy") ? await loadEmbassy() : undefined;
-  const informationSystems = table.filter((p) => p.name === "police" || p.name === "portal");
+  // Started last, once what they call is up. By name: a placement is replaced when the portal gets its client.
+  const INFORMATION_SYSTEMS = ["police", "portal"];
+  const informationSystems = () => table.filter((p) => INFORMATION_SYSTEMS.includes(p.name));
 
   const supervisor = new Supervisor({ bin: options.bin, logDir: dirs.logs, report, pidFile });
   const control = await startControlServer(supervisor, ports.control, HOST);
@@ -216,8 +218,8 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   };
 
   const startInformationSystems = async () => {
-    for (const placement of informationSystems) writeConfigFile(placed(placement.name) ?? placement);
-    await Promise.all(informationSystems.map((placement) => start(placement.name)));
+    for (const placement of informationSystems()) writeConfigFile(placement);
+    await Promise.all(informationSystems().map((placement) => start(placement.name)));
   };
 
   try {
@@ -324,7 +326,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       // and the start is bound by the processes' module loading, not by their order.
       await Promise.all([
         ...table
-          .filter((p) => p.name !== "embassy-shipper" && !informationSystems.includes(p))
+          .filter((p) => p.name !== "embassy-shipper" && !INFORMATION_SYSTEMS.includes(p.name))
           .map((p) => start(p.name)),
         startInformationSystems(),
       ]);

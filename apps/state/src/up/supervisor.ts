@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { StateError } from "../errors.ts";
 
 export interface ServiceSpec {
   /** Short name, used for the log file and messages. */
@@ -130,6 +131,10 @@ export class Supervisor {
 
   /** Starts the service and resolves once it answers its health check. */
   async start(spec: ServiceSpec, timeoutMs = 60_000): Promise<void> {
+    // A second start of one name would leave the first process untracked: running, holding
+    // its port, and never stopped.
+    if (this.#services.some((s) => s.spec.name === spec.name))
+      throw new StateError("STATE_INIT", `${spec.name} is started already; it is supervised once`);
     const running: Running = { spec, restarts: 0, crashes: 0, stopping: false };
     this.#services.push(running);
     this.#launch(running);
