@@ -120,23 +120,28 @@ export async function extractPayload(
   let inflated = 0;
   let plainError: unknown;
   const bounded = new PassThrough();
+  // Stops the plaintext side (inflate → bound → tar); the ciphertext is still read to its tag.
+  const abort = (error: unknown) => {
+    plainError ??= error;
+    inflate.destroy();
+    bounded.destroy(error instanceof Error ? error : new Error(String(error)));
+  };
   inflate.on("data", (chunk: Buffer) => {
     inflated += chunk.length;
     if (inflated > limits.maxBytes) {
-      inflate.destroy(new CdocError("CDOC_TOO_LARGE", `the payload inflates beyond ${limits.maxBytes} bytes`));
+      abort(new CdocError("CDOC_TOO_LARGE", `the payload inflates beyond ${limits.maxBytes} bytes`));
       return;
     }
     if (!bounded.write(chunk)) inflate.pause();
   });
   bounded.on("drain", () => inflate.resume());
   inflate.on("end", () => bounded.end());
-  inflate.on("error", (e) => bounded.destroy(e));
+  inflate.on("error", (e) => abort(e));
   const extraction = extractTar(bounded, dir).catch((e: unknown) => {
-    plainError ??= e;
-    inflate.destroy();
+    abort(e);
     return [] as string[];
   });
-  const failed = extraction.then(() => undefined);
+  const stopped = extraction.then(() => undefined);
 
   const start = offset + NONCE_LENGTH;
   const end = size - TAG_LENGTH;
@@ -144,13 +149,13 @@ export async function extractPayload(
     for await (const chunk of createReadStream(file, { start, end: end - 1 })) {
       const plain = decipher.update(chunk as Buffer);
       if (plainError !== undefined || inflate.destroyed) continue;
-      if (!inflate.write(plain)) await Promise.race([once(inflate, "drain"), failed]);
+      if (!inflate.write(plain)) await Promise.race([once(inflate, "drain").catch(() => undefined), stopped]);
     }
   }
   try {
     decipher.final();
   } catch (cause) {
-    inflate.destroy();
+    abort(new CdocError("CDOC_PAYLOAD_AUTH", "the payload's tag does not verify"));
     await extraction;
     throw new CdocError("CDOC_PAYLOAD_AUTH", "the payload's ChaCha20-Poly1305 tag does not verify", { cause });
   }

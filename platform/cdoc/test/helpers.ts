@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { temporaryDirectory } from "@riik/core/testing";
 
@@ -19,5 +19,6 @@ export function inputFiles(files: Record<string, string | Buffer>): { dir: strin
 
 /** Every entry under `dir`, recursively (hidden staging directories included). */
 export function listAll(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true }).map(String).sort();
 }
