@@ -23,6 +23,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   police: async () => (await import("./commands/police.ts")).registerPoliceCommands,
   portal: async () => (await import("./commands/portal.ts")).registerPortalCommands,
   auth: async () => (await import("./commands/auth.ts")).registerAuthCommands,
+  cdoc: async () => (await import("./commands/cdoc.ts")).registerCdocCommands,
 };
 
 /** The names of every top-level command, without loading any of them. */

@@ -1,0 +1,143 @@
+// `riik cdoc encrypt|decrypt|info`: CDOC2 containers, options shaped like the reference cdoc2-cli.
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as x509 from "@peculiar/x509";
+import {
+  CdocError,
+  containerInfo,
+  type DecryptionKey,
+  decryptFile,
+  type EncryptionRecipient,
+  encryptFiles,
+} from "@riik/cdoc";
+import { readCardFile } from "@riik/pki";
+import { type Command, Option } from "commander";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** LABEL:SECRET, split at the first colon (a password may contain colons). */
+function labelled(value: string, what: string): { label: string; value: string } {
+  const colon = value.indexOf(":");
+  if (colon < 0) throw new CdocError("CDOC_ARGUMENT", `give ${what} as LABEL:${what.toUpperCase()}`);
+  return { label: value.slice(0, colon), value: value.slice(colon + 1) };
+}
+
+/** A secret as the reference writes it: LABEL:base64,KEY (or LABEL:hex,KEY). */
+function secretOf(value: string): { label: string; key: Buffer } {
+  const { label, value: rest } = labelled(value, "secret");
+  const comma = rest.indexOf(",");
+  const encoding = comma < 0 ? "" : rest.slice(0, comma);
+  if (encoding !== "base64" && encoding !== "hex") {
+    throw new CdocError("CDOC_ARGUMENT", "give --secret as LABEL:base64,KEY or LABEL:hex,KEY");
+  }
+  return { label, key: Buffer.from(rest.slice(comma + 1), encoding) };
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new CdocError("CDOC_ARGUMENT", `cannot read ${path}`, { cause });
+  }
+}
+
+/** A public key (SPKI PEM) or a certificate (PEM), e.g. an ID card's authentication certificate. */
+function publicKeyOf(path: string): { key: KeyObject; label: string } {
+  const text = readText(path);
+  try {
+    if (text.includes("BEGIN CERTIFICATE")) {
+      const certificate = new x509.X509Certificate(text);
+      const spki = Buffer.from(certificate.publicKey.rawData);
+      return { key: createPublicKey({ key: spki, format: "der", type: "spki" }), label: certificate.subject };
+    }
+    return { key: createPublicKey(text), label: path.split("/").pop() ?? path };
+  } catch (cause) {
+    throw new CdocError("CDOC_ARGUMENT", `${path} is not a PEM public key or certificate`, { cause });
+  }
+}
+
+export function registerCdocCommands(program: Command): void {
+  const cdoc = program
+    .command("cdoc")
+    .description("CDOC2 encrypted containers (RIA's format): encrypt files for ID cards, keys, passwords, secrets");
+
+  cdoc
+    .command("encrypt")
+    .description("encrypt files into a new CDOC2 container for one or more recipients")
+    .argument("<files...>", "files to encrypt")
+    .requiredOption("-f, --file <out>", "container to write (never overwritten)")
+    .option("-p, --pubkey <pem>", "recipient public key or certificate, EC secp384r1 or RSA (repeatable)", collect)
+    .option("--password <label:pw>", "recipient password, at least 8 characters (repeatable)", collect)
+    .option("--secret <label:base64,key>", "recipient symmetric key, at least 32 bytes (repeatable)", collect)
+    .action(async (files: string[], o) => {
+      const recipients: EncryptionRecipient[] = [
+        ...((o.pubkey as string[] | undefined) ?? []).map((path): EncryptionRecipient => {
+          const { key, label } = publicKeyOf(path);
+          return { type: "public-key", key, label };
+        }),
+        ...((o.password as string[] | undefined) ?? []).map((v): EncryptionRecipient => {
+          const { label, value } = labelled(v, "password");
+          return { type: "password", label, password: value };
+        }),
+        ...((o.secret as string[] | undefined) ?? []).map(
+          (v): EncryptionRecipient => ({
+            type: "symmetric",
+            ...secretOf(v),
+          }),
+        ),
+      ];
+      if (recipients.length === 0) throw new CdocError("CDOC_ARGUMENT", "give a recipient: -p, --password or --secret");
+      await encryptFiles({ files, recipients, out: o.file });
+      process.stdout.write(`${o.file}: ${files.length} file(s) for ${recipients.length} recipient(s)\n`);
+    });
+
+  cdoc
+    .command("decrypt")
+    .description("decrypt a CDOC2 container into a directory (files appear only once the whole payload verified)")
+    .requiredOption("-f, --file <in>", "container to decrypt")
+    .option("--card <file>", "card file (riik id issue); PIN1 from RIIK_PIN1")
+    .addOption(new Option("--pin1 <pin>", "PIN1 for --card; prefer the environment variable").env("RIIK_PIN1"))
+    .option("-k, --key <pem>", "EC or RSA private key (PEM)")
+    .option("--password <label:pw>", "password (an empty label tries every password recipient)")
+    .option("--secret <label:base64,key>", "symmetric key")
+    .option("-o, --output <dir>", "directory to write into (created if missing)", ".")
+    .action(async (o) => {
+      const given = ["card", "key", "password", "secret"].filter((k) => o[k] !== undefined);
+      if (given.length !== 1)
+        throw new CdocError("CDOC_ARGUMENT", "give exactly one of --card, -k, --password, --secret");
+      let key: DecryptionKey;
+      if (o.card) {
+        if (!o.pin1) throw new CdocError("CDOC_ARGUMENT", "set RIIK_PIN1 (PIN1 of the card) for --card");
+        key = { type: "card", card: readCardFile(o.card), pin1: o.pin1 };
+      } else if (o.key) {
+        let privateKey: KeyObject;
+        try {
+          privateKey = createPrivateKey(readText(o.key));
+        } catch (cause) {
+          throw new CdocError("CDOC_ARGUMENT", `${o.key} is not a PEM private key`, { cause });
+        }
+        key = { type: "private-key", key: privateKey };
+      } else if (o.password !== undefined) {
+        const { label, value } = labelled(o.password, "password");
+        key = { type: "password", label, password: value };
+      } else {
+        key = { type: "symmetric", ...secretOf(o.secret) };
+      }
+      const names = await decryptFile({ file: o.file, key, outputDir: o.output });
+      for (const name of names) process.stdout.write(`${name}\n`);
+    });
+
+  cdoc
+    .command("info")
+    .description("list a CDOC2 container's recipients (needs no key)")
+    .requiredOption("-f, --file <in>", "container")
+    .option("--json", "as JSON")
+    .action((o) => {
+      const recipients = containerInfo(o.file);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(recipients, null, 2)}\n`);
+        return;
+      }
+      for (const r of recipients) process.stdout.write(`${r.type}\t${r.label}\t${r.keyLabel}\n`);
+    });
+}
