@@ -40,7 +40,7 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
 
 export type EncryptionRecipient =
   /** An EC (secp384r1) or RSA public key, e.g. an ID card's authentication certificate's key. */
-  | { type: "public-key"; key: KeyObject; label?: string }
+  | { type: "public-key"; key: KeyObject; label?: string; keyLabel?: string }
   | { type: "password"; label: string; password: string; iterations?: number }
   | { type: "symmetric"; label: string; key: Uint8Array };
 
@@ -116,10 +116,18 @@ async function buildRecipient(fmk: Buffer, spec: EncryptionRecipient): Promise<R
     case "public-key": {
       const key = spec.key.type === "public" ? spec.key : createPublicKey(spec.key);
       if (key.asymmetricKeyType === "ec") {
-        return eccRecipient(fmk, key, formatKeyLabel("pub_key", { LABEL: spec.label ?? "EC public key" }));
+        return eccRecipient(
+          fmk,
+          key,
+          spec.keyLabel ?? formatKeyLabel("pub_key", { LABEL: spec.label ?? "EC public key" }),
+        );
       }
       if (key.asymmetricKeyType === "rsa") {
-        return rsaRecipient(fmk, key, formatKeyLabel("pub_key", { LABEL: spec.label ?? "RSA public key" }));
+        return rsaRecipient(
+          fmk,
+          key,
+          spec.keyLabel ?? formatKeyLabel("pub_key", { LABEL: spec.label ?? "RSA public key" }),
+        );
       }
       throw new CdocError("CDOC_ARGUMENT", `unsupported public key type ${key.asymmetricKeyType}`);
     }

@@ -123,8 +123,12 @@ export function parseHeader(data: Uint8Array): Recipient[] {
     if (header.payloadEncryptionMethod() !== PayloadEncryptionMethod.CHACHA20POLY1305) {
       throw new CdocError("CDOC_UNSUPPORTED", "the payload encryption method is not CHACHA20POLY1305");
     }
+    // The runtime does not bounds-check vector lengths (reads past the end give 0): each element is a
+    // 4-byte offset inside the header, so a longer vector is malformed, not a loop of billions.
+    const count = header.recipientsLength();
+    if (count > data.length / 4) throw new CdocError("CDOC_FORMAT", "the recipients vector overruns the header");
     const recipients: Recipient[] = [];
-    for (let i = 0; i < header.recipientsLength(); i++) {
+    for (let i = 0; i < count; i++) {
       const record = header.recipients(i);
       if (!record) throw new CdocError("CDOC_FORMAT", "a recipient record is missing");
       recipients.push(parseRecord(record));

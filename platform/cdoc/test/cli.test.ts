@@ -33,8 +33,10 @@ test("riik cdoc: encrypt for a card's certificate, a password and a secret; info
     "encrypt",
     "-f",
     container,
-    "-p",
+    "-c",
     join(dir, "auth.pem"),
+    "-p",
+    join(dir, "pub.pem"),
     "--password",
     "kevad:pikk salasõna",
     "--secret",
@@ -45,12 +47,15 @@ test("riik cdoc: encrypt for a card's certificate, a password and a secret; info
 
   const info = await runRiik(["cdoc", "info", "-f", container, "--json"]);
   assert.equal(info.code, 0, info.stderr);
-  const recipients = JSON.parse(info.stdout) as { type: string; label: string }[];
+  const recipients = JSON.parse(info.stdout) as { type: string; label: string; keyLabel: string }[];
   assert.deepEqual(
     recipients.map((r) => r.type),
-    ["ecc", "password", "symmetric"],
+    ["ecc", "ecc", "password", "symmetric"],
   );
-  assert.match(recipients[0]!.label, /38001085718/);
+  // -p keys first, then -c certificates, then passwords and secrets.
+  assert.equal(recipients[0]!.label, "pub.pem");
+  assert.match(recipients[1]!.label, /38001085718/);
+  assert.match(recipients[1]!.keyLabel, /^data:V=1&TYPE=cert&CN=.*38001085718.*&CERT_SHA1=[0-9a-f]{40}&FILE=auth.pem$/);
 
   for (const [args, env] of [
     [["--card", cardFile], { RIIK_PIN1: "1234" }],

@@ -1,6 +1,7 @@
 // `riik cdoc encrypt|decrypt|info`: CDOC2 containers, options shaped like the reference cdoc2-cli.
-import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import * as x509 from "@peculiar/x509";
 import {
   CdocError,
@@ -9,6 +10,7 @@ import {
   decryptFile,
   type EncryptionRecipient,
   encryptFiles,
+  formatKeyLabel,
 } from "@riik/cdoc";
 import { readCardFile } from "@riik/pki";
 import { type Command, Option } from "commander";
@@ -41,16 +43,26 @@ function readText(path: string): string {
   }
 }
 
-/** A public key (SPKI PEM) or a certificate (PEM), e.g. an ID card's authentication certificate. */
-function publicKeyOf(path: string): { key: KeyObject; label: string } {
+/**
+ * A public key (SPKI PEM) or a certificate (PEM), e.g. an ID card's authentication certificate; a
+ * certificate's key label is the reference's `TYPE=cert` form (CN, CERT_SHA1, FILE).
+ */
+function publicKeyOf(path: string): { key: KeyObject; label: string; keyLabel?: string } {
   const text = readText(path);
+  const file = basename(path);
   try {
     if (text.includes("BEGIN CERTIFICATE")) {
       const certificate = new x509.X509Certificate(text);
       const spki = Buffer.from(certificate.publicKey.rawData);
-      return { key: createPublicKey({ key: spki, format: "der", type: "spki" }), label: certificate.subject };
+      const cn = certificate.subjectName.getField("CN")[0] ?? certificate.subject;
+      const sha1 = createHash("sha1").update(Buffer.from(certificate.rawData)).digest("hex");
+      return {
+        key: createPublicKey({ key: spki, format: "der", type: "spki" }),
+        label: cn,
+        keyLabel: formatKeyLabel("cert", { CN: cn, CERT_SHA1: sha1, FILE: file }),
+      };
     }
-    return { key: createPublicKey(text), label: path.split("/").pop() ?? path };
+    return { key: createPublicKey(text), label: file };
   } catch (cause) {
     throw new CdocError("CDOC_ARGUMENT", `${path} is not a PEM public key or certificate`, { cause });
   }
@@ -67,14 +79,20 @@ export function registerCdocCommands(program: Command): void {
     .argument("<files...>", "files to encrypt")
     .requiredOption("-f, --file <out>", "container to write (never overwritten)")
     .option("-p, --pubkey <pem>", "recipient public key or certificate, EC secp384r1 or RSA (repeatable)", collect)
+    .option(
+      "-c, --cert <pem>",
+      "recipient certificate, e.g. an ID card's authentication certificate (repeatable)",
+      collect,
+    )
     .option("--password <label:pw>", "recipient password, at least 8 characters (repeatable)", collect)
     .option("--secret <label:base64,key>", "recipient symmetric key, at least 32 bytes (repeatable)", collect)
     .action(async (files: string[], o) => {
       const recipients: EncryptionRecipient[] = [
-        ...((o.pubkey as string[] | undefined) ?? []).map((path): EncryptionRecipient => {
-          const { key, label } = publicKeyOf(path);
-          return { type: "public-key", key, label };
-        }),
+        ...[...((o.pubkey as string[] | undefined) ?? []), ...((o.cert as string[] | undefined) ?? [])].map(
+          (path): EncryptionRecipient => {
+            return { type: "public-key", ...publicKeyOf(path) };
+          },
+        ),
         ...((o.password as string[] | undefined) ?? []).map((v): EncryptionRecipient => {
           const { label, value } = labelled(v, "password");
           return { type: "password", label, password: value };
@@ -86,7 +104,8 @@ export function registerCdocCommands(program: Command): void {
           }),
         ),
       ];
-      if (recipients.length === 0) throw new CdocError("CDOC_ARGUMENT", "give a recipient: -p, --password or --secret");
+      if (recipients.length === 0)
+        throw new CdocError("CDOC_ARGUMENT", "give a recipient: -p, -c, --password or --secret");
       await encryptFiles({ files, recipients, out: o.file });
       process.stdout.write(`${o.file}: ${files.length} file(s) for ${recipients.length} recipient(s)\n`);
     });
