@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { temporaryDirectory } from "@riik/core/testing";
 import fc from "fast-check";
+import * as flatbuffers from "flatbuffers";
+import { Header } from "../src/generated/header_generated.ts";
 import { CdocError, decryptFile, encryptFiles, parseContainer } from "../src/index.ts";
 import { inputFiles, listAll } from "./helpers.ts";
 
@@ -88,5 +90,19 @@ test("fuzz: arbitrary bytes, and arbitrary headers in a well-framed container, r
       },
     ),
     { numRuns: 3000 },
+  );
+});
+
+test("a recipients vector claiming more elements than the header can hold is CDOC_FORMAT", async () => {
+  const original = await smallContainer();
+  const header = original.subarray(9, 9 + original.readUInt32BE(5));
+  const bb = new flatbuffers.ByteBuffer(header);
+  const root = Header.getRootAsHeader(bb);
+  const vector = bb.__vector(root.bb_pos + bb.__offset(root.bb_pos, 4));
+  const altered = Buffer.from(original);
+  altered.writeUInt32LE(0x7fffffff, 9 + vector - 4);
+  assert.throws(
+    () => parseContainer(altered),
+    (e: unknown) => e instanceof CdocError && e.code === "CDOC_FORMAT",
   );
 });
