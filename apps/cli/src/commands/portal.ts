@@ -3,7 +3,11 @@ import type { Command } from "commander";
 import { parsePort, untilSignalled } from "../options.ts";
 
 export function registerPortalCommands(program: Command): void {
-  const portal = program.command("portal").description("the citizen portal: log in through the authentication service, my data, who used my data, acting for others");
+  const portal = program
+    .command("portal")
+    .description(
+      "the citizen portal: log in through the authentication service, my data, who used my data, acting for others",
+    );
   portal
     .command("serve")
     .description("run the portal with the configuration FILE (JSON; see apps/portal/README.md)")
