@@ -24,6 +24,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   portal: async () => (await import("./commands/portal.ts")).registerPortalCommands,
   auth: async () => (await import("./commands/auth.ts")).registerAuthCommands,
   cdoc: async () => (await import("./commands/cdoc.ts")).registerCdocCommands,
+  directory: async () => (await import("./commands/directory.ts")).registerDirectoryCommands,
 };
 
 /** The names of every top-level command, without loading any of them. */

@@ -11,6 +11,7 @@ const run = promisify(execFile);
 
 export const SLAPD = process.env.RIIK_SLAPD ?? "/usr/sbin/slapd";
 export const SLAPADD = process.env.RIIK_SLAPADD ?? "/usr/sbin/slapadd";
+const SETPRIV = "/usr/bin/setpriv";
 const SCHEMA_DIR = "/etc/ldap/schema";
 const MODULE_DIR = "/usr/lib/ldap";
 
@@ -114,13 +115,16 @@ function listening(host: string, port: number): Promise<boolean> {
 
 /**
  * Starts slapd as a child process in the foreground (`-d 0`: no fork, so it stays our
- * child and its pipes close with us), listening only on ldap://HOST:PORT.
+ * child), listening only on ldap://HOST:PORT, and stops it when we stop or die.
  */
 export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
   const host = options.host ?? "127.0.0.1";
   const { config, password } = await prepareSlapd(options.dir);
   const url = `ldap://${host}:${options.port}`;
-  const child: ChildProcess = spawn(SLAPD, ["-d", "0", "-f", config, "-h", `${url}/`], {
+  const slapdArgs = [SLAPD, "-d", "0", "-f", config, "-h", `${url}/`];
+  // setpriv(1) --pdeathsig: the kernel sends slapd SIGTERM if we die, even by SIGKILL (prctl PR_SET_PDEATHSIG).
+  const [command, ...args] = existsSync(SETPRIV) ? [SETPRIV, "--pdeathsig", "TERM", ...slapdArgs] : slapdArgs;
+  const child: ChildProcess = spawn(command!, args, {
     stdio: ["pipe", "ignore", "pipe"],
   });
   let stderr = "";
