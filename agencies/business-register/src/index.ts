@@ -1,3 +1,10 @@
+export {
+  type BusinessRegisterServer,
+  type BusinessRegisterServerOptions,
+  businessRegisterOpenApi,
+  createBusinessRegisterService,
+  startBusinessRegister,
+} from "./api/server.ts";
 export { BUSINESS_REGISTER_ERRORS, BusinessRegisterError, type BusinessRegisterErrorCode } from "./errors.ts";
 export {
   APPLICATION,
@@ -15,6 +22,7 @@ export {
   registryCodeCheckDigit,
   registryCodeFor,
 } from "./model/registry-code.ts";
+export { OPEN_DATA_SETS, type OpenDataSet, openData, toCsv } from "./open-data.ts";
 export {
   BusinessRegister,
   type BusinessRegisterLocation,

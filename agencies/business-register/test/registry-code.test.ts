@@ -12,7 +12,17 @@ import { BusinessRegisterError, isValidRegistryCode, parseRegistryCode, registry
  *   Swedbank AS, 10238429 AS Tallink Grupp, 70000898 (a state agency code, class 7): as each
  *   publishes it on its own web site and invoices (e-Business Register public search, ariregister.rik.ee).
  */
-const REAL = ["11283219", "12417834", "10422334", "14532901", "10421629", "10234957", "10060701", "10238429", "70000898"];
+const REAL = [
+  "11283219",
+  "12417834",
+  "10422334",
+  "14532901",
+  "10421629",
+  "10234957",
+  "10060701",
+  "10238429",
+  "70000898",
+];
 
 describe("registry codes", () => {
   test("real public registry codes are valid", () => {

@@ -1,0 +1,198 @@
+// Founding an OÜ end to end on real ASiC-E signatures from test cards, and every bad input of
+// issue 14: typed errors, nothing registered half-way.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { temporaryDirectory } from "@riik/core/testing";
+import { startOutboxDispatcher } from "@riik/kit";
+import { startTestTrustServices } from "@riik/pki/testing";
+import {
+  type BusinessRegister,
+  BusinessRegisterError,
+  isValidRegistryCode,
+  openBusinessRegister,
+} from "../src/index.ts";
+import { applicationOf, type Founder, type FoundingSandbox, signedContainer, startFoundingSandbox } from "./fixture.ts";
+
+const refused = (code: string) => (error: unknown) => {
+  assert.ok(error instanceof BusinessRegisterError, String(error));
+  assert.equal(error.code, code, error.message);
+  return true;
+};
+
+describe("founding a private limited company (OÜ)", async () => {
+  // Started in the suite's body: the trust services close after it (their after hook).
+  const sandbox: FoundingSandbox = await startFoundingSandbox();
+  const stranger = await startTestTrustServices();
+  let register: BusinessRegister;
+  let mari: Founder;
+  let jaan: Founder;
+  let mallory: Founder;
+  const banned = new Set<string>();
+  const counts = async () => ({
+    companies: (await register.db.selectFrom("company").selectAll().execute()).length,
+    journal: (await register.db.selectFrom("change_journal").selectAll().execute()).length,
+    events: (await register.db.selectFrom("event_outbox").selectAll().execute()).length,
+  });
+
+  before(async () => {
+    register = await openBusinessRegister(
+      { dataDir: temporaryDirectory() },
+      {
+        trustAnchors: [sandbox.trust.services.root],
+        checks: { bannedFromBusiness: async (codes) => codes.filter((c) => banned.has(c)) },
+      },
+    );
+    mari = await sandbox.founder("Mari", "Maasikas", "1987-07-28");
+    jaan = await sandbox.founder("Jaan", "Tamm", "1980-01-08", "male");
+    mallory = await sandbox.founder("Mallory", "Kurjam", "1990-03-03");
+  });
+
+  test("both founders sign the same document; registration assigns a code, the card, the rights, the journal and the event at once", async () => {
+    const created = await register.createApplication(applicationOf("Päikese Tarkvara OÜ", [mari, jaan]));
+    assert.match(created.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(JSON.parse(created.document).name, "Päikese Tarkvara OÜ");
+
+    // Mari signs alone: one signature recorded, Jaan missing, registration refused without changes.
+    const first = await register.sign(created.id, await signedContainer(created.document, [mari], sandbox.tsaUrl));
+    assert.deepEqual(first, { signedBy: [mari.personalCode], missing: [jaan.personalCode] });
+    const before = await counts();
+    await assert.rejects(register.register(created.id, "RECEIPT-1"), refused("SIGNATURES_MISSING"));
+
+    // Jaan signs another version of the application (different capital): refused.
+    const other = { ...JSON.parse(created.document), email: "other@example.ee" };
+    const { applicationDocument } = await import("../src/index.ts");
+    await assert.rejects(
+      register.sign(created.id, await signedContainer(applicationDocument(other).document, [jaan], sandbox.tsaUrl)),
+      refused("SIGNED_OTHER_VERSION"),
+    );
+    // Someone who is not a founder signs the right document: refused.
+    await assert.rejects(
+      register.sign(created.id, await signedContainer(created.document, [mallory], sandbox.tsaUrl)),
+      refused("SIGNER_NOT_FOUNDER"),
+    );
+    // Jaan signs; the state fee is still missing.
+    const second = await register.sign(created.id, await signedContainer(created.document, [jaan], sandbox.tsaUrl));
+    assert.deepEqual(second.missing, []);
+    await assert.rejects(register.register(created.id, undefined), refused("FEE_NOT_PAID"));
+    assert.deepEqual(await counts(), before, "nothing registered half-way");
+
+    const company = await register.register(created.id, "RECEIPT-1");
+    assert.ok(isValidRegistryCode(company.registryCode));
+    assert.equal(company.registryCode[0], "1");
+    assert.equal(company.status, "registered");
+    assert.equal(company.shareCapitalCents, 200);
+    const after = await counts();
+    assert.equal(after.companies, 1);
+    // company + 2 founders + 2 shareholders + 1 board + 2 beneficial owners + 1 representation right
+    assert.equal(after.journal, 9);
+    assert.equal(after.events, 1);
+    assert.deepEqual(
+      (await register.representationRights(mari.personalCode)).map((r) => [r.registryCode, r.scope]),
+      [[company.registryCode, "alone"]],
+    );
+    assert.deepEqual(await register.representationRights(jaan.personalCode), [], "Jaan is a shareholder, not on the board");
+    const persons = await register.persons(company.registryCode);
+    assert.deepEqual(
+      persons.filter((p) => p.role === "shareholder").map((p) => [p.personalCode, p.shareCents]),
+      [mari, jaan].map((f) => [f.personalCode, 100]).sort(),
+    );
+    await assert.rejects(register.register(created.id, "RECEIPT-1"), refused("APPLICATION_CLOSED"));
+
+    const delivered: unknown[] = [];
+    const dispatcher = startOutboxDispatcher({ db: register.db, deliver: async (e) => void delivered.push(e), intervalMs: 3_600_000 });
+    try {
+      assert.equal(await dispatcher.drain(), 1);
+      assert.deepEqual((delivered[0] as { type: string; data: { registryCode: string } }).data.registryCode, company.registryCode);
+    } finally {
+      await dispatcher.stop();
+    }
+  });
+
+  test("both founders in one container; a name differing only by case, punctuation or legal form is taken", async () => {
+    await assert.rejects(register.createApplication(applicationOf("päikese-tarkvara OÜ", [mari, jaan])), refused("NAME_TAKEN"));
+    await assert.rejects(register.createApplication(applicationOf("Päikese Tarkvara, OÜ", [mari])), refused("NAME_TAKEN"));
+    const check = await register.nameCheck("Päikese Tarkvarad OÜ");
+    assert.equal(check.taken, false);
+    assert.deepEqual(check.similar.map((s) => s.name), ["Päikese Tarkvara OÜ"]);
+
+    const created = await register.createApplication(applicationOf("Kuu Tarkvara OÜ", [jaan, mari]));
+    const state = await register.sign(created.id, await signedContainer(created.document, [jaan, mari], sandbox.tsaUrl));
+    assert.deepEqual(state.missing, []);
+    const company = await register.register(created.id, "RECEIPT-2");
+    assert.notEqual(company.registryCode, (await register.companies())[0]?.registryCode);
+    assert.deepEqual((await register.representationRights(jaan.personalCode)).map((r) => r.companyName), ["Kuu Tarkvara OÜ"]);
+  });
+
+  test("bad applications are refused with their codes and store nothing", async () => {
+    const before = await counts();
+    const cases: Array<[ReturnType<typeof applicationOf>, string]> = [
+      [applicationOf("Kolm Karu OÜ", [mari, jaan], { shareCapitalCents: 1, founders: [
+        { ...applicationOf("x OÜ", [mari]).founders[0]!, shareCents: 1 },
+        { ...applicationOf("x OÜ", [jaan]).founders[0]!, shareCents: 0 },
+      ] }), "CAPITAL_TOO_LOW"],
+      [applicationOf("Kolm Karu OÜ", [mari], { shareCapitalCents: 250 }), "APPLICATION_INVALID"],
+      [applicationOf("Kolm Karu", [mari]), "NAME_INVALID"],
+      [applicationOf("Riik OÜ", [mari]), "NAME_INVALID"],
+      [applicationOf("Kolm Karu OÜ", [mari], { board: [{ personalCode: "38001085719", givenName: "A", surname: "B" }] }), "PERSONAL_CODE_INVALID"],
+      [applicationOf("Kolm Karu OÜ", [mari, mari]), "APPLICATION_INVALID"],
+    ];
+    for (const [application, code] of cases) await assert.rejects(register.createApplication(application), refused(code));
+    assert.deepEqual(await counts(), before);
+  });
+
+  test("a board member banned from business stops registration; nothing is registered", async () => {
+    const created = await register.createApplication(applicationOf("Keelatud Äri OÜ", [mallory]));
+    await register.sign(created.id, await signedContainer(created.document, [mallory], sandbox.tsaUrl));
+    banned.add(mallory.personalCode);
+    const before = await counts();
+    try {
+      await assert.rejects(register.register(created.id, "RECEIPT-3"), refused("BOARD_MEMBER_BANNED"));
+    } finally {
+      banned.delete(mallory.personalCode);
+    }
+    assert.deepEqual(await counts(), before);
+    assert.equal((await register.application(created.id)).status, "open");
+  });
+
+  test("a card of a CA the register does not trust, and a tampered container, are SIGNATURE_INVALID", async () => {
+    const created = await register.createApplication(applicationOf("Võõras Kaart OÜ", [mari]));
+    const { issueCard } = await import("@riik/pki");
+    const foreign: Founder = {
+      ...mari,
+      card: await issueCard(stranger.services, { personalCode: mari.personalCode, givenName: "Mari", surname: "Maasikas", pin1: "1234", pin2: "12345" }),
+    };
+    await assert.rejects(
+      register.sign(created.id, await signedContainer(created.document, [foreign], `${stranger.url}/tsa`)),
+      refused("SIGNATURE_INVALID"),
+    );
+    const good = Buffer.from(await signedContainer(created.document, [mari], sandbox.tsaUrl));
+    const sig = good.indexOf("SignatureValue");
+    good[sig + 40] = good[sig + 40] === 0x41 ? 0x42 : 0x41;
+    await assert.rejects(register.sign(created.id, good), refused("SIGNATURE_INVALID"));
+    await assert.rejects(register.sign(created.id, new Uint8Array([1, 2, 3])), refused("SIGNATURE_INVALID"));
+    assert.deepEqual((await register.application(created.id)).signedBy, []);
+  });
+
+  test("changes and deletion are journalled; a deleted company refuses changes and its rights end", async () => {
+    const [company] = await register.companies();
+    assert.ok(company);
+    const journal = async () => (await register.db.selectFrom("change_journal").selectAll().execute()).length;
+    const start = await journal();
+    assert.equal((await register.changeAddress(company.registryCode, "Tartu maakond, Tartu linn, Raekoja plats 1")).seatAddress, "Tartu maakond, Tartu linn, Raekoja plats 1");
+    await assert.rejects(register.changeCapital(company.registryCode, 1), refused("CAPITAL_TOO_LOW"));
+    assert.equal((await register.changeCapital(company.registryCode, 250_000)).shareCapitalCents, 250_000);
+    await register.changeBoard(company.registryCode, [{ personalCode: jaan.personalCode, givenName: "Jaan", surname: "Tamm" }], "jointly");
+    assert.deepEqual((await register.representationRights(jaan.personalCode)).find((r) => r.registryCode === company.registryCode)?.scope, "jointly");
+    assert.equal((await register.representationRights(mari.personalCode)).some((r) => r.registryCode === company.registryCode), false);
+    assert.ok((await journal()) > start + 3);
+    await assert.rejects(register.changeAddress("12345670", "Somewhere 1"), refused("REGISTRY_CODE_INVALID"));
+    await assert.rejects(register.changeAddress("10000053", "Somewhere 1"), refused("COMPANY_NOT_FOUND"));
+    const deleted = await register.deleteCompany(company.registryCode);
+    assert.equal(deleted.status, "deleted");
+    assert.equal((await register.representationRights(jaan.personalCode)).some((r) => r.registryCode === company.registryCode), false);
+    await assert.rejects(register.changeAddress(company.registryCode, "Tallinn 1"), refused("COMPANY_DELETED"));
+    const feed = await register.changes(0, 1000);
+    assert.equal(feed.next, feed.entries.at(-1)?.seq);
+    assert.deepEqual((await register.changes(feed.next, 10)).entries, []);
+  });
+});
