@@ -4,7 +4,7 @@ import { generatePersonalCode } from "@riik/core";
 import { type CardFile, issueCard } from "@riik/pki";
 import { startTestTrustServices, type TestTrustServices } from "@riik/pki/testing";
 import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
-import { type Application, APPLICATION_FILE } from "../src/index.ts";
+import { APPLICATION_FILE, type Application } from "../src/index.ts";
 
 export const PIN1 = "1234";
 export const PIN2 = "12345";
@@ -37,7 +37,11 @@ export async function startFoundingSandbox(): Promise<FoundingSandbox> {
 }
 
 /** An OÜ application of these founders (equal shares of €1), the first on the board. */
-export function applicationOf(name: string, founders: readonly Founder[], overrides: Partial<Application> = {}): Application {
+export function applicationOf(
+  name: string,
+  founders: readonly Founder[],
+  overrides: Partial<Application> = {},
+): Application {
   const person = (f: Founder) => ({ personalCode: f.personalCode, givenName: f.givenName, surname: f.surname });
   return {
     name,
@@ -56,8 +60,14 @@ export function applicationOf(name: string, founders: readonly Founder[], overri
 }
 
 /** An ASiC-E container over `document` signed by each of `signers` in turn (B-LT, time-stamp and OCSP). */
-export async function signedContainer(document: string, signers: readonly Founder[], tsaUrl: string): Promise<Uint8Array> {
-  let container = createContainer([{ name: APPLICATION_FILE, mediaType: "application/json", data: new TextEncoder().encode(document) }]);
+export async function signedContainer(
+  document: string,
+  signers: readonly Founder[],
+  tsaUrl: string,
+): Promise<Uint8Array> {
+  let container = createContainer([
+    { name: APPLICATION_FILE, mediaType: "application/json", data: new TextEncoder().encode(document) },
+  ]);
   for (const signer of signers)
     container = (await signContainer(container, await cardFileSigner(signer.card, PIN2), { tsaUrl })).container;
   return writeContainer(container);

@@ -90,7 +90,11 @@ describe("founding a private limited company (OÜ)", async () => {
       (await register.representationRights(mari.personalCode)).map((r) => [r.registryCode, r.scope]),
       [[company.registryCode, "alone"]],
     );
-    assert.deepEqual(await register.representationRights(jaan.personalCode), [], "Jaan is a shareholder, not on the board");
+    assert.deepEqual(
+      await register.representationRights(jaan.personalCode),
+      [],
+      "Jaan is a shareholder, not on the board",
+    );
     const persons = await register.persons(company.registryCode);
     assert.deepEqual(
       persons.filter((p) => p.role === "shareholder").map((p) => [p.personalCode, p.shareCents]),
@@ -99,44 +103,78 @@ describe("founding a private limited company (OÜ)", async () => {
     await assert.rejects(register.register(created.id, "RECEIPT-1"), refused("APPLICATION_CLOSED"));
 
     const delivered: unknown[] = [];
-    const dispatcher = startOutboxDispatcher({ db: register.db, deliver: async (e) => void delivered.push(e), intervalMs: 3_600_000 });
+    const dispatcher = startOutboxDispatcher({
+      db: register.db,
+      deliver: async (e) => void delivered.push(e),
+      intervalMs: 3_600_000,
+    });
     try {
       assert.equal(await dispatcher.drain(), 1);
-      assert.deepEqual((delivered[0] as { type: string; data: { registryCode: string } }).data.registryCode, company.registryCode);
+      assert.deepEqual(
+        (delivered[0] as { type: string; data: { registryCode: string } }).data.registryCode,
+        company.registryCode,
+      );
     } finally {
       await dispatcher.stop();
     }
   });
 
   test("both founders in one container; a name differing only by case, punctuation or legal form is taken", async () => {
-    await assert.rejects(register.createApplication(applicationOf("päikese-tarkvara OÜ", [mari, jaan])), refused("NAME_TAKEN"));
-    await assert.rejects(register.createApplication(applicationOf("Päikese Tarkvara, OÜ", [mari])), refused("NAME_TAKEN"));
+    await assert.rejects(
+      register.createApplication(applicationOf("päikese-tarkvara OÜ", [mari, jaan])),
+      refused("NAME_TAKEN"),
+    );
+    await assert.rejects(
+      register.createApplication(applicationOf("Päikese Tarkvara, OÜ", [mari])),
+      refused("NAME_TAKEN"),
+    );
     const check = await register.nameCheck("Päikese Tarkvarad OÜ");
     assert.equal(check.taken, false);
-    assert.deepEqual(check.similar.map((s) => s.name), ["Päikese Tarkvara OÜ"]);
+    assert.deepEqual(
+      check.similar.map((s) => s.name),
+      ["Päikese Tarkvara OÜ"],
+    );
 
     const created = await register.createApplication(applicationOf("Kuu Tarkvara OÜ", [jaan, mari]));
-    const state = await register.sign(created.id, await signedContainer(created.document, [jaan, mari], sandbox.tsaUrl));
+    const state = await register.sign(
+      created.id,
+      await signedContainer(created.document, [jaan, mari], sandbox.tsaUrl),
+    );
     assert.deepEqual(state.missing, []);
     const company = await register.register(created.id, "RECEIPT-2");
     assert.notEqual(company.registryCode, (await register.companies())[0]?.registryCode);
-    assert.deepEqual((await register.representationRights(jaan.personalCode)).map((r) => r.companyName), ["Kuu Tarkvara OÜ"]);
+    assert.deepEqual(
+      (await register.representationRights(jaan.personalCode)).map((r) => r.companyName),
+      ["Kuu Tarkvara OÜ"],
+    );
   });
 
   test("bad applications are refused with their codes and store nothing", async () => {
     const before = await counts();
     const cases: Array<[ReturnType<typeof applicationOf>, string]> = [
-      [applicationOf("Kolm Karu OÜ", [mari, jaan], { shareCapitalCents: 1, founders: [
-        { ...applicationOf("x OÜ", [mari]).founders[0]!, shareCents: 1 },
-        { ...applicationOf("x OÜ", [jaan]).founders[0]!, shareCents: 0 },
-      ] }), "CAPITAL_TOO_LOW"],
+      [
+        applicationOf("Kolm Karu OÜ", [mari, jaan], {
+          shareCapitalCents: 1,
+          founders: [
+            { ...applicationOf("x OÜ", [mari]).founders[0]!, shareCents: 1 },
+            { ...applicationOf("x OÜ", [jaan]).founders[0]!, shareCents: 0 },
+          ],
+        }),
+        "CAPITAL_TOO_LOW",
+      ],
       [applicationOf("Kolm Karu OÜ", [mari], { shareCapitalCents: 250 }), "APPLICATION_INVALID"],
       [applicationOf("Kolm Karu", [mari]), "NAME_INVALID"],
       [applicationOf("Riik OÜ", [mari]), "NAME_INVALID"],
-      [applicationOf("Kolm Karu OÜ", [mari], { board: [{ personalCode: "38001085719", givenName: "A", surname: "B" }] }), "PERSONAL_CODE_INVALID"],
+      [
+        applicationOf("Kolm Karu OÜ", [mari], {
+          board: [{ personalCode: "38001085719", givenName: "A", surname: "B" }],
+        }),
+        "PERSONAL_CODE_INVALID",
+      ],
       [applicationOf("Kolm Karu OÜ", [mari, mari]), "APPLICATION_INVALID"],
     ];
-    for (const [application, code] of cases) await assert.rejects(register.createApplication(application), refused(code));
+    for (const [application, code] of cases)
+      await assert.rejects(register.createApplication(application), refused(code));
     assert.deepEqual(await counts(), before);
   });
 
@@ -159,7 +197,13 @@ describe("founding a private limited company (OÜ)", async () => {
     const { issueCard } = await import("@riik/pki");
     const foreign: Founder = {
       ...mari,
-      card: await issueCard(stranger.services, { personalCode: mari.personalCode, givenName: "Mari", surname: "Maasikas", pin1: "1234", pin2: "12345" }),
+      card: await issueCard(stranger.services, {
+        personalCode: mari.personalCode,
+        givenName: "Mari",
+        surname: "Maasikas",
+        pin1: "1234",
+        pin2: "12345",
+      }),
     };
     await assert.rejects(
       register.sign(created.id, await signedContainer(created.document, [foreign], `${stranger.url}/tsa`)),
@@ -178,18 +222,35 @@ describe("founding a private limited company (OÜ)", async () => {
     assert.ok(company);
     const journal = async () => (await register.db.selectFrom("change_journal").selectAll().execute()).length;
     const start = await journal();
-    assert.equal((await register.changeAddress(company.registryCode, "Tartu maakond, Tartu linn, Raekoja plats 1")).seatAddress, "Tartu maakond, Tartu linn, Raekoja plats 1");
+    assert.equal(
+      (await register.changeAddress(company.registryCode, "Tartu maakond, Tartu linn, Raekoja plats 1")).seatAddress,
+      "Tartu maakond, Tartu linn, Raekoja plats 1",
+    );
     await assert.rejects(register.changeCapital(company.registryCode, 1), refused("CAPITAL_TOO_LOW"));
     assert.equal((await register.changeCapital(company.registryCode, 250_000)).shareCapitalCents, 250_000);
-    await register.changeBoard(company.registryCode, [{ personalCode: jaan.personalCode, givenName: "Jaan", surname: "Tamm" }], "jointly");
-    assert.deepEqual((await register.representationRights(jaan.personalCode)).find((r) => r.registryCode === company.registryCode)?.scope, "jointly");
-    assert.equal((await register.representationRights(mari.personalCode)).some((r) => r.registryCode === company.registryCode), false);
+    await register.changeBoard(
+      company.registryCode,
+      [{ personalCode: jaan.personalCode, givenName: "Jaan", surname: "Tamm" }],
+      "jointly",
+    );
+    assert.deepEqual(
+      (await register.representationRights(jaan.personalCode)).find((r) => r.registryCode === company.registryCode)
+        ?.scope,
+      "jointly",
+    );
+    assert.equal(
+      (await register.representationRights(mari.personalCode)).some((r) => r.registryCode === company.registryCode),
+      false,
+    );
     assert.ok((await journal()) > start + 3);
     await assert.rejects(register.changeAddress("12345670", "Somewhere 1"), refused("REGISTRY_CODE_INVALID"));
     await assert.rejects(register.changeAddress("10000053", "Somewhere 1"), refused("COMPANY_NOT_FOUND"));
     const deleted = await register.deleteCompany(company.registryCode);
     assert.equal(deleted.status, "deleted");
-    assert.equal((await register.representationRights(jaan.personalCode)).some((r) => r.registryCode === company.registryCode), false);
+    assert.equal(
+      (await register.representationRights(jaan.personalCode)).some((r) => r.registryCode === company.registryCode),
+      false,
+    );
     await assert.rejects(register.changeAddress(company.registryCode, "Tallinn 1"), refused("COMPANY_DELETED"));
     const feed = await register.changes(0, 1000);
     assert.equal(feed.next, feed.entries.at(-1)?.seq);

@@ -2,7 +2,7 @@
 // founding applications, on the kit's storage (every write journalled, its events queued).
 import { randomUUID } from "node:crypto";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { BusinessRegisterError } from "../errors.ts";
 import {
   APPLICATION_FILE,
@@ -180,9 +180,12 @@ export class BusinessRegister {
   }
 
   /** Registered names like `name` (shown to a founder choosing one); `taken` when one is the same name. */
-  async nameCheck(name: string): Promise<{ taken: boolean; similar: Array<{ registryCode: string; name: string }> }> {
+  async nameCheck(
+    name: string,
+    db: Kysely<BusinessRegisterDb> | Transaction<BusinessRegisterDb> = this.db,
+  ): Promise<{ taken: boolean; similar: Array<{ registryCode: string; name: string }> }> {
     const key = nameKey(name);
-    const rows = await this.db
+    const rows = await db
       .selectFrom("company")
       .select(["registry_code", "name", "name_key"])
       .where("status", "=", "registered")
@@ -305,7 +308,8 @@ export class BusinessRegister {
       );
     return this.store.write(async (write) => {
       const { trx } = write;
-      const { taken, similar } = await this.nameCheck(application.name);
+      // Read in the write's own transaction (SQLite has one connection; PostgreSQL sees its own state).
+      const { taken, similar } = await this.nameCheck(application.name, trx);
       if (taken) throw nameTaken(application.name, similar);
       const claimed = await trx
         .updateTable("application")
