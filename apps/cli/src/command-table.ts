@@ -21,6 +21,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   ss: async () => (await import("./commands/ss.ts")).registerSsCommands,
   xroad: async () => (await import("./commands/xroad.ts")).registerXroadCommands,
   police: async () => (await import("./commands/police.ts")).registerPoliceCommands,
+  business: async () => (await import("./commands/business.ts")).registerBusinessCommands,
   portal: async () => (await import("./commands/portal.ts")).registerPortalCommands,
   auth: async () => (await import("./commands/auth.ts")).registerAuthCommands,
   cdoc: async () => (await import("./commands/cdoc.ts")).registerCdocCommands,
