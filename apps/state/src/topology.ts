@@ -91,9 +91,11 @@ export interface PortLayout {
   auth: number;
   /** Its listener for the security server only: the login record. */
   authExchange: number;
+  /** The public certificate directory: slapd's LDAP port and its HTTP lookup. */
+  directory: { ldap: number; http: number };
 }
 
-export const PORT_COUNT = 25;
+export const PORT_COUNT = 27;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -117,6 +119,7 @@ export function portLayout(base: number): PortLayout {
     control: base + 22,
     auth: base + 23,
     authExchange: base + 24,
+    directory: { ldap: base + 25, http: base + 26 },
   };
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { authDescriptor } from "@riik/auth/descriptor";
 import { type ComponentDescriptor, commandLine, privateDirectory, writeFileAtomic } from "@riik/core";
+import { directoryDescriptor } from "@riik/directory/descriptor";
 import { ledgerDescriptor, witnessDescriptor } from "@riik/ledger/descriptor";
 import { pkiDescriptor } from "@riik/pki/descriptor";
 import { centralDescriptor, securityServerDescriptor } from "@riik/xroad/descriptor";
@@ -73,6 +74,7 @@ export function stateDirs(dataDir: string) {
     embassy: join(dataDir, "embassy"),
     embassyHome: join(dataDir, "embassy-home"),
     auth: join(dataDir, "auth"),
+    directory: join(dataDir, "directory"),
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
@@ -179,6 +181,18 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
       },
       url: url(ports.auth),
       at: { subsystem: AUTH_CLIENT, url: url(ports.authExchange) },
+    },
+    {
+      name: "directory",
+      descriptor: directoryDescriptor,
+      config: {
+        dir: dirs.directory,
+        port: ports.directory.ldap,
+        httpPort: ports.directory.http,
+        pkiDir: dirs.pki,
+        ...db,
+      },
+      url: url(ports.directory.http),
     },
   ];
   if (installed.registry)
