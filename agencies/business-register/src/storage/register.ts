@@ -318,50 +318,84 @@ export class BusinessRegister {
         .where("status", "=", "open")
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) throw closed(id);
-      const code = await nextRegistryCode(trx);
-      const since = today(at);
-      const company: CompanyTable = {
-        registry_code: code,
-        name: application.name,
-        name_key: nameKey(application.name),
-        legal_form: application.legalForm,
-        status: "registered",
-        seat_address: application.seatAddress,
-        share_capital_cents: application.shareCapitalCents,
-        email: application.email,
-        emtak: application.activity,
-        registered: since,
-        deleted: null,
-      };
-      await putCompany(write, company);
-      const person = (role: Role, p: Person, shareCents: number | null = null): CompanyPersonTable => ({
-        registry_code: code,
-        role,
-        personal_code: p.personalCode,
-        given_name: p.givenName,
-        surname: p.surname,
-        share_cents: shareCents,
-        since,
-      });
-      const rows = [
-        ...application.founders.map((f) => person("founder", f)),
-        ...application.founders.map((f) => person("shareholder", f, f.shareCents)),
-        ...application.board.map((b) => person("board", b)),
-        ...application.beneficialOwners.map((b) => person("beneficial_owner", b)),
-        ...(application.contactPerson ? [person("contact", application.contactPerson)] : []),
-      ];
-      for (const row of rows) await putPerson(write, row);
-      for (const b of application.board)
-        await putRepresentation(write, {
-          registry_code: code,
-          personal_code: b.personalCode,
-          scope: application.representation,
-          since,
-        });
+      const company = await this.enter(write, application, at);
+      const code = company.registry_code;
       await trx.updateTable("application").set({ registry_code: code }).where("id", "=", id).execute();
       write.emit({
         type: "company.registered",
         data: { registryCode: code, name: application.name, board: application.board.map((b) => b.personalCode) },
+      });
+      return companyOf(company);
+    }, at);
+  }
+
+  /** The registry card of an application, in the caller's write: code, company, persons, rights. */
+  private async enter(
+    write: MemberWrite<BusinessRegisterDb>,
+    application: Application,
+    at: Date,
+  ): Promise<CompanyTable> {
+    const { trx } = write;
+    const code = await nextRegistryCode(trx);
+    const since = today(at);
+    const company: CompanyTable = {
+      registry_code: code,
+      name: application.name,
+      name_key: nameKey(application.name),
+      legal_form: application.legalForm,
+      status: "registered",
+      seat_address: application.seatAddress,
+      share_capital_cents: application.shareCapitalCents,
+      email: application.email,
+      emtak: application.activity,
+      registered: since,
+      deleted: null,
+    };
+    await putCompany(write, company);
+    const person = (role: Role, p: Person, shareCents: number | null = null): CompanyPersonTable => ({
+      registry_code: code,
+      role,
+      personal_code: p.personalCode,
+      given_name: p.givenName,
+      surname: p.surname,
+      share_cents: shareCents,
+      since,
+    });
+    const rows = [
+      ...application.founders.map((f) => person("founder", f)),
+      ...application.founders.map((f) => person("shareholder", f, f.shareCents)),
+      ...application.board.map((b) => person("board", b)),
+      ...application.beneficialOwners.map((b) => person("beneficial_owner", b)),
+      ...(application.contactPerson ? [person("contact", application.contactPerson)] : []),
+    ];
+    for (const row of rows) await putPerson(write, row);
+    for (const b of application.board)
+      await putRepresentation(write, {
+        registry_code: code,
+        personal_code: b.personalCode,
+        scope: application.representation,
+        since,
+      });
+    return company;
+  }
+
+  /**
+   * A demo company for `riik business seed`: the same registry card and journal as a founding,
+   * without the signatures and the fee (seeds stand for companies founded before the sandbox).
+   */
+  async seedCompany(input: Application, at = new Date()): Promise<Company> {
+    const application = checkApplication(input);
+    return this.store.write(async (write) => {
+      const { taken, similar } = await this.nameCheck(application.name, write.trx);
+      if (taken) throw nameTaken(application.name, similar);
+      const company = await this.enter(write, application, at);
+      write.emit({
+        type: "company.registered",
+        data: {
+          registryCode: company.registry_code,
+          name: company.name,
+          board: application.board.map((b) => b.personalCode),
+        },
       });
       return companyOf(company);
     }, at);
