@@ -23,6 +23,7 @@ export {
   registryCodeFor,
 } from "./model/registry-code.ts";
 export { OPEN_DATA_SETS, type OpenDataSet, openData, toCsv } from "./open-data.ts";
+export { type DemoBoardMember, seedDemoCompanies, seedDemoCompaniesIn } from "./seed/demo-companies.ts";
 export {
   BusinessRegister,
   type BusinessRegisterLocation,

@@ -143,13 +143,13 @@ describe("riik up (the main job)", () => {
     assert.ok(existsSync(state.services.ledger!.vkey!));
     assert.deepEqual(
       state.members.map((m) => m.id),
-      ["EE/GOV/70006317", "EE/GOV/70000562", "EE/GOV/70008747"],
+      ["EE/GOV/70006317", "EE/GOV/70000562", "EE/GOV/70008747", "EE/GOV/70000310"],
     );
     for (const url of healthUrls(state)) assert.ok(await healthy(url), `${url}/healthz`);
     const rootBefore = readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8");
     // #22: every component of this repository starts; a missing one fails here instead of
     // passing the checks that need it.
-    for (const name of ["population-register", "portal", "embassy"])
+    for (const name of ["population-register", "portal", "embassy", "business-register", "directory"])
       assert.ok(state.services[name]?.url, `state.json lists ${name}: ${first.output()}`);
     assert.doesNotMatch(first.output(), /not started, not installed/);
     assert.match(first.output(), new RegExp(`^ready ${state.services.portal!.url}`, "m"));

@@ -261,6 +261,14 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   app.get("/api/auth/act", { schema: AUTH_ACT }, async (request, reply) => {
     personOf(request);
     const target = request.query.for === "self" ? undefined : request.query.for;
+    // "My data" reads the population register: the portal acts for people; a company's pages come with the business register's views.
+    const listed = sessionOf(request)?.login?.representees;
+    if (
+      target &&
+      listed?.status === "current" &&
+      listed.list.some((r) => r.sub === target && r.type === "LEGAL_PERSON")
+    )
+      throw new PortalError("PORTAL_INPUT", `${target} is a company: the portal acts for people only for now`);
     const { url, request: started } = await relyingParty.authorizationUrl(request.query.lang, target);
     reply.setCookie(loginCookie, pending.put(started), loginCookieOptions);
     return reply.header("cache-control", "no-store").redirect(url.toString(), 303);

@@ -145,7 +145,16 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
       await main.getByText(card.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
       // A parent acts for their minor child: the right comes from the population register's
       // family relations (read by the mandates service over X-Road), not from any mandate.
-      const child = session.representees.list.find((r: { sub: string }) => r.sub !== `EE${grantor.personalCode}`);
+      const child = session.representees.list.find(
+        (r: { sub: string; type: string }) => r.type === "NATURAL_PERSON" && r.sub !== `EE${grantor.personalCode}`,
+      );
+      // The demo person sits on a demo company's board: the business register's right, over X-Road.
+      assert.ok(
+        session.representees.list.some(
+          (r: { type: string; name: string }) => r.type === "LEGAL_PERSON" && / OÜ$/.test(r.name),
+        ),
+        `the demo person may act for their company: ${JSON.stringify(session.representees)}`,
+      );
       assert.ok(child, `the demo person is a parent of a minor child: ${JSON.stringify(session.representees)}`);
       await main
         .getByRole("link", { name: `Act for ${child.name || child.sub}` })

@@ -6,6 +6,8 @@ export const INSTANCE = "EE";
 export const RIA = "EE/GOV/70006317";
 export const SIM = "EE/GOV/70000562";
 export const PPA = "EE/GOV/70008747";
+/** Registrite ja Infosüsteemide Keskus: keeps the e-Business Register. */
+export const RIK = "EE/GOV/70000310";
 
 export const PORTAL_CLIENT = `${RIA}/portal`;
 export const DATATRACKER_CLIENT = `${RIA}/datatracker`;
@@ -16,8 +18,11 @@ export const POLICE_APP = `${PPA}/police-app`;
 /** The population register's REST service (persons by personal code: GET /persons/{code}). */
 export const PERSONS_SERVICE_CODE = "persons";
 export const PERSONS_SERVICE = `${POPULATION_REGISTER}/${PERSONS_SERVICE_CODE}`;
+export const BUSINESS_REGISTER = `${RIK}/ariregister`;
+/** The business register's representation rights (GET /persons/{code}/representation-rights): companies a person may act for. */
+export const REPRESENTATION_RIGHTS_SERVICE = `${BUSINESS_REGISTER}/representation-rights`;
 
-export type SecurityServerName = "ss-ria" | "ss-sim" | "ss-ppa";
+export type SecurityServerName = "ss-ria" | "ss-sim" | "ss-ppa" | "ss-rik";
 
 export interface MemberSpec {
   /** INSTANCE/CLASS/MEMBER */
@@ -52,9 +57,16 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
     subsystems: { "police-app": "identity documents and person queries" },
     securityServer: "ss-ppa",
   },
+  {
+    id: RIK,
+    name: "Registrite ja Infosüsteemide Keskus",
+    subsystems: { ariregister: "e-Business Register" },
+    // Its own server: a security server signs with its owner's key (PR-MESS 2.4.2).
+    securityServer: "ss-rik",
+  },
 ]);
 
-export const SECURITY_SERVERS: readonly SecurityServerName[] = ["ss-ria", "ss-sim", "ss-ppa"];
+export const SECURITY_SERVERS: readonly SecurityServerName[] = ["ss-ria", "ss-sim", "ss-ppa", "ss-rik"];
 
 export const securityServerId = (name: SecurityServerName): string =>
   `${MEMBERS.find((m) => m.securityServer === name)!.id}/${name}`;
@@ -80,6 +92,7 @@ export interface PortLayout {
   "ss-ria": SecurityServerPorts;
   "ss-sim": SecurityServerPorts;
   "ss-ppa": SecurityServerPorts;
+  "ss-rik": SecurityServerPorts;
   "population-register": number;
   police: number;
   portal: number;
@@ -93,9 +106,10 @@ export interface PortLayout {
   authExchange: number;
   /** The public certificate directory: slapd's LDAP port and its HTTP lookup. */
   directory: { ldap: number; http: number };
+  "business-register": number;
 }
 
-export const PORT_COUNT = 27;
+export const PORT_COUNT = 32;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -120,6 +134,8 @@ export function portLayout(base: number): PortLayout {
     auth: base + 23,
     authExchange: base + 24,
     directory: { ldap: base + 25, http: base + 26 },
+    "business-register": base + 27,
+    "ss-rik": ss(base + 28),
   };
 }
 

@@ -83,6 +83,14 @@ export const AUTH_SERVE = Type.Object(
         "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
       ),
     ),
+    /** The business register's representation-rights service (board members act for companies); needs the three above. */
+    representationRightsService: Type.Optional(
+      refine(
+        Type.String({ minLength: 1 }),
+        (value) => isId(value, "service"),
+        "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
+      ),
+    ),
     personsService: Type.Optional(
       refine(
         Type.String({ minLength: 1 }),
@@ -111,17 +119,34 @@ type AuthServeConfig = Static<typeof AUTH_SERVE>;
  * or undefined when none is configured; a partial configuration is refused.
  */
 export function populationRegisterAccess(
-  config: Pick<AuthServeConfig, "xroadSecurityServer" | "xroadClient" | "personsService">,
-): { securityServer: string; client: string; personsService: string } | undefined {
-  const { xroadSecurityServer, xroadClient, personsService } = config;
+  config: Pick<
+    AuthServeConfig,
+    "xroadSecurityServer" | "xroadClient" | "personsService" | "representationRightsService"
+  >,
+):
+  | { securityServer: string; client: string; personsService: string; representationRightsService?: string }
+  | undefined {
+  const { xroadSecurityServer, xroadClient, personsService, representationRightsService } = config;
   const given = [xroadSecurityServer, xroadClient, personsService].filter((value) => value !== undefined);
-  if (given.length === 0) return undefined;
+  if (given.length === 0) {
+    if (representationRightsService)
+      throw new AuthError(
+        "AUTH_ARGUMENT",
+        "--representation-rights-service needs --xroad-security-server, --xroad-client and --persons-service",
+      );
+    return undefined;
+  }
   if (given.length !== 3)
     throw new AuthError(
       "AUTH_ARGUMENT",
       "--xroad-security-server, --xroad-client and --persons-service go together: give all three or none",
     );
-  return { securityServer: xroadSecurityServer!, client: xroadClient!, personsService: personsService! };
+  return {
+    securityServer: xroadSecurityServer!,
+    client: xroadClient!,
+    personsService: personsService!,
+    ...(representationRightsService ? { representationRightsService } : {}),
+  };
 }
 
 export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
@@ -189,6 +214,11 @@ export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
       field: "personsService",
       description: "the population register's persons service (GET /persons/{code}/family)",
     },
+    {
+      flag: "--representation-rights-service",
+      field: "representationRightsService",
+      description: "the business register's representation-rights service: board members act for their companies",
+    },
   ],
   ports: (config) => ({
     http: config.port ?? AUTH_PORT,
@@ -219,6 +249,16 @@ export const authDescriptor: ComponentDescriptor<typeof AUTH_SERVE> = {
         ? {
             access: [
               { subject: access.client, service: access.personsService, method: "GET", paths: ["/persons/*/family"] },
+              ...(access.representationRightsService
+                ? [
+                    {
+                      subject: access.client,
+                      service: access.representationRightsService,
+                      method: "GET",
+                      paths: ["/persons/*/representation-rights"],
+                    },
+                  ]
+                : []),
             ],
           }
         : {}),

@@ -9,6 +9,7 @@ import { initCentral, initSecurityServer } from "@riik/xroad";
 import { StateError } from "../errors.ts";
 import { seedInChildProcess } from "../seed/seed.ts";
 import {
+  BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
   HOST,
   INSTANCE,
@@ -26,7 +27,9 @@ import {
   securityServerId,
 } from "../topology.ts";
 import {
+  type BusinessRegisterModule,
   type EmbassyModule,
+  loadBusinessRegister,
   loadEmbassy,
   loadOptionalDescriptors,
   loadPopulationRegister,
@@ -111,11 +114,13 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const has = (command: string) => options.commands.includes(command);
   const installed = await loadOptionalDescriptors(has);
   const register = installed.registry ? await loadPopulationRegister() : undefined;
+  const business = installed.business ? await loadBusinessRegister() : undefined;
   const missing: string[] = [];
   if (!register) missing.push("population-register (@riik/population-register, `riik registry serve`)");
   if (!installed.police) missing.push("police (@riik/police, `riik police serve`)");
   if (!installed.portal) missing.push("portal (@riik/portal, `riik portal serve`)");
   if (!installed.embassy) missing.push("data embassy (@riik/embassy, `riik embassy serve`)");
+  if (!business) missing.push("business register (@riik/business-register, `riik business serve`)");
 
   const url = loopback;
   const ssConfig = (name: string) => join(dirs.ss(name), "ss.json");
@@ -175,6 +180,15 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const demoCards = (module: PopulationRegisterModule) =>
     step("demo cards", async () => {
       journal.demoCards = await issueDemoCards(dirs, databaseUrl, module);
+    });
+  // The demo persons sit on the boards of demo companies, so they can act for a company too.
+  const demoCompanies = (people: PopulationRegisterModule, companies: BusinessRegisterModule) =>
+    step("demo companies", async () => {
+      const at = (dataDir: string) => ({ dataDir, ...(databaseUrl ? { url: databaseUrl } : {}) });
+      const persons = await people.demoPersons(at(dirs.registry), DEMO_CARDS);
+      rmSync(dirs.business, { recursive: true, force: true });
+      privateDirectory(dirs.business);
+      await companies.seedDemoCompaniesIn(at(dirs.business), persons);
     });
 
   const embassyHome = (module: EmbassyModule) =>
@@ -307,10 +321,15 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         const registryUp = background(start("population-register"));
         await demoCards(register);
         await registryUp;
+        if (business) {
+          await demoCompanies(register, business);
+          await start("business-register");
+        }
       }
       await embassyReady;
       if (embassy) await startEmbassy();
       await start("auth");
+      await start("directory");
     } else {
       say(`riik up: resuming the state in ${dataDir}`);
       if (register && !(journal.steps.population && journal.steps["demo cards"])) {
@@ -351,6 +370,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     police: placed("police") !== undefined,
     portal: placed("portal") !== undefined,
     embassy: embassy !== undefined,
+    business: placed("business-register") !== undefined,
   });
   writeFileAtomic(join(dataDir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
   say(
@@ -487,7 +507,7 @@ function stateFile(
   dirs: StateDirs,
   ports: PortLayout,
   journal: InitJournal,
-  present: { registry: boolean; police: boolean; portal: boolean; embassy: boolean },
+  present: { registry: boolean; police: boolean; portal: boolean; embassy: boolean; business: boolean },
 ): StateFile {
   const url = loopback;
   const services: StateFile["services"] = {
@@ -531,6 +551,13 @@ function stateFile(
   if (present.police)
     services.police = { url: url(ports.police), queries: `${url(ports.police)}/queries`, client: POLICE_APP };
   if (present.portal) services.portal = { url: url(ports.portal) };
+  if (present.business)
+    services["business-register"] = {
+      url: url(ports["business-register"]),
+      service: `${BUSINESS_REGISTER}/companies`,
+      openData: `${url(ports["business-register"])}/open-data/companies.json`,
+    };
+  services.directory = { url: url(ports.directory.http), ldap: `ldap://${HOST}:${ports.directory.ldap}` };
   if (present.embassy)
     services.embassy = {
       url: `https://${HOST}:${ports.embassy.node}`,

@@ -51,12 +51,24 @@ export interface EmbassyModule {
 
 export const loadEmbassy = () => importOptional<EmbassyModule>("@riik/embassy", () => import("@riik/embassy"));
 
+/** The part of @riik/business-register that `riik up` uses: demo companies for the demo persons. */
+export interface BusinessRegisterModule {
+  seedDemoCompaniesIn(
+    location: { dataDir: string; url?: string },
+    persons: ReadonlyArray<{ personalCode: string; givenName: string; surname: string }>,
+  ): Promise<unknown[]>;
+}
+
+export const loadBusinessRegister = () =>
+  importOptional<BusinessRegisterModule>("@riik/business-register", () => import("@riik/business-register"));
+
 /** The descriptors of the optional components that are installed. */
 export interface OptionalDescriptors {
   registry?: ComponentDescriptor;
   police?: ComponentDescriptor;
   portal?: ComponentDescriptor;
   embassy?: { node: ComponentDescriptor; shipper: ComponentDescriptor };
+  business?: ComponentDescriptor;
 }
 
 type Descriptors = Record<string, ComponentDescriptor>;
@@ -65,16 +77,18 @@ type Descriptors = Record<string, ComponentDescriptor>;
 export async function loadOptionalDescriptors(has: (command: string) => boolean): Promise<OptionalDescriptors> {
   const load = (command: string, name: string, module: () => Promise<unknown>) =>
     has(command) ? importOptional<Descriptors>(name, module) : Promise.resolve(undefined);
-  const [registry, police, portal, embassy] = await Promise.all([
+  const [registry, police, portal, embassy, business] = await Promise.all([
     load("registry", "@riik/population-register", () => import("@riik/population-register/descriptor")),
     load("police", "@riik/police", () => import("@riik/police/descriptor")),
     load("portal", "@riik/portal", () => import("@riik/portal/descriptor")),
     load("embassy", "@riik/embassy", () => import("@riik/embassy/descriptor")),
+    load("business", "@riik/business-register", () => import("@riik/business-register/descriptor")),
   ]);
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
     ...(police ? { police: police.policeDescriptor! } : {}),
     ...(portal ? { portal: portal.portalDescriptor! } : {}),
     ...(embassy ? { embassy: { node: embassy.embassyDescriptor!, shipper: embassy.shipperDescriptor! } } : {}),
+    ...(business ? { business: business.businessRegisterDescriptor! } : {}),
   };
 }

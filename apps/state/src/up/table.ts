@@ -8,6 +8,7 @@ import { pkiDescriptor } from "@riik/pki/descriptor";
 import { centralDescriptor, securityServerDescriptor } from "@riik/xroad/descriptor";
 import {
   AUTH_CLIENT,
+  BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
   HOST,
   loopback,
@@ -16,6 +17,7 @@ import {
   POPULATION_REGISTER,
   PORTAL_CLIENT,
   type PortLayout,
+  REPRESENTATION_RIGHTS_SERVICE,
   SECURITY_SERVERS,
 } from "../topology.ts";
 import type { OptionalDescriptors } from "./components.ts";
@@ -75,6 +77,7 @@ export function stateDirs(dataDir: string) {
     embassyHome: join(dataDir, "embassy-home"),
     auth: join(dataDir, "auth"),
     directory: join(dataDir, "directory"),
+    business: join(dataDir, "business-register"),
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
@@ -173,6 +176,8 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
               xroadSecurityServer: url(ports["ss-ria"].client),
               xroadClient: AUTH_CLIENT,
               personsService: PERSONS_SERVICE,
+              // Board members act for their companies: the business register's rights, over X-Road too.
+              ...(installed.business ? { representationRightsService: REPRESENTATION_RIGHTS_SERVICE } : {}),
             }
           : {}),
         // The login record, served to ss-ria only (the portal reads it over X-Road).
@@ -202,6 +207,21 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
       config: { dir: dirs.registry, port: ports["population-register"], host: HOST, ...db },
       url: url(ports["population-register"]),
       at: { subsystem: POPULATION_REGISTER, url: url(ports["population-register"]) },
+    });
+  if (installed.business)
+    table.push({
+      name: "business-register",
+      descriptor: installed.business,
+      config: {
+        dir: dirs.business,
+        // Founders sign their application with cards of the sandbox's trust services.
+        trust: join(dirs.pki, "ca", "root.crt"),
+        port: ports["business-register"],
+        host: HOST,
+        ...db,
+      },
+      url: url(ports["business-register"]),
+      at: { subsystem: BUSINESS_REGISTER, url: url(ports["business-register"]) },
     });
   if (installed.police)
     table.push({

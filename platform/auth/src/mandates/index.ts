@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import type { ExternalSigningKey } from "oidc-provider";
 import type { Logger } from "pino";
 import type { AuthTables } from "../storage/migrations.ts";
+import { CompanyBoardSource } from "./company-board.ts";
 import { ExplicitMandates } from "./explicit-mandates.ts";
 import { PopulationFamilySource } from "./family.ts";
 import { Representation } from "./representation.ts";
@@ -31,6 +32,8 @@ export interface PopulationRegisterAccess {
   client: string;
   /** The register's persons service, e.g. EE/GOV/70000562/rr/persons. */
   personsService: string;
+  /** The business register's representation-rights service: board members then act for their companies. */
+  representationRightsService?: string;
   /** TLS to the security server when its client URL is https (PEM). */
   tls?: { cert?: string | Buffer; key?: string | Buffer; ca?: string | Buffer };
 }
@@ -69,6 +72,9 @@ export function createMandatesService(options: {
   const sources: RepresentationSource[] = [
     explicit,
     ...(xroad && access ? [new PopulationFamilySource({ xroad, personsService: access.personsService })] : []),
+    ...(xroad && access?.representationRightsService
+      ? [new CompanyBoardSource({ xroad, representationRightsService: access.representationRightsService })]
+      : []),
     ...(options.extra ?? []),
   ];
   return {

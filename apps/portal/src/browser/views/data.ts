@@ -127,7 +127,10 @@ function view(): HTMLElement {
                 {},
                 [r.name, r.sub].filter(Boolean).join(", "),
                 " ",
-                actingFor?.sub === r.sub ? null : act(r.sub, t("data.actFor", { name: r.name || r.sub })),
+                // People only: the portal has no company pages yet (the business register lists rights).
+                actingFor?.sub === r.sub || r.type !== "NATURAL_PERSON"
+                  ? null
+                  : act(r.sub, t("data.actFor", { name: r.name || r.sub })),
               ),
             ),
           )
