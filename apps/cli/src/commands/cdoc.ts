@@ -12,6 +12,7 @@ import {
   encryptFiles,
   formatKeyLabel,
 } from "@riik/cdoc";
+import { lookupAuthenticationCertificates } from "@riik/directory";
 import { readCardFile } from "@riik/pki";
 import { type Command, Option } from "commander";
 
@@ -51,21 +52,48 @@ function publicKeyOf(path: string): { key: KeyObject; label: string; keyLabel?: 
   const text = readText(path);
   const file = basename(path);
   try {
-    if (text.includes("BEGIN CERTIFICATE")) {
-      const certificate = new x509.X509Certificate(text);
-      const spki = Buffer.from(certificate.publicKey.rawData);
-      const cn = certificate.subjectName.getField("CN")[0] ?? certificate.subject;
-      const sha1 = createHash("sha1").update(Buffer.from(certificate.rawData)).digest("hex");
-      return {
-        key: createPublicKey({ key: spki, format: "der", type: "spki" }),
-        label: cn,
-        keyLabel: formatKeyLabel("cert", { CN: cn, CERT_SHA1: sha1, FILE: file }),
-      };
-    }
+    if (text.includes("BEGIN CERTIFICATE")) return certificateRecipient(new x509.X509Certificate(text), file);
     return { key: createPublicKey(text), label: file };
   } catch (cause) {
     throw new CdocError("CDOC_ARGUMENT", `${path} is not a PEM public key or certificate`, { cause });
   }
+}
+
+/** A recipient by certificate, labelled as the reference labels it (`TYPE=cert`: CN, CERT_SHA1, FILE). */
+function certificateRecipient(
+  certificate: x509.X509Certificate,
+  file: string,
+): { key: KeyObject; label: string; keyLabel: string } {
+  const spki = Buffer.from(certificate.publicKey.rawData);
+  const cn = certificate.subjectName.getField("CN")[0] ?? certificate.subject;
+  const sha1 = createHash("sha1").update(Buffer.from(certificate.rawData)).digest("hex");
+  return {
+    key: createPublicKey({ key: spki, format: "der", type: "spki" }),
+    label: cn,
+    keyLabel: formatKeyLabel("cert", { CN: cn, CERT_SHA1: sha1, FILE: file }),
+  };
+}
+
+/**
+ * Every valid authentication certificate of a person in the certificate directory (as DigiDoc
+ * encrypts for each of a person's cards); none there (never issued, suspended, revoked) is refused.
+ */
+async function directoryRecipients(directory: string | undefined, code: string): Promise<EncryptionRecipient[]> {
+  if (!directory)
+    throw new CdocError(
+      "CDOC_ARGUMENT",
+      "-r needs the certificate directory: --directory ldap://HOST:PORT (or RIIK_DIRECTORY)",
+    );
+  const found = await lookupAuthenticationCertificates(directory, code);
+  if (found.length === 0)
+    throw new CdocError(
+      "CDOC_ARGUMENT",
+      `${code} has no valid authentication certificate in the directory (none issued, or suspended or revoked)`,
+    );
+  return found.map((entry) => ({
+    type: "public-key",
+    ...certificateRecipient(new x509.X509Certificate(Buffer.from(entry.der)), `${entry.cn}.cer`),
+  }));
 }
 
 export function registerCdocCommands(program: Command): void {
@@ -84,10 +112,20 @@ export function registerCdocCommands(program: Command): void {
       "recipient certificate, e.g. an ID card's authentication certificate (repeatable)",
       collect,
     )
+    .option(
+      "-r, --recipient <code>",
+      "recipient by personal code, looked up in the certificate directory (repeatable)",
+      collect,
+    )
+    .option("--directory <url>", "the certificate directory (ldap://…), for -r", process.env.RIIK_DIRECTORY)
     .option("--password <label:pw>", "recipient password, at least 8 characters (repeatable)", collect)
     .option("--secret <label:base64,key>", "recipient symmetric key, at least 32 bytes (repeatable)", collect)
     .action(async (files: string[], o) => {
+      const byCode: EncryptionRecipient[] = [];
+      for (const code of (o.recipient as string[] | undefined) ?? [])
+        byCode.push(...(await directoryRecipients(o.directory as string | undefined, code)));
       const recipients: EncryptionRecipient[] = [
+        ...byCode,
         ...[...((o.pubkey as string[] | undefined) ?? []), ...((o.cert as string[] | undefined) ?? [])].map(
           (path): EncryptionRecipient => {
             return { type: "public-key", ...publicKeyOf(path) };
@@ -105,7 +143,7 @@ export function registerCdocCommands(program: Command): void {
         ),
       ];
       if (recipients.length === 0)
-        throw new CdocError("CDOC_ARGUMENT", "give a recipient: -p, -c, --password or --secret");
+        throw new CdocError("CDOC_ARGUMENT", "give a recipient: -r, -p, -c, --password or --secret");
       await encryptFiles({ files, recipients, out: o.file });
       process.stdout.write(`${o.file}: ${files.length} file(s) for ${recipients.length} recipient(s)\n`);
     });
