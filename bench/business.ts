@@ -14,21 +14,7 @@ import { generatePersonalCode } from "@riik/core";
 import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
 import { APPLICATION_FILE, openBusinessRegister } from "../agencies/business-register/src/index.ts";
 import { PIN2, startSandbox } from "../platform/signature/test/fixture.ts";
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-
-async function rate(label: string, work: () => Promise<unknown>): Promise<number> {
-  await work();
-  const start = performance.now();
-  let count = 0;
-  while (performance.now() - start < SECONDS * 1000) {
-    await work();
-    count++;
-  }
-  const perSecond = count / ((performance.now() - start) / 1000);
-  console.log(`${label.padEnd(62)} ${perSecond.toFixed(2).padStart(9)} /s  (${count} in ${SECONDS} s)`);
-  return perSecond;
-}
+import { rate } from "./rate.ts";
 
 const sandbox = await startSandbox();
 const dir = mkdtempSync(join(tmpdir(), "riik-bench-business-"));

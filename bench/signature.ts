@@ -7,21 +7,7 @@ process.env.RIIK_LOG_LEVEL ??= "warn";
 import { createHash, verify, X509Certificate } from "node:crypto";
 import { cardFileSigner, createContainer, signContainer, validateContainer, writeContainer } from "@riik/signature";
 import { PIN2, startSandbox } from "../platform/signature/test/fixture.ts";
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-
-async function rate(label: string, work: () => Promise<unknown> | unknown): Promise<number> {
-  await work(); // warm up
-  const start = performance.now();
-  let count = 0;
-  while (performance.now() - start < SECONDS * 1000) {
-    await work();
-    count++;
-  }
-  const perSecond = count / ((performance.now() - start) / 1000);
-  console.log(`${label.padEnd(58)} ${perSecond.toFixed(1).padStart(9)} /s  (${count} in ${SECONDS} s)`);
-  return perSecond;
-}
+import { rate, SECONDS } from "./rate.ts";
 
 const sandbox = await startSandbox();
 try {
