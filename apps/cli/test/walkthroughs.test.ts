@@ -18,6 +18,14 @@ const MARKER = /^<!-- walkthrough: walkthroughs\/([\w.-]+\.sh) -->\n```sh\n([\s\
 
 /** What each walkthrough promises to print, beyond exiting 0. */
 const PROMISES: Record<string, RegExp[]> = {
+  "cdoc.sh": [
+    /^serialNumber: PNOEE-38001085718$/m,
+    /^kiri\.cdoc: 1 file\(s\) for 1 recipient\(s\)$/m,
+    /^ecc\tMÄNNIK,MARI-LIIS,38001085718\tdata:V=1&TYPE=cert&/m,
+    /^Kohtume reedel\.$/m,
+    /^riik: CDOC_ARGUMENT: 38001085718 has no valid authentication certificate/m,
+    /^refused: exit 1$/m,
+  ],
   "ledger.sh": [
     /^VALID: otsus\.txt$/m,
     /^ {2}policy {7}key: checkpoint signed by riik\.localhost\/ledger$/m,
