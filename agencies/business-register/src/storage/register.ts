@@ -21,7 +21,7 @@ import {
   businessRegisterMigrations,
   type CompanyPersonTable,
   type CompanyTable,
-  journalKey,
+  journalled,
   type RepresentationTable,
 } from "./schema.ts";
 
@@ -351,7 +351,7 @@ export class BusinessRegister {
       registered: since,
       deleted: null,
     };
-    await putCompany(write, company);
+    await journalled(write, "company", "upsert", company);
     const person = (role: Role, p: Person, shareCents: number | null = null): CompanyPersonTable => ({
       registry_code: code,
       role,
@@ -368,9 +368,9 @@ export class BusinessRegister {
       ...application.beneficialOwners.map((b) => person("beneficial_owner", b)),
       ...(application.contactPerson ? [person("contact", application.contactPerson)] : []),
     ];
-    for (const row of rows) await putPerson(write, row);
+    for (const row of rows) await journalled(write, "company_person", "upsert", row);
     for (const b of application.board)
-      await putRepresentation(write, {
+      await journalled(write, "representation", "upsert", {
         registry_code: code,
         personal_code: b.personalCode,
         scope: application.representation,
@@ -406,7 +406,7 @@ export class BusinessRegister {
   async changeAddress(code: string, seatAddress: string): Promise<Company> {
     return this.change(code, "company.address-changed", async (write, company) => {
       const row = { ...company, seat_address: seatAddress };
-      await putCompany(write, row);
+      await journalled(write, "company", "upsert", row);
       return row;
     });
   }
@@ -425,7 +425,7 @@ export class BusinessRegister {
           `share capital must be at least €0.01 per share (${shares.length} shares)`,
         );
       const row = { ...company, share_capital_cents: shareCapitalCents };
-      await putCompany(write, row);
+      await journalled(write, "company", "upsert", row);
       return row;
     });
   }
@@ -458,16 +458,18 @@ export class BusinessRegister {
         .where("role", "=", "board")
         .execute();
       const kept = new Map(old.map((o) => [o.personal_code, o]));
-      for (const o of old) if (!board.some((b) => b.personalCode === o.personal_code)) await removePerson(write, o);
+      for (const o of old)
+        if (!board.some((b) => b.personalCode === o.personal_code))
+          await journalled(write, "company_person", "delete", o);
       const rights = await write.trx
         .selectFrom("representation")
         .selectAll()
         .where("registry_code", "=", code)
         .execute();
-      for (const r of rights) await removeRepresentation(write, r);
+      for (const r of rights) await journalled(write, "representation", "delete", r);
       for (const b of board) {
         const previous = kept.get(b.personalCode);
-        await putPerson(write, {
+        await journalled(write, "company_person", "upsert", {
           registry_code: code,
           role: "board",
           personal_code: b.personalCode,
@@ -476,7 +478,12 @@ export class BusinessRegister {
           share_cents: null,
           since: previous?.since ?? since,
         });
-        await putRepresentation(write, { registry_code: code, personal_code: b.personalCode, scope, since });
+        await journalled(write, "representation", "upsert", {
+          registry_code: code,
+          personal_code: b.personalCode,
+          scope,
+          since,
+        });
       }
       return company;
     });
@@ -490,9 +497,9 @@ export class BusinessRegister {
         .selectAll()
         .where("registry_code", "=", code)
         .execute();
-      for (const r of rights) await removeRepresentation(write, r);
+      for (const r of rights) await journalled(write, "representation", "delete", r);
       const row = { ...company, status: "deleted", deleted: today(at) };
-      await putCompany(write, row);
+      await journalled(write, "company", "upsert", row);
       return row;
     });
   }
@@ -562,48 +569,6 @@ async function nextRegistryCode(trx: Transaction<BusinessRegisterDb>): Promise<s
     .executeTakeFirst();
   const highest = row?.code ? Number(String(row.code).slice(1, 7)) : 599_999;
   return registryCodeFor("company", Math.max(highest, 599_999) + 1);
-}
-
-async function putCompany({ trx, change }: MemberWrite<BusinessRegisterDb>, row: CompanyTable) {
-  await trx.deleteFrom("company").where("registry_code", "=", row.registry_code).execute();
-  await trx.insertInto("company").values(row).execute();
-  change({ entity: "company", key: journalKey("company", row as never), op: "upsert", data: row });
-}
-async function putPerson({ trx, change }: MemberWrite<BusinessRegisterDb>, row: CompanyPersonTable) {
-  await trx
-    .deleteFrom("company_person")
-    .where("registry_code", "=", row.registry_code)
-    .where("role", "=", row.role)
-    .where("personal_code", "=", row.personal_code)
-    .execute();
-  await trx.insertInto("company_person").values(row).execute();
-  change({ entity: "company_person", key: journalKey("company_person", row as never), op: "upsert", data: row });
-}
-async function removePerson({ trx, change }: MemberWrite<BusinessRegisterDb>, row: CompanyPersonTable) {
-  await trx
-    .deleteFrom("company_person")
-    .where("registry_code", "=", row.registry_code)
-    .where("role", "=", row.role)
-    .where("personal_code", "=", row.personal_code)
-    .execute();
-  change({ entity: "company_person", key: journalKey("company_person", row as never), op: "delete" });
-}
-async function putRepresentation({ trx, change }: MemberWrite<BusinessRegisterDb>, row: RepresentationTable) {
-  await trx
-    .deleteFrom("representation")
-    .where("registry_code", "=", row.registry_code)
-    .where("personal_code", "=", row.personal_code)
-    .execute();
-  await trx.insertInto("representation").values(row).execute();
-  change({ entity: "representation", key: journalKey("representation", row as never), op: "upsert", data: row });
-}
-async function removeRepresentation({ trx, change }: MemberWrite<BusinessRegisterDb>, row: RepresentationTable) {
-  await trx
-    .deleteFrom("representation")
-    .where("registry_code", "=", row.registry_code)
-    .where("personal_code", "=", row.personal_code)
-    .execute();
-  change({ entity: "representation", key: journalKey("representation", row as never), op: "delete" });
 }
 
 export async function openBusinessRegister(

@@ -5,8 +5,10 @@ import {
   changeJournalMigration,
   type EventOutboxDb,
   eventOutboxMigration,
+  type MemberWrite,
   type RegistryDefinition,
 } from "@riik/kit";
+import type { Kysely } from "kysely";
 import { BusinessRegisterError } from "../errors.ts";
 
 export interface CompanyTable {
@@ -186,6 +188,37 @@ type JournalledTable = keyof typeof TABLES;
 export const journalKey = (table: JournalledTable, row: Record<string, unknown>): string =>
   TABLES[table].key.map((k) => String(row[k])).join("/");
 
+/** Replaces the row of TABLE with KEY by ROW, or deletes it when there is no ROW: a change as the journal carries it. */
+async function applyRow(
+  trx: Kysely<BusinessRegisterDb>,
+  table: JournalledTable,
+  key: string,
+  row: Record<string, unknown> | undefined,
+): Promise<void> {
+  const parts = key.split("/");
+  let remove = (trx as any).deleteFrom(table);
+  TABLES[table].key.forEach((column, i) => {
+    remove = remove.where(column, "=", parts[i]);
+  });
+  await remove.execute();
+  if (row) await (trx as any).insertInto(table).values(row).execute();
+}
+
+/**
+ * Writes ROW of TABLE (or deletes it) and journals the change in the same transaction: the
+ * register and a replica replaying the journal take the very same step (applyRow).
+ */
+export async function journalled(
+  { trx, change }: MemberWrite<BusinessRegisterDb>,
+  table: JournalledTable,
+  op: "upsert" | "delete",
+  row: object,
+): Promise<void> {
+  const key = journalKey(table, row as Record<string, unknown>);
+  await applyRow(trx, table, key, op === "upsert" ? (row as Record<string, unknown>) : undefined);
+  change({ entity: table, key, op, ...(op === "upsert" ? { data: row } : {}) });
+}
+
 /**
  * The journalled tables (applications are the register's working state, not the register):
  * entity = table name, key = key columns joined by "/", data = the row.
@@ -201,16 +234,7 @@ export const embassyRegistry: RegistryDefinition<BusinessRegisterDb> = {
   })) as RegistryDefinition<BusinessRegisterDb>["tables"],
   async applyChange(trx, entry) {
     if (!(entry.entity in TABLES)) throw new BusinessRegisterError("CHANGE_INVALID", `unknown entity ${entry.entity}`);
-    const table = entry.entity as JournalledTable;
-    const keys = TABLES[table].key;
-    const parts = entry.key.split("/");
-    let remove = (trx as any).deleteFrom(table);
-    keys.forEach((k, i) => {
-      remove = remove.where(k, "=", parts[i]);
-    });
-    await remove.execute();
-    if (entry.op === "delete") return;
-    const row = JSON.parse(entry.data ?? "null") as Record<string, unknown>;
-    await (trx as any).insertInto(table).values(row).execute();
+    const row = entry.op === "delete" ? undefined : (JSON.parse(entry.data ?? "null") as Record<string, unknown>);
+    await applyRow(trx, entry.entity as JournalledTable, entry.key, row);
   },
 };
