@@ -107,9 +107,15 @@ export interface PortLayout {
   /** The public certificate directory: slapd's LDAP port and its HTTP lookup. */
   directory: { ldap: number; http: number };
   "business-register": number;
+  /** The e-Residency agency (applications, staff API, its X-Road services). */
+  "e-residency": number;
+  /** The state inbox (messages to a person from the agencies). */
+  inbox: number;
+  /** The sandbox's mail server, which keeps forwarded notifications: SMTP and an HTTP view. */
+  mail: { smtp: number; http: number };
 }
 
-export const PORT_COUNT = 32;
+export const PORT_COUNT = 36;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -136,6 +142,9 @@ export function portLayout(base: number): PortLayout {
     directory: { ldap: base + 25, http: base + 26 },
     "business-register": base + 27,
     "ss-rik": ss(base + 28),
+    "e-residency": base + 32,
+    inbox: base + 33,
+    mail: { smtp: base + 34, http: base + 35 },
   };
 }
 
