@@ -6,4 +6,12 @@ export {
   monthlyEntitlement,
 } from "./benefits/entitlement.ts";
 export { RULE_SETS, type RuleSet, ruleSetOn } from "./benefits/rule-sets.ts";
-export { SocialInsuranceError, type SocialInsuranceErrorCode } from "./errors.ts";
+export { SOCIAL_INSURANCE_ERRORS, SocialInsuranceError, type SocialInsuranceErrorCode } from "./errors.ts";
+export { parseIban } from "./model/iban.ts";
+export {
+  type Birth,
+  type Offer,
+  openSocialInsuranceBoard,
+  type Payment,
+  SocialInsuranceBoard,
+} from "./storage/board.ts";

@@ -1,0 +1,328 @@
+// The Board's register of family benefits on the kit's storage: births make offers without an
+// application, a parent confirms, payments are scheduled month by month from the rules, and a
+// death or the end of entitlement stops them with a notice. Every write is journalled and its
+// events (for the state inbox) queued in the same transaction.
+import { randomUUID } from "node:crypto";
+import { PersonalCodeError, parsePersonalCode } from "@riik/core";
+import { type MemberStorage, openMemberStorage } from "@riik/kit";
+import type { Transaction } from "kysely";
+import { type BenefitLine, childbirthAllowance, monthlyEntitlement } from "../benefits/entitlement.ts";
+import { SocialInsuranceError } from "../errors.ts";
+import { parseIban } from "../model/iban.ts";
+import {
+  type OfferTable,
+  type PaymentTable,
+  SOCIAL_INSURANCE_COMPONENT,
+  type SocialInsuranceDb,
+  socialInsuranceMigrations,
+} from "./schema.ts";
+
+/** A birth as the population register publishes it (`person.born`). */
+export interface Birth {
+  child: string;
+  mother: string;
+  father?: string | null;
+}
+
+export interface Offer {
+  id: string;
+  child: string;
+  mother: string;
+  status: "offered" | "confirmed";
+  /** What is offered: the childbirth allowance and the family's monthly benefits from the birth month. */
+  lines: BenefitLine[];
+  createdAt: string;
+  confirmedAt: string | null;
+  confirmedBy: string | null;
+}
+
+export interface Payment {
+  month: string;
+  benefit: string;
+  child: string | null;
+  amountCents: number;
+  why: string;
+  rulesFrom: string;
+  recipient: string;
+  iban: string;
+}
+
+const code = (text: string, what: string): string => {
+  try {
+    return parsePersonalCode(text).code;
+  } catch (error) {
+    if (error instanceof PersonalCodeError)
+      throw new SocialInsuranceError("PERSONAL_CODE_INVALID", `${what}: ${error.message}`);
+    throw error;
+  }
+};
+const monthOf = (date: string) => date.slice(0, 7);
+const offerOf = (row: OfferTable): Offer => ({
+  id: row.id,
+  child: row.child_code,
+  mother: row.mother_code,
+  status: row.status as Offer["status"],
+  lines: JSON.parse(row.lines) as BenefitLine[],
+  createdAt: row.created_at,
+  confirmedAt: row.confirmed_at,
+  confirmedBy: row.confirmed_by,
+});
+const paymentOf = (row: PaymentTable): Payment => ({
+  month: row.month,
+  benefit: row.benefit,
+  child: row.child_code,
+  amountCents: Number(row.amount_cents),
+  why: row.why,
+  rulesFrom: row.rules_from,
+  recipient: row.recipient_code,
+  iban: row.iban,
+});
+
+export class SocialInsuranceBoard {
+  constructor(readonly store: MemberStorage<SocialInsuranceDb>) {}
+
+  /**
+   * A birth: the child joins the mother's family case and the parents get an offer — the
+   * childbirth allowance and the family's monthly benefits — with nothing to apply for.
+   * `siblings` are the mother's other children as the population register answers. A birth
+   * already offered answers its first offer (events are delivered at least once).
+   */
+  async onBirth(birth: Birth, siblings: readonly string[], at = new Date()): Promise<Offer> {
+    const child = code(birth.child, "child");
+    const mother = code(birth.mother, "mother");
+    const father = birth.father ? code(birth.father, "father") : null;
+    return this.store.write(async ({ trx, change, emit }) => {
+      const existing = await trx.selectFrom("offer").selectAll().where("child_code", "=", child).executeTakeFirst();
+      if (existing) return offerOf(existing);
+      await trx
+        .insertInto("family_case")
+        .values({ mother_code: mother, father_code: father, recipient_code: null, iban: null, confirmed_at: null })
+        .onConflict((c) => c.column("mother_code").doUpdateSet({ father_code: father }))
+        .execute();
+      for (const member of [...siblings.map((s) => code(s, "sibling")), child])
+        await trx
+          .insertInto("family_child")
+          .values({ child_code: member, mother_code: mother, died_on: null, ended_month: null })
+          .onConflict((c) => c.column("child_code").doNothing())
+          .execute();
+      const family = await this.#livingChildren(trx, mother, `${monthOf(parsePersonalCode(child).birthDate)}-01`);
+      const lines = [
+        ...childbirthAllowance([{ personalCode: child }]),
+        ...monthlyEntitlement(family, monthOf(parsePersonalCode(child).birthDate)).lines,
+      ];
+      const row: OfferTable = {
+        id: randomUUID(),
+        mother_code: mother,
+        child_code: child,
+        lines: JSON.stringify(lines),
+        status: "offered",
+        created_at: at.toISOString(),
+        confirmed_at: null,
+        confirmed_by: null,
+      };
+      await trx.insertInto("offer").values(row).execute();
+      const offer = offerOf(row);
+      change({ entity: "offer", key: row.id, op: "upsert", data: offer });
+      const parents = [mother, ...(father ? [father] : [])];
+      emit({ type: "offer.created", data: { subjects: [...parents, child], offer: row.id, child, parents } });
+      return offer;
+    }, at);
+  }
+
+  /** A death the register reports: a child's benefits end from the next month (the notice goes with the month's run). */
+  async onDeath(personalCode: string, dateOfDeath: string, at = new Date()): Promise<void> {
+    const person = code(personalCode, "person");
+    await this.store.write(async ({ trx, change }) => {
+      const updated = await trx
+        .updateTable("family_child")
+        .set({ died_on: dateOfDeath })
+        .where("child_code", "=", person)
+        .where("died_on", "is", null)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) > 0)
+        change({ entity: "family_child", key: person, op: "upsert", data: { child: person, diedOn: dateOfDeath } });
+    }, at);
+  }
+
+  /**
+   * A parent confirms an offer and names which parent receives the family's benefits and the
+   * account; the childbirth allowance is scheduled at once. `by` is the person acting
+   * (X-Road-UserId): only the mother or the father named in the birth.
+   */
+  async confirm(
+    offerId: string,
+    request: { by: string; recipient: string; iban: string },
+    at = new Date(),
+  ): Promise<Offer> {
+    const by = code(request.by, "confirming person");
+    const recipient = code(request.recipient, "recipient");
+    const iban = parseIban(request.iban);
+    return this.store.write(async ({ trx, change, emit }) => {
+      const row = await trx.selectFrom("offer").selectAll().where("id", "=", offerId).executeTakeFirst();
+      if (!row) throw new SocialInsuranceError("OFFER_NOT_FOUND", `no offer ${offerId}`);
+      const family = await trx
+        .selectFrom("family_case")
+        .selectAll()
+        .where("mother_code", "=", row.mother_code)
+        .executeTakeFirstOrThrow();
+      const parents = [family.mother_code, family.father_code].filter((p): p is string => p !== null);
+      // Not the offer's parent: the same answer as a missing offer would leak who has children.
+      if (!parents.includes(by)) throw new SocialInsuranceError("OFFER_NOT_FOUND", `no offer ${offerId}`);
+      if (!parents.includes(recipient))
+        throw new SocialInsuranceError("NOT_A_PARENT", "the benefits are paid to the child's mother or father");
+      if (row.status === "confirmed")
+        throw new SocialInsuranceError("OFFER_ALREADY_CONFIRMED", `offer ${offerId} was confirmed ${row.confirmed_at}`);
+      const now = at.toISOString();
+      await trx
+        .updateTable("offer")
+        .set({ status: "confirmed", confirmed_at: now, confirmed_by: by })
+        .where("id", "=", offerId)
+        .execute();
+      await trx
+        .updateTable("family_case")
+        .set({ recipient_code: recipient, iban, confirmed_at: now })
+        .where("mother_code", "=", row.mother_code)
+        .execute();
+      const lines = (JSON.parse(row.lines) as BenefitLine[]).filter((l) => l.benefit === "childbirth-allowance");
+      for (const line of lines) await this.#schedule(trx, row.mother_code, recipient, iban, monthOf(now), line, now);
+      const offer = { ...offerOf(row), status: "confirmed" as const, confirmedAt: now, confirmedBy: by };
+      change({ entity: "offer", key: offerId, op: "upsert", data: offer });
+      emit({ type: "offer.confirmed", data: { subjects: parents, offer: offerId, recipient } });
+      return offer;
+    }, at);
+  }
+
+  /**
+   * Schedules a month's benefits for every confirmed family, once: a line already scheduled
+   * is kept as it was (the run may be repeated after a crash). A child whose allowance was
+   * paid the month before and is not now gets a `benefit.ended` notice. Returns the lines added.
+   */
+  async scheduleMonth(month: string, at = new Date()): Promise<number> {
+    const families = await this.store.db
+      .selectFrom("family_case")
+      .selectAll()
+      .where("recipient_code", "is not", null)
+      .execute();
+    let added = 0;
+    for (const family of families)
+      added += await this.store.write(async ({ trx, emit }) => {
+        const children = await this.#livingChildren(trx, family.mother_code, `${month}-01`);
+        const { lines } = monthlyEntitlement(children, month);
+        let count = 0;
+        for (const line of lines)
+          count += await this.#schedule(
+            trx,
+            family.mother_code,
+            family.recipient_code!,
+            family.iban!,
+            month,
+            line,
+            at.toISOString(),
+          );
+        // A child who had the allowance and no longer has it (16, 19, a death): one notice.
+        const ended = await trx
+          .selectFrom("family_child")
+          .innerJoin("payment", "payment.child_code", "family_child.child_code")
+          .select("family_child.child_code")
+          .distinct()
+          .where("family_child.mother_code", "=", family.mother_code)
+          .where("family_child.ended_month", "is", null)
+          .where("payment.benefit", "=", "child-allowance")
+          .where("payment.month", "<", month)
+          .execute();
+        const receiving = new Set(lines.map((l) => l.child));
+        for (const { child_code } of ended.filter((e) => !receiving.has(e.child_code))) {
+          await trx
+            .updateTable("family_child")
+            .set({ ended_month: month })
+            .where("child_code", "=", child_code)
+            .execute();
+          emit({
+            type: "benefit.ended",
+            data: { subjects: [family.recipient_code, child_code], child: child_code, month },
+          });
+        }
+        return count;
+      }, at);
+    return added;
+  }
+
+  async offersOf(parent: string): Promise<Offer[]> {
+    const person = code(parent, "parent");
+    const rows = await this.store.db
+      .selectFrom("offer")
+      .innerJoin("family_case", "family_case.mother_code", "offer.mother_code")
+      .selectAll("offer")
+      .where((eb) => eb.or([eb("family_case.mother_code", "=", person), eb("family_case.father_code", "=", person)]))
+      .orderBy("offer.created_at", "desc")
+      .execute();
+    return rows.map(offerOf);
+  }
+
+  async paymentsOf(recipient: string): Promise<Payment[]> {
+    const rows = await this.store.db
+      .selectFrom("payment")
+      .selectAll()
+      .where("recipient_code", "=", code(recipient, "recipient"))
+      .orderBy("month")
+      .orderBy("line_key")
+      .execute();
+    return rows.map(paymentOf);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  /** The mother's children alive on a day, for the rules. */
+  async #livingChildren(trx: Transaction<SocialInsuranceDb>, mother: string, day: string) {
+    const rows = await trx
+      .selectFrom("family_child")
+      .select(["child_code", "died_on"])
+      .where("mother_code", "=", mother)
+      .execute();
+    return rows.filter((r) => r.died_on === null || r.died_on >= day).map((r) => ({ personalCode: r.child_code }));
+  }
+
+  async #schedule(
+    trx: Transaction<SocialInsuranceDb>,
+    mother: string,
+    recipient: string,
+    iban: string,
+    month: string,
+    line: BenefitLine,
+    now: string,
+  ): Promise<number> {
+    const inserted = await trx
+      .insertInto("payment")
+      .values({
+        line_key: `${mother}:${line.benefit}:${line.child ?? "family"}:${month}`,
+        mother_code: mother,
+        recipient_code: recipient,
+        iban,
+        child_code: line.child ?? null,
+        benefit: line.benefit,
+        month,
+        amount_cents: line.amountCents,
+        why: line.why,
+        rules_from: line.rules.effectiveFrom,
+        scheduled_at: now,
+      })
+      .onConflict((c) => c.column("line_key").doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0);
+  }
+}
+
+export async function openSocialInsuranceBoard(location: {
+  dataDir: string;
+  url?: string;
+  schema?: string;
+}): Promise<SocialInsuranceBoard> {
+  const store = await openMemberStorage<SocialInsuranceDb>({
+    component: SOCIAL_INSURANCE_COMPONENT,
+    migrations: socialInsuranceMigrations,
+    ...location,
+  });
+  return new SocialInsuranceBoard(store);
+}

@@ -1,0 +1,121 @@
+// The Board on SQLite and PostgreSQL: a birth makes an offer without an application, only a
+// parent confirms it and once, payments are scheduled once per line whatever the retries, and
+// a death ends the child's allowance with one notice.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { generatePersonalCode } from "@riik/core";
+import { dialectTargets } from "@riik/core/testing";
+import { openSocialInsuranceBoard, SocialInsuranceError } from "../src/index.ts";
+
+const mother = generatePersonalCode("1990-04-12", "female", 21);
+const father = generatePersonalCode("1988-11-03", "male", 22);
+const stranger = generatePersonalCode("1970-01-01", "male", 23);
+const older = [generatePersonalCode("2016-02-10", "male", 31), generatePersonalCode("2019-09-09", "female", 32)];
+const newborn = generatePersonalCode("2026-11-20", "female", 33);
+// A second family, for the death (the stores of one dialect are one database).
+const mother2 = generatePersonalCode("1992-06-30", "female", 41);
+const older2 = [generatePersonalCode("2017-03-03", "male", 42), generatePersonalCode("2020-05-05", "female", 43)];
+const newborn2 = generatePersonalCode("2026-11-25", "male", 44);
+// A valid Estonian IBAN (ISO 13616 check digits) and the same with its digits swapped.
+const IBAN = "EE38 2200 2210 2014 5685";
+const refused = (code: string) => (e: unknown) => e instanceof SocialInsuranceError && e.code === code;
+const events = (board: Awaited<ReturnType<typeof openSocialInsuranceBoard>>) =>
+  board.store.db.selectFrom("event_outbox").select(["type", "data"]).orderBy("seq").execute();
+
+for (const target of await dialectTargets()) {
+  describe(`Social Insurance Board on ${target.dialect}`, () => {
+    test("a third child's birth: an offer with the childbirth allowance and the family's allowances, confirmed once by a parent", async () => {
+      const board = await openSocialInsuranceBoard(target.location("social_insurance"));
+      try {
+        const offer = await board.onBirth({ child: newborn, mother, father }, older, new Date("2026-11-21T09:00:00Z"));
+        assert.equal(offer.status, "offered");
+        assert.deepEqual(
+          offer.lines.map((l) => [l.benefit, l.amountCents]),
+          [
+            ["childbirth-allowance", 320_00],
+            ["child-allowance", 80_00],
+            ["child-allowance", 80_00],
+            ["child-allowance", 80_00],
+            ["large-family-allowance", 450_00],
+          ],
+        );
+        assert.ok(offer.lines.every((l) => l.why.length > 0 && l.rules.source.length > 0));
+        // The same birth delivered again (at least once): the first offer, nothing new.
+        assert.equal((await board.onBirth({ child: newborn, mother, father }, older)).id, offer.id);
+        assert.deepEqual(
+          (await board.offersOf(father)).map((o) => o.id),
+          [offer.id],
+        );
+        assert.deepEqual(await board.offersOf(stranger), []);
+
+        await assert.rejects(
+          board.confirm(offer.id, { by: stranger, recipient: stranger, iban: IBAN }),
+          refused("OFFER_NOT_FOUND"),
+        );
+        await assert.rejects(
+          board.confirm(offer.id, { by: father, recipient: stranger, iban: IBAN }),
+          refused("NOT_A_PARENT"),
+        );
+        await assert.rejects(
+          board.confirm(offer.id, { by: father, recipient: mother, iban: "EE38 2200 2210 2014 5658" }),
+          refused("IBAN_INVALID"),
+        );
+        const confirmed = await board.confirm(
+          offer.id,
+          { by: father, recipient: mother, iban: IBAN },
+          new Date("2026-11-22T10:00:00Z"),
+        );
+        assert.equal(confirmed.confirmedBy, father);
+        await assert.rejects(
+          board.confirm(offer.id, { by: mother, recipient: mother, iban: IBAN }),
+          refused("OFFER_ALREADY_CONFIRMED"),
+        );
+
+        assert.equal(await board.scheduleMonth("2026-11"), 4);
+        assert.equal(await board.scheduleMonth("2026-11"), 0, "a repeated run schedules nothing twice");
+        const payments = await board.paymentsOf(mother);
+        assert.equal(
+          payments.reduce((s, p) => s + p.amountCents, 0),
+          320_00 + 3 * 80_00 + 450_00,
+        );
+        assert.ok(payments.every((p) => p.iban === "EE382200221020145685" && p.recipient === mother));
+        assert.deepEqual(await board.paymentsOf(father), []);
+        assert.deepEqual(
+          (await events(board)).map((e) => e.type),
+          ["offer.created", "offer.confirmed"],
+        );
+      } finally {
+        await board.close();
+      }
+    });
+
+    test("a child's death ends their allowance from the next month, with one notice; the family allowance follows the count", async () => {
+      const board = await openSocialInsuranceBoard(target.location("social_insurance"));
+      try {
+        const offer = await board.onBirth({ child: newborn2, mother: mother2, father: null }, older2);
+        await board.confirm(offer.id, { by: mother2, recipient: mother2, iban: IBAN });
+        await board.scheduleMonth("2026-12");
+        await board.onDeath(older2[0]!, "2026-12-15");
+        await board.scheduleMonth("2027-01");
+        await board.scheduleMonth("2027-01");
+        const january = (await board.paymentsOf(mother2)).filter((p) => p.month === "2027-01");
+        assert.deepEqual(
+          january.map((p) => [p.benefit, p.child]).sort(),
+          [
+            ["child-allowance", newborn2],
+            ["child-allowance", older2[1]],
+          ].sort(),
+        );
+        const ended = (await events(board)).filter((e) => e.type === "benefit.ended");
+        assert.equal(ended.length, 1);
+        assert.equal(JSON.parse(ended[0]!.data).child, older2[0]);
+        await assert.rejects(
+          board.onBirth({ child: "12345678901", mother: mother2 }, []),
+          refused("PERSONAL_CODE_INVALID"),
+        );
+      } finally {
+        await board.close();
+      }
+    });
+  });
+}
