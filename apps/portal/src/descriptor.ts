@@ -1,10 +1,11 @@
 import type { ComponentDescriptor } from "@riik/core";
-import { PORTAL_CONFIG, parsePortalConfig } from "./config/portal-config.ts";
+import { type BusinessRegisterConfig, PORTAL_CONFIG, parsePortalConfig } from "./config/portal-config.ts";
 
 /** The citizen portal, configured by a file (`riik portal serve --config FILE`). */
 export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
   name: "portal",
-  description: "the citizen portal: login through the auth service, my data, who used my data, signing",
+  description:
+    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications",
   config: PORTAL_CONFIG,
   command: ["portal", "serve"],
   configFile: true,
@@ -38,8 +39,46 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
               },
             ]
           : []),
+        // "My companies", company pages and founding an OÜ (contract E of issue #14).
+        ...(config.businessRegister ? businessRights(config.portalClient, config.businessRegister) : []),
+        // Applying for e-Residency without a login (contract D).
+        ...(config.eResidency
+          ? (
+              [
+                ["GET", "/pickup-locations"],
+                ["POST", "/applications"],
+                ["POST", "/applications/*/payment"],
+                ["POST", "/applications/*/status"],
+              ] as const
+            ).map(([method, path]) => ({
+              subject: config.portalClient,
+              service: config.eResidency!.applicationsService,
+              method,
+              paths: [path],
+            }))
+          : []),
       ],
       readsDataTracker: { reader: config.dataTrackerClient, providers: config.dataTrackerProviders },
     };
   },
 };
+
+/** The e-Business Register's endpoints the portal calls, each right on its own service. */
+function businessRights(subject: string, config: BusinessRegisterConfig) {
+  const right = (service: string, method: string, paths: string[]) => ({ subject, service, method, paths });
+  return [
+    right(config.applicationsService, "GET", [
+      "/persons/*/companies",
+      "/persons/*/applications",
+      "/name-check",
+      "/applications/*",
+    ]),
+    right(config.applicationsService, "POST", [
+      "/applications",
+      "/applications/*/signatures",
+      "/applications/*/registration",
+    ]),
+    right(config.companiesService, "GET", ["/companies/*"]),
+    right(config.companyPersonsService, "GET", ["/companies/*/persons"]),
+  ];
+}

@@ -48,7 +48,22 @@ export type PortalErrorCode =
   /** The signing certificate names another person than the one logged in. */
   | "PORTAL_SIGNER_NOT_YOU"
   /** No such prepared signature or signed container in this session (expired, used, or never made). */
-  | "PORTAL_SIGNATURE_UNKNOWN";
+  | "PORTAL_SIGNATURE_UNKNOWN"
+  /**
+   * The agency refused the request with its own typed code (`details.providerCode`, e.g. the
+   * business register's NAME_TAKEN, `details.status` its HTTP status): an answer the page tells.
+   */
+  | "PORTAL_REFUSED"
+  /** This portal is not configured for that agency's services (`details.service`: business-register, e-residency). */
+  | "PORTAL_SERVICE_UNCONFIGURED"
+  /** While acting for a company only the company's pages are shown, not the board member's own. */
+  | "PORTAL_ACTING_FOR_COMPANY"
+  /** A company whose registry card does not name the person, and whom they do not act for. */
+  | "PORTAL_COMPANY_FORBIDDEN"
+  /** The application to sign is not the document the founders sign (its sha256 does not match), or not this founder's to sign. */
+  | "PORTAL_APPLICATION_MISMATCH"
+  /** Too many e-Residency applications from one address in an hour (`details.retryAfterSeconds`). */
+  | "PORTAL_RATE_LIMITED";
 
 export class PortalError extends RiikError<PortalErrorCode> {}
 
@@ -80,6 +95,12 @@ export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode>
   PORTAL_SIGNER_UNTRUSTED: { status: 403 },
   PORTAL_SIGNER_NOT_YOU: { status: 403 },
   PORTAL_SIGNATURE_UNKNOWN: { status: 404 },
+  PORTAL_REFUSED: { status: 422 },
+  PORTAL_SERVICE_UNCONFIGURED: { status: 404 },
+  PORTAL_ACTING_FOR_COMPANY: { status: 403 },
+  PORTAL_COMPANY_FORBIDDEN: { status: 403 },
+  PORTAL_APPLICATION_MISMATCH: { status: 409 },
+  PORTAL_RATE_LIMITED: { status: 429 },
   // @riik/signature's refusals while signing or reading an uploaded container.
   SIG_ARGUMENT: { status: 400 },
   ASIC_ZIP: { status: 400 },

@@ -10,17 +10,28 @@ import { Counter } from "prom-client";
 import type { PortalConfig } from "./config/portal-config.ts";
 import { AnchorVerifier, type TrustAnchorSource } from "./datatracker/anchoring.ts";
 import { DataTracker } from "./datatracker/usage.ts";
+import { EResidencyApplications } from "./eresidency/applications.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
+import { FoundingSigning } from "./founding/founding.ts";
 import {
+  APPLICATION_PAGE,
   AUTH_ACT,
   AUTH_CALLBACK,
   AUTH_START,
   BACKCHANNEL_LOGOUT,
+  COMPANY_PAGE,
   CONTAINER_VALIDATE,
+  E_RESIDENCY_APPLY,
+  E_RESIDENCY_KEYED,
+  FOUNDER_FINISH,
+  FOUNDER_PREPARE,
+  FOUNDING_APPLICATION,
   LOGOUT,
+  NAME_CHECK,
   NO_INPUT,
   OPERATOR,
   PAGE,
+  REGISTRATION,
   SIGN_FINISH,
   SIGN_PREPARE,
   SIGNED_CONTAINER,
@@ -32,11 +43,12 @@ import { LogoutTokens } from "./oidc/backchannel-logout.ts";
 import { PendingLogins } from "./oidc/pending-logins.ts";
 import { RelyingParty } from "./oidc/relying-party.ts";
 import { OperatorView } from "./operator/overview.ts";
+import { type Asker, BusinessRegisterClient } from "./registry/business.ts";
 import { PopulationRegister } from "./registry/population.ts";
 import { MemorySessionStore, type Session } from "./session/session-store.ts";
 import { SigningService } from "./signing/signing-service.ts";
 import { attachment } from "./signing/upload.ts";
-import type { SessionInfo } from "./web/api-types.ts";
+import type { CompaniesResponse, CompanyResponse, Representees, SessionInfo } from "./web/api-types.ts";
 import { buildWebAssets, type WebAssets } from "./web/bundle.ts";
 import { XRoadCalls } from "./xroad/calls.ts";
 
@@ -135,6 +147,13 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
         trustedCaFiles: config.trustedCaFiles,
         maxUploadBytes: config.signing.maxUploadBytes,
       })
+    : undefined;
+  const business = config.businessRegister
+    ? new BusinessRegisterClient(xroad, config.portalClient, config.businessRegister)
+    : undefined;
+  const founding = business && signing ? new FoundingSigning(signing, business) : undefined;
+  const eResidency = config.eResidency
+    ? new EResidencyApplications(xroad, config.portalClient, config.eResidency)
     : undefined;
   const signatures = new Counter({
     name: "riik_portal_signatures_total",
@@ -239,6 +258,8 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       operatorTokenRequired: config.operatorToken !== undefined,
       ...(loginRecord ? { loginRecord: true as const } : {}),
       ...(signing ? { signing: { maxUploadBytes: signing.maxUploadBytes } } : {}),
+      ...(business ? { business: { stateFeeCents: business.stateFeeCents } } : {}),
+      ...(eResidency ? { eResidency: true as const } : {}),
     };
   });
 
@@ -260,15 +281,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   // whether the right holds. `for=self` acts for the person again.
   app.get("/api/auth/act", { schema: AUTH_ACT }, async (request, reply) => {
     personOf(request);
+    // A person or a company (a board member for it, the business register's right): the
+    // provider's mandates service decides; the portal shows a company's pages while acting for it.
     const target = request.query.for === "self" ? undefined : request.query.for;
-    // "My data" reads the population register: the portal acts for people; a company's pages come with the business register's views.
-    const listed = sessionOf(request)?.login?.representees;
-    if (
-      target &&
-      listed?.status === "current" &&
-      listed.list.some((r) => r.sub === target && r.type === "LEGAL_PERSON")
-    )
-      throw new PortalError("PORTAL_INPUT", `${target} is a company: the portal acts for people only for now`);
     const { url, request: started } = await relyingParty.authorizationUrl(request.query.lang, target);
     reply.setCookie(loginCookie, pending.put(started), loginCookieOptions);
     return reply.header("cache-control", "no-store").redirect(url.toString(), 303);
@@ -295,7 +310,14 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       const fresh = sessions.create({
         person: { personalCode: login.personalCode, givenName: login.givenName, surname: login.surname },
         ...(started.representee && chosen?.sub
-          ? { actingFor: { sub: chosen.sub, personalCode: chosen.sub.slice(2), name: chosen.name ?? "" } }
+          ? {
+              actingFor: {
+                sub: chosen.sub,
+                personalCode: chosen.sub.slice(2),
+                name: chosen.name ?? "",
+                type: representeeType(chosen.sub, chosen.type, login.representees),
+              },
+            }
           : {}),
         login: {
           sid: login.sid,
@@ -310,7 +332,8 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       setCookie(reply, fresh);
       logins.inc({ outcome: "ok" });
       request.log.info({ event: "login", personalCode: login.personalCode, acr: login.acr, amr: login.amr }, "login");
-      return reply.redirect("/?from=login#/data", 303);
+      const acting = fresh.actingFor?.type === "LEGAL_PERSON" ? fresh.actingFor.personalCode : undefined;
+      return reply.redirect(acting ? `/?from=login#/company/${acting}` : "/?from=login#/data", 303);
     } catch (error) {
       if (!(error instanceof PortalError) || error.code === "PORTAL_AUTH_UNAVAILABLE") throw error;
       const outcome = error.code === "PORTAL_LOGIN_REFUSED" ? error.message : error.code;
@@ -358,9 +381,16 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   });
 
   // "My data" of the person, or of whom they act for (the reads then name both: UserId and Represented-Party).
+  // While acting for a company the board member's own pages are not shown: the company's are.
   const subjectOf = (request: FastifyRequest) => {
     const person = personOf(request);
-    return { code: sessionOf(request)?.actingFor?.personalCode ?? person.personalCode, actor: person.personalCode };
+    const acting = sessionOf(request)?.actingFor;
+    if (acting?.type === "LEGAL_PERSON")
+      throw new PortalError(
+        "PORTAL_ACTING_FOR_COMPANY",
+        `you are acting for the company ${acting.personalCode}; act for yourself to see your own pages`,
+      );
+    return { code: acting?.personalCode ?? person.personalCode, actor: person.personalCode };
   };
   app.get("/api/me", { schema: NO_INPUT }, async (request) => {
     const { code, actor } = subjectOf(request);
@@ -457,6 +487,137 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     },
   );
 
+  // ---- the e-Business Register (issue #14): my companies, a company's page, founding an OÜ.
+  // Every read is made as the logged-in person (X-Road-UserId); acting for a company, the
+  // company is the represented party, and only its page and its applications are shown.
+  const businessOf = (request: FastifyRequest) => {
+    if (!business)
+      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the e-Business Register", {
+        details: { service: "business-register" },
+      });
+    const person = personOf(request);
+    const acting = sessionOf(request)?.actingFor;
+    const company = acting?.type === "LEGAL_PERSON" ? acting.personalCode : undefined;
+    if (acting && !company)
+      throw new PortalError("PORTAL_INPUT", "act for yourself (or for a company) to see companies", {
+        details: { fields: ["actingFor"] },
+      });
+    const asker: Asker = { personalCode: person.personalCode, ...(company ? { company } : {}) };
+    return { business, person, company, asker };
+  };
+  /** The person's own pages of founding: not while acting for someone else. */
+  const founder = (request: FastifyRequest) => {
+    const context = businessOf(request);
+    if (context.company)
+      throw new PortalError(
+        "PORTAL_ACTING_FOR_COMPANY",
+        "founding is done by persons: act for yourself to found a company or sign an application",
+      );
+    return context;
+  };
+  app.get("/api/companies", { schema: NO_INPUT }, async (request): Promise<CompaniesResponse> => {
+    const { business, asker, company } = businessOf(request);
+    const companies = await business.companiesOf({ personalCode: asker.personalCode });
+    // Acting for a company: that company only.
+    return { companies: company ? companies.filter((c) => c.registryCode === company) : companies };
+  });
+  app.get("/api/companies/:code", { schema: COMPANY_PAGE }, async (request): Promise<CompanyResponse> => {
+    const { business, person, company, asker } = businessOf(request);
+    const { code } = request.params;
+    if (company && company !== code)
+      throw new PortalError("PORTAL_COMPANY_FORBIDDEN", `you are acting for ${company}, not for ${code}`);
+    const card = await business.company(code, asker);
+    // A company page for the persons on its registry card, or for whom acts for the company.
+    if (!company && !card.persons.some((p) => p.personalCode === person.personalCode))
+      throw new PortalError("PORTAL_COMPANY_FORBIDDEN", `the registry card of ${code} does not name you`);
+    return card;
+  });
+  app.get("/api/founding/name-check", { schema: NAME_CHECK }, async (request) => {
+    const { business, asker } = founder(request);
+    return business.nameCheck(request.query.name, asker);
+  });
+  app.get("/api/founding/applications", { schema: NO_INPUT }, async (request) => {
+    const { business, asker } = founder(request);
+    return { applications: await business.applicationsOf(asker) };
+  });
+  app.post("/api/founding/applications", { schema: FOUNDING_APPLICATION }, async (request, reply) => {
+    const { business, person, asker } = founder(request);
+    // The one who files it is one of its founders; the others sign it in their own sessions.
+    if (!request.body.founders.some((f) => f.personalCode === person.personalCode))
+      throw new PortalError("PORTAL_INPUT", "you must be one of the founders of the company you found", {
+        details: { fields: ["founders"] },
+      });
+    const created = await business.createApplication(request.body, asker);
+    request.log.info({ event: "founding-application", id: created.id }, "founding application filed");
+    return reply.status(201).send(created);
+  });
+  app.get("/api/founding/applications/:id", { schema: APPLICATION_PAGE }, async (request) => {
+    const { business, person, asker } = founder(request);
+    const application = await business.application(request.params.id, asker);
+    const { founders, board } = application.application;
+    if (![...founders, ...board].some((p) => p.personalCode === person.personalCode))
+      throw new PortalError("PORTAL_NOT_FOUND", "no such application of yours");
+    return application;
+  });
+  const founderSigning = (request: FastifyRequest) => {
+    const context = founder(request);
+    if (!founding) throw new PortalError("PORTAL_SIGNING_UNCONFIGURED", "signing is not configured in this portal");
+    const session = sessionOf(request) as Session;
+    return { ...context, founding, session };
+  };
+  app.post("/api/founding/applications/:id/prepare", { schema: FOUNDER_PREPARE }, async (request) => {
+    const { founding, session, person } = founderSigning(request);
+    return founding.prepare(session.id, person, request.params.id, request.body.certificate);
+  });
+  app.post("/api/founding/applications/:id/finish", { schema: FOUNDER_FINISH }, async (request) => {
+    const { founding, session, person } = founderSigning(request);
+    try {
+      const signed = await founding.finish(session.id, person, request.body);
+      if (signed.applicationId !== request.params.id)
+        throw new PortalError("PORTAL_SIGNATURE_UNKNOWN", "that signature was prepared for another application");
+      signatures.inc({ outcome: "ok" });
+      request.log.info({ event: "founder-signed", id: signed.applicationId }, "founder signed");
+      return signed;
+    } catch (error) {
+      signatures.inc({ outcome: (error as { code?: string }).code ?? "error" });
+      throw error;
+    }
+  });
+  app.post("/api/founding/applications/:id/registration", { schema: REGISTRATION }, async (request, reply) => {
+    const { founding, person } = founderSigning(request);
+    const registered = await founding.register(person, request.params.id);
+    request.log.info({ event: "company-registered", registryCode: registered.registryCode }, "company registered");
+    return reply.status(201).send(registered);
+  });
+
+  // ---- e-Residency (issue #14): applying needs no login; the number and the access key (in
+  // the body, never in a URL) follow the application.
+  const eResidencyOf = () => {
+    if (!eResidency)
+      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not take e-Residency applications", {
+        details: { service: "e-residency" },
+      });
+    return eResidency;
+  };
+  app.get("/api/e-residency/pickup-locations", { schema: NO_INPUT }, async () => ({
+    locations: await eResidencyOf().pickupLocations(),
+  }));
+  app.post(
+    "/api/e-residency/applications",
+    { schema: E_RESIDENCY_APPLY, bodyLimit: 3 * 1024 * 1024 },
+    async (request, reply) => {
+      const created = await eResidencyOf().apply(request.body, request.socket.remoteAddress ?? "");
+      request.log.info({ event: "e-residency-application", number: created.number }, "e-Residency application");
+      return reply.status(201).send(created);
+    },
+  );
+  app.post("/api/e-residency/applications/:number/payment", { schema: E_RESIDENCY_KEYED }, async (request) =>
+    eResidencyOf().pay(request.params.number, request.body.accessKey),
+  );
+  app.post("/api/e-residency/applications/:number/status", { schema: E_RESIDENCY_KEYED }, async (request) =>
+    eResidencyOf().status(request.params.number, request.body.accessKey),
+  );
+
   // The operator view: with an operator token configured, the token is required (Bearer,
   // RFC 6750); without one, only clients on this machine are answered.
   const tokenHash = config.operatorToken ? createHash("sha256").update(config.operatorToken).digest() : undefined;
@@ -495,4 +656,19 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       await operator.close();
     },
   };
+}
+
+/**
+ * Whether the party acted for is a person or a company: the `representee` claim's type when
+ * the provider sends it, else the login's list, else by the code (a registry code has 8 digits).
+ */
+function representeeType(
+  sub: string,
+  claimed: "NATURAL_PERSON" | "LEGAL_PERSON" | undefined,
+  listed: Representees | undefined,
+): "NATURAL_PERSON" | "LEGAL_PERSON" {
+  if (claimed) return claimed;
+  const entry = listed?.status === "current" ? listed.list.find((r) => r.sub === sub) : undefined;
+  if (entry) return entry.type;
+  return /^[A-Z]{2}[0-9]{8}$/.test(sub) ? "LEGAL_PERSON" : "NATURAL_PERSON";
 }

@@ -8,7 +8,19 @@ import type { SessionInfo } from "../web/api-types.ts";
 import { isLanguage, isMessageKey, type Language, type MessageKey, translate } from "../web/i18n.ts";
 import { ApiError } from "./api.ts";
 
-export type Route = "login" | "data" | "usage" | "sign" | "check" | "operator";
+export type Route =
+  | "login"
+  | "data"
+  | "usage"
+  | "sign"
+  | "check"
+  | "operator"
+  | "companies"
+  | "company"
+  | "found"
+  | "application"
+  | "e-residency"
+  | "e-residency-status";
 
 /** One view of the portal: what the router shows for a route. */
 export interface View {
@@ -36,12 +48,15 @@ export const state: {
   language: Language;
   session: SessionInfo | undefined;
   route: Route;
+  /** What follows the route in the address: a registry code (#/company/CODE), an application id. */
+  param: string | undefined;
   flash: Flash | undefined;
   busy: boolean;
 } = {
   language: initialLanguage(),
   session: undefined,
   route: "login",
+  param: undefined,
   flash: undefined,
   busy: false,
 };
@@ -105,6 +120,10 @@ export function errorText(error: unknown): string {
   if (error instanceof UiError) return t(error.key, error.values);
   if (error instanceof CardError) return t(error.code);
   if (error instanceof ApiError) {
+    // An agency's own refusal (the business register's NAME_TAKEN, …), told in its words.
+    const provider = error.details.providerCode;
+    if (error.code === "PORTAL_REFUSED" && isMessageKey(provider)) return t(provider);
+    if (error.code === "PORTAL_REFUSED") return `${t("PORTAL_REFUSED")} (${String(provider ?? error.status)})`;
     if (isMessageKey(error.code)) return t(error.code, { type: String(error.details.type ?? error.status) });
     return `${t("error.generic")} (${error.code})`;
   }
@@ -134,10 +153,17 @@ export function render(focusHeading = false): void {
   page?.render(focusHeading);
 }
 
-/** Goes to `route`; shows it again when it is already the route in the address. */
-export function navigate(route: Route): void {
-  if (location.hash === `#/${route}`) void page?.show(route, true);
-  else location.hash = `#/${route}`;
+/** Goes to `route` (with `param`: #/company/CODE); shows it again when it is already the address. */
+export function navigate(route: Route, param?: string): void {
+  const hash = param ? `#/${route}/${encodeURIComponent(param)}` : `#/${route}`;
+  if (location.hash === hash) void page?.show(route, true);
+  else location.hash = hash;
+}
+
+/** Whether the person acts for a company now (its pages only, not their own). */
+export function actingForCompany(): string | undefined {
+  const acting = state.session?.actingFor;
+  return acting?.type === "LEGAL_PERSON" ? acting.personalCode : undefined;
 }
 
 /** Makes every view forget what it holds of a person. */

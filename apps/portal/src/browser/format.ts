@@ -21,3 +21,8 @@ export function sizeText(bytes: number): string {
     bytes < 1024 ? [bytes, "B"] : bytes < 1024 * 1024 ? [bytes / 1024, "KB"] : [bytes / (1024 * 1024), "MB"];
   return `${new Intl.NumberFormat(locale(), { maximumFractionDigits: unit === "B" ? 0 : 1 }).format(value)} ${unit}`;
 }
+
+/** An amount in euro cents, as the language writes money. */
+export function moneyText(cents: number): string {
+  return new Intl.NumberFormat(locale(), { style: "currency", currency: "EUR" }).format(cents / 100);
+}

@@ -2,7 +2,7 @@
 // switch and logout, the view itself in <main>, and the footer. Drawn anew on every change.
 
 import type { Language, MessageKey } from "../web/i18n.ts";
-import { type Route, state, switchLanguage, t } from "./app.ts";
+import { actingForCompany, type Route, state, switchLanguage, t } from "./app.ts";
 import { append, h } from "./dom.ts";
 import { VIEWS } from "./router.ts";
 import { logout } from "./session.ts";
@@ -43,19 +43,30 @@ function header(): HTMLElement {
   const other: Language = state.language === "et" ? "en" : "et";
   const nav = h("nav", { "aria-label": t("nav.label") });
   const list = h("ul", { class: "tabs" });
-  const link = (route: Route, key: MessageKey) =>
+  const link = (route: Route, key: MessageKey, param?: string) =>
     h(
       "li",
       {},
       h(
         "a",
-        { href: `#/${route}`, "aria-current": state.route === route ? "page" : undefined, "data-keep": `nav-${route}` },
+        {
+          href: param ? `#/${route}/${param}` : `#/${route}`,
+          "aria-current": state.route === route ? "page" : undefined,
+          "data-keep": `nav-${route}`,
+        },
         t(key),
       ),
     );
-  if (person) append(list, link("data", "nav.data"), link("usage", "nav.usage"));
+  const company = actingForCompany();
+  const business = state.session?.business;
+  // Acting for a company: its page only; the board member's own pages wait until they act for themselves.
+  if (person && company) append(list, link("company", "nav.company", company));
+  else if (person) append(list, link("data", "nav.data"), link("usage", "nav.usage"));
+  if (person && business && !company) append(list, link("companies", "nav.companies"), link("found", "nav.found"));
   if (person && state.session?.signing) append(list, link("sign", "nav.sign"), link("check", "nav.check"));
-  else append(list, link("login", "nav.login"));
+  if (!person) append(list, link("login", "nav.login"));
+  if (!person && state.session?.eResidency)
+    append(list, link("e-residency", "nav.eResidency"), link("e-residency-status", "nav.eResidencyStatus"));
   append(list, link("operator", "nav.operator"));
   nav.append(list);
   return h(

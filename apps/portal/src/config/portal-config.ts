@@ -17,6 +17,12 @@ const httpUrl = (text: string) => URL.canParse(text) && /^https?:$/.test(new URL
 const isSubsystem = (text: string) => parses(parseClientId)(text) && parseClientId(text).subsystemCode !== undefined;
 const FILE = Type.String({ minLength: 1, ...problem("must be a file path") });
 const SUBSYSTEM = refine(Type.String(), isSubsystem, "must be a subsystem id INSTANCE/CLASS/MEMBER/SUBSYSTEM");
+const SERVICE = refine(
+  Type.String(),
+  parses(parseServiceId),
+  "must be a service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
+);
+const service = (fallback: string) => ({ ...SERVICE, default: fallback });
 const positive = (fallback: number) =>
   Type.Integer({ minimum: 1, default: fallback, ...problem("must be a positive integer") });
 const MAX_UPLOAD_CEILING = 64 * 1024 * 1024;
@@ -48,6 +54,34 @@ export const SIGNING_CONFIG = Type.Object(
     }),
   },
   { additionalProperties: false, ...problem("must be an object with tsaUrl and trustAnchorFiles") },
+);
+
+/**
+ * The e-Business Register's services (contract E of issue #14): "My companies", company pages
+ * and founding an OÜ. The pages are off without it.
+ */
+export const BUSINESS_REGISTER_CONFIG = Type.Object(
+  {
+    /** `applications`: founding (create, sign, register), a person's applications and companies, the name check. */
+    applicationsService: service("EE/GOV/70000310/ariregister/applications"),
+    /** `companies`: GET /companies/{registryCode}. */
+    companiesService: service("EE/GOV/70000310/ariregister/companies"),
+    /** `company-persons`: GET /companies/{registryCode}/persons (the registry card's persons). */
+    companyPersonsService: service("EE/GOV/70000310/ariregister/company-persons"),
+    /** The state fee of founding an OÜ, paid (simulated) before registration. */
+    stateFeeCents: Type.Integer({ minimum: 0, default: 26_500, ...problem("must be a whole number of cents") }),
+  },
+  { additionalProperties: false, ...problem("must be an object of business register service ids") },
+);
+
+/** The e-Residency agency's `applications` service (contract D): applying without a login. */
+export const E_RESIDENCY_CONFIG = Type.Object(
+  {
+    applicationsService: service("EE/GOV/70008747/e-residency/applications"),
+    /** At most this many new applications per client address an hour (a public form). */
+    applicationsPerAddressPerHour: positive(10),
+  },
+  { additionalProperties: false, ...problem("must be an object with the e-Residency applications service id") },
 );
 
 /** The portal's configuration file (`riik portal serve --config FILE`); see the README. */
@@ -134,6 +168,8 @@ export const PORTAL_CONFIG = Type.Object(
     /** How far back "Who used my data" looks. */
     usagePeriodDays: positive(365),
     signing: Type.Optional(SIGNING_CONFIG),
+    businessRegister: Type.Optional(BUSINESS_REGISTER_CONFIG),
+    eResidency: Type.Optional(E_RESIDENCY_CONFIG),
   },
   { additionalProperties: false },
 );
@@ -141,6 +177,8 @@ export const PORTAL_CONFIG = Type.Object(
 /** The configuration as the portal runs with it: defaults filled in, paths absolute. */
 export type PortalConfig = Static<typeof PORTAL_CONFIG>;
 export type SigningConfig = Static<typeof SIGNING_CONFIG>;
+export type BusinessRegisterConfig = Static<typeof BUSINESS_REGISTER_CONFIG>;
+export type EResidencyConfig = Static<typeof E_RESIDENCY_CONFIG>;
 
 /** Reads and checks FILE; relative file paths in it are taken relative to FILE's directory. */
 export function readPortalConfig(path: string): PortalConfig {

@@ -99,3 +99,113 @@ export const OPERATOR = {
   ...NO_INPUT,
   headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 4096 })) }),
 };
+
+// ---- the e-Business Register (issue #14, contract E)
+
+const REGISTRY_CODE = Type.String({ pattern: "^[0-9]{8}$" });
+/** The register's application id (a UUID). */
+const APPLICATION_ID = Type.String({
+  pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+});
+const NAME = Type.String({ minLength: 1, maxLength: 100 });
+const PERSON = Type.Object(
+  { personalCode: Type.String({ pattern: "^[1-8][0-9]{10}$" }), givenName: NAME, surname: NAME },
+  { additionalProperties: false },
+);
+
+/** A company page: its registry code. */
+export const COMPANY_PAGE = {
+  ...NO_INPUT,
+  params: Type.Object({ code: REGISTRY_CODE }, { additionalProperties: false }),
+};
+
+export const NAME_CHECK = {
+  querystring: Type.Object({ name: Type.String({ minLength: 2, maxLength: 120 }) }, { additionalProperties: false }),
+};
+
+/**
+ * The founding application of an OÜ, as the business register takes it (its README, "Founding
+ * an OÜ"): the register checks the rules of meaning (name, shares adding up to the capital, codes).
+ */
+export const FOUNDING_APPLICATION = {
+  ...NO_INPUT,
+  body: Type.Object(
+    {
+      name: Type.String({ minLength: 2, maxLength: 120 }),
+      legalForm: Type.Literal("OÜ"),
+      seatAddress: Type.String({ minLength: 5, maxLength: 200 }),
+      email: Type.String({ pattern: "^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$", maxLength: 200 }),
+      activity: Type.String({ pattern: "^[0-9]{5}$" }),
+      shareCapitalCents: Type.Integer({ minimum: 0 }),
+      founders: Type.Array(
+        Type.Object(
+          { ...PERSON.properties, shareCents: Type.Integer({ minimum: 1 }) },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 50 },
+      ),
+      board: Type.Array(PERSON, { minItems: 1, maxItems: 20 }),
+      contactPerson: Type.Optional(PERSON),
+      beneficialOwners: Type.Array(PERSON, { minItems: 1, maxItems: 50 }),
+      representation: Type.Union([Type.Literal("alone"), Type.Literal("jointly")]),
+      articles: Type.Literal("standard"),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export const APPLICATION_PAGE = {
+  ...NO_INPUT,
+  params: Type.Object({ id: APPLICATION_ID }, { additionalProperties: false }),
+};
+
+/** A founder's signing certificate (PEM, from the card file); checked like any signer's. */
+export const FOUNDER_PREPARE = {
+  ...APPLICATION_PAGE,
+  body: Type.Object({ certificate: Type.String({ minLength: 1, maxLength: 16_384 }) }, { additionalProperties: false }),
+};
+
+export const FOUNDER_FINISH = {
+  ...APPLICATION_PAGE,
+  body: Type.Object(
+    { id: STORE_ID, signatureValue: Type.String({ minLength: 4, maxLength: 2048 }) },
+    { additionalProperties: false },
+  ),
+};
+
+export const REGISTRATION = { ...APPLICATION_PAGE, body: Type.Object({}, { additionalProperties: false }) };
+
+// ---- e-Residency (issue #14, contract D): applying needs no login
+
+const DATE = Type.String({ pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" });
+/** ER-2026-000123 */
+const E_RESIDENCY_NUMBER = Type.String({ pattern: "^ER-[0-9]{4}-[0-9]{6,9}$" });
+/** 256 random bits as the agency writes them (base64url or hex). */
+const ACCESS_KEY = Type.String({ pattern: "^[A-Za-z0-9_-]{32,128}$" });
+
+export const E_RESIDENCY_APPLY = {
+  ...NO_INPUT,
+  body: Type.Object(
+    {
+      givenName: NAME,
+      surname: NAME,
+      dateOfBirth: DATE,
+      sex: Type.Union([Type.Literal("male"), Type.Literal("female")]),
+      citizenship: Type.String({ pattern: "^[A-Z]{2}$" }),
+      documentNumber: Type.String({ pattern: "^[A-Z0-9]{5,20}$" }),
+      documentExpires: DATE,
+      email: Type.String({ pattern: "^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$", maxLength: 200 }),
+      // At most 2 MB decoded: base64 is 4/3 of that.
+      photo: Type.String({ minLength: 16, maxLength: Math.ceil((2 * 1024 * 1024 * 4) / 3) + 4 }),
+      reason: Type.String({ minLength: 1, maxLength: 1000 }),
+      pickupLocation: Type.String({ minLength: 1, maxLength: 100 }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export const E_RESIDENCY_KEYED = {
+  ...NO_INPUT,
+  params: Type.Object({ number: E_RESIDENCY_NUMBER }, { additionalProperties: false }),
+  body: Type.Object({ accessKey: ACCESS_KEY }, { additionalProperties: false }),
+};

@@ -24,11 +24,16 @@ export interface AuthorizationRequest {
 /** The `representee` claim (GovSSO 4.2): its status and, when current, whom and their name. */
 function representeeOf(claim: unknown): LoggedIn["representee"] {
   if (!claim || typeof claim !== "object") return undefined;
-  const { status, sub, given_name, family_name, name } = claim as Record<string, unknown>;
+  const { status, sub, given_name, family_name, name, type } = claim as Record<string, unknown>;
   if (typeof status !== "string") return undefined;
   const named =
     typeof name === "string" ? name : [given_name, family_name].filter((p) => typeof p === "string").join(" ");
-  return { status, ...(typeof sub === "string" && SUBJECT.test(sub) ? { sub } : {}), name: named };
+  return {
+    status,
+    ...(typeof sub === "string" && SUBJECT.test(sub) ? { sub } : {}),
+    name: named,
+    ...(type === "NATURAL_PERSON" || type === "LEGAL_PERSON" ? { type } : {}),
+  };
 }
 
 /** The `representee_list` claim read tolerantly (unknown entries left out); undefined when absent. */
@@ -67,7 +72,7 @@ export interface LoggedIn {
   /** With scope `representee_list`: whom the person may act for. */
   representees?: Representees;
   /** With scope `representee.<sub>`: the `representee` claim (GovSSO 4.2). */
-  representee?: { status: string; sub?: string; name?: string };
+  representee?: { status: string; sub?: string; name?: string; type?: "NATURAL_PERSON" | "LEGAL_PERSON" };
 }
 
 const SUBJECT = /^[A-Z]{2}[0-9A-Za-z]{1,30}$/;

@@ -23,14 +23,25 @@ export interface SessionLogin {
   refreshedAt: number;
 }
 
+export interface ActingFor {
+  readonly sub: string;
+  /** The person's personal code, or the company's registry code (`sub` without its country prefix). */
+  readonly personalCode: string;
+  readonly name: string;
+  readonly type: "NATURAL_PERSON" | "LEGAL_PERSON";
+}
+
 export interface Session {
   readonly id: string;
   readonly createdAt: number;
   lastSeenAt: number;
   /** Absent until login succeeds. */
   person?: SessionPerson;
-  /** The party the person acts for (GovSSO representee), when they chose one. */
-  actingFor?: { readonly sub: string; readonly personalCode: string; readonly name: string };
+  /**
+   * The party the person acts for (GovSSO representee), when they chose one: a person
+   * (`personalCode`) or a company (`type` LEGAL_PERSON, `personalCode` then its registry code).
+   */
+  actingFor?: ActingFor;
   login?: SessionLogin;
 }
 

@@ -1,11 +1,69 @@
 // The JSON the portal's API answers; shared by the server and the browser bundle (types only).
 import type { UsageReport } from "../datatracker/usage.ts";
+import type { EResidencyCreated, EResidencyReceipt, EResidencyStatus } from "../eresidency/applications.ts";
+import type { FeeReceipt, FounderSignature } from "../founding/founding.ts";
 import type { OperatorOverview } from "../operator/overview.ts";
+import type {
+  ApplicationState,
+  ApplicationSummary,
+  CompanyPerson,
+  CompanyRecord,
+  FoundingApplication,
+  MyCompany,
+} from "../registry/business.ts";
 import type { AddressRecord, Exchange, FamilyRecord, PersonRecord } from "../registry/population.ts";
 import type { SessionPerson } from "../session/session-store.ts";
 import type { FinishResponse, PrepareResponse } from "../signing/signing-service.ts";
 
-export type { Exchange, FinishResponse, OperatorOverview, PrepareResponse, UsageReport };
+export type {
+  ApplicationState,
+  ApplicationSummary,
+  CompanyPerson,
+  CompanyRecord,
+  EResidencyCreated,
+  EResidencyReceipt,
+  EResidencyStatus,
+  Exchange,
+  FeeReceipt,
+  FinishResponse,
+  FounderSignature,
+  FoundingApplication,
+  MyCompany,
+  OperatorOverview,
+  PrepareResponse,
+  UsageReport,
+};
+
+/** GET /api/companies: the companies whose registry card names the person. */
+export interface CompaniesResponse {
+  companies: MyCompany[];
+}
+
+/** GET /api/companies/{code}: the registry card. */
+export interface CompanyResponse {
+  company: CompanyRecord;
+  persons: CompanyPerson[];
+}
+
+/** GET /api/founding/applications: those awaiting the person (founder or board member), not registered yet. */
+export interface ApplicationsResponse {
+  applications: ApplicationSummary[];
+}
+
+/** GET /api/founding/applications/{id}: the application and the document the founders sign. */
+export type ApplicationResponse = ApplicationState & { document: string };
+
+/** POST /api/founding/applications/{id}/registration. */
+export interface RegistrationResponse {
+  registryCode: string;
+  name: string;
+  receipt: FeeReceipt;
+}
+
+export interface PickupLocation {
+  id: string;
+  name: string;
+}
 
 /** One login at the authentication service (its `authentications` service over X-Road). */
 export interface LoginEntry {
@@ -46,8 +104,8 @@ export interface SessionInfo {
   person?: SessionPerson;
   /** Present when the login asked scope representee_list. */
   representees?: Representees;
-  /** Whom the person acts for now ("My data" shows that person's entry). */
-  actingFor?: { sub: string; personalCode: string; name: string };
+  /** Whom the person acts for now: "My data" shows that person's entry; a company's page shows while acting for it. */
+  actingFor?: { sub: string; personalCode: string; name: string; type: "NATURAL_PERSON" | "LEGAL_PERSON" };
   /** The purpose the portal states for its register queries. */
   purpose: string;
   /** Present when the portal reads the authentication service's login record ("My logins"). */
@@ -56,6 +114,10 @@ export interface SessionInfo {
   operatorTokenRequired: boolean;
   /** Present when the portal signs and checks containers. */
   signing?: { maxUploadBytes: number };
+  /** Present when the portal reads the e-Business Register: "My companies", founding an OÜ (fee in cents). */
+  business?: { stateFeeCents: number };
+  /** Present when the portal takes e-Residency applications. */
+  eResidency?: true;
 }
 
 /** POST /api/logout: where the browser goes to end the authentication service's session too. */

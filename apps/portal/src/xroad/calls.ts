@@ -22,6 +22,13 @@ export interface XRoadGet {
   headers?: Record<string, string>;
 }
 
+/** A call that may change something at the provider, whose refusals the page tells as they are. */
+export interface XRoadSend extends XRoadGet {
+  method: "GET" | "POST";
+  /** A JSON request body. */
+  body?: unknown;
+}
+
 /**
  * Who asks about CODE: the person, or ACTOR acting for them (a parent for a child). Then
  * X-Road-UserId names the actor and X-Road-Represented-Party the person (PR-THIRDPARTY 2.2),
@@ -50,11 +57,29 @@ export class XRoadCalls {
   }
 
   async get<T>(call: XRoadGet): Promise<{ body: T; id: string; requestHash: string | undefined }> {
+    return this.#call<T>(call, false);
+  }
+
+  /**
+   * Like `get`, with a method and a body; a provider's own refusal (a 4xx with its typed code:
+   * NAME_TAKEN, SIGNER_NOT_FOUNDER, …) is PORTAL_REFUSED with `details.providerCode`, so the
+   * page can say what the agency said. A 404 stays PORTAL_NOT_FOUND.
+   */
+  async send<T>(call: XRoadSend): Promise<{ body: T; id: string; requestHash: string | undefined }> {
+    return this.#call<T>(call, true);
+  }
+
+  async #call<T>(
+    call: XRoadGet & { method?: "GET" | "POST"; body?: unknown },
+    refusals: boolean,
+  ): Promise<{ body: T; id: string; requestHash: string | undefined }> {
     try {
       const answer = await this.#client(call.client).call({
         service: call.service,
         path: call.path,
         answer: ANY_JSON,
+        ...(call.method ? { method: call.method } : {}),
+        ...(call.body === undefined ? {} : { body: call.body }),
         ...(call.userId ? { userId: call.userId } : {}),
         ...(call.issue ? { issue: call.issue } : {}),
         ...(call.representedParty ? { representedParty: call.representedParty } : {}),
@@ -66,7 +91,7 @@ export class XRoadCalls {
         });
       return { body: answer.body as T, id: answer.id, requestHash: answer.requestHash };
     } catch (error) {
-      throw error instanceof XRoadClientError ? portalError(error, call, this.#config.url) : error;
+      throw error instanceof XRoadClientError ? portalError(error, call, this.#config.url, refusals) : error;
     }
   }
 
@@ -92,7 +117,7 @@ export class XRoadCalls {
   }
 }
 
-function portalError(error: XRoadClientError, call: XRoadGet, securityServer: string): PortalError {
+function portalError(error: XRoadClientError, call: XRoadGet, securityServer: string, refusals = false): PortalError {
   const details = error.details ?? {};
   const status = typeof details.status === "number" ? details.status : undefined;
   switch (error.code) {
@@ -115,6 +140,11 @@ function portalError(error: XRoadClientError, call: XRoadGet, securityServer: st
             service: call.service,
             ...(typeof details.providerCode === "string" ? { providerCode: details.providerCode } : {}),
           },
+        });
+      if (refusals && status !== undefined && status >= 400 && status < 500 && typeof details.providerCode === "string")
+        return new PortalError("PORTAL_REFUSED", `${call.service} refused: ${details.providerCode}`, {
+          cause: error,
+          details: { status, service: call.service, providerCode: details.providerCode },
         });
       return new PortalError("PORTAL_XROAD", `${call.service}: HTTP ${status}: ${error.message}`, {
         cause: error,

@@ -127,10 +127,8 @@ function view(): HTMLElement {
                 {},
                 [r.name, r.sub].filter(Boolean).join(", "),
                 " ",
-                // People only: the portal has no company pages yet (the business register lists rights).
-                actingFor?.sub === r.sub || r.type !== "NATURAL_PERSON"
-                  ? null
-                  : act(r.sub, t("data.actFor", { name: r.name || r.sub })),
+                // A person's data, or a company's page (the board member's right from the business register).
+                actingFor?.sub === r.sub ? null : act(r.sub, t("data.actFor", { name: r.name || r.sub })),
               ),
             ),
           )
