@@ -1,3 +1,4 @@
+export { createSocialInsuranceService } from "./api/server.ts";
 export {
   type Benefit,
   type BenefitLine,
