@@ -12,6 +12,8 @@ export type PkiErrorCode =
   | "PKI_ARGUMENT"
   | "PKI_RA_UNAUTHORIZED"
   | "PKI_RA_QUOTA"
+  /** The authority may not ask for this (its permissions), or the document is not one it asked for. */
+  | "PKI_RA_FORBIDDEN"
   | "PKI_RA_EXISTS"
   | "PKI_RA_UNKNOWN"
   /** The trust services could not be reached, or answered what a registration authority cannot use. */

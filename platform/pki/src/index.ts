@@ -39,10 +39,22 @@ export {
   type RegistrationAuthorityAccess,
   requestAppCertificate,
 } from "./ra/app-certificate-client.ts";
+export { requestCard, revokeDocument } from "./ra/card-client.ts";
+export {
+  type CertificateIssued,
+  RA_REVOCATION_REASONS,
+  type RaCard,
+  type RaCardRequest,
+  type RaRevocationReason,
+} from "./ra/cards.ts";
 export {
   DEFAULT_HOURLY_QUOTA,
+  DEFAULT_RA_PERMISSIONS,
+  parsePermissions,
+  RA_PERMISSIONS,
   RegistrationAuthorities,
   type RegistrationAuthority,
+  type RegistrationAuthorityPermission,
   registrationAuthorityActor,
 } from "./ra/registration-authorities.ts";
 export { fetchStatusChanges, STATUS_CHANGES_PAGE, type StatusChange } from "./ra/status-changes.ts";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as x509 from "@peculiar/x509";
-import { createHttpService, type ErrorCatalogue } from "@riik/core";
+import { createHttpService, type ErrorCatalogue, PersonalCodeError, parsePersonalCode } from "@riik/core";
 import type { FastifyReply } from "fastify";
 import { Counter } from "prom-client";
 import { Type } from "typebox";
@@ -9,6 +9,7 @@ import { PkiError, type PkiErrorCode } from "./errors.ts";
 import { issueAppCertificate } from "./identity/app-certificate.ts";
 import { OcspResponder, type OcspResponderOptions } from "./ocsp/responder.ts";
 import { importAppPublicKey } from "./ra/app-certificate-client.ts";
+import { issueRaCard, RA_REVOCATION_REASONS, revokeRaDocument } from "./ra/cards.ts";
 import { RegistrationAuthorities, registrationAuthorityActor } from "./ra/registration-authorities.ts";
 import { STATUS_CHANGES_PAGE } from "./ra/status-changes.ts";
 import { TimeStampAuthority } from "./tsa/authority.ts";
@@ -29,6 +30,7 @@ export const PKI_ERRORS: ErrorCatalogue<PkiErrorCode> = {
   PKI_ARGUMENT: { status: 400 },
   PKI_RA_UNAUTHORIZED: { status: 401 },
   PKI_RA_QUOTA: { status: 429 },
+  PKI_RA_FORBIDDEN: { status: 403 },
   PKI_RA_EXISTS: { status: 409 },
   PKI_RA_UNKNOWN: { status: 404 },
   PKI_RA_UNAVAILABLE: { status: 502 },
@@ -79,6 +81,36 @@ const APP_CERTIFICATE = {
   ),
 };
 
+const BEARER = Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 256 })) });
+
+/** What a registration authority sends for a card: the person it checked (POST /ra/cards). */
+const CARD = {
+  headers: BEARER,
+  body: Type.Object(
+    {
+      personalCode: Type.String({ minLength: 11, maxLength: 11 }),
+      givenName: Type.String({ minLength: 1, maxLength: 200 }),
+      surname: Type.String({ minLength: 1, maxLength: 200 }),
+      /** An e-resident's digital ID (document N…, subject OU E-RESIDENT) rather than an ID card. */
+      eResident: Type.Boolean(),
+      validityYears: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+/** Revoking a document the authority asked for (POST /ra/revocations). */
+const REVOCATION = {
+  headers: BEARER,
+  body: Type.Object(
+    {
+      documentNumber: Type.String({ minLength: 1, maxLength: 32, pattern: "^[A-Z0-9]+$" }),
+      reason: Type.Union(RA_REVOCATION_REASONS.map((reason) => Type.Literal(reason))),
+    },
+    { additionalProperties: false },
+  ),
+};
+
 const STATUS_CHANGES = {
   headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 256 })) }),
   querystring: Type.Object(
@@ -105,6 +137,16 @@ function decodeOcspGetPath(encoded: string): Uint8Array {
   return der.toString("base64") === text ? der : new Uint8Array(0);
 }
 
+/** A registration authority's bad personal code is its bad argument (400 PKI_ARGUMENT), checked before issuing. */
+function assertPersonalCode(code: string): void {
+  try {
+    parsePersonalCode(code);
+  } catch (cause) {
+    if (!(cause instanceof PersonalCodeError)) throw cause;
+    throw new PkiError("PKI_ARGUMENT", `personalCode: ${cause.message}`, { cause, details: { reason: cause.code } });
+  }
+}
+
 export interface TrustServicesServerOptions extends OcspResponderOptions {
   services: TrustServices;
   host?: string;
@@ -114,8 +156,9 @@ export interface TrustServicesServerOptions extends OcspResponderOptions {
 /**
  * `riik pki serve`: the OCSP responder (RFC 6960 Appendix A: POST and GET at /ocsp), the
  * time-stamping authority (RFC 3161 3.4: POST at /tsa) and the CA certificates (RFC 5280
- * 4.2.2.1: DER as application/pkix-cert at the AIA caIssuers URLs /ca/<name>.crt), and app
- * certificates for registration authorities (POST /ra/app-certificates).
+ * 4.2.2.1: DER as application/pkix-cert at the AIA caIssuers URLs /ca/<name>.crt), and for
+ * registration authorities app certificates (POST /ra/app-certificates), cards (POST
+ * /ra/cards), revocations of their documents (POST /ra/revocations) and the status feed.
  */
 export async function startTrustServicesServer(options: TrustServicesServerOptions) {
   const { services } = options;
@@ -179,7 +222,9 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
   // certificate; it holds a bearer token and a quota, never the CA's keys.
   app.post("/ra/app-certificates", { schema: APP_CERTIFICATE }, async (request, reply) => {
     const authority = await authorities.authenticate(request.headers.authorization);
+    authorities.assertAllowed(authority, "app-certificates");
     const publicKey = await importAppPublicKey(request.body.publicKey);
+    assertPersonalCode(request.body.personalCode);
     await authorities.assertWithinQuota(authority);
     const certificate = await issueAppCertificate(services, {
       ...request.body,
@@ -188,6 +233,38 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
     });
     request.log.info({ authority: authority.name, serial: certificate.serialNumber }, "app certificate issued");
     return reply.status(201).send({ certificate: certificate.toString("pem") });
+  });
+
+  // A registration authority with `cards` (the e-Residency agency) asks for a card for a
+  // person it checked: the keys are made here, encrypted under random PINs, and answered once
+  // with the PIN envelope; nothing of them is kept or logged.
+  app.post("/ra/cards", { schema: CARD }, async (request, reply) => {
+    const authority = await authorities.authenticate(request.headers.authorization);
+    authorities.assertAllowed(authority, "cards");
+    assertPersonalCode(request.body.personalCode);
+    await authorities.assertWithinQuota(authority);
+    const issued = await issueRaCard(services, authority, request.body);
+    request.log.info(
+      {
+        authority: authority.name,
+        documentNumber: issued.documentNumber,
+        serials: [issued.authentication.serial, issued.signing.serial],
+      },
+      "card issued",
+    );
+    reply.header("cache-control", "no-store");
+    return reply.status(201).send(issued);
+  });
+
+  app.post("/ra/revocations", { schema: REVOCATION }, async (request) => {
+    const authority = await authorities.authenticate(request.headers.authorization);
+    authorities.assertAllowed(authority, "cards");
+    const revoked = await revokeRaDocument(services, authority, request.body.documentNumber, request.body.reason);
+    request.log.info(
+      { authority: authority.name, documentNumber: request.body.documentNumber, reason: request.body.reason, revoked },
+      "document revoked",
+    );
+    return { revoked };
   });
 
   // The registry's status events in order, for the services that follow it (the

@@ -1,9 +1,12 @@
 // The certificate registry on SQLite and PostgreSQL, from the same file (STYLE.md 6).
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, describe, it } from "node:test";
-import { dialectTargets } from "@riik/core/testing";
-import { normaliseSerial, REVOCATION_REASONS } from "../src/index.ts";
+import { openStorage } from "@riik/core";
+import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
+import { normaliseSerial, REVOCATION_REASONS, RegistrationAuthorities } from "../src/index.ts";
 import { CertificateRegistry } from "../src/registry/certificate-registry.ts";
+import { pkiMigrations } from "../src/registry/migrations.ts";
 
 const targets = await dialectTargets();
 
@@ -94,6 +97,40 @@ for (const target of targets) {
           (await registry.events("esteid", serial)).map((e) => e.event),
           ["issued", "suspended"],
         );
+      }
+    });
+
+    it("#14 an authority added before permissions existed keeps what it could do: app certificates", async () => {
+      // On SQLite every location is one directory (pki.sqlite): the upgrade gets its own.
+      const location = target.dialect === "sqlite" ? { dataDir: temporaryDirectory() } : target.location("pki_upgrade");
+      const { "0003_registration_authority_permissions": _, ...before } = pkiMigrations;
+      const old = await openStorage<any>({ component: "pki", migrations: before, ...location });
+      const token = "A".repeat(43);
+      await old.db
+        .insertInto("registration_authority")
+        .values({
+          name: "auth",
+          token_hash: createHash("sha256").update(token).digest("hex"),
+          hourly_quota: 600,
+          created_at: "2026-01-01T00:00:00.000Z",
+        })
+        .execute();
+      await old.close();
+      const upgraded = await CertificateRegistry.open(location);
+      try {
+        const authorities = new RegistrationAuthorities(upgraded);
+        const authority = await authorities.authenticate(`Bearer ${token}`);
+        assert.deepEqual(authority.allow, ["app-certificates"]);
+        await authorities.add("e-residency", { allow: ["cards"] });
+        assert.deepEqual(
+          (await authorities.list()).map((a) => [a.name, a.allow]),
+          [
+            ["auth", ["app-certificates"]],
+            ["e-residency", ["cards"]],
+          ],
+        );
+      } finally {
+        await upgraded.close();
       }
     });
   });

@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import {
   CertificateRegistry,
   DEFAULT_HOURLY_QUOTA,
+  DEFAULT_RA_PERMISSIONS,
   initTrustServices,
   openTrustServices,
   parseKeyAlgorithm,
@@ -39,7 +40,9 @@ export function registerPkiCommands(program: Command): void {
 
   const ra = pki
     .command("ra")
-    .description("registration authorities: services that may ask for app certificates over HTTP with a token");
+    .description(
+      "registration authorities: services that may ask for app certificates or cards over HTTP with a token",
+    );
   const withAuthorities = async <T>(
     options: { dir: string; db?: string },
     use: (ras: RegistrationAuthorities) => Promise<T>,
@@ -55,19 +58,45 @@ export function registerPkiCommands(program: Command): void {
     command.requiredOption("--dir <dir>", "trust-services directory").option("--db <url>", DB_OPTION_HELP);
   raStore(ra.command("add"))
     .description("add an authority; prints its bearer token once (keep it in a 0600 file)")
-    .requiredOption("--name <name>", "the authority's name (e.g. auth)")
-    .option("--hourly-quota <n>", "certificates it may ask for per hour", (v) => Number(v), DEFAULT_HOURLY_QUOTA)
-    .action(async (options: { dir: string; db?: string; name: string; hourlyQuota: number }) => {
-      const { token } = await withAuthorities(options, (ras) =>
-        ras.add(options.name, { hourlyQuota: options.hourlyQuota }),
-      );
-      console.log(token);
-    });
+    .argument("[name]", "the authority's name (e.g. auth, e-residency)")
+    .option("--name <name>", "the authority's name, as an option")
+    .option(
+      "--allow <permissions>",
+      "what it may ask for, comma-separated: app-certificates, cards (cards and revoking them)",
+      DEFAULT_RA_PERMISSIONS.join(","),
+    )
+    .option(
+      "--hourly-quota <n>",
+      "issuances (app certificates or cards) it may ask for per hour",
+      (v) => Number(v),
+      DEFAULT_HOURLY_QUOTA,
+    )
+    .action(
+      async (
+        positional: string | undefined,
+        options: { dir: string; db?: string; name?: string; allow: string; hourlyQuota: number },
+        command: Command,
+      ) => {
+        if (positional !== undefined && options.name !== undefined && positional !== options.name)
+          command.error("error: give the name once, as NAME or --name");
+        const name = positional ?? options.name;
+        if (name === undefined) command.error("error: missing the authority's name (riik pki ra add NAME)");
+        const { token } = await withAuthorities(options, (ras) =>
+          ras.add(name, {
+            hourlyQuota: options.hourlyQuota,
+            allow: options.allow.split(",").map((p) => p.trim()),
+          }),
+        );
+        console.log(token);
+      },
+    );
   raStore(ra.command("list"))
     .description("list the authorities (never their tokens)")
     .action(async (options: { dir: string; db?: string }) => {
       for (const authority of await withAuthorities(options, (ras) => ras.list()))
-        console.log(`${authority.name}  ${authority.hourlyQuota}/hour  since ${authority.createdAt}`);
+        console.log(
+          `${authority.name}  ${authority.hourlyQuota}/hour  allow ${authority.allow.join(",")}  since ${authority.createdAt}`,
+        );
     });
   raStore(ra.command("remove"))
     .description("remove an authority: its token stops working at once")

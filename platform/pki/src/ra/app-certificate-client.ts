@@ -26,7 +26,7 @@ export async function importAppPublicKey(spkiBase64: string): Promise<CryptoKey>
   throw new PkiError("PKI_ARGUMENT", "publicKey must be an ECDSA P-256 or P-384 public key");
 }
 
-const PASSED_ON: readonly PkiErrorCode[] = ["PKI_ARGUMENT", "PKI_RA_UNAUTHORIZED", "PKI_RA_QUOTA"];
+const PASSED_ON: readonly PkiErrorCode[] = ["PKI_ARGUMENT", "PKI_RA_UNAUTHORIZED", "PKI_RA_FORBIDDEN", "PKI_RA_QUOTA"];
 
 /**
  * Asks the trust services for an enrolling app's certificate (POST /ra/app-certificates) as

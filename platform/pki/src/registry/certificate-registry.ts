@@ -39,7 +39,14 @@ export interface CertificateRow {
 
 export interface PkiDb {
   certificate: CertificateRow;
-  registration_authority: { name: string; token_hash: string; hourly_quota: number; created_at: string };
+  registration_authority: {
+    name: string;
+    token_hash: string;
+    hourly_quota: number;
+    /** Its permissions, comma-separated (registration-authorities.ts RA_PERMISSIONS). */
+    allow: string;
+    created_at: string;
+  };
   certificate_event: {
     id: Generated<number>;
     issuer: string;

@@ -55,4 +55,14 @@ export const pkiMigrations: Record<string, ComponentMigration> = {
         .execute();
     },
   },
+  "0003_registration_authority_permissions": {
+    async up(db) {
+      // What each authority may ask for. Those added before may do what they always could:
+      // app certificates for the authentication service.
+      await db.schema
+        .alterTable("registration_authority")
+        .addColumn("allow", "text", (c) => c.notNull().defaultTo("app-certificates"))
+        .execute();
+    },
+  },
 };
