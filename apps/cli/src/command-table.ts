@@ -26,6 +26,8 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   auth: async () => (await import("./commands/auth.ts")).registerAuthCommands,
   cdoc: async () => (await import("./commands/cdoc.ts")).registerCdocCommands,
   directory: async () => (await import("./commands/directory.ts")).registerDirectoryCommands,
+  inbox: async () => (await import("./commands/inbox.ts")).registerInboxCommands,
+  mail: async () => (await import("./commands/mail.ts")).registerMailCommands,
 };
 
 /** The names of every top-level command, without loading any of them. */
