@@ -8,7 +8,19 @@ export type PopulationRegisterErrorCode =
   | "ADDRESS_NOT_FOUND"
   | "REGISTER_NOT_EMPTY"
   | "SEED_ARGUMENT"
-  | "CHANGE_INVALID";
+  | "CHANGE_INVALID"
+  /** Every sequence number 001-999 of a birth date is taken (EVS 585: three digits). */
+  | "PERSONAL_CODES_EXHAUSTED"
+  /** A date that cannot be: not a calendar date, in the future, before the person's birth or after their death. */
+  | "DATE_INVALID"
+  /** An event the law does not allow: marrying oneself or under 18, a parent younger than the child. */
+  | "EVENT_INVALID"
+  /** The registrar's eventId was recorded before; details.result is the first registration's result. */
+  | "EVENT_DUPLICATE"
+  /** The eventId was recorded before for a different event. */
+  | "EVENT_ID_REUSED"
+  | "PERSON_MARRIED"
+  | "NOT_MARRIED";
 
 export class PopulationRegisterError extends RiikError<PopulationRegisterErrorCode> {}
 
@@ -25,4 +37,11 @@ export const POPULATION_REGISTER_ERRORS: ErrorCatalogue<PopulationRegisterErrorC
   REGISTER_NOT_EMPTY: { status: 409 },
   SEED_ARGUMENT: { status: 400 },
   CHANGE_INVALID: { status: 400 },
+  PERSONAL_CODES_EXHAUSTED: { status: 409 },
+  DATE_INVALID: { status: 400 },
+  EVENT_INVALID: { status: 400 },
+  EVENT_DUPLICATE: { status: 409 },
+  EVENT_ID_REUSED: { status: 409 },
+  PERSON_MARRIED: { status: 409 },
+  NOT_MARRIED: { status: 409 },
 };

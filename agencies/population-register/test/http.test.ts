@@ -53,6 +53,7 @@ describe("population register HTTP API", () => {
       "birthDate",
       "citizenship",
       "dateOfDeath",
+      "deceased",
       "givenName",
       "personalCode",
       "sex",
@@ -63,6 +64,7 @@ describe("population register HTTP API", () => {
     assert.equal(body.givenName, demo.givenName);
     assert.equal(body.citizenship, "EST");
     assert.equal(body.status, "alive");
+    assert.equal(body.deceased, false);
     assert.equal(body.dateOfDeath, null);
   });
 
@@ -74,6 +76,7 @@ describe("population register HTTP API", () => {
       .executeTakeFirstOrThrow();
     const body = (await get(`/persons/${dead.personal_code}`)).json();
     assert.equal(body.status, "deceased");
+    assert.equal(body.deceased, true);
     assert.match(body.dateOfDeath, /^\d{4}-\d{2}-\d{2}$/);
     const res = await app.inject({
       method: "PUT",
@@ -274,10 +277,17 @@ describe("population register HTTP API", () => {
     const doc = JSON.parse(res.body);
     assert.equal(doc.openapi, "3.1.0");
     assert.deepEqual(Object.keys(doc.paths).sort(), [
+      "/personal-codes",
       "/persons/{code}",
       "/persons/{code}/address",
       "/persons/{code}/address/history",
       "/persons/{code}/family",
+      "/vital-events/address-changes",
+      "/vital-events/births",
+      "/vital-events/deaths",
+      "/vital-events/divorces",
+      "/vital-events/marriages",
+      "/vital-events/name-changes",
     ]);
     assert.deepEqual(Object.keys(doc.paths["/persons/{code}/address"]).sort(), ["get", "put"]);
     // Every $ref resolves.
@@ -285,10 +295,15 @@ describe("population register HTTP API", () => {
     for (const ref of refs) assert.ok(doc.components.schemas[ref.split("/").at(-1)!.replace('"', "")], ref);
     const json = (response: any) => response.content["application/json"].schema;
     for (const [, item] of Object.entries<Record<string, { responses: Record<string, any> }>>(doc.paths))
-      for (const operation of Object.values(item)) {
-        assert.ok(operation.responses["200"] && operation.responses["400"]);
-        // Successful answers declare the Data Tracker header; every error answer is { code, message, details? }.
-        assert.ok(operation.responses["200"].headers["X-Riik-Data-Subjects"]);
+      for (const [method, operation] of Object.entries(item)) {
+        const success = operation.responses[method === "post" ? "201" : "200"];
+        assert.ok(success && operation.responses["400"]);
+        // Answers with personal data declare the Data Tracker header, the personal code allocated
+        // (not yet anyone's) none; every error answer is { code, message, details? }.
+        assert.equal(
+          Boolean(success.headers?.["X-Riik-Data-Subjects"]),
+          (operation as { operationId?: string }).operationId !== "allocatePersonalCode",
+        );
         for (const [status, response] of Object.entries(operation.responses))
           if (Number(status) >= 400) assert.deepEqual(json(response).required, ["code", "message"], status);
       }
@@ -300,6 +315,7 @@ describe("population register HTTP API", () => {
       "sex",
       "birthDate",
       "dateOfDeath",
+      "deceased",
       "citizenship",
       "status",
     ]);

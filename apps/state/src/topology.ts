@@ -48,7 +48,7 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
   {
     id: SIM,
     name: "Siseministeerium",
-    subsystems: { rr: "population register" },
+    subsystems: { rr: "population register", registrar: "vital statistics registrar" },
     securityServer: "ss-sim",
   },
   {

@@ -1,4 +1,3 @@
-import { PersonalCodeError, parsePersonalCode } from "@riik/core";
 import {
   createMemberService,
   DATA_SUBJECTS_HEADER,
@@ -9,33 +8,31 @@ import {
   personalAnswer,
 } from "@riik/kit";
 import { POPULATION_REGISTER_ERRORS, PopulationRegisterError } from "../errors.ts";
+import { checkedPersonalCode } from "../model/personal-codes.ts";
 import {
   openPopulationRegister,
   type PopulationRegister,
   type PopulationRegisterLocation,
 } from "../storage/register.ts";
 import type { AddressRecord, PersonRecord } from "../storage/schema.ts";
-import { ADDRESS_HISTORY, ADDRESS_INPUT, FAMILY, PERSON, PERSON_ADDRESS, PERSON_PARAMS } from "./schemas.ts";
+import {
+  ADDRESS_HISTORY,
+  ADDRESS_INPUT,
+  FAMILY,
+  PERSON,
+  PERSON_ADDRESS,
+  PERSON_PARAMS,
+  PERSONAL_CODE_ANSWER,
+  PERSONAL_CODE_REQUEST,
+} from "./schemas.ts";
+import { vitalEventRoutes } from "./vital-event-routes.ts";
+import { xroadClientOf } from "./xroad-client.ts";
 
 /** The header the provider security server reads (and strips) to record Data Tracker uses (the kit's). */
 export { DATA_SUBJECTS_HEADER };
 
-/**
- * The path parameter, already of the schema's shape, as a personal code whose date and
- * check digit are right (EVS 585), or PERSONAL_CODE_INVALID naming what is wrong.
- */
-function personalCodeParameter(text: string): string {
-  try {
-    return parsePersonalCode(text).code;
-  } catch (error) {
-    if (error instanceof PersonalCodeError)
-      throw new PopulationRegisterError("PERSONAL_CODE_INVALID", error.message, {
-        cause: error,
-        details: { reason: error.code },
-      });
-    throw error;
-  }
-}
+/** The path parameter, of the schema's shape, with a right date and check digit (else PERSONAL_CODE_INVALID). */
+const personalCodeParameter = (text: string) => checkedPersonalCode(text, "code");
 
 const notFound = (code: string) =>
   new PopulationRegisterError("PERSON_NOT_FOUND", `no person with code ${code} in the population register`);
@@ -47,6 +44,7 @@ export const personView = (p: PersonRecord) => ({
   sex: p.sex,
   birthDate: p.birthDate,
   dateOfDeath: p.dateOfDeath,
+  deceased: p.dateOfDeath !== null,
   citizenship: p.citizenship,
   status: p.dateOfDeath === null ? ("alive" as const) : ("deceased" as const),
 });
@@ -206,6 +204,37 @@ export function createPopulationRegisterService(register: PopulationRegister): M
           return { personalCode: code, address: addressView(address) };
         },
       );
+
+      app.post(
+        "/personal-codes",
+        {
+          schema: {
+            operationId: "allocatePersonalCode",
+            summary:
+              "Hand out the next free personal code of a birth date (for persons who get no entry here, e.g. e-residents)",
+            querystring: NO_QUERY,
+            body: PERSONAL_CODE_REQUEST,
+            response: {
+              201: {
+                ...PERSONAL_CODE_ANSWER,
+                description: "The code, reserved so that no birth or allocation gets it again",
+              },
+              ...errorAnswers({
+                400: `${REQUEST_INVALID}; a date that is not a calendar day, before 1800 or in the future (DATE_INVALID)`,
+                409: "Every sequence number 001-999 of the date is used (PERSONAL_CODES_EXHAUSTED)",
+                413: "The body is larger than 16 KiB (BODY_TOO_LARGE)",
+                415: "The body is not application/json (CONTENT_TYPE_UNSUPPORTED)",
+              }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const allocation = await register.allocatePersonalCode(request.body, xroadClientOf(request));
+          return reply.status(201).send({ personalCode: allocation.personalCode });
+        },
+      );
+
+      vitalEventRoutes(app, register);
     },
   });
 }

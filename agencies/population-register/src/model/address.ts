@@ -1,5 +1,6 @@
 import { PopulationRegisterError } from "../errors.ts";
 import { countyByName } from "../seed/places.ts";
+import { isCalendarDate } from "./dates.ts";
 
 /** A change of address as a client submits it (PUT /persons/{code}/address). */
 export interface AddressInput {
@@ -64,11 +65,6 @@ export const ADDRESS_FIELDS: Readonly<Record<keyof AddressInput, TextConstraint>
 // Letters of any script, digits, spaces and the punctuation of Estonian place names.
 export const PLACE_TEXT = /^[\p{L}\p{N}][\p{L}\p{N} .,'"/()-]*$/u;
 
-function isRealDate(text: string): boolean {
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
-}
-
 /** Checks every field and reports all bad ones at once (details.fields), or returns. */
 export function assertAddressInput(input: unknown): asserts input is AddressInput {
   if (typeof input !== "object" || input === null || Array.isArray(input))
@@ -98,7 +94,7 @@ export function assertAddressInput(input: unknown): asserts input is AddressInpu
     else if (v.length === 0 || v.length > rule.maxLength) bad(field, `must be 1-${rule.maxLength} characters`);
     else if (rule.pattern && !rule.pattern.test(v)) bad(field, `must match ${rule.pattern.source}`);
     else if (!rule.pattern && !PLACE_TEXT.test(v)) bad(field, "holds characters a place name does not have");
-    else if (field === "since" && !isRealDate(v)) bad(field, "must be a real date");
+    else if (field === "since" && !isCalendarDate(v)) bad(field, "must be a real date");
     else if (field === "county" && !countyByName(v)) bad(field, 'is not one of the 15 counties (e.g. "Harju maakond")');
     else if (field === "municipality") {
       const county = typeof value.county === "string" ? countyByName(value.county) : undefined;

@@ -1,13 +1,16 @@
 import type { JournalEntry } from "@riik/core";
 import type { Transaction } from "kysely";
 import { PopulationRegisterError } from "../errors.ts";
+import { allocationRow } from "./personal-codes.ts";
 import {
   type AddressRecord,
+  type AllocationRecord,
   addressKey,
   type PersonRecord,
   type PopulationRegisterDb,
   type RelationRecord,
   relationKey,
+  type VitalEventRecord,
 } from "./schema.ts";
 
 const bad = (entry: JournalEntry, why: string) =>
@@ -108,6 +111,47 @@ export async function applyChange(db: Transaction<PopulationRegisterDb>, entry: 
         .insertInto("address")
         .values(row)
         .onConflict((oc) => oc.columns(["personal_code", "n"]).doUpdateSet(rest))
+        .execute();
+      return;
+    }
+    case "personal_code_allocation": {
+      if (entry.op === "delete") {
+        await db.deleteFrom("personal_code_allocation").where("personal_code", "=", entry.key).execute();
+        return;
+      }
+      const a = data as AllocationRecord;
+      if (a.personalCode !== entry.key) throw bad(entry, "the key is not the allocated code");
+      if (![a.birthDate, a.sex, a.purpose, a.allocatedAt].every(isText) || !Number.isInteger(a.serial))
+        throw bad(entry, "allocation data lacks a field");
+      await db
+        .insertInto("personal_code_allocation")
+        .values(allocationRow({ ...a, client: a.client ?? null }))
+        .onConflict((oc) => oc.column("personal_code").doNothing())
+        .execute();
+      return;
+    }
+    case "vital_event": {
+      if (entry.op === "delete") {
+        await db.deleteFrom("vital_event").where("event_id", "=", entry.key).execute();
+        return;
+      }
+      const e = data as VitalEventRecord;
+      if (e.eventId !== entry.key) throw bad(entry, "the key is not the event's id");
+      if (![e.type, e.requestHash, e.recordedAt].every(isText)) throw bad(entry, "event data lacks a field");
+      const row = {
+        event_id: e.eventId,
+        type: e.type,
+        request_hash: e.requestHash,
+        request: JSON.stringify(e.request),
+        result: JSON.stringify(e.result),
+        client: e.client ?? null,
+        recorded_at: e.recordedAt,
+      };
+      const { event_id: _id, ...rest } = row;
+      await db
+        .insertInto("vital_event")
+        .values(row)
+        .onConflict((oc) => oc.column("event_id").doUpdateSet(rest))
         .execute();
       return;
     }

@@ -1,4 +1,5 @@
 import { type ComponentMigration, changeJournalMigration } from "@riik/core";
+import { eventOutboxMigration } from "@riik/kit";
 import { sql } from "kysely";
 
 /**
@@ -54,8 +55,42 @@ export function createRelationToIndex(db: Parameters<ComponentMigration["up"]>[0
   return db.schema.createIndex("relation_to").on("relation").columns(["to_code", "kind"]).execute();
 }
 
+/**
+ * Life events (issue 13): the personal codes handed out, so that none is handed out twice,
+ * and the registrar's vital events by its eventId, so that none is applied twice.
+ */
+const lifeEvents: ComponentMigration = {
+  async up(db, dialect) {
+    const withoutRowid = dialect === "sqlite" ? sql`without rowid` : sql``;
+    await db.schema
+      .createTable("personal_code_allocation")
+      .addColumn("personal_code", "text", (c) => c.primaryKey())
+      .addColumn("birth_date", "text", (c) => c.notNull())
+      .addColumn("sex", "text", (c) => c.notNull())
+      .addColumn("serial", "integer", (c) => c.notNull())
+      .addColumn("purpose", "text", (c) => c.notNull())
+      .addColumn("client", "text")
+      .addColumn("allocated_at", "text", (c) => c.notNull())
+      .modifyEnd(withoutRowid)
+      .execute();
+    await db.schema
+      .createTable("vital_event")
+      .addColumn("event_id", "text", (c) => c.primaryKey())
+      .addColumn("type", "text", (c) => c.notNull())
+      .addColumn("request_hash", "text", (c) => c.notNull())
+      .addColumn("request", "text", (c) => c.notNull())
+      .addColumn("result", "text", (c) => c.notNull())
+      .addColumn("client", "text")
+      .addColumn("recorded_at", "text", (c) => c.notNull())
+      .modifyEnd(withoutRowid)
+      .execute();
+  },
+};
+
 /** The register's migrations by name, applied in name order (see openStorage). */
 export const populationRegisterMigrations: Readonly<Record<string, ComponentMigration>> = {
   "0001_change_journal": changeJournalMigration,
   "0002_population_register": schema,
+  "0003_event_outbox": eventOutboxMigration,
+  "0004_life_events": lifeEvents,
 };

@@ -1,17 +1,19 @@
-import type { DialectName, Storage } from "@riik/core";
+import type { DialectName, Sex, Storage } from "@riik/core";
 import { type MemberStorage, openMemberStorage } from "@riik/kit";
 import type { Kysely } from "kysely";
-import { PopulationRegisterError } from "../errors.ts";
-import { type AddressInput, assertAddressInput } from "../model/address.ts";
+import { assertEventDate, dayOf } from "../model/dates.ts";
 import { populationRegisterMigrations } from "./migrations.ts";
+import { allocatePersonalCode } from "./personal-codes.ts";
 import {
   type AddressRecord,
-  addressKey,
+  type AllocationRecord,
   addressRecordOf,
   type PersonRecord,
   type PopulationRegisterDb,
   personRecordOf,
 } from "./schema.ts";
+import { VitalEvents } from "./vital-events.ts";
+import { appendAddress } from "./writes.ts";
 
 /** The component name: the SQLite file is DIR/population_register.sqlite, the schema riik_population_register. */
 export const POPULATION_REGISTER_COMPONENT = "population_register";
@@ -141,74 +143,37 @@ export class PopulationRegister {
   }
 
   /**
-   * A change of address: the new address becomes current, the old ones stay as history;
-   * journalled in the same transaction. `since` defaults to today (UTC) and may be neither
-   * in the future nor before the current address's.
+   * The next free personal code of a birth date, reserved for good (contract C: e-residents,
+   * who get no person entry); PERSONAL_CODES_EXHAUSTED when the day's 999 are used.
    */
-  async changeAddress(code: string, input: unknown, now: Date = new Date()): Promise<AddressRecord> {
-    assertAddressInput(input);
-    const address: AddressInput = input;
-    const today = now.toISOString().slice(0, 10);
-    const since = address.since ?? today;
-    if (since > today)
-      throw new PopulationRegisterError("ADDRESS_INVALID", `since ${since} is in the future (today is ${today})`, {
-        details: { fields: ["since"] },
-      });
-    return this.store.write(async ({ trx, change }) => {
-      // On PostgreSQL, concurrent changes for one person queue on the person's row.
-      let query = trx.selectFrom("person").selectAll().where("personal_code", "=", code);
-      if (this.dialect === "postgres") query = query.forUpdate();
-      const person = await query.executeTakeFirst();
-      if (!person) throw new PopulationRegisterError("PERSON_NOT_FOUND", `no person with code ${code} in the register`);
-      if (person.date_of_death !== null)
-        throw new PopulationRegisterError(
-          "PERSON_DECEASED",
-          `person ${code} died on ${person.date_of_death}; a deceased person's address does not change`,
-        );
-      const current = await trx
-        .selectFrom("address")
-        .select(["n", "since"])
-        .where("personal_code", "=", code)
-        .orderBy("n", "desc")
-        .limit(1)
-        .executeTakeFirst();
-      if (current && since < current.since)
-        throw new PopulationRegisterError(
-          "ADDRESS_INVALID",
-          `since ${since} is before the current address's start ${current.since}`,
-          { details: { fields: ["since"] } },
-        );
-      const record: AddressRecord = {
-        personalCode: code,
-        n: Number(current?.n ?? 0) + 1,
-        county: address.county,
-        municipality: address.municipality,
-        settlement: address.settlement,
-        street: address.street,
-        house: address.house,
-        apartment: address.apartment ?? null,
-        postalCode: address.postalCode,
-        ehakCode: address.ehakCode ?? null,
-        since,
-      };
-      await trx
-        .insertInto("address")
-        .values({
-          personal_code: record.personalCode,
-          n: record.n,
-          county: record.county,
-          municipality: record.municipality,
-          settlement: record.settlement,
-          street: record.street,
-          house: record.house,
-          apartment: record.apartment,
-          postal_code: record.postalCode,
-          ehak_code: record.ehakCode,
-          since: record.since,
-        })
-        .execute();
-      change({ entity: "address", key: addressKey(record), op: "upsert", data: record });
-      return record;
-    }, now);
+  allocatePersonalCode(
+    request: { dateOfBirth: string; sex: Sex },
+    client: string | null,
+    now: Date = new Date(),
+  ): Promise<AllocationRecord> {
+    assertEventDate("dateOfBirth", request.dateOfBirth, dayOf(now));
+    return this.store.write(
+      (write) =>
+        allocatePersonalCode(
+          write,
+          this.dialect,
+          { birthDate: request.dateOfBirth, sex: request.sex, purpose: "request", client },
+          now,
+        ),
+      now,
+    );
+  }
+
+  /** The registrar's vital events (births, deaths, marriages, divorces, changes of address and name). */
+  get vitalEvents(): VitalEvents {
+    return new VitalEvents(this.store, this.dialect);
+  }
+
+  /**
+   * A change of address: the new address becomes current, the old ones stay as history;
+   * journalled, with its `address.changed` event, in the same transaction.
+   */
+  changeAddress(code: string, input: unknown, now: Date = new Date()): Promise<AddressRecord> {
+    return this.store.write((write) => appendAddress(write, this.dialect, code, input, now), now);
   }
 }

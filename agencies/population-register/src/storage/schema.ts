@@ -1,4 +1,5 @@
 import type { ChangeJournalDb, RegistryTables, Sex } from "@riik/core";
+import type { EventOutboxDb } from "@riik/kit";
 
 /**
  * The register's tables. Persons are keyed by their personal code; a relation is one row
@@ -41,10 +42,46 @@ export interface AddressTable {
   since: string;
 }
 
-export interface PopulationRegisterDb extends ChangeJournalDb {
+/** Why a personal code was handed out: to a child born (a vital event) or on request (e-residents). */
+export type AllocationPurpose = "birth" | "request";
+
+/**
+ * Every personal code the register has handed out, kept for ever: the next code of a date
+ * comes after every code here and every person's, so none is given twice (contract C).
+ */
+export interface PersonalCodeAllocationTable {
+  personal_code: string;
+  birth_date: string;
+  sex: Sex;
+  serial: number;
+  purpose: AllocationPurpose;
+  /** The X-Road client that asked (X-Road-Client), null when not called through X-Road. */
+  client: string | null;
+  allocated_at: string;
+}
+
+export type VitalEventType = "birth" | "death" | "marriage" | "divorce" | "address-change" | "name-change";
+
+/** A vital event as the registrar registered it, by the registrar's own eventId (idempotency). */
+export interface VitalEventTable {
+  event_id: string;
+  type: VitalEventType;
+  /** SHA-256 (hex) of the request's canonical JSON (RFC 8785) without the eventId. */
+  request_hash: string;
+  /** The request as JSON text. */
+  request: string;
+  /** The answer given, as JSON text: what a repeated registration is answered with. */
+  result: string;
+  client: string | null;
+  recorded_at: string;
+}
+
+export interface PopulationRegisterDb extends ChangeJournalDb, EventOutboxDb {
   person: PersonTable;
   relation: RelationTable;
   address: AddressTable;
+  personal_code_allocation: PersonalCodeAllocationTable;
+  vital_event: VitalEventTable;
 }
 
 /** A person as the journal carries it (and as the API shows it, less the derived status). */
@@ -81,6 +118,28 @@ export interface AddressRecord {
 export const personKey = (p: PersonRecord): string => p.personalCode;
 export const relationKey = (r: RelationRecord): string => `${r.kind}:${r.from}:${r.to}`;
 export const addressKey = (a: AddressRecord): string => `${a.personalCode}:${a.n}`;
+
+/** An allocation as the journal carries it (entity "personal_code_allocation", key = the code). */
+export interface AllocationRecord {
+  personalCode: string;
+  birthDate: string;
+  sex: Sex;
+  serial: number;
+  purpose: AllocationPurpose;
+  client: string | null;
+  allocatedAt: string;
+}
+
+/** A vital event as the journal carries it (entity "vital_event", key = eventId); request and result parsed. */
+export interface VitalEventRecord {
+  eventId: string;
+  type: VitalEventType;
+  requestHash: string;
+  request: unknown;
+  result: unknown;
+  client: string | null;
+  recordedAt: string;
+}
 
 /** The register's own tables with their keys, as the embassy dumps and loads them (RegistryDefinition). */
 export const POPULATION_REGISTER_TABLES = [
@@ -122,6 +181,32 @@ export const POPULATION_REGISTER_TABLES = [
       { name: "since", type: "text" },
     ],
     key: ["personal_code", "n"],
+  },
+  {
+    name: "personal_code_allocation",
+    columns: [
+      { name: "personal_code", type: "text" },
+      { name: "birth_date", type: "text" },
+      { name: "sex", type: "text" },
+      { name: "serial", type: "integer" },
+      { name: "purpose", type: "text" },
+      { name: "client", type: "text", nullable: true },
+      { name: "allocated_at", type: "text" },
+    ],
+    key: ["personal_code"],
+  },
+  {
+    name: "vital_event",
+    columns: [
+      { name: "event_id", type: "text" },
+      { name: "type", type: "text" },
+      { name: "request_hash", type: "text" },
+      { name: "request", type: "text" },
+      { name: "result", type: "text" },
+      { name: "client", type: "text", nullable: true },
+      { name: "recorded_at", type: "text" },
+    ],
+    key: ["event_id"],
   },
 ] as const satisfies RegistryTables<PopulationRegisterDb>;
 
