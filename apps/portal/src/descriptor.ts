@@ -67,18 +67,13 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
 function businessRights(subject: string, config: BusinessRegisterConfig) {
   const right = (service: string, method: string, paths: string[]) => ({ subject, service, method, paths });
   return [
-    right(config.applicationsService, "GET", [
-      "/persons/*/companies",
-      "/persons/*/applications",
-      "/name-check",
-      "/applications/*",
-    ]),
+    right(config.applicationsService, "GET", ["/persons/*/companies", "/persons/*/applications", "/applications/*"]),
     right(config.applicationsService, "POST", [
       "/applications",
       "/applications/*/signatures",
       "/applications/*/registration",
     ]),
-    right(config.companiesService, "GET", ["/companies/*"]),
+    right(config.companiesService, "GET", ["/companies/*", "/name-check"]),
     right(config.companyPersonsService, "GET", ["/companies/*/persons"]),
   ];
 }

@@ -1,7 +1,15 @@
+import { createPrivateKey, webcrypto } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
-import { type AuthService, type AuthStore, createAppLoginService, createAuthService, openAuthStore } from "@riik/auth";
+import {
+  type AuthService,
+  type AuthStore,
+  createAppLoginService,
+  createAuthService,
+  openAuthStore,
+  type PopulationRegisterAccess,
+} from "@riik/auth";
 import { generatePersonalCode } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
@@ -23,7 +31,13 @@ import {
   type TrustServices,
 } from "@riik/pki";
 import Fastify, { type FastifyInstance } from "fastify";
-import { createPortal, type Portal, type PortalOptions, parsePortalConfig } from "../src/index.ts";
+import {
+  createPortal,
+  type Portal,
+  type PortalOptions,
+  type PrepareResponse,
+  parsePortalConfig,
+} from "../src/index.ts";
 
 /** Debian's Chromium, driven by playwright-core; `.ci/run` installs it where missing. */
 export const CHROMIUM = process.env.RIIK_CHROMIUM ?? "/usr/bin/chromium";
@@ -328,8 +342,25 @@ export interface TestWorld {
 
 let serial = 0;
 
+/** What the page does with PIN2: the card's signing key signs the prepared octets (ECDSA, raw r‖s). */
+export async function signAsPage(card: CardFile, prepared: PrepareResponse): Promise<string> {
+  const pkcs8 = createPrivateKey({ key: card.signing.privateKey, passphrase: PIN2 }).export({
+    format: "der",
+    type: "pkcs8",
+  });
+  const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-384" }, false, ["sign"]);
+  const data = new Uint8Array(Buffer.from(prepared.dataToSign, "base64"));
+  const value = await webcrypto.subtle.sign({ name: "ECDSA", hash: prepared.digestAlgorithm }, key, data);
+  return Buffer.from(value).toString("base64");
+}
+
+export interface WorldOptions {
+  /** The auth service's mandates over X-Road (family relations, board members' rights). */
+  mandates?: PopulationRegisterAccess;
+}
+
 /** Trust services, a fake security server and a card; portals started from it close after the file. */
-export async function startWorld(): Promise<TestWorld> {
+export async function startWorld(options: WorldOptions = {}): Promise<TestWorld> {
   const dir = temporaryDirectory("riik-portal-");
   const pkiPort = await freePort();
   const services = await initTrustServices({ dir: join(dir, "pki"), baseUrl: `http://127.0.0.1:${pkiPort}` });
@@ -339,7 +370,7 @@ export async function startWorld(): Promise<TestWorld> {
     await server.close();
     await services.close();
   });
-  const auth = await startAuthService(dir, services, pkiUrls.ocsp);
+  const auth = await startAuthService(dir, services, pkiUrls.ocsp, options.mandates);
   const people = new Map<string, { givenName: string; surname: string }>();
   const ss = new FakeSecurityServer(people);
   await ss.start();
@@ -418,6 +449,7 @@ async function startAuthService(
   dir: string,
   services: TrustServices,
   ocspUrl: string,
+  mandates?: PopulationRegisterAccess,
 ): Promise<{ service: AuthService; url: string; db: AuthStore["storage"]["db"] }> {
   const store = await openAuthStore(join(dir, "auth"));
   const port = await freePort();
@@ -437,6 +469,7 @@ async function startAuthService(
     }),
     // The portals under test are on loopback and get back-channel logout there.
     privateNetworkFetch: true,
+    ...(mandates ? { populationRegister: mandates } : {}),
   });
   await service.app.listen({ port, host: "127.0.0.1" });
   after(async () => {

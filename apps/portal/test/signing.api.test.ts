@@ -3,9 +3,8 @@
 // → finish → download; the refusals; the session-bound, bounded store; and the replication
 // figures of the operator view.
 import assert from "node:assert/strict";
-import { createPrivateKey, webcrypto } from "node:crypto";
 import { describe, it } from "node:test";
-import { type CardFile, cardCertificate, normaliseSerial, readCertificate } from "@riik/pki";
+import { cardCertificate, normaliseSerial, readCertificate } from "@riik/pki";
 import { readContainer, validateContainer, writeContainer } from "@riik/signature";
 import {
   attachment,
@@ -18,7 +17,7 @@ import {
   SigningStore,
 } from "../src/index.ts";
 import { Client } from "./client.ts";
-import { PIN2, startWorld, type TestWorld } from "./helpers.ts";
+import { signAsPage, startWorld, type TestWorld } from "./helpers.ts";
 
 // Signing uses the real trust services (TSA, OCSP); the stand-in only answers the login's register reads.
 const world: TestWorld = await startWorld();
@@ -31,18 +30,6 @@ const FILES = [
   { name: "lisa.xml", mediaType: "application/xml", data: b64("<lisa>1</lisa>\n") },
 ];
 
-/** What the page does with PIN2: the card's signing key signs the prepared octets with ECDSA. */
-async function signPrepared(card: CardFile, prepared: PrepareResponse): Promise<string> {
-  const pkcs8 = createPrivateKey({ key: card.signing.privateKey, passphrase: PIN2 }).export({
-    format: "der",
-    type: "pkcs8",
-  });
-  const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-384" }, false, ["sign"]);
-  const data = new Uint8Array(Buffer.from(prepared.dataToSign, "base64"));
-  const value = await webcrypto.subtle.sign({ name: "ECDSA", hash: prepared.digestAlgorithm }, key, data);
-  return Buffer.from(value).toString("base64");
-}
-
 /** The whole flow for a logged-in client: prepare FILES, sign as the page does, finish, download. */
 async function signFiles(client: Client): Promise<Uint8Array> {
   const prepared = (
@@ -54,7 +41,7 @@ async function signFiles(client: Client): Promise<Uint8Array> {
   const finished = (
     await client.call("/api/sign/finish", {
       method: "POST",
-      body: { id: prepared.id, signatureValue: await signPrepared(world.card, prepared) },
+      body: { id: prepared.id, signatureValue: await signAsPage(world.card, prepared) },
     })
   ).json as FinishResponse;
   return (await client.call(finished.download.href)).bytes;
@@ -105,7 +92,7 @@ describe("signing through the portal API", () => {
     // Another session cannot finish it, and a wrong value is refused (and uses the pending signature up).
     const stranger = new Client(url, world.card);
     assert.equal((await stranger.login(await world.newCard("Jaan", "Tamm"))).status, 200);
-    const value = await signPrepared(world.card, p);
+    const value = await signAsPage(world.card, p);
     const foreign = await stranger.call("/api/sign/finish", {
       method: "POST",
       body: { id: p.id, signatureValue: value },
@@ -159,7 +146,7 @@ describe("signing through the portal API", () => {
     assert.equal(p2.json.existingSignatures, 1);
     const f2 = await second.call("/api/sign/finish", {
       method: "POST",
-      body: { id: p2.json.id, signatureValue: await signPrepared(kati, p2.json) },
+      body: { id: p2.json.id, signatureValue: await signAsPage(kati, p2.json) },
     });
     assert.equal(f2.status, 200, JSON.stringify(f2.json));
     const report = (f2.json as FinishResponse).report;
@@ -243,7 +230,7 @@ describe("signing through the portal API", () => {
     ).json as PrepareResponse;
     const refused = await holder.call("/api/sign/finish", {
       method: "POST",
-      body: { id: ps.id, signatureValue: await signPrepared(suspended, ps) },
+      body: { id: ps.id, signatureValue: await signAsPage(suspended, ps) },
     });
     assert.equal(refused.status, 403);
     assert.equal(refused.json.code, "SIGNER_SUSPENDED");

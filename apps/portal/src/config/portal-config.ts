@@ -62,9 +62,9 @@ export const SIGNING_CONFIG = Type.Object(
  */
 export const BUSINESS_REGISTER_CONFIG = Type.Object(
   {
-    /** `applications`: founding (create, sign, register), a person's applications and companies, the name check. */
+    /** `applications`: founding (create, sign, register), a person's applications and companies. */
     applicationsService: service("EE/GOV/70000310/ariregister/applications"),
-    /** `companies`: GET /companies/{registryCode}. */
+    /** `companies` (names no person): GET /companies/{registryCode} and the name check GET /name-check. */
     companiesService: service("EE/GOV/70000310/ariregister/companies"),
     /** `company-persons`: GET /companies/{registryCode}/persons (the registry card's persons). */
     companyPersonsService: service("EE/GOV/70000310/ariregister/company-persons"),

@@ -179,7 +179,8 @@ export class BusinessRegisterClient {
     asker: Asker,
   ): Promise<{ taken: boolean; similar: Array<{ registryCode: string; name: string }> }> {
     const body = record(
-      await this.#send(this.#config.applicationsService, "GET", `/name-check?name=${encodeURIComponent(name)}`, asker),
+      // The register's open `companies` service: a name check names no person.
+      await this.#send(this.#config.companiesService, "GET", `/name-check?name=${encodeURIComponent(name)}`, asker),
       "name check",
     );
     return {

@@ -1,0 +1,270 @@
+// "My companies", company pages, founding an OÜ and acting for a company, through the portal's
+// API against the real e-Business Register behind real security servers (xroad's sandbox: ss1
+// the portal's and the auth service's, ss2 the register's), real trust services (CA, OCSP,
+// TSA) and the real auth service, whose mandates service reads board members' rights from the
+// register over X-Road. The population register is a stand-in that knows no family (no minor
+// children), so the rights listed are the register's alone.
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import { after, describe, it } from "node:test";
+import { type BusinessRegisterServer, startBusinessRegister } from "@riik/business-register";
+import { businessRegisterDescriptor } from "@riik/business-register/descriptor";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { caCertificatePath, readCertificate } from "@riik/pki";
+import {
+  json,
+  OTHER,
+  PROVIDER_SUBSYSTEM,
+  type Sandbox,
+  startSandbox,
+} from "../../../platform/xroad/test/fixtures/sandbox.ts";
+import { portalDescriptor } from "../src/descriptor.ts";
+import type { PrepareResponse } from "../src/index.ts";
+import { Client } from "./client.ts";
+import { signAsPage, startWorld, type TestWorld } from "./helpers.ts";
+
+const APPLICATIONS = `${PROVIDER_SUBSYSTEM}/applications`;
+const COMPANIES = `${PROVIDER_SUBSYSTEM}/companies`;
+const COMPANY_PERSONS = `${PROVIDER_SUBSYSTEM}/company-persons`;
+const RIGHTS = `${PROVIDER_SUBSYSTEM}/representation-rights`;
+const FAMILY = `${PROVIDER_SUBSYSTEM}/rr`;
+
+let sb: Sandbox;
+let world: TestWorld;
+let register: BusinessRegisterServer;
+let family: Server;
+let url: string;
+
+/** The population register's answer for a person it does not know: no family, so no minor children. */
+function noFamily(): Server {
+  return createServer((_request, response) => {
+    response.writeHead(404, { "content-type": "application/json" });
+    response.end(JSON.stringify({ code: "PERSON_NOT_FOUND", message: "no such person" }));
+  });
+}
+
+// At the top level: the helpers close what they start in after hooks of the file.
+{
+  const dir = temporaryDirectory("riik-portal-business-");
+  sb = await startSandbox({ dir });
+  world = await startWorld({
+    mandates: {
+      securityServer: sb.ss1.client,
+      client: OTHER,
+      personsService: FAMILY,
+      representationRightsService: RIGHTS,
+    },
+  });
+  register = await startBusinessRegister({
+    dataDir: `${dir}/business-register`,
+    port: 0,
+    trustAnchors: [readCertificate(caCertificatePath(`${world.dir}/pki`, "root"))],
+  });
+  family = noFamily();
+  const familyPort = await freePort();
+  await new Promise<void>((done) => family.listen(familyPort, "127.0.0.1", done));
+
+  // The register's services on ss2, and the rights the portal's descriptor asks for (as OTHER).
+  const admin = (path: string, method = "GET", body?: unknown) =>
+    json(`${sb.ss2.admin}${path}`, { method, token: sb.ss2.token, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const at = encodeURIComponent(PROVIDER_SUBSYSTEM);
+  // The services as the register's own descriptor declares them (personal data or not), at ss2.
+  const declared =
+    businessRegisterDescriptor.exchange?.({ dir, trust: "root.crt", applicationsClients: [] } as never, {
+      subsystem: PROVIDER_SUBSYSTEM,
+      url: register.url,
+    })?.services ?? [];
+  const services = new Map(declared.map((service) => [service.code, service.personalData ?? false]));
+  // Contract E's `applications` (personal: founders' codes), until the register's descriptor declares it.
+  if (!services.has("applications")) services.set("applications", true);
+  for (const [code, personalData] of services)
+    await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode: code, url: register.url, personalData });
+  await admin(`/api/v1/clients/${at}/services`, "POST", {
+    serviceCode: "rr",
+    url: `http://127.0.0.1:${familyPort}`,
+    personalData: true,
+  });
+  const portalConfig = {
+    publicOrigin: "http://127.0.0.1:1",
+    securityServer: { url: sb.ss1.client },
+    portalClient: OTHER,
+    auth: { issuer: "http://127.0.0.1:1", clientId: "portal", clientSecret: "x".repeat(32) },
+    trustedCaFiles: ["ca.pem"],
+    businessRegister: {
+      applicationsService: APPLICATIONS,
+      companiesService: COMPANIES,
+      companyPersonsService: COMPANY_PERSONS,
+    },
+  };
+  const wanted = portalDescriptor.exchange?.(portalConfig as never, { subsystem: OTHER, url: "" });
+  const rights = (wanted?.access ?? []).filter((r) => r.service.startsWith(PROVIDER_SUBSYSTEM));
+  assert.ok(rights.length >= 4, "the descriptor asks for the register's services");
+  for (const right of rights)
+    for (const path of right.paths)
+      await admin(`/api/v1/clients/${at}/services/${right.service.split("/").at(-1)}/access`, "POST", {
+        subject: right.subject,
+        method: right.method,
+        path,
+      });
+  // The auth service's mandates (the board's rights, the family) as OTHER too.
+  for (const [code, path] of [
+    ["representation-rights", "/persons/*/representation-rights"],
+    ["rr", "/persons/*/family"],
+  ] as const)
+    await admin(`/api/v1/clients/${at}/services/${code}/access`, "POST", { subject: OTHER, method: "GET", path });
+  for (const ss of [sb.ss1, sb.ss2]) await json(`${ss.admin}/api/v1/refresh`, { method: "POST", token: ss.token });
+
+  ({ url } = await world.startPortal({
+    securityServer: { url: sb.ss1.client },
+    portalClient: OTHER,
+    businessRegister: portalConfig.businessRegister,
+  }));
+}
+
+after(async () => {
+  await register?.close();
+  await new Promise((done) => (family ? family.close(done) : done(undefined)));
+  await sb?.stop();
+});
+
+/** The founder's whole signature as the page makes it: prepare, sign with PIN2's key, finish. */
+async function signAsFounder(client: Client, id: string) {
+  const prepared = await client.call(`/api/founding/applications/${id}/prepare`, {
+    method: "POST",
+    body: { certificate: client.card.signing.certificate },
+  });
+  assert.equal(prepared.status, 200, prepared.text);
+  const p = prepared.json as PrepareResponse;
+  assert.deepEqual(
+    p.files.map((f) => f.name),
+    ["application.json"],
+  );
+  return client.call(`/api/founding/applications/${id}/finish`, {
+    method: "POST",
+    body: { id: p.id, signatureValue: await signAsPage(client.card, p) },
+  });
+}
+
+const person = (card: TestWorld["card"]) => ({
+  personalCode: card.personalCode,
+  givenName: card.givenName,
+  surname: card.surname,
+});
+
+describe("founding an OÜ in the portal (real e-Business Register over real security servers)", () => {
+  it("two founders sign application.json with their cards; the fee is paid; the company is on both founders' registry card and the board member acts for it", async () => {
+    const aCard = world.card;
+    const bCard = await world.newCard("Jaan", "Tamm");
+    const a = new Client(url, aCard);
+    const b = new Client(url, bCard);
+    assert.equal((await a.login()).status, 200);
+    assert.equal((await b.login()).status, 200);
+    const session = (await a.call("/api/session")).json;
+    assert.equal(session.business?.stateFeeCents, 26_500);
+
+    const name = `Portaali Proov ${Date.now() % 100000} OÜ`;
+    const check = await a.call(`/api/founding/name-check?name=${encodeURIComponent(name)}`);
+    assert.equal(check.status, 200, check.text);
+    assert.equal(check.json.taken, false);
+    const application = {
+      name,
+      legalForm: "OÜ",
+      seatAddress: "Lossi plats 1a, Tallinn",
+      email: "info@proov.example",
+      activity: "62011",
+      shareCapitalCents: 300,
+      founders: [
+        { ...person(aCard), shareCents: 200 },
+        { ...person(bCard), shareCents: 100 },
+      ],
+      board: [person(aCard)],
+      beneficialOwners: [person(aCard), person(bCard)],
+      representation: "alone",
+      articles: "standard",
+    };
+    // Only a founder files; a bad field is the schema's.
+    const stranger = new Client(url, await world.newCard("Keegi", "Võõras"));
+    assert.equal((await stranger.login()).status, 200);
+    const notMine = await stranger.call("/api/founding/applications", { method: "POST", body: application });
+    assert.equal(notMine.status, 400);
+    assert.equal(notMine.json.code, "PORTAL_INPUT");
+    const bad = await a.call("/api/founding/applications", {
+      method: "POST",
+      body: { ...application, activity: "6201" },
+    });
+    assert.equal(bad.status, 400);
+
+    const created = await a.call("/api/founding/applications", { method: "POST", body: application });
+    assert.equal(created.status, 201, created.text);
+    const id = created.json.id as string;
+    const shown = await b.call(`/api/founding/applications/${id}`);
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(JSON.parse(shown.json.document).name, name);
+    assert.equal((await stranger.call(`/api/founding/applications/${id}`)).status, 404);
+
+    const first = await signAsFounder(a, id);
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.json.signedBy, [aCard.personalCode]);
+    assert.deepEqual(first.json.missing, [bCard.personalCode]);
+    // Registration before every founder signed: the register's own refusal, told as it is.
+    const early = await a.call(`/api/founding/applications/${id}/registration`, { method: "POST", body: {} });
+    assert.equal(early.status, 422, early.text);
+    assert.equal(early.json.details.providerCode, "SIGNATURES_MISSING");
+    // A card that is not a founder's cannot sign it.
+    const foreign = await stranger.call(`/api/founding/applications/${id}/prepare`, {
+      method: "POST",
+      body: { certificate: stranger.card.signing.certificate },
+    });
+    assert.equal(foreign.status, 409, foreign.text);
+    assert.equal(foreign.json.code, "PORTAL_APPLICATION_MISMATCH");
+
+    const second = await signAsFounder(b, id);
+    assert.equal(second.status, 200, second.text);
+    assert.deepEqual(second.json.missing, []);
+    const registered = await b.call(`/api/founding/applications/${id}/registration`, { method: "POST", body: {} });
+    assert.equal(registered.status, 201, registered.text);
+    const code = registered.json.registryCode as string;
+    assert.match(code, /^1[0-9]{7}$/);
+    assert.equal(registered.json.receipt.amountCents, 26_500);
+    assert.match(registered.json.receipt.id, /^RL-\d{8}-[0-9A-F]{12}$/);
+
+    // The registry card: the board member and the shareholders; not for someone it does not name.
+    const page = await a.call(`/api/companies/${code}`);
+    assert.equal(page.status, 200, page.text);
+    assert.equal(page.json.company.name, name);
+    assert.equal(page.json.company.shareCapitalCents, 300);
+    assert.ok(
+      page.json.persons.some(
+        (p: { role: string; personalCode: string }) => p.role === "board" && p.personalCode === aCard.personalCode,
+      ),
+    );
+    assert.equal((await stranger.call(`/api/companies/${code}`)).json.code, "PORTAL_COMPANY_FORBIDDEN");
+    // The name is taken now: the register's NAME_TAKEN.
+    const again = await a.call("/api/founding/applications", { method: "POST", body: application });
+    assert.equal(again.status, 422, again.text);
+    assert.equal(again.json.details.providerCode, "NAME_TAKEN");
+
+    // The board member acts for the company through the auth service (its mandates read the
+    // register's representation rights over X-Road); then the company's page is what is shown.
+    const board = new Client(url, aCard);
+    const login = await board.login();
+    assert.equal(login.status, 200);
+    assert.ok(
+      login.json.representees?.list?.some(
+        (r: { sub: string; type: string }) => r.sub === `EE${code}` && r.type === "LEGAL_PERSON",
+      ),
+      JSON.stringify(login.json.representees),
+    );
+    const acting = await board.actFor(`EE${code}`);
+    assert.equal(acting.status, 200, JSON.stringify(acting.json));
+    assert.deepEqual(acting.json.actingFor, { sub: `EE${code}`, personalCode: code, name, type: "LEGAL_PERSON" });
+    assert.equal((await board.call(`/api/companies/${code}`)).status, 200);
+    const own = await board.call("/api/me");
+    assert.equal(own.status, 403);
+    assert.equal(own.json.code, "PORTAL_ACTING_FOR_COMPANY");
+    assert.equal((await board.call("/api/founding/applications")).json.code, "PORTAL_ACTING_FOR_COMPANY");
+    // A shareholder who is not on the board may not act for it.
+    const refused = await b.actFor(`EE${code}`);
+    assert.equal(refused.refusal, "REQUESTED_REPRESENTEE_NOT_ALLOWED");
+  });
+});
