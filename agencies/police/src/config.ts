@@ -13,17 +13,19 @@ const parses = (parse: (text: string) => unknown) => (text: string) => {
   }
 };
 
+const SUBSYSTEM_ID = refine(
+  Type.String(),
+  (text) => parses(parseClientId)(text) && parseClientId(text).subsystemCode !== undefined,
+  "must be a subsystem id INSTANCE/CLASS/MEMBER/SUBSYSTEM",
+);
+
 /** `riik police serve --config FILE` (police.json): the police information system's settings. */
 export const POLICE_CONFIG = Type.Object(
   {
     port: TCP_PORT,
     host: Type.String({ minLength: 1, ...problem("must be an address to listen on") }),
     /** Its own subsystem, the X-Road-Client of every query (EE/GOV/70008747/police-app). */
-    client: refine(
-      Type.String(),
-      (text) => parses(parseClientId)(text) && parseClientId(text).subsystemCode !== undefined,
-      "must be a subsystem id INSTANCE/CLASS/MEMBER/SUBSYSTEM",
-    ),
+    client: SUBSYSTEM_ID,
     /** The consumer security server's client port (ss-ppa); plain HTTP from an allowed address. */
     securityServer: Type.Object(
       {
@@ -43,6 +45,25 @@ export const POLICE_CONFIG = Type.Object(
     ),
     /** How long to wait for the exchange; default 10 s. */
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1, ...problem("must be a positive integer") })),
+    /**
+     * The police's own records (criminal records, business bans) live here (SQLite police.sqlite,
+     * or PostgreSQL with databaseUrl); with it the police provide background-checks and business-bans.
+     */
+    dir: Type.Optional(Type.String({ minLength: 1, ...problem("must be the police data directory") })),
+    /** PostgreSQL URL (postgres://…); default RIIK_DATABASE_URL, else SQLite in dir. */
+    databaseUrl: Type.Optional(Type.String({ minLength: 1, ...problem("must be a postgres:// URL") })),
+    /** The EU consolidated financial sanctions list, CSV; default the package's sample (invented names). */
+    sanctionsList: Type.Optional(Type.String({ minLength: 1, ...problem("must be the path of a CSV file") })),
+    /** Who may call the services (subsystem ids); defaults in descriptor.ts (e-Residency, the business register). */
+    consumers: Type.Optional(
+      Type.Object(
+        {
+          backgroundChecks: Type.Optional(Type.Array(SUBSYSTEM_ID, { maxItems: 100 })),
+          businessBans: Type.Optional(Type.Array(SUBSYSTEM_ID, { maxItems: 100 })),
+        },
+        { additionalProperties: false, ...problem("must be an object with backgroundChecks and businessBans lists") },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

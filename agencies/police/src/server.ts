@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   createMemberService,
   errorAnswers,
@@ -12,7 +13,15 @@ import {
 import { Type } from "typebox";
 import type { PoliceConfig } from "./config.ts";
 import { POLICE_ERRORS, PoliceError } from "./errors.ts";
+import { providerRoutes } from "./provider.ts";
 import { assertPersonQuery, PERSON_QUERY, type PersonQuery } from "./query.ts";
+import { PoliceRecords } from "./records/police-records.ts";
+import { SanctionsList } from "./sanctions/eu-sanctions-list.ts";
+
+/** The sample of the EU consolidated sanctions list shipped with the package (invented names). */
+export const SAMPLE_SANCTIONS_LIST = join(import.meta.dirname, "..", "data", "eu-sanctions-sample.csv");
+/** Invented criminal records and business bans for the sandbox (`riik police seed`). */
+export const SAMPLE_RECORDS = join(import.meta.dirname, "..", "data", "records-sample.json");
 
 /** What the police read of the register's person (GET /persons/{code}); the rest is passed on as it came. */
 const PERSON = Type.Object(
@@ -45,6 +54,8 @@ export interface PoliceApp {
   readonly app: RiikFastify;
   listen(): Promise<string>;
   close(): Promise<void>;
+  /** Its OpenAPI 3.1 document (also at /openapi.json). */
+  openapi(serverUrl?: string): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -53,7 +64,10 @@ export interface PoliceApp {
  * themselves (X-Road-UserId) and their purpose (X-Road-Issue), so that every query is
  * logged on both sides and shown to the person in the Data Tracker.
  */
-export function createPoliceApp(config: PoliceConfig): PoliceApp {
+export function createPoliceApp(
+  config: PoliceConfig,
+  provider?: { records: PoliceRecords; sanctions: SanctionsList },
+): PoliceApp {
   const xroad = new XRoadRestClient({
     securityServer: config.securityServer.url,
     client: config.client,
@@ -87,10 +101,12 @@ export function createPoliceApp(config: PoliceConfig): PoliceApp {
     name: "police",
     title: "Police person queries",
     version: "1.0.0",
-    description: "Officers query the population register through X-Road, naming themselves and their purpose.",
+    description:
+      "Officers query the population register through X-Road, naming themselves and their purpose; the police answer background checks and business bans.",
     errors: POLICE_ERRORS,
     bodyLimit: 16 * 1024,
     routes(app) {
+      if (provider) providerRoutes(app, provider.records, provider.sanctions);
       app.post(
         "/queries",
         {
@@ -134,7 +150,41 @@ export function createPoliceApp(config: PoliceConfig): PoliceApp {
     app: service.app,
     listen: () => service.listen({ port: config.port, host: config.host }),
     close: () => service.close(),
+    openapi: (serverUrl) => service.openapi(serverUrl),
   };
+}
+
+/**
+ * The police system as `riik police serve` runs it: with `dir`, its records (SQLite or
+ * PostgreSQL) and the sanctions list are opened and the provider services served too.
+ */
+export async function openPoliceApp(config: PoliceConfig): Promise<PoliceApp> {
+  if (config.dir === undefined) return createPoliceApp(config);
+  const sanctions = SanctionsList.read(config.sanctionsList ?? SAMPLE_SANCTIONS_LIST);
+  const records = await PoliceRecords.open({ dataDir: config.dir, url: config.databaseUrl });
+  const police = createPoliceApp(config, { records, sanctions });
+  police.app.addHook("onClose", () => records.close());
+  return police;
+}
+
+/** The OpenAPI document of the police's provider services (for the security server's metadata). */
+export async function policeOpenApi(): Promise<Record<string, unknown>> {
+  const placeholder = {} as PoliceRecords;
+  const police = createPoliceApp(
+    {
+      port: 0,
+      host: "127.0.0.1",
+      client: "EE/GOV/70008747/police-app",
+      securityServer: { url: "http://127.0.0.1:1" },
+      personsService: "EE/GOV/70000562/rr/persons",
+    },
+    { records: placeholder, sanctions: new SanctionsList([], "none") },
+  );
+  try {
+    return await police.openapi();
+  } finally {
+    await police.close();
+  }
 }
 
 /** The exchange's failure as the police answer it: only the register's PERSON_NOT_FOUND is a missing person. */
