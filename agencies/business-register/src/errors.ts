@@ -18,7 +18,12 @@ export type BusinessRegisterErrorCode =
   | "FEE_NOT_PAID"
   | "BOARD_MEMBER_BANNED"
   | "CHANGE_INVALID"
-  | "CURSOR_INVALID";
+  | "CURSOR_INVALID"
+  | "PERSON_UNKNOWN"
+  | "PERSON_DECEASED"
+  | "E_RESIDENCY_INVALID"
+  | "CHECKS_UNAVAILABLE"
+  | "SIGNER_CERTIFICATE_REVOKED";
 
 export class BusinessRegisterError extends RiikError<BusinessRegisterErrorCode> {}
 
@@ -42,4 +47,10 @@ export const BUSINESS_REGISTER_ERRORS: ErrorCatalogue<BusinessRegisterErrorCode>
   BOARD_MEMBER_BANNED: { status: 409 },
   CHANGE_INVALID: { status: 400 },
   CURSOR_INVALID: { status: 400 },
+  PERSON_UNKNOWN: { status: 422 },
+  PERSON_DECEASED: { status: 422 },
+  E_RESIDENCY_INVALID: { status: 422 },
+  /** Another register (population, e-residency, police) or the OCSP responder did not answer: nothing registered. */
+  CHECKS_UNAVAILABLE: { status: 503 },
+  SIGNER_CERTIFICATE_REVOKED: { status: 422 },
 };

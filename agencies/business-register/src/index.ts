@@ -13,6 +13,14 @@ export {
   applicationDocument,
   checkApplication,
 } from "./founding/application.ts";
+export {
+  actorOf,
+  CHECK_PURPOSE,
+  type FoundingChecks,
+  NO_EXTERNAL_CHECKS,
+  XRoadFoundingChecks,
+  type XRoadFoundingChecksOptions,
+} from "./founding/checks.ts";
 export { founderSignatures } from "./founding/founder-signature.ts";
 export { checkCompanyName, LEGAL_FORMS, type LegalForm, nameKey, similarKeys } from "./model/company-name.ts";
 export {
@@ -29,11 +37,10 @@ export {
   type BusinessRegisterLocation,
   type BusinessRegisterOptions,
   type Company,
-  type FoundingChecks,
-  NO_EXTERNAL_CHECKS,
   openBusinessRegister,
   type RelatedPerson,
   type RepresentationRight,
+  type WriteContext,
 } from "./storage/register.ts";
 export {
   BUSINESS_REGISTER_COMPONENT,

@@ -20,6 +20,8 @@ export interface FoundingSandbox {
   trust: TestTrustServices;
   tsaUrl: string;
   founder(givenName: string, surname: string, birthDate: string, sex?: "male" | "female"): Promise<Founder>;
+  /** A card for a person who already has a personal code (a population register's person, an e-resident). */
+  cardFor(person: { personalCode: string; givenName: string; surname: string }): Promise<Founder>;
 }
 
 export async function startFoundingSandbox(): Promise<FoundingSandbox> {
@@ -30,6 +32,10 @@ export async function startFoundingSandbox(): Promise<FoundingSandbox> {
     tsaUrl: `${trust.url}/tsa`,
     async founder(givenName, surname, birthDate, sex = "female") {
       const personalCode = generatePersonalCode(birthDate, sex, serial++);
+      const card = await issueCard(trust.services, { personalCode, givenName, surname, pin1: PIN1, pin2: PIN2 });
+      return { personalCode, givenName, surname, card };
+    },
+    async cardFor({ personalCode, givenName, surname }) {
       const card = await issueCard(trust.services, { personalCode, givenName, surname, pin1: PIN1, pin2: PIN2 });
       return { personalCode, givenName, surname, card };
     },

@@ -39,7 +39,10 @@ describe("founding a private limited company (OÜ)", async () => {
       { dataDir: temporaryDirectory() },
       {
         trustAnchors: [sandbox.trust.services.root],
-        checks: { bannedFromBusiness: async (codes) => codes.filter((c) => banned.has(c)) },
+        checks: {
+          personsExist: async () => {},
+          bannedFromBusiness: async (codes) => codes.filter((c) => banned.has(c)),
+        },
       },
     );
     mari = await sandbox.founder("Mari", "Maasikas", "1987-07-28");
@@ -190,6 +193,41 @@ describe("founding a private limited company (OÜ)", async () => {
     }
     assert.deepEqual(await counts(), before);
     assert.equal((await register.application(created.id)).status, "open");
+  });
+
+  test("a card revoked (or suspended) between signing and registration is SIGNER_CERTIFICATE_REVOKED by a fresh OCSP check; nothing is registered", async () => {
+    const { normaliseSerial } = await import("@riik/pki");
+    const { cardCertificate } = await import("@riik/pki");
+    const status = async (founder: Founder, event: "revoked" | "suspended" | "resumed") =>
+      sandbox.trust.services.registry.changeStatus(
+        "esteid",
+        normaliseSerial(cardCertificate(founder.card, "signing").serialNumber),
+        { event, ...(event === "revoked" ? { reason: "keyCompromise" as const } : {}), actor: "test" },
+      );
+    const holder = await sandbox.founder("Kaotatud", "Kaart", "1979-11-30");
+    const created = await register.createApplication(applicationOf("Kaotatud Kaardi OÜ", [holder, mari]));
+    await register.sign(created.id, await signedContainer(created.document, [holder, mari], sandbox.tsaUrl));
+    const before = await counts();
+    await status(holder, "suspended");
+    await assert.rejects(register.register(created.id, "RECEIPT-R"), (error) => {
+      refused("SIGNER_CERTIFICATE_REVOKED")(error);
+      assert.deepEqual((error as BusinessRegisterError).details, {
+        personalCode: holder.personalCode,
+        status: "suspended",
+      });
+      return true;
+    });
+    await status(holder, "resumed");
+    await status(holder, "revoked");
+    await assert.rejects(register.register(created.id, "RECEIPT-R"), (error) => {
+      refused("SIGNER_CERTIFICATE_REVOKED")(error);
+      assert.equal((error as BusinessRegisterError).details?.status, "revoked");
+      return true;
+    });
+    assert.deepEqual(await counts(), before, "nothing registered half-way");
+    assert.equal((await register.application(created.id)).status, "open");
+    // A card already revoked cannot even make a B-LT signature (its OCSP response at signing says so).
+    await assert.rejects(signedContainer(created.document, [holder], sandbox.tsaUrl), { code: "SIGNER_REVOKED" });
   });
 
   test("a card of a CA the register does not trust, and a tampered container, are SIGNATURE_INVALID", async () => {

@@ -9,10 +9,12 @@ import {
   type MemberService,
   NO_QUERY,
   personalAnswer,
+  XRoadRestClient,
 } from "@riik/kit";
 import { type TSchema, Type } from "typebox";
 import { BUSINESS_REGISTER_ERRORS } from "../errors.ts";
 import { APPLICATION } from "../founding/application.ts";
+import { actorOf, XRoadFoundingChecks } from "../founding/checks.ts";
 import { OPEN_DATA_COLUMNS, type OpenDataSet, openData, toCsv } from "../open-data.ts";
 import {
   type BusinessRegister,
@@ -256,12 +258,16 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
                 402: "FEE_NOT_PAID",
                 404: "APPLICATION_NOT_FOUND",
                 409: "SIGNATURES_MISSING, NAME_TAKEN, BOARD_MEMBER_BANNED, APPLICATION_CLOSED",
+                422: "PERSON_UNKNOWN, PERSON_DECEASED, E_RESIDENCY_INVALID, SIGNER_CERTIFICATE_REVOKED",
+                503: "CHECKS_UNAVAILABLE: a register or the OCSP responder did not answer; nothing registered",
               }),
             },
           },
         },
         async (request, reply) => {
-          const company = await register.register(request.params.id, request.body.feeReceipt);
+          const company = await register.register(request.params.id, request.body.feeReceipt, {
+            actor: actorOf(request.headers["x-road-userid"]),
+          });
           declareDataSubjects(reply, []);
           return reply.status(201).send(company);
         },
@@ -299,6 +305,7 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
           request.params.code,
           request.body.board,
           request.body.representation,
+          { actor: actorOf(request.headers["x-road-userid"]) },
         );
         declareDataSubjects(reply, []);
         return company;
@@ -370,6 +377,14 @@ export async function businessRegisterOpenApi(serverUrl?: string): Promise<Recor
 export interface BusinessRegisterServerOptions extends BusinessRegisterLocation, BusinessRegisterOptions {
   port: number;
   host?: string;
+  /** The founding checks over X-Road (contract E); without it, `checks` (default: none). */
+  xroad?: {
+    securityServer: string;
+    client: string;
+    personsService: string;
+    eResidentsService?: string;
+    businessBansService?: string;
+  };
 }
 
 export interface BusinessRegisterServer {
@@ -381,7 +396,20 @@ export interface BusinessRegisterServer {
 
 /** `riik business serve`: opens (and migrates) the register and serves its API. */
 export async function startBusinessRegister(options: BusinessRegisterServerOptions): Promise<BusinessRegisterServer> {
-  const { port, host, trustAnchors, checks, ...location } = options;
+  const { port, host, trustAnchors, checks: given, xroad, ...location } = options;
+  const client = xroad
+    ? new XRoadRestClient({ securityServer: xroad.securityServer, client: xroad.client })
+    : undefined;
+  const checks =
+    client && xroad
+      ? new XRoadFoundingChecks({
+          xroad: client,
+          client: xroad.client,
+          personsService: xroad.personsService,
+          ...(xroad.eResidentsService ? { eResidentsService: xroad.eResidentsService } : {}),
+          ...(xroad.businessBansService ? { businessBansService: xroad.businessBansService } : {}),
+        })
+      : given;
   const register = await openBusinessRegister(location, { trustAnchors, ...(checks ? { checks } : {}) });
   const service = createBusinessRegisterService(register);
   let url: string;
@@ -389,6 +417,7 @@ export async function startBusinessRegister(options: BusinessRegisterServerOptio
     url = await service.listen({ port, ...(host ? { host } : {}) });
   } catch (error) {
     await register.close();
+    await client?.close();
     throw error;
   }
   service.logger.info({ url }, "business register listening");
@@ -399,6 +428,7 @@ export async function startBusinessRegister(options: BusinessRegisterServerOptio
     close: async () => {
       await service.close();
       await register.close();
+      await client?.close();
     },
   };
 }

@@ -2,6 +2,7 @@
 // application's canonical JSON as its one data file, validated with @riik/signature against the
 // register's configured trust anchors (never anchors from the container).
 import { createHash } from "node:crypto";
+import { type CardFile, cardCertificate } from "@riik/pki";
 import { readContainer, SignatureError, type ValidationOptions, validateContainer } from "@riik/signature";
 import { BusinessRegisterError } from "../errors.ts";
 import { APPLICATION_FILE } from "./application.ts";
@@ -10,6 +11,10 @@ export interface FounderSignature {
   personalCode: string;
   signingTime: string;
   containerSha256: string;
+  /** The signing certificate (DER, base64): asked about again by OCSP at registration. */
+  certificate: string;
+  /** The CA certificates the signature carries (DER, base64): the path to a configured root. */
+  caCertificates: string[];
 }
 
 /**
@@ -26,8 +31,9 @@ export async function founderSignatures(
   trustAnchors: ValidationOptions["trustAnchors"],
 ): Promise<FounderSignature[]> {
   let files: Array<{ name: string; data: Uint8Array }>;
+  let signatureFiles: Array<{ name: string; xml: Uint8Array }>;
   try {
-    files = readContainer(container).dataFiles;
+    ({ dataFiles: files, signatures: signatureFiles } = readContainer(container));
   } catch (error) {
     if (error instanceof SignatureError)
       throw new BusinessRegisterError("SIGNATURE_INVALID", `not an ASiC-E container: ${error.message}`, {
@@ -65,6 +71,46 @@ export async function founderSignatures(
         "SIGNER_NOT_FOUNDER",
         `${signature.signer?.name ?? "the signer"} is not a founder of this company`,
       );
-    return { personalCode: code, signingTime: signature.signingTime ?? report.validatedAt, containerSha256 };
+    const certificates = certificatesIn(signatureFiles.find((f) => f.name === signature.file)?.xml);
+    const signer = certificates.find((c) => c.serialNumber.toLowerCase() === signature.signer?.certificateSerial);
+    if (!signer)
+      throw new BusinessRegisterError("SIGNATURE_INVALID", "the signature's signing certificate cannot be found");
+    return {
+      personalCode: code,
+      signingTime: signature.signingTime ?? report.validatedAt,
+      containerSha256,
+      certificate: Buffer.from(signer.rawData).toString("base64"),
+      caCertificates: certificates.filter((c) => c !== signer).map((c) => Buffer.from(c.rawData).toString("base64")),
+    };
   });
+}
+
+/**
+ * The certificates a XAdES signature carries (ds:X509Certificate in KeyInfo,
+ * xades:EncapsulatedX509Certificate in CertificateValues), once the validator accepted it.
+ */
+function certificatesIn(xml: Uint8Array | undefined): Certificate[] {
+  const found: Certificate[] = [];
+  for (const match of Buffer.from(xml ?? [])
+    .toString("utf8")
+    .matchAll(/<(?:[\w-]+:)?(?:X509Certificate|EncapsulatedX509Certificate)\b[^>]*>([^<]+)</g)) {
+    try {
+      found.push(certificateOf(match[1]!.replace(/\s+/g, "")));
+    } catch {
+      // Not a certificate: the validator has already judged the signature; skip it.
+    }
+  }
+  return found;
+}
+
+/** The certificate type of @riik/pki's one trust path (@peculiar/x509's). */
+export type Certificate = ReturnType<typeof cardCertificate>;
+
+/**
+ * A certificate from its base64 DER. @riik/pki parses certificates for its callers only through
+ * its card-file reader, so that is the parser used here (this package does not depend on
+ * @peculiar/x509 itself).
+ */
+export function certificateOf(base64: string): Certificate {
+  return cardCertificate({ signing: { certificate: base64 } } as CardFile, "signing");
 }

@@ -12,6 +12,8 @@ import {
   type Person,
   personalCode,
 } from "../founding/application.ts";
+import { assertSignersStillGood } from "../founding/certificate-status.ts";
+import { type FoundingChecks, NO_EXTERNAL_CHECKS } from "../founding/checks.ts";
 import { type FounderSignature, founderSignatures } from "../founding/founder-signature.ts";
 import { nameKey, similarKeys } from "../model/company-name.ts";
 import { parseRegistryCode, REGISTRY_CODE_CLASSES, registryCodeFor } from "../model/registry-code.ts";
@@ -55,16 +57,11 @@ export interface RepresentationRight {
   since: string;
 }
 
-/**
- * The automatic checks of a founding that need other agencies (persons alive, not banned from
- * business, e-residency valid: the population and e-residency registers; address exists: the
- * address data). They go over X-Road later; until then `riik up` runs with NO_EXTERNAL_CHECKS.
- */
-export interface FoundingChecks {
-  /** The board members (personal codes) banned from business, of those given. */
-  bannedFromBusiness(personalCodes: readonly string[]): Promise<string[]>;
+/** Who asks (X-Road-UserId of the person acting, EE + personal code) and when. */
+export interface WriteContext {
+  at?: Date;
+  actor?: string;
 }
-export const NO_EXTERNAL_CHECKS: FoundingChecks = { bannedFromBusiness: async () => [] };
 
 export interface BusinessRegisterLocation {
   dataDir: string;
@@ -268,6 +265,8 @@ export class BusinessRegister {
             personal_code: s.personalCode,
             container_sha256: s.containerSha256,
             signing_time: s.signingTime,
+            certificate: s.certificate,
+            ca_certificates: JSON.stringify(s.caCertificates),
           })
           .execute();
       }
@@ -281,7 +280,8 @@ export class BusinessRegister {
    * the external checks pass; then in ONE transaction the registry code, the registry card, the
    * representation rights, the journal entries and the outbox event — or nothing.
    */
-  async register(id: string, feeReceipt: string | undefined, at = new Date()): Promise<Company> {
+  async register(id: string, feeReceipt: string | undefined, context: WriteContext = {}): Promise<Company> {
+    const { at = new Date(), actor } = context;
     const current = await this.application(id);
     if (current.status !== "open") throw closed(id);
     const application = current.application;
@@ -295,8 +295,31 @@ export class BusinessRegister {
         },
       );
     if (!feeReceipt) throw new BusinessRegisterError("FEE_NOT_PAID", "the state fee's receipt is missing");
-    const banned = await (this.options.checks ?? NO_EXTERNAL_CHECKS).bannedFromBusiness(
+    // Each signer's card asked about again now: one revoked since it signed does not count.
+    const signatures = await this.db
+      .selectFrom("application_signature")
+      .select(["personal_code", "signing_time", "certificate", "ca_certificates"])
+      .where("application_id", "=", id)
+      .execute();
+    await assertSignersStillGood(
+      signatures.map((s) => ({
+        personalCode: s.personal_code,
+        signingTime: s.signing_time,
+        certificate: s.certificate,
+        caCertificates: s.ca_certificates,
+      })),
+      this.options.trustAnchors,
+    );
+    // The checks other registers answer (issue 14), asked now: a person may have died, an
+    // e-residency been revoked or a ban been imposed since the application was made.
+    const checks = this.options.checks ?? NO_EXTERNAL_CHECKS;
+    await checks.personsExist(
+      [...application.founders, ...application.board, ...application.beneficialOwners].map((p) => p.personalCode),
+      actor,
+    );
+    const banned = await checks.bannedFromBusiness(
       application.board.map((b) => b.personalCode),
+      actor,
     );
     if (banned.length > 0)
       throw new BusinessRegisterError(
@@ -435,16 +458,18 @@ export class BusinessRegister {
     code: string,
     board: readonly Person[],
     scope: "alone" | "jointly" = "alone",
-    at = new Date(),
+    context: WriteContext = {},
   ): Promise<Company> {
+    const { at = new Date(), actor } = context;
     if (board.length === 0)
       throw new BusinessRegisterError("CHANGE_INVALID", "a company needs at least one board member");
     for (const member of board) personalCode(member.personalCode);
     if (new Set(board.map((b) => b.personalCode)).size !== board.length)
       throw new BusinessRegisterError("CHANGE_INVALID", "a person is listed twice on the board");
-    const banned = await (this.options.checks ?? NO_EXTERNAL_CHECKS).bannedFromBusiness(
-      board.map((b) => b.personalCode),
-    );
+    const checks = this.options.checks ?? NO_EXTERNAL_CHECKS;
+    const codes = board.map((b) => b.personalCode);
+    await checks.personsExist(codes, actor);
+    const banned = await checks.bannedFromBusiness(codes, actor);
     if (banned.length > 0)
       throw new BusinessRegisterError("BOARD_MEMBER_BANNED", `${banned.join(", ")} may not be a board member`, {
         details: { banned },

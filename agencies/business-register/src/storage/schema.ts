@@ -68,6 +68,10 @@ export interface ApplicationSignatureTable {
   /** sha256 of the container that carries the signature. */
   container_sha256: string;
   signing_time: string;
+  /** The signing certificate, base64 DER (asked about again by OCSP at registration). */
+  certificate: string | null;
+  /** JSON array of the CA certificates the signature carried, base64 DER. */
+  ca_certificates: string | null;
 }
 
 export interface BusinessRegisterDb extends ChangeJournalDb, EventOutboxDb {
@@ -139,6 +143,13 @@ export const businessRegisterMigrations: Readonly<Record<string, ComponentMigrat
         .addColumn("signing_time", "text", (c) => c.notNull())
         .addPrimaryKeyConstraint("application_signature_pk", ["application_id", "personal_code"])
         .execute();
+    },
+  },
+  // The fresh OCSP check at registration needs each signer's certificate and its CAs.
+  "0004_signature_certificates": {
+    async up(db) {
+      await db.schema.alterTable("application_signature").addColumn("certificate", "text").execute();
+      await db.schema.alterTable("application_signature").addColumn("ca_certificates", "text").execute();
     },
   },
 };

@@ -52,6 +52,17 @@ export function registerBusinessCommands(program: Command): void {
       port: config.port,
       host: config.host,
       trustAnchors: [readCertificate(resolve(config.trust))],
+      ...(config.xroadSecurityServer && config.xroadClient && config.personsService
+        ? {
+            xroad: {
+              securityServer: config.xroadSecurityServer,
+              client: config.xroadClient,
+              personsService: config.personsService,
+              ...(config.eResidentsService ? { eResidentsService: config.eResidentsService } : {}),
+              ...(config.businessBansService ? { businessBansService: config.businessBansService } : {}),
+            },
+          }
+        : {}),
     });
     process.stdout.write(`business register listening at ${server.url} (OpenAPI: ${server.url}/openapi.json)\n`);
     await untilSignalled();
