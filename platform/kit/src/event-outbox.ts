@@ -1,5 +1,5 @@
 import { type ComponentMigration, columnTypes, RiikError } from "@riik/core";
-import type { Generated, Kysely, Transaction } from "kysely";
+import { type Generated, type Kysely, PostgresAdapter, sql, type Transaction } from "kysely";
 
 /**
  * The event outbox (transactional outbox): a life event (a birth, a change of address) is
@@ -65,6 +65,13 @@ export async function appendEvents(
   if (!trx.isTransaction)
     throw new EventOutboxError("OUTBOX_OUTSIDE_TRANSACTION", "events must be written in the change's own transaction");
   if (events.length === 0) return;
+  // Readers follow the outbox by `seq` (pubsub/ cursors), so a row must never become visible
+  // after a later one. SQLite has one writer at a time; on PostgreSQL two transactions could
+  // commit their serial numbers out of order, so the writers of events take a per-schema lock
+  // held to their commit: seq order is then commit order. Events are appended at the end of
+  // a write (MemberStorage.write), so the lock is held for little more than the commit.
+  if (trx.getExecutor().adapter instanceof PostgresAdapter)
+    await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.event_outbox'))`.execute(trx);
   const rows = events.map((event) => {
     if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(event.type))
       throw new EventOutboxError(

@@ -46,6 +46,7 @@ export {
 } from "./event-outbox.ts";
 export { createMemberService, type MemberService, type MemberServiceOptions } from "./member-service.ts";
 export { MemberStorage, type MemberWrite, openMemberStorage } from "./member-storage.ts";
+export * from "./pubsub/index.ts";
 export {
   type RepresentedParty,
   type XRoadAnswer,
