@@ -76,7 +76,7 @@ export class EResidencyApplications {
       const entry = item as Record<string, unknown>;
       const id = text(entry.id ?? entry.code);
       if (!id) return [];
-      const place = [text(entry.name ?? entry.label), text(entry.city), text(entry.country)].filter(Boolean);
+      const place = [text(entry.name ?? entry.label), text(entry.city)].filter(Boolean);
       return [{ id, name: place.length > 0 ? place.join(", ") : id }];
     });
   }

@@ -495,6 +495,14 @@ const et = {
   E_RESIDENCY_INVALID: "E-residentsus ei kehti.",
   CHECKS_UNAVAILABLE: "Registrid ei vastanud; midagi ei registreeritud. Proovi hiljem uuesti.",
   SIGNER_CERTIFICATE_REVOKED: "Allkirjastaja sertifikaat on tühistatud.",
+  APPLICANT_UNDER_18: "Taotleja peab olema vähemalt 18-aastane.",
+  TRAVEL_DOCUMENT_EXPIRED: "Reisidokument on aegunud.",
+  PHOTO_INVALID: "Foto peab olema JPEG või PNG ja kuni 2 MB.",
+  PICKUP_LOCATION_UNKNOWN: "Sellist kättesaamise kohta ei ole.",
+  ACCESS_DENIED: "Taotluse number või pääsuvõti ei sobi.",
+  APPLICATION_STATUS_CONFLICT: "Taotlus ei ole selles olekus (näiteks on riigilõiv juba tasutud).",
+  DATE_INVALID: "Kuupäev ei ole õige.",
+  REQUEST_INVALID: "Mõni väli on vigane.",
 } as const;
 
 export type MessageKey = keyof typeof et;
@@ -990,6 +998,14 @@ const en: Record<MessageKey, string> = {
   E_RESIDENCY_INVALID: "An e-Residency is not valid.",
   CHECKS_UNAVAILABLE: "The registers did not answer; nothing was registered. Please try again later.",
   SIGNER_CERTIFICATE_REVOKED: "The signer's certificate is revoked.",
+  APPLICANT_UNDER_18: "The applicant must be at least 18 years old.",
+  TRAVEL_DOCUMENT_EXPIRED: "The travel document has expired.",
+  PHOTO_INVALID: "The photo must be a JPEG or PNG of at most 2 MB.",
+  PICKUP_LOCATION_UNKNOWN: "There is no such pick-up location.",
+  ACCESS_DENIED: "The application number or the access key does not match.",
+  APPLICATION_STATUS_CONFLICT: "The application is not in that state (for example, the fee is already paid).",
+  DATE_INVALID: "A date is not valid.",
+  REQUEST_INVALID: "A field is not valid.",
 };
 
 export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, string>>>> = Object.freeze({ et, en });

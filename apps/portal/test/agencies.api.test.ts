@@ -3,7 +3,9 @@
 // the portal's and the auth service's, ss2 the register's), real trust services (CA, OCSP,
 // TSA) and the real auth service, whose mandates service reads board members' rights from the
 // register over X-Road. The population register is a stand-in that knows no family (no minor
-// children), so the rights listed are the register's alone.
+// children), so the rights listed are the register's alone. Applying for e-Residency goes to a
+// stand-in of the agency's `applications` service (contract D) behind the same security
+// servers, until agencies/e-residency serves it; the test's name says so.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, describe, it } from "node:test";
@@ -28,12 +30,73 @@ const COMPANIES = `${PROVIDER_SUBSYSTEM}/companies`;
 const COMPANY_PERSONS = `${PROVIDER_SUBSYSTEM}/company-persons`;
 const RIGHTS = `${PROVIDER_SUBSYSTEM}/representation-rights`;
 const FAMILY = `${PROVIDER_SUBSYSTEM}/rr`;
+const E_RESIDENCY = `${PROVIDER_SUBSYSTEM}/e-residency-applications`;
 
 let sb: Sandbox;
 let world: TestWorld;
 let register: BusinessRegisterServer;
 let family: Server;
+let agency: Server;
+/** What reached the stand-in agency: paths and whether an X-Road-UserId came along. */
+const agencyRequests: Array<{ path: string; userId: string | undefined }> = [];
 let url: string;
+
+/**
+ * A stand-in of the e-Residency agency's `applications` service (contract D): numbered
+ * applications with an access key, the fee, payment, status; pick-up locations as objects.
+ */
+function standInAgency(): Server {
+  const applications = new Map<
+    string,
+    { accessKey: string; status: string; pickupLocation: string; submittedAt: string }
+  >();
+  return createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
+    agencyRequests.push({ path: request.url ?? "", userId: request.headers["x-road-userid"] as string | undefined });
+    const send = (status: number, answer: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify(answer));
+    };
+    if (request.url === "/pickup-locations")
+      return send(200, { locations: [{ id: "tallinn", name: "Tallinn service office", country: "EE" }] });
+    if (request.url === "/applications" && request.method === "POST") {
+      if (body.dateOfBirth > "2008-12-31") return send(422, { code: "APPLICANT_UNDER_18", message: "under 18" });
+      const number = `ER-2026-${String(applications.size + 1).padStart(6, "0")}`;
+      const accessKey = Buffer.alloc(32, applications.size + 1).toString("base64url");
+      applications.set(number, {
+        accessKey,
+        status: "awaiting-payment",
+        pickupLocation: body.pickupLocation,
+        submittedAt: new Date().toISOString(),
+      });
+      return send(201, {
+        number,
+        accessKey,
+        status: "awaiting-payment",
+        fee: { amountCents: 15_000, currency: "EUR" },
+      });
+    }
+    const keyed = /^\/applications\/(ER-\d{4}-\d{6})\/(payment|status)$/.exec(request.url ?? "");
+    const found = keyed ? applications.get(keyed[1] as string) : undefined;
+    if (!keyed || !found) return send(404, { code: "APPLICATION_NOT_FOUND", message: "no such application" });
+    if (body?.accessKey !== found.accessKey) return send(403, { code: "ACCESS_DENIED", message: "wrong key" });
+    if (keyed[2] === "payment") {
+      found.status = "checking";
+      return send(200, {
+        receipt: { id: "RCPT-1", amountCents: 15_000, paidAt: new Date().toISOString() },
+        status: found.status,
+      });
+    }
+    return send(200, {
+      number: keyed[1],
+      status: found.status,
+      submittedAt: found.submittedAt,
+      pickupLocation: found.pickupLocation,
+    });
+  });
+}
 
 /** The population register's answer for a person it does not know: no family, so no minor children. */
 function noFamily(): Server {
@@ -77,6 +140,14 @@ function noFamily(): Server {
   const services = new Map(declared.map((service) => [service.code, service.personalData ?? false]));
   // Contract E's `applications` (personal: founders' codes), until the register's descriptor declares it.
   if (!services.has("applications")) services.set("applications", true);
+  agency = standInAgency();
+  const agencyPort = await freePort();
+  await new Promise<void>((done) => agency.listen(agencyPort, "127.0.0.1", done));
+  await admin(`/api/v1/clients/${at}/services`, "POST", {
+    serviceCode: "e-residency-applications",
+    url: `http://127.0.0.1:${agencyPort}`,
+    personalData: false,
+  });
   for (const [code, personalData] of services)
     await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode: code, url: register.url, personalData });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
@@ -95,6 +166,7 @@ function noFamily(): Server {
       companiesService: COMPANIES,
       companyPersonsService: COMPANY_PERSONS,
     },
+    eResidency: { applicationsService: E_RESIDENCY, applicationsPerAddressPerHour: 3 },
   };
   const wanted = portalDescriptor.exchange?.(portalConfig as never, { subsystem: OTHER, url: "" });
   const rights = (wanted?.access ?? []).filter((r) => r.service.startsWith(PROVIDER_SUBSYSTEM));
@@ -118,12 +190,14 @@ function noFamily(): Server {
     securityServer: { url: sb.ss1.client },
     portalClient: OTHER,
     businessRegister: portalConfig.businessRegister,
+    eResidency: portalConfig.eResidency,
   }));
 }
 
 after(async () => {
   await register?.close();
   await new Promise((done) => (family ? family.close(done) : done(undefined)));
+  await new Promise((done) => (agency ? agency.close(done) : done(undefined)));
   await sb?.stop();
 });
 
@@ -266,5 +340,82 @@ describe("founding an OÜ in the portal (real e-Business Register over real secu
     // A shareholder who is not on the board may not act for it.
     const refused = await b.actFor(`EE${code}`);
     assert.equal(refused.refusal, "REQUESTED_REPRESENTEE_NOT_ALLOWED");
+  });
+});
+
+describe("applying for e-Residency without a login (a stand-in of the agency's contract D service behind real security servers)", () => {
+  const form = {
+    givenName: "Ada",
+    surname: "Lovelace",
+    dateOfBirth: "1985-12-10",
+    sex: "female",
+    citizenship: "GB",
+    documentNumber: "P1234567",
+    documentExpires: "2031-01-01",
+    email: "ada@example.org",
+    photo: Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Array(60).fill(1)]).toString("base64"),
+    reason: "to found a company",
+    pickupLocation: "tallinn",
+  };
+
+  it("applies, pays and follows the application by number and access key; no X-Road-UserId, the key never in a path", async () => {
+    const anyone = new Client(url, world.card);
+    const locations = await anyone.call("/api/e-residency/pickup-locations");
+    assert.deepEqual(locations.json, { locations: [{ id: "tallinn", name: "Tallinn service office" }] });
+    const created = await anyone.call("/api/e-residency/applications", { method: "POST", body: form });
+    assert.equal(created.status, 201, created.text);
+    const { number, accessKey } = created.json;
+    assert.match(number, /^ER-2026-\d{6}$/);
+    assert.equal(created.json.fee.amountCents, 15_000);
+    const wrong = await anyone.call(`/api/e-residency/applications/${number}/status`, {
+      method: "POST",
+      body: { accessKey: "A".repeat(43) },
+    });
+    assert.equal(wrong.status, 422);
+    assert.equal(wrong.json.details.providerCode, "ACCESS_DENIED");
+    const paid = await anyone.call(`/api/e-residency/applications/${number}/payment`, {
+      method: "POST",
+      body: { accessKey },
+    });
+    assert.equal(paid.status, 200, paid.text);
+    assert.equal(paid.json.receipt.id, "RCPT-1");
+    const status = await anyone.call(`/api/e-residency/applications/${number}/status`, {
+      method: "POST",
+      body: { accessKey },
+    });
+    assert.equal(status.json.status, "checking");
+    assert.equal(status.json.pickupLocation, "tallinn");
+    assert.ok(agencyRequests.length >= 4);
+    for (const seen of agencyRequests) {
+      assert.equal(seen.userId, undefined, "the applicant has no identity: no X-Road-UserId");
+      assert.ok(!seen.path.includes(accessKey), "the access key is never in a path");
+    }
+  });
+
+  it("tells the agency's refusal, refuses bad input by schema, a cross-site post, and a flood from one address", async () => {
+    const anyone = new Client(url, world.card);
+    const young = await anyone.call("/api/e-residency/applications", {
+      method: "POST",
+      body: { ...form, dateOfBirth: "2012-01-01" },
+    });
+    assert.equal(young.status, 422);
+    assert.equal(young.json.details.providerCode, "APPLICANT_UNDER_18");
+    const bad = await anyone.call("/api/e-residency/applications", {
+      method: "POST",
+      body: { ...form, citizenship: "gbr" },
+    });
+    assert.equal(bad.status, 400);
+    const forged = await anyone.call("/api/e-residency/applications", {
+      method: "POST",
+      body: form,
+      origin: "https://evil.example",
+    });
+    assert.equal(forged.status, 403);
+    // The limit is 3 an hour here; the first test made one and the under-18 one counted too.
+    const third = await anyone.call("/api/e-residency/applications", { method: "POST", body: form });
+    assert.equal(third.status, 201, third.text);
+    const flood = await anyone.call("/api/e-residency/applications", { method: "POST", body: form });
+    assert.equal(flood.status, 429);
+    assert.equal(flood.json.code, "PORTAL_RATE_LIMITED");
   });
 });
