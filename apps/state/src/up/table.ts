@@ -260,6 +260,16 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         signing: { tsaUrl: `${url(ports.pki)}/tsa`, trustAnchorFiles: [join(dirs.pki, "ca", "root.crt")] },
         // Login at the auth service; the secret is filled in from portal/auth-client.json (withPortalClient).
         auth: { issuer: url(ports.auth), clientId: PORTAL_AUTH_CLIENT },
+        // My companies, company pages and founding an OÜ (issue #14): the register's services over ss-ria.
+        ...(installed.business
+          ? {
+              businessRegister: {
+                applicationsService: `${BUSINESS_REGISTER}/applications`,
+                companiesService: `${BUSINESS_REGISTER}/companies`,
+                companyPersonsService: `${BUSINESS_REGISTER}/company-persons`,
+              },
+            }
+          : {}),
       },
       url: url(ports.portal),
       at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
