@@ -42,6 +42,7 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
       portal: "state portal (eesti.ee)",
       datatracker: "Data Tracker reader",
       auth: "national authentication service (mandates)",
+      inbox: "state inbox (riigipost)",
     },
     securityServer: "ss-ria",
   },

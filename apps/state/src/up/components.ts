@@ -69,6 +69,8 @@ export interface OptionalDescriptors {
   portal?: ComponentDescriptor;
   embassy?: { node: ComponentDescriptor; shipper: ComponentDescriptor };
   business?: ComponentDescriptor;
+  /** The state inbox and the sandbox mail server its notices go to (@riik/inbox). */
+  inbox?: { service: ComponentDescriptor; mail: ComponentDescriptor };
 }
 
 type Descriptors = Record<string, ComponentDescriptor>;
@@ -84,11 +86,13 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     load("embassy", "@riik/embassy", () => import("@riik/embassy/descriptor")),
     load("business", "@riik/business-register", () => import("@riik/business-register/descriptor")),
   ]);
+  const inbox = await load("inbox", "@riik/inbox", () => import("@riik/inbox/descriptor"));
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
     ...(police ? { police: police.policeDescriptor! } : {}),
     ...(portal ? { portal: portal.portalDescriptor! } : {}),
     ...(embassy ? { embassy: { node: embassy.embassyDescriptor!, shipper: embassy.shipperDescriptor! } } : {}),
     ...(business ? { business: business.businessRegisterDescriptor! } : {}),
+    ...(inbox ? { inbox: { service: inbox.inboxDescriptor!, mail: inbox.mailDescriptor! } } : {}),
   };
 }

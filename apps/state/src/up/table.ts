@@ -12,12 +12,14 @@ import {
   DATATRACKER_CLIENT,
   HOST,
   loopback,
+  MEMBERS,
   PERSONS_SERVICE,
   POLICE_APP,
   POPULATION_REGISTER,
   PORTAL_CLIENT,
   type PortLayout,
   REPRESENTATION_RIGHTS_SERVICE,
+  RIA,
   SECURITY_SERVERS,
 } from "../topology.ts";
 import type { OptionalDescriptors } from "./components.ts";
@@ -78,9 +80,20 @@ export function stateDirs(dataDir: string) {
     auth: join(dataDir, "auth"),
     directory: join(dataDir, "directory"),
     business: join(dataDir, "business-register"),
+    inbox: join(dataDir, "inbox"),
+    mail: join(dataDir, "mail"),
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
+
+/** The state inbox's subsystem (riigipost), RIA's like the portal. */
+export const INBOX = `${RIA}/inbox`;
+
+/** The subsystems of the members other than RIA: the agencies, which write to people's inboxes. */
+const agencySubsystems = (): string[] =>
+  MEMBERS.filter((member) => member.id !== RIA).flatMap((member) =>
+    Object.keys(member.subsystems).map((code) => `${member.id}/${code}`),
+  );
 
 /** One component of the sandbox state: its descriptor and where `riik up` puts it. */
 export interface Placement {
@@ -218,6 +231,16 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         trust: join(dirs.pki, "ca", "root.crt"),
         port: ports["business-register"],
         host: HOST,
+        // Founding checks over X-Road through ss-rik (persons; e-residents and business bans are
+        // added by businessChecks() when this state provides them); the portal founds for people.
+        ...(installed.registry
+          ? {
+              xroadSecurityServer: url(ports["ss-rik"].client),
+              xroadClient: BUSINESS_REGISTER,
+              personsService: PERSONS_SERVICE,
+            }
+          : {}),
+        ...(installed.portal ? { applicationsClients: [PORTAL_CLIENT] } : {}),
         ...db,
       },
       url: url(ports["business-register"]),
@@ -274,6 +297,34 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
       url: url(ports.portal),
       at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
     });
+  if (installed.inbox)
+    table.push(
+      {
+        name: "mail",
+        descriptor: installed.inbox.mail,
+        config: { dir: dirs.mail, smtpPort: ports.mail.smtp, httpPort: ports.mail.http, host: HOST },
+        url: url(ports.mail.http),
+      },
+      {
+        name: "inbox",
+        descriptor: installed.inbox.service,
+        config: {
+          dir: dirs.inbox,
+          port: ports.inbox,
+          host: HOST,
+          // Notices go to the sandbox's mail server, which keeps them (riik mail serve).
+          smtpUrl: `smtp://${HOST}:${ports.mail.smtp}`,
+          portalUrl: url(ports.portal),
+          // Every agency's subsystem may deliver, and the portal for the person logged in.
+          messagesClients: [PORTAL_CLIENT, ...agencySubsystems()],
+          mailboxClients: [PORTAL_CLIENT],
+          personSenderClients: [PORTAL_CLIENT],
+          ...db,
+        },
+        url: url(ports.inbox),
+        at: { subsystem: INBOX, url: url(ports.inbox) },
+      },
+    );
   // The embassy replicates the population register, so it comes only with one.
   if (installed.embassy && installed.registry)
     table.push(
@@ -316,6 +367,24 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         url: url(ports.embassy.shipper),
       },
     );
+  return businessChecks(table);
+}
+
+/**
+ * The business register asks the e-Residency agency's e-residents and the police's business
+ * bans only where this state runs them (a check it cannot ask fails closed: no registration).
+ */
+function businessChecks(table: Placement[]): Placement[] {
+  const business = table.find((p) => p.name === "business-register");
+  if (!business?.config.personsService) return table;
+  const eResidency = table.find((p) => p.name === "e-residency");
+  const police = table.find((p) => p.name === "police");
+  business.config = {
+    ...business.config,
+    ...(eResidency?.at ? { eResidentsService: `${eResidency.at.subsystem}/e-residents` } : {}),
+    // The police serve business bans from their own store, which they have with a directory.
+    ...(police?.at && police.config.dir ? { businessBansService: `${police.at.subsystem}/business-bans` } : {}),
+  };
   return table;
 }
 
