@@ -92,7 +92,12 @@ for (const target of await dialectTargets()) {
     test("a child's death ends their allowance from the next month, with one notice; the family allowance follows the count", async () => {
       const board = await openSocialInsuranceBoard(target.location("social_insurance"));
       try {
-        const offer = await board.onBirth({ child: newborn2, mother: mother2, father: null }, older2);
+        // The event's transaction records the birth; the offer waits for the family.
+        await board.store.write((write) => board.recordBirth(write, { child: newborn2, mother: mother2 }));
+        assert.deepEqual(await board.pendingBirths(), [{ child: newborn2, mother: mother2 }]);
+        await assert.rejects(board.makeOffer(older2[1]!, []), refused("OFFER_NOT_FOUND"));
+        const offer = await board.makeOffer(newborn2, [...older2, newborn2]);
+        assert.deepEqual(await board.pendingBirths(), []);
         await board.confirm(offer.id, { by: mother2, recipient: mother2, iban: IBAN });
         await board.scheduleMonth("2026-12");
         await board.onDeath(older2[0]!, "2026-12-15");

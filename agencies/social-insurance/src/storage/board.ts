@@ -4,7 +4,7 @@
 // events (for the state inbox) queued in the same transaction.
 import { randomUUID } from "node:crypto";
 import { PersonalCodeError, parsePersonalCode } from "@riik/core";
-import { type MemberStorage, openMemberStorage } from "@riik/kit";
+import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { Transaction } from "kysely";
 import { type BenefitLine, childbirthAllowance, monthlyEntitlement } from "../benefits/entitlement.ts";
 import { SocialInsuranceError } from "../errors.ts";
@@ -82,34 +82,75 @@ export class SocialInsuranceBoard {
   constructor(readonly store: MemberStorage<SocialInsuranceDb>) {}
 
   /**
-   * A birth: the child joins the mother's family case and the parents get an offer — the
-   * childbirth allowance and the family's monthly benefits — with nothing to apply for.
-   * `siblings` are the mother's other children as the population register answers. A birth
-   * already offered answers its first offer (events are delivered at least once).
+   * A birth as the register's `person.born` event reports it, inside the event's own
+   * transaction (`write`): the child joins the mother's family case and waits for its offer.
+   * Reading the family over X-Road happens outside any transaction (makeOffer). A birth seen
+   * before changes nothing.
    */
-  async onBirth(birth: Birth, siblings: readonly string[], at = new Date()): Promise<Offer> {
+  async recordBirth({ trx, change }: MemberWrite<SocialInsuranceDb>, birth: Birth, at = new Date()): Promise<void> {
     const child = code(birth.child, "child");
     const mother = code(birth.mother, "mother");
     const father = birth.father ? code(birth.father, "father") : null;
+    const known = await trx
+      .selectFrom("family_child")
+      .select("child_code")
+      .where("child_code", "=", child)
+      .executeTakeFirst();
+    if (known) return;
+    await trx
+      .insertInto("family_case")
+      .values({ mother_code: mother, father_code: father, recipient_code: null, iban: null, confirmed_at: null })
+      .onConflict((c) => c.column("mother_code").doUpdateSet({ father_code: father }))
+      .execute();
+    await trx
+      .insertInto("family_child")
+      .values({ child_code: child, mother_code: mother, died_on: null, ended_month: null })
+      .execute();
+    await trx
+      .insertInto("pending_birth")
+      .values({ child_code: child, mother_code: mother, recorded_at: at.toISOString() })
+      .execute();
+    change({ entity: "family_child", key: child, op: "upsert", data: { child, mother, father } });
+  }
+
+  /** Births waiting for their offer, oldest first: (child, mother). */
+  async pendingBirths(limit = 100): Promise<Array<{ child: string; mother: string }>> {
+    const rows = await this.store.db
+      .selectFrom("pending_birth")
+      .selectAll()
+      .orderBy("recorded_at")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ child: r.child_code, mother: r.mother_code }));
+  }
+
+  /**
+   * The offer for a recorded birth — the childbirth allowance and the family's monthly benefits,
+   * with nothing to apply for. `siblings` are the mother's children as the population register
+   * answers. Made once: a second call answers the first offer.
+   */
+  async makeOffer(childCode: string, siblings: readonly string[], at = new Date()): Promise<Offer> {
+    const child = code(childCode, "child");
+    const brothersAndSisters = siblings.map((s) => code(s, "sibling"));
     return this.store.write(async ({ trx, change, emit }) => {
       const existing = await trx.selectFrom("offer").selectAll().where("child_code", "=", child).executeTakeFirst();
       if (existing) return offerOf(existing);
-      await trx
-        .insertInto("family_case")
-        .values({ mother_code: mother, father_code: father, recipient_code: null, iban: null, confirmed_at: null })
-        .onConflict((c) => c.column("mother_code").doUpdateSet({ father_code: father }))
-        .execute();
-      for (const member of [...siblings.map((s) => code(s, "sibling")), child])
+      const pending = await trx
+        .selectFrom("pending_birth")
+        .selectAll()
+        .where("child_code", "=", child)
+        .executeTakeFirst();
+      if (!pending) throw new SocialInsuranceError("OFFER_NOT_FOUND", `no birth of ${child} is recorded`);
+      const mother = pending.mother_code;
+      for (const member of brothersAndSisters.filter((s) => s !== child))
         await trx
           .insertInto("family_child")
           .values({ child_code: member, mother_code: mother, died_on: null, ended_month: null })
           .onConflict((c) => c.column("child_code").doNothing())
           .execute();
-      const family = await this.#livingChildren(trx, mother, `${monthOf(parsePersonalCode(child).birthDate)}-01`);
-      const lines = [
-        ...childbirthAllowance([{ personalCode: child }]),
-        ...monthlyEntitlement(family, monthOf(parsePersonalCode(child).birthDate)).lines,
-      ];
+      const month = monthOf(parsePersonalCode(child).birthDate);
+      const family = await this.#livingChildren(trx, mother, `${month}-01`);
+      const lines = [...childbirthAllowance([{ personalCode: child }]), ...monthlyEntitlement(family, month).lines];
       const row: OfferTable = {
         id: randomUUID(),
         mother_code: mother,
@@ -121,27 +162,45 @@ export class SocialInsuranceBoard {
         confirmed_by: null,
       };
       await trx.insertInto("offer").values(row).execute();
+      await trx.deleteFrom("pending_birth").where("child_code", "=", child).execute();
       const offer = offerOf(row);
       change({ entity: "offer", key: row.id, op: "upsert", data: offer });
+      const { father_code: father } = await trx
+        .selectFrom("family_case")
+        .select("father_code")
+        .where("mother_code", "=", mother)
+        .executeTakeFirstOrThrow();
       const parents = [mother, ...(father ? [father] : [])];
       emit({ type: "offer.created", data: { subjects: [...parents, child], offer: row.id, child, parents } });
       return offer;
     }, at);
   }
 
-  /** A death the register reports: a child's benefits end from the next month (the notice goes with the month's run). */
-  async onDeath(personalCode: string, dateOfDeath: string, at = new Date()): Promise<void> {
+  /** recordBirth and makeOffer at once, for a caller that already knows the family. */
+  async onBirth(birth: Birth, siblings: readonly string[], at = new Date()): Promise<Offer> {
+    await this.store.write((write) => this.recordBirth(write, birth, at), at);
+    return this.makeOffer(birth.child, siblings, at);
+  }
+
+  /** A death the register reports (`person.died`), in the event's transaction: a child's benefits end from the next month. */
+  async recordDeath(
+    { trx, change }: MemberWrite<SocialInsuranceDb>,
+    personalCode: string,
+    dateOfDeath: string,
+  ): Promise<void> {
     const person = code(personalCode, "person");
-    await this.store.write(async ({ trx, change }) => {
-      const updated = await trx
-        .updateTable("family_child")
-        .set({ died_on: dateOfDeath })
-        .where("child_code", "=", person)
-        .where("died_on", "is", null)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) > 0)
-        change({ entity: "family_child", key: person, op: "upsert", data: { child: person, diedOn: dateOfDeath } });
-    }, at);
+    const updated = await trx
+      .updateTable("family_child")
+      .set({ died_on: dateOfDeath })
+      .where("child_code", "=", person)
+      .where("died_on", "is", null)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) > 0)
+      change({ entity: "family_child", key: person, op: "upsert", data: { child: person, diedOn: dateOfDeath } });
+  }
+
+  async onDeath(personalCode: string, dateOfDeath: string, at = new Date()): Promise<void> {
+    await this.store.write((write) => this.recordDeath(write, personalCode, dateOfDeath), at);
   }
 
   /**

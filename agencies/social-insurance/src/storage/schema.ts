@@ -56,7 +56,15 @@ export interface PaymentTable {
   scheduled_at: string;
 }
 
+/** A birth taken from the register's event, waiting for the family to be read before its offer. */
+export interface PendingBirthTable {
+  child_code: string;
+  mother_code: string;
+  recorded_at: string;
+}
+
 export interface SocialInsuranceDb extends ChangeJournalDb, EventOutboxDb {
+  pending_birth: PendingBirthTable;
   family_case: FamilyCaseTable;
   family_child: FamilyChildTable;
   offer: OfferTable;
@@ -113,6 +121,18 @@ export const socialInsuranceMigrations: Readonly<Record<string, ComponentMigrati
         .addColumn("scheduled_at", "text", (c) => c.notNull())
         .execute();
       await db.schema.createIndex("payment_recipient").on("payment").columns(["recipient_code", "month"]).execute();
+    },
+  },
+  // The event's transaction only records the birth; the family is read over X-Road outside
+  // any transaction and the offer made then (board.ts, makeOffer).
+  "0004_pending_births": {
+    async up(db) {
+      await db.schema
+        .createTable("pending_birth")
+        .addColumn("child_code", "text", (c) => c.primaryKey())
+        .addColumn("mother_code", "text", (c) => c.notNull())
+        .addColumn("recorded_at", "text", (c) => c.notNull())
+        .execute();
     },
   },
 };
