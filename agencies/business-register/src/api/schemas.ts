@@ -165,3 +165,52 @@ export const OPEN_DATA_PARAMS = Type.Object(
   { file: Type.String({ pattern: "^(companies|persons|beneficial-owners)\\.(json|csv)$" }) },
   { additionalProperties: false },
 );
+
+export const PERSON_APPLICATIONS = Type.Object(
+  {
+    applications: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          name: Type.String(),
+          status: Type.Literal("open"),
+          founders: Type.Array(
+            Type.Object(
+              {
+                personalCode: PERSONAL_CODE,
+                givenName: Type.String(),
+                surname: Type.String(),
+                signed: Type.Boolean(),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          createdAt: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PERSON_COMPANIES = Type.Object(
+  {
+    personalCode: PERSONAL_CODE,
+    companies: Type.Array(
+      Type.Object(
+        {
+          registryCode: REGISTRY_CODE,
+          name: Type.String(),
+          legalForm: Type.String(),
+          status: Type.Union([Type.Literal("registered"), Type.Literal("deleted")]),
+          roles: Type.Array(
+            Type.Object({ role: RELATED_PERSON.properties.role, since: DATE }, { additionalProperties: false }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);

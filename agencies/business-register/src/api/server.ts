@@ -37,12 +37,20 @@ import {
   NAME_CHECK,
   NAME_QUERY,
   OPEN_DATA_PARAMS,
+  PERSON_APPLICATIONS,
+  PERSON_COMPANIES,
   PERSON_PARAMS,
   REGISTRATION_BODY,
   REPRESENTATION_RIGHTS,
   SIGNATURE_BODY,
   SIGNATURE_STATE,
 } from "./schemas.ts";
+
+/** The person acting, from X-Road-UserId (PR-REST 4.3) as the security server passes it on. */
+const actingOf = (request: { headers: Record<string, string | string[] | undefined> }) => {
+  const actor = actorOf(request.headers["x-road-userid"]);
+  return actor ? { actor } : {};
+};
 
 const CODE_REFUSED = "REQUEST_INVALID, or REGISTRY_CODE_INVALID (class or check digit)";
 const NOT_FOUND = "No such company (COMPANY_NOT_FOUND)";
@@ -125,6 +133,48 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
         },
       );
       app.get(
+        "/persons/:code/applications",
+        {
+          schema: {
+            operationId: "getPersonApplications",
+            summary: "The open founding applications a person is a founder or board member of, with who has signed",
+            params: PERSON_PARAMS,
+            querystring: NO_QUERY,
+            response: {
+              200: personalAnswer(PERSON_APPLICATIONS, "The applications (an empty list when none)"),
+              ...errorAnswers({ 400: "REQUEST_INVALID, or PERSONAL_CODE_INVALID (date or check digit)" }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const code = request.params.code.replace(/^EE/, "");
+          const applications = await register.personApplications(code);
+          declareDataSubjects(reply, [code, ...applications.flatMap((a) => a.founders.map((f) => f.personalCode))]);
+          return { applications };
+        },
+      );
+      app.get(
+        "/persons/:code/companies",
+        {
+          schema: {
+            operationId: "getPersonCompanies",
+            summary: "The companies a person is on the registry card of, with their roles (board, shareholder, …)",
+            params: PERSON_PARAMS,
+            querystring: NO_QUERY,
+            response: {
+              200: personalAnswer(PERSON_COMPANIES, "The companies (an empty list when none)"),
+              ...errorAnswers({ 400: "REQUEST_INVALID, or PERSONAL_CODE_INVALID (date or check digit)" }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const code = request.params.code.replace(/^EE/, "");
+          const companies = await register.personCompanies(code);
+          declareDataSubjects(reply, [code]);
+          return { personalCode: code, companies };
+        },
+      );
+      app.get(
         "/changes",
         {
           schema: {
@@ -139,13 +189,15 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
         },
         async (request, reply) => {
           const page = await register.changes(request.query.after ?? 0, request.query.limit ?? 100);
-          const subjects = page.entries.flatMap((e) =>
-            e.data && typeof e.data.personal_code === "string"
+          const subjects = page.entries.flatMap((e) => [
+            ...(e.data && typeof e.data.personal_code === "string"
               ? [e.data.personal_code]
               : e.entity === "company"
                 ? []
-                : [e.key.split("/").at(-1) ?? ""],
-          );
+                : [e.key.split("/").at(-1) ?? ""]),
+            // The person who made the change (X-Road-UserId) is named in it too.
+            ...(e.data && typeof e.data.actor === "string" ? [e.data.actor.replace(/^EE/, "")] : []),
+          ]);
           declareDataSubjects(
             reply,
             subjects.filter((s) => /^\d{11}$/.test(s)),
@@ -265,9 +317,7 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
           },
         },
         async (request, reply) => {
-          const company = await register.register(request.params.id, request.body.feeReceipt, {
-            actor: actorOf(request.headers["x-road-userid"]),
-          });
+          const company = await register.register(request.params.id, request.body.feeReceipt, actingOf(request));
           declareDataSubjects(reply, []);
           return reply.status(201).send(company);
         },
@@ -291,12 +341,16 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
         },
       });
       app.put("/companies/:code/address", changing("changeAddress", ADDRESS_BODY), async (request, reply) => {
-        const company = await register.changeAddress(request.params.code, request.body.seatAddress);
+        const company = await register.changeAddress(request.params.code, request.body.seatAddress, actingOf(request));
         declareDataSubjects(reply, []);
         return company;
       });
       app.put("/companies/:code/capital", changing("changeCapital", CAPITAL_BODY), async (request, reply) => {
-        const company = await register.changeCapital(request.params.code, request.body.shareCapitalCents);
+        const company = await register.changeCapital(
+          request.params.code,
+          request.body.shareCapitalCents,
+          actingOf(request),
+        );
         declareDataSubjects(reply, []);
         return company;
       });
@@ -305,7 +359,7 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
           request.params.code,
           request.body.board,
           request.body.representation,
-          { actor: actorOf(request.headers["x-road-userid"]) },
+          actingOf(request),
         );
         declareDataSubjects(reply, []);
         return company;
@@ -324,7 +378,7 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
           },
         },
         async (request, reply) => {
-          const company = await register.deleteCompany(request.params.code);
+          const company = await register.deleteCompany(request.params.code, actingOf(request));
           declareDataSubjects(reply, []);
           return company;
         },

@@ -18,6 +18,7 @@ import { type FounderSignature, founderSignatures } from "../founding/founder-si
 import { nameKey, similarKeys } from "../model/company-name.ts";
 import { parseRegistryCode, REGISTRY_CODE_CLASSES, registryCodeFor } from "../model/registry-code.ts";
 import {
+  applicationPersons,
   BUSINESS_REGISTER_COMPONENT,
   type BusinessRegisterDb,
   businessRegisterMigrations,
@@ -25,6 +26,7 @@ import {
   type CompanyTable,
   journalled,
   type RepresentationTable,
+  withActor,
 } from "./schema.ts";
 
 export type Role = "board" | "shareholder" | "beneficial_owner" | "contact" | "founder";
@@ -176,6 +178,96 @@ export class BusinessRegister {
     }));
   }
 
+  /**
+   * The open applications a person is a founder or board member of (contract E), each with its
+   * founders and whether each has signed, oldest first.
+   */
+  async personApplications(code: string) {
+    const rows = await this.db
+      .selectFrom("application")
+      .innerJoin("application_person", "application_person.application_id", "application.id")
+      .select(["application.id", "application.document", "application.status", "application.created"])
+      .where("application_person.personal_code", "=", personalCode(code))
+      .where("application.status", "=", "open")
+      .orderBy("application.created")
+      .orderBy("application.id")
+      .execute();
+    const applications = [];
+    for (const row of rows) {
+      const { application, signed } = await this.signedFounders(row.id, row.document);
+      applications.push({
+        id: row.id,
+        name: application.name,
+        status: row.status as "open",
+        founders: signed,
+        createdAt: row.created,
+      });
+    }
+    return applications;
+  }
+
+  /** The companies a person is on the registry card of, with their roles there (contract E). */
+  async personCompanies(code: string) {
+    const rows = await this.db
+      .selectFrom("company_person")
+      .innerJoin("company", "company.registry_code", "company_person.registry_code")
+      .select([
+        "company.registry_code",
+        "company.name",
+        "company.legal_form",
+        "company.status",
+        "company_person.role",
+        "company_person.since",
+      ])
+      .where("company_person.personal_code", "=", personalCode(code))
+      .orderBy("company.registry_code")
+      .orderBy("company_person.role")
+      .execute();
+    const companies = new Map<
+      string,
+      {
+        registryCode: string;
+        name: string;
+        legalForm: string;
+        status: Company["status"];
+        roles: Array<{ role: Role; since: string }>;
+      }
+    >();
+    for (const row of rows) {
+      const company = companies.get(row.registry_code) ?? {
+        registryCode: row.registry_code,
+        name: row.name,
+        legalForm: row.legal_form,
+        status: row.status as Company["status"],
+        roles: [],
+      };
+      company.roles.push({ role: row.role as Role, since: row.since });
+      companies.set(row.registry_code, company);
+    }
+    return [...companies.values()];
+  }
+
+  /** An application's founders and whether each has signed. */
+  private async signedFounders(id: string, document: string) {
+    const application = JSON.parse(document) as Application;
+    const signedBy = new Set(
+      (
+        await this.db
+          .selectFrom("application_signature")
+          .select("personal_code")
+          .where("application_id", "=", id)
+          .execute()
+      ).map((s) => s.personal_code),
+    );
+    const signed = application.founders.map((f) => ({
+      personalCode: f.personalCode,
+      givenName: f.givenName,
+      surname: f.surname,
+      signed: signedBy.has(f.personalCode),
+    }));
+    return { application, signed };
+  }
+
   /** Registered names like `name` (shown to a founder choosing one); `taken` when one is the same name. */
   async nameCheck(
     name: string,
@@ -204,18 +296,22 @@ export class BusinessRegister {
     if (taken) throw nameTaken(application.name, similar);
     const id = randomUUID();
     const { document, sha256 } = applicationDocument(application);
-    await this.db
-      .insertInto("application")
-      .values({
-        id,
-        document,
-        sha256,
-        status: "open",
-        fee_receipt: null,
-        registry_code: null,
-        created: new Date().toISOString(),
-      })
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("application")
+        .values({
+          id,
+          document,
+          sha256,
+          status: "open",
+          fee_receipt: null,
+          registry_code: null,
+          created: new Date().toISOString(),
+        })
+        .execute();
+      for (const personal_code of applicationPersons(application))
+        await trx.insertInto("application_person").values({ application_id: id, personal_code }).execute();
+    });
     return { id, document, sha256, fileName: APPLICATION_FILE };
   }
 
@@ -329,7 +425,8 @@ export class BusinessRegister {
           details: { banned },
         },
       );
-    return this.store.write(async (write) => {
+    return this.store.write(async (raw) => {
+      const write = withActor(raw, actor);
       const { trx } = write;
       // Read in the write's own transaction (SQLite has one connection; PostgreSQL sees its own state).
       const { taken, similar } = await this.nameCheck(application.name, trx);
@@ -344,9 +441,15 @@ export class BusinessRegister {
       const company = await this.enter(write, application, at);
       const code = company.registry_code;
       await trx.updateTable("application").set({ registry_code: code }).where("id", "=", id).execute();
+      await trx.deleteFrom("application_person").where("application_id", "=", id).execute();
       write.emit({
         type: "company.registered",
-        data: { registryCode: code, name: application.name, board: application.board.map((b) => b.personalCode) },
+        data: {
+          registryCode: code,
+          name: application.name,
+          board: application.board.map((b) => b.personalCode),
+          ...(actor ? { actor } : {}),
+        },
       });
       return companyOf(company);
     }, at);
@@ -426,16 +529,16 @@ export class BusinessRegister {
 
   // ---- changes (each journalled, each with its event)
 
-  async changeAddress(code: string, seatAddress: string): Promise<Company> {
-    return this.change(code, "company.address-changed", async (write, company) => {
+  async changeAddress(code: string, seatAddress: string, context: WriteContext = {}): Promise<Company> {
+    return this.change(code, "company.address-changed", context, async (write, company) => {
       const row = { ...company, seat_address: seatAddress };
       await journalled(write, "company", "upsert", row);
       return row;
     });
   }
 
-  async changeCapital(code: string, shareCapitalCents: number): Promise<Company> {
-    return this.change(code, "company.capital-changed", async (write, company) => {
+  async changeCapital(code: string, shareCapitalCents: number, context: WriteContext = {}): Promise<Company> {
+    return this.change(code, "company.capital-changed", context, async (write, company) => {
       const shares = await write.trx
         .selectFrom("company_person")
         .select("share_cents")
@@ -474,7 +577,7 @@ export class BusinessRegister {
       throw new BusinessRegisterError("BOARD_MEMBER_BANNED", `${banned.join(", ")} may not be a board member`, {
         details: { banned },
       });
-    return this.change(code, "company.board-changed", async (write, company) => {
+    return this.change(code, "company.board-changed", context, async (write, company) => {
       const since = today(at);
       const old = await write.trx
         .selectFrom("company_person")
@@ -515,8 +618,9 @@ export class BusinessRegister {
   }
 
   /** Deletion from the register: the company stays on record as deleted; its representation rights end. */
-  async deleteCompany(code: string, at = new Date()): Promise<Company> {
-    return this.change(code, "company.deleted", async (write, company) => {
+  async deleteCompany(code: string, context: WriteContext = {}): Promise<Company> {
+    const at = context.at ?? new Date();
+    return this.change(code, "company.deleted", context, async (write, company) => {
       const rights = await write.trx
         .selectFrom("representation")
         .selectAll()
@@ -532,10 +636,12 @@ export class BusinessRegister {
   private async change(
     code: string,
     event: string,
+    { at, actor }: WriteContext,
     work: (write: MemberWrite<BusinessRegisterDb>, company: CompanyTable) => Promise<CompanyTable>,
   ): Promise<Company> {
     parseRegistryCode(code);
-    return this.store.write(async (write) => {
+    return this.store.write(async (raw) => {
+      const write = withActor(raw, actor);
       const company = await write.trx
         .selectFrom("company")
         .selectAll()
@@ -545,9 +651,9 @@ export class BusinessRegister {
       if (company.status === "deleted")
         throw new BusinessRegisterError("COMPANY_DELETED", `company ${code} was deleted on ${company.deleted}`);
       const row = await work(write, company);
-      write.emit({ type: event, data: { registryCode: code } });
+      write.emit({ type: event, data: { registryCode: code, ...(actor ? { actor } : {}) } });
       return companyOf(row);
-    });
+    }, at);
   }
 
   // ---- change feed

@@ -62,6 +62,12 @@ export interface ApplicationTable {
   created: string;
 }
 
+/** Who an application concerns (founders, board members): a person's applications without reading every document. */
+export interface ApplicationPersonTable {
+  application_id: string;
+  personal_code: string;
+}
+
 export interface ApplicationSignatureTable {
   application_id: string;
   personal_code: string;
@@ -80,6 +86,7 @@ export interface BusinessRegisterDb extends ChangeJournalDb, EventOutboxDb {
   representation: RepresentationTable;
   application: ApplicationTable;
   application_signature: ApplicationSignatureTable;
+  application_person: ApplicationPersonTable;
 }
 
 export const BUSINESS_REGISTER_COMPONENT = "business_register";
@@ -152,7 +159,41 @@ export const businessRegisterMigrations: Readonly<Record<string, ComponentMigrat
       await db.schema.alterTable("application_signature").addColumn("ca_certificates", "text").execute();
     },
   },
+  // A person's applications (contract E, GET /persons/{code}/applications), open ones indexed.
+  "0005_application_person": {
+    async up(db) {
+      await db.schema
+        .createTable("application_person")
+        .addColumn("application_id", "text", (c) => c.notNull())
+        .addColumn("personal_code", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("application_person_pk", ["application_id", "personal_code"])
+        .execute();
+      await db.schema.createIndex("application_person_code").on("application_person").column("personal_code").execute();
+      const open = await (db as Kysely<BusinessRegisterDb>)
+        .selectFrom("application")
+        .select(["id", "document"])
+        .where("status", "=", "open")
+        .execute();
+      for (const { id, document } of open)
+        for (const personal_code of applicationPersons(JSON.parse(document)))
+          await (db as Kysely<BusinessRegisterDb>)
+            .insertInto("application_person")
+            .values({ application_id: id, personal_code })
+            .execute();
+    },
+  },
 };
+
+/** The persons an application concerns: its founders who are persons and its board members. */
+export function applicationPersons(application: {
+  founders: ReadonlyArray<{ personalCode?: string }>;
+  board: ReadonlyArray<{ personalCode: string }>;
+}): string[] {
+  const codes = [...application.founders, ...application.board].flatMap((p) =>
+    p.personalCode ? [p.personalCode] : [],
+  );
+  return [...new Set(codes)];
+}
 
 const TABLES = {
   company: {
@@ -212,7 +253,27 @@ async function applyRow(
     remove = remove.where(column, "=", parts[i]);
   });
   await remove.execute();
-  if (row) await (trx as any).insertInto(table).values(row).execute();
+  // Only the table's columns: a journal entry's data may also name its actor (withActor).
+  if (row)
+    await (trx as any)
+      .insertInto(table)
+      .values(Object.fromEntries(TABLES[table].columns.map(([column]) => [column, row[column] ?? null])))
+      .execute();
+}
+
+/**
+ * The write as the person acting (X-Road-UserId, EE + personal code): every journal entry
+ * with data names them as `actor` beside the row (a delete carries no data in core's
+ * journal, so it is named by the upserts of the same write).
+ */
+export function withActor<DB>(write: MemberWrite<DB>, actor: string | undefined): MemberWrite<DB> {
+  if (!actor) return write;
+  return {
+    trx: write.trx,
+    emit: (event) => write.emit(event),
+    change: (change) =>
+      write.change(change.op === "upsert" ? { ...change, data: { ...(change.data as object), actor } } : change),
+  };
 }
 
 /**
