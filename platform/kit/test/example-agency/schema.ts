@@ -6,6 +6,10 @@ import {
   changeJournalMigration,
   type EventOutboxDb,
   eventOutboxMigration,
+  type PubSubPublisherDb,
+  type PubSubSubscriberDb,
+  pubsubPublisherMigration,
+  pubsubSubscriberMigration,
   type RegistryDefinition,
 } from "@riik/kit";
 import { LibraryCardError } from "./rules.ts";
@@ -19,8 +23,20 @@ export interface CardTable {
   issued: string;
 }
 
-export interface LibraryCardDb extends ChangeJournalDb, EventOutboxDb {
+/** A card another library register issued, as its `card.issued` event told this one (part 4, events.ts). */
+export interface CardNoticeTable {
+  /** Running number: a notice applied twice would show as two rows. */
+  n: number;
+  /** The event's idempotency key, publisher/sequence. */
+  event_id: string;
+  card_number: string;
+  holder_code: string;
+  library: string;
+}
+
+export interface LibraryCardDb extends ChangeJournalDb, EventOutboxDb, PubSubPublisherDb, PubSubSubscriberDb {
   card: CardTable;
+  card_notice: CardNoticeTable;
 }
 
 /** A card as the journal, the events and the API carry it. */
@@ -60,6 +76,21 @@ export const migrations: Readonly<Record<string, ComponentMigration>> = {
         .execute();
     },
   },
+  // Part 4 (events.ts): it publishes card.issued and takes other registers' card.issued.
+  "0004_pubsub_publisher": pubsubPublisherMigration,
+  "0005_pubsub_subscriber": pubsubSubscriberMigration,
+  "0006_card_notice": {
+    async up(db) {
+      await db.schema
+        .createTable("card_notice")
+        .addColumn("n", "integer", (c) => c.primaryKey())
+        .addColumn("event_id", "text", (c) => c.notNull())
+        .addColumn("card_number", "text", (c) => c.notNull())
+        .addColumn("holder_code", "text", (c) => c.notNull())
+        .addColumn("library", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const libraryCardRegistry: RegistryDefinition<LibraryCardDb> = {
@@ -77,8 +108,24 @@ export const libraryCardRegistry: RegistryDefinition<LibraryCardDb> = {
       ],
       key: ["card_number"],
     },
+    {
+      name: "card_notice",
+      columns: [
+        { name: "n", type: "integer" },
+        { name: "event_id", type: "text" },
+        { name: "card_number", type: "text" },
+        { name: "holder_code", type: "text" },
+        { name: "library", type: "text" },
+      ],
+      key: ["n"],
+    },
   ],
   async applyChange(trx, entry) {
+    if (entry.entity === "card_notice") {
+      const notice = JSON.parse(entry.data ?? "null") as CardNoticeTable;
+      await trx.insertInto("card_notice").values(notice).execute();
+      return;
+    }
     if (entry.entity !== "card") throw new LibraryCardError("CHANGE_INVALID", `unknown entity ${entry.entity}`);
     if (entry.op === "delete") {
       await trx.deleteFrom("card").where("card_number", "=", entry.key).execute();

@@ -6,7 +6,10 @@ import {
   type MemberService,
   type MemberStorage,
   NO_QUERY,
+  PUBSUB_ERRORS,
+  type Publisher,
   personalAnswer,
+  type Subscriber,
 } from "@riik/kit";
 import { Type } from "typebox";
 import { holderCode, LIBRARY_CARD_ERRORS, LibraryCardError, newCard } from "./rules.ts";
@@ -27,14 +30,25 @@ const NEW_CARD = Type.Object(
 );
 const CARD_PARAMS = Type.Object({ number: CARD.properties.cardNumber }, { additionalProperties: false });
 
-export function createLibraryCardService(store: MemberStorage<LibraryCardDb>): MemberService {
+/** Part 4 (events.ts): the publisher and subscriber a register mounts, when it takes part in events. */
+export interface LibraryCardEvents {
+  publisher?: Publisher;
+  subscriber?: Subscriber;
+}
+
+export function createLibraryCardService(
+  store: MemberStorage<LibraryCardDb>,
+  events: LibraryCardEvents = {},
+): MemberService {
   return createMemberService({
     name: "library-cards",
     title: "Library cards",
     version: "1.0.0",
     description: "The library-card register: the worked example of the member information system kit.",
-    errors: LIBRARY_CARD_ERRORS,
+    errors: { ...LIBRARY_CARD_ERRORS, ...PUBSUB_ERRORS },
     routes(app) {
+      events.publisher?.mount(app);
+      events.subscriber?.mount(app);
       app.post(
         "/cards",
         {
@@ -57,7 +71,8 @@ export function createLibraryCardService(store: MemberStorage<LibraryCardDb>): M
             const issued = await newCard(trx, holder, request.body.library, new Date().toISOString().slice(0, 10));
             await trx.insertInto("card").values(rowOf(issued)).execute();
             change({ entity: "card", key: issued.cardNumber, op: "upsert", data: issued });
-            emit({ type: "card.issued", data: issued });
+            // Events name their subjects (ordering per subject, the Data Tracker): the holder.
+            emit({ type: "card.issued", data: { subjects: [issued.holderCode], ...issued } });
             return issued;
           });
           declareDataSubjects(reply, [card.holderCode]);
