@@ -43,6 +43,8 @@ export const BUSINESS_SERVE = Type.Object(
         default: [],
       },
     ),
+    /** Applications one client (X-Road-Client, or the caller's address) may create per hour. */
+    foundingHourlyLimit: Type.Integer({ minimum: 1, default: 100, ...problem("must be a positive whole number") }),
   },
   {
     additionalProperties: false,
@@ -123,6 +125,12 @@ export const businessRegisterDescriptor: ComponentDescriptor<typeof BUSINESS_SER
       field: "applicationsClients",
       kind: "list",
       description: "a subsystem granted the applications service (repeat for more)",
+    },
+    {
+      flag: "--founding-hourly-limit",
+      field: "foundingHourlyLimit",
+      kind: "count",
+      description: "applications one client may create per hour (default 100)",
     },
   ],
   ports: (config) => ({ http: config.port ?? DEFAULT_PORT }),

@@ -23,7 +23,8 @@ export type BusinessRegisterErrorCode =
   | "PERSON_DECEASED"
   | "E_RESIDENCY_INVALID"
   | "CHECKS_UNAVAILABLE"
-  | "SIGNER_CERTIFICATE_REVOKED";
+  | "SIGNER_CERTIFICATE_REVOKED"
+  | "FOUNDING_RATE_LIMITED";
 
 export class BusinessRegisterError extends RiikError<BusinessRegisterErrorCode> {}
 
@@ -53,4 +54,6 @@ export const BUSINESS_REGISTER_ERRORS: ErrorCatalogue<BusinessRegisterErrorCode>
   /** Another register (population, e-residency, police) or the OCSP responder did not answer: nothing registered. */
   CHECKS_UNAVAILABLE: { status: 503 },
   SIGNER_CERTIFICATE_REVOKED: { status: 422 },
+  /** One client created its hour's applications (details.limit, details.retryAfterSeconds). */
+  FOUNDING_RATE_LIMITED: { status: 429 },
 };

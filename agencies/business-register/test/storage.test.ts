@@ -3,13 +3,42 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { dialectTargets } from "@riik/core/testing";
-import { embassyRegistry, openBusinessRegister } from "../src/index.ts";
+import { BusinessRegisterError, embassyRegistry, openBusinessRegister } from "../src/index.ts";
 import { applicationOf, signedContainer, startFoundingSandbox } from "./fixture.ts";
 
 for (const target of await dialectTargets()) {
   describe(`business register on ${target.dialect}`, async () => {
     const sandbox = await startFoundingSandbox();
     const options = { trustAnchors: [sandbox.trust.services.root] };
+
+    test("the bound on founding: applications per client and hour, kept across a restart", async () => {
+      const location = target.location("business_register_quota");
+      const bounded = { ...options, foundingHourlyLimit: 2 };
+      const mari = await sandbox.founder("Mari", "Maasikas", "1987-07-28");
+      const at = new Date("2026-11-28T10:15:00Z");
+      let register = await openBusinessRegister(location, bounded);
+      try {
+        const create = (name: string, client: string, when = at) =>
+          register.createApplication(applicationOf(name, [mari]), { client, at: when });
+        await create("Kvoot Üks OÜ", "xroad:EE/GOV/70006317/portal");
+        await create("Kvoot Kaks OÜ", "xroad:EE/GOV/70006317/portal");
+        await assert.rejects(create("Kvoot Kolm OÜ", "xroad:EE/GOV/70006317/portal"), (error: unknown) => {
+          assert.ok(error instanceof BusinessRegisterError);
+          assert.equal(error.code, "FOUNDING_RATE_LIMITED");
+          assert.deepEqual(error.details, { limit: 2, retryAfterSeconds: 45 * 60 });
+          return true;
+        });
+        await create("Kvoot Teine OÜ", "address:127.0.0.1");
+        await register.close();
+        register = await openBusinessRegister(location, bounded);
+        await assert.rejects(create("Kvoot Kolm OÜ", "xroad:EE/GOV/70006317/portal"), {
+          code: "FOUNDING_RATE_LIMITED",
+        });
+        await create("Kvoot Kolm OÜ", "xroad:EE/GOV/70006317/portal", new Date("2026-11-28T11:00:00Z"));
+      } finally {
+        await register.close();
+      }
+    });
 
     test("registration, changes and deletion journal what a replica needs", async () => {
       const register = await openBusinessRegister(target.location("business_register"), options);

@@ -232,12 +232,17 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
               ...errorAnswers({
                 400: "REQUEST_INVALID, APPLICATION_INVALID, NAME_INVALID, PERSONAL_CODE_INVALID, CAPITAL_TOO_LOW",
                 409: "NAME_TAKEN (details.similar lists the names like it)",
+                429: "FOUNDING_RATE_LIMITED: this client's applications of the hour are used up",
               }),
             },
           },
         },
         async (request, reply) => {
-          const created = await register.createApplication(request.body);
+          // The bound is per X-Road client (the portal, …); a caller not through X-Road by its address.
+          const client = request.headers["x-road-client"];
+          const created = await register.createApplication(request.body, {
+            client: typeof client === "string" && client ? `xroad:${client}` : `address:${request.ip}`,
+          });
           declareDataSubjects(
             reply,
             request.body.founders.map((f) => f.personalCode),
@@ -450,7 +455,7 @@ export interface BusinessRegisterServer {
 
 /** `riik business serve`: opens (and migrates) the register and serves its API. */
 export async function startBusinessRegister(options: BusinessRegisterServerOptions): Promise<BusinessRegisterServer> {
-  const { port, host, trustAnchors, checks: given, xroad, ...location } = options;
+  const { port, host, trustAnchors, checks: given, xroad, foundingHourlyLimit, ...location } = options;
   const client = xroad
     ? new XRoadRestClient({ securityServer: xroad.securityServer, client: xroad.client })
     : undefined;
@@ -464,7 +469,11 @@ export async function startBusinessRegister(options: BusinessRegisterServerOptio
           ...(xroad.businessBansService ? { businessBansService: xroad.businessBansService } : {}),
         })
       : given;
-  const register = await openBusinessRegister(location, { trustAnchors, ...(checks ? { checks } : {}) });
+  const register = await openBusinessRegister(location, {
+    trustAnchors,
+    ...(checks ? { checks } : {}),
+    ...(foundingHourlyLimit ? { foundingHourlyLimit } : {}),
+  });
   const service = createBusinessRegisterService(register);
   let url: string;
   try {

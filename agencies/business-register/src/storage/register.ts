@@ -75,6 +75,8 @@ export interface BusinessRegisterOptions {
   /** Roots founders' signing certificates must chain to (the trust services' root). */
   trustAnchors: Parameters<typeof founderSignatures>[3];
   checks?: FoundingChecks;
+  /** Applications one client may create per hour (default 100). */
+  foundingHourlyLimit?: number;
 }
 
 const today = (at = new Date()) => at.toISOString().slice(0, 10);
@@ -290,13 +292,16 @@ export class BusinessRegister {
   /** A new application: checked, stored with the document the founders are to sign. */
   async createApplication(
     input: Application,
+    context: { client?: string; at?: Date } = {},
   ): Promise<{ id: string; document: string; sha256: string; fileName: string }> {
     const application = checkApplication(input);
     const { taken, similar } = await this.nameCheck(application.name);
     if (taken) throw nameTaken(application.name, similar);
     const id = randomUUID();
     const { document, sha256 } = applicationDocument(application);
+    const at = context.at ?? new Date();
     await this.db.transaction().execute(async (trx) => {
+      await this.countApplication(trx, context.client ?? "direct", at);
       await trx
         .insertInto("application")
         .values({
@@ -306,13 +311,42 @@ export class BusinessRegister {
           status: "open",
           fee_receipt: null,
           registry_code: null,
-          created: new Date().toISOString(),
+          created: at.toISOString(),
         })
         .execute();
       for (const personal_code of applicationPersons(application))
         await trx.insertInto("application_person").values({ application_id: id, personal_code }).execute();
     });
     return { id, document, sha256, fileName: APPLICATION_FILE };
+  }
+
+  /**
+   * One more application of CLIENT this hour, in the creating transaction (so a refused one
+   * counts nothing); past the bound FOUNDING_RATE_LIMITED. Counts older than a day are dropped.
+   */
+  private async countApplication(trx: Transaction<BusinessRegisterDb>, client: string, at: Date): Promise<void> {
+    const limit = this.options.foundingHourlyLimit ?? 100;
+    const hour = at.toISOString().slice(0, 13);
+    await trx
+      .deleteFrom("founding_quota")
+      .where("hour", "<", new Date(at.getTime() - 86_400_000).toISOString().slice(0, 13))
+      .execute();
+    const row = await trx
+      .insertInto("founding_quota")
+      .values({ client, hour, created: 1 })
+      .onConflict((oc) =>
+        oc.columns(["client", "hour"]).doUpdateSet((eb) => ({ created: eb("founding_quota.created", "+", 1) })),
+      )
+      .returning("created")
+      .executeTakeFirstOrThrow();
+    if (Number(row.created) > limit) {
+      const retryAfterSeconds = Math.ceil((3_600_000 - (at.getTime() % 3_600_000)) / 1000);
+      throw new BusinessRegisterError(
+        "FOUNDING_RATE_LIMITED",
+        `${client} has created ${limit} applications this hour, the most one client may; try again in ${retryAfterSeconds} s`,
+        { details: { limit, retryAfterSeconds } },
+      );
+    }
   }
 
   async application(id: string) {

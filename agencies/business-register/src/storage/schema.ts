@@ -62,6 +62,14 @@ export interface ApplicationTable {
   created: string;
 }
 
+/** Applications created per client and hour (a bound on founding that survives a restart). */
+export interface FoundingQuotaTable {
+  client: string;
+  /** The hour, ISO 8601 to the hour: 2026-11-28T18. */
+  hour: string;
+  created: number;
+}
+
 /** Who an application concerns (founders, board members): a person's applications without reading every document. */
 export interface ApplicationPersonTable {
   application_id: string;
@@ -87,6 +95,7 @@ export interface BusinessRegisterDb extends ChangeJournalDb, EventOutboxDb {
   application: ApplicationTable;
   application_signature: ApplicationSignatureTable;
   application_person: ApplicationPersonTable;
+  founding_quota: FoundingQuotaTable;
 }
 
 export const BUSINESS_REGISTER_COMPONENT = "business_register";
@@ -180,6 +189,17 @@ export const businessRegisterMigrations: Readonly<Record<string, ComponentMigrat
             .insertInto("application_person")
             .values({ application_id: id, personal_code })
             .execute();
+    },
+  },
+  "0006_founding_quota": {
+    async up(db) {
+      await db.schema
+        .createTable("founding_quota")
+        .addColumn("client", "text", (c) => c.notNull())
+        .addColumn("hour", "text", (c) => c.notNull())
+        .addColumn("created", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("founding_quota_pk", ["client", "hour"])
+        .execute();
     },
   },
 };

@@ -63,6 +63,7 @@ export function registerBusinessCommands(program: Command): void {
             },
           }
         : {}),
+      foundingHourlyLimit: config.foundingHourlyLimit,
     });
     process.stdout.write(`business register listening at ${server.url} (OpenAPI: ${server.url}/openapi.json)\n`);
     await untilSignalled();
