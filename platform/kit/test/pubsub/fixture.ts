@@ -133,13 +133,17 @@ export function burstCard(i: number): { holder: string; library: string } {
   };
 }
 
-/** Writes cards [from, to) as the register does (card, journal entry, outbox event in one transaction), `perWrite` to a transaction. */
+/**
+ * Writes cards [from, to) as the register does (card, journal entry and, unless `publish` is
+ * false, the outbox event, in one transaction), `perWrite` to a transaction.
+ */
 export async function writeBurst(
   store: MemberStorage<LibraryCardDb>,
   from: number,
   to: number,
   perWrite = 10,
   between?: (written: number) => Promise<void>,
+  publish = true,
 ): Promise<void> {
   for (let i = from; i < to; i += perWrite) {
     await store.write(async ({ trx, change, emit }) => {
@@ -156,7 +160,7 @@ export async function writeBurst(
           .values({ card_number: card.cardNumber, holder_code: holder, library, issued: card.issued })
           .execute();
         change({ entity: "card", key: card.cardNumber, op: "upsert", data: card });
-        emit({ type: "card.issued", data: { subjects: [holder], ...card } });
+        if (publish) emit({ type: "card.issued", data: { subjects: [holder], ...card } });
       }
     });
     await between?.(Math.min(to, i + perWrite));
