@@ -3,7 +3,9 @@
 export { defaultSubjects, EVENT_ITEM, type EventItem, eventId, personsAmong } from "./envelope.ts";
 export { PUBSUB_ERRORS, PubSubError, type PubSubErrorCode } from "./errors.ts";
 export {
+  callerOf,
   createPublisher,
+  eventsOpenApi,
   INBOX_ANSWER,
   PUBSUB_OPERATOR_PREFIX,
   PUBSUB_PREFIX,

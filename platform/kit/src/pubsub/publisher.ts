@@ -3,13 +3,14 @@ import { formatClientId, parseClientId, parseServiceId, type RiikFastify, sha256
 import type { FastifyRequest } from "fastify";
 import type { Kysely } from "kysely";
 import { Type } from "typebox";
-import { declareDataSubjects } from "../data-subjects.ts";
+import { declareDataSubjects, personalAnswer } from "../data-subjects.ts";
 import { errorAnswers } from "../error-answer.ts";
 import type { EventOutboxDb } from "../event-outbox.ts";
+import { createMemberService } from "../member-service.ts";
 import type { MemberStorage } from "../member-storage.ts";
 import type { XRoadRestClient } from "../xroad-rest-client.ts";
 import { defaultSubjects, EVENT_ITEM, type EventItem, eventId, personsAmong } from "./envelope.ts";
-import { PubSubError } from "./errors.ts";
+import { PUBSUB_ERRORS, PubSubError } from "./errors.ts";
 import { type DeliveryResult, exponentialBackoff, type PushDispatcher, startPushDispatcher } from "./push.ts";
 import type { PubSubPublisherDb, PubSubSubscriptionTable } from "./schema.ts";
 
@@ -50,8 +51,11 @@ export interface PublisherOptions {
 }
 
 export interface Publisher {
-  /** Registers the subscriber routes under PUBSUB_PREFIX and the operator routes under PUBSUB_OPERATOR_PREFIX. */
-  mount(app: RiikFastify): void;
+  /**
+   * Registers the subscriber routes under PUBSUB_PREFIX and the operator routes under
+   * PUBSUB_OPERATOR_PREFIX (or where `at` says; `operator: null` leaves them out).
+   */
+  mount(app: RiikFastify, at?: { events: string; operator: string | null }): void;
   /** Starts pushing on the interval (needs `xroad`). */
   start(): void;
   /** Pushes everything due now; answers how many events were settled. */
@@ -151,7 +155,7 @@ const DEAD_LETTER_PARAMS = Type.Object({ id: Type.String({ format: "uuid" }), se
 type Db = Kysely<PubSubPublisherDb & EventOutboxDb>;
 
 /** The caller as its security server authenticated it (X-Road-Client, PR-REST 4.3); a subsystem. */
-function callerOf(request: FastifyRequest): string {
+export function callerOf(request: FastifyRequest): string {
   const header = request.headers["x-road-client"];
   const text = Array.isArray(header) ? header.at(-1) : header;
   if (!text)
@@ -189,7 +193,8 @@ const itemOf = (row: PubSubSubscriptionTable) => ({
  * in the same transaction as the change they report.
  */
 export function createPublisher(options: PublisherOptions): Publisher {
-  const db = options.storage.db as Db;
+  // Read when used: a publisher made only to describe its routes (eventsOpenApi) has no storage.
+  const db = (): Db => options.storage.db as Db;
   const publisher = formatClientId(parseClientId(options.publisher));
   const types = new Map(Object.entries(options.eventTypes));
   for (const type of types.keys())
@@ -216,7 +221,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     };
   };
   const newest = async (): Promise<number> => {
-    const row = await db
+    const row = await db()
       .selectFrom("event_outbox")
       .select((eb) => eb.fn.max("seq").as("seq"))
       .executeTakeFirst();
@@ -243,7 +248,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       throw new PubSubError("PUBSUB_DELIVERY_INVALID", `a push target must be a service of ${subscriber} itself`);
   };
   const own = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<PubSubSubscriptionTable> => {
-    const row = await db
+    const row = await db()
       .selectFrom("pubsub_subscription")
       .selectAll()
       .where("id", "=", request.params.id)
@@ -262,20 +267,22 @@ export function createPublisher(options: PublisherOptions): Publisher {
   /** Replay: the cursor moves back, parked events after it are examined again (dead letters among them re-driven). */
   const replay = async (id: string, after: number) => {
     await checkCursor(after);
-    await db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("pubsub_parked").where("subscription_id", "=", id).where("seq", ">", after).execute();
-      await trx
-        .updateTable("pubsub_subscription")
-        .set({
-          cursor: after,
-          failures: 0,
-          retry_at_ms: 0,
-          last_error: null,
-          updated_at: new Date(now()).toISOString(),
-        })
-        .where("id", "=", id)
-        .execute();
-    });
+    await db()
+      .transaction()
+      .execute(async (trx) => {
+        await trx.deleteFrom("pubsub_parked").where("subscription_id", "=", id).where("seq", ">", after).execute();
+        await trx
+          .updateTable("pubsub_subscription")
+          .set({
+            cursor: after,
+            failures: 0,
+            retry_at_ms: 0,
+            last_error: null,
+            updated_at: new Date(now()).toISOString(),
+          })
+          .where("id", "=", id)
+          .execute();
+      });
   };
 
   const send = async (
@@ -296,7 +303,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let push: PushDispatcher | undefined;
   const pushDispatcher = () => {
     push ??= startPushDispatcher({
-      db,
+      db: db(),
       publisher,
       send,
       subjectsOf,
@@ -374,7 +381,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           created_at: at,
           updated_at: at,
         };
-        await db.insertInto("pubsub_subscription").values(row).execute();
+        await db().insertInto("pubsub_subscription").values(row).execute();
         declareDataSubjects(reply, []);
         return reply.status(201).send(itemOf(row));
       },
@@ -389,7 +396,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         },
       },
       async (request, reply) => {
-        const rows = await db
+        const rows = await db()
           .selectFrom("pubsub_subscription")
           .selectAll()
           .where("subscriber", "=", callerOf(request))
@@ -446,7 +453,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
             : {}),
           updated_at: new Date(now()).toISOString(),
         };
-        await db
+        await db()
           .updateTable("pubsub_subscription")
           .set({
             event_types: changed.event_types,
@@ -472,7 +479,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       },
       async (request, reply) => {
         const row = await own(request);
-        await db
+        await db()
           .updateTable("pubsub_subscription")
           .set({ status: "CANCELLED", updated_at: new Date(now()).toISOString() })
           .where("id", "=", row.id)
@@ -489,10 +496,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           params: SUBSCRIPTION_PARAMS,
           querystring: PULL_QUERY,
           response: {
-            200: {
-              ...PULL_ANSWER,
-              description: "The events after the cursor, in order; X-Riik-Data-Subjects names their persons",
-            },
+            200: personalAnswer(PULL_ANSWER, "The events after the cursor, in order"),
             ...errorAnswers({
               400: "REQUEST_INVALID, PUBSUB_CURSOR_INVALID, PUBSUB_DELIVERY_INVALID",
               404: "PUBSUB_SUBSCRIPTION_NOT_FOUND",
@@ -506,7 +510,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           throw new PubSubError("PUBSUB_DELIVERY_INVALID", `subscription ${row.id} is not an active PULL subscription`);
         const { after } = request.query;
         await checkCursor(after);
-        const rows = await db
+        const rows = await db()
           .selectFrom("event_outbox")
           .select(["seq", "at", "type", "data"])
           .where("seq", ">", after)
@@ -517,7 +521,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         const events = rows.map(eventOf);
         // Pulling after N acknowledges every event up to N (GovStack: confirmEvent).
         if (after > Number(row.cursor))
-          await db
+          await db()
             .updateTable("pubsub_subscription")
             .set({ cursor: after, updated_at: new Date(now()).toISOString() })
             .where("id", "=", row.id)
@@ -580,8 +584,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
       },
       async () => {
         const [rows, parked, last] = await Promise.all([
-          db.selectFrom("pubsub_subscription").selectAll().orderBy("created_at").execute(),
-          db
+          db().selectFrom("pubsub_subscription").selectAll().orderBy("created_at").execute(),
+          db()
             .selectFrom("pubsub_parked")
             .select((eb) => ["subscription_id", eb.fn.countAll().as("parked"), eb.fn.count("dead_at").as("dead")])
             .groupBy("subscription_id")
@@ -610,7 +614,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         },
       },
       async () => {
-        const rows = await db
+        const rows = await db()
           .selectFrom("pubsub_parked as p")
           .innerJoin("pubsub_subscription as s", "s.id", "p.subscription_id")
           .innerJoin("event_outbox as e", "e.seq", "p.seq")
@@ -642,7 +646,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       },
     );
     const deadLetter = async (id: string, sequence: number) => {
-      const row = await db
+      const row = await db()
         .selectFrom("pubsub_parked")
         .select("seq")
         .where("subscription_id", "=", id)
@@ -665,13 +669,13 @@ export function createPublisher(options: PublisherOptions): Publisher {
       async (request, reply) => {
         await deadLetter(request.params.id, request.params.sequence);
         // Its attempts start again; it goes out with the next push.
-        await db
+        await db()
           .updateTable("pubsub_parked")
           .set({ dead_at: null, attempts: 0, next_attempt_ms: 0 })
           .where("subscription_id", "=", request.params.id)
           .where("seq", "=", request.params.sequence)
           .execute();
-        await db
+        await db()
           .updateTable("pubsub_subscription")
           .set({ retry_at_ms: 0 })
           .where("id", "=", request.params.id)
@@ -692,7 +696,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       async (request, reply) => {
         await deadLetter(request.params.id, request.params.sequence);
         // Given up: the events of its subjects behind it go on.
-        await db
+        await db()
           .deleteFrom("pubsub_parked")
           .where("subscription_id", "=", request.params.id)
           .where("seq", "=", request.params.sequence)
@@ -723,7 +727,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         },
       },
       async (request, reply) => {
-        const row = await db
+        const row = await db()
           .selectFrom("pubsub_subscription")
           .select(["id", "delivery"])
           .where("id", "=", request.params.id)
@@ -741,9 +745,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
   };
 
   return {
-    mount(app) {
-      app.register(async (scope) => subscriberRoutes(scope as RiikFastify), { prefix: PUBSUB_PREFIX });
-      app.register(async (scope) => operatorRoutes(scope as RiikFastify), { prefix: PUBSUB_OPERATOR_PREFIX });
+    mount(app, at = { events: PUBSUB_PREFIX, operator: PUBSUB_OPERATOR_PREFIX }) {
+      app.register(async (scope) => subscriberRoutes(scope as RiikFastify), { prefix: at.events });
+      if (at.operator !== null)
+        app.register(async (scope) => operatorRoutes(scope as RiikFastify), { prefix: at.operator });
     },
     start() {
       if (!options.xroad) throw new PubSubError("PUBSUB_ARGUMENT", "pushing needs the xroad client");
@@ -777,3 +782,34 @@ export const INBOX_ANSWER = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * The OpenAPI 3.1 document of a publisher's `events` service alone, its paths as the
+ * subscribers call them (relative to PUBSUB_PREFIX): what the descriptor hands to the
+ * security server for that service. No storage is opened.
+ */
+export async function eventsOpenApi(options: {
+  publisher: string;
+  eventTypes: Readonly<Record<string, string>>;
+  title: string;
+  version?: string;
+}): Promise<Record<string, unknown>> {
+  const publisher = createPublisher({
+    storage: {} as MemberStorage<any>,
+    publisher: options.publisher,
+    eventTypes: options.eventTypes,
+  });
+  const service = createMemberService({
+    name: "events",
+    title: options.title,
+    version: options.version ?? "1.0.0",
+    description: `Events of ${options.publisher}: ${Object.keys(options.eventTypes).join(", ")} (riik publish/subscribe, shaped like GovStack IM PubSub)`,
+    errors: PUBSUB_ERRORS,
+    routes: (app) => publisher.mount(app, { events: "", operator: null }),
+  });
+  try {
+    return await service.openapi();
+  } finally {
+    await service.close();
+  }
+}

@@ -8,7 +8,7 @@ import type { MemberStorage, MemberWrite } from "../member-storage.ts";
 import type { XRoadRestClient } from "../xroad-rest-client.ts";
 import { EVENT_ITEM, type EventItem, eventId, personsAmong, sharesSubject } from "./envelope.ts";
 import { PubSubError } from "./errors.ts";
-import { INBOX_ANSWER, PULL_ANSWER } from "./publisher.ts";
+import { callerOf, INBOX_ANSWER, PULL_ANSWER } from "./publisher.ts";
 import type { DeliveryResult } from "./push.ts";
 import type { PubSubSubscriberDb } from "./schema.ts";
 
@@ -174,10 +174,7 @@ export function createSubscriber<DB>(options: SubscriberOptions<DB>): Subscriber
             },
           },
           async (request, reply) => {
-            const header = request.headers["x-road-client"];
-            const text = Array.isArray(header) ? header.at(-1) : header;
-            if (!text) throw new PubSubError("PUBSUB_CLIENT_MISSING", "the request names no X-Road-Client");
-            const caller = formatClientId(parseClientId(text));
+            const caller = callerOf(request);
             if (!publishers.has(caller))
               throw new PubSubError(
                 "PUBSUB_PUBLISHER_UNKNOWN",
