@@ -24,7 +24,10 @@ export type BusinessRegisterErrorCode =
   | "E_RESIDENCY_INVALID"
   | "CHECKS_UNAVAILABLE"
   | "SIGNER_CERTIFICATE_REVOKED"
-  | "FOUNDING_RATE_LIMITED";
+  | "FOUNDING_RATE_LIMITED"
+  | "ANNUAL_REPORT_INVALID"
+  | "ANNUAL_REPORT_EXISTS"
+  | "SIGNER_NOT_REPRESENTATIVE";
 
 export class BusinessRegisterError extends RiikError<BusinessRegisterErrorCode> {}
 
@@ -56,4 +59,7 @@ export const BUSINESS_REGISTER_ERRORS: ErrorCatalogue<BusinessRegisterErrorCode>
   SIGNER_CERTIFICATE_REVOKED: { status: 422 },
   /** One client created its hour's applications (details.limit, details.retryAfterSeconds). */
   FOUNDING_RATE_LIMITED: { status: 429 },
+  ANNUAL_REPORT_INVALID: { status: 400 },
+  ANNUAL_REPORT_EXISTS: { status: 409 },
+  SIGNER_NOT_REPRESENTATIVE: { status: 403 },
 };

@@ -33,6 +33,7 @@ export {
 export { OPEN_DATA_SETS, type OpenDataSet, openData, toCsv } from "./open-data.ts";
 export { type DemoBoardMember, seedDemoCompanies, seedDemoCompaniesIn } from "./seed/demo-companies.ts";
 export {
+  type AnnualReport,
   BusinessRegister,
   type BusinessRegisterLocation,
   type BusinessRegisterOptions,

@@ -65,6 +65,24 @@ export function applicationOf(
   };
 }
 
+/** An ASiC-E container of FILES (name → text) signed by each of `signers` in turn (B-LT). */
+export async function signedFiles(
+  files: Record<string, string>,
+  signers: readonly Founder[],
+  tsaUrl: string,
+): Promise<Uint8Array> {
+  let container = createContainer(
+    Object.entries(files).map(([name, text]) => ({
+      name,
+      mediaType: "application/octet-stream",
+      data: new TextEncoder().encode(text),
+    })),
+  );
+  for (const signer of signers)
+    container = (await signContainer(container, await cardFileSigner(signer.card, PIN2), { tsaUrl })).container;
+  return writeContainer(container);
+}
+
 /** An ASiC-E container over `document` signed by each of `signers` in turn (B-LT, time-stamp and OCSP). */
 export async function signedContainer(
   document: string,

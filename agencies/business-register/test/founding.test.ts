@@ -11,7 +11,14 @@ import {
   isValidRegistryCode,
   openBusinessRegister,
 } from "../src/index.ts";
-import { applicationOf, type Founder, type FoundingSandbox, signedContainer, startFoundingSandbox } from "./fixture.ts";
+import {
+  applicationOf,
+  type Founder,
+  type FoundingSandbox,
+  signedContainer,
+  signedFiles,
+  startFoundingSandbox,
+} from "./fixture.ts";
 
 const refused = (code: string) => (error: unknown) => {
   assert.ok(error instanceof BusinessRegisterError, String(error));
@@ -253,6 +260,64 @@ describe("founding a private limited company (OÜ)", async () => {
     await assert.rejects(register.sign(created.id, good), refused("SIGNATURE_INVALID"));
     await assert.rejects(register.sign(created.id, new Uint8Array([1, 2, 3])), refused("SIGNATURE_INVALID"));
     assert.deepEqual((await register.application(created.id)).signedBy, []);
+  });
+
+  test("annual reports: signed by a board member with representation rights (all when joint), one per ended financial year, listed on the company", async () => {
+    const company = (await register.companies()).find((c) => c.name === "Kuu Tarkvara OÜ")!;
+    const year = Number(company.registered.slice(0, 4));
+    const nextYear = { at: new Date(`${year + 1}-03-01T10:00:00Z`) };
+    const report = (signers: Founder[]) =>
+      signedFiles({ "aruanne.xml": "<majandusaasta/>", "aruanne.pdf": "%PDF-1.7" }, signers, sandbox.tsaUrl);
+    const submitted = await register.submitAnnualReport(company.registryCode, year, await report([jaan]), nextYear);
+    assert.deepEqual(submitted.signedBy, [jaan.personalCode]);
+    assert.deepEqual(
+      submitted.files.map((f) => f.name),
+      ["aruanne.xml", "aruanne.pdf"],
+    );
+    assert.deepEqual(
+      (await register.annualReports(company.registryCode)).map((r) => r.financialYear),
+      [year],
+    );
+    await assert.rejects(
+      register.submitAnnualReport(company.registryCode, year, await report([jaan]), nextYear),
+      refused("ANNUAL_REPORT_EXISTS"),
+    );
+    await assert.rejects(
+      register.submitAnnualReport(company.registryCode, year - 1, await report([jaan]), nextYear),
+      refused("ANNUAL_REPORT_INVALID"),
+    );
+    await assert.rejects(
+      register.submitAnnualReport(company.registryCode, year, await report([jaan])),
+      refused("ANNUAL_REPORT_INVALID"),
+      "a year that has not ended",
+    );
+    // Mari is a shareholder, not on the board.
+    await assert.rejects(
+      register.submitAnnualReport(company.registryCode, year + 1, await report([mari]), {
+        at: new Date(`${year + 2}-03-01T10:00:00Z`),
+      }),
+      refused("SIGNER_NOT_REPRESENTATIVE"),
+    );
+    // A board that represents jointly: every member signs.
+    await register.changeBoard(
+      company.registryCode,
+      [jaan, mari].map(({ personalCode, givenName, surname }) => ({ personalCode, givenName, surname })),
+      "jointly",
+    );
+    const later = { at: new Date(`${year + 2}-03-01T10:00:00Z`) };
+    await assert.rejects(
+      register.submitAnnualReport(company.registryCode, year + 1, await report([jaan]), later),
+      refused("SIGNATURES_MISSING"),
+    );
+    const joint = await register.submitAnnualReport(company.registryCode, year + 1, await report([jaan, mari]), later);
+    assert.deepEqual(joint.signedBy, [jaan.personalCode, mari.personalCode].sort());
+    assert.deepEqual(
+      (await register.annualReports(company.registryCode)).map((r) => r.financialYear),
+      [year + 1, year],
+    );
+    await register.changeBoard(company.registryCode, [
+      { personalCode: jaan.personalCode, givenName: jaan.givenName, surname: jaan.surname },
+    ]);
   });
 
   test("changes and deletion are journalled; a deleted company refuses changes and its rights end", async () => {

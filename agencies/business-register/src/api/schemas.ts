@@ -214,3 +214,35 @@ export const PERSON_COMPANIES = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const ANNUAL_REPORT_BODY = Type.Object(
+  {
+    financialYear: Type.Integer({ minimum: 1990, maximum: 9999 }),
+    container: Type.String({
+      contentEncoding: "base64",
+      minLength: 4,
+      description: "the ASiC-E container of the report's files, signed by a board member with representation rights",
+    }),
+  },
+  { additionalProperties: false },
+);
+const ANNUAL_REPORT = Type.Object(
+  {
+    financialYear: Type.Integer(),
+    files: Type.Array(
+      Type.Object(
+        { name: Type.String(), size: Type.Integer(), sha256: Type.String({ pattern: "^[0-9a-f]{64}$" }) },
+        { additionalProperties: false },
+      ),
+    ),
+    signedBy: Type.Array(PERSONAL_CODE),
+    containerSha256: Type.String(),
+    submitted: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export const ANNUAL_REPORT_ANSWER = ANNUAL_REPORT;
+export const ANNUAL_REPORTS = Type.Object(
+  { registryCode: REGISTRY_CODE, annualReports: Type.Array(ANNUAL_REPORT) },
+  { additionalProperties: false },
+);

@@ -24,6 +24,9 @@ import {
 } from "../storage/register.ts";
 import {
   ADDRESS_BODY,
+  ANNUAL_REPORT_ANSWER,
+  ANNUAL_REPORT_BODY,
+  ANNUAL_REPORTS,
   APPLICATION_CREATED,
   APPLICATION_ID,
   APPLICATION_STATE,
@@ -386,6 +389,64 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
           const company = await register.deleteCompany(request.params.code, actingOf(request));
           declareDataSubjects(reply, []);
           return company;
+        },
+      );
+
+      // ---- annual reports
+      app.post(
+        "/companies/:code/annual-reports",
+        {
+          schema: {
+            operationId: "submitAnnualReport",
+            summary: "An annual report: an ASiC-E container signed by a board member with representation rights",
+            params: CODE_PARAMS,
+            querystring: NO_QUERY,
+            body: ANNUAL_REPORT_BODY,
+            response: {
+              201: personalAnswer(ANNUAL_REPORT_ANSWER, "The report as listed on the company"),
+              ...errorAnswers({
+                400: `${CODE_REFUSED}, ANNUAL_REPORT_INVALID`,
+                403: "SIGNER_NOT_REPRESENTATIVE",
+                404: NOT_FOUND,
+                409: "ANNUAL_REPORT_EXISTS, SIGNATURES_MISSING (joint representation), COMPANY_DELETED",
+                422: "SIGNATURE_INVALID, SIGNER_CERTIFICATE_REVOKED",
+                503: "CHECKS_UNAVAILABLE (the OCSP responder did not answer)",
+              }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const report = await register.submitAnnualReport(
+            request.params.code,
+            request.body.financialYear,
+            Buffer.from(request.body.container, "base64"),
+            actingOf(request),
+          );
+          declareDataSubjects(reply, report.signedBy);
+          return reply.status(201).send(report);
+        },
+      );
+      app.get(
+        "/companies/:code/annual-reports",
+        {
+          schema: {
+            operationId: "getAnnualReports",
+            summary: "The annual reports on a company's file, newest year first",
+            params: CODE_PARAMS,
+            querystring: NO_QUERY,
+            response: {
+              200: personalAnswer(ANNUAL_REPORTS, "The reports and who signed them"),
+              ...errorAnswers({ 400: CODE_REFUSED, 404: NOT_FOUND }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const annualReports = await register.annualReports(request.params.code);
+          declareDataSubjects(
+            reply,
+            annualReports.flatMap((r) => r.signedBy),
+          );
+          return { registryCode: request.params.code, annualReports };
         },
       );
 

@@ -21,8 +21,8 @@ export interface FounderSignature {
  * The signers of `container`, each a valid (B-LT or better, certificate good at signing time)
  * signature over exactly the application `document`. Refuses a container of another version
  * (SIGNED_OTHER_VERSION), an invalid or indeterminate signature, or a revoked or expired card
- * (SIGNATURE_INVALID with the validator's findings), and a signer who is not a founder
- * (SIGNER_NOT_FOUNDER).
+ * (SIGNATURE_INVALID with the validator's findings), and a signer who is not a founder or a
+ * founding company's representative (SIGNER_NOT_FOUNDER).
  */
 export async function founderSignatures(
   container: Uint8Array,
@@ -30,17 +30,7 @@ export async function founderSignatures(
   founders: ReadonlySet<string>,
   trustAnchors: ValidationOptions["trustAnchors"],
 ): Promise<FounderSignature[]> {
-  let files: Array<{ name: string; data: Uint8Array }>;
-  let signatureFiles: Array<{ name: string; xml: Uint8Array }>;
-  try {
-    ({ dataFiles: files, signatures: signatureFiles } = readContainer(container));
-  } catch (error) {
-    if (error instanceof SignatureError)
-      throw new BusinessRegisterError("SIGNATURE_INVALID", `not an ASiC-E container: ${error.message}`, {
-        details: { reason: error.code },
-      });
-    throw error;
-  }
+  const { files } = openContainer(container);
   const [file, ...others] = files;
   if (!file || others.length > 0 || file.name !== APPLICATION_FILE)
     throw new BusinessRegisterError(
@@ -53,6 +43,43 @@ export async function founderSignatures(
       "the signed application differs from the current version of the application",
       { details: { signed: createHash("sha256").update(file.data).digest("hex") } },
     );
+  const signatures = await validSignatures(container, trustAnchors);
+  for (const signature of signatures)
+    if (!founders.has(signature.personalCode))
+      throw new BusinessRegisterError(
+        "SIGNER_NOT_FOUNDER",
+        `${signature.signerName} is not a founder of this company nor a founding company's representative`,
+      );
+  return signatures.map(({ signerName: _name, ...signature }) => signature);
+}
+
+/** The data files of an ASiC-E container, or SIGNATURE_INVALID when it is not one. */
+export function openContainer(container: Uint8Array): {
+  files: Array<{ name: string; data: Uint8Array }>;
+  signatureFiles: Array<{ name: string; xml: Uint8Array }>;
+} {
+  try {
+    const { dataFiles, signatures } = readContainer(container);
+    return { files: dataFiles, signatureFiles: signatures };
+  } catch (error) {
+    if (error instanceof SignatureError)
+      throw new BusinessRegisterError("SIGNATURE_INVALID", `not an ASiC-E container: ${error.message}`, {
+        details: { reason: error.code },
+      });
+    throw error;
+  }
+}
+
+/**
+ * Every signature of `container`, validated with @riik/signature against the configured roots
+ * only: all valid, or SIGNATURE_INVALID with the validator's findings; each signer a person
+ * with a personal code, with the certificates a later OCSP check needs.
+ */
+export async function validSignatures(
+  container: Uint8Array,
+  trustAnchors: ValidationOptions["trustAnchors"],
+): Promise<Array<FounderSignature & { signerName: string }>> {
+  const { signatureFiles } = openContainer(container);
   const report = await validateContainer(container, { trustAnchors });
   const findings = [...report.container.findings, ...report.signatures.flatMap((s) => s.findings)]
     .filter((f) => f.severity !== "warning")
@@ -66,10 +93,10 @@ export async function founderSignatures(
   const containerSha256 = report.container.sha256;
   return report.signatures.map((signature) => {
     const code = signature.signer?.personalCode;
-    if (!code || !founders.has(code))
+    if (!code)
       throw new BusinessRegisterError(
-        "SIGNER_NOT_FOUNDER",
-        `${signature.signer?.name ?? "the signer"} is not a founder of this company`,
+        "SIGNATURE_INVALID",
+        `${signature.signer?.name ?? "the signer"}'s certificate names no personal code`,
       );
     const certificates = certificatesIn(signatureFiles.find((f) => f.name === signature.file)?.xml);
     const signer = certificates.find((c) => c.serialNumber.toLowerCase() === signature.signer?.certificateSerial);
@@ -77,6 +104,7 @@ export async function founderSignatures(
       throw new BusinessRegisterError("SIGNATURE_INVALID", "the signature's signing certificate cannot be found");
     return {
       personalCode: code,
+      signerName: signature.signer?.name ?? code,
       signingTime: signature.signingTime ?? report.validatedAt,
       containerSha256,
       certificate: Buffer.from(signer.rawData).toString("base64"),

@@ -1,6 +1,6 @@
 // The e-Business Register: companies, persons on the registry card, representation rights and
 // founding applications, on the kit's storage (every write journalled, its events queued).
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { Kysely, Transaction } from "kysely";
 import { BusinessRegisterError } from "../errors.ts";
@@ -14,7 +14,12 @@ import {
 } from "../founding/application.ts";
 import { assertSignersStillGood } from "../founding/certificate-status.ts";
 import { type FoundingChecks, NO_EXTERNAL_CHECKS } from "../founding/checks.ts";
-import { type FounderSignature, founderSignatures } from "../founding/founder-signature.ts";
+import {
+  type FounderSignature,
+  founderSignatures,
+  openContainer,
+  validSignatures,
+} from "../founding/founder-signature.ts";
 import { nameKey, similarKeys } from "../model/company-name.ts";
 import { parseRegistryCode, REGISTRY_CODE_CLASSES, registryCodeFor } from "../model/registry-code.ts";
 import {
@@ -690,6 +695,112 @@ export class BusinessRegister {
     }, at);
   }
 
+  // ---- annual reports
+
+  /**
+   * An annual report (Accounting Act § 14; submitted within six months of the year's end, its
+   * approval signed by the management board, Commercial Code § 179): an ASiC-E container of the
+   * report's files, signed by a board member with representation rights (all of them when they
+   * represent jointly). Listed on the company; one per financial year.
+   */
+  async submitAnnualReport(
+    code: string,
+    financialYear: number,
+    container: Uint8Array,
+    context: WriteContext = {},
+  ): Promise<AnnualReport> {
+    const { at = new Date(), actor } = context;
+    const company = await this.company(code);
+    if (company.status === "deleted")
+      throw new BusinessRegisterError("COMPANY_DELETED", `company ${code} was deleted on ${company.deleted}`);
+    const registeredYear = Number(company.registered.slice(0, 4));
+    if (!Number.isInteger(financialYear) || financialYear < registeredYear || financialYear >= at.getUTCFullYear())
+      throw new BusinessRegisterError(
+        "ANNUAL_REPORT_INVALID",
+        `a report is for a financial year that has ended since the company was registered (${registeredYear}–${at.getUTCFullYear() - 1}), not ${financialYear}`,
+      );
+    const { files } = openContainer(container);
+    if (files.length === 0)
+      throw new BusinessRegisterError("ANNUAL_REPORT_INVALID", "the container holds no report file");
+    const signatures = await validSignatures(container, this.options.trustAnchors);
+    const rights = await this.db.selectFrom("representation").selectAll().where("registry_code", "=", code).execute();
+    const signers = new Set(signatures.map((s) => s.personalCode));
+    const representatives = rights.filter((r) => signers.has(r.personal_code));
+    if (representatives.length === 0)
+      throw new BusinessRegisterError(
+        "SIGNER_NOT_REPRESENTATIVE",
+        `${signatures.map((s) => s.signerName).join(", ")} may not sign for company ${code}: no board member with representation rights signed`,
+      );
+    // Joint representation (§ 181(1) second sentence): every board member who represents jointly signs.
+    const missing = rights
+      .filter((r) => r.scope === "jointly" && !signers.has(r.personal_code))
+      .map((r) => r.personal_code);
+    if (representatives.every((r) => r.scope === "jointly") && missing.length > 0)
+      throw new BusinessRegisterError(
+        "SIGNATURES_MISSING",
+        `the board represents jointly: ${missing.join(", ")} must sign too`,
+        { details: { missing } },
+      );
+    await assertSignersStillGood(
+      signatures.map((s) => ({ ...s, caCertificates: JSON.stringify(s.caCertificates) })),
+      this.options.trustAnchors,
+    );
+    const row = {
+      registry_code: code,
+      financial_year: financialYear,
+      files: JSON.stringify(
+        files.map((f) => ({
+          name: f.name,
+          size: f.data.byteLength,
+          sha256: createHash("sha256").update(f.data).digest("hex"),
+        })),
+      ),
+      signed_by: JSON.stringify(representatives.map((r) => r.personal_code).sort()),
+      container_sha256: signatures[0]!.containerSha256,
+      submitted: at.toISOString(),
+    };
+    await this.store.write(async (raw) => {
+      const write = withActor(raw, actor);
+      const existing = await write.trx
+        .selectFrom("annual_report")
+        .select("submitted")
+        .where("registry_code", "=", code)
+        .where("financial_year", "=", financialYear)
+        .executeTakeFirst();
+      if (existing)
+        throw new BusinessRegisterError(
+          "ANNUAL_REPORT_EXISTS",
+          `company ${code}'s annual report for ${financialYear} was submitted on ${existing.submitted}`,
+        );
+      await journalled(write, "annual_report", "upsert", row);
+      await write.trx
+        .insertInto("annual_report_container")
+        .values({
+          registry_code: code,
+          financial_year: financialYear,
+          container: Buffer.from(container).toString("base64"),
+        })
+        .execute();
+      write.emit({
+        type: "company.annual-report-submitted",
+        data: { registryCode: code, financialYear, ...(actor ? { actor } : {}) },
+      });
+    }, at);
+    return annualReportOf(row);
+  }
+
+  /** The annual reports on a company's file, newest year first. */
+  async annualReports(code: string): Promise<AnnualReport[]> {
+    await this.company(code);
+    const rows = await this.db
+      .selectFrom("annual_report")
+      .selectAll()
+      .where("registry_code", "=", code)
+      .orderBy("financial_year", "desc")
+      .execute();
+    return rows.map(annualReportOf);
+  }
+
   // ---- change feed
 
   /** Journal entries after `cursor` (a journal seq), at most `limit`, and the cursor to ask with next. */
@@ -712,6 +823,27 @@ export class BusinessRegister {
     return { entries, next: entries.at(-1)?.seq ?? cursor };
   }
 }
+
+export interface AnnualReport {
+  financialYear: number;
+  files: Array<{ name: string; size: number; sha256: string }>;
+  signedBy: string[];
+  containerSha256: string;
+  submitted: string;
+}
+const annualReportOf = (row: {
+  financial_year: number;
+  files: string;
+  signed_by: string;
+  container_sha256: string;
+  submitted: string;
+}): AnnualReport => ({
+  financialYear: Number(row.financial_year),
+  files: JSON.parse(row.files),
+  signedBy: JSON.parse(row.signed_by),
+  containerSha256: row.container_sha256,
+  submitted: row.submitted,
+});
 
 const closed = (id: string) =>
   new BusinessRegisterError("APPLICATION_CLOSED", `application ${id} is already registered`);

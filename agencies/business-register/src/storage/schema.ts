@@ -62,6 +62,25 @@ export interface ApplicationTable {
   created: string;
 }
 
+/** An annual report on the register (Accounting Act § 14, Commercial Code § 179), as listed on the company. */
+export interface AnnualReportTable {
+  registry_code: string;
+  financial_year: number;
+  /** JSON: the container's data files [{name, mediaType, size, sha256}]. */
+  files: string;
+  /** JSON: personal codes of the board members who signed. */
+  signed_by: string;
+  container_sha256: string;
+  submitted: string;
+}
+
+/** The signed container itself (base64), kept beside its listing; not journalled (the listing is). */
+export interface AnnualReportContainerTable {
+  registry_code: string;
+  financial_year: number;
+  container: string;
+}
+
 /** Applications created per client and hour (a bound on founding that survives a restart). */
 export interface FoundingQuotaTable {
   client: string;
@@ -96,6 +115,8 @@ export interface BusinessRegisterDb extends ChangeJournalDb, EventOutboxDb {
   application_signature: ApplicationSignatureTable;
   application_person: ApplicationPersonTable;
   founding_quota: FoundingQuotaTable;
+  annual_report: AnnualReportTable;
+  annual_report_container: AnnualReportContainerTable;
 }
 
 export const BUSINESS_REGISTER_COMPONENT = "business_register";
@@ -202,6 +223,27 @@ export const businessRegisterMigrations: Readonly<Record<string, ComponentMigrat
         .execute();
     },
   },
+  "0007_annual_report": {
+    async up(db) {
+      await db.schema
+        .createTable("annual_report")
+        .addColumn("registry_code", "text", (c) => c.notNull())
+        .addColumn("financial_year", "integer", (c) => c.notNull())
+        .addColumn("files", "text", (c) => c.notNull())
+        .addColumn("signed_by", "text", (c) => c.notNull())
+        .addColumn("container_sha256", "text", (c) => c.notNull())
+        .addColumn("submitted", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("annual_report_pk", ["registry_code", "financial_year"])
+        .execute();
+      await db.schema
+        .createTable("annual_report_container")
+        .addColumn("registry_code", "text", (c) => c.notNull())
+        .addColumn("financial_year", "integer", (c) => c.notNull())
+        .addColumn("container", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("annual_report_container_pk", ["registry_code", "financial_year"])
+        .execute();
+    },
+  },
 };
 
 /** The persons an application concerns: its founders who are persons and its board members. */
@@ -251,6 +293,17 @@ const TABLES = {
       ["personal_code", "text"],
       ["scope", "text"],
       ["since", "text"],
+    ],
+  },
+  annual_report: {
+    key: ["registry_code", "financial_year"],
+    columns: [
+      ["registry_code", "text"],
+      ["financial_year", "integer"],
+      ["files", "text"],
+      ["signed_by", "text"],
+      ["container_sha256", "text"],
+      ["submitted", "text"],
     ],
   },
 } as const;
