@@ -40,6 +40,9 @@ const OPERATOR_TOKEN = "operator-secret-of-the-test";
 /** 10,000 events: the burst (BURST overrides it on a slow machine). */
 const BURST = Number(process.env.RIIK_PUBSUB_BURST ?? 10_000);
 let sb: Sandbox;
+// Asked before the sandbox starts: its set-up blocks the event loop (riik CLI calls) longer
+// than the reachability check waits.
+const targets = await dialectTargets();
 
 before(async () => {
   sb = await startSandbox({ dir });
@@ -69,7 +72,7 @@ const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs 
   }
 };
 
-for (const target of await dialectTargets()) {
+for (const target of targets) {
   /** Each register its own database: its own SQLite file (one directory each) or PostgreSQL schema. */
   const place = (name: string) => {
     const location = target.location(name);
