@@ -320,6 +320,86 @@ describe("founding a private limited company (OÜ)", async () => {
     ]);
   });
 
+  test("a company as a founder signs through a board member with representation rights (all of them when joint), from the register's own data", async () => {
+    const parent = (await register.companies()).find((c) => c.name === "Kuu Tarkvara OÜ")!;
+    const asFounder = { registryCode: parent.registryCode, name: parent.name, shareCents: 100 };
+    const person = (f: Founder) => ({ personalCode: f.personalCode, givenName: f.givenName, surname: f.surname });
+    const created = await register.createApplication(
+      applicationOf("Tütar Tarkvara OÜ", [mari], {
+        founders: [asFounder, { ...person(mari), shareCents: 100 }],
+        shareCapitalCents: 200,
+        board: [person(mari)],
+      }),
+    );
+    // Jaan represents the founding company: the application is among his, waiting for him.
+    const waiting = (await register.personApplications(jaan.personalCode)).find((a) => a.id === created.id);
+    assert.deepEqual(
+      waiting?.founders.map((f) => [f.personalCode ?? f.registryCode, f.signed]),
+      [
+        [parent.registryCode, false],
+        [mari.personalCode, false],
+      ],
+    );
+    await assert.rejects(
+      register.sign(created.id, await signedContainer(created.document, [mallory], sandbox.tsaUrl)),
+      refused("SIGNER_NOT_FOUNDER"),
+    );
+    const first = await register.sign(created.id, await signedContainer(created.document, [mari], sandbox.tsaUrl));
+    assert.deepEqual(first.missing, [parent.registryCode]);
+    await assert.rejects(register.register(created.id, "RECEIPT-C"), (error) => {
+      refused("SIGNATURES_MISSING")(error);
+      assert.deepEqual((error as BusinessRegisterError).details, { missing: [parent.registryCode] });
+      return true;
+    });
+    const second = await register.sign(created.id, await signedContainer(created.document, [jaan], sandbox.tsaUrl));
+    assert.deepEqual(second.missing, []);
+    const child = await register.register(created.id, "RECEIPT-C");
+    assert.deepEqual(
+      (await register.legalPersons(child.registryCode)).map((p) => [p.role, p.registryCode, p.shareCents]),
+      [
+        ["founder", parent.registryCode, null],
+        ["shareholder", parent.registryCode, 100],
+      ],
+    );
+    assert.deepEqual(
+      (await register.persons(child.registryCode)).filter((p) => p.role === "shareholder").map((p) => p.personalCode),
+      [mari.personalCode],
+    );
+
+    // Bad founding companies: a bad registry code, one not on the register.
+    for (const [registryCode, code] of [
+      ["12345670", "REGISTRY_CODE_INVALID"],
+      ["10000053", "COMPANY_NOT_FOUND"],
+    ] as const)
+      await assert.rejects(
+        register.createApplication(
+          applicationOf("Vale Asutaja OÜ", [mari], {
+            founders: [{ registryCode, name: "Keegi OÜ", shareCents: 100 }],
+            shareCapitalCents: 100,
+          }),
+        ),
+        refused(code),
+      );
+
+    // The parent's board represents jointly: both must sign for it.
+    await register.changeBoard(parent.registryCode, [person(jaan), person(mari)], "jointly");
+    try {
+      const joint = await register.createApplication(
+        applicationOf("Ühine Tütar OÜ", [jaan], {
+          founders: [asFounder],
+          shareCapitalCents: 100,
+          board: [person(jaan)],
+        }),
+      );
+      const one = await register.sign(joint.id, await signedContainer(joint.document, [jaan], sandbox.tsaUrl));
+      assert.deepEqual(one.missing, [parent.registryCode]);
+      const both = await register.sign(joint.id, await signedContainer(joint.document, [mari], sandbox.tsaUrl));
+      assert.deepEqual(both.missing, []);
+    } finally {
+      await register.changeBoard(parent.registryCode, [person(jaan)]);
+    }
+  });
+
   test("changes and deletion are journalled; a deleted company refuses changes and its rights end", async () => {
     const [company] = await register.companies();
     assert.ok(company);

@@ -1,8 +1,9 @@
 // The register's API shapes (TypeBox): requests validated, answers serialised, OpenAPI generated.
 import { Type } from "typebox";
-import { APPLICATION, EMTAK, PERSON, PERSONAL_CODE } from "../founding/application.ts";
+import { APPLICATION, EMTAK, PERSON, PERSONAL_CODE, REGISTRY_CODE } from "../founding/application.ts";
 
-export const REGISTRY_CODE = Type.String({ pattern: "^[0-9]{8}$", description: "registry code (registrikood)" });
+export { REGISTRY_CODE };
+
 const DATE = Type.String({ format: "date" });
 
 export const COMPANY = Type.Object(
@@ -39,7 +40,23 @@ export const RELATED_PERSON = Type.Object(
   { additionalProperties: false },
 );
 export const COMPANY_PERSONS = Type.Object(
-  { registryCode: REGISTRY_CODE, persons: Type.Array(RELATED_PERSON) },
+  {
+    registryCode: REGISTRY_CODE,
+    persons: Type.Array(RELATED_PERSON),
+    /** Companies on the card: founders and shareholders that are legal persons. */
+    legalPersons: Type.Array(
+      Type.Object(
+        {
+          role: Type.Union([Type.Literal("founder"), Type.Literal("shareholder")]),
+          registryCode: REGISTRY_CODE,
+          name: Type.String(),
+          shareCents: Type.Union([Type.Integer(), Type.Null()]),
+          since: DATE,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -129,7 +146,10 @@ export const SIGNATURE_BODY = Type.Object(
   { additionalProperties: false },
 );
 export const SIGNATURE_STATE = Type.Object(
-  { signedBy: Type.Array(PERSONAL_CODE), missing: Type.Array(PERSONAL_CODE) },
+  {
+    signedBy: Type.Array(PERSONAL_CODE),
+    missing: Type.Array(Type.String({ description: "a founder who has not signed: personal code, or registry code" })),
+  },
   { additionalProperties: false },
 );
 export const REGISTRATION_BODY = Type.Object(
@@ -175,15 +195,21 @@ export const PERSON_APPLICATIONS = Type.Object(
           name: Type.String(),
           status: Type.Literal("open"),
           founders: Type.Array(
-            Type.Object(
-              {
-                personalCode: PERSONAL_CODE,
-                givenName: Type.String(),
-                surname: Type.String(),
-                signed: Type.Boolean(),
-              },
-              { additionalProperties: false },
-            ),
+            Type.Union([
+              Type.Object(
+                {
+                  personalCode: PERSONAL_CODE,
+                  givenName: Type.String(),
+                  surname: Type.String(),
+                  signed: Type.Boolean(),
+                },
+                { additionalProperties: false },
+              ),
+              Type.Object(
+                { registryCode: REGISTRY_CODE, name: Type.String(), signed: Type.Boolean() },
+                { additionalProperties: false },
+              ),
+            ]),
           ),
           createdAt: Type.String(),
         },

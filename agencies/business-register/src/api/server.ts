@@ -13,7 +13,7 @@ import {
 } from "@riik/kit";
 import { type TSchema, Type } from "typebox";
 import { BUSINESS_REGISTER_ERRORS } from "../errors.ts";
-import { APPLICATION } from "../founding/application.ts";
+import { APPLICATION, personFounders } from "../founding/application.ts";
 import { actorOf, XRoadFoundingChecks } from "../founding/checks.ts";
 import { OPEN_DATA_COLUMNS, type OpenDataSet, openData, toCsv } from "../open-data.ts";
 import {
@@ -111,7 +111,11 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
             reply,
             persons.map((p) => p.personalCode),
           );
-          return { registryCode: request.params.code, persons };
+          return {
+            registryCode: request.params.code,
+            persons,
+            legalPersons: await register.legalPersons(request.params.code),
+          };
         },
       );
       app.get(
@@ -152,7 +156,10 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
         async (request, reply) => {
           const code = request.params.code.replace(/^EE/, "");
           const applications = await register.personApplications(code);
-          declareDataSubjects(reply, [code, ...applications.flatMap((a) => a.founders.map((f) => f.personalCode))]);
+          declareDataSubjects(reply, [
+            code,
+            ...applications.flatMap((a) => a.founders.flatMap((f) => (f.personalCode ? [f.personalCode] : []))),
+          ]);
           return { applications };
         },
       );
@@ -248,7 +255,7 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
           });
           declareDataSubjects(
             reply,
-            request.body.founders.map((f) => f.personalCode),
+            personFounders(request.body).map((f) => f.personalCode),
           );
           return reply.status(201).send(created);
         },
@@ -268,10 +275,10 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
         },
         async (request, reply) => {
           const { document: _document, ...state } = await register.application(request.params.id);
-          declareDataSubjects(
-            reply,
-            state.application.founders.map((f) => f.personalCode),
-          );
+          declareDataSubjects(reply, [
+            ...personFounders(state.application).map((f) => f.personalCode),
+            ...state.signedBy,
+          ]);
           return state;
         },
       );
@@ -298,7 +305,10 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
         },
         async (request, reply) => {
           const state = await register.sign(request.params.id, Buffer.from(request.body.container, "base64"));
-          declareDataSubjects(reply, [...state.signedBy, ...state.missing]);
+          declareDataSubjects(
+            reply,
+            [...state.signedBy, ...state.missing].filter((c) => c.length === 11),
+          );
           return state;
         },
       );

@@ -5,6 +5,7 @@ import { canonicalJson, PersonalCodeError, parsePersonalCode } from "@riik/core"
 import { type Static, Type } from "typebox";
 import { BusinessRegisterError } from "../errors.ts";
 import { checkCompanyName } from "../model/company-name.ts";
+import { parseRegistryCode } from "../model/registry-code.ts";
 
 export const PERSONAL_CODE = Type.String({
   pattern: "^[1-8][0-9]{10}$",
@@ -15,13 +16,21 @@ export const PERSON = Type.Object(
   { personalCode: PERSONAL_CODE, givenName: GIVEN_NAME, surname: GIVEN_NAME },
   { additionalProperties: false },
 );
-export const FOUNDER = Type.Object(
-  {
-    ...PERSON.properties,
-    shareCents: Type.Integer({ minimum: 1, description: "the founder's share, nominal value in cents" }),
-  },
+export const REGISTRY_CODE = Type.String({ pattern: "^[0-9]{8}$", description: "registry code (registrikood)" });
+const SHARE_CENTS = Type.Integer({ minimum: 1, description: "the founder's share, nominal value in cents" });
+export const PERSON_FOUNDER = Type.Object(
+  { ...PERSON.properties, shareCents: SHARE_CENTS },
   { additionalProperties: false },
 );
+/**
+ * A company registered here founding another (Commercial Code § 137: founders may be legal
+ * persons): it signs through a board member with representation rights on its registry card.
+ */
+export const COMPANY_FOUNDER = Type.Object(
+  { registryCode: REGISTRY_CODE, name: Type.String({ minLength: 2, maxLength: 120 }), shareCents: SHARE_CENTS },
+  { additionalProperties: false },
+);
+export const FOUNDER = Type.Union([PERSON_FOUNDER, COMPANY_FOUNDER]);
 export const EMTAK = Type.String({ pattern: "^[0-9]{5}$", description: "EMTAK 2008 activity code" });
 
 export const APPLICATION = Type.Object(
@@ -45,6 +54,18 @@ export const APPLICATION = Type.Object(
 );
 export type Application = Static<typeof APPLICATION>;
 export type Person = Static<typeof PERSON>;
+export type Founder = Static<typeof FOUNDER>;
+export type PersonFounder = Static<typeof PERSON_FOUNDER>;
+export type CompanyFounder = Static<typeof COMPANY_FOUNDER>;
+
+export const isCompanyFounder = (founder: Founder): founder is CompanyFounder => "registryCode" in founder;
+export const personFounders = (application: Application): PersonFounder[] =>
+  application.founders.filter((f): f is PersonFounder => !isCompanyFounder(f));
+export const companyFounders = (application: Application): CompanyFounder[] =>
+  application.founders.filter(isCompanyFounder);
+/** A founder's code: the personal code of a person, the registry code of a company. */
+export const founderCode = (founder: Founder): string =>
+  isCompanyFounder(founder) ? founder.registryCode : founder.personalCode;
 
 /** A personal code whose date and check digit are right, or PERSONAL_CODE_INVALID. */
 export function personalCode(text: string): string {
@@ -63,17 +84,19 @@ const invalid = (message: string) => new BusinessRegisterError("APPLICATION_INVA
 export function checkApplication(application: Application): Application {
   const name = checkCompanyName(application.name, application.legalForm);
   const people = [
-    ...application.founders,
+    ...personFounders(application),
     ...application.board,
     ...application.beneficialOwners,
     ...(application.contactPerson ? [application.contactPerson] : []),
   ];
   for (const person of people) personalCode(person.personalCode);
+  for (const company of companyFounders(application)) parseRegistryCode(company.registryCode);
+  if (new Set(application.founders.map(founderCode)).size !== application.founders.length)
+    throw invalid("a founder is listed twice");
   const unique = (list: readonly Person[], what: string) => {
     if (new Set(list.map((p) => p.personalCode)).size !== list.length)
       throw invalid(`a person is listed twice among the ${what}`);
   };
-  unique(application.founders, "founders");
   unique(application.board, "board members");
   unique(application.beneficialOwners, "beneficial owners");
   // Share capital is the sum of the shares, each at least one cent (§ 149(1) since 2023-02-01).

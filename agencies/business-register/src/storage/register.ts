@@ -9,8 +9,12 @@ import {
   type Application,
   applicationDocument,
   checkApplication,
+  companyFounders,
+  founderCode,
+  isCompanyFounder,
   type Person,
   personalCode,
+  personFounders,
 } from "../founding/application.ts";
 import { assertSignersStillGood } from "../founding/certificate-status.ts";
 import { type FoundingChecks, NO_EXTERNAL_CHECKS } from "../founding/checks.ts";
@@ -266,12 +270,17 @@ export class BusinessRegister {
           .execute()
       ).map((s) => s.personal_code),
     );
-    const signed = application.founders.map((f) => ({
-      personalCode: f.personalCode,
-      givenName: f.givenName,
-      surname: f.surname,
-      signed: signedBy.has(f.personalCode),
-    }));
+    const unsigned = new Set(await this.unsignedFounders(application, signedBy));
+    const signed = application.founders.map((f) =>
+      isCompanyFounder(f)
+        ? { registryCode: f.registryCode, name: f.name, signed: !unsigned.has(f.registryCode) }
+        : {
+            personalCode: f.personalCode,
+            givenName: f.givenName,
+            surname: f.surname,
+            signed: !unsigned.has(f.personalCode),
+          },
+    );
     return { application, signed };
   }
 
@@ -294,6 +303,69 @@ export class BusinessRegister {
 
   // ---- founding
 
+  /**
+   * The representation rights of the companies founding (each registered here, else
+   * COMPANY_NOT_FOUND or COMPANY_DELETED): who may sign for each.
+   */
+  private async foundingCompanyRepresentatives(application: Application): Promise<RepresentationTable[]> {
+    const codes = companyFounders(application).map((f) => f.registryCode);
+    if (codes.length === 0) return [];
+    for (const code of codes) {
+      const company = await this.company(code);
+      if (company.status === "deleted")
+        throw new BusinessRegisterError(
+          "COMPANY_DELETED",
+          `founding company ${code} was deleted on ${company.deleted}`,
+        );
+    }
+    return this.db.selectFrom("representation").selectAll().where("registry_code", "in", codes).execute();
+  }
+
+  /**
+   * The founders (codes) whose signature is missing: a person who has not signed; a company
+   * none of whose representatives alone has signed, nor all of its joint representatives
+   * (Commercial Code § 181(1)), as its registry card says now.
+   */
+  private async unsignedFounders(application: Application, signedBy: ReadonlySet<string>): Promise<string[]> {
+    const companies = companyFounders(application).map((f) => f.registryCode);
+    const rights =
+      companies.length === 0
+        ? []
+        : await this.db
+            .selectFrom("representation")
+            .innerJoin("company", "company.registry_code", "representation.registry_code")
+            .select(["representation.registry_code", "representation.personal_code", "representation.scope"])
+            .where("representation.registry_code", "in", companies)
+            .where("company.status", "=", "registered")
+            .execute();
+    return application.founders.map(founderCode).filter((code) => {
+      if (!companies.includes(code)) return !signedBy.has(code);
+      const representatives = rights.filter((r) => r.registry_code === code);
+      const signed = representatives.filter((r) => signedBy.has(r.personal_code));
+      const alone = signed.some((r) => r.scope === "alone");
+      const jointly = representatives.length > 0 && signed.length === representatives.length;
+      return !(alone || jointly);
+    });
+  }
+
+  /** The companies on a company's registry card (founders and shareholders that are legal persons). */
+  async legalPersons(code: string) {
+    const rows = await this.db
+      .selectFrom("company_legal_person")
+      .selectAll()
+      .where("registry_code", "=", code)
+      .orderBy("role")
+      .orderBy("holder_code")
+      .execute();
+    return rows.map((r) => ({
+      role: r.role as "founder" | "shareholder",
+      registryCode: r.holder_code,
+      name: r.holder_name,
+      shareCents: r.share_cents === null ? null : Number(r.share_cents),
+      since: r.since,
+    }));
+  }
+
   /** A new application: checked, stored with the document the founders are to sign. */
   async createApplication(
     input: Application,
@@ -302,6 +374,7 @@ export class BusinessRegister {
     const application = checkApplication(input);
     const { taken, similar } = await this.nameCheck(application.name);
     if (taken) throw nameTaken(application.name, similar);
+    const representatives = await this.foundingCompanyRepresentatives(application);
     const id = randomUUID();
     const { document, sha256 } = applicationDocument(application);
     const at = context.at ?? new Date();
@@ -319,7 +392,8 @@ export class BusinessRegister {
           created: at.toISOString(),
         })
         .execute();
-      for (const personal_code of applicationPersons(application))
+      const concerned = new Set([...applicationPersons(application), ...representatives.map((r) => r.personal_code)]);
+      for (const personal_code of concerned)
         await trx.insertInto("application_person").values({ application_id: id, personal_code }).execute();
     });
     return { id, document, sha256, fileName: APPLICATION_FILE };
@@ -379,11 +453,16 @@ export class BusinessRegister {
   async sign(id: string, container: Uint8Array): Promise<{ signedBy: string[]; missing: string[] }> {
     const current = await this.application(id);
     if (current.status !== "open") throw closed(id);
-    const founders = new Set(current.application.founders.map((f) => f.personalCode));
+    // Who may sign: the founders who are persons, and for a founding company its representatives.
+    const representatives = await this.foundingCompanyRepresentatives(current.application);
+    const eligible = new Set([
+      ...personFounders(current.application).map((f) => f.personalCode),
+      ...representatives.map((r) => r.personal_code),
+    ]);
     const signatures: FounderSignature[] = await founderSignatures(
       container,
       current.document,
-      founders,
+      eligible,
       this.options.trustAnchors,
     );
     await this.db.transaction().execute(async (trx) => {
@@ -407,7 +486,10 @@ export class BusinessRegister {
       }
     });
     const after = await this.application(id);
-    return { signedBy: after.signedBy, missing: [...founders].filter((f) => !after.signedBy.includes(f)).sort() };
+    return {
+      signedBy: after.signedBy,
+      missing: (await this.unsignedFounders(after.application, new Set(after.signedBy))).sort(),
+    };
   }
 
   /**
@@ -420,11 +502,11 @@ export class BusinessRegister {
     const current = await this.application(id);
     if (current.status !== "open") throw closed(id);
     const application = current.application;
-    const missing = application.founders.map((f) => f.personalCode).filter((c) => !current.signedBy.includes(c));
+    const missing = await this.unsignedFounders(application, new Set(current.signedBy));
     if (missing.length > 0)
       throw new BusinessRegisterError(
         "SIGNATURES_MISSING",
-        `founders ${missing.join(", ")} have not signed the application`,
+        `founders ${missing.join(", ")} have not signed the application (a company through a representative)`,
         {
           details: { missing },
         },
@@ -449,7 +531,9 @@ export class BusinessRegister {
     // e-residency been revoked or a ban been imposed since the application was made.
     const checks = this.options.checks ?? NO_EXTERNAL_CHECKS;
     await checks.personsExist(
-      [...application.founders, ...application.board, ...application.beneficialOwners].map((p) => p.personalCode),
+      [...personFounders(application), ...application.board, ...application.beneficialOwners].map(
+        (p) => p.personalCode,
+      ),
       actor,
     );
     const banned = await checks.bannedFromBusiness(
@@ -527,13 +611,23 @@ export class BusinessRegister {
       since,
     });
     const rows = [
-      ...application.founders.map((f) => person("founder", f)),
-      ...application.founders.map((f) => person("shareholder", f, f.shareCents)),
+      ...personFounders(application).map((f) => person("founder", f)),
+      ...personFounders(application).map((f) => person("shareholder", f, f.shareCents)),
       ...application.board.map((b) => person("board", b)),
       ...application.beneficialOwners.map((b) => person("beneficial_owner", b)),
       ...(application.contactPerson ? [person("contact", application.contactPerson)] : []),
     ];
     for (const row of rows) await journalled(write, "company_person", "upsert", row);
+    for (const founder of companyFounders(application))
+      for (const role of ["founder", "shareholder"] as const)
+        await journalled(write, "company_legal_person", "upsert", {
+          registry_code: code,
+          role,
+          holder_code: founder.registryCode,
+          holder_name: founder.name,
+          share_cents: role === "shareholder" ? founder.shareCents : null,
+          since,
+        });
     for (const b of application.board)
       await journalled(write, "representation", "upsert", {
         registry_code: code,

@@ -41,6 +41,17 @@ export interface CompanyPersonTable {
   since: string;
 }
 
+/** A company (registered here) on another's registry card: a founder or shareholder that is a legal person. */
+export interface CompanyLegalPersonTable {
+  registry_code: string;
+  role: string;
+  /** The holder's registry code. */
+  holder_code: string;
+  holder_name: string;
+  share_cents: number | null;
+  since: string;
+}
+
 /** Representation rights (Commercial Code § 181): who may act for the company, alone or jointly. */
 export interface RepresentationTable {
   registry_code: string;
@@ -110,6 +121,7 @@ export interface ApplicationSignatureTable {
 export interface BusinessRegisterDb extends ChangeJournalDb, EventOutboxDb {
   company: CompanyTable;
   company_person: CompanyPersonTable;
+  company_legal_person: CompanyLegalPersonTable;
   representation: RepresentationTable;
   application: ApplicationTable;
   application_signature: ApplicationSignatureTable;
@@ -244,15 +256,29 @@ export const businessRegisterMigrations: Readonly<Record<string, ComponentMigrat
         .execute();
     },
   },
+  "0008_company_legal_person": {
+    async up(db) {
+      await db.schema
+        .createTable("company_legal_person")
+        .addColumn("registry_code", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("holder_code", "text", (c) => c.notNull())
+        .addColumn("holder_name", "text", (c) => c.notNull())
+        .addColumn("share_cents", "bigint")
+        .addColumn("since", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("company_legal_person_pk", ["registry_code", "role", "holder_code"])
+        .execute();
+    },
+  },
 };
 
 /** The persons an application concerns: its founders who are persons and its board members. */
 export function applicationPersons(application: {
-  founders: ReadonlyArray<{ personalCode?: string }>;
+  founders: ReadonlyArray<object>;
   board: ReadonlyArray<{ personalCode: string }>;
 }): string[] {
   const codes = [...application.founders, ...application.board].flatMap((p) =>
-    p.personalCode ? [p.personalCode] : [],
+    "personalCode" in p && typeof p.personalCode === "string" ? [p.personalCode] : [],
   );
   return [...new Set(codes)];
 }
@@ -282,6 +308,17 @@ const TABLES = {
       ["personal_code", "text"],
       ["given_name", "text"],
       ["surname", "text"],
+      ["share_cents", "integer"],
+      ["since", "text"],
+    ],
+  },
+  company_legal_person: {
+    key: ["registry_code", "role", "holder_code"],
+    columns: [
+      ["registry_code", "text"],
+      ["role", "text"],
+      ["holder_code", "text"],
+      ["holder_name", "text"],
       ["share_cents", "integer"],
       ["since", "text"],
     ],
