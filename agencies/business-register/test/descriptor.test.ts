@@ -6,7 +6,14 @@ import { configProblems } from "@riik/core";
 import { BUSINESS_SERVE, businessRegisterDescriptor } from "../src/descriptor.ts";
 
 const AT = { subsystem: "EE/GOV/70000310/ariregister", url: "http://127.0.0.1:8470" };
-const BASE = { dir: "/data", trust: "/root.crt", port: 8470, host: "127.0.0.1", applicationsClients: [] };
+const BASE = {
+  dir: "/data",
+  trust: "/root.crt",
+  port: 8470,
+  host: "127.0.0.1",
+  applicationsClients: [],
+  foundingHourlyLimit: 100,
+};
 const XROAD = {
   xroadSecurityServer: "http://127.0.0.1:8828",
   xroadClient: "EE/GOV/70000310/ariregister",
@@ -16,6 +23,10 @@ const XROAD = {
 describe("business register descriptor", () => {
   test("the X-Road keys go together; service ids are checked", () => {
     assert.deepEqual(configProblems(BUSINESS_SERVE, { ...BASE, ...XROAD }), []);
+    assert.deepEqual(
+      configProblems(BUSINESS_SERVE, { ...BASE, foundingHourlyLimit: 0 }).map((p) => p.field),
+      ["foundingHourlyLimit"],
+    );
     const partial = configProblems(BUSINESS_SERVE, { ...BASE, xroadSecurityServer: XROAD.xroadSecurityServer });
     assert.deepEqual(partial.map((p) => p.field).sort(), ["personsService", "xroadClient"]);
     assert.deepEqual(
