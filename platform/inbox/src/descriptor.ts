@@ -122,7 +122,7 @@ export const inboxDescriptor: ComponentDescriptor<typeof INBOX_SERVE> = {
           subject,
           service: messages,
           method: "POST",
-          paths: ["/messages"],
+          paths: ["/messages", "/message-batches"],
         })),
         ...config.mailboxClients.flatMap((subject) => [
           {

@@ -22,6 +22,7 @@ export {
   type AttachmentInput,
   CDOC2_MEDIA_TYPE,
   DEFAULT_MAX_ATTACHMENT_BYTES,
+  type Delivered,
   type InboxLocation,
   InboxStore,
   type InboxStoreOptions,

@@ -120,6 +120,31 @@ for (const target of await dialectTargets()) {
       assert.equal(rows.length, 1);
     });
 
+    test("a batch is delivered in one transaction: all or none, a refusal naming its index", async () => {
+      const person = "50001010006";
+      const repeated = message(person, { subject: "Sama" });
+      const sent = await store.sendBatch({ client: AGENCY }, [message(MARI), repeated, repeated, message(JAAN)]);
+      assert.equal(sent.length, 4);
+      assert.deepEqual(sent[2], { id: sent[1]!.id, duplicate: true }, "a key twice in a batch is one message");
+      assert.equal(new Set(sent.map((s) => s.id)).size, 3);
+      const before = (await store.list(MARI, { limit: 100 })).messages.length;
+      await assert.rejects(
+        store.sendBatch({ client: AGENCY }, [message(MARI), message(MARI), message("38001085719")]),
+        (e) => {
+          assert.equal(code(e), "PERSONAL_CODE_INVALID");
+          assert.equal((e as InboxError).details?.index, 2);
+          return true;
+        },
+      );
+      await assert.rejects(
+        store.sendBatch({ client: AGENCY }, [message(MARI), { ...repeated, body: "muu" }]),
+        (e) => code(e) === "IDEMPOTENCY_KEY_REUSED" && (e as InboxError).details?.index === 1,
+      );
+      assert.equal((await store.list(MARI, { limit: 100 })).messages.length, before, "nothing of a refused batch");
+      const again = await store.sendBatch({ client: AGENCY }, [repeated]);
+      assert.deepEqual(again, [{ id: sent[1]!.id, duplicate: true }]);
+    });
+
     test("a person's message from a person carries the sender's code", async () => {
       const sent = await store.send({ client: PORTAL, person: `EE${JAAN}` }, message(MARI));
       assert.deepEqual((await store.message(MARI, sent.id)).sender, { client: PORTAL, personalCode: JAAN });

@@ -46,6 +46,29 @@ export const MESSAGE_CREATED = Type.Object(
   { additionalProperties: false, description: "The message, delivered (or, for a repeated key, the first one)" },
 );
 
+/** At most this many messages in one batch (one transaction). */
+export const MAX_BATCH = 500;
+
+export const BATCH_IN = Type.Object(
+  { messages: Type.Array(MESSAGE_IN, { minItems: 1, maxItems: MAX_BATCH }) },
+  { additionalProperties: false },
+);
+
+export const BATCH_CREATED = Type.Object(
+  {
+    messages: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          duplicate: Type.Boolean({ description: "true: the key was used before, this is the first message" }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "The messages in the order sent" },
+);
+
 const SENDER = Type.Object(
   {
     client: SENDER_CLIENT,

@@ -20,8 +20,11 @@ import {
   type InboxStore,
   openInboxStore,
   personalCodeOf,
+  type Sender,
 } from "../storage/inbox-store.ts";
 import {
+  BATCH_CREATED,
+  BATCH_IN,
   FORWARDING,
   MESSAGE_CREATED,
   MESSAGE_DETAIL,
@@ -108,6 +111,18 @@ const PERSON_REFUSED = "REQUEST_INVALID, PERSONAL_CODE_INVALID";
 const MAILBOX_FORBIDDEN = "CLIENT_NOT_ALLOWED; PERSON_NOT_REPRESENTED (the call is not for this person)";
 
 export function createInboxService(store: InboxStore, access: InboxAccess): MemberService {
+  /** Who sends: the calling client, and the person a person-sender client writes for. */
+  const sender = (request: FastifyRequest): Sender => {
+    const client = callingClient(request, access.messagesClients, "messages");
+    if (!access.personSenderClients.includes(client)) return { client };
+    const person = personIn(header(request, "x-road-userid"));
+    if (!person)
+      throw new InboxError(
+        "SENDER_PERSON_MISSING",
+        `${client} writes for a person: X-Road-UserId must name them (EE + personal code)`,
+      );
+    return { client, person };
+  };
   const maxAttachmentBytes = store.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
   return createMemberService({
     name: "inbox",
@@ -142,19 +157,37 @@ export function createInboxService(store: InboxStore, access: InboxAccess): Memb
           },
         },
         async (request, reply) => {
-          const client = callingClient(request, access.messagesClients, "messages");
-          let person: string | undefined;
-          if (access.personSenderClients.includes(client)) {
-            person = personIn(header(request, "x-road-userid"));
-            if (!person)
-              throw new InboxError(
-                "SENDER_PERSON_MISSING",
-                `${client} writes for a person: X-Road-UserId must name them (EE + personal code)`,
-              );
-          }
-          const sent = await store.send({ client, ...(person ? { person } : {}) }, request.body);
+          const sent = await store.send(sender(request), request.body);
           if (sent.duplicate) reply.header(REPLAYED_HEADER, "true");
           return reply.status(201).send({ id: sent.id });
+        },
+      );
+
+      app.post(
+        "/message-batches",
+        {
+          schema: {
+            operationId: "sendMessages",
+            summary:
+              "Deliver up to 500 messages in one transaction (all or none), e.g. to every holder of an affected card",
+            description:
+              "Each message as POST /messages, with its own idempotencyKey; a refusal names the message's details.index.",
+            querystring: NO_QUERY,
+            body: BATCH_IN,
+            response: {
+              201: BATCH_CREATED,
+              ...errorAnswers({
+                400: "REQUEST_INVALID, PERSONAL_CODE_INVALID, ATTACHMENT_INVALID, SENDER_MISSING, SENDER_PERSON_MISSING",
+                403: "CLIENT_NOT_ALLOWED",
+                413: "ATTACHMENT_TOO_LARGE, BODY_TOO_LARGE",
+                422: "IDEMPOTENCY_KEY_REUSED",
+              }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const messages = await store.sendBatch(sender(request), request.body.messages);
+          return reply.status(201).send({ messages });
         },
       );
 

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { canonicalJson, parsePersonalCode } from "@riik/core";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
+import type { Kysely } from "kysely";
 import { InboxError } from "../errors.ts";
 import { INBOX_COMPONENT, type InboxDb, inboxMigrations, type MessageRow, type NoticeState } from "./schema.ts";
 
@@ -80,6 +81,19 @@ export interface NoticeSubject {
   notice: NoticeState;
   /** The recipient's forwarding address now; null when removed since. */
   email: string | null;
+}
+
+/** A message delivered, or for a repeated idempotency key the first one. */
+export interface Delivered {
+  id: string;
+  duplicate: boolean;
+}
+
+interface Prepared {
+  input: MessageInput;
+  recipient: string;
+  attachments: Array<{ name: string; mediaType: string; bytes: Buffer; sha256: string }>;
+  digest: string;
 }
 
 export interface InboxStoreOptions {
@@ -164,10 +178,43 @@ export class InboxStore {
    * goes to the outbox in the same transaction. A key the sender used before answers that
    * first message (`duplicate`), or IDEMPOTENCY_KEY_REUSED when the message differs.
    */
-  async send(sender: Sender, input: MessageInput, at = new Date()): Promise<{ id: string; duplicate: boolean }> {
-    const recipient = personalCodeOf(input.recipient, "the recipient");
+  async send(sender: Sender, input: MessageInput, at = new Date()): Promise<Delivered> {
+    return (await this.sendBatch(sender, [input], at))[0]!;
+  }
+
+  /**
+   * Delivers several messages in one transaction (all or none; a refusal names the message's
+   * `index`), each as `send` would: for notices to many people at once, such as every holder
+   * of an affected card (#18).
+   */
+  async sendBatch(sender: Sender, inputs: readonly MessageInput[], at = new Date()): Promise<Delivered[]> {
     const senderPerson = sender.person === undefined ? null : personalCodeOf(sender.person, "the sending person");
-    const attachments = (input.attachments ?? []).map((a, i) => ({ ...a, bytes: decodeAttachment(a, i) }));
+    const prepared = inputs.map((input, index) => {
+      try {
+        return this.#prepare(input, senderPerson);
+      } catch (error) {
+        if (inputs.length === 1 || !(error instanceof InboxError)) throw error;
+        throw new InboxError(error.code, `message ${index}: ${error.message}`, {
+          cause: error,
+          details: { ...error.details, index },
+        });
+      }
+    });
+    try {
+      return await this.#deliver(sender, senderPerson, prepared, at);
+    } catch (error) {
+      // The same key sent twice at once: the other transaction won; the second try answers its messages.
+      if (!isUniqueViolation(error)) throw error;
+      return await this.#deliver(sender, senderPerson, prepared, at);
+    }
+  }
+
+  #prepare(input: MessageInput, senderPerson: string | null): Prepared {
+    const recipient = personalCodeOf(input.recipient, "the recipient");
+    const attachments = (input.attachments ?? []).map((a, i) => {
+      const bytes = decodeAttachment(a, i);
+      return { name: a.name, mediaType: a.mediaType, bytes, sha256: sha256(bytes) };
+    });
     const total = attachments.reduce((sum, a) => sum + a.bytes.length, 0);
     if (total > this.#maxAttachmentBytes)
       throw new InboxError(
@@ -181,81 +228,100 @@ export class InboxStore {
         senderPerson,
         subject: input.subject,
         body: input.body,
-        attachments: attachments.map((a) => ({ name: a.name, mediaType: a.mediaType, sha256: sha256(a.bytes) })),
+        attachments: attachments.map((a) => ({ name: a.name, mediaType: a.mediaType, sha256: a.sha256 })),
       }),
     );
-    const first = await this.#byKey(sender.client, input.idempotencyKey, digest);
-    if (first) return first;
-    const id = randomUUID();
-    try {
-      await this.store.write(async (write) => {
-        const forwarding = await write.trx
-          .selectFrom("forwarding")
-          .select("email")
-          .where("personal_code", "=", recipient)
-          .executeTakeFirst();
-        const row = {
-          id,
-          recipient,
-          sender_client: sender.client,
-          sender_person: senderPerson,
-          subject: input.subject,
-          body: input.body,
-          created_at: at.toISOString(),
-          read_at: null,
-          idempotency_key: input.idempotencyKey,
-          request_digest: digest,
-          notice: (forwarding ? "pending" : "none") as NoticeState,
-          noticed_at: null,
-        };
-        await write.trx.insertInto("message").values(row).execute();
-        for (const [position, a] of attachments.entries())
-          await write.trx
-            .insertInto("attachment")
-            .values({
-              message_id: id,
-              position,
-              name: a.name,
-              media_type: a.mediaType,
-              size: a.bytes.length,
-              sha256: sha256(a.bytes),
-              content: a.bytes,
-            })
-            .execute();
-        // The journal records that a message came, not what it says (that stays in this store).
-        write.change({
-          entity: "message",
-          key: id,
-          op: "upsert",
-          data: { recipient, senderClient: sender.client, senderPerson, createdAt: row.created_at },
-        });
-        if (forwarding) write.emit({ type: NOTICE_EVENT, data: { messageId: id } });
-      }, at);
-    } catch (error) {
-      // The same key sent twice at once: the other transaction won, answer its message.
-      if (!isUniqueViolation(error)) throw error;
-      const raced = await this.#byKey(sender.client, input.idempotencyKey, digest);
-      if (raced) return raced;
-      throw error;
-    }
-    return { id, duplicate: false };
+    return { input, recipient, attachments, digest };
   }
 
-  async #byKey(client: string, key: string, digest: string): Promise<{ id: string; duplicate: true } | undefined> {
-    const row = await this.db
+  #deliver(sender: Sender, senderPerson: string | null, prepared: readonly Prepared[], at: Date): Promise<Delivered[]> {
+    return this.store.write(async (write) => {
+      const delivered: Delivered[] = [];
+      const inBatch = new Map<string, { id: string; digest: string }>();
+      for (const [index, p] of prepared.entries()) {
+        const key = p.input.idempotencyKey;
+        const earlier = inBatch.get(key) ?? (await this.#byKey(write.trx, sender.client, key));
+        if (earlier) {
+          if (earlier.digest !== p.digest)
+            throw new InboxError(
+              "IDEMPOTENCY_KEY_REUSED",
+              `${prepared.length > 1 ? `message ${index}: ` : ""}the idempotency key was used for another message by this sender (message ${earlier.id})`,
+              { details: { id: earlier.id, ...(prepared.length > 1 ? { index } : {}) } },
+            );
+          delivered.push({ id: earlier.id, duplicate: true });
+          continue;
+        }
+        const id = randomUUID();
+        await this.#insert(write, sender, senderPerson, p, id, at);
+        inBatch.set(key, { id, digest: p.digest });
+        delivered.push({ id, duplicate: false });
+      }
+      return delivered;
+    }, at);
+  }
+
+  async #insert(
+    write: MemberWrite<InboxDb>,
+    sender: Sender,
+    senderPerson: string | null,
+    p: Prepared,
+    id: string,
+    at: Date,
+  ): Promise<void> {
+    const forwarding = await write.trx
+      .selectFrom("forwarding")
+      .select("email")
+      .where("personal_code", "=", p.recipient)
+      .executeTakeFirst();
+    const createdAt = at.toISOString();
+    await write.trx
+      .insertInto("message")
+      .values({
+        id,
+        recipient: p.recipient,
+        sender_client: sender.client,
+        sender_person: senderPerson,
+        subject: p.input.subject,
+        body: p.input.body,
+        created_at: createdAt,
+        read_at: null,
+        idempotency_key: p.input.idempotencyKey,
+        request_digest: p.digest,
+        notice: forwarding ? "pending" : "none",
+        noticed_at: null,
+      })
+      .execute();
+    for (const [position, a] of p.attachments.entries())
+      await write.trx
+        .insertInto("attachment")
+        .values({
+          message_id: id,
+          position,
+          name: a.name,
+          media_type: a.mediaType,
+          size: a.bytes.length,
+          sha256: a.sha256,
+          content: a.bytes,
+        })
+        .execute();
+    // The journal records that a message came, not what it says (that stays in this store).
+    write.change({
+      entity: "message",
+      key: id,
+      op: "upsert",
+      data: { recipient: p.recipient, senderClient: sender.client, senderPerson, createdAt },
+    });
+    if (forwarding) write.emit({ type: NOTICE_EVENT, data: { messageId: id } });
+  }
+
+  async #byKey(db: Kysely<InboxDb>, client: string, key: string): Promise<{ id: string; digest: string } | undefined> {
+    const row = await db
       .selectFrom("message")
       .select(["id", "request_digest"])
       .where("sender_client", "=", client)
       .where("idempotency_key", "=", key)
       .executeTakeFirst();
-    if (!row) return undefined;
-    if (row.request_digest !== digest)
-      throw new InboxError(
-        "IDEMPOTENCY_KEY_REUSED",
-        `the idempotency key was used for another message by this sender (message ${row.id})`,
-        { details: { id: row.id } },
-      );
-    return { id: row.id, duplicate: true };
+    return row ? { id: row.id, digest: row.request_digest } : undefined;
   }
 
   /** A page of the person's messages, newest first; `before` is the previous page's `next`. */
