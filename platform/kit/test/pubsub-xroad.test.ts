@@ -398,7 +398,7 @@ for (const target of targets) {
   });
 
   describe(`kill -9 of the subscriber and of the publisher during a burst of ${BURST} events on ${target.dialect}`, () => {
-    it("delivers every event, none applied twice, each subject in order", async () => {
+    it("delivers every event, none applied twice, each subject in order", async (t) => {
       const suffix = target.dialect === "sqlite" ? "klite" : "kpg";
       const ports = { publisher: await freePort(), subscriber: await freePort() };
       const services = await registerEventServices(sb, suffix, ports);
@@ -440,18 +440,6 @@ for (const target of targets) {
           issue: "library notices",
         });
         const kills: string[] = [];
-        await writeBurst(pubStore, 0, BURST, 10, async (written) => {
-          // Each kill lands while events are being pushed: the other side has some, not all.
-          if (written === Math.floor(BURST * 0.3)) {
-            await kill9(subscriberProc);
-            kills.push(`subscriber at ${written}`);
-          } else if (written === Math.floor(BURST * 0.5)) subscriberProc = await startSubscriber();
-          else if (written === Math.floor(BURST * 0.6)) {
-            await kill9(publisherProc);
-            kills.push(`publisher at ${written}`);
-          } else if (written === Math.floor(BURST * 0.8)) publisherProc = await startPublisher();
-        });
-        assert.equal(kills.length, 2);
         const count = async () =>
           Number(
             (
@@ -461,6 +449,23 @@ for (const target of targets) {
                 .executeTakeFirst()
             )?.n,
           );
+        let appliedAtKill = 0;
+        await writeBurst(pubStore, 0, BURST, 10, async (written) => {
+          // Each kill lands while pushes flow: the subscriber has some of the events, not all.
+          if (written === Math.floor(BURST * 0.3)) {
+            await waitUntil("the first pushes", async () => (await count()) > 0);
+            await kill9(subscriberProc);
+            appliedAtKill = await count();
+            kills.push(`subscriber killed with ${written} written, ${appliedAtKill} applied`);
+          } else if (written === Math.floor(BURST * 0.5)) subscriberProc = await startSubscriber();
+          else if (written === Math.floor(BURST * 0.7)) {
+            await waitUntil("pushes after the subscriber's return", async () => (await count()) > appliedAtKill);
+            await kill9(publisherProc);
+            kills.push(`publisher killed with ${written} written, ${await count()} applied`);
+          } else if (written === Math.floor(BURST * 0.85)) publisherProc = await startPublisher();
+        });
+        assert.equal(kills.length, 2);
+        for (const kill of kills) t.diagnostic(kill);
         await waitUntil(`${BURST} notices`, async () => (await count()) >= BURST, 600_000);
         const rows = await subStore.db
           .selectFrom("card_notice")
