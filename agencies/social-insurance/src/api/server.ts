@@ -6,7 +6,9 @@ import {
   errorAnswers,
   type MemberService,
   NO_QUERY,
+  PUBSUB_ERRORS,
   personalAnswer,
+  type Subscriber,
 } from "@riik/kit";
 import { SOCIAL_INSURANCE_ERRORS, SocialInsuranceError } from "../errors.ts";
 import type { SocialInsuranceBoard } from "../storage/board.ts";
@@ -25,15 +27,17 @@ function personActing(header: string | string[] | undefined): string {
   return value.slice(2);
 }
 
-export function createSocialInsuranceService(board: SocialInsuranceBoard): MemberService {
+/** The API; with a subscriber, also its events inbox (`/pubsub-inbox`) the register pushes to. */
+export function createSocialInsuranceService(board: SocialInsuranceBoard, subscriber?: Subscriber): MemberService {
   return createMemberService({
     name: "social-insurance",
     title: "riik Social Insurance Board",
     version: "1.0.0",
     description:
       "Family benefits offered on a birth without an application: a parent's offers with the reason for every amount, the confirmation, and the payments scheduled.",
-    errors: SOCIAL_INSURANCE_ERRORS,
+    errors: { ...SOCIAL_INSURANCE_ERRORS, ...PUBSUB_ERRORS },
     routes(app) {
+      subscriber?.mount(app);
       app.get(
         "/persons/:code/offers",
         {
@@ -105,4 +109,14 @@ export function createSocialInsuranceService(board: SocialInsuranceBoard): Membe
       );
     },
   });
+}
+
+/** The OpenAPI 3.1 document without a running Board (for the security server before it starts). */
+export async function socialInsuranceOpenApi(): Promise<Record<string, unknown>> {
+  const service = createSocialInsuranceService({} as SocialInsuranceBoard);
+  try {
+    return await service.openapi();
+  } finally {
+    await service.close();
+  }
 }

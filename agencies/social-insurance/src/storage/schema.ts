@@ -6,6 +6,8 @@ import {
   changeJournalMigration,
   type EventOutboxDb,
   eventOutboxMigration,
+  type PubSubSubscriberDb,
+  pubsubSubscriberMigration,
 } from "@riik/kit";
 
 export interface FamilyCaseTable {
@@ -63,7 +65,7 @@ export interface PendingBirthTable {
   recorded_at: string;
 }
 
-export interface SocialInsuranceDb extends ChangeJournalDb, EventOutboxDb {
+export interface SocialInsuranceDb extends ChangeJournalDb, EventOutboxDb, PubSubSubscriberDb {
   pending_birth: PendingBirthTable;
   family_case: FamilyCaseTable;
   family_child: FamilyChildTable;
@@ -135,4 +137,6 @@ export const socialInsuranceMigrations: Readonly<Record<string, ComponentMigrati
         .execute();
     },
   },
+  // Births and deaths arrive over X-Road, each applied once (the kit's subscriber).
+  "0005_pubsub": pubsubSubscriberMigration,
 };
