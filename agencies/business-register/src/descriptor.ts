@@ -130,7 +130,7 @@ export const businessRegisterDescriptor: ComponentDescriptor<typeof BUSINESS_SER
       flag: "--founding-hourly-limit",
       field: "foundingHourlyLimit",
       kind: "count",
-      description: "applications one client may create per hour (default 100)",
+      description: "applications one client may create per hour",
     },
   ],
   ports: (config) => ({ http: config.port ?? DEFAULT_PORT }),

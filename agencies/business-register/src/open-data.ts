@@ -41,7 +41,7 @@ export async function openData(
   const registered = new Map(
     (await register.companies()).filter((c) => c.status === "registered").map((c) => [c.registryCode, c.name]),
   );
-  return (await register.allPersons())
+  const persons = (await register.allPersons())
     .filter((p) => registered.has(p.registryCode) && (set === "beneficial-owners") === (p.role === "beneficial_owner"))
     .map((p) => ({
       registryCode: p.registryCode,
@@ -52,6 +52,21 @@ export async function openData(
       ...(set === "persons" && p.role === "shareholder" ? { shareEur: (p.shareCents ?? 0) / 100 } : {}),
       since: p.since,
     }));
+  if (set !== "persons") return persons;
+  // Companies on the card (founders, shareholders) by their registry code and name: a legal
+  // person's code is public data, unlike a person's.
+  const companies = (await register.allLegalPersons())
+    .filter((p) => registered.has(p.registryCode))
+    .map((p) => ({
+      registryCode: p.registryCode,
+      companyName: registered.get(p.registryCode) ?? "",
+      role: ROLE_NAMES[p.role] ?? p.role,
+      legalPersonRegistryCode: p.holderCode,
+      legalPersonName: p.holderName,
+      ...(p.role === "shareholder" ? { shareEur: (p.shareCents ?? 0) / 100 } : {}),
+      since: p.since,
+    }));
+  return [...persons, ...companies].sort((a, b) => a.registryCode.localeCompare(b.registryCode));
 }
 
 /** RFC 4180 CSV: a header line, CRLF line ends, fields with a comma, quote or line break quoted. */
@@ -74,6 +89,16 @@ export const OPEN_DATA_COLUMNS: Record<OpenDataSet, readonly string[]> = {
     "shareCapitalEur",
     "activity",
   ],
-  persons: ["registryCode", "companyName", "role", "givenName", "surname", "shareEur", "since"],
+  persons: [
+    "registryCode",
+    "companyName",
+    "role",
+    "givenName",
+    "surname",
+    "legalPersonRegistryCode",
+    "legalPersonName",
+    "shareEur",
+    "since",
+  ],
   "beneficial-owners": ["registryCode", "companyName", "givenName", "surname", "since"],
 };

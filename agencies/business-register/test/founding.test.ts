@@ -10,6 +10,7 @@ import {
   BusinessRegisterError,
   isValidRegistryCode,
   openBusinessRegister,
+  openData,
 } from "../src/index.ts";
 import {
   applicationOf,
@@ -364,6 +365,15 @@ describe("founding a private limited company (OÜ)", async () => {
     assert.deepEqual(
       (await register.persons(child.registryCode)).filter((p) => p.role === "shareholder").map((p) => p.personalCode),
       [mari.personalCode],
+    );
+    assert.deepEqual(
+      (await openData(register, "persons"))
+        .filter((row) => row.registryCode === child.registryCode && row.legalPersonRegistryCode)
+        .map((row) => [row.role, row.legalPersonRegistryCode, row.legalPersonName, row.shareEur ?? null]),
+      [
+        ["founder", parent.registryCode, parent.name, null],
+        ["shareholder", parent.registryCode, parent.name, 1],
+      ],
     );
 
     // Bad founding companies: a bad registry code, one not on the register.

@@ -156,7 +156,10 @@ describe("the business register's HTTP API", async () => {
     assert.ok(companies.json().some((c: { registryCode: string }) => c.registryCode === registryCode));
     const csv = await call("GET", "/open-data/persons.csv");
     assert.match(csv.type ?? "", /^text\/csv/);
-    assert.equal(csv.text.split("\r\n")[0], "registryCode,companyName,role,givenName,surname,shareEur,since");
+    assert.equal(
+      csv.text.split("\r\n")[0],
+      "registryCode,companyName,role,givenName,surname,legalPersonRegistryCode,legalPersonName,shareEur,since",
+    );
     for (const file of ["persons.json", "persons.csv", "beneficial-owners.json", "beneficial-owners.csv"]) {
       const res = await call("GET", `/open-data/${file}`);
       assert.equal(res.status, 200);

@@ -164,6 +164,25 @@ export class BusinessRegister {
     return rows.map((row) => ({ registryCode: row.registry_code, ...personOf(row) }));
   }
 
+  /** Every company on another's registry card (founders and shareholders that are legal persons). */
+  async allLegalPersons() {
+    const rows = await this.db
+      .selectFrom("company_legal_person")
+      .selectAll()
+      .orderBy("registry_code")
+      .orderBy("role")
+      .orderBy("holder_code")
+      .execute();
+    return rows.map((r) => ({
+      registryCode: r.registry_code,
+      role: r.role as "founder" | "shareholder",
+      holderCode: r.holder_code,
+      holderName: r.holder_name,
+      shareCents: r.share_cents === null ? null : Number(r.share_cents),
+      since: r.since,
+    }));
+  }
+
   /** The companies `code` may act for (registered companies only), with the scope of the right. */
   async representationRights(code: string): Promise<RepresentationRight[]> {
     const rows = await this.db
