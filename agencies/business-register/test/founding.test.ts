@@ -236,6 +236,18 @@ describe("founding a private limited company (OÜ)", async () => {
     assert.equal((await register.application(created.id)).status, "open");
     // A card already revoked cannot even make a B-LT signature (its OCSP response at signing says so).
     await assert.rejects(signedContainer(created.document, [holder], sandbox.tsaUrl), { code: "SIGNER_REVOKED" });
+    // Nor can an expired card (validity 0 years: it ends as it is issued): no signature reaches the register.
+    const { issueCard } = await import("@riik/pki");
+    const expired: Founder = {
+      ...holder,
+      card: await issueCard(sandbox.trust.services, { ...holder, pin1: "1234", pin2: "12345", validityYears: 0 }),
+    };
+    await new Promise((done) => setTimeout(done, 1100));
+    await assert.rejects(signedContainer(created.document, [expired], sandbox.tsaUrl), { code: "SIGNER_CERTIFICATE" });
+    assert.deepEqual(
+      (await register.application(created.id)).signedBy,
+      [holder.personalCode, mari.personalCode].sort(),
+    );
   });
 
   test("a card of a CA the register does not trust, and a tampered container, are SIGNATURE_INVALID", async () => {
