@@ -126,6 +126,30 @@ describe("the business register's HTTP API", async () => {
     assert.deepEqual((await call("GET", "/persons/49403136515/applications")).json(), { applications: [] });
   });
 
+  test("the founding bound over HTTP: 429 FOUNDING_RATE_LIMITED per X-Road client", async () => {
+    const bounded = await startBusinessRegister({
+      dataDir: temporaryDirectory(),
+      port: 0,
+      trustAnchors: [sandbox.trust.services.root],
+      foundingHourlyLimit: 1,
+    });
+    try {
+      const create = (name: string, client: string) =>
+        fetch(`${bounded.url}/applications`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-road-client": client },
+          body: JSON.stringify(applicationOf(name, [mari])),
+        });
+      assert.equal((await create("Piir Üks OÜ", "EE/GOV/70006317/portal")).status, 201);
+      const refused = await create("Piir Kaks OÜ", "EE/GOV/70006317/portal");
+      assert.equal(refused.status, 429);
+      assert.equal((await refused.json()).code, "FOUNDING_RATE_LIMITED");
+      assert.equal((await create("Piir Kaks OÜ", "EE/GOV/70008747/e-residency")).status, 201);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   test("bad input: codes and statuses", async () => {
     const cases: Array<[string, string, unknown, number, string]> = [
       ["GET", "/companies/12345670", undefined, 400, "REGISTRY_CODE_INVALID"],
