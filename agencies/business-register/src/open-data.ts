@@ -75,7 +75,7 @@ export function toCsv(rows: ReadonlyArray<Record<string, string | number | null>
     const text = value === null || value === undefined ? "" : String(value);
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  return [columns.join(","), ...rows.map((row) => columns.map((c) => field(row[c])).join(","))].join("\r\n") + "\r\n";
+  return `${[columns.join(","), ...rows.map((row) => columns.map((c) => field(row[c])).join(","))].join("\r\n")}\r\n`;
 }
 
 export const OPEN_DATA_COLUMNS: Record<OpenDataSet, readonly string[]> = {
