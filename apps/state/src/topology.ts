@@ -8,6 +8,8 @@ export const SIM = "EE/GOV/70000562";
 export const PPA = "EE/GOV/70008747";
 /** Registrite ja Infosüsteemide Keskus: keeps the e-Business Register. */
 export const RIK = "EE/GOV/70000310";
+/** Sotsiaalkindlustusamet: the Social Insurance Board (family benefits). */
+export const SKA = "EE/GOV/70001975";
 
 export const PORTAL_CLIENT = `${RIA}/portal`;
 export const DATATRACKER_CLIENT = `${RIA}/datatracker`;
@@ -22,7 +24,7 @@ export const BUSINESS_REGISTER = `${RIK}/ariregister`;
 /** The business register's representation rights (GET /persons/{code}/representation-rights): companies a person may act for. */
 export const REPRESENTATION_RIGHTS_SERVICE = `${BUSINESS_REGISTER}/representation-rights`;
 
-export type SecurityServerName = "ss-ria" | "ss-sim" | "ss-ppa" | "ss-rik";
+export type SecurityServerName = "ss-ria" | "ss-sim" | "ss-ppa" | "ss-rik" | "ss-ska";
 
 export interface MemberSpec {
   /** INSTANCE/CLASS/MEMBER */
@@ -55,7 +57,10 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
   {
     id: PPA,
     name: "Politsei- ja Piirivalveamet",
-    subsystems: { "police-app": "identity documents and person queries" },
+    subsystems: {
+      "police-app": "identity documents and person queries",
+      "e-residency": "e-Residency applications, decisions and the register of e-residents",
+    },
     securityServer: "ss-ppa",
   },
   {
@@ -65,9 +70,15 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
     // Its own server: a security server signs with its owner's key (PR-MESS 2.4.2).
     securityServer: "ss-rik",
   },
+  {
+    id: SKA,
+    name: "Sotsiaalkindlustusamet",
+    subsystems: { benefits: "family benefits offered on a birth" },
+    securityServer: "ss-ska",
+  },
 ]);
 
-export const SECURITY_SERVERS: readonly SecurityServerName[] = ["ss-ria", "ss-sim", "ss-ppa", "ss-rik"];
+export const SECURITY_SERVERS: readonly SecurityServerName[] = ["ss-ria", "ss-sim", "ss-ppa", "ss-rik", "ss-ska"];
 
 export const securityServerId = (name: SecurityServerName): string =>
   `${MEMBERS.find((m) => m.securityServer === name)!.id}/${name}`;
@@ -94,6 +105,7 @@ export interface PortLayout {
   "ss-sim": SecurityServerPorts;
   "ss-ppa": SecurityServerPorts;
   "ss-rik": SecurityServerPorts;
+  "ss-ska": SecurityServerPorts;
   "population-register": number;
   police: number;
   portal: number;
@@ -114,9 +126,11 @@ export interface PortLayout {
   inbox: number;
   /** The sandbox's mail server, which keeps forwarded notifications: SMTP and an HTTP view. */
   mail: { smtp: number; http: number };
+  /** The Social Insurance Board. */
+  "social-insurance": number;
 }
 
-export const PORT_COUNT = 36;
+export const PORT_COUNT = 41;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -146,6 +160,8 @@ export function portLayout(base: number): PortLayout {
     "e-residency": base + 32,
     inbox: base + 33,
     mail: { smtp: base + 34, http: base + 35 },
+    "ss-ska": ss(base + 36),
+    "social-insurance": base + 40,
   };
 }
 
