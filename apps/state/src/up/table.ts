@@ -257,6 +257,10 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         client: POLICE_APP,
         securityServer: { url: url(ports["ss-ppa"].client) },
         personsService: PERSONS_SERVICE,
+        // Its records (criminal records, business bans): background-checks for e-Residency and
+        // business-bans for the business register; sanctions from the package's sample list.
+        dir: dirs.police,
+        ...db,
       },
       url: url(ports.police),
       at: { subsystem: POLICE_APP, url: url(ports.police) },
