@@ -74,12 +74,15 @@ export async function buildBundle({ entry = ENTRY, out = OUT } = {}) {
             return path.startsWith("node:") || EXTERNAL.has(name) ? { path, external: true } : undefined;
           });
           // Our sources find their files (browser scripts, workers, pages) next to themselves:
-          // import.meta.url keeps naming the source file, not the bundle.
+          // import.meta.url, .filename and .dirname keep naming the source file, not the bundle.
           plugins.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
             if (path.includes("/node_modules/")) return undefined;
             const text = await readFile(path, "utf8");
             return {
-              contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(path).href)),
+              contents: text
+                .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(path).href))
+                .replaceAll("import.meta.filename", JSON.stringify(path))
+                .replaceAll("import.meta.dirname", JSON.stringify(dirname(path))),
               loader: "ts",
             };
           });

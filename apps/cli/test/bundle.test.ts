@@ -13,13 +13,16 @@ async function load(out: string): Promise<{ value: string; here: string }> {
 }
 
 describe("the riik command's bundle (apps/cli/bin/bundle.mjs)", () => {
-  it("is rebuilt exactly when a bundled source or node_modules changes, and import.meta.url names the source", async () => {
+  it("is rebuilt exactly when a bundled source or node_modules changes, and import.meta names the source", async () => {
     const dir = temporaryDirectory();
     const entry = join(dir, "entry.ts");
     const part = join(dir, "part.ts");
     const npmState = join(dir, "package-lock.json");
     const out = join(dir, "bundle/riik.mjs");
-    writeFileSync(entry, 'export { value } from "./part.ts";\nexport const here: string = import.meta.url;\n');
+    writeFileSync(
+      entry,
+      'export { value } from "./part.ts";\nexport const here: string = import.meta.url;\nexport const folder: string = import.meta.dirname;\nexport const file: string = import.meta.filename;\n',
+    );
     writeFileSync(part, 'export const value: string = "first";\n');
     writeFileSync(npmState, "{}");
     const past = new Date(Date.now() - 60_000);
@@ -29,6 +32,8 @@ describe("the riik command's bundle (apps/cli/bin/bundle.mjs)", () => {
     const first = await load(out);
     assert.equal(first.value, "first");
     assert.equal(first.here, pathToFileURL(entry).href, "a source finds its files next to itself, not the bundle");
+    assert.equal(first.folder, dir);
+    assert.equal(first.file, entry);
     const builtAt = statSync(out).mtimeMs;
 
     await cliBundle({ entry, out, npmState });

@@ -143,7 +143,7 @@ describe("riik up (the main job)", () => {
     assert.ok(existsSync(state.services.ledger!.vkey!));
     assert.deepEqual(
       state.members.map((m) => m.id),
-      ["EE/GOV/70006317", "EE/GOV/70000562", "EE/GOV/70008747", "EE/GOV/70000310"],
+      ["EE/GOV/70006317", "EE/GOV/70000562", "EE/GOV/70008747", "EE/GOV/70000310", "EE/GOV/70001975"],
     );
     for (const url of healthUrls(state)) assert.ok(await healthy(url), `${url}/healthz`);
     const rootBefore = readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8");
