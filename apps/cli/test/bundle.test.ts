@@ -8,7 +8,7 @@ import { temporaryDirectory } from "@riik/core/testing";
 import { cliBundle } from "../bin/bundle.mjs";
 
 /** Imports a bundle afresh (a query string defeats the module cache). */
-async function load(out: string): Promise<{ value: string; here: string }> {
+async function load(out: string): Promise<{ value: string; here: string; folder: string; file: string }> {
   return import(`${pathToFileURL(out).href}?${statSync(out).mtimeMs}`);
 }
 
