@@ -1,6 +1,7 @@
-import { type ComponentDescriptor, problem, SERVED_OPTIONS, servedFields } from "@riik/core";
+import { type ComponentDescriptor, problem, refine, SERVED_OPTIONS, servedFields } from "@riik/core";
+import { eventsOpenApi } from "@riik/kit";
 import { Type } from "typebox";
-import { populationRegisterOpenApi } from "./api/server.ts";
+import { populationRegisterOpenApi, VITAL_EVENT_TYPES } from "./api/server.ts";
 
 const DEFAULT_PORT = 8450;
 /** `riik registry serve`: the register's REST API. */
@@ -8,8 +9,31 @@ export const REGISTRY_SERVE = Type.Object(
   {
     dir: Type.String({ minLength: 1, ...problem("must be the register's data directory") }),
     ...servedFields(DEFAULT_PORT),
+    /**
+     * Pushing vital events to subscribers: the client URL of the register's own security
+     * server, its subsystem, and the official accountable for the deliveries. Together or none
+     * (then subscribers pull).
+     */
+    xroadSecurityServer: Type.Optional(
+      refine(
+        Type.String({ minLength: 1 }),
+        (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+        "must be an http(s) URL",
+      ),
+    ),
+    xroadClient: Type.Optional(
+      Type.String({ pattern: "^[^/]+/[^/]+/[^/]+/[^/]+$", description: "INSTANCE/CLASS/MEMBER/SUBSYSTEM" }),
+    ),
+    officialCode: Type.Optional(Type.String({ pattern: "^[1-8][0-9]{10}$" })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    dependentRequired: {
+      xroadSecurityServer: ["xroadClient", "officialCode"],
+      xroadClient: ["xroadSecurityServer", "officialCode"],
+      officialCode: ["xroadSecurityServer", "xroadClient"],
+    },
+  },
 );
 
 /** The register's REST service on the exchange layer: persons by personal code (GET /persons/{code}). */
@@ -18,6 +42,8 @@ export const PERSONS_SERVICE_CODE = "persons";
 export const PERSONAL_CODES_SERVICE_CODE = "personal-codes";
 /** POST /vital-events/…: births, deaths, marriages, divorces, changes of address and name (issue 13). */
 export const VITAL_EVENTS_SERVICE_CODE = "vital-events";
+/** The vital events as publish/subscribe over X-Road (the kit's publisher at /pubsub). */
+export const EVENTS_SERVICE_CODE = "events";
 /** The registrar's information system: a subsystem of the register's own member (the ministry). */
 export const REGISTRAR_SUBSYSTEM_CODE = "registrar";
 /** Who may ask for personal codes: the e-Residency agency (e-residents get a code, not a person entry). */
@@ -33,6 +59,21 @@ export const populationRegisterDescriptor: ComponentDescriptor<typeof REGISTRY_S
   options: [
     { flag: "--dir", field: "dir", description: "data directory (SQLite database population_register.sqlite)" },
     ...SERVED_OPTIONS,
+    {
+      flag: "--xroad-security-server",
+      field: "xroadSecurityServer",
+      description: "client URL of the register's own security server (pushing events)",
+    },
+    {
+      flag: "--xroad-client",
+      field: "xroadClient",
+      description: "the register's subsystem, X-Road-Client of its pushes",
+    },
+    {
+      flag: "--official",
+      field: "officialCode",
+      description: "personal code of the official accountable for event deliveries",
+    },
   ],
   ports: (config) => ({ http: config.port ?? DEFAULT_PORT }),
   dependsOn: [],
@@ -56,6 +97,19 @@ export const populationRegisterDescriptor: ComponentDescriptor<typeof REGISTRY_S
         service(PERSONS_SERVICE_CODE, true),
         service(PERSONAL_CODES_SERVICE_CODE, false),
         service(VITAL_EVENTS_SERVICE_CODE, true),
+        // Subscribers are granted it by their own descriptors (the access they ask for).
+        {
+          subsystem: at.subsystem,
+          code: EVENTS_SERVICE_CODE,
+          url: `${at.url}/pubsub`,
+          personalData: true,
+          openapi: () =>
+            eventsOpenApi({
+              publisher: at.subsystem,
+              eventTypes: VITAL_EVENT_TYPES,
+              title: "Population register vital events",
+            }),
+        },
       ],
       access: [
         ...PERSONAL_CODES_CLIENTS.map((subject) => ({

@@ -1,11 +1,16 @@
+import { xroadUserId } from "@riik/core";
 import {
   createMemberService,
+  createPublisher,
   DATA_SUBJECTS_HEADER,
   declareDataSubjects,
   errorAnswers,
   type MemberService,
   NO_QUERY,
+  PUBSUB_ERRORS,
+  type Publisher,
   personalAnswer,
+  XRoadRestClient,
 } from "@riik/kit";
 import { POPULATION_REGISTER_ERRORS, PopulationRegisterError } from "../errors.ts";
 import { checkedPersonalCode } from "../model/personal-codes.ts";
@@ -76,7 +81,18 @@ const CODE_REFUSED = `Malformed personal code: ${REQUEST_INVALID}, or a wrong da
  * The register's REST API on the kit's member service (OpenAPI 3.1 generated at /openapi.json,
  * /healthz, /metrics, typed errors). Every answer with personal data names its subjects.
  */
-export function createPopulationRegisterService(register: PopulationRegister): MemberService {
+/** The vital events the register publishes (the outbox of vital-events.ts), each with what it means. */
+export const VITAL_EVENT_TYPES: Readonly<Record<string, string>> = {
+  "person.born": "a birth registered: the child's personal code, mother, father, names, date and place of birth",
+  "person.died": "a death registered: the person's personal code and date of death",
+  "marriage.registered": "a marriage registered between two persons",
+  "marriage.dissolved": "a marriage dissolved by divorce",
+  "address.changed": "a person's residence address changed",
+  "name.changed": "a person's given name or surname changed",
+};
+
+/** The register's API; with a publisher, also its events (`/pubsub`) and their operator routes. */
+export function createPopulationRegisterService(register: PopulationRegister, publisher?: Publisher): MemberService {
   const existing = async (text: string): Promise<PersonRecord> => {
     const code = personalCodeParameter(text);
     const person = await register.person(code);
@@ -99,9 +115,10 @@ export function createPopulationRegisterService(register: PopulationRegister): M
     version: "1.0.0",
     description:
       "The population register (rahvastikuregister) of a riik state, run by the Ministry of the Interior: persons by personal code, family relations, addresses and changes of address. Other members read it only through X-Road.",
-    errors: POPULATION_REGISTER_ERRORS,
+    errors: { ...POPULATION_REGISTER_ERRORS, ...PUBSUB_ERRORS },
     bodyLimit: 16 * 1024,
     routes(app) {
+      publisher?.mount(app);
       app.get(
         "/persons/:code",
         reading(
@@ -255,6 +272,12 @@ export async function populationRegisterOpenApi(serverUrl?: string): Promise<Rec
 export interface PopulationRegisterServerOptions extends PopulationRegisterLocation {
   port: number;
   host?: string;
+  /**
+   * Pushing events to subscribers through the register's own security server, as its
+   * subsystem, naming the official accountable for the deliveries (X-Road-UserId). Without
+   * it subscribers can only pull.
+   */
+  exchange?: { securityServer: string; client: string; officialCode: string; operatorToken?: string };
 }
 
 export interface PopulationRegisterServer {
@@ -269,22 +292,40 @@ export async function startPopulationRegister(
   options: PopulationRegisterServerOptions,
 ): Promise<PopulationRegisterServer> {
   const register = await openPopulationRegister(options);
-  const service = createPopulationRegisterService(register);
+  const { exchange } = options;
+  const xroad = exchange
+    ? new XRoadRestClient({ securityServer: exchange.securityServer, client: exchange.client })
+    : undefined;
+  const publisher = exchange
+    ? createPublisher({
+        storage: register.store,
+        publisher: exchange.client,
+        eventTypes: VITAL_EVENT_TYPES,
+        xroad,
+        userId: xroadUserId(exchange.officialCode),
+        ...(exchange.operatorToken ? { operatorToken: exchange.operatorToken } : {}),
+      })
+    : undefined;
+  const service = createPopulationRegisterService(register, publisher);
   let url: string;
   try {
     url = await service.listen({ port: options.port, ...(options.host ? { host: options.host } : {}) });
   } catch (error) {
     await register.close();
+    await xroad?.close();
     throw error;
   }
+  publisher?.start();
   service.logger.info({ url, storage: register.storage.location }, "population register listening");
   return {
     url,
     service,
     register,
     close: async () => {
+      await publisher?.stop();
       await service.close();
       await register.close();
+      await xroad?.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type ComponentMigration, changeJournalMigration } from "@riik/core";
-import { eventOutboxMigration } from "@riik/kit";
+import { eventOutboxMigration, pubsubPublisherMigration } from "@riik/kit";
 import { sql } from "kysely";
 
 /**
@@ -93,4 +93,6 @@ export const populationRegisterMigrations: Readonly<Record<string, ComponentMigr
   "0002_population_register": schema,
   "0003_event_outbox": eventOutboxMigration,
   "0004_life_events": lifeEvents,
+  // The outbox served as events over X-Road (kit publish/subscribe): subscriptions, parked events.
+  "0005_pubsub": pubsubPublisherMigration,
 };

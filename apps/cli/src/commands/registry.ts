@@ -91,6 +91,15 @@ export function registerRegistryCommands(program: Command): void {
       url: config.databaseUrl,
       port: config.port,
       host: config.host,
+      ...(config.xroadSecurityServer && config.xroadClient && config.officialCode
+        ? {
+            exchange: {
+              securityServer: config.xroadSecurityServer,
+              client: config.xroadClient,
+              officialCode: config.officialCode,
+            },
+          }
+        : {}),
     });
     process.stdout.write(`population register listening at ${server.url} (OpenAPI: ${server.url}/openapi.json)\n`);
     await untilSignalled();
