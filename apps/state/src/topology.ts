@@ -10,6 +10,13 @@ export const PPA = "EE/GOV/70008747";
 export const RIK = "EE/GOV/70000310";
 /** Sotsiaalkindlustusamet: the Social Insurance Board (family benefits). */
 export const SKA = "EE/GOV/70001975";
+export const SOCIAL_INSURANCE = `${SKA}/benefits`;
+/**
+ * The officials accountable for automated calls (X-Road-UserId of deliveries a person did not
+ * ask for): the register's vital-event pushes and the Board's reads of families.
+ */
+export const REGISTER_EVENTS_OFFICIAL = "47503122214";
+export const BENEFITS_OFFICIAL = "38109302242";
 
 export const PORTAL_CLIENT = `${RIA}/portal`;
 export const DATATRACKER_CLIENT = `${RIA}/datatracker`;

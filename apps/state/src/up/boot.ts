@@ -330,6 +330,8 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       if (embassy) await startEmbassy();
       await start("auth");
       await start("directory");
+      // Notices of new inbox messages go to the mail server; the Board writes to the inbox.
+      for (const name of ["mail", "inbox", "social-insurance"]) if (placed(name)) await start(name);
     } else {
       say(`riik up: resuming the state in ${dataDir}`);
       if (register && !(journal.steps.population && journal.steps["demo cards"])) {

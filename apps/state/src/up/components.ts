@@ -71,6 +71,8 @@ export interface OptionalDescriptors {
   business?: ComponentDescriptor;
   /** The state inbox and the sandbox mail server its notices go to (@riik/inbox). */
   inbox?: { service: ComponentDescriptor; mail: ComponentDescriptor };
+  /** The Social Insurance Board (@riik/social-insurance). */
+  socialInsurance?: ComponentDescriptor;
 }
 
 type Descriptors = Record<string, ComponentDescriptor>;
@@ -87,6 +89,11 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     load("business", "@riik/business-register", () => import("@riik/business-register/descriptor")),
   ]);
   const inbox = await load("inbox", "@riik/inbox", () => import("@riik/inbox/descriptor"));
+  const socialInsurance = await load(
+    "social-insurance",
+    "@riik/social-insurance",
+    () => import("@riik/social-insurance/descriptor"),
+  );
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
     ...(police ? { police: police.policeDescriptor! } : {}),
@@ -94,5 +101,6 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     ...(embassy ? { embassy: { node: embassy.embassyDescriptor!, shipper: embassy.shipperDescriptor! } } : {}),
     ...(business ? { business: business.businessRegisterDescriptor! } : {}),
     ...(inbox ? { inbox: { service: inbox.inboxDescriptor!, mail: inbox.mailDescriptor! } } : {}),
+    ...(socialInsurance ? { socialInsurance: socialInsurance.socialInsuranceDescriptor! } : {}),
   };
 }

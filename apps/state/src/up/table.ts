@@ -8,6 +8,7 @@ import { pkiDescriptor } from "@riik/pki/descriptor";
 import { centralDescriptor, securityServerDescriptor } from "@riik/xroad/descriptor";
 import {
   AUTH_CLIENT,
+  BENEFITS_OFFICIAL,
   BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
   HOST,
@@ -18,9 +19,11 @@ import {
   POPULATION_REGISTER,
   PORTAL_CLIENT,
   type PortLayout,
+  REGISTER_EVENTS_OFFICIAL,
   REPRESENTATION_RIGHTS_SERVICE,
   RIA,
   SECURITY_SERVERS,
+  SOCIAL_INSURANCE,
 } from "../topology.ts";
 import type { OptionalDescriptors } from "./components.ts";
 import type { ServiceSpec } from "./supervisor.ts";
@@ -82,6 +85,7 @@ export function stateDirs(dataDir: string) {
     business: join(dataDir, "business-register"),
     inbox: join(dataDir, "inbox"),
     mail: join(dataDir, "mail"),
+    socialInsurance: join(dataDir, "social-insurance"),
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
@@ -217,7 +221,16 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
     table.push({
       name: "population-register",
       descriptor: installed.registry,
-      config: { dir: dirs.registry, port: ports["population-register"], host: HOST, ...db },
+      config: {
+        dir: dirs.registry,
+        port: ports["population-register"],
+        host: HOST,
+        // Vital events pushed to subscribers (the Social Insurance Board) through ss-sim.
+        xroadSecurityServer: url(ports["ss-sim"].client),
+        xroadClient: POPULATION_REGISTER,
+        officialCode: REGISTER_EVENTS_OFFICIAL,
+        ...db,
+      },
       url: url(ports["population-register"]),
       at: { subsystem: POPULATION_REGISTER, url: url(ports["population-register"]) },
     });
@@ -329,6 +342,27 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
         at: { subsystem: INBOX, url: url(ports.inbox) },
       },
     );
+  // The Social Insurance Board lives on the register's births and writes to people's inboxes.
+  if (installed.socialInsurance && installed.registry && installed.inbox)
+    table.push({
+      name: "social-insurance",
+      descriptor: installed.socialInsurance,
+      config: {
+        dir: dirs.socialInsurance,
+        port: ports["social-insurance"],
+        host: HOST,
+        xroadSecurityServer: url(ports["ss-ska"].client),
+        xroadClient: SOCIAL_INSURANCE,
+        eventsService: `${POPULATION_REGISTER}/events`,
+        personsService: PERSONS_SERVICE,
+        inboxService: `${INBOX}/messages`,
+        officialCode: BENEFITS_OFFICIAL,
+        benefitsClients: [PORTAL_CLIENT],
+        ...db,
+      },
+      url: url(ports["social-insurance"]),
+      at: { subsystem: SOCIAL_INSURANCE, url: url(ports["social-insurance"]) },
+    });
   // The embassy replicates the population register, so it comes only with one.
   if (installed.embassy && installed.registry)
     table.push(
