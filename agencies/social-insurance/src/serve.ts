@@ -24,9 +24,8 @@ const FAMILY = Type.Object({
   personalCode: Type.String(),
   children: Type.Array(Type.Object({ personalCode: Type.String() })),
 });
-const SUBSCRIPTIONS = Type.Object({
-  subscriptions: Type.Array(Type.Object({ id: Type.String(), eventTypes: Type.Array(Type.String()) })),
-});
+/** GET /subs: the caller's own subscriptions (the kit publisher's SUBSCRIPTION_ITEM, the part read here). */
+const SUBSCRIPTIONS = Type.Array(Type.Object({ id: Type.String(), eventTypes: Type.Array(Type.String()) }));
 const ANY = Type.Unknown();
 
 export interface SocialInsuranceExchange {
@@ -122,7 +121,7 @@ export async function startSocialInsurance(options: SocialInsuranceServerOptions
     if (!xroad || !exchange || subscribed) return;
     const call = { service: exchange.eventsService, userId: userId!, issue: FAMILY_PURPOSE };
     const { body } = await xroad.call({ ...call, path: "/subs", answer: SUBSCRIPTIONS });
-    if (!body.subscriptions.some((s) => s.eventTypes.includes("person.born")))
+    if (!body.some((s) => s.eventTypes.includes("person.born")))
       await xroad.call({
         ...call,
         path: "/subs",
@@ -186,6 +185,8 @@ export async function startSocialInsurance(options: SocialInsuranceServerOptions
     every(options.intervalMs ?? 1000, makeOffers, warn("making offers failed; tried again")),
     every(3_600_000, pay, warn("the payment run failed; tried again")),
   ];
+  // The month's run also at start, so a restart does not wait an hour for it.
+  pay().catch(warn("the payment run failed; tried again"));
   log.info({ url }, "Social Insurance Board listening");
   return {
     url,
