@@ -6,7 +6,16 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { freePortRange, notOwnerOnly, RIIK_BIN, temporaryDirectory } from "@riik/core/testing";
-import { PERSONS_SERVICE, POPULATION_REGISTER, PORT_COUNT, PORTAL_CLIENT, type StateFile } from "@riik/state";
+import {
+  INBOX,
+  PERSONS_SERVICE,
+  POPULATION_REGISTER,
+  PORT_COUNT,
+  PORTAL_CLIENT,
+  SIM,
+  SOCIAL_INSURANCE,
+  type StateFile,
+} from "@riik/state";
 
 const PERSONS = 300;
 
@@ -95,9 +104,16 @@ async function r1(
   client: string,
   path: string,
   headers: Record<string, string> = {},
+  body?: unknown,
 ): Promise<{ status: number; body: any }> {
   const reply = await fetch(`${securityServer}/r1/${path}`, {
-    headers: { "x-road-client": client, accept: "application/json", ...headers },
+    headers: {
+      "x-road-client": client,
+      accept: "application/json",
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { method: "POST", body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await reply.text();
@@ -200,6 +216,64 @@ describe("riik up (the main job)", () => {
       usage.body.usages.some((u: { action: string }) => u.action === "Isikusamasuse tuvastamine"),
       JSON.stringify(usage.body),
     );
+
+    // #13, once only: a birth registered through ss-sim reaches the Social Insurance Board as an
+    // event over X-Road; the offer is in the mother's state inbox without an application, and
+    // the portal's confirmation schedules the childbirth allowance, once.
+    const mother = state.demoCards.find((c) => /^[46]/.test(c.personalCode)) ?? demo;
+    const born = await r1(
+      state.services["ss-sim"]!.url,
+      `${SIM}/registrar`,
+      `${POPULATION_REGISTER}/vital-events/vital-events/births`,
+      { "x-road-userid": "EE47503122214", "x-road-issue": "sünni registreerimine" },
+      {
+        eventId: "up-test-birth-1",
+        mother: mother.personalCode,
+        child: {
+          givenName: "Mari",
+          surname: "Maasikas",
+          sex: "female",
+          dateOfBirth: "2026-11-20",
+          placeOfBirth: "Tallinn, Harju maakond",
+        },
+      },
+    );
+    assert.equal(born.status, 201, JSON.stringify(born.body));
+    const asMother = { "x-road-userid": `EE${mother.personalCode}`, "x-road-issue": "peretoetused" };
+    const benefits = `${SOCIAL_INSURANCE}/family-benefits`;
+    let offer: { id: string; child: string; lines: Array<{ benefit: string; amountCents: number }> } | undefined;
+    await until("the Board's offer", async () => {
+      const offers = await r1(
+        state.services["ss-ria"]!.url,
+        PORTAL_CLIENT,
+        `${benefits}/persons/${mother.personalCode}/offers`,
+        asMother,
+      );
+      offer = offers.body?.offers?.[0];
+      return offer !== undefined;
+    });
+    assert.equal(offer!.child, born.body.personalCode);
+    assert.deepEqual(offer!.lines[0], { ...offer!.lines[0], benefit: "childbirth-allowance", amountCents: 320_00 });
+    await until("the offer in the mother's state inbox", async () => {
+      const inbox = await r1(
+        state.services["ss-ria"]!.url,
+        PORTAL_CLIENT,
+        `${INBOX}/mailbox/persons/${mother.personalCode}/messages`,
+        asMother,
+      );
+      return inbox.body?.messages?.some((m: { sender: { client: string } }) => m.sender.client === SOCIAL_INSURANCE);
+    });
+    const confirmation = { recipient: mother.personalCode, iban: "EE382200221020145685" };
+    const confirm = () =>
+      r1(
+        state.services["ss-ria"]!.url,
+        PORTAL_CLIENT,
+        `${benefits}/offers/${offer!.id}/confirmation`,
+        asMother,
+        confirmation,
+      );
+    assert.equal((await confirm()).status, 200);
+    assert.equal((await confirm()).body.code, "OFFER_ALREADY_CONFIRMED");
 
     // The control API stops a service for good (no restart) and starts it again.
     assert.equal(state.control, `http://127.0.0.1:${portBase + 22}`);

@@ -20,6 +20,8 @@ export const BENEFITS_OFFICIAL = "38109302242";
 
 export const PORTAL_CLIENT = `${RIA}/portal`;
 export const DATATRACKER_CLIENT = `${RIA}/datatracker`;
+/** The state inbox's subsystem (riigipost), RIA's like the portal. */
+export const INBOX = `${RIA}/inbox`;
 /** The national authentication service as an X-Road client: its mandates service reads family relations. */
 export const AUTH_CLIENT = `${RIA}/auth`;
 export const POPULATION_REGISTER = `${SIM}/rr`;

@@ -12,6 +12,7 @@ import {
   BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
   HOST,
+  INBOX,
   INSTANCE,
   loopback,
   MEMBERS,
@@ -24,6 +25,7 @@ import {
   type PortLayout,
   portLayout,
   SECURITY_SERVERS,
+  SOCIAL_INSURANCE,
   securityServerId,
 } from "../topology.ts";
 import {
@@ -373,6 +375,8 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     portal: placed("portal") !== undefined,
     embassy: embassy !== undefined,
     business: placed("business-register") !== undefined,
+    inbox: placed("inbox") !== undefined,
+    socialInsurance: placed("social-insurance") !== undefined,
   });
   writeFileAtomic(join(dataDir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
   say(
@@ -509,7 +513,15 @@ function stateFile(
   dirs: StateDirs,
   ports: PortLayout,
   journal: InitJournal,
-  present: { registry: boolean; police: boolean; portal: boolean; embassy: boolean; business: boolean },
+  present: {
+    registry: boolean;
+    police: boolean;
+    portal: boolean;
+    embassy: boolean;
+    business: boolean;
+    inbox: boolean;
+    socialInsurance: boolean;
+  },
 ): StateFile {
   const url = loopback;
   const services: StateFile["services"] = {
@@ -560,6 +572,20 @@ function stateFile(
       openData: `${url(ports["business-register"])}/open-data/companies.json`,
     };
   services.directory = { url: url(ports.directory.http), ldap: `ldap://${HOST}:${ports.directory.ldap}` };
+  if (present.inbox) {
+    services.inbox = { url: url(ports.inbox), service: `${INBOX}/messages` };
+    // The sandbox's mail server keeps every notice: its HTTP view lists them.
+    services.mail = {
+      url: url(ports.mail.http),
+      smtp: `smtp://${HOST}:${ports.mail.smtp}`,
+      messages: `${url(ports.mail.http)}/messages`,
+    };
+  }
+  if (present.socialInsurance)
+    services["social-insurance"] = {
+      url: url(ports["social-insurance"]),
+      service: `${SOCIAL_INSURANCE}/family-benefits`,
+    };
   if (present.embassy)
     services.embassy = {
       url: `https://${HOST}:${ports.embassy.node}`,

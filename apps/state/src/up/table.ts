@@ -12,6 +12,7 @@ import {
   BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
   HOST,
+  INBOX,
   loopback,
   MEMBERS,
   PERSONS_SERVICE,
@@ -89,9 +90,6 @@ export function stateDirs(dataDir: string) {
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
-
-/** The state inbox's subsystem (riigipost), RIA's like the portal. */
-export const INBOX = `${RIA}/inbox`;
 
 /** The subsystems of the members other than RIA: the agencies, which write to people's inboxes. */
 const agencySubsystems = (): string[] =>
