@@ -1,0 +1,164 @@
+// Issue #14 in a real browser (Debian's Chromium through playwright-core), against the real
+// e-Business Register behind real security servers, real trust services and the real auth
+// service (test/agencies.ts): applying for e-Residency without a login (the e-Residency agency
+// a stand-in of contract D until agencies/e-residency serves it), paying, and following the
+// application by number and access key; founding an OÜ with a co-founder (live name check,
+// both sign application.json with their card file and PIN2, the fee receipt, registration, the
+// registry card), and the board member acting for the company through the auth service.
+import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type Agencies, startAgencies } from "./agencies.ts";
+import { CHROMIUM, CHROMIUM_ARGS, PIN1, PIN2 } from "./helpers.ts";
+import { accessibilityProblems, logInWithCard, noHorizontalScroll, openPage } from "./page.ts";
+
+const available = existsSync(CHROMIUM);
+const skip = skipUnlessAvailable(available, `no browser at ${CHROMIUM} (apt-get install chromium)`);
+
+let agencies: Agencies;
+let browser: Browser;
+let work: string;
+if (available) {
+  agencies = await startAgencies({ applicationsPerHour: 20 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  after(() => browser.close());
+  work = temporaryDirectory("riik-portal-agencies-");
+}
+
+/** A page of the portal; the population register is not behind this sandbox, so "My data" answers 502. */
+const open = (options: { phone?: boolean; path?: string } = {}) =>
+  openPage(browser, agencies.url, { ...options, expectedErrors: /status of (4|5)\d\d/ });
+
+async function accessible(page: Page): Promise<void> {
+  assert.deepEqual(await accessibilityProblems(page), []);
+}
+
+/** A tiny JPEG (its signature and a JFIF header are what the agency checks). */
+function photoFile(): string {
+  const path = join(work, "photo.jpg");
+  writeFileSync(
+    path,
+    Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9]),
+  );
+  return path;
+}
+
+describe("issue #14 in the browser", { skip, timeout: 180_000 }, () => {
+  it("applies for e-Residency without a login, pays the fee, and follows the application; the key never in the address", async () => {
+    const { context, page } = await open({ phone: true, path: "/?lang=en#/e-residency" });
+    await page.getByRole("heading", { level: 1, name: "Apply for e-Residency" }).waitFor();
+    await page.locator("#er-pickupLocation").waitFor();
+    await page.fill("#er-givenName", "Ada");
+    await page.fill("#er-surname", "Lovelace");
+    await page.fill("#er-dateOfBirth", "1985-12-10");
+    await page.selectOption("#er-sex", "female");
+    await page.fill("#er-citizenship", "gb");
+    await page.fill("#er-documentNumber", "p1234567");
+    await page.fill("#er-documentExpires", "2031-01-01");
+    await page.fill("#er-email", "ada@example.org");
+    await page.locator("#er-photo").setInputFiles(photoFile());
+    await page.fill("#er-reason", "to found a company");
+    await page.selectOption("#er-pickupLocation", "tallinn");
+    await accessible(page);
+    await noHorizontalScroll(page);
+    await page.getByRole("button", { name: "Submit the application" }).click();
+    const number = (await page.locator("#er-number").textContent({ timeout: 20_000 })) ?? "";
+    assert.match(number, /^ER-2026-\d{6}$/);
+    const key = (await page.locator("#er-access-key").textContent()) ?? "";
+    assert.ok(key.length >= 32);
+    await page.getByRole("button", { name: /^Pay / }).click();
+    await page.locator("#er-receipt-id").waitFor({ timeout: 20_000 });
+    await page.getByRole("link", { name: "Follow the application" }).click();
+    // The number and key come from this tab's sessionStorage, never from the address.
+    assert.equal(await page.locator("#er-follow-number").inputValue(), number);
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await page.locator("#er-status").getByText("background check under way").waitFor({ timeout: 20_000 });
+    assert.ok(!page.url().includes(key));
+    await accessible(page);
+    await context.close();
+    for (const seen of agencies.agencyRequests) assert.ok(!seen.path.includes(key));
+  });
+
+  it("founds an OÜ with a co-founder: name check, both sign with card and PIN2, the fee and registration; the board member acts for the company", async () => {
+    const { world } = agencies;
+    const founder = world.card;
+    const cofounder = await world.newCard("Jaan", "Tamm");
+    const name = `Brauseri Proov ${Date.now() % 100000} OÜ`;
+
+    const first = await open({ path: "/?lang=en" });
+    let page = first.page;
+    await logInWithCard(page, founder.path, PIN1);
+    await page.getByRole("link", { name: "Found a company" }).click();
+    await page.getByRole("heading", { level: 1, name: "Found a company" }).waitFor();
+    await page.getByText("No application is under way.").waitFor({ timeout: 20_000 });
+    await page.fill("#company-name", name);
+    await page.locator("#name-check").getByText("The name is free").waitFor({ timeout: 20_000 });
+    await page.fill("#seat-address", "Lossi plats 1a, Tallinn");
+    await page.fill("#company-email", "info@brauser.example");
+    assert.equal(await page.locator("#founders-0-personalCode").inputValue(), founder.personalCode);
+    await page.getByRole("button", { name: "Add a founder" }).click();
+    await page.fill("#founders-1-personalCode", cofounder.personalCode);
+    await page.fill("#founders-1-givenName", "Jaan");
+    await page.fill("#founders-1-surname", "Tamm");
+    await page.fill("#founders-1-share", "2,50");
+    await accessible(page);
+    await page.getByRole("button", { name: "File the application" }).click();
+    await page.getByRole("heading", { level: 1, name: "Founding application" }).waitFor({ timeout: 20_000 });
+    await page.getByRole("heading", { level: 2, name }).waitFor({ timeout: 20_000 });
+    await page.locator("#founder-card").setInputFiles(founder.path);
+    await page.fill("#founder-pin2", PIN2);
+    await page.getByRole("button", { name: "Sign", exact: true }).click();
+    await page.getByText("Signed. Waiting for 1 more founder(s) to sign.").waitFor({ timeout: 30_000 });
+    await accessible(page);
+
+    // The co-founder finds it under "Applications awaiting my signature", signs on a phone, pays and registers.
+    const second = await open({ phone: true, path: "/?lang=en" });
+    const phone = second.page;
+    await logInWithCard(phone, cofounder.path, PIN1);
+    await phone.goto(`${agencies.url}/?lang=en#/found`);
+    await phone.getByRole("link", { name }).click({ timeout: 20_000 });
+    await phone.locator("#founder-card").setInputFiles(cofounder.path);
+    await phone.fill("#founder-pin2", PIN2);
+    await phone.getByRole("button", { name: "Sign", exact: true }).click();
+    await phone.getByText("Every founder has signed. The company can be registered.").waitFor({ timeout: 30_000 });
+    await noHorizontalScroll(phone);
+    await phone.locator("#register-company").click();
+    const done = phone.getByText(new RegExp(`^${name} is registered with the registry code (\\d{8})\\.$`));
+    await done.waitFor({ timeout: 20_000 });
+    const code = /(\d{8})\.$/.exec((await done.textContent()) ?? "")?.[1] ?? "";
+    assert.match(code, /^1\d{7}$/);
+    await phone.getByRole("link", { name: "Open the company's page" }).click();
+    await phone.getByRole("heading", { name: "Registry card", exact: true }).waitFor();
+    // On the board, among the shareholders (with the share) and the beneficial owners: three lines.
+    await phone.locator("main li", { hasText: founder.personalCode }).first().waitFor({ timeout: 20_000 });
+    assert.equal(await phone.locator("main li", { hasText: founder.personalCode }).count(), 3);
+    await accessible(phone);
+    await noHorizontalScroll(phone);
+    await second.context.close();
+
+    // The board member logs in again: the auth service now lists the company; acting for it
+    // shows the company's page, and their own pages are gone from the menu until they act for themselves.
+    await first.context.close();
+    const third = await open({ path: "/?lang=en" });
+    page = third.page;
+    await logInWithCard(page, founder.path, PIN1);
+    await page
+      .getByRole("link", { name: `Act for ${name}` })
+      .first()
+      .click();
+    await page
+      .getByText(`You are acting for the company ${name} (${code})`, { exact: false })
+      .waitFor({ timeout: 20_000 });
+    await page.getByRole("heading", { name: "Registry card", exact: true }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByRole("link", { name: "My data" }).count(), 0);
+    await accessible(page);
+    await page.goto(`${agencies.url}/?lang=en#/data`);
+    await page.getByRole("heading", { name: "Registry card", exact: true }).waitFor({ timeout: 20_000 });
+    await page.getByRole("link", { name: "Act for yourself" }).click();
+    await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
+    await third.context.close();
+  });
+});

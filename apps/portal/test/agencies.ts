@@ -1,0 +1,200 @@
+// The agencies of issue #14 for the portal's tests: the real e-Business Register behind real
+// security servers (xroad's sandbox: ss1 the portal's and the auth service's, ss2 the
+// register's), real trust services and the real auth service, whose mandates service reads
+// board members' rights from the register over X-Road. The population register is a stand-in
+// that knows no family (no minor children), so the rights listed are the register's alone.
+// Applying for e-Residency goes to a stand-in of the agency's `applications` service
+// (contract D) behind the same security servers, until agencies/e-residency serves it.
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import { after } from "node:test";
+import { type BusinessRegisterServer, startBusinessRegister } from "@riik/business-register";
+import { businessRegisterDescriptor } from "@riik/business-register/descriptor";
+import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { caCertificatePath, readCertificate } from "@riik/pki";
+import {
+  json,
+  OTHER,
+  PROVIDER_SUBSYSTEM,
+  type Sandbox,
+  startSandbox,
+} from "../../../platform/xroad/test/fixtures/sandbox.ts";
+import { portalDescriptor } from "../src/descriptor.ts";
+import { startWorld, type TestWorld } from "./helpers.ts";
+
+const APPLICATIONS = `${PROVIDER_SUBSYSTEM}/applications`;
+const COMPANIES = `${PROVIDER_SUBSYSTEM}/companies`;
+const COMPANY_PERSONS = `${PROVIDER_SUBSYSTEM}/company-persons`;
+const RIGHTS = `${PROVIDER_SUBSYSTEM}/representation-rights`;
+const FAMILY = `${PROVIDER_SUBSYSTEM}/rr`;
+const E_RESIDENCY = `${PROVIDER_SUBSYSTEM}/e-residency-applications`;
+
+/**
+ * A stand-in of the e-Residency agency's `applications` service (contract D): numbered
+ * applications with an access key, the fee, payment, status; pick-up locations as objects.
+ */
+function standInAgency(agencyRequests: Agencies["agencyRequests"]): Server {
+  const applications = new Map<
+    string,
+    { accessKey: string; status: string; pickupLocation: string; submittedAt: string }
+  >();
+  return createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
+    agencyRequests.push({ path: request.url ?? "", userId: request.headers["x-road-userid"] as string | undefined });
+    const send = (status: number, answer: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify(answer));
+    };
+    if (request.url === "/pickup-locations")
+      return send(200, { locations: [{ id: "tallinn", name: "Tallinn service office", country: "EE" }] });
+    if (request.url === "/applications" && request.method === "POST") {
+      if (body.dateOfBirth > "2008-12-31") return send(422, { code: "APPLICANT_UNDER_18", message: "under 18" });
+      const number = `ER-2026-${String(applications.size + 1).padStart(6, "0")}`;
+      const accessKey = Buffer.alloc(32, applications.size + 1).toString("base64url");
+      applications.set(number, {
+        accessKey,
+        status: "awaiting-payment",
+        pickupLocation: body.pickupLocation,
+        submittedAt: new Date().toISOString(),
+      });
+      return send(201, {
+        number,
+        accessKey,
+        status: "awaiting-payment",
+        fee: { amountCents: 15_000, currency: "EUR" },
+      });
+    }
+    const keyed = /^\/applications\/(ER-\d{4}-\d{6})\/(payment|status)$/.exec(request.url ?? "");
+    const found = keyed ? applications.get(keyed[1] as string) : undefined;
+    if (!keyed || !found) return send(404, { code: "APPLICATION_NOT_FOUND", message: "no such application" });
+    if (body?.accessKey !== found.accessKey) return send(403, { code: "ACCESS_DENIED", message: "wrong key" });
+    if (keyed[2] === "payment") {
+      found.status = "checking";
+      return send(200, {
+        receipt: { id: "RCPT-1", amountCents: 15_000, paidAt: new Date().toISOString() },
+        status: found.status,
+      });
+    }
+    return send(200, {
+      number: keyed[1],
+      status: found.status,
+      submittedAt: found.submittedAt,
+      pickupLocation: found.pickupLocation,
+    });
+  });
+}
+
+/** The population register's answer for a person it does not know: no family, so no minor children. */
+function noFamily(): Server {
+  return createServer((_request, response) => {
+    response.writeHead(404, { "content-type": "application/json" });
+    response.end(JSON.stringify({ code: "PERSON_NOT_FOUND", message: "no such person" }));
+  });
+}
+
+export interface Agencies {
+  world: TestWorld;
+  register: BusinessRegisterServer;
+  /** The portal configured for both agencies. */
+  url: string;
+  /** What reached the stand-in e-Residency agency: paths and whether an X-Road-UserId came along. */
+  agencyRequests: Array<{ path: string; userId: string | undefined }>;
+}
+
+/** Starts it all at the top level of a test file (the helpers close what they start after the file). */
+export async function startAgencies(options: { applicationsPerHour?: number } = {}): Promise<Agencies> {
+  const dir = temporaryDirectory("riik-portal-business-");
+  const sb: Sandbox = await startSandbox({ dir });
+  const world = await startWorld({
+    mandates: {
+      securityServer: sb.ss1.client,
+      client: OTHER,
+      personsService: FAMILY,
+      representationRightsService: RIGHTS,
+    },
+  });
+  const register = await startBusinessRegister({
+    dataDir: `${dir}/business-register`,
+    port: 0,
+    trustAnchors: [readCertificate(caCertificatePath(`${world.dir}/pki`, "root"))],
+  });
+  const family = noFamily();
+  const familyPort = await freePort();
+  await new Promise<void>((done) => family.listen(familyPort, "127.0.0.1", done));
+
+  // The register's services on ss2, and the rights the portal's descriptor asks for (as OTHER).
+  const admin = (path: string, method = "GET", body?: unknown) =>
+    json(`${sb.ss2.admin}${path}`, { method, token: sb.ss2.token, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const at = encodeURIComponent(PROVIDER_SUBSYSTEM);
+  // The services as the register's own descriptor declares them (personal data or not), at ss2.
+  const declared =
+    businessRegisterDescriptor.exchange?.({ dir, trust: "root.crt", applicationsClients: [] } as never, {
+      subsystem: PROVIDER_SUBSYSTEM,
+      url: register.url,
+    })?.services ?? [];
+  const services = new Map(declared.map((service) => [service.code, service.personalData ?? false]));
+  // Contract E's `applications` (personal: founders' codes), until the register's descriptor declares it.
+  if (!services.has("applications")) services.set("applications", true);
+  const agencyRequests: Agencies["agencyRequests"] = [];
+  const agency = standInAgency(agencyRequests);
+  const agencyPort = await freePort();
+  await new Promise<void>((done) => agency.listen(agencyPort, "127.0.0.1", done));
+  await admin(`/api/v1/clients/${at}/services`, "POST", {
+    serviceCode: "e-residency-applications",
+    url: `http://127.0.0.1:${agencyPort}`,
+    personalData: false,
+  });
+  for (const [code, personalData] of services)
+    await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode: code, url: register.url, personalData });
+  await admin(`/api/v1/clients/${at}/services`, "POST", {
+    serviceCode: "rr",
+    url: `http://127.0.0.1:${familyPort}`,
+    personalData: true,
+  });
+  const portalConfig = {
+    publicOrigin: "http://127.0.0.1:1",
+    securityServer: { url: sb.ss1.client },
+    portalClient: OTHER,
+    auth: { issuer: "http://127.0.0.1:1", clientId: "portal", clientSecret: "x".repeat(32) },
+    trustedCaFiles: ["ca.pem"],
+    businessRegister: {
+      applicationsService: APPLICATIONS,
+      companiesService: COMPANIES,
+      companyPersonsService: COMPANY_PERSONS,
+    },
+    eResidency: { applicationsService: E_RESIDENCY, applicationsPerAddressPerHour: options.applicationsPerHour ?? 3 },
+  };
+  const wanted = portalDescriptor.exchange?.(portalConfig as never, { subsystem: OTHER, url: "" });
+  const rights = (wanted?.access ?? []).filter((r) => r.service.startsWith(PROVIDER_SUBSYSTEM));
+  assert.ok(rights.length >= 4, "the descriptor asks for the register's services");
+  for (const right of rights)
+    for (const path of right.paths)
+      await admin(`/api/v1/clients/${at}/services/${right.service.split("/").at(-1)}/access`, "POST", {
+        subject: right.subject,
+        method: right.method,
+        path,
+      });
+  // The auth service's mandates (the board's rights, the family) as OTHER too.
+  for (const [code, path] of [
+    ["representation-rights", "/persons/*/representation-rights"],
+    ["rr", "/persons/*/family"],
+  ] as const)
+    await admin(`/api/v1/clients/${at}/services/${code}/access`, "POST", { subject: OTHER, method: "GET", path });
+  for (const ss of [sb.ss1, sb.ss2]) await json(`${ss.admin}/api/v1/refresh`, { method: "POST", token: ss.token });
+
+  const { url } = await world.startPortal({
+    securityServer: { url: sb.ss1.client },
+    portalClient: OTHER,
+    businessRegister: portalConfig.businessRegister,
+    eResidency: portalConfig.eResidency,
+  });
+  after(async () => {
+    await register.close();
+    await new Promise((done) => family.close(done));
+    await new Promise((done) => agency.close(done));
+    await sb.stop();
+  });
+  return { world, register, url, agencyRequests };
+}
