@@ -225,7 +225,12 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
             response: { 200: NAME_CHECK, ...errorAnswers({ 400: "REQUEST_INVALID" }) },
           },
         },
-        async (request) => register.nameCheck(request.query.name),
+        async (request, reply) => {
+          // Names no person: served under the personal applications service too, whose
+          // security server refuses an answer without the header (fail closed).
+          declareDataSubjects(reply, []);
+          return register.nameCheck(request.query.name);
+        },
       );
 
       // ---- founding
