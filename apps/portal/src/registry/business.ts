@@ -119,7 +119,10 @@ export class BusinessRegisterClient {
       const entry = record(item, "company");
       const registryCode = text(entry.registryCode);
       if (!registryCode || !/^[0-9]{8}$/.test(registryCode)) continue;
-      const roles = [...array(entry.roles).map(text), text(entry.role)].filter(
+      // The register answers roles as {role, since} (PERSON_COMPANIES); a plain string is taken too.
+      const roleOf = (item: unknown) =>
+        text(item !== null && typeof item === "object" ? (item as { role?: unknown }).role : item);
+      const roles = [...array(entry.roles).map(roleOf), text(entry.role)].filter(
         (role): role is string => typeof role === "string",
       );
       const known = byCode.get(registryCode);
