@@ -1,11 +1,11 @@
 import {
   type ComponentDescriptor,
-  parseClientId,
-  parseServiceId,
+  httpUrlField,
   problem,
-  refine,
   SERVED_OPTIONS,
   servedFields,
+  serviceIdField,
+  subsystemIdField,
 } from "@riik/core";
 import { type Static, Type } from "typebox";
 import { businessRegisterOpenApi } from "./api/server.ts";
@@ -23,26 +23,15 @@ export const BUSINESS_SERVE = Type.Object(
      * service go together; the e-residents and business-bans services are each optional
      * (without one, that check is not made). None of them: no external checks.
      */
-    xroadSecurityServer: Type.Optional(
-      refine(
-        Type.String({ minLength: 1 }),
-        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
-        "must be an http(s) URL",
-      ),
-    ),
-    xroadClient: Type.Optional(
-      refine(Type.String({ minLength: 1 }), isClient, "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM"),
-    ),
-    personsService: Type.Optional(serviceId()),
-    eResidentsService: Type.Optional(serviceId()),
-    businessBansService: Type.Optional(serviceId()),
+    xroadSecurityServer: Type.Optional(httpUrlField()),
+    xroadClient: Type.Optional(subsystemIdField()),
+    personsService: Type.Optional(serviceIdField()),
+    eResidentsService: Type.Optional(serviceIdField()),
+    businessBansService: Type.Optional(serviceIdField()),
     /** Subsystems granted the `applications` service (the portal founds companies for the person logged in). */
-    applicationsClients: Type.Array(
-      refine(Type.String({ minLength: 1 }), isClient, "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM"),
-      {
-        default: [],
-      },
-    ),
+    applicationsClients: Type.Array(subsystemIdField(), {
+      default: [],
+    }),
     /** Applications one client (X-Road-Client, or the caller's address) may create per hour. */
     foundingHourlyLimit: Type.Integer({ minimum: 1, default: 100, ...problem("must be a positive whole number") }),
   },
@@ -58,28 +47,6 @@ export const BUSINESS_SERVE = Type.Object(
   },
 );
 export type BusinessServeConfig = Static<typeof BUSINESS_SERVE>;
-
-function isClient(value: string): boolean {
-  try {
-    return parseClientId(value).subsystemCode !== undefined;
-  } catch {
-    return false;
-  }
-}
-function serviceId() {
-  return refine(
-    Type.String({ minLength: 1 }),
-    (value) => {
-      try {
-        parseServiceId(value);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
-  );
-}
 
 /** X-Road service codes; each serves the same API, the consumer asks the paths its right covers. */
 export const COMPANIES_SERVICE_CODE = "companies";

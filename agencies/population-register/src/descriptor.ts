@@ -1,4 +1,4 @@
-import { type ComponentDescriptor, problem, refine, SERVED_OPTIONS, servedFields } from "@riik/core";
+import { type ComponentDescriptor, httpUrlField, problem, SERVED_OPTIONS, servedFields } from "@riik/core";
 import { eventsOpenApi } from "@riik/kit";
 import { Type } from "typebox";
 import { populationRegisterOpenApi, VITAL_EVENT_TYPES } from "./api/server.ts";
@@ -14,13 +14,7 @@ export const REGISTRY_SERVE = Type.Object(
      * server, its subsystem, and the official accountable for the deliveries. Together or none
      * (then subscribers pull).
      */
-    xroadSecurityServer: Type.Optional(
-      refine(
-        Type.String({ minLength: 1 }),
-        (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
-        "must be an http(s) URL",
-      ),
-    ),
+    xroadSecurityServer: Type.Optional(httpUrlField()),
     xroadClient: Type.Optional(
       Type.String({ pattern: "^[^/]+/[^/]+/[^/]+/[^/]+$", description: "INSTANCE/CLASS/MEMBER/SUBSYSTEM" }),
     ),

@@ -1,38 +1,16 @@
 import {
   type ComponentDescriptor,
-  parseClientId,
-  parseServiceId,
+  httpUrlField,
   problem,
-  refine,
   SERVED_OPTIONS,
   servedFields,
+  serviceIdField,
+  subsystemIdField,
 } from "@riik/core";
 import { type Static, Type } from "typebox";
 import { socialInsuranceOpenApi } from "./api/server.ts";
 
 const DEFAULT_PORT = 8480;
-const isId = (parse: (value: string) => unknown) => (value: string) => {
-  try {
-    parse(value);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const serviceId = () =>
-  refine(Type.String({ minLength: 1 }), isId(parseServiceId), "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE");
-const clientId = () =>
-  refine(
-    Type.String({ minLength: 1 }),
-    isId(
-      (v) =>
-        parseClientId(v).subsystemCode ??
-        (() => {
-          throw new Error("no subsystem");
-        })(),
-    ),
-    "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
-  );
 
 /** `riik social-insurance serve`: the Board's API, its events inbox and its workers. */
 export const SOCIAL_INSURANCE_SERVE = Type.Object(
@@ -45,21 +23,15 @@ export const SOCIAL_INSURANCE_SERVE = Type.Object(
      * from, and the state inbox's `messages` service the offers go to. Together or none (then
      * the Board only serves its API).
      */
-    xroadSecurityServer: Type.Optional(
-      refine(
-        Type.String({ minLength: 1 }),
-        (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
-        "must be an http(s) URL",
-      ),
-    ),
-    xroadClient: Type.Optional(clientId()),
-    eventsService: Type.Optional(serviceId()),
-    personsService: Type.Optional(serviceId()),
-    inboxService: Type.Optional(serviceId()),
+    xroadSecurityServer: Type.Optional(httpUrlField()),
+    xroadClient: Type.Optional(subsystemIdField()),
+    eventsService: Type.Optional(serviceIdField()),
+    personsService: Type.Optional(serviceIdField()),
+    inboxService: Type.Optional(serviceIdField()),
     /** X-Road-UserId of the automated reads and deliveries: the Board official accountable for them. */
     officialCode: Type.Optional(Type.String({ pattern: "^[1-8][0-9]{10}$" })),
     /** Subsystems granted the `family-benefits` service (the portal). */
-    benefitsClients: Type.Array(clientId(), { default: [] }),
+    benefitsClients: Type.Array(subsystemIdField(), { default: [] }),
   },
   {
     additionalProperties: false,

@@ -1,11 +1,12 @@
 import {
   type ComponentDescriptor,
-  parseClientId,
-  parseServiceId,
+  httpUrlField,
   problem,
   refine,
   SERVED_OPTIONS,
   servedFields,
+  serviceIdField,
+  subsystemIdField,
   TCP_PORT,
 } from "@riik/core";
 import { type Static, Type } from "typebox";
@@ -69,48 +70,14 @@ export const AUTH_SERVE = Type.Object(
      * (parents act for their minor children): the client URL of the auth service's security
      * server, its client subsystem, and the register's persons service. All three or none.
      */
-    xroadSecurityServer: Type.Optional(
-      refine(
-        Type.String({ minLength: 1 }),
-        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
-        "must be an http(s) URL",
-      ),
-    ),
-    xroadClient: Type.Optional(
-      refine(
-        Type.String({ minLength: 1 }),
-        (value) => isId(value, "client"),
-        "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
-      ),
-    ),
+    xroadSecurityServer: Type.Optional(httpUrlField()),
+    xroadClient: Type.Optional(subsystemIdField()),
     /** The business register's representation-rights service (board members act for companies); needs the three above. */
-    representationRightsService: Type.Optional(
-      refine(
-        Type.String({ minLength: 1 }),
-        (value) => isId(value, "service"),
-        "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
-      ),
-    ),
-    personsService: Type.Optional(
-      refine(
-        Type.String({ minLength: 1 }),
-        (value) => isId(value, "service"),
-        "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
-      ),
-    ),
+    representationRightsService: Type.Optional(serviceIdField()),
+    personsService: Type.Optional(serviceIdField()),
   },
   { additionalProperties: false, dependentRequired: { pkiUrl: ["raTokenFile"], raTokenFile: ["pkiUrl"] } },
 );
-
-function isId(value: string, kind: "client" | "service"): boolean {
-  try {
-    if (kind === "service") parseServiceId(value);
-    else if (parseClientId(value).subsystemCode === undefined) return false;
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 type AuthServeConfig = Static<typeof AUTH_SERVE>;
 

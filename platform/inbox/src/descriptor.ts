@@ -1,10 +1,10 @@
 import {
   type ComponentDescriptor,
-  parseClientId,
   problem,
   refine,
   SERVED_OPTIONS,
   servedFields,
+  subsystemIdField,
   TCP_PORT,
 } from "@riik/core";
 import { type Static, Type } from "typebox";
@@ -15,15 +15,8 @@ import { DEFAULT_MAX_ATTACHMENT_BYTES } from "./storage/inbox-store.ts";
 
 const DEFAULT_PORT = 8490;
 
-function isClient(value: string): boolean {
-  try {
-    return parseClientId(value).subsystemCode !== undefined;
-  } catch {
-    return false;
-  }
-}
 const clients = (what: string) =>
-  Type.Array(refine(Type.String({ minLength: 1 }), isClient, "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM"), {
+  Type.Array(subsystemIdField(), {
     default: [],
     description: what,
   });

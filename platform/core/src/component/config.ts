@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from "typebox";
 import { Value } from "typebox/value";
+import { parseClientId, parseServiceId } from "../xroad/identifier.ts";
 
 // A component's configuration is declared once, as a TypeBox schema: it types the config
 // (Static), fills the defaults and is checked field by field, every bad field named.
@@ -117,3 +118,40 @@ export const servedFields = (defaultPort: number) => ({
   /** PostgreSQL URL; default RIIK_DATABASE_URL, else SQLite in the component's directory. */
   databaseUrl: Type.Optional(Type.String({ minLength: 1, ...problem("must be a postgres:// URL") })),
 });
+
+/** An http(s) URL: a security server's client port, a service's origin. */
+export const httpUrlField = () =>
+  refine(
+    Type.String({ minLength: 1 }),
+    (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+    "must be an http(s) URL",
+  );
+
+/** An X-Road subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM: the client of a member's calls. */
+export const subsystemIdField = () =>
+  refine(
+    Type.String({ minLength: 1 }),
+    (value) => {
+      try {
+        return parseClientId(value).subsystemCode !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
+  );
+
+/** An X-Road service, INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE. */
+export const serviceIdField = () =>
+  refine(
+    Type.String({ minLength: 1 }),
+    (value) => {
+      try {
+        parseServiceId(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
+  );
