@@ -6,6 +6,7 @@ import { xroadUserId } from "@riik/core";
 import {
   createSubscriber,
   type DeliveredEvent,
+  listenOrRelease,
   type MemberService,
   type OutboxDispatcher,
   startOutboxDispatcher,
@@ -104,14 +105,10 @@ export async function startSocialInsurance(options: SocialInsuranceServerOptions
         })
       : undefined;
   const service = createSocialInsuranceService(board, subscriber);
-  let url: string;
-  try {
-    url = await service.listen({ port: options.port, ...(options.host ? { host: options.host } : {}) });
-  } catch (error) {
+  const url = await listenOrRelease(service, options, async () => {
     await board.close();
     await xroad?.close();
-    throw error;
-  }
+  });
   const log = service.logger;
   const userId = exchange ? xroadUserId(exchange.officialCode) : undefined;
 

@@ -44,7 +44,12 @@ export {
   type OutboxEvent,
   startOutboxDispatcher,
 } from "./event-outbox.ts";
-export { createMemberService, type MemberService, type MemberServiceOptions } from "./member-service.ts";
+export {
+  createMemberService,
+  listenOrRelease,
+  type MemberService,
+  type MemberServiceOptions,
+} from "./member-service.ts";
 export { MemberStorage, type MemberWrite, openMemberStorage } from "./member-storage.ts";
 export * from "./pubsub/index.ts";
 export {

@@ -74,3 +74,20 @@ export function createMemberService<Code extends string>(options: MemberServiceO
     close: () => app.close(),
   };
 }
+
+/**
+ * Listens, or — when it cannot (a port taken) — releases what was opened for the service
+ * (storage, clients, dispatchers) and throws, so a failed start leaves nothing open.
+ */
+export async function listenOrRelease(
+  service: MemberService,
+  options: { port: number; host?: string | undefined },
+  release: () => Promise<unknown>,
+): Promise<string> {
+  try {
+    return await service.listen({ port: options.port, ...(options.host ? { host: options.host } : {}) });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

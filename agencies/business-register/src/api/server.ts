@@ -6,6 +6,7 @@ import {
   createMemberService,
   declareDataSubjects,
   errorAnswers,
+  listenOrRelease,
   type MemberService,
   NO_QUERY,
   personalAnswer,
@@ -551,14 +552,10 @@ export async function startBusinessRegister(options: BusinessRegisterServerOptio
     ...(foundingHourlyLimit ? { foundingHourlyLimit } : {}),
   });
   const service = createBusinessRegisterService(register);
-  let url: string;
-  try {
-    url = await service.listen({ port, ...(host ? { host } : {}) });
-  } catch (error) {
+  const url = await listenOrRelease(service, { port, host }, async () => {
     await register.close();
     await client?.close();
-    throw error;
-  }
+  });
   service.logger.info({ url }, "business register listening");
   return {
     url,

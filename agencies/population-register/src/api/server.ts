@@ -5,6 +5,7 @@ import {
   DATA_SUBJECTS_HEADER,
   declareDataSubjects,
   errorAnswers,
+  listenOrRelease,
   type MemberService,
   NO_QUERY,
   PUBSUB_ERRORS,
@@ -307,14 +308,10 @@ export async function startPopulationRegister(
       })
     : undefined;
   const service = createPopulationRegisterService(register, publisher);
-  let url: string;
-  try {
-    url = await service.listen({ port: options.port, ...(options.host ? { host: options.host } : {}) });
-  } catch (error) {
+  const url = await listenOrRelease(service, options, async () => {
     await register.close();
     await xroad?.close();
-    throw error;
-  }
+  });
   publisher?.start();
   service.logger.info({ url, storage: register.storage.location }, "population register listening");
   return {

@@ -7,6 +7,7 @@ import {
   createMemberService,
   declareDataSubjects,
   errorAnswers,
+  listenOrRelease,
   type MemberService,
   NO_QUERY,
   personalAnswer,
@@ -367,14 +368,10 @@ export async function startInbox(options: InboxServerOptions): Promise<InboxServ
     ...(options.noticeIntervalMs ? { intervalMs: options.noticeIntervalMs } : {}),
     ...(options.noticeBackoff ? { backoff: options.noticeBackoff } : {}),
   });
-  let url: string;
-  try {
-    url = await service.listen({ port: options.port, ...(options.host ? { host: options.host } : {}) });
-  } catch (error) {
+  const url = await listenOrRelease(service, options, async () => {
     await notices.stop();
     await store.close();
-    throw error;
-  }
+  });
   service.logger.info({ url }, "state inbox listening");
   return {
     url,
