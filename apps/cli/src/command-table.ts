@@ -28,6 +28,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   directory: async () => (await import("./commands/directory.ts")).registerDirectoryCommands,
   inbox: async () => (await import("./commands/inbox.ts")).registerInboxCommands,
   mail: async () => (await import("./commands/mail.ts")).registerMailCommands,
+  registrar: async () => (await import("./commands/registrar.ts")).registerRegistrarCommands,
   "social-insurance": async () => (await import("./commands/social-insurance.ts")).registerSocialInsuranceCommands,
 };
 

@@ -48,6 +48,9 @@ const PROMISES: Record<string, RegExp[]> = {
   "state.sh": [
     /^ready http:\/\/127\.0\.0\.1:\d+ /m,
     /^\{"person":\{"personalCode":"\d{11}".*"query":\{"purpose":"Kriminaalmenetlus 1-24-1234".*"xroad":\{"id":"[\w-]+"/m,
+    // The registrar's birth, and the Board's offer it caused (issue 13).
+    /^ {2}"type": "birth",$/m,
+    /"benefit":"childbirth-allowance"/,
     /^drill: trust anchor: the ledger key riik\.localhost\/ledger/m,
     /^drill: recovery point 0 changes/m,
     /^ {2}"ok": true,\n {2}"registry": "population-register"/m,

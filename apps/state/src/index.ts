@@ -11,7 +11,7 @@ export {
 export { type DemoPerson, loadPopulationRegister, type PopulationRegisterModule } from "./up/components.ts";
 export type { DemoCard, InitJournal } from "./up/journal.ts";
 export { ProgressBar } from "./up/progress.ts";
-export type { StateFile } from "./up/state-file.ts";
+export { readStateFile, type StateFile, securityServerOf } from "./up/state-file.ts";
 export {
   restartDelay,
   type ServiceSpec,

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   createLedgerServer,
   createWitnessService,
@@ -18,7 +18,7 @@ import {
   Witness,
 } from "@riik/ledger";
 import { ledgerDescriptor, witnessDescriptor } from "@riik/ledger/descriptor";
-import type { StateFile } from "@riik/state";
+import { readStateFile } from "@riik/state";
 import { type Command, InvalidArgumentError } from "commander";
 import { servedCommand } from "../served-command.ts";
 
@@ -46,15 +46,12 @@ function readKeys(paths: readonly string[]): VerifierKey[] {
 
 /** The ledger of a state started by `riik up` in DIR, as its state.json names it. */
 function stateLedger(dataDir: string): { url: string; vkey: string; stateFile: string } {
-  const stateFile = join(resolve(dataDir), "state.json");
-  if (!existsSync(stateFile)) {
-    throw new LedgerError("REQUEST_MALFORMED", `${stateFile} does not exist: is DIR the data directory of riik up?`);
-  }
-  const ledger = (JSON.parse(readFileSync(stateFile, "utf8")) as Partial<StateFile>).services?.ledger;
+  const state = readStateFile(dataDir);
+  const ledger = state.services?.ledger;
   if (!ledger?.url || !ledger.vkey) {
-    throw new LedgerError("REQUEST_MALFORMED", `${stateFile} names no ledger (services.ledger.url and .vkey)`);
+    throw new LedgerError("REQUEST_MALFORMED", `${state.path} names no ledger (services.ledger.url and .vkey)`);
   }
-  return { url: ledger.url, vkey: ledger.vkey, stateFile };
+  return { url: ledger.url, vkey: ledger.vkey, stateFile: state.path };
 }
 
 function ledgerUrl(options: { url?: string; data?: string }): string {
