@@ -10,6 +10,8 @@ export type SocialInsuranceErrorCode =
   | "OFFER_NOT_FOUND"
   /** Only a parent of the child may accept an offer, and only a parent may receive it. */
   | "NOT_A_PARENT"
+  /** A person's offers and payments are shown to that person only. */
+  | "NOT_THE_PERSON"
   | "OFFER_ALREADY_CONFIRMED";
 
 export class SocialInsuranceError extends RiikError<SocialInsuranceErrorCode> {}
@@ -22,5 +24,6 @@ export const SOCIAL_INSURANCE_ERRORS: ErrorCatalogue<SocialInsuranceErrorCode> =
   IBAN_INVALID: { status: 400 },
   OFFER_NOT_FOUND: { status: 404 },
   NOT_A_PARENT: { status: 403 },
+  NOT_THE_PERSON: { status: 403 },
   OFFER_ALREADY_CONFIRMED: { status: 409 },
 };

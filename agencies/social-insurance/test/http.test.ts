@@ -33,8 +33,10 @@ describe("the Social Insurance Board's API", () => {
       body: JSON.stringify(body),
     });
 
+  const asPerson = (code: string) => ({ headers: { "x-road-userid": `EE${code}` } });
+
   test("a parent's offers name the parent and the child", async () => {
-    const res = await fetch(`${url}/persons/EE${father}/offers`);
+    const res = await fetch(`${url}/persons/EE${father}/offers`, asPerson(father));
     assert.equal(res.status, 200);
     const { offers } = await res.json();
     assert.deepEqual(
@@ -67,10 +69,20 @@ describe("the Social Insurance Board's API", () => {
     const again = await confirm(body, `EE${mother}`);
     assert.equal(again.status, 409);
     assert.equal((await again.json()).code, "OFFER_ALREADY_CONFIRMED");
-    const payments = await (await fetch(`${url}/persons/${mother}/payments`)).json();
+    const payments = await (await fetch(`${url}/persons/${mother}/payments`, asPerson(mother))).json();
     assert.deepEqual(
       payments.payments.map((p: { benefit: string; amountCents: number }) => [p.benefit, p.amountCents]),
       [["childbirth-allowance", 320_00]],
     );
+  });
+
+  test("a person's offers and payments are shown to that person only", async () => {
+    for (const path of [`/persons/${mother}/offers`, `/persons/EE${mother}/payments`])
+      for (const init of [{}, asPerson(father), { headers: { "x-road-userid": "EE" } }]) {
+        const res = await fetch(`${url}${path}`, init);
+        assert.equal(res.status, 403, path);
+        assert.equal((await res.json()).code, "NOT_THE_PERSON");
+        assert.equal(res.headers.get(DATA_SUBJECTS_HEADER), null);
+      }
   });
 });

@@ -15,16 +15,27 @@ import type { SocialInsuranceBoard } from "../storage/board.ts";
 import { CONFIRMATION, OFFER, OFFER_PARAMS, OFFERS, PAYMENTS, PERSON_PARAMS } from "./schemas.ts";
 
 const PERSON_REFUSED = "REQUEST_INVALID, or PERSONAL_CODE_INVALID (date or check digit)";
+const NOT_THE_PERSON = "NOT_THE_PERSON: X-Road-UserId is not EE + this personal code";
 
-/** The person acting, from X-Road-UserId (EE + personal code); a confirmation needs one. */
-function personActing(header: string | string[] | undefined): string {
+/** The person acting, from X-Road-UserId (EE + personal code), if a person acts. */
+function personActing(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
-  if (!value || !/^EE[0-9]{11}$/.test(value))
+  return value && /^EE[0-9]{11}$/.test(value) ? value.slice(2) : undefined;
+}
+
+/**
+ * The person of the path, who must be the one acting: the security server lets only the portal
+ * ask, and the portal asks for the person logged in, but the Board does not rely on that alone
+ * (a portal bug must not show one parent's benefits to another).
+ */
+function ownPerson(path: string, header: string | string[] | undefined): string {
+  const code = path.replace(/^EE/, "");
+  if (personActing(header) !== code)
     throw new SocialInsuranceError(
-      "NOT_A_PARENT",
-      "a confirmation is made by a person: X-Road-UserId EE + personal code",
+      "NOT_THE_PERSON",
+      `the offers and payments of ${code} are shown to that person only (X-Road-UserId EE${code})`,
     );
-  return value.slice(2);
+  return code;
 }
 
 /** The API; with a subscriber, also its events inbox (`/pubsub-inbox`) the register pushes to. */
@@ -48,12 +59,12 @@ export function createSocialInsuranceService(board: SocialInsuranceBoard, subscr
             querystring: NO_QUERY,
             response: {
               200: personalAnswer(OFFERS, "The offers (an empty list when none)"),
-              ...errorAnswers({ 400: PERSON_REFUSED }),
+              ...errorAnswers({ 400: PERSON_REFUSED, 403: NOT_THE_PERSON }),
             },
           },
         },
         async (request, reply) => {
-          const code = request.params.code.replace(/^EE/, "");
+          const code = ownPerson(request.params.code, request.headers["x-road-userid"]);
           const offers = await board.offersOf(code);
           declareDataSubjects(reply, [code, ...offers.flatMap((o) => [o.mother, o.child])]);
           return { personalCode: code, offers };
@@ -81,6 +92,11 @@ export function createSocialInsuranceService(board: SocialInsuranceBoard, subscr
         },
         async (request, reply) => {
           const by = personActing(request.headers["x-road-userid"]);
+          if (!by)
+            throw new SocialInsuranceError(
+              "NOT_A_PARENT",
+              "a confirmation is made by a person: X-Road-UserId EE + personal code",
+            );
           const offer = await board.confirm(request.params.id, { by, ...request.body });
           declareDataSubjects(reply, [by, offer.mother, offer.child, request.body.recipient]);
           return offer;
@@ -96,12 +112,12 @@ export function createSocialInsuranceService(board: SocialInsuranceBoard, subscr
             querystring: NO_QUERY,
             response: {
               200: personalAnswer(PAYMENTS, "The payments (an empty list when none)"),
-              ...errorAnswers({ 400: PERSON_REFUSED }),
+              ...errorAnswers({ 400: PERSON_REFUSED, 403: NOT_THE_PERSON }),
             },
           },
         },
         async (request, reply) => {
-          const code = request.params.code.replace(/^EE/, "");
+          const code = ownPerson(request.params.code, request.headers["x-road-userid"]);
           const payments = await board.paymentsOf(code);
           declareDataSubjects(reply, [code, ...payments.flatMap((p) => (p.child ? [p.child] : []))]);
           return { personalCode: code, payments };
