@@ -1,4 +1,12 @@
-export { createVehicleRegisterService } from "./api/server.ts";
+export { createVehicleRegisterService, vehicleRegisterOpenApi } from "./api/server.ts";
+export {
+  DRIVING_LICENCES_SERVICE_CODE,
+  OWNERSHIP_TRANSFERS_SERVICE_CODE,
+  VEHICLES_SERVE,
+  VEHICLES_SERVICE_CODE,
+  type VehiclesServeConfig,
+  vehiclesDescriptor,
+} from "./descriptor.ts";
 export { VEHICLE_ERRORS, VehicleError, type VehicleErrorCode } from "./errors.ts";
 export {
   CATEGORIES,
@@ -9,10 +17,13 @@ export {
 } from "./model/licence-categories.ts";
 export { parsePlate } from "./model/plate.ts";
 export { checkDigitApplies, parseVin, type Vin, vinCheckDigit } from "./model/vin.ts";
+export { startVehicles, type VehiclesServer, type VehiclesServerOptions } from "./serve.ts";
 export {
   type DrivingRight,
   type Licence,
+  type OwnershipTransfer,
   openVehicleRegister,
   type Vehicle,
   VehicleRegister,
 } from "./storage/register.ts";
+export { TRANSFER_FILE, transferDocument } from "./transfer/ownership-transfer.ts";

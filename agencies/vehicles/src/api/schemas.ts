@@ -73,3 +73,35 @@ export const DRIVING_RIGHT = Type.Object({
     Type.Literal("suspended"),
   ]),
 });
+
+export const NEW_TRANSFER = Type.Object(
+  {
+    vehicle: Type.String({ minLength: 2, maxLength: 21, description: "VIN or registration plate" }),
+    seller: CODE,
+    buyer: CODE,
+  },
+  { additionalProperties: false },
+);
+export const TRANSFER_PARAMS = Type.Object({ id: Type.String({ format: "uuid" }) }, { additionalProperties: false });
+export const TRANSFER_SIGNATURE = Type.Object(
+  {
+    container: Type.String({
+      minLength: 1,
+      maxLength: 2_000_000,
+      pattern: "^[A-Za-z0-9+/]+={0,2}$",
+      description: "the ASiC-E container (base64) over the transfer's document, signed by one or both parties",
+    }),
+  },
+  { additionalProperties: false },
+);
+export const TRANSFER = Type.Object({
+  id: Type.String(),
+  vin: Type.String(),
+  seller: Type.String(),
+  buyer: Type.String(),
+  document: Type.String({ description: "the exact bytes (UTF-8) to sign, as the container's file transfer.json" }),
+  status: Type.Union([Type.Literal("awaiting-signatures"), Type.Literal("completed")]),
+  signedBy: Type.Array(Type.String()),
+  createdAt: Type.String(),
+  completedAt: Type.Union([Type.String(), Type.Null()]),
+});

@@ -1,12 +1,16 @@
 // The vehicle register on the kit's storage: vehicles by VIN and plate with owner and
 // responsible user, driving licences with categories and validity, and the roadside check.
+import { randomUUID } from "node:crypto";
 import { PersonalCodeError, parsePersonalCode } from "@riik/core";
 import { type MemberStorage, openMemberStorage } from "@riik/kit";
+import type { ValidationOptions } from "@riik/signature";
 import { VehicleError } from "../errors.ts";
 import { type Category, categoriesEntitling, parseCategory } from "../model/licence-categories.ts";
 import { parsePlate } from "../model/plate.ts";
 import { parseVin } from "../model/vin.ts";
+import { transferDocument, transferSigners } from "../transfer/ownership-transfer.ts";
 import {
+  type OwnershipTransferTable,
   VEHICLE_REGISTER_COMPONENT,
   type VehicleRegisterDb,
   type VehicleTable,
@@ -49,6 +53,19 @@ export interface DrivingRight {
   reason: "valid" | "no-licence" | "category-not-held" | "expired" | "suspended";
 }
 
+export interface OwnershipTransfer {
+  id: string;
+  vin: string;
+  seller: string;
+  buyer: string;
+  /** The exact text both parties sign (the container's one file, transfer.json). */
+  document: string;
+  status: "awaiting-signatures" | "completed";
+  signedBy: string[];
+  createdAt: string;
+  completedAt: string | null;
+}
+
 /** EU vehicle categories (Regulation (EU) 2018/858 annex I, 168/2013 art. 4) the register accepts. */
 const VEHICLE_CATEGORY = /^(M[123]|N[123]|O[1-4]|L[1-7]e|T[1-5])$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -73,8 +90,24 @@ const vehicleOf = (row: VehicleTable): Vehicle => ({
   firstRegistered: row.first_registered,
 });
 
+const transferOf = (row: OwnershipTransferTable): OwnershipTransfer => ({
+  id: row.id,
+  vin: row.vin,
+  seller: row.seller,
+  buyer: row.buyer,
+  document: row.document,
+  status: row.status as OwnershipTransfer["status"],
+  signedBy: row.signed_by ? row.signed_by.split(",") : [],
+  createdAt: row.created_at,
+  completedAt: row.completed_at,
+});
+
 export class VehicleRegister {
-  constructor(readonly store: MemberStorage<VehicleRegisterDb>) {}
+  constructor(
+    readonly store: MemberStorage<VehicleRegisterDb>,
+    /** Roots the parties' signing certificates must chain to (the configured trust services). */
+    readonly trustAnchors: ValidationOptions["trustAnchors"] = [],
+  ) {}
 
   /** First registration in Estonia: VIN checked (vin.ts), plate free, owner and user persons. */
   async registerVehicle(
@@ -249,6 +282,101 @@ export class VehicleRegister {
     return answer({ allowed: true, by: valid.category, validUntil: valid.validUntil, reason: "valid" });
   }
 
+  /**
+   * The owner starts a transfer to a buyer: the register writes the document both will sign.
+   * SELLER_NOT_OWNER when the seller is not the vehicle's owner now.
+   */
+  async startTransfer(input: { vehicle: string; seller: string; buyer: string }, at = new Date()) {
+    const seller = personalCode(input.seller, "seller");
+    const buyer = personalCode(input.buyer, "buyer");
+    if (seller === buyer) throw new VehicleError("TRANSFER_INVALID", "the buyer is the seller");
+    const vehicle = await this.vehicle(input.vehicle);
+    if (vehicle.owner !== seller)
+      throw new VehicleError("SELLER_NOT_OWNER", `the seller is not the owner of ${vehicle.plate}`);
+    const id = randomUUID();
+    const createdAt = at.toISOString();
+    const document = transferDocument({ id, vin: vehicle.vin, plate: vehicle.plate, seller, buyer, createdAt });
+    return this.store.write(async ({ trx, change }) => {
+      const row: OwnershipTransferTable = {
+        id,
+        vin: vehicle.vin,
+        seller,
+        buyer,
+        document,
+        status: "awaiting-signatures",
+        signed_by: "",
+        container: null,
+        created_at: createdAt,
+        completed_at: null,
+      };
+      await trx.insertInto("ownership_transfer").values(row).execute();
+      const transfer = transferOf(row);
+      change({ entity: "ownership_transfer", key: id, op: "upsert", data: transfer });
+      return transfer;
+    }, at);
+  }
+
+  async transfer(id: string): Promise<OwnershipTransfer> {
+    const row = await this.store.db
+      .selectFrom("ownership_transfer")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) throw new VehicleError("TRANSFER_NOT_FOUND", `no transfer ${id}`);
+    return transferOf(row);
+  }
+
+  /**
+   * A container signed by one or both parties over the transfer's document. Once the seller's
+   * and the buyer's valid signatures are both seen, the buyer becomes the owner (and the
+   * responsible user, where the seller was it) in the same transaction, if the seller still owns it.
+   */
+  async signTransfer(id: string, container: Uint8Array, at = new Date()): Promise<OwnershipTransfer> {
+    const current = await this.transfer(id);
+    if (current.status !== "awaiting-signatures") throw new VehicleError("TRANSFER_CLOSED", `transfer ${id} is done`);
+    const signers = await transferSigners(container, current.document, this.trustAnchors);
+    const stranger = signers.find((code) => code !== current.seller && code !== current.buyer);
+    if (stranger) throw new VehicleError("SIGNER_NOT_PARTY", "a signer is neither the seller nor the buyer");
+    return this.store.write(async ({ trx, change, emit }) => {
+      const row = await trx.selectFrom("ownership_transfer").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      if (row.status !== "awaiting-signatures") throw new VehicleError("TRANSFER_CLOSED", `transfer ${id} is done`);
+      const signedBy = [...new Set([...(row.signed_by ? row.signed_by.split(",") : []), ...signers])].sort();
+      const complete = signedBy.includes(row.seller) && signedBy.includes(row.buyer);
+      if (complete) {
+        const vehicle = await trx
+          .selectFrom("vehicle")
+          .selectAll()
+          .where("vin", "=", row.vin)
+          .executeTakeFirstOrThrow();
+        if (vehicle.owner !== row.seller)
+          throw new VehicleError("TRANSFER_CLOSED", "the vehicle changed owner after the transfer was started");
+        const user = vehicle.user === row.seller ? row.buyer : vehicle.user;
+        await trx.updateTable("vehicle").set({ owner: row.buyer, user }).where("vin", "=", row.vin).execute();
+        change({
+          entity: "vehicle",
+          key: row.vin,
+          op: "upsert",
+          data: { ...vehicleOf(vehicle), owner: row.buyer, user },
+        });
+        emit({
+          type: "vehicle.owner-changed",
+          data: { subjects: [row.seller, row.buyer], vin: row.vin, transfer: id },
+        });
+      }
+      const updated: OwnershipTransferTable = {
+        ...row,
+        signed_by: signedBy.join(","),
+        container: Buffer.from(container).toString("base64"),
+        status: complete ? "completed" : "awaiting-signatures",
+        completed_at: complete ? at.toISOString() : null,
+      };
+      await trx.updateTable("ownership_transfer").set(updated).where("id", "=", id).execute();
+      const transfer = transferOf(updated);
+      change({ entity: "ownership_transfer", key: id, op: "upsert", data: transfer });
+      return transfer;
+    }, at);
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }
@@ -275,16 +403,16 @@ export class VehicleRegister {
   }
 }
 
-export async function openVehicleRegister(location: {
-  dataDir: string;
-  url?: string;
-  schema?: string;
-}): Promise<VehicleRegister> {
+export async function openVehicleRegister(
+  location: { dataDir: string; url?: string; schema?: string },
+  options: { trustAnchors?: ValidationOptions["trustAnchors"] } = {},
+): Promise<VehicleRegister> {
   return new VehicleRegister(
     await openMemberStorage<VehicleRegisterDb>({
       component: VEHICLE_REGISTER_COMPONENT,
       migrations: vehicleRegisterMigrations,
       ...location,
     }),
+    options.trustAnchors,
   );
 }

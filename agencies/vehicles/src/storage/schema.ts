@@ -40,10 +40,29 @@ export interface LicenceTable {
   suspended_until: string | null;
 }
 
+/** A transfer of ownership: its document, and who has signed it so far. */
+export interface OwnershipTransferTable {
+  id: string;
+  vin: string;
+  seller: string;
+  buyer: string;
+  /** The canonical JSON both parties sign (ownership-transfer.ts). */
+  document: string;
+  /** awaiting-signatures | completed. */
+  status: string;
+  /** Personal codes of the parties whose valid signature the register has seen, comma-separated. */
+  signed_by: string;
+  /** The last container accepted (base64): with both signatures once completed. */
+  container: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
 export interface VehicleRegisterDb extends ChangeJournalDb, EventOutboxDb {
   vehicle: VehicleTable;
   licence: LicenceTable;
   licence_category: LicenceCategoryTable;
+  ownership_transfer: OwnershipTransferTable;
 }
 
 export const VEHICLE_REGISTER_COMPONENT = "vehicle_register";
@@ -78,6 +97,23 @@ export const vehicleRegisterMigrations: Readonly<Record<string, ComponentMigrati
         .addColumn("since", "text", (c) => c.notNull())
         .addColumn("valid_until", "text", (c) => c.notNull())
         .addPrimaryKeyConstraint("licence_category_pk", ["personal_code", "category"])
+        .execute();
+    },
+  },
+  "0004_ownership_transfer": {
+    async up(db) {
+      await db.schema
+        .createTable("ownership_transfer")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("vin", "text", (c) => c.notNull())
+        .addColumn("seller", "text", (c) => c.notNull())
+        .addColumn("buyer", "text", (c) => c.notNull())
+        .addColumn("document", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("signed_by", "text", (c) => c.notNull())
+        .addColumn("container", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("completed_at", "text")
         .execute();
     },
   },
