@@ -1,6 +1,6 @@
 // The CDOC2 container (CDOC2 specification, "Container format"):
 // "CDOC" | version 0x02 | header length (uint32, big-endian) | header | HMAC-SHA-256(HHK, header) | payload.
-import { createPublicKey, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
+import { createPublicKey, KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import {
   closeSync,
@@ -17,13 +17,19 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { type CardFile, cardCertificate, cardKeyAgreement } from "@riik/pki";
+import { type CardFile, cardCertificate, cardKeyAgreement, unlockCardKey } from "@riik/pki";
 import { CdocError } from "./errors.ts";
-import { parseHeader, type Recipient, serializeHeader } from "./header.ts";
+import { type KeyServerRecipient, parseHeader, type Recipient, serializeHeader } from "./header.ts";
 import { contentEncryptionKey, ecdh, generateFmk, headerHmac, xor } from "./key-derivation.ts";
 import { displayLabel, formatKeyLabel } from "./key-label.ts";
 import { additionalData, extractPayload, NONCE_LENGTH, TAG_LENGTH, tarOfFiles, writePayload } from "./payload.ts";
 import { eccKekFor, eccRecipient, tlsPoint } from "./recipients/ecc-public-key.ts";
+import {
+  type ClientCredentials,
+  type KeyServerConfig,
+  keyServerKekFor,
+  keyServerRecipient,
+} from "./recipients/key-server.ts";
 import { passwordKekFor, passwordRecipient } from "./recipients/password.ts";
 import { rsaKekFor, rsaPublicKeyDer, rsaRecipient } from "./recipients/rsa-public-key.ts";
 import { symmetricKekFor, symmetricRecipient } from "./recipients/symmetric-key.ts";
@@ -39,13 +45,24 @@ const FIXED = PRELUDE.length + 1 + 4;
 export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
 
 export type EncryptionRecipient =
-  /** An EC (secp384r1) or RSA public key, e.g. an ID card's authentication certificate's key. */
-  | { type: "public-key"; key: KeyObject; label?: string; keyLabel?: string }
+  /**
+   * An EC (secp384r1) or RSA public key, e.g. an ID card's authentication certificate's key;
+   * with `keyServer`, its capsule is kept by that CDOC2 capsule server (until `capsuleExpiry`).
+   */
+  | {
+      type: "public-key";
+      key: KeyObject;
+      label?: string;
+      keyLabel?: string;
+      keyServer?: KeyServerConfig;
+      capsuleExpiry?: Date;
+    }
   | { type: "password"; label: string; password: string; iterations?: number }
   | { type: "symmetric"; label: string; key: Uint8Array };
 
 export type DecryptionKey =
-  | { type: "private-key"; key: KeyObject }
+  /** `certificate` (PEM) is needed only for a key-server recipient: the client certificate of mutual TLS. */
+  | { type: "private-key"; key: KeyObject; certificate?: string }
   | { type: "card"; card: CardFile; pin1: string }
   | { type: "password"; label?: string; password: string }
   | { type: "symmetric"; label?: string; key: Uint8Array };
@@ -115,6 +132,11 @@ async function buildRecipient(fmk: Buffer, spec: EncryptionRecipient): Promise<R
   switch (spec.type) {
     case "public-key": {
       const key = spec.key.type === "public" ? spec.key : createPublicKey(spec.key);
+      if (spec.keyServer) {
+        const fallback = key.asymmetricKeyType === "rsa" ? "RSA public key" : "EC public key";
+        const keyLabel = spec.keyLabel ?? formatKeyLabel("pub_key", { LABEL: spec.label ?? fallback });
+        return keyServerRecipient(fmk, key, keyLabel, spec.keyServer, spec.capsuleExpiry);
+      }
       if (key.asymmetricKeyType === "ec") {
         return eccRecipient(
           fmk,
@@ -195,8 +217,12 @@ export async function encryptTar(options: {
 }
 
 /** Finds the recipient `key` opens and returns the FMK (header HMAC verified). */
-async function unlockFmk(parsed: ParsedContainer, key: DecryptionKey): Promise<Buffer> {
-  const candidates = await kekCandidates(parsed.recipients, key);
+async function unlockFmk(
+  parsed: ParsedContainer,
+  key: DecryptionKey,
+  keyServers: readonly KeyServerConfig[],
+): Promise<Buffer> {
+  const candidates = await kekCandidates(parsed.recipients, key, keyServers);
   if (candidates.length === 0)
     throw new CdocError("CDOC_NOT_RECIPIENT", "the key is not among the container's recipients");
   for (const [record, kek] of candidates) {
@@ -213,7 +239,11 @@ async function unlockFmk(parsed: ParsedContainer, key: DecryptionKey): Promise<B
 
 type Kek = [Recipient, Buffer];
 
-async function kekCandidates(recipients: readonly Recipient[], key: DecryptionKey): Promise<Kek[]> {
+async function kekCandidates(
+  recipients: readonly Recipient[],
+  key: DecryptionKey,
+  keyServers: readonly KeyServerConfig[],
+): Promise<Kek[]> {
   const out: Kek[] = [];
   const labelMatches = (r: Recipient, label: string | undefined) =>
     label === undefined || label === "" || displayLabel(r.keyLabel) === label || r.keyLabel === label;
@@ -233,9 +263,39 @@ async function kekCandidates(recipients: readonly Recipient[], key: DecryptionKe
       out.push([r, symmetricKekFor(r, key.key)]);
     } else if (key.type === "password" && r.type === "password" && labelMatches(r, key.label)) {
       out.push([r, await passwordKekFor(r, key.password)]);
+    } else if (r.type === "key-server" && key.type === "card" && r.keyType === "ecc") {
+      if (tlsPoint(cardPublicKey(key.card)).equals(r.recipientPublicKey)) {
+        // The card's authentication key signs the TLS handshake, as DigiDoc's does on the card.
+        const unlocked = await unlockCardKey(key.card, "authentication", key.pin1);
+        const credentials: ClientCredentials = {
+          cert: key.card.authentication.certificate,
+          key: KeyObject.from(unlocked.privateKey).export({ type: "pkcs8", format: "pem" }) as string,
+        };
+        const agree = (sender: KeyObject) => cardKeyAgreement(key.card, key.pin1, sender);
+        out.push([r, await keyServerKekFor(r, keyServers, credentials, { agree })]);
+      }
+    } else if (r.type === "key-server" && key.type === "private-key" && privateKeyMatches(key.key, r)) {
+      if (!key.certificate) {
+        throw new CdocError(
+          "CDOC_ARGUMENT",
+          "this recipient's capsule is on a key server: give the key's certificate for mutual TLS",
+        );
+      }
+      const credentials = { cert: key.certificate, key: key.key.export({ type: "pkcs8", format: "pem" }) as string };
+      const recipient =
+        r.keyType === "ecc" ? { agree: (sender: KeyObject) => ecdh(key.key, sender) } : { rsaKey: key.key };
+      out.push([r, await keyServerKekFor(r, keyServers, credentials, recipient)]);
     }
   }
   return out;
+}
+
+function privateKeyMatches(key: KeyObject, record: KeyServerRecipient): boolean {
+  if (record.keyType === "ecc" && key.asymmetricKeyType === "ec")
+    return tlsPoint(createPublicKey(key)).equals(record.recipientPublicKey);
+  if (record.keyType === "rsa" && key.asymmetricKeyType === "rsa")
+    return rsaPublicKeyDer(key).equals(record.recipientPublicKey);
+  return false;
 }
 
 /** The public key of the card's authentication certificate, the one CDOC2 encrypts for. */
@@ -250,6 +310,8 @@ export interface DecryptOptions {
   /** Directory the files land in (created 0700 if missing); existing files are never replaced. */
   outputDir: string;
   maxOutputBytes?: number;
+  /** Capsule servers a key-server recipient may name (by id), e.g. from key-server.json. */
+  keyServers?: readonly KeyServerConfig[];
 }
 
 /**
@@ -258,7 +320,7 @@ export interface DecryptOptions {
  */
 export async function decryptFile(options: DecryptOptions): Promise<string[]> {
   const parsed = readContainerHeader(options.file);
-  const fmk = await unlockFmk(parsed, options.key);
+  const fmk = await unlockFmk(parsed, options.key, options.keyServers ?? []);
   const outputDir = resolve(options.outputDir);
   mkdirSync(outputDir, { recursive: true, mode: 0o700 });
   const staging = mkdtempSync(join(outputDir, ".cdoc-"));

@@ -18,7 +18,22 @@ export type CdocErrorCode =
   /** The output file or directory entry already exists; nothing is overwritten. */
   | "CDOC_OUTPUT_EXISTS"
   /** A caller's argument (key, label, password, file list) is unusable. */
-  | "CDOC_ARGUMENT";
+  | "CDOC_ARGUMENT"
+  /** A key capsule server could not be reached, refused the request or answered something unusable. */
+  | "CDOC_KEY_SERVER"
+  // The capsule server's own codes (src/capsule-server/), answered to its HTTP clients.
+  /** A key capsule in a request is malformed: base64, lengths, a key that is not on its curve. */
+  | "CAPSULE_INVALID"
+  /** The requested x-expiry-time is not a future RFC 3339 date-time. */
+  | "CAPSULE_EXPIRY_INVALID"
+  /** No capsule for this transaction id and client certificate (absent, expired or another's: never told apart). */
+  | "CAPSULE_NOT_FOUND"
+  /** The GET side was called without a TLS client certificate. */
+  | "CAPSULE_NO_CLIENT_CERTIFICATE"
+  /** The TLS client certificate does not chain to a configured trust anchor, or is not valid for client authentication. */
+  | "CAPSULE_CLIENT_CERTIFICATE_UNTRUSTED"
+  /** Too many capsules from one address in the current window; retry after the Retry-After seconds. */
+  | "CAPSULE_RATE_LIMITED";
 
 const HTTP_STATUS: Record<CdocErrorCode, number> = {
   CDOC_FORMAT: 400,
@@ -30,7 +45,19 @@ const HTTP_STATUS: Record<CdocErrorCode, number> = {
   CDOC_TOO_LARGE: 413,
   CDOC_OUTPUT_EXISTS: 409,
   CDOC_ARGUMENT: 400,
+  CDOC_KEY_SERVER: 502,
+  CAPSULE_INVALID: 400,
+  CAPSULE_EXPIRY_INVALID: 400,
+  CAPSULE_NOT_FOUND: 404,
+  CAPSULE_NO_CLIENT_CERTIFICATE: 401,
+  CAPSULE_CLIENT_CERTIFICATE_UNTRUSTED: 403,
+  CAPSULE_RATE_LIMITED: 429,
 };
+
+/** The codes and statuses as a service's error catalogue (core's `createHttpService`). */
+export const CDOC_ERROR_CATALOGUE = Object.fromEntries(
+  Object.entries(HTTP_STATUS).map(([code, status]) => [code, { status }]),
+) as { readonly [K in CdocErrorCode]: { status: number } };
 
 export class CdocError extends RiikError<CdocErrorCode> {
   get httpStatus(): number {

@@ -11,10 +11,14 @@ import {
 } from "./generated/header_generated.ts";
 import {
   ECCPublicKeyCapsule,
+  EccKeyDetails,
   EllipticCurve,
   KDFAlgorithmIdentifier,
+  KeyDetailsUnion,
+  KeyServerCapsule,
   PBKDF2Capsule,
   RSAPublicKeyCapsule,
+  RsaKeyDetails,
   SymmetricKeyCapsule,
 } from "./generated/recipients_generated.ts";
 
@@ -47,11 +51,27 @@ export interface PasswordRecipient extends RecipientBase {
   passwordSalt: Buffer;
   iterations: number;
 }
-/** A capsule this implementation reads but cannot open (key server, key shares). */
-export interface OtherRecipient extends RecipientBase {
-  type: "key-server" | "key-shares";
+/** A recipient whose capsule a CDOC2 capsule server holds (KeyServerCapsule). */
+export interface KeyServerRecipient extends RecipientBase {
+  type: "key-server";
+  /** recipient_key_details: EccKeyDetails (secp384r1) or RsaKeyDetails. */
+  keyType: "ecc" | "rsa";
+  /** As in the direct capsules: a TLS 1.3 point, or RSAPublicKey DER. */
+  recipientPublicKey: Buffer;
+  keyServerId: string;
+  transactionId: string;
 }
-export type Recipient = EccRecipient | RsaRecipient | SymmetricRecipient | PasswordRecipient | OtherRecipient;
+/** A capsule this implementation reads but cannot open (key shares: Smart-ID/Mobile-ID share servers). */
+export interface OtherRecipient extends RecipientBase {
+  type: "key-shares";
+}
+export type Recipient =
+  | EccRecipient
+  | RsaRecipient
+  | SymmetricRecipient
+  | PasswordRecipient
+  | KeyServerRecipient
+  | OtherRecipient;
 
 const bytes = (value: Uint8Array | null, field: string): Buffer => {
   if (!value) throw new CdocError("CDOC_FORMAT", `the header lacks the required field ${field}`);
@@ -95,6 +115,28 @@ export function serializeHeader(recipients: readonly Recipient[]): Buffer {
           r.iterations,
         );
         break;
+      case "key-server": {
+        type = Capsule.recipients_KeyServerCapsule;
+        const details =
+          r.keyType === "ecc"
+            ? EccKeyDetails.createEccKeyDetails(
+                b,
+                EllipticCurve.secp384r1,
+                EccKeyDetails.createRecipientPublicKeyVector(b, r.recipientPublicKey),
+              )
+            : RsaKeyDetails.createRsaKeyDetails(
+                b,
+                RsaKeyDetails.createRecipientPublicKeyVector(b, r.recipientPublicKey),
+              );
+        capsule = KeyServerCapsule.createKeyServerCapsule(
+          b,
+          r.keyType === "ecc" ? KeyDetailsUnion.EccKeyDetails : KeyDetailsUnion.RsaKeyDetails,
+          details,
+          b.createString(r.keyServerId),
+          b.createString(r.transactionId),
+        );
+        break;
+      }
       default:
         throw new CdocError("CDOC_ARGUMENT", `cannot write a ${r.type} recipient`);
     }
@@ -186,10 +228,36 @@ function parseRecord(record: RecipientRecord): Recipient {
       };
     }
     case Capsule.recipients_KeyServerCapsule:
-      return { type: "key-server", ...base };
+      return { type: "key-server", ...base, ...keyServerCapsule(record.capsule(new KeyServerCapsule())) };
     case Capsule.recipients_KeySharesCapsule:
       return { type: "key-shares", ...base };
     default:
       throw new CdocError("CDOC_UNSUPPORTED", `unknown capsule type ${record.capsuleType()}`);
+  }
+}
+
+function keyServerCapsule(c: KeyServerCapsule): Omit<KeyServerRecipient, "type" | "keyLabel" | "encryptedFmk"> {
+  const keyServerId = c.keyserverId();
+  const transactionId = c.transactionId();
+  if (keyServerId === null) throw new CdocError("CDOC_FORMAT", "the header lacks the required field keyserver_id");
+  if (transactionId === null) throw new CdocError("CDOC_FORMAT", "the header lacks the required field transaction_id");
+  switch (c.recipientKeyDetailsType()) {
+    case KeyDetailsUnion.EccKeyDetails: {
+      const details: EccKeyDetails = c.recipientKeyDetails(new EccKeyDetails());
+      if (details.curve() !== EllipticCurve.secp384r1)
+        throw new CdocError("CDOC_UNSUPPORTED", "the curve is not secp384r1");
+      const recipientPublicKey = bytes(details.recipientPublicKeyArray(), "recipient_public_key");
+      return { keyType: "ecc", recipientPublicKey, keyServerId, transactionId };
+    }
+    case KeyDetailsUnion.RsaKeyDetails: {
+      const details: RsaKeyDetails = c.recipientKeyDetails(new RsaKeyDetails());
+      const recipientPublicKey = bytes(details.recipientPublicKeyArray(), "recipient_public_key");
+      return { keyType: "rsa", recipientPublicKey, keyServerId, transactionId };
+    }
+    default:
+      throw new CdocError(
+        "CDOC_UNSUPPORTED",
+        `unknown key server recipient key details ${c.recipientKeyDetailsType()}`,
+      );
   }
 }

@@ -1,3 +1,6 @@
+export { type Capsule, type CapsuleType, parseCapsule } from "./capsule-server/capsule.ts";
+export { CapsuleStore } from "./capsule-server/capsule-store.ts";
+export { type CapsuleServer, type CapsuleServerOptions, serveCapsuleServer } from "./capsule-server/serve.ts";
 export {
   cardPublicKey,
   containerInfo,
@@ -12,7 +15,15 @@ export {
   type RecipientSummary,
   readContainerHeader,
 } from "./container.ts";
-export { CdocError, type CdocErrorCode } from "./errors.ts";
-export type { Recipient } from "./header.ts";
+export { CDOC_ERROR_CATALOGUE, CdocError, type CdocErrorCode } from "./errors.ts";
+export type { KeyServerRecipient, Recipient } from "./header.ts";
 export { displayLabel, formatKeyLabel, parseKeyLabel } from "./key-label.ts";
+export {
+  type ClientCredentials,
+  fetchCapsule,
+  KEY_SERVER_CONFIG,
+  type KeyServerConfig,
+  readKeyServerConfig,
+  storeCapsule,
+} from "./recipients/key-server.ts";
 export { PBKDF2_ITERATIONS } from "./recipients/password.ts";
