@@ -1,0 +1,186 @@
+// The election record against the independent verifier: an election run entirely by riik's code
+// must pass `belenios-tool election verify` (Debian's belenios-tool 2.0), tampered copies must
+// fail it, and riik's own verifier must agree on every one.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  ElectionArchive,
+  type ElectoralOfficeErrorCode,
+  readArchive,
+  verifyElectionArchive,
+  verifyElectionRecord,
+} from "../src/index.ts";
+import { CHOICES, runElection } from "./election.ts";
+
+const hasTool = spawnSync("belenios-tool", ["--version"]).status === 0;
+if (!hasTool && process.env.CI === "true")
+  throw new Error("belenios-tool is required under CI (apt-get install belenios-tool)");
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Writes the archive alone in a fresh directory and runs `belenios-tool election verify` on it. */
+function beleniosVerify(uuid: string, bytes: Buffer): { ok: boolean; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), "riik-belenios-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, `${uuid}.bel`), bytes);
+  const run = spawnSync("belenios-tool", ["election", "verify", `--dir=${dir}`], { encoding: "utf8" });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+}
+
+/**
+ * A tampered copy whose chain is consistent again: each entry may be edited, and every hash that
+ * referred to an edited entry is replaced by the new one (what a dishonest server would publish).
+ */
+function tamper(bytes: Buffer, edit: (text: string, index: number) => string): Buffer {
+  const { timestamp, entries } = readArchive(bytes);
+  const out = new ElectionArchive(timestamp);
+  const renamed = new Map<string, string>();
+  const relink = (text: string) => text.replace(/[0-9a-f]{64}/g, (h) => renamed.get(h) ?? h);
+  entries.forEach((e, i) => {
+    if (e.kind === "data") {
+      renamed.set(e.hash, out.data(relink(edit(e.text, i))));
+    } else {
+      const event = JSON.parse(relink(e.text)) as { type: Parameters<ElectionArchive["event"]>[0]; payload?: string };
+      renamed.set(e.hash, out.event(event.type, event.payload));
+    }
+  });
+  return out.bytes();
+}
+
+/** The index of the n-th data entry whose JSON text starts with `prefix`. */
+function dataIndex(bytes: Buffer, prefix: string, n = 0): number {
+  const { entries } = readArchive(bytes);
+  const matches = entries.flatMap((e, i) => (e.kind === "data" && e.text.startsWith(prefix) ? [i] : []));
+  const index = matches[n];
+  assert.ok(index !== undefined, `no data entry #${n} starting with ${prefix}`);
+  return index;
+}
+
+describe("an election run by riik, verified by belenios-tool 2.0 and by riik", {
+  skip: !hasTool && "belenios-tool not installed",
+}, () => {
+  let election: ReturnType<typeof runElection>;
+  before(() => {
+    election = runElection();
+  });
+
+  it("the result lists each voter's last vote once, in mixed order", () => {
+    const tally = (indexes: number[]) => [0, 1, 2].map((c) => indexes.filter((i) => i === c).length);
+    assert.deepEqual(tally(election.expected.map((v) => v.indexOf(1))), tally(CHOICES));
+    assert.equal(election.expected.length, CHOICES.length);
+  });
+
+  it("belenios-tool election verify passes on the full archive, and riik's verifier agrees", async () => {
+    const tool = beleniosVerify(election.uuid, election.bytes);
+    assert.ok(tool.ok, tool.output);
+    assert.match(tool.output, /all checks passed/);
+    const dir = mkdtempSync(join(tmpdir(), "riik-belenios-own-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "e.bel"), election.bytes);
+    const report = await verifyElectionArchive(join(dir, "e.bel"));
+    assert.equal(report.valid, true, JSON.stringify(report.error));
+    assert.deepEqual(
+      {
+        ballots: report.ballots,
+        tallied: report.tallied,
+        shuffles: report.shuffles,
+        decryptions: report.partialDecryptions,
+      },
+      { ballots: CHOICES.length + 1, tallied: CHOICES.length, shuffles: 2, decryptions: 3 },
+    );
+    assert.deepEqual(report.result, [election.expected]);
+  });
+
+  const cases: [name: string, code: ElectoralOfficeErrorCode, make: (b: Buffer) => Buffer][] = [
+    [
+      "a changed ballot (one ciphertext replaced by another ballot's)",
+      "PROOF_INVALID",
+      (b) => {
+        const target = dataIndex(b, '{"election_uuid"', 1);
+        const donor = JSON.parse(readArchive(b).entries[dataIndex(b, '{"election_uuid"', 2)]?.text as string);
+        return tamper(b, (text, i) => {
+          if (i !== target) return text;
+          const ballot = JSON.parse(text);
+          ballot.answers[0].choices.beta = donor.answers[0].choices.beta;
+          return JSON.stringify(ballot);
+        });
+      },
+    ],
+    [
+      "a trustee's wrong decryption share",
+      "PROOF_INVALID",
+      (b) => {
+        const target = dataIndex(b, '{"decryption_factors"', 1);
+        return tamper(b, (text, i) => {
+          if (i !== target) return text;
+          const d = JSON.parse(text);
+          [d.decryption_factors[0][0], d.decryption_factors[0][1]] = [
+            d.decryption_factors[0][1],
+            d.decryption_factors[0][0],
+          ];
+          return JSON.stringify(d);
+        });
+      },
+    ],
+    [
+      "a changed result",
+      "RESULT_MISMATCH",
+      (b) => {
+        const target = dataIndex(b, '{"result"');
+        return tamper(b, (text, i) => {
+          if (i !== target) return text;
+          const r = JSON.parse(text);
+          r.result[0][0] = r.result[0][0].map((x: number) => 1 - x);
+          return JSON.stringify(r);
+        });
+      },
+    ],
+    [
+      "two outputs of a shuffle swapped",
+      "PROOF_INVALID",
+      (b) => {
+        const target = dataIndex(b, '{"ciphertexts"', 0);
+        return tamper(b, (text, i) => {
+          if (i !== target) return text;
+          const s = JSON.parse(text);
+          [s.ciphertexts[0][0], s.ciphertexts[0][1]] = [s.ciphertexts[0][1], s.ciphertexts[0][0]];
+          return JSON.stringify(s);
+        });
+      },
+    ],
+    [
+      "a ballot's bytes changed without re-hashing",
+      "CHAIN_BROKEN",
+      (b) => {
+        const copy = Buffer.from(b);
+        const at = copy.indexOf('"credential":"') + 20;
+        copy[at] = copy[at] === 0x31 ? 0x32 : 0x31;
+        return copy;
+      },
+    ],
+  ];
+  for (const [name, code, make] of cases) {
+    it(`${name}: belenios-tool fails and riik's verifier says ${code}`, () => {
+      const bytes = make(election.bytes);
+      assert.notDeepEqual(bytes, election.bytes);
+      const tool = beleniosVerify(election.uuid, bytes);
+      assert.equal(tool.ok, false, `belenios-tool accepted the tampered archive:\n${tool.output}`);
+      const report = verifyElectionRecord(bytes);
+      assert.equal(report.valid, false);
+      assert.equal(report.error?.code, code, report.error?.message ?? "no error");
+    });
+  }
+
+  it("an unchanged copy rebuilt by the tamper helper still passes both (the helper itself is faithful)", () => {
+    const bytes = tamper(election.bytes, (text) => text);
+    assert.deepEqual(bytes, election.bytes);
+    assert.equal(verifyElectionRecord(bytes).valid, true);
+  });
+});

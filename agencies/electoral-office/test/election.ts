@@ -1,0 +1,67 @@
+// A small complete election run with riik's code only, shared by the tests: 5 voters, 3
+// candidates, one re-vote, trustees = the server's Single key + Pedersen 2-of-3, two mixes.
+import {
+  combinedPublicKey,
+  createBallot,
+  credentialSecret,
+  type Election,
+  ElectionArchive,
+  ElectionRecord,
+  generatePrivateCredential,
+  generateSingleTrustee,
+  generateUuid,
+  pedersenFinish,
+  pedersenStep1,
+  pedersenStep3,
+  publicCredential,
+  type TrusteeKind,
+} from "../src/index.ts";
+
+export const CANDIDATES = ["Kask", "Mänd", "Tamm"];
+/** Each voter's chosen candidate; voter 2 votes again for candidate 0 (the last vote counts). */
+export const CHOICES = [0, 2, 1, 2, 0];
+
+const oneHot = (i: number) => CANDIDATES.map((_, j) => (j === i ? 1 : 0));
+
+export function runElection(): { bytes: Buffer; uuid: string; expected: number[][] } {
+  const uuid = generateUuid();
+  const server = generateSingleTrustee();
+  const pedersen = [pedersenStep1(), pedersenStep1(), pedersenStep1()];
+  const polynomials = pedersen.map((t) => pedersenStep3(t, pedersen.length, 2));
+  const { parameters, decryptionKeys } = pedersenFinish(pedersen, polynomials, 2);
+  const trustees: TrusteeKind[] = [
+    { kind: "Single", key: server.key },
+    { kind: "Pedersen", parameters },
+  ];
+  const election: Election = {
+    uuid,
+    name: "Riigikogu 2027, district 1",
+    description: "riik test election",
+    publicKey: combinedPublicKey(trustees),
+    questions: [{ question: "Kandidaat", answers: CANDIDATES }],
+  };
+  const privateCredentials = CHOICES.map(() => generatePrivateCredential());
+  const archive = new ElectionArchive(1_795_900_000n);
+  const record = new ElectionRecord(
+    archive,
+    election,
+    trustees,
+    privateCredentials.map((c) => publicCredential(uuid, c)),
+  );
+  const vote = (voter: number, candidate: number) =>
+    record.castBallot(
+      createBallot(election, credentialSecret(uuid, privateCredentials[voter] as string), [oneHot(candidate)]),
+    );
+  vote(0, 2); // voter 0 first votes for Tamm…
+  // …then everyone votes, voter 0 again: Kask counts.
+  for (const [voter, c] of CHOICES.entries()) vote(voter, c);
+  record.endBallots();
+  record.shuffle(2);
+  record.shuffle(3);
+  record.endShuffles();
+  record.decrypt(1, server.secret);
+  record.decrypt(2, decryptionKeys[0] as bigint);
+  record.decrypt(4, decryptionKeys[2] as bigint);
+  const result = record.publishResult()[0] as number[][];
+  return { bytes: archive.bytes(), uuid, expected: result };
+}
