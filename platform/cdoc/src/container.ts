@@ -263,18 +263,19 @@ async function kekCandidates(
       out.push([r, symmetricKekFor(r, key.key)]);
     } else if (key.type === "password" && r.type === "password" && labelMatches(r, key.label)) {
       out.push([r, await passwordKekFor(r, key.password)]);
-    } else if (r.type === "key-server" && key.type === "card" && r.keyType === "ecc") {
-      if (tlsPoint(cardPublicKey(key.card)).equals(r.recipientPublicKey)) {
-        // The card's authentication key signs the TLS handshake, as DigiDoc's does on the card.
-        const unlocked = await unlockCardKey(key.card, "authentication", key.pin1);
-        const credentials: ClientCredentials = {
-          cert: key.card.authentication.certificate,
-          key: KeyObject.from(unlocked.privateKey).export({ type: "pkcs8", format: "pem" }) as string,
-        };
-        const agree = (sender: KeyObject) => cardKeyAgreement(key.card, key.pin1, sender);
-        out.push([r, await keyServerKekFor(r, keyServers, credentials, { agree })]);
-      }
-    } else if (r.type === "key-server" && key.type === "private-key" && privateKeyMatches(key.key, r)) {
+    } else if (r.type === "key-server" && key.type === "card" && keyMatches(cardPublicKey(key.card), r)) {
+      // The card's authentication key signs the TLS handshake, as DigiDoc's does on the card.
+      const unlocked = KeyObject.from((await unlockCardKey(key.card, "authentication", key.pin1)).privateKey);
+      const credentials: ClientCredentials = {
+        cert: key.card.authentication.certificate,
+        key: unlocked.export({ type: "pkcs8", format: "pem" }) as string,
+      };
+      const recipient =
+        r.keyType === "ecc"
+          ? { agree: (sender: KeyObject) => cardKeyAgreement(key.card, key.pin1, sender) }
+          : { rsaKey: unlocked };
+      out.push([r, await keyServerKekFor(r, keyServers, credentials, recipient)]);
+    } else if (r.type === "key-server" && key.type === "private-key" && keyMatches(key.key, r)) {
       if (!key.certificate) {
         throw new CdocError(
           "CDOC_ARGUMENT",
@@ -290,9 +291,10 @@ async function kekCandidates(
   return out;
 }
 
-function privateKeyMatches(key: KeyObject, record: KeyServerRecipient): boolean {
+/** Whether `key` (public, or a private key's public half) is the record's recipient key. */
+function keyMatches(key: KeyObject, record: KeyServerRecipient): boolean {
   if (record.keyType === "ecc" && key.asymmetricKeyType === "ec")
-    return tlsPoint(createPublicKey(key)).equals(record.recipientPublicKey);
+    return tlsPoint(key.type === "public" ? key : createPublicKey(key)).equals(record.recipientPublicKey);
   if (record.keyType === "rsa" && key.asymmetricKeyType === "rsa")
     return rsaPublicKeyDer(key).equals(record.recipientPublicKey);
   return false;

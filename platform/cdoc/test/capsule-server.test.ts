@@ -30,16 +30,18 @@ import { inputFiles } from "./helpers.ts";
 
 const run = promisify(execFile);
 const pki = await startTestTrustServices();
-const card = (code: string) =>
+const card = (code: string, algorithm: "p384" | "rsa2048" = "p384") =>
   issueCard(pki.services, {
     personalCode: code,
     givenName: "Mari-Liis",
     surname: "Männik",
     pin1: "1234",
     pin2: "12345",
+    algorithm,
   });
 const mari = await card("48001085719");
 const jaan = await card("38001085718");
+const rsaCard = await card("37605030299", "rsa2048");
 const credentials = (c: CardFile) => ({
   cert: c.authentication.certificate,
   key: c.authentication.privateKey,
@@ -164,31 +166,42 @@ for (const target of await dialectTargets()) {
       );
     });
 
-    test("an RSA key's capsule: the encrypted KEK on the server, fetched with the key's certificate", async () => {
-      const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    test("an RSA card's capsule: the encrypted KEK on the server, fetched with the card; a bare key without certificate cannot", async () => {
       const { paths } = inputFiles({ "a.txt": "RSA\n" });
       const out = join(temporaryDirectory("riik-cdoc-enc-"), "a.cdoc2");
       await encryptFiles({
         files: paths,
         out,
-        recipients: [{ type: "public-key", key: rsa.publicKey, keyServer: client }],
+        recipients: [{ type: "public-key", key: cardPublicKey(rsaCard), keyServer: client }],
       });
-      // The server trusts ESTEID certificates only, and a bare key has none: the fetch is refused.
+      const record = readContainerHeader(out).recipients[0];
+      assert.ok(record?.type === "key-server" && record.keyType === "rsa");
+      const opened = join(temporaryDirectory("riik-cdoc-dec-"), "out");
+      await decryptFile({
+        file: out,
+        outputDir: opened,
+        key: { type: "card", card: rsaCard, pin1: "1234" },
+        keyServers: [client],
+      });
+      assert.equal(readFileSync(join(opened, "a.txt"), "utf8"), "RSA\n");
+
+      const key = createPrivateKey({ key: rsaCard.authentication.privateKey, passphrase: "1234" });
       await assert.rejects(
         decryptFile({
           file: out,
           outputDir: temporaryDirectory(),
-          key: { type: "private-key", key: rsa.privateKey },
+          key: { type: "private-key", key },
           keyServers: [client],
         }),
         refusedAs("CDOC_ARGUMENT"),
       );
-      const self = await selfSigned(rsa.privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+      // The same key with a certificate outside the trust anchors: the server refuses (403).
+      const stranger = await selfSigned(key.export({ type: "pkcs8", format: "pem" }) as string);
       await assert.rejects(
         decryptFile({
           file: out,
           outputDir: temporaryDirectory(),
-          key: { type: "private-key", key: rsa.privateKey, certificate: self },
+          key: { type: "private-key", key, certificate: stranger },
           keyServers: [client],
         }),
         refusedAs("CDOC_KEY_SERVER"),

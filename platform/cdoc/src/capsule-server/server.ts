@@ -106,16 +106,19 @@ export function createCapsuleServices(options: CapsuleServicesOptions): { put: H
         querystring: Type.Object({}, { additionalProperties: false }),
         body: CAPSULE_BODY,
       },
+      // Counted before the body is validated, so that a flood of malformed requests is bounded too.
+      onRequest: async (request, reply) => {
+        try {
+          await options.store.countRequest(request.ip, options.rateLimit, now());
+        } catch (error) {
+          if (error instanceof CdocError && error.code === "CAPSULE_RATE_LIMITED")
+            reply.header("retry-after", String(error.details?.retryAfter));
+          throw error;
+        }
+      },
     },
     async (request, reply) => {
       const at = now();
-      try {
-        await options.store.countRequest(request.ip, options.rateLimit, at);
-      } catch (error) {
-        if (error instanceof CdocError && error.code === "CAPSULE_RATE_LIMITED")
-          reply.header("retry-after", String(error.details?.retryAfter));
-        throw error;
-      }
       const capsule = parseCapsule(request.body);
       const expiry = expiryOf(request.headers[X_EXPIRY_TIME], at, options);
       const saved = await options.store.store(capsule, expiry, at);
