@@ -178,9 +178,8 @@ describe("an election run by riik, verified by belenios-tool 2.0 and by riik", {
     });
   }
 
-  it("an unchanged copy rebuilt by the tamper helper still passes both (the helper itself is faithful)", () => {
+  it("an unchanged copy rebuilt by the tamper helper is byte-identical (the helper itself is faithful)", () => {
     const bytes = tamper(election.bytes, (text) => text);
     assert.deepEqual(bytes, election.bytes);
-    assert.equal(verifyElectionRecord(bytes).valid, true);
   });
 });
