@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { privateDirectory, writeFileAtomic } from "@riik/core";
 import { caCertificatePath } from "@riik/pki";
+import { CdocError } from "../errors.ts";
 import type { KeyServerConfig } from "../recipients/key-server.ts";
 import { CapsuleStore } from "./capsule-store.ts";
 import { createCapsuleServices } from "./server.ts";
@@ -52,6 +53,13 @@ export interface CapsuleServer {
 
 export async function serveCapsuleServer(options: CapsuleServerOptions): Promise<CapsuleServer> {
   const host = options.host ?? "127.0.0.1";
+  const defaultExpiryDays = options.defaultExpiryDays ?? DEFAULT_EXPIRY_DAYS;
+  const maxExpiryDays = options.maxExpiryDays ?? MAX_EXPIRY_DAYS;
+  if (defaultExpiryDays > maxExpiryDays)
+    throw new CdocError(
+      "CDOC_ARGUMENT",
+      `the default expiry (${defaultExpiryDays} days) exceeds the maximum (${maxExpiryDays})`,
+    );
   privateDirectory(options.dir);
   const tls = await serverTls({
     dir: options.dir,
@@ -73,8 +81,8 @@ export async function serveCapsuleServer(options: CapsuleServerOptions): Promise
     store,
     tls,
     clientAnchors,
-    defaultExpiryMs: (options.defaultExpiryDays ?? DEFAULT_EXPIRY_DAYS) * DAY_MS,
-    maxExpiryMs: (options.maxExpiryDays ?? MAX_EXPIRY_DAYS) * DAY_MS,
+    defaultExpiryMs: defaultExpiryDays * DAY_MS,
+    maxExpiryMs: maxExpiryDays * DAY_MS,
     rateLimit,
     ...(options.now ? { now: options.now } : {}),
   });
