@@ -19,6 +19,8 @@ export type PkiErrorCode =
   /** The trust services could not be reached, or answered what a registration authority cannot use. */
   | "PKI_RA_UNAVAILABLE"
   | "PKI_DER"
+  /** No incident of that id has been declared. */
+  | "PKI_INCIDENT_UNKNOWN"
   | "OCSP_MALFORMED_REQUEST"
   | "OCSP_UNAUTHORIZED"
   | "OCSP_CONTENT_TYPE"

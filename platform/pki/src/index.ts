@@ -21,6 +21,20 @@ export {
   unlockCardKey,
 } from "./identity/card-file.ts";
 export { assertPersonNames, type CardRequest, issueCard, issueCardFile } from "./identity/issue-card.ts";
+export {
+  declareIncident,
+  enforceIncidentDeadline,
+  holdersToNotify,
+  type IncidentCriterion,
+  type IncidentDeclaration,
+  type IncidentOutcome,
+  type IncidentProgress,
+  type IncidentReport,
+  incidentReport,
+  listIncidents,
+  recordRenewal,
+} from "./incident/incident.ts";
+export { hasRocaFingerprint, rsaModulus } from "./incident/roca-fingerprint.ts";
 export { FileKeyStore } from "./keystore/file-key-store.ts";
 export type { KeyStore } from "./keystore/key-store.ts";
 export { buildOcspRequest, checkOcsp, type OcspCheck, ocspUrlOf, verifyOcspResponse } from "./ocsp/client.ts";

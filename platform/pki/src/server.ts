@@ -35,6 +35,7 @@ export const PKI_ERRORS: ErrorCatalogue<PkiErrorCode> = {
   PKI_RA_UNKNOWN: { status: 404 },
   PKI_RA_UNAVAILABLE: { status: 502 },
   PKI_DER: { status: 400 },
+  PKI_INCIDENT_UNKNOWN: { status: 404 },
   OCSP_MALFORMED_REQUEST: { status: 400 },
   OCSP_UNAUTHORIZED: { status: 403 },
   OCSP_CONTENT_TYPE: { status: 415 },

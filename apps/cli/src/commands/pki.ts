@@ -13,6 +13,7 @@ import { pkiDescriptor } from "@riik/pki/descriptor";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
+import { registerIncidentCommands } from "./pki-incident.ts";
 
 export function registerPkiCommands(program: Command): void {
   const pki = program
@@ -104,6 +105,8 @@ export function registerPkiCommands(program: Command): void {
     .action(async (options: { dir: string; db?: string; name: string }) => {
       await withAuthorities(options, (ras) => ras.remove(options.name));
     });
+
+  registerIncidentCommands(pki, raStore);
 
   servedCommand(pki, pkiDescriptor, async (config) => {
     if (config.workers > 1 && cluster.isPrimary) {

@@ -56,6 +56,26 @@ export interface PkiDb {
     at: string;
     actor: string;
   };
+  /** Key incidents (incident/incident.ts): what was declared, and until when holders may renew. */
+  incident: {
+    id: string;
+    title: string;
+    /** IncidentCriterion as JSON. */
+    criterion: string;
+    declared_at: string;
+    renew_by: string;
+    closed_at: string | null;
+    actor: string;
+  };
+  /** Every certificate an incident suspended, and what became of it. */
+  incident_certificate: {
+    incident_id: string;
+    issuer: string;
+    serial: string;
+    personal_code: string | null;
+    outcome: "suspended" | "renewed" | "revoked" | "released";
+    changed_at: string;
+  };
 }
 
 /** Serial numbers as lowercase hex without leading zero octets: one spelling for one number. */

@@ -65,4 +65,40 @@ export const pkiMigrations: Record<string, ComponentMigration> = {
         .execute();
     },
   },
+  "0004_incidents": {
+    async up(db) {
+      // Key incidents (issue 18): the declaration, and each affected certificate's outcome.
+      await db.schema
+        .createTable("incident")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("title", "text", (c) => c.notNull())
+        .addColumn("criterion", "text", (c) => c.notNull())
+        .addColumn("declared_at", "text", (c) => c.notNull())
+        .addColumn("renew_by", "text", (c) => c.notNull())
+        .addColumn("closed_at", "text")
+        .addColumn("actor", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("incident_certificate")
+        .addColumn("incident_id", "text", (c) => c.notNull())
+        .addColumn("issuer", "text", (c) => c.notNull())
+        .addColumn("serial", "text", (c) => c.notNull())
+        .addColumn("personal_code", "text")
+        .addColumn("outcome", "text", (c) => c.notNull())
+        .addColumn("changed_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("incident_certificate_pk", ["incident_id", "issuer", "serial"])
+        .execute();
+      await db.schema
+        .createIndex("incident_certificate_by_outcome")
+        .on("incident_certificate")
+        .columns(["incident_id", "outcome", "personal_code"])
+        .execute();
+      // The sweep reads the valid certificates in key order; the status narrows it.
+      await db.schema
+        .createIndex("certificate_by_status")
+        .on("certificate")
+        .columns(["status", "issuer", "serial"])
+        .execute();
+    },
+  },
 };
