@@ -1,0 +1,26 @@
+// Identifier systems riik's health information system uses, after the Estonian FHIR base
+// implementation guide (fhir.ee, EEBase: NamingSystem "Estonian personal identification code").
+
+/** Estonian personal identification code (EVS 585). */
+export const PERSONAL_CODE_SYSTEM = "https://fhir.ee/sid/pid/est/ni";
+/** Company registry code in the business register (8 digits). */
+export const REGISTRY_CODE_SYSTEM = "https://fhir.ee/sid/org/est/br";
+/** A health care professional's registration (licence) number in the Health Board's register. */
+export const LICENCE_SYSTEM = "https://fhir.ee/sid/pro/est/pho";
+/** A pharmacy's activity licence (Medicinal Products Act § 29); its period is the licence's validity. */
+export const PHARMACY_LICENCE_SYSTEM = "https://fhir.ee/sid/org/est/pharmacy-licence";
+/** The kind of role: doctor or pharmacist (PractitionerRole.code). */
+export const ROLE_SYSTEM = "https://riik.ee/fhir/CodeSystem/professional-role";
+/** riik's error codes in OperationOutcome.issue.details. */
+export const ERROR_SYSTEM = "https://riik.ee/fhir/CodeSystem/health-error";
+/** HL7 v3 ActReason: TREAT (treatment), ETREAT (emergency treatment, "break the glass"). */
+export const PURPOSE_OF_USE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+/** Extensions on MedicationDispense: the amounts the prescription centre computed. */
+export const EXTENSION = {
+  patientShare: "https://riik.ee/fhir/StructureDefinition/patient-share",
+  fundShare: "https://riik.ee/fhir/StructureDefinition/fund-reimbursement",
+  remaining: "https://riik.ee/fhir/StructureDefinition/remaining-quantity",
+  price: "https://riik.ee/fhir/StructureDefinition/price",
+  reimbursementRate: "https://riik.ee/fhir/StructureDefinition/reimbursement-rate",
+  narcotic: "https://riik.ee/fhir/StructureDefinition/narcotic",
+} as const;

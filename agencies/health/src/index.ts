@@ -1,0 +1,23 @@
+export { type Caller, callerOf, EMERGENCY_HEADER } from "./access/caller.ts";
+export { closuresOf, isClosure } from "./access/read-guard.ts";
+export { type ActiveRole, activeRole, periodCovers, pharmacyLicensed } from "./access/role.ts";
+export { FHIR_JSON } from "./api/fhir-routes.ts";
+export { createHealthService, healthOpenApi } from "./api/server.ts";
+export { HEALTH_ERRORS, HealthError, type HealthErrorCode } from "./errors.ts";
+export { capabilityStatement } from "./fhir/capability.ts";
+export * from "./fhir/identifiers.ts";
+export { fhirPath, outcome } from "./fhir/operation-outcome.ts";
+export { PATIENT_DATA, RESOURCE_TYPES, type ResourceType, SCHEMAS, SEARCH_PARAMETERS } from "./fhir/resources.ts";
+export { dateMatches, parseSearch, type SearchQuery } from "./fhir/search.ts";
+export { type HealthSystem, openHealthSystem } from "./health-system.ts";
+export { PrescriptionCentre, signedDocument, signedFileName } from "./prescriptions/centre.ts";
+export {
+  FIXED_SHARE_CENTS,
+  type Medicine,
+  REIMBURSEMENT_RATES,
+  type ReimbursementRate,
+  SAMPLE_MEDICINES,
+  sharesOf,
+  VALIDITY_DAYS,
+} from "./prescriptions/medicines.ts";
+export { HealthStore, openHealthStore, type StoredRow } from "./storage/health-store.ts";

@@ -1,0 +1,178 @@
+// Test support: a running health information system on a given storage, real trust services
+// for the doctors' ID cards, and the directory (a clinic, a licensed and an unlicensed pharmacy,
+// doctors and pharmacists with their roles, a patient) created through fhir-kit-client.
+import type { Bundle, Resource } from "@medplum/fhirtypes";
+import { generatePersonalCode } from "@riik/core";
+import type { MemberService } from "@riik/kit";
+import { type CardFile, issueCard } from "@riik/pki";
+import type { TestTrustServices } from "@riik/pki/testing";
+import { Client } from "fhir-kit-client";
+import {
+  createHealthService,
+  type HealthSystem,
+  LICENCE_SYSTEM,
+  openHealthSystem,
+  PERSONAL_CODE_SYSTEM,
+  PHARMACY_LICENCE_SYSTEM,
+  REGISTRY_CODE_SYSTEM,
+  ROLE_SYSTEM,
+} from "../src/index.ts";
+
+export const PIN2 = "12345";
+export const CLINIC = "10000018";
+export const PHARMACY = "10000024";
+export const UNLICENSED_PHARMACY = "10000030";
+
+export interface Person {
+  code: string;
+  card?: CardFile;
+}
+
+export interface World {
+  system: HealthSystem;
+  service: MemberService;
+  url: string;
+  patient: { code: string; id: string };
+  doctor: Person;
+  expiredDoctor: Person;
+  pharmacist: Person;
+  unlicensedPharmacist: Person;
+  /** A fhir-kit-client acting as `person` for the member `registryCode` with `purpose`. */
+  as(
+    person: string | undefined,
+    registryCode?: string,
+    purpose?: string,
+    extra?: Record<string, string>,
+  ): InstanceType<typeof Client>;
+  close(): Promise<void>;
+}
+
+let serial = 200;
+const person = (birth: string, sex: "male" | "female") => generatePersonalCode(birth, sex, serial++);
+
+/** Headers the provider's security server would set for a call. */
+export function xroadHeaders(
+  code: string | undefined,
+  registryCode?: string,
+  purpose?: string,
+): Record<string, string> {
+  return {
+    ...(registryCode ? { "X-Road-Client": `EE/COM/${registryCode}/his` } : {}),
+    ...(code ? { "X-Road-UserId": `EE${code}` } : {}),
+    ...(purpose ? { "X-Road-Issue": purpose } : {}),
+  };
+}
+
+export async function startWorld(
+  location: { dataDir: string; url?: string; schema?: string },
+  trust: TestTrustServices,
+): Promise<World> {
+  const system = await openHealthSystem(location, { trustAnchors: [trust.services.root] });
+  const service = createHealthService(system.store, system.centre);
+  const url = await service.listen({ port: 0 });
+  const base = `${url}/fhir`;
+  const as: World["as"] = (code, registryCode, purpose, extra = {}) =>
+    new Client({ baseUrl: base, customHeaders: { ...xroadHeaders(code, registryCode, purpose), ...extra } });
+  const operator = as(undefined);
+  const create = async <T extends Resource>(resource: T) =>
+    (await operator.create({ resourceType: resource.resourceType, body: resource as never })) as unknown as T & {
+      id: string;
+    };
+  const organization = (registryCode: string, name: string, licensed?: boolean) =>
+    create({
+      resourceType: "Organization",
+      name,
+      identifier: [
+        { system: REGISTRY_CODE_SYSTEM, value: registryCode },
+        ...(licensed
+          ? [
+              {
+                system: PHARMACY_LICENCE_SYSTEM,
+                value: `L${registryCode}`,
+                period: { start: "2020-01-01", end: "2030-12-31" },
+              },
+            ]
+          : []),
+      ],
+    });
+  const clinic = await organization(CLINIC, "Kesklinna Perearstikeskus OÜ");
+  const pharmacy = await organization(PHARMACY, "Raekoja Apteek OÜ", true);
+  const unlicensed = await organization(UNLICENSED_PHARMACY, "Nurgaapteek OÜ", false);
+  const professional = async (kind: "doctor" | "pharmacist", org: { id: string }, until: string, withCard: boolean) => {
+    const code = person(kind === "doctor" ? "1975-03-04" : "1985-07-08", "female");
+    const practitioner = await create({
+      resourceType: "Practitioner",
+      identifier: [{ system: PERSONAL_CODE_SYSTEM, value: code }],
+      name: [{ given: ["Mari"], family: `Arst${serial}` }],
+    });
+    await create({
+      resourceType: "PractitionerRole",
+      active: true,
+      identifier: [{ system: LICENCE_SYSTEM, value: `D${serial}` }],
+      period: { start: "2015-01-01", end: until },
+      practitioner: { reference: `Practitioner/${practitioner.id}` },
+      organization: { reference: `Organization/${org.id}` },
+      code: [{ coding: [{ system: ROLE_SYSTEM, code: kind }] }],
+    });
+    const card = withCard
+      ? await issueCard(trust.services, {
+          personalCode: code,
+          givenName: "Mari",
+          surname: "Arst",
+          pin1: "1234",
+          pin2: PIN2,
+        })
+      : undefined;
+    return { code, ...(card ? { card } : {}) };
+  };
+  const doctor = await professional("doctor", clinic, "2030-12-31", true);
+  const expiredDoctor = await professional("doctor", clinic, "2025-12-31", false);
+  const pharmacist = await professional("pharmacist", pharmacy, "2030-12-31", false);
+  const unlicensedPharmacist = await professional("pharmacist", unlicensed, "2030-12-31", false);
+  const patientCode = person("1990-01-02", "male");
+  const patient = await create({
+    resourceType: "Patient",
+    identifier: [{ system: PERSONAL_CODE_SYSTEM, value: patientCode }],
+    name: [{ given: ["Jaan"], family: "Tamm" }],
+    birthDate: "1990-01-02",
+  });
+  return {
+    system,
+    service,
+    url,
+    patient: { code: patientCode, id: patient.id },
+    doctor,
+    expiredDoctor,
+    pharmacist,
+    unlicensedPharmacist,
+    as,
+    close: async () => {
+      await service.close();
+      await system.close();
+    },
+  };
+}
+
+/** The OperationOutcome a fhir-kit-client call was refused with, and its status. */
+export async function refusal(call: Promise<unknown>): Promise<{ status: number; code: string; expression: string[] }> {
+  try {
+    await call;
+  } catch (error) {
+    const { status, data } = (
+      error as {
+        response: {
+          status: number;
+          data: {
+            resourceType: string;
+            issue: Array<{ details: { coding: Array<{ code: string }> }; expression?: string[] }>;
+          };
+        };
+      }
+    ).response;
+    if (data.resourceType !== "OperationOutcome") throw new Error(`not an OperationOutcome: ${JSON.stringify(data)}`);
+    return { status, code: data.issue[0]!.details.coding[0]!.code, expression: data.issue[0]!.expression ?? [] };
+  }
+  throw new Error("the call was not refused");
+}
+
+export const entries = (bundle: unknown) => ((bundle as Bundle).entry ?? []).map((e) => e.resource!);
