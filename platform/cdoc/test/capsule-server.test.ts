@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { dialectTargets, freePort, temporaryDirectory } from "@riik/core/testing";
 import { type CardFile, issueCard } from "@riik/pki";
 import { startTestTrustServices } from "@riik/pki/testing";
+import fc from "fast-check";
 import { capsuleBody } from "../src/capsule-server/capsule.ts";
 import {
   type CapsuleServer,
@@ -307,6 +308,33 @@ for (const target of await dialectTargets()) {
           })
         ).status,
         404,
+      );
+    });
+
+    test("any body POSTed is stored (201) or refused (400), never a server error", async () => {
+      const valid = eccCapsule(mari);
+      const body = fc.oneof(
+        fc.jsonValue(),
+        fc.record({
+          recipient_id: fc.oneof(fc.constant(valid.recipient_id), fc.base64String({ maxLength: 160 }), fc.string()),
+          ephemeral_key_material: fc.oneof(
+            fc.constant(valid.ephemeral_key_material),
+            fc.base64String({ maxLength: 160 }),
+          ),
+          capsule_type: fc.constantFrom("ecc_secp384r1", "rsa", "ecc_secp256r1", ""),
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (value) => {
+          const answer = await call(`${client.postUrl}/key-capsules`, {
+            method: "POST",
+            ca: client.ca,
+            body: value,
+            headers: { "content-type": "application/json" },
+          });
+          assert.ok([201, 400].includes(answer.status), `${answer.status} ${answer.body}`);
+        }),
+        { numRuns: 40 },
       );
     });
 
