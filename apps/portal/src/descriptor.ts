@@ -5,7 +5,7 @@ import { type BusinessRegisterConfig, PORTAL_CONFIG, parsePortalConfig } from ".
 export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
   name: "portal",
   description:
-    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications",
+    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications, the state inbox, family benefits",
   config: PORTAL_CONFIG,
   command: ["portal", "serve"],
   configFile: true,
@@ -56,6 +56,40 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
               method,
               paths: [path],
             }))
+          : []),
+        // The person's state inbox (issue #13): their messages, one message, marking it read.
+        ...(config.inbox
+          ? [
+              {
+                subject: config.portalClient,
+                service: config.inbox.mailboxService,
+                method: "GET",
+                paths: ["/persons/*/messages", "/persons/*/messages/*"],
+              },
+              {
+                subject: config.portalClient,
+                service: config.inbox.mailboxService,
+                method: "POST",
+                paths: ["/persons/*/messages/*/read"],
+              },
+            ]
+          : []),
+        // The parent's family benefits (issue #13): offers, the confirmation, the payments.
+        ...(config.benefits
+          ? [
+              {
+                subject: config.portalClient,
+                service: config.benefits.familyBenefitsService,
+                method: "GET",
+                paths: ["/persons/*/offers", "/persons/*/payments"],
+              },
+              {
+                subject: config.portalClient,
+                service: config.benefits.familyBenefitsService,
+                method: "POST",
+                paths: ["/offers/*/confirmation"],
+              },
+            ]
           : []),
       ],
       readsDataTracker: { reader: config.dataTrackerClient, providers: config.dataTrackerProviders },

@@ -62,8 +62,10 @@ export type PortalErrorCode =
   | "PORTAL_COMPANY_FORBIDDEN"
   /** The application to sign is not the document the founders sign (its sha256 does not match), or not this founder's to sign. */
   | "PORTAL_APPLICATION_MISMATCH"
-  /** Too many e-Residency applications from one address in an hour (`details.retryAfterSeconds`). */
-  | "PORTAL_RATE_LIMITED";
+  /** Too many requests of a bounded kind from one address (e-Residency applications an hour; `details.retryAfterSeconds`). */
+  | "PORTAL_RATE_LIMITED"
+  /** While acting for someone else: this page is the person's own (the family benefits are the parent's). */
+  | "PORTAL_ACTING_FOR_SOMEONE";
 
 export class PortalError extends RiikError<PortalErrorCode> {}
 
@@ -101,6 +103,7 @@ export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode>
   PORTAL_COMPANY_FORBIDDEN: { status: 403 },
   PORTAL_APPLICATION_MISMATCH: { status: 409 },
   PORTAL_RATE_LIMITED: { status: 429 },
+  PORTAL_ACTING_FOR_SOMEONE: { status: 403 },
   // @riik/signature's refusals while signing or reading an uploaded container.
   SIG_ARGUMENT: { status: 400 },
   ASIC_ZIP: { status: 400 },

@@ -11,5 +11,6 @@ export { checkSignerCertificate } from "./signing/signer-certificate.ts";
 export { type FinishResponse, type PrepareResponse, SigningService } from "./signing/signing-service.ts";
 export { SigningStore } from "./signing/signing-store.ts";
 export { attachment, containerName, parsePrepareRequest } from "./signing/upload.ts";
+export { openPortalStore, PortalStore } from "./storage/portal-store.ts";
 export { LANGUAGES, type Language, MESSAGES, translate } from "./web/i18n.ts";
 export { XRoadCalls } from "./xroad/calls.ts";

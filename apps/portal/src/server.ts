@@ -7,6 +7,7 @@ import { trustAnchorOf } from "@riik/xroad";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Counter } from "prom-client";
+import { FamilyBenefits } from "./benefits/family-benefits.ts";
 import type { PortalConfig } from "./config/portal-config.ts";
 import { AnchorVerifier, type TrustAnchorSource } from "./datatracker/anchoring.ts";
 import { DataTracker } from "./datatracker/usage.ts";
@@ -19,6 +20,7 @@ import {
   AUTH_CALLBACK,
   AUTH_START,
   BACKCHANNEL_LOGOUT,
+  BENEFIT_CONFIRMATION,
   COMPANY_PAGE,
   CONTAINER_VALIDATE,
   E_RESIDENCY_APPLY,
@@ -26,6 +28,9 @@ import {
   FOUNDER_FINISH,
   FOUNDER_PREPARE,
   FOUNDING_APPLICATION,
+  INBOX_LIST,
+  INBOX_MESSAGE,
+  INBOX_READ,
   LOGOUT,
   NAME_CHECK,
   NO_INPUT,
@@ -38,6 +43,7 @@ import {
   USAGE_PROOF,
 } from "./http/schemas.ts";
 import { registerSecurityHeaders } from "./http/security-headers.ts";
+import { StateInbox } from "./inbox/state-inbox.ts";
 import { LoginRecord } from "./logins/login-record.ts";
 import { LogoutTokens } from "./oidc/backchannel-logout.ts";
 import { PendingLogins } from "./oidc/pending-logins.ts";
@@ -48,7 +54,15 @@ import { PopulationRegister } from "./registry/population.ts";
 import { MemorySessionStore, type Session } from "./session/session-store.ts";
 import { SigningService } from "./signing/signing-service.ts";
 import { attachment } from "./signing/upload.ts";
-import type { CompaniesResponse, CompanyResponse, Representees, SessionInfo } from "./web/api-types.ts";
+import { openPortalStore, type PortalStore } from "./storage/portal-store.ts";
+import type {
+  CompaniesResponse,
+  CompanyResponse,
+  OffersResponse,
+  PaymentsResponse,
+  Representees,
+  SessionInfo,
+} from "./web/api-types.ts";
 import { buildWebAssets, type WebAssets } from "./web/bundle.ts";
 import { XRoadCalls } from "./xroad/calls.ts";
 
@@ -62,6 +76,8 @@ export interface PortalOptions {
    * DATA/central/anchor.json); without either, no use shows anchored.
    */
   trustAnchor?: TrustAnchorSource;
+  /** The PostgreSQL schema of the portal's store (tests isolate themselves this way). */
+  storeSchema?: string;
 }
 
 export interface Portal extends HttpService {
@@ -152,8 +168,19 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     ? new BusinessRegisterClient(xroad, config.portalClient, config.businessRegister)
     : undefined;
   const founding = business && signing ? new FoundingSigning(signing, business) : undefined;
+  // What must outlive a restart (the bounds on anonymous forms) is in the portal's own store.
+  const store: PortalStore = await openPortalStore({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+    ...(options.storeSchema ? { schema: options.storeSchema } : {}),
+  });
   const eResidency = config.eResidency
-    ? new EResidencyApplications(xroad, config.portalClient, config.eResidency)
+    ? new EResidencyApplications(xroad, config.portalClient, config.eResidency, store)
+    : undefined;
+  const purpose = config.purpose ?? "citizen self-service";
+  const inbox = config.inbox ? new StateInbox(xroad, config.portalClient, config.inbox, purpose) : undefined;
+  const benefits = config.benefits
+    ? new FamilyBenefits(xroad, config.portalClient, config.benefits, purpose)
     : undefined;
   const signatures = new Counter({
     name: "riik_portal_signatures_total",
@@ -260,6 +287,8 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       ...(signing ? { signing: { maxUploadBytes: signing.maxUploadBytes } } : {}),
       ...(business ? { business: { stateFeeCents: business.stateFeeCents } } : {}),
       ...(eResidency ? { eResidency: true as const } : {}),
+      ...(inbox ? { inbox: true as const } : {}),
+      ...(benefits ? { benefits: true as const } : {}),
     };
   });
 
@@ -618,6 +647,54 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     eResidencyOf().status(request.params.number, request.body.accessKey),
   );
 
+  // ---- the state inbox and the family benefits (issue #13): read and confirmed as the person
+  // logged in (X-Road-UserId), never for a code the browser names; the providers check again.
+  const inboxOf = (request: FastifyRequest) => {
+    if (!inbox)
+      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not read the state inbox", {
+        details: { service: "inbox" },
+      });
+    return { inbox, ...subjectOf(request) };
+  };
+  app.get("/api/inbox/messages", { schema: INBOX_LIST }, async (request) => {
+    const { inbox, code, actor } = inboxOf(request);
+    return inbox.list(code, actor, request.query.before);
+  });
+  app.get("/api/inbox/messages/:id", { schema: INBOX_MESSAGE }, async (request) => {
+    const { inbox, code, actor } = inboxOf(request);
+    return inbox.message(code, actor, request.params.id);
+  });
+  app.post("/api/inbox/messages/:id/read", { schema: INBOX_READ }, async (request) => {
+    const { inbox, code, actor } = inboxOf(request);
+    return inbox.markRead(code, actor, request.params.id);
+  });
+  // A parent's own: while acting for a child or a company there are no benefits to confirm.
+  const parentOf = (request: FastifyRequest) => {
+    if (!benefits)
+      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the Social Insurance Board", {
+        details: { service: "benefits" },
+      });
+    const person = personOf(request);
+    if (sessionOf(request)?.actingFor)
+      throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", "the family benefits are the parent's own: act for yourself");
+    return { benefits, code: person.personalCode };
+  };
+  app.get("/api/benefits/offers", { schema: NO_INPUT }, async (request): Promise<OffersResponse> => {
+    const { benefits, code } = parentOf(request);
+    return { offers: await benefits.offers(code) };
+  });
+  app.post("/api/benefits/offers/:id/confirmation", { schema: BENEFIT_CONFIRMATION }, async (request) => {
+    const { benefits, code } = parentOf(request);
+    const confirmed = await benefits.confirm(code, request.params.id, request.body);
+    request.log.info({ event: "benefit-offer-confirmed", offer: confirmed.id }, "benefit offer confirmed");
+    return confirmed;
+  });
+  app.get("/api/benefits/payments", { schema: NO_INPUT }, async (request): Promise<PaymentsResponse> => {
+    const { benefits, code } = parentOf(request);
+    const payments = await benefits.payments(code);
+    return { payments: payments.sort((a, b) => b.month.localeCompare(a.month)) };
+  });
+
   // The operator view: with an operator token configured, the token is required (Bearer,
   // RFC 6750); without one, only clients on this machine are answered.
   const tokenHash = config.operatorToken ? createHash("sha256").update(config.operatorToken).digest() : undefined;
@@ -654,6 +731,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       await app.close();
       await xroad.close();
       await operator.close();
+      await store.close();
     },
   };
 }

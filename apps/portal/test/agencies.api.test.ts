@@ -9,7 +9,8 @@ import { startAgencies } from "./agencies.ts";
 import { Client } from "./client.ts";
 import { signAsPage, type TestWorld } from "./helpers.ts";
 
-const { world, url, agencyRequests } = await startAgencies();
+const agencies = await startAgencies();
+const { world, url, agencyRequests } = agencies;
 
 /** The founder's whole signature as the page makes it: prepare, sign with PIN2's key, finish. */
 async function signAsFounder(client: Client, id: string) {
@@ -227,5 +228,111 @@ describe("applying for e-Residency without a login (a stand-in of the agency's c
     const flood = await anyone.call("/api/e-residency/applications", { method: "POST", body: form });
     assert.equal(flood.status, 429);
     assert.equal(flood.json.code, "PORTAL_RATE_LIMITED");
+    assert.ok(flood.json.details.retryAfterSeconds > 3500);
+    // The portal started again on its store: the bound holds (it is not in the process's memory).
+    const again = new Client((await agencies.startPortalAgain()).url, world.card);
+    const afterRestart = await again.call("/api/e-residency/applications", { method: "POST", body: form });
+    assert.equal(afterRestart.status, 429, afterRestart.text);
+    assert.equal(afterRestart.json.code, "PORTAL_RATE_LIMITED");
+  });
+});
+
+describe("the state inbox and the family benefits (issue #13; the real inbox and Board behind real security servers)", () => {
+  const IBAN = "EE38 2200 2210 2014 5685";
+
+  it("the parent finds the Board's notice in the inbox, reads it (marked read), sees why each amount, confirms once, and the payments are listed", async () => {
+    const motherCard = await world.newCard("Kati", "Karu");
+    const fatherCard = await world.newCard("Toomas", "Karu");
+    const { offer, child } = await agencies.offerOnBirth(motherCard.personalCode, fatherCard.personalCode);
+    const mother = new Client(url, motherCard);
+    assert.equal((await mother.login()).status, 200);
+    const session = (await mother.call("/api/session")).json;
+    assert.equal(session.inbox, true);
+    assert.equal(session.benefits, true);
+
+    const list = await mother.call("/api/inbox/messages");
+    assert.equal(list.status, 200, list.text);
+    assert.equal(list.json.unread, 1);
+    const [notice] = list.json.messages;
+    assert.match(notice.subject, /Family benefits for your child/);
+    assert.equal(notice.sender.client, "EE/GOV/70001975/benefits");
+    assert.equal(notice.readAt, null);
+    const opened = await mother.call(`/api/inbox/messages/${notice.id}`);
+    assert.equal(opened.status, 200, opened.text);
+    assert.ok(opened.json.body.includes(offer.id), opened.text);
+    const read = await mother.call(`/api/inbox/messages/${notice.id}/read`, { method: "POST", body: {} });
+    assert.equal(read.status, 200, read.text);
+    assert.ok(read.json.readAt, read.text);
+    assert.equal((await mother.call("/api/inbox/messages")).json.unread, 0);
+
+    const offers = await mother.call("/api/benefits/offers");
+    assert.equal(offers.status, 200, offers.text);
+    const [shown] = offers.json.offers;
+    assert.equal(shown.id, offer.id);
+    assert.equal(shown.child, child);
+    assert.equal(shown.status, "offered");
+    // Every amount with its reason and the rule set's legal source.
+    assert.ok(shown.lines.length >= 2, offers.text);
+    for (const line of shown.lines) {
+      assert.ok(line.amountCents > 0, offers.text);
+      assert.ok(line.why.length > 10, line.why);
+      assert.ok(line.rules.source.length > 0 && /^\d{4}-\d{2}-\d{2}$/.test(line.rules.effectiveFrom), offers.text);
+    }
+    assert.equal(
+      shown.lines.find((l: { benefit: string }) => l.benefit === "childbirth-allowance")?.amountCents,
+      320_00,
+    );
+
+    const confirm = (client: Client, body: unknown, id = offer.id) =>
+      client.call(`/api/benefits/offers/${id}/confirmation`, { method: "POST", body });
+    const badIban = await confirm(mother, { recipient: motherCard.personalCode, iban: "EE38 2200 2210 2014 5600" });
+    assert.equal(badIban.status, 422, badIban.text);
+    assert.equal(badIban.json.details.providerCode, "IBAN_INVALID");
+    assert.equal((await confirm(mother, { recipient: "123", iban: IBAN })).status, 400);
+    const stranger = await world.newCard("Keegi", "Kolmas");
+    const toStranger = await confirm(mother, { recipient: stranger.personalCode, iban: IBAN });
+    assert.equal(toStranger.status, 422, toStranger.text);
+    assert.equal(toStranger.json.details.providerCode, "NOT_A_PARENT");
+    // Someone who is not the child's parent: the Board knows no such offer of theirs, nor the inbox such a message.
+    const other = new Client(url, stranger);
+    assert.equal((await other.login()).status, 200);
+    const foreign = await confirm(other, { recipient: stranger.personalCode, iban: IBAN });
+    assert.equal(foreign.status, 404, foreign.text);
+    assert.equal(foreign.json.details.providerCode, "OFFER_NOT_FOUND");
+    assert.deepEqual((await other.call("/api/benefits/offers")).json.offers, []);
+    assert.equal((await other.call(`/api/inbox/messages/${notice.id}`)).status, 404);
+
+    const confirmed = await confirm(mother, { recipient: motherCard.personalCode, iban: IBAN });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    assert.equal(confirmed.json.status, "confirmed");
+    assert.equal(confirmed.json.confirmedBy, motherCard.personalCode);
+    const twice = await confirm(mother, { recipient: motherCard.personalCode, iban: IBAN });
+    assert.equal(twice.status, 422);
+    assert.equal(twice.json.details.providerCode, "OFFER_ALREADY_CONFIRMED");
+
+    const payments = await mother.call("/api/benefits/payments");
+    assert.equal(payments.status, 200, payments.text);
+    assert.ok(payments.json.payments.length >= 1, payments.text);
+    for (const p of payments.json.payments) {
+      assert.match(p.month, /^\d{4}-\d{2}$/);
+      assert.equal(p.recipient, motherCard.personalCode);
+      assert.ok(p.why.length > 0, payments.text);
+    }
+    // The father confirmed nothing and receives nothing; he sees the offer confirmed.
+    const father = new Client(url, fatherCard);
+    assert.equal((await father.login()).status, 200);
+    assert.deepEqual((await father.call("/api/benefits/payments")).json.payments, []);
+    assert.equal((await father.call("/api/benefits/offers")).json.offers[0].status, "confirmed");
+  });
+
+  it("needs a login, and refuses bad input by schema", async () => {
+    const anyone = new Client(url, world.card);
+    assert.equal((await anyone.call("/api/inbox/messages")).status, 401);
+    assert.equal((await anyone.call("/api/benefits/offers")).status, 401);
+    assert.equal((await anyone.call("/api/inbox/messages?before=%00")).status, 400);
+    assert.equal(
+      (await anyone.call("/api/benefits/offers/not-a-uuid/confirmation", { method: "POST", body: {} })).status,
+      400,
+    );
   });
 });

@@ -5,13 +5,25 @@
 // that knows no family (no minor children), so the rights listed are the register's alone.
 // Applying for e-Residency goes to a stand-in of the agency's `applications` service
 // (contract D) behind the same security servers, until agencies/e-residency serves it.
+// Issue #13's providers are the real ones behind ss2 too: the state inbox's `mailbox` service
+// (@riik/inbox) and the Social Insurance Board's `family-benefits` service; a birth is given
+// to the Board directly (`offerOnBirth`), and its inbox notice delivered as the Board writes it.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after } from "node:test";
 import { type BusinessRegisterServer, startBusinessRegister } from "@riik/business-register";
 import { businessRegisterDescriptor } from "@riik/business-register/descriptor";
+import { generatePersonalCode } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { createInboxService, type InboxStore, openInboxStore } from "@riik/inbox";
+import type { MemberService } from "@riik/kit";
 import { caCertificatePath, readCertificate } from "@riik/pki";
+import {
+  createSocialInsuranceService,
+  type Offer,
+  openSocialInsuranceBoard,
+  type SocialInsuranceBoard,
+} from "@riik/social-insurance";
 import {
   json,
   OTHER,
@@ -28,6 +40,10 @@ const COMPANY_PERSONS = `${PROVIDER_SUBSYSTEM}/company-persons`;
 const RIGHTS = `${PROVIDER_SUBSYSTEM}/representation-rights`;
 const FAMILY = `${PROVIDER_SUBSYSTEM}/rr`;
 const E_RESIDENCY = `${PROVIDER_SUBSYSTEM}/e-residency-applications`;
+const MAILBOX = `${PROVIDER_SUBSYSTEM}/mailbox`;
+const FAMILY_BENEFITS = `${PROVIDER_SUBSYSTEM}/family-benefits`;
+/** The Board's subsystem as the inbox names the sender of its notices. */
+export const BOARD = "EE/GOV/70001975/benefits";
 
 /**
  * A stand-in of the e-Residency agency's `applications` service (contract D): numbered
@@ -101,6 +117,24 @@ export interface Agencies {
   url: string;
   /** What reached the stand-in e-Residency agency: paths and whether an X-Road-UserId came along. */
   agencyRequests: Array<{ path: string; userId: string | undefined }>;
+  /** Another portal with the same configuration and store: the first one restarted. */
+  startPortalAgain(): ReturnType<TestWorld["startPortal"]>;
+  inbox: InboxStore;
+  board: SocialInsuranceBoard;
+  /**
+   * A child born to MOTHER (and FATHER): the Board's offer without an application, and the
+   * notice in each parent's state inbox as the Board writes it (its serve.ts, offer.created).
+   */
+  offerOnBirth(mother: string, father: string): Promise<{ offer: Offer; child: string }>;
+}
+
+let births = 0;
+
+/** Listens on a free loopback port; closed after the file. */
+async function served(service: MemberService): Promise<string> {
+  const url = await service.listen({ port: 0 });
+  after(() => service.close());
+  return url;
 }
 
 /** Starts it all at the top level of a test file (the helpers close what they start after the file). */
@@ -120,6 +154,12 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     port: 0,
     trustAnchors: [readCertificate(caCertificatePath(`${world.dir}/pki`, "root"))],
   });
+  const inbox = await openInboxStore({ dataDir: `${dir}/inbox` });
+  const inboxUrl = await served(
+    createInboxService(inbox, { messagesClients: [BOARD], mailboxClients: [OTHER], personSenderClients: [] }),
+  );
+  const board = await openSocialInsuranceBoard({ dataDir: `${dir}/social-insurance` });
+  const boardUrl = await served(createSocialInsuranceService(board));
   const family = noFamily();
   const familyPort = await freePort();
   await new Promise<void>((done) => family.listen(familyPort, "127.0.0.1", done));
@@ -148,6 +188,11 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
   });
   for (const [code, personalData] of services)
     await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode: code, url: register.url, personalData });
+  for (const [serviceCode, url] of [
+    ["mailbox", inboxUrl],
+    ["family-benefits", boardUrl],
+  ] as const)
+    await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode, url, personalData: true });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
     serviceCode: "rr",
     url: `http://127.0.0.1:${familyPort}`,
@@ -165,6 +210,8 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
       companyPersonsService: COMPANY_PERSONS,
     },
     eResidency: { applicationsService: E_RESIDENCY, applicationsPerAddressPerHour: options.applicationsPerHour ?? 3 },
+    inbox: { mailboxService: MAILBOX },
+    benefits: { familyBenefitsService: FAMILY_BENEFITS },
   };
   const wanted = portalDescriptor.exchange?.(portalConfig as never, { subsystem: OTHER, url: "" });
   const rights = (wanted?.access ?? []).filter((r) => r.service.startsWith(PROVIDER_SUBSYSTEM));
@@ -184,17 +231,34 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     await admin(`/api/v1/clients/${at}/services/${code}/access`, "POST", { subject: OTHER, method: "GET", path });
   for (const ss of [sb.ss1, sb.ss2]) await json(`${ss.admin}/api/v1/refresh`, { method: "POST", token: ss.token });
 
-  const { url } = await world.startPortal({
-    securityServer: { url: sb.ss1.client },
-    portalClient: OTHER,
-    businessRegister: portalConfig.businessRegister,
-    eResidency: portalConfig.eResidency,
-  });
+  const { publicOrigin: _, auth: __, trustedCaFiles: ___, ...shared } = portalConfig;
+  const startPortalAgain = () => world.startPortal({ ...shared, dataDir: `${dir}/portal` });
+  const { url } = await startPortalAgain();
+  const offerOnBirth = async (mother: string, father: string) => {
+    births += 1;
+    const child = generatePersonalCode("2026-11-02", births % 2 ? "female" : "male", 600 + births);
+    const offer = await board.onBirth({ child, mother, father }, []);
+    const euro = (cents: number) => `${(cents / 100).toFixed(2)} EUR`;
+    const lines = offer.lines.map((l) => `- ${euro(l.amountCents)}: ${l.why}`).join("\n");
+    for (const recipient of [mother, father])
+      await inbox.send(
+        { client: BOARD },
+        {
+          recipient,
+          subject: "Peretoetused lapse sünni puhul / Family benefits for your child",
+          body: `A child was born in your family (${child}). You are entitled to these benefits, without an application:\n${lines}\n\nConfirm in the state portal which parent receives them and to which account (offer ${offer.id}).`,
+          idempotencyKey: `offer.created-${offer.id}-${recipient}`,
+        },
+      );
+    return { offer, child };
+  };
   after(async () => {
+    await board.close();
+    await inbox.close();
     await register.close();
     await new Promise((done) => family.close(done));
     await new Promise((done) => agency.close(done));
     await sb.stop();
   });
-  return { world, register, url, agencyRequests };
+  return { world, register, url, agencyRequests, startPortalAgain, inbox, board, offerOnBirth };
 }

@@ -424,6 +424,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<TestWorld>
         port,
         host: "127.0.0.1",
         publicOrigin: origin,
+        // The portal's own store (the bounds on anonymous forms): one per portal unless a test shares one.
+        dataDir: join(dir, `portal-${port}`),
         auth: { issuer: auth.url, clientId, clientSecret },
         securityServer: { url: ss.url },
         portalClient: PORTAL_CLIENT,

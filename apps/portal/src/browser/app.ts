@@ -20,7 +20,9 @@ export type Route =
   | "found"
   | "application"
   | "e-residency"
-  | "e-residency-status";
+  | "e-residency-status"
+  | "inbox"
+  | "benefits";
 
 /** One view of the portal: what the router shows for a route. */
 export interface View {
@@ -52,6 +54,8 @@ export const state: {
   param: string | undefined;
   flash: Flash | undefined;
   busy: boolean;
+  /** The person's unread messages in the state inbox, once read (shown in the navigation). */
+  unread: number | undefined;
 } = {
   language: initialLanguage(),
   session: undefined,
@@ -59,6 +63,7 @@ export const state: {
   param: undefined,
   flash: undefined,
   busy: false,
+  unread: undefined,
 };
 
 /** A message of the page itself (not from the server or the card), with its values. */
@@ -122,7 +127,8 @@ export function errorText(error: unknown): string {
   if (error instanceof ApiError) {
     // An agency's own refusal (the business register's NAME_TAKEN, …), told in its words.
     const provider = error.details.providerCode;
-    if (error.code === "PORTAL_REFUSED" && isMessageKey(provider)) return t(provider);
+    if ((error.code === "PORTAL_REFUSED" || error.code === "PORTAL_NOT_FOUND") && isMessageKey(provider))
+      return t(provider);
     if (error.code === "PORTAL_REFUSED") return `${t("PORTAL_REFUSED")} (${String(provider ?? error.status)})`;
     if (isMessageKey(error.code)) return t(error.code, { type: String(error.details.type ?? error.status) });
     return `${t("error.generic")} (${error.code})`;

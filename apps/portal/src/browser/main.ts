@@ -8,6 +8,7 @@ import { api } from "./api.ts";
 import { connect, state, t } from "./app.ts";
 import { resetViews, show, startRouting } from "./router.ts";
 import { renderPage } from "./shell.ts";
+import { loadInbox } from "./views/inbox.ts";
 
 /**
  * What the authentication service sent the browser back with: `?from=login` (logged in: a
@@ -50,6 +51,8 @@ async function start(): Promise<void> {
   const returned = returnedFromAuthentication();
   connect({ render: renderPage, show, reset: resetViews });
   await startRouting(returned);
+  // The unread count in the navigation, on whichever page the person lands.
+  if (state.route !== "inbox") await loadInbox();
 }
 
 void start();

@@ -1,13 +1,16 @@
 // Hash routes to views, in one table: #/login, #/data, #/usage, #/sign, #/check, #/operator,
-// #/companies, #/company/CODE, #/found, #/application/ID, #/e-residency, #/e-residency-status.
+// #/companies, #/company/CODE, #/found, #/application/ID, #/e-residency, #/e-residency-status,
+// #/inbox[/ID], #/benefits[/OFFER].
 
 import { actingForCompany, type Route, render, state, type View } from "./app.ts";
 import { applicationView } from "./views/application.ts";
+import { benefitsView } from "./views/benefits.ts";
 import { checkView } from "./views/check.ts";
 import { companiesView, companyView } from "./views/companies.ts";
 import { dataView } from "./views/data.ts";
 import { eResidencyStatusView, eResidencyView } from "./views/e-residency.ts";
 import { foundView } from "./views/found.ts";
+import { inboxView } from "./views/inbox.ts";
 import { loginView } from "./views/login.ts";
 import { operatorView } from "./views/operator.ts";
 import { signView } from "./views/sign.ts";
@@ -26,10 +29,12 @@ export const VIEWS: Readonly<Record<Route, View>> = {
   application: applicationView,
   "e-residency": eResidencyView,
   "e-residency-status": eResidencyStatusView,
+  inbox: inboxView,
+  benefits: benefitsView,
 };
 
 /** A person's own pages: not shown while they act for a company (the company's are). */
-const OWN_PAGES: ReadonlySet<Route> = new Set(["data", "usage", "found", "application"]);
+const OWN_PAGES: ReadonlySet<Route> = new Set(["data", "usage", "found", "application", "inbox", "benefits"]);
 
 /** The route in the address (and its parameter); without one, the person's data or the login. */
 export function currentRoute(): Route {

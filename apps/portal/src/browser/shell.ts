@@ -57,11 +57,21 @@ function header(): HTMLElement {
         t(key),
       ),
     );
+  // The inbox's link says how many messages are unread (read with the list, see views/inbox.ts).
+  const inboxLink = () => {
+    const item = link("inbox", "nav.inbox");
+    const anchor = item.firstElementChild as HTMLElement;
+    anchor.id = "nav-inbox";
+    if (state.unread) anchor.textContent = t("nav.inboxUnread", { count: state.unread });
+    return item;
+  };
   const company = actingForCompany();
   const business = state.session?.business;
   // Acting for a company: its page only; the board member's own pages wait until they act for themselves.
   if (person && company) append(list, link("company", "nav.company", company));
   else if (person) append(list, link("data", "nav.data"), link("usage", "nav.usage"));
+  if (person && !company && state.session?.inbox) append(list, inboxLink());
+  if (person && !company && state.session?.benefits) append(list, link("benefits", "nav.benefits"));
   if (person && business && !company) append(list, link("companies", "nav.companies"), link("found", "nav.found"));
   if (person && state.session?.signing) append(list, link("sign", "nav.sign"), link("check", "nav.check"));
   if (!person) append(list, link("login", "nav.login"));

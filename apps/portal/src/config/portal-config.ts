@@ -84,10 +84,37 @@ export const E_RESIDENCY_CONFIG = Type.Object(
   { additionalProperties: false, ...problem("must be an object with the e-Residency applications service id") },
 );
 
+/**
+ * The state inbox (`@riik/inbox`): the person's messages through its `mailbox` service (list,
+ * read one, mark read), always for the person logged in. The page is off without it.
+ */
+export const INBOX_CONFIG = Type.Object(
+  {
+    /** GET /persons/{EE…}/messages[/{id}], POST /persons/{EE…}/messages/{id}/read. */
+    mailboxService: service("EE/GOV/70006317/inbox/mailbox"),
+  },
+  { additionalProperties: false, ...problem("must be an object with the inbox's mailboxService id") },
+);
+
+/** The Social Insurance Board's `family-benefits` service (issue #13): offers, confirmation, payments. */
+export const BENEFITS_CONFIG = Type.Object(
+  {
+    /** GET /persons/{EE…}/offers, POST /offers/{id}/confirmation, GET /persons/{EE…}/payments. */
+    familyBenefitsService: service("EE/GOV/70001975/benefits/family-benefits"),
+  },
+  { additionalProperties: false, ...problem("must be an object with the Board's familyBenefitsService id") },
+);
+
 /** The portal's configuration file (`riik portal serve --config FILE`); see the README. */
 export const PORTAL_CONFIG = Type.Object(
   {
     port: Type.Integer({ ...TCP_PORT, default: 8890 }),
+    /** The portal's own store (portal.sqlite): what must outlive a restart, e.g. abuse bounds. */
+    dataDir: Type.String({ minLength: 1, default: ".", ...problem("must be a directory path") }),
+    /** postgres://… for the portal's store instead of SQLite in dataDir (several portals share it). */
+    databaseUrl: Type.Optional(
+      refine(Type.String(), (text) => /^postgres(ql)?:\/\//.test(text), "must be a postgres:// URL"),
+    ),
     host: Type.String({ minLength: 1, default: "127.0.0.1", ...problem("must be a host name or address") }),
     publicOrigin: refine(
       Type.String({ description: "the origin browsers see, as location.origin writes it; the Web eID origin" }),
@@ -170,6 +197,8 @@ export const PORTAL_CONFIG = Type.Object(
     signing: Type.Optional(SIGNING_CONFIG),
     businessRegister: Type.Optional(BUSINESS_REGISTER_CONFIG),
     eResidency: Type.Optional(E_RESIDENCY_CONFIG),
+    inbox: Type.Optional(INBOX_CONFIG),
+    benefits: Type.Optional(BENEFITS_CONFIG),
   },
   { additionalProperties: false },
 );
@@ -179,6 +208,8 @@ export type PortalConfig = Static<typeof PORTAL_CONFIG>;
 export type SigningConfig = Static<typeof SIGNING_CONFIG>;
 export type BusinessRegisterConfig = Static<typeof BUSINESS_REGISTER_CONFIG>;
 export type EResidencyConfig = Static<typeof E_RESIDENCY_CONFIG>;
+export type InboxConfig = Static<typeof INBOX_CONFIG>;
+export type BenefitsConfig = Static<typeof BENEFITS_CONFIG>;
 
 /** Reads and checks FILE; relative file paths in it are taken relative to FILE's directory. */
 export function readPortalConfig(path: string): PortalConfig {
@@ -219,6 +250,7 @@ export function parsePortalConfig(value: unknown, baseDir = process.cwd()): Port
   const { url, clientCert, clientKey, ca } = config.securityServer;
   return {
     ...config,
+    dataDir: path(config.dataDir),
     securityServer: {
       url: url.replace(/\/+$/, ""),
       ...(clientCert === undefined ? {} : { clientCert: path(clientCert) }),

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { EResidencyConfig } from "../config/portal-config.ts";
 import { PortalError } from "../errors.ts";
+import type { PortalStore } from "../storage/portal-store.ts";
 import type { XRoadCalls } from "../xroad/calls.ts";
 
 /** The application form (contract D, `POST /applications`). */
@@ -47,19 +48,20 @@ const PURPOSE = "e-Residency application";
  * The e-Residency agency's `applications` service through the portal's security server
  * (contract D of issue #14). The applicant has no identity yet, so no X-Road-UserId is sent;
  * the application number and its access key (in the body, never the path) are what let
- * someone follow it. New applications are bounded per client address, the form being public.
+ * someone follow it. New applications are bounded per client address, the form being public,
+ * in the portal's store so that a restart does not reopen the bound.
  */
 export class EResidencyApplications {
   readonly #xroad: XRoadCalls;
   readonly #client: string;
   readonly #config: EResidencyConfig;
-  /** Creation times per client address in the last hour. */
-  readonly #recent = new Map<string, number[]>();
+  readonly #store: PortalStore;
 
-  constructor(xroad: XRoadCalls, client: string, config: EResidencyConfig) {
+  constructor(xroad: XRoadCalls, client: string, config: EResidencyConfig, store: PortalStore) {
     this.#xroad = xroad;
     this.#client = client;
     this.#config = config;
+    this.#store = store;
   }
 
   /** The agency's fixed list of pick-up points, as `{id, name}` whether it lists strings or objects. */
@@ -82,7 +84,7 @@ export class EResidencyApplications {
   }
 
   async apply(form: EResidencyApplicationForm, address: string): Promise<EResidencyCreated> {
-    this.#admit(address);
+    await this.#admit(address);
     const body = record(await this.#send("POST", "/applications", form));
     const number = text(body.number);
     const accessKey = text(body.accessKey);
@@ -134,20 +136,15 @@ export class EResidencyApplications {
     };
   }
 
-  /** At most `applicationsPerAddressPerHour` new applications per address (IPv6 by its /64). */
-  #admit(address: string): void {
-    const key = isIP(address) === 6 ? address.split(":").slice(0, 4).join(":") : address;
-    const now = Date.now();
-    const hour = 3600_000;
-    if (this.#recent.size > 10_000)
-      for (const [k, times] of this.#recent) if ((times.at(-1) ?? 0) <= now - hour) this.#recent.delete(k);
-    const times = (this.#recent.get(key) ?? []).filter((t) => t > now - hour);
-    if (times.length >= this.#config.applicationsPerAddressPerHour)
-      throw new PortalError("PORTAL_RATE_LIMITED", "too many applications from this address; try again later", {
-        details: { retryAfterSeconds: Math.ceil(((times[0] ?? now) + hour - now) / 1000) },
-      });
-    times.push(now);
-    this.#recent.set(key, times);
+  /** At most `applicationsPerAddressPerHour` new applications per address (IPv6 by its /64) in an hour. */
+  #admit(address: string): Promise<void> {
+    const client = isIP(address) === 6 ? address.split(":").slice(0, 4).join(":") : address;
+    const bound = {
+      name: "e-residency-application",
+      max: this.#config.applicationsPerAddressPerHour,
+      windowMs: 3600_000,
+    };
+    return this.#store.count(bound, client);
   }
 
   async #send(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {

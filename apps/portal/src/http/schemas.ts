@@ -209,3 +209,42 @@ export const E_RESIDENCY_KEYED = {
   params: Type.Object({ number: E_RESIDENCY_NUMBER }, { additionalProperties: false }),
   body: Type.Object({ accessKey: ACCESS_KEY }, { additionalProperties: false }),
 };
+
+// ---- the state inbox and the family benefits (issue #13): always the person logged in
+
+/** A message's id as the inbox makes it (a UUID). */
+const MESSAGE_ID = Type.String({ pattern: "^[A-Za-z0-9-]{1,64}$" });
+
+/** The person's messages, newest first; `before` is the `next` of the previous page. */
+export const INBOX_LIST = {
+  querystring: Type.Object(
+    { before: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,20}$" })) },
+    { additionalProperties: false },
+  ),
+};
+
+export const INBOX_MESSAGE = {
+  ...NO_INPUT,
+  params: Type.Object({ id: MESSAGE_ID }, { additionalProperties: false }),
+};
+
+export const INBOX_READ = { ...INBOX_MESSAGE, body: Type.Object({}, { additionalProperties: false }) };
+
+/**
+ * Which parent receives the offer's benefits and to which account. The IBAN's check digits
+ * (ISO 13616) are the Board's to judge: its IBAN_INVALID comes back as PORTAL_REFUSED.
+ */
+export const BENEFIT_CONFIRMATION = {
+  ...NO_INPUT,
+  params: Type.Object(
+    { id: Type.String({ pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }) },
+    { additionalProperties: false },
+  ),
+  body: Type.Object(
+    {
+      recipient: Type.String({ pattern: "^[1-8][0-9]{10}$" }),
+      iban: Type.String({ minLength: 15, maxLength: 42, pattern: "^[A-Za-z0-9 ]+$" }),
+    },
+    { additionalProperties: false },
+  ),
+};

@@ -1,7 +1,9 @@
 // The JSON the portal's API answers; shared by the server and the browser bundle (types only).
+import type { BenefitLine, BenefitOffer, BenefitPayment } from "../benefits/family-benefits.ts";
 import type { UsageReport } from "../datatracker/usage.ts";
 import type { EResidencyCreated, EResidencyReceipt, EResidencyStatus } from "../eresidency/applications.ts";
 import type { FeeReceipt, FounderSignature } from "../founding/founding.ts";
+import type { InboxMessage, InboxPage, MessageSummary } from "../inbox/state-inbox.ts";
 import type { OperatorOverview } from "../operator/overview.ts";
 import type {
   ApplicationState,
@@ -18,6 +20,9 @@ import type { FinishResponse, PrepareResponse } from "../signing/signing-service
 export type {
   ApplicationState,
   ApplicationSummary,
+  BenefitLine,
+  BenefitOffer,
+  BenefitPayment,
   CompanyPerson,
   CompanyRecord,
   EResidencyCreated,
@@ -28,6 +33,9 @@ export type {
   FinishResponse,
   FounderSignature,
   FoundingApplication,
+  InboxMessage,
+  InboxPage,
+  MessageSummary,
   MyCompany,
   OperatorOverview,
   PrepareResponse,
@@ -118,6 +126,20 @@ export interface SessionInfo {
   business?: { stateFeeCents: number };
   /** Present when the portal takes e-Residency applications. */
   eResidency?: true;
+  /** Present when the portal reads the state inbox. */
+  inbox?: true;
+  /** Present when the portal reaches the Social Insurance Board's family benefits. */
+  benefits?: true;
+}
+
+/** GET /api/benefits/offers: the family benefit offers made to the parent logged in. */
+export interface OffersResponse {
+  offers: BenefitOffer[];
+}
+
+/** GET /api/benefits/payments: the payments scheduled to the person, newest month first. */
+export interface PaymentsResponse {
+  payments: BenefitPayment[];
 }
 
 /** POST /api/logout: where the browser goes to end the authentication service's session too. */

@@ -1,0 +1,112 @@
+import type { InboxConfig } from "../config/portal-config.ts";
+import { PortalError } from "../errors.ts";
+import { askedBy, type XRoadCalls } from "../xroad/calls.ts";
+
+/** Who sent a message: the agency's X-Road subsystem, and the person when the portal wrote for one. */
+export interface MessageSender {
+  client: string;
+  personalCode: string | null;
+}
+
+export interface MessageSummary {
+  id: string;
+  sender: MessageSender;
+  subject: string;
+  createdAt: string;
+  readAt: string | null;
+  attachments: Array<{ name: string; mediaType: string; size: number }>;
+}
+
+export interface InboxPage {
+  messages: MessageSummary[];
+  /** The cursor of the next (older) page. */
+  next: string | null;
+  /** The person's unread messages on every page. */
+  unread: number;
+}
+
+export interface InboxMessage extends MessageSummary {
+  body: string;
+}
+
+/**
+ * The person's state inbox (`@riik/inbox`, its `mailbox` service) over X-Road, always as the
+ * person logged in (X-Road-UserId; acting for a child, the child is the represented party),
+ * so the inbox's Data Tracker records each read and the inbox refuses anyone else's mailbox.
+ */
+export class StateInbox {
+  readonly #xroad: XRoadCalls;
+  readonly #options: { client: string; service: string; purpose: string };
+
+  constructor(xroad: XRoadCalls, client: string, config: InboxConfig, purpose: string) {
+    this.#xroad = xroad;
+    this.#options = { client, service: config.mailboxService, purpose };
+  }
+
+  async list(code: string, actor: string, before?: string): Promise<InboxPage> {
+    const query = new URLSearchParams({ limit: "50", ...(before ? { before } : {}) });
+    const body = record(await this.#call("GET", code, actor, `/messages?${query}`));
+    if (!Array.isArray(body.messages)) throw bad("no list of messages");
+    return {
+      messages: body.messages.slice(0, 100).map(summary),
+      next: typeof body.next === "string" ? body.next : null,
+      unread: typeof body.unread === "number" ? body.unread : 0,
+    };
+  }
+
+  async message(code: string, actor: string, id: string): Promise<InboxMessage> {
+    const body = record(await this.#call("GET", code, actor, `/messages/${encodeURIComponent(id)}`));
+    return { ...summary(body), body: typeof body.body === "string" ? body.body : "" };
+  }
+
+  /** Marks it read at the inbox (the first reading's time stays). */
+  async markRead(code: string, actor: string, id: string): Promise<MessageSummary> {
+    return summary(await this.#call("POST", code, actor, `/messages/${encodeURIComponent(id)}/read`));
+  }
+
+  async #call(method: "GET" | "POST", code: string, actor: string, path: string): Promise<unknown> {
+    const { body } = await this.#xroad.send<unknown>({
+      client: this.#options.client,
+      service: this.#options.service,
+      method,
+      path: `/persons/EE${code}${path}`,
+      ...askedBy(code, actor),
+      issue: this.#options.purpose,
+    });
+    return body;
+  }
+}
+
+const bad = (what: string) => new PortalError("PORTAL_BAD_RESPONSE", `the state inbox's answer has ${what}`);
+
+function record(value: unknown): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("no JSON object");
+  return value as Record<string, unknown>;
+}
+
+const text = (value: unknown, max = 2000): string => (typeof value === "string" ? value.slice(0, max) : "");
+
+function summary(value: unknown): MessageSummary {
+  const m = record(value);
+  const id = text(m.id, 64);
+  if (!id) throw bad("a message without an id");
+  const sender = typeof m.sender === "object" && m.sender !== null ? (m.sender as Record<string, unknown>) : {};
+  return {
+    id,
+    sender: {
+      client: text(sender.client, 200),
+      personalCode: typeof sender.personalCode === "string" ? sender.personalCode.slice(0, 20) : null,
+    },
+    subject: text(m.subject, 200),
+    createdAt: text(m.createdAt, 40),
+    readAt: typeof m.readAt === "string" ? m.readAt.slice(0, 40) : null,
+    attachments: (Array.isArray(m.attachments) ? m.attachments.slice(0, 10) : []).map((a) => {
+      const attachment = record(a);
+      return {
+        name: text(attachment.name, 255),
+        mediaType: text(attachment.mediaType, 127),
+        size: typeof attachment.size === "number" ? attachment.size : 0,
+      };
+    }),
+  };
+}
