@@ -26,5 +26,10 @@ export {
   pedersenStep3,
   type TrusteeKind,
 } from "./belenios/trustees.ts";
-export { type VerificationReport, verifyElectionArchive, verifyElectionRecord } from "./belenios/verify.ts";
+export {
+  type VerificationReport,
+  verifyArchiveGrowth,
+  verifyElectionArchive,
+  verifyElectionRecord,
+} from "./belenios/verify.ts";
 export { ELECTORAL_OFFICE_ERRORS, ElectoralOfficeError, type ElectoralOfficeErrorCode } from "./errors.ts";

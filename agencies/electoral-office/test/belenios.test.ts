@@ -11,6 +11,7 @@ import {
   ElectionArchive,
   type ElectoralOfficeErrorCode,
   readArchive,
+  verifyArchiveGrowth,
   verifyElectionArchive,
   verifyElectionRecord,
 } from "../src/index.ts";
@@ -35,23 +36,43 @@ function beleniosVerify(uuid: string, bytes: Buffer): { ok: boolean; output: str
 }
 
 /**
- * A tampered copy whose chain is consistent again: each entry may be edited, and every hash that
- * referred to an edited entry is replaced by the new one (what a dishonest server would publish).
+ * A tampered copy whose chain is consistent again: each data entry may be edited or dropped (null,
+ * and its event with it), and every hash that referred to an edited entry is replaced by the new
+ * one — what a dishonest server would publish.
  */
-function tamper(bytes: Buffer, edit: (text: string, index: number) => string): Buffer {
+function tamper(bytes: Buffer, edit: (text: string, index: number) => string | null): Buffer {
   const { timestamp, entries } = readArchive(bytes);
   const out = new ElectionArchive(timestamp);
   const renamed = new Map<string, string>();
+  const dropped = new Set<string>();
   const relink = (text: string) => text.replace(/[0-9a-f]{64}/g, (h) => renamed.get(h) ?? h);
   entries.forEach((e, i) => {
     if (e.kind === "data") {
-      renamed.set(e.hash, out.data(relink(edit(e.text, i))));
+      const text = edit(e.text, i);
+      if (text === null) dropped.add(e.hash);
+      else renamed.set(e.hash, out.data(relink(text)));
     } else {
-      const event = JSON.parse(relink(e.text)) as { type: Parameters<ElectionArchive["event"]>[0]; payload?: string };
-      renamed.set(e.hash, out.event(event.type, event.payload));
+      const event = JSON.parse(e.text) as { type: Parameters<ElectionArchive["event"]>[0]; payload?: string };
+      if (event.payload !== undefined && dropped.has(event.payload)) return;
+      renamed.set(e.hash, out.event(event.type, event.payload === undefined ? undefined : relink(event.payload)));
     }
   });
   return out.bytes();
+}
+
+/** `belenios-tool election verify-diff`: the earlier snapshot must be a prefix of the later archive. */
+function beleniosVerifyDiff(uuid: string, earlier: Buffer, later: Buffer): { ok: boolean; output: string } {
+  const [dir1, dir2] = [0, 1].map(() => {
+    const dir = mkdtempSync(join(tmpdir(), "riik-belenios-diff-"));
+    dirs.push(dir);
+    return dir;
+  });
+  writeFileSync(join(dir1 as string, `${uuid}.bel`), earlier);
+  writeFileSync(join(dir2 as string, `${uuid}.bel`), later);
+  const run = spawnSync("belenios-tool", ["election", "verify-diff", `--dir1=${dir1}`, `--dir2=${dir2}`], {
+    encoding: "utf8",
+  });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 
 /** The index of the n-th data entry whose JSON text starts with `prefix`. */
@@ -177,6 +198,22 @@ describe("an election run by riik, verified by belenios-tool 2.0 and by riik", {
       assert.equal(report.error?.code, code, report.error?.message ?? "no error");
     });
   }
+
+  it("a monitor's snapshot: growth passes verify-diff and riik; a dropped ballot with a rebuilt chain passes verify alone, fails both diffs", () => {
+    const { early, voted } = election.snapshots;
+    const diff = beleniosVerifyDiff(election.uuid, early, voted);
+    assert.ok(diff.ok, diff.output);
+    assert.equal(verifyArchiveGrowth(early, voted).valid, true);
+
+    const voter1Ballot = dataIndex(voted, '{"election_uuid"', 1);
+    const dropped = tamper(voted, (text, i) => (i === voter1Ballot ? null : text));
+    assert.ok(beleniosVerify(election.uuid, dropped).ok, "the rebuilt chain alone is consistent");
+    assert.equal(verifyElectionRecord(dropped).valid, true);
+    assert.equal(beleniosVerifyDiff(election.uuid, early, dropped).ok, false);
+    const report = verifyArchiveGrowth(early, dropped);
+    assert.equal(report.valid, false);
+    assert.equal(report.error?.code, "CHAIN_BROKEN");
+  });
 
   it("an unchanged copy rebuilt by the tamper helper is byte-identical (the helper itself is faithful)", () => {
     const bytes = tamper(election.bytes, (text) => text);

@@ -23,7 +23,15 @@ export const CHOICES = [0, 2, 1, 2, 0];
 
 const oneHot = (i: number) => CANDIDATES.map((_, j) => (j === i ? 1 : 0));
 
-export function runElection(): { bytes: Buffer; uuid: string; expected: number[][] } {
+export interface RunElection {
+  bytes: Buffer;
+  uuid: string;
+  expected: number[][];
+  /** What a monitor recorded after the first three ballots, and when voting ended (before the tally). */
+  snapshots: { early: Buffer; voted: Buffer };
+}
+
+export function runElection(): RunElection {
   const uuid = generateUuid();
   const server = generateSingleTrustee();
   const pedersen = [pedersenStep1(), pedersenStep1(), pedersenStep1()];
@@ -52,9 +60,13 @@ export function runElection(): { bytes: Buffer; uuid: string; expected: number[]
     record.castBallot(
       createBallot(election, credentialSecret(uuid, privateCredentials[voter] as string), [oneHot(candidate)]),
     );
-  vote(0, 2); // voter 0 first votes for Tamm…
-  // …then everyone votes, voter 0 again: Kask counts.
-  for (const [voter, c] of CHOICES.entries()) vote(voter, c);
+  vote(0, 2); // voter 0 first votes for Tamm, then voters 1 and 2 vote…
+  vote(1, CHOICES[1] as number);
+  vote(2, CHOICES[2] as number);
+  const early = archive.bytes();
+  // …then voter 0 votes again (Kask: the last vote counts), then voters 3 and 4.
+  for (const voter of [0, 3, 4]) vote(voter, CHOICES[voter] as number);
+  const voted = archive.bytes();
   record.endBallots();
   record.shuffle(2);
   record.shuffle(3);
@@ -63,5 +75,5 @@ export function runElection(): { bytes: Buffer; uuid: string; expected: number[]
   record.decrypt(2, decryptionKeys[0] as bigint);
   record.decrypt(4, decryptionKeys[2] as bigint);
   const result = record.publishResult()[0] as number[][];
-  return { bytes: archive.bytes(), uuid, expected: result };
+  return { bytes: archive.bytes(), uuid, expected: result, snapshots: { early, voted } };
 }

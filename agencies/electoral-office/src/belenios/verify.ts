@@ -4,7 +4,15 @@
 // and proof, every shuffle proof in sequence, every partial decryption proof, and the result.
 import { readFile } from "node:fs/promises";
 import { ElectoralOfficeError, type ElectoralOfficeErrorCode } from "../errors.ts";
-import { type ArchiveEvent, ElectionArchive, type EventType, parseEvent, readArchive, sha256 } from "./archive.ts";
+import {
+  type ArchiveEntry,
+  type ArchiveEvent,
+  ElectionArchive,
+  type EventType,
+  parseEvent,
+  readArchive,
+  sha256,
+} from "./archive.ts";
 import { type Ballot, checkBallot, parseBallot } from "./ballot.ts";
 import { combineFactors, decodeResult, type OwnedPartialDecryption, parsePartialDecryption } from "./decryption.ts";
 import { fingerprint, parseElection } from "./election.ts";
@@ -51,24 +59,55 @@ const PHASE: Record<EventType, number> = {
   Result: 7,
 };
 
+/**
+ * §3.5.1 step 2 (belenios-tool `election verify-diff`): a monitor's earlier snapshot must be a
+ * prefix of the later archive, entry for entry — this is what catches a ballot dropped and the
+ * chain rebuilt, which `election verify` alone cannot see. Then the later archive is verified.
+ */
+export function verifyArchiveGrowth(earlier: Uint8Array, later: Uint8Array): VerificationReport {
+  try {
+    const before = readChain(earlier).entries;
+    const after = readArchive(later).entries;
+    if (!before.every((e, i) => after[i]?.hash === e.hash && after[i]?.kind === e.kind)) {
+      throw new ElectoralOfficeError(
+        "CHAIN_BROKEN",
+        "the later archive does not extend the earlier snapshot: something published was removed or changed",
+      );
+    }
+  } catch (error) {
+    return failure(error, { ballots: 0, tallied: 0, shuffles: 0, partialDecryptions: 0 });
+  }
+  return verifyElectionRecord(later);
+}
+
 export function verifyElectionRecord(bytes: Uint8Array): VerificationReport {
   const counts = { ballots: 0, tallied: 0, shuffles: 0, partialDecryptions: 0 };
   try {
     const result = check(bytes, counts);
     return { valid: true, ...counts, ...(result === undefined ? {} : { result }) };
   } catch (error) {
-    if (error instanceof ElectoralOfficeError)
-      return { valid: false, error: { code: error.code, message: error.message }, ...counts };
-    if (error instanceof SyntaxError)
-      return { valid: false, error: { code: "RECORD_MALFORMED", message: error.message }, ...counts };
-    throw error;
+    return failure(error, counts);
   }
 }
 
-function check(
-  bytes: Uint8Array,
-  counts: { ballots: number; tallied: number; shuffles: number; partialDecryptions: number },
-): number[][][] | undefined {
+/** A bad archive is a report, not an exception; anything else (a bug) still throws. */
+function failure(error: unknown, counts: Omit<VerificationReport, "valid" | "error" | "result">): VerificationReport {
+  if (error instanceof ElectoralOfficeError)
+    return { valid: false, error: { code: error.code, message: error.message }, ...counts };
+  if (error instanceof SyntaxError)
+    return { valid: false, error: { code: "RECORD_MALFORMED", message: error.message }, ...counts };
+  throw error;
+}
+
+/**
+ * archive.ml fsck: reads the archive, walks back from its last event, and rebuilds the file from
+ * that chain; the file must be exactly the rebuilt one — nothing extra, missing or reordered.
+ */
+function readChain(bytes: Uint8Array): {
+  entries: ArchiveEntry[];
+  chain: ArchiveEvent[];
+  get: (hash: string | undefined, what: string) => string;
+} {
   const { timestamp, entries } = readArchive(bytes);
   const store = new Map<string, string>();
   let lastEvent: string | undefined;
@@ -120,7 +159,6 @@ function check(
     if (payload !== undefined) rebuilt.data(payload);
     rebuilt.event(event.type, event.payload);
   });
-  // archive.ml fsck: the file must be exactly what its events rebuild — nothing extra, nothing reordered.
   if (!rebuilt.bytes().equals(Buffer.from(bytes))) {
     throw new ElectoralOfficeError(
       "CHAIN_BROKEN",
@@ -128,6 +166,14 @@ function check(
     );
   }
 
+  return { entries, chain, get };
+}
+
+function check(
+  bytes: Uint8Array,
+  counts: { ballots: number; tallied: number; shuffles: number; partialDecryptions: number },
+): number[][][] | undefined {
+  const { chain, get } = readChain(bytes);
   const payloadOf = (event: ArchiveEvent) => get(event.payload, "payload");
   const setup = JSON.parse(payloadOf(chain[0] as ArchiveEvent)) as Record<string, string>;
   const electionText = get(setup.election, "election");
