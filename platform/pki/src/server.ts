@@ -7,6 +7,7 @@ import { Type } from "typebox";
 import { caCertificatePath, type TrustServices } from "./ca/trust-services.ts";
 import { PkiError, type PkiErrorCode } from "./errors.ts";
 import { issueAppCertificate } from "./identity/app-certificate.ts";
+import { incidentReport, listIncidents } from "./incident/incident.ts";
 import { OcspResponder, type OcspResponderOptions } from "./ocsp/responder.ts";
 import { importAppPublicKey } from "./ra/app-certificate-client.ts";
 import { issueRaCard, RA_REVOCATION_REASONS, revokeRaDocument } from "./ra/cards.ts";
@@ -124,6 +125,11 @@ const STATUS_CHANGES = {
 };
 
 const CA_FILE = { params: Type.Object({ file: Type.String({ maxLength: 64 }) }) };
+const NO_PARAMS = { querystring: Type.Object({}, { additionalProperties: false }) };
+const INCIDENT = {
+  params: Type.Object({ id: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,62}$" }) }),
+  querystring: Type.Object({}, { additionalProperties: false }),
+};
 
 /** Canonical base64 only: Buffer.from(…, "base64") would skip stray characters and accept garbage. */
 function decodeOcspGetPath(encoded: string): Uint8Array {
@@ -285,6 +291,26 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
         personalCode: row.personal_code,
       })),
     };
+  });
+
+  // The public status of key incidents (issue 18: disclosed at once, progress visible): counts
+  // by outcome and by day, never whose certificates.
+  app.get("/incidents", { schema: NO_PARAMS }, async (_request, reply) => {
+    reply.header("cache-control", "no-cache");
+    const rows = await listIncidents(services.registry);
+    return {
+      incidents: rows.map((row) => ({
+        id: row.id,
+        title: row.title,
+        declaredAt: row.declared_at,
+        renewBy: row.renew_by,
+        ...(row.closed_at ? { closedAt: row.closed_at } : {}),
+      })),
+    };
+  });
+  app.get("/incidents/:id", { schema: INCIDENT }, async (request, reply) => {
+    reply.header("cache-control", "no-cache");
+    return incidentReport(services.registry, request.params.id);
   });
 
   app.get("/ca/:file", { schema: CA_FILE }, async (request, reply) => {

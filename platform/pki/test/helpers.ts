@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,4 +30,15 @@ export async function issueTestCard(
   writeFileSync(signPath, card.signing.certificate);
   writeFileSync(cardPath, JSON.stringify(card));
   return { card, authPath, signPath, cardPath };
+}
+
+/** OpenSSL's OCSP client asks the trust services at URL about the ESTEID certificate at CERTPATH (the answer checked against the root). */
+export async function opensslOcsp(dir: string, url: string, certPath: string): Promise<string> {
+  const ca = (name: string) => join(dir, "ca", `${name}.crt`);
+  const { stdout, stderr } = await run("openssl", [
+    "ocsp",
+    ...["-url", `${url}/ocsp`, "-issuer", ca("esteid"), "-cert", certPath, "-CAfile", ca("root")],
+  ]);
+  assert.match(stderr, /Response verify OK/);
+  return stdout;
 }

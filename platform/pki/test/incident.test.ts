@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
-import { dialectTargets } from "@riik/core/testing";
+import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
 import { CertificateAuthority } from "../src/ca/authority.ts";
 import { personName } from "../src/ca/names.ts";
 import {
@@ -16,7 +16,7 @@ import {
   recordRenewal,
 } from "../src/incident/incident.ts";
 import { CertificateRegistry, REVOCATION_REASONS } from "../src/registry/certificate-registry.ts";
-import { startTestTrustServices } from "./helpers.ts";
+import { issueTestCard, opensslOcsp, run, startTestTrustServices } from "./helpers.ts";
 
 const targets = await dialectTargets();
 const trust = await startTestTrustServices();
@@ -160,3 +160,34 @@ for (const target of targets) {
     });
   });
 }
+
+describe("key incident: the public status and OCSP, as outside tools see them", () => {
+  it("a card of the batch answers certificateHold to openssl ocsp; /incidents shows counts, never whom", async () => {
+    const dir = temporaryDirectory();
+    const card = await issueTestCard(trust.services, dir, code("1990-02-03", "female", 41));
+    assert.match(await opensslOcsp(trust.dir, trust.url, card.authPath), /: good/);
+    const from = new Date(Date.now() - DAY).toISOString();
+    const to = new Date(Date.now() + DAY).toISOString();
+    await declareIncident(trust.services.registry, {
+      id: "batch-7",
+      title: "Chip batch 7",
+      criterion: { issued: { from, to }, purposes: ["id-authentication"] },
+      renewBy: to,
+      actor: "operator",
+    });
+    const answer = await opensslOcsp(trust.dir, trust.url, card.authPath);
+    assert.match(answer, /: revoked/);
+    assert.match(answer, /Reason: certificateHold/);
+    assert.match(await opensslOcsp(trust.dir, trust.url, card.signPath), /: good/, "only the purpose named");
+    const list = JSON.parse((await run("curl", ["-sf", `${trust.url}/incidents`])).stdout);
+    assert.deepEqual(
+      list.incidents.map((i: { id: string }) => i.id),
+      ["batch-7"],
+    );
+    const report = (await run("curl", ["-sf", `${trust.url}/incidents/batch-7`])).stdout;
+    assert.equal(JSON.parse(report).counts.suspended, 1);
+    assert.doesNotMatch(report, /\d{11}/, "no personal code on the public page");
+    const missing = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `${trust.url}/incidents/none`]);
+    assert.equal(missing.stdout, "404");
+  });
+});

@@ -4,24 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as x509 from "@peculiar/x509";
 import { buildOcspRequest, checkOcsp, normaliseSerial, type TrustServices } from "../src/index.ts";
-import { issueTestCard, run, startTestTrustServices } from "./helpers.ts";
-
-async function opensslOcsp(dir: string, url: string, certPath: string): Promise<string> {
-  const ca = (name: string) => join(dir, "ca", `${name}.crt`);
-  const { stdout, stderr } = await run("openssl", [
-    "ocsp",
-    "-url",
-    `${url}/ocsp`,
-    "-issuer",
-    ca("esteid"),
-    "-cert",
-    certPath,
-    "-CAfile",
-    ca("root"),
-  ]);
-  assert.match(stderr, /Response verify OK/);
-  return stdout;
-}
+import { issueTestCard, opensslOcsp, run, startTestTrustServices } from "./helpers.ts";
 
 async function setStatus(services: TrustServices, certPem: string, event: "suspended" | "resumed" | "revoked") {
   const serial = normaliseSerial(new x509.X509Certificate(certPem).serialNumber);

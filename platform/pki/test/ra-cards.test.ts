@@ -17,7 +17,7 @@ import {
   revokeDocument,
   unlockCardKey,
 } from "../src/index.ts";
-import { run, startTestTrustServices } from "./helpers.ts";
+import { opensslOcsp, run, startTestTrustServices } from "./helpers.ts";
 
 const citizen = { personalCode: "38001085718", givenName: "Mari-Liis", surname: "Männik", eResident: false };
 const eResident = {
@@ -38,15 +38,11 @@ describe("#14 registration authorities: cards and their revocation over HTTP", a
   const apps = { url: trust.url, token: (await authorities.add("auth")).token };
   const ca = (name: string) => join(trust.dir, "ca", `${name}.crt`);
 
-  async function opensslOcsp(pem: string): Promise<string> {
+  /** OpenSSL's OCSP answer about a certificate given as PEM. */
+  async function ocspOf(pem: string): Promise<string> {
     const path = join(trust.dir, `ocsp-${Math.random().toString(36).slice(2)}.crt`);
     writeFileSync(path, pem);
-    const { stdout, stderr } = await run("openssl", [
-      "ocsp",
-      ...["-url", `${trust.url}/ocsp`, "-issuer", ca("esteid"), "-cert", path, "-CAfile", ca("root")],
-    ]);
-    assert.match(stderr, /Response verify OK/);
-    return stdout;
+    return opensslOcsp(trust.dir, trust.url, path);
   }
 
   let issued: Awaited<ReturnType<typeof requestCard>>;
@@ -145,7 +141,7 @@ describe("#14 registration authorities: cards and their revocation over HTTP", a
   it("refuses to revoke another authority's document or one that does not exist (403), revoking nothing", async () => {
     await assert.rejects(revokeDocument(other, issued.documentNumber, "keyCompromise"), { code: "PKI_RA_FORBIDDEN" });
     await assert.rejects(revokeDocument(desk, "N0000000", "keyCompromise"), { code: "PKI_RA_FORBIDDEN" });
-    assert.match(await opensslOcsp(issued.card.authentication.certificate), /: good/);
+    assert.match(await ocspOf(issued.card.authentication.certificate), /: good/);
   });
 
   it("revokes both certificates of its own document: OCSP says revoked with the reason, the feed shows it", async () => {
@@ -153,7 +149,7 @@ describe("#14 registration authorities: cards and their revocation over HTTP", a
     const revoked = await revokeDocument(desk, issued.documentNumber, "superseded");
     assert.deepEqual(revoked.sort(), [issued.authentication.serial, issued.signing.serial].sort());
     for (const pem of [issued.card.authentication.certificate, issued.card.signing.certificate]) {
-      const answer = await opensslOcsp(pem);
+      const answer = await ocspOf(pem);
       assert.match(answer, /: revoked/);
       assert.match(answer, /Reason: superseded/);
     }
@@ -161,7 +157,7 @@ describe("#14 registration authorities: cards and their revocation over HTTP", a
     assert.deepEqual(changes.map((c) => c.event).sort(), ["revoked", "revoked"]);
     // Asked again (an answer lost on the way): the same answer, nothing changes.
     assert.deepEqual((await revokeDocument(desk, issued.documentNumber, "keyCompromise")).sort(), revoked.sort());
-    assert.match(await opensslOcsp(issued.card.signing.certificate), /Reason: superseded/);
+    assert.match(await ocspOf(issued.card.signing.certificate), /Reason: superseded/);
     assert.equal((await fetchStatusChanges(desk, cursor)).length, 2);
   });
 
