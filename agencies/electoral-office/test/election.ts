@@ -18,10 +18,10 @@ import {
 } from "../src/index.ts";
 
 export const CANDIDATES = ["Kask", "Mänd", "Tamm"];
-/** Each voter's chosen candidate; voter 2 votes again for candidate 0 (the last vote counts). */
+/** Each voter's last choice; voter 0 first votes for candidate 2, then again for 0 (the last vote counts). */
 export const CHOICES = [0, 2, 1, 2, 0];
 
-const oneHot = (i: number) => CANDIDATES.map((_, j) => (j === i ? 1 : 0));
+export const oneHot = (i: number) => CANDIDATES.map((_, j) => (j === i ? 1 : 0));
 
 export interface RunElection {
   bytes: Buffer;
@@ -31,7 +31,8 @@ export interface RunElection {
   snapshots: { early: Buffer; voted: Buffer };
 }
 
-export function runElection(): RunElection {
+/** Setup only: the trustees' keys (Single + Pedersen 2-of-3), the election, the voters' credentials. */
+export function setupElection() {
   const uuid = generateUuid();
   const server = generateSingleTrustee();
   const pedersen = [pedersenStep1(), pedersenStep1(), pedersenStep1()];
@@ -56,6 +57,11 @@ export function runElection(): RunElection {
     trustees,
     privateCredentials.map((c) => publicCredential(uuid, c)),
   );
+  return { uuid, server, decryptionKeys, election, privateCredentials, archive, record };
+}
+
+export function runElection(): RunElection {
+  const { uuid, server, decryptionKeys, election, privateCredentials, archive, record } = setupElection();
   const vote = (voter: number, candidate: number) =>
     record.castBallot(
       createBallot(election, credentialSecret(uuid, privateCredentials[voter] as string), [oneHot(candidate)]),
