@@ -5,6 +5,9 @@
 // application by number and access key; founding an OÜ with a co-founder (live name check,
 // both sign application.json with their card file and PIN2, the fee receipt, registration, the
 // registry card), and the board member acting for the company through the auth service.
+// Issue #13: a parent finds the Social Insurance Board's offer in the state inbox, opens it,
+// sees why each amount, confirms (a recipient who is not a parent and a bad IBAN refused as
+// the Board says), and sees the payments; the real inbox and Board behind the same servers.
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -160,5 +163,74 @@ describe("issue #14 in the browser", { skip, timeout: 180_000 }, () => {
     await page.getByRole("link", { name: "Act for yourself" }).click();
     await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
     await third.context.close();
+  });
+
+  it("a parent reads the Board's offer in the inbox, sees why each amount, confirms the receiving parent and IBAN, and sees the payments", async () => {
+    const { world } = agencies;
+    const mother = await world.newCard("Kati", "Karu");
+    const father = await world.newCard("Toomas", "Karu");
+    const stranger = await world.newCard("Keegi", "Võõras");
+    const { offer } = await agencies.offerOnBirth(mother.personalCode, father.personalCode);
+    const { context, page } = await open({ phone: true, path: "/?lang=en" });
+    await logInWithCard(page, mother.path, PIN1);
+    const inbox = page.locator("#nav-inbox");
+    await inbox.filter({ hasText: "Inbox (1 unread)" }).waitFor({ timeout: 20_000 });
+    await inbox.click();
+    await page.getByRole("heading", { level: 1, name: "State inbox" }).waitFor();
+    await page.getByRole("link", { name: "Peretoetused lapse sünni puhul / Family benefits for your child" }).click();
+    await page.locator("#message-text").waitFor({ timeout: 20_000 });
+    assert.ok((await page.locator("#message-text").textContent())?.includes(offer.id));
+    // Opened is read: the count is gone from the navigation.
+    await inbox.filter({ hasText: /^Inbox$/ }).waitFor({ timeout: 20_000 });
+    await accessible(page);
+    await noHorizontalScroll(page);
+
+    await page.locator("#open-offer").click();
+    await page.getByRole("heading", { level: 1, name: "Family benefits" }).waitFor();
+    const why = page.getByRole("table", { name: "The benefits and why each amount" });
+    await why.getByText("childbirth allowance: €320.00").waitFor({ timeout: 20_000 });
+    await why
+      .getByText(/Family Benefits Act/)
+      .first()
+      .waitFor();
+    await accessible(page);
+    await noHorizontalScroll(page);
+
+    // Someone who is not the child's parent as the recipient: the Board's NOT_A_PARENT, told.
+    const confirm = page.getByRole("button", { name: "Confirm", exact: true });
+    const refusal = page.locator(`#confirm-error-${offer.id}`);
+    await page.check(`#recipient-other-${offer.id}`);
+    await page.fill(`#other-code-${offer.id}`, stranger.personalCode);
+    await page.fill(`#iban-${offer.id}`, "EE38 2200 2210 2014 5685");
+    await confirm.click();
+    await refusal
+      .getByText("The benefits can be paid only to the child's mother or father.")
+      .waitFor({ timeout: 20_000 });
+    // A wrong check digit in the IBAN: the Board's IBAN_INVALID, told.
+    await page.check(`#recipient-self-${offer.id}`);
+    await page.fill(`#iban-${offer.id}`, "EE38 2200 2210 2014 5600");
+    await confirm.click();
+    await refusal
+      .getByText("The bank account number (IBAN) is not valid: check the number.")
+      .waitFor({ timeout: 20_000 });
+    await accessible(page);
+
+    await page.fill(`#iban-${offer.id}`, "EE38 2200 2210 2014 5685");
+    await confirm.click();
+    await page.getByText("The offer is confirmed; the payments are scheduled.").waitFor({ timeout: 20_000 });
+    const payments = page.getByRole("table", { name: "Payments scheduled by month, newest first" });
+    await payments.getByText("EE382200221020145685").first().waitFor({ timeout: 20_000 });
+    await page.getByText(/^Confirmed on /).waitFor();
+    await accessible(page);
+    await noHorizontalScroll(page);
+
+    // In Estonian too.
+    await page.goto(`${agencies.url}/?lang=et#/benefits`);
+    await page.getByRole("heading", { level: 1, name: "Peretoetused" }).waitFor();
+    await page
+      .getByRole("table", { name: "Kavandatud maksed kuude kaupa, uuemad eespool" })
+      .waitFor({ timeout: 20_000 });
+    await accessible(page);
+    await context.close();
   });
 });
