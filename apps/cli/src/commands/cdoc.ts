@@ -11,10 +11,16 @@ import {
   type EncryptionRecipient,
   encryptFiles,
   formatKeyLabel,
+  type KeyServerConfig,
+  readKeyServerConfig,
+  serveCapsuleServer,
 } from "@riik/cdoc";
+import { capsuleServerDescriptor } from "@riik/cdoc/descriptor";
 import { lookupAuthenticationCertificates } from "@riik/directory";
 import { readCardFile } from "@riik/pki";
 import { type Command, Option } from "commander";
+import { untilSignalled } from "../options.ts";
+import { servedCommand } from "../served-command.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -120,6 +126,11 @@ export function registerCdocCommands(program: Command): void {
     .option("--directory <url>", "the certificate directory (ldap://…), for -r", process.env.RIIK_DIRECTORY)
     .option("--password <label:pw>", "recipient password, at least 8 characters (repeatable)", collect)
     .option("--secret <label:base64,key>", "recipient symmetric key, at least 32 bytes (repeatable)", collect)
+    .option(
+      "--server <file>",
+      "keep the key recipients' capsules on a CDOC2 capsule server (its key-server.json), not in the container",
+    )
+    .option("--capsule-expiry <time>", "with --server: when the server may forget the capsules (ISO 8601)")
     .action(async (files: string[], o) => {
       const byCode: EncryptionRecipient[] = [];
       for (const code of (o.recipient as string[] | undefined) ?? [])
@@ -144,7 +155,18 @@ export function registerCdocCommands(program: Command): void {
       ];
       if (recipients.length === 0)
         throw new CdocError("CDOC_ARGUMENT", "give a recipient: -r, -p, -c, --password or --secret");
-      await encryptFiles({ files, recipients, out: o.file });
+      const server = o.server ? readKeyServerConfig(o.server) : undefined;
+      if (o.capsuleExpiry && !server) throw new CdocError("CDOC_ARGUMENT", "--capsule-expiry goes with --server");
+      const capsuleExpiry = o.capsuleExpiry ? new Date(o.capsuleExpiry) : undefined;
+      if (capsuleExpiry && Number.isNaN(capsuleExpiry.getTime()))
+        throw new CdocError("CDOC_ARGUMENT", `--capsule-expiry ${o.capsuleExpiry} is not an ISO 8601 time`);
+      const placed = recipients.map(
+        (recipient): EncryptionRecipient =>
+          server && recipient.type === "public-key"
+            ? { ...recipient, keyServer: server, ...(capsuleExpiry ? { capsuleExpiry } : {}) }
+            : recipient,
+      );
+      await encryptFiles({ files, recipients: placed, out: o.file });
       process.stdout.write(`${o.file}: ${files.length} file(s) for ${recipients.length} recipient(s)\n`);
     });
 
@@ -155,6 +177,8 @@ export function registerCdocCommands(program: Command): void {
     .option("--card <file>", "card file (riik id issue); PIN1 from RIIK_PIN1")
     .addOption(new Option("--pin1 <pin>", "PIN1 for --card; prefer the environment variable").env("RIIK_PIN1"))
     .option("-k, --key <pem>", "EC or RSA private key (PEM)")
+    .option("--cert <pem>", "with -k: its certificate, the client certificate a capsule server asks for")
+    .option("--server <file>", "a capsule server's key-server.json, for key-server recipients (repeatable)", collect)
     .option("--password <label:pw>", "password (an empty label tries every password recipient)")
     .option("--secret <label:base64,key>", "symmetric key")
     .option("-o, --output <dir>", "directory to write into (created if missing)", ".")
@@ -173,14 +197,15 @@ export function registerCdocCommands(program: Command): void {
         } catch (cause) {
           throw new CdocError("CDOC_ARGUMENT", `${o.key} is not a PEM private key`, { cause });
         }
-        key = { type: "private-key", key: privateKey };
+        key = { type: "private-key", key: privateKey, ...(o.cert ? { certificate: readText(o.cert) } : {}) };
       } else if (o.password !== undefined) {
         const { label, value } = labelled(o.password, "password");
         key = { type: "password", label, password: value };
       } else {
         key = { type: "symmetric", ...secretOf(o.secret) };
       }
-      const names = await decryptFile({ file: o.file, key, outputDir: o.output });
+      const keyServers: KeyServerConfig[] = ((o.server as string[] | undefined) ?? []).map(readKeyServerConfig);
+      const names = await decryptFile({ file: o.file, key, outputDir: o.output, keyServers });
       for (const name of names) process.stdout.write(`${name}\n`);
     });
 
@@ -197,4 +222,14 @@ export function registerCdocCommands(program: Command): void {
       }
       for (const r of recipients) process.stdout.write(`${r.type}\t${r.label}\t${r.keyLabel}\n`);
     });
+
+  const capsuleServer = cdoc
+    .command("capsule-server")
+    .description("the CDOC2 key capsule server: keeps recipients' key capsules, hands them over mutual TLS");
+  servedCommand(capsuleServer, capsuleServerDescriptor, async (config) => {
+    const server = await serveCapsuleServer(config);
+    process.stdout.write(`capsule server: senders ${server.putUrl}, recipients ${server.getUrl} (clients: ${config.dir}/key-server.json)\n`);
+    await untilSignalled();
+    await server.close();
+  });
 }
