@@ -258,7 +258,8 @@ export const benefitsView: View = {
   personal: true,
   render: benefitsBody,
   async enter() {
-    if (!offers.answer && !offers.error) await load();
+    // Read again each time: an offer may have come since (the inbox links here).
+    await load();
     if (state.param) document.getElementById(`offer-h-${state.param}`)?.focus();
   },
   reset() {
