@@ -3,6 +3,7 @@ export { closuresOf, isClosure } from "./access/read-guard.ts";
 export { type ActiveRole, activeRole, periodCovers, pharmacyLicensed } from "./access/role.ts";
 export { FHIR_JSON } from "./api/fhir-routes.ts";
 export { createHealthService, healthOpenApi } from "./api/server.ts";
+export { FHIR_SERVICE_CODE, HEALTH_SERVE, type HealthServeConfig, healthDescriptor } from "./descriptor.ts";
 export { HEALTH_ERRORS, HealthError, type HealthErrorCode } from "./errors.ts";
 export { capabilityStatement } from "./fhir/capability.ts";
 export * from "./fhir/identifiers.ts";
@@ -20,4 +21,5 @@ export {
   sharesOf,
   VALIDITY_DAYS,
 } from "./prescriptions/medicines.ts";
+export { type HealthServer, type HealthServerOptions, startHealth } from "./serve.ts";
 export { HealthStore, openHealthStore, type StoredRow } from "./storage/health-store.ts";

@@ -2,21 +2,27 @@
 // listening server, on SQLite and PostgreSQL: create/read/search/_include/paging and
 // OperationOutcome naming the field; closures, the refused and the emergency read, every read
 // shown to the patient; the e-prescription written, signed, dispensed half and the rest, a
-// third dispense refused, an expired licence, an unlicensed pharmacy.
+// third dispense refused, an expired licence, an unlicensed pharmacy; and `riik health serve`.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AuditEvent, Bundle, MedicationDispense } from "@medplum/fhirtypes";
-import { DATA_SUBJECTS_HEADER } from "@riik/core";
-import { dialectTargets } from "@riik/core/testing";
+import { commandLine, DATA_SUBJECTS_HEADER, parseConfig } from "@riik/core";
+import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
 import { startTestTrustServices, type TestTrustServices } from "@riik/pki/testing";
 import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
 import {
   EMERGENCY_HEADER,
   EXTENSION,
+  FHIR_SERVICE_CODE,
+  HEALTH_SERVE,
+  healthDescriptor,
   PERSONAL_CODE_SYSTEM,
   type StoredRow,
   signedDocument,
   signedFileName,
+  startHealth,
 } from "../src/index.ts";
 import {
   CLINIC,
@@ -482,3 +488,58 @@ for (const target of await dialectTargets()) {
     });
   });
 }
+
+// `riik health serve` as the descriptor configures it.
+test("serve: listens with the configured trust anchor, answers /healthz, /fhir/metadata and an OpenAPI document", async () => {
+  const dir = temporaryDirectory();
+  const root = join(dir, "root.crt");
+  writeFileSync(root, trust.services.root.toString("pem"));
+  const server = await startHealth({ dataDir: dir, port: 0, trust: root });
+  try {
+    assert.equal((await (await fetch(`${server.url}/healthz`)).json()).status, "ok");
+    const metadata = await fetch(`${server.url}/fhir/metadata`);
+    assert.match(metadata.headers.get("content-type") ?? "", /^application\/fhir\+json/);
+    assert.equal((await metadata.json()).resourceType, "CapabilityStatement");
+    const openapi = await (await fetch(`${server.url}/openapi.json`)).json();
+    const operations = Object.values(openapi.paths as Record<string, Record<string, { operationId?: string }>>).flatMap(
+      (p) => Object.values(p).map((o) => o.operationId),
+    );
+    assert.ok(operations.length > 30 && operations.every((id) => typeof id === "string"));
+    assert.ok(operations.includes("signMedicationRequest") && operations.includes("createMedicationDispense"));
+  } finally {
+    await server.close();
+  }
+});
+
+test("the descriptor: command line, the fhir service and each client's rights", () => {
+  const config = parseConfig(
+    HEALTH_SERVE,
+    {
+      dir: "/data/health",
+      trust: "/data/pki/ca/root.crt",
+      providerClients: ["EE/COM/10000018/his"],
+      pharmacyClients: ["EE/COM/10000024/apteek"],
+      portalClients: ["EE/GOV/70000001/portal"],
+    },
+    (problems) => new Error(JSON.stringify(problems)),
+  );
+  assert.deepEqual(commandLine(healthDescriptor, config).slice(0, 6), [
+    "health",
+    "serve",
+    "--dir",
+    "/data/health",
+    "--port",
+    "8530",
+  ]);
+  const exchange = healthDescriptor.exchange!(config, {
+    subsystem: "EE/GOV/70009770/tis",
+    url: "http://127.0.0.1:8530",
+  });
+  assert.deepEqual(
+    exchange.services?.map((s) => [s.code, s.url, s.personalData]),
+    [[FHIR_SERVICE_CODE, "http://127.0.0.1:8530/fhir", true]],
+  );
+  const pharmacy = exchange.access?.filter((a) => a.subject === "EE/COM/10000024/apteek") ?? [];
+  assert.deepEqual(pharmacy.find((a) => a.method === "POST")?.paths, ["/MedicationDispense"]);
+  assert.ok((exchange.access ?? []).every((a) => a.paths.every((p) => p === "**" || p.startsWith("/"))));
+});

@@ -2,7 +2,7 @@
 // update of a Consent, MedicationRequest/$sign, and the CapabilityStatement; bodies are
 // application/fhir+json (plain JSON too), every error an OperationOutcome.
 import { isRiikError, type RiikFastify } from "@riik/core";
-import { declareDataSubjects, personalAnswer } from "@riik/kit";
+import { declareDataSubjects, NO_QUERY, personalAnswer } from "@riik/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { callerOf } from "../access/caller.ts";
@@ -28,7 +28,6 @@ const ID_PARAMS = Type.Object(
   { id: Type.String({ pattern: "^[A-Za-z0-9\\-.]{1,64}$" }) },
   { additionalProperties: false },
 );
-const NO_QUERY = Type.Object({}, { additionalProperties: false });
 const RESOURCE = Type.Object({ resourceType: Type.String() }, { additionalProperties: true });
 const errorsOf = (described: Record<number, string>) =>
   Object.fromEntries(Object.entries(described).map(([s, d]) => [s, { ...OPERATION_OUTCOME, description: d }]));

@@ -10,12 +10,15 @@ import { activeRole } from "../access/role.ts";
 import { fieldError, HealthError } from "../errors.ts";
 import type { HealthStore } from "../storage/health-store.ts";
 import { LICENCE_SYSTEM, PERSONAL_CODE_SYSTEM, REGISTRY_CODE_SYSTEM } from "./identifiers.ts";
-import type { CreatableType, StoredResource } from "./resources.ts";
-
-type Body = Record<string, any> & { resourceType: string };
+import type { CreatableType, ResourceBody, StoredResource } from "./resources.ts";
 
 /** The identifier of `system` a resource must carry, checked by `valid`; else RESOURCE_INVALID naming it. */
-function requiredIdentifier(body: Body, system: string, valid: (value: string) => boolean, what: string): string {
+function requiredIdentifier(
+  body: ResourceBody,
+  system: string,
+  valid: (value: string) => boolean,
+  what: string,
+): string {
   const index = (body.identifier as Identifier[]).findIndex((i) => i.system === system);
   const value = index < 0 ? undefined : body.identifier[index].value;
   if (!value || !valid(value))
@@ -37,7 +40,7 @@ export async function createResource(
   store: HealthStore,
   caller: Caller,
   type: Exclude<CreatableType, "MedicationRequest" | "MedicationDispense">,
-  input: Body,
+  input: ResourceBody,
   at: Date,
 ): Promise<{ resource: StoredResource; patientCode: string | null }> {
   const { id: _ignored, meta: _meta, ...body } = input;
@@ -45,18 +48,18 @@ export async function createResource(
   let patientCode: string | null = null;
   switch (type) {
     case "Patient": {
-      patientCode = requiredIdentifier(body as Body, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
+      patientCode = requiredIdentifier(body as ResourceBody, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
       await unique(store, type, PERSONAL_CODE_SYSTEM, patientCode);
       break;
     }
     case "Practitioner": {
-      const code = requiredIdentifier(body as Body, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
+      const code = requiredIdentifier(body as ResourceBody, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
       await unique(store, type, PERSONAL_CODE_SYSTEM, code);
       break;
     }
     case "Organization": {
       const code = requiredIdentifier(
-        body as Body,
+        body as ResourceBody,
         REGISTRY_CODE_SYSTEM,
         (v) => /^[1-9][0-9]{7}$/.test(v),
         "an 8-digit registry code",
@@ -65,7 +68,7 @@ export async function createResource(
       break;
     }
     case "PractitionerRole": {
-      requiredIdentifier(body as Body, LICENCE_SYSTEM, (v) => v.length > 0, "the licence number");
+      requiredIdentifier(body as ResourceBody, LICENCE_SYSTEM, (v) => v.length > 0, "the licence number");
       await store.target(body.practitioner.reference, "Practitioner", "PractitionerRole.practitioner");
       await store.target(body.organization.reference, "Organization", "PractitionerRole.organization");
       break;
@@ -86,7 +89,7 @@ export async function createResource(
       await activeRole(store, caller.person, caller.organization, at);
     }
   }
-  const resource = await store.write((write) => store.insert(write, body as Body, patientCode, at), at);
+  const resource = await store.write((write) => store.insert(write, body as ResourceBody, patientCode, at), at);
   return { resource, patientCode };
 }
 
@@ -109,7 +112,7 @@ export async function updateConsent(
   store: HealthStore,
   caller: Caller,
   id: string,
-  input: Body,
+  input: ResourceBody,
   at: Date,
 ): Promise<StoredResource> {
   const current = await store.get("Consent", id);

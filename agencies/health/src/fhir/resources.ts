@@ -303,5 +303,8 @@ export const SEARCH_PARAMETERS: { readonly [T in ResourceType]: Readonly<Record<
   Medication: { code: token("Medication.code", (r) => r.code) },
 };
 
+/** A resource body that passed its TypeBox schema (fields read by name). */
+export type ResourceBody = Record<string, any> & { resourceType: string };
+
 /** The JSON of a stored resource. */
 export type StoredResource = Resource & { id: string };

@@ -12,12 +12,10 @@ import type { Caller } from "../access/caller.ts";
 import { activeRole, pharmacyLicensed } from "../access/role.ts";
 import { fieldError, HealthError } from "../errors.ts";
 import { EXTENSION } from "../fhir/identifiers.ts";
-import type { StoredResource } from "../fhir/resources.ts";
+import type { ResourceBody, StoredResource } from "../fhir/resources.ts";
 import type { HealthStore } from "../storage/health-store.ts";
 import type { MedicineTable, PrescriptionTable } from "../storage/schema.ts";
 import { type Medicine, medicationOf, type ReimbursementRate, sharesOf, VALIDITY_DAYS } from "./medicines.ts";
-
-type Body = Record<string, any> & { resourceType: string };
 
 const DAY_MS = 86_400_000;
 const money = (cents: number): Money => ({ value: cents / 100, currency: "EUR" });
@@ -79,7 +77,7 @@ export class PrescriptionCentre {
   }
 
   /** A doctor's prescription, a draft until signed: validity from today, 60 days or 30 for a narcotic. */
-  async prescribe(caller: Caller, input: Body, at = new Date()): Promise<StoredResource> {
+  async prescribe(caller: Caller, input: ResourceBody, at = new Date()): Promise<StoredResource> {
     const role = await activeRole(this.store, caller.person, caller.organization, at, "doctor");
     const { id: _id, meta: _meta, status: _status, ...body } = input;
     const patient = await this.store.target(body.subject.reference, "Patient", "MedicationRequest.subject");
@@ -100,7 +98,7 @@ export class PrescriptionCentre {
     const validFrom = at.toISOString().slice(0, 10);
     const validUntil = new Date(Date.parse(validFrom) + (days - 1) * DAY_MS).toISOString().slice(0, 10);
     const repeats = body.dispenseRequest.numberOfRepeatsAllowed ?? 0;
-    const request: Body = {
+    const request: ResourceBody = {
       ...body,
       status: "draft",
       authoredOn: at.toISOString(),
@@ -208,7 +206,7 @@ export class PrescriptionCentre {
    * and remaining quantity, then records the MedicationDispense with the shares and updates
    * the prescription. Any refusal leaves everything as it was.
    */
-  async dispense(caller: Caller, input: Body, at = new Date()): Promise<StoredResource> {
+  async dispense(caller: Caller, input: ResourceBody, at = new Date()): Promise<StoredResource> {
     const role = await activeRole(this.store, caller.person, caller.organization, at, "pharmacist");
     if (!pharmacyLicensed(role.organization, at))
       throw new HealthError(
@@ -273,7 +271,7 @@ export class PrescriptionCentre {
           { url: EXTENSION.remaining, valueQuantity: { value: left, unit: "package" } },
         ],
       };
-      const stored = await this.store.insert(write, dispense as Body, row.patient_code, at);
+      const stored = await this.store.insert(write, dispense as ResourceBody, row.patient_code, at);
       await trx
         .updateTable("prescription")
         .set({

@@ -1,0 +1,43 @@
+// `riik health serve`: the health information system and the prescription centre as a running
+// member — its storage (SQLite or PostgreSQL), the medicines register, the FHIR API, the
+// trust anchor the doctors' signatures are verified against (from configuration, never from a container).
+import { listenOrRelease, type MemberService } from "@riik/kit";
+import { readCertificate } from "@riik/pki";
+import { createHealthService } from "./api/server.ts";
+import { type HealthSystem, openHealthSystem } from "./health-system.ts";
+
+export interface HealthServerOptions {
+  dataDir: string;
+  url?: string;
+  port: number;
+  host?: string;
+  /** The trust services' root certificate file. */
+  trust: string;
+}
+
+export interface HealthServer {
+  url: string;
+  service: MemberService;
+  system: HealthSystem;
+  close(): Promise<void>;
+}
+
+export async function startHealth(options: HealthServerOptions): Promise<HealthServer> {
+  const trustAnchors = [readCertificate(options.trust)];
+  const system = await openHealthSystem(
+    { dataDir: options.dataDir, ...(options.url ? { url: options.url } : {}) },
+    { trustAnchors },
+  );
+  const service = createHealthService(system.store, system.centre);
+  const url = await listenOrRelease(service, options, () => system.close());
+  service.logger.info({ url, fhir: `${url}/fhir` }, "health information system listening");
+  return {
+    url,
+    service,
+    system,
+    close: async () => {
+      await service.close();
+      await system.close();
+    },
+  };
+}
