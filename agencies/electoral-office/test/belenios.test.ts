@@ -2,7 +2,7 @@
 // must pass `belenios-tool election verify` (Debian's belenios-tool 2.0), tampered copies must
 // fail it, and riik's own verifier must agree on every one.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,13 +26,21 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** Runs belenios-tool without blocking, so the independent checks of several cases overlap. */
+function belenios(args: string[]): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    execFile("belenios-tool", args, (error, stdout, stderr) =>
+      resolve({ ok: error === null, output: `${stdout}${stderr}` }),
+    );
+  });
+}
+
 /** Writes the archive alone in a fresh directory and runs `belenios-tool election verify` on it. */
-function beleniosVerify(uuid: string, bytes: Buffer): { ok: boolean; output: string } {
+function beleniosVerify(uuid: string, bytes: Buffer): Promise<{ ok: boolean; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), "riik-belenios-"));
   dirs.push(dir);
   writeFileSync(join(dir, `${uuid}.bel`), bytes);
-  const run = spawnSync("belenios-tool", ["election", "verify", `--dir=${dir}`], { encoding: "utf8" });
-  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+  return belenios(["election", "verify", `--dir=${dir}`]);
 }
 
 /**
@@ -61,7 +69,7 @@ function tamper(bytes: Buffer, edit: (text: string, index: number) => string | n
 }
 
 /** `belenios-tool election verify-diff`: the earlier snapshot must be a prefix of the later archive. */
-function beleniosVerifyDiff(uuid: string, earlier: Buffer, later: Buffer): { ok: boolean; output: string } {
+function beleniosVerifyDiff(uuid: string, earlier: Buffer, later: Buffer): Promise<{ ok: boolean; output: string }> {
   const [dir1, dir2] = [0, 1].map(() => {
     const dir = mkdtempSync(join(tmpdir(), "riik-belenios-diff-"));
     dirs.push(dir);
@@ -69,10 +77,7 @@ function beleniosVerifyDiff(uuid: string, earlier: Buffer, later: Buffer): { ok:
   });
   writeFileSync(join(dir1 as string, `${uuid}.bel`), earlier);
   writeFileSync(join(dir2 as string, `${uuid}.bel`), later);
-  const run = spawnSync("belenios-tool", ["election", "verify-diff", `--dir1=${dir1}`, `--dir2=${dir2}`], {
-    encoding: "utf8",
-  });
-  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+  return belenios(["election", "verify-diff", `--dir1=${dir1}`, `--dir2=${dir2}`]);
 }
 
 /** The index of the n-th data entry whose JSON text starts with `prefix`. */
@@ -86,6 +91,8 @@ function dataIndex(bytes: Buffer, prefix: string, n = 0): number {
 
 describe("an election run by riik, verified by belenios-tool 2.0 and by riik", {
   skip: !hasTool && "belenios-tool not installed",
+  // The cases only read the one election; their belenios-tool runs overlap.
+  concurrency: true,
 }, () => {
   let election: ReturnType<typeof runElection>;
   before(() => {
@@ -99,7 +106,7 @@ describe("an election run by riik, verified by belenios-tool 2.0 and by riik", {
   });
 
   it("belenios-tool election verify passes on the full archive, and riik's verifier agrees", async () => {
-    const tool = beleniosVerify(election.uuid, election.bytes);
+    const tool = await beleniosVerify(election.uuid, election.bytes);
     assert.ok(tool.ok, tool.output);
     assert.match(tool.output, /all checks passed/);
     const dir = mkdtempSync(join(tmpdir(), "riik-belenios-own-"));
@@ -188,28 +195,29 @@ describe("an election run by riik, verified by belenios-tool 2.0 and by riik", {
     ],
   ];
   for (const [name, code, make] of cases) {
-    it(`${name}: belenios-tool fails and riik's verifier says ${code}`, () => {
+    it(`${name}: belenios-tool fails and riik's verifier says ${code}`, async () => {
       const bytes = make(election.bytes);
       assert.notDeepEqual(bytes, election.bytes);
-      const tool = beleniosVerify(election.uuid, bytes);
-      assert.equal(tool.ok, false, `belenios-tool accepted the tampered archive:\n${tool.output}`);
+      const pending = beleniosVerify(election.uuid, bytes);
       const report = verifyElectionRecord(bytes);
+      const tool = await pending;
+      assert.equal(tool.ok, false, `belenios-tool accepted the tampered archive:\n${tool.output}`);
       assert.equal(report.valid, false);
       assert.equal(report.error?.code, code, report.error?.message ?? "no error");
     });
   }
 
-  it("a monitor's snapshot: growth passes verify-diff and riik; a dropped ballot with a rebuilt chain passes verify alone, fails both diffs", () => {
+  it("a monitor's snapshot: growth passes verify-diff and riik; a dropped ballot with a rebuilt chain passes verify alone, fails both diffs", async () => {
     const { early, voted } = election.snapshots;
-    const diff = beleniosVerifyDiff(election.uuid, early, voted);
+    const diff = await beleniosVerifyDiff(election.uuid, early, voted);
     assert.ok(diff.ok, diff.output);
     assert.equal(verifyArchiveGrowth(early, voted).valid, true);
 
     const voter1Ballot = dataIndex(voted, '{"election_uuid"', 1);
     const dropped = tamper(voted, (text, i) => (i === voter1Ballot ? null : text));
-    assert.ok(beleniosVerify(election.uuid, dropped).ok, "the rebuilt chain alone is consistent");
+    assert.ok((await beleniosVerify(election.uuid, dropped)).ok, "the rebuilt chain alone is consistent");
     assert.equal(verifyElectionRecord(dropped).valid, true);
-    assert.equal(beleniosVerifyDiff(election.uuid, early, dropped).ok, false);
+    assert.equal((await beleniosVerifyDiff(election.uuid, early, dropped)).ok, false);
     const report = verifyArchiveGrowth(early, dropped);
     assert.equal(report.valid, false);
     assert.equal(report.error?.code, "CHAIN_BROKEN");

@@ -32,7 +32,7 @@ export interface RunElection {
 }
 
 /** Setup only: the trustees' keys (Single + Pedersen 2-of-3), the election, the voters' credentials. */
-export function setupElection() {
+export function setupElection(voters = CHOICES.length) {
   const uuid = generateUuid();
   const server = generateSingleTrustee();
   const pedersen = [pedersenStep1(), pedersenStep1(), pedersenStep1()];
@@ -49,7 +49,7 @@ export function setupElection() {
     publicKey: combinedPublicKey(trustees),
     questions: [{ question: "Kandidaat", answers: CANDIDATES }],
   };
-  const privateCredentials = CHOICES.map(() => generatePrivateCredential());
+  const privateCredentials = Array.from({ length: voters }, () => generatePrivateCredential());
   const archive = new ElectionArchive(1_795_900_000n);
   const record = new ElectionRecord(
     archive,

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodeInts, encodeInts } from "../src/belenios/group.ts";
+import { decodeInts, encodeInts, isElement, p, pow, q } from "../src/belenios/group.ts";
 import {
   checkPrivateCredential,
   ElectoralOfficeError,
@@ -70,6 +70,16 @@ describe("parsers of untrusted election data", () => {
         assert.deepEqual(decodeInts(values.length, encodeInts(values)), values);
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it("membership by Jacobi symbol agrees with Belenios' x^q = 1 on elements, non-residues and out-of-range numbers", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: p + 5n }), fc.boolean(), (x, square) => {
+        const candidate = square ? (x * x) % p : x;
+        assert.equal(isElement(candidate), candidate > 0n && candidate < p && pow(candidate, q) === 1n);
+      }),
+      { numRuns: 40 },
     );
   });
 

@@ -95,9 +95,31 @@ export function product(xs: readonly bigint[]): bigint {
   return xs.reduce((acc, x) => mul(acc, x), 1n);
 }
 
-/** Group membership as Belenios checks it (group_field.ml `check`): 0 ≤ x < p and x^q = 1. */
+/**
+ * Group membership as Belenios checks it (group_field.ml `check`: 0 ≤ x < p and x^q = 1). p is a
+ * safe prime, so x^q = 1 exactly when x is a nonzero quadratic residue: the Legendre symbol,
+ * computed as a Jacobi symbol, answers ~20× faster than the exponentiation (README).
+ */
 export function isElement(x: bigint): boolean {
-  return x >= 0n && x < p && pow(x, q) === 1n;
+  return x > 0n && x < p && jacobi(x, p) === 1;
+}
+
+/** The Jacobi symbol (a/n) for odd n > 0, by quadratic reciprocity (binary algorithm). */
+function jacobi(a0: bigint, n0: bigint): number {
+  let a = a0 % n0;
+  let n = n0;
+  let t = 1;
+  while (a !== 0n) {
+    while ((a & 1n) === 0n) {
+      a >>= 1n;
+      const r = n & 7n;
+      if (r === 3n || r === 5n) t = -t;
+    }
+    [a, n] = [n, a];
+    if ((a & 3n) === 3n && (n & 3n) === 3n) t = -t;
+    a %= n;
+  }
+  return n === 1n ? t : 0;
 }
 
 /** `check_modulo q`: an exponent (challenge, response) is 0 ≤ x < q. */
