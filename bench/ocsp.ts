@@ -10,7 +10,6 @@ import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 import { generatePersonalCode } from "@riik/core";
 import { freePort } from "@riik/core/testing";
-import { Agent, request } from "undici";
 import {
   buildOcspRequest,
   buildTimeStampRequest,
@@ -18,6 +17,7 @@ import {
   issueCard,
   verifyOcspResponse,
 } from "../platform/pki/src/index.ts";
+import { bodyPool, closedLoop } from "./lib/closed-loop.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = 32;
@@ -90,50 +90,9 @@ async function waitFor(url: string, body: Uint8Array): Promise<void> {
   throw new Error(`${url} did not answer`);
 }
 
-interface Figures {
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
-/** Closed-loop load: CONCURRENCY clients, each sends its next request when the last is answered. */
-async function load(url: string, makeBody: () => Uint8Array, contentType: string, seconds = SECONDS): Promise<Figures> {
-  const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const started = performance.now();
-        const reply = await request(url, {
-          method: "POST",
-          headers: { "content-type": contentType },
-          body: makeBody(),
-          dispatcher: agent,
-        });
-        await reply.body.arrayBuffer();
-        if (reply.statusCode !== 200) errors++;
-        latencies.push(performance.now() - started);
-      }
-    }),
-  );
-  await agent.close();
-  if (errors > 0) throw new Error(`${errors} requests failed at ${url}`);
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: latencies.length / seconds,
-    p50: latencies[Math.floor(latencies.length * 0.5)]!,
-    p99: latencies[Math.floor(latencies.length * 0.99)]!,
-  };
-}
-
-// Requests are built before timing, so the load generator spends its CPU on sending only.
-const pool = (make: (i: number) => Uint8Array) => {
-  const bodies = Array.from({ length: 2000 }, (_, i) => make(i));
-  let next = 0;
-  return () => bodies[next++ % bodies.length]!;
-};
+const load = (url: string, makeBody: () => Uint8Array, contentType: string, seconds = SECONDS) =>
+  closedLoop(url, makeBody, contentType, { concurrency: CONCURRENCY, seconds });
+const pool = bodyPool;
 const withNonce = pool((i) => buildOcspRequest(certificates[i % CARDS]!, issuer, randomBytes(16)));
 const withoutNonce = pool((i) => buildOcspRequest(certificates[i % CARDS]!, issuer));
 
