@@ -2,7 +2,7 @@
 // square-and-multiply (the baseline) against OpenSSL through node:crypto's Diffie-Hellman object
 // (what group.ts uses). No WebAssembly big-integer package is installed in the tree, so none is
 // measured. Run: node --import tsx agencies/electoral-office/bench/modexp.ts
-import { p, pow, powG, q, randomExponent } from "../src/belenios/group.ts";
+import { isElement, p, pow, powG, q, randomExponent } from "../src/belenios/group.ts";
 
 function bigintPow(base: bigint, exponent: bigint): bigint {
   let result = 1n;
@@ -39,4 +39,7 @@ const openssl = perOp("OpenSSL DH computeSecret b^x mod p", 200, (i) =>
   pow(bases[i] as bigint, exponents[i] as bigint),
 );
 perOp("OpenSSL DH computeSecret g^x mod p", 200, (i) => powG(exponents[i] as bigint));
+// Membership (x^q = 1) is the one power whose answer is 1, which OpenSSL refuses as a DH secret.
+perOp("membership x^q = 1 through OpenSSL (b^(q-1)·b)", 50, (i) => pow(bases[i] as bigint, q));
+perOp("membership by Jacobi symbol (group.ts isElement)", 200, (i) => (isElement(bases[i] as bigint) ? 1n : 0n));
 console.log(`OpenSSL / BigInt speed-up: ${(baseline / openssl).toFixed(1)}x`);
