@@ -48,17 +48,21 @@ export function pow(base: bigint, exponent: bigint): bigint {
   if (exponent < 0n) return pow(invert(base), -exponent);
   const b = mod(base, p);
   if (exponent === 0n || b === 1n) return 1n;
-  if (b === 0n) return 0n;
+  if (exponent === 1n || b === 0n) return b;
   // OpenSSL refuses the "public keys" p-1 and 1 (small-subgroup checks), so -1 is done by parity.
   if (b === p - 1n) return exponent & 1n ? b : 1n;
-  dh.setPrivateKey(toBytes(exponent));
   try {
-    return fromBytes(dh.computeSecret(toBytes(b)));
+    return opensslPow(b, exponent);
   } catch {
-    // OpenSSL refuses a shared secret of 1 (it would be a weak DH secret), which is exactly the
-    // answer to x^q for a group element; b ≠ 1 here, so b^(e-1) = b^-1 ≠ 1 and the retry succeeds.
-    return mul(pow(b, exponent - 1n), b);
+    // OpenSSL also refuses a shared secret of 1 (a weak DH secret), which is a legitimate answer
+    // here (x^q for a group element); b ≠ ±1, so b^(e-1) = b^-1 ≠ 1 and this one retry succeeds.
+    return mul(opensslPow(b, exponent - 1n), b);
   }
+}
+
+function opensslPow(b: bigint, exponent: bigint): bigint {
+  dh.setPrivateKey(toBytes(exponent));
+  return fromBytes(dh.computeSecret(toBytes(b)));
 }
 
 /** g^exponent mod p. */

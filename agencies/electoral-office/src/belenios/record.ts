@@ -3,7 +3,7 @@
 // writes for that step, in that order, so the file is the one `belenios-tool` rebuilds.
 import { ElectoralOfficeError } from "../errors.ts";
 import type { ElectionArchive } from "./archive.ts";
-import { type Ballot, ballotText, checkBallot } from "./ballot.ts";
+import { type Ballot, ballotText, ballotTracker, checkBallot } from "./ballot.ts";
 import {
   combineFactors,
   decodeResult,
@@ -50,7 +50,7 @@ export class ElectionRecord {
     archive.event("Setup", archive.data(setup));
   }
 
-  /** Accepts a ballot (§3.2 step 3) and returns its smart ballot tracker's event hash. */
+  /** Accepts a ballot (§3.2 step 3) and returns its smart ballot tracker (§4.15), what the voter keeps. */
   castBallot(ballot: Ballot): string {
     if (this.tally !== undefined) throw new ElectoralOfficeError("VOTE_INVALID", "voting has ended");
     if (!this.credentials.has(ballot.credential)) {
@@ -61,7 +61,9 @@ export class ElectionRecord {
     }
     checkBallot(this.election, this.fingerprint, ballot);
     this.ballots.push(ballot);
-    return this.archive.event("Ballot", this.archive.data(ballotText(ballot)));
+    const text = ballotText(ballot);
+    this.archive.event("Ballot", this.archive.data(text));
+    return ballotTracker(text);
   }
 
   /** EndBallots, then the encrypted tally of the last ballot per credential (§3.4 step 1). */

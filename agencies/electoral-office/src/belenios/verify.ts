@@ -134,10 +134,17 @@ function readChain(bytes: Uint8Array): {
   const rebuilt = new ElectionArchive(timestamp);
   let phase = 0;
   chain.forEach((event, height) => {
-    if (event.height !== height || PHASE[event.type] < phase || (height === 0) !== (event.type === "Setup")) {
+    const repeatable = event.type === "Ballot" || event.type === "Shuffle" || event.type === "PartialDecryption";
+    const order = PHASE[event.type];
+    if (
+      event.height !== height ||
+      order < phase ||
+      (order === phase && height > 0 && !repeatable) ||
+      (height === 0) !== (event.type === "Setup")
+    ) {
       throw new ElectoralOfficeError("CHAIN_BROKEN", `event at height ${height} (${event.type}) is out of order`);
     }
-    phase = PHASE[event.type];
+    phase = order;
     const needsPayload = event.type !== "EndBallots" && event.type !== "EndShuffles";
     if (needsPayload !== (event.payload !== undefined)) {
       throw new ElectoralOfficeError("CHAIN_BROKEN", `event at height ${height} (${event.type}) has a wrong payload`);
