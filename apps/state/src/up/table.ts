@@ -308,6 +308,11 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
               },
             }
           : {}),
+        // The person's state inbox and the Board's family benefits (issue #13), over ss-ria too.
+        ...(installed.inbox ? { inbox: { mailboxService: `${INBOX}/mailbox` } } : {}),
+        ...(installed.socialInsurance && installed.registry && installed.inbox
+          ? { benefits: { familyBenefitsService: `${SOCIAL_INSURANCE}/family-benefits` } }
+          : {}),
       },
       url: url(ports.portal),
       at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
