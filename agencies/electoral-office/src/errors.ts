@@ -11,6 +11,8 @@ export type ElectoralOfficeErrorCode =
   | "CREDENTIAL_INVALID"
   /** A ballot whose credential is not on the public credential list. */
   | "CREDENTIAL_UNKNOWN"
+  /** The very same ballot submitted again (a replay): a re-vote is a new ballot, never a copy. */
+  | "BALLOT_REPLAYED"
   /** A vote that cannot be encoded: wrong number of values, or a value over 8 bits. */
   | "VOTE_INVALID"
   /** The event chain is broken, out of order, or an entry does not hash to its name. */
@@ -31,6 +33,7 @@ export const ELECTORAL_OFFICE_ERRORS: ErrorCatalogue<ElectoralOfficeErrorCode> =
   PROOF_INVALID: { status: 422 },
   CREDENTIAL_INVALID: { status: 400 },
   CREDENTIAL_UNKNOWN: { status: 403 },
+  BALLOT_REPLAYED: { status: 409 },
   VOTE_INVALID: { status: 400 },
   CHAIN_BROKEN: { status: 422 },
   DECRYPTION_INCOMPLETE: { status: 409 },

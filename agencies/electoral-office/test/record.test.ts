@@ -1,7 +1,14 @@
 // Bad input at the record: each refused with its code before anything is appended.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createBallot, credentialSecret, generatePrivateCredential, verifyElectionRecord } from "../src/index.ts";
+import {
+  ballotText,
+  ballotTracker,
+  createBallot,
+  credentialSecret,
+  generatePrivateCredential,
+  verifyElectionRecord,
+} from "../src/index.ts";
 import { CANDIDATES, oneHot, setupElection } from "./election.ts";
 
 describe("the election record refuses bad input with a code", () => {
@@ -35,9 +42,16 @@ describe("the election record refuses bad input with a code", () => {
     assert.throws(() => createBallot(election, secret(0), []), { code: "VOTE_INVALID" });
   });
 
+  it("a replayed ballot: BALLOT_REPLAYED; a new ballot of the same voter is a re-vote", () => {
+    const ballot = createBallot(election, secret(3), [oneHot(0)]);
+    const tracker = record.castBallot(ballot);
+    assert.equal(tracker, ballotTracker(ballotText(ballot)));
+    assert.throws(() => record.castBallot(ballot), { code: "BALLOT_REPLAYED" });
+    record.castBallot(createBallot(election, secret(3), [oneHot(2)]));
+  });
+
   it("nothing refused was appended, and one trustee of a 2-of-3 group cannot decrypt: DECRYPTION_INCOMPLETE", () => {
-    assert.equal(verifyElectionRecord(archive.bytes()).ballots, 0);
-    record.castBallot(createBallot(election, secret(0), [oneHot(2)]));
+    assert.equal(verifyElectionRecord(archive.bytes()).ballots, 2);
     record.endBallots();
     record.shuffle(2);
     record.shuffle(3);
@@ -46,6 +60,6 @@ describe("the election record refuses bad input with a code", () => {
     record.decrypt(3, setup.decryptionKeys[1] as bigint);
     assert.throws(() => record.publishResult(), { code: "DECRYPTION_INCOMPLETE" });
     record.decrypt(4, setup.decryptionKeys[2] as bigint);
-    assert.deepEqual(record.publishResult(), [[oneHot(2)]]);
+    assert.deepEqual(record.publishResult(), [[oneHot(2)]]); // voter 3's re-vote only
   });
 });

@@ -21,6 +21,7 @@ export class ElectionRecord {
   readonly fingerprint: string;
   private readonly credentials: Set<bigint>;
   private readonly ballots: Ballot[] = [];
+  private readonly trackers = new Set<string>();
   private tally: Ciphertext[][] | undefined;
   private readonly decryptions: OwnedPartialDecryption[] = [];
 
@@ -59,11 +60,19 @@ export class ElectionRecord {
         "the ballot's credential is not on the public credential list",
       );
     }
+    const text = ballotText(ballot);
+    const tracker = ballotTracker(text);
+    if (this.trackers.has(tracker)) {
+      throw new ElectoralOfficeError(
+        "BALLOT_REPLAYED",
+        "this exact ballot was already accepted; to change the vote, make a new ballot",
+      );
+    }
     checkBallot(this.election, this.fingerprint, ballot);
     this.ballots.push(ballot);
-    const text = ballotText(ballot);
+    this.trackers.add(tracker);
     this.archive.event("Ballot", this.archive.data(text));
-    return ballotTracker(text);
+    return tracker;
   }
 
   /** EndBallots, then the encrypted tally of the last ballot per credential (§3.4 step 1). */
