@@ -1,6 +1,7 @@
 import { type ComponentDescriptor, problem, SERVED_OPTIONS, servedFields, subsystemIdField } from "@riik/core";
 import { type Static, Type } from "typebox";
 import { healthOpenApi } from "./api/server.ts";
+import { insuranceOpenApi } from "./insurance/insurance-service.ts";
 
 const DEFAULT_PORT = 8530;
 
@@ -103,6 +104,79 @@ export const healthDescriptor: ComponentDescriptor<typeof HEALTH_SERVE> = {
         ...config.directoryClients.map((s) =>
           right(s, "POST", ["/Patient", "/Practitioner", "/Organization", "/PractitionerRole"]),
         ),
+      ],
+    };
+  },
+};
+
+const INSURANCE_DEFAULT_PORT = 8531;
+
+/** `riik health-insurance serve`: the health insurance fund's register (Tervisekassa, 74000091). */
+export const HEALTH_INSURANCE_SERVE = Type.Object(
+  {
+    dir: Type.String({ minLength: 1, ...problem("must be the insurance register's data directory") }),
+    ...servedFields(INSURANCE_DEFAULT_PORT),
+    /** Who asks "is this person insured today": pharmacies, providers, the portal. */
+    insuranceClients: Type.Array(subsystemIdField(), { default: [] }),
+    /** Registers that report insurance periods (employment, pensions, unemployment). */
+    reportingClients: Type.Array(subsystemIdField(), { default: [] }),
+  },
+  { additionalProperties: false },
+);
+export type HealthInsuranceServeConfig = Static<typeof HEALTH_INSURANCE_SERVE>;
+
+export const INSURANCE_SERVICE_CODE = "insurance";
+
+export const healthInsuranceDescriptor: ComponentDescriptor<typeof HEALTH_INSURANCE_SERVE> = {
+  name: "health-insurance",
+  description:
+    "serve the health insurance fund's register: is a person insured today (OpenAPI 3.1 at /openapi.json, /healthz, /metrics)",
+  config: HEALTH_INSURANCE_SERVE,
+  command: ["health-insurance", "serve"],
+  options: [
+    { flag: "--dir", field: "dir", description: "data directory (SQLite database health_insurance.sqlite)" },
+    ...SERVED_OPTIONS,
+    {
+      flag: "--insurance-client",
+      field: "insuranceClients",
+      kind: "list",
+      description: "a subsystem that may ask (repeat)",
+    },
+    {
+      flag: "--reporting-client",
+      field: "reportingClients",
+      kind: "list",
+      description: "a register that reports periods (repeat)",
+    },
+  ],
+  ports: (config) => ({ http: config.port ?? INSURANCE_DEFAULT_PORT }),
+  dependsOn: [],
+  exchange: (config, at) => {
+    const service = `${at.subsystem}/${INSURANCE_SERVICE_CODE}`;
+    return {
+      subsystems: [{ id: at.subsystem, description: "Health insurance fund: insured persons" }],
+      services: [
+        {
+          subsystem: at.subsystem,
+          code: INSURANCE_SERVICE_CODE,
+          url: at.url,
+          personalData: true,
+          openapi: () => insuranceOpenApi(),
+        },
+      ],
+      access: [
+        ...config.insuranceClients.map((subject) => ({
+          subject,
+          service,
+          method: "GET",
+          paths: ["/persons/*/insurance"],
+        })),
+        ...config.reportingClients.map((subject) => ({
+          subject,
+          service,
+          method: "POST",
+          paths: ["/persons/*/insurance-periods"],
+        })),
       ],
     };
   },

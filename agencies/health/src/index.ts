@@ -3,7 +3,16 @@ export { closuresOf, isClosure } from "./access/read-guard.ts";
 export { type ActiveRole, activeRole, periodCovers, pharmacyLicensed } from "./access/role.ts";
 export { FHIR_JSON } from "./api/fhir-routes.ts";
 export { createHealthService, healthOpenApi } from "./api/server.ts";
-export { FHIR_SERVICE_CODE, HEALTH_SERVE, type HealthServeConfig, healthDescriptor } from "./descriptor.ts";
+export {
+  FHIR_SERVICE_CODE,
+  HEALTH_INSURANCE_SERVE,
+  HEALTH_SERVE,
+  type HealthInsuranceServeConfig,
+  type HealthServeConfig,
+  healthDescriptor,
+  healthInsuranceDescriptor,
+  INSURANCE_SERVICE_CODE,
+} from "./descriptor.ts";
 export { HEALTH_ERRORS, HealthError, type HealthErrorCode } from "./errors.ts";
 export { capabilityStatement } from "./fhir/capability.ts";
 export * from "./fhir/identifiers.ts";
@@ -11,6 +20,18 @@ export { fhirPath, outcome } from "./fhir/operation-outcome.ts";
 export { PATIENT_DATA, RESOURCE_TYPES, type ResourceType, SCHEMAS, SEARCH_PARAMETERS } from "./fhir/resources.ts";
 export { dateMatches, parseSearch, type SearchQuery } from "./fhir/search.ts";
 export { type HealthSystem, openHealthSystem } from "./health-system.ts";
+export {
+  INSURANCE_BASES,
+  INSURANCE_ERRORS,
+  type InsuranceAnswer,
+  type InsuranceBasis,
+  InsuranceError,
+  type InsuranceErrorCode,
+  type InsurancePeriod,
+  InsuranceRegister,
+  openInsuranceRegister,
+} from "./insurance/insurance-register.ts";
+export { createInsuranceService } from "./insurance/insurance-service.ts";
 export { PrescriptionCentre, signedDocument, signedFileName } from "./prescriptions/centre.ts";
 export {
   FIXED_SHARE_CENTS,
@@ -21,5 +42,11 @@ export {
   sharesOf,
   VALIDITY_DAYS,
 } from "./prescriptions/medicines.ts";
-export { type HealthServer, type HealthServerOptions, startHealth } from "./serve.ts";
+export {
+  type HealthInsuranceServer,
+  type HealthServer,
+  type HealthServerOptions,
+  startHealth,
+  startHealthInsurance,
+} from "./serve.ts";
 export { HealthStore, openHealthStore, type StoredRow } from "./storage/health-store.ts";

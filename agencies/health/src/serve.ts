@@ -5,6 +5,8 @@ import { listenOrRelease, type MemberService } from "@riik/kit";
 import { readCertificate } from "@riik/pki";
 import { createHealthService } from "./api/server.ts";
 import { type HealthSystem, openHealthSystem } from "./health-system.ts";
+import { type InsuranceRegister, openInsuranceRegister } from "./insurance/insurance-register.ts";
+import { createInsuranceService } from "./insurance/insurance-service.ts";
 
 export interface HealthServerOptions {
   dataDir: string;
@@ -38,6 +40,35 @@ export async function startHealth(options: HealthServerOptions): Promise<HealthS
     close: async () => {
       await service.close();
       await system.close();
+    },
+  };
+}
+
+export interface HealthInsuranceServer {
+  url: string;
+  service: MemberService;
+  register: InsuranceRegister;
+  close(): Promise<void>;
+}
+
+/** `riik health-insurance serve`: the fund's register as its own member and process. */
+export async function startHealthInsurance(
+  options: Omit<HealthServerOptions, "trust">,
+): Promise<HealthInsuranceServer> {
+  const register = await openInsuranceRegister({
+    dataDir: options.dataDir,
+    ...(options.url ? { url: options.url } : {}),
+  });
+  const service = createInsuranceService(register);
+  const url = await listenOrRelease(service, options, () => register.close());
+  service.logger.info({ url }, "health insurance fund listening");
+  return {
+    url,
+    service,
+    register,
+    close: async () => {
+      await service.close();
+      await register.close();
     },
   };
 }
