@@ -317,10 +317,25 @@ for (const target of await dialectTargets()) {
       assert.ok(
         log.every((e) => e.agent?.[0]?.who?.identifier?.value === world.doctor.code && e.purposeOfEvent?.[0]?.text),
       );
+      // Who read what is the patient's alone; an outsider's search cannot tell whether anything matched.
+      assert.deepEqual(
+        entries(await doctor.search({ resourceType: "AuditEvent", searchParams: { patient: world.patient.id } })),
+        [],
+      );
+      const outsider = world.as(world.pharmacist.code, CLINIC, PURPOSE);
+      assert.deepEqual(
+        entries(await outsider.search({ resourceType: "Composition", searchParams: { patient: world.patient.id } })),
+        [],
+      );
       assert.equal(
-        (await refusal(doctor.search({ resourceType: "AuditEvent", searchParams: { patient: world.patient.id } })))
-          .code,
-        "NOT_THE_PATIENT",
+        (
+          await refusal(
+            world
+              .as(world.doctor.code, CLINIC)
+              .search({ resourceType: "Composition", searchParams: { patient: world.patient.id } }),
+          )
+        ).code,
+        "PURPOSE_MISSING",
       );
 
       await patient.update({

@@ -5,7 +5,7 @@
 // Health Services Organisation Act § 59^1 (the health information system) and § 42 (access).
 import type { Consent } from "@medplum/fhirtypes";
 import { HealthError } from "../errors.ts";
-import { CLOSABLE, PATIENT_DATA } from "../fhir/resources.ts";
+import { CLOSABLE, PATIENT_DATA, type ResourceType } from "../fhir/resources.ts";
 import type { HealthStore, StoredRow } from "../storage/health-store.ts";
 import { auditEvent } from "./audit-event.ts";
 import type { Caller } from "./caller.ts";
@@ -42,6 +42,30 @@ export async function closuresOf(store: HealthStore, patientCode: string): Promi
 
 const isClosed = (row: StoredRow, closures: Closures) =>
   CLOSABLE.has(row.type) && (closures.wholeRecord || closures.documents.has(`${row.type}/${row.id}`));
+
+/**
+ * How a search of patient data is answered, decided before it runs so that its answer does
+ * not tell an outsider whether anything matched: "professional" (an active role at the calling
+ * provider and a purpose: every patient's rows, read as authorizeRead says) or "own" (everyone
+ * else, and every search of AuditEvents: the caller's own rows only).
+ */
+export async function searchScope(
+  store: HealthStore,
+  caller: Caller,
+  type: ResourceType,
+  at: Date,
+): Promise<"professional" | "own"> {
+  if (!PATIENT_DATA.has(type) || type === "AuditEvent") return "own";
+  try {
+    await activeRole(store, caller.person, caller.organization, at);
+  } catch (error) {
+    if (error instanceof HealthError && error.code === "ROLE_REQUIRED") return "own";
+    throw error;
+  }
+  if (!caller.purpose)
+    throw new HealthError("PURPOSE_MISSING", "a professional reads health data for a purpose: give X-Road-Issue");
+  return "professional";
+}
 
 /**
  * The rows the caller may see, each professional read recorded (one AuditEvent per patient).

@@ -6,7 +6,7 @@ import { declareDataSubjects, NO_QUERY, personalAnswer } from "@riik/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { callerOf } from "../access/caller.ts";
-import { authorizeRead } from "../access/read-guard.ts";
+import { authorizeRead, searchScope } from "../access/read-guard.ts";
 import { fieldError, HEALTH_ERRORS, HealthError, type HealthErrorCode, ISSUE_TYPE } from "../errors.ts";
 import { capabilityStatement } from "../fhir/capability.ts";
 import { createResource, updateConsent } from "../fhir/create.ts";
@@ -182,12 +182,18 @@ export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
         async (request, reply) => {
           const raw = request.query as Record<string, string | string[] | undefined>;
           const query = parseSearch(type, raw);
-          const matches = await store.search(query);
+          const caller = callerOf(request.headers);
+          const scope = await searchScope(store, caller, type, new Date());
+          const found = await store.search(query);
+          const matches =
+            scope === "professional"
+              ? found
+              : found.filter((r) => r.patientCode === null || r.patientCode === caller.person);
           const page = matches.slice(query.offset, query.offset + query.count);
           const included = await store.included(page, query.include);
           const { rows, subjects } = await authorizeRead(
             store,
-            callerOf(request.headers),
+            caller,
             [...page, ...included],
             "search-type",
             new Date(),
