@@ -25,6 +25,7 @@ import {
   type MotorInsuranceBureau,
   openMotorInsuranceBureau,
   STATEMENT_FILE,
+  startMotorInsurance,
 } from "../src/index.ts";
 import { clientOf, common, driverA, driverB, insurerA, insurerB, partOf, policyFor } from "./fixture.ts";
 
@@ -281,3 +282,20 @@ for (const target of await dialectTargets()) {
     });
   });
 }
+
+test("serve: the bureau answers its health check and its OpenAPI document", async () => {
+  const server = await startMotorInsurance({
+    dataDir: temporaryDirectory(),
+    port: 0,
+    trustAnchors: [trust.services.root],
+    ledgerUrl,
+    policeClients: [POLICE],
+  });
+  try {
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    const openapi = await (await fetch(`${server.url}/openapi.json`)).json();
+    assert.ok(openapi.paths["/cases/{id}/signatures"]);
+  } finally {
+    await server.close();
+  }
+});

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DATA_SUBJECTS_HEADER, generatePersonalCode } from "@riik/core";
-import { dialectTargets } from "@riik/core/testing";
+import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
 import type { MemberService } from "@riik/kit";
 import { type CardFile, issueCard } from "@riik/pki";
 import { startTestTrustServices } from "@riik/pki/testing";
@@ -12,6 +12,7 @@ import { cardFileSigner, createContainer, readContainer, signContainer, writeCon
 import {
   createVehicleRegisterService,
   openVehicleRegister,
+  startVehicles,
   TRANSFER_FILE,
   type VehicleRegister,
   vehiclesDescriptor,
@@ -184,4 +185,15 @@ test("the descriptor grants each service's paths to its clients", () => {
       ["EE/GOV/70000001/police", "EE/GOV/70001490/vehicles/driving-licences", "GET"],
     ],
   );
+});
+
+test("serve: the register answers its health check and its OpenAPI document", async () => {
+  const server = await startVehicles({ dataDir: temporaryDirectory(), port: 0, trustAnchors: [trust.services.root] });
+  try {
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    const openapi = await (await fetch(`${server.url}/openapi.json`)).json();
+    assert.ok(openapi.paths["/transfers/{id}/signatures"]);
+  } finally {
+    await server.close();
+  }
 });
