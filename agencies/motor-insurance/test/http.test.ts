@@ -117,6 +117,7 @@ for (const target of await dialectTargets()) {
       await refused(await call("GET", "/insurance?plate=123ABC&at=2030-01-01T00:00:00Z"), 404, "NOT_INSURED");
       await refused(await call("GET", "/insurance?plate=999ZZZ"), 404, "VEHICLE_UNKNOWN");
       await refused(await call("GET", "/insurance"), 400, "REQUEST_INVALID");
+      await refused(await call("GET", "/insurance?at=2026-06-01T12:00:00Z"), 400, "REQUEST_INVALID");
       await refused(await call("GET", "/insurance?plate=123ABC&at=yesterday"), 400, "REQUEST_INVALID");
       const yes = async (query: string) => (await (await call("GET", `/insurance/validity?${query}`)).json()).insured;
       assert.equal(await yes("plate=123ABC&at=2026-06-01T12:00:00Z"), true);

@@ -45,7 +45,7 @@ export const INSURANCE_QUERY = Type.Object(
     vin: Type.Optional(Type.String({ minLength: 17, maxLength: 17 })),
     at: Type.Optional(INSTANT),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, anyOf: [{ required: ["plate"] }, { required: ["vin"] }] },
 );
 export const INSURANCE = Type.Object({
   at: Type.String(),
