@@ -21,6 +21,8 @@ export type PkiErrorCode =
   | "PKI_DER"
   /** No incident of that id has been declared. */
   | "PKI_INCIDENT_UNKNOWN"
+  /** A renewal's proof of the old key (its Web eID token, `details.reason`) was refused. */
+  | "PKI_RENEWAL_REFUSED"
   | "OCSP_MALFORMED_REQUEST"
   | "OCSP_UNAUTHORIZED"
   | "OCSP_CONTENT_TYPE"

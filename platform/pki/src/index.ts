@@ -13,12 +13,14 @@ export {
 export { PkiError, type PkiErrorCode } from "./errors.ts";
 export { type AppCertificateRequest, issueAppCertificate } from "./identity/app-certificate.ts";
 export {
+  assertCardFileTarget,
   type CardFile,
   type CardKeyRole,
   cardCertificate,
   cardKeyAgreement,
   readCardFile,
   unlockCardKey,
+  writeCardFile,
 } from "./identity/card-file.ts";
 export { assertPersonNames, type CardRequest, issueCard, issueCardFile } from "./identity/issue-card.ts";
 export {
@@ -34,6 +36,8 @@ export {
   listIncidents,
   recordRenewal,
 } from "./incident/incident.ts";
+export { RenewalChallenges, type RenewedCertificates, renewCard } from "./incident/renewal.ts";
+export { type RemoteRenewal, renewCardRemotely } from "./incident/renewal-client.ts";
 export { hasRocaFingerprint, rsaModulus } from "./incident/roca-fingerprint.ts";
 export { FileKeyStore } from "./keystore/file-key-store.ts";
 export type { KeyStore } from "./keystore/key-store.ts";

@@ -8,6 +8,7 @@ import { caCertificatePath, type TrustServices } from "./ca/trust-services.ts";
 import { PkiError, type PkiErrorCode } from "./errors.ts";
 import { issueAppCertificate } from "./identity/app-certificate.ts";
 import { incidentReport, listIncidents } from "./incident/incident.ts";
+import { RenewalChallenges, renewCard } from "./incident/renewal.ts";
 import { OcspResponder, type OcspResponderOptions } from "./ocsp/responder.ts";
 import { importAppPublicKey } from "./ra/app-certificate-client.ts";
 import { issueRaCard, RA_REVOCATION_REASONS, revokeRaDocument } from "./ra/cards.ts";
@@ -37,6 +38,7 @@ export const PKI_ERRORS: ErrorCatalogue<PkiErrorCode> = {
   PKI_RA_UNAVAILABLE: { status: 502 },
   PKI_DER: { status: 400 },
   PKI_INCIDENT_UNKNOWN: { status: 404 },
+  PKI_RENEWAL_REFUSED: { status: 401 },
   OCSP_MALFORMED_REQUEST: { status: 400 },
   OCSP_UNAUTHORIZED: { status: 403 },
   OCSP_CONTENT_TYPE: { status: 415 },
@@ -125,9 +127,25 @@ const STATUS_CHANGES = {
 };
 
 const CA_FILE = { params: Type.Object({ file: Type.String({ maxLength: 64 }) }) };
+const INCIDENT_ID = Type.Object({ id: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,62}$" }) });
+const RENEWAL_CHALLENGE = { params: INCIDENT_ID, body: Type.Object({}, { additionalProperties: false }) };
+const SPKI_BASE64 = Type.String({ minLength: 16, maxLength: 2048, pattern: "^[A-Za-z0-9+/]+={0,2}$" });
+const RENEWAL = {
+  params: INCIDENT_ID,
+  body: Type.Object(
+    {
+      /** The Web eID token (web-eid:1.0) made with the suspended authentication key; the validator parses it. */
+      authToken: Type.Object({}, { additionalProperties: true }),
+      nonce: Type.String({ minLength: 44, maxLength: 256 }),
+      authenticationKey: SPKI_BASE64,
+      signingKey: SPKI_BASE64,
+    },
+    { additionalProperties: false },
+  ),
+};
 const NO_PARAMS = { querystring: Type.Object({}, { additionalProperties: false }) };
 const INCIDENT = {
-  params: Type.Object({ id: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,62}$" }) }),
+  params: INCIDENT_ID,
   querystring: Type.Object({}, { additionalProperties: false }),
 };
 
@@ -311,6 +329,34 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
   app.get("/incidents/:id", { schema: INCIDENT }, async (request, reply) => {
     reply.header("cache-control", "no-cache");
     return incidentReport(services.registry, request.params.id);
+  });
+
+  // Remote renewal (issue 18): a challenge, then the holder's proof of the suspended key and
+  // the new public keys its card made; answered with the new certificates.
+  const origin = new URL(services.config.baseUrl).origin;
+  const challenges = new RenewalChallenges(services);
+  app.post("/incidents/:id/renewal-challenges", { schema: RENEWAL_CHALLENGE }, async (request, reply) => {
+    await incidentReport(services.registry, request.params.id);
+    const challenge = await challenges.issue();
+    reply.header("cache-control", "no-store");
+    return reply.status(201).send({ nonce: challenge.value, expiresAt: challenge.expiresAt.toISOString() });
+  });
+  app.post("/incidents/:id/renewals", { schema: RENEWAL }, async (request, reply) => {
+    const { authToken, nonce, authenticationKey, signingKey } = request.body;
+    const renewed = await renewCard(
+      services,
+      request.params.id,
+      {
+        authToken,
+        nonce,
+        authenticationKey: Buffer.from(authenticationKey, "base64"),
+        signingKey: Buffer.from(signingKey, "base64"),
+      },
+      { origin, challenges },
+    );
+    request.log.info({ incident: request.params.id, documentNumber: renewed.documentNumber }, "card renewed");
+    reply.header("cache-control", "no-store");
+    return reply.status(201).send(renewed);
   });
 
   app.get("/ca/:file", { schema: CA_FILE }, async (request, reply) => {

@@ -2,7 +2,9 @@
 // published ROCA moduli) are found among ordinary ones and suspended at once; a holder renews;
 // an operator releases one; the deadline revokes the rest; a crash mid-sweep resumes.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
@@ -15,7 +17,9 @@ import {
   incidentReport,
   recordRenewal,
 } from "../src/incident/incident.ts";
+import { renewCardRemotely } from "../src/incident/renewal-client.ts";
 import { CertificateRegistry, REVOCATION_REASONS } from "../src/registry/certificate-registry.ts";
+import { createAuthToken } from "../src/webeid/auth-token.ts";
 import { issueTestCard, opensslOcsp, run, startTestTrustServices } from "./helpers.ts";
 
 const targets = await dialectTargets();
@@ -189,5 +193,69 @@ describe("key incident: the public status and OCSP, as outside tools see them", 
     assert.doesNotMatch(report, /\d{11}/, "no personal code on the public page");
     const missing = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `${trust.url}/incidents/none`]);
     assert.equal(missing.stdout, "404");
+  });
+});
+
+describe("key incident: remote renewal with the suspended card", () => {
+  it("renews once with proof of the old key; the new card is good, the old superseded; replays and strangers refused", async () => {
+    const dir = temporaryDirectory();
+    const holder = code("1985-06-07", "male", 52);
+    const old = await issueTestCard(trust.services, dir, holder);
+    const other = await issueTestCard(trust.services, dir, code("1985-06-07", "female", 53));
+    const from = new Date(Date.now() - 60_000).toISOString();
+    await declareIncident(trust.services.registry, {
+      id: "renewal-drill",
+      title: "Renewal drill",
+      criterion: { issued: { from, to: new Date(Date.now() + 60_000).toISOString() } },
+      renewBy: new Date(Date.now() + DAY).toISOString(),
+      actor: "operator",
+    });
+    const request = { card: old.card, pin1: "1234", pin2: "12345", url: trust.url, incident: "renewal-drill" };
+    await assert.rejects(renewCardRemotely({ ...request, pin1: "9999" }), { code: "CARD_WRONG_PIN" });
+    await assert.rejects(renewCardRemotely({ ...request, incident: "no-such" }), { code: "PKI_INCIDENT_UNKNOWN" });
+
+    // A challenge is used once, even by a refused attempt.
+    const base = `${trust.url}/incidents/renewal-drill`;
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const { nonce } = (await (await post("renewal-challenges", {})).json()) as { nonce: string };
+    const key = Buffer.from(
+      await crypto.subtle.exportKey(
+        "spki",
+        (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, true, ["sign"])).publicKey,
+      ),
+    ).toString("base64");
+    const wrongOrigin = await createAuthToken({ card: old.card, pin1: "1234", origin: "https://evil.example", nonce });
+    const refused = await post("renewals", { authToken: wrongOrigin, nonce, authenticationKey: key, signingKey: key });
+    assert.equal(refused.status, 401);
+    assert.equal((await refused.json()).code, "PKI_RENEWAL_REFUSED");
+    const token = await createAuthToken({ card: old.card, pin1: "1234", origin: new URL(trust.url).origin, nonce });
+    const replayed = await post("renewals", { authToken: token, nonce, authenticationKey: key, signingKey: key });
+    assert.equal((await replayed.json()).details?.reason, "WEBEID_NONCE_REUSED");
+
+    const renewed = await renewCardRemotely(request);
+    assert.equal(renewed.documentNumber, old.card.documentNumber);
+    assert.notEqual(renewed.authentication.certificate, old.card.authentication.certificate);
+    const newAuth = join(dir, "renewed-auth.crt");
+    writeFileSync(newAuth, renewed.authentication.certificate);
+    assert.match(await opensslOcsp(trust.dir, trust.url, newAuth), /: good/);
+    const oldAnswer = await opensslOcsp(trust.dir, trust.url, old.authPath);
+    assert.match(oldAnswer, /Reason: superseded/);
+    // The renewed card logs in (its new key signs a token a validator accepts on its signature).
+    await createAuthToken({
+      card: renewed,
+      pin1: "1234",
+      origin: "https://portal.example",
+      nonce: randomBytes(32).toString("base64"),
+    });
+    await assert.rejects(renewCardRemotely(request), { code: "PKI_RENEWAL_REFUSED" }, "the old card again");
+    // Another holder of the batch renews with their own card; a card issued after the incident has nothing to renew.
+    assert.equal((await renewCardRemotely({ ...request, card: other.card })).documentNumber, other.card.documentNumber);
+    const later = await issueTestCard(trust.services, dir, code("1985-06-07", "male", 54));
+    await assert.rejects(renewCardRemotely({ ...request, card: later.card }), { code: "PKI_STATUS_TRANSITION" });
   });
 });

@@ -228,7 +228,9 @@ export function registerCdocCommands(program: Command): void {
     .description("the CDOC2 key capsule server: keeps recipients' key capsules, hands them over mutual TLS");
   servedCommand(capsuleServer, capsuleServerDescriptor, async (config) => {
     const server = await serveCapsuleServer(config);
-    process.stdout.write(`capsule server: senders ${server.putUrl}, recipients ${server.getUrl} (clients: ${config.dir}/key-server.json)\n`);
+    process.stdout.write(
+      `capsule server: senders ${server.putUrl}, recipients ${server.getUrl} (clients: ${config.dir}/key-server.json)\n`,
+    );
     await untilSignalled();
     await server.close();
   });

@@ -1,5 +1,6 @@
 import { parsePersonalCode } from "@riik/core";
 import {
+  assertCardFileTarget,
   type CertificateRow,
   type IssuingCaName,
   issueCardFile,
@@ -9,7 +10,10 @@ import {
   parseKeyAlgorithm,
   REVOCATION_REASONS,
   type RevocationReasonName,
+  readCardFile,
+  renewCardRemotely,
   type TrustServices,
+  writeCardFile,
 } from "@riik/pki";
 import { type Command, Option } from "commander";
 import { DB_OPTION_HELP } from "../options.ts";
@@ -105,6 +109,29 @@ export function registerIdCommands(program: Command): void {
             console.log(`  ${event.at} ${event.event} by ${event.actor}`);
         }
       });
+    });
+
+  id.command("renew")
+    .description(
+      "renew a card suspended by a key incident: prove the old authentication key (PIN1), make new keys, get new certificates",
+    )
+    .requiredOption("--card <file>", "the suspended card file")
+    .requiredOption("--out <file>", "the renewed card file to write (never overwritten)")
+    .requiredOption("--incident <id>", "the incident (riik pki incident list; the trust services' /incidents)")
+    .requiredOption("--url <url>", "the trust services (riik pki serve), e.g. http://127.0.0.1:8800")
+    .addOption(pinOption("--pin1 <pin>", "PIN1: proves the old key and protects the new one", "RIIK_PIN1"))
+    .addOption(pinOption("--pin2 <pin>", "PIN2: protects the new signing key", "RIIK_PIN2"))
+    .action(async (o) => {
+      assertCardFileTarget(o.out);
+      const renewed = await renewCardRemotely({
+        card: readCardFile(o.card),
+        pin1: o.pin1,
+        pin2: o.pin2,
+        url: o.url,
+        incident: o.incident,
+      });
+      writeCardFile(o.out, renewed);
+      console.log(`${renewed.documentNumber} renewed: new keys and certificates in ${o.out}`);
     });
 
   registerAuthTokenCommand(id);

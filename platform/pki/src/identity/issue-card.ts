@@ -38,6 +38,25 @@ export function assertPersonNames(request: { givenName: string; surname: string 
 }
 
 /**
+ * A key pair as the card's chip makes it: the public key, and the private key only as PKCS#8
+ * encrypted under its PIN (what the card file keeps).
+ */
+export async function newCardKey(
+  algorithm: KeyAlgorithm,
+  pin: string,
+): Promise<{ publicKey: CryptoKey; privateKey: string }> {
+  const pair = (await subtle.generateKey(generationParams(algorithm), true, ["sign", "verify"])) as CryptoKeyPair;
+  const pkcs8 = Buffer.from(await subtle.exportKey("pkcs8", pair.privateKey));
+  const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }).export({
+    type: "pkcs8",
+    format: "pem",
+    cipher: "aes-256-cbc",
+    passphrase: pin,
+  }) as string;
+  return { publicKey: pair.publicKey, privateKey };
+}
+
+/**
  * Issues an identity document: two key pairs, an authentication certificate and a
  * qualified signing certificate from the identity-document CA, as ESTEID does.
  */
@@ -61,18 +80,10 @@ export async function issueCard(services: TrustServices, request: CardRequest): 
   };
   // Both keys are encrypted under their PINs before anything is issued, so no certificate
   // exists whose key could still be lost here.
-  const keyFor = async (pin: string) => {
-    const pair = (await subtle.generateKey(generationParams(algorithm), true, ["sign", "verify"])) as CryptoKeyPair;
-    const pkcs8 = Buffer.from(await subtle.exportKey("pkcs8", pair.privateKey));
-    const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }).export({
-      type: "pkcs8",
-      format: "pem",
-      cipher: "aes-256-cbc",
-      passphrase: pin,
-    }) as string;
-    return { publicKey: pair.publicKey, privateKey };
+  const keys = {
+    authentication: await newCardKey(algorithm, request.pin1),
+    signing: await newCardKey(algorithm, request.pin2),
   };
-  const keys = { authentication: await keyFor(request.pin1), signing: await keyFor(request.pin2) };
   const issued: string[] = [];
   try {
     const issueOne = async (purpose: "id-authentication" | "id-signing", key: typeof keys.signing) => {

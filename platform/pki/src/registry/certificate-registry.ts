@@ -67,6 +67,13 @@ export interface PkiDb {
     closed_at: string | null;
     actor: string;
   };
+  /** Challenges of remote renewals (incident/renewal.ts), by SHA-256 of the nonce; each used once. */
+  renewal_challenge: {
+    key: string;
+    issued_at: string;
+    expires_at: string;
+    consumed_at: string | null;
+  };
   /** Every certificate an incident suspended, and what became of it. */
   incident_certificate: {
     incident_id: string;

@@ -93,6 +93,14 @@ export const pkiMigrations: Record<string, ComponentMigration> = {
         .on("incident_certificate")
         .columns(["incident_id", "outcome", "personal_code"])
         .execute();
+      await db.schema
+        .createTable("renewal_challenge")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("issued_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("consumed_at", "text")
+        .execute();
+      await db.schema.createIndex("renewal_challenge_by_expiry").on("renewal_challenge").column("expires_at").execute();
       // The sweep reads the valid certificates in key order; the status narrows it.
       await db.schema
         .createIndex("certificate_by_status")
