@@ -28,6 +28,11 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   directory: async () => (await import("./commands/directory.ts")).registerDirectoryCommands,
   inbox: async () => (await import("./commands/inbox.ts")).registerInboxCommands,
   mail: async () => (await import("./commands/mail.ts")).registerMailCommands,
+  vehicles: async () => (await import("./commands/vehicles.ts")).registerVehiclesCommands,
+  "motor-insurance": async () => (await import("./commands/motor-insurance.ts")).registerMotorInsuranceCommands,
+  health: async () => (await import("./commands/health.ts")).registerHealthCommands,
+  "health-insurance": async () => (await import("./commands/health.ts")).registerHealthInsuranceCommands,
+  election: async () => (await import("./commands/election.ts")).registerElectionCommands,
   registrar: async () => (await import("./commands/registrar.ts")).registerRegistrarCommands,
   "social-insurance": async () => (await import("./commands/social-insurance.ts")).registerSocialInsuranceCommands,
 };

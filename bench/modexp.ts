@@ -1,8 +1,8 @@
 // Modular exponentiation in RFC-3526-2048, the cost of every Belenios proof: BigInt
 // square-and-multiply (the baseline) against OpenSSL through node:crypto's Diffie-Hellman object
 // (what group.ts uses). No WebAssembly big-integer package is installed in the tree, so none is
-// measured. Run: node --import tsx agencies/electoral-office/bench/modexp.ts
-import { isElement, p, pow, powG, q, randomExponent } from "../src/belenios/group.ts";
+// measured. Run: npm run bench -- modexp
+import { isElement, p, pow, powG, q, randomExponent } from "../agencies/electoral-office/src/belenios/group.ts";
 
 function bigintPow(base: bigint, exponent: bigint): bigint {
   let result = 1n;

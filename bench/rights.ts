@@ -1,8 +1,7 @@
 // Accident cases completed per second end to end (report, join, two B-LT signatures, two
 // acceptances, liability, claim, closure; each step anchored in a real ledger), against the raw
-// rate of the two signatures a case needs, on this machine, in one process. For `npm run bench
-// -- rights` (bench/rights.ts calls benchAccidentCases), or alone:
-//   node --import reflect-metadata --import tsx agencies/motor-insurance/bench/accident-cases.ts [cases] [concurrency]
+// rate of the two signatures a case needs, on this machine, in one process.
+// npm run bench -- rights [CASES] [CONCURRENCY]   (the land register and the notary are not built yet)
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +9,7 @@ import { generatePersonalCode } from "@riik/core";
 import { createLedgerServer, generateSigner, SIGNATURE_TYPE_ED25519 } from "@riik/ledger";
 import { initTrustServices, issueCard, startTrustServicesServer } from "@riik/pki";
 import { cardFileSigner, createContainer, readContainer, signContainer, writeContainer } from "@riik/signature";
-import { ledgerAnchor, openMotorInsuranceBureau, STATEMENT_FILE } from "../src/index.ts";
+import { ledgerAnchor, openMotorInsuranceBureau, STATEMENT_FILE } from "../agencies/motor-insurance/src/index.ts";
 
 export interface AccidentBench {
   cases: number;
@@ -20,7 +19,7 @@ export interface AccidentBench {
   ratio: number;
 }
 
-export async function benchAccidentCases(cases = 20, concurrency = 4): Promise<AccidentBench> {
+async function benchAccidentCases(cases = 20, concurrency = 4): Promise<AccidentBench> {
   const dir = (name: string) => mkdtempSync(join(tmpdir(), `riik-bench-${name}-`));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const services = await initTrustServices({ dir: dir("pki"), baseUrl: `http://127.0.0.1:${port}` });
@@ -125,10 +124,9 @@ export async function benchAccidentCases(cases = 20, concurrency = 4): Promise<A
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const [cases, concurrency] = process.argv.slice(2).map(Number);
-  const result = await benchAccidentCases(cases || 20, concurrency || 4);
-  console.log(`accident cases: ${result.cases} end to end, ${result.casesPerSecond.toFixed(2)} per second`);
-  console.log(`raw B-LT signatures: ${result.signaturesPerSecond.toFixed(2)} per second (2 per case)`);
-  console.log(`ratio (cases/s ÷ signature pairs/s): ${result.ratio.toFixed(2)}`);
-}
+const [cases, concurrency] = process.argv.slice(2).map(Number);
+const result = await benchAccidentCases(cases || 20, concurrency || 4);
+console.log(`accident cases: ${result.cases} end to end, ${result.casesPerSecond.toFixed(2)} per second`);
+console.log(`raw B-LT signatures: ${result.signaturesPerSecond.toFixed(2)} per second (2 per case)`);
+console.log(`ratio (cases/s ÷ signature pairs/s): ${result.ratio.toFixed(2)}`);
+process.exit(0);

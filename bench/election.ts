@@ -1,13 +1,13 @@
 // riik's verifier against belenios-tool on the same archive: an election of N voters (default
 // 50; `-- 1000` for more) run by riik, then `belenios-tool election verify` and
 // verifyElectionRecord timed on it. Last line: the ratio riik / belenios-tool.
-// Run: node --import tsx agencies/electoral-office/bench/verify.ts [N]
+// Run: npm run bench -- election [N]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBallot, credentialSecret, verifyElectionRecord } from "../src/index.ts";
-import { CANDIDATES, oneHot, setupElection } from "../test/election.ts";
+import { createBallot, credentialSecret, verifyElectionRecord } from "../agencies/electoral-office/src/index.ts";
+import { CANDIDATES, oneHot, setupElection } from "../agencies/electoral-office/test/election.ts";
 
 const voters = Number(process.argv[2] ?? 50);
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
