@@ -13,13 +13,16 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePortRange, runRiik, skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
+import { PORT_COUNT } from "@riik/state";
 import { trustAnchorOf, verifyUsageProof } from "@riik/xroad";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.ts";
 import { logInWithCard } from "./page.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const PORTS = 32; // riik up's port layout uses base … base+23 (auth); a margin for later services
+
+/** Every port of riik up's layout (a smaller range let later services collide with other tests). */
+const PORTS = PORT_COUNT;
 
 interface State {
   services: Record<string, { url: string; [key: string]: unknown }>;
