@@ -5,7 +5,8 @@
 // finds that query in "Who used my data", anchored in the ledger (its downloaded proof verifies); signs a file with PIN2 (the
 // sandbox's TSA and OCSP) and checks the container; the operator view shows the embassy's replication;
 // logs out everywhere (the card is asked again), and logs in with the /app page enrolled by
-// `riik auth app-enrolment`; acts for a person who granted a mandate (`riik auth mandate grant`) and back.
+// `riik auth app-enrolment`; acts for a person who granted a mandate (`riik auth mandate grant`) and back;
+// a birth registered by `riik registrar` brings the Board's offer to the mother's inbox; she confirms it.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -296,6 +297,70 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
       await app.click("#login-confirm");
       await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
       await main.getByText(other.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
+
+      // Issue #13, once only: a registrar registers a birth (riik registrar, through ss-sim); the
+      // register's event reaches the Board over X-Road, and the Board's offer is in the mother's
+      // state inbox without an application; she logs in with her card and confirms it.
+      const mother = state.demoCards.find((c) => /^[46]/.test(c.personalCode));
+      assert.ok(mother, "demoPersons gives men and women");
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.getByRole("button", { name: "Log out of every e-service" }).click();
+      await page.getByText("You have logged out.").waitFor({ timeout: 20_000 });
+      await page.locator("#login-start").click();
+      await logInWithCard(page, mother.file, mother.pin1);
+      await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
+      const born = await runRiik([
+        "registrar",
+        "birth",
+        "--data",
+        dataDir,
+        "--official",
+        "47503122214",
+        "--mother",
+        mother.personalCode,
+        "--given-name",
+        "Mari",
+        "--surname",
+        "Maasikas",
+        "--sex",
+        "female",
+        "--date",
+        new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10),
+        "--place",
+        "Tallinn, Harju maakond",
+      ]);
+      assert.equal(born.code, 0, born.stderr);
+      // The event's way: the register, ss-sim, ss-ska, the Board's worker, ss-ria, the inbox.
+      let unread = 0;
+      for (let tries = 0; tries < 90 && unread === 0; tries++) {
+        const listed = await page.request.get(`${portal.url}/api/inbox/messages`);
+        unread = listed.ok() ? ((await listed.json()) as { unread: number }).unread : 0;
+        if (unread === 0) await new Promise((r) => setTimeout(r, 1000));
+      }
+      assert.equal(unread, 1, "the Board's offer is in the mother's state inbox");
+      await page.goto(`${portal.url}/?lang=en#/inbox`);
+      await page.getByRole("heading", { level: 1, name: "State inbox" }).waitFor({ timeout: 20_000 });
+      await page.getByRole("link", { name: "Peretoetused lapse sünni puhul / Family benefits for your child" }).click();
+      await page.locator("#open-offer").click();
+      await page.getByRole("heading", { level: 1, name: "Family benefits" }).waitFor({ timeout: 20_000 });
+      const offers = (await (await page.request.get(`${portal.url}/api/benefits/offers`)).json()) as {
+        offers: Array<{ id: string }>;
+      };
+      const offer = offers.offers[0];
+      assert.ok(offer, JSON.stringify(offers));
+      await page
+        .getByRole("table", { name: "The benefits and why each amount" })
+        .getByText("childbirth allowance: €320.00")
+        .waitFor({ timeout: 20_000 });
+      await page.check(`#recipient-self-${offer.id}`);
+      await page.fill(`#iban-${offer.id}`, "EE38 2200 2210 2014 5685");
+      await page.getByRole("button", { name: "Confirm", exact: true }).click();
+      await page.getByText("The offer is confirmed; the payments are scheduled.").waitFor({ timeout: 20_000 });
+      await page
+        .getByRole("table", { name: "Payments scheduled by month, newest first" })
+        .getByText("EE382200221020145685")
+        .first()
+        .waitFor({ timeout: 20_000 });
     } finally {
       await browser.close();
     }
