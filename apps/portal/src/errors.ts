@@ -127,4 +127,5 @@ export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode>
   // Verdicts of `riik verify`; the portal answers a report instead, so these are never thrown here.
   CONTAINER_INVALID: { status: 422 },
   CONTAINER_INDETERMINATE: { status: 422 },
+  DOCUMENT_FILES: { status: 400 },
 });

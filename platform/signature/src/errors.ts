@@ -29,6 +29,8 @@ export type SignatureErrorCode =
   | "VERIFY_NO_TRUST_ANCHOR"
   /** `riik verify`: the container's verdict is not `valid`. */
   | "CONTAINER_INVALID"
+  /** A signed document's container holds other files than the one document, or none. */
+  | "DOCUMENT_FILES"
   | "CONTAINER_INDETERMINATE";
 
 export class SignatureError extends RiikError<SignatureErrorCode> {}

@@ -35,5 +35,6 @@ export {
   type ValidationReport,
   type Verdict,
 } from "./validate/report.ts";
+export { type DocumentSigner, documentSigners, signedDocumentFile } from "./validate/signed-document.ts";
 export { signerInfo, type ValidationOptions, validateContainer } from "./validate/validate.ts";
 export type { ProductionPlace } from "./xades/qualifying-properties.ts";

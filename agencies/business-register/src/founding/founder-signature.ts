@@ -3,7 +3,7 @@
 // register's configured trust anchors (never anchors from the container).
 import { createHash } from "node:crypto";
 import { type CardFile, cardCertificate } from "@riik/pki";
-import { readContainer, SignatureError, type ValidationOptions, validateContainer } from "@riik/signature";
+import { documentSigners, readContainer, SignatureError, type ValidationOptions } from "@riik/signature";
 import { BusinessRegisterError } from "../errors.ts";
 import { APPLICATION_FILE } from "./application.ts";
 
@@ -80,33 +80,26 @@ export async function validSignatures(
   trustAnchors: ValidationOptions["trustAnchors"],
 ): Promise<Array<FounderSignature & { signerName: string }>> {
   const { signatureFiles } = openContainer(container);
-  const report = await validateContainer(container, { trustAnchors });
-  const findings = [...report.container.findings, ...report.signatures.flatMap((s) => s.findings)]
-    .filter((f) => f.severity !== "warning")
-    .map((f) => f.code);
-  if (report.verdict !== "valid" || report.signatures.length === 0)
-    throw new BusinessRegisterError(
-      "SIGNATURE_INVALID",
-      `the container's signatures are ${report.signatures.length === 0 ? "missing" : report.verdict}`,
-      { details: { findings: [...new Set(findings)] } },
-    );
-  const containerSha256 = report.container.sha256;
-  return report.signatures.map((signature) => {
-    const code = signature.signer?.personalCode;
-    if (!code)
-      throw new BusinessRegisterError(
-        "SIGNATURE_INVALID",
-        `${signature.signer?.name ?? "the signer"}'s certificate names no personal code`,
-      );
+  let checked: Awaited<ReturnType<typeof documentSigners>>;
+  try {
+    checked = await documentSigners(container, trustAnchors);
+  } catch (error) {
+    if (!(error instanceof SignatureError)) throw error;
+    throw new BusinessRegisterError("SIGNATURE_INVALID", error.message, {
+      details: { reason: error.code, ...error.details },
+    });
+  }
+  const { report, signers } = checked;
+  return signers.map(({ personalCode, signature }) => {
     const certificates = certificatesIn(signatureFiles.find((f) => f.name === signature.file)?.xml);
     const signer = certificates.find((c) => c.serialNumber.toLowerCase() === signature.signer?.certificateSerial);
     if (!signer)
       throw new BusinessRegisterError("SIGNATURE_INVALID", "the signature's signing certificate cannot be found");
     return {
-      personalCode: code,
-      signerName: signature.signer?.name ?? code,
+      personalCode,
+      signerName: signature.signer?.name ?? personalCode,
       signingTime: signature.signingTime ?? report.validatedAt,
-      containerSha256,
+      containerSha256: report.container.sha256,
       certificate: Buffer.from(signer.rawData).toString("base64"),
       caCertificates: certificates.filter((c) => c !== signer).map((c) => Buffer.from(c.rawData).toString("base64")),
     };
