@@ -1,0 +1,114 @@
+import { readFileSync, statSync } from "node:fs";
+import { Crypto } from "node-webcrypto-p11";
+import { generationParams, type KeyAlgorithm } from "../algorithms.ts";
+import { PkiError } from "../errors.ts";
+import type { KeyStore } from "./key-store.ts";
+
+const NAME = /^[a-z][a-z0-9-]{0,40}$/;
+
+/** Where the token is: the PKCS#11 module, the slot (index in the module's slot list), the user PIN's file. */
+export interface Pkcs11Config {
+  module: string;
+  slot: number;
+  /** A file holding the user PIN (mode 0600); without it the PIN comes from RIIK_PKCS11_PIN. Never a CLI argument. */
+  pinFile?: string;
+}
+
+/**
+ * Keys inside a PKCS#11 token (HSM, smart card, SoftHSM2). Key pairs are made by the token
+ * itself (C_GenerateKeyPair) as token objects labelled by name, the private key
+ * CKA_SENSITIVE and not extractable (PKCS#11 v2.40 §4.9), so only handles leave it. The
+ * CryptoKeys belong to the token's WebCrypto provider: sign with `store.crypto.subtle`.
+ */
+export class Pkcs11KeyStore implements KeyStore {
+  readonly crypto: Crypto;
+  readonly #labels = new Set<string>();
+
+  private constructor(crypto: Crypto, labels: Iterable<string>) {
+    this.crypto = crypto;
+    for (const label of labels) this.#labels.add(label);
+  }
+
+  static async open(config: Pkcs11Config): Promise<Pkcs11KeyStore> {
+    const pin = readPin(config.pinFile);
+    let crypto: Crypto;
+    try {
+      crypto = new Crypto({ library: config.module, slot: config.slot, readWrite: true });
+    } catch (cause) {
+      throw new PkiError(
+        "PKI_ARGUMENT",
+        `cannot open PKCS#11 slot ${config.slot} of ${config.module}: check the module path and slot`,
+        { cause },
+      );
+    }
+    try {
+      crypto.login(pin);
+    } catch (cause) {
+      crypto.close();
+      throw new PkiError(
+        "PKI_KEY_PASSPHRASE",
+        `the token in slot ${config.slot} refused the user PIN: check the PIN file (too many wrong tries lock the token; the security officer unlocks it)`,
+        { cause },
+      );
+    }
+    const labels: string[] = [];
+    for (const index of await crypto.keyStorage.keys()) {
+      if (!index.startsWith("private-")) continue;
+      const label = ((await crypto.keyStorage.getItem(index)).algorithm as { label?: string }).label;
+      if (label) labels.push(label);
+    }
+    return new Pkcs11KeyStore(crypto, labels);
+  }
+
+  #check(name: string): void {
+    if (!NAME.test(name)) throw new PkiError("PKI_ARGUMENT", `key name ${JSON.stringify(name)} must match ${NAME}`);
+  }
+
+  has(name: string): boolean {
+    this.#check(name);
+    return this.#labels.has(name);
+  }
+
+  async generate(name: string, algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
+    if (this.has(name))
+      throw new PkiError("PKI_ALREADY_INITIALISED", `the token already holds a key ${name}; refusing to overwrite it`);
+    const params = { ...generationParams(algorithm), label: name, token: true, sensitive: true };
+    const pair = (await this.crypto.subtle.generateKey(params, false, ["sign", "verify"])) as CryptoKeyPair;
+    this.#labels.add(name);
+    return pair;
+  }
+
+  async load(name: string): Promise<CryptoKeyPair> {
+    this.#check(name);
+    const found: Partial<Record<KeyType, CryptoKey>> = {};
+    for (const index of await this.crypto.keyStorage.keys()) {
+      const key = (await this.crypto.keyStorage.getItem(index)) as CryptoKey;
+      if ((key.algorithm as { label?: string }).label === name) found[key.type] = key;
+    }
+    if (!found.private || !found.public)
+      throw new PkiError("PKI_KEY_MISSING", `no key pair labelled ${name} in the token`);
+    return { privateKey: found.private, publicKey: found.public };
+  }
+
+  /** Logs out and closes the session (C_Logout, C_CloseSession, C_Finalize). */
+  close(): void {
+    try {
+      this.crypto.logout();
+    } finally {
+      this.crypto.close();
+    }
+  }
+}
+
+function readPin(pinFile: string | undefined): string {
+  if (pinFile) {
+    if ((statSync(pinFile).mode & 0o077) !== 0) {
+      throw new PkiError("PKI_ARGUMENT", `PIN file ${pinFile} is readable by others: chmod 600 ${pinFile}`);
+    }
+    return readFileSync(pinFile, "utf8").trim();
+  }
+  const pin = process.env.RIIK_PKCS11_PIN;
+  if (!pin)
+    throw new PkiError("PKI_KEY_PASSPHRASE", "no token PIN: give a PIN file (mode 0600) or set RIIK_PKCS11_PIN");
+  return pin;
+}
