@@ -1,3 +1,5 @@
+// Moved to @riik/core; re-exported until the tax board (being written) imports it from there.
+export { parseRegistryCode, registryCodeFor } from "@riik/core";
 export {
   type BusinessRegisterServer,
   type BusinessRegisterServerOptions,
@@ -23,13 +25,6 @@ export {
 } from "./founding/checks.ts";
 export { founderSignatures } from "./founding/founder-signature.ts";
 export { checkCompanyName, LEGAL_FORMS, type LegalForm, nameKey, similarKeys } from "./model/company-name.ts";
-export {
-  isValidRegistryCode,
-  parseRegistryCode,
-  REGISTRY_CODE_CLASSES,
-  registryCodeCheckDigit,
-  registryCodeFor,
-} from "./model/registry-code.ts";
 export { OPEN_DATA_SETS, type OpenDataSet, openData, toCsv } from "./open-data.ts";
 export { type DemoBoardMember, seedDemoCompanies, seedDemoCompaniesIn } from "./seed/demo-companies.ts";
 export {

@@ -1,3 +1,5 @@
+// Moved to @riik/core; re-exported until the tax board (being written) imports it from there.
+export { parseIban } from "@riik/core";
 export { createSocialInsuranceService } from "./api/server.ts";
 export {
   type Benefit,
@@ -14,7 +16,6 @@ export {
   socialInsuranceDescriptor,
 } from "./descriptor.ts";
 export { SOCIAL_INSURANCE_ERRORS, SocialInsuranceError, type SocialInsuranceErrorCode } from "./errors.ts";
-export { parseIban } from "./model/iban.ts";
 export { type SocialInsuranceServer, startSocialInsurance } from "./serve.ts";
 export {
   type Birth,

@@ -3,9 +3,9 @@
 // a death ends the child's allowance with one notice.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { generatePersonalCode } from "@riik/core";
+import { generatePersonalCode, RiikError } from "@riik/core";
 import { dialectTargets } from "@riik/core/testing";
-import { openSocialInsuranceBoard, SocialInsuranceError } from "../src/index.ts";
+import { openSocialInsuranceBoard } from "../src/index.ts";
 
 const mother = generatePersonalCode("1990-04-12", "female", 21);
 const father = generatePersonalCode("1988-11-03", "male", 22);
@@ -18,7 +18,8 @@ const older2 = [generatePersonalCode("2017-03-03", "male", 42), generatePersonal
 const newborn2 = generatePersonalCode("2026-11-25", "male", 44);
 // A valid Estonian IBAN (ISO 13616 check digits) and the same with its digits swapped.
 const IBAN = "EE38 2200 2210 2014 5685";
-const refused = (code: string) => (e: unknown) => e instanceof SocialInsuranceError && e.code === code;
+/** A typed refusal with this code (the Board's own, or core's for an IBAN). */
+const refused = (code: string) => (e: unknown) => e instanceof RiikError && e.code === code;
 const events = (board: Awaited<ReturnType<typeof openSocialInsuranceBoard>>) =>
   board.store.db.selectFrom("event_outbox").select(["type", "data"]).orderBy("seq").execute();
 

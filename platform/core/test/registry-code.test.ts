@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { BusinessRegisterError, isValidRegistryCode, parseRegistryCode, registryCodeFor } from "../src/index.ts";
+import { isValidRegistryCode, parseRegistryCode, RegistryCodeError, registryCodeFor } from "../src/index.ts";
 
 /**
  * Real registry codes from public material:
@@ -35,7 +35,7 @@ describe("registry codes", () => {
         parseRegistryCode(text);
         return "accepted";
       } catch (error) {
-        assert.ok(error instanceof BusinessRegisterError);
+        assert.ok(error instanceof RegistryCodeError);
         assert.equal(error.code, "REGISTRY_CODE_INVALID");
         return (error.details as { reason: string }).reason;
       }

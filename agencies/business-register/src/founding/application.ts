@@ -1,11 +1,10 @@
 // The founding application of a private limited company (OÜ): its shape, the rules of meaning
 // (Commercial Code § 136-140, § 148), and the one document every founder signs.
 import { createHash } from "node:crypto";
-import { canonicalJson, PersonalCodeError, parsePersonalCode } from "@riik/core";
+import { canonicalJson, PersonalCodeError, parsePersonalCode, parseRegistryCode } from "@riik/core";
 import { type Static, Type } from "typebox";
 import { BusinessRegisterError } from "../errors.ts";
 import { checkCompanyName } from "../model/company-name.ts";
-import { parseRegistryCode } from "../model/registry-code.ts";
 
 export const PERSONAL_CODE = Type.String({
   pattern: "^[1-8][0-9]{10}$",

@@ -1,6 +1,7 @@
 // The e-Business Register: companies, persons on the registry card, representation rights and
 // founding applications, on the kit's storage (every write journalled, its events queued).
 import { createHash, randomUUID } from "node:crypto";
+import { parseRegistryCode, REGISTRY_CODE_CLASSES, registryCodeFor } from "@riik/core";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { Kysely, Transaction } from "kysely";
 import { BusinessRegisterError } from "../errors.ts";
@@ -25,7 +26,6 @@ import {
   validSignatures,
 } from "../founding/founder-signature.ts";
 import { nameKey, similarKeys } from "../model/company-name.ts";
-import { parseRegistryCode, REGISTRY_CODE_CLASSES, registryCodeFor } from "../model/registry-code.ts";
 import {
   applicationPersons,
   BUSINESS_REGISTER_COMPONENT,

@@ -2,7 +2,7 @@
 // the policies they submit, "who insures this vehicle at this moment", and the accident case
 // whose every step is a timeline record anchored in the integrity ledger before it is stored.
 import { randomBytes, randomUUID } from "node:crypto";
-import { PersonalCodeError, parsePersonalCode } from "@riik/core";
+import { PersonalCodeError, parsePersonalCode, parseRegistryCode } from "@riik/core";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { ValidationOptions } from "@riik/signature";
 import { statementSigners } from "../case/statement-signature.ts";
@@ -85,7 +85,6 @@ export type Viewer = { person: string } | { insurer: string } | { police: true }
 
 const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
 const PLATE = /^[A-Z0-9]{2,9}$/;
-const REGISTRY_CODE = /^[1-9][0-9]{7}$/;
 const list = (text: string) => (text ? text.split(",") : []);
 const plateOf = (text: string) => text.replace(/[\s-]/g, "").toUpperCase();
 
@@ -121,7 +120,7 @@ export class MotorInsuranceBureau {
     readonly options: {
       anchor: TimelineAnchor;
       trustAnchors: ValidationOptions["trustAnchors"];
-      /** Without it the registry code's format only is checked (no business register configured). */
+      /** Without it the registry code is checked (digits, class, check digit) but not looked up. */
       companies?: CompanyLookup;
     },
   ) {}
@@ -129,8 +128,7 @@ export class MotorInsuranceBureau {
   // ---- insurers and policies ----
 
   async registerInsurer(input: { registryCode: string; name: string }, at = new Date()): Promise<Insurer> {
-    if (!REGISTRY_CODE.test(input.registryCode))
-      throw new MotorInsuranceError("REGISTRY_CODE_INVALID", "a registry code is 8 digits");
+    parseRegistryCode(input.registryCode);
     const name = this.options.companies ? await this.options.companies(input.registryCode) : input.name;
     if (name === undefined)
       throw new MotorInsuranceError("COMPANY_UNKNOWN", `the business register knows no company ${input.registryCode}`);

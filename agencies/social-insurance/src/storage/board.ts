@@ -3,12 +3,11 @@
 // death or the end of entitlement stops them with a notice. Every write is journalled and its
 // events (for the state inbox) queued in the same transaction.
 import { randomUUID } from "node:crypto";
-import { PersonalCodeError, parsePersonalCode } from "@riik/core";
+import { PersonalCodeError, parseIban, parsePersonalCode } from "@riik/core";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { Transaction } from "kysely";
 import { type BenefitLine, childbirthAllowance, monthlyEntitlement } from "../benefits/entitlement.ts";
 import { SocialInsuranceError } from "../errors.ts";
-import { parseIban } from "../model/iban.ts";
 import {
   type OfferTable,
   type PaymentTable,
