@@ -40,8 +40,8 @@ export { RenewalChallenges, type RenewedCertificates, renewCard } from "./incide
 export { type RemoteRenewal, renewCardRemotely } from "./incident/renewal-client.ts";
 export { hasRocaFingerprint, rsaModulus } from "./incident/roca-fingerprint.ts";
 export { FileKeyStore } from "./keystore/file-key-store.ts";
-export { type Pkcs11Config, Pkcs11KeyStore } from "./keystore/pkcs11-key-store.ts";
 export type { KeyStore } from "./keystore/key-store.ts";
+export { type Pkcs11Config, Pkcs11KeyStore } from "./keystore/pkcs11-key-store.ts";
 export { buildOcspRequest, checkOcsp, type OcspCheck, ocspUrlOf, verifyOcspResponse } from "./ocsp/client.ts";
 export type { OcspCertStatus } from "./ocsp/status.ts";
 export {
