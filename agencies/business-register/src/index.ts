@@ -1,5 +1,3 @@
-// Moved to @riik/core; re-exported until the tax board (being written) imports it from there.
-export { parseRegistryCode, registryCodeFor } from "@riik/core";
 export {
   type BusinessRegisterServer,
   type BusinessRegisterServerOptions,

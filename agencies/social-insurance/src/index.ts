@@ -1,5 +1,3 @@
-// Moved to @riik/core; re-exported until the tax board (being written) imports it from there.
-export { parseIban } from "@riik/core";
 export { createSocialInsuranceService } from "./api/server.ts";
 export {
   type Benefit,

@@ -1,8 +1,7 @@
 // Who declares: a payer by its registry code (the e-Business Register's check, imported, not
 // copied), and the X-Road client the declaration came from, which must be that payer.
 
-import { parseRegistryCode } from "@riik/business-register";
-import { isRiikError, parseClientId } from "@riik/core";
+import { isRiikError, parseClientId, parseRegistryCode } from "@riik/core";
 import { TaxBoardError } from "../errors.ts";
 
 /** The payer's registry code, or REGISTRY_CODE_INVALID naming what is wrong. */

@@ -107,20 +107,17 @@ export async function seedTaxYear(options: SeedTaxYearOptions): Promise<SeedTaxY
             }
         }
         for (let i = 0; i < payroll.length; i += CHUNK)
-          // biome-ignore lint/suspicious/noExplicitAny: rows built above in the table's shape
           await trx
             .insertInto("payroll_line")
             .values(payroll.slice(i, i + CHUNK) as any)
             .execute();
         for (let i = 0; i < yearLines.length; i += CHUNK)
-          // biome-ignore lint/suspicious/noExplicitAny: rows built above in the table's shape
           await trx
             .insertInto("year_line")
             .values(yearLines.slice(i, i + CHUNK) as any)
             .execute();
         for (let i = 0; i < checks.length; i += CHUNK)
           await trx
-            // biome-ignore lint/suspicious/noExplicitAny: rows built above in the table's shape
             .insertInto("person_check")
             .values(checks.slice(i, i + CHUNK) as any)
             .onConflict((c) => c.column("person_code").doNothing())

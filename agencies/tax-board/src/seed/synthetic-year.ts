@@ -4,8 +4,7 @@
 // same declarations whichever way they are read: per person (returns, the bench) or per payer
 // and month (the seed's declarations).
 
-import { registryCodeFor } from "@riik/business-register";
-import { parsePersonalCode } from "@riik/core";
+import { parsePersonalCode, registryCodeFor } from "@riik/core";
 import type { PayrollIncome, ReturnInput } from "../rules/income-tax-return.ts";
 import { rulesFor } from "../rules/tax-years.ts";
 

@@ -3,9 +3,8 @@
 // their lines per person, the persons checked against the population register, and the
 // returns: corrected line by line, confirmed once, the refund scheduled in the same
 // transaction. Every write is journalled, and its events queued, in that transaction.
-import { canonicalJson, PersonalCodeError, parsePersonalCode, sha256, toHex } from "@riik/core";
+import { canonicalJson, parseIban as checkIban, PersonalCodeError, parsePersonalCode, sha256, toHex } from "@riik/core";
 import { type MemberStorage, openMemberStorage } from "@riik/kit";
-import { parseIban as checkIban } from "@riik/social-insurance";
 import type { Kysely, Transaction } from "kysely";
 import { TaxBoardError } from "../errors.ts";
 import { payerCode, senderIsPayer } from "../model/payer.ts";
@@ -114,7 +113,6 @@ async function insertChunked<T extends keyof TaxBoardDb & string>(
   rows: readonly Record<string, unknown>[],
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK)
-    // biome-ignore lint/suspicious/noExplicitAny: one insert for several tables of the same shape as their rows
     await trx
       .insertInto(table)
       .values(rows.slice(i, i + CHUNK) as any)
