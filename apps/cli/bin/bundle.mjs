@@ -17,7 +17,7 @@ const OUT = join(CLI, ".bundle/riik.mjs");
 /** npm rewrites it whenever an install changes node_modules. */
 const NPM_STATE = join(ROOT, "node_modules/.package-lock.json");
 /** Native addons, tools that run their own binaries, and optional drivers stay outside. */
-const EXTERNAL = new Set(["better-sqlite3", "esbuild", "tsx", "playwright-core", "pg-native", "fsevents"]);
+const EXTERNAL = new Set(["better-sqlite3", "pkcs11js", "esbuild", "tsx", "playwright-core", "pg-native", "fsevents"]);
 
 /** The path of an up-to-date bundle of `entry`, built first when it is missing or stale. */
 export async function cliBundle({ entry = ENTRY, out = OUT, npmState = NPM_STATE } = {}) {

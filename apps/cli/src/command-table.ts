@@ -33,6 +33,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   health: async () => (await import("./commands/health.ts")).registerHealthCommands,
   "health-insurance": async () => (await import("./commands/health.ts")).registerHealthInsuranceCommands,
   election: async () => (await import("./commands/election.ts")).registerElectionCommands,
+  "tax-board": async () => (await import("./commands/tax-board.ts")).registerTaxBoardCommands,
   registrar: async () => (await import("./commands/registrar.ts")).registerRegistrarCommands,
   "social-insurance": async () => (await import("./commands/social-insurance.ts")).registerSocialInsuranceCommands,
 };
