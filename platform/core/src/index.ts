@@ -8,6 +8,7 @@ export * from "./identity/personal-code.ts";
 export * from "./identity/registry-code.ts";
 export * from "./service/http-service.ts";
 export * from "./storage/change-journal.ts";
+export * from "./storage/client-bounds.ts";
 export * from "./storage/owner-only-files.ts";
 export * from "./storage/registry-definition.ts";
 export * from "./storage/storage.ts";
