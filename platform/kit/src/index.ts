@@ -1,11 +1,17 @@
 // The member information system kit (see ARCHITECTURE.md): service, storage with its change
-// journal, registry definition, Data Tracker contract, X-Road REST client and event outbox.
+// journal, registry definition, Data Tracker contract, X-Road REST client, event outbox and
+// per-client bounds.
 export {
   type Change,
   type ChangeJournalDb,
+  type ClientAdmission,
+  type ClientBound,
+  ClientBounds,
+  type ClientBoundTable,
   type ClientId,
   type ComponentMigration,
   changeJournalMigration,
+  clientBoundMigration,
   DATA_SUBJECTS_HEADER,
   type ErrorCatalogue,
   formatClientId,

@@ -1,9 +1,18 @@
 // The capsule server's tables: the capsules (as the reference's cdoc2_capsule: transaction id,
 // type, recipient, payload, expiry time and whether it was shortened) and, per client address,
-// the POST count of the current window, so the bound on senders holds across restarts.
+// the POST count of the current window (core's ClientBounds), so the bound on senders holds
+// across restarts.
 import { randomBytes } from "node:crypto";
-import { type ComponentMigration, columnTypes, openStorage, type Storage } from "@riik/core";
-import { type Kysely, sql } from "kysely";
+import {
+  ClientBounds,
+  type ClientBoundTable,
+  type ComponentMigration,
+  clientBoundMigration,
+  columnTypes,
+  openStorage,
+  type Storage,
+} from "@riik/core";
+import type { Kysely } from "kysely";
 import { CdocError } from "../errors.ts";
 import type { Capsule, CapsuleType } from "./capsule.ts";
 
@@ -20,15 +29,13 @@ interface CapsuleTable {
   expiry_adjusted: number;
   created_at: number;
 }
-interface RateTable {
-  client: string;
-  window_start: number;
-  requests: number;
-}
 export interface CapsuleDb {
   capsule: CapsuleTable;
-  capsule_rate: RateTable;
+  client_bound: ClientBoundTable;
 }
+
+/** The bound's name in `client_bound`. */
+const CAPSULE_BOUND = "capsule";
 
 export const capsuleMigrations: Record<string, ComponentMigration> = {
   "001_capsules": {
@@ -53,6 +60,22 @@ export const capsuleMigrations: Record<string, ComponentMigration> = {
         .execute();
     },
   },
+  // capsule_rate (one window per address) becomes core's client_bound; open windows carry over.
+  "002_client_bound": {
+    async up(db: Kysely<any>, dialect) {
+      await clientBoundMigration().up(db, dialect);
+      await db
+        .insertInto("client_bound")
+        .columns(["bound", "client", "window_start", "requests"])
+        .expression(
+          db
+            .selectFrom("capsule_rate")
+            .select((eb) => [eb.val(CAPSULE_BOUND).as("bound"), "client", "window_start", "requests"]),
+        )
+        .execute();
+      await db.schema.dropTable("capsule_rate").execute();
+    },
+  },
 };
 
 export interface StoredCapsule extends Capsule {
@@ -73,7 +96,11 @@ export function newTransactionId(): string {
 }
 
 export class CapsuleStore {
-  private constructor(readonly storage: Storage<CapsuleDb>) {}
+  private readonly bounds: ClientBounds;
+
+  private constructor(readonly storage: Storage<CapsuleDb>) {
+    this.bounds = new ClientBounds(storage.db);
+  }
 
   static async open(options: { dataDir: string; url?: string | undefined; schema?: string }): Promise<CapsuleStore> {
     const storage = await openStorage<CapsuleDb>({
@@ -123,26 +150,14 @@ export class CapsuleStore {
   }
 
   /**
-   * Counts one POST of `client` in its fixed window, in one atomic upsert (no read-then-write
-   * race between two requests); over the bound is CAPSULE_RATE_LIMITED with the seconds until
-   * the window ends. Refused requests count too, so a flood does not reopen early.
+   * Counts one POST of `client` in its fixed window (core's ClientBounds: atomic, refused
+   * requests count too, so a flood does not reopen early); over the bound CAPSULE_RATE_LIMITED
+   * with the seconds until the window ends.
    */
   async countRequest(client: string, limit: RateLimit, now: Date): Promise<void> {
-    const at = now.getTime();
-    const stale = at - limit.windowMs;
-    const row = await this.storage.db
-      .insertInto("capsule_rate")
-      .values({ client, window_start: at, requests: 1 })
-      .onConflict((oc) =>
-        oc.column("client").doUpdateSet({
-          requests: sql`case when capsule_rate.window_start <= ${stale} then 1 else capsule_rate.requests + 1 end`,
-          window_start: sql`case when capsule_rate.window_start <= ${stale} then ${at} else capsule_rate.window_start end`,
-        }),
-      )
-      .returning(["requests", "window_start"])
-      .executeTakeFirstOrThrow();
-    if (Number(row.requests) > limit.max) {
-      const retryAfter = Math.max(1, Math.ceil((Number(row.window_start) + limit.windowMs - at) / 1000));
+    const admission = await this.bounds.admit({ name: CAPSULE_BOUND, ...limit }, client, now);
+    if (!admission.admitted) {
+      const { retryAfterSeconds: retryAfter } = admission;
       throw new CdocError(
         "CAPSULE_RATE_LIMITED",
         `more than ${limit.max} capsules from this address in ${limit.windowMs / 1000} s; retry in ${retryAfter} s`,
@@ -157,10 +172,7 @@ export class CapsuleStore {
       .deleteFrom("capsule")
       .where("expiry_time", "<=", now.getTime())
       .executeTakeFirst();
-    await this.storage.db
-      .deleteFrom("capsule_rate")
-      .where("window_start", "<=", now.getTime() - windowMs)
-      .execute();
+    await this.bounds.purge({ name: CAPSULE_BOUND, windowMs }, now);
     return Number(deleted.numDeletedRows);
   }
 

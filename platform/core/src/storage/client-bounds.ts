@@ -99,7 +99,7 @@ export class ClientBounds {
   }
 
   /** Deletes the windows of BOUND that ended by NOW; returns how many. */
-  async purge(bound: ClientBound, now: Date, db: Kysely<any> = this.db): Promise<number> {
+  async purge(bound: Pick<ClientBound, "name" | "windowMs">, now: Date, db: Kysely<any> = this.db): Promise<number> {
     const deleted = await db
       .deleteFrom(this.table)
       .where("bound", "=", bound.name)
