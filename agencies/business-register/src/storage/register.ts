@@ -2,7 +2,7 @@
 // founding applications, on the kit's storage (every write journalled, its events queued).
 import { createHash, randomUUID } from "node:crypto";
 import { parseRegistryCode, REGISTRY_CODE_CLASSES, registryCodeFor } from "@riik/core";
-import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
+import { ClientBounds, type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { Kysely, Transaction } from "kysely";
 import { BusinessRegisterError } from "../errors.ts";
 import {
@@ -33,6 +33,7 @@ import {
   businessRegisterMigrations,
   type CompanyPersonTable,
   type CompanyTable,
+  FOUNDING_BOUND,
   journalled,
   type RepresentationTable,
   withActor,
@@ -112,10 +113,14 @@ const personOf = (row: CompanyPersonTable): RelatedPerson => ({
 });
 
 export class BusinessRegister {
+  private readonly bounds: ClientBounds;
+
   constructor(
     readonly store: MemberStorage<BusinessRegisterDb>,
     private readonly options: BusinessRegisterOptions,
-  ) {}
+  ) {
+    this.bounds = new ClientBounds(store.db);
+  }
 
   get db() {
     return this.store.db;
@@ -419,26 +424,15 @@ export class BusinessRegister {
   }
 
   /**
-   * One more application of CLIENT this hour, in the creating transaction (so a refused one
-   * counts nothing); past the bound FOUNDING_RATE_LIMITED. Counts older than a day are dropped.
+   * One more application of CLIENT this hour (a clock hour), in the creating transaction (so
+   * a refused one counts nothing); past the bound FOUNDING_RATE_LIMITED.
    */
   private async countApplication(trx: Transaction<BusinessRegisterDb>, client: string, at: Date): Promise<void> {
     const limit = this.options.foundingHourlyLimit ?? 100;
-    const hour = at.toISOString().slice(0, 13);
-    await trx
-      .deleteFrom("founding_quota")
-      .where("hour", "<", new Date(at.getTime() - 86_400_000).toISOString().slice(0, 13))
-      .execute();
-    const row = await trx
-      .insertInto("founding_quota")
-      .values({ client, hour, created: 1 })
-      .onConflict((oc) =>
-        oc.columns(["client", "hour"]).doUpdateSet((eb) => ({ created: eb("founding_quota.created", "+", 1) })),
-      )
-      .returning("created")
-      .executeTakeFirstOrThrow();
-    if (Number(row.created) > limit) {
-      const retryAfterSeconds = Math.ceil((3_600_000 - (at.getTime() % 3_600_000)) / 1000);
+    const bound = { name: FOUNDING_BOUND, max: limit, windowMs: 3_600_000, aligned: true };
+    const admission = await this.bounds.admit(bound, client, at, trx);
+    if (!admission.admitted) {
+      const { retryAfterSeconds } = admission;
       throw new BusinessRegisterError(
         "FOUNDING_RATE_LIMITED",
         `${client} has created ${limit} applications this hour, the most one client may; try again in ${retryAfterSeconds} s`,

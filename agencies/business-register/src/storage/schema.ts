@@ -1,8 +1,10 @@
 // The register's tables, migrations and the registry definition the data embassy replicates.
 import {
   type ChangeJournalDb,
+  type ClientBoundTable,
   type ComponentMigration,
   changeJournalMigration,
+  clientBoundMigration,
   type EventOutboxDb,
   eventOutboxMigration,
   type MemberWrite,
@@ -92,13 +94,8 @@ export interface AnnualReportContainerTable {
   container: string;
 }
 
-/** Applications created per client and hour (a bound on founding that survives a restart). */
-export interface FoundingQuotaTable {
-  client: string;
-  /** The hour, ISO 8601 to the hour: 2026-11-28T18. */
-  hour: string;
-  created: number;
-}
+/** The bound on founding: applications created per client and hour, counted in `client_bound`. */
+export const FOUNDING_BOUND = "founding";
 
 /** Who an application concerns (founders, board members): a person's applications without reading every document. */
 export interface ApplicationPersonTable {
@@ -126,7 +123,7 @@ export interface BusinessRegisterDb extends ChangeJournalDb, EventOutboxDb {
   application: ApplicationTable;
   application_signature: ApplicationSignatureTable;
   application_person: ApplicationPersonTable;
-  founding_quota: FoundingQuotaTable;
+  client_bound: ClientBoundTable;
   annual_report: AnnualReportTable;
   annual_report_container: AnnualReportContainerTable;
 }
@@ -268,6 +265,24 @@ export const businessRegisterMigrations: Readonly<Record<string, ComponentMigrat
         .addColumn("since", "text", (c) => c.notNull())
         .addPrimaryKeyConstraint("company_legal_person_pk", ["registry_code", "role", "holder_code"])
         .execute();
+    },
+  },
+  // founding_quota (client, ISO hour, created) becomes core's client_bound (one row per client,
+  // its hour's start in epoch ms); each client's latest hour carries over.
+  "0009_client_bound": {
+    async up(db, dialect) {
+      await clientBoundMigration().up(db, dialect);
+      const latest = new Map<string, { hour: string; created: number }>();
+      for (const row of await db.selectFrom("founding_quota").selectAll().execute()) {
+        const seen = latest.get(row.client);
+        if (!seen || row.hour > seen.hour) latest.set(row.client, { hour: row.hour, created: Number(row.created) });
+      }
+      for (const [client, { hour, created }] of latest)
+        await db
+          .insertInto("client_bound")
+          .values({ bound: FOUNDING_BOUND, client, window_start: Date.parse(`${hour}:00:00Z`), requests: created })
+          .execute();
+      await db.schema.dropTable("founding_quota").execute();
     },
   },
 };
