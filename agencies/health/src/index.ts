@@ -32,6 +32,7 @@ export {
   openInsuranceRegister,
 } from "./insurance/insurance-register.ts";
 export { createInsuranceService } from "./insurance/insurance-service.ts";
+export { sandboxInsurancePeriod, seedSandboxInsured } from "./insurance/sandbox-insured.ts";
 export { PrescriptionCentre, signedDocument, signedFileName } from "./prescriptions/centre.ts";
 export {
   FIXED_SHARE_CENTS,

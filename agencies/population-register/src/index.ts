@@ -10,7 +10,7 @@ export {
 } from "./api/server.ts";
 export { POPULATION_REGISTER_ERRORS, PopulationRegisterError, type PopulationRegisterErrorCode } from "./errors.ts";
 export { ADDRESS_FIELDS, type AddressInput, assertAddressInput } from "./model/address.ts";
-export { type DemoPerson, demoPersons } from "./seed/demo.ts";
+export { type DemoPerson, demoPersons, livingPersonalCodes } from "./seed/demo.ts";
 export { COUNTIES, type County, type Municipality, type Settlement } from "./seed/places.ts";
 export {
   DEFAULT_REFERENCE_DATE,

@@ -7,7 +7,9 @@ import { describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { freePortRange, notOwnerOnly, RIIK_BIN, temporaryDirectory } from "@riik/core/testing";
 import {
+  HEALTH_INSURANCE,
   INBOX,
+  MOTOR_INSURANCE,
   PERSONS_SERVICE,
   POPULATION_REGISTER,
   PORT_COUNT,
@@ -15,6 +17,8 @@ import {
   SIM,
   SOCIAL_INSURANCE,
   type StateFile,
+  TAX_BOARD,
+  VEHICLES,
 } from "@riik/state";
 
 const PERSONS = 300;
@@ -159,13 +163,35 @@ describe("riik up (the main job)", () => {
     assert.ok(existsSync(state.services.ledger!.vkey!));
     assert.deepEqual(
       state.members.map((m) => m.id),
-      ["EE/GOV/70006317", "EE/GOV/70000562", "EE/GOV/70008747", "EE/GOV/70000310", "EE/GOV/70001975"],
+      [
+        "EE/GOV/70006317",
+        "EE/GOV/70000562",
+        "EE/GOV/70008747",
+        "EE/GOV/70000310",
+        "EE/GOV/70001975",
+        "EE/GOV/70001490",
+        "EE/COM/80072004",
+        "EE/GOV/70009770",
+        "EE/GOV/74000091",
+        "EE/GOV/70000349",
+      ],
     );
     for (const url of healthUrls(state)) assert.ok(await healthy(url), `${url}/healthz`);
     const rootBefore = readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8");
     // #22: every component of this repository starts; a missing one fails here instead of
     // passing the checks that need it.
-    for (const name of ["population-register", "portal", "embassy", "business-register", "directory"])
+    for (const name of [
+      "population-register",
+      "portal",
+      "embassy",
+      "business-register",
+      "directory",
+      "vehicles",
+      "motor-insurance",
+      "health",
+      "health-insurance",
+      "tax-board",
+    ])
       assert.ok(state.services[name]?.url, `state.json lists ${name}: ${first.output()}`);
     assert.doesNotMatch(first.output(), /not started, not installed/);
     assert.match(first.output(), new RegExp(`^ready ${state.services.portal!.url}`, "m"));
@@ -274,6 +300,23 @@ describe("riik up (the main job)", () => {
       );
     assert.equal((await confirm()).status, 200);
     assert.equal((await confirm()).body.code, "OFFER_ALREADY_CONFIRMED");
+
+    // The agencies of rights, health and tax each answer the portal through their own security
+    // server, with their own typed answers; the tax board has last year's return pre-filled.
+    const asDemo = { "x-road-userid": `EE${demo.personalCode}`, "x-road-issue": "minu andmed" };
+    const ask = (service: string) => r1(state.services["ss-ria"]!.url, PORTAL_CLIENT, service, asDemo);
+    const year = new Date().getUTCFullYear() - 1;
+    const taxReturn = await ask(`${TAX_BOARD}/income-tax-returns/returns/${Math.min(year, 2025)}/${demo.personalCode}`);
+    assert.equal(taxReturn.status, 200, JSON.stringify(taxReturn.body));
+    assert.equal(taxReturn.body.taxReturn.personalCode, demo.personalCode);
+    assert.ok(taxReturn.body.taxReturn.lines.length > 0, "the return is pre-filled from declarations");
+    const insured = await ask(`${HEALTH_INSURANCE}/insurance/persons/${demo.personalCode}/insurance`);
+    assert.equal(insured.status, 200, JSON.stringify(insured.body));
+    assert.equal(insured.body.insured, true, "a working-age resident is insured");
+    const licence = await ask(`${VEHICLES}/driving-licences/persons/${demo.personalCode}/licence`);
+    assert.equal(licence.body.code, "LICENCE_NOT_FOUND", JSON.stringify(licence.body));
+    const policy = await ask(`${MOTOR_INSURANCE}/motor-insurance/insurance?plate=123ABC`);
+    assert.equal(policy.body.code, "VEHICLE_UNKNOWN", JSON.stringify(policy.body));
 
     // The control API stops a service for good (no restart) and starts it again.
     assert.equal(state.control, `http://127.0.0.1:${portBase + 22}`);

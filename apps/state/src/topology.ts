@@ -11,12 +11,29 @@ export const RIK = "EE/GOV/70000310";
 /** Sotsiaalkindlustusamet: the Social Insurance Board (family benefits). */
 export const SKA = "EE/GOV/70001975";
 export const SOCIAL_INSURANCE = `${SKA}/benefits`;
+/** Transpordiamet: the Transport Administration (vehicles and driving licences). */
+export const TRA = "EE/GOV/70001490";
+export const VEHICLES = `${TRA}/vehicles`;
+/** Eesti Liikluskindlustuse Fond: the motor insurers' bureau, a non-profit of the insurers (COM). */
+export const LKF = "EE/COM/80072004";
+export const MOTOR_INSURANCE = `${LKF}/lkf`;
+/** Tervise ja Heaolu Infosüsteemide Keskus: the health information system and prescription centre. */
+export const TEHIK = "EE/GOV/70009770";
+export const HEALTH_SYSTEM = `${TEHIK}/tis`;
+/** Tervisekassa: the health insurance fund. */
+export const TK = "EE/GOV/74000091";
+export const HEALTH_INSURANCE = `${TK}/ravikindlustus`;
+/** Maksu- ja Tolliamet: the Tax and Customs Board. */
+export const EMTA = "EE/GOV/70000349";
+export const TAX_BOARD = `${EMTA}/emta`;
 /**
  * The officials accountable for automated calls (X-Road-UserId of deliveries a person did not
  * ask for): the register's vital-event pushes and the Board's reads of families.
  */
 export const REGISTER_EVENTS_OFFICIAL = "47503122214";
 export const BENEFITS_OFFICIAL = "38109302242";
+/** The Tax and Customs Board official accountable for the Board's reads of residents and children. */
+export const TAX_OFFICIAL = "48204112238";
 
 export const PORTAL_CLIENT = `${RIA}/portal`;
 export const DATATRACKER_CLIENT = `${RIA}/datatracker`;
@@ -33,7 +50,17 @@ export const BUSINESS_REGISTER = `${RIK}/ariregister`;
 /** The business register's representation rights (GET /persons/{code}/representation-rights): companies a person may act for. */
 export const REPRESENTATION_RIGHTS_SERVICE = `${BUSINESS_REGISTER}/representation-rights`;
 
-export type SecurityServerName = "ss-ria" | "ss-sim" | "ss-ppa" | "ss-rik" | "ss-ska";
+export type SecurityServerName =
+  | "ss-ria"
+  | "ss-sim"
+  | "ss-ppa"
+  | "ss-rik"
+  | "ss-ska"
+  | "ss-tra"
+  | "ss-lkf"
+  | "ss-tehik"
+  | "ss-tk"
+  | "ss-emta";
 
 export interface MemberSpec {
   /** INSTANCE/CLASS/MEMBER */
@@ -85,9 +112,39 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
     subsystems: { benefits: "family benefits offered on a birth" },
     securityServer: "ss-ska",
   },
+  {
+    id: TRA,
+    name: "Transpordiamet",
+    subsystems: { vehicles: "vehicle register and driving licences" },
+    securityServer: "ss-tra",
+  },
+  {
+    id: LKF,
+    name: "Eesti Liikluskindlustuse Fond",
+    subsystems: { lkf: "motor insurance register and accident cases" },
+    securityServer: "ss-lkf",
+  },
+  {
+    id: TEHIK,
+    name: "Tervise ja Heaolu Infosüsteemide Keskus",
+    subsystems: { tis: "health information system and prescription centre (FHIR R4)" },
+    securityServer: "ss-tehik",
+  },
+  {
+    id: TK,
+    name: "Tervisekassa",
+    subsystems: { ravikindlustus: "health insurance register" },
+    securityServer: "ss-tk",
+  },
+  {
+    id: EMTA,
+    name: "Maksu- ja Tolliamet",
+    subsystems: { emta: "declarations and income tax returns" },
+    securityServer: "ss-emta",
+  },
 ]);
 
-export const SECURITY_SERVERS: readonly SecurityServerName[] = ["ss-ria", "ss-sim", "ss-ppa", "ss-rik", "ss-ska"];
+export const SECURITY_SERVERS: readonly SecurityServerName[] = MEMBERS.map((m) => m.securityServer);
 
 export const securityServerId = (name: SecurityServerName): string =>
   `${MEMBERS.find((m) => m.securityServer === name)!.id}/${name}`;
@@ -137,9 +194,21 @@ export interface PortLayout {
   mail: { smtp: number; http: number };
   /** The Social Insurance Board. */
   "social-insurance": number;
+  "ss-tra": SecurityServerPorts;
+  vehicles: number;
+  "ss-lkf": SecurityServerPorts;
+  "motor-insurance": number;
+  "ss-tehik": SecurityServerPorts;
+  health: number;
+  "ss-tk": SecurityServerPorts;
+  "health-insurance": number;
+  "ss-emta": SecurityServerPorts;
+  "tax-board": number;
+  /** The CDOC2 key capsule server: senders' TLS port and recipients' mutual-TLS port. */
+  capsules: { put: number; get: number };
 }
 
-export const PORT_COUNT = 41;
+export const PORT_COUNT = 68;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -171,6 +240,17 @@ export function portLayout(base: number): PortLayout {
     mail: { smtp: base + 34, http: base + 35 },
     "ss-ska": ss(base + 36),
     "social-insurance": base + 40,
+    "ss-tra": ss(base + 41),
+    vehicles: base + 45,
+    "ss-lkf": ss(base + 46),
+    "motor-insurance": base + 50,
+    "ss-tehik": ss(base + 51),
+    health: base + 55,
+    "ss-tk": ss(base + 56),
+    "health-insurance": base + 60,
+    "ss-emta": ss(base + 61),
+    "tax-board": base + 65,
+    capsules: { put: base + 66, get: base + 67 },
   };
 }
 

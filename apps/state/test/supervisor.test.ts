@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -154,6 +155,54 @@ describe("Supervisor", () => {
     );
     taken.close();
     await supervisor.stop();
+  });
+
+  it("launches at most concurrentStarts services at a time; the next once one is healthy", async () => {
+    const dir = temporaryDirectory("riik-supervisor-");
+    // One health endpoint for all three, per service a path: 503 until the test lets it be healthy.
+    const healthy = new Set<string>();
+    const probed = new Set<string>();
+    const onProbe = new Set<() => void>();
+    const health = createHttpServer((request, response) => {
+      const name = request.url!.slice(1);
+      probed.add(name);
+      for (const wake of onProbe) wake();
+      response.writeHead(healthy.has(name) ? 200 : 503).end();
+    });
+    const healthPort = await new Promise<number>((resolve) =>
+      health.listen(0, "127.0.0.1", () => resolve((health.address() as { port: number }).port)),
+    );
+    const probedNow = (name: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!probed.has(name)) return;
+          onProbe.delete(check);
+          resolve();
+        };
+        onProbe.add(check);
+        check();
+      });
+    const supervisor = new Supervisor({ bin: FAKE, logDir: join(dir, "logs"), report: () => {}, concurrentStarts: 2 });
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const starts = ["a", "b", "c"].map((name, i) =>
+      supervisor.start({
+        name,
+        args: [dir, String(ports[i])],
+        url: `http://127.0.0.1:${healthPort}`,
+        healthPath: `/${name}`,
+      }),
+    );
+    await Promise.all([probedNow("a"), probedNow("b")]);
+    assert.equal(probed.has("c"), false, "c waits while a and b load");
+    assert.equal(supervisor.pids().c, undefined, "c is not launched");
+    healthy.add("a");
+    await probedNow("c");
+    healthy.add("b");
+    healthy.add("c");
+    await Promise.all(starts);
+    assert.deepEqual(Object.keys(supervisor.pids()).sort(), ["a", "b", "c"]);
+    await supervisor.stop();
+    health.close();
   });
 
   it("stops services a killed predecessor left running, and only those naming the data directory", async () => {

@@ -86,24 +86,33 @@ export class InsuranceRegister {
 
   /** Records a period (one per person, basis and start; recorded again, its end is updated). */
   async record(period: InsurancePeriod, at = new Date()): Promise<InsurancePeriod> {
-    const personalCode = codeOf(period.personalCode);
-    if (!DAY.test(period.start) || (period.end !== null && (!DAY.test(period.end) || period.end < period.start)))
-      throw new InsuranceError("PERIOD_INVALID", "a period is YYYY-MM-DD start to an end on or after it (or none)");
-    const row = { personal_code: personalCode, basis: period.basis, start: period.start, end: period.end };
+    const [recorded] = await this.recordAll([period], at);
+    return recorded!;
+  }
+
+  /** Records periods in one transaction: all of them or, if one is invalid, none. */
+  async recordAll(periods: readonly InsurancePeriod[], at = new Date()): Promise<InsurancePeriod[]> {
+    const rows = periods.map((period) => {
+      if (!DAY.test(period.start) || (period.end !== null && (!DAY.test(period.end) || period.end < period.start)))
+        throw new InsuranceError("PERIOD_INVALID", "a period is YYYY-MM-DD start to an end on or after it (or none)");
+      return { personal_code: codeOf(period.personalCode), basis: period.basis, start: period.start, end: period.end };
+    });
     await this.store.write(async ({ trx, change }) => {
-      await trx
-        .insertInto("insurance_period")
-        .values(row)
-        .onConflict((c) => c.columns(["personal_code", "basis", "start"]).doUpdateSet({ end: period.end }))
-        .execute();
-      change({
-        entity: "insurance_period",
-        key: `${personalCode}:${period.basis}:${period.start}`,
-        op: "upsert",
-        data: row,
-      });
+      for (const row of rows) {
+        await trx
+          .insertInto("insurance_period")
+          .values(row)
+          .onConflict((c) => c.columns(["personal_code", "basis", "start"]).doUpdateSet({ end: row.end }))
+          .execute();
+        change({
+          entity: "insurance_period",
+          key: `${row.personal_code}:${row.basis}:${row.start}`,
+          op: "upsert",
+          data: row,
+        });
+      }
     }, at);
-    return periodOf(row);
+    return rows.map(periodOf);
   }
 
   /** Whether the person is insured on a day (today by default). */

@@ -77,3 +77,13 @@ export async function demoPersons(location: PopulationRegisterLocation, n: numbe
     await register.close();
   }
 }
+
+/** The personal codes of the living persons of a register (what other agencies' seeds draw on). */
+export async function livingPersonalCodes(location: PopulationRegisterLocation): Promise<string[]> {
+  const register = await openPopulationRegister(location);
+  try {
+    return await register.livingPersonalCodes();
+  } finally {
+    await register.close();
+  }
+}

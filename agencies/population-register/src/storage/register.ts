@@ -74,6 +74,17 @@ export class PopulationRegister {
     return Number(row?.n ?? 0);
   }
 
+  /** The personal codes of every living person, in order (a register's seeds of other agencies). */
+  async livingPersonalCodes(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("person")
+      .select("personal_code")
+      .where("date_of_death", "is", null)
+      .orderBy("personal_code")
+      .execute();
+    return rows.map((row) => row.personal_code);
+  }
+
   async person(code: string): Promise<PersonRecord | undefined> {
     const row = await this.db.selectFrom("person").selectAll().where("personal_code", "=", code).executeTakeFirst();
     return row ? personRecordOf(row) : undefined;

@@ -31,11 +31,15 @@ import {
 import {
   type BusinessRegisterModule,
   type EmbassyModule,
+  type HealthModule,
   loadBusinessRegister,
   loadEmbassy,
+  loadHealth,
   loadOptionalDescriptors,
   loadPopulationRegister,
+  loadTaxBoard,
   type PopulationRegisterModule,
+  type TaxBoardModule,
 } from "./components.ts";
 import { startControlServer } from "./control.ts";
 import { configureSecurityServers, registerAtCentral } from "./exchange.ts";
@@ -59,6 +63,8 @@ import {
 } from "./table.ts";
 
 export const DEFAULT_PERSONS = 10_000;
+/** Agencies that need nothing of the others at their start: started together, after the registers. */
+const AGENCIES_OF_RIGHTS_AND_WELFARE = ["vehicles", "motor-insurance", "health", "health-insurance", "tax-board"];
 export const DEFAULT_PORT_BASE = 8800;
 const DEMO_CARDS = 3;
 
@@ -117,6 +123,8 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const installed = await loadOptionalDescriptors(has);
   const register = installed.registry ? await loadPopulationRegister() : undefined;
   const business = installed.business ? await loadBusinessRegister() : undefined;
+  const taxes = installed.taxBoard && register ? await loadTaxBoard() : undefined;
+  const health = installed.health && register ? await loadHealth() : undefined;
   const missing: string[] = [];
   if (!register) missing.push("population-register (@riik/population-register, `riik registry serve`)");
   if (!installed.police) missing.push("police (@riik/police, `riik police serve`)");
@@ -191,6 +199,29 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       rmSync(dirs.business, { recursive: true, force: true });
       privateDirectory(dirs.business);
       await companies.seedDemoCompaniesIn(at(dirs.business), persons);
+    });
+
+  // The residents as the agencies that serve all of them know them on the first day: last year's
+  // declarations by employers, banks and funds at the tax board (so every resident has a return),
+  // and the health insurance fund's insured.
+  const residentsAtAgencies = (people: PopulationRegisterModule, board?: TaxBoardModule, fund?: HealthModule) =>
+    step("residents at agencies", async () => {
+      const at = (dataDir: string) => ({ dataDir, ...(databaseUrl ? { url: databaseUrl } : {}) });
+      const residents = await people.livingPersonalCodes(at(dirs.registry));
+      if (board) {
+        const latest = Math.max(...board.TAX_YEARS.map((rules) => rules.year));
+        const year = Math.min(new Date().getUTCFullYear() - 1, latest);
+        rmSync(dirs.taxBoard, { recursive: true, force: true });
+        privateDirectory(dirs.taxBoard);
+        const seeded = await board.seedTaxYear({ ...at(dirs.taxBoard), year, persons: residents });
+        say(`riik up: declarations of ${year} for ${seeded.persons.toLocaleString("en-US")} persons at the tax board`);
+      }
+      if (fund) {
+        rmSync(dirs.healthInsurance, { recursive: true, force: true });
+        privateDirectory(dirs.healthInsurance);
+        const insured = await fund.seedSandboxInsured(at(dirs.healthInsurance), residents);
+        say(`riik up: ${insured.toLocaleString("en-US")} insured at the health insurance fund`);
+      }
     });
 
   const embassyHome = (module: EmbassyModule) =>
@@ -327,6 +358,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
           await demoCompanies(register, business);
           await start("business-register");
         }
+        await residentsAtAgencies(register, taxes, health);
       }
       await embassyReady;
       if (embassy) await startEmbassy();
@@ -334,6 +366,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       await start("directory");
       // Notices of new inbox messages go to the mail server; the Board writes to the inbox.
       for (const name of ["mail", "inbox", "social-insurance"]) if (placed(name)) await start(name);
+      await Promise.all(AGENCIES_OF_RIGHTS_AND_WELFARE.map((name) => start(name)));
     } else {
       say(`riik up: resuming the state in ${dataDir}`);
       if (register && !(journal.steps.population && journal.steps["demo cards"])) {
@@ -342,6 +375,8 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         await demoCards(register);
         writeJournal(dataDir, journal);
       }
+      // Initialised before those agencies were installed: their residents now.
+      if (register) await residentsAtAgencies(register, taxes, health);
       copyLedgerKey(dirs);
       if (embassy) await embassyHome(embassy);
       await registerPortalClient();
@@ -369,7 +404,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     options.signal?.removeEventListener("abort", onAbort);
   }
 
-  const state = stateFile(dataDir, dirs, ports, journal, {
+  const state = stateFile(dataDir, dirs, ports, journal, table, {
     registry: placed("population-register") !== undefined,
     police: placed("police") !== undefined,
     portal: placed("portal") !== undefined,
@@ -513,6 +548,7 @@ function stateFile(
   dirs: StateDirs,
   ports: PortLayout,
   journal: InitJournal,
+  table: readonly Placement[],
   present: {
     registry: boolean;
     police: boolean;
@@ -586,6 +622,11 @@ function stateFile(
       url: url(ports["social-insurance"]),
       service: `${SOCIAL_INSURANCE}/family-benefits`,
     };
+  // The agencies on the exchange layer: where they answer and the subsystem they serve as.
+  for (const name of AGENCIES_OF_RIGHTS_AND_WELFARE) {
+    const placement = table.find((p) => p.name === name);
+    if (placement?.at) services[name] = { url: placement.url, subsystem: placement.at.subsystem };
+  }
   if (present.embassy)
     services.embassy = {
       url: `https://${HOST}:${ports.embassy.node}`,

@@ -24,6 +24,7 @@ export interface SeedOptions {
 export interface PopulationRegisterModule {
   seedPopulation(options: SeedOptions): Promise<unknown>;
   demoPersons(options: { dataDir: string; url?: string }, n: number): Promise<DemoPerson[]>;
+  livingPersonalCodes(options: { dataDir: string; url?: string }): Promise<string[]>;
 }
 
 /**
@@ -62,6 +63,27 @@ export interface BusinessRegisterModule {
 export const loadBusinessRegister = () =>
   importOptional<BusinessRegisterModule>("@riik/business-register", () => import("@riik/business-register"));
 
+/** The part of @riik/tax-board that `riik up` uses: last year's declarations for the population. */
+export interface TaxBoardModule {
+  seedTaxYear(options: {
+    dataDir: string;
+    url?: string;
+    year: number;
+    persons: Iterable<string>;
+  }): Promise<{ persons: number; declarations: number }>;
+  /** The years the Board has rules for (the seeded year must be one). */
+  TAX_YEARS: ReadonlyArray<{ year: number }>;
+}
+
+export const loadTaxBoard = () => importOptional<TaxBoardModule>("@riik/tax-board", () => import("@riik/tax-board"));
+
+/** The part of @riik/health that `riik up` uses: the insurance fund's insured residents. */
+export interface HealthModule {
+  seedSandboxInsured(location: { dataDir: string; url?: string }, personalCodes: readonly string[]): Promise<number>;
+}
+
+export const loadHealth = () => importOptional<HealthModule>("@riik/health", () => import("@riik/health"));
+
 /** The descriptors of the optional components that are installed. */
 export interface OptionalDescriptors {
   registry?: ComponentDescriptor;
@@ -73,6 +95,14 @@ export interface OptionalDescriptors {
   inbox?: { service: ComponentDescriptor; mail: ComponentDescriptor };
   /** The Social Insurance Board (@riik/social-insurance). */
   socialInsurance?: ComponentDescriptor;
+  /** The Transport Administration's vehicle register (@riik/vehicles). */
+  vehicles?: ComponentDescriptor;
+  /** The motor insurers' bureau (@riik/motor-insurance). */
+  motorInsurance?: ComponentDescriptor;
+  /** The health information system and the health insurance fund (@riik/health). */
+  health?: { system: ComponentDescriptor; insurance: ComponentDescriptor };
+  /** The Tax and Customs Board (@riik/tax-board). */
+  taxBoard?: ComponentDescriptor;
 }
 
 type Descriptors = Record<string, ComponentDescriptor>;
@@ -88,12 +118,14 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     load("embassy", "@riik/embassy", () => import("@riik/embassy/descriptor")),
     load("business", "@riik/business-register", () => import("@riik/business-register/descriptor")),
   ]);
-  const inbox = await load("inbox", "@riik/inbox", () => import("@riik/inbox/descriptor"));
-  const socialInsurance = await load(
-    "social-insurance",
-    "@riik/social-insurance",
-    () => import("@riik/social-insurance/descriptor"),
-  );
+  const [inbox, socialInsurance, vehicles, motorInsurance, health, taxBoard] = await Promise.all([
+    load("inbox", "@riik/inbox", () => import("@riik/inbox/descriptor")),
+    load("social-insurance", "@riik/social-insurance", () => import("@riik/social-insurance/descriptor")),
+    load("vehicles", "@riik/vehicles", () => import("@riik/vehicles/descriptor")),
+    load("motor-insurance", "@riik/motor-insurance", () => import("@riik/motor-insurance/descriptor")),
+    load("health", "@riik/health", () => import("@riik/health/descriptor")),
+    load("tax-board", "@riik/tax-board", () => import("@riik/tax-board/descriptor")),
+  ]);
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
     ...(police ? { police: police.policeDescriptor! } : {}),
@@ -102,5 +134,9 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     ...(business ? { business: business.businessRegisterDescriptor! } : {}),
     ...(inbox ? { inbox: { service: inbox.inboxDescriptor!, mail: inbox.mailDescriptor! } } : {}),
     ...(socialInsurance ? { socialInsurance: socialInsurance.socialInsuranceDescriptor! } : {}),
+    ...(vehicles ? { vehicles: vehicles.vehiclesDescriptor! } : {}),
+    ...(motorInsurance ? { motorInsurance: motorInsurance.motorInsuranceDescriptor! } : {}),
+    ...(health ? { health: { system: health.healthDescriptor!, insurance: health.healthInsuranceDescriptor! } } : {}),
+    ...(taxBoard ? { taxBoard: taxBoard.taxBoardDescriptor! } : {}),
   };
 }

@@ -66,6 +66,12 @@ export interface SupervisorOptions {
    * crash a day is not restarted as late as a crash loop (default 60 s).
    */
   healthyResetMs?: number;
+  /**
+   * Services loading at once (launched, not yet healthy), default 4: on a small machine thirty
+   * processes loading their modules together all miss their health deadline, a few at a time
+   * each gets the CPU it needs and the whole start is no slower.
+   */
+  concurrentStarts?: number;
 }
 
 /**
@@ -78,6 +84,8 @@ export class Supervisor {
   readonly #services: Running[] = [];
   readonly #report: (line: string) => void;
   readonly #clock: SupervisorClock;
+  #loading = 0;
+  readonly #waitingToLoad: Array<() => void> = [];
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -137,6 +145,7 @@ export class Supervisor {
       throw new StateError("STATE_INIT", `${spec.name} is started already; it is supervised once`);
     const running: Running = { spec, restarts: 0, crashes: 0, stopping: false };
     this.#services.push(running);
+    await this.#loadingSlot();
     this.#launch(running);
     const child = running.child!;
     const exited = () => child.exitCode !== null || child.signalCode !== null;
@@ -152,7 +161,17 @@ export class Supervisor {
         ? `${spec.name} exited (${child.signalCode ?? `code ${child.exitCode}`}) before it became healthy at ${spec.url}`
         : (error as Error).message;
       throw new Error(`${why}\n${tail(this.#logFile(spec.name))}`);
+    } finally {
+      // The slot passes straight to the next waiting service, or is freed.
+      const next = this.#waitingToLoad.shift();
+      if (next) next();
+      else this.#loading--;
     }
+  }
+
+  async #loadingSlot(): Promise<void> {
+    if (this.#loading < (this.#options.concurrentStarts ?? 4)) this.#loading++;
+    else await new Promise<void>((resolve) => this.#waitingToLoad.push(resolve));
   }
 
   #logFile(name: string): string {

@@ -11,10 +11,13 @@ import {
   BENEFITS_OFFICIAL,
   BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
+  HEALTH_INSURANCE,
+  HEALTH_SYSTEM,
   HOST,
   INBOX,
   loopback,
   MEMBERS,
+  MOTOR_INSURANCE,
   PERSONS_SERVICE,
   POLICE_APP,
   POPULATION_REGISTER,
@@ -25,6 +28,9 @@ import {
   RIA,
   SECURITY_SERVERS,
   SOCIAL_INSURANCE,
+  TAX_BOARD,
+  TAX_OFFICIAL,
+  VEHICLES,
 } from "../topology.ts";
 import type { OptionalDescriptors } from "./components.ts";
 import type { ServiceSpec } from "./supervisor.ts";
@@ -87,6 +93,12 @@ export function stateDirs(dataDir: string) {
     inbox: join(dataDir, "inbox"),
     mail: join(dataDir, "mail"),
     socialInsurance: join(dataDir, "social-insurance"),
+    vehicles: join(dataDir, "vehicles"),
+    motorInsurance: join(dataDir, "motor-insurance"),
+    health: join(dataDir, "health"),
+    healthInsurance: join(dataDir, "health-insurance"),
+    taxBoard: join(dataDir, "tax-board"),
+    capsules: join(dataDir, "cdoc-capsules"),
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
@@ -123,7 +135,8 @@ export interface TableContext {
  * The sandbox state as a table: every component `riik up` runs, from its descriptor. Adding
  * an agency is adding its row (and its member in topology.ts).
  */
-export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: TableContext): Placement[] {
+export function sandboxTable(context: TableContext): Placement[] {
+  const { dataDir, dirs, ports, databaseUrl, installed } = context;
   const url = loopback;
   const db = { databaseUrl };
   const table: Placement[] = [
@@ -366,6 +379,7 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
       url: url(ports["social-insurance"]),
       at: { subsystem: SOCIAL_INSURANCE, url: url(ports["social-insurance"]) },
     });
+  table.push(...registersOfRights(context), ...welfareAndTax(context));
   // The embassy replicates the population register, so it comes only with one.
   if (installed.embassy && installed.registry)
     table.push(
@@ -409,6 +423,127 @@ export function sandboxTable({ dataDir, dirs, ports, databaseUrl, installed }: T
       },
     );
   return businessChecks(table);
+}
+
+/**
+ * The Transport Administration's vehicle register and the motor insurers' bureau (issue #15):
+ * the portal and the police read them, the bureau anchors every step of a case in the ledger
+ * and checks insurers against the business register.
+ */
+function registersOfRights({ dirs, ports, databaseUrl, installed }: TableContext): Placement[] {
+  const url = loopback;
+  const db = { databaseUrl };
+  const trust = join(dirs.pki, "ca", "root.crt");
+  const rows: Placement[] = [];
+  if (installed.vehicles)
+    rows.push({
+      name: "vehicles",
+      descriptor: installed.vehicles,
+      config: {
+        dir: dirs.vehicles,
+        trust,
+        port: ports.vehicles,
+        host: HOST,
+        vehiclesClients: [PORTAL_CLIENT, POLICE_APP, MOTOR_INSURANCE],
+        licencesClients: [PORTAL_CLIENT, POLICE_APP],
+        transfersClients: [PORTAL_CLIENT],
+        ...db,
+      },
+      url: url(ports.vehicles),
+      at: { subsystem: VEHICLES, url: url(ports.vehicles) },
+    });
+  if (installed.motorInsurance)
+    rows.push({
+      name: "motor-insurance",
+      descriptor: installed.motorInsurance,
+      config: {
+        dir: dirs.motorInsurance,
+        trust,
+        ledgerUrl: url(ports.ledger),
+        port: ports["motor-insurance"],
+        host: HOST,
+        ...(installed.business
+          ? {
+              xroadSecurityServer: url(ports["ss-lkf"].client),
+              xroadClient: MOTOR_INSURANCE,
+              companiesService: `${BUSINESS_REGISTER}/companies`,
+            }
+          : {}),
+        insuranceClients: [PORTAL_CLIENT, POLICE_APP, VEHICLES],
+        casesClients: [PORTAL_CLIENT],
+        policeClients: [POLICE_APP],
+        adminClients: [MOTOR_INSURANCE],
+        ...db,
+      },
+      url: url(ports["motor-insurance"]),
+      at: { subsystem: MOTOR_INSURANCE, url: url(ports["motor-insurance"]) },
+    });
+  return rows;
+}
+
+/**
+ * The health information system, the health insurance fund and the Tax and Customs Board
+ * (issues #16 and #13): the portal shows a person their own records, insurance and return.
+ */
+function welfareAndTax({ dirs, ports, databaseUrl, installed }: TableContext): Placement[] {
+  const url = loopback;
+  const db = { databaseUrl };
+  const rows: Placement[] = [];
+  if (installed.health)
+    rows.push(
+      {
+        name: "health",
+        descriptor: installed.health.system,
+        config: {
+          dir: dirs.health,
+          trust: join(dirs.pki, "ca", "root.crt"),
+          port: ports.health,
+          host: HOST,
+          portalClients: [PORTAL_CLIENT],
+          ...db,
+        },
+        url: url(ports.health),
+        at: { subsystem: HEALTH_SYSTEM, url: url(ports.health) },
+      },
+      {
+        name: "health-insurance",
+        descriptor: installed.health.insurance,
+        config: {
+          dir: dirs.healthInsurance,
+          port: ports["health-insurance"],
+          host: HOST,
+          insuranceClients: [PORTAL_CLIENT, HEALTH_SYSTEM],
+          reportingClients: [TAX_BOARD, SOCIAL_INSURANCE],
+          ...db,
+        },
+        url: url(ports["health-insurance"]),
+        at: { subsystem: HEALTH_INSURANCE, url: url(ports["health-insurance"]) },
+      },
+    );
+  if (installed.taxBoard)
+    rows.push({
+      name: "tax-board",
+      descriptor: installed.taxBoard,
+      config: {
+        dir: dirs.taxBoard,
+        port: ports["tax-board"],
+        host: HOST,
+        // Residents and their children from the population register, read through ss-emta.
+        ...(installed.registry
+          ? {
+              xroadSecurityServer: url(ports["ss-emta"].client),
+              xroadClient: TAX_BOARD,
+              personsService: PERSONS_SERVICE,
+              officialCode: TAX_OFFICIAL,
+            }
+          : {}),
+        returnsClients: [PORTAL_CLIENT],
+        ...db,
+      },
+      url: url(ports["tax-board"]),
+      at: { subsystem: TAX_BOARD, url: url(ports["tax-board"]) },
+    });
+  return rows;
 }
 
 /**
