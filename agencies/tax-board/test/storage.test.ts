@@ -283,6 +283,54 @@ for (const target of await dialectTargets()) {
       }
     });
 
+    test("2023, § 23²: two parents confirming at once claim each child once", async () => {
+      const board = await open();
+      try {
+        // Several families: on PostgreSQL both confirmations read the claims before either commits.
+        for (let family = 0; family < 5; family++) {
+          const children = ["2011-01-11", "2016-02-12"].map((birthDate, i) => ({
+            personalCode: residentBorn(birthDate, 400 + family * 10 + i).personalCode,
+            birthDate,
+          }));
+          // The register may list the children in either order.
+          const [mother, father] = [
+            { ...residentBorn("1983-03-03", 500 + family * 2), children },
+            { ...residentBorn("1981-04-04", 501 + family * 2), children: [...children].reverse() },
+          ];
+          for (const month of MONTHS)
+            await board.declarePayroll(
+              EMPLOYER_CLIENT,
+              {
+                ...payrollMonth(month, [mother.personalCode, father.personalCode], 2023),
+                declarationId: `family-${family}-${month}`,
+              },
+              OPEN,
+            );
+          const views = await Promise.all([
+            board.confirm(2023, mother, { iban: IBAN }, OPEN),
+            board.confirm(2023, father, { iban: IBAN }, OPEN),
+          ]);
+          const exemptions = views.map(
+            (v) => v.taxReturn.lines.find((l) => l.key === "child-exemption")?.amountCents ?? 0,
+          );
+          assert.deepEqual(exemptions.sort(), [0, 184_800], `family ${family}: the second child once`);
+          const claims = await board.store.db
+            .selectFrom("claimed_child")
+            .select("parent_code")
+            .where(
+              "child_code",
+              "in",
+              children.map((c) => c.personalCode),
+            )
+            .execute();
+          assert.equal(new Set(claims.map((c) => c.parent_code)).size, 1, "both children claimed by one parent");
+          assert.equal(claims.length, 2);
+        }
+      } finally {
+        await board.close();
+      }
+    });
+
     test("nothing half-written: refused declarations and confirmations, and a confirmation failing after its first insert", async () => {
       const person = residentBorn("1991-06-06", 141);
       const board = await open();

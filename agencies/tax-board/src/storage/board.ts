@@ -119,6 +119,9 @@ async function insertChunked<T extends keyof TaxBoardDb & string>(
       .execute();
 }
 
+/** A child this confirmation claims was claimed by the other parent's, committed since it read the claims. */
+class ClaimedMeanwhile extends Error {}
+
 export class TaxBoard {
   constructor(readonly store: MemberStorage<TaxBoardDb>) {}
 
@@ -504,6 +507,20 @@ export class TaxBoard {
   async confirm(year: number, resident: Resident, request: { iban: string }, now = new Date()): Promise<ReturnView> {
     assertOpen(year, now);
     const iban = parseIban(request.iban);
+    // § 23²: when the other parent's confirmation, at the same time, claimed a child after this
+    // one read the claims (PostgreSQL, read committed), this one is rolled back and computed again
+    // without that child; each round sees at least one more claim, so it ends.
+    for (;;)
+      try {
+        await this.#confirmOnce(year, resident, iban, now);
+        break;
+      } catch (error) {
+        if (!(error instanceof ClaimedMeanwhile)) throw error;
+      }
+    return this.taxReturn(year, resident, now);
+  }
+
+  async #confirmOnce(year: number, resident: Resident, iban: string, now: Date): Promise<void> {
     const code = resident.personalCode;
     await this.store.write(async ({ trx, change, emit }) => {
       const taxReturn = computeReturn(await this.#input(trx, year, resident));
@@ -526,12 +543,15 @@ export class TaxBoard {
       const children = taxReturn.lines.flatMap((l) =>
         l.source.kind === "population-register" ? l.source.children : [],
       );
-      for (const child of children)
-        await trx
+      // In one order whoever confirms, so two parents' claims wait on each other and never deadlock.
+      for (const child of [...children].sort()) {
+        const claim = await trx
           .insertInto("claimed_child")
           .values({ year, child_code: child, parent_code: code })
           .onConflict((c) => c.columns(["year", "child_code"]).doNothing())
-          .execute();
+          .executeTakeFirst();
+        if (Number(claim.numInsertedOrUpdatedRows ?? 0) === 0) throw new ClaimedMeanwhile();
+      }
       if (taxReturn.balanceCents > 0) {
         await trx
           .insertInto("refund")
@@ -556,7 +576,6 @@ export class TaxBoard {
         data: { subjects: [code], year, balanceCents: taxReturn.balanceCents },
       });
     }, now);
-    return this.taxReturn(year, resident, now);
   }
 
   close(): Promise<void> {
