@@ -5,16 +5,17 @@ import { PkiError } from "./errors.ts";
 
 // One WebCrypto for @peculiar/x509 and pkijs: keys from any provider (files today,
 // a PKCS#11 token through a WebCrypto-compatible provider tomorrow) work with both.
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+export const nodeCrypto = webcrypto as unknown as Crypto;
+x509.cryptoProvider.set(nodeCrypto);
 pkijs.setEngine(
   "node-webcrypto",
   new pkijs.CryptoEngine({
     name: "node-webcrypto",
-    crypto: webcrypto as unknown as Crypto,
+    crypto: nodeCrypto,
   }) as unknown as pkijs.ICryptoEngine,
 );
 
-export const subtle = webcrypto.subtle as unknown as SubtleCrypto;
+export const subtle = nodeCrypto.subtle;
 
 /** Key types riik issues: ECDSA P-384 by default (DESIGN.md), RSA 2048 for old relying parties. */
 export type KeyAlgorithm = "p384" | "rsa2048";

@@ -1,51 +1,17 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { PkiError } from "../src/errors.ts";
 import { Pkcs11KeyStore } from "../src/keystore/pkcs11-key-store.ts";
+import { skipWithoutSoftHsm as skip, softHsmToken } from "./helpers.ts";
 
-const MODULE = "/usr/lib/softhsm/libsofthsm2.so";
-const available = existsSync(MODULE);
-// Under CI a missing SoftHSM2 fails the run instead of skipping it.
-const skip = !available && process.env.CI !== "true";
-
-let dir: string;
-let pinFile: string;
-
-before(() => {
-  if (skip) return;
-  assert.ok(available, `SoftHSM2 is not installed (${MODULE}): apt-get install softhsm2`);
-  // A token of our own in a temporary directory: the system's tokens are never touched.
-  dir = mkdtempSync(join(tmpdir(), "riik-pkcs11-"));
-  mkdirSync(join(dir, "tokens"));
-  writeFileSync(
-    join(dir, "softhsm2.conf"),
-    `directories.tokendir = ${dir}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`,
-  );
-  process.env.SOFTHSM2_CONF = join(dir, "softhsm2.conf");
-  execFileSync("softhsm2-util", [
-    "--init-token",
-    "--free",
-    "--label",
-    "riik-test",
-    "--so-pin",
-    "87654321",
-    "--pin",
-    "1234",
-  ]);
-  pinFile = join(dir, "pin");
-  writeFileSync(pinFile, "1234\n", { mode: 0o600 });
-});
-
-after(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+// Made here, not in a hook: its temporary directory is removed after the whole file.
+const { module: MODULE, pinFile, dir } = skip ? { module: "", pinFile: "", dir: "" } : softHsmToken("riik-test");
 
 test("keys are made inside the token, cannot leave it, and sign", { skip }, async () => {
-  const store = await Pkcs11KeyStore.open({ module: MODULE, slot: 0, pinFile });
+  const store = await Pkcs11KeyStore.open({ module: MODULE, tokenLabel: "riik-test", pinFile });
   try {
     assert.equal(store.has("ca-root"), false);
     const pair = await store.generate("ca-root", "p384");
@@ -63,7 +29,7 @@ test("keys are made inside the token, cannot leave it, and sign", { skip }, asyn
   } finally {
     store.close();
   }
-  const reopened = await Pkcs11KeyStore.open({ module: MODULE, slot: 0, pinFile });
+  const reopened = await Pkcs11KeyStore.open({ module: MODULE, tokenLabel: "riik-test", pinFile });
   try {
     assert.equal(reopened.has("ca-root"), true);
     const loaded = await reopened.load("ca-root");
@@ -88,14 +54,26 @@ test("keys are made inside the token, cannot leave it, and sign", { skip }, asyn
 test("a wrong PIN is a typed error a person can act on", { skip }, async () => {
   const wrong = join(dir, "wrong-pin");
   writeFileSync(wrong, "0000\n", { mode: 0o600 });
-  await assert.rejects(Pkcs11KeyStore.open({ module: MODULE, slot: 0, pinFile: wrong }), (e: unknown) => {
-    assert.ok(e instanceof PkiError);
-    assert.equal(e.code, "PKI_KEY_PASSPHRASE");
-    assert.match(e.message, /refused the user PIN: check the PIN file/);
-    assert.doesNotMatch(e.message, /0000/);
-    return true;
-  });
+  await assert.rejects(
+    Pkcs11KeyStore.open({ module: MODULE, tokenLabel: "riik-test", pinFile: wrong }),
+    (e: unknown) => {
+      assert.ok(e instanceof PkiError);
+      assert.equal(e.code, "PKI_KEY_PASSPHRASE");
+      assert.match(e.message, /refused the user PIN: check the PIN file/);
+      assert.doesNotMatch(e.message, /0000/);
+      return true;
+    },
+  );
   const loose = join(dir, "loose-pin");
   writeFileSync(loose, "1234\n", { mode: 0o644 });
-  await assert.rejects(Pkcs11KeyStore.open({ module: MODULE, slot: 0, pinFile: loose }), /chmod 600/);
+  await assert.rejects(Pkcs11KeyStore.open({ module: MODULE, tokenLabel: "riik-test", pinFile: loose }), /chmod 600/);
+});
+
+test("a token is found by its label; an unknown label names the tokens there are", { skip }, async () => {
+  await assert.rejects(Pkcs11KeyStore.open({ module: MODULE, tokenLabel: "riik-other", pinFile }), (e: unknown) => {
+    assert.ok(e instanceof PkiError);
+    assert.equal(e.code, "PKI_ARGUMENT");
+    assert.match(e.message, /no token labelled "riik-other" in .*libsofthsm2\.so \(tokens: "riik-test"/);
+    return true;
+  });
 });

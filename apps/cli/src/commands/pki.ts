@@ -23,21 +23,50 @@ export function registerPkiCommands(program: Command): void {
   pki
     .command("init")
     .description("create the root CA, the identity-document and server CAs, OCSP responders and the TSA in DIR")
-    .requiredOption("--dir <dir>", "trust-services directory (certificates in DIR/ca, encrypted keys in DIR/keys)")
+    .requiredOption(
+      "--dir <dir>",
+      "trust-services directory (certificates in DIR/ca, encrypted keys in DIR/keys unless --pkcs11)",
+    )
     .option("--url <url>", "base URL where `riik pki serve` will answer (written into AIA)", "http://127.0.0.1:8800")
     .option("--key <type>", "key type: p384 or rsa2048", parseKeyAlgorithm, "p384")
     .option("--db <url>", DB_OPTION_HELP)
-    .action(async (options: { dir: string; url: string; key: "p384" | "rsa2048"; db?: string }) => {
-      const services = await initTrustServices({
-        dir: options.dir,
-        baseUrl: options.url,
-        algorithm: options.key,
-        databaseUrl: options.db,
-      });
-      await services.close();
-      for (const name of ["root", "esteid", "server", "ocsp", "ocsp-server", "tsa"])
-        console.log(`${options.dir}/ca/${name}.crt`);
-    });
+    .option(
+      "--pkcs11 <module>",
+      "generate the keys inside a PKCS#11 token through this module (e.g. /usr/lib/softhsm/libsofthsm2.so), not in DIR/keys",
+    )
+    .option("--token-label <label>", "with --pkcs11: the token's label")
+    .option("--pin-file <file>", "with --pkcs11: a 0600 file holding the user PIN (else RIIK_PKCS11_PIN)")
+    .action(
+      async (
+        options: {
+          dir: string;
+          url: string;
+          key: "p384" | "rsa2048";
+          db?: string;
+          pkcs11?: string;
+          tokenLabel?: string;
+          pinFile?: string;
+        },
+        command: Command,
+      ) => {
+        if (options.pkcs11 === undefined && (options.tokenLabel ?? options.pinFile) !== undefined)
+          command.error("error: --token-label and --pin-file go with --pkcs11 MODULE");
+        if (options.pkcs11 !== undefined && options.tokenLabel === undefined)
+          command.error("error: --pkcs11 needs --token-label LABEL (softhsm2-util --show-slots lists them)");
+        const services = await initTrustServices({
+          dir: options.dir,
+          baseUrl: options.url,
+          algorithm: options.key,
+          databaseUrl: options.db,
+          pkcs11: options.pkcs11
+            ? { module: options.pkcs11, tokenLabel: options.tokenLabel!, pinFile: options.pinFile }
+            : undefined,
+        });
+        await services.close();
+        for (const name of ["root", "esteid", "server", "ocsp", "ocsp-server", "tsa"])
+          console.log(`${options.dir}/ca/${name}.crt`);
+      },
+    );
 
   const ra = pki
     .command("ra")

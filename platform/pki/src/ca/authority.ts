@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { type KeyAlgorithm, keyAlgorithmOf, signingParams } from "../algorithms.ts";
+import type { KeyAlgorithm } from "../algorithms.ts";
+import type { SigningKey } from "../keystore/signing-key.ts";
 import type { CertificateRegistry } from "../registry/certificate-registry.ts";
 import { normaliseSerial } from "../registry/certificate-registry.ts";
 import { type CertificatePurpose, profileExtensions } from "./profiles.ts";
@@ -31,13 +32,13 @@ export class CertificateAuthority {
   constructor(
     readonly name: string,
     readonly certificate: x509.X509Certificate,
-    readonly keys: CryptoKeyPair,
+    readonly keys: SigningKey,
     readonly baseUrl: string,
     readonly registry: CertificateRegistry,
   ) {}
 
   get algorithm(): KeyAlgorithm {
-    return keyAlgorithmOf(this.keys.privateKey);
+    return this.keys.algorithm;
   }
 
   async issue(request: IssueRequest): Promise<x509.X509Certificate> {
@@ -45,15 +46,13 @@ export class CertificateAuthority {
     // A few minutes back-dated so that relying parties with a slow clock accept it at once.
     const notBefore = new Date(now - 5 * 60 * 1000);
     const notAfter = new Date(Math.min(now + request.validityDays * DAY, this.certificate.notAfter.getTime()));
-    const certificate = await x509.X509CertificateGenerator.create({
+    const certificate = await this.keys.certificate({
       serialNumber: randomSerial(),
       subject: new x509.Name(request.subject).toString(),
       issuer: this.certificate.subject,
       notBefore,
       notAfter,
       publicKey: request.publicKey,
-      signingKey: this.keys.privateKey,
-      signingAlgorithm: signingParams(this.algorithm),
       extensions: await profileExtensions(request.purpose, {
         subjectKey: request.publicKey,
         issuer: this.certificate,

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generationParams, type KeyAlgorithm, keyAlgorithmOf, subtle } from "../algorithms.ts";
+import { generationParams, type KeyAlgorithm, keyAlgorithmOf, nodeCrypto, subtle } from "../algorithms.ts";
 import { PkiError } from "../errors.ts";
 import type { KeyStore } from "./key-store.ts";
 
@@ -14,6 +14,7 @@ const NAME = /^[a-z][a-z0-9-]{0,40}$/;
  * keys with mode 0600 (production: set the variable or use an HSM-backed KeyStore).
  */
 export class FileKeyStore implements KeyStore {
+  readonly crypto = nodeCrypto;
   readonly #dir: string;
   readonly #passphrase: string;
 
@@ -74,6 +75,8 @@ export class FileKeyStore implements KeyStore {
     }
     return importKeyObjects(privateKey);
   }
+
+  close(): void {}
 }
 
 /** Turns a node KeyObject into a non-extractable WebCrypto signing key and its public key. */

@@ -12,4 +12,8 @@ export interface KeyStore {
   /** The key pair stored under `name`. */
   load(name: string): Promise<CryptoKeyPair>;
   has(name: string): boolean;
+  /** The WebCrypto that owns this store's keys and so signs with them (see SigningKey). */
+  readonly crypto: Crypto;
+  /** Lets go of the store (a token's session and login); keys already loaded stop working. */
+  close(): void;
 }

@@ -1,17 +1,18 @@
-import { readFileSync, statSync } from "node:fs";
-import { Crypto } from "node-webcrypto-p11";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { Crypto as TokenCrypto } from "node-webcrypto-p11";
 import { generationParams, type KeyAlgorithm } from "../algorithms.ts";
 import { PkiError } from "../errors.ts";
 import type { KeyStore } from "./key-store.ts";
 
 const NAME = /^[a-z][a-z0-9-]{0,40}$/;
 
-/** Where the token is: the PKCS#11 module, the slot (index in the module's slot list), the user PIN's file. */
+/** Where the token is: the PKCS#11 module, the token's label, the user PIN's file. */
 export interface Pkcs11Config {
   module: string;
-  slot: number;
+  /** CKA_LABEL of the token (PKCS#11 v2.40 §3.2 CK_TOKEN_INFO.label): stable where slot numbers are not. */
+  tokenLabel: string;
   /** A file holding the user PIN (mode 0600); without it the PIN comes from RIIK_PKCS11_PIN. Never a CLI argument. */
-  pinFile?: string;
+  pinFile?: string | undefined;
 }
 
 /**
@@ -22,32 +23,25 @@ export interface Pkcs11Config {
  */
 export class Pkcs11KeyStore implements KeyStore {
   readonly crypto: Crypto;
+  readonly #token: TokenCrypto;
   readonly #labels = new Set<string>();
 
-  private constructor(crypto: Crypto, labels: Iterable<string>) {
-    this.crypto = crypto;
+  private constructor(token: TokenCrypto, labels: Iterable<string>) {
+    this.#token = token;
+    this.crypto = token as unknown as Crypto;
     for (const label of labels) this.#labels.add(label);
   }
 
   static async open(config: Pkcs11Config): Promise<Pkcs11KeyStore> {
     const pin = readPin(config.pinFile);
-    let crypto: Crypto;
-    try {
-      crypto = new Crypto({ library: config.module, slot: config.slot, readWrite: true });
-    } catch (cause) {
-      throw new PkiError(
-        "PKI_ARGUMENT",
-        `cannot open PKCS#11 slot ${config.slot} of ${config.module}: check the module path and slot`,
-        { cause },
-      );
-    }
+    const crypto = openToken(config);
     try {
       crypto.login(pin);
     } catch (cause) {
       crypto.close();
       throw new PkiError(
         "PKI_KEY_PASSPHRASE",
-        `the token in slot ${config.slot} refused the user PIN: check the PIN file (too many wrong tries lock the token; the security officer unlocks it)`,
+        `the token ${config.tokenLabel} refused the user PIN: check the PIN file (too many wrong tries lock the token; the security officer unlocks it)`,
         { cause },
       );
     }
@@ -81,8 +75,8 @@ export class Pkcs11KeyStore implements KeyStore {
   async load(name: string): Promise<CryptoKeyPair> {
     this.#check(name);
     const found: Partial<Record<KeyType, CryptoKey>> = {};
-    for (const index of await this.crypto.keyStorage.keys()) {
-      const key = (await this.crypto.keyStorage.getItem(index)) as CryptoKey;
+    for (const index of await this.#token.keyStorage.keys()) {
+      const key = (await this.#token.keyStorage.getItem(index)) as CryptoKey;
       if ((key.algorithm as { label?: string }).label === name) found[key.type] = key;
     }
     if (!found.private || !found.public)
@@ -93,15 +87,44 @@ export class Pkcs11KeyStore implements KeyStore {
   /** Logs out and closes the session (C_Logout, C_CloseSession, C_Finalize). */
   close(): void {
     try {
-      this.crypto.logout();
+      this.#token.logout();
     } finally {
-      this.crypto.close();
+      this.#token.close();
     }
   }
 }
 
+/** A session on the token labelled `config.tokenLabel`, among the module's slots with a token. */
+function openToken(config: Pkcs11Config): TokenCrypto {
+  const open = (slot: number) => {
+    try {
+      return new TokenCrypto({ library: config.module, slot, readWrite: true });
+    } catch (cause) {
+      throw new PkiError(
+        "PKI_ARGUMENT",
+        `cannot open a token through the PKCS#11 module ${config.module}: check the module path and that a token is initialised`,
+        { cause },
+      );
+    }
+  };
+  const first = open(0);
+  const slots = first.slot.module.getSlots(true);
+  const labels: string[] = [];
+  for (let i = 0; i < slots.length; i++) labels.push(slots.items(i).getToken().label.trim());
+  const index = labels.indexOf(config.tokenLabel);
+  if (index === 0) return first;
+  first.close();
+  if (index < 0)
+    throw new PkiError(
+      "PKI_ARGUMENT",
+      `no token labelled ${JSON.stringify(config.tokenLabel)} in ${config.module} (tokens: ${labels.map((l) => JSON.stringify(l)).join(", ") || "none"})`,
+    );
+  return open(index);
+}
+
 function readPin(pinFile: string | undefined): string {
   if (pinFile) {
+    if (!existsSync(pinFile)) throw new PkiError("PKI_ARGUMENT", `no PIN file ${pinFile}`);
     if ((statSync(pinFile).mode & 0o077) !== 0) {
       throw new PkiError("PKI_ARGUMENT", `PIN file ${pinFile} is readable by others: chmod 600 ${pinFile}`);
     }

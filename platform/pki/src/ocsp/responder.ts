@@ -1,18 +1,14 @@
-import { KeyObject, sign } from "node:crypto";
-import { promisify } from "node:util";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { keyAlgorithmOf, signingHash } from "../algorithms.ts";
 import { HASH_OIDS, OID } from "../ca/oids.ts";
 import { ISSUING_CAS, type IssuingCaName, type TrustServices } from "../ca/trust-services.ts";
 import { derGeneralizedTime, derTlv } from "../der.ts";
 import { PkiError } from "../errors.ts";
+import type { SigningKey } from "../keystore/signing-key.ts";
 import { normaliseSerial } from "../registry/certificate-registry.ts";
 import { issuerHashes, issuerKey, responderKeyHash } from "./cert-id.ts";
 import { parseOcspRequest } from "./request.ts";
 import { encodeCertStatus, type OcspCertStatus } from "./status.ts";
-
-const signInThreadPool = promisify(sign);
 
 /** RFC 6960 4.2.1 OCSPResponseStatus. */
 export const OCSP_RESPONSE_STATUS = Object.freeze({
@@ -43,8 +39,7 @@ export interface OcspResponderOptions {
 
 /** What a responder puts in every answer for one CA, encoded once. */
 interface ResponderTemplate {
-  key: KeyObject;
-  hash: string;
+  key: SigningKey;
   /** ResponderID byKey: [2] EXPLICIT KeyHash (RFC 6960 4.2.1). */
   responderId: Uint8Array;
   signatureAlgorithm: Uint8Array;
@@ -64,7 +59,8 @@ const oid = (value: string) => new Uint8Array(new asn1js.ObjectIdentifier({ valu
  * request, so suspension, resumption and revocation show at once; answers to requests
  * without a nonce are cached per certificate status version (RFC 5019 pre-signing).
  * Answers are assembled from DER pieces (the request's CertID and nonce echoed byte for
- * byte) and signed in libuv's thread pool, so both cores sign.
+ * byte) and signed by the responder's SigningKey: a file key in libuv's thread pool (Node's
+ * WebCrypto), so both cores sign; a token key inside the token.
  */
 export class OcspResponder {
   readonly #services: TrustServices;
@@ -84,15 +80,12 @@ export class OcspResponder {
         this.#issuers.set(issuerKey(hashOid, nameHash, keyHash), name);
       }
       const responder = services.ocspResponders[name];
-      const algorithm = keyAlgorithmOf(responder.keys.privateKey);
-      const hash = signingHash(algorithm);
       const signatureAlgorithm =
-        algorithm === "p384"
+        responder.keys.algorithm === "p384"
           ? derTlv(SEQUENCE, oid("1.2.840.10045.4.3.3")) // ecdsa-with-SHA384 (RFC 5758 3.2)
           : derTlv(SEQUENCE, oid("1.2.840.113549.1.1.11"), Uint8Array.of(0x05, 0x00)); // sha256WithRSAEncryption
       this.#templates.set(name, {
-        key: KeyObject.from(responder.keys.privateKey),
-        hash: hash.replace("-", "").toLowerCase(),
+        key: responder.keys,
         responderId: explicit(2, derTlv(OCTET_STRING, responderKeyHash(responder.certificate))),
         signatureAlgorithm,
         certs: explicit(0, derTlv(SEQUENCE, new Uint8Array(responder.certificate.rawData))),
@@ -160,7 +153,7 @@ export class OcspResponder {
       derTlv(SEQUENCE, ...responses),
       ...(request.nonce ? [explicit(1, derTlv(SEQUENCE, request.nonce))] : []),
     );
-    const signature = await signInThreadPool(template.hash, tbs, template.key);
+    const signature = await template.key.sign(tbs);
     const basic = derTlv(
       SEQUENCE,
       tbs,

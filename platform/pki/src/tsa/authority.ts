@@ -1,15 +1,13 @@
-import { createHash, KeyObject, randomBytes, sign } from "node:crypto";
-import { promisify } from "node:util";
+import { createHash, randomBytes } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { keyAlgorithmOf, signingHash } from "../algorithms.ts";
+import { signingHash } from "../algorithms.ts";
 import { OID } from "../ca/oids.ts";
 import type { SigningIdentity } from "../ca/trust-services.ts";
 import { derTlv } from "../der.ts";
 import { PkiError } from "../errors.ts";
+import type { SigningKey } from "../keystore/signing-key.ts";
 import { type ParsedTimeStampRequest, parseTimeStampRequest } from "./request.ts";
-
-const signInThreadPool = promisify(sign);
 
 /** RFC 3161 2.4.2 PKIFailureInfo bits. */
 const FAILURE_BIT: Record<string, number> = {
@@ -45,12 +43,12 @@ function genTime(date: Date): Uint8Array {
  * RFC 3161 time-stamping unit. Tokens are CMS SignedData over TSTInfo with the ESS
  * signingCertificateV2 attribute (RFC 5816), serial numbers are 128 random bits (unique
  * without a shared counter, so several instances may run side by side), accuracy 1 s.
- * The token is assembled from DER pieces fixed at start-up and signed in libuv's thread
- * pool, as the OCSP responder does.
+ * The token is assembled from DER pieces fixed at start-up and signed by the TSA's
+ * SigningKey, as the OCSP responder's answers are.
  */
 export class TimeStampAuthority {
   readonly policy: string;
-  readonly #key: KeyObject;
+  readonly #key: SigningKey;
   readonly #hash: string;
   readonly #digestAlgorithm: Uint8Array;
   readonly #signatureAlgorithm: Uint8Array;
@@ -61,8 +59,8 @@ export class TimeStampAuthority {
 
   constructor(identity: SigningIdentity, policy: string = OID.policyTimeStamping) {
     this.policy = policy;
-    this.#key = KeyObject.from(identity.keys.privateKey);
-    const algorithm = keyAlgorithmOf(identity.keys.privateKey);
+    this.#key = identity.keys;
+    const algorithm = identity.keys.algorithm;
     const hash = signingHash(algorithm);
     this.#hash = hash.replace("-", "").toLowerCase();
     this.#digestAlgorithm = derTlv(SEQUENCE, oid(hash === "SHA-384" ? OID.sha384 : OID.sha256));
@@ -121,7 +119,7 @@ export class TimeStampAuthority {
       attribute(OID.messageDigest, derTlv(OCTET_STRING, messageDigest)),
     ].sort(compareBytes);
     const signedAttributes = derTlv(SET, ...attributes);
-    const signature = await signInThreadPool(this.#hash, signedAttributes, this.#key);
+    const signature = await this.#key.sign(signedAttributes);
     const signerInfo = derTlv(
       SEQUENCE,
       Uint8Array.of(INTEGER, 1, 1),
