@@ -120,6 +120,37 @@ for (const target of await dialectTargets()) {
       }
     });
 
+    test("the same id sent twice at once (a payer's retry): received once, the other a replay or, with other content, a conflict", async () => {
+      const board = await open();
+      try {
+        for (let round = 0; round < 5; round++) {
+          const person = residentBorn("1992-07-07", 170 + round).personalCode;
+          const august = { ...payrollMonth(8, [person]), declarationId: `retry-${round}` };
+          const receipts = await Promise.all([
+            board.declarePayroll(EMPLOYER_CLIENT, august, OPEN),
+            board.declarePayroll(EMPLOYER_CLIENT, august, OPEN),
+          ]);
+          assert.deepEqual(receipts.map((r) => r.replayed).sort(), [false, true], `round ${round}`);
+          const other = { ...august, declarationId: `retry-other-${round}` };
+          const outcomes = await Promise.allSettled([
+            board.declarePayroll(EMPLOYER_CLIENT, other, OPEN),
+            board.declarePayroll(EMPLOYER_CLIENT, { ...other, employees: [] }, OPEN),
+          ]);
+          const rejected = outcomes.filter((o) => o.status === "rejected");
+          assert.equal(rejected.length, 1, `round ${round}`);
+          assert.ok(refused("DECLARATION_CONFLICT")(rejected[0]!.reason), String(rejected[0]!.reason));
+        }
+        const received = await board.store.db
+          .selectFrom("declaration")
+          .select("declaration_id")
+          .where("declaration_id", "like", "retry-%")
+          .execute();
+        assert.equal(received.length, 10, "each id once");
+      } finally {
+        await board.close();
+      }
+    });
+
     test("a later declaration for the same payer and month replaces the earlier whole", async () => {
       const [stays, leaves] = [residentBorn("1986-02-02", 111), residentBorn("1987-03-03", 112)];
       const board = await open();

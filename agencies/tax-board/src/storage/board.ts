@@ -4,7 +4,7 @@
 // returns: corrected line by line, confirmed once, the refund scheduled in the same
 // transaction. Every write is journalled, and its events queued, in that transaction.
 import { canonicalJson, parseIban as checkIban, PersonalCodeError, parsePersonalCode, sha256, toHex } from "@riik/core";
-import { type MemberStorage, openMemberStorage } from "@riik/kit";
+import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { Kysely, Transaction } from "kysely";
 import { TaxBoardError } from "../errors.ts";
 import { payerCode, senderIsPayer } from "../model/payer.ts";
@@ -119,11 +119,24 @@ async function insertChunked<T extends keyof TaxBoardDb & string>(
       .execute();
 }
 
-/** A child this confirmation claims was claimed by the other parent's, committed since it read the claims. */
-class ClaimedMeanwhile extends Error {}
+/**
+ * A row this write meant to insert was committed by a concurrent write since this one read
+ * (PostgreSQL, read committed): this one is rolled back and runs again, and then sees that row.
+ */
+class WrittenMeanwhile extends Error {}
 
 export class TaxBoard {
   constructor(readonly store: MemberStorage<TaxBoardDb>) {}
+
+  /** A write, run again while it meets WrittenMeanwhile: each round sees one more committed row, so it ends. */
+  async #write<T>(work: (write: MemberWrite<TaxBoardDb>) => Promise<T>, at: Date): Promise<T> {
+    for (;;)
+      try {
+        return await this.store.write(work, at);
+      } catch (error) {
+        if (!(error instanceof WrittenMeanwhile)) throw error;
+      }
+  }
 
   /** An employer's month (TSD annex 1), from the X-Road client `client`, which must be the payer. */
   async declarePayroll(client: string | undefined, declaration: PayrollDeclaration, at = new Date()): Promise<Receipt> {
@@ -211,7 +224,8 @@ export class TaxBoard {
     const { declarationId, payer } = declaration;
     const hash = toHex(sha256(canonicalJson({ kind, ...declaration })));
     const persons = [...new Set(rows.map((r) => r.person_code))];
-    return this.store.write(async ({ trx, change }) => {
+    // The same declaration sent twice at once (a payer's retry): the second runs again and replays the first.
+    return this.#write(async ({ trx, change }) => {
       const existing = await trx
         .selectFrom("declaration")
         .selectAll()
@@ -254,7 +268,7 @@ export class TaxBoard {
             .where("year", "=", Number(period))
             .execute();
       }
-      await trx
+      const received = await trx
         .insertInto("declaration")
         .values({
           payer,
@@ -267,7 +281,9 @@ export class TaxBoard {
           received_at: at.toISOString(),
           replaced_by: null,
         })
-        .execute();
+        .onConflict((c) => c.columns(["payer", "declaration_id"]).doNothing())
+        .executeTakeFirst();
+      if (Number(received.numInsertedOrUpdatedRows ?? 0) === 0) throw new WrittenMeanwhile();
       await insertChunked(trx, kind === "payroll" ? "payroll_line" : "year_line", rows);
       for (let i = 0; i < persons.length; i += CHUNK)
         await trx
@@ -507,22 +523,8 @@ export class TaxBoard {
   async confirm(year: number, resident: Resident, request: { iban: string }, now = new Date()): Promise<ReturnView> {
     assertOpen(year, now);
     const iban = parseIban(request.iban);
-    // § 23²: when the other parent's confirmation, at the same time, claimed a child after this
-    // one read the claims (PostgreSQL, read committed), this one is rolled back and computed again
-    // without that child; each round sees at least one more claim, so it ends.
-    for (;;)
-      try {
-        await this.#confirmOnce(year, resident, iban, now);
-        break;
-      } catch (error) {
-        if (!(error instanceof ClaimedMeanwhile)) throw error;
-      }
-    return this.taxReturn(year, resident, now);
-  }
-
-  async #confirmOnce(year: number, resident: Resident, iban: string, now: Date): Promise<void> {
     const code = resident.personalCode;
-    await this.store.write(async ({ trx, change, emit }) => {
+    await this.#write(async ({ trx, change, emit }) => {
       const taxReturn = computeReturn(await this.#input(trx, year, resident));
       // The insert is the guard: a second confirmation, even a concurrent one, inserts nothing.
       const inserted = await trx
@@ -543,14 +545,16 @@ export class TaxBoard {
       const children = taxReturn.lines.flatMap((l) =>
         l.source.kind === "population-register" ? l.source.children : [],
       );
-      // In one order whoever confirms, so two parents' claims wait on each other and never deadlock.
+      // § 23²: a child the other parent's confirmation claimed after this one read the claims (both
+      // at once) is claimed by them; this one is computed again without it. In one order whoever
+      // confirms, so two parents' claims wait on each other and never deadlock.
       for (const child of [...children].sort()) {
         const claim = await trx
           .insertInto("claimed_child")
           .values({ year, child_code: child, parent_code: code })
           .onConflict((c) => c.columns(["year", "child_code"]).doNothing())
           .executeTakeFirst();
-        if (Number(claim.numInsertedOrUpdatedRows ?? 0) === 0) throw new ClaimedMeanwhile();
+        if (Number(claim.numInsertedOrUpdatedRows ?? 0) === 0) throw new WrittenMeanwhile();
       }
       if (taxReturn.balanceCents > 0) {
         await trx
@@ -576,6 +580,7 @@ export class TaxBoard {
         data: { subjects: [code], year, balanceCents: taxReturn.balanceCents },
       });
     }, now);
+    return this.taxReturn(year, resident, now);
   }
 
   close(): Promise<void> {
