@@ -189,6 +189,40 @@ for (const target of await dialectTargets()) {
       }
     });
 
+    test("two declarations of one month at once: one replaces the other, as if sent one after the other", async () => {
+      const board = await open();
+      try {
+        for (let round = 0; round < 5; round++) {
+          const [first, second] = [residentBorn("1993-08-08", 180 + round), residentBorn("1994-09-09", 190 + round)];
+          const september = (id: string, who: typeof first) => ({
+            ...payrollMonth(9, [who.personalCode], 2024),
+            declarationId: `${id}-${round}`,
+          });
+          const receipts = await Promise.all([
+            board.declarePayroll(EMPLOYER_CLIENT, september("sept-a", first), OPEN),
+            board.declarePayroll(EMPLOYER_CLIENT, september("sept-b", second), OPEN),
+          ]);
+          const current = await board.store.db
+            .selectFrom("declaration")
+            .select("declaration_id")
+            .where("period", "=", "2024-09")
+            .where("replaced_by", "is", null)
+            .execute();
+          assert.equal(current.length, 1, `round ${round}: one current declaration`);
+          const later = receipts.find((r) => r.declarationId === current[0]!.declaration_id)!;
+          assert.equal(later.replaced.length, 1, `round ${round}: the later replaced the earlier`);
+          const lines = await board.store.db
+            .selectFrom("payroll_line")
+            .select("declaration_id")
+            .where("month", "=", "2024-09")
+            .execute();
+          assert.deepEqual(lines, [{ declaration_id: later.declarationId }], `round ${round}: only the later's lines`);
+        }
+      } finally {
+        await board.close();
+      }
+    });
+
     test("a confirmation is durable: after a reopen the return is as confirmed, the refund scheduled once, no second confirmation", async () => {
       const person = residentBorn("1988-04-04", 121);
       let board = await open();

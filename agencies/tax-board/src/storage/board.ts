@@ -224,7 +224,8 @@ export class TaxBoard {
     const { declarationId, payer } = declaration;
     const hash = toHex(sha256(canonicalJson({ kind, ...declaration })));
     const persons = [...new Set(rows.map((r) => r.person_code))];
-    // The same declaration sent twice at once (a payer's retry): the second runs again and replays the first.
+    // Two declarations of a payer's period at once (a retry, or two corrections): the second one's
+    // insert waits for the first (declaration_current) and runs again, a replay or a replacement.
     return this.#write(async ({ trx, change }) => {
       const existing = await trx
         .selectFrom("declaration")
@@ -281,7 +282,7 @@ export class TaxBoard {
           received_at: at.toISOString(),
           replaced_by: null,
         })
-        .onConflict((c) => c.columns(["payer", "declaration_id"]).doNothing())
+        .onConflict((c) => c.doNothing())
         .executeTakeFirst();
       if (Number(received.numInsertedOrUpdatedRows ?? 0) === 0) throw new WrittenMeanwhile();
       await insertChunked(trx, kind === "payroll" ? "payroll_line" : "year_line", rows);

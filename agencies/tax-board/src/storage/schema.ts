@@ -8,6 +8,7 @@ import {
   type EventOutboxDb,
   eventOutboxMigration,
 } from "@riik/kit";
+import { sql } from "kysely";
 
 export type DeclarationKind = "payroll" | "housing-loan-interest" | "voluntary-pension";
 
@@ -197,6 +198,21 @@ export const taxBoardMigrations: Readonly<Record<string, ComponentMigration>> = 
         .addColumn("child_code", "text", (c) => c.notNull())
         .addColumn("parent_code", "text", (c) => c.notNull())
         .addPrimaryKeyConstraint("claimed_child_pk", ["year", "child_code"])
+        .execute();
+    },
+  },
+  /**
+   * One current (not replaced) declaration per payer, kind and period: two received at once wait
+   * on each other here, and the later replaces the earlier as if sent one after the other.
+   */
+  "0005_current_declaration": {
+    async up(db) {
+      await db.schema
+        .createIndex("declaration_current")
+        .on("declaration")
+        .columns(["payer", "kind", "period"])
+        .unique()
+        .where(sql.ref("replaced_by"), "is", null)
         .execute();
     },
   },
