@@ -42,6 +42,7 @@ export { hasRocaFingerprint, rsaModulus } from "./incident/roca-fingerprint.ts";
 export { FileKeyStore } from "./keystore/file-key-store.ts";
 export type { KeyStore } from "./keystore/key-store.ts";
 export { type Pkcs11Config, Pkcs11KeyStore } from "./keystore/pkcs11-key-store.ts";
+export { SigningKey } from "./keystore/signing-key.ts";
 export { buildOcspRequest, checkOcsp, type OcspCheck, ocspUrlOf, verifyOcspResponse } from "./ocsp/client.ts";
 export type { OcspCertStatus } from "./ocsp/status.ts";
 export {

@@ -46,6 +46,15 @@ describe("trust services with their keys in a PKCS#11 token", { skip }, async ()
       assert.doesNotMatch(readFileSync(join(dir, file), "utf8"), /PRIVATE KEY/);
   });
 
+  it("refuses a second init into the same token before making any key", async () => {
+    const again = await runRiik([
+      ...["pki", "init", "--dir", join(out, "again"), "--url", url],
+      ...["--pkcs11", token.module, "--token-label", token.label, "--pin-file", token.pinFile],
+    ]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /PKI_ALREADY_INITIALISED: the token already holds keys labelled root, esteid/);
+  });
+
   it("keeps every private key in the token, sensitive and never extractable", async () => {
     const { stdout } = await run("pkcs11-tool", [
       ...["--module", token.module, "--token-label", token.label, "--login", "--pin", token.pin],

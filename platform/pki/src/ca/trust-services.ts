@@ -92,6 +92,13 @@ export async function initTrustServices(options: InitOptions): Promise<TrustServ
   const generate = async (file: CertFile) => SigningKey.of(await keys.generate(file, algorithm), keys.crypto);
   const issued: Array<{ file: CertFile; certificate: x509.X509Certificate; issuer: string; purpose: string }> = [];
   try {
+    // Checked before any key is made, so a refusal leaves the token as it was.
+    const taken = CERT_FILES.filter((file) => keys.has(file));
+    if (taken.length > 0)
+      throw new PkiError(
+        "PKI_ALREADY_INITIALISED",
+        `the token already holds keys labelled ${taken.join(", ")}; refusing to overwrite them (use another token)`,
+      );
     const rootKeys = await generate("root");
     const rootSubject = new x509.Name(organisationName(`RIIK ROOT CA ${year}`)).toString();
     const root = await rootKeys.certificate({
