@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
@@ -84,12 +85,22 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
+/** Whether `${url}/healthz` answers 200; an https URL is trusted by the state's root `ca` only. */
+async function healthy(url: string, ca?: string): Promise<boolean> {
+  if (!ca)
+    try {
+      return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+    } catch {
+      return false;
+    }
+  return new Promise((resolve) => {
+    const request = httpsGet(`${url}/healthz`, { ca: readFileSync(ca), timeout: 1000 }, (reply) => {
+      reply.resume();
+      resolve(reply.statusCode === 200);
+    });
+    request.once("timeout", () => request.destroy());
+    request.once("error", () => resolve(false));
+  });
 }
 
 /** The process id of a running component, from DIR/pids.json (kept by the supervisor). */
@@ -97,9 +108,12 @@ function pidOf(dataDir: string, name: string): number {
   return Number(JSON.parse(readFileSync(join(dataDir, "pids.json"), "utf8"))[name]);
 }
 
-/** Every URL a process of the state answers /healthz on. */
-function healthUrls(state: StateFile): string[] {
-  return Object.values(state.services).map((service) => service.admin ?? service.url);
+/** Every URL a process of the state answers /healthz on, with the root a TLS-only one chains to. */
+function healthUrls(state: StateFile): Array<[string, string?]> {
+  const root = join(state.services.pki!.dir!, "ca", "root.crt");
+  return Object.values(state.services).map((service) =>
+    service.admin ? [service.admin] : service.url.startsWith("https:") ? [service.url, root] : [service.url],
+  );
 }
 
 /** GET through a security server's client port, as an information system does (PR-REST r1). */
@@ -176,7 +190,7 @@ describe("riik up (the main job)", () => {
         "EE/GOV/70000349",
       ],
     );
-    for (const url of healthUrls(state)) assert.ok(await healthy(url), `${url}/healthz`);
+    for (const [url, ca] of healthUrls(state)) assert.ok(await healthy(url, ca), `${url}/healthz`);
     const rootBefore = readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8");
     // #22: every component of this repository starts; a missing one fails here instead of
     // passing the checks that need it.
@@ -191,6 +205,7 @@ describe("riik up (the main job)", () => {
       "health",
       "health-insurance",
       "tax-board",
+      "cdoc-capsules",
     ])
       assert.ok(state.services[name]?.url, `state.json lists ${name}: ${first.output()}`);
     assert.doesNotMatch(first.output(), /not started, not installed/);
@@ -348,7 +363,7 @@ describe("riik up (the main job)", () => {
 
     first.child.kill("SIGTERM");
     assert.equal(await first.exited, 0);
-    for (const url of healthUrls(state)) assert.equal(await healthy(url), false, `${url} is stopped`);
+    for (const [url, ca] of healthUrls(state)) assert.equal(await healthy(url, ca), false, `${url} is stopped`);
 
     // The next start resumes: no initialisation, no seeding, the same keys and persons.
     const second = startUp(dataDir);
@@ -370,7 +385,7 @@ describe("riik up (the main job)", () => {
     assert.match(third.output(), /stopping pki \(pid \d+\), left running by a riik up that was killed/);
     third.child.kill("SIGINT");
     assert.equal(await third.exited, 0);
-    for (const url of healthUrls(state)) assert.equal(await healthy(url), false, `${url} is stopped`);
+    for (const [url, ca] of healthUrls(state)) assert.equal(await healthy(url, ca), false, `${url} is stopped`);
   });
 
   it("refuses another port base for an initialised data directory", async () => {

@@ -364,6 +364,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       if (embassy) await startEmbassy();
       await start("auth");
       await start("directory");
+      await start("cdoc-capsules");
       // Notices of new inbox messages go to the mail server; the Board writes to the inbox.
       for (const name of ["mail", "inbox", "social-insurance"]) if (placed(name)) await start(name);
       await Promise.all(AGENCIES_OF_RIGHTS_AND_WELFARE.map((name) => start(name)));
@@ -608,6 +609,13 @@ function stateFile(
       openData: `${url(ports["business-register"])}/open-data/companies.json`,
     };
   services.directory = { url: url(ports.directory.http), ldap: `ldap://${HOST}:${ports.directory.ldap}` };
+  if (table.some((p) => p.name === "cdoc-capsules"))
+    services["cdoc-capsules"] = {
+      url: `https://${HOST}:${ports.capsules.put}`,
+      get: `https://${HOST}:${ports.capsules.get}`,
+      // What `riik cdoc encrypt --server` and `decrypt --server` take.
+      keyServer: join(dirs.capsules, "key-server.json"),
+    };
   if (present.inbox) {
     services.inbox = { url: url(ports.inbox), service: `${INBOX}/messages` };
     // The sandbox's mail server keeps every notice: its HTTP view lists them.

@@ -103,6 +103,8 @@ export interface OptionalDescriptors {
   health?: { system: ComponentDescriptor; insurance: ComponentDescriptor };
   /** The Tax and Customs Board (@riik/tax-board). */
   taxBoard?: ComponentDescriptor;
+  /** The CDOC2 key capsule server (@riik/cdoc). */
+  capsules?: ComponentDescriptor;
 }
 
 type Descriptors = Record<string, ComponentDescriptor>;
@@ -126,6 +128,7 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     load("health", "@riik/health", () => import("@riik/health/descriptor")),
     load("tax-board", "@riik/tax-board", () => import("@riik/tax-board/descriptor")),
   ]);
+  const capsules = await load("cdoc", "@riik/cdoc", () => import("@riik/cdoc/descriptor"));
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
     ...(police ? { police: police.policeDescriptor! } : {}),
@@ -138,5 +141,6 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     ...(motorInsurance ? { motorInsurance: motorInsurance.motorInsuranceDescriptor! } : {}),
     ...(health ? { health: { system: health.healthDescriptor!, insurance: health.healthInsuranceDescriptor! } } : {}),
     ...(taxBoard ? { taxBoard: taxBoard.taxBoardDescriptor! } : {}),
+    ...(capsules ? { capsules: capsules.capsuleServerDescriptor! } : {}),
   };
 }

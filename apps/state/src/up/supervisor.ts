@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { StateError } from "../errors.ts";
 
@@ -12,6 +13,8 @@ export interface ServiceSpec {
   url: string;
   /** Default /healthz. */
   healthPath?: string;
+  /** For an https URL: the PEM file of the root its certificate chains to. */
+  healthCa?: string;
 }
 
 interface Running {
@@ -287,10 +290,9 @@ export async function waitHealthy(spec: ServiceSpec, timeoutMs: number, abandon:
   let last = "";
   while (Date.now() < deadline) {
     try {
-      const reply = await fetch(`${spec.url}${spec.healthPath ?? "/healthz"}`, { signal: AbortSignal.timeout(2000) });
-      await reply.arrayBuffer();
-      if (reply.ok) return;
-      last = `HTTP ${reply.status}`;
+      const status = await healthStatus(`${spec.url}${spec.healthPath ?? "/healthz"}`, spec.healthCa);
+      if (status === 200) return;
+      last = `HTTP ${status}`;
     } catch (error) {
       last = (error as Error).message;
     }
@@ -298,6 +300,24 @@ export async function waitHealthy(spec: ServiceSpec, timeoutMs: number, abandon:
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${spec.name} did not become healthy at ${spec.url} within ${timeoutMs} ms (${last})`);
+}
+
+/** The status a health URL answers; over https, trusting only `caFile`'s root. */
+async function healthStatus(url: string, caFile: string | undefined): Promise<number> {
+  if (!caFile) {
+    const reply = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await reply.arrayBuffer();
+    return reply.status;
+  }
+  const ca = readFileSync(caFile, "utf8");
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ca, timeout: 2000 }, (reply) => {
+      reply.resume();
+      reply.once("end", () => resolve(reply.statusCode ?? 0));
+    });
+    request.once("timeout", () => request.destroy(new Error("no answer within 2000 ms")));
+    request.once("error", reject);
+  });
 }
 
 /** The last lines of a log file, to show why a service did not start. */

@@ -121,6 +121,8 @@ export interface Placement {
   url: string;
   /** Its subsystem on the exchange layer and the URL its security server reaches it at. */
   at?: { subsystem: string; url: string };
+  /** For a service that answers /healthz over TLS only: the root its certificate chains to. */
+  healthCa?: string;
 }
 
 export interface TableContext {
@@ -228,6 +230,23 @@ export function sandboxTable(context: TableContext): Placement[] {
       url: url(ports.directory.http),
     },
   ];
+  if (installed.capsules)
+    table.push({
+      name: "cdoc-capsules",
+      descriptor: installed.capsules,
+      // Its TLS certificate from the server CA; the ID cards' CA for recipients (issue #20).
+      config: {
+        dir: dirs.capsules,
+        pkiDir: dirs.pki,
+        ...(databaseUrl ? { pkiDatabaseUrl: databaseUrl } : {}),
+        port: ports.capsules.put,
+        getPort: ports.capsules.get,
+        host: HOST,
+        ...db,
+      },
+      url: `https://${HOST}:${ports.capsules.put}`,
+      healthCa: join(dirs.pki, "ca", "root.crt"),
+    });
   if (installed.registry)
     table.push({
       name: "population-register",
@@ -570,6 +589,7 @@ export function serviceSpec(placement: Placement): ServiceSpec {
     name: placement.name,
     args: commandLine(placement.descriptor, placement.config, placement.file),
     url: placement.url,
+    ...(placement.healthCa ? { healthCa: placement.healthCa } : {}),
   };
 }
 
