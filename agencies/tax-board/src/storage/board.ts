@@ -5,13 +5,20 @@
 // transaction. Every write is journalled, and its events queued, in that transaction.
 import { canonicalJson, parseIban as checkIban, PersonalCodeError, parsePersonalCode, sha256, toHex } from "@riik/core";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import { TaxBoardError } from "../errors.ts";
 import { payerCode, senderIsPayer } from "../model/payer.ts";
 import type { Resident } from "../population/population-source.ts";
 import { CORRECTABLE, computeReturn, type ReturnInput, type TaxReturn } from "../rules/income-tax-return.ts";
 import { rulesFor } from "../rules/tax-years.ts";
-import { type DeclarationKind, TAX_BOARD_COMPONENT, type TaxBoardDb, taxBoardMigrations } from "./schema.ts";
+import {
+  type DeclarationKind,
+  type PayrollLineTable,
+  TAX_BOARD_COMPONENT,
+  type TaxBoardDb,
+  taxBoardMigrations,
+  type YearLineTable,
+} from "./schema.ts";
 
 /** One employee's month as the employer declares it (TSD annex 1), in cents. */
 export interface PayrollEntry {
@@ -117,6 +124,48 @@ async function insertChunked<T extends keyof TaxBoardDb & string>(
       .insertInto(table)
       .values(rows.slice(i, i + CHUNK) as any)
       .execute();
+}
+
+function byPerson<T extends { person_code: string }>(rows: readonly T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = map.get(row.person_code);
+    if (list) list.push(row);
+    else map.set(row.person_code, [row]);
+  }
+  return map;
+}
+
+/** A person's stored lines as the rules take them (bigint columns may come back as strings). */
+function returnInput(
+  year: number,
+  personalCode: string,
+  payroll: readonly Selectable<PayrollLineTable>[],
+  yearLines: readonly Selectable<YearLineTable>[],
+  corrections: readonly { line_key: string; amount_cents: number }[],
+  children: Resident["children"],
+): ReturnInput {
+  const amounts = (kind: DeclarationKind) =>
+    yearLines
+      .filter((l) => l.kind === kind)
+      .map((l) => ({ payer: l.payer, declarationId: l.declaration_id, amountCents: Number(l.amount_cents) }));
+  return {
+    year,
+    personalCode,
+    payroll: payroll.map((l) => ({
+      payer: l.payer,
+      declarationId: l.declaration_id,
+      month: l.month,
+      grossCents: Number(l.gross_cents),
+      incomeTaxWithheldCents: Number(l.income_tax_cents),
+      unemploymentInsuranceCents: Number(l.unemployment_employee_cents),
+      fundedPensionCents: Number(l.funded_pension_cents),
+    })),
+    housingLoanInterest: amounts("housing-loan-interest"),
+    voluntaryPension: amounts("voluntary-pension"),
+    children,
+    corrections: Object.fromEntries(corrections.map((c) => [c.line_key, Number(c.amount_cents)])),
+  };
 }
 
 /**
@@ -412,27 +461,116 @@ export class TaxBoard {
       .where("child_code", "in", resident.children.length > 0 ? resident.children.map((c) => c.personalCode) : [""])
       .execute();
     const taken = new Set(claimed.map((c) => c.child_code));
-    const amounts = (kind: DeclarationKind) =>
-      yearLines
-        .filter((l) => l.kind === kind)
-        .map((l) => ({ payer: l.payer, declarationId: l.declaration_id, amountCents: Number(l.amount_cents) }));
-    return {
+    return returnInput(
       year,
-      personalCode: code,
-      payroll: payroll.map((l) => ({
-        payer: l.payer,
-        declarationId: l.declaration_id,
-        month: l.month,
-        grossCents: Number(l.gross_cents),
-        incomeTaxWithheldCents: Number(l.income_tax_cents),
-        unemploymentInsuranceCents: Number(l.unemployment_employee_cents),
-        fundedPensionCents: Number(l.funded_pension_cents),
-      })),
-      housingLoanInterest: amounts("housing-loan-interest"),
-      voluntaryPension: amounts("voluntary-pension"),
-      children: resident.children.filter((c) => !taken.has(c.personalCode)),
-      corrections: Object.fromEntries(corrections.map((c) => [c.line_key, Number(c.amount_cents)])),
-    };
+      code,
+      payroll,
+      yearLines,
+      corrections,
+      resident.children.filter((c) => !taken.has(c.personalCode)),
+    );
+  }
+
+  /**
+   * Every pre-filled return of a year straight from the store (the run on 15 February, the
+   * bench): the persons the register confirmed, in code order, `chunkSize` at a time, each
+   * chunk's lines read in one range query per table rather than four queries per person.
+   * Computed as `taxReturn` computes one; a confirmed return as confirmed. `children` answers
+   * for the register (§ 23²); without it no one has children.
+   */
+  async *preFilledReturns(
+    year: number,
+    options: { chunkSize?: number; children?: (personalCode: string) => Resident["children"] } = {},
+  ): AsyncGenerator<TaxReturn> {
+    rulesFor(year);
+    const chunkSize = options.chunkSize ?? 1000;
+    const db = this.store.db;
+    for (let after = ""; ; ) {
+      const persons = (
+        await db
+          .selectFrom("person_check")
+          .select("person_code")
+          .where("status", "=", "found")
+          .where("person_code", ">", after)
+          .orderBy("person_code")
+          .limit(chunkSize)
+          .execute()
+      ).map((p) => p.person_code);
+      if (persons.length === 0) return;
+      const first = persons[0]!;
+      const last = persons.at(-1)!;
+      after = last;
+      // Lines of pending or unknown persons in the range are read too and left unused.
+      const [payroll, yearLines, corrections, confirmed] = await Promise.all([
+        db
+          .selectFrom("payroll_line")
+          .selectAll()
+          .where("person_code", ">=", first)
+          .where("person_code", "<=", last)
+          .where("month", ">=", `${year}-01`)
+          .where("month", "<=", `${year}-12`)
+          .orderBy("person_code")
+          .orderBy("payer")
+          .orderBy("month")
+          .execute()
+          .then(byPerson),
+        db
+          .selectFrom("year_line")
+          .selectAll()
+          .where("person_code", ">=", first)
+          .where("person_code", "<=", last)
+          .where("year", "=", year)
+          .orderBy("person_code")
+          .orderBy("payer")
+          .execute()
+          .then(byPerson),
+        db
+          .selectFrom("correction")
+          .select(["person_code", "line_key", "amount_cents"])
+          .where("year", "=", year)
+          .where("person_code", ">=", first)
+          .where("person_code", "<=", last)
+          .execute()
+          .then(byPerson),
+        db
+          .selectFrom("tax_return")
+          .select(["person_code", "content"])
+          .where("year", "=", year)
+          .where("person_code", ">=", first)
+          .where("person_code", "<=", last)
+          .execute()
+          .then((rows) => new Map(rows.map((r) => [r.person_code, r.content]))),
+      ]);
+      const children = new Map(persons.map((p) => [p, options.children?.(p) ?? []]));
+      const asked = [...children.values()].flat().map((c) => c.personalCode);
+      const claims =
+        asked.length === 0
+          ? []
+          : await db
+              .selectFrom("claimed_child")
+              .select(["child_code", "parent_code"])
+              .where("year", "=", year)
+              .where("child_code", "in", asked)
+              .execute();
+      const claimedBy = new Map(claims.map((c) => [c.child_code, c.parent_code]));
+      for (const code of persons) {
+        const stored = confirmed.get(code);
+        if (stored) {
+          yield JSON.parse(stored) as TaxReturn;
+          continue;
+        }
+        yield computeReturn(
+          returnInput(
+            year,
+            code,
+            payroll.get(code) ?? [],
+            yearLines.get(code) ?? [],
+            corrections.get(code) ?? [],
+            children.get(code)!.filter((c) => (claimedBy.get(c.personalCode) ?? code) === code),
+          ),
+        );
+      }
+    }
   }
 
   /** The person's return: as confirmed, or pre-filled from the declarations now (from 15 February). */
