@@ -52,6 +52,7 @@ export {
 } from "./event-outbox.ts";
 export {
   createMemberService,
+  describedOpenApi,
   listenOrRelease,
   type MemberService,
   type MemberServiceOptions,

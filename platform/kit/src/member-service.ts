@@ -76,6 +76,19 @@ export function createMemberService<Code extends string>(options: MemberServiceO
 }
 
 /**
+ * The OpenAPI 3.1 document of a service made only to describe itself (its store a stand-in: the
+ * routes are declared, never called), for the security server before the service runs; the
+ * service is closed again.
+ */
+export async function describedOpenApi(service: MemberService, serverUrl?: string): Promise<Record<string, unknown>> {
+  try {
+    return await service.openapi(serverUrl);
+  } finally {
+    await service.close();
+  }
+}
+
+/**
  * Listens, or — when it cannot (a port taken) — releases what was opened for the service
  * (storage, clients, dispatchers) and throws, so a failed start leaves nothing open.
  */

@@ -5,6 +5,7 @@
 import {
   createMemberService,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   listenOrRelease,
   type MemberService,
@@ -501,13 +502,8 @@ export function createBusinessRegisterService(register: BusinessRegister): Membe
 }
 
 /** The OpenAPI 3.1 document without a running register (for the security server before it starts). */
-export async function businessRegisterOpenApi(serverUrl?: string): Promise<Record<string, unknown>> {
-  const service = createBusinessRegisterService({} as BusinessRegister);
-  try {
-    return await service.openapi(serverUrl);
-  } finally {
-    await service.close();
-  }
+export function businessRegisterOpenApi(serverUrl?: string): Promise<Record<string, unknown>> {
+  return describedOpenApi(createBusinessRegisterService({} as BusinessRegister), serverUrl);
 }
 
 export interface BusinessRegisterServerOptions extends BusinessRegisterLocation, BusinessRegisterOptions {

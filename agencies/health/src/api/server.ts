@@ -1,6 +1,6 @@
 // The health information system's service on the kit's member service: the FHIR R4 API under
 // /fhir (its own error answers, OperationOutcome), OpenAPI 3.1 at /openapi.json, /healthz, /metrics.
-import { createMemberService, type MemberService } from "@riik/kit";
+import { createMemberService, describedOpenApi, type MemberService } from "@riik/kit";
 import { HEALTH_ERRORS } from "../errors.ts";
 import type { PrescriptionCentre } from "../prescriptions/centre.ts";
 import type { HealthStore } from "../storage/health-store.ts";
@@ -21,11 +21,6 @@ export function createHealthService(store: HealthStore, centre: PrescriptionCent
 }
 
 /** The OpenAPI 3.1 document without a running store (for the security server before it starts). */
-export async function healthOpenApi(): Promise<Record<string, unknown>> {
-  const service = createHealthService({} as HealthStore, {} as PrescriptionCentre);
-  try {
-    return await service.openapi();
-  } finally {
-    await service.close();
-  }
+export function healthOpenApi(): Promise<Record<string, unknown>> {
+  return describedOpenApi(createHealthService({} as HealthStore, {} as PrescriptionCentre));
 }

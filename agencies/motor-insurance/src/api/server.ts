@@ -4,6 +4,7 @@
 import {
   createMemberService,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   type MemberService,
   NO_QUERY,
@@ -361,11 +362,6 @@ export function createMotorInsuranceService(
 }
 
 /** The OpenAPI 3.1 document without a running bureau (for the security server before it starts). */
-export async function motorInsuranceOpenApi(): Promise<Record<string, unknown>> {
-  const service = createMotorInsuranceService({} as MotorInsuranceBureau);
-  try {
-    return await service.openapi();
-  } finally {
-    await service.close();
-  }
+export function motorInsuranceOpenApi(): Promise<Record<string, unknown>> {
+  return describedOpenApi(createMotorInsuranceService({} as MotorInsuranceBureau));
 }

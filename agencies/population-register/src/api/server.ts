@@ -4,6 +4,7 @@ import {
   createPublisher,
   DATA_SUBJECTS_HEADER,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   listenOrRelease,
   type MemberService,
@@ -261,13 +262,8 @@ export function createPopulationRegisterService(register: PopulationRegister, pu
  * The register's OpenAPI 3.1 document without a running register (the orchestrator imports
  * it into the security server before the register starts): the routes are declared, never called.
  */
-export async function populationRegisterOpenApi(serverUrl?: string): Promise<Record<string, unknown>> {
-  const service = createPopulationRegisterService({} as PopulationRegister);
-  try {
-    return await service.openapi(serverUrl);
-  } finally {
-    await service.close();
-  }
+export function populationRegisterOpenApi(serverUrl?: string): Promise<Record<string, unknown>> {
+  return describedOpenApi(createPopulationRegisterService({} as PopulationRegister), serverUrl);
 }
 
 export interface PopulationRegisterServerOptions extends PopulationRegisterLocation {

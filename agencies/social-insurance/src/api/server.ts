@@ -3,6 +3,7 @@
 import {
   createMemberService,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   type MemberService,
   NO_QUERY,
@@ -128,11 +129,6 @@ export function createSocialInsuranceService(board: SocialInsuranceBoard, subscr
 }
 
 /** The OpenAPI 3.1 document without a running Board (for the security server before it starts). */
-export async function socialInsuranceOpenApi(): Promise<Record<string, unknown>> {
-  const service = createSocialInsuranceService({} as SocialInsuranceBoard);
-  try {
-    return await service.openapi();
-  } finally {
-    await service.close();
-  }
+export function socialInsuranceOpenApi(): Promise<Record<string, unknown>> {
+  return describedOpenApi(createSocialInsuranceService({} as SocialInsuranceBoard));
 }

@@ -4,6 +4,7 @@
 import {
   createMemberService,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   type MemberService,
   NO_QUERY,
@@ -258,11 +259,6 @@ export function createTaxBoardService(board: TaxBoard, options: TaxBoardServiceO
 }
 
 /** The OpenAPI 3.1 document without a running Board (for the security server before it starts). */
-export async function taxBoardOpenApi(): Promise<Record<string, unknown>> {
-  const service = createTaxBoardService({} as TaxBoard, { population: {} as PopulationSource });
-  try {
-    return await service.openapi();
-  } finally {
-    await service.close();
-  }
+export function taxBoardOpenApi(): Promise<Record<string, unknown>> {
+  return describedOpenApi(createTaxBoardService({} as TaxBoard, { population: {} as PopulationSource }));
 }

@@ -4,6 +4,7 @@
 import {
   createMemberService,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   type MemberService,
   NO_QUERY,
@@ -262,11 +263,6 @@ export function createVehicleRegisterService(register: VehicleRegister): MemberS
 }
 
 /** The OpenAPI 3.1 document without a running register (for the security server before it starts). */
-export async function vehicleRegisterOpenApi(): Promise<Record<string, unknown>> {
-  const service = createVehicleRegisterService({} as VehicleRegister);
-  try {
-    return await service.openapi();
-  } finally {
-    await service.close();
-  }
+export function vehicleRegisterOpenApi(): Promise<Record<string, unknown>> {
+  return describedOpenApi(createVehicleRegisterService({} as VehicleRegister));
 }

@@ -6,6 +6,7 @@ import { formatClientId, parseClientId } from "@riik/core";
 import {
   createMemberService,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   listenOrRelease,
   type MemberService,
@@ -316,13 +317,11 @@ export function createInboxService(store: InboxStore, access: InboxAccess): Memb
 const NO_ACCESS: InboxAccess = { messagesClients: [], mailboxClients: [], personSenderClients: [] };
 
 /** The OpenAPI 3.1 document without a running inbox (for the security server before it starts). */
-export async function inboxOpenApi(serverUrl?: string): Promise<Record<string, unknown>> {
-  const service = createInboxService({ maxAttachmentBytes: DEFAULT_MAX_ATTACHMENT_BYTES } as InboxStore, NO_ACCESS);
-  try {
-    return await service.openapi(serverUrl);
-  } finally {
-    await service.close();
-  }
+export function inboxOpenApi(serverUrl?: string): Promise<Record<string, unknown>> {
+  return describedOpenApi(
+    createInboxService({ maxAttachmentBytes: DEFAULT_MAX_ATTACHMENT_BYTES } as InboxStore, NO_ACCESS),
+    serverUrl,
+  );
 }
 
 export interface InboxServerOptions extends InboxLocation, InboxAccess {
