@@ -486,20 +486,20 @@ export class TaxBoard {
     const chunkSize = options.chunkSize ?? 1000;
     const db = this.store.db;
     for (let after = ""; ; ) {
-      const persons = (
-        await db
-          .selectFrom("person_check")
-          .select("person_code")
-          .where("status", "=", "found")
-          .where("person_code", ">", after)
-          .orderBy("person_code")
-          .limit(chunkSize)
-          .execute()
-      ).map((p) => p.person_code);
-      if (persons.length === 0) return;
-      const first = persons[0]!;
-      const last = persons.at(-1)!;
+      // Paged by the key alone: with `status = 'found'` in the query SQLite takes the status index
+      // and sorts every found person again for each chunk.
+      const chunk = await db
+        .selectFrom("person_check")
+        .select(["person_code", "status"])
+        .where("person_code", ">", after)
+        .orderBy("person_code")
+        .limit(chunkSize)
+        .execute();
+      if (chunk.length === 0) return;
+      const first = chunk[0]!.person_code;
+      const last = chunk.at(-1)!.person_code;
       after = last;
+      const persons = chunk.filter((p) => p.status === "found").map((p) => p.person_code);
       // Lines of pending or unknown persons in the range are read too and left unused.
       const [payroll, yearLines, corrections, confirmed] = await Promise.all([
         db
