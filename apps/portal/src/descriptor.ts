@@ -5,7 +5,7 @@ import { type BusinessRegisterConfig, PORTAL_CONFIG, parsePortalConfig } from ".
 export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
   name: "portal",
   description:
-    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications, the state inbox, family benefits",
+    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications, the state inbox, family benefits, the pre-filled income tax return",
   config: PORTAL_CONFIG,
   command: ["portal", "serve"],
   configFile: true,
@@ -90,6 +90,21 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
                 paths: ["/offers/*/confirmation"],
               },
             ]
+          : []),
+        // The person's pre-filled income tax return (issue #13): read, a line corrected, confirmed.
+        ...(config.taxReturn
+          ? (
+              [
+                ["GET", "/returns/*/*"],
+                ["PUT", "/returns/*/*/lines/*"],
+                ["POST", "/returns/*/*/confirmation"],
+              ] as const
+            ).map(([method, path]) => ({
+              subject: config.portalClient,
+              service: config.taxReturn!.returnsService,
+              method,
+              paths: [path],
+            }))
           : []),
       ],
       readsDataTracker: { reader: config.dataTrackerClient, providers: config.dataTrackerProviders },

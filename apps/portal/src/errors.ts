@@ -64,7 +64,7 @@ export type PortalErrorCode =
   | "PORTAL_APPLICATION_MISMATCH"
   /** Too many requests of a bounded kind from one address (e-Residency applications an hour; `details.retryAfterSeconds`). */
   | "PORTAL_RATE_LIMITED"
-  /** While acting for someone else: this page is the person's own (the family benefits are the parent's). */
+  /** While acting for someone else: this page is the person's own (the family benefits, the tax return). */
   | "PORTAL_ACTING_FOR_SOMEONE";
 
 export class PortalError extends RiikError<PortalErrorCode> {}

@@ -40,6 +40,9 @@ import {
   SIGN_FINISH,
   SIGN_PREPARE,
   SIGNED_CONTAINER,
+  TAX_CONFIRMATION,
+  TAX_LINE_CORRECTION,
+  TAX_RETURN,
   USAGE_PROOF,
 } from "./http/schemas.ts";
 import { registerSecurityHeaders } from "./http/security-headers.ts";
@@ -55,6 +58,7 @@ import { MemorySessionStore, type Session } from "./session/session-store.ts";
 import { SigningService } from "./signing/signing-service.ts";
 import { attachment } from "./signing/upload.ts";
 import { openPortalStore, type PortalStore } from "./storage/portal-store.ts";
+import { IncomeTaxReturns, latestOpenYear, type TaxReturnView } from "./tax/income-tax-return.ts";
 import type {
   CompaniesResponse,
   CompanyResponse,
@@ -182,6 +186,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   const benefits = config.benefits
     ? new FamilyBenefits(xroad, config.portalClient, config.benefits, purpose)
     : undefined;
+  const taxReturns = config.taxReturn
+    ? new IncomeTaxReturns(xroad, config.portalClient, config.taxReturn, purpose)
+    : undefined;
   const signatures = new Counter({
     name: "riik_portal_signatures_total",
     help: "Signatures completed in the portal, by outcome (ok or the refusal code)",
@@ -289,6 +296,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       ...(eResidency ? { eResidency: true as const } : {}),
       ...(inbox ? { inbox: true as const } : {}),
       ...(benefits ? { benefits: true as const } : {}),
+      ...(taxReturns ? { taxReturn: { year: latestOpenYear() } } : {}),
     };
   });
 
@@ -693,6 +701,37 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     const { benefits, code } = parentOf(request);
     const payments = await benefits.payments(code);
     return { payments: payments.sort((a, b) => b.month.localeCompare(a.month)) };
+  });
+
+  // ---- the pre-filled income tax return (issue #13): the person's own, never while acting for
+  // someone; the Board shows and confirms it for X-Road-UserId only and checks that again.
+  const taxpayerOf = (request: FastifyRequest) => {
+    if (!taxReturns)
+      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the Tax and Customs Board", {
+        details: { service: "tax-return" },
+      });
+    const person = personOf(request);
+    if (sessionOf(request)?.actingFor)
+      throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", "the income tax return is the person's own: act for yourself");
+    return { taxReturns, code: person.personalCode };
+  };
+  app.get("/api/tax-return/:year", { schema: TAX_RETURN }, async (request): Promise<TaxReturnView> => {
+    const { taxReturns, code } = taxpayerOf(request);
+    return taxReturns.get(code, Number(request.params.year));
+  });
+  app.put("/api/tax-return/:year/lines/:line", { schema: TAX_LINE_CORRECTION }, async (request) => {
+    const { taxReturns, code } = taxpayerOf(request);
+    const year = Number(request.params.year);
+    const corrected = await taxReturns.correct(code, year, request.params.line, request.body.amountCents);
+    request.log.info({ event: "tax-return-corrected", year, line: request.params.line }, "tax return line corrected");
+    return corrected;
+  });
+  app.post("/api/tax-return/:year/confirmation", { schema: TAX_CONFIRMATION }, async (request) => {
+    const { taxReturns, code } = taxpayerOf(request);
+    const year = Number(request.params.year);
+    const confirmed = await taxReturns.confirm(code, year, request.body.iban);
+    request.log.info({ event: "tax-return-confirmed", year }, "tax return confirmed");
+    return confirmed;
   });
 
   // The operator view: with an operator token configured, the token is required (Bearer,

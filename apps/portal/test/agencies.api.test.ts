@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PrepareResponse } from "../src/index.ts";
-import { startAgencies } from "./agencies.ts";
+import { startAgencies, TAX_YEAR } from "./agencies.ts";
 import { Client } from "./client.ts";
 import { signAsPage, type TestWorld } from "./helpers.ts";
 
@@ -334,5 +334,118 @@ describe("the state inbox and the family benefits (issue #13; the real inbox and
       (await anyone.call("/api/benefits/offers/not-a-uuid/confirmation", { method: "POST", body: {} })).status,
       400,
     );
+  });
+});
+
+describe("the pre-filled income tax return (issue #13; the real Tax and Customs Board behind real security servers)", () => {
+  const IBAN = "EE38 2200 2210 2014 5685";
+
+  it("shows the person's own return with every line's source and reason, takes a correction, confirms once with the refund, and passes the Board's refusals on", async () => {
+    const card = await world.newCard("Mari", "Maasikas");
+    const { employer, fund } = await agencies.declareTaxYear(card.personalCode);
+    const person = new Client(url, card);
+    assert.equal((await person.login()).status, 200);
+    assert.ok(Number.isInteger((await person.call("/api/session")).json.taxReturn?.year));
+
+    const shown = await person.call(`/api/tax-return/${TAX_YEAR}`);
+    assert.equal(shown.status, 200, shown.text);
+    const r = shown.json;
+    assert.equal(r.status, "open");
+    assert.equal(r.year, TAX_YEAR);
+    const line = (body: typeof r, key: string) => body.lines.find((l: { key: string }) => l.key === key);
+    // The wages and the tax withheld come from the employer's twelve TSD declarations.
+    assert.equal(line(r, `income:${employer}`).amountCents, 1_800_000);
+    assert.deepEqual(line(r, `income:${employer}`).source, {
+      kind: "payroll",
+      payer: employer,
+      declarations: Array.from({ length: 12 }, (_, i) => `tsd-${TAX_YEAR}-${String(i + 1).padStart(2, "0")}`),
+    });
+    assert.equal(line(r, `withheld:${employer}`).amountCents, 300_000);
+    assert.equal(line(r, `pension:${fund}`).source.kind, "voluntary-pension");
+    assert.equal(line(r, `pension:${fund}`).correctable, true);
+    assert.equal(line(r, "basic-exemption").correctable, false);
+    assert.equal(line(r, "basic-exemption").source.kind, "rules");
+    for (const l of r.lines) assert.ok(l.why.length > 5, JSON.stringify(l));
+    // 2025 by hand (the Board's own test): taxable €11,120, tax 22 % €2,446.40, withheld €3,000.
+    assert.deepEqual(
+      [r.taxableCents, r.taxCents, r.withheldCents, r.balanceCents],
+      [1_112_000, 244_640, 300_000, 55_360],
+    );
+    assert.equal(r.refund, null);
+
+    // The person adds €500 of training (§ 26): tax €2,336.40, refund €663.60.
+    const corrected = await person.call(`/api/tax-return/${TAX_YEAR}/lines/training`, {
+      method: "PUT",
+      body: { amountCents: 50_000 },
+    });
+    assert.equal(corrected.status, 200, corrected.text);
+    assert.equal(line(corrected.json, "training").source.kind, "person");
+    assert.equal(corrected.json.balanceCents, 66_360);
+    // A line the Board computes itself: its LINE_NOT_CORRECTABLE, told as it is.
+    const notMine = await person.call(`/api/tax-return/${TAX_YEAR}/lines/basic-exemption`, {
+      method: "PUT",
+      body: { amountCents: 1 },
+    });
+    assert.equal(notMine.status, 422, notMine.text);
+    assert.equal(notMine.json.code, "PORTAL_REFUSED");
+    assert.equal(notMine.json.details.providerCode, "LINE_NOT_CORRECTABLE");
+    // A year the Board has no rules for.
+    const early = await person.call("/api/tax-return/2019");
+    assert.equal(early.json.details?.providerCode, "RULES_NOT_IN_FORCE", early.text);
+
+    const confirm = (body: unknown) =>
+      person.call(`/api/tax-return/${TAX_YEAR}/confirmation`, { method: "POST", body });
+    const badIban = await confirm({ iban: "EE38 2200 2210 2014 5600" });
+    assert.equal(badIban.status, 422, badIban.text);
+    assert.equal(badIban.json.details.providerCode, "IBAN_INVALID");
+    const confirmed = await confirm({ iban: IBAN });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    assert.equal(confirmed.json.status, "confirmed");
+    assert.ok(confirmed.json.confirmedAt);
+    assert.deepEqual(confirmed.json.refund, { amountCents: 66_360, iban: "EE382200221020145685", status: "scheduled" });
+    const twice = await confirm({ iban: IBAN });
+    assert.equal(twice.status, 422, twice.text);
+    assert.equal(twice.json.details.providerCode, "RETURN_ALREADY_CONFIRMED");
+    assert.equal(twice.json.details.status, 409);
+    const late = await person.call(`/api/tax-return/${TAX_YEAR}/lines/training`, {
+      method: "PUT",
+      body: { amountCents: 1 },
+    });
+    assert.equal(late.json.details?.providerCode, "RETURN_ALREADY_CONFIRMED", late.text);
+    assert.equal((await person.call(`/api/tax-return/${TAX_YEAR}`)).json.status, "confirmed");
+
+    // Another person sees their own (empty) return, never this one: the path has no code to change.
+    const other = new Client(url, await world.newCard("Keegi", "Teine"));
+    assert.equal((await other.login()).status, 200);
+    const foreign = await other.call(`/api/tax-return/${TAX_YEAR}`);
+    assert.equal(foreign.status, 422, foreign.text);
+    assert.equal(foreign.json.details.providerCode, "NOT_RESIDENT");
+  });
+
+  it("needs a login, the portal's Origin, and refuses bad input by schema", async () => {
+    const anyone = new Client(url, world.card);
+    assert.equal((await anyone.call(`/api/tax-return/${TAX_YEAR}`)).status, 401);
+    assert.equal((await anyone.call("/api/tax-return/25")).status, 400);
+    const person = new Client(url, world.card);
+    assert.equal((await person.login()).status, 200);
+    const cases: Array<[string, string, unknown]> = [
+      ["PUT", `/api/tax-return/${TAX_YEAR}/lines/training`, { amountCents: -1 }],
+      ["PUT", `/api/tax-return/${TAX_YEAR}/lines/training`, { amountCents: 1.5 }],
+      ["PUT", `/api/tax-return/${TAX_YEAR}/lines/Training%3A1`, { amountCents: 1 }],
+      ["POST", `/api/tax-return/${TAX_YEAR}/confirmation`, { iban: "EE38" }],
+      ["POST", `/api/tax-return/${TAX_YEAR}/confirmation`, { iban: "EE38 2200 2210 2014 5685", extra: 1 }],
+    ];
+    for (const [method, path, body] of cases) {
+      const answer = await person.call(path, { method, body });
+      assert.equal(answer.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${answer.text}`);
+      assert.equal(answer.json.code, "REQUEST_INVALID");
+    }
+    const forged = await person.call(`/api/tax-return/${TAX_YEAR}/confirmation`, {
+      method: "POST",
+      body: { iban: "EE38 2200 2210 2014 5685" },
+      origin: "https://evil.example",
+    });
+    assert.equal(forged.status, 403);
+    assert.equal(forged.json.code, "PORTAL_CSRF");
   });
 });

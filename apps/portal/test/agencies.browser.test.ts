@@ -8,13 +8,15 @@
 // Issue #13: a parent finds the Social Insurance Board's offer in the state inbox, opens it,
 // sees why each amount, confirms (a recipient who is not a parent and a bad IBAN refused as
 // the Board says), and sees the payments; the real inbox and Board behind the same servers.
+// The pre-filled income tax return: every line with its source, a correction, the confirmation
+// once (a second tab's confirmation refused as the Tax and Customs Board says), the refund.
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { type Agencies, startAgencies } from "./agencies.ts";
+import { type Agencies, startAgencies, TAX_YEAR } from "./agencies.ts";
 import { CHROMIUM, CHROMIUM_ARGS, PIN1, PIN2 } from "./helpers.ts";
 import { accessibilityProblems, logInWithCard, noHorizontalScroll, openPage } from "./page.ts";
 
@@ -229,6 +231,64 @@ describe("issue #14 in the browser", { skip, timeout: 180_000 }, () => {
     await page.getByRole("heading", { level: 1, name: "Peretoetused" }).waitFor();
     await page
       .getByRole("table", { name: "Kavandatud maksed kuude kaupa, uuemad eespool" })
+      .waitFor({ timeout: 20_000 });
+    await accessible(page);
+    await context.close();
+  });
+
+  it("a person finds the return pre-filled with every line's source, corrects a line, confirms once (a second tab is refused) and sees the refund scheduled", async () => {
+    const { world } = agencies;
+    const card = await world.newCard("Liis", "Lepp");
+    const { employer, fund } = await agencies.declareTaxYear(card.personalCode);
+    const { context, page } = await open({ path: "/?lang=en" });
+    await logInWithCard(page, card.path, PIN1);
+    await page.getByRole("link", { name: "Income tax return" }).click();
+    await page.getByRole("heading", { level: 1, name: "Income tax return" }).waitFor();
+    await page.goto(`${agencies.url}/?lang=en#/tax-return/${TAX_YEAR}`);
+    const lines = page.getByRole("table", { name: "The lines of the return, each with its source and reason" });
+    await lines
+      .getByText(`employer ${employer}'s declarations (TSD): tsd-${TAX_YEAR}-01`)
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await lines.getByText(`pension fund ${fund}'s declaration: iii-${TAX_YEAR}`).waitFor();
+    await lines.getByText("Income Tax Act, the rules for 2025").first().waitFor();
+    await page.locator("#tax-outcome").getByText("To be refunded: €553.60.").waitFor();
+    await accessible(page);
+
+    // €500 of training added: the return is computed again.
+    await page.selectOption("#correct-line", "training");
+    await page.fill("#correct-amount", "500");
+    await page.getByRole("button", { name: "Save the correction" }).click();
+    await page.locator("#tax-outcome").getByText("To be refunded: €663.60.").waitFor({ timeout: 20_000 });
+    await lines.getByText("entered by you").waitFor();
+
+    // A second tab shows the same open return; the first confirms, then the second's confirmation is refused.
+    const second = await context.newPage();
+    await second.goto(`${agencies.url}/?lang=en#/tax-return/${TAX_YEAR}`);
+    await second.locator("#tax-iban").waitFor({ timeout: 20_000 });
+    await page.fill("#tax-iban", "EE38 2200 2210 2014 5685");
+    await page.getByRole("button", { name: "Confirm the return" }).click();
+    await page.getByText("The return is confirmed.").waitFor({ timeout: 20_000 });
+    await page.locator("#tax-outcome").getByText("A refund of €663.60 is scheduled to EE382200221020145685.").waitFor();
+    await page
+      .locator("#tax-status")
+      .getByText(/^Confirmed on /)
+      .waitFor();
+    assert.equal(await page.locator("#tax-iban").count(), 0, "a confirmed return has no confirm form");
+    await accessible(page);
+    await second.fill("#tax-iban", "EE38 2200 2210 2014 5685");
+    await second.getByRole("button", { name: "Confirm the return" }).click();
+    await second
+      .locator("#tax-confirm-error")
+      .getByText("This return is already confirmed.")
+      .waitFor({ timeout: 20_000 });
+
+    // In Estonian too.
+    await page.goto(`${agencies.url}/?lang=et#/tax-return/${TAX_YEAR}`);
+    await page.getByRole("heading", { level: 1, name: "Tuludeklaratsioon" }).waitFor();
+    await page
+      .locator("#tax-status")
+      .getByText(/^Kinnitatud /)
       .waitFor({ timeout: 20_000 });
     await accessible(page);
     await context.close();

@@ -8,12 +8,15 @@
 // Issue #13's providers are the real ones behind ss2 too: the state inbox's `mailbox` service
 // (@riik/inbox) and the Social Insurance Board's `family-benefits` service; a birth is given
 // to the Board directly (`offerOnBirth`), and its inbox notice delivered as the Board writes it.
+// The Tax and Customs Board's `income-tax-returns` service is the real one behind ss2 as well;
+// a person's year is declared to it as an employer's and a pension fund's systems do
+// (`declareTaxYear`), and its population register is the test's residents.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after } from "node:test";
 import { type BusinessRegisterServer, startBusinessRegister } from "@riik/business-register";
 import { businessRegisterDescriptor } from "@riik/business-register/descriptor";
-import { generatePersonalCode } from "@riik/core";
+import { generatePersonalCode, registryCodeFor } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import { createInboxService, type InboxStore, openInboxStore } from "@riik/inbox";
 import type { MemberService } from "@riik/kit";
@@ -24,6 +27,7 @@ import {
   openSocialInsuranceBoard,
   type SocialInsuranceBoard,
 } from "@riik/social-insurance";
+import { createTaxBoardService, openTaxBoard, type Resident, type TaxBoard } from "@riik/tax-board";
 import {
   json,
   OTHER,
@@ -42,6 +46,9 @@ const FAMILY = `${PROVIDER_SUBSYSTEM}/rr`;
 const E_RESIDENCY = `${PROVIDER_SUBSYSTEM}/e-residency-applications`;
 const MAILBOX = `${PROVIDER_SUBSYSTEM}/mailbox`;
 const FAMILY_BENEFITS = `${PROVIDER_SUBSYSTEM}/family-benefits`;
+const TAX_RETURNS = `${PROVIDER_SUBSYSTEM}/income-tax-returns`;
+/** The tax year the tests' returns are for: 2025's opened on 15 February 2026 (the Board's clock is set there). */
+export const TAX_YEAR = 2025;
 /** The Board's subsystem as the inbox names the sender of its notices. */
 export const BOARD = "EE/GOV/70001975/benefits";
 
@@ -126,9 +133,17 @@ export interface Agencies {
    * notice in each parent's state inbox as the Board writes it (its serve.ts, offer.created).
    */
   offerOnBirth(mother: string, father: string): Promise<{ offer: Offer; child: string }>;
+  taxBoard: TaxBoard;
+  /**
+   * PERSON a resident who earned €1,500 a month in TAX_YEAR at an employer of their own, €250
+   * income tax withheld a month, and paid €1,000 into a III pillar fund: the employer's twelve
+   * payroll declarations and the fund's, sent as their systems send them. Gives the two registry codes.
+   */
+  declareTaxYear(person: string): Promise<{ employer: string; fund: string }>;
 }
 
 let births = 0;
+let taxpayers = 0;
 
 /** Listens on a free loopback port; closed after the file. */
 async function served(service: MemberService): Promise<string> {
@@ -160,6 +175,17 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
   );
   const board = await openSocialInsuranceBoard({ dataDir: `${dir}/social-insurance` });
   const boardUrl = await served(createSocialInsuranceService(board));
+  const residents = new Map<string, Resident>();
+  const taxBoard = await openTaxBoard({ dataDir: `${dir}/tax-board` });
+  const taxBoardUrl = await served(
+    createTaxBoardService(taxBoard, {
+      population: {
+        resident: async (code) => residents.get(code) ?? null,
+        exists: async (code) => residents.has(code),
+      },
+      now: () => new Date("2026-03-02T09:00:00Z"),
+    }),
+  );
   const family = noFamily();
   const familyPort = await freePort();
   await new Promise<void>((done) => family.listen(familyPort, "127.0.0.1", done));
@@ -191,6 +217,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
   for (const [serviceCode, url] of [
     ["mailbox", inboxUrl],
     ["family-benefits", boardUrl],
+    ["income-tax-returns", taxBoardUrl],
   ] as const)
     await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode, url, personalData: true });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
@@ -212,6 +239,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     eResidency: { applicationsService: E_RESIDENCY, applicationsPerAddressPerHour: options.applicationsPerHour ?? 3 },
     inbox: { mailboxService: MAILBOX },
     benefits: { familyBenefitsService: FAMILY_BENEFITS },
+    taxReturn: { returnsService: TAX_RETURNS },
   };
   const wanted = portalDescriptor.exchange?.(portalConfig as never, { subsystem: OTHER, url: "" });
   const rights = (wanted?.access ?? []).filter((r) => r.service.startsWith(PROVIDER_SUBSYSTEM));
@@ -252,7 +280,41 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
       );
     return { offer, child };
   };
+  const declareTaxYear = async (person: string) => {
+    taxpayers += 1;
+    // Each taxpayer's own payers: a payer's later declaration for a period replaces its earlier one.
+    const employer = registryCodeFor("company", 800_000 + taxpayers);
+    const fund = registryCodeFor("company", 810_000 + taxpayers);
+    residents.set(person, { personalCode: person, birthDate: "1985-03-14", children: [] });
+    for (let month = 1; month <= 12; month++) {
+      const mm = String(month).padStart(2, "0");
+      await taxBoard.declarePayroll(`EE/COM/${employer}/palk`, {
+        declarationId: `tsd-${TAX_YEAR}-${mm}`,
+        payer: employer,
+        month: `${TAX_YEAR}-${mm}`,
+        employees: [
+          {
+            personalCode: person,
+            grossCents: 150_000,
+            incomeTaxWithheldCents: 25_000,
+            socialTaxCents: 49_500,
+            unemploymentInsuranceEmployeeCents: 2_400,
+            unemploymentInsuranceEmployerCents: 1_200,
+            fundedPensionCents: 3_000,
+          },
+        ],
+      });
+    }
+    await taxBoard.declareYear("voluntary-pension", `EE/COM/${fund}/pensionid`, {
+      declarationId: `iii-${TAX_YEAR}`,
+      payer: fund,
+      year: TAX_YEAR,
+      persons: [{ personalCode: person, amountCents: 100_000 }],
+    });
+    return { employer, fund };
+  };
   after(async () => {
+    await taxBoard.close();
     await board.close();
     await inbox.close();
     await register.close();
@@ -260,5 +322,16 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     await new Promise((done) => agency.close(done));
     await sb.stop();
   });
-  return { world, register, url, agencyRequests, startPortalAgain, inbox, board, offerOnBirth };
+  return {
+    world,
+    register,
+    url,
+    agencyRequests,
+    startPortalAgain,
+    inbox,
+    board,
+    offerOnBirth,
+    taxBoard,
+    declareTaxYear,
+  };
 }

@@ -22,7 +22,8 @@ export type Route =
   | "e-residency"
   | "e-residency-status"
   | "inbox"
-  | "benefits";
+  | "benefits"
+  | "tax-return";
 
 /** One view of the portal: what the router shows for a route. */
 export interface View {

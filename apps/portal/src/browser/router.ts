@@ -1,6 +1,6 @@
 // Hash routes to views, in one table: #/login, #/data, #/usage, #/sign, #/check, #/operator,
 // #/companies, #/company/CODE, #/found, #/application/ID, #/e-residency, #/e-residency-status,
-// #/inbox[/ID], #/benefits[/OFFER].
+// #/inbox[/ID], #/benefits[/OFFER], #/tax-return[/YEAR].
 
 import { actingForCompany, type Route, render, state, type View } from "./app.ts";
 import { applicationView } from "./views/application.ts";
@@ -14,6 +14,7 @@ import { inboxView } from "./views/inbox.ts";
 import { loginView } from "./views/login.ts";
 import { operatorView } from "./views/operator.ts";
 import { signView } from "./views/sign.ts";
+import { taxReturnView } from "./views/tax-return.ts";
 import { usageView } from "./views/usage.ts";
 
 export const VIEWS: Readonly<Record<Route, View>> = {
@@ -31,10 +32,19 @@ export const VIEWS: Readonly<Record<Route, View>> = {
   "e-residency-status": eResidencyStatusView,
   inbox: inboxView,
   benefits: benefitsView,
+  "tax-return": taxReturnView,
 };
 
 /** A person's own pages: not shown while they act for a company (the company's are). */
-const OWN_PAGES: ReadonlySet<Route> = new Set(["data", "usage", "found", "application", "inbox", "benefits"]);
+const OWN_PAGES: ReadonlySet<Route> = new Set([
+  "data",
+  "usage",
+  "found",
+  "application",
+  "inbox",
+  "benefits",
+  "tax-return",
+]);
 
 /** The route in the address (and its parameter); without one, the person's data or the login. */
 export function currentRoute(): Route {

@@ -105,6 +105,15 @@ export const BENEFITS_CONFIG = Type.Object(
   { additionalProperties: false, ...problem("must be an object with the Board's familyBenefitsService id") },
 );
 
+/** The Tax and Customs Board's `income-tax-returns` service (issue #13): the pre-filled return. */
+export const TAX_RETURN_CONFIG = Type.Object(
+  {
+    /** GET /returns/{year}/{code}, PUT /returns/{year}/{code}/lines/{line}, POST /returns/{year}/{code}/confirmation. */
+    returnsService: service("EE/GOV/70000349/emta/income-tax-returns"),
+  },
+  { additionalProperties: false, ...problem("must be an object with the Board's returnsService id") },
+);
+
 /** The portal's configuration file (`riik portal serve --config FILE`); see the README. */
 export const PORTAL_CONFIG = Type.Object(
   {
@@ -199,6 +208,7 @@ export const PORTAL_CONFIG = Type.Object(
     eResidency: Type.Optional(E_RESIDENCY_CONFIG),
     inbox: Type.Optional(INBOX_CONFIG),
     benefits: Type.Optional(BENEFITS_CONFIG),
+    taxReturn: Type.Optional(TAX_RETURN_CONFIG),
   },
   { additionalProperties: false },
 );
@@ -210,6 +220,7 @@ export type BusinessRegisterConfig = Static<typeof BUSINESS_REGISTER_CONFIG>;
 export type EResidencyConfig = Static<typeof E_RESIDENCY_CONFIG>;
 export type InboxConfig = Static<typeof INBOX_CONFIG>;
 export type BenefitsConfig = Static<typeof BENEFITS_CONFIG>;
+export type TaxReturnConfig = Static<typeof TAX_RETURN_CONFIG>;
 
 /** Reads and checks FILE; relative file paths in it are taken relative to FILE's directory. */
 export function readPortalConfig(path: string): PortalConfig {

@@ -248,3 +248,38 @@ export const BENEFIT_CONFIRMATION = {
     { additionalProperties: false },
   ),
 };
+
+// ---- the pre-filled income tax return (issue #13): always the person logged in
+
+const TAX_YEAR = Type.Object({ year: Type.String({ pattern: "^20[0-9]{2}$" }) }, { additionalProperties: false });
+
+export const TAX_RETURN = { ...NO_INPUT, params: TAX_YEAR };
+
+/**
+ * The person's own figure for a line. Which lines take one (training, interest:<bank>,
+ * pension:<fund>) is the Board's to say: another line is its LINE_NOT_CORRECTABLE.
+ */
+export const TAX_LINE_CORRECTION = {
+  ...NO_INPUT,
+  params: Type.Object(
+    {
+      year: TAX_YEAR.properties.year,
+      line: Type.String({ pattern: "^[a-z-]{1,40}(:[0-9]{8})?$" }),
+    },
+    { additionalProperties: false },
+  ),
+  body: Type.Object(
+    { amountCents: Type.Integer({ minimum: 0, maximum: 100_000_000_000 }) },
+    { additionalProperties: false },
+  ),
+};
+
+/** The return confirmed as shown; a refund is paid to IBAN (its check digits are the Board's to judge). */
+export const TAX_CONFIRMATION = {
+  ...NO_INPUT,
+  params: TAX_YEAR,
+  body: Type.Object(
+    { iban: Type.String({ minLength: 15, maxLength: 42, pattern: "^[A-Za-z0-9 ]+$" }) },
+    { additionalProperties: false },
+  ),
+};

@@ -16,6 +16,7 @@ import type {
 import type { AddressRecord, Exchange, FamilyRecord, PersonRecord } from "../registry/population.ts";
 import type { SessionPerson } from "../session/session-store.ts";
 import type { FinishResponse, PrepareResponse } from "../signing/signing-service.ts";
+import type { TaxLine, TaxLineSource, TaxReturnView } from "../tax/income-tax-return.ts";
 
 export type {
   ApplicationState,
@@ -39,6 +40,9 @@ export type {
   MyCompany,
   OperatorOverview,
   PrepareResponse,
+  TaxLine,
+  TaxLineSource,
+  TaxReturnView,
   UsageReport,
 };
 
@@ -130,6 +134,8 @@ export interface SessionInfo {
   inbox?: true;
   /** Present when the portal reaches the Social Insurance Board's family benefits. */
   benefits?: true;
+  /** Present when the portal reaches the Tax and Customs Board: the year whose returns were opened last. */
+  taxReturn?: { year: number };
 }
 
 /** GET /api/benefits/offers: the family benefit offers made to the parent logged in. */

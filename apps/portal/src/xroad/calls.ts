@@ -24,7 +24,7 @@ export interface XRoadGet {
 
 /** A call that may change something at the provider, whose refusals the page tells as they are. */
 export interface XRoadSend extends XRoadGet {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   /** A JSON request body. */
   body?: unknown;
 }
@@ -70,7 +70,7 @@ export class XRoadCalls {
   }
 
   async #call<T>(
-    call: XRoadGet & { method?: "GET" | "POST"; body?: unknown },
+    call: XRoadGet & { method?: XRoadSend["method"]; body?: unknown },
     refusals: boolean,
   ): Promise<{ body: T; id: string; requestHash: string | undefined }> {
     try {
