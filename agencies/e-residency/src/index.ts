@@ -5,6 +5,7 @@ export {
   DECISION_FILE,
   type DecisionDocument,
   decisionDocument,
+  signDecision,
   verifyDecision,
 } from "./decision/decision.ts";
 export {
@@ -30,6 +31,7 @@ export {
   type EResidencyExchange,
   type EResidencyServer,
   type EResidencyServerOptions,
+  readTokenFile,
   runBackgroundChecks,
   startEResidency,
 } from "./serve.ts";

@@ -36,6 +36,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   "tax-board": async () => (await import("./commands/tax-board.ts")).registerTaxBoardCommands,
   registrar: async () => (await import("./commands/registrar.ts")).registerRegistrarCommands,
   "social-insurance": async () => (await import("./commands/social-insurance.ts")).registerSocialInsuranceCommands,
+  "e-residency": async () => (await import("./commands/e-residency.ts")).registerEResidencyCommands,
 };
 
 /** The names of every top-level command, without loading any of them. */

@@ -2,7 +2,17 @@
 // ASiC-E container (ETSI EN 319 162-1) with their card. The agency validates every signature
 // with @riik/signature against its configured trust anchors only, never anchors the container
 // carries, and accepts it only when every signer is a listed official.
-import { documentSigners, SignatureError, signedDocumentFile, type ValidationOptions } from "@riik/signature";
+import type { CardFile } from "@riik/pki";
+import {
+  cardFileSigner,
+  createContainer,
+  documentSigners,
+  SignatureError,
+  signContainer,
+  signedDocumentFile,
+  type ValidationOptions,
+  writeContainer,
+} from "@riik/signature";
 import { type Static, Type } from "typebox";
 import { Value } from "typebox/value";
 import { EResidencyError } from "../errors.ts";
@@ -63,4 +73,18 @@ export async function verifyDecision(
       details: { signers: outsiders.length },
     });
   return { ...decision, signers };
+}
+
+/** An official's decision as a B-LT signed container (what `riik e-residency decide` sends). */
+export async function signDecision(
+  card: CardFile,
+  pin2: string,
+  decision: DecisionDocument,
+  options: { tsaUrl: string; ocspUrl?: string },
+): Promise<Uint8Array> {
+  const container = createContainer([
+    { name: DECISION_FILE, mediaType: "application/json", data: new TextEncoder().encode(decisionDocument(decision)) },
+  ]);
+  const signed = await signContainer(container, await cardFileSigner(card, pin2), options);
+  return writeContainer(signed.container);
 }
