@@ -381,6 +381,14 @@ describe("the pre-filled income tax return (issue #13; the real Tax and Customs 
     assert.equal(corrected.status, 200, corrected.text);
     assert.equal(line(corrected.json, "training").source.kind, "person");
     assert.equal(corrected.json.balanceCents, 66_360);
+    // The fund's figure corrected (a key with the fund's code): €800 instead of €1,000 declared.
+    const pension = await person.call(`/api/tax-return/${TAX_YEAR}/lines/pension:${fund}`, {
+      method: "PUT",
+      body: { amountCents: 80_000 },
+    });
+    assert.equal(pension.status, 200, pension.text);
+    assert.deepEqual(line(pension.json, `pension:${fund}`).source, { kind: "person", declared: 100_000 });
+    assert.equal(pension.json.balanceCents, 61_960);
     // A line the Board computes itself: its LINE_NOT_CORRECTABLE, told as it is.
     const notMine = await person.call(`/api/tax-return/${TAX_YEAR}/lines/basic-exemption`, {
       method: "PUT",
@@ -402,7 +410,7 @@ describe("the pre-filled income tax return (issue #13; the real Tax and Customs 
     assert.equal(confirmed.status, 200, confirmed.text);
     assert.equal(confirmed.json.status, "confirmed");
     assert.ok(confirmed.json.confirmedAt);
-    assert.deepEqual(confirmed.json.refund, { amountCents: 66_360, iban: "EE382200221020145685", status: "scheduled" });
+    assert.deepEqual(confirmed.json.refund, { amountCents: 61_960, iban: "EE382200221020145685", status: "scheduled" });
     const twice = await confirm({ iban: IBAN });
     assert.equal(twice.status, 422, twice.text);
     assert.equal(twice.json.details.providerCode, "RETURN_ALREADY_CONFIRMED");

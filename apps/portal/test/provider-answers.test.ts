@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { FamilyBenefits } from "../src/benefits/family-benefits.ts";
 import { StateInbox } from "../src/inbox/state-inbox.ts";
 import { PortalError, parsePortalConfig, type XRoadCalls } from "../src/index.ts";
+import { IncomeTaxReturns, latestOpenYear } from "../src/tax/income-tax-return.ts";
 
 /** A security server that answers BODY to every call, and remembers the calls. */
 function answering(body: unknown, calls: Array<Record<string, unknown>> = []): XRoadCalls {
@@ -33,7 +34,49 @@ const boardOf = (body: unknown, calls?: Array<Record<string, unknown>>) =>
     "p",
   );
 
+const taxBoardOf = (body: unknown, calls?: Array<Record<string, unknown>>) =>
+  new IncomeTaxReturns(
+    answering(body, calls),
+    "EE/GOV/70006317/portal",
+    { returnsService: "EE/GOV/70000349/emta/income-tax-returns" },
+    "p",
+  );
+
 const PARENT = "48001081012";
+/** The Board's answer as it sends it (agencies/tax-board's RETURN schema). */
+const RETURN = {
+  status: "open",
+  taxReturn: {
+    year: 2025,
+    personalCode: PARENT,
+    lines: [
+      {
+        key: "income:10421629",
+        kind: "income",
+        amountCents: 1_800_000,
+        source: { kind: "payroll", payer: "10421629", declarations: ["tsd-2025-01"] },
+        why: "wages from 10421629, 12 months declared: €18000.00",
+      },
+      {
+        key: "pension:18100015",
+        kind: "claim",
+        amountCents: 80_000,
+        source: { kind: "person", declared: 100_000 },
+        why: "corrected by you to €800.00 (18100015 declared €1000.00)",
+      },
+    ],
+    incomeCents: 1_800_000,
+    deductionsCents: 668_000,
+    taxableCents: 1_132_000,
+    taxCents: 249_040,
+    withheldCents: 300_000,
+    balanceCents: 50_960,
+    rules: { year: 2025, source: "Income Tax Act" },
+  },
+  refund: null,
+  dueCents: 0,
+  confirmedAt: null,
+};
 const OFFER = {
   id: "ad60ea16-70dd-41bb-8296-f4834b12b5e8",
   child: "52611026010",
@@ -94,6 +137,71 @@ describe("reading the providers' answers", () => {
     );
   });
 
+  it("reads the Tax and Customs Board's return as the person, each call's path and method, and which lines may be corrected", async () => {
+    const calls: Array<Record<string, unknown>> = [];
+    const board = taxBoardOf(RETURN, calls);
+    const shown = await board.get(PARENT, 2025);
+    assert.equal(shown.status, "open");
+    assert.deepEqual(
+      shown.lines.map((l) => [l.key, l.correctable, l.source]),
+      [
+        ["income:10421629", false, { kind: "payroll", payer: "10421629", declarations: ["tsd-2025-01"] }],
+        ["pension:18100015", true, { kind: "person", declared: 100_000 }],
+      ],
+    );
+    assert.equal(shown.balanceCents, 50_960);
+    await board.correct(PARENT, 2025, "pension:18100015", 80_000);
+    await board.confirm(PARENT, 2025, "EE38 2200 2210 2014 5685");
+    assert.deepEqual(
+      calls.map((c) => [c.method, c.path, c.body, c.userId, c.representedParty]),
+      [
+        ["GET", `/returns/2025/EE${PARENT}`, undefined, `EE${PARENT}`, undefined],
+        [
+          "PUT",
+          `/returns/2025/EE${PARENT}/lines/pension%3A18100015`,
+          { amountCents: 80_000 },
+          `EE${PARENT}`,
+          undefined,
+        ],
+        [
+          "POST",
+          `/returns/2025/EE${PARENT}/confirmation`,
+          { iban: "EE38 2200 2210 2014 5685" },
+          `EE${PARENT}`,
+          undefined,
+        ],
+      ],
+    );
+    // Another year's return than the one asked for is not the agreed answer.
+    await assert.rejects(board.get(PARENT, 2024), (e) => e instanceof PortalError && e.code === "PORTAL_BAD_RESPONSE");
+  });
+
+  it("any JSON from the Tax and Customs Board is read or refused as PORTAL_BAD_RESPONSE", async () => {
+    const json = fc.jsonValue({ maxDepth: 4 });
+    const lineish = fc.dictionary(fc.constantFrom("key", "kind", "amountCents", "source", "why"), json);
+    const returnish = fc.record({
+      status: json,
+      taxReturn: fc.oneof(json, fc.record({ year: fc.constantFrom(2025, "2025"), lines: fc.array(lineish) })),
+      refund: json,
+      dueCents: json,
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(json, returnish), async (body) => {
+        await readsOrRefuses(() => taxBoardOf(body).get(PARENT, 2025));
+        await readsOrRefuses(() => taxBoardOf(body).confirm(PARENT, 2025, "x"));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("the year shown first is the one the Board opened last: on 15 February, Tallinn time", () => {
+    assert.equal(latestOpenYear(new Date("2026-02-14T21:59:59Z")), 2024); // 23:59:59 on the 14th in Tallinn
+    assert.equal(latestOpenYear(new Date("2026-02-14T22:00:00Z")), 2025); // midnight of the 15th
+    assert.equal(latestOpenYear(new Date("2026-12-31T21:59:59Z")), 2025);
+    assert.equal(latestOpenYear(new Date("2026-12-31T22:00:00Z")), 2025); // 1 January 2027
+    assert.equal(latestOpenYear(new Date("2027-02-15T12:00:00Z")), 2026);
+  });
+
   it("the inbox is read for a represented child with the parent as the user", async () => {
     const calls: Array<Record<string, unknown>> = [];
     const child = "52611026010";
@@ -112,11 +220,13 @@ describe("reading the providers' answers", () => {
         trustedCaFiles: ["ca.pem"],
         inbox: {},
         benefits: {},
+        taxReturn: {},
       },
       "/srv/portal",
     );
     assert.deepEqual(config.inbox, { mailboxService: "EE/GOV/70006317/inbox/mailbox" });
     assert.deepEqual(config.benefits, { familyBenefitsService: "EE/GOV/70001975/benefits/family-benefits" });
+    assert.deepEqual(config.taxReturn, { returnsService: "EE/GOV/70000349/emta/income-tax-returns" });
     assert.equal(config.dataDir, "/srv/portal");
   });
 });
