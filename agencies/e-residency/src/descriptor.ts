@@ -173,7 +173,12 @@ export const eResidencyDescriptor: ComponentDescriptor<typeof E_RESIDENCY_SERVE>
           ["GET", ["/staff/applications", "/staff/applications/*"]],
           [
             "POST",
-            ["/staff/applications/*/decision", "/staff/applications/*/hand-over", "/staff/e-residents/*/revocation"],
+            [
+              "/staff/applications/*/decision",
+              "/staff/applications/*/hand-over",
+              "/staff/e-residents/*/renewal",
+              "/staff/e-residents/*/revocation",
+            ],
           ],
         ]),
       ],

@@ -60,8 +60,8 @@ export function readTokenFile(file: string): string {
 export function cardOrders(access: RegistrationAuthorityAccess): CardOrders {
   return {
     order: (request) => requestCard(access, request),
-    revoke: async (documentNumber) => {
-      await revokeDocument(access, documentNumber, "cessationOfOperation");
+    revoke: async (documentNumber, reason) => {
+      await revokeDocument(access, documentNumber, reason);
     },
   };
 }

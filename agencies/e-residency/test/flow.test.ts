@@ -199,6 +199,17 @@ for (const target of await dialectTargets()) {
       });
       assert.equal((await (await call("POST", `/applications/${number}/status`, key)).json()).status, "issued");
 
+      const renewal = await call(
+        "POST",
+        `/staff/e-residents/${granted.personalCode}/renewal`,
+        { documentNumber: "P2222222" },
+        official,
+      );
+      assert.equal(renewal.status, 200);
+      const renewed = await renewal.json();
+      assert.notEqual(renewed.documentNumber, handOver.documentNumber, "a new digital ID");
+      assert.equal(readCardFile(renewed.cardFile).documentNumber, renewed.documentNumber);
+      assert.equal((await (await call("GET", `/e-residents/${granted.personalCode}`)).json()).status, "valid");
       await refused(
         await call("POST", `/staff/e-residents/${granted.personalCode}/revocation`, { reason: "fraud" }, clerk),
         403,
@@ -222,10 +233,15 @@ for (const target of await dialectTargets()) {
         409,
         "E_RESIDENT_REVOKED",
       );
+      await refused(
+        await call("POST", `/staff/e-residents/${granted.personalCode}/renewal`, { documentNumber: "P3" }, official),
+        409,
+        "E_RESIDENT_REVOKED",
+      );
       const journal = await (await call("GET", `/staff/applications/${number}`, undefined, official)).json();
       assert.deepEqual(
         journal.events.map((e: { type: string }) => e.type),
-        ["submitted", "paid", "background-checked", "granted", "card-ordered", "handed-over", "revoked"],
+        ["submitted", "paid", "background-checked", "granted", "card-ordered", "handed-over", "renewed", "revoked"],
       );
     });
 

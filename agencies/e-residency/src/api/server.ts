@@ -235,6 +235,34 @@ export function createEResidencyService(office: EResidencyOffice): MemberService
         },
       );
       app.post(
+        "/staff/e-residents/:code/renewal",
+        {
+          schema: {
+            operationId: "renew",
+            summary: "A new digital ID and validity period; the old ID is revoked as superseded",
+            params: CODE_PARAMS,
+            querystring: NO_QUERY,
+            body: HAND_OVER_BODY,
+            response: {
+              200: personalAnswer(HAND_OVER_ANSWER, "The new digital ID, with its PIN envelope"),
+              ...errorAnswers({
+                400: "REQUEST_INVALID",
+                403: "NOT_AN_OFFICIAL",
+                404: "E_RESIDENT_NOT_FOUND",
+                409: "E_RESIDENT_REVOKED",
+                503: "CARDS_UNAVAILABLE",
+              }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const official = acting(request.headers["x-road-userid"]);
+          const renewed = await office.renew(request.params.code, request.body.documentNumber, official);
+          declareDataSubjects(reply, [renewed.personalCode]);
+          return renewed;
+        },
+      );
+      app.post(
         "/staff/e-residents/:code/revocation",
         {
           schema: {

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
-import { type RaCard, type RaCardRequest, writeCardFile } from "@riik/pki";
+import { type RaCard, type RaCardRequest, type RaRevocationReason, writeCardFile } from "@riik/pki";
 import type { ValidationOptions } from "@riik/signature";
 import { verifyDecision } from "../decision/decision.ts";
 import { EResidencyError } from "../errors.ts";
@@ -50,7 +50,7 @@ export interface CheckedPerson {
 /** The digital IDs the trust services issue to this agency as a registration authority. */
 export interface CardOrders {
   order(request: RaCardRequest): Promise<RaCard>;
-  revoke(documentNumber: string): Promise<void>;
+  revoke(documentNumber: string, reason: RaRevocationReason): Promise<void>;
 }
 
 export interface Decision {
@@ -469,7 +469,7 @@ export class EResidencyOffice {
     if (row.card_document_number) {
       if (!this.options.cards)
         throw new EResidencyError("CARDS_UNAVAILABLE", "the digital ID cannot be revoked without the trust services");
-      await this.options.cards.revoke(row.card_document_number);
+      await this.options.cards.revoke(row.card_document_number, "cessationOfOperation");
     }
     await this.store.write(async ({ trx, change, emit }) => {
       await trx
@@ -482,6 +482,69 @@ export class EResidencyOffice {
       emit({ type: "e-residency.revoked", data: { subjects: [code] } });
     }, at);
     return { ...resident, status: "revoked" };
+  }
+
+  /**
+   * Renewal at a pick-up point: a new digital ID with a new validity period for a valid or
+   * expired (never a revoked) e-resident; the old one is revoked as superseded. The travel
+   * document the official checked is journalled: after five years it is often a new one.
+   */
+  async renew(code: string, documentNumber: string, official: string, at = new Date()): Promise<HandOver> {
+    this.official(official);
+    const resident = await this.eResident(code, at);
+    if (resident.status === "revoked") throw new EResidencyError("E_RESIDENT_REVOKED", `${code} is revoked`);
+    const cards = this.options.cards;
+    if (!cards) throw new EResidencyError("CARDS_UNAVAILABLE", "the agency is served without the trust services");
+    const row = await this.store.db
+      .selectFrom("e_resident")
+      .innerJoin("application", "application.number", "e_resident.application_number")
+      .select(["application.number", "given_name", "surname", "card_document_number"])
+      .where("e_resident.personal_code", "=", code)
+      .executeTakeFirstOrThrow();
+    let card: RaCard;
+    try {
+      card = await cards.order({
+        personalCode: code,
+        givenName: row.given_name,
+        surname: row.surname,
+        eResident: true,
+      });
+    } catch (cause) {
+      throw new EResidencyError("CARDS_UNAVAILABLE", "the trust services did not issue the digital ID; try again", {
+        cause,
+      });
+    }
+    const cardFile = join(this.options.cardsDir, `${row.number}.${card.documentNumber}.card.json`);
+    writeCardFile(cardFile, card.card);
+    const validUntil = card.authentication.notAfter.slice(0, 10);
+    await this.store.write(async ({ trx, change, emit }) => {
+      await trx
+        .updateTable("e_resident")
+        .set({ valid_until: validUntil, card_document_number: card.documentNumber })
+        .where("personal_code", "=", code)
+        .execute();
+      await this.#event(trx, row.number, at, "renewed", official, {
+        documentNumber: card.documentNumber,
+        travelDocument: documentNumber,
+        validUntil,
+      });
+      change({
+        entity: "e_resident",
+        key: code,
+        op: "upsert",
+        data: { personalCode: code, status: "valid", validUntil },
+      });
+      emit({ type: "e-residency.renewed", data: { subjects: [code], validUntil } });
+    }, at);
+    if (row.card_document_number) await cards.revoke(row.card_document_number, "superseded");
+    return {
+      number: row.number,
+      personalCode: code,
+      validUntil,
+      documentNumber: card.documentNumber,
+      cardFile,
+      pinEnvelope: card.pinEnvelope,
+    };
   }
 
   close(): Promise<void> {
