@@ -357,6 +357,29 @@ for (const target of await dialectTargets()) {
       assert.equal(status.status, "awaiting-decision", "nothing was decided by the refused containers");
     });
 
+    test("at once: two payments give one receipt, two decisions one answer, two grants of a day two codes", async () => {
+      const created = await (await call("POST", "/applications", form({ documentNumber: "C0" }))).json();
+      const pay = () => call("POST", `/applications/${created.number}/payment`, { accessKey: created.accessKey });
+      const receipts = await Promise.all([pay(), pay()].map(async (r) => (await r).json()));
+      assert.equal(receipts[0].receipt.id, receipts[1].receipt.id);
+
+      const first = await checkedApplication({ documentNumber: "C1", dateOfBirth: "1979-07-07", sex: "male" });
+      const second = await checkedApplication({ documentNumber: "C2", dateOfBirth: "1979-07-07", sex: "male" });
+      const grant = async (number: string) =>
+        call("POST", `/staff/applications/${number}/decision`, {
+          container: await signedDecision(JSON.stringify({ number, granted: true }), [official]),
+        });
+      const [a, b, twice] = await Promise.all([grant(first.number), grant(second.number), grant(first.number)]);
+      const statuses = [a.status, twice.status].sort();
+      assert.deepEqual(statuses, [200, 409], "one decision of the first application stands");
+      assert.equal(b.status, 200);
+      const codes = [
+        (await office.application(first.number)).personalCode,
+        (await office.application(second.number)).personalCode,
+      ];
+      assert.ok(codes[0] && codes[1] && codes[0] !== codes[1], `${codes}`);
+    });
+
     test("two granted applicants of the same birth date and sex get different codes", async () => {
       const codes: string[] = [];
       for (const documentNumber of ["T1", "T2"]) {

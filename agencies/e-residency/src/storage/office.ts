@@ -201,11 +201,20 @@ export class EResidencyOffice {
           status: row.status,
         };
       const receipt = { id: `RCPT-${randomUUID()}`, amountCents: FEE.amountCents, paidAt: at.toISOString() };
-      await trx
+      const claimed = await trx
         .updateTable("application")
         .set({ receipt_id: receipt.id, paid_at: receipt.paidAt, status: "background-check" })
         .where("number", "=", number)
-        .execute();
+        .where("receipt_id", "is", null)
+        .executeTakeFirst();
+      // Paid meanwhile by another request: its receipt is the one.
+      if (claimed.numUpdatedRows === 0n) {
+        const paid = await this.#row(trx, number);
+        return {
+          receipt: { id: paid.receipt_id as string, amountCents: FEE.amountCents, paidAt: paid.paid_at as string },
+          status: paid.status,
+        };
+      }
       await this.#event(trx, number, at, "paid", "applicant", {
         receipt: receipt.id,
         amountCents: receipt.amountCents,
@@ -323,10 +332,36 @@ export class EResidencyOffice {
     this.#decidable(await this.#row(this.store.db, number));
     const decision = await verifyDecision(container, number, this.options.officials, this.options.trustAnchors);
     return this.store.write(async ({ trx, change, emit }) => {
+      const status = decision.granted ? "granted" : "refused";
+      // Claimed by one conditional update: of two decisions at once, the second finds it decided.
+      const claimed = await trx
+        .updateTable("application")
+        .set({
+          status,
+          decision: status,
+          decision_reason: decision.reason ?? null,
+          decided_at: at.toISOString(),
+          decided_by: decision.signers.join(","),
+          decision_container: Buffer.from(container).toString("base64"),
+        })
+        .where("number", "=", number)
+        .where("status", "=", "awaiting-decision")
+        .where("decision", "is", null)
+        .executeTakeFirst();
       const row = await this.#row(trx, number);
-      this.#decidable(row);
+      if (claimed.numUpdatedRows === 0n) {
+        this.#decidable(row);
+        throw new EResidencyError("APPLICATION_NOT_READY", `application ${number} is ${row.status}`);
+      }
       let personalCode: string | null = null;
       if (decision.granted) {
+        // The day's and sex's counter row, upserted first, holds back any other grant of the same
+        // birth date and sex until this one commits (SQLite writes one at a time anyway).
+        await trx
+          .insertInto("counter")
+          .values({ name: `codes-${row.date_of_birth}-${row.sex}`, value: 1 })
+          .onConflict((oc) => oc.column("name").doUpdateSet((eb) => ({ value: eb("counter.value", "+", 1) })))
+          .execute();
         const taken = await trx
           .selectFrom("e_resident")
           .select("serial")
@@ -353,21 +388,12 @@ export class EResidencyOffice {
             revocation_reason: null,
           })
           .execute();
+        await trx
+          .updateTable("application")
+          .set({ personal_code: personalCode })
+          .where("number", "=", number)
+          .execute();
       }
-      const status = decision.granted ? "granted" : "refused";
-      await trx
-        .updateTable("application")
-        .set({
-          status,
-          decision: status,
-          decision_reason: decision.reason ?? null,
-          decided_at: at.toISOString(),
-          decided_by: decision.signers.join(","),
-          decision_container: Buffer.from(container).toString("base64"),
-          personal_code: personalCode,
-        })
-        .where("number", "=", number)
-        .execute();
       await this.#event(trx, number, at, status, decision.signers.join(","), {
         ...(decision.reason ? { reason: decision.reason } : {}),
         ...(personalCode ? { personalCode } : {}),
@@ -393,7 +419,15 @@ export class EResidencyOffice {
         throw new EResidencyError("APPLICATION_NOT_READY", `application ${number} is ${row.status}, not granted`);
       if (row.document_number !== documentNumber)
         throw new EResidencyError("IDENTITY_MISMATCH", "the document shown is not the one the application names");
-      await trx.updateTable("application").set({ status: "card-ordered" }).where("number", "=", number).execute();
+      // Conditional, so that of two desks at once only one orders a digital ID.
+      const claimed = await trx
+        .updateTable("application")
+        .set({ status: "card-ordered" })
+        .where("number", "=", number)
+        .where("status", "=", "granted")
+        .executeTakeFirst();
+      if (claimed.numUpdatedRows === 0n)
+        throw new EResidencyError("APPLICATION_NOT_READY", `application ${number} is being handed over`);
       await this.#event(trx, number, at, "card-ordered", official, {});
       return row;
     }, at);
