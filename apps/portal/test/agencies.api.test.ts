@@ -346,6 +346,12 @@ describe("the pre-filled income tax return (issue #13; the real Tax and Customs 
     const person = new Client(url, card);
     assert.equal((await person.login()).status, 200);
     assert.ok(Number.isInteger((await person.call("/api/session")).json.taxReturn?.year));
+    const usesOf = async () => {
+      const usage = await person.call("/api/me/usage");
+      assert.equal(usage.status, 200, usage.text);
+      return usage.json.usages.filter((u: { user?: string }) => u.user === `EE${card.personalCode}`).length;
+    };
+    const usesBefore = await usesOf();
 
     const shown = await person.call(`/api/tax-return/${TAX_YEAR}`);
     assert.equal(shown.status, 200, shown.text);
@@ -421,6 +427,10 @@ describe("the pre-filled income tax return (issue #13; the real Tax and Customs 
     });
     assert.equal(late.json.details?.providerCode, "RETURN_ALREADY_CONFIRMED", late.text);
     assert.equal((await person.call(`/api/tax-return/${TAX_YEAR}`)).json.status, "confirmed");
+
+    // Each answered call (two reads, two corrections, the confirmation) is a use of the person's
+    // data in their Data Tracker, made by the portal as them; refusals name nobody.
+    assert.equal((await usesOf()) - usesBefore, 5);
 
     // Another person sees their own (empty) return, never this one: the path has no code to change.
     const other = new Client(url, await world.newCard("Keegi", "Teine"));

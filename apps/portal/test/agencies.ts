@@ -32,6 +32,7 @@ import {
   json,
   OTHER,
   PROVIDER_SUBSYSTEM,
+  READER,
   type Sandbox,
   startSandbox,
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
@@ -155,7 +156,8 @@ async function served(service: MemberService): Promise<string> {
 /** Starts it all at the top level of a test file (the helpers close what they start after the file). */
 export async function startAgencies(options: { applicationsPerHour?: number } = {}): Promise<Agencies> {
   const dir = temporaryDirectory("riik-portal-business-");
-  const sb: Sandbox = await startSandbox({ dir });
+  // With the provider's Data Tracker: the person sees each use of their data (the tax return's reads).
+  const sb: Sandbox = await startSandbox({ dir, dataTracker: true });
   const world = await startWorld({
     mandates: {
       securityServer: sb.ss1.client,
@@ -240,6 +242,8 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     inbox: { mailboxService: MAILBOX },
     benefits: { familyBenefitsService: FAMILY_BENEFITS },
     taxReturn: { returnsService: TAX_RETURNS },
+    dataTrackerClient: READER,
+    dataTrackerProviders: [PROVIDER_SUBSYSTEM],
   };
   const wanted = portalDescriptor.exchange?.(portalConfig as never, { subsystem: OTHER, url: "" });
   const rights = (wanted?.access ?? []).filter((r) => r.service.startsWith(PROVIDER_SUBSYSTEM));
