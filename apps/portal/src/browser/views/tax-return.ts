@@ -243,11 +243,13 @@ function otherYears(): HTMLElement | null {
 }
 
 function taxReturnBody(): HTMLElement {
-  const body = shown.error
-    ? problem(shown.error)
-    : shown.answer && shown.answer.year === yearShown()
-      ? returnCard(shown.answer)
-      : loading();
+  const body = !state.session?.taxReturn
+    ? h("p", { class: "flash error", role: "alert" }, t("PORTAL_SERVICE_UNCONFIGURED"))
+    : shown.error
+      ? problem(shown.error)
+      : shown.answer && shown.answer.year === yearShown()
+        ? returnCard(shown.answer)
+        : loading();
   return h(
     "section",
     { class: "view" },
