@@ -31,7 +31,6 @@ export {
   type EResidencyExchange,
   type EResidencyServer,
   type EResidencyServerOptions,
-  readTokenFile,
   runBackgroundChecks,
   startEResidency,
 } from "./serve.ts";

@@ -2,9 +2,8 @@
 // the police about every paid application through the agency's own security server (outside
 // any transaction). Without X-Road the worker does not run and applications wait: nobody is
 // decided on without the police's answer.
-import { readFileSync, statSync } from "node:fs";
 import { listenOrRelease, type MemberService, XRoadRestClient } from "@riik/kit";
-import { PkiError, type RegistrationAuthorityAccess, requestCard, revokeDocument } from "@riik/pki";
+import { type RegistrationAuthorityAccess, requestCard, revokeDocument } from "@riik/pki";
 import type { ValidationOptions } from "@riik/signature";
 import { createEResidencyService } from "./api/server.ts";
 import { type BackgroundChecks, XRoadBackgroundChecks } from "./checks/police.ts";
@@ -48,13 +47,6 @@ export async function runBackgroundChecks(office: EResidencyOffice, checks: Back
     checked++;
   }
   return checked;
-}
-
-/** The registration authority's token from a file only its owner may read (0600), as ssh refuses a readable key. */
-export function readTokenFile(file: string): string {
-  if ((statSync(file).mode & 0o077) !== 0)
-    throw new PkiError("PKI_ARGUMENT", `${file} must be readable by its owner only (chmod 600)`);
-  return readFileSync(file, "utf8").trim();
 }
 
 export function cardOrders(access: RegistrationAuthorityAccess): CardOrders {

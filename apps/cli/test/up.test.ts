@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { freePortRange, notOwnerOnly, RIIK_BIN, temporaryDirectory } from "@riik/core/testing";
 import {
+  BUSINESS_REGISTER,
+  E_RESIDENCY,
   HEALTH_INSURANCE,
   INBOX,
   MOTOR_INSURANCE,
@@ -15,9 +17,11 @@ import {
   POPULATION_REGISTER,
   PORT_COUNT,
   PORTAL_CLIENT,
+  PPA_SERVICE_DESK,
   SIM,
   SOCIAL_INSURANCE,
   type StateFile,
+  Supervisor,
   TAX_BOARD,
   VEHICLES,
 } from "@riik/state";
@@ -33,6 +37,19 @@ interface Up {
   /** Resolves once it prints the `ready` line. */
   ready: () => Promise<void>;
 }
+
+/** Every `riik up` a test started, stopped with its services when the test ends however it ends. */
+const started: Array<{ up: Up; dataDir: string }> = [];
+after(async () => {
+  for (const { up, dataDir } of started) {
+    if (up.child.exitCode === null && up.child.signalCode === null) {
+      up.child.kill("SIGINT");
+      await up.exited;
+    }
+    // A riik up killed outright leaves its services; they are listed in DIR/pids.json.
+    await Supervisor.stopLeftovers(join(dataDir, "pids.json"), `${dataDir}/`, () => {});
+  }
+});
 
 /** Starts `riik up` (it inherits this process's umask). */
 function startUp(dataDir: string, portBase?: number): Up {
@@ -72,7 +89,9 @@ function startUp(dataDir: string, portBase?: number): Up {
       });
       check();
     });
-  return { child, output: () => output, exited, printed, ready: () => printed(/^ready /m) };
+  const up = { child, output: () => output, exited, printed, ready: () => printed(/^ready /m) };
+  started.push({ up, dataDir });
+  return up;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -206,6 +225,7 @@ describe("riik up (the main job)", () => {
       "health-insurance",
       "tax-board",
       "cdoc-capsules",
+      "e-residency",
     ])
       assert.ok(state.services[name]?.url, `state.json lists ${name}: ${first.output()}`);
     assert.doesNotMatch(first.output(), /not started, not installed/);
@@ -332,6 +352,76 @@ describe("riik up (the main job)", () => {
     assert.equal(licence.body.code, "LICENCE_NOT_FOUND", JSON.stringify(licence.body));
     const policy = await ask(`${MOTOR_INSURANCE}/motor-insurance/insurance?plate=123ABC`);
     assert.equal(policy.body.code, "VEHICLE_UNKNOWN", JSON.stringify(policy.body));
+
+    // #14, e-Residency from anywhere: an applicant with no Estonian identity applies and pays
+    // through the portal's client; the police check them over X-Road; the Board's official signs
+    // the decision with her card (`riik e-residency decide`); the digital ID is handed over; the
+    // business register then finds a valid e-resident.
+    const applications = `${E_RESIDENCY}/applications`;
+    const asPortal = (path: string, body: unknown) =>
+      r1(state.services["ss-ria"]!.url, PORTAL_CLIENT, `${applications}${path}`, {}, body);
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
+    const applied = await asPortal("/applications", {
+      givenName: "Ada",
+      surname: "Lovelace",
+      dateOfBirth: "1990-12-10",
+      sex: "female",
+      citizenship: "GB",
+      documentNumber: "P1234567",
+      documentExpires: "2031-01-01",
+      email: "ada@example.org",
+      photo: jpeg.toString("base64"),
+      reason: "to found a company",
+      pickupLocation: "tallinn",
+    });
+    assert.equal(applied.status, 201, JSON.stringify(applied.body));
+    const { number, accessKey } = applied.body as { number: string; accessKey: string };
+    assert.equal((await asPortal(`/applications/${number}/payment`, { accessKey })).status, 200);
+    await until("the police's background check", async () => {
+      const status = await asPortal(`/applications/${number}/status`, { accessKey });
+      return status.body?.status === "awaiting-decision";
+    });
+    const official = state.officials[0]!;
+    const desk = `${state.services["ss-ppa"]!.url}/r1/${E_RESIDENCY}/decisions`;
+    const decided = spawnSync(
+      process.execPath,
+      [
+        RIIK_BIN,
+        "e-residency",
+        "decide",
+        "--card",
+        official.file,
+        "--pin2",
+        official.pin2,
+        "--application",
+        number,
+        "--grant",
+        "--url",
+        desk,
+        "--xroad-client",
+        PPA_SERVICE_DESK,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(decided.status, 0, decided.stdout + decided.stderr);
+    const handedOver = await r1(
+      state.services["ss-ppa"]!.url,
+      PPA_SERVICE_DESK,
+      `${E_RESIDENCY}/decisions/staff/applications/${number}/hand-over`,
+      { "x-road-userid": `EE${official.personalCode}`, "x-road-issue": "e-residendi kaardi väljastamine" },
+      { documentNumber: "P1234567" },
+    );
+    assert.equal(handedOver.status, 200, JSON.stringify(handedOver.body));
+    const eResident = handedOver.body.personalCode as string;
+    assert.ok(existsSync(handedOver.body.cardFile), "the digital ID's card file");
+    const registered = await r1(
+      state.services["ss-rik"]!.url,
+      BUSINESS_REGISTER,
+      `${E_RESIDENCY}/e-residents/e-residents/${eResident}`,
+      { "x-road-userid": "EE70000310", "x-road-issue": "asutaja kontroll" },
+    );
+    assert.equal(registered.status, 200, JSON.stringify(registered.body));
+    assert.equal(registered.body.status, "valid");
 
     // The control API stops a service for good (no restart) and starts it again.
     assert.equal(state.control, `http://127.0.0.1:${portBase + 22}`);

@@ -361,6 +361,17 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 2
         .getByText("EE382200221020145685")
         .first()
         .waitFor({ timeout: 20_000 });
+
+      // Her income tax return for last year is there, pre-filled from the declarations riik up
+      // seeded at the Tax and Customs Board, read through ss-ria and ss-emta.
+      await page.getByRole("link", { name: "Income tax return" }).click();
+      await page.getByRole("heading", { level: 1, name: "Income tax return" }).waitFor({ timeout: 20_000 });
+      await page
+        .getByRole("table", { name: "The lines of the return, each with its source and reason" })
+        .getByText(/the rules for 20\d\d/)
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await page.locator("#tax-outcome").waitFor();
     } finally {
       await browser.close();
     }

@@ -43,6 +43,11 @@ export const INBOX = `${RIA}/inbox`;
 export const AUTH_CLIENT = `${RIA}/auth`;
 export const POPULATION_REGISTER = `${SIM}/rr`;
 export const POLICE_APP = `${PPA}/police-app`;
+/** The e-Residency agency's subsystem, and the Board's service desk that decides and hands over. */
+export const E_RESIDENCY = `${PPA}/e-residency`;
+export const PPA_SERVICE_DESK = `${PPA}/teenindus`;
+/** The sandbox's Board official who decides e-Residency applications (a card is issued for them). */
+export const E_RESIDENCY_OFFICIAL = { personalCode: "48607150255", givenName: "Piret", surname: "Ametnik" };
 /** The population register's REST service (persons by personal code: GET /persons/{code}). */
 export const PERSONS_SERVICE_CODE = "persons";
 export const PERSONS_SERVICE = `${POPULATION_REGISTER}/${PERSONS_SERVICE_CODE}`;
@@ -96,6 +101,7 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
     subsystems: {
       "police-app": "identity documents and person queries",
       "e-residency": "e-Residency applications, decisions and the register of e-residents",
+      teenindus: "service desk: e-Residency decisions and hand-over of digital IDs",
     },
     securityServer: "ss-ppa",
   },

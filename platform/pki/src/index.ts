@@ -57,6 +57,7 @@ export {
 export {
   importAppPublicKey,
   type RegistrationAuthorityAccess,
+  readRegistrationAuthorityToken,
   requestAppCertificate,
 } from "./ra/app-certificate-client.ts";
 export { requestCard, revokeDocument } from "./ra/card-client.ts";

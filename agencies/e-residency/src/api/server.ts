@@ -6,6 +6,7 @@
 import {
   createMemberService,
   declareDataSubjects,
+  describedOpenApi,
   errorAnswers,
   type MemberService,
   NO_QUERY,
@@ -295,11 +296,6 @@ export function createEResidencyService(office: EResidencyOffice): MemberService
 }
 
 /** The OpenAPI 3.1 document without a running office (for the security server before it starts). */
-export async function eResidencyOpenApi(): Promise<Record<string, unknown>> {
-  const service = createEResidencyService({} as EResidencyOffice);
-  try {
-    return await service.openapi();
-  } finally {
-    await service.close();
-  }
+export function eResidencyOpenApi(): Promise<Record<string, unknown>> {
+  return describedOpenApi(createEResidencyService({} as EResidencyOffice));
 }

@@ -8,7 +8,7 @@ import {
   purgeExpiredModels,
 } from "@riik/auth";
 import { authDescriptor, populationRegisterAccess } from "@riik/auth/descriptor";
-import { PkiError, readCertificate, requestAppCertificate } from "@riik/pki";
+import { PkiError, readCertificate, readRegistrationAuthorityToken, requestAppCertificate } from "@riik/pki";
 import { type Command, Option } from "commander";
 import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
@@ -16,13 +16,6 @@ import { registerAuthAppCommand } from "./auth-app.ts";
 import { registerAuthMandateCommand } from "./auth-mandate.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** A secret from a file only its owner may read (0600): refused otherwise, as ssh refuses a readable key. */
-function readOwnerOnlySecret(file: string): string {
-  if ((statSync(file).mode & 0o077) !== 0)
-    throw new PkiError("PKI_ARGUMENT", `${file} must be readable by its owner only (chmod 600)`);
-  return readFileSync(file, "utf8").trim();
-}
 
 /** Runs ACTION on the auth store of --dir/--db, closed afterwards. */
 async function withStore<T>(
@@ -49,7 +42,7 @@ export function registerAuthCommands(program: Command): void {
     const trustedCas = config.trustedCaFiles.map((file) => readCertificate(file));
     const registrationAuthority =
       config.pkiUrl && config.raTokenFile
-        ? { url: config.pkiUrl, token: readOwnerOnlySecret(config.raTokenFile) }
+        ? { url: config.pkiUrl, token: readRegistrationAuthorityToken(config.raTokenFile) }
         : undefined;
     const appLogin = registrationAuthority
       ? createAppLoginService({

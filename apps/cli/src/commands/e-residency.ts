@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { EResidencyError, readTokenFile, signDecision, startEResidency } from "@riik/e-residency";
+import { EResidencyError, signDecision, startEResidency } from "@riik/e-residency";
 import { eResidencyDescriptor } from "@riik/e-residency/descriptor";
-import { cardCertificate, ocspUrlOf, readCardFile, readCertificate } from "@riik/pki";
+import { cardCertificate, ocspUrlOf, readCardFile, readCertificate, readRegistrationAuthorityToken } from "@riik/pki";
 import type { Command } from "commander";
 import { untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
@@ -24,7 +24,9 @@ export function registerEResidencyCommands(program: Command): void {
       ...(xroadSecurityServer && xroadClient && backgroundChecksService
         ? { exchange: { securityServer: xroadSecurityServer, client: xroadClient, backgroundChecksService } }
         : {}),
-      ...(pkiUrl && raTokenFile ? { registrationAuthority: { url: pkiUrl, token: readTokenFile(raTokenFile) } } : {}),
+      ...(pkiUrl && raTokenFile
+        ? { registrationAuthority: { url: pkiUrl, token: readRegistrationAuthorityToken(raTokenFile) } }
+        : {}),
     });
     process.stdout.write(`e-Residency listening at ${server.url} (OpenAPI: ${server.url}/openapi.json)\n`);
     await untilSignalled();

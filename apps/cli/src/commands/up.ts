@@ -87,5 +87,15 @@ function printState(state: StateFile): void {
         `  ${card.personalCode}  ${card.name.padEnd(28)}  PIN1 ${card.pin1}  PIN2 ${card.pin2}  ${card.file}`,
       );
   }
+  // A state.json from before the officials were issued has none.
+  if (state.officials?.length > 0) {
+    console.log(
+      "\nthe Police and Border Guard Board's official (signs e-Residency decisions, `riik e-residency decide`):",
+    );
+    for (const card of state.officials)
+      console.log(
+        `  ${card.personalCode}  ${card.name.padEnd(28)}  PIN1 ${card.pin1}  PIN2 ${card.pin2}  ${card.file}`,
+      );
+  }
   console.log("");
 }

@@ -11,6 +11,7 @@ import { seedInChildProcess } from "../seed/seed.ts";
 import {
   BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
+  E_RESIDENCY_OFFICIAL,
   HOST,
   INBOX,
   INSTANCE,
@@ -30,6 +31,7 @@ import {
 } from "../topology.ts";
 import {
   type BusinessRegisterModule,
+  type DemoPerson,
   type EmbassyModule,
   type HealthModule,
   loadBusinessRegister,
@@ -64,7 +66,14 @@ import {
 
 export const DEFAULT_PERSONS = 10_000;
 /** Agencies that need nothing of the others at their start: started together, after the registers. */
-const AGENCIES_OF_RIGHTS_AND_WELFARE = ["vehicles", "motor-insurance", "health", "health-insurance", "tax-board"];
+const AGENCIES_STARTED_TOGETHER = [
+  "vehicles",
+  "motor-insurance",
+  "health",
+  "health-insurance",
+  "tax-board",
+  "e-residency",
+];
 export const DEFAULT_PORT_BASE = 8800;
 const DEMO_CARDS = 3;
 
@@ -199,6 +208,23 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       rmSync(dirs.business, { recursive: true, force: true });
       privateDirectory(dirs.business);
       await companies.seedDemoCompaniesIn(at(dirs.business), persons);
+    });
+
+  // The e-Residency agency orders digital IDs as a registration authority (cards only), and the
+  // Board's official who decides applications gets a card to sign the decisions with.
+  const eResidencyOffice = () =>
+    step("e-residency office", async () => {
+      const services = await openTrustServices(dirs.pki, { databaseUrl });
+      try {
+        const { token } = await new RegistrationAuthorities(services.registry).add("e-residency", {
+          allow: ["cards"],
+        });
+        privateDirectory(dirs.eResidency);
+        writeFileAtomic(join(dirs.eResidency, RA_TOKEN_FILE), `${token}\n`);
+        journal.officials = [await issueSandboxCard(services, dirs, E_RESIDENCY_OFFICIAL, "official")];
+      } finally {
+        await services.close();
+      }
     });
 
   // The residents as the agencies that serve all of them know them on the first day: last year's
@@ -360,6 +386,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         }
         await residentsAtAgencies(register, taxes, health);
       }
+      if (placed("e-residency")) await eResidencyOffice();
       await embassyReady;
       if (embassy) await startEmbassy();
       await start("auth");
@@ -367,7 +394,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       await start("cdoc-capsules");
       // Notices of new inbox messages go to the mail server; the Board writes to the inbox.
       for (const name of ["mail", "inbox", "social-insurance"]) if (placed(name)) await start(name);
-      await Promise.all(AGENCIES_OF_RIGHTS_AND_WELFARE.map((name) => start(name)));
+      await Promise.all(AGENCIES_STARTED_TOGETHER.map((name) => start(name)));
     } else {
       say(`riik up: resuming the state in ${dataDir}`);
       if (register && !(journal.steps.population && journal.steps["demo cards"])) {
@@ -378,6 +405,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       }
       // Initialised before those agencies were installed: their residents now.
       if (register) await residentsAtAgencies(register, taxes, health);
+      if (placed("e-residency")) await eResidencyOffice();
       copyLedgerKey(dirs);
       if (embassy) await embassyHome(embassy);
       await registerPortalClient();
@@ -513,35 +541,37 @@ async function issueDemoCards(
     { dataDir: dirs.registry, ...(databaseUrl ? { url: databaseUrl } : {}) },
     DEMO_CARDS,
   );
-  privateDirectory(dirs.cards);
   const services = await openTrustServices(dirs.pki, { databaseUrl });
   try {
     const cards: DemoCard[] = [];
-    for (const person of persons) {
-      const pin1 = String(randomInt(0, 10_000)).padStart(4, "0");
-      const pin2 = String(randomInt(0, 100_000)).padStart(5, "0");
-      const card = await issueCard(services, {
-        personalCode: person.personalCode,
-        givenName: person.givenName,
-        surname: person.surname,
-        pin1,
-        pin2,
-        actor: "riik up (demo card)",
-      });
-      const file = join(dirs.cards, `${person.personalCode}.json`);
-      writeFileAtomic(file, `${JSON.stringify(card, null, 2)}\n`);
-      cards.push({
-        personalCode: person.personalCode,
-        name: `${person.givenName} ${person.surname}`,
-        file,
-        pin1,
-        pin2,
-      });
-    }
+    for (const person of persons) cards.push(await issueSandboxCard(services, dirs, person, "demo card"));
     return cards;
   } finally {
     await services.close();
   }
+}
+
+/** An ID card for a person of the sandbox, its file in DIR/cards (0600) and its PINs for the banner. */
+async function issueSandboxCard(
+  services: Awaited<ReturnType<typeof openTrustServices>>,
+  dirs: StateDirs,
+  person: DemoPerson,
+  what: string,
+): Promise<DemoCard> {
+  privateDirectory(dirs.cards);
+  const pin1 = String(randomInt(0, 10_000)).padStart(4, "0");
+  const pin2 = String(randomInt(0, 100_000)).padStart(5, "0");
+  const card = await issueCard(services, {
+    personalCode: person.personalCode,
+    givenName: person.givenName,
+    surname: person.surname,
+    pin1,
+    pin2,
+    actor: `riik up (${what})`,
+  });
+  const file = join(dirs.cards, `${person.personalCode}.json`);
+  writeFileAtomic(file, `${JSON.stringify(card, null, 2)}\n`);
+  return { personalCode: person.personalCode, name: `${person.givenName} ${person.surname}`, file, pin1, pin2 };
 }
 
 function stateFile(
@@ -631,7 +661,7 @@ function stateFile(
       service: `${SOCIAL_INSURANCE}/family-benefits`,
     };
   // The agencies on the exchange layer: where they answer and the subsystem they serve as.
-  for (const name of AGENCIES_OF_RIGHTS_AND_WELFARE) {
+  for (const name of AGENCIES_STARTED_TOGETHER) {
     const placement = table.find((p) => p.name === name);
     if (placement?.at) services[name] = { url: placement.url, subsystem: placement.at.subsystem };
   }
@@ -681,6 +711,7 @@ function stateFile(
       subsystems: Object.entries(m.subsystems).map(([code, description]) => ({ id: `${m.id}/${code}`, description })),
     })),
     demoCards: journal.demoCards,
+    officials: journal.officials ?? [],
   };
 }
 

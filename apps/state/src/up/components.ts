@@ -105,6 +105,8 @@ export interface OptionalDescriptors {
   taxBoard?: ComponentDescriptor;
   /** The CDOC2 key capsule server (@riik/cdoc). */
   capsules?: ComponentDescriptor;
+  /** The e-Residency agency (@riik/e-residency). */
+  eResidency?: ComponentDescriptor;
 }
 
 type Descriptors = Record<string, ComponentDescriptor>;
@@ -128,7 +130,10 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     load("health", "@riik/health", () => import("@riik/health/descriptor")),
     load("tax-board", "@riik/tax-board", () => import("@riik/tax-board/descriptor")),
   ]);
-  const capsules = await load("cdoc", "@riik/cdoc", () => import("@riik/cdoc/descriptor"));
+  const [capsules, eResidency] = await Promise.all([
+    load("cdoc", "@riik/cdoc", () => import("@riik/cdoc/descriptor")),
+    load("e-residency", "@riik/e-residency", () => import("@riik/e-residency/descriptor")),
+  ]);
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
     ...(police ? { police: police.policeDescriptor! } : {}),
@@ -142,5 +147,6 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     ...(health ? { health: { system: health.healthDescriptor!, insurance: health.healthInsuranceDescriptor! } } : {}),
     ...(taxBoard ? { taxBoard: taxBoard.taxBoardDescriptor! } : {}),
     ...(capsules ? { capsules: capsules.capsuleServerDescriptor! } : {}),
+    ...(eResidency ? { eResidency: eResidency.eResidencyDescriptor! } : {}),
   };
 }

@@ -80,10 +80,13 @@ export async function configureSecurityServers(
   const admin = (name: SecurityServerName) => securityServerApi(dirs.ss(name), loopback(ports[name].admin));
   const enc = encodeURIComponent;
   const wanted = registrations(table);
-  // Information systems reach their security server over loopback HTTP from an allowed address.
-  const byServer = new Map<SecurityServerName, string[]>();
-  for (const { id } of wanted.flatMap((r) => r.subsystems))
-    byServer.set(serverOf(id), [...(byServer.get(serverOf(id)) ?? []), id]);
+  // Information systems reach their security server over loopback HTTP from an allowed address:
+  // every member's subsystems (a desk without a component of its own, like PPA's `teenindus`,
+  // too) and those the components ask for.
+  const byServer = new Map<SecurityServerName, Set<string>>();
+  const memberSubsystems = MEMBERS.flatMap((m) => Object.keys(m.subsystems).map((code) => `${m.id}/${code}`));
+  for (const id of [...memberSubsystems, ...wanted.flatMap((r) => r.subsystems.map((s) => s.id))])
+    byServer.set(serverOf(id), (byServer.get(serverOf(id)) ?? new Set()).add(id));
   await Promise.all(
     [...byServer].map(async ([name, ids]) => {
       for (const id of ids)

@@ -30,6 +30,8 @@ export interface InitJournal {
   database: "sqlite" | "postgres";
   steps: Record<string, string>;
   demoCards: DemoCard[];
+  /** Cards of the sandbox's officials (the Board's official who decides e-Residency applications). */
+  officials?: DemoCard[];
   completedAt?: string;
 }
 

@@ -23,6 +23,8 @@ export interface StateFile {
     subsystems: Array<{ id: string; description: string }>;
   }>;
   demoCards: DemoCard[];
+  /** The officials' cards: the Police and Border Guard Board's official signs e-Residency decisions. */
+  officials: DemoCard[];
   /** Probes a continuity drill (`riik embassy drill`) compares before and after a restore. */
   drill?: { checks: Array<{ name: string; url: string; method?: string; headers?: Record<string, string> }> };
 }

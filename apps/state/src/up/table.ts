@@ -11,6 +11,8 @@ import {
   BENEFITS_OFFICIAL,
   BUSINESS_REGISTER,
   DATATRACKER_CLIENT,
+  E_RESIDENCY,
+  E_RESIDENCY_OFFICIAL,
   HEALTH_INSURANCE,
   HEALTH_SYSTEM,
   HOST,
@@ -23,6 +25,7 @@ import {
   POPULATION_REGISTER,
   PORTAL_CLIENT,
   type PortLayout,
+  PPA_SERVICE_DESK,
   REGISTER_EVENTS_OFFICIAL,
   REPRESENTATION_RIGHTS_SERVICE,
   RIA,
@@ -93,6 +96,7 @@ export function stateDirs(dataDir: string) {
     inbox: join(dataDir, "inbox"),
     mail: join(dataDir, "mail"),
     socialInsurance: join(dataDir, "social-insurance"),
+    eResidency: join(dataDir, "e-residency"),
     vehicles: join(dataDir, "vehicles"),
     motorInsurance: join(dataDir, "motor-insurance"),
     health: join(dataDir, "health"),
@@ -345,6 +349,14 @@ export function sandboxTable(context: TableContext): Placement[] {
         ...(installed.socialInsurance && installed.registry && installed.inbox
           ? { benefits: { familyBenefitsService: `${SOCIAL_INSURANCE}/family-benefits` } }
           : {}),
+        // Applying for e-Residency without an Estonian identity (issue #14), over ss-ria.
+        ...(installed.eResidency && installed.police
+          ? { eResidency: { applicationsService: `${E_RESIDENCY}/applications` } }
+          : {}),
+        // The pre-filled income tax return (issue #13), from the Tax and Customs Board over ss-ria.
+        ...(installed.taxBoard && installed.registry
+          ? { taxReturn: { returnsService: `${TAX_BOARD}/income-tax-returns` } }
+          : {}),
       },
       url: url(ports.portal),
       at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
@@ -399,6 +411,30 @@ export function sandboxTable(context: TableContext): Placement[] {
       at: { subsystem: SOCIAL_INSURANCE, url: url(ports["social-insurance"]) },
     });
   table.push(...registersOfRights(context), ...welfareAndTax(context));
+  // e-Residency: the police check the applicants, the trust services issue their digital IDs.
+  if (installed.eResidency && installed.police)
+    table.push({
+      name: "e-residency",
+      descriptor: installed.eResidency,
+      config: {
+        dir: dirs.eResidency,
+        trust: join(dirs.pki, "ca", "root.crt"),
+        port: ports["e-residency"],
+        host: HOST,
+        xroadSecurityServer: url(ports["ss-ppa"].client),
+        xroadClient: E_RESIDENCY,
+        backgroundChecksService: `${POLICE_APP}/background-checks`,
+        pkiUrl: url(ports.pki),
+        raTokenFile: join(dirs.eResidency, RA_TOKEN_FILE),
+        officials: [E_RESIDENCY_OFFICIAL.personalCode],
+        applicationsClients: installed.portal ? [PORTAL_CLIENT] : [],
+        eResidentsClients: installed.business ? [BUSINESS_REGISTER] : [],
+        decisionsClients: [PPA_SERVICE_DESK],
+        ...db,
+      },
+      url: url(ports["e-residency"]),
+      at: { subsystem: E_RESIDENCY, url: url(ports["e-residency"]) },
+    });
   // The embassy replicates the population register, so it comes only with one.
   if (installed.embassy && installed.registry)
     table.push(

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from "node:fs";
 import * as x509 from "@peculiar/x509";
 import { PkiError, type PkiErrorCode } from "../errors.ts";
 import type { AppCertificateRequest } from "../identity/app-certificate.ts";
@@ -7,6 +8,16 @@ export interface RegistrationAuthorityAccess {
   /** The trust services' base URL (`riik pki serve`). */
   url: string;
   token: string;
+}
+
+/**
+ * A registration authority's token from a file only its owner may read (0600): refused
+ * otherwise, as ssh refuses a readable key.
+ */
+export function readRegistrationAuthorityToken(file: string): string {
+  if ((statSync(file).mode & 0o077) !== 0)
+    throw new PkiError("PKI_ARGUMENT", `${file} must be readable by its owner only (chmod 600)`);
+  return readFileSync(file, "utf8").trim();
 }
 
 const CURVES = ["P-256", "P-384"] as const;
