@@ -1,6 +1,6 @@
 import type { BenefitsConfig } from "../config/portal-config.ts";
 import { PortalError } from "../errors.ts";
-import { askedBy, type XRoadCalls } from "../xroad/calls.ts";
+import { PersonalService, type XRoadCalls } from "../xroad/calls.ts";
 
 /** One amount of an offer with its reason ("why this amount") and the rule set it came from. */
 export interface BenefitLine {
@@ -42,26 +42,24 @@ export interface BenefitPayment {
  * refusals (NOT_A_PARENT, IBAN_INVALID, OFFER_ALREADY_CONFIRMED) come back as PORTAL_REFUSED.
  */
 export class FamilyBenefits {
-  readonly #xroad: XRoadCalls;
-  readonly #options: { client: string; service: string; purpose: string };
+  readonly #service: PersonalService;
 
   constructor(xroad: XRoadCalls, client: string, config: BenefitsConfig, purpose: string) {
-    this.#xroad = xroad;
-    this.#options = { client, service: config.familyBenefitsService, purpose };
+    this.#service = new PersonalService(xroad, { client, service: config.familyBenefitsService, purpose });
   }
 
   async offers(code: string): Promise<BenefitOffer[]> {
-    const body = record(await this.#call(code, "GET", `/persons/EE${code}/offers`));
+    const body = record(await this.#service.call(code, "GET", `/persons/EE${code}/offers`));
     if (!Array.isArray(body.offers)) throw bad("no list of offers");
     return body.offers.slice(0, 200).map(offer);
   }
 
   async confirm(code: string, id: string, request: { recipient: string; iban: string }): Promise<BenefitOffer> {
-    return offer(await this.#call(code, "POST", `/offers/${encodeURIComponent(id)}/confirmation`, request));
+    return offer(await this.#service.call(code, "POST", `/offers/${encodeURIComponent(id)}/confirmation`, request));
   }
 
   async payments(code: string): Promise<BenefitPayment[]> {
-    const body = record(await this.#call(code, "GET", `/persons/EE${code}/payments`));
+    const body = record(await this.#service.call(code, "GET", `/persons/EE${code}/payments`));
     if (!Array.isArray(body.payments)) throw bad("no list of payments");
     return body.payments.slice(0, 5000).map((value) => {
       const p = record(value);
@@ -76,19 +74,6 @@ export class FamilyBenefits {
         iban: text(p.iban, 42),
       };
     });
-  }
-
-  async #call(code: string, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
-    const answer = await this.#xroad.send<unknown>({
-      client: this.#options.client,
-      service: this.#options.service,
-      method,
-      path,
-      ...(body === undefined ? {} : { body }),
-      ...askedBy(code),
-      issue: this.#options.purpose,
-    });
-    return answer.body;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { TaxReturnConfig } from "../config/portal-config.ts";
 import { PortalError } from "../errors.ts";
-import { askedBy, type XRoadCalls } from "../xroad/calls.ts";
+import { PersonalService, type XRoadCalls } from "../xroad/calls.ts";
 
 /** Where a line comes from, as the Board names it: a declaration and its sender, the register, the person, the rules. */
 export interface TaxLineSource {
@@ -61,38 +61,23 @@ export const CORRECTABLE_LINE = /^(training|interest:[0-9]{8}|pension:[0-9]{8})$
  * LINE_NOT_CORRECTABLE, NOT_RESIDENT, RULES_NOT_IN_FORCE) come back as PORTAL_REFUSED.
  */
 export class IncomeTaxReturns {
-  readonly #xroad: XRoadCalls;
-  readonly #options: { client: string; service: string; purpose: string };
+  readonly #service: PersonalService;
 
   constructor(xroad: XRoadCalls, client: string, config: TaxReturnConfig, purpose: string) {
-    this.#xroad = xroad;
-    this.#options = { client, service: config.returnsService, purpose };
+    this.#service = new PersonalService(xroad, { client, service: config.returnsService, purpose });
   }
 
   async get(code: string, year: number): Promise<TaxReturnView> {
-    return view(await this.#call(code, "GET", `/returns/${year}/EE${code}`), year);
+    return view(await this.#service.call(code, "GET", `/returns/${year}/EE${code}`), year);
   }
 
   async correct(code: string, year: number, line: string, amountCents: number): Promise<TaxReturnView> {
     const path = `/returns/${year}/EE${code}/lines/${encodeURIComponent(line)}`;
-    return view(await this.#call(code, "PUT", path, { amountCents }), year);
+    return view(await this.#service.call(code, "PUT", path, { amountCents }), year);
   }
 
   async confirm(code: string, year: number, iban: string): Promise<TaxReturnView> {
-    return view(await this.#call(code, "POST", `/returns/${year}/EE${code}/confirmation`, { iban }), year);
-  }
-
-  async #call(code: string, method: "GET" | "PUT" | "POST", path: string, body?: unknown): Promise<unknown> {
-    const answer = await this.#xroad.send<unknown>({
-      client: this.#options.client,
-      service: this.#options.service,
-      method,
-      path,
-      ...(body === undefined ? {} : { body }),
-      ...askedBy(code),
-      issue: this.#options.purpose,
-    });
-    return answer.body;
+    return view(await this.#service.call(code, "POST", `/returns/${year}/EE${code}/confirmation`, { iban }), year);
   }
 }
 

@@ -157,3 +157,27 @@ function portalError(error: XRoadClientError, call: XRoadGet, securityServer: st
       });
   }
 }
+
+/**
+ * One provider's service called for the person logged in (X-Road-UserId the person, the
+ * portal's purpose as X-Road-Issue): the Board's family benefits, the tax return.
+ */
+export class PersonalService {
+  constructor(
+    private readonly xroad: XRoadCalls,
+    private readonly options: { client: string; service: string; purpose: string },
+  ) {}
+
+  async call(code: string, method: XRoadSend["method"], path: string, body?: unknown): Promise<unknown> {
+    const answer = await this.xroad.send<unknown>({
+      client: this.options.client,
+      service: this.options.service,
+      method,
+      path,
+      ...(body === undefined ? {} : { body }),
+      ...askedBy(code),
+      issue: this.options.purpose,
+    });
+    return answer.body;
+  }
+}
