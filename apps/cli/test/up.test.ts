@@ -348,8 +348,11 @@ describe("riik up (the main job)", () => {
     const insured = await ask(`${HEALTH_INSURANCE}/insurance/persons/${demo.personalCode}/insurance`);
     assert.equal(insured.status, 200, JSON.stringify(insured.body));
     assert.equal(insured.body.insured, true, "a working-age resident is insured");
-    const licence = await ask(`${VEHICLES}/driving-licences/persons/${demo.personalCode}/licence`);
-    assert.equal(licence.body.code, "LICENCE_NOT_FOUND", JSON.stringify(licence.body));
+    // The demo persons drive: a B licence and a car at the vehicle register (riik up's demo seed).
+    const right = await ask(`${VEHICLES}/driving-licences/persons/${demo.personalCode}/driving-right?category=B`);
+    assert.equal(right.body.allowed, true, JSON.stringify(right.body));
+    const cars = await ask(`${VEHICLES}/vehicles/persons/${demo.personalCode}/vehicles`);
+    assert.equal(cars.body.vehicles?.[0]?.plate, "101DEM", JSON.stringify(cars.body));
     const policy = await ask(`${MOTOR_INSURANCE}/motor-insurance/insurance?plate=123ABC`);
     assert.equal(policy.body.code, "VEHICLE_UNKNOWN", JSON.stringify(policy.body));
 

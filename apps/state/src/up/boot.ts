@@ -40,8 +40,10 @@ import {
   loadOptionalDescriptors,
   loadPopulationRegister,
   loadTaxBoard,
+  loadVehicles,
   type PopulationRegisterModule,
   type TaxBoardModule,
+  type VehiclesModule,
 } from "./components.ts";
 import { startControlServer } from "./control.ts";
 import { configureSecurityServers, registerAtCentral } from "./exchange.ts";
@@ -134,6 +136,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const business = installed.business ? await loadBusinessRegister() : undefined;
   const taxes = installed.taxBoard && register ? await loadTaxBoard() : undefined;
   const health = installed.health && register ? await loadHealth() : undefined;
+  const vehicles = installed.vehicles && register ? await loadVehicles() : undefined;
   const missing: string[] = [];
   if (!register) missing.push("population-register (@riik/population-register, `riik registry serve`)");
   if (!installed.police) missing.push("police (@riik/police, `riik police serve`)");
@@ -208,6 +211,18 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       rmSync(dirs.business, { recursive: true, force: true });
       privateDirectory(dirs.business);
       await companies.seedDemoCompaniesIn(at(dirs.business), persons);
+    });
+
+  // The demo persons drive: a car each and a B licence at the vehicle register.
+  const demoVehicles = (module: VehiclesModule) =>
+    step("demo vehicles", async () => {
+      rmSync(dirs.vehicles, { recursive: true, force: true });
+      privateDirectory(dirs.vehicles);
+      const plates = await module.seedDemoVehicles(
+        { dataDir: dirs.vehicles, ...(databaseUrl ? { url: databaseUrl } : {}) },
+        journal.demoCards.map((card) => card.personalCode),
+      );
+      say(`riik up: the demo persons' cars ${plates.join(", ")} at the vehicle register`);
     });
 
   // The e-Residency agency orders digital IDs as a registration authority (cards only), and the
@@ -385,6 +400,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
           await start("business-register");
         }
         await residentsAtAgencies(register, taxes, health);
+        if (vehicles) await demoVehicles(vehicles);
       }
       if (placed("e-residency")) await eResidencyOffice();
       await embassyReady;
@@ -405,6 +421,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       }
       // Initialised before those agencies were installed: their residents now.
       if (register) await residentsAtAgencies(register, taxes, health);
+      if (register && vehicles) await demoVehicles(vehicles);
       if (placed("e-residency")) await eResidencyOffice();
       copyLedgerKey(dirs);
       if (embassy) await embassyHome(embassy);

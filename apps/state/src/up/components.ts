@@ -77,6 +77,13 @@ export interface TaxBoardModule {
 
 export const loadTaxBoard = () => importOptional<TaxBoardModule>("@riik/tax-board", () => import("@riik/tax-board"));
 
+/** The part of @riik/vehicles that `riik up` uses: the demo persons' cars and licences. */
+export interface VehiclesModule {
+  seedDemoVehicles(location: { dataDir: string; url?: string }, personalCodes: readonly string[]): Promise<string[]>;
+}
+
+export const loadVehicles = () => importOptional<VehiclesModule>("@riik/vehicles", () => import("@riik/vehicles"));
+
 /** The part of @riik/health that `riik up` uses: the insurance fund's insured residents. */
 export interface HealthModule {
   seedSandboxInsured(location: { dataDir: string; url?: string }, personalCodes: readonly string[]): Promise<number>;
