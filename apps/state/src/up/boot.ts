@@ -450,15 +450,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     options.signal?.removeEventListener("abort", onAbort);
   }
 
-  const state = stateFile(dataDir, dirs, ports, journal, table, {
-    registry: placed("population-register") !== undefined,
-    police: placed("police") !== undefined,
-    portal: placed("portal") !== undefined,
-    embassy: embassy !== undefined,
-    business: placed("business-register") !== undefined,
-    inbox: placed("inbox") !== undefined,
-    socialInsurance: placed("social-insurance") !== undefined,
-  });
+  const state = stateFile(dataDir, dirs, ports, journal, table);
   writeFileAtomic(join(dataDir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
   say(
     `riik up: ${firstStart ? "initialised and started" : "started"} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -597,17 +589,10 @@ function stateFile(
   ports: PortLayout,
   journal: InitJournal,
   table: readonly Placement[],
-  present: {
-    registry: boolean;
-    police: boolean;
-    portal: boolean;
-    embassy: boolean;
-    business: boolean;
-    inbox: boolean;
-    socialInsurance: boolean;
-  },
 ): StateFile {
   const url = loopback;
+  // What this state runs: its table, after the placements the installation lacks were left out.
+  const has = (name: string) => table.some((p) => p.name === name);
   const services: StateFile["services"] = {
     pki: {
       url: url(ports.pki),
@@ -644,26 +629,26 @@ function stateFile(
       config: join(dirs.ss(name), "ss.json"),
     };
   }
-  if (present.registry)
+  if (has("population-register"))
     services["population-register"] = { url: url(ports["population-register"]), service: PERSONS_SERVICE };
-  if (present.police)
+  if (has("police"))
     services.police = { url: url(ports.police), queries: `${url(ports.police)}/queries`, client: POLICE_APP };
-  if (present.portal) services.portal = { url: url(ports.portal) };
-  if (present.business)
+  if (has("portal")) services.portal = { url: url(ports.portal) };
+  if (has("business-register"))
     services["business-register"] = {
       url: url(ports["business-register"]),
       service: `${BUSINESS_REGISTER}/companies`,
       openData: `${url(ports["business-register"])}/open-data/companies.json`,
     };
   services.directory = { url: url(ports.directory.http), ldap: `ldap://${HOST}:${ports.directory.ldap}` };
-  if (table.some((p) => p.name === "cdoc-capsules"))
+  if (has("cdoc-capsules"))
     services["cdoc-capsules"] = {
       url: `https://${HOST}:${ports.capsules.put}`,
       get: `https://${HOST}:${ports.capsules.get}`,
       // What `riik cdoc encrypt --server` and `decrypt --server` take.
       keyServer: join(dirs.capsules, "key-server.json"),
     };
-  if (present.inbox) {
+  if (has("inbox")) {
     services.inbox = { url: url(ports.inbox), service: `${INBOX}/messages` };
     // The sandbox's mail server keeps every notice: its HTTP view lists them.
     services.mail = {
@@ -672,7 +657,7 @@ function stateFile(
       messages: `${url(ports.mail.http)}/messages`,
     };
   }
-  if (present.socialInsurance)
+  if (has("social-insurance"))
     services["social-insurance"] = {
       url: url(ports["social-insurance"]),
       service: `${SOCIAL_INSURANCE}/family-benefits`,
@@ -682,7 +667,7 @@ function stateFile(
     const placement = table.find((p) => p.name === name);
     if (placement?.at) services[name] = { url: placement.url, subsystem: placement.at.subsystem };
   }
-  if (present.embassy)
+  if (has("embassy"))
     services.embassy = {
       url: `https://${HOST}:${ports.embassy.node}`,
       admin: url(ports.embassy.admin),
@@ -698,7 +683,7 @@ function stateFile(
     control: url(ports.control),
     services,
     // What a continuity drill (riik embassy drill) checks before and after a restore.
-    ...(present.registry && demo
+    ...(has("population-register") && demo
       ? {
           drill: {
             checks: [
