@@ -27,7 +27,8 @@ export type BusinessRegisterErrorCode =
   | "FOUNDING_RATE_LIMITED"
   | "ANNUAL_REPORT_INVALID"
   | "ANNUAL_REPORT_EXISTS"
-  | "SIGNER_NOT_REPRESENTATIVE";
+  | "SIGNER_NOT_REPRESENTATIVE"
+  | "REGISTRY_CODE_TAKEN";
 
 export class BusinessRegisterError extends RiikError<BusinessRegisterErrorCode> {}
 
@@ -61,5 +62,6 @@ export const BUSINESS_REGISTER_ERRORS: ErrorCatalogue<BusinessRegisterErrorCode>
   FOUNDING_RATE_LIMITED: { status: 429 },
   ANNUAL_REPORT_INVALID: { status: 400 },
   ANNUAL_REPORT_EXISTS: { status: 409 },
+  REGISTRY_CODE_TAKEN: { status: 409 },
   SIGNER_NOT_REPRESENTATIVE: { status: 403 },
 };

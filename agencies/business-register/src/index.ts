@@ -24,7 +24,12 @@ export {
 export { founderSignatures } from "./founding/founder-signature.ts";
 export { checkCompanyName, LEGAL_FORMS, type LegalForm, nameKey, similarKeys } from "./model/company-name.ts";
 export { OPEN_DATA_SETS, type OpenDataSet, openData, toCsv } from "./open-data.ts";
-export { type DemoBoardMember, seedDemoCompanies, seedDemoCompaniesIn } from "./seed/demo-companies.ts";
+export {
+  type DemoBoardMember,
+  type MemberCompany,
+  seedDemoCompanies,
+  seedDemoCompaniesIn,
+} from "./seed/demo-companies.ts";
 export {
   type AnnualReport,
   BusinessRegister,

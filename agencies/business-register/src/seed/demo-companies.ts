@@ -47,15 +47,59 @@ export async function seedDemoCompanies(
   return companies;
 }
 
-/** Opens the register at LOCATION, seeds a company per person and closes it: `riik up`'s first start. */
+/**
+ * A company that is also a member of the exchange layer (the sandbox's clinic, pharmacy):
+ * registered under the registry code its X-Road member code carries, its manager alone on the board.
+ */
+export interface MemberCompany {
+  registryCode: string;
+  name: string;
+  /** EMTAK activity code, e.g. 86101 (hospitals), 47731 (pharmacies). */
+  activity: string;
+  board: DemoBoardMember;
+}
+
+async function seedMemberCompany(register: BusinessRegister, member: MemberCompany): Promise<Company> {
+  const board = {
+    personalCode: member.board.personalCode,
+    givenName: member.board.givenName,
+    surname: member.board.surname,
+  };
+  return register.seedCompany(
+    {
+      name: member.name,
+      legalForm: "OÜ",
+      seatAddress: "Harju maakond, Tallinn, Kesklinna linnaosa, Lossi plats 1a, 15165",
+      email: `info@${member.registryCode}.example.ee`,
+      activity: member.activity,
+      shareCapitalCents: 250_000,
+      founders: [{ ...board, shareCents: 250_000 }],
+      board: [board],
+      beneficialOwners: [board],
+      representation: "alone",
+      articles: "standard",
+    },
+    new Date(),
+    member.registryCode,
+  );
+}
+
+/**
+ * Opens the register at LOCATION, seeds a company per person and the member companies, and
+ * closes it: `riik up`'s first start.
+ */
 export async function seedDemoCompaniesIn(
   location: BusinessRegisterLocation,
   persons: readonly DemoBoardMember[],
+  members: readonly MemberCompany[] = [],
 ): Promise<Array<{ company: Company; board: DemoBoardMember }>> {
   // Seeds need no signature check: the register opens with no trust anchor it would use.
   const register = await openBusinessRegister(location, { trustAnchors: [] });
   try {
-    return await seedDemoCompanies(register, persons);
+    const companies = await seedDemoCompanies(register, persons);
+    for (const member of members)
+      companies.push({ company: await seedMemberCompany(register, member), board: member.board });
+    return companies;
   } finally {
     await register.close();
   }

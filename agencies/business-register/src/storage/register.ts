@@ -596,9 +596,10 @@ export class BusinessRegister {
     write: MemberWrite<BusinessRegisterDb>,
     application: Application,
     at: Date,
+    registryCode?: string,
   ): Promise<CompanyTable> {
     const { trx } = write;
-    const code = await nextRegistryCode(trx);
+    const code = registryCode ?? (await nextRegistryCode(trx));
     const since = today(at);
     const company: CompanyTable = {
       registry_code: code,
@@ -654,13 +655,21 @@ export class BusinessRegister {
   /**
    * A demo company for `riik business seed`: the same registry card and journal as a founding,
    * without the signatures and the fee (seeds stand for companies founded before the sandbox).
+   * A seed may carry the registry code the company is already known by elsewhere (its X-Road
+   * member code); otherwise it gets the next free one.
    */
-  async seedCompany(input: Application, at = new Date()): Promise<Company> {
+  async seedCompany(input: Application, at = new Date(), registryCode?: string): Promise<Company> {
     const application = checkApplication(input);
+    const code = registryCode === undefined ? undefined : parseRegistryCode(registryCode);
     return this.store.write(async (write) => {
       const { taken, similar } = await this.nameCheck(application.name, write.trx);
       if (taken) throw nameTaken(application.name, similar);
-      const company = await this.enter(write, application, at);
+      const holder = code
+        ? await write.trx.selectFrom("company").select("name").where("registry_code", "=", code).executeTakeFirst()
+        : undefined;
+      if (holder)
+        throw new BusinessRegisterError("REGISTRY_CODE_TAKEN", `the registry code ${code} is ${holder.name}'s`);
+      const company = await this.enter(write, application, at, code);
       write.emit({
         type: "company.registered",
         data: {
