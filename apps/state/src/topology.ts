@@ -23,6 +23,15 @@ export const HEALTH_SYSTEM = `${TEHIK}/tis`;
 /** Tervisekassa: the health insurance fund. */
 export const TK = "EE/GOV/74000091";
 export const HEALTH_INSURANCE = `${TK}/ravikindlustus`;
+/** A sandbox clinic (a company of the business register) whose hospital information system writes visits and prescriptions. */
+export const CLINIC = "EE/COM/10090010";
+export const CLINIC_SYSTEM = `${CLINIC}/his`;
+/** A sandbox pharmacy (a company of the business register, licensed) whose system dispenses by personal code. */
+export const PHARMACY = "EE/COM/10090027";
+export const PHARMACY_SYSTEM = `${PHARMACY}/apteek`;
+/** The sandbox's doctor at the clinic and pharmacist at the pharmacy (cards are issued for both). */
+export const CLINIC_DOCTOR = { personalCode: "47804121002", givenName: "Mari", surname: "Arst" };
+export const PHARMACIST = { personalCode: "37109231007", givenName: "Peeter", surname: "Proviisor" };
 /** Maksu- ja Tolliamet: the Tax and Customs Board. */
 export const EMTA = "EE/GOV/70000349";
 export const TAX_BOARD = `${EMTA}/emta`;
@@ -65,7 +74,9 @@ export type SecurityServerName =
   | "ss-lkf"
   | "ss-tehik"
   | "ss-tk"
-  | "ss-emta";
+  | "ss-emta"
+  | "ss-kliinik"
+  | "ss-apteek";
 
 export interface MemberSpec {
   /** INSTANCE/CLASS/MEMBER */
@@ -148,6 +159,18 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
     subsystems: { emta: "declarations and income tax returns" },
     securityServer: "ss-emta",
   },
+  {
+    id: CLINIC,
+    name: "Demokliinik OÜ",
+    subsystems: { his: "hospital information system: visits, summaries, prescriptions" },
+    securityServer: "ss-kliinik",
+  },
+  {
+    id: PHARMACY,
+    name: "Demoapteek OÜ",
+    subsystems: { apteek: "pharmacy system: prescriptions found by personal code, dispensed" },
+    securityServer: "ss-apteek",
+  },
 ]);
 
 export const SECURITY_SERVERS: readonly SecurityServerName[] = MEMBERS.map((m) => m.securityServer);
@@ -212,9 +235,11 @@ export interface PortLayout {
   "tax-board": number;
   /** The CDOC2 key capsule server: senders' TLS port and recipients' mutual-TLS port. */
   capsules: { put: number; get: number };
+  "ss-kliinik": SecurityServerPorts;
+  "ss-apteek": SecurityServerPorts;
 }
 
-export const PORT_COUNT = 68;
+export const PORT_COUNT = 76;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -257,6 +282,8 @@ export function portLayout(base: number): PortLayout {
     "ss-emta": ss(base + 61),
     "tax-board": base + 65,
     capsules: { put: base + 66, get: base + 67 },
+    "ss-kliinik": ss(base + 68),
+    "ss-apteek": ss(base + 72),
   };
 }
 

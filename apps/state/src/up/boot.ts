@@ -10,6 +10,8 @@ import { StateError } from "../errors.ts";
 import { seedInChildProcess } from "../seed/seed.ts";
 import {
   BUSINESS_REGISTER,
+  CLINIC,
+  CLINIC_DOCTOR,
   DATATRACKER_CLIENT,
   E_RESIDENCY_OFFICIAL,
   HOST,
@@ -19,6 +21,8 @@ import {
   MEMBERS,
   memberOfServer,
   PERSONS_SERVICE,
+  PHARMACIST,
+  PHARMACY,
   POLICE_APP,
   POPULATION_REGISTER,
   PORT_COUNT,
@@ -78,6 +82,12 @@ const AGENCIES_STARTED_TOGETHER = [
 ];
 export const DEFAULT_PORT_BASE = 8800;
 const DEMO_CARDS = 3;
+
+/** The companies that are members of the exchange layer: registered under their member codes. */
+const MEMBER_COMPANIES = [
+  { registryCode: CLINIC.split("/")[2]!, name: "Demokliinik OÜ", activity: "86211", board: CLINIC_DOCTOR },
+  { registryCode: PHARMACY.split("/")[2]!, name: "Demoapteek OÜ", activity: "47731", board: PHARMACIST },
+];
 
 export interface BootOptions {
   dataDir: string;
@@ -210,7 +220,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       const persons = await people.demoPersons(at(dirs.registry), DEMO_CARDS);
       rmSync(dirs.business, { recursive: true, force: true });
       privateDirectory(dirs.business);
-      await companies.seedDemoCompaniesIn(at(dirs.business), persons);
+      await companies.seedDemoCompaniesIn(at(dirs.business), persons, MEMBER_COMPANIES);
     });
 
   // The demo persons drive: a car each and a B licence at the vehicle register.
@@ -236,11 +246,15 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         });
         privateDirectory(dirs.eResidency);
         writeFileAtomic(join(dirs.eResidency, RA_TOKEN_FILE), `${token}\n`);
-        journal.officials = [await issueSandboxCard(services, dirs, E_RESIDENCY_OFFICIAL, "official")];
+        addOfficials([await issueSandboxCard(services, dirs, E_RESIDENCY_OFFICIAL, "official")]);
       } finally {
         await services.close();
       }
     });
+  const addOfficials = (cards: DemoCard[]) => {
+    const codes = new Set(cards.map((card) => card.personalCode));
+    journal.officials = [...(journal.officials ?? []).filter((card) => !codes.has(card.personalCode)), ...cards];
+  };
 
   // The residents as the agencies that serve all of them know them on the first day: last year's
   // declarations by employers, banks and funds at the tax board (so every resident has a return),

@@ -56,7 +56,9 @@ export const loadEmbassy = () => importOptional<EmbassyModule>("@riik/embassy", 
 export interface BusinessRegisterModule {
   seedDemoCompaniesIn(
     location: { dataDir: string; url?: string },
-    persons: ReadonlyArray<{ personalCode: string; givenName: string; surname: string }>,
+    persons: readonly DemoPerson[],
+    /** Companies that are members of the exchange layer, under their member codes. */
+    members: ReadonlyArray<{ registryCode: string; name: string; activity: string; board: DemoPerson }>,
   ): Promise<unknown[]>;
 }
 
