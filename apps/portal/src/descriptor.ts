@@ -5,7 +5,7 @@ import { type BusinessRegisterConfig, PORTAL_CONFIG, parsePortalConfig } from ".
 export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
   name: "portal",
   description:
-    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications, the state inbox, family benefits, the pre-filled income tax return",
+    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications, the state inbox, family benefits, the pre-filled income tax return, my health",
   config: PORTAL_CONFIG,
   command: ["portal", "serve"],
   configFile: true,
@@ -105,6 +105,25 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
               method,
               paths: [path],
             }))
+          : []),
+        // "My health" (issue #16): the patient's own record, closures and declarations (Consent), insurance.
+        ...(config.health
+          ? [
+              { subject: config.portalClient, service: config.health.fhirService, method: "GET", paths: ["**"] },
+              { subject: config.portalClient, service: config.health.fhirService, method: "POST", paths: ["/Consent"] },
+              {
+                subject: config.portalClient,
+                service: config.health.fhirService,
+                method: "PUT",
+                paths: ["/Consent/*"],
+              },
+              {
+                subject: config.portalClient,
+                service: config.health.insuranceService,
+                method: "GET",
+                paths: ["/persons/*/insurance"],
+              },
+            ]
           : []),
       ],
       readsDataTracker: { reader: config.dataTrackerClient, providers: config.dataTrackerProviders },

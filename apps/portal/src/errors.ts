@@ -65,7 +65,13 @@ export type PortalErrorCode =
   /** Too many requests of a bounded kind from one address (e-Residency applications an hour; `details.retryAfterSeconds`). */
   | "PORTAL_RATE_LIMITED"
   /** While acting for someone else: this page is the person's own (the family benefits, the tax return). */
-  | "PORTAL_ACTING_FOR_SOMEONE";
+  | "PORTAL_ACTING_FOR_SOMEONE"
+  /** The health information system holds no record of the person (no Patient): nothing to close or declare yet. */
+  | "PORTAL_HEALTH_NO_RECORD"
+  /** The document, or the whole record, is closed already. */
+  | "PORTAL_HEALTH_ALREADY_CLOSED"
+  /** No such document or closure in force in the person's own record. */
+  | "PORTAL_HEALTH_UNKNOWN";
 
 export class PortalError extends RiikError<PortalErrorCode> {}
 
@@ -104,6 +110,9 @@ export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode>
   PORTAL_APPLICATION_MISMATCH: { status: 409 },
   PORTAL_RATE_LIMITED: { status: 429 },
   PORTAL_ACTING_FOR_SOMEONE: { status: 403 },
+  PORTAL_HEALTH_NO_RECORD: { status: 404 },
+  PORTAL_HEALTH_ALREADY_CLOSED: { status: 409 },
+  PORTAL_HEALTH_UNKNOWN: { status: 404 },
   // @riik/signature's refusals while signing or reading an uploaded container.
   SIG_ARGUMENT: { status: 400 },
   ASIC_ZIP: { status: 400 },

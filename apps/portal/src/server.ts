@@ -14,6 +14,7 @@ import { DataTracker } from "./datatracker/usage.ts";
 import { EResidencyApplications } from "./eresidency/applications.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
 import { FoundingSigning } from "./founding/founding.ts";
+import { type HealthInsurance, type HealthRecord, MyHealth } from "./health/my-health.ts";
 import {
   APPLICATION_PAGE,
   AUTH_ACT,
@@ -28,6 +29,9 @@ import {
   FOUNDER_FINISH,
   FOUNDER_PREPARE,
   FOUNDING_APPLICATION,
+  HEALTH_CLOSURE,
+  HEALTH_DECLARATION,
+  HEALTH_REOPENING,
   INBOX_LIST,
   INBOX_MESSAGE,
   INBOX_READ,
@@ -62,6 +66,8 @@ import { IncomeTaxReturns, latestOpenYear, type TaxReturnView } from "./tax/inco
 import type {
   CompaniesResponse,
   CompanyResponse,
+  HealthPrescriptionsResponse,
+  HealthReadsResponse,
   OffersResponse,
   PaymentsResponse,
   Representees,
@@ -189,6 +195,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   const taxReturns = config.taxReturn
     ? new IncomeTaxReturns(xroad, config.portalClient, config.taxReturn, purpose)
     : undefined;
+  const health = config.health ? new MyHealth(xroad, config.portalClient, config.health, purpose) : undefined;
   const signatures = new Counter({
     name: "riik_portal_signatures_total",
     help: "Signatures completed in the portal, by outcome (ok or the refusal code)",
@@ -297,6 +304,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       ...(inbox ? { inbox: true as const } : {}),
       ...(benefits ? { benefits: true as const } : {}),
       ...(taxReturns ? { taxReturn: { year: latestOpenYear() } } : {}),
+      ...(health ? { health: true as const } : {}),
     };
   });
 
@@ -732,6 +740,53 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     const confirmed = await taxReturns.confirm(code, year, request.body.iban);
     request.log.info({ event: "tax-return-confirmed", year }, "tax return confirmed");
     return confirmed;
+  });
+
+  // ---- "My health" (issue #16): the patient's own, never while acting for someone; the personal
+  // code is the session's, and the health system answers X-Road-UserId's own data only.
+  const patientOf = (request: FastifyRequest) => {
+    if (!health)
+      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the health information system", {
+        details: { service: "health" },
+      });
+    const person = personOf(request);
+    if (sessionOf(request)?.actingFor)
+      throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", "your health data is your own: act for yourself");
+    return { health, code: person.personalCode };
+  };
+  app.get("/api/health/record", { schema: NO_INPUT }, async (request): Promise<HealthRecord> => {
+    const { health, code } = patientOf(request);
+    return health.record(code);
+  });
+  app.get("/api/health/prescriptions", { schema: NO_INPUT }, async (request): Promise<HealthPrescriptionsResponse> => {
+    const { health, code } = patientOf(request);
+    return { prescriptions: await health.prescriptions(code) };
+  });
+  app.get("/api/health/insurance", { schema: NO_INPUT }, async (request): Promise<HealthInsurance> => {
+    const { health, code } = patientOf(request);
+    return health.insurance(code);
+  });
+  app.get("/api/health/reads", { schema: NO_INPUT }, async (request): Promise<HealthReadsResponse> => {
+    const { health, code } = patientOf(request);
+    return { reads: await health.reads(code) };
+  });
+  app.post("/api/health/closures", { schema: HEALTH_CLOSURE }, async (request): Promise<HealthRecord> => {
+    const { health, code } = patientOf(request);
+    const closed = await health.close(code, request.body.document);
+    request.log.info({ event: "health-closed", whole: request.body.document === undefined }, "health data closed");
+    return closed;
+  });
+  app.post("/api/health/closures/:id/reopening", { schema: HEALTH_REOPENING }, async (request) => {
+    const { health, code } = patientOf(request);
+    const reopened = await health.reopen(code, request.params.id);
+    request.log.info({ event: "health-reopened" }, "health data reopened");
+    return reopened;
+  });
+  app.put("/api/health/declarations/:kind", { schema: HEALTH_DECLARATION }, async (request) => {
+    const { health, code } = patientOf(request);
+    const declared = await health.declare(code, request.params.kind, request.body.choice);
+    request.log.info({ event: "health-declared", kind: request.params.kind }, "declaration of intent changed");
+    return declared;
   });
 
   // The operator view: with an operator token configured, the token is required (Bearer,

@@ -23,7 +23,8 @@ export type Route =
   | "e-residency-status"
   | "inbox"
   | "benefits"
-  | "tax-return";
+  | "tax-return"
+  | "health";
 
 /** One view of the portal: what the router shows for a route. */
 export interface View {

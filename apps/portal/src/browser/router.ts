@@ -1,6 +1,6 @@
 // Hash routes to views, in one table: #/login, #/data, #/usage, #/sign, #/check, #/operator,
 // #/companies, #/company/CODE, #/found, #/application/ID, #/e-residency, #/e-residency-status,
-// #/inbox[/ID], #/benefits[/OFFER], #/tax-return[/YEAR].
+// #/inbox[/ID], #/benefits[/OFFER], #/tax-return[/YEAR], #/health.
 
 import { actingForCompany, type Route, render, state, type View } from "./app.ts";
 import { applicationView } from "./views/application.ts";
@@ -10,6 +10,7 @@ import { companiesView, companyView } from "./views/companies.ts";
 import { dataView } from "./views/data.ts";
 import { eResidencyStatusView, eResidencyView } from "./views/e-residency.ts";
 import { foundView } from "./views/found.ts";
+import { healthView } from "./views/health.ts";
 import { inboxView } from "./views/inbox.ts";
 import { loginView } from "./views/login.ts";
 import { operatorView } from "./views/operator.ts";
@@ -33,6 +34,7 @@ export const VIEWS: Readonly<Record<Route, View>> = {
   inbox: inboxView,
   benefits: benefitsView,
   "tax-return": taxReturnView,
+  health: healthView,
 };
 
 /** A person's own pages: not shown while they act for a company (the company's are). */
@@ -44,6 +46,7 @@ const OWN_PAGES: ReadonlySet<Route> = new Set([
   "inbox",
   "benefits",
   "tax-return",
+  "health",
 ]);
 
 /** The route in the address (and its parameter); without one, the person's data or the login. */

@@ -114,6 +114,21 @@ export const TAX_RETURN_CONFIG = Type.Object(
   { additionalProperties: false, ...problem("must be an object with the Board's returnsService id") },
 );
 
+/**
+ * "My health" (issue #16): the health information system's FHIR R4 service (the patient's
+ * documents, visits, prescriptions, closures, declarations of intent, who read them) and the
+ * health insurance fund's `insurance` service. The section is off without it.
+ */
+export const HEALTH_CONFIG = Type.Object(
+  {
+    /** GET on its resources, POST /Consent, PUT /Consent/{id} (base `/fhir`). */
+    fhirService: service("EE/GOV/70009770/tis/fhir"),
+    /** GET /persons/{code}/insurance. */
+    insuranceService: service("EE/GOV/74000091/ravikindlustus/insurance"),
+  },
+  { additionalProperties: false, ...problem("must be an object with fhirService and insuranceService ids") },
+);
+
 /** The portal's configuration file (`riik portal serve --config FILE`); see the README. */
 export const PORTAL_CONFIG = Type.Object(
   {
@@ -209,6 +224,7 @@ export const PORTAL_CONFIG = Type.Object(
     inbox: Type.Optional(INBOX_CONFIG),
     benefits: Type.Optional(BENEFITS_CONFIG),
     taxReturn: Type.Optional(TAX_RETURN_CONFIG),
+    health: Type.Optional(HEALTH_CONFIG),
   },
   { additionalProperties: false },
 );
@@ -221,6 +237,7 @@ export type EResidencyConfig = Static<typeof E_RESIDENCY_CONFIG>;
 export type InboxConfig = Static<typeof INBOX_CONFIG>;
 export type BenefitsConfig = Static<typeof BENEFITS_CONFIG>;
 export type TaxReturnConfig = Static<typeof TAX_RETURN_CONFIG>;
+export type HealthConfig = Static<typeof HEALTH_CONFIG>;
 
 /** Reads and checks FILE; relative file paths in it are taken relative to FILE's directory. */
 export function readPortalConfig(path: string): PortalConfig {

@@ -283,3 +283,37 @@ export const TAX_CONFIRMATION = {
     { additionalProperties: false },
   ),
 };
+
+// ---- "My health" (issue #16): always the person logged in, never a code from the request
+
+/** A FHIR logical id (FHIR R4 datatypes.html#id). */
+const FHIR_ID = Type.String({ pattern: "^[A-Za-z0-9\\-.]{1,64}$" });
+
+/** Closes one document (`Composition/<id>`, `DocumentReference/<id>`) or, with no `document`, the whole record. */
+export const HEALTH_CLOSURE = {
+  ...NO_INPUT,
+  body: Type.Object(
+    { document: Type.Optional(Type.String({ pattern: "^(Composition|DocumentReference)/[A-Za-z0-9\\-.]{1,64}$" })) },
+    { additionalProperties: false },
+  ),
+};
+
+/** Reopens what the closure (a Consent's id) closed. */
+export const HEALTH_REOPENING = {
+  ...NO_INPUT,
+  params: Type.Object({ id: FHIR_ID }, { additionalProperties: false }),
+  body: Type.Object({}, { additionalProperties: false }),
+};
+
+/** A declaration of intent: consent, refuse, or none in force. */
+export const HEALTH_DECLARATION = {
+  ...NO_INPUT,
+  params: Type.Object(
+    { kind: Type.Union([Type.Literal("organ-donation"), Type.Literal("blood-transfusion")]) },
+    { additionalProperties: false },
+  ),
+  body: Type.Object(
+    { choice: Type.Union([Type.Literal("consent"), Type.Literal("refuse"), Type.Literal("none")]) },
+    { additionalProperties: false },
+  ),
+};

@@ -3,6 +3,18 @@ import type { BenefitLine, BenefitOffer, BenefitPayment } from "../benefits/fami
 import type { UsageReport } from "../datatracker/usage.ts";
 import type { EResidencyCreated, EResidencyReceipt, EResidencyStatus } from "../eresidency/applications.ts";
 import type { FeeReceipt, FounderSignature } from "../founding/founding.ts";
+import type {
+  DeclarationChoice,
+  DeclarationKind,
+  HealthDeclaration,
+  HealthDispense,
+  HealthDocument,
+  HealthInsurance,
+  HealthPrescription,
+  HealthRead,
+  HealthRecord,
+  HealthVisit,
+} from "../health/my-health.ts";
 import type { InboxMessage, InboxPage, MessageSummary } from "../inbox/state-inbox.ts";
 import type { OperatorOverview } from "../operator/overview.ts";
 import type {
@@ -26,6 +38,8 @@ export type {
   BenefitPayment,
   CompanyPerson,
   CompanyRecord,
+  DeclarationChoice,
+  DeclarationKind,
   EResidencyCreated,
   EResidencyReceipt,
   EResidencyStatus,
@@ -34,6 +48,14 @@ export type {
   FinishResponse,
   FounderSignature,
   FoundingApplication,
+  HealthDeclaration,
+  HealthDispense,
+  HealthDocument,
+  HealthInsurance,
+  HealthPrescription,
+  HealthRead,
+  HealthRecord,
+  HealthVisit,
   InboxMessage,
   InboxPage,
   MessageSummary,
@@ -136,6 +158,8 @@ export interface SessionInfo {
   benefits?: true;
   /** Present when the portal reaches the Tax and Customs Board: the year whose returns were opened last. */
   taxReturn?: { year: number };
+  /** Present when the portal reaches the health information system and the health insurance fund. */
+  health?: true;
 }
 
 /** GET /api/benefits/offers: the family benefit offers made to the parent logged in. */
@@ -146,6 +170,16 @@ export interface OffersResponse {
 /** GET /api/benefits/payments: the payments scheduled to the person, newest month first. */
 export interface PaymentsResponse {
   payments: BenefitPayment[];
+}
+
+/** GET /api/health/prescriptions: the person's prescriptions, newest first, each with its dispensings. */
+export interface HealthPrescriptionsResponse {
+  prescriptions: HealthPrescription[];
+}
+
+/** GET /api/health/reads: who read the person's health data, newest first. */
+export interface HealthReadsResponse {
+  reads: HealthRead[];
 }
 
 /** POST /api/logout: where the browser goes to end the authentication service's session too. */
