@@ -13,6 +13,14 @@ export {
   healthInsuranceDescriptor,
   INSURANCE_SERVICE_CODE,
 } from "./descriptor.ts";
+export {
+  type SandboxOrganization,
+  type SandboxPerson,
+  type SandboxProfessional,
+  type SandboxProviders,
+  type SandboxProvidersResult,
+  seedSandboxProviders,
+} from "./directory/sandbox-providers.ts";
 export { HEALTH_ERRORS, HealthError, type HealthErrorCode } from "./errors.ts";
 export { capabilityStatement } from "./fhir/capability.ts";
 export * from "./fhir/identifiers.ts";
