@@ -1,10 +1,13 @@
+import { getHeapStatistics } from "node:v8";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import underPressure from "@fastify/under-pressure";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
   LogController,
   type RawReplyDefaultExpression,
@@ -12,8 +15,18 @@ import Fastify, {
   type RawServerDefault,
 } from "fastify";
 import { type Logger, pino } from "pino";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { RiikError } from "../errors.ts";
+import { type LoadClass, LoadGate, type LoadLimits, loadLimits, overloadedMessage } from "./load-shedding.ts";
+
+export { type LoadClass, LoadGate, type LoadLimits, loadLimits, overloadedMessage } from "./load-shedding.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** How the route is treated under load (load-shedding.ts); normal unless it says so. */
+    priority?: LoadClass;
+  }
+}
 
 export interface ErrorCatalogueEntry {
   status: number;
@@ -79,12 +92,16 @@ export interface HttpServiceOptions<Code extends string = never> {
   bodyLimit?: number;
   logger?: Logger;
   https?: FastifyServerOptions extends { https?: infer H } ? H : never;
+  /** Load-shedding limits of this service, over the RIIK_* environment and the defaults. */
+  load?: Partial<LoadLimits>;
 }
 
 export interface HttpService {
   readonly app: RiikFastify;
   readonly metrics: Registry;
   readonly logger: Logger;
+  /** The in-flight bound and wait queue every route but the exempt ones goes through. */
+  readonly gate: LoadGate;
 }
 
 export function createLogger(name: string): Logger {
@@ -99,7 +116,9 @@ export function createLogger(name: string): Logger {
 /**
  * A Fastify app with what every riik service has: structured JSON logs, `/healthz`,
  * Prometheus `/metrics`, a body limit, and one error handler that turns `RiikError`
- * codes into statuses through the service's catalogue.
+ * codes into statuses through the service's catalogue. Under load it sheds (answers 503
+ * `OVERLOADED` with Retry-After) beyond a bound on requests in flight and a bounded queue,
+ * normal routes before `priority: "critical"` ones; /healthz and /metrics always answer.
  */
 export function createHttpService<Code extends string = never>(options: HttpServiceOptions<Code>): HttpService {
   const logger = options.logger ?? createLogger(options.name);
@@ -141,6 +160,7 @@ export function createHttpService<Code extends string = never>(options: HttpServ
     requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     durations.observe({ route }, reply.elapsedTime / 1000);
   });
+  const gate = sheddingHooks(app, metrics, loadLimits(options.load));
   const catalogue: Readonly<Record<string, ErrorCatalogueEntry>> = options.errors ?? {};
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RiikError) {
@@ -186,10 +206,68 @@ export function createHttpService<Code extends string = never>(options: HttpServ
       message: `no route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`,
     }),
   );
-  app.get("/healthz", async () => ({ status: "ok", service: options.name }));
-  app.get("/metrics", async (_request, reply) => {
+  const exempt = { config: { priority: "exempt" as const } };
+  app.get("/healthz", exempt, async () => ({ status: "ok", service: options.name }));
+  app.get("/metrics", exempt, async (_request, reply) => {
     reply.header("content-type", metrics.contentType);
     return metrics.metrics();
   });
-  return { app: typed, metrics, logger };
+  return { app: typed, metrics, logger, gate };
+}
+
+/**
+ * Admission before any other hook (so a shed request costs no parsing, authentication or
+ * storage): the in-flight bound of `LoadGate`, and @fastify/under-pressure for the process
+ * as a whole (event-loop delay, heap near its limit), which sheds normal routes only.
+ */
+function sheddingHooks(app: FastifyInstance, metrics: Registry, limits: LoadLimits): LoadGate {
+  const gate = new LoadGate(limits);
+  const shed = new Counter({
+    name: "riik_http_shed_total",
+    help: "Requests answered 503 OVERLOADED, by route, priority class and reason",
+    labelNames: ["route", "class", "reason"],
+    registers: [metrics],
+  });
+  new Gauge({
+    name: "riik_http_in_flight",
+    help: "Requests holding a slot of the in-flight bound",
+    registers: [metrics],
+    collect() {
+      this.set(gate.inFlight);
+    },
+  });
+  new Gauge({
+    name: "riik_http_queued",
+    help: "Requests waiting for a slot",
+    registers: [metrics],
+    collect() {
+      this.set(gate.queued);
+    },
+  });
+  const classOf = (request: FastifyRequest): LoadClass => request.routeOptions.config?.priority ?? "normal";
+  const overloaded = (request: FastifyRequest, reply: FastifyReply, reason: string) => {
+    shed.inc({ route: request.routeOptions.url ?? "unmatched", class: classOf(request), reason });
+    reply.status(503).header("retry-after", String(limits.retryAfterSeconds));
+    return { code: "OVERLOADED", message: overloadedMessage(limits.retryAfterSeconds) };
+  };
+  app.addHook("onRequest", async (request, reply) => {
+    const cls = classOf(request);
+    if (cls === "exempt") return;
+    const socket = request.raw.socket as { destroyed?: boolean } | undefined;
+    if (!(await gate.admit(cls, () => socket?.destroyed === true))) {
+      return reply.send(overloaded(request, reply, "capacity"));
+    }
+    // "close" comes once the answer is sent or the client is gone, whichever is first.
+    reply.raw.once("close", () => gate.release());
+  });
+  app.register(underPressure, {
+    maxEventLoopDelay: limits.maxEventLoopDelayMs,
+    // Near the heap limit the process is about to die of it: refusing work is better.
+    maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.9),
+    // Critical and exempt requests go on (the handler returns without answering).
+    pressureHandler: (request, reply, type) => {
+      if (classOf(request) === "normal") reply.send(overloaded(request, reply, type));
+    },
+  });
+  return gate;
 }
