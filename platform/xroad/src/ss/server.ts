@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type Server, STATUS_CODES } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { canonicalJson, createHttpService, openStorage, type Storage } from "@riik/core";
-import { Gauge } from "prom-client";
+import { canonicalJson, createHttpService, LoadGate, loadLimits, openStorage, type Storage } from "@riik/core";
+import { Counter, Gauge } from "prom-client";
 import { signBytes } from "../crypto/keys.ts";
 import { DataTrackerService } from "../datatracker/protocol.ts";
 import { DataUseStore } from "../datatracker/store.ts";
@@ -13,13 +13,14 @@ import { type Anchor, CompositeAnchor, LedgerAnchor, TsaAnchor } from "../messag
 import { MessageLog } from "../messagelog/log.ts";
 import { errorResponse } from "../protocol/error-response.ts";
 import { adminApi } from "./admin/api.ts";
-import { loadIdentity, readSecurityServerConfig, type SecurityServerConfig } from "./config.ts";
+import { loadIdentity, openSigningKey, readSecurityServerConfig, type SecurityServerConfig } from "./config.ts";
 import { createMetrics, ReplayGuard, SignerCache, type SsContext } from "./context.ts";
 import { GlobalConfClient } from "./globalconf-client.ts";
 import { LocalConf } from "./local-conf.ts";
 import { OcspCache } from "./ocsp-cache.ts";
 import { ClientProxy } from "./proxy/client-side.ts";
 import { ServerProxy } from "./proxy/server-side.ts";
+import { shedding } from "./proxy/shedding.ts";
 import { securityServerMigrations } from "./storage/migrations.ts";
 import type { SsDb } from "./storage/schema.ts";
 import { readWireSettings } from "./wire-settings.ts";
@@ -72,7 +73,7 @@ export async function startSecurityServer(options: { configPath: string; databas
   const config = readSecurityServerConfig(options.configPath);
   if (options.databaseUrl) config.databaseUrl = options.databaseUrl;
   const wire = readWireSettings(config);
-  const identity = loadIdentity(config);
+  const identity = { ...loadIdentity(config), signKey: await openSigningKey(config) };
   const anchor = readAnchor(config.anchor);
   const {
     app: admin,
@@ -124,8 +125,27 @@ export async function startSecurityServer(options: { configPath: string; databas
   const clientProxy = new ClientProxy(ctx);
   const serverProxy = new ServerProxy(ctx);
 
-  const serveClient = (req: Parameters<ClientProxy["handle"]>[0], res: Parameters<ClientProxy["handle"]>[1]) =>
-    void clientProxy.handle(req, res);
+  // Issue #18: the consumer side's bound on exchanges in flight (RIIK_MAX_IN_FLIGHT, …).
+  const gate = new LoadGate(loadLimits());
+  const shed = new Counter({
+    name: "riik_xroad_shed_total",
+    help: "Consumer-side requests answered 503 because the exchanges in flight were at their bound",
+    registers: [metrics],
+  });
+  new Gauge({
+    name: "riik_xroad_client_in_flight",
+    help: "Consumer-side exchanges in flight",
+    registers: [metrics],
+    collect() {
+      this.set(gate.inFlight);
+    },
+  });
+  const serveClient = shedding(
+    gate,
+    wire.errorTypes,
+    () => shed.inc(),
+    (req, res) => clientProxy.handle(req, res),
+  );
   const clientHttp = createHttpServer({ keepAliveTimeout: 30_000 }, serveClient);
   const clientHttps = createHttpsServer(
     {
@@ -243,6 +263,7 @@ export async function startSecurityServer(options: { configPath: string; databas
       await log.stop();
       await useAnchoring;
       await storage.close();
+      identity.signKey.close();
     },
   };
 }
