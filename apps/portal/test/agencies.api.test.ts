@@ -467,3 +467,198 @@ describe("the pre-filled income tax return (issue #13; the real Tax and Customs 
     assert.equal(forged.json.code, "PORTAL_CSRF");
   });
 });
+
+describe("my health (issue #16; the real health information system and health insurance fund behind real security servers)", () => {
+  it("shows the patient's own documents, visits, prescription with its dispensing, insurance and who read them; closes and reopens a document and the whole record; declares an intent", async () => {
+    const card = await world.newCard("Liis", "Lepp");
+    const seeded = await agencies.seedHealth(card.personalCode);
+    const [flu, checkup] = seeded.summaries;
+    const patient = new Client(url, card);
+    assert.equal((await patient.login()).status, 200);
+    assert.equal((await patient.call("/api/session")).json.health, true);
+
+    const shown = await patient.call("/api/health/record");
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.json.found, true);
+    assert.equal(shown.json.wholeRecordClosedBy, null);
+    assert.deepEqual(
+      shown.json.documents.map((d: { ref: string; title: string; author: string; closedBy: unknown }) => [
+        d.ref,
+        d.title,
+        d.author,
+        d.closedBy,
+      ]),
+      [
+        [`Composition/${checkup}`, "Ambulatoorne epikriis: kontroll", agencies.doctor.name, null],
+        [`Composition/${flu}`, "Ambulatoorne epikriis: gripp", agencies.doctor.name, null],
+      ],
+    );
+    assert.deepEqual(
+      shown.json.visits.map((v: { ref: string; kind: string; provider: string }) => [v.ref, v.kind, v.provider]),
+      [[`Encounter/${seeded.visit}`, "Perearsti vastuvõtt", agencies.doctor.clinic]],
+    );
+    assert.deepEqual(
+      shown.json.declarations.map((d: { kind: string; choice: string }) => [d.kind, d.choice]),
+      [
+        ["organ-donation", "none"],
+        ["blood-transfusion", "none"],
+      ],
+    );
+
+    const prescriptions = await patient.call("/api/health/prescriptions");
+    assert.equal(prescriptions.status, 200, prescriptions.text);
+    const [p] = prescriptions.json.prescriptions;
+    assert.equal(p.id, seeded.prescription);
+    assert.equal(p.medicine, "Metformin 500 mg");
+    assert.deepEqual(
+      [p.status, p.packages, p.dispensingsAllowed, p.dispensingsLeft, p.packagesLeft, p.validUntil],
+      ["active", 3, 3, 2, 2, "2026-11-29"],
+    );
+    assert.deepEqual(p.dispenses, [
+      {
+        when: "2026-10-02T12:00:00Z",
+        packages: 1,
+        pharmacy: "Raekoja Apteek",
+        priceCents: 840,
+        patientShareCents: 373,
+        fundShareCents: 467,
+      },
+    ]);
+
+    const insured = await patient.call("/api/health/insurance");
+    assert.equal(insured.status, 200, insured.text);
+    assert.equal(insured.json.insured, true);
+    assert.deepEqual(insured.json.period, { basis: "employment", start: "2020-01-01", end: null });
+    assert.equal((await patient.call("/api/health/reads")).json.reads.length, 0, "no one has read it yet");
+
+    // The doctor reads one summary: the patient sees who, where, why and when.
+    assert.equal((await agencies.readAsDoctor(`/Composition/${flu}`)).status, 200);
+    const reads = async () => {
+      const answer = await patient.call("/api/health/reads");
+      assert.equal(answer.status, 200, answer.text);
+      return answer.json.reads as Array<Record<string, unknown>>;
+    };
+    const [read] = await reads();
+    assert.deepEqual(
+      { ...read, at: typeof read?.at },
+      {
+        at: "string",
+        professional: agencies.doctor.name,
+        professionalCode: agencies.doctor.personalCode,
+        organisation: agencies.doctor.clinic,
+        purpose: "Ravi jätkamine",
+        emergency: false,
+        refused: false,
+        resources: [`Composition/${flu}`],
+      },
+    );
+
+    // Closing the flu summary: shown closed, the doctor refused (and the refusal shown), an emergency read flagged.
+    const closed = await patient.call("/api/health/closures", {
+      method: "POST",
+      body: { document: `Composition/${flu}` },
+    });
+    assert.equal(closed.status, 200, closed.text);
+    const closure = closed.json.documents.find((d: { ref: string }) => d.ref === `Composition/${flu}`).closedBy;
+    assert.match(closure, /^[A-Za-z0-9.-]+$/);
+    assert.equal(closed.json.documents.find((d: { ref: string }) => d.ref === `Composition/${checkup}`).closedBy, null);
+    const again = await patient.call("/api/health/closures", {
+      method: "POST",
+      body: { document: `Composition/${flu}` },
+    });
+    assert.deepEqual([again.status, again.json.code], [409, "PORTAL_HEALTH_ALREADY_CLOSED"]);
+    const refused = await agencies.readAsDoctor(`/Composition/${flu}`);
+    assert.equal(refused.status, 403);
+    assert.equal(
+      (refused.body.issue as Array<{ details: { coding: Array<{ code: string }> } }>)[0]?.details.coding[0]?.code,
+      "DOCUMENT_CLOSED",
+    );
+    assert.equal((await agencies.readAsDoctor(`/Composition/${flu}`, true)).status, 200);
+    const after = await reads();
+    assert.deepEqual(
+      after.map((r) => [r.emergency, r.refused, r.purpose]),
+      [
+        [true, false, "Kiirabi: teadvuseta patsient"],
+        [false, true, "Ravi jätkamine"],
+        [false, false, "Ravi jätkamine"],
+      ],
+    );
+
+    // Reopened: the doctor reads it again.
+    const reopened = await patient.call(`/api/health/closures/${closure}/reopening`, { method: "POST", body: {} });
+    assert.equal(reopened.status, 200, reopened.text);
+    assert.ok(reopened.json.documents.every((d: { closedBy: unknown }) => d.closedBy === null));
+    assert.equal((await agencies.readAsDoctor(`/Composition/${flu}`)).status, 200);
+    const gone = await patient.call(`/api/health/closures/${closure}/reopening`, { method: "POST", body: {} });
+    assert.deepEqual([gone.status, gone.json.code], [404, "PORTAL_HEALTH_UNKNOWN"]);
+
+    // The whole record: every visit and summary closed to the doctor, then open again.
+    const whole = await patient.call("/api/health/closures", { method: "POST", body: {} });
+    assert.equal(whole.status, 200, whole.text);
+    assert.ok(whole.json.wholeRecordClosedBy);
+    assert.equal((await agencies.readAsDoctor(`/Encounter/${seeded.visit}`)).status, 403);
+    const open = await patient.call(`/api/health/closures/${whole.json.wholeRecordClosedBy}/reopening`, {
+      method: "POST",
+      body: {},
+    });
+    assert.equal(open.json.wholeRecordClosedBy, null, open.text);
+    assert.equal((await agencies.readAsDoctor(`/Encounter/${seeded.visit}`)).status, 200);
+
+    // Declarations of intent: one Consent per kind, changed in place, withdrawn.
+    const declare = (kind: string, choice: string) =>
+      patient.call(`/api/health/declarations/${kind}`, { method: "PUT", body: { choice } });
+    const donor = await declare("organ-donation", "consent");
+    assert.equal(donor.status, 200, donor.text);
+    const declared = donor.json.declarations.find((d: { kind: string }) => d.kind === "organ-donation");
+    assert.equal(declared.choice, "consent");
+    const refuse = await declare("organ-donation", "refuse");
+    const changed = refuse.json.declarations.find((d: { kind: string }) => d.kind === "organ-donation");
+    assert.deepEqual([changed.choice, changed.consent], ["refuse", declared.consent]);
+    const withdrawn = await declare("organ-donation", "none");
+    assert.equal(withdrawn.json.declarations.find((d: { kind: string }) => d.kind === "organ-donation").choice, "none");
+    // A declaration is not a closure: the record stays open.
+    assert.equal(withdrawn.json.wholeRecordClosedBy, null);
+  });
+
+  it("refuses malformed ids and documents not in the person's record with typed errors; a person the health system does not know sees an empty record", async () => {
+    const card = await world.newCard("Tõnu", "Tundmatu");
+    const stranger = new Client(url, card);
+    assert.equal((await stranger.login()).status, 200);
+    const empty = await stranger.call("/api/health/record");
+    assert.equal(empty.status, 200, empty.text);
+    assert.deepEqual([empty.json.found, empty.json.documents], [false, []]);
+    const nothing = await stranger.call("/api/health/closures", { method: "POST", body: {} });
+    assert.deepEqual([nothing.status, nothing.json.code], [404, "PORTAL_HEALTH_NO_RECORD"]);
+
+    const other = await world.newCard("Mai", "Mets");
+    const someoneElse = await agencies.seedHealth(other.personalCode);
+    const mine = await agencies.seedHealth(card.personalCode);
+    for (const body of [
+      { document: "Composition/../Patient" },
+      { document: "Patient/1" },
+      { document: "x".repeat(80) },
+    ]) {
+      const bad = await stranger.call("/api/health/closures", { method: "POST", body });
+      assert.deepEqual([bad.status, bad.json.code], [400, "REQUEST_INVALID"], JSON.stringify(body));
+    }
+    const badId = await stranger.call("/api/health/closures/not%20an%20id/reopening", { method: "POST", body: {} });
+    assert.deepEqual([badId.status, badId.json.code], [400, "REQUEST_INVALID"]);
+    const badKind = await stranger.call("/api/health/declarations/anything", {
+      method: "PUT",
+      body: { choice: "consent" },
+    });
+    assert.deepEqual([badKind.status, badKind.json.code], [400, "REQUEST_INVALID"]);
+    // Another patient's summary is not in this person's record: nothing closed, nothing told about it.
+    const notMine = await stranger.call("/api/health/closures", {
+      method: "POST",
+      body: { document: `Composition/${someoneElse.summaries[0]}` },
+    });
+    assert.deepEqual([notMine.status, notMine.json.code], [404, "PORTAL_HEALTH_UNKNOWN"]);
+    const record = await stranger.call("/api/health/record");
+    assert.deepEqual(
+      record.json.documents.map((d: { ref: string }) => d.ref).sort(),
+      mine.summaries.map((id) => `Composition/${id}`).sort(),
+      "only the person's own documents",
+    );
+  });
+});

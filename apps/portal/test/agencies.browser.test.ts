@@ -10,6 +10,9 @@
 // the Board says), and sees the payments; the real inbox and Board behind the same servers.
 // The pre-filled income tax return: every line with its source, a correction, the confirmation
 // once (a second tab's confirmation refused as the Tax and Customs Board says), the refund.
+// Issue #16: "My health" — documents, visits, a prescription with its dispensing, insurance,
+// who looked (a doctor's read, a refused one, an emergency one), closing and reopening a
+// document, a declaration of intent; the real health system and fund behind the same servers.
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -289,6 +292,73 @@ describe("issue #14 in the browser", { skip, timeout: 180_000 }, () => {
     await page
       .locator("#tax-status")
       .getByText(/^Kinnitatud /)
+      .waitFor({ timeout: 20_000 });
+    await accessible(page);
+    await context.close();
+  });
+});
+
+describe("issue #16 in the browser", { skip, timeout: 180_000 }, () => {
+  it("a patient sees their record, who looked at it (an emergency flagged), closes a summary and reopens it, and declares an intent", async () => {
+    const { world } = agencies;
+    const card = await world.newCard("Kadri", "Kuusk");
+    const seeded = await agencies.seedHealth(card.personalCode);
+    const [flu] = seeded.summaries;
+    const { context, page } = await open({ path: "/?lang=en" });
+    await logInWithCard(page, card.path, PIN1);
+    await page.getByRole("link", { name: "My health" }).click();
+    await page.getByRole("heading", { level: 1, name: "My health" }).waitFor();
+    const documents = page.getByRole("table", { name: "Visit summaries and other documents, newest first" });
+    await documents.getByText("Ambulatoorne epikriis: gripp").waitFor({ timeout: 20_000 });
+    await documents.getByText("Ambulatoorne epikriis: kontroll").waitFor();
+    await page.getByRole("table", { name: "Visits, newest first" }).getByText("Perearsti vastuvõtt").waitFor();
+    const prescriptions = page.getByRole("table", { name: "Prescriptions, newest first" });
+    await prescriptions.getByText("Metformin 500 mg").waitFor();
+    await prescriptions.getByText("2 of 3 dispensings, 2 packages").waitFor();
+    await page.getByRole("table", { name: "Dispensed: Metformin 500 mg" }).getByText("Raekoja Apteek").waitFor();
+    await page
+      .locator("#health-insured")
+      .getByText(/^You are insured .*until further notice\.$/)
+      .waitFor();
+    await page.getByText("No one has looked at your health data.").waitFor();
+    await accessible(page);
+    await noHorizontalScroll(page);
+
+    // Closing the flu summary: the page shows it closed; the doctor is refused, then reads it as an emergency.
+    const fluRow = documents.getByRole("row", { name: /gripp/ });
+    await fluRow.getByRole("button", { name: "Close" }).click();
+    await page.getByText("Closed. Doctors no longer see it, except in an emergency.").waitFor({ timeout: 20_000 });
+    await fluRow.getByText("closed", { exact: true }).waitFor();
+    assert.equal((await agencies.readAsDoctor(`/Composition/${flu}`)).status, 403);
+    assert.equal((await agencies.readAsDoctor(`/Composition/${flu}`, true)).status, 200);
+    await page.reload();
+    const reads = page.getByRole("table", { name: "Professionals' reads of your data, newest first" });
+    await reads.getByText("emergency", { exact: true }).waitFor({ timeout: 20_000 });
+    await reads.getByText("refused: closed").waitFor();
+    await reads.getByText(`${agencies.doctor.name} (${agencies.doctor.personalCode})`).first().waitFor();
+    await reads.getByText(agencies.doctor.clinic).first().waitFor();
+    await accessible(page);
+
+    await documents.getByRole("row", { name: /gripp/ }).getByRole("button", { name: "Reopen" }).click();
+    await page.getByText("Reopened.").waitFor({ timeout: 20_000 });
+    await documents.getByRole("row", { name: /gripp/ }).getByText("open", { exact: true }).waitFor();
+    assert.equal((await agencies.readAsDoctor(`/Composition/${flu}`)).status, 200);
+
+    // A declaration of intent: organ donation, consented.
+    await page.getByRole("group", { name: "Organ donation after death" }).getByLabel("I consent").check();
+    await page.locator('button[data-keep="declare-organ-donation"]').click();
+    await page.getByText("Your declaration is saved.").waitFor({ timeout: 20_000 });
+    await page
+      .locator("#declared-organ-donation")
+      .getByText(/^In force: I consent/)
+      .waitFor();
+
+    // In Estonian too.
+    await page.goto(`${agencies.url}/?lang=et#/health`);
+    await page.getByRole("heading", { level: 1, name: "Minu tervis" }).waitFor();
+    await page
+      .locator("#declared-organ-donation")
+      .getByText(/^Kehtib: Olen nõus/)
       .waitFor({ timeout: 20_000 });
     await accessible(page);
     await context.close();

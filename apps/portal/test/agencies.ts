@@ -11,6 +11,10 @@
 // The Tax and Customs Board's `income-tax-returns` service is the real one behind ss2 as well;
 // a person's year is declared to it as an employer's and a pension fund's systems do
 // (`declareTaxYear`), and its population register is the test's residents.
+// Issue #16's health information system (`fhir`) and the health insurance fund (`insurance`)
+// are the real ones behind ss2; a patient's record is written into the health system's store
+// as a clinic's and a pharmacy's systems would have written it (`seedHealth`), and a doctor
+// reads it as the clinic's security server delivers the read (`readAsDoctor`).
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after } from "node:test";
@@ -18,6 +22,17 @@ import { type BusinessRegisterServer, startBusinessRegister } from "@riik/busine
 import { businessRegisterDescriptor } from "@riik/business-register/descriptor";
 import { generatePersonalCode, registryCodeFor } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
+import {
+  EMERGENCY_HEADER,
+  EXTENSION,
+  LICENCE_SYSTEM,
+  PERSONAL_CODE_SYSTEM,
+  REGISTRY_CODE_SYSTEM,
+  ROLE_SYSTEM,
+  SAMPLE_MEDICINES,
+  startHealth,
+  startHealthInsurance,
+} from "@riik/health";
 import { createInboxService, type InboxStore, openInboxStore } from "@riik/inbox";
 import type { MemberService } from "@riik/kit";
 import { caCertificatePath, readCertificate } from "@riik/pki";
@@ -48,6 +63,8 @@ const E_RESIDENCY = `${PROVIDER_SUBSYSTEM}/e-residency-applications`;
 const MAILBOX = `${PROVIDER_SUBSYSTEM}/mailbox`;
 const FAMILY_BENEFITS = `${PROVIDER_SUBSYSTEM}/family-benefits`;
 const TAX_RETURNS = `${PROVIDER_SUBSYSTEM}/income-tax-returns`;
+const FHIR = `${PROVIDER_SUBSYSTEM}/fhir`;
+const INSURANCE = `${PROVIDER_SUBSYSTEM}/insurance`;
 /** The tax year the tests' returns are for: 2025's opened on 15 February 2026 (the Board's clock is set there). */
 export const TAX_YEAR = 2025;
 /** The Board's subsystem as the inbox names the sender of its notices. */
@@ -141,9 +158,20 @@ export interface Agencies {
    * payroll declarations and the fund's, sent as their systems send them. Gives the two registry codes.
    */
   declareTaxYear(person: string): Promise<{ employer: string; fund: string }>;
+  /**
+   * PATIENT's record in the health system: a visit at the clinic (Encounter) with two visit
+   * summaries (Composition) by its doctor, and a signed prescription (3 packages, 3 dispensings)
+   * of which a pharmacy dispensed 1; insured since 2020 as an employee. Gives the ids.
+   */
+  seedHealth(patient: string): Promise<{ visit: string; summaries: [string, string]; prescription: string }>;
+  /** The clinic's doctor reads PATH (`/Composition/ID`) for a purpose, as an emergency with `emergency`. */
+  readAsDoctor(path: string, emergency?: boolean): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** The clinic's doctor as the health system's AuditEvents name them. */
+  doctor: { personalCode: string; name: string; clinic: string };
 }
 
 let births = 0;
+let patients = 0;
 let taxpayers = 0;
 
 /** Listens on a free loopback port; closed after the file. */
@@ -188,6 +216,12 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
       now: () => new Date("2026-03-02T09:00:00Z"),
     }),
   );
+  const health = await startHealth({
+    dataDir: `${dir}/health`,
+    port: 0,
+    trust: caCertificatePath(`${world.dir}/pki`, "root"),
+  });
+  const insurance = await startHealthInsurance({ dataDir: `${dir}/health-insurance`, port: 0 });
   const family = noFamily();
   const familyPort = await freePort();
   await new Promise<void>((done) => family.listen(familyPort, "127.0.0.1", done));
@@ -220,6 +254,8 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     ["mailbox", inboxUrl],
     ["family-benefits", boardUrl],
     ["income-tax-returns", taxBoardUrl],
+    ["fhir", `${health.url}/fhir`],
+    ["insurance", insurance.url],
   ] as const)
     await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode, url, personalData: true });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
@@ -242,6 +278,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     inbox: { mailboxService: MAILBOX },
     benefits: { familyBenefitsService: FAMILY_BENEFITS },
     taxReturn: { returnsService: TAX_RETURNS },
+    health: { fhirService: FHIR, insuranceService: INSURANCE },
     dataTrackerClient: READER,
     dataTrackerProviders: [PROVIDER_SUBSYSTEM],
   };
@@ -317,7 +354,132 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     });
     return { employer, fund };
   };
+  // The clinic, its doctor (an active role with a licence) and a pharmacy, as the registers feed them.
+  const { store } = health.system;
+  const write = (resource: Record<string, unknown> & { resourceType: string }, patient: string | null = null) =>
+    store.write((w) => store.insert(w, resource, patient, new Date()));
+  const doctor = {
+    personalCode: generatePersonalCode("1975-05-05", "female", 77),
+    name: "Katrin Kask",
+    clinic: "Lossi Perearstikeskus",
+  };
+  const clinicCode = registryCodeFor("company", 900_001);
+  const clinic = await write({
+    resourceType: "Organization",
+    identifier: [{ system: REGISTRY_CODE_SYSTEM, value: clinicCode }],
+    name: doctor.clinic,
+  });
+  const practitioner = await write({
+    resourceType: "Practitioner",
+    identifier: [{ system: PERSONAL_CODE_SYSTEM, value: doctor.personalCode }],
+    name: [{ given: ["Katrin"], family: "Kask" }],
+  });
+  const role = await write({
+    resourceType: "PractitionerRole",
+    active: true,
+    identifier: [{ system: LICENCE_SYSTEM, value: "D07712" }],
+    period: { start: "2020-01-01" },
+    practitioner: { reference: `Practitioner/${practitioner.id}` },
+    organization: { reference: `Organization/${clinic.id}` },
+    code: [{ coding: [{ system: ROLE_SYSTEM, code: "doctor" }] }],
+  });
+  const medicine = SAMPLE_MEDICINES[0]!;
+  const seedHealth = async (patientCode: string) => {
+    patients += 1;
+    const patient = await write(
+      {
+        resourceType: "Patient",
+        identifier: [{ system: PERSONAL_CODE_SYSTEM, value: patientCode }],
+        name: [{ given: ["Patsient"], family: `Number ${patients}` }],
+      },
+      patientCode,
+    );
+    const subject = { reference: `Patient/${patient.id}` };
+    const author = [{ reference: `PractitionerRole/${role.id}`, display: doctor.name }];
+    const visit = await write(
+      {
+        resourceType: "Encounter",
+        status: "finished",
+        class: { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "AMB", display: "ambulatory" },
+        type: [{ text: "Perearsti vastuvõtt" }],
+        subject,
+        period: { start: "2026-10-01T09:00:00Z", end: "2026-10-01T09:30:00Z" },
+        serviceProvider: { reference: `Organization/${clinic.id}`, display: doctor.clinic },
+      },
+      patientCode,
+    );
+    const summary = (title: string, date: string) =>
+      write(
+        {
+          resourceType: "Composition",
+          status: "final",
+          type: { coding: [{ system: "http://loinc.org", code: "34133-9" }], text: "Visit summary" },
+          subject,
+          encounter: { reference: `Encounter/${visit.id}` },
+          date,
+          author,
+          title,
+        },
+        patientCode,
+      );
+    const first = await summary("Ambulatoorne epikriis: gripp", "2026-10-01T09:30:00Z");
+    const second = await summary("Ambulatoorne epikriis: kontroll", "2026-10-08T09:30:00Z");
+    const prescription = await write(
+      {
+        resourceType: "MedicationRequest",
+        status: "active",
+        intent: "order",
+        medicationReference: { reference: `Medication/${medicine.code}` },
+        subject,
+        requester: { reference: `PractitionerRole/${role.id}`, display: "D07712" },
+        authoredOn: "2026-10-01T09:20:00Z",
+        dosageInstruction: [{ text: "1 tablett 2 korda päevas" }],
+        dispenseRequest: {
+          quantity: { value: 3 },
+          numberOfRepeatsAllowed: 2,
+          validityPeriod: { start: "2026-10-01", end: "2026-11-29" },
+        },
+      },
+      patientCode,
+    );
+    const money = (value: number) => ({ valueMoney: { value, currency: "EUR" } });
+    await write(
+      {
+        resourceType: "MedicationDispense",
+        status: "completed",
+        medicationReference: { reference: `Medication/${medicine.code}`, display: medicine.name },
+        subject,
+        performer: [{ actor: { reference: `PractitionerRole/${role.id}`, display: "Raekoja Apteek" } }],
+        authorizingPrescription: [{ reference: `MedicationRequest/${prescription.id}` }],
+        quantity: { value: 1, unit: "package" },
+        whenHandedOver: "2026-10-02T12:00:00Z",
+        extension: [
+          { url: EXTENSION.price, ...money(8.4) },
+          { url: EXTENSION.patientShare, ...money(3.73) },
+          { url: EXTENSION.fundShare, ...money(4.67) },
+          { url: EXTENSION.remaining, valueQuantity: { value: 2, unit: "package" } },
+        ],
+      },
+      patientCode,
+    );
+    await insurance.register.record({ personalCode: patientCode, basis: "employment", start: "2020-01-01", end: null });
+    return { visit: visit.id, summaries: [first.id, second.id] as [string, string], prescription: prescription.id };
+  };
+  // What the clinic's security server delivers (PR-REST 4.3): its client id, the doctor, the purpose.
+  const readAsDoctor = async (path: string, emergency = false) => {
+    const response = await fetch(`${health.url}/fhir${path}`, {
+      headers: {
+        "x-road-client": `EE/COM/${clinicCode}/his`,
+        "x-road-userid": `EE${doctor.personalCode}`,
+        "x-road-issue": emergency ? "Kiirabi: teadvuseta patsient" : "Ravi jätkamine",
+        ...(emergency ? { [EMERGENCY_HEADER]: "ETREAT" } : {}),
+      },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
   after(async () => {
+    await insurance.close();
+    await health.close();
     await taxBoard.close();
     await board.close();
     await inbox.close();
@@ -337,5 +499,8 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     offerOnBirth,
     taxBoard,
     declareTaxYear,
+    seedHealth,
+    readAsDoctor,
+    doctor,
   };
 }

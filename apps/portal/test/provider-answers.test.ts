@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { FamilyBenefits } from "../src/benefits/family-benefits.ts";
+import { MyHealth } from "../src/health/my-health.ts";
 import { StateInbox } from "../src/inbox/state-inbox.ts";
 import { PortalError, parsePortalConfig, type XRoadCalls } from "../src/index.ts";
 import { IncomeTaxReturns, latestOpenYear } from "../src/tax/income-tax-return.ts";
@@ -39,6 +40,14 @@ const taxBoardOf = (body: unknown, calls?: Array<Record<string, unknown>>) =>
     answering(body, calls),
     "EE/GOV/70006317/portal",
     { returnsService: "EE/GOV/70000349/emta/income-tax-returns" },
+    "p",
+  );
+
+const healthOf = (body: unknown, calls?: Array<Record<string, unknown>>) =>
+  new MyHealth(
+    answering(body, calls),
+    "EE/GOV/70006317/portal",
+    { fhirService: "EE/GOV/70009770/tis/fhir", insuranceService: "EE/GOV/74000091/ravikindlustus/insurance" },
     "p",
   );
 
@@ -221,12 +230,83 @@ describe("reading the providers' answers", () => {
         inbox: {},
         benefits: {},
         taxReturn: {},
+        health: {},
       },
       "/srv/portal",
     );
     assert.deepEqual(config.inbox, { mailboxService: "EE/GOV/70006317/inbox/mailbox" });
     assert.deepEqual(config.benefits, { familyBenefitsService: "EE/GOV/70001975/benefits/family-benefits" });
     assert.deepEqual(config.taxReturn, { returnsService: "EE/GOV/70000349/emta/income-tax-returns" });
+    assert.deepEqual(config.health, {
+      fhirService: "EE/GOV/70009770/tis/fhir",
+      insuranceService: "EE/GOV/74000091/ravikindlustus/insurance",
+    });
     assert.equal(config.dataDir, "/srv/portal");
+  });
+
+  it("asks the health system about the person logged in only: every search by their personal code", async () => {
+    const calls: Array<Record<string, unknown>> = [];
+    const bundle = {
+      resourceType: "Bundle",
+      type: "searchset",
+      entry: [{ resource: { resourceType: "Patient", id: "p1" } }],
+    };
+    await healthOf(bundle, calls).record(PARENT);
+    await healthOf(bundle, calls).prescriptions(PARENT);
+    await healthOf(bundle, calls).reads(PARENT);
+    const who = encodeURIComponent(`https://fhir.ee/sid/pid/est/ni|${PARENT}`);
+    assert.ok(calls.length >= 7);
+    for (const call of calls) {
+      assert.equal(call.userId, `EE${PARENT}`);
+      assert.equal(call.method, "GET");
+      assert.match(
+        String(call.path),
+        new RegExp(`^/[A-Za-z]+\\?(patient:)?identifier=${who.replace(/[|%]/g, "\\$&")}(&|$)`),
+      );
+    }
+  });
+
+  it("any JSON from the health system or the fund is read or refused as PORTAL_BAD_RESPONSE", async () => {
+    const json = fc.jsonValue({ maxDepth: 4 });
+    const key = fc.constantFrom(
+      "resourceType",
+      "id",
+      "status",
+      "title",
+      "date",
+      "author",
+      "provision",
+      "scope",
+      "category",
+      "period",
+      "class",
+      "type",
+      "agent",
+      "entity",
+      "purposeOfEvent",
+      "extension",
+      "dispenseRequest",
+      "authorizingPrescription",
+      "quantity",
+      "performer",
+      "medicationReference",
+      "content",
+      "outcome",
+      "insured",
+    );
+    const resource = fc.dictionary(key, json, { maxKeys: 8 });
+    const bundle = fc.record({
+      resourceType: fc.constant("Bundle"),
+      entry: fc.oneof(fc.array(fc.record({ resource: fc.oneof(resource, json) }), { maxLength: 4 }), json),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(json, bundle, resource), async (body) => {
+        await readsOrRefuses(() => healthOf(body).record(PARENT));
+        await readsOrRefuses(() => healthOf(body).prescriptions(PARENT));
+        await readsOrRefuses(() => healthOf(body).reads(PARENT));
+        await readsOrRefuses(() => healthOf(body).insurance(PARENT));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -47,8 +47,11 @@ const HANDED_OVER = Type.Object({
   pinEnvelope: Type.Object({ pin1: Type.String(), pin2: Type.String() }),
 });
 
-/** Starts `riik up` and resolves at its `ready` line; the process is stopped after the file. */
-async function riikUp(dataDir: string, portBase: number): Promise<{ child: ChildProcess; output: () => string }> {
+/** Starts `riik up` and resolves at its `ready` line (a start that fails is stopped); `stop` ends it. */
+async function riikUp(
+  dataDir: string,
+  portBase: number,
+): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     [join(REPO, "apps/cli/bin/riik.js"), "up", "--data", dataDir, "--persons", "300", "--port-base", String(portBase)],
@@ -62,29 +65,34 @@ async function riikUp(dataDir: string, portBase: number): Promise<{ child: Child
     text += chunk;
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  after(async () => {
+  const stop = async () => {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await exited;
       clearTimeout(timer);
     }
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`riik up not ready in 240 s:\n${text.slice(-3000)}`)), 240_000);
-    const check = () => {
-      if (/^ready /m.test(text)) {
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`riik up not ready in 240 s:\n${text.slice(-3000)}`)), 240_000);
+      const check = () => {
+        if (/^ready /m.test(text)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on("data", check);
+      child.once("exit", (code) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`riik up exited with ${code} before ready:\n${text.slice(-3000)}`));
+        reject(new Error(`riik up exited with ${code} before ready:\n${text.slice(-3000)}`));
+      });
     });
-  });
-  return { child, output: () => text };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { child, output: () => text, stop };
 }
 
 const skip = skipUnlessAvailable(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
@@ -93,13 +101,17 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 3
   let dataDir: string;
   let state: State;
   let browser: Browser;
+  let stopState = async () => {};
   before(async () => {
     dataDir = join(temporaryDirectory("riik-portal-up-"), "data");
-    await riikUp(dataDir, await freePortRange(PORTS));
+    stopState = (await riikUp(dataDir, await freePortRange(PORTS))).stop;
     state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as State;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   });
-  after(() => browser?.close());
+  after(async () => {
+    await browser?.close();
+    await stopState();
+  });
 
   it("logs in, reads my data, and sees a police query appear in Who used my data, anchored", async (t) => {
     const portal = state.services.portal;
