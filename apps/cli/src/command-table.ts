@@ -30,6 +30,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   mail: async () => (await import("./commands/mail.ts")).registerMailCommands,
   vehicles: async () => (await import("./commands/vehicles.ts")).registerVehiclesCommands,
   "motor-insurance": async () => (await import("./commands/motor-insurance.ts")).registerMotorInsuranceCommands,
+  "land-register": async () => (await import("./commands/land-register.ts")).registerLandRegisterCommands,
   health: async () => (await import("./commands/health.ts")).registerHealthCommands,
   "health-insurance": async () => (await import("./commands/health.ts")).registerHealthInsuranceCommands,
   election: async () => (await import("./commands/election.ts")).registerElectionCommands,
