@@ -201,6 +201,60 @@ for (const target of await dialectTargets()) {
       assert.equal(part.entries.length, 3);
       assertAnchored(part);
     });
+
+    test("refusals over HTTP carry their code and status, and name nobody", async () => {
+      const refused = async (res: Response, status: number, code: string) => {
+        const body = await res.json();
+        assert.equal(body.code, code, JSON.stringify(body));
+        assert.equal(res.status, status);
+        assert.equal(res.headers.get(DATA_SUBJECTS_HEADER), null);
+      };
+      const junk = { container: Buffer.from("PK not a zip").toString("base64") };
+      await refused(await call("POST", "/applications", { client: NOTARY_CLIENT }, junk), 422, "SIGNATURE_INVALID");
+      await refused(
+        await call("POST", "/applications", {}, { container: saleContainer }),
+        403,
+        "NO_LEGITIMATE_INTEREST",
+      );
+      await refused(
+        await call("POST", "/applications", { client: NOTARY_CLIENT }, { container: "%%" }),
+        400,
+        "REQUEST_INVALID",
+      );
+      await refused(
+        await call("POST", "/journal/1/decision", { client: REGISTRAR }, { decision: "enter" }),
+        409,
+        "APPLICATION_DECIDED",
+      );
+      await refused(
+        await call("POST", "/journal/1/decision", { client: NOTARY_CLIENT }, { decision: "enter" }),
+        403,
+        "NOT_A_REGISTRAR",
+      );
+      await refused(
+        await call("POST", "/journal/9/decision", { client: REGISTRAR }, { decision: "refuse" }),
+        400,
+        "REQUEST_INVALID",
+      );
+      await refused(
+        await call("POST", "/register-parts", { client: NOTARY_CLIENT }, apartment("777")),
+        403,
+        "NOT_A_REGISTRAR",
+      );
+      await refused(
+        await call("POST", "/register-parts", { client: REGISTRAR }, apartment(PART)),
+        409,
+        "REGISTER_PART_EXISTS",
+      );
+      await refused(await call("GET", "/register-parts/777", {}), 404, "REGISTER_PART_NOT_FOUND");
+      await refused(await call("GET", "/register-parts/0101", {}), 400, "REQUEST_INVALID");
+      await refused(
+        await call("GET", "/applications/N-2026-0001", { client: "EE/COM/90000009/x" }),
+        403,
+        "NO_LEGITIMATE_INTEREST",
+      );
+      await refused(await call("GET", "/applications/N-9", { client: NOTARY_CLIENT }), 404, "APPLICATION_NOT_FOUND");
+    });
   });
 }
 
