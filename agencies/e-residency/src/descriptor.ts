@@ -31,6 +31,13 @@ export const E_RESIDENCY_SERVE = Type.Object(
     xroadSecurityServer: Type.Optional(httpUrlField()),
     xroadClient: Type.Optional(subsystemIdField()),
     backgroundChecksService: Type.Optional(serviceIdField()),
+    /**
+     * The population register's persons service: a personal code is granted only when the
+     * register answers that no resident holds it (fail closed: no answer, no grant).
+     */
+    populationRegisterService: Type.Optional(serviceIdField()),
+    /** Applications one client (X-Road client, else address) may submit an hour. */
+    applicationsPerHour: Type.Optional(Type.Integer({ minimum: 1, ...problem("must be a whole number, 1 or more") })),
     /** The trust services' URL: digital IDs are ordered there as a registration authority with `cards`. */
     pkiUrl: Type.Optional(httpUrlField()),
     /** The 0600 file holding the registration authority's bearer token (`riik pki ra add --name e-residency --allow cards`). */
@@ -57,6 +64,7 @@ export const E_RESIDENCY_SERVE = Type.Object(
       xroadSecurityServer: ["xroadClient", "backgroundChecksService"],
       xroadClient: ["xroadSecurityServer"],
       backgroundChecksService: ["xroadSecurityServer"],
+      populationRegisterService: ["xroadSecurityServer"],
       pkiUrl: ["raTokenFile"],
       raTokenFile: ["pkiUrl"],
     },
@@ -95,6 +103,17 @@ export const eResidencyDescriptor: ComponentDescriptor<typeof E_RESIDENCY_SERVE>
       flag: "--background-checks-service",
       field: "backgroundChecksService",
       description: "the police's background-checks service id",
+    },
+    {
+      flag: "--population-register-service",
+      field: "populationRegisterService",
+      description: "the population register's persons service id, asked whether a personal code is free",
+    },
+    {
+      flag: "--applications-per-hour",
+      field: "applicationsPerHour",
+      kind: "count",
+      description: "applications one client may submit an hour (default 1000)",
     },
     { flag: "--pki-url", field: "pkiUrl", description: "trust services' URL: digital IDs are ordered there" },
     {
@@ -161,6 +180,16 @@ export const eResidencyDescriptor: ComponentDescriptor<typeof E_RESIDENCY_SERVE>
                 service: config.backgroundChecksService,
                 method: "POST",
                 paths: ["/background-checks"],
+              },
+            ]
+          : []),
+        ...(config.xroadClient && config.populationRegisterService
+          ? [
+              {
+                subject: config.xroadClient,
+                service: config.populationRegisterService,
+                method: "GET",
+                paths: ["/persons/*"],
               },
             ]
           : []),

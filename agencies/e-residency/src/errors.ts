@@ -30,7 +30,14 @@ export type EResidencyErrorCode =
   | "E_RESIDENT_NOT_FOUND"
   | "E_RESIDENT_REVOKED"
   /** The trust services are not configured or did not issue the digital ID. */
-  | "CARDS_UNAVAILABLE";
+  | "CARDS_UNAVAILABLE"
+  /** One client's applications of the window are used up (details.limit, details.retryAfterSeconds; Retry-After). */
+  | "APPLICATIONS_RATE_LIMITED"
+  /**
+   * The population register did not say whether a personal code is free: nothing is granted
+   * (fail closed), the same signed decision can be sent again.
+   */
+  | "POPULATION_REGISTER_UNAVAILABLE";
 
 export class EResidencyError extends RiikError<EResidencyErrorCode> {}
 
@@ -51,4 +58,6 @@ export const E_RESIDENCY_ERRORS: ErrorCatalogue<EResidencyErrorCode> = {
   E_RESIDENT_NOT_FOUND: { status: 404 },
   E_RESIDENT_REVOKED: { status: 409 },
   CARDS_UNAVAILABLE: { status: 503 },
+  APPLICATIONS_RATE_LIMITED: { status: 429 },
+  POPULATION_REGISTER_UNAVAILABLE: { status: 503 },
 };

@@ -1,5 +1,6 @@
 export { createEResidencyService, eResidencyOpenApi } from "./api/server.ts";
 export { type BackgroundChecks, XRoadBackgroundChecks } from "./checks/police.ts";
+export { type ResidentCodes, XRoadResidentCodes } from "./checks/population-register.ts";
 export {
   DECISION_DOCUMENT,
   DECISION_FILE,
@@ -20,11 +21,11 @@ export { E_RESIDENCY_ERRORS, EResidencyError, type EResidencyErrorCode } from ".
 export {
   type ApplicationForm,
   ageOn,
-  FEE,
   PHOTO_MAX_BYTES,
   PICKUP_LOCATIONS,
   photoBytes,
 } from "./model/application.ts";
+export { FEE_RULES, type Fee, type FeeRule, feeFor } from "./model/fee.ts";
 export { assignPersonalCode } from "./model/personal-code.ts";
 export {
   cardOrders,
@@ -32,6 +33,7 @@ export {
   type EResidencyServer,
   type EResidencyServerOptions,
   runBackgroundChecks,
+  runCheckAttributions,
   startEResidency,
 } from "./serve.ts";
 export {
@@ -41,6 +43,7 @@ export {
   type CheckedPerson,
   EResidencyOffice,
   type EResident,
+  HAND_OVER_LEASE_MS,
   type HandOver,
   openEResidencyOffice,
   type StaffApplication,

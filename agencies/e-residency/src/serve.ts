@@ -7,12 +7,18 @@ import { type RegistrationAuthorityAccess, requestCard, revokeDocument } from "@
 import type { ValidationOptions } from "@riik/signature";
 import { createEResidencyService } from "./api/server.ts";
 import { type BackgroundChecks, XRoadBackgroundChecks } from "./checks/police.ts";
+import { XRoadResidentCodes } from "./checks/population-register.ts";
 import { type CardOrders, type EResidencyOffice, openEResidencyOffice } from "./storage/office.ts";
 
 export interface EResidencyExchange {
   securityServer: string;
   client: string;
   backgroundChecksService: string;
+  /**
+   * The population register's persons service: a code is granted only once the register says
+   * no resident holds it (no answer, no grant). Without it only this register is looked at.
+   */
+  populationRegisterService?: string;
 }
 
 export interface EResidencyServerOptions {
@@ -26,6 +32,8 @@ export interface EResidencyServerOptions {
   exchange?: EResidencyExchange;
   /** The trust services as a registration authority with `cards` (URL and bearer token). */
   registrationAuthority?: RegistrationAuthorityAccess;
+  /** Applications one client may submit an hour (default 1000). */
+  applicationsPerHour?: number;
   /** How often the worker looks for paid applications; default 1000 ms. */
   intervalMs?: number;
 }
@@ -37,6 +45,20 @@ export interface EResidencyServer {
   /** Asks the police about every paid application now (tests). */
   runOnce(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * Each granted application's check asked again with the code granted, so that the police's
+ * answer names the e-resident and the use is in their Data Tracker; returns how many.
+ */
+export async function runCheckAttributions(office: EResidencyOffice, checks: BackgroundChecks): Promise<number> {
+  let attributed = 0;
+  for (const { number, person, query } of await office.pendingAttributions()) {
+    const issue = `e-Residency application ${number}: the background check${query ? ` ${query}` : ""} for the personal code granted`;
+    await office.recordAttribution(number, await checks.check(person, issue));
+    attributed++;
+  }
+  return attributed;
 }
 
 /** The police's answer for each paid application; one that fails waits for the next round. */
@@ -59,18 +81,27 @@ export function cardOrders(access: RegistrationAuthorityAccess): CardOrders {
 }
 
 export async function startEResidency(options: EResidencyServerOptions): Promise<EResidencyServer> {
+  const exchange = options.exchange;
+  const xroad = exchange
+    ? new XRoadRestClient({ securityServer: exchange.securityServer, client: exchange.client })
+    : undefined;
   const office = await openEResidencyOffice(
     { dataDir: options.dataDir, ...(options.url ? { url: options.url } : {}) },
     {
       trustAnchors: options.trustAnchors,
       officials: options.officials,
       ...(options.registrationAuthority ? { cards: cardOrders(options.registrationAuthority) } : {}),
+      ...(xroad && exchange?.populationRegisterService
+        ? { residentCodes: new XRoadResidentCodes(xroad, exchange.populationRegisterService) }
+        : {}),
+      ...(options.applicationsPerHour
+        ? { applicationsBound: { max: options.applicationsPerHour, windowMs: 3_600_000 } }
+        : {}),
     },
-  );
-  const exchange = options.exchange;
-  const xroad = exchange
-    ? new XRoadRestClient({ securityServer: exchange.securityServer, client: exchange.client })
-    : undefined;
+  ).catch(async (error) => {
+    await xroad?.close();
+    throw error;
+  });
   const checks =
     xroad && exchange ? new XRoadBackgroundChecks(xroad, exchange.client, exchange.backgroundChecksService) : undefined;
   const service = createEResidencyService(office);
@@ -83,6 +114,8 @@ export async function startEResidency(options: EResidencyServerOptions): Promise
     if (!checks) return 0;
     const checked = await runBackgroundChecks(office, checks);
     if (checked > 0) log.info({ checked }, "background checks answered by the police");
+    const attributed = await runCheckAttributions(office, checks);
+    if (attributed > 0) log.info({ attributed }, "background checks asked again with the personal codes granted");
     return checked;
   };
   let running: Promise<unknown> = Promise.resolve();

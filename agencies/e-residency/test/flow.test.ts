@@ -90,7 +90,8 @@ for (const target of await dialectTargets()) {
       const created = await res.json();
       assert.match(created.number, new RegExp(`^ER-${new Date().getUTCFullYear()}-\\d{6}$`));
       assert.equal(created.status, "awaiting-payment");
-      assert.deepEqual(created.fee, { amountCents: 12_000, currency: "EUR" });
+      // The State Fees Act's rate in force since 2025-01-01 (model/fee.ts).
+      assert.deepEqual(created.fee, { amountCents: 15_000, currency: "EUR" });
       const { number, accessKey } = created;
       const key = { accessKey };
 
@@ -98,7 +99,7 @@ for (const target of await dialectTargets()) {
       assert.equal(await runBackgroundChecks(office, police), 0);
       const paid = await (await call("POST", `/applications/${number}/payment`, key)).json();
       assert.equal(paid.status, "background-check");
-      assert.equal(paid.receipt.amountCents, 12_000);
+      assert.equal(paid.receipt.amountCents, 15_000);
       const again = await (await call("POST", `/applications/${number}/payment`, key)).json();
       assert.deepEqual(again.receipt, paid.receipt, "paying twice answers the same receipt");
 

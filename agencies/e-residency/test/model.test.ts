@@ -4,7 +4,16 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isValidPersonalCode, parsePersonalCode } from "@riik/core";
 import fc from "fast-check";
-import { ageOn, assignPersonalCode, eResidencyDescriptor, PHOTO_MAX_BYTES, photoBytes } from "../src/index.ts";
+import {
+  ageOn,
+  assignPersonalCode,
+  EResidencyError,
+  eResidencyDescriptor,
+  FEE_RULES,
+  feeFor,
+  PHOTO_MAX_BYTES,
+  photoBytes,
+} from "../src/index.ts";
 
 const birthDate = fc
   .date({ min: new Date("1900-01-01T00:00:00Z"), max: new Date("2099-12-31T00:00:00Z"), noInvalidDate: true })
@@ -85,6 +94,28 @@ describe("the form's rules", () => {
   });
 });
 
+describe("the state fee (State Fees Act § 27², versioned)", () => {
+  test("the rule in force on the day of submission, by where the ID is picked up", () => {
+    const at = (day: string, country: string) => feeFor(day, country).amountCents;
+    assert.equal(at("2014-12-01", "DE"), 50_00);
+    assert.equal(at("2016-01-31", "EE"), 50_00);
+    assert.equal(at("2016-02-01", "EE"), 100_00);
+    assert.equal(at("2024-12-31", "EE"), 100_00);
+    assert.equal(at("2024-12-31", "DE"), 120_00, "a foreign mission before 2025");
+    assert.equal(at("2025-01-01", "EE"), 150_00);
+    assert.equal(at("2025-01-01", "JP"), 150_00);
+    assert.equal(feeFor("2026-11-29", "EE").rule, "2025-01-01");
+    assert.throws(() => feeFor("2014-11-30", "EE"), (e) => e instanceof EResidencyError);
+  });
+
+  test("rules are oldest first and each names its source", () => {
+    for (const [i, rule] of FEE_RULES.entries()) {
+      assert.match(rule.source, /State Fees Act/);
+      if (i > 0) assert.ok(rule.effectiveFrom > (FEE_RULES[i - 1] as { effectiveFrom: string }).effectiveFrom);
+    }
+  });
+});
+
 describe("descriptor", () => {
   test("registers applications (no personal data), e-residents and decisions, and its call to the police", async () => {
     const config = {
@@ -95,6 +126,7 @@ describe("descriptor", () => {
       xroadSecurityServer: "http://127.0.0.1:8080",
       xroadClient: "EE/GOV/70008747/e-residency",
       backgroundChecksService: "EE/GOV/70008747/police-app/background-checks",
+      populationRegisterService: "EE/GOV/70000562/rr/persons",
       officials: [],
       applicationsClients: ["EE/GOV/70000000/portal"],
       eResidentsClients: ["EE/GOV/70000310/business-register"],
@@ -119,6 +151,16 @@ describe("descriptor", () => {
           a.service === "EE/GOV/70008747/police-app/background-checks" &&
           a.method === "POST",
       ),
+    );
+    assert.ok(
+      registration.access?.some(
+        (a) =>
+          a.subject === "EE/GOV/70008747/e-residency" &&
+          a.service === "EE/GOV/70000562/rr/persons" &&
+          a.method === "GET" &&
+          a.paths.includes("/persons/*"),
+      ),
+      "the call to the population register's persons service",
     );
     assert.ok(
       registration.access?.some(

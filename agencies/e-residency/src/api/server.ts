@@ -80,11 +80,27 @@ export function createEResidencyService(office: EResidencyOffice): MemberService
               ...errorAnswers({
                 400: "REQUEST_INVALID, APPLICATION_INVALID, PICKUP_LOCATION_UNKNOWN",
                 422: "APPLICANT_UNDER_18, DOCUMENT_EXPIRED, PHOTO_INVALID",
+                429: "APPLICATIONS_RATE_LIMITED: this client's applications of the hour are used up (Retry-After)",
               }),
             },
           },
         },
-        async (request, reply) => reply.status(201).send(await office.apply(request.body)),
+        async (request, reply) => {
+          // Bounded per X-Road client (the portal, …); a caller not through X-Road by its address.
+          const client = request.headers["x-road-client"];
+          try {
+            const created = await office.apply(
+              request.body,
+              new Date(),
+              typeof client === "string" && client ? `xroad:${client}` : `address:${request.ip}`,
+            );
+            return reply.status(201).send(created);
+          } catch (error) {
+            if (error instanceof EResidencyError && error.code === "APPLICATIONS_RATE_LIMITED")
+              reply.header("retry-after", String(error.details?.retryAfterSeconds)); // RFC 9110 §10.2.3
+            throw error;
+          }
+        },
       );
       app.post(
         "/applications/:number/payment",

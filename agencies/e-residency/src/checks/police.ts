@@ -1,6 +1,8 @@
 // The background check over X-Road: the police information system's `POST /background-checks`
 // (criminal records, business bans and the EU sanctions list), asked through the agency's own
 // security server. The applicant has no personal code yet; the agency itself is X-Road-UserId.
+// Once a code is granted the check is asked again carrying it, so that the police's answer
+// names the e-resident and the use stands in their Data Tracker (the first one named nobody).
 import { parseClientId, type XRoadRestClient } from "@riik/kit";
 import { Type } from "typebox";
 import type { BackgroundCheck, CheckedPerson } from "../storage/office.ts";
@@ -19,7 +21,8 @@ const BACKGROUND_CHECK_ANSWER = Type.Object({
 });
 
 export interface BackgroundChecks {
-  check(person: CheckedPerson): Promise<BackgroundCheck>;
+  /** ISSUE is X-Road-Issue (default: the first check of an application). */
+  check(person: CheckedPerson, issue?: string): Promise<BackgroundCheck>;
 }
 
 export class XRoadBackgroundChecks implements BackgroundChecks {
@@ -35,16 +38,16 @@ export class XRoadBackgroundChecks implements BackgroundChecks {
     this.#userId = `${id.instance}${id.memberCode}`;
   }
 
-  async check(person: CheckedPerson): Promise<BackgroundCheck> {
-    const { body } = await this.xroad.call({
+  async check(person: CheckedPerson, issue = "e-Residency application: background check"): Promise<BackgroundCheck> {
+    const { body, id } = await this.xroad.call({
       service: this.service,
       method: "POST",
       path: "/background-checks",
       body: person,
       answer: BACKGROUND_CHECK_ANSWER,
-      issue: "e-Residency application: background check",
+      issue,
       userId: this.#userId,
     });
-    return body;
+    return { ...body, query: id };
   }
 }

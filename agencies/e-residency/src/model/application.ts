@@ -3,9 +3,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { EResidencyError } from "../errors.ts";
 
-/** The state fee for an e-resident's digital ID, paid with the application (contract D). */
-export const FEE = { amountCents: 12_000, currency: "EUR" } as const;
-
 /** The service points where a digital ID is handed over (a fixed list, as on the real application page). */
 export const PICKUP_LOCATIONS = [
   { id: "tallinn", name: "Tallinn service office (PPA)", country: "EE" },

@@ -4,8 +4,10 @@
 // (changes journalled, events queued).
 import {
   type ChangeJournalDb,
+  type ClientBoundTable,
   type ComponentMigration,
   changeJournalMigration,
+  clientBoundMigration,
   type EventOutboxDb,
   eventOutboxMigration,
 } from "@riik/kit";
@@ -56,6 +58,15 @@ export interface ApplicationTable {
   decision_container: string | null;
   personal_code: string | null;
   handed_over_at: string | null;
+  /** The state fee quoted at submission, and the rule (its effectiveFrom) it came from. */
+  fee_cents: number;
+  fee_rule: string | null;
+  /** X-Road-Id of the police's background check. */
+  check_query: string | null;
+  /** X-Road-Id of the check asked again with the granted personal code (Data Tracker). */
+  check_attributed: string | null;
+  /** When a hand-over claimed the application (card-ordered); null once released. */
+  card_claimed_at: string | null;
 }
 
 export interface EResidentTable {
@@ -86,6 +97,15 @@ export interface ApplicationEventTable {
   data: string;
 }
 
+/** Codes the population register holds: never given to an e-resident, never asked about again. */
+export interface ResidentCodeTable {
+  personal_code: string;
+  birth_date: string;
+  sex: "male" | "female";
+  serial: number;
+  checked_at: string;
+}
+
 export interface CounterTable {
   name: string;
   value: number;
@@ -96,6 +116,8 @@ export interface EResidencyDb extends ChangeJournalDb, EventOutboxDb {
   e_resident: EResidentTable;
   application_event: ApplicationEventTable;
   counter: CounterTable;
+  resident_code: ResidentCodeTable;
+  client_bound: ClientBoundTable;
 }
 
 export const E_RESIDENCY_COMPONENT = "e_residency";
@@ -170,6 +192,26 @@ export const eResidencyMigrations: Readonly<Record<string, ComponentMigration>> 
         .addColumn("data", "text", (c) => c.notNull())
         .addPrimaryKeyConstraint("application_event_pk", ["number", "seq"])
         .execute();
+    },
+  },
+  "0004_codes_bounds_fees": {
+    async up(db, dialect) {
+      // Applications before this were quoted the €120 of the then constant.
+      await db.schema
+        .alterTable("application")
+        .addColumn("fee_cents", "integer", (c) => c.notNull().defaultTo(120_00))
+        .execute();
+      for (const column of ["fee_rule", "check_query", "check_attributed", "card_claimed_at"])
+        await db.schema.alterTable("application").addColumn(column, "text").execute();
+      await db.schema
+        .createTable("resident_code")
+        .addColumn("personal_code", "text", (c) => c.primaryKey())
+        .addColumn("birth_date", "text", (c) => c.notNull())
+        .addColumn("sex", "text", (c) => c.notNull())
+        .addColumn("serial", "integer", (c) => c.notNull())
+        .addColumn("checked_at", "text", (c) => c.notNull())
+        .execute();
+      await clientBoundMigration().up(db, dialect);
     },
   },
 };
