@@ -205,6 +205,40 @@ describe("Supervisor", () => {
     health.close();
   });
 
+  it("a stop while services start stops those launched, launches none that waited its turn, and refuses later starts", async () => {
+    const dir = temporaryDirectory("riik-supervisor-");
+    // Never healthy: the starts are under way when the stop comes (an interrupted `riik up`).
+    const health = createHttpServer((_request, response) => response.writeHead(503).end());
+    const healthPort = await new Promise<number>((resolve) =>
+      health.listen(0, "127.0.0.1", () => resolve((health.address() as { port: number }).port)),
+    );
+    const supervisor = new Supervisor({ bin: FAKE, logDir: join(dir, "logs"), report: () => {}, concurrentStarts: 1 });
+    const ports = [await freePort(), await freePort()];
+    const starts = ["a", "b"].map((name, i) =>
+      supervisor.start({
+        name,
+        args: [dir, String(ports[i])],
+        url: `http://127.0.0.1:${healthPort}`,
+        healthPath: `/${name}`,
+      }),
+    );
+    const outcomes = Promise.allSettled(starts);
+    while (supervisor.pids().a === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    const a = supervisor.pids().a!;
+    await supervisor.stop();
+    const [first, second] = await outcomes;
+    assert.equal(first.status, "rejected");
+    assert.equal(second.status, "rejected");
+    assert.match(String((second as PromiseRejectedResult).reason), /not started: the state is stopping/);
+    assert.equal(alive(a), false, "the launched service is stopped");
+    assert.equal(supervisor.pids().b, undefined, "the waiting one was never launched");
+    await assert.rejects(
+      supervisor.start({ name: "c", args: [dir, String(await freePort())], url: `http://127.0.0.1:${healthPort}` }),
+      { code: "STATE_INIT" },
+    );
+    health.close();
+  });
+
   it("stops services a killed predecessor left running, and only those naming the data directory", async () => {
     const dir = temporaryDirectory("riik-supervisor-");
     const [ours, theirs] = [await freePort(), await freePort()];

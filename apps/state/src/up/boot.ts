@@ -171,7 +171,12 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
     await new Promise((resolve) => control.close(resolve));
   };
   const seedAbort = new AbortController();
-  const onAbort = () => seedAbort.abort();
+  // Interrupted mid-start: the services up so far are stopped at once and none starts after,
+  // so an impatient caller's kill that follows leaves nothing running.
+  const onAbort = () => {
+    seedAbort.abort();
+    supervisor.stop().catch((error: unknown) => report(`riik up: stopping after the interrupt: ${error}`));
+  };
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const checkAborted = () => {
     if (options.signal?.aborted) throw new StateError("STATE_INIT", "the start was interrupted");

@@ -88,6 +88,8 @@ export class Supervisor {
   readonly #report: (line: string) => void;
   readonly #clock: SupervisorClock;
   #loading = 0;
+  /** Set by stop(): no service starts after it. */
+  #closed = false;
   readonly #waitingToLoad: Array<() => void> = [];
 
   constructor(options: SupervisorOptions) {
@@ -146,9 +148,15 @@ export class Supervisor {
     // its port, and never stopped.
     if (this.#services.some((s) => s.spec.name === spec.name))
       throw new StateError("STATE_INIT", `${spec.name} is started already; it is supervised once`);
+    if (this.#closed) throw new StateError("STATE_INIT", `${spec.name} is not started: the state is stopping`);
     const running: Running = { spec, restarts: 0, crashes: 0, stopping: false };
     this.#services.push(running);
     await this.#loadingSlot();
+    // Stopped while it waited for its turn: never launched, so nothing is left behind.
+    if (running.stopping) {
+      this.#releaseLoadingSlot();
+      throw new StateError("STATE_INIT", `${spec.name} is not started: the state is stopping`);
+    }
     this.#launch(running);
     const child = running.child!;
     const exited = () => child.exitCode !== null || child.signalCode !== null;
@@ -165,11 +173,15 @@ export class Supervisor {
         : (error as Error).message;
       throw new Error(`${why}\n${tail(this.#logFile(spec.name))}`);
     } finally {
-      // The slot passes straight to the next waiting service, or is freed.
-      const next = this.#waitingToLoad.shift();
-      if (next) next();
-      else this.#loading--;
+      this.#releaseLoadingSlot();
     }
+  }
+
+  /** The slot passes straight to the next waiting service, or is freed. */
+  #releaseLoadingSlot(): void {
+    const next = this.#waitingToLoad.shift();
+    if (next) next();
+    else this.#loading--;
   }
 
   async #loadingSlot(): Promise<void> {
@@ -268,6 +280,7 @@ export class Supervisor {
 
   /** Stops every service: SIGTERM, then SIGKILL after graceMs. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#services].reverse().map((running) => this.#stopOne(running, graceMs)));
   }
 
