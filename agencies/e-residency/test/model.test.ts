@@ -105,7 +105,10 @@ describe("the state fee (State Fees Act § 27², versioned)", () => {
     assert.equal(at("2025-01-01", "EE"), 150_00);
     assert.equal(at("2025-01-01", "JP"), 150_00);
     assert.equal(feeFor("2026-11-29", "EE").rule, "2025-01-01");
-    assert.throws(() => feeFor("2014-11-30", "EE"), (e) => e instanceof EResidencyError);
+    assert.throws(
+      () => feeFor("2014-11-30", "EE"),
+      (e) => e instanceof EResidencyError,
+    );
   });
 
   test("rules are oldest first and each names its source", () => {
