@@ -122,7 +122,7 @@ export function checkedOwners(owners: readonly Owner[]): Owner[] {
   const checked = owners.map((o) => ({
     kind: o.kind,
     code: o.kind === "person" ? personalCode(o.code, "owner") : registryCode(o.code, "owner"),
-    share: parseShare(o.share) && o.share,
+    share: o.share,
   }));
   if (new Set(checked.map((o) => o.code)).size !== checked.length) throw invalid("an owner is listed twice in part II");
   assertWhole(checked.map((o) => o.share));
