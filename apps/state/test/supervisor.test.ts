@@ -227,8 +227,8 @@ describe("Supervisor", () => {
     const a = supervisor.pids().a!;
     await supervisor.stop();
     const [first, second] = await outcomes;
-    assert.equal(first.status, "rejected");
-    assert.equal(second.status, "rejected");
+    assert.equal(first?.status, "rejected");
+    assert.equal(second?.status, "rejected");
     assert.match(String((second as PromiseRejectedResult).reason), /not started: the state is stopping/);
     assert.equal(alive(a), false, "the launched service is stopped");
     assert.equal(supervisor.pids().b, undefined, "the waiting one was never launched");
