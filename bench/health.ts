@@ -4,10 +4,11 @@
 // logged both sides, Data Tracker uses recorded) → the FHIR API, which finds the patient's
 // active prescriptions by personal code (GET /MedicationRequest?patient:identifier=…&status=active)
 // and takes a MedicationDispense (POST); against the prescription centre's direct rate, the
-// same dispenses called in-process on the centre (no HTTP, no X-Road), in the same run.
+// same dispenses called in-process on the centre (no HTTP, no X-Road), in the same run; and, to
+// tell the exchange's share from the API's, the same two calls over plain HTTP to the API.
 // The prescriptions (one per patient, each signed by the doctor's card: ASiC-E B-LT with a
 // time-stamp and OCSP, validated by the centre) are prepared once and the database copied, so
-// both phases dispense exactly the same prescriptions. Last line: X-Road rate ÷ direct rate.
+// every phase dispenses exactly the same prescriptions. Last line: X-Road rate ÷ direct rate.
 process.env.RIIK_LOG_LEVEL ??= "warn";
 // The load generator shares this process (and the machine) with the health API: shedding on
 // event-loop delay (issue #18) would refuse the very load being measured. The in-flight bound stays.
@@ -22,7 +23,8 @@ import { XRoadRestClient } from "@riik/kit";
 import { initTrustServices, startTrustServicesServer } from "@riik/pki";
 import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
 import { ProgressBar } from "@riik/state";
-import { Type } from "typebox";
+import { type Static, Type } from "typebox";
+import { Agent, request } from "undici";
 import {
   type Caller,
   createHealthService,
@@ -193,9 +195,11 @@ try {
     `${(total / prepareSeconds).toFixed(2).padStart(9)} /s  (${n(total)} in ${prepareSeconds.toFixed(1)} s)`,
   );
   await world.close();
-  // Both phases dispense the same prescriptions: the closed database, copied.
+  // Every phase dispenses the same prescriptions: the closed database, copied.
   const copied = join(dir, "health-direct");
+  const overHttp = join(dir, "health-http");
   cpSync(prepared, copied, { recursive: true });
+  cpSync(prepared, overHttp, { recursive: true });
 
   // 2. Direct: the centre's dispense, in-process.
   const direct = await openHealthSystem({ dataDir: copied }, { trustAnchors: [services.root] });
@@ -214,7 +218,71 @@ try {
     `${directRate.toFixed(1).padStart(9)} /s  (${n(PRESCRIPTIONS)} in ${directSeconds.toFixed(2)} s)`,
   );
 
-  // 3. Through X-Road: the sandbox's trust services, central server and two security servers
+  // The pharmacy's two calls, over a transport: find the patient's active prescriptions by
+  // personal code (there must be exactly the one prepared), then dispense it in full.
+  type Call = (path: string, method: "GET" | "POST", body?: unknown) => Promise<unknown>;
+  const BUNDLE = Type.Object({
+    resourceType: Type.Literal("Bundle"),
+    entry: Type.Optional(Type.Array(Type.Object({ resource: Type.Object({ id: Type.String() }) }))),
+  });
+  const DISPENSE = Type.Object({ resourceType: Type.Literal("MedicationDispense"), id: Type.String() });
+  const dispenseVia = (call: Call) => async (i: number) => {
+    const query = new URLSearchParams({
+      "patient:identifier": `${PERSONAL_CODE_SYSTEM}|${patients[i]}`,
+      status: "active",
+    });
+    const found = (await call(`/MedicationRequest?${query}`, "GET")) as Static<typeof BUNDLE>;
+    if (found.entry?.length !== 1 || found.entry[0]!.resource.id !== ids[i])
+      throw new Error(`patient ${i}: expected prescription ${ids[i]}, found ${JSON.stringify(found.entry)}`);
+    await call("/MedicationDispense", "POST", dispenseBody(ids[i]!, quantities[i]!));
+  };
+  const timed = async (label: string, dispense: (i: number) => Promise<void>) => {
+    await inParallel(WARM_UP, CONCURRENCY, dispense);
+    const seconds = await inParallel(
+      PRESCRIPTIONS,
+      CONCURRENCY,
+      (i) => dispense(WARM_UP + i),
+      new ProgressBar(`dispensing ${n(PRESCRIPTIONS)} ${label}`),
+    );
+    return { seconds, rate: PRESCRIPTIONS / seconds };
+  };
+
+  // 3. The same calls over plain HTTP to the FHIR API, with the headers ss2 would set: what the
+  // API costs without the exchange layer.
+  const httpSystem = await openHealthSystem({ dataDir: overHttp }, { trustAnchors: [services.root] });
+  const httpService = createHealthService(httpSystem.store, httpSystem.centre);
+  cleanups.unshift(async () => {
+    await httpService.close();
+    await httpSystem.close();
+  });
+  const httpBase = `${await httpService.listen({ port: 0 })}/fhir`;
+  const agent = new Agent({ connections: CONCURRENCY });
+  cleanups.unshift(() => agent.close());
+  const asSecurityServer = {
+    "x-road-client": PHARMACY_CLIENT,
+    "x-road-userid": `EE${pharmacistCode}`,
+    "x-road-issue": encodeURIComponent(PURPOSE),
+  };
+  const http = await timed(
+    "over HTTP",
+    dispenseVia(async (path, method, body) => {
+      const reply = await request(`${httpBase}${path}`, {
+        method,
+        headers: { ...asSecurityServer, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        dispatcher: agent,
+      });
+      const answer = await reply.body.json();
+      if (reply.statusCode >= 300) throw new Error(`${method} ${path}: ${reply.statusCode} ${JSON.stringify(answer)}`);
+      return answer;
+    }),
+  );
+  row(
+    `http: find by personal code + dispense (concurrency ${CONCURRENCY})`,
+    `${http.rate.toFixed(1).padStart(9)} /s  (${n(PRESCRIPTIONS)} in ${http.seconds.toFixed(1)} s)`,
+  );
+
+  // 4. Through X-Road: the sandbox's trust services, central server and two security servers
   // (processes); the pharmacy on ss1, TEHIK's health system on ss2, as the descriptor registers it.
   const sb = await startSandbox({ dir: join(dir, "xroad") });
   cleanups.unshift(() => sb.stop());
@@ -269,46 +337,30 @@ try {
 
   const pharmacy = new XRoadRestClient({ securityServer: sb.ss1.client, client: PHARMACY_CLIENT, timeoutMs: 60_000 });
   cleanups.unshift(() => pharmacy.close());
-  const BUNDLE = Type.Object({
-    resourceType: Type.Literal("Bundle"),
-    entry: Type.Optional(Type.Array(Type.Object({ resource: Type.Object({ id: Type.String() }) }))),
-  });
-  const DISPENSE = Type.Object({ resourceType: Type.Literal("MedicationDispense"), id: Type.String() });
   const person = { userId: `EE${pharmacistCode}`, issue: PURPOSE };
-  const dispenseThroughXRoad = async (i: number) => {
-    const query = new URLSearchParams({
-      "patient:identifier": `${PERSONAL_CODE_SYSTEM}|${patients[i]}`,
-      status: "active",
-    });
-    const found = await pharmacy.call({
-      service: FHIR_SERVICE,
-      path: `/MedicationRequest?${query}`,
-      answer: BUNDLE,
-      ...person,
-    });
-    if (found.body.entry?.length !== 1 || found.body.entry[0]!.resource.id !== ids[i])
-      throw new Error(`patient ${i}: expected prescription ${ids[i]}, found ${JSON.stringify(found.body.entry)}`);
-    await pharmacy.call({
-      service: FHIR_SERVICE,
-      path: "/MedicationDispense",
-      method: "POST",
-      body: dispenseBody(ids[i]!, quantities[i]!),
-      answer: DISPENSE,
-      ...person,
-    });
-  };
-  await inParallel(WARM_UP, CONCURRENCY, dispenseThroughXRoad);
-  const xroadSeconds = await inParallel(
-    PRESCRIPTIONS,
-    CONCURRENCY,
-    (i) => dispenseThroughXRoad(WARM_UP + i),
-    new ProgressBar(`dispensing ${n(PRESCRIPTIONS)} through X-Road`),
+  const xroad = await timed(
+    "through X-Road",
+    dispenseVia(
+      async (path, method, body) =>
+        (
+          await pharmacy.call({
+            service: FHIR_SERVICE,
+            path,
+            method,
+            body,
+            answer: method === "GET" ? BUNDLE : DISPENSE,
+            ...person,
+          })
+        ).body,
+    ),
   );
-  const xroadRate = PRESCRIPTIONS / xroadSeconds;
+  const xroadRate = xroad.rate;
+  const xroadSeconds = xroad.seconds;
 
   // Both stores must end the same: every prescription completed, one dispense each.
   for (const [name, store] of [
     ["direct", direct.store],
+    ["http", httpSystem.store],
     ["x-road", system.store],
   ] as const) {
     const left = await store.db
