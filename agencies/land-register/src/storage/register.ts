@@ -4,7 +4,7 @@
 import { canonicalJson } from "@riik/core";
 import { type MemberStorage, type MemberWrite, openMemberStorage } from "@riik/kit";
 import type { ValidationOptions } from "@riik/signature";
-import { type Deed, requiredSigners } from "../deed/deed.ts";
+import { type Deed, parseDeed, requiredSigners } from "../deed/deed.ts";
 import { deedOf, deedSigners } from "../deed/deed-signatures.ts";
 import { LandRegisterError } from "../errors.ts";
 import { type EntryAnchor, type EntryRecord, recordBytes, sha256Hex } from "../journal/entry-record.ts";
@@ -352,7 +352,7 @@ export class LandRegister {
           { details: { waitingBehind: Number(earlier.journal_no) } },
         );
       const content = contentOf(current!);
-      const deed = deedOf(Buffer.from(now.container, "base64")).deed;
+      const deed = parseDeed(Buffer.from(now.deed, "utf8"));
       if (decision.enter) assertConforms(content, deed);
       return {
         decision: decision.enter ? "entered" : "refused",
