@@ -384,7 +384,7 @@ describe("riik up (the main job)", () => {
       const status = await asPortal(`/applications/${number}/status`, { accessKey });
       return status.body?.status === "awaiting-decision";
     });
-    const official = state.officials[0]!;
+    const official = state.officials.find((card) => /e-Residency/.test(card.role))!;
     const desk = `${state.services["ss-ppa"]!.url}/r1/${E_RESIDENCY}/decisions`;
     const decided = spawnSync(
       process.execPath,

@@ -37,7 +37,7 @@ interface Card {
 interface State {
   services: Record<string, { url: string; [key: string]: unknown }>;
   demoCards: Card[];
-  officials: Card[];
+  officials: Array<Card & { role: string }>;
 }
 
 /** What the service desk gets when it hands a digital ID over (the e-Residency agency's answer). */
@@ -413,7 +413,7 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 3
   // signing with their cards.
   it("an e-resident applies, gets the digital ID, logs in with it and founds a company with a citizen", async () => {
     const portal = state.services.portal!;
-    const official = state.officials[0];
+    const official = state.officials.find((card) => /e-Residency/.test(card.role));
     const citizen = state.demoCards[2];
     assert.ok(official && citizen, "riik up issues the official's and the demo persons' cards");
     const applicant = await browser.newContext({ viewport: { width: 1280, height: 800 } });

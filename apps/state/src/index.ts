@@ -9,7 +9,7 @@ export {
   type RunningState,
 } from "./up/boot.ts";
 export { type DemoPerson, loadPopulationRegister, type PopulationRegisterModule } from "./up/components.ts";
-export type { DemoCard, InitJournal } from "./up/journal.ts";
+export type { DemoCard, InitJournal, OfficialCard } from "./up/journal.ts";
 export { ProgressBar } from "./up/progress.ts";
 export { readStateFile, type StateFile, securityServerOf } from "./up/state-file.ts";
 export {

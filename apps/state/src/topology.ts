@@ -178,6 +178,8 @@ export const SECURITY_SERVERS: readonly SecurityServerName[] = MEMBERS.map((m) =
 export const securityServerId = (name: SecurityServerName): string =>
   `${MEMBERS.find((m) => m.securityServer === name)!.id}/${name}`;
 
+export const memberById = (id: string): MemberSpec => MEMBERS.find((m) => m.id === id)!;
+
 export const memberOfServer = (name: SecurityServerName): MemberSpec => MEMBERS.find((m) => m.securityServer === name)!;
 
 export interface SecurityServerPorts {

@@ -89,12 +89,10 @@ function printState(state: StateFile): void {
   }
   // A state.json from before the officials were issued has none.
   if (state.officials?.length > 0) {
-    console.log(
-      "\nthe Police and Border Guard Board's official (signs e-Residency decisions, `riik e-residency decide`):",
-    );
+    console.log("\nofficials and professionals:");
     for (const card of state.officials)
       console.log(
-        `  ${card.personalCode}  ${card.name.padEnd(28)}  PIN1 ${card.pin1}  PIN2 ${card.pin2}  ${card.file}`,
+        `  ${card.personalCode}  ${card.name.padEnd(28)}  PIN1 ${card.pin1}  PIN2 ${card.pin2}  ${card.file}\n    ${card.role ?? ""}`,
       );
   }
   console.log("");

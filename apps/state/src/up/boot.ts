@@ -19,6 +19,7 @@ import {
   INSTANCE,
   loopback,
   MEMBERS,
+  memberById,
   memberOfServer,
   PERSONS_SERVICE,
   PHARMACIST,
@@ -51,7 +52,14 @@ import {
 } from "./components.ts";
 import { startControlServer } from "./control.ts";
 import { configureSecurityServers, registerAtCentral } from "./exchange.ts";
-import { type DemoCard, type InitJournal, JOURNAL_FORMAT, readJournal, writeJournal } from "./journal.ts";
+import {
+  type DemoCard,
+  type InitJournal,
+  JOURNAL_FORMAT,
+  type OfficialCard,
+  readJournal,
+  writeJournal,
+} from "./journal.ts";
 import { ProgressBar } from "./progress.ts";
 import type { StateFile } from "./state-file.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -83,10 +91,14 @@ const AGENCIES_STARTED_TOGETHER = [
 export const DEFAULT_PORT_BASE = 8800;
 const DEMO_CARDS = 3;
 
+/** A member's company in the business register: its member code is its registry code. */
+const companyOf = (id: string) => ({ registryCode: id.split("/")[2]!, name: memberById(id).name });
+const CLINIC_COMPANY = companyOf(CLINIC);
+const PHARMACY_COMPANY = companyOf(PHARMACY);
 /** The companies that are members of the exchange layer: registered under their member codes. */
 const MEMBER_COMPANIES = [
-  { registryCode: CLINIC.split("/")[2]!, name: "Demokliinik OÜ", activity: "86211", board: CLINIC_DOCTOR },
-  { registryCode: PHARMACY.split("/")[2]!, name: "Demoapteek OÜ", activity: "47731", board: PHARMACIST },
+  { ...CLINIC_COMPANY, activity: "86211", board: CLINIC_DOCTOR },
+  { ...PHARMACY_COMPANY, activity: "47731", board: PHARMACIST },
 ];
 
 export interface BootOptions {
@@ -251,12 +263,13 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         });
         privateDirectory(dirs.eResidency);
         writeFileAtomic(join(dirs.eResidency, RA_TOKEN_FILE), `${token}\n`);
-        addOfficials([await issueSandboxCard(services, dirs, E_RESIDENCY_OFFICIAL, "official")]);
+        const card = await issueSandboxCard(services, dirs, E_RESIDENCY_OFFICIAL, "official");
+        addOfficials([{ ...card, role: "decides e-Residency applications (PPA)" }]);
       } finally {
         await services.close();
       }
     });
-  const addOfficials = (cards: DemoCard[]) => {
+  const addOfficials = (cards: OfficialCard[]) => {
     const codes = new Set(cards.map((card) => card.personalCode));
     journal.officials = [...(journal.officials ?? []).filter((card) => !codes.has(card.personalCode)), ...cards];
   };
@@ -282,6 +295,33 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         const insured = await fund.seedSandboxInsured(at(dirs.healthInsurance), residents);
         say(`riik up: ${insured.toLocaleString("en-US")} insured at the health insurance fund`);
       }
+    });
+
+  // The clinic's doctor and the pharmacy's pharmacist: a card each, their licences and roles at the
+  // health information system, and the demo persons as its patients (their companies are seeded
+  // with the demo companies).
+  const healthProfessionals = (people: PopulationRegisterModule, module: HealthModule) =>
+    step("health professionals", async () => {
+      const services = await openTrustServices(dirs.pki, { databaseUrl });
+      try {
+        const doctor = await issueSandboxCard(services, dirs, CLINIC_DOCTOR, "doctor");
+        const pharmacist = await issueSandboxCard(services, dirs, PHARMACIST, "pharmacist");
+        addOfficials([
+          { ...doctor, role: `doctor at ${CLINIC_COMPANY.name} (riik health visit|prescribe)` },
+          { ...pharmacist, role: `pharmacist at ${PHARMACY_COMPANY.name} (riik health prescriptions|dispense)` },
+        ]);
+      } finally {
+        await services.close();
+      }
+      privateDirectory(dirs.health);
+      const at = (dataDir: string) => ({ dataDir, ...(databaseUrl ? { url: databaseUrl } : {}) });
+      await module.seedSandboxProviders(at(dirs.health), {
+        clinic: CLINIC_COMPANY,
+        pharmacy: PHARMACY_COMPANY,
+        doctor: CLINIC_DOCTOR,
+        pharmacist: PHARMACIST,
+        patients: await people.demoPersons(at(dirs.registry), DEMO_CARDS),
+      });
     });
 
   const embassyHome = (module: EmbassyModule) =>
@@ -422,6 +462,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         if (vehicles) await demoVehicles(vehicles);
       }
       if (placed("e-residency")) await eResidencyOffice();
+      if (register && health) await healthProfessionals(register, health);
       await embassyReady;
       if (embassy) await startEmbassy();
       await start("auth");
@@ -442,6 +483,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       if (register) await residentsAtAgencies(register, taxes, health);
       if (register && vehicles) await demoVehicles(vehicles);
       if (placed("e-residency")) await eResidencyOffice();
+      if (register && health) await healthProfessionals(register, health);
       copyLedgerKey(dirs);
       if (embassy) await embassyHome(embassy);
       await registerPortalClient();

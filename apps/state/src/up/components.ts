@@ -86,9 +86,19 @@ export interface VehiclesModule {
 
 export const loadVehicles = () => importOptional<VehiclesModule>("@riik/vehicles", () => import("@riik/vehicles"));
 
-/** The part of @riik/health that `riik up` uses: the insurance fund's insured residents. */
+/** The part of @riik/health that `riik up` uses: the insurance fund's insured, the clinic and the pharmacy. */
 export interface HealthModule {
   seedSandboxInsured(location: { dataDir: string; url?: string }, personalCodes: readonly string[]): Promise<number>;
+  seedSandboxProviders(
+    location: { dataDir: string; url?: string },
+    spec: {
+      clinic: { registryCode: string; name: string };
+      pharmacy: { registryCode: string; name: string };
+      doctor: DemoPerson;
+      pharmacist: DemoPerson;
+      patients: readonly DemoPerson[];
+    },
+  ): Promise<unknown>;
 }
 
 export const loadHealth = () => importOptional<HealthModule>("@riik/health", () => import("@riik/health"));

@@ -15,6 +15,11 @@ export interface DemoCard {
   pin2: string;
 }
 
+/** The card of an official or professional of the sandbox, with what they do there. */
+export interface OfficialCard extends DemoCard {
+  role: string;
+}
+
 /**
  * DIR/init.json: what the first start has finished. Each step is recorded when it is
  * done, and `completedAt` last, so an interrupted first start resumes at the step it
@@ -30,8 +35,8 @@ export interface InitJournal {
   database: "sqlite" | "postgres";
   steps: Record<string, string>;
   demoCards: DemoCard[];
-  /** Cards of the sandbox's officials (the Board's official who decides e-Residency applications). */
-  officials?: DemoCard[];
+  /** Cards of the sandbox's officials and professionals (the Board's official who decides e-Residency applications, the clinic's doctor, the pharmacist). */
+  officials?: OfficialCard[];
   completedAt?: string;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { StateError } from "../errors.ts";
-import type { DemoCard } from "./journal.ts";
+import type { DemoCard, OfficialCard } from "./journal.ts";
 
 export interface ServiceEntry {
   url: string;
@@ -23,8 +23,8 @@ export interface StateFile {
     subsystems: Array<{ id: string; description: string }>;
   }>;
   demoCards: DemoCard[];
-  /** The officials' cards: the Police and Border Guard Board's official signs e-Residency decisions. */
-  officials: DemoCard[];
+  /** The cards of officials and professionals, each with its role (e-Residency decisions, the clinic's doctor, the pharmacist). */
+  officials: OfficialCard[];
   /** Probes a continuity drill (`riik embassy drill`) compares before and after a restore. */
   drill?: { checks: Array<{ name: string; url: string; method?: string; headers?: Record<string, string> }> };
 }
