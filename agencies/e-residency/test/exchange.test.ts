@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
+  DATATRACKER,
   json,
   OTHER,
   PROVIDER_SUBSYSTEM,
+  READER,
   type Sandbox,
   startSandbox,
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
@@ -62,7 +64,7 @@ describe("e-Residency through X-Road with the real police provider", () => {
   let agency: EResidencyServer;
   before(async () => {
     const dir = temporaryDirectory("riik-e-residency-exchange-");
-    sb = await startSandbox({ dir });
+    sb = await startSandbox({ dir, dataTracker: true });
     const policePort = await freePort();
     const policeConfig: PoliceConfig = {
       port: policePort,
@@ -142,6 +144,17 @@ describe("e-Residency through X-Road with the real police provider", () => {
     return { status: reply.status, text, body: () => JSON.parse(text) };
   };
 
+  /** The services whose uses the Data Tracker on ss2 shows the person. */
+  const uses = async (personalCode: string): Promise<string[]> => {
+    const reply = await fetch(`${sb.ss1.client}/r1/${DATATRACKER}/v2/findUsage?userCode=EE${personalCode}`, {
+      headers: { "x-road-client": READER, "x-road-userid": `EE${personalCode}` },
+    });
+    assert.equal(reply.status, 200);
+    return ((await reply.json()) as { usages: Array<{ riik: { service: string } }> }).usages.map(
+      (use) => use.riik.service,
+    );
+  };
+
   test("apply and pay over X-Road, checked by the police, granted, handed over, found by e-residents", async () => {
     const created = await call("applications", "POST", "/applications", form({ documentNumber: "XR1" }));
     assert.equal(created.status, 201, created.text);
@@ -175,6 +188,26 @@ describe("e-Residency through X-Road with the real police provider", () => {
     assert.equal(found.body().status, "valid");
     const unknown = await call("e-residents", "GET", "/e-residents/49001010006", undefined, official);
     assert.equal(unknown.status, 404);
+
+    // The first check named nobody (no code yet); the next round asks it again with the code, so
+    // the e-resident's Data Tracker shows it, as it shows the register's lookup above.
+    assert.ok(!(await uses(personalCode)).some((service) => service.endsWith("background-checks")));
+    assert.equal(await agency.runOnce(), 0, "no new application to check");
+    const services = await uses(personalCode);
+    assert.ok(
+      services.some((service) => service.endsWith("/background-checks")),
+      `${services}`,
+    );
+    assert.ok(
+      services.some((service) => service.endsWith("/e-residents")),
+      `${services}`,
+    );
+    const { events } = await agency.office.application(number);
+    const granted = events.find((e) => e.type === "granted")?.data.queries as { backgroundCheck?: string };
+    const linked = events.find((e) => e.type === "check-attributed")?.data;
+    assert.ok(granted.backgroundCheck, "the decision names the X-Road-Id of the check it rests on");
+    assert.equal(linked?.query, granted.backgroundCheck);
+    assert.ok(linked?.attributedBy && linked.attributedBy !== granted.backgroundCheck);
   });
 
   test("a person on the EU sanctions list is a hit shown to the official", async () => {
