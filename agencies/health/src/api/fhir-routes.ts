@@ -1,7 +1,7 @@
 // The FHIR R4 REST API under /fhir (http.html): read, search (GET, paged, _include), create,
 // update of a Consent, MedicationRequest/$sign, and the CapabilityStatement; bodies are
 // application/fhir+json (plain JSON too), every error an OperationOutcome.
-import { isRiikError, type RiikFastify } from "@riik/core";
+import { isRiikError, isValidPersonalCode, type RiikFastify } from "@riik/core";
 import { declareDataSubjects, NO_QUERY, personalAnswer } from "@riik/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
@@ -10,6 +10,7 @@ import { authorizeRead, searchScope } from "../access/read-guard.ts";
 import { fieldError, HEALTH_ERRORS, HealthError, type HealthErrorCode, ISSUE_TYPE } from "../errors.ts";
 import { capabilityStatement } from "../fhir/capability.ts";
 import { createResource, updateConsent } from "../fhir/create.ts";
+import { PERSONAL_CODE_SYSTEM } from "../fhir/identifiers.ts";
 import { fhirPath, OPERATION_OUTCOME, outcome } from "../fhir/operation-outcome.ts";
 import {
   type CreatableType,
@@ -19,7 +20,7 @@ import {
   SCHEMAS,
   type StoredResource,
 } from "../fhir/resources.ts";
-import { pageQuery, parseSearch, searchQuerySchema } from "../fhir/search.ts";
+import { pageQuery, parseSearch, type SearchQuery, searchQuerySchema } from "../fhir/search.ts";
 import type { PrescriptionCentre } from "../prescriptions/centre.ts";
 import type { HealthStore, StoredRow } from "../storage/health-store.ts";
 
@@ -99,6 +100,31 @@ function answer(reply: FastifyReply, body: unknown, subjects: readonly string[],
   return reply.status(status).type(FHIR_JSON).send(body);
 }
 
+/** The personal codes of the Practitioners among `rows`: their data too. */
+const practitionersIn = (rows: readonly StoredRow[]) =>
+  rows
+    .filter((r) => r.type === "Practitioner")
+    .flatMap((r) => (r.resource as { identifier?: Array<{ system?: string; value?: string }> }).identifier ?? [])
+    .filter((i) => i.system === PERSONAL_CODE_SYSTEM && isValidPersonalCode(i.value ?? ""))
+    .map((i) => i.value!);
+
+/**
+ * Whom a search answer concerns beyond the patients it returns: the persons the query names by
+ * personal code (a search that found nothing still looked them up), the practitioners returned,
+ * and on the caller's own scope the caller. The provider's security server refuses a
+ * personal-data answer that names nobody (fail closed), and the Data Tracker should show the look-up.
+ */
+function searchSubjects(query: SearchQuery, rows: readonly StoredRow[], own: string | undefined): string[] {
+  const named = query.filters.flatMap((f) =>
+    (f.kind === "token" || f.kind === "reference-identifier") &&
+    f.system === PERSONAL_CODE_SYSTEM &&
+    isValidPersonalCode(f.value)
+      ? [f.value]
+      : [],
+  );
+  return [...named, ...practitionersIn(rows), ...(own ? [own] : [])];
+}
+
 const baseOf = (request: FastifyRequest) => `${request.protocol}://${request.headers.host ?? "localhost"}/fhir`;
 
 export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
@@ -160,7 +186,7 @@ export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
           const row = await store.get(type, request.params.id);
           if (!row) throw new HealthError("RESOURCE_NOT_FOUND", `no ${type}/${request.params.id}`);
           const { subjects } = await authorizeRead(store, callerOf(request.headers), [row], "read", new Date());
-          return answer(reply, row.resource, subjects);
+          return answer(reply, row.resource, [...subjects, ...practitionersIn([row])]);
         },
       );
       fhir.get(
@@ -220,7 +246,8 @@ export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
               ...included.filter((r) => visible.has(r)).map((r) => entry(r, "include")),
             ],
           };
-          return answer(reply, bundle, subjects);
+          const own = scope === "own" ? caller.person : undefined;
+          return answer(reply, bundle, [...subjects, ...searchSubjects(query, [...page, ...included], own)]);
         },
       );
       if (!(type in SCHEMAS)) continue;
