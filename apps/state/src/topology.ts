@@ -63,6 +63,12 @@ export const PERSONS_SERVICE = `${POPULATION_REGISTER}/${PERSONS_SERVICE_CODE}`;
 export const BUSINESS_REGISTER = `${RIK}/ariregister`;
 /** The business register's representation rights (GET /persons/{code}/representation-rights): companies a person may act for. */
 export const REPRESENTATION_RIGHTS_SERVICE = `${BUSINESS_REGISTER}/representation-rights`;
+/** The land register, its information system kept by RIK (the register itself by the courts' land registry department). */
+export const LAND_REGISTER = `${RIK}/kinnistusraamat`;
+/** The land registry department's registrars, who enter or refuse applications (the courts' system is RIK's too). */
+export const LAND_REGISTRARS = `${RIK}/kinnistusosakond`;
+/** e-Notar, the notaries' information system (run by RIK for the Chamber of Notaries): files deeds. */
+export const E_NOTAR = `${RIK}/e-notar`;
 
 export type SecurityServerName =
   | "ss-ria"
@@ -119,7 +125,12 @@ export const MEMBERS: readonly MemberSpec[] = Object.freeze<MemberSpec[]>([
   {
     id: RIK,
     name: "Registrite ja Infosüsteemide Keskus",
-    subsystems: { ariregister: "e-Business Register" },
+    subsystems: {
+      ariregister: "e-Business Register",
+      kinnistusraamat: "land register",
+      kinnistusosakond: "the courts' land registry department: registrars' entries",
+      "e-notar": "e-Notar, the notaries' information system",
+    },
     // Its own server: a security server signs with its owner's key (PR-MESS 2.4.2).
     securityServer: "ss-rik",
   },
@@ -239,9 +250,10 @@ export interface PortLayout {
   capsules: { put: number; get: number };
   "ss-kliinik": SecurityServerPorts;
   "ss-apteek": SecurityServerPorts;
+  "land-register": number;
 }
 
-export const PORT_COUNT = 76;
+export const PORT_COUNT = 77;
 
 export function portLayout(base: number): PortLayout {
   const ss = (first: number): SecurityServerPorts => ({
@@ -286,6 +298,7 @@ export function portLayout(base: number): PortLayout {
     capsules: { put: base + 66, get: base + 67 },
     "ss-kliinik": ss(base + 68),
     "ss-apteek": ss(base + 72),
+    "land-register": base + 76,
   };
 }
 

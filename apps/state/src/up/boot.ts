@@ -39,9 +39,11 @@ import {
   type DemoPerson,
   type EmbassyModule,
   type HealthModule,
+  type LandRegisterModule,
   loadBusinessRegister,
   loadEmbassy,
   loadHealth,
+  loadLandRegister,
   loadOptionalDescriptors,
   loadPopulationRegister,
   loadTaxBoard,
@@ -87,6 +89,7 @@ const AGENCIES_STARTED_TOGETHER = [
   "health-insurance",
   "tax-board",
   "e-residency",
+  "land-register",
 ];
 export const DEFAULT_PORT_BASE = 8800;
 const DEMO_CARDS = 3;
@@ -159,6 +162,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const taxes = installed.taxBoard && register ? await loadTaxBoard() : undefined;
   const health = installed.health && register ? await loadHealth() : undefined;
   const vehicles = installed.vehicles && register ? await loadVehicles() : undefined;
+  const land = installed.landRegister && register ? await loadLandRegister() : undefined;
   const missing: string[] = [];
   if (!register) missing.push("population-register (@riik/population-register, `riik registry serve`)");
   if (!installed.police) missing.push("police (@riik/police, `riik police serve`)");
@@ -250,6 +254,20 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         journal.demoCards.map((card) => card.personalCode),
       );
       say(`riik up: the demo persons' cars ${plates.join(", ")} at the vehicle register`);
+    });
+
+  // The first demo person owns an apartment: a register part whose opening is anchored in the ledger.
+  const demoApartment = (module: LandRegisterModule) =>
+    step("demo apartment", async () => {
+      rmSync(dirs.landRegister, { recursive: true, force: true });
+      privateDirectory(dirs.landRegister);
+      const owner = journal.demoCards[0]!.personalCode;
+      await module.seedDemoApartment(
+        { dataDir: dirs.landRegister, ...(databaseUrl ? { url: databaseUrl } : {}) },
+        owner,
+        module.ledgerAnchor(url(ports.ledger)),
+      );
+      say(`riik up: an apartment of ${owner} in the land register`);
     });
 
   // The e-Residency agency orders digital IDs as a registration authority (cards only), and the
@@ -460,6 +478,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         }
         await residentsAtAgencies(register, taxes, health);
         if (vehicles) await demoVehicles(vehicles);
+        if (land) await demoApartment(land);
       }
       if (placed("e-residency")) await eResidencyOffice();
       if (register && health) await healthProfessionals(register, health);
@@ -482,6 +501,11 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       // Initialised before those agencies were installed: their residents now.
       if (register) await residentsAtAgencies(register, taxes, health);
       if (register && vehicles) await demoVehicles(vehicles);
+      // Its first entry is anchored: the ledger runs before the others start.
+      if (land && !journal.steps["demo apartment"]) {
+        await start("ledger");
+        await demoApartment(land);
+      }
       if (placed("e-residency")) await eResidencyOffice();
       if (register && health) await healthProfessionals(register, health);
       copyLedgerKey(dirs);
@@ -492,6 +516,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       await Promise.all([
         ...table
           .filter((p) => p.name !== "embassy-shipper" && !INFORMATION_SYSTEMS.includes(p.name))
+          .filter((p) => !(p.name in supervisor.pids()))
           .map((p) => start(p.name)),
         startInformationSystems(),
       ]);

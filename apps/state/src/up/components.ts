@@ -103,6 +103,15 @@ export interface HealthModule {
 
 export const loadHealth = () => importOptional<HealthModule>("@riik/health", () => import("@riik/health"));
 
+/** The part of @riik/land-register that `riik up` uses: an apartment for a demo person, anchored in the ledger. */
+export interface LandRegisterModule {
+  seedDemoApartment(location: { dataDir: string; url?: string }, owner: string, anchor: unknown): Promise<unknown>;
+  ledgerAnchor(ledgerUrl: string): unknown;
+}
+
+export const loadLandRegister = () =>
+  importOptional<LandRegisterModule>("@riik/land-register", () => import("@riik/land-register"));
+
 /** The descriptors of the optional components that are installed. */
 export interface OptionalDescriptors {
   registry?: ComponentDescriptor;
@@ -126,6 +135,8 @@ export interface OptionalDescriptors {
   capsules?: ComponentDescriptor;
   /** The e-Residency agency (@riik/e-residency). */
   eResidency?: ComponentDescriptor;
+  /** The land register (@riik/land-register). */
+  landRegister?: ComponentDescriptor;
 }
 
 type Descriptors = Record<string, ComponentDescriptor>;
@@ -149,9 +160,10 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     load("health", "@riik/health", () => import("@riik/health/descriptor")),
     load("tax-board", "@riik/tax-board", () => import("@riik/tax-board/descriptor")),
   ]);
-  const [capsules, eResidency] = await Promise.all([
+  const [capsules, eResidency, landRegister] = await Promise.all([
     load("cdoc", "@riik/cdoc", () => import("@riik/cdoc/descriptor")),
     load("e-residency", "@riik/e-residency", () => import("@riik/e-residency/descriptor")),
+    load("land-register", "@riik/land-register", () => import("@riik/land-register/descriptor")),
   ]);
   return {
     ...(registry ? { registry: registry.populationRegisterDescriptor! } : {}),
@@ -167,5 +179,6 @@ export async function loadOptionalDescriptors(has: (command: string) => boolean)
     ...(taxBoard ? { taxBoard: taxBoard.taxBoardDescriptor! } : {}),
     ...(capsules ? { capsules: capsules.capsuleServerDescriptor! } : {}),
     ...(eResidency ? { eResidency: eResidency.eResidencyDescriptor! } : {}),
+    ...(landRegister ? { landRegister: landRegister.landRegisterDescriptor! } : {}),
   };
 }

@@ -12,12 +12,15 @@ import {
   BUSINESS_REGISTER,
   CLINIC_SYSTEM,
   DATATRACKER_CLIENT,
+  E_NOTAR,
   E_RESIDENCY,
   E_RESIDENCY_OFFICIAL,
   HEALTH_INSURANCE,
   HEALTH_SYSTEM,
   HOST,
   INBOX,
+  LAND_REGISTER,
+  LAND_REGISTRARS,
   loopback,
   MEMBERS,
   MOTOR_INSURANCE,
@@ -105,6 +108,7 @@ export function stateDirs(dataDir: string) {
     healthInsurance: join(dataDir, "health-insurance"),
     taxBoard: join(dataDir, "tax-board"),
     capsules: join(dataDir, "cdoc-capsules"),
+    landRegister: join(dataDir, "land-register"),
   };
 }
 export type StateDirs = ReturnType<typeof stateDirs>;
@@ -508,6 +512,24 @@ function registersOfRights({ dirs, ports, databaseUrl, installed }: TableContext
       },
       url: url(ports.vehicles),
       at: { subsystem: VEHICLES, url: url(ports.vehicles) },
+    });
+  if (installed.landRegister)
+    rows.push({
+      name: "land-register",
+      descriptor: installed.landRegister,
+      config: {
+        dir: dirs.landRegister,
+        trust,
+        ledgerUrl: url(ports.ledger),
+        port: ports["land-register"],
+        host: HOST,
+        registrarClients: [LAND_REGISTRARS],
+        notaryClients: [E_NOTAR],
+        portalClients: [PORTAL_CLIENT],
+        ...db,
+      },
+      url: url(ports["land-register"]),
+      at: { subsystem: LAND_REGISTER, url: url(ports["land-register"]) },
     });
   if (installed.motorInsurance)
     rows.push({
