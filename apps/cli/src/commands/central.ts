@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { Pkcs11Config } from "@riik/pki";
 import { callManagementApi, centralFiles, initCentral, readCentralConfig, startCentralServer } from "@riik/xroad";
 import { centralDescriptor } from "@riik/xroad/descriptor";
 import type { Command } from "commander";
@@ -12,6 +13,30 @@ function callCentral(dir: string, method: string, path: string, body?: unknown):
   return callManagementApi(config.address, token, method, path, body);
 }
 
+/** `--pkcs11 MODULE --token-label L --pin-file F`, as `riik pki init` takes them: a key made inside a token. */
+export function pkcs11Options(command: Command, key: string): Command {
+  return command
+    .option(
+      "--pkcs11 <module>",
+      `generate ${key} inside a PKCS#11 token through this module (e.g. /usr/lib/softhsm/libsofthsm2.so)`,
+    )
+    .option("--token-label <label>", "with --pkcs11: the token's label")
+    .option("--pin-file <file>", "with --pkcs11: a 0600 file holding the user PIN (else RIIK_PKCS11_PIN)");
+}
+
+/** The token pkcs11Options named, or undefined; a label or PIN file without a module is an error. */
+export function pkcs11Config(
+  options: { pkcs11?: string; tokenLabel?: string; pinFile?: string },
+  command: Command,
+): Pkcs11Config | undefined {
+  if (options.pkcs11 === undefined && (options.tokenLabel ?? options.pinFile) !== undefined)
+    command.error("error: --token-label and --pin-file go with --pkcs11 MODULE");
+  if (options.pkcs11 === undefined) return undefined;
+  if (options.tokenLabel === undefined)
+    command.error("error: --pkcs11 needs --token-label LABEL (softhsm2-util --show-slots lists them)");
+  return { module: options.pkcs11, tokenLabel: options.tokenLabel, pinFile: options.pinFile };
+}
+
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 const enc = encodeURIComponent;
 
@@ -22,26 +47,34 @@ export function registerCentralCommands(program: Command): void {
       "X-Road central server: members, subsystems, security servers, global groups, signed global configuration",
     );
 
-  central
-    .command("init")
-    .description("create the configuration signing key, the admin token and the configuration anchor in DIR")
-    .requiredOption("--dir <dir>", "central server directory")
-    .requiredOption("--instance <code>", "X-Road instance code, e.g. EE")
-    .option("--url <url>", "base URL where `riik central serve` will answer", "http://127.0.0.1:8810")
-    .option("--pki <dir>", "trust-services directory whose server CA, root and TSA the configuration announces")
-    .option("--validity <seconds>", "how long each signed configuration is valid", parsePositiveInteger, 600)
-    .option("--ocsp-freshness <seconds>", "how long security servers may cache OCSP answers", parsePositiveInteger, 60)
-    .action(async (o) => {
-      const result = await initCentral({
-        dir: o.dir,
-        instance: o.instance,
-        address: o.url,
-        pkiDir: o.pki,
-        confValiditySeconds: o.validity,
-        ocspFreshnessSeconds: o.ocspFreshness,
-      });
-      console.log(`anchor ${result.anchorPath}\nadmin token ${result.tokenPath}`);
+  pkcs11Options(
+    central
+      .command("init")
+      .description("create the configuration signing key, the admin token and the configuration anchor in DIR")
+      .requiredOption("--dir <dir>", "central server directory")
+      .requiredOption("--instance <code>", "X-Road instance code, e.g. EE")
+      .option("--url <url>", "base URL where `riik central serve` will answer", "http://127.0.0.1:8810")
+      .option("--pki <dir>", "trust-services directory whose server CA, root and TSA the configuration announces")
+      .option("--validity <seconds>", "how long each signed configuration is valid", parsePositiveInteger, 600)
+      .option(
+        "--ocsp-freshness <seconds>",
+        "how long security servers may cache OCSP answers",
+        parsePositiveInteger,
+        60,
+      ),
+    "the configuration signing key",
+  ).action(async (o, command: Command) => {
+    const result = await initCentral({
+      dir: o.dir,
+      instance: o.instance,
+      address: o.url,
+      pkiDir: o.pki,
+      confValiditySeconds: o.validity,
+      ocspFreshnessSeconds: o.ocspFreshness,
+      pkcs11: pkcs11Config(o, command),
     });
+    console.log(`anchor ${result.anchorPath}\nadmin token ${result.tokenPath}`);
+  });
 
   servedCommand(central, centralDescriptor, async (config) => {
     const server = await startCentralServer({

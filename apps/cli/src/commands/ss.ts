@@ -12,6 +12,7 @@ import { securityServerDescriptor } from "@riik/xroad/descriptor";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, parsePort, untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
+import { pkcs11Config, pkcs11Options } from "./central.ts";
 
 /** Calls the administration API of the security server configured in FILE. */
 function callAdmin(configPath: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -29,7 +30,7 @@ export function registerSsCommands(program: Command): void {
     .command("ss")
     .description("X-Road security server: r1 consumer and provider proxies, message log, administration");
 
-  ss.command("init")
+  pkcs11Options(ss.command("init"), "the member signing key (ECDSA P-384; the authentication key stays a file)")
     .description("create keys, get authentication and signing certificates from the server CA, write DIR/ss.json")
     .requiredOption("--dir <dir>", "security server directory")
     .requiredOption("--pki <dir>", "trust-services directory (its server CA issues the certificates)")
@@ -43,7 +44,7 @@ export function registerSsCommands(program: Command): void {
     .option("--admin-port <port>", "administration API, /healthz, /metrics", parsePort, 4000)
     .option("--key <type>", "message key type: p256 or p384", "p256")
     .option("--db <url>", DB_OPTION_HELP)
-    .action(async (o) => {
+    .action(async (o, command: Command) => {
       if (o.key !== "p256" && o.key !== "p384") throw new XRoadError("XROAD_ARGUMENT", "--key must be p256 or p384");
       const path = await initSecurityServer({
         dir: o.dir,
@@ -55,6 +56,7 @@ export function registerSsCommands(program: Command): void {
         ports: { client: o.clientPort, clientTls: o.clientTlsPort, server: o.serverPort, admin: o.adminPort },
         keyType: o.key,
         databaseUrl: o.db,
+        pkcs11: pkcs11Config(o, command),
       });
       console.log(path);
     });

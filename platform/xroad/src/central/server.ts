@@ -10,16 +10,22 @@ import {
   type RiikFastify,
   writeFileAtomic,
 } from "@riik/core";
+import type { Pkcs11Config } from "@riik/pki";
 import type { FastifyRequest } from "fastify";
 import { Gauge } from "prom-client";
 import {
   certificateFromBase64,
   derBase64,
+  fileSigner,
   generateKeyPem,
+  type KeySigner,
+  openTokenSigner,
   parseCertificateText,
   readCertificatePem,
   readPrivateKey,
   selfSignedCertificate,
+  type TokenKey,
+  tokenKey,
   verifyBytes,
   writePrivateKey,
 } from "../crypto/keys.ts";
@@ -30,7 +36,7 @@ import {
   type ConfigurationAnchor,
   type GlobalConfContent,
   type GlobalConfTrust,
-  signGlobalConf,
+  signGlobalConfWith,
 } from "../globalconf/document.ts";
 import { centralMigrations } from "./migrations.ts";
 import { CentralRegistry, type CentralStorage, parseServerId } from "./registry.ts";
@@ -60,7 +66,12 @@ export interface CentralConfig {
   /** How long a signed configuration stays valid (X-Road: 600 s). */
   confValiditySeconds: number;
   ocspFreshnessSeconds: number;
+  /** The configuration signing key in a PKCS#11 token; absent: conf-signing.key.pem beside this file. */
+  pkcs11?: TokenKey;
 }
+
+/** The label the configuration signing key pair has in a token. */
+export const CENTRAL_KEY_LABEL = "central-conf-signing";
 
 const INSTANCE = /^[A-Za-z0-9'()+,\-.=?]{1,255}$/;
 
@@ -95,6 +106,8 @@ export async function initCentral(options: {
   pkiDir?: string;
   confValiditySeconds?: number;
   ocspFreshnessSeconds?: number;
+  /** Generate the configuration signing key inside this PKCS#11 token instead of a file. */
+  pkcs11?: Pkcs11Config;
 }): Promise<{ config: CentralConfig; anchorPath: string; tokenPath: string }> {
   const files = centralFiles(options.dir);
   if (existsSync(files.config)) throw new XRoadError("XROAD_CONFLICT", `${options.dir} already holds a central server`);
@@ -107,9 +120,8 @@ export async function initCentral(options: {
     throw new XRoadError("XROAD_ARGUMENT", `--url ${JSON.stringify(options.address)} is not a URL`, { cause });
   }
   privateDirectory(options.dir);
-  if (!existsSync(files.key)) writePrivateKey(files.key, generateKeyPem("p384"));
-  const key = readPrivateKey(files.key);
-  const pem = await selfSignedCertificate(key, `${options.instance} configuration signing`);
+  const inToken = options.pkcs11 && tokenKey(options.pkcs11, CENTRAL_KEY_LABEL);
+  const pem = await selfSignedConfCertificate(files.key, inToken, `${options.instance} configuration signing`);
   writeFileSync(files.certificate, pem);
   if (!existsSync(files.token)) writeFileAtomic(files.token, `${randomBytes(32).toString("base64url")}\n`);
   const anchor: ConfigurationAnchor = {
@@ -125,12 +137,33 @@ export async function initCentral(options: {
     address,
     confValiditySeconds: options.confValiditySeconds ?? 600,
     ocspFreshnessSeconds: options.ocspFreshnessSeconds ?? 60,
+    ...(inToken ? { pkcs11: inToken } : {}),
   };
   if (options.pkiDir)
     writeFileSync(join(options.dir, "trust.json"), `${JSON.stringify(trustFromPkiDir(options.pkiDir))}\n`);
   // central.json last: it marks a finished init.
   writeFileAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
   return { config, anchorPath: files.anchor, tokenPath: files.token };
+}
+
+/** The configuration signing key, made in the token (never leaving it) or in a 0600 file, and its certificate. */
+async function selfSignedConfCertificate(keyFile: string, inToken: TokenKey | undefined, name: string) {
+  if (!inToken) {
+    if (!existsSync(keyFile)) writePrivateKey(keyFile, generateKeyPem("p384"));
+    return selfSignedCertificate(readPrivateKey(keyFile), name);
+  }
+  const signer = await openTokenSigner(inToken, { create: true });
+  try {
+    return await selfSignedCertificate(signer.signingKey, name);
+  } finally {
+    signer.close();
+  }
+}
+
+/** The configuration signing key central.json names: in its token or in conf-signing.key.pem. */
+export function openCentralSigner(dir: string, config: CentralConfig): Promise<KeySigner> {
+  if (config.pkcs11) return openTokenSigner(config.pkcs11);
+  return Promise.resolve(fileSigner(readPrivateKey(centralFiles(dir).key)));
 }
 
 export function readCentralConfig(dir: string): CentralConfig {
@@ -168,9 +201,9 @@ export interface CentralServerOptions {
 export async function startCentralServer(options: CentralServerOptions) {
   const config = readCentralConfig(options.dir);
   const files = centralFiles(options.dir);
-  const key = readPrivateKey(files.key);
   const certificate = readCertificatePem(files.certificate);
   const token = Buffer.from(readFileSync(files.token, "utf8").trim());
+  const key = await openCentralSigner(options.dir, config);
   const validityMs = (options.confValiditySeconds ?? config.confValiditySeconds) * 1000;
   const storage = await openCentralStorage(options.dir, options.databaseUrl, options.databaseSchema);
   const registry = new CentralRegistry(storage, config.instance);
@@ -201,7 +234,7 @@ export async function startCentralServer(options: CentralServerOptions) {
         centralServer: { address: config.address },
         settings: { ocspFreshnessSeconds: config.ocspFreshnessSeconds, maxClockSkewSeconds: 300 },
       };
-      const document = JSON.stringify(signGlobalConf(content, key, certificate));
+      const document = JSON.stringify(await signGlobalConfWith(content, key, certificate));
       await registry.saveConfiguration(version, content.generatedAt, content.expiresAt, document);
       current = { version, document, content };
       versionGauge.set(version);
@@ -433,6 +466,7 @@ export async function startCentralServer(options: CentralServerOptions) {
       await app.close();
       await generating.catch(() => undefined);
       await storage.close();
+      key.close();
     },
   };
 }

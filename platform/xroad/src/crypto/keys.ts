@@ -3,14 +3,16 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
-  type KeyObject,
+  KeyObject,
   sign,
   verify,
   webcrypto,
   X509Certificate,
 } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import * as x509 from "@peculiar/x509";
+import { type Pkcs11Config, Pkcs11KeyStore, SigningKey } from "@riik/pki";
 import { XRoadError } from "../errors.ts";
 
 /**
@@ -64,9 +66,71 @@ export function verifyBytes(key: KeyObject, data: Uint8Array | string, signature
   }
 }
 
-/** A WebCrypto public key for @peculiar/x509 (certificate issuance) from a private key. */
-export async function webPublicKey(privateKey: KeyObject): Promise<CryptoKey> {
+/**
+ * A private key that signs for the exchange layer (the central server's configuration key, a
+ * security server's member signing key), wherever it lives: a PEM file or a PKCS#11 token.
+ * Either way the signature bytes are the same on the wire as signBytes makes them.
+ */
+export interface KeySigner {
+  readonly publicKey: KeyObject;
+  sign(data: Uint8Array | string): Promise<Buffer>;
+  /** Lets go of the token session, if any; the signer stops working. */
+  close(): void;
+}
+
+export function fileSigner(privateKey: KeyObject): KeySigner {
   const publicKey = createPublicKey(privateKey);
+  return {
+    publicKey,
+    sign: async (data) => signBytes(privateKey, data),
+    close: () => {},
+  };
+}
+
+/**
+ * A key pair inside a PKCS#11 token: where the token is (module, token label, PIN file) and
+ * the key pair's CKA_LABEL. This, never key bytes nor the PIN, is what a config file holds.
+ */
+export interface TokenKey extends Pkcs11Config {
+  keyLabel: string;
+}
+
+/** The token key as a config file keeps it: the PIN file's path made absolute. */
+export const tokenKey = (pkcs11: Pkcs11Config, keyLabel: string): TokenKey => ({
+  module: pkcs11.module,
+  tokenLabel: pkcs11.tokenLabel,
+  ...(pkcs11.pinFile ? { pinFile: resolve(pkcs11.pinFile) } : {}),
+  keyLabel,
+});
+
+/**
+ * Signs with a key in a PKCS#11 token through @riik/pki's SigningKey (the private key never
+ * leaves the token). `create` makes the pair inside the token first (ECDSA P-384, the one
+ * curve SigningKey and the trust services share); the token refuses an existing label.
+ */
+export async function openTokenSigner(
+  key: TokenKey,
+  options: { create?: boolean } = {},
+): Promise<KeySigner & { readonly signingKey: SigningKey }> {
+  const store = await Pkcs11KeyStore.open(key);
+  try {
+    const pair = options.create ? await store.generate(key.keyLabel, "p384") : await store.load(key.keyLabel);
+    const signing = await SigningKey.of(pair, store.crypto);
+    return {
+      publicKey: KeyObject.from(signing.publicKey),
+      signingKey: signing,
+      sign: async (data) => Buffer.from(await signing.sign(typeof data === "string" ? Buffer.from(data) : data)),
+      close: () => store.close(),
+    };
+  } catch (cause) {
+    store.close();
+    throw cause;
+  }
+}
+
+/** A WebCrypto public key for @peculiar/x509 (certificate issuance) from a key pair's either half. */
+export async function webPublicKey(key: KeyObject): Promise<CryptoKey> {
+  const publicKey = key.type === "public" ? key : createPublicKey(key);
   const spki = publicKey.export({ type: "spki", format: "der" });
   const details = publicKey.asymmetricKeyDetails;
   const params =
@@ -92,30 +156,35 @@ async function webPrivateKey(privateKey: KeyObject): Promise<CryptoKey> {
  * an information system pins when it talks HTTPS to its security server.
  */
 export async function selfSignedCertificate(
-  privateKey: KeyObject,
+  key: KeyObject | SigningKey,
   commonName: string,
   options: { days?: number; altNames?: Array<{ type: "dns" | "ip"; value: string }> } = {},
 ): Promise<string> {
-  const publicKey = await webPublicKey(privateKey);
-  const signingKey = await webPrivateKey(privateKey);
   const name = `CN=${commonName.replace(/[,+="\\<>;#]/g, " ")}`;
   const now = Date.now();
-  const hash = hashFor(privateKey) === "sha384" ? "SHA-384" : "SHA-256";
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+  const params = {
     serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
       .toString("hex")
       .replace(/^./, "1"),
-    name,
+    subject: name,
+    issuer: name,
     notBefore: new Date(now - 5 * 60 * 1000),
     notAfter: new Date(now + (options.days ?? 3650) * 24 * 3600 * 1000),
-    keys: { publicKey, privateKey: signingKey },
-    signingAlgorithm:
-      privateKey.asymmetricKeyType === "ec" ? { name: "ECDSA", hash } : { name: "RSASSA-PKCS1-v1_5", hash },
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       ...(options.altNames?.length ? [new x509.SubjectAlternativeNameExtension(options.altNames)] : []),
     ],
+  };
+  // A token key signs its own certificate inside the token.
+  if (key instanceof SigningKey)
+    return (await key.certificate({ ...params, publicKey: key.publicKey })).toString("pem");
+  const hash = hashFor(key) === "sha384" ? "SHA-384" : "SHA-256";
+  const certificate = await x509.X509CertificateGenerator.create({
+    ...params,
+    publicKey: await webPublicKey(key),
+    signingKey: await webPrivateKey(key),
+    signingAlgorithm: key.asymmetricKeyType === "ec" ? { name: "ECDSA", hash } : { name: "RSASSA-PKCS1-v1_5", hash },
   });
   return certificate.toString("pem");
 }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { type ClientId, canonicalJson, formatClientId, parseClientId } from "@riik/core";
 import { Type } from "typebox";
 import { Value } from "typebox/value";
-import { signBytes, verifyBytes } from "../crypto/keys.ts";
+import { type KeySigner, signBytes, verifyBytes } from "../crypto/keys.ts";
 import { XRoadError } from "../errors.ts";
 
 /**
@@ -91,14 +91,31 @@ export function signGlobalConf(
   key: KeyObject,
   certificate: X509Certificate,
 ): SignedGlobalConf {
-  const value = signBytes(key, canonicalJson(content)).toString("base64");
+  return signedGlobalConf(content, key, certificate, signBytes(key, canonicalJson(content)));
+}
+
+/** signGlobalConf with a key wherever it lives (a file or a PKCS#11 token: the central server's). */
+export async function signGlobalConfWith(
+  content: GlobalConfContent,
+  signer: KeySigner,
+  certificate: X509Certificate,
+): Promise<SignedGlobalConf> {
+  return signedGlobalConf(content, signer.publicKey, certificate, await signer.sign(canonicalJson(content)));
+}
+
+function signedGlobalConf(
+  content: GlobalConfContent,
+  key: KeyObject,
+  certificate: X509Certificate,
+  signature: Uint8Array,
+): SignedGlobalConf {
   return {
     format: GLOBALCONF_FORMAT,
     content,
     signature: {
       algorithm: algorithmName(key),
       certificateHash: certificate.fingerprint256.replace(/:/g, "").toLowerCase(),
-      value,
+      value: Buffer.from(signature).toString("base64"),
     },
   };
 }

@@ -3,13 +3,18 @@ import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { JsonName } from "@peculiar/x509";
 import { formatClientId, memberOf, parseClientId, privateDirectory, writeFileAtomic } from "@riik/core";
-import { OID, openTrustServices } from "@riik/pki";
+import { OID, openTrustServices, type Pkcs11Config } from "@riik/pki";
 import {
+  fileSigner,
   generateKeyPem,
+  type KeySigner,
   type MessageKeyType,
+  openTokenSigner,
   readCertificatePem,
   readPrivateKey,
   selfSignedCertificate,
+  type TokenKey,
+  tokenKey,
   webPublicKey,
   writePrivateKey,
 } from "../crypto/keys.ts";
@@ -26,10 +31,13 @@ export interface SecurityServerConfig {
   /** https://host:port of the server proxy, as registered at the central server. */
   address: string;
   anchor: string;
+  /** The member signing key in a PKCS#11 token. The authentication key stays a file: see README "Keys in a token". */
+  pkcs11?: TokenKey;
   files: {
     authKey: string;
     authCertificate: string;
-    signKey: string;
+    /** Absent when the signing key is in a token (`pkcs11`). */
+    signKey?: string;
     signCertificate: string;
     internalKey: string;
     internalCertificate: string;
@@ -82,6 +90,17 @@ export interface InitSecurityServerOptions {
   ports: { client: number; clientTls: number; server: number; admin: number };
   keyType?: MessageKeyType;
   databaseUrl?: string;
+  /** Generate the member signing key inside this PKCS#11 token (ECDSA P-384) instead of a file. */
+  pkcs11?: Pkcs11Config;
+}
+
+/** The label of a security server's signing key pair in a token: one token may serve several servers. */
+export function signKeyLabel(serverId: string): string {
+  const code = serverId.split("/")[3] ?? "";
+  return `ss-${code
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .slice(0, 30)}-sign`;
 }
 
 /** The member a signing certificate speaks for: serialNumber=INSTANCE/CLASS/MEMBER (riik's seal profile). */
@@ -114,22 +133,29 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
   const host = options.host ?? "127.0.0.1";
   privateDirectory(join(options.dir, "keys"));
   const keyType = options.keyType ?? "p256";
+  const inToken = options.pkcs11 && tokenKey(options.pkcs11, signKeyLabel(options.serverId));
   const files = {
     authKey: "keys/auth.key.pem",
     authCertificate: "auth.crt",
-    signKey: "keys/sign.key.pem",
+    ...(inToken ? {} : { signKey: "keys/sign.key.pem" }),
     signCertificate: "sign.crt",
     internalKey: "keys/internal.key.pem",
     internalCertificate: "internal.crt",
     adminToken: "keys/admin-token",
     globalConfCopy: "globalconf.json",
   };
-  const path = (name: keyof typeof files) => join(options.dir, files[name]);
-  for (const key of ["authKey", "signKey", "internalKey"] as const)
-    if (!existsSync(path(key))) writePrivateKey(path(key), generateKeyPem(keyType));
+  const at = (file: string) => join(options.dir, file);
+  const path = (name: Exclude<keyof typeof files, "signKey">) => at(files[name]);
+  for (const file of [files.authKey, files.internalKey, files.signKey])
+    if (file && !existsSync(at(file))) writePrivateKey(at(file), generateKeyPem(keyType));
   const member = formatClientId(memberOf(parsed));
   const services = await openTrustServices(options.pkiDir, { databaseUrl: options.databaseUrl });
+  let signer: KeySigner | undefined;
   try {
+    // Made inside the token now, so the seal certificate below certifies the token's key.
+    signer = inToken
+      ? await openTokenSigner(inToken, { create: true })
+      : fileSigner(readPrivateKey(at("keys/sign.key.pem")));
     const isIp = /^[0-9.]+$|:/.test(host);
     const auth = await services.cas.server.issue({
       purpose: "server",
@@ -151,12 +177,13 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
     const seal = await services.cas.server.issue({
       purpose: "seal",
       subject: sealSubject(member, options.ownerName),
-      publicKey: await webPublicKey(readPrivateKey(path("signKey"))),
+      publicKey: await webPublicKey(signer.publicKey),
       validityDays: 730,
       actor: `riik ss init ${formatClientId(parsed)}`,
     });
     writeFileAtomic(path("signCertificate"), seal.toString("pem"));
   } finally {
+    signer?.close();
     await services.close();
   }
   writeFileAtomic(
@@ -177,6 +204,7 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
     ports: options.ports,
     address: `https://${host.includes(":") ? `[${host}]` : host}:${options.ports.server}`,
     anchor: "anchor.json",
+    ...(inToken ? { pkcs11: inToken } : {}),
     files,
     dataDir: "data",
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
@@ -190,7 +218,17 @@ export async function initSecurityServer(options: InitSecurityServerOptions): Pr
   return configPath;
 }
 
-/** Everything the running server holds in memory from its files. */
+/**
+ * The member signing key ss.json names, in its token or its file. Apart from the files
+ * (loadIdentity): opening a token takes its PIN, which only the running server needs.
+ */
+export function openSigningKey(config: SecurityServerConfig): Promise<KeySigner> {
+  if (config.pkcs11) return openTokenSigner(config.pkcs11);
+  if (!config.files.signKey) throw new XRoadError("XROAD_CONFIG", "ss.json names neither files.signKey nor pkcs11");
+  return Promise.resolve(fileSigner(readPrivateKey(config.files.signKey)));
+}
+
+/** Everything the running server holds in memory from its files (the signing key: openSigningKey). */
 export function loadIdentity(config: SecurityServerConfig) {
   const authCertificate = readCertificatePem(config.files.authCertificate);
   const signCertificate = readCertificatePem(config.files.signCertificate);
@@ -199,7 +237,6 @@ export function loadIdentity(config: SecurityServerConfig) {
     authKeyPem: readFileSync(config.files.authKey, "utf8"),
     authCertificate,
     authCertificatePem: readFileSync(config.files.authCertificate, "utf8"),
-    signKey: readPrivateKey(config.files.signKey),
     signCertificate,
     signCertificateBase64: signCertificate.raw.toString("base64"),
     internalKeyPem: readFileSync(config.files.internalKey, "utf8"),
@@ -207,7 +244,7 @@ export function loadIdentity(config: SecurityServerConfig) {
     adminToken: Buffer.from(readFileSync(config.files.adminToken, "utf8").trim()),
   };
 }
-export type SecurityServerIdentity = ReturnType<typeof loadIdentity>;
+export type SecurityServerIdentity = ReturnType<typeof loadIdentity> & { signKey: KeySigner };
 
 export function isCertificateHash(certificate: X509Certificate): string {
   return certificate.fingerprint256.replace(/:/g, "").toLowerCase();

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { type ClientId, formatClientId, formatServiceId, memberOf, parseClientId } from "@riik/core";
 import { Pool } from "undici";
-import { signBytes, verifyBytes } from "../../crypto/keys.ts";
+import { verifyBytes } from "../../crypto/keys.ts";
 import { XRoadFault } from "../../errors.ts";
 import type { GlobalConfIndex, GlobalConfServer } from "../../globalconf/document.ts";
 import {
@@ -116,7 +116,7 @@ export class ClientProxy {
       const local = this.#authorise(req, parsed);
       const body = await readBody(req, this.ctx.config.maxBodyBytes, "Client");
       const server = await this.#route(parsed);
-      const signed = this.#sign(req, parsed, queryId, body);
+      const signed = await this.#sign(req, parsed, queryId, body);
       const reply = await this.#forward(server, parsed.conf, signed);
       const headers = reply.headers as Record<string, string | string[] | undefined>;
       if (headers["x-road-error"] && !headers[SIGNATURE_HEADER])
@@ -205,7 +205,12 @@ export class ClientProxy {
   }
 
   /** The request head and body hash signed with the member's signing key (riik's PR-MESS counterpart, README). */
-  #sign(req: IncomingMessage, { url, serviceText, clientText }: Parsed, queryId: string, body: Buffer): Signed {
+  async #sign(
+    req: IncomingMessage,
+    { url, serviceText, clientText }: Parsed,
+    queryId: string,
+    body: Buffer,
+  ): Promise<Signed> {
     const { identity } = this.ctx;
     const requestId = randomUUID();
     const headers = endToEndHeaders(req.headersDistinct, CLIENT_DROP);
@@ -227,7 +232,7 @@ export class ClientProxy {
       head,
       body,
       bodyHash: hash,
-      signature: signBytes(identity.signKey, signingInput(head, hash)).toString("base64"),
+      signature: (await identity.signKey.sign(signingInput(head, hash))).toString("base64"),
       expectedHash: requestHashOf(head, body.byteLength === 0 ? undefined : digest),
     };
   }

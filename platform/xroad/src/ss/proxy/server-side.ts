@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { type ClientId, formatClientId, formatServiceId, memberOf } from "@riik/core";
 import type { Pool } from "undici";
-import { signBytes, verifyBytes } from "../../crypto/keys.ts";
+import { verifyBytes } from "../../crypto/keys.ts";
 import { checkPersonalRequest, subjectsOf, TRACKER_REQUEST_HEADERS, useRows } from "../../datatracker/capture.ts";
 import type { NewUseRow } from "../../datatracker/record.ts";
 import { XRoadFault } from "../../errors.ts";
@@ -128,7 +128,7 @@ export class ServerProxy {
       const parsed = await this.#parse(req, label);
       const request = await this.#authorise(req, parsed);
       const answer = await this.#forward(parsed, request, queryId);
-      const signed = this.#sign(parsed, request, queryId, answer);
+      const signed = await this.#sign(parsed, request, queryId, answer);
       await this.#log(parsed, request, queryId, answer, signed);
       return this.#respond(res, answer, signed, request.method);
     });
@@ -305,7 +305,12 @@ export class ServerProxy {
   }
 
   /** The answer signed with the provider member's key, bound to the request by X-Road-Request-Hash. */
-  #sign({ clientText, serviceText }: Parsed, request: Authorised, queryId: string, answer: Answer): Signed {
+  async #sign(
+    { clientText, serviceText }: Parsed,
+    request: Authorised,
+    queryId: string,
+    answer: Answer,
+  ): Promise<Signed> {
     const headers = endToEndHeaders(answer.headers, PROVIDER_DROP);
     headers["x-road-client"] = [clientText];
     headers["x-road-service"] = [serviceText];
@@ -318,7 +323,7 @@ export class ServerProxy {
     const hash = bodyHash(answer.body);
     headers[BODY_HASH_HEADER] = [hash];
     const head = responseHead(answer.status, headers);
-    const signature = signBytes(this.ctx.identity.signKey, signingInput(head, hash)).toString("base64");
+    const signature = (await this.ctx.identity.signKey.sign(signingInput(head, hash))).toString("base64");
     return { headers, head, bodyHash: hash, signature };
   }
 
