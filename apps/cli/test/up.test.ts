@@ -12,6 +12,7 @@ import {
   E_RESIDENCY,
   HEALTH_INSURANCE,
   INBOX,
+  LAND_REGISTER,
   MOTOR_INSURANCE,
   PERSONS_SERVICE,
   POPULATION_REGISTER,
@@ -355,6 +356,17 @@ describe("riik up (the main job)", () => {
     assert.equal(cars.body.vehicles?.[0]?.plate, "101DEM", JSON.stringify(cars.body));
     const policy = await ask(`${MOTOR_INSURANCE}/motor-insurance/insurance?plate=123ABC`);
     assert.equal(policy.body.code, "VEHICLE_UNKNOWN", JSON.stringify(policy.body));
+    // The first demo person owns an apartment: its register part at the land register (ss-rik),
+    // its opening an entry anchored in the ledger.
+    const owner = state.demoCards[0]!.personalCode;
+    const parts = await r1(
+      state.services["ss-ria"]!.url,
+      PORTAL_CLIENT,
+      `${LAND_REGISTER}/register-parts/persons/${owner}/register-parts`,
+      { "x-road-userid": `EE${owner}`, "x-road-issue": "minu kinnisvara" },
+    );
+    assert.equal(parts.status, 200, JSON.stringify(parts.body));
+    assert.equal(parts.body.registerParts?.length, 1, JSON.stringify(parts.body));
 
     // #14, e-Residency from anywhere: an applicant with no Estonian identity applies and pays
     // through the portal's client; the police check them over X-Road; the Board's official signs

@@ -363,6 +363,15 @@ export function sandboxTable(context: TableContext): Placement[] {
         ...(installed.taxBoard && installed.registry
           ? { taxReturn: { returnsService: `${TAX_BOARD}/income-tax-returns` } }
           : {}),
+        // The patient's own health record and insurance (issue #16), over ss-ria.
+        ...(installed.health
+          ? {
+              health: {
+                fhirService: `${HEALTH_SYSTEM}/fhir`,
+                insuranceService: `${HEALTH_INSURANCE}/insurance`,
+              },
+            }
+          : {}),
       },
       url: url(ports.portal),
       at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
