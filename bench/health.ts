@@ -236,15 +236,27 @@ try {
       throw new Error(`patient ${i}: expected prescription ${ids[i]}, found ${JSON.stringify(found.entry)}`);
     await call("/MedicationDispense", "POST", dispenseBody(ids[i]!, quantities[i]!));
   };
-  const timed = async (label: string, dispense: (i: number) => Promise<void>) => {
+  // CPU seconds of this process (the API and the load generator); a phase adds its servers'.
+  const ownCpu = async () => {
+    const { user, system } = process.cpuUsage();
+    return [(user + system) / 1e6];
+  };
+  /** The timed phase after the warm-up: its rate, and CPU ms per dispense of what `cpu` measures. */
+  const timed = async (
+    label: string,
+    dispense: (i: number) => Promise<void>,
+    cpu: () => Promise<number[]> = ownCpu,
+  ) => {
     await inParallel(WARM_UP, CONCURRENCY, dispense);
+    const before = await cpu();
     const seconds = await inParallel(
       PRESCRIPTIONS,
       CONCURRENCY,
       (i) => dispense(WARM_UP + i),
       new ProgressBar(`dispensing ${n(PRESCRIPTIONS)} ${label}`),
     );
-    return { seconds, rate: PRESCRIPTIONS / seconds };
+    const cpuMs = (await cpu()).map((after, i) => ((after - before[i]!) * 1000) / PRESCRIPTIONS);
+    return { seconds, rate: PRESCRIPTIONS / seconds, cpuMs };
   };
 
   // 3. The same calls over plain HTTP to the FHIR API, with the headers ss2 would set: what the
@@ -281,6 +293,7 @@ try {
     `http: find by personal code + dispense (concurrency ${CONCURRENCY})`,
     `${http.rate.toFixed(1).padStart(9)} /s  (${n(PRESCRIPTIONS)} in ${http.seconds.toFixed(1)} s)`,
   );
+  row("  CPU per dispense: API + load generator", `${http.cpuMs[0]!.toFixed(1)} ms`);
 
   // 4. Through X-Road: the sandbox's trust services, central server and two security servers
   // (processes); the pharmacy on ss1, TEHIK's health system on ss2, as the descriptor registers it.
@@ -353,6 +366,16 @@ try {
           })
         ).body,
     ),
+    // prom-client's process counter on each security server's admin port, as bench/xroad.ts reads it.
+    async () => [
+      ...(await ownCpu()),
+      ...(await Promise.all(
+        [sb.ss1, sb.ss2].map(async (ss) => {
+          const text = await (await fetch(`${ss.admin}/metrics`)).text();
+          return Number(/^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+        }),
+      )),
+    ],
   );
   const xroadRate = xroad.rate;
   const xroadSeconds = xroad.seconds;
@@ -374,6 +397,11 @@ try {
   row(
     `x-road: find by personal code + dispense (concurrency ${CONCURRENCY})`,
     `${xroadRate.toFixed(1).padStart(9)} /s  (${n(PRESCRIPTIONS)} in ${xroadSeconds.toFixed(1)} s)`,
+  );
+  const [own, ss1, ss2] = xroad.cpuMs;
+  row(
+    "  CPU per dispense: API + client, ss1, ss2",
+    `${own!.toFixed(1)} ms, ${ss1!.toFixed(1)} ms, ${ss2!.toFixed(1)} ms`,
   );
   row(
     "ss1 message log",
