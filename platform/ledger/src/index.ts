@@ -13,9 +13,10 @@ export { rootFromInclusionProof, verifyInclusion } from "./merkle/inclusion.ts";
 export { MerkleLog } from "./merkle/tree.ts";
 export { type Checkpoint, formatCheckpoint, parseCheckpoint } from "./note/checkpoint.ts";
 export { cosign, countCosignatures, verifyCosignature } from "./note/cosignature.ts";
-export { loadOrCreateSigner } from "./note/key-file.ts";
+export { type LedgerTokenKey, loadOrCreateSigner, readTokenKey, writeTokenKey } from "./note/key-file.ts";
 export { parseNote, type SignedNote, signNote, verifyNote } from "./note/signed-note.ts";
 export {
+  type FileNoteSigner,
   generateSigner,
   type NoteSigner,
   parseSigner,
@@ -23,6 +24,7 @@ export {
   parseVerifierKeys,
   SIGNATURE_TYPE_COSIGNATURE_V1,
   SIGNATURE_TYPE_ED25519,
+  tokenSigner,
   type VerifierKey,
 } from "./note/verifier-key.ts";
 export { decodePublicationCode, encodePublicationCode, type Publication } from "./publication/publication-code.ts";

@@ -10,7 +10,7 @@ import { CalendarStore } from "./calendar/store.ts";
 import { LedgerError, type LedgerErrorCode } from "./errors.ts";
 import { BatchTree } from "./merkle/batch-tree.ts";
 import { leafHash } from "./merkle/hash.ts";
-import { loadOrCreateSigner } from "./note/key-file.ts";
+import { loadOrCreateSigner, readTokenKey, tokenKeyPath } from "./note/key-file.ts";
 import { checkKeyName, type NoteSigner, SIGNATURE_TYPE_ED25519 } from "./note/verifier-key.ts";
 import { Publisher } from "./publication/publisher.ts";
 import type { Extension } from "./signature/extend.ts";
@@ -131,6 +131,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export async function createLedgerServer(options: LedgerServerOptions): Promise<LedgerServer> {
   const origin = options.origin ?? DEFAULT_ORIGIN;
   checkKeyName(origin);
+  const keyDir = options.keyDir ?? options.dataDir;
+  // Fail closed: a ledger whose key is in a token never falls back to making a key file.
+  if (!options.signer && readTokenKey(keyDir))
+    throw new LedgerError(
+      "VKEY_MALFORMED",
+      `the ledger's key is in a PKCS#11 token (${tokenKeyPath(keyDir)}): open it and pass it as the signer (riik ledger serve does)`,
+    );
   const signer =
     options.signer ??
     loadOrCreateSigner(

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   createLedgerServer,
   createWitnessService,
@@ -7,20 +7,40 @@ import {
   hashFile,
   LedgerClient,
   LedgerError,
+  type LedgerTokenKey,
   loadOrCreateSigner,
   parseSignature,
   parseVerifierKeys,
+  readTokenKey,
   SIGNATURE_TYPE_COSIGNATURE_V1,
   SIGNATURE_TYPE_ED25519,
+  tokenSigner,
   type VerificationPolicy,
   type VerifierKey,
   verifySignature,
   Witness,
+  writeTokenKey,
 } from "@riik/ledger";
 import { ledgerDescriptor, witnessDescriptor } from "@riik/ledger/descriptor";
+import { Pkcs11KeyStore } from "@riik/pki";
 import { readStateFile } from "@riik/state";
 import { type Command, InvalidArgumentError } from "commander";
 import { servedCommand } from "../served-command.ts";
+import { pkcs11Config, pkcs11Options } from "./central.ts";
+
+/** The label of the ledger's Ed25519 key pair in a token. */
+const LEDGER_KEY_LABEL = "ledger-checkpoint";
+
+/** The ledger's checkpoint key inside its token (Ed25519, C2SP signed-note type 0x01), and the store to close. */
+async function openLedgerToken(key: LedgerTokenKey, origin: string, create = false) {
+  const store = await Pkcs11KeyStore.open(key);
+  try {
+    return { store, signer: tokenSigner(origin, SIGNATURE_TYPE_ED25519, store.ed25519(key.keyLabel, { create })) };
+  } catch (cause) {
+    store.close();
+    throw cause;
+  }
+}
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -66,8 +86,39 @@ export function registerLedgerCommands(program: Command): void {
     .command("ledger")
     .description("integrity ledger: keyless signatures, signed and witnessed checkpoints, publications");
 
+  pkcs11Options(
+    ledger
+      .command("init")
+      .description(
+        "make the ledger's checkpoint key (Ed25519) inside a PKCS#11 token; without --pkcs11, serve makes DIR/ledger.key",
+      )
+      .requiredOption("--dir <dir>", "ledger data directory")
+      .option("--origin <origin>", "checkpoint origin and key name", "riik.localhost/ledger"),
+    "the checkpoint signing key",
+  ).action(
+    async (
+      o: { dir: string; origin: string; pkcs11?: string; tokenLabel?: string; pinFile?: string },
+      command: Command,
+    ) => {
+      const pkcs11 = pkcs11Config(o, command);
+      if (!pkcs11) return command.error("error: riik ledger init needs --pkcs11 MODULE (a file key is made by serve)");
+      const key: LedgerTokenKey = { ...pkcs11, keyLabel: LEDGER_KEY_LABEL };
+      if (key.pinFile) key.pinFile = resolve(key.pinFile);
+      const { store, signer } = await openLedgerToken(key, o.origin, true);
+      try {
+        writeTokenKey(o.dir, key, signer);
+      } finally {
+        store.close();
+      }
+      process.stdout.write(`${signer.verifierKey.text}\n`);
+    },
+  );
+
   servedCommand(ledger, ledgerDescriptor, async (config) => {
+    const tokenKey = readTokenKey(config.dir);
+    const token = tokenKey && (await openLedgerToken(tokenKey, config.origin));
     const server = await createLedgerServer({
+      ...(token ? { signer: token.signer } : {}),
       dataDir: config.dir,
       databaseUrl: config.databaseUrl,
       origin: config.origin,
@@ -81,6 +132,7 @@ export function registerLedgerCommands(program: Command): void {
     );
     await untilStopped();
     await server.close();
+    token?.store.close();
   });
 
   ledger

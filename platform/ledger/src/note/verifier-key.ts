@@ -101,17 +101,40 @@ export function parseVerifierKeys(text: string): VerifierKey[] {
     .map(parseVerifierKey);
 }
 
-/** An Ed25519 signing key with a name: the private half of a VerifierKey. */
+/** An Ed25519 signing key with a name: the private half of a VerifierKey, wherever it lives. */
 export interface NoteSigner {
   readonly name: string;
   readonly verifierKey: VerifierKey;
   /** Signs with the raw Ed25519 algorithm (the caller builds the message of its type). */
   signRaw(message: Uint8Array): Uint8Array;
+}
+
+/** A NoteSigner whose seed is held here (a key file). */
+export interface FileNoteSigner extends NoteSigner {
   /** The key in the Go note private form, `PRIVATE+KEY+name+keyid+base64(type || seed)`. */
   readonly privateText: string;
 }
 
-export function makeSigner(name: string, type: SignatureType, seed: Uint8Array): NoteSigner {
+/**
+ * A NoteSigner over an Ed25519 key that never leaves a PKCS#11 token (@riik/pki's
+ * Pkcs11KeyStore.ed25519): the token signs (CKM_EDDSA, pure Ed25519 per RFC 8032), so the
+ * signatures are the very bytes a file key makes, and every verifier is unchanged.
+ */
+export function tokenSigner(
+  name: string,
+  type: SignatureType,
+  key: { readonly publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array },
+): NoteSigner {
+  checkKeyName(name);
+  if (key.publicKey.length !== 32) throw new LedgerError("VKEY_MALFORMED", "an Ed25519 public key is 32 bytes");
+  return Object.freeze({
+    name,
+    verifierKey: makeVerifierKey(name, type, key.publicKey),
+    signRaw: (message: Uint8Array) => key.sign(message),
+  });
+}
+
+export function makeSigner(name: string, type: SignatureType, seed: Uint8Array): FileNoteSigner {
   if (seed.length !== 32) throw new LedgerError("VKEY_MALFORMED", "an Ed25519 private key seed is 32 bytes");
   const privateKey = createPrivateKey({
     key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
@@ -130,14 +153,14 @@ export function makeSigner(name: string, type: SignatureType, seed: Uint8Array):
   });
 }
 
-export function generateSigner(name: string, type: SignatureType): NoteSigner {
+export function generateSigner(name: string, type: SignatureType): FileNoteSigner {
   const { privateKey } = generateKeyPairSync("ed25519");
   const pkcs8 = privateKey.export({ format: "der", type: "pkcs8" });
   return makeSigner(name, type, pkcs8.subarray(pkcs8.length - 32));
 }
 
 /** Parses `PRIVATE+KEY+name+keyid+base64(type || seed)` and checks it against its key ID. */
-export function parseSigner(text: string): NoteSigner {
+export function parseSigner(text: string): FileNoteSigner {
   const trimmed = text.trim();
   if (!trimmed.startsWith("PRIVATE+KEY+")) throw new LedgerError("VKEY_MALFORMED", "not a PRIVATE+KEY+ signer key");
   const rest = trimmed.slice("PRIVATE+KEY+".length);
