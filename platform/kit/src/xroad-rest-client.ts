@@ -3,6 +3,7 @@ import { formatClientId, formatServiceId, parseClientId, parseServiceId, RiikErr
 import type { Static, TSchema } from "typebox";
 import { Value } from "typebox/value";
 import { Agent, request } from "undici";
+import { providerErrorOf } from "./provider-error.ts";
 
 /** Why a call through X-Road did not give an answer. */
 export type XRoadClientErrorCode =
@@ -173,10 +174,20 @@ export class XRoadRestClient {
     }
     if (response.statusCode >= 300) {
       // A provider's error answer passes through both security servers unchanged.
-      const providerCode = typeof record.code === "string" ? record.code.slice(0, 100) : undefined;
-      throw new XRoadClientError("XROAD_PROVIDER", `${service} answered ${response.statusCode}`, {
-        details: { service, status: response.statusCode, ...(providerCode ? { providerCode } : {}), xroadId },
-      });
+      const { code: providerCode, message: providerMessage } = providerErrorOf(body);
+      throw new XRoadClientError(
+        "XROAD_PROVIDER",
+        `${service} answered ${response.statusCode}${providerCode ? ` ${providerCode}` : ""}`,
+        {
+          details: {
+            service,
+            status: response.statusCode,
+            ...(providerCode ? { providerCode } : {}),
+            ...(providerMessage ? { providerMessage } : {}),
+            xroadId,
+          },
+        },
+      );
     }
     // An empty answer (204) is `undefined`: a schema such as Type.Undefined() accepts it.
     if (!json || !Value.Check(call.answer, body)) {
