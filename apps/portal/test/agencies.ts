@@ -254,17 +254,10 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     ["mailbox", inboxUrl],
     ["family-benefits", boardUrl],
     ["income-tax-returns", taxBoardUrl],
+    ["fhir", `${health.url}/fhir`],
     ["insurance", insurance.url],
   ] as const)
     await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode, url, personalData: true });
-  // Not yet as personal data: the health system names no one on an answer about no patient (an
-  // empty search; its fhir-routes.ts declares X-Riik-Data-Subjects only when some patient is in
-  // it), and the provider's security server refuses such a personal-data answer (fail closed).
-  await admin(`/api/v1/clients/${at}/services`, "POST", {
-    serviceCode: "fhir",
-    url: `${health.url}/fhir`,
-    personalData: false,
-  });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
     serviceCode: "rr",
     url: `http://127.0.0.1:${familyPort}`,

@@ -13,7 +13,8 @@ export function registerEResidencyCommands(program: Command): void {
       "the Police and Border Guard Board's e-Residency: applications, background checks, signed decisions, digital IDs",
     );
   servedCommand(eResidency, eResidencyDescriptor, async (config) => {
-    const { xroadSecurityServer, xroadClient, backgroundChecksService, pkiUrl, raTokenFile } = config;
+    const { xroadSecurityServer, xroadClient, backgroundChecksService, populationRegisterService } = config;
+    const { pkiUrl, raTokenFile, applicationsPerHour } = config;
     const server = await startEResidency({
       dataDir: resolve(config.dir),
       ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
@@ -22,8 +23,16 @@ export function registerEResidencyCommands(program: Command): void {
       trustAnchors: [readCertificate(config.trust)],
       officials: config.officials,
       ...(xroadSecurityServer && xroadClient && backgroundChecksService
-        ? { exchange: { securityServer: xroadSecurityServer, client: xroadClient, backgroundChecksService } }
+        ? {
+            exchange: {
+              securityServer: xroadSecurityServer,
+              client: xroadClient,
+              backgroundChecksService,
+              ...(populationRegisterService ? { populationRegisterService } : {}),
+            },
+          }
         : {}),
+      ...(applicationsPerHour ? { applicationsPerHour } : {}),
       ...(pkiUrl && raTokenFile
         ? { registrationAuthority: { url: pkiUrl, token: readRegistrationAuthorityToken(raTokenFile) } }
         : {}),

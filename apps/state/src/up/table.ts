@@ -439,6 +439,8 @@ export function sandboxTable(context: TableContext): Placement[] {
         xroadSecurityServer: url(ports["ss-ppa"].client),
         xroadClient: E_RESIDENCY,
         backgroundChecksService: `${POLICE_APP}/background-checks`,
+        // An e-resident's code is granted only once the population register says no resident holds it.
+        populationRegisterService: PERSONS_SERVICE,
         pkiUrl: url(ports.pki),
         raTokenFile: join(dirs.eResidency, RA_TOKEN_FILE),
         officials: [E_RESIDENCY_OFFICIAL.personalCode],
