@@ -534,4 +534,73 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 3
     assert.equal(await second.locator("main li", { hasText: eResident.personalCode }).count(), 3);
     await cofounder.close();
   });
+
+  // Issue #16: the clinic's doctor records a visit and writes a prescription (riik health, the
+  // clinic's system through ss-kliinik, signed with her card); the patient sees both in the
+  // portal and closes the summary; the pharmacy dispenses half and then the rest (through
+  // ss-apteek) and a third time is refused; the portal shows the dispensings and who read what.
+  it("a doctor's visit and prescription reach the patient's portal; she closes the summary; the pharmacy dispenses it in two", async () => {
+    const portal = state.services.portal!;
+    const doctor = state.officials.find((card) => /^doctor/.test(card.role));
+    const pharmacist = state.officials.find((card) => /^pharmacist/.test(card.role));
+    const patient = state.demoCards[0]!;
+    assert.ok(doctor && pharmacist, "riik up issues the doctor's and the pharmacist's cards");
+    const health = async (args: string[]) => {
+      const run = await runRiik(["health", ...args, "--data", dataDir]);
+      assert.equal(run.code, 0, run.stderr);
+      return JSON.parse(run.stdout) as Record<string, unknown>;
+    };
+    const asDoctor = ["--card", doctor.file, "--pin2", doctor.pin2, "--patient", patient.personalCode];
+    await health([
+      "visit",
+      ...asDoctor,
+      "--title",
+      "Vastuvõtu kokkuvõte: kurguvalu",
+      "--summary",
+      "Viirusinfektsioon.",
+    ]);
+    const written = await health([
+      "prescribe",
+      ...asDoctor,
+      "--medicine",
+      "metformin-500",
+      "--packages",
+      "2",
+      "--dispensings",
+      "2",
+      "--dosage",
+      "1 tablett 2 korda päevas",
+    ]);
+    const prescription = String(written.prescription).replace("MedicationRequest/", "");
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/?lang=en`);
+    await page.locator("#login-start").click();
+    await logInWithCard(page, patient.file, patient.pin1);
+    await page.getByRole("link", { name: "My health" }).click({ timeout: 20_000 });
+    await page.getByRole("heading", { level: 1, name: "My health" }).waitFor();
+    const documents = page.getByRole("table", { name: "Visit summaries and other documents, newest first" });
+    await documents.getByText("Vastuvõtu kokkuvõte: kurguvalu").first().waitFor({ timeout: 20_000 });
+    await page.getByRole("table", { name: "Prescriptions, newest first" }).getByText("Metformin 500 mg").waitFor();
+    const summary = documents.getByRole("row", { name: /kurguvalu/ }).first();
+    await summary.getByRole("button", { name: "Close" }).click();
+    await page.getByText("Closed. Doctors no longer see it, except in an emergency.").waitFor({ timeout: 20_000 });
+
+    const dispense = ["dispense", "--pharmacist", pharmacist.personalCode, "--prescription", prescription];
+    assert.equal((await health([...dispense, "--packages", "1"])).remaining, 1);
+    assert.equal((await health([...dispense, "--packages", "1"])).remaining, 0);
+    const third = await runRiik(["health", ...dispense, "--packages", "1", "--data", dataDir]);
+    assert.notEqual(third.code, 0, "a used prescription is not dispensed again");
+    assert.match(third.stderr, /answered 409/);
+
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "My health" }).waitFor({ timeout: 20_000 });
+    const dispensed = page.getByRole("table", { name: "Dispensed: Metformin 500 mg" });
+    await dispensed.getByText("Demoapteek OÜ").first().waitFor({ timeout: 20_000 });
+    assert.equal(await dispensed.getByText("Demoapteek OÜ").count(), 2);
+    const reads = page.getByRole("table", { name: "Professionals' reads of your data, newest first" });
+    await reads.getByText(`${pharmacist.name} (${pharmacist.personalCode})`).first().waitFor({ timeout: 20_000 });
+    await context.close();
+  });
 });

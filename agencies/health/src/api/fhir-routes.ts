@@ -96,7 +96,9 @@ function answerError(error: unknown, request: FastifyRequest, reply: FastifyRepl
 
 /** Answers a resource as application/fhir+json naming the patients it concerns (the Data Tracker). */
 function answer(reply: FastifyReply, body: unknown, subjects: readonly string[], status = 200) {
-  if (subjects.length > 0) declareDataSubjects(reply, subjects);
+  // Always said, even when no one: the FHIR service is personal data as a whole, and its
+  // security server refuses a successful answer that does not say whose data it carries.
+  declareDataSubjects(reply, subjects);
   return reply.status(status).type(FHIR_JSON).send(body);
 }
 
