@@ -221,13 +221,15 @@ export async function startTrustServicesServer(options: TrustServicesServerOptio
     return reply.type("application/ocsp-response").send(Buffer.from(answer.der));
   };
 
-  app.post("/ocsp", { schema: BINARY_POST }, async (request, reply) => {
+  // OCSP keeps its reserved share when the service sheds: every signature check in the state
+  // waits on it (issue #18, priority classes).
+  app.post("/ocsp", { schema: BINARY_POST, config: { priority: "critical" } }, async (request, reply) => {
     if (!Buffer.isBuffer(request.body))
       throw new PkiError("OCSP_CONTENT_TYPE", "POST the DER OCSP request as application/ocsp-request (RFC 6960 A.1)");
     return answerOcsp(request.body, reply);
   });
   // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}
-  app.get("/ocsp/*", { schema: OCSP_GET }, async (request, reply) =>
+  app.get("/ocsp/*", { schema: OCSP_GET, config: { priority: "critical" } }, async (request, reply) =>
     answerOcsp(decodeOcspGetPath(request.params["*"]), reply),
   );
 
