@@ -5,6 +5,7 @@
 export type { Imprint, ImprintAlgorithm } from "./aggregator/imprint.ts";
 export { type CalendarLeaf, decodeCalendarLeaf, encodeCalendarLeaf } from "./calendar/leaf.ts";
 export { CheckpointMonitor, type MonitorOptions } from "./client/checkpoint-monitor.ts";
+export { type DigestAnchor, ledgerDigestAnchor } from "./client/digest-anchor.ts";
 export { LedgerClient, type LedgerClientOptions } from "./client/ledger-client.ts";
 export { isLedgerError, LedgerError, type LedgerErrorCode } from "./errors.ts";
 export { verifyConsistency } from "./merkle/consistency.ts";

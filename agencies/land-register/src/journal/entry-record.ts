@@ -5,7 +5,7 @@
 // ledger's key: `riik ledger verify RECORD SIG --key ledger.vkey`.
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@riik/core";
-import { formatSignature, LedgerClient } from "@riik/ledger";
+import { type DigestAnchor, ledgerDigestAnchor } from "@riik/ledger";
 import { LandRegisterError } from "../errors.ts";
 
 export interface EntryRecord {
@@ -34,24 +34,14 @@ export const recordBytes = (record: EntryRecord): string => canonicalJson(record
 export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
 /** Where an entry's digest is anchored: it answers the keyless signature file (riik-ledger-signature/v1 text). */
-export interface EntryAnchor {
-  anchor(digest: Uint8Array): Promise<string>;
-}
+export type EntryAnchor = DigestAnchor;
 
 /** The integrity ledger at `url`. */
-export function ledgerAnchor(url: string): EntryAnchor {
-  const client = new LedgerClient({ url, timeoutMs: 30_000 });
-  return {
-    async anchor(digest) {
-      try {
-        return formatSignature(await client.signDigest(digest, "SHA-256"));
-      } catch (cause) {
-        throw new LandRegisterError(
-          "LEDGER_UNAVAILABLE",
-          `the integrity ledger did not anchor the entry: ${(cause as Error).message}`,
-          { cause },
-        );
-      }
-    },
-  };
-}
+export const ledgerAnchor = (url: string): EntryAnchor =>
+  ledgerDigestAnchor(
+    url,
+    (cause) =>
+      new LandRegisterError("LEDGER_UNAVAILABLE", `the integrity ledger did not anchor the entry: ${cause.message}`, {
+        cause,
+      }),
+  );

@@ -4,7 +4,7 @@
 // key (`riik ledger verify RECORD SIG --key ledger.vkey`).
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@riik/core";
-import { formatSignature, LedgerClient } from "@riik/ledger";
+import { type DigestAnchor, ledgerDigestAnchor } from "@riik/ledger";
 import { MotorInsuranceError } from "../errors.ts";
 
 export const CASE_STEPS = [
@@ -40,24 +40,14 @@ export const recordBytes = (record: TimelineRecord): string => canonicalJson(rec
 export const sha256Hex = (text: string | Uint8Array): string => createHash("sha256").update(text).digest("hex");
 
 /** Where a step's digest is anchored: its keyless signature file (riik-ledger-signature/v1 text). */
-export interface TimelineAnchor {
-  anchor(digest: Uint8Array): Promise<string>;
-}
+export type TimelineAnchor = DigestAnchor;
 
 /** The integrity ledger at `url`. */
-export function ledgerAnchor(url: string): TimelineAnchor {
-  const client = new LedgerClient({ url, timeoutMs: 30_000 });
-  return {
-    async anchor(digest) {
-      try {
-        return formatSignature(await client.signDigest(digest, "SHA-256"));
-      } catch (cause) {
-        throw new MotorInsuranceError(
-          "LEDGER_UNAVAILABLE",
-          `the integrity ledger did not anchor the step: ${(cause as Error).message}`,
-          { cause },
-        );
-      }
-    },
-  };
-}
+export const ledgerAnchor = (url: string): TimelineAnchor =>
+  ledgerDigestAnchor(
+    url,
+    (cause) =>
+      new MotorInsuranceError("LEDGER_UNAVAILABLE", `the integrity ledger did not anchor the step: ${cause.message}`, {
+        cause,
+      }),
+  );
