@@ -194,7 +194,7 @@ describe("applying for e-Residency without a login (a stand-in of the agency's c
       method: "POST",
       body: { accessKey },
     });
-    assert.equal(status.json.status, "checking");
+    assert.equal(status.json.status, "background-check");
     assert.equal(status.json.pickupLocation, "tallinn");
     assert.ok(agencyRequests.length >= 4);
     for (const seen of agencyRequests) {

@@ -112,7 +112,7 @@ function standInAgency(agencyRequests: Agencies["agencyRequests"]): Server {
     if (!keyed || !found) return send(404, { code: "APPLICATION_NOT_FOUND", message: "no such application" });
     if (body?.accessKey !== found.accessKey) return send(403, { code: "ACCESS_DENIED", message: "wrong key" });
     if (keyed[2] === "payment") {
-      found.status = "checking";
+      found.status = "background-check";
       return send(200, {
         receipt: { id: "RCPT-1", amountCents: 15_000, paidAt: new Date().toISOString() },
         status: found.status,

@@ -287,14 +287,15 @@ function appliedView(done: NonNullable<typeof applied>): HTMLElement {
   );
 }
 
+/** The application's states as the e-Residency agency names them (agencies/e-residency, its STATUS). */
 const STATUS_KEYS: Record<string, MessageKey> = {
   "awaiting-payment": "er.status.awaiting-payment",
-  checking: "er.status.checking",
+  "background-check": "er.status.background-check",
   "awaiting-decision": "er.status.awaiting-decision",
   granted: "er.status.granted",
   refused: "er.status.refused",
-  "ready-for-pickup": "er.status.ready-for-pickup",
-  "handed-over": "er.status.handed-over",
+  "card-ordered": "er.status.card-ordered",
+  issued: "er.status.issued",
 };
 function statusText(status: string): string {
   return STATUS_KEYS[status] ? t(STATUS_KEYS[status]) : status;
