@@ -587,6 +587,15 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 3
     await summary.getByRole("button", { name: "Close" }).click();
     await page.getByText("Closed. Doctors no longer see it, except in an emergency.").waitFor({ timeout: 20_000 });
 
+    // The pharmacist finds the patient's valid prescriptions by her personal code (a read she sees).
+    const found = await health([
+      "prescriptions",
+      "--pharmacist",
+      pharmacist.personalCode,
+      "--patient",
+      patient.personalCode,
+    ]);
+    assert.ok(JSON.stringify(found).includes(prescription), JSON.stringify(found));
     const dispense = ["dispense", "--pharmacist", pharmacist.personalCode, "--prescription", prescription];
     assert.equal((await health([...dispense, "--packages", "1"])).remaining, 1);
     assert.equal((await health([...dispense, "--packages", "1"])).remaining, 0);
