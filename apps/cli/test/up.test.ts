@@ -208,6 +208,8 @@ describe("riik up (the main job)", () => {
         "EE/GOV/70009770",
         "EE/GOV/74000091",
         "EE/GOV/70000349",
+        "EE/COM/10090010",
+        "EE/COM/10090027",
       ],
     );
     for (const [url, ca] of healthUrls(state)) assert.ok(await healthy(url, ca), `${url}/healthz`);
@@ -227,6 +229,7 @@ describe("riik up (the main job)", () => {
       "tax-board",
       "cdoc-capsules",
       "e-residency",
+      "land-register",
     ])
       assert.ok(state.services[name]?.url, `state.json lists ${name}: ${first.output()}`);
     assert.doesNotMatch(first.output(), /not started, not installed/);
