@@ -75,7 +75,7 @@ async function riikUp(
   };
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`riik up not ready in 240 s:\n${text.slice(-3000)}`)), 240_000);
+      const timer = setTimeout(() => reject(new Error(`riik up not ready in 400 s:\n${text.slice(-3000)}`)), 400_000);
       const check = () => {
         if (/^ready /m.test(text)) {
           clearTimeout(timer);
@@ -97,7 +97,7 @@ async function riikUp(
 
 const skip = skipUnlessAvailable(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
 
-describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 300_000 }, () => {
+describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 600_000 }, () => {
   // Made here, not in before(): a temporary directory made in a hook is removed when the hook ends.
   const dataDir = join(temporaryDirectory("riik-portal-up-"), "data");
   let state: State;
