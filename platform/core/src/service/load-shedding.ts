@@ -112,7 +112,7 @@ export class LoadGate {
           resolve(false);
         }, this.limits.queueTimeoutMs),
       };
-      waiter.timer.unref();
+      // Not unref'd: the waiter is a request that must get its answer when its wait ends.
       queue.push(waiter);
     });
   }
