@@ -21,17 +21,10 @@ import { healthDescriptor, healthInsuranceDescriptor } from "@riik/health/descri
 import { XRoadClientError, XRoadRestClient } from "@riik/kit";
 import { cardCertificate, ocspUrlOf, readCardFile } from "@riik/pki";
 import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
-import {
-  CLINIC_SYSTEM,
-  HEALTH_SYSTEM,
-  PHARMACY_SYSTEM,
-  readStateFile,
-  StateError,
-  securityServerOf,
-} from "@riik/state";
+import { CLINIC_SYSTEM, HEALTH_SYSTEM, PHARMACY_SYSTEM } from "@riik/state";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { Type } from "typebox";
-import { untilSignalled } from "../options.ts";
+import { securityServerUrl, untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
 
 const FHIR_SERVICE = `${HEALTH_SYSTEM}/fhir`;
@@ -401,14 +394,6 @@ function xhtml(text: string): string {
 }
 
 /** --security-server, or the calling member's security server in riik up's state.json. */
-function securityServerUrl(options: Connection): string {
-  if (options.securityServer && options.data)
-    throw new StateError("STATE_ARGUMENT", "give either --security-server or --data, not both");
-  if (options.securityServer) return options.securityServer;
-  if (options.data)
-    return securityServerOf(readStateFile(options.data), options.client.split("/").slice(0, 3).join("/"));
-  throw new StateError("STATE_ARGUMENT", "give --data DIR of a state started by riik up, or --security-server URL");
-}
 
 export function registerHealthInsuranceCommands(program: Command): void {
   const fund = program

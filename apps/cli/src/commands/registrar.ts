@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { XRoadRestClient } from "@riik/kit";
-import { POPULATION_REGISTER, readStateFile, SIM, StateError, securityServerOf } from "@riik/state";
+import { POPULATION_REGISTER, SIM } from "@riik/state";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { Type } from "typebox";
+import { securityServerUrl } from "../options.ts";
 
 /** What the population register answers for every vital event (its EVENT_RESULT; printed as is). */
 const EVENT_ANSWER = Type.Object({ eventId: Type.String(), type: Type.String() });
@@ -156,11 +157,3 @@ function collectSpouses(value: string, previous: string[]): string[] {
 }
 
 /** --security-server, or the registrar's member's security server in riik up's state.json. */
-function securityServerUrl(options: Connection): string {
-  if (options.securityServer && options.data)
-    throw new StateError("STATE_ARGUMENT", "give either --security-server or --data, not both");
-  if (options.securityServer) return options.securityServer;
-  if (options.data)
-    return securityServerOf(readStateFile(options.data), options.client.split("/").slice(0, 3).join("/"));
-  throw new StateError("STATE_ARGUMENT", "give --data DIR of a state started by riik up, or --security-server URL");
-}
