@@ -36,11 +36,18 @@ export async function writePayload(out: Writable, cek: Buffer, aad: Buffer, tarS
   const nonce = randomBytes(NONCE_LENGTH);
   const cipher = createCipheriv("chacha20-poly1305", cek, nonce, { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad);
-  if (!out.write(nonce)) await once(out, "drain");
-  const sink = new PassThrough();
-  sink.pipe(out, { end: false });
-  await pipeline(tarStream, createDeflate(), cipher, sink);
-  if (!out.write(cipher.getAuthTag())) await once(out, "drain");
+  await writeTo(out, nonce);
+  // Each ciphertext chunk is handed to `out` before the next is taken, so the tag written after
+  // the pipeline is the last thing in the file. (A PassThrough piped to `out` could still hold
+  // ciphertext when the pipeline ended, and the tag overtook it when the disk was slow.)
+  await pipeline(tarStream, createDeflate(), cipher, async (ciphertext: AsyncIterable<Buffer>) => {
+    for await (const chunk of ciphertext) await writeTo(out, chunk);
+  });
+  await writeTo(out, cipher.getAuthTag());
+}
+
+async function writeTo(out: Writable, chunk: Buffer): Promise<void> {
+  if (!out.write(chunk)) await once(out, "drain");
 }
 
 export interface ExtractLimits {
