@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { generatePersonalCode } from "@riik/core";
 import { freePortRange, notOwnerOnly, RIIK_BIN, temporaryDirectory } from "@riik/core/testing";
+import { parseVerifierKey } from "@riik/ledger";
 import {
   BUSINESS_REGISTER,
   E_RESIDENCY,
@@ -28,6 +30,7 @@ import {
 } from "@riik/state";
 
 const PERSONS = 300;
+const run = promisify(execFile);
 
 interface Up {
   child: ChildProcess;
@@ -169,7 +172,7 @@ async function policeQuery(state: StateFile, personalCode: string, extra: Record
 }
 
 describe("riik up (the main job)", () => {
-  it("boots the whole state, survives crashes, stops on SIGTERM and SIGINT, and resumes with its data", async (t) => {
+  it("boots the whole state, survives crashes, drills the embassy, stops on SIGTERM and SIGINT, and resumes with its data", async (t) => {
     // #10: the usual umask 022 must not make the state's personal data and PINs readable to others.
     const umask = process.umask(0o022);
     t.after(() => process.umask(umask));
@@ -182,7 +185,7 @@ describe("riik up (the main job)", () => {
       "the trust services to be initialised",
       () => existsSync(join(dataDir, "init.json")) && /"pki":/.test(readFileSync(join(dataDir, "init.json"), "utf8")),
     );
-    interrupted.child.kill("SIGTERM");
+    interrupted.child.kill("SIGINT");
     assert.equal(await interrupted.exited, 0, interrupted.output());
     assert.ok(!existsSync(join(dataDir, "state.json")), "an interrupted start is not a state");
 
@@ -460,6 +463,62 @@ describe("riik up (the main job)", () => {
       return deliveries.length > 0 && deliveries.every((d) => d.ackedSeq > 0 && d.lagChanges === 0);
     });
 
+    // #22.1, the continuity drill: `riik embassy drill` destroys the real population register,
+    // restores it from the embassy alone (checked against the ledger's key), and X-Road answers
+    // the same as before; the restored register then takes a change and ships it on the same chain.
+    const readOwn = () =>
+      r1(state.services["ss-ria"]!.url, PORTAL_CLIENT, `${PERSONS_SERVICE}/persons/${demo.personalCode}`, {
+        "x-road-userid": `EE${demo.personalCode}`,
+        "x-road-issue": "citizen self-service",
+      });
+    const beforeDrill = await readOwn();
+    const registerFile = join(dataDir, "population-register", "population_register.sqlite");
+    const inodeBefore = statSync(registerFile).ino;
+    const drill = await run(process.execPath, [RIIK_BIN, "embassy", "drill", "--data", dataDir], {
+      env: { ...process.env, RIIK_LOG_LEVEL: "warn" },
+    });
+    const report = JSON.parse(drill.stdout);
+    assert.equal(report.ok, true, JSON.stringify(report.checks));
+    assert.equal(report.registry, "population-register");
+    assert.equal(report.recoveryPointChanges, 0);
+    assert.equal(report.restore.lastSeq, report.homeSeq);
+    assert.equal(
+      report.trustAnchor.ledgerKey,
+      parseVerifierKey(readFileSync(state.services.ledger!.vkey!, "utf8").trim()).name,
+    );
+    assert.match(drill.stderr, /^drill: destroying population_register /m);
+    // Every probe riik up lists for the drill (X-Road, register, Data Tracker), registry and ledger health.
+    assert.equal(report.checks.length, 1 + (state.drill?.checks.length ?? 0) + 1);
+    assert.ok(
+      report.checks.every((c: { ok: boolean; after: string }) => c.ok && c.after.startsWith("200 ")),
+      JSON.stringify(report.checks),
+    );
+    assert.notEqual(statSync(registerFile).ino, inodeBefore, "the register's file was destroyed and rebuilt");
+    assert.equal(statSync(registerFile).mode & 0o777, 0o600);
+    assert.deepEqual((await readOwn()).body, beforeDrill.body);
+    const moved = await fetch(`${state.services["population-register"]!.url}/persons/${demo.personalCode}/address`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        county: "Tartu maakond",
+        municipality: "Tartu linn",
+        settlement: "Tartu linn",
+        street: "Ülikooli tn",
+        house: "18",
+        apartment: null,
+        postalCode: "50090",
+        ehakCode: "0793",
+      }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    assert.equal(moved.status, 200, await moved.text());
+    await until("the embassy to hold the change made after the restore", async () => {
+      const { deliveries } = (await (await fetch(`${shipperStatus}/v1/status`)).json()) as {
+        deliveries: Array<{ ackedSeq: number; lastError: string | null }>;
+      };
+      return deliveries.some((d) => d.ackedSeq > report.homeSeq && d.lastError === null);
+    });
+
     // Kill the population register's security server: the supervisor reports it and starts it again.
     const pid = pidOf(dataDir, "ss-sim");
     assert.ok(pid > 0);
@@ -469,13 +528,14 @@ describe("riik up (the main job)", () => {
     assert.notEqual(pidOf(dataDir, "ss-sim"), pid);
     assert.equal((await policeQuery(state, demo.personalCode)).status, 200);
 
-    first.child.kill("SIGTERM");
-    assert.equal(await first.exited, 0);
-    for (const [url, ca] of healthUrls(state)) assert.equal(await healthy(url, ca), false, `${url} is stopped`);
-
-    // The next start resumes: no initialisation, no seeding, the same keys and persons.
+    // `riik up` killed outright leaves its services running; the next start stops them first,
+    // then resumes: no initialisation, no seeding, the same keys and persons.
+    first.child.kill("SIGKILL");
+    await first.exited;
+    assert.ok(await healthy(state.services.pki!.url), "the services outlive a killed riik up");
     const second = startUp(dataDir);
     await second.ready();
+    assert.match(second.output(), /stopping pki \(pid \d+\), left running by a riik up that was killed/);
     assert.match(second.output(), /resuming the state/);
     assert.doesNotMatch(second.output(), /first start|seeding|seeded/);
     assert.equal(readFileSync(join(dataDir, "pki", "ca", "root.crt"), "utf8"), rootBefore, "the same trust services");
@@ -484,15 +544,9 @@ describe("riik up (the main job)", () => {
     const again = await policeQuery(resumed, demo.personalCode);
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.deepEqual(notOwnerOnly(dataDir), [], "every file and directory of the state is owner-only");
-    // `riik up` killed outright leaves its services running; the next start stops them first.
-    second.child.kill("SIGKILL");
-    await second.exited;
-    assert.ok(await healthy(state.services.pki!.url), "the services outlive a killed riik up");
-    const third = startUp(dataDir);
-    await third.ready();
-    assert.match(third.output(), /stopping pki \(pid \d+\), left running by a riik up that was killed/);
-    third.child.kill("SIGINT");
-    assert.equal(await third.exited, 0);
+    // SIGTERM stops every service (SIGINT was the interrupted start's).
+    second.child.kill("SIGTERM");
+    assert.equal(await second.exited, 0);
     for (const [url, ca] of healthUrls(state)) assert.equal(await healthy(url, ca), false, `${url} is stopped`);
   });
 
