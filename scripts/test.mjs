@@ -45,7 +45,8 @@ try {
   const { passed, failed } = postgres;
   console.log(`# postgres ${passed + failed} test cases ran on PostgreSQL (${passed} passed, ${failed} failed)`);
   console.log("# slowest files (seconds of their top-level tests):");
-  for (const [file, ms] of slowest) console.log(`#   ${(ms / 1000).toFixed(1).padStart(7)}  ${relative(process.cwd(), file)}`);
+  for (const [file, ms] of slowest)
+    console.log(`#   ${(ms / 1000).toFixed(1).padStart(7)}  ${relative(process.cwd(), file)}`);
   if (failures.length > 0) console.log(`# ${failures.length} failed or cancelled:`);
   for (const { file, test, kind, message } of failures)
     console.log(`#   ${relative(process.cwd(), file ?? "?")}: ${test} [${kind}] ${message}`);
