@@ -140,7 +140,7 @@ describe("Supervisor", () => {
     await supervisor.stop();
   });
 
-  it("#22 fails fast with the log when a service cannot start, on its exit rather than the timeout", async () => {
+  it("#22 fails fast with the log when a service cannot start, on its exit rather than the timeout", async (t) => {
     const dir = temporaryDirectory("riik-supervisor-");
     const supervisor = new Supervisor({ bin: FAKE, logDir: join(dir, "logs"), report: () => {} });
     // The port is taken: the service dies on listen.
@@ -148,13 +148,28 @@ describe("Supervisor", () => {
     const port = await new Promise<number>((resolve) =>
       taken.listen(0, "127.0.0.1", () => resolve((taken.address() as { port: number }).port)),
     );
+    // Released however the test ends: a server left listening kept the file's process alive.
+    t.after(async () => {
+      taken.close();
+      await supervisor.stop();
+    });
     // A timeout far beyond the test's: only the child's exit can end this start.
     await assert.rejects(
       supervisor.start({ name: "doomed", args: [dir, String(port)], url: "http://127.0.0.1:1" }, 3_600_000),
       /^Error: doomed exited \(code 1\) before it became healthy at http:\/\/127\.0\.0\.1:1\n[\s\S]*EADDRINUSE/,
     );
-    taken.close();
-    await supervisor.stop();
+  });
+
+  it("a service that exits right after writing: its last line is in the log and in the refusal", async (t) => {
+    const dir = temporaryDirectory("riik-supervisor-");
+    const supervisor = new Supervisor({ bin: FAKE, logDir: join(dir, "logs"), report: () => {} });
+    t.after(() => supervisor.stop());
+    await assert.rejects(
+      supervisor.start({ name: "hasty", args: [dir, "1", "last-words"], url: "http://127.0.0.1:1" }, 3_600_000),
+      /^Error: hasty exited \(code 1\) before it became healthy[\s\S]*\nthe last line$/,
+    );
+    const log = readFileSync(join(dir, "logs", "hasty.log"), "utf8");
+    assert.equal(log.length, 512 * 1024 + "the last line\n".length);
   });
 
   it("launches at most concurrentStarts services at a time; the next once one is healthy", async () => {

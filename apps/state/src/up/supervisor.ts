@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { StateError } from "../errors.ts";
 
 export interface ServiceSpec {
@@ -28,6 +29,8 @@ interface Running {
   crashes: number;
   /** When the running child last answered its health check (clock time). */
   healthySince?: number;
+  /** Settles once everything the running child wrote is in its log file. */
+  logWritten?: Promise<void>;
   stopping: boolean;
 }
 
@@ -171,6 +174,9 @@ export class Supervisor {
       const why = exited()
         ? `${spec.name} exited (${child.signalCode ?? `code ${child.exitCode}`}) before it became healthy at ${spec.url}`
         : (error as Error).message;
+      // Its last words (EADDRINUSE, a bad configuration) may still be in the pipe when it exits;
+      // bounded, because a grandchild holding the pipe open would keep it from closing.
+      await Promise.race([running.logWritten, delay(2000)]);
       throw new Error(`${why}\n${tail(this.#logFile(spec.name))}`);
     } finally {
       this.#releaseLoadingSlot();
@@ -205,9 +211,12 @@ export class Supervisor {
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     running.child = child;
+    running.logWritten = new Promise((resolve) => log.once("close", resolve));
+    // "close", not "exit": only then have its stdout and stderr ended, so every line is in the log
+    // (ending the log on "exit" lost its last lines, and a write after the end was an error).
+    child.once("close", () => log.end());
     this.#writePids();
     child.once("exit", (code, signal) => {
-      log.end();
       this.#writePids();
       if (running.stopping) return;
       const healthyFor = running.healthySince === undefined ? 0 : this.#clock.now() - running.healthySince;
