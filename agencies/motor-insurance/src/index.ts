@@ -24,6 +24,7 @@ export {
   type Statement,
   statementDocument,
 } from "./model/statement.ts";
+export { type InsuredCar, SANDBOX_INSURER, seedDemoInsurance } from "./seed/demo.ts";
 export { type MotorInsuranceServer, startMotorInsurance } from "./serve.ts";
 export {
   type AccidentCase,

@@ -17,7 +17,7 @@ export {
 } from "./model/licence-categories.ts";
 export { parsePlate } from "./model/plate.ts";
 export { checkDigitApplies, parseVin, type Vin, vinCheckDigit } from "./model/vin.ts";
-export { demoVin, seedDemoVehicles } from "./seed/demo.ts";
+export { demoPlate, demoVin, seedDemoVehicles } from "./seed/demo.ts";
 export { startVehicles, type VehiclesServer, type VehiclesServerOptions } from "./serve.ts";
 export {
   type DrivingRight,

@@ -360,8 +360,13 @@ describe("riik up (the main job)", () => {
     assert.equal(right.body.allowed, true, JSON.stringify(right.body));
     const cars = await ask(`${VEHICLES}/vehicles/persons/${demo.personalCode}/vehicles`);
     assert.equal(cars.body.vehicles?.[0]?.plate, "101DEM", JSON.stringify(cars.body));
-    const policy = await ask(`${MOTOR_INSURANCE}/motor-insurance/insurance?plate=123ABC`);
-    assert.equal(policy.body.code, "VEHICLE_UNKNOWN", JSON.stringify(policy.body));
+    // The sandbox insurer's policy covers the demo car; a car no insurer ever covered is typed.
+    const policy = await ask(`${MOTOR_INSURANCE}/motor-insurance/insurance?plate=101DEM`);
+    assert.equal(policy.status, 200, JSON.stringify(policy.body));
+    assert.equal(policy.body.insurer?.name, "Demokindlustus AS", JSON.stringify(policy.body));
+    assert.equal(policy.body.policy?.holder?.personalCode, demo.personalCode);
+    const unknown = await ask(`${MOTOR_INSURANCE}/motor-insurance/insurance?plate=123ABC`);
+    assert.equal(unknown.body.code, "VEHICLE_UNKNOWN", JSON.stringify(unknown.body));
     // The first demo person owns an apartment: its register part at the land register (ss-rik),
     // its opening an entry anchored in the ledger.
     const owner = state.demoCards[0]!.personalCode;

@@ -10,6 +10,11 @@ export function demoVin(n: number): string {
   return `${draft.slice(0, 8)}${vinCheckDigit(draft)}${draft.slice(9)}`;
 }
 
+/** The n-th demo car's plate: 101DEM, 102DEM, … */
+export function demoPlate(n: number): string {
+  return `${String(101 + n).padStart(3, "0")}DEM`;
+}
+
 /** Registers a car and a B licence for each person; returns their plates, in order. */
 export async function seedDemoVehicles(
   location: { dataDir: string; url?: string },
@@ -28,7 +33,7 @@ export async function seedDemoVehicles(
       const vehicle = await register.registerVehicle(
         {
           vin: demoVin(i),
-          plate: `${String(101 + i).padStart(3, "0")}DEM`,
+          plate: demoPlate(i),
           make: "Škoda",
           model: "Octavia",
           category: "M1",

@@ -44,10 +44,12 @@ import {
   loadEmbassy,
   loadHealth,
   loadLandRegister,
+  loadMotorInsurance,
   loadOptionalDescriptors,
   loadPopulationRegister,
   loadTaxBoard,
   loadVehicles,
+  type MotorInsuranceModule,
   type PopulationRegisterModule,
   type TaxBoardModule,
   type VehiclesModule,
@@ -163,6 +165,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
   const health = installed.health && register ? await loadHealth() : undefined;
   const vehicles = installed.vehicles && register ? await loadVehicles() : undefined;
   const land = installed.landRegister && register ? await loadLandRegister() : undefined;
+  const insurance = installed.motorInsurance && vehicles ? await loadMotorInsurance() : undefined;
   const missing: string[] = [];
   if (!register) missing.push("population-register (@riik/population-register, `riik registry serve`)");
   if (!installed.police) missing.push("police (@riik/police, `riik police serve`)");
@@ -254,6 +257,24 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         journal.demoCards.map((card) => card.personalCode),
       );
       say(`riik up: the demo persons' cars ${plates.join(", ")} at the vehicle register`);
+    });
+
+  // The demo cars are insured: the sandbox insurer's compulsory policy on each, valid for a year.
+  const demoInsurance = (module: MotorInsuranceModule, cars: VehiclesModule) =>
+    step("demo insurance", async () => {
+      // Not emptied first, unlike the other seeds: a state from before this step may hold cases.
+      privateDirectory(dirs.motorInsurance);
+      const insured = journal.demoCards.map((card, i) => ({
+        vin: cars.demoVin(i),
+        plate: cars.demoPlate(i),
+        holder: { name: card.name, personalCode: card.personalCode },
+      }));
+      await module.seedDemoInsurance(
+        { dataDir: dirs.motorInsurance, ...(databaseUrl ? { url: databaseUrl } : {}) },
+        insured,
+        module.ledgerAnchor(url(ports.ledger)),
+      );
+      say(`riik up: ${module.SANDBOX_INSURER.name} insures ${insured.map((car) => car.plate).join(", ")}`);
     });
 
   // The first demo person owns an apartment: a register part whose opening is anchored in the ledger.
@@ -478,6 +499,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         }
         await residentsAtAgencies(register, taxes, health);
         if (vehicles) await demoVehicles(vehicles);
+        if (vehicles && insurance) await demoInsurance(insurance, vehicles);
         if (land) await demoApartment(land);
       }
       if (placed("e-residency")) await eResidencyOffice();
@@ -501,6 +523,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       // Initialised before those agencies were installed: their residents now.
       if (register) await residentsAtAgencies(register, taxes, health);
       if (register && vehicles) await demoVehicles(vehicles);
+      if (register && vehicles && insurance) await demoInsurance(insurance, vehicles);
       // Its first entry is anchored: the ledger runs before the others start.
       if (land && !journal.steps["demo apartment"]) {
         await start("ledger");

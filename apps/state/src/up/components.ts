@@ -82,9 +82,26 @@ export const loadTaxBoard = () => importOptional<TaxBoardModule>("@riik/tax-boar
 /** The part of @riik/vehicles that `riik up` uses: the demo persons' cars and licences. */
 export interface VehiclesModule {
   seedDemoVehicles(location: { dataDir: string; url?: string }, personalCodes: readonly string[]): Promise<string[]>;
+  /** The n-th demo car's VIN and plate. */
+  demoVin(n: number): string;
+  demoPlate(n: number): string;
 }
 
 export const loadVehicles = () => importOptional<VehiclesModule>("@riik/vehicles", () => import("@riik/vehicles"));
+
+/** The part of @riik/motor-insurance that `riik up` uses: the sandbox insurer's policies on the demo cars. */
+export interface MotorInsuranceModule {
+  seedDemoInsurance(
+    location: { dataDir: string; url?: string },
+    cars: ReadonlyArray<{ vin: string; plate: string; holder: { name: string; personalCode: string } }>,
+    anchor: unknown,
+  ): Promise<unknown[]>;
+  ledgerAnchor(ledgerUrl: string): unknown;
+  SANDBOX_INSURER: { registryCode: string; name: string };
+}
+
+export const loadMotorInsurance = () =>
+  importOptional<MotorInsuranceModule>("@riik/motor-insurance", () => import("@riik/motor-insurance"));
 
 /** The part of @riik/health that `riik up` uses: the insurance fund's insured, the clinic and the pharmacy. */
 export interface HealthModule {
