@@ -6,6 +6,7 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import { ProgressBar, Supervisor, type SupervisorClock } from "../src/index.ts";
@@ -81,7 +82,7 @@ function listening(child: ChildProcess): Promise<void> {
 }
 
 describe("Supervisor", () => {
-  it("starts a service, restarts it after a crash with a report, and stops it", async () => {
+  it("starts a service, restarts it after a crash with a report, and stops it", async (t) => {
     const dir = temporaryDirectory("riik-supervisor-");
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -92,6 +93,7 @@ describe("Supervisor", () => {
       pidFile: join(dir, "pids.json"),
       report: log.report,
     });
+    t.after(() => supervisor.stop()); // however the test ends: its services would keep the file alive
     await supervisor.start({ name: "fake", args: [dir, String(port)], url });
     const pid = supervisor.pids().fake!;
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "pids.json"), "utf8")), { fake: pid });
@@ -110,7 +112,7 @@ describe("Supervisor", () => {
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "pids.json"), "utf8")), {});
   });
 
-  it("#10 restart backoff: doubles while a service crashes in a row, starts afresh after a healthy period", async () => {
+  it("#10 restart backoff: doubles while a service crashes in a row, starts afresh after a healthy period", async (t) => {
     const dir = temporaryDirectory("riik-supervisor-");
     const port = await freePort();
     const log = reportLog();
@@ -122,6 +124,7 @@ describe("Supervisor", () => {
       clock,
       healthyResetMs: 60_000,
     });
+    t.after(() => supervisor.stop()); // however the test ends: its services would keep the file alive
     await supervisor.start({ name: "fake", args: [dir, String(port)], url: `http://127.0.0.1:${port}` });
     const crash = async (healthyForMs: number) => {
       advance(healthyForMs);
@@ -172,7 +175,7 @@ describe("Supervisor", () => {
     assert.equal(log.length, 512 * 1024 + "the last line\n".length);
   });
 
-  it("launches at most concurrentStarts services at a time; the next once one is healthy", async () => {
+  it("launches at most concurrentStarts services at a time; the next once one is healthy", async (t) => {
     const dir = temporaryDirectory("riik-supervisor-");
     // One health endpoint for all three, per service a path: 503 until the test lets it be healthy.
     const healthy = new Set<string>();
@@ -187,6 +190,7 @@ describe("Supervisor", () => {
     const healthPort = await new Promise<number>((resolve) =>
       health.listen(0, "127.0.0.1", () => resolve((health.address() as { port: number }).port)),
     );
+    t.after(() => health.close());
     const probedNow = (name: string) =>
       new Promise<void>((resolve) => {
         const check = () => {
@@ -198,6 +202,7 @@ describe("Supervisor", () => {
         check();
       });
     const supervisor = new Supervisor({ bin: FAKE, logDir: join(dir, "logs"), report: () => {}, concurrentStarts: 2 });
+    t.after(() => supervisor.stop()); // however the test ends: its services would keep the file alive
     const ports = [await freePort(), await freePort(), await freePort()];
     const starts = ["a", "b", "c"].map((name, i) =>
       supervisor.start({
@@ -217,17 +222,18 @@ describe("Supervisor", () => {
     await Promise.all(starts);
     assert.deepEqual(Object.keys(supervisor.pids()).sort(), ["a", "b", "c"]);
     await supervisor.stop();
-    health.close();
   });
 
-  it("a stop while services start stops those launched, launches none that waited its turn, and refuses later starts", async () => {
+  it("a stop while services start stops those launched, launches none that waited its turn, and refuses later starts", async (t) => {
     const dir = temporaryDirectory("riik-supervisor-");
     // Never healthy: the starts are under way when the stop comes (an interrupted `riik up`).
     const health = createHttpServer((_request, response) => response.writeHead(503).end());
     const healthPort = await new Promise<number>((resolve) =>
       health.listen(0, "127.0.0.1", () => resolve((health.address() as { port: number }).port)),
     );
+    t.after(() => health.close());
     const supervisor = new Supervisor({ bin: FAKE, logDir: join(dir, "logs"), report: () => {}, concurrentStarts: 1 });
+    t.after(() => supervisor.stop()); // however the test ends: its services would keep the file alive
     const ports = [await freePort(), await freePort()];
     const starts = ["a", "b"].map((name, i) =>
       supervisor.start({
@@ -251,23 +257,30 @@ describe("Supervisor", () => {
       supervisor.start({ name: "c", args: [dir, String(await freePort())], url: `http://127.0.0.1:${healthPort}` }),
       { code: "STATE_INIT" },
     );
-    health.close();
   });
 
-  it("stops services a killed predecessor left running, and only those naming the data directory", async () => {
+  it("stops services a killed predecessor left running, and only those naming the data directory", async (t) => {
     const dir = temporaryDirectory("riik-supervisor-");
     const [ours, theirs] = [await freePort(), await freePort()];
     const spawnFake = (marker: string, port: number) =>
       spawn(process.execPath, [FAKE, marker, String(port)], { stdio: ["ignore", "pipe", "ignore"], detached: true });
     const left = spawnFake(`${dir}/pki`, ours);
     const other = spawnFake("/elsewhere/pki", theirs);
+    // However the test ends, neither outlives it (one left running kept the file's process alive).
+    t.after(() => {
+      for (const child of [left, other])
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    const leftExited = once(left, "exit");
     await Promise.all([listening(left), listening(other)]);
     const pidFile = join(dir, "pids.json");
     writeFileSync(pidFile, JSON.stringify({ pki: left.pid, other: other.pid }));
     const reports: string[] = [];
     await Supervisor.stopLeftovers(pidFile, `${dir}/`, (line) => reports.push(line));
     assert.deepEqual(reports, [`riik up: stopping pki (pid ${left.pid}), left running by a riik up that was killed`]);
-    assert.equal(alive(left.pid!), false);
+    // Its exit as this process sees it (a signal to a dead child that is not yet reaped still succeeds).
+    const stopped = await Promise.race([leftExited.then(() => true), delay(10_000).then(() => false)]);
+    assert.equal(stopped, true, "the leftover is stopped");
     assert.equal(alive(other.pid!), true, "a process that is not the state's is left alone");
     const otherExited = once(other, "exit");
     other.kill("SIGTERM");
