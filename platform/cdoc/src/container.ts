@@ -1,6 +1,6 @@
-// The CDOC2 container (CDOC2 specification, "Container format"):
-// "CDOC" | version 0x02 | header length (uint32, big-endian) | header | HMAC-SHA-256(HHK, header) | payload.
-import { createPublicKey, KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
+// CDOC2 containers as files (CDOC2 specification, "Container format"; the framing is envelope.ts):
+// encrypted into a new file for any recipient type, decrypted into a directory.
+import { createPublicKey, KeyObject, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import {
   closeSync,
@@ -18,12 +18,22 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { type CardFile, cardCertificate, cardKeyAgreement, unlockCardKey } from "@riik/pki";
+import {
+  additionalData,
+  containerHead,
+  FIXED_LENGTH,
+  HMAC_LENGTH,
+  MAX_HEADER_LENGTH,
+  type ParsedContainer,
+  parseContainer,
+  statedHeaderLength,
+} from "./envelope.ts";
 import { CdocError } from "./errors.ts";
-import { type KeyServerRecipient, parseHeader, type Recipient, serializeHeader } from "./header.ts";
-import { contentEncryptionKey, ecdh, generateFmk, headerHmac, xor } from "./key-derivation.ts";
+import { type KeyServerRecipient, type Recipient, serializeHeader } from "./header.ts";
+import { contentEncryptionKey, generateFmk, headerHmac, openFmk } from "./key-derivation.ts";
 import { displayLabel, formatKeyLabel } from "./key-label.ts";
-import { additionalData, extractPayload, NONCE_LENGTH, TAG_LENGTH, tarOfFiles, writePayload } from "./payload.ts";
-import { eccKekFor, eccRecipient, tlsPoint } from "./recipients/ecc-public-key.ts";
+import { extractPayload, tarOfFiles, writePayload } from "./payload.ts";
+import { eccKekFor, eccRecipient, ecdh, tlsPoint } from "./recipients/ecc-public-key.ts";
 import {
   type ClientCredentials,
   type KeyServerConfig,
@@ -34,13 +44,6 @@ import { passwordKekFor, passwordRecipient } from "./recipients/password.ts";
 import { rsaKekFor, rsaPublicKeyDer, rsaRecipient } from "./recipients/rsa-public-key.ts";
 import { symmetricKekFor, symmetricRecipient } from "./recipients/symmetric-key.ts";
 
-const PRELUDE = Buffer.from("CDOC", "ascii");
-export const VERSION = 2;
-/** Envelope.MIN_HEADER_LEN / MAX_HEADER_LEN of the reference implementation. */
-const MIN_HEADER_LENGTH = 67;
-const MAX_HEADER_LENGTH = 1024 * 1024;
-const HMAC_LENGTH = 32;
-const FIXED = PRELUDE.length + 1 + 4;
 /** Default bound on the decompressed payload (the tar stream): 4 GiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
 
@@ -67,43 +70,16 @@ export type DecryptionKey =
   | { type: "password"; label?: string; password: string }
   | { type: "symmetric"; label?: string; key: Uint8Array };
 
-export interface ParsedContainer {
-  header: Buffer;
-  hmac: Buffer;
-  recipients: Recipient[];
-  /** Offset of the payload (its nonce) in the container. */
-  payloadOffset: number;
-}
-
-/** Parses prelude, version, header and HMAC of a container's leading bytes; only CdocError on bad input. */
-export function parseContainer(data: Uint8Array, totalLength = data.length): ParsedContainer {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
-  if (buf.length < FIXED || !buf.subarray(0, 4).equals(PRELUDE))
-    throw new CdocError("CDOC_FORMAT", "not a CDOC2 container");
-  if (buf[4] !== VERSION) throw new CdocError("CDOC_UNSUPPORTED", `unsupported CDOC version ${buf[4]}`);
-  const headerLength = buf.readUInt32BE(5);
-  if (headerLength < MIN_HEADER_LENGTH || headerLength > MAX_HEADER_LENGTH) {
-    throw new CdocError("CDOC_FORMAT", `invalid CDOC2 header length ${headerLength}`);
-  }
-  const payloadOffset = FIXED + headerLength + HMAC_LENGTH;
-  if (buf.length < payloadOffset || totalLength < payloadOffset + NONCE_LENGTH + TAG_LENGTH) {
-    throw new CdocError("CDOC_FORMAT", "the container is truncated");
-  }
-  const header = Buffer.from(buf.subarray(FIXED, FIXED + headerLength));
-  const hmac = Buffer.from(buf.subarray(FIXED + headerLength, payloadOffset));
-  return { header, hmac, recipients: parseHeader(header), payloadOffset };
-}
-
 /** Reads only the container's header part from a file. */
 export function readContainerHeader(file: string): ParsedContainer {
   const fd = openSync(file, "r");
   try {
     const size = statSync(file).size;
-    const fixed = Buffer.alloc(Math.min(size, FIXED));
+    const fixed = Buffer.alloc(Math.min(size, FIXED_LENGTH));
     readSync(fd, fixed, 0, fixed.length, 0);
-    if (fixed.length < FIXED) throw new CdocError("CDOC_FORMAT", "not a CDOC2 container");
-    const headerLength = fixed.readUInt32BE(5);
-    const want = Math.min(size, FIXED + Math.min(headerLength, MAX_HEADER_LENGTH + 1) + HMAC_LENGTH);
+    if (fixed.length < FIXED_LENGTH) throw new CdocError("CDOC_FORMAT", "not a CDOC2 container");
+    const headerLength = statedHeaderLength(fixed);
+    const want = Math.min(size, FIXED_LENGTH + Math.min(headerLength, MAX_HEADER_LENGTH + 1) + HMAC_LENGTH);
     const head = Buffer.alloc(want);
     readSync(fd, head, 0, want, 0);
     return parseContainer(head, size);
@@ -128,7 +104,7 @@ export function containerInfo(file: string): RecipientSummary[] {
   }));
 }
 
-async function buildRecipient(fmk: Buffer, spec: EncryptionRecipient): Promise<Recipient> {
+async function buildRecipient(fmk: Uint8Array, spec: EncryptionRecipient): Promise<Recipient> {
   switch (spec.type) {
     case "public-key": {
       const key = spec.key.type === "public" ? spec.key : createPublicKey(spec.key);
@@ -195,13 +171,11 @@ export async function encryptTar(options: {
   for (const r of recipients) records.push(await buildRecipient(fmk, r));
   const header = serializeHeader(records);
   const hmac = headerHmac(fmk, header);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(header.length);
 
   const temporary = join(dirname(resolve(out)), `.${basename(out)}.${randomBytes(6).toString("hex")}.tmp`);
   const stream = createWriteStream(temporary, { flags: "wx", mode: 0o600 });
   try {
-    stream.write(Buffer.concat([PRELUDE, Buffer.from([VERSION]), length, header, hmac]));
+    stream.write(containerHead(header, hmac));
     await writePayload(stream, contentEncryptionKey(fmk), additionalData(header, hmac), options.tar());
     stream.end();
     await once(stream, "finish");
@@ -221,13 +195,13 @@ async function unlockFmk(
   parsed: ParsedContainer,
   key: DecryptionKey,
   keyServers: readonly KeyServerConfig[],
-): Promise<Buffer> {
+): Promise<Uint8Array> {
   const candidates = await kekCandidates(parsed.recipients, key, keyServers);
   if (candidates.length === 0)
     throw new CdocError("CDOC_NOT_RECIPIENT", "the key is not among the container's recipients");
   for (const [record, kek] of candidates) {
-    const fmk = xor(kek, record.encryptedFmk);
-    if (timingSafeEqual(headerHmac(fmk, parsed.header), parsed.hmac)) return fmk;
+    const fmk = openFmk(kek, record.encryptedFmk, parsed.header, parsed.hmac);
+    if (fmk) return fmk;
   }
   throw new CdocError(
     "CDOC_HEADER_HMAC",
@@ -237,7 +211,7 @@ async function unlockFmk(
   );
 }
 
-type Kek = [Recipient, Buffer];
+type Kek = [Recipient, Uint8Array];
 
 async function kekCandidates(
   recipients: readonly Recipient[],

@@ -1,4 +1,4 @@
-import { RiikError } from "@riik/core";
+import { RiikError } from "@riik/core/errors";
 
 export type CdocErrorCode =
   /** Not a CDOC2 container: prelude, version, lengths or the FlatBuffers header are malformed. */

@@ -24,31 +24,31 @@ import {
 
 interface RecipientBase {
   keyLabel: string;
-  encryptedFmk: Buffer;
+  encryptedFmk: Uint8Array;
 }
 /** ECC public key recipient: secp384r1 ECDH between an ephemeral sender key and the recipient's key. */
 export interface EccRecipient extends RecipientBase {
   type: "ecc";
   /** TLS 1.3 (RFC 8446 4.2.8.2) uncompressed points: 0x04 | X | Y. */
-  recipientPublicKey: Buffer;
-  senderPublicKey: Buffer;
+  recipientPublicKey: Uint8Array;
+  senderPublicKey: Uint8Array;
 }
 /** RSA public key recipient: a random KEK encrypted with RSA-OAEP (SHA-256, MGF1-SHA-256). */
 export interface RsaRecipient extends RecipientBase {
   type: "rsa";
   /** RSAPublicKey DER (RFC 8017 A.1.1). */
-  recipientPublicKey: Buffer;
-  encryptedKek: Buffer;
+  recipientPublicKey: Uint8Array;
+  encryptedKek: Uint8Array;
 }
 export interface SymmetricRecipient extends RecipientBase {
   type: "symmetric";
-  salt: Buffer;
+  salt: Uint8Array;
 }
 export interface PasswordRecipient extends RecipientBase {
   type: "password";
   /** HKDF salt of the KEK. */
-  salt: Buffer;
-  passwordSalt: Buffer;
+  salt: Uint8Array;
+  passwordSalt: Uint8Array;
   iterations: number;
 }
 /** A recipient whose capsule a CDOC2 capsule server holds (KeyServerCapsule). */
@@ -57,7 +57,7 @@ export interface KeyServerRecipient extends RecipientBase {
   /** recipient_key_details: EccKeyDetails (secp384r1) or RsaKeyDetails. */
   keyType: "ecc" | "rsa";
   /** As in the direct capsules: a TLS 1.3 point, or RSAPublicKey DER. */
-  recipientPublicKey: Buffer;
+  recipientPublicKey: Uint8Array;
   keyServerId: string;
   transactionId: string;
 }
@@ -73,12 +73,13 @@ export type Recipient =
   | KeyServerRecipient
   | OtherRecipient;
 
-const bytes = (value: Uint8Array | null, field: string): Buffer => {
+/** A copy of a vector (the runtime's arrays are views into the header). */
+const bytes = (value: Uint8Array | null, field: string): Uint8Array => {
   if (!value) throw new CdocError("CDOC_FORMAT", `the header lacks the required field ${field}`);
-  return Buffer.from(value);
+  return value.slice();
 };
 
-export function serializeHeader(recipients: readonly Recipient[]): Buffer {
+export function serializeHeader(recipients: readonly Recipient[]): Uint8Array {
   const b = new flatbuffers.Builder(1024);
   const records = recipients.map((r) => {
     let type: Capsule;
@@ -155,7 +156,7 @@ export function serializeHeader(recipients: readonly Recipient[]): Buffer {
     PayloadEncryptionMethod.CHACHA20POLY1305,
   );
   b.finish(header);
-  return Buffer.from(b.asUint8Array());
+  return b.asUint8Array().slice();
 }
 
 /** Reads the header's recipients; anything malformed is CDOC_FORMAT, never a runtime error. */

@@ -10,11 +10,10 @@ export {
   decryptFile,
   type EncryptionRecipient,
   encryptFiles,
-  type ParsedContainer,
-  parseContainer,
   type RecipientSummary,
   readContainerHeader,
 } from "./container.ts";
+export { type ParsedContainer, parseContainer } from "./envelope.ts";
 export { CDOC_ERROR_CATALOGUE, CdocError, type CdocErrorCode } from "./errors.ts";
 export type { KeyServerRecipient, Recipient } from "./header.ts";
 export { displayLabel, formatKeyLabel, parseKeyLabel } from "./key-label.ts";

@@ -18,7 +18,11 @@ export function parseKeyLabel(keyLabel: string): Record<string, string> {
   // A base64 data URL carries the parameters base64-encoded after the comma.
   const comma = body.indexOf(",");
   if (comma >= 0 && body.slice(0, comma).includes("base64")) {
-    body = Buffer.from(body.slice(comma + 1), "base64").toString("utf8");
+    try {
+      body = new TextDecoder().decode(Uint8Array.from(atob(body.slice(comma + 1)), (c) => c.charCodeAt(0)));
+    } catch {
+      return { label: keyLabel }; // not base64 after all: shown as it is
+    }
   } else if (comma >= 0) {
     body = body.slice(comma + 1) || body.slice(0, comma);
   }

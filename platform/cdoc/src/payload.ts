@@ -3,19 +3,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdirSync, statSync } from "node:fs";
-import { basename, dirname, join, posix } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createDeflate, createInflate } from "node:zlib";
 import * as tar from "tar-stream";
+import { safeEntryName } from "./entry-name.ts";
+import { NONCE_LENGTH, TAG_LENGTH } from "./envelope.ts";
 import { CdocError } from "./errors.ts";
-
-export const NONCE_LENGTH = 12;
-export const TAG_LENGTH = 16;
-
-export function additionalData(header: Uint8Array, hmac: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from("CDOC20payload", "utf8"), header, hmac]);
-}
 
 /** A POSIX tar stream of `files`, each entry named by its base name (as the reference's Tar.archiveFiles). */
 export function tarOfFiles(files: readonly string[]): Readable {
@@ -32,7 +27,12 @@ export function tarOfFiles(files: readonly string[]): Readable {
 }
 
 /** Writes nonce | ChaCha20-Poly1305(zlib(tar)) | tag to `out` (left open). */
-export async function writePayload(out: Writable, cek: Buffer, aad: Buffer, tarStream: Readable): Promise<void> {
+export async function writePayload(
+  out: Writable,
+  cek: Uint8Array,
+  aad: Uint8Array,
+  tarStream: Readable,
+): Promise<void> {
   const nonce = randomBytes(NONCE_LENGTH);
   const cipher = createCipheriv("chacha20-poly1305", cek, nonce, { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad);
@@ -46,31 +46,13 @@ export async function writePayload(out: Writable, cek: Buffer, aad: Buffer, tarS
   await writeTo(out, cipher.getAuthTag());
 }
 
-async function writeTo(out: Writable, chunk: Buffer): Promise<void> {
+async function writeTo(out: Writable, chunk: Uint8Array): Promise<void> {
   if (!out.write(chunk)) await once(out, "drain");
 }
 
 export interface ExtractLimits {
   /** Bound on the decompressed tar stream, in bytes. */
   maxBytes: number;
-}
-
-/** A safe relative entry name: no absolute path, no `..`, no backslash or NUL, not empty. */
-export function safeEntryName(name: string): string {
-  const normalized = posix.normalize(name);
-  if (
-    name.length === 0 ||
-    name.includes("\0") ||
-    name.includes("\\") ||
-    posix.isAbsolute(name) ||
-    /^[A-Za-z]:/.test(name) ||
-    normalized.split("/").includes("..") ||
-    normalized === "." ||
-    normalized.endsWith("/")
-  ) {
-    throw new CdocError("CDOC_TAR_ENTRY", `refused tar entry name ${JSON.stringify(name)}`);
-  }
-  return normalized;
 }
 
 /** Extracts regular files of a tar stream into `dir` (which must be new and empty); returns their names. */
@@ -110,8 +92,8 @@ async function extractTar(source: Readable, dir: string): Promise<string[]> {
 export async function extractPayload(
   file: string,
   offset: number,
-  cek: Buffer,
-  aad: Buffer,
+  cek: Uint8Array,
+  aad: Uint8Array,
   dir: string,
   limits: ExtractLimits,
 ): Promise<string[]> {

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { createDecipheriv, randomBytes } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { test } from "node:test";
-import { NONCE_LENGTH, TAG_LENGTH, writePayload } from "../src/payload.ts";
+import { NONCE_LENGTH, TAG_LENGTH } from "../src/envelope.ts";
+import { writePayload } from "../src/payload.ts";
 
 /** A destination that takes one small chunk at a time, each taken a moment later. */
 function slowSink(): { out: Writable; bytes: () => Buffer } {

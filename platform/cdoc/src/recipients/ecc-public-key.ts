@@ -1,9 +1,13 @@
 // ECC public key recipient (ECCPublicKeyCapsule): ephemeral-static ECDH on secp384r1, the
 // curve of the Estonian ID card's authentication key; KEK = eccKek(...), encrypted FMK = FMK XOR KEK.
-import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { CdocError } from "../errors.ts";
 import type { EccRecipient } from "../header.ts";
-import { eccKek, ecdh, xor } from "../key-derivation.ts";
+import { eccKek, xor } from "../key-derivation.ts";
+
+export function ecdh(privateKey: KeyObject, publicKey: KeyObject): Buffer {
+  return diffieHellman({ privateKey, publicKey });
+}
 
 /** The TLS 1.3 encoding (RFC 8446 4.2.8.2) of a P-384 public key: 0x04 | X | Y. */
 export function tlsPoint(key: KeyObject): Buffer {
@@ -23,7 +27,7 @@ export function keyFromTlsPoint(point: Uint8Array): KeyObject {
   }
 }
 
-export function eccRecipient(fmk: Buffer, recipientKey: KeyObject, keyLabel: string): EccRecipient {
+export function eccRecipient(fmk: Uint8Array, recipientKey: KeyObject, keyLabel: string): EccRecipient {
   const recipientPoint = tlsPoint(recipientKey);
   const sender = generateKeyPairSync("ec", { namedCurve: "secp384r1" });
   const senderPoint = tlsPoint(sender.publicKey);
@@ -41,7 +45,7 @@ export function eccRecipient(fmk: Buffer, recipientKey: KeyObject, keyLabel: str
  * The KEK from the recipient's side; `agree` computes ECDH with the recipient's private key
  * (a PEM key here, or a card file's authentication key behind PIN1).
  */
-export function eccKekFor(record: EccRecipient, agree: (sender: KeyObject) => Buffer): Buffer {
+export function eccKekFor(record: EccRecipient, agree: (sender: KeyObject) => Uint8Array): Uint8Array {
   const shared = agree(keyFromTlsPoint(record.senderPublicKey));
   return eccKek(shared, record.recipientPublicKey, record.senderPublicKey);
 }

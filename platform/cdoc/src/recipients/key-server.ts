@@ -153,7 +153,7 @@ export async function fetchCapsule(
 
 /** Builds the recipient: the direct one's key agreement or KEK, its capsule stored on `server`. */
 export async function keyServerRecipient(
-  fmk: Buffer,
+  fmk: Uint8Array,
   key: KeyObject,
   keyLabel: string,
   server: KeyServerConfig,
@@ -163,8 +163,8 @@ export async function keyServerRecipient(
     const direct = eccRecipient(fmk, key, keyLabel);
     const capsule: Capsule = {
       type: "ecc_secp384r1",
-      recipientId: direct.recipientPublicKey,
-      ephemeralKeyMaterial: direct.senderPublicKey,
+      recipientId: Buffer.from(direct.recipientPublicKey),
+      ephemeralKeyMaterial: Buffer.from(direct.senderPublicKey),
     };
     return {
       type: "key-server",
@@ -180,8 +180,8 @@ export async function keyServerRecipient(
     const direct = rsaRecipient(fmk, key, keyLabel);
     const capsule: Capsule = {
       type: "rsa",
-      recipientId: direct.recipientPublicKey,
-      ephemeralKeyMaterial: direct.encryptedKek,
+      recipientId: Buffer.from(direct.recipientPublicKey),
+      ephemeralKeyMaterial: Buffer.from(direct.encryptedKek),
     };
     return {
       type: "key-server",
@@ -204,8 +204,8 @@ export async function keyServerKekFor(
   record: KeyServerRecipient,
   servers: readonly KeyServerConfig[],
   credentials: ClientCredentials,
-  recipient: { agree: (sender: KeyObject) => Buffer } | { rsaKey: KeyObject },
-): Promise<Buffer> {
+  recipient: { agree: (sender: KeyObject) => Uint8Array } | { rsaKey: KeyObject },
+): Promise<Uint8Array> {
   const server = servers.find((s) => s.id === record.keyServerId);
   if (!server) {
     throw new CdocError(

@@ -21,7 +21,7 @@ async function passwordKey(password: string, salt: Uint8Array, iterations: numbe
 }
 
 export async function passwordRecipient(
-  fmk: Buffer,
+  fmk: Uint8Array,
   password: string,
   keyLabel: string,
   iterations = PBKDF2_ITERATIONS,
@@ -40,7 +40,7 @@ export async function passwordRecipient(
   };
 }
 
-export async function passwordKekFor(record: PasswordRecipient, password: string): Promise<Buffer> {
+export async function passwordKekFor(record: PasswordRecipient, password: string): Promise<Uint8Array> {
   const secret = await passwordKey(password, record.passwordSalt, record.iterations);
   return secretKek(secret, record.salt, record.keyLabel);
 }

@@ -10,7 +10,7 @@ export function rsaPublicKeyDer(key: KeyObject): Buffer {
   return (key.type === "public" ? key : createPublicKey(key)).export({ format: "der", type: "pkcs1" });
 }
 
-export function rsaRecipient(fmk: Buffer, recipientKey: KeyObject, keyLabel: string): RsaRecipient {
+export function rsaRecipient(fmk: Uint8Array, recipientKey: KeyObject, keyLabel: string): RsaRecipient {
   const kek = randomBytes(FMK_LENGTH);
   const encryptedKek = publicEncrypt(
     { key: recipientKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },

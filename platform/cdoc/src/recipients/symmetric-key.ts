@@ -4,11 +4,11 @@ import { randomBytes } from "node:crypto";
 import type { SymmetricRecipient } from "../header.ts";
 import { SALT_LENGTH, secretKek, xor } from "../key-derivation.ts";
 
-export function symmetricRecipient(fmk: Buffer, secret: Uint8Array, keyLabel: string): SymmetricRecipient {
+export function symmetricRecipient(fmk: Uint8Array, secret: Uint8Array, keyLabel: string): SymmetricRecipient {
   const salt = randomBytes(SALT_LENGTH);
   return { type: "symmetric", keyLabel, salt, encryptedFmk: xor(fmk, secretKek(secret, salt, keyLabel)) };
 }
 
-export function symmetricKekFor(record: SymmetricRecipient, secret: Uint8Array): Buffer {
+export function symmetricKekFor(record: SymmetricRecipient, secret: Uint8Array): Uint8Array {
   return secretKek(secret, record.salt, record.keyLabel);
 }

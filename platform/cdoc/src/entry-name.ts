@@ -1,0 +1,23 @@
+// Names of the payload's tar entries: the files a container carries land inside the output
+// directory (or the page) and nowhere else. Pure, shared by the command line and the browser.
+import { CdocError } from "./errors.ts";
+
+/**
+ * A safe relative entry name, normalised ("a//b", "./a" → "a/b", "a"): refused when absolute,
+ * with a drive letter, a backslash or NUL, a `..` segment, or naming no file.
+ */
+export function safeEntryName(name: string): string {
+  const segments = name.split("/").filter((s) => s !== "" && s !== ".");
+  if (
+    segments.length === 0 ||
+    name.startsWith("/") ||
+    name.includes("\0") ||
+    name.includes("\\") ||
+    /^[A-Za-z]:/.test(name) ||
+    segments.includes("..") ||
+    name.endsWith("/")
+  ) {
+    throw new CdocError("CDOC_TAR_ENTRY", `refused tar entry name ${JSON.stringify(name)}`);
+  }
+  return segments.join("/");
+}
