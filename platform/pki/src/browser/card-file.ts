@@ -2,6 +2,7 @@
 // PIN2 inside the page (WebCrypto only, the key never leaves it), the Web eID authentication
 // token for a challenge, and signatures for the portal's signing. One module for every page
 // that needs the card: the auth service's login page and the portal's signing view.
+import { readSubjectPublicKeyInfo } from "./certificate.ts";
 import { type Pbes2Parameters, Pkcs8Error, readEncryptedPrivateKeyInfo, readPrivateKeyAlgorithm } from "./pkcs8.ts";
 
 /** Why the browser could not make a token or a signature; pages show their own message for each. */
@@ -148,7 +149,39 @@ export interface UnlockedKey {
  */
 export async function unlockAuthenticationKey(card: BrowserCard, pin1: string): Promise<UnlockedKey> {
   checkPin1(pin1);
-  return unlockKey(card.authentication.privateKey, pin1, "CARD_WRONG_PIN", "PIN1");
+  return unlockKey(card.authentication.privateKey, pin1, "CARD_WRONG_PIN", "PIN1", "sign");
+}
+
+/**
+ * Opens the authentication key with PIN1 for ECDH, the way CDOC2 uses the ID card's
+ * authentication key to decrypt: a non-extractable key that only derives shared secrets.
+ */
+export async function unlockKeyAgreementKey(card: BrowserCard, pin1: string): Promise<CryptoKey> {
+  checkPin1(pin1);
+  return (await unlockKey(card.authentication.privateKey, pin1, "CARD_WRONG_PIN", "PIN1", "agree")).key;
+}
+
+/**
+ * The authentication certificate's EC public key as an uncompressed point (0x04 | X | Y, the
+ * form CDOC2 names its recipients by), and its curve.
+ */
+export async function authenticationPublicKey(card: BrowserCard): Promise<{ point: Uint8Array; curve: string }> {
+  let spki: Uint8Array<ArrayBuffer>;
+  try {
+    spki = readSubjectPublicKeyInfo(pemBody(card.authentication.certificate, "CERTIFICATE"));
+  } catch (cause) {
+    if (cause instanceof CardError) throw cause;
+    throw new CardError("CARD_FORMAT", "the authentication certificate is not an X.509 certificate", { cause });
+  }
+  for (const curve of ["P-384", "P-256", "P-521"]) {
+    try {
+      const key = await subtleCrypto().importKey("spki", spki, { name: "ECDH", namedCurve: curve }, true, []);
+      return { point: new Uint8Array(await subtleCrypto().exportKey("raw", key)), curve };
+    } catch {
+      // another curve, or not an EC key
+    }
+  }
+  throw new CardError("CARD_UNSUPPORTED", "the authentication key is not an elliptic-curve key");
 }
 
 /**
@@ -158,7 +191,7 @@ export async function unlockAuthenticationKey(card: BrowserCard, pin1: string): 
 export async function unlockSigningKey(card: BrowserCard, pin2: string): Promise<UnlockedKey> {
   signingCertificate(card);
   checkPin2(pin2);
-  return unlockKey((card.signing as { privateKey: string }).privateKey, pin2, "CARD_WRONG_PIN2", "PIN2");
+  return unlockKey((card.signing as { privateKey: string }).privateKey, pin2, "CARD_WRONG_PIN2", "PIN2", "sign");
 }
 
 async function unlockKey(
@@ -166,6 +199,7 @@ async function unlockKey(
   pin: string,
   wrong: "CARD_WRONG_PIN" | "CARD_WRONG_PIN2",
   pinName: string,
+  use: "sign" | "agree",
 ): Promise<UnlockedKey> {
   const subtle = subtleCrypto();
   const p = parseEncryptedPrivateKeyInfo(pemBody(privateKeyPem, "ENCRYPTED PRIVATE KEY"));
@@ -188,9 +222,15 @@ async function unlockKey(
       pkcs8,
       (cause) => new CardError(wrong, `wrong ${pinName}`, { cause }),
     );
+    if (use === "agree" && params.name !== "ECDSA")
+      throw new CardError("CARD_UNSUPPORTED", "this card's key cannot agree keys (ECDH needs an EC key)");
+    const imported =
+      use === "agree"
+        ? { params: { name: "ECDH", namedCurve: (params as EcKeyImportParams).namedCurve }, usages: ["deriveBits"] }
+        : { params, usages: ["sign"] };
     let key: CryptoKey;
     try {
-      key = await subtle.importKey("pkcs8", pkcs8, params, false, ["sign"]);
+      key = await subtle.importKey("pkcs8", pkcs8, imported.params, false, imported.usages as KeyUsage[]);
     } catch (cause) {
       throw new CardError(wrong, `wrong ${pinName}`, { cause });
     }
