@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import fastifyCookie from "@fastify/cookie";
-import { createHttpService, type HttpService } from "@riik/core";
+import { createHttpService, type HttpService, parsePersonalCode } from "@riik/core";
 import { trustAnchorOf } from "@riik/xroad";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
@@ -11,6 +11,7 @@ import { FamilyBenefits } from "./benefits/family-benefits.ts";
 import type { PortalConfig } from "./config/portal-config.ts";
 import { AnchorVerifier, type TrustAnchorSource } from "./datatracker/anchoring.ts";
 import { DataTracker } from "./datatracker/usage.ts";
+import { EncryptionRecipients } from "./encryption/recipients.ts";
 import { EResidencyApplications } from "./eresidency/applications.ts";
 import { PORTAL_ERRORS, PortalError } from "./errors.ts";
 import { FoundingSigning } from "./founding/founding.ts";
@@ -26,6 +27,7 @@ import {
   CONTAINER_VALIDATE,
   E_RESIDENCY_APPLY,
   E_RESIDENCY_KEYED,
+  ENCRYPTION_RECIPIENTS,
   FOUNDER_FINISH,
   FOUNDER_PREPARE,
   FOUNDING_APPLICATION,
@@ -66,6 +68,7 @@ import { IncomeTaxReturns, latestOpenYear, type TaxReturnView } from "./tax/inco
 import type {
   CompaniesResponse,
   CompanyResponse,
+  EncryptionRecipientsResponse,
   HealthPrescriptionsResponse,
   HealthReadsResponse,
   OffersResponse,
@@ -196,6 +199,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     ? new IncomeTaxReturns(xroad, config.portalClient, config.taxReturn, purpose)
     : undefined;
   const health = config.health ? new MyHealth(xroad, config.portalClient, config.health, purpose) : undefined;
+  const encryption = config.encryption ? new EncryptionRecipients(config.encryption, config.trustedCaFiles) : undefined;
   const signatures = new Counter({
     name: "riik_portal_signatures_total",
     help: "Signatures completed in the portal, by outcome (ok or the refusal code)",
@@ -305,6 +309,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       ...(benefits ? { benefits: true as const } : {}),
       ...(taxReturns ? { taxReturn: { year: latestOpenYear() } } : {}),
       ...(health ? { health: true as const } : {}),
+      ...(encryption ? { encryption: true as const } : {}),
     };
   });
 
@@ -788,6 +793,30 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     request.log.info({ event: "health-declared", kind: request.params.kind }, "declaration of intent changed");
     return declared;
   });
+
+  // ---- Encrypted documents (issue #20): the page encrypts and decrypts itself; the portal only
+  // finds the recipients' ID card keys in the certificate directory, for a logged-in person.
+  app.get(
+    "/api/encryption/recipients",
+    { schema: ENCRYPTION_RECIPIENTS },
+    async (request): Promise<EncryptionRecipientsResponse> => {
+      personOf(request);
+      if (!encryption)
+        throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the certificate directory", {
+          details: { service: "encryption" },
+        });
+      let code: string;
+      try {
+        code = parsePersonalCode(request.query.code).code;
+      } catch (cause) {
+        throw new PortalError("PORTAL_INPUT", `${request.query.code} is not a valid personal code`, {
+          cause,
+          details: { fields: ["code"] },
+        });
+      }
+      return encryption.lookup(code);
+    },
+  );
 
   // The operator view: with an operator token configured, the token is required (Bearer,
   // RFC 6750); without one, only clients on this machine are answered.

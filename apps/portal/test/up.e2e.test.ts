@@ -13,6 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { personalCodeCheckDigit } from "@riik/core";
 import { freePortRange, runRiik, skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
 import { XRoadRestClient } from "@riik/kit";
 import { E_RESIDENCY, PORT_COUNT, PPA_SERVICE_DESK } from "@riik/state";
@@ -26,6 +27,8 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** Every port of riik up's layout (a smaller range let later services collide with other tests). */
 const PORTS = PORT_COUNT;
+/** A valid personal code no one in the sandbox has a card for (born 31.12.1999, sequence 999). */
+const NO_CARD_CODE = `3991231999${personalCodeCheckDigit("3991231999")}`;
 
 interface Card {
   personalCode: string;
@@ -282,6 +285,49 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
       .getByText("The container is valid: every signature is valid.")
       .waitFor({ timeout: 20_000 });
     await page.locator("section.report").getByText(card.personalCode, { exact: true }).waitFor();
+
+    // Encrypt for another person (issue #20): the page finds the grantor's ID card key through the
+    // portal (the certificate directory, checked against the state's CA) and writes the CDOC2
+    // container itself; the command line opens it with the grantor's card, the page refuses it to
+    // the wrong card and opens it with the right one, without a login.
+    await page.getByRole("link", { name: "Encrypt for a person" }).click();
+    await page.locator("#encrypt-files").setInputFiles(document);
+    await page.locator("#encrypt-codes").fill(NO_CARD_CODE);
+    await page.getByRole("button", { name: "Encrypt", exact: true }).click();
+    await page.getByText("This personal code has no valid ID card in the certificate directory").waitFor();
+    await page.locator("#encrypt-codes").fill(grantor.personalCode);
+    await page.getByRole("button", { name: "Encrypt", exact: true }).click();
+    const encrypted = join(dataDir, "..", "otsus.cdoc2");
+    const [containerDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      page.locator("#encrypt-download a").click({ timeout: 20_000 }),
+    ]);
+    assert.equal(containerDownload.suggestedFilename(), "otsus.cdoc2");
+    await containerDownload.saveAs(encrypted);
+    const opened = join(dataDir, "..", "opened-by-cli");
+    const decrypted = await runRiik(["cdoc", "decrypt", "-f", encrypted, "--card", grantor.file, "-o", opened], {
+      env: { RIIK_PIN1: grantor.pin1 },
+    });
+    assert.equal(decrypted.code, 0, decrypted.stderr);
+    assert.equal(readFileSync(join(opened, "otsus.txt"), "utf8"), "Otsus: kinnitada.\n");
+    const opener = await browser.newPage();
+    await opener.goto(`${portal.url}/?lang=en#/decrypt`);
+    await opener.locator("#decrypt-file").setInputFiles(encrypted);
+    await opener.locator("#decrypt-card").setInputFiles(card.file);
+    await opener.locator("#decrypt-pin1").fill(card.pin1);
+    await opener.getByRole("button", { name: "Open", exact: true }).click();
+    await opener.getByText("This container was not encrypted for this ID card.").waitFor();
+    await opener.locator("#decrypt-card").setInputFiles(grantor.file);
+    await opener.locator("#decrypt-pin1").fill(grantor.pin1);
+    await opener.getByRole("button", { name: "Open", exact: true }).click();
+    const [fileDownload] = await Promise.all([
+      opener.waitForEvent("download"),
+      opener.locator("#decrypt-files a", { hasText: "otsus.txt" }).click({ timeout: 20_000 }),
+    ]);
+    const plain = join(dataDir, "..", "otsus-opened.txt");
+    await fileDownload.saveAs(plain);
+    assert.equal(readFileSync(plain, "utf8"), "Otsus: kinnitada.\n");
+    await opener.close();
 
     // Log out everywhere: the portal's session and the auth service's; a new login asks for the card.
     await page.getByRole("button", { name: "Log out" }).click();

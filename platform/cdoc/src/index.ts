@@ -17,6 +17,8 @@ export { type ParsedContainer, parseContainer } from "./envelope.ts";
 export { CDOC_ERROR_CATALOGUE, CdocError, type CdocErrorCode } from "./errors.ts";
 export type { KeyServerRecipient, Recipient } from "./header.ts";
 export { displayLabel, formatKeyLabel, parseKeyLabel } from "./key-label.ts";
+export { certificateRecipient } from "./recipients/certificate.ts";
+export { tlsPoint } from "./recipients/ecc-public-key.ts";
 export {
   type ClientCredentials,
   fetchCapsule,

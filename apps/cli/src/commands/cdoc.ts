@@ -1,16 +1,16 @@
 // `riik cdoc encrypt|decrypt|info`: CDOC2 containers, options shaped like the reference cdoc2-cli.
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import * as x509 from "@peculiar/x509";
 import {
   CdocError,
+  certificateRecipient,
   containerInfo,
   type DecryptionKey,
   decryptFile,
   type EncryptionRecipient,
   encryptFiles,
-  formatKeyLabel,
   type KeyServerConfig,
   readKeyServerConfig,
   serveCapsuleServer,
@@ -63,21 +63,6 @@ function publicKeyOf(path: string): { key: KeyObject; label: string; keyLabel?: 
   } catch (cause) {
     throw new CdocError("CDOC_ARGUMENT", `${path} is not a PEM public key or certificate`, { cause });
   }
-}
-
-/** A recipient by certificate, labelled as the reference labels it (`TYPE=cert`: CN, CERT_SHA1, FILE). */
-function certificateRecipient(
-  certificate: x509.X509Certificate,
-  file: string,
-): { key: KeyObject; label: string; keyLabel: string } {
-  const spki = Buffer.from(certificate.publicKey.rawData);
-  const cn = certificate.subjectName.getField("CN")[0] ?? certificate.subject;
-  const sha1 = createHash("sha1").update(Buffer.from(certificate.rawData)).digest("hex");
-  return {
-    key: createPublicKey({ key: spki, format: "der", type: "spki" }),
-    label: cn,
-    keyLabel: formatKeyLabel("cert", { CN: cn, CERT_SHA1: sha1, FILE: file }),
-  };
 }
 
 /**

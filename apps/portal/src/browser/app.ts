@@ -3,6 +3,7 @@
 // view does to the page (draw it again, go to another view), wired in by main.ts so that the
 // views need not import the router that lists them.
 
+import { CdocError } from "@riik/cdoc/browser";
 import { CardError } from "@riik/pki/browser";
 import type { SessionInfo } from "../web/api-types.ts";
 import { isLanguage, isMessageKey, type Language, type MessageKey, translate } from "../web/i18n.ts";
@@ -24,7 +25,9 @@ export type Route =
   | "inbox"
   | "benefits"
   | "tax-return"
-  | "health";
+  | "health"
+  | "encrypt"
+  | "decrypt";
 
 /** One view of the portal: what the router shows for a route. */
 export interface View {
@@ -126,6 +129,7 @@ export function recall(key: string, storage: Storage): string | null {
 export function errorText(error: unknown): string {
   if (error instanceof UiError) return t(error.key, error.values);
   if (error instanceof CardError) return t(error.code);
+  if (error instanceof CdocError) return isMessageKey(error.code) ? t(error.code) : t("error.generic");
   if (error instanceof ApiError) {
     // An agency's own refusal (the business register's NAME_TAKEN, …), told in its words.
     const provider = error.details.providerCode;

@@ -1,6 +1,6 @@
 // Hash routes to views, in one table: #/login, #/data, #/usage, #/sign, #/check, #/operator,
 // #/companies, #/company/CODE, #/found, #/application/ID, #/e-residency, #/e-residency-status,
-// #/inbox[/ID], #/benefits[/OFFER], #/tax-return[/YEAR], #/health.
+// #/inbox[/ID], #/benefits[/OFFER], #/tax-return[/YEAR], #/health, #/encrypt, #/decrypt.
 
 import { actingForCompany, type Route, render, state, type View } from "./app.ts";
 import { applicationView } from "./views/application.ts";
@@ -9,6 +9,7 @@ import { checkView } from "./views/check.ts";
 import { companiesView, companyView } from "./views/companies.ts";
 import { dataView } from "./views/data.ts";
 import { eResidencyStatusView, eResidencyView } from "./views/e-residency.ts";
+import { decryptView, encryptView } from "./views/encryption.ts";
 import { foundView } from "./views/found.ts";
 import { healthView } from "./views/health.ts";
 import { inboxView } from "./views/inbox.ts";
@@ -35,6 +36,8 @@ export const VIEWS: Readonly<Record<Route, View>> = {
   benefits: benefitsView,
   "tax-return": taxReturnView,
   health: healthView,
+  encrypt: encryptView,
+  decrypt: decryptView,
 };
 
 /** A person's own pages: not shown while they act for a company (the company's are). */

@@ -76,6 +76,8 @@ function header(): HTMLElement {
   if (person && !company && state.session?.health) append(list, link("health", "nav.health"));
   if (person && business && !company) append(list, link("companies", "nav.companies"), link("found", "nav.found"));
   if (person && state.session?.signing) append(list, link("sign", "nav.sign"), link("check", "nav.check"));
+  if (person && state.session?.encryption) append(list, link("encrypt", "nav.encrypt"));
+  if (state.session?.encryption) append(list, link("decrypt", "nav.decrypt"));
   if (!person) append(list, link("login", "nav.login"));
   if (!person && state.session?.eResidency)
     append(list, link("e-residency", "nav.eResidency"), link("e-residency-status", "nav.eResidencyStatus"));

@@ -129,6 +129,21 @@ export const HEALTH_CONFIG = Type.Object(
   { additionalProperties: false, ...problem("must be an object with fhirService and insuranceService ids") },
 );
 
+/**
+ * Encrypted documents (issue #20): the certificate directory's HTTP lookup, where "Encrypt for
+ * a person" finds the recipients' authentication certificates. The pages are off without it.
+ */
+export const ENCRYPTION_CONFIG = Type.Object(
+  {
+    directoryUrl: refine(
+      Type.String({ description: "the certificate directory's HTTP lookup (GET /certificates?code=…)" }),
+      httpUrl,
+      "must be the http(s) URL of the certificate directory's lookup",
+    ),
+  },
+  { additionalProperties: false, ...problem("must be an object with directoryUrl") },
+);
+
 /** The portal's configuration file (`riik portal serve --config FILE`); see the README. */
 export const PORTAL_CONFIG = Type.Object(
   {
@@ -225,6 +240,7 @@ export const PORTAL_CONFIG = Type.Object(
     benefits: Type.Optional(BENEFITS_CONFIG),
     taxReturn: Type.Optional(TAX_RETURN_CONFIG),
     health: Type.Optional(HEALTH_CONFIG),
+    encryption: Type.Optional(ENCRYPTION_CONFIG),
   },
   { additionalProperties: false },
 );
@@ -238,6 +254,7 @@ export type InboxConfig = Static<typeof INBOX_CONFIG>;
 export type BenefitsConfig = Static<typeof BENEFITS_CONFIG>;
 export type TaxReturnConfig = Static<typeof TAX_RETURN_CONFIG>;
 export type HealthConfig = Static<typeof HEALTH_CONFIG>;
+export type EncryptionConfig = Static<typeof ENCRYPTION_CONFIG>;
 
 /** Reads and checks FILE; relative file paths in it are taken relative to FILE's directory. */
 export function readPortalConfig(path: string): PortalConfig {

@@ -317,3 +317,11 @@ export const HEALTH_DECLARATION = {
     { additionalProperties: false },
   ),
 };
+
+/** "Encrypt for a person": whose ID card keys (an Estonian personal code; its check digit is checked too). */
+export const ENCRYPTION_RECIPIENTS = {
+  querystring: Type.Object(
+    { code: Type.String({ pattern: "^[1-8][0-9]{10}$", description: "the recipient's personal code" }) },
+    { additionalProperties: false },
+  ),
+};

@@ -160,6 +160,25 @@ export interface SessionInfo {
   taxReturn?: { year: number };
   /** Present when the portal reaches the health information system and the health insurance fund. */
   health?: true;
+  /** Present when the portal reaches the certificate directory: encrypted documents. */
+  encryption?: true;
+}
+
+/** One ID card key of a person, to encrypt a CDOC2 container for. */
+export interface EncryptionRecipient {
+  /** The certificate's CN: SURNAME,GIVEN NAME,CODE. */
+  name: string;
+  /** The key label the container carries (TYPE=cert, as the reference labels certificates). */
+  keyLabel: string;
+  /** The P-384 public key as a TLS 1.3 point (0x04 | X | Y), base64. */
+  publicKey: string;
+  validUntil: string;
+}
+
+/** GET /api/encryption/recipients?code=…: the person's valid ID card keys. */
+export interface EncryptionRecipientsResponse {
+  personalCode: string;
+  recipients: EncryptionRecipient[];
 }
 
 /** GET /api/benefits/offers: the family benefit offers made to the parent logged in. */

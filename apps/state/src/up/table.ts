@@ -363,6 +363,8 @@ export function sandboxTable(context: TableContext): Placement[] {
         ...(installed.taxBoard && installed.registry
           ? { taxReturn: { returnsService: `${TAX_BOARD}/income-tax-returns` } }
           : {}),
+        // Encrypted documents (issue #20): recipients' ID card keys from the certificate directory.
+        encryption: { directoryUrl: url(ports.directory.http) },
         // The patient's own health record and insurance (issue #16), over ss-ria.
         ...(installed.health
           ? {
