@@ -5,7 +5,7 @@ import { type BusinessRegisterConfig, PORTAL_CONFIG, parsePortalConfig } from ".
 export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
   name: "portal",
   description:
-    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications, the state inbox, family benefits, the pre-filled income tax return, my health",
+    "the citizen portal: login through the auth service, my data, who used my data, signing, my companies and founding, e-Residency applications, the state inbox, family benefits, the pre-filled income tax return, my health, encrypted documents",
   config: PORTAL_CONFIG,
   command: ["portal", "serve"],
   configFile: true,
@@ -71,6 +71,13 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
                 service: config.inbox.mailboxService,
                 method: "POST",
                 paths: ["/persons/*/messages/*/read"],
+              },
+              // An encrypted document sent to another person's inbox, from the person logged in (issue #20).
+              {
+                subject: config.portalClient,
+                service: config.inbox.messagesService,
+                method: "POST",
+                paths: ["/messages"],
               },
             ]
           : []),

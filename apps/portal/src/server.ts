@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import fastifyCookie from "@fastify/cookie";
+import { parseContainer } from "@riik/cdoc";
 import { createHttpService, type HttpService, parsePersonalCode } from "@riik/core";
 import { trustAnchorOf } from "@riik/xroad";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -27,6 +28,7 @@ import {
   CONTAINER_VALIDATE,
   E_RESIDENCY_APPLY,
   E_RESIDENCY_KEYED,
+  ENCRYPTED_MESSAGE,
   ENCRYPTION_RECIPIENTS,
   FOUNDER_FINISH,
   FOUNDER_PREPARE,
@@ -34,10 +36,12 @@ import {
   HEALTH_CLOSURE,
   HEALTH_DECLARATION,
   HEALTH_REOPENING,
+  INBOX_ATTACHMENT,
   INBOX_LIST,
   INBOX_MESSAGE,
   INBOX_READ,
   LOGOUT,
+  MAX_ENCRYPTED_MESSAGE_BASE64,
   NAME_CHECK,
   NO_INPUT,
   OPERATOR,
@@ -68,6 +72,7 @@ import { IncomeTaxReturns, latestOpenYear, type TaxReturnView } from "./tax/inco
 import type {
   CompaniesResponse,
   CompanyResponse,
+  EncryptedMessagesResponse,
   EncryptionRecipientsResponse,
   HealthPrescriptionsResponse,
   HealthReadsResponse,
@@ -689,6 +694,14 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     const { inbox, code, actor } = inboxOf(request);
     return inbox.markRead(code, actor, request.params.id);
   });
+  // An attachment's bytes, always as a download: what an agency or a person sent is never shown
+  // as a page of the portal's origin (a CDOC2 container is opened by the page itself).
+  app.get("/api/inbox/messages/:id/attachments/:index", { schema: INBOX_ATTACHMENT }, async (request, reply) => {
+    const { inbox, code, actor } = inboxOf(request);
+    const found = await inbox.attachment(code, actor, request.params.id, Number(request.params.index));
+    reply.header("content-type", "application/octet-stream").header("content-disposition", attachment(found.name));
+    return found.content;
+  });
   // A parent's own: while acting for a child or a company there are no benefits to confirm.
   const parentOf = (request: FastifyRequest) => {
     if (!benefits)
@@ -815,6 +828,48 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
         });
       }
       return encryption.lookup(code);
+    },
+  );
+  // The container, already encrypted in the page, to each recipient's state inbox as a message
+  // from the person logged in (the inbox records them as its sender); never while acting for
+  // someone else, since the message would carry the wrong name.
+  app.post(
+    "/api/encryption/messages",
+    { schema: ENCRYPTED_MESSAGE, bodyLimit: MAX_ENCRYPTED_MESSAGE_BASE64 + 64 * 1024 },
+    async (request): Promise<EncryptedMessagesResponse> => {
+      const person = personOf(request);
+      if (!inbox)
+        throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the state inbox", {
+          details: { service: "inbox" },
+        });
+      if (sessionOf(request)?.actingFor)
+        throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", "a message is sent in your own name: act for yourself");
+      const { recipients, subject, body, container, idempotencyKey } = request.body;
+      const bytes = Buffer.from(container.data, "base64");
+      try {
+        if (bytes.toString("base64") !== container.data) throw new Error("not canonical base64");
+        parseContainer(bytes);
+      } catch (cause) {
+        throw new PortalError("PORTAL_INPUT", "container.data must be a CDOC2 container, base64", {
+          cause,
+          details: { fields: ["container"] },
+        });
+      }
+      const messages: EncryptedMessagesResponse["messages"] = [];
+      for (const recipient of recipients) {
+        const attachments = [{ name: container.name, mediaType: "application/x-cdoc2", content: container.data }];
+        const key = `${idempotencyKey}-${recipient}`;
+        const sent = await inbox.send(person.personalCode, {
+          recipient,
+          subject,
+          body,
+          attachments,
+          idempotencyKey: key,
+        });
+        messages.push({ recipient, id: sent.id });
+      }
+      request.log.info({ event: "encrypted-message-sent", recipients: recipients.length }, "encrypted container sent");
+      return { messages };
     },
   );
 

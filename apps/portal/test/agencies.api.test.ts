@@ -3,11 +3,15 @@
 // behind real security servers and the real auth service (test/agencies.ts), the e-Residency
 // agency a stand-in of contract D until agencies/e-residency serves it (the test's name says so).
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
+import { cardPublicKey, tlsPoint } from "@riik/cdoc";
+import { cardKeyAgreement, decryptWithKeyAgreement, encryptForPublicKeys } from "@riik/cdoc/browser";
+import { parseCardText } from "@riik/pki/browser";
 import type { PrepareResponse } from "../src/index.ts";
 import { startAgencies, TAX_YEAR } from "./agencies.ts";
 import { Client } from "./client.ts";
-import { signAsPage, type TestWorld } from "./helpers.ts";
+import { PIN1, signAsPage, type TestWorld } from "./helpers.ts";
 
 const agencies = await startAgencies();
 const { world, url, agencyRequests } = agencies;
@@ -660,5 +664,133 @@ describe("my health (issue #16; the real health information system and health in
       mine.summaries.map((id) => `Composition/${id}`).sort(),
       "only the person's own documents",
     );
+  });
+});
+
+describe("encrypted documents (issue #20; the real certificate directory (slapd) and the real inbox behind real security servers)", () => {
+  const container = async (recipients: Array<{ keyLabel: string; publicKey: string }>, text: string) =>
+    encryptForPublicKeys(
+      [{ name: "otsus.txt", data: new TextEncoder().encode(text) }],
+      recipients.map((r) => ({ keyLabel: r.keyLabel, publicKey: new Uint8Array(Buffer.from(r.publicKey, "base64")) })),
+    );
+
+  it("finds a person's ID card key in the directory, sends a container made as the page makes it to their inbox once, and they download it as it was sent", async () => {
+    const senderCard = await world.newCard("Saatja", "Sepp");
+    const recipientCard = await world.newCard("Saaja", "Saar");
+    await agencies.directory.catchUp();
+    const sender = new Client(url, senderCard);
+    assert.equal((await sender.login()).status, 200);
+    assert.equal((await sender.call("/api/session")).json.encryption, true);
+
+    const found = await sender.call(`/api/encryption/recipients?code=${recipientCard.personalCode}`);
+    assert.equal(found.status, 200, found.text);
+    assert.equal(found.json.personalCode, recipientCard.personalCode);
+    const [key] = found.json.recipients;
+    assert.equal(found.json.recipients.length, 1, found.text);
+    assert.match(key.name, new RegExp(recipientCard.personalCode));
+    assert.match(key.keyLabel, /^data:V=1&TYPE=cert&CN=/);
+    assert.deepEqual(
+      new Uint8Array(Buffer.from(key.publicKey, "base64")),
+      new Uint8Array(tlsPoint(cardPublicKey(recipientCard))),
+    );
+
+    const bytes = await container(found.json.recipients, "Otsus: kinnitada.\n");
+    const message = {
+      recipients: [recipientCard.personalCode],
+      subject: "Krüpteeritud dokument",
+      body: "Ava oma ID-kaardiga.",
+      container: { name: "otsus.cdoc2", data: Buffer.from(bytes).toString("base64") },
+      idempotencyKey: randomUUID(),
+    };
+    const sent = await sender.call("/api/encryption/messages", { method: "POST", body: message });
+    assert.equal(sent.status, 200, sent.text);
+    const [delivered] = sent.json.messages;
+    assert.equal(delivered.recipient, recipientCard.personalCode);
+    // The same key again (a retry) answers the first message; nothing is sent twice.
+    const again = await sender.call("/api/encryption/messages", { method: "POST", body: message });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.json.messages[0].id, delivered.id);
+
+    const recipient = new Client(url, recipientCard);
+    assert.equal((await recipient.login()).status, 200);
+    const list = await recipient.call("/api/inbox/messages");
+    assert.equal(list.json.messages.length, 1, list.text);
+    const [summary] = list.json.messages;
+    assert.equal(summary.id, delivered.id);
+    assert.equal(summary.sender.personalCode, senderCard.personalCode);
+    assert.deepEqual(
+      summary.attachments.map((a: { name: string; mediaType: string }) => [a.name, a.mediaType]),
+      [["otsus.cdoc2", "application/x-cdoc2"]],
+    );
+    const download = await recipient.call(`/api/inbox/messages/${delivered.id}/attachments/0`);
+    assert.equal(download.status, 200, download.text);
+    assert.equal(download.headers.get("content-type"), "application/octet-stream");
+    assert.match(download.headers.get("content-disposition") ?? "", /^attachment; filename="otsus\.cdoc2"/);
+    assert.deepEqual(download.bytes, bytes);
+    const key1 = await cardKeyAgreement(parseCardText(JSON.stringify(recipientCard)), PIN1);
+    const [opened] = await decryptWithKeyAgreement(download.bytes, key1);
+    assert.equal(new TextDecoder().decode(opened?.data), "Otsus: kinnitada.\n");
+    const missing = await recipient.call(`/api/inbox/messages/${delivered.id}/attachments/1`);
+    assert.equal(missing.status, 404, missing.text);
+    assert.equal(missing.json.code, "PORTAL_NOT_FOUND");
+    // Someone else's message is not theirs to download.
+    assert.equal((await sender.call(`/api/inbox/messages/${delivered.id}/attachments/0`)).status, 404);
+  });
+
+  it("refuses: no login, malformed and invalid codes, a person without a valid card (suspended), what is not a CDOC2 container, a cross-site post", async () => {
+    const card = await world.newCard("Keeldu", "Kask");
+    const other = await world.newCard("Peatatud", "Paju");
+    await agencies.directory.catchUp();
+    const anyone = new Client(url, card);
+    assert.equal((await anyone.call(`/api/encryption/recipients?code=${other.personalCode}`)).status, 401);
+    assert.equal((await anyone.login()).status, 200);
+    const lookup = (code: string) => anyone.call(`/api/encryption/recipients?code=${encodeURIComponent(code)}`);
+    assert.equal((await lookup("123")).status, 400);
+    assert.equal((await lookup("*)(serialNumber=*")).status, 400);
+    const badDigit = `${other.personalCode.slice(0, 10)}${(Number(other.personalCode[10]) + 1) % 10}`;
+    const invalid = await lookup(badDigit);
+    assert.equal(invalid.status, 400, invalid.text);
+    assert.equal(invalid.json.code, "PORTAL_INPUT");
+    assert.equal((await lookup(other.personalCode)).status, 200);
+
+    // Suspended: the directory drops the certificate within its interval, and the portal finds no key.
+    const rows = await world.services.registry.byPersonalCode(other.personalCode);
+    const auth = rows.find((r) => r.purpose === "id-authentication" && r.status === "good");
+    assert.ok(auth);
+    await world.services.registry.changeStatus("esteid", auth.serial, { event: "suspended", actor: "test" });
+    await agencies.directory.catchUp();
+    const suspended = await lookup(other.personalCode);
+    assert.equal(suspended.status, 404, suspended.text);
+    assert.equal(suspended.json.code, "PORTAL_NO_RECIPIENT");
+
+    const valid = (await lookup(card.personalCode)).json.recipients;
+    const good = {
+      recipients: [card.personalCode],
+      subject: "s",
+      body: "b",
+      container: { name: "a.cdoc2", data: Buffer.from(await container(valid, "x")).toString("base64") },
+      idempotencyKey: randomUUID(),
+    };
+    const send = (body: unknown, origin?: string) =>
+      anyone.call("/api/encryption/messages", { method: "POST", body, ...(origin ? { origin } : {}) });
+    const notCdoc = await send({
+      ...good,
+      container: { name: "a.cdoc2", data: Buffer.from("PK\u0003\u0004 a zip").toString("base64") },
+    });
+    assert.equal(notCdoc.status, 400, notCdoc.text);
+    assert.equal(notCdoc.json.code, "PORTAL_INPUT");
+    const notCanonical = await send({ ...good, container: { name: "a.cdoc2", data: `${good.container.data}=` } });
+    assert.equal(notCanonical.status, 400, notCanonical.text);
+    for (const bad of [
+      { ...good, recipients: [] },
+      { ...good, recipients: ["123"] },
+      { ...good, container: { ...good.container, name: "../a.cdoc2" } },
+      { ...good, idempotencyKey: "short" },
+      { ...good, subject: "line\nbreak" },
+      { ...good, extra: true },
+    ])
+      assert.equal((await send(bad)).status, 400, JSON.stringify(bad).slice(0, 120));
+    assert.equal((await send(good, "https://elsewhere.example")).status, 403);
+    assert.equal((await send(good)).status, 200);
   });
 });

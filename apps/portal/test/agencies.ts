@@ -22,6 +22,7 @@ import { type BusinessRegisterServer, startBusinessRegister } from "@riik/busine
 import { businessRegisterDescriptor } from "@riik/business-register/descriptor";
 import { generatePersonalCode, registryCodeFor } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
+import { type DirectoryServer, serveDirectory } from "@riik/directory";
 import {
   EMERGENCY_HEADER,
   EXTENSION,
@@ -61,6 +62,7 @@ const RIGHTS = `${PROVIDER_SUBSYSTEM}/representation-rights`;
 const FAMILY = `${PROVIDER_SUBSYSTEM}/rr`;
 const E_RESIDENCY = `${PROVIDER_SUBSYSTEM}/e-residency-applications`;
 const MAILBOX = `${PROVIDER_SUBSYSTEM}/mailbox`;
+const MESSAGES = `${PROVIDER_SUBSYSTEM}/messages`;
 const FAMILY_BENEFITS = `${PROVIDER_SUBSYSTEM}/family-benefits`;
 const TAX_RETURNS = `${PROVIDER_SUBSYSTEM}/income-tax-returns`;
 const FHIR = `${PROVIDER_SUBSYSTEM}/fhir`;
@@ -145,6 +147,8 @@ export interface Agencies {
   /** Another portal with the same configuration and store: the first one restarted. */
   startPortalAgain(): ReturnType<TestWorld["startPortal"]>;
   inbox: InboxStore;
+  /** The certificate directory (slapd) over the world's trust services, its HTTP lookup the portal's. */
+  directory: DirectoryServer;
   board: SocialInsuranceBoard;
   /**
    * A child born to MOTHER (and FATHER): the Board's offer without an application, and the
@@ -201,8 +205,19 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
   });
   const inbox = await openInboxStore({ dataDir: `${dir}/inbox` });
   const inboxUrl = await served(
-    createInboxService(inbox, { messagesClients: [BOARD], mailboxClients: [OTHER], personSenderClients: [] }),
+    createInboxService(inbox, {
+      messagesClients: [BOARD, OTHER],
+      mailboxClients: [OTHER],
+      personSenderClients: [OTHER],
+    }),
   );
+  const directory = await serveDirectory({
+    dir: `${dir}/directory`,
+    port: await freePort(),
+    httpPort: await freePort(),
+    pkiDir: `${world.dir}/pki`,
+    intervalMs: 500,
+  });
   const board = await openSocialInsuranceBoard({ dataDir: `${dir}/social-insurance` });
   const boardUrl = await served(createSocialInsuranceService(board));
   const residents = new Map<string, Resident>();
@@ -258,6 +273,8 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     ["insurance", insurance.url],
   ] as const)
     await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode, url, personalData: true });
+  // The inbox's `messages` as its descriptor declares it: a delivery, not a person's data.
+  await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode: "messages", url: inboxUrl, personalData: false });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
     serviceCode: "rr",
     url: `http://127.0.0.1:${familyPort}`,
@@ -275,7 +292,8 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
       companyPersonsService: COMPANY_PERSONS,
     },
     eResidency: { applicationsService: E_RESIDENCY, applicationsPerAddressPerHour: options.applicationsPerHour ?? 3 },
-    inbox: { mailboxService: MAILBOX },
+    inbox: { mailboxService: MAILBOX, messagesService: MESSAGES },
+    encryption: { directoryUrl: directory.httpUrl },
     benefits: { familyBenefitsService: FAMILY_BENEFITS },
     taxReturn: { returnsService: TAX_RETURNS },
     health: { fhirService: FHIR, insuranceService: INSURANCE },
@@ -483,6 +501,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     await taxBoard.close();
     await board.close();
     await inbox.close();
+    await directory.close();
     await register.close();
     await new Promise((done) => family.close(done));
     await new Promise((done) => agency.close(done));
@@ -495,6 +514,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     agencyRequests,
     startPortalAgain,
     inbox,
+    directory,
     board,
     offerOnBirth,
     taxBoard,

@@ -24,7 +24,7 @@ const inboxOf = (body: unknown, calls?: Array<Record<string, unknown>>) =>
   new StateInbox(
     answering(body, calls),
     "EE/GOV/70006317/portal",
-    { mailboxService: "EE/GOV/70006317/inbox/mailbox" },
+    { mailboxService: "EE/GOV/70006317/inbox/mailbox", messagesService: "EE/GOV/70006317/inbox/messages" },
     "p",
   );
 const boardOf = (body: unknown, calls?: Array<Record<string, unknown>>) =>
@@ -234,7 +234,10 @@ describe("reading the providers' answers", () => {
       },
       "/srv/portal",
     );
-    assert.deepEqual(config.inbox, { mailboxService: "EE/GOV/70006317/inbox/mailbox" });
+    assert.deepEqual(config.inbox, {
+      mailboxService: "EE/GOV/70006317/inbox/mailbox",
+      messagesService: "EE/GOV/70006317/inbox/messages",
+    });
     assert.deepEqual(config.benefits, { familyBenefitsService: "EE/GOV/70001975/benefits/family-benefits" });
     assert.deepEqual(config.taxReturn, { returnsService: "EE/GOV/70000349/emta/income-tax-returns" });
     assert.deepEqual(config.health, {

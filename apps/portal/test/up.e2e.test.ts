@@ -304,6 +304,9 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     ]);
     assert.equal(containerDownload.suggestedFilename(), "otsus.cdoc2");
     await containerDownload.saveAs(encrypted);
+    // … and sends it to the grantor's state inbox, as a message from the person logged in.
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.locator("#encrypt-sent").waitFor({ timeout: 20_000 });
     const opened = join(dataDir, "..", "opened-by-cli");
     const decrypted = await runRiik(["cdoc", "decrypt", "-f", encrypted, "--card", grantor.file, "-o", opened], {
       env: { RIIK_PIN1: grantor.pin1 },
@@ -374,6 +377,15 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     await app.click("#login-confirm");
     await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
     await main.getByText(other.personalCode, { exact: true }).waitFor({ timeout: 20_000 });
+    // The grantor finds the encrypted document in their inbox and opens it here with their card.
+    await page.locator("#nav-inbox").click();
+    await page.getByRole("link", { name: "An encrypted document" }).click();
+    await page.locator("#open-attachment-0").click({ timeout: 20_000 });
+    await page.locator("#decrypt-handed-over").getByText("otsus.cdoc2").waitFor();
+    await page.locator("#decrypt-card").setInputFiles(other.file);
+    await page.locator("#decrypt-pin1").fill(other.pin1);
+    await page.getByRole("button", { name: "Open", exact: true }).click();
+    await page.locator("#decrypt-files a", { hasText: "otsus.txt" }).waitFor({ timeout: 20_000 });
 
     // Issue #13, once only: a registrar registers a birth (riik registrar, through ss-sim); the
     // register's event reaches the Board over X-Road, and the Board's offer is in the mother's

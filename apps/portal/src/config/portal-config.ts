@@ -92,8 +92,13 @@ export const INBOX_CONFIG = Type.Object(
   {
     /** GET /persons/{EE…}/messages[/{id}], POST /persons/{EE…}/messages/{id}/read. */
     mailboxService: service("EE/GOV/70006317/inbox/mailbox"),
+    /** POST /messages: a message from the person logged in (encrypted documents, issue #20). */
+    messagesService: service("EE/GOV/70006317/inbox/messages"),
   },
-  { additionalProperties: false, ...problem("must be an object with the inbox's mailboxService id") },
+  {
+    additionalProperties: false,
+    ...problem("must be an object with the inbox's mailboxService and messagesService ids"),
+  },
 );
 
 /** The Social Insurance Board's `family-benefits` service (issue #13): offers, confirmation, payments. */

@@ -325,3 +325,40 @@ export const ENCRYPTION_RECIPIENTS = {
     { additionalProperties: false },
   ),
 };
+
+/** One attachment of a message, by its place in the message (the inbox takes at most 10). */
+export const INBOX_ATTACHMENT = {
+  ...NO_INPUT,
+  params: Type.Object({ id: MESSAGE_ID, index: Type.String({ pattern: "^[0-9]$" }) }, { additionalProperties: false }),
+};
+
+/** The largest container sent to inboxes, as base64 (the inbox takes 5 MiB of attachments by default). */
+export const MAX_ENCRYPTED_MESSAGE_BASE64 = 7 * 1024 * 1024;
+
+/**
+ * An encrypted container sent to its recipients' state inboxes, one message each, from the
+ * person logged in. `idempotencyKey` is the page's: sending again answers the first messages.
+ */
+export const ENCRYPTED_MESSAGE = {
+  ...NO_INPUT,
+  body: Type.Object(
+    {
+      recipients: Type.Array(Type.String({ pattern: "^[1-8][0-9]{10}$" }), {
+        minItems: 1,
+        maxItems: 10,
+        uniqueItems: true,
+      }),
+      subject: Type.String({ minLength: 1, maxLength: 200, pattern: "^[^\\u0000-\\u001f\\u007f]+$" }),
+      body: Type.String({ minLength: 1, maxLength: 10_000 }),
+      container: Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 255, pattern: "^[^/\\\\\\u0000-\\u001f]+$" }),
+          data: Type.String({ minLength: 1, maxLength: MAX_ENCRYPTED_MESSAGE_BASE64 }),
+        },
+        { additionalProperties: false },
+      ),
+      idempotencyKey: Type.String({ pattern: "^[A-Za-z0-9-]{8,64}$" }),
+    },
+    { additionalProperties: false },
+  ),
+};

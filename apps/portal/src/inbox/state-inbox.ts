@@ -29,6 +29,22 @@ export interface InboxMessage extends MessageSummary {
   body: string;
 }
 
+/** One attachment's bytes, as the inbox holds them (a CDOC2 container stays encrypted). */
+export interface InboxAttachment {
+  name: string;
+  mediaType: string;
+  content: Buffer;
+}
+
+/** A message the person logged in writes to another person's inbox (the inbox's `messages` service). */
+export interface OutgoingMessage {
+  recipient: string;
+  subject: string;
+  body: string;
+  attachments: Array<{ name: string; mediaType: string; content: string }>;
+  idempotencyKey: string;
+}
+
 /**
  * The person's state inbox (`@riik/inbox`, its `mailbox` service) over X-Road, always as the
  * person logged in (X-Road-UserId; acting for a child, the child is the represented party),
@@ -36,11 +52,11 @@ export interface InboxMessage extends MessageSummary {
  */
 export class StateInbox {
   readonly #xroad: XRoadCalls;
-  readonly #options: { client: string; service: string; purpose: string };
+  readonly #options: { client: string; mailbox: string; messages: string; purpose: string };
 
   constructor(xroad: XRoadCalls, client: string, config: InboxConfig, purpose: string) {
     this.#xroad = xroad;
-    this.#options = { client, service: config.mailboxService, purpose };
+    this.#options = { client, mailbox: config.mailboxService, messages: config.messagesService, purpose };
   }
 
   async list(code: string, actor: string, before?: string): Promise<InboxPage> {
@@ -59,6 +75,42 @@ export class StateInbox {
     return { ...summary(body), body: typeof body.body === "string" ? body.body : "" };
   }
 
+  /** The `index`th attachment of a message, its bytes as the inbox keeps them. */
+  async attachment(code: string, actor: string, id: string, index: number): Promise<InboxAttachment> {
+    const body = record(await this.#call("GET", code, actor, `/messages/${encodeURIComponent(id)}`));
+    const found = Array.isArray(body.attachments) ? body.attachments[index] : undefined;
+    if (found === undefined)
+      throw new PortalError("PORTAL_NOT_FOUND", `the message has no attachment ${index + 1}`, {
+        details: { index },
+      });
+    const a = record(found);
+    if (typeof a.content !== "string") throw bad("an attachment without its content");
+    return {
+      name: text(a.name, 255) || "attachment",
+      mediaType: text(a.mediaType, 127),
+      content: Buffer.from(a.content, "base64"),
+    };
+  }
+
+  /**
+   * Writes `message` to its recipient's inbox as the person `sender` (X-Road-UserId: the inbox
+   * records them as the message's sender); the idempotency key makes a retry answer the first.
+   */
+  async send(sender: string, message: OutgoingMessage): Promise<{ id: string }> {
+    const { body } = await this.#xroad.send<unknown>({
+      client: this.#options.client,
+      service: this.#options.messages,
+      method: "POST",
+      path: "/messages",
+      body: message,
+      ...askedBy(sender),
+      issue: this.#options.purpose,
+    });
+    const id = text(record(body).id, 64);
+    if (!id) throw bad("no id for the message sent");
+    return { id };
+  }
+
   /** Marks it read at the inbox (the first reading's time stays). */
   async markRead(code: string, actor: string, id: string): Promise<MessageSummary> {
     return summary(await this.#call("POST", code, actor, `/messages/${encodeURIComponent(id)}/read`));
@@ -67,7 +119,7 @@ export class StateInbox {
   async #call(method: "GET" | "POST", code: string, actor: string, path: string): Promise<unknown> {
     const { body } = await this.#xroad.send<unknown>({
       client: this.#options.client,
-      service: this.#options.service,
+      service: this.#options.mailbox,
       method,
       path: `/persons/EE${code}${path}`,
       ...askedBy(code, actor),

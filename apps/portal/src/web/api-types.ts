@@ -175,6 +175,11 @@ export interface EncryptionRecipient {
   validUntil: string;
 }
 
+/** POST /api/encryption/messages: the message each recipient received. */
+export interface EncryptedMessagesResponse {
+  messages: Array<{ recipient: string; id: string }>;
+}
+
 /** GET /api/encryption/recipients?code=…: the person's valid ID card keys. */
 export interface EncryptionRecipientsResponse {
   personalCode: string;

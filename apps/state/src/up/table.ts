@@ -351,7 +351,9 @@ export function sandboxTable(context: TableContext): Placement[] {
             }
           : {}),
         // The person's state inbox and the Board's family benefits (issue #13), over ss-ria too.
-        ...(installed.inbox ? { inbox: { mailboxService: `${INBOX}/mailbox` } } : {}),
+        ...(installed.inbox
+          ? { inbox: { mailboxService: `${INBOX}/mailbox`, messagesService: `${INBOX}/messages` } }
+          : {}),
         ...(installed.socialInsurance && installed.registry && installed.inbox
           ? { benefits: { familyBenefitsService: `${SOCIAL_INSURANCE}/family-benefits` } }
           : {}),

@@ -11,8 +11,12 @@ import {
   decryptWithKeyAgreement,
   encryptForPublicKeys,
 } from "@riik/cdoc/browser";
-import { CardError, checkPin1, readCardFile } from "@riik/pki/browser";
-import type { EncryptionRecipient, EncryptionRecipientsResponse } from "../../web/api-types.ts";
+import { base64, CardError, checkPin1, readCardFile } from "@riik/pki/browser";
+import type {
+  EncryptedMessagesResponse,
+  EncryptionRecipient,
+  EncryptionRecipientsResponse,
+} from "../../web/api-types.ts";
 import { api } from "../api.ts";
 import { errorText, render, state, t, UiError, type View } from "../app.ts";
 import { h } from "../dom.ts";
@@ -55,7 +59,17 @@ function downloadList(id: string, downloads: readonly Download[]): HTMLElement {
 
 // ---- Encrypt for a person
 
-let encrypt: { result?: { container: Download; recipients: EncryptionRecipient[] } } = {};
+interface Encrypted {
+  container: Download;
+  bytes: Uint8Array;
+  recipients: EncryptionRecipient[];
+  codes: string[];
+  /** Sending again answers the first messages (the inbox's idempotency key). */
+  idempotencyKey: string;
+  sent?: EncryptedMessagesResponse;
+}
+
+let encrypt: { result?: Encrypted } = {};
 let encryptFilesInput: HTMLInputElement | undefined;
 let codesInput: HTMLInputElement | undefined;
 
@@ -109,7 +123,73 @@ function encryptPage(): HTMLElement {
           downloadList("encrypt-download", [result.container]),
         )
       : null,
+    result && state.session?.inbox ? sendForm(result) : null,
   );
+}
+
+/** Sends the container to each recipient's state inbox, as a message from the person logged in. */
+function sendForm(result: Encrypted): HTMLElement {
+  if (result.sent)
+    return h(
+      "p",
+      { class: "flash info", role: "status", id: "encrypt-sent" },
+      t("encrypt.sent", { count: result.sent.messages.length }),
+    );
+  const subject = h("input", {
+    type: "text",
+    id: "encrypt-subject",
+    maxlength: 200,
+    required: true,
+    "data-keep": "encrypt-subject",
+  });
+  subject.value = t("encrypt.defaultSubject");
+  const text = h("textarea", {
+    id: "encrypt-text",
+    maxlength: 10_000,
+    rows: 3,
+    required: true,
+    "data-keep": "encrypt-text",
+  });
+  text.value = t("encrypt.defaultText", { name: result.container.name });
+  const form = h(
+    "form",
+    { class: "card", novalidate: true, "aria-labelledby": "encrypt-send-h" },
+    h("h2", { id: "encrypt-send-h" }, t("encrypt.send")),
+    field("encrypt-subject", "encrypt.subject", subject, t("encrypt.subjectHint")),
+    field("encrypt-text", "encrypt.text", text, t("encrypt.textHint")),
+    submitActions("encrypt-send", "encrypt.sendSubmit", "encrypt.sending"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void sendEncrypted(result, subject.value.trim(), text.value.trim());
+  });
+  return form;
+}
+
+async function sendEncrypted(result: Encrypted, subject: string, body: string): Promise<void> {
+  if (state.busy) return;
+  state.flash = undefined;
+  state.busy = true;
+  render();
+  try {
+    result.sent = await api<EncryptedMessagesResponse>("/api/encryption/messages", {
+      method: "POST",
+      body: {
+        recipients: result.codes,
+        subject,
+        body,
+        container: { name: result.container.name, data: base64(result.bytes) },
+        idempotencyKey: result.idempotencyKey,
+      },
+    });
+    state.busy = false;
+    render();
+  } catch (error) {
+    state.busy = false;
+    if (sessionEnded(error)) return;
+    state.flash = { kind: "error", text: errorText(error), route: "encrypt" };
+    render();
+  }
 }
 
 async function encryptFiles(): Promise<void> {
@@ -142,7 +222,13 @@ async function encryptFiles(): Promise<void> {
     );
     // DigiDoc names the container after its first file.
     const name = `${files[0]!.name.replace(/\.[^.]*$/, "") || "encrypted"}.cdoc2`;
-    encrypt.result = { container: download(name, container, "application/octet-stream"), recipients };
+    encrypt.result = {
+      container: download(name, container, "application/octet-stream"),
+      bytes: container,
+      recipients,
+      codes,
+      idempotencyKey: crypto.randomUUID(),
+    };
     state.busy = false;
     if (encryptFilesInput) encryptFilesInput.value = "";
     render();
@@ -172,6 +258,15 @@ export const encryptView: View = {
 // ---- Open an encrypted file
 
 let decrypt: { files?: Download[]; name?: string } = {};
+/** A container the inbox handed over ("Open with ID card" on an attachment), used when no file is chosen. */
+let handedOver: { name: string; bytes: Uint8Array } | undefined;
+
+/** Opens the view with `bytes` as the container to open (an inbox attachment). */
+export function openInPage(name: string, bytes: Uint8Array): void {
+  forgetOpened();
+  handedOver = { name, bytes };
+  location.hash = "#/decrypt";
+}
 let containerInput: HTMLInputElement | undefined;
 let decryptCardInput: HTMLInputElement | undefined;
 
@@ -199,7 +294,14 @@ function decryptPage(): HTMLElement {
       "decrypt.file",
       containerInput,
       t("decrypt.fileHint", { size: sizeText(MAX_PAGE_BYTES) }),
-      chosenFiles(containerInput),
+      chosenFiles(containerInput) ??
+        (handedOver
+          ? h(
+              "p",
+              { class: "chosen", id: "decrypt-handed-over" },
+              t("decrypt.handedOver", { name: handedOver.name, size: sizeText(handedOver.bytes.length) }),
+            )
+          : null),
     ),
     field("decrypt-card", "login.cardFile", decryptCardInput, t("decrypt.cardHint")),
     field("decrypt-pin1", "decrypt.pin1", pin, t("decrypt.pin1Hint")),
@@ -233,16 +335,20 @@ async function openContainer(pin: HTMLInputElement): Promise<void> {
   state.flash = undefined;
   try {
     const file = containerInput?.files?.[0];
-    if (!file) throw new UiError("decrypt.noFile");
-    if (file.size > MAX_PAGE_BYTES) throw new UiError("sign.tooLarge", { size: sizeText(MAX_PAGE_BYTES) });
+    const chosen = file
+      ? { name: file.name, size: file.size }
+      : handedOver && { name: handedOver.name, size: handedOver.bytes.length };
+    if (!chosen) throw new UiError("decrypt.noFile");
+    if (chosen.size > MAX_PAGE_BYTES) throw new UiError("sign.tooLarge", { size: sizeText(MAX_PAGE_BYTES) });
     const card = await readCardFile(decryptCardInput?.files?.[0]);
     checkPin1(pin1);
     state.busy = true;
     forgetOpened();
     render();
     const key = await cardKeyAgreement(card, pin1);
-    const files = await decryptWithKeyAgreement(new Uint8Array(await file.arrayBuffer()), key, MAX_PAGE_BYTES);
-    decrypt = { files: files.map((f) => download(f.name, f.data, "application/octet-stream")), name: file.name };
+    const bytes = file ? new Uint8Array(await file.arrayBuffer()) : (handedOver?.bytes ?? new Uint8Array(0));
+    const files = await decryptWithKeyAgreement(bytes, key, MAX_PAGE_BYTES);
+    decrypt = { files: files.map((f) => download(f.name, f.data, "application/octet-stream")), name: chosen.name };
     state.busy = false;
     render();
     (document.getElementById("decrypt-result-h") as HTMLElement | null)?.focus();
@@ -264,10 +370,15 @@ function forgetOpened(): void {
   decrypt = {};
 }
 
+function forgetAll(): void {
+  forgetOpened();
+  handedOver = undefined;
+}
+
 // Opening needs no login: nothing of it reaches the portal.
 export const decryptView: View = {
   title: "decrypt.title",
   personal: false,
   render: decryptPage,
-  reset: forgetOpened,
+  reset: forgetAll,
 };

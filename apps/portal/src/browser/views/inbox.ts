@@ -9,6 +9,7 @@ import { h } from "../dom.ts";
 import { dateText, sizeText } from "../format.ts";
 import { sessionEnded } from "../session.ts";
 import { definitionList, flashBox, heading, loading, problem, table } from "../widgets.ts";
+import { openInPage } from "./encryption.ts";
 
 let page: { answer?: InboxPage; error?: ApiError } = {};
 let opened = new Map<string, { message?: InboxMessage; error?: ApiError }>();
@@ -95,7 +96,7 @@ function messageBody(id: string): HTMLElement {
               h(
                 "ul",
                 { class: "plain" },
-                ...message.attachments.map((a) => h("li", {}, `${a.name} (${a.mediaType}, ${sizeText(a.size)})`)),
+                ...message.attachments.map((a, index) => attachmentItem(message.id, a, index)),
               ),
             ],
           ] as Array<[string, Node]>)
@@ -110,6 +111,42 @@ function messageBody(id: string): HTMLElement {
         )
       : null,
   );
+}
+
+/** An attachment: a download, and a CDOC2 container also opened here with the ID card. */
+function attachmentItem(id: string, a: MessageSummary["attachments"][number], index: number): HTMLElement {
+  const href = `/api/inbox/messages/${encodeURIComponent(id)}/attachments/${index}`;
+  const encrypted = a.mediaType === "application/x-cdoc2";
+  return h(
+    "li",
+    {},
+    h("a", { href, download: a.name, class: "file-name" }, a.name),
+    " ",
+    h("span", { class: "meta" }, `${a.mediaType}, ${sizeText(a.size)}`),
+    encrypted && state.session?.encryption
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            id: `open-attachment-${index}`,
+            onclick: (() => void openAttachment(href, a.name)) as EventListener,
+          },
+          t("inbox.openEncrypted"),
+        )
+      : null,
+  );
+}
+
+async function openAttachment(href: string, name: string): Promise<void> {
+  try {
+    const response = await fetch(href, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    openInPage(name, new Uint8Array(await response.arrayBuffer()));
+  } catch {
+    state.flash = { kind: "error", text: t("error.generic"), route: "inbox" };
+    render();
+  }
 }
 
 function inboxBody(): HTMLElement {
