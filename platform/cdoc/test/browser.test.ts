@@ -13,8 +13,8 @@ import { parseCardText } from "@riik/pki/browser";
 import { startTestTrustServices } from "@riik/pki/testing";
 import fc from "fast-check";
 import * as tar from "tar-stream";
-import { agreeWith } from "../src/browser/container.ts";
 import {
+  agreeWith,
   CdocError,
   type ContainerFile,
   cardKeyAgreement,

@@ -6,6 +6,7 @@ import { agreeWith, type KeyAgreement } from "./container.ts";
 export { CdocError, type CdocErrorCode } from "../errors.ts";
 export { displayLabel } from "../key-label.ts";
 export {
+  agreeWith,
   DEFAULT_MAX_PAGE_BYTES,
   decryptWithKeyAgreement,
   encryptForPublicKeys,
