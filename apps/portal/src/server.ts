@@ -813,8 +813,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     "/api/encryption/recipients",
     { schema: ENCRYPTION_RECIPIENTS },
     async (request): Promise<EncryptionRecipientsResponse> => {
-      personOf(request);
-      if (!encryption)
+      const person = personOf(request);
+      const limits = config.encryption;
+      if (!encryption || !limits)
         throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the certificate directory", {
           details: { service: "encryption" },
         });
@@ -827,6 +828,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
           details: { fields: ["code"] },
         });
       }
+      // One person cannot walk the directory through the portal, across restarts too.
+      const bound = { name: "encryption-lookup", max: limits.lookupsPerPersonPerHour, windowMs: 3600_000 };
+      await store.count(bound, person.personalCode, Date.now(), "person");
       return encryption.lookup(code);
     },
   );
@@ -838,9 +842,10 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     { schema: ENCRYPTED_MESSAGE, bodyLimit: MAX_ENCRYPTED_MESSAGE_BASE64 + 64 * 1024 },
     async (request): Promise<EncryptedMessagesResponse> => {
       const person = personOf(request);
-      if (!inbox)
-        throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the state inbox", {
-          details: { service: "inbox" },
+      const limits = config.encryption;
+      if (!inbox || !limits)
+        throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not send encrypted documents", {
+          details: { service: limits ? "inbox" : "encryption" },
         });
       if (sessionOf(request)?.actingFor)
         throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", "a message is sent in your own name: act for yourself");
@@ -855,6 +860,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
           details: { fields: ["container"] },
         });
       }
+      // No one fills other people's inboxes: sends per person and hour, across restarts too.
+      const bound = { name: "encrypted-message", max: limits.sendsPerPersonPerHour, windowMs: 3600_000 };
+      await store.count(bound, person.personalCode, Date.now(), "person");
       const messages: EncryptedMessagesResponse["messages"] = [];
       for (const recipient of recipients) {
         const attachments = [{ name: container.name, mediaType: "application/x-cdoc2", content: container.data }];

@@ -792,5 +792,18 @@ describe("encrypted documents (issue #20; the real certificate directory (slapd)
       assert.equal((await send(bad)).status, 400, JSON.stringify(bad).slice(0, 120));
     assert.equal((await send(good, "https://elsewhere.example")).status, 403);
     assert.equal((await send(good)).status, 200);
+    // Three sends an hour in this portal's configuration; the bound outlives a restart.
+    for (let i = 0; i < 2; i++) assert.equal((await send({ ...good, idempotencyKey: randomUUID() })).status, 200);
+    const flood = await send({ ...good, idempotencyKey: randomUUID() });
+    assert.equal(flood.status, 429, flood.text);
+    assert.equal(flood.json.code, "PORTAL_RATE_LIMITED");
+    assert.ok(flood.json.details.retryAfterSeconds > 0);
+    const restarted = new Client((await agencies.startPortalAgain()).url, card);
+    assert.equal((await restarted.login()).status, 200);
+    const after = await restarted.call("/api/encryption/messages", {
+      method: "POST",
+      body: { ...good, idempotencyKey: randomUUID() },
+    });
+    assert.equal(after.status, 429, after.text);
   });
 });

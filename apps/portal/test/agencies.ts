@@ -274,7 +274,11 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
   ] as const)
     await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode, url, personalData: true });
   // The inbox's `messages` as its descriptor declares it: a delivery, not a person's data.
-  await admin(`/api/v1/clients/${at}/services`, "POST", { serviceCode: "messages", url: inboxUrl, personalData: false });
+  await admin(`/api/v1/clients/${at}/services`, "POST", {
+    serviceCode: "messages",
+    url: inboxUrl,
+    personalData: false,
+  });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
     serviceCode: "rr",
     url: `http://127.0.0.1:${familyPort}`,
@@ -293,7 +297,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     },
     eResidency: { applicationsService: E_RESIDENCY, applicationsPerAddressPerHour: options.applicationsPerHour ?? 3 },
     inbox: { mailboxService: MAILBOX, messagesService: MESSAGES },
-    encryption: { directoryUrl: directory.httpUrl },
+    encryption: { directoryUrl: directory.httpUrl, sendsPerPersonPerHour: 3 },
     benefits: { familyBenefitsService: FAMILY_BENEFITS },
     taxReturn: { returnsService: TAX_RETURNS },
     health: { fhirService: FHIR, insuranceService: INSURANCE },

@@ -145,6 +145,10 @@ export const ENCRYPTION_CONFIG = Type.Object(
       httpUrl,
       "must be the http(s) URL of the certificate directory's lookup",
     ),
+    /** Recipients one person may look up in an hour (counted in the portal's store). */
+    lookupsPerPersonPerHour: positive(200),
+    /** Sends of an encrypted container to inboxes one person may make in an hour (each up to 10 recipients). */
+    sendsPerPersonPerHour: positive(20),
   },
   { additionalProperties: false, ...problem("must be an object with directoryUrl") },
 );

@@ -46,12 +46,12 @@ export class PortalStore {
   /**
    * Counts one request of CLIENT under BOUND in its fixed window (core's ClientBounds: atomic,
    * refused ones count too, ended windows deleted); past `max` PORTAL_RATE_LIMITED with the
-   * seconds until the window ends.
+   * seconds until the window ends. WHO names the client in the refusal ("address", "person").
    */
-  async count(bound: ClientBound, client: string, now = Date.now()): Promise<void> {
+  async count(bound: ClientBound, client: string, now = Date.now(), who = "address"): Promise<void> {
     const admission = await this.#bounds.admit(bound, client, new Date(now));
     if (!admission.admitted)
-      throw new PortalError("PORTAL_RATE_LIMITED", "too many requests from this address; try again later", {
+      throw new PortalError("PORTAL_RATE_LIMITED", `too many requests from this ${who}; try again later`, {
         details: { retryAfterSeconds: admission.retryAfterSeconds },
       });
   }
