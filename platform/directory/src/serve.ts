@@ -80,13 +80,17 @@ export async function serveDirectory(options: DirectoryServeOptions): Promise<Di
     let running: Promise<void> = Promise.resolve();
     const catchUp = (): Promise<void> => {
       running = running.then(async () => {
+        let cursor = 0;
         for (;;) {
           const step = await sync.step();
+          cursor = step.cursor;
           progress.set(step.cursor);
           if (step.added + step.removed > 0) options.onProgress?.(step);
           const more = await registry!.statusChanges(step.cursor, 1);
           if (more.length === 0) break;
         }
+        const expired = await sync.expire();
+        if (expired > 0) options.onProgress?.({ cursor, added: 0, removed: expired });
       });
       return running;
     };

@@ -50,6 +50,8 @@ export class DirectorySync {
   readonly #cursor: CursorFile;
   readonly #bind: { dn: string; password: string };
   #bound = false;
+  /** Certificates that expired up to this time (ISO 8601) are gone from the tree. */
+  #expiredUpTo: string | undefined;
 
   constructor(options: {
     url: string;
@@ -166,6 +168,27 @@ export class DirectorySync {
     }
     if (changes.length > 0) this.#cursor.write(progress.cursor);
     return progress;
+  }
+
+  /**
+   * Removes the entries of certificates that expired since the last sweep (an expiry is no event
+   * in the journal), at most SYNC_BATCH a call: the directory holds valid certificates only.
+   */
+  async expire(now = new Date()): Promise<number> {
+    const upTo = now.toISOString();
+    if (this.#expiredUpTo !== undefined && upTo <= this.#expiredUpTo) return 0;
+    let query = this.#registry.db
+      .selectFrom("certificate")
+      .select(["serial", "not_after"])
+      .where("purpose", "=", PURPOSE)
+      .where("status", "=", "good")
+      .where("not_after", "<=", upTo);
+    if (this.#expiredUpTo !== undefined) query = query.where("not_after", ">", this.#expiredUpTo);
+    const rows = await query.orderBy("not_after").limit(SYNC_BATCH).execute();
+    let removed = 0;
+    for (const row of rows) if (await this.#remove(row.serial)) removed++;
+    this.#expiredUpTo = rows.length === SYNC_BATCH ? rows.at(-1)?.not_after : upTo;
+    return removed;
   }
 
   async close(): Promise<void> {

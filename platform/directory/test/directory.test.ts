@@ -107,6 +107,15 @@ describe("the certificate directory (real slapd)", { skip }, () => {
     assert.equal((await ldapsearch(directory.ldapUrl, CAROL)).length, 1);
     assert.equal((await ldapsearch(directory.ldapUrl, BOB)).length, 1);
     assert.ok(CursorFile.in(dir).read()! > cursor);
+
+    // An expiry is no journal event: the sweep removes what expired (here: as if 30 years on).
+    assert.equal(await directory.sync.expire(new Date(Date.now() - 60_000)), 0);
+    assert.equal((await ldapsearch(directory.ldapUrl, BOB)).length, 1);
+    const later = new Date(Date.now() + 30 * 365 * 86_400_000);
+    assert.ok((await directory.sync.expire(later)) >= 2);
+    assert.deepEqual(await ldapsearch(directory.ldapUrl, BOB), []);
+    assert.deepEqual(await ldapsearch(directory.ldapUrl, CAROL), []);
+    assert.equal(await directory.sync.expire(later), 0, "a sweep goes on from where the last one ended");
   });
 
   test("anonymous users read but cannot write; filter injection is refused before any search", async () => {
