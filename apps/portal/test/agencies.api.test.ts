@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import { cardPublicKey, tlsPoint } from "@riik/cdoc";
 import { cardKeyAgreement, decryptWithKeyAgreement, encryptForPublicKeys } from "@riik/cdoc/browser";
+import { feeFor, PICKUP_LOCATIONS } from "@riik/e-residency";
 import { parseCardText } from "@riik/pki/browser";
 import type { PrepareResponse } from "../src/index.ts";
 import { startAgencies, TAX_YEAR } from "./agencies.ts";
@@ -158,7 +159,7 @@ describe("founding an OÜ in the portal (real e-Business Register over real secu
   });
 });
 
-describe("applying for e-Residency without a login (a stand-in of the agency's contract D service behind real security servers)", () => {
+describe("applying for e-Residency without a login (the real agency's contract D service behind real security servers)", () => {
   const form = {
     givenName: "Ada",
     surname: "Lovelace",
@@ -176,24 +177,36 @@ describe("applying for e-Residency without a login (a stand-in of the agency's c
   it("applies, pays and follows the application by number and access key; no X-Road-UserId, the key never in a path", async () => {
     const anyone = new Client(url, world.card);
     const locations = await anyone.call("/api/e-residency/pickup-locations");
-    assert.deepEqual(locations.json, { locations: [{ id: "tallinn", name: "Tallinn service office" }] });
+    assert.deepEqual(
+      locations.json.locations.map((l: { id: string }) => l.id),
+      PICKUP_LOCATIONS.map((l) => l.id),
+    );
+    assert.equal(locations.json.locations[0].name, "Tallinn service office (PPA)");
     const created = await anyone.call("/api/e-residency/applications", { method: "POST", body: form });
     assert.equal(created.status, 201, created.text);
     const { number, accessKey } = created.json;
     assert.match(number, /^ER-2026-\d{6}$/);
-    assert.equal(created.json.fee.amountCents, 15_000);
+    // The fee at a pick-up point in Estonia (Tallinn), as the agency's rules say for today.
+    assert.equal(created.json.fee.amountCents, feeFor(new Date().toISOString().slice(0, 10), "EE").amountCents);
     const wrong = await anyone.call(`/api/e-residency/applications/${number}/status`, {
       method: "POST",
       body: { accessKey: "A".repeat(43) },
     });
-    assert.equal(wrong.status, 422);
-    assert.equal(wrong.json.details.providerCode, "ACCESS_DENIED");
+    // A wrong key and an unknown number are the same 404 (the agency tells no one which numbers exist).
+    assert.equal(wrong.status, 404, wrong.text);
+    assert.equal(wrong.json.details.providerCode, "APPLICATION_UNKNOWN");
     const paid = await anyone.call(`/api/e-residency/applications/${number}/payment`, {
       method: "POST",
       body: { accessKey },
     });
     assert.equal(paid.status, 200, paid.text);
-    assert.equal(paid.json.receipt.id, "RCPT-1");
+    assert.match(paid.json.receipt.id, /^RCPT-/);
+    // Paying again (a retry) answers the same receipt.
+    const again = await anyone.call(`/api/e-residency/applications/${number}/payment`, {
+      method: "POST",
+      body: { accessKey },
+    });
+    assert.equal(again.json.receipt.id, paid.json.receipt.id);
     const status = await anyone.call(`/api/e-residency/applications/${number}/status`, {
       method: "POST",
       body: { accessKey },

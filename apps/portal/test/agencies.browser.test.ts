@@ -1,7 +1,7 @@
 // Issue #14 in a real browser (Debian's Chromium through playwright-core), against the real
 // e-Business Register behind real security servers, real trust services and the real auth
-// service (test/agencies.ts): applying for e-Residency without a login (the e-Residency agency
-// a stand-in of contract D until agencies/e-residency serves it), paying, and following the
+// service (test/agencies.ts): applying for e-Residency without a login (the real e-Residency
+// agency's contract D service), paying, and following the
 // application by number and access key; founding an OÜ with a co-founder (live name check,
 // both sign application.json with their card file and PIN2, the fee receipt, registration, the
 // registry card), and the board member acting for the company through the auth service.

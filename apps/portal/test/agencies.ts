@@ -3,8 +3,8 @@
 // register's), real trust services and the real auth service, whose mandates service reads
 // board members' rights from the register over X-Road. The population register is a stand-in
 // that knows no family (no minor children), so the rights listed are the register's alone.
-// Applying for e-Residency goes to a stand-in of the agency's `applications` service
-// (contract D) behind the same security servers, until agencies/e-residency serves it.
+// Applying for e-Residency goes to the real agency's `applications` service (contract D,
+// agencies/e-residency) behind the same security servers.
 // Issue #13's providers are the real ones behind ss2 too: the state inbox's `mailbox` service
 // (@riik/inbox) and the Social Insurance Board's `family-benefits` service; a birth is given
 // to the Board directly (`offerOnBirth`), and its inbox notice delivered as the Board writes it.
@@ -23,6 +23,7 @@ import { businessRegisterDescriptor } from "@riik/business-register/descriptor";
 import { generatePersonalCode, registryCodeFor } from "@riik/core";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import { type DirectoryServer, serveDirectory } from "@riik/directory";
+import { createEResidencyService, openEResidencyOffice } from "@riik/e-residency";
 import {
   EMERGENCY_HEADER,
   EXTENSION,
@@ -72,63 +73,6 @@ export const TAX_YEAR = 2025;
 /** The Board's subsystem as the inbox names the sender of its notices. */
 export const BOARD = "EE/GOV/70001975/benefits";
 
-/**
- * A stand-in of the e-Residency agency's `applications` service (contract D): numbered
- * applications with an access key, the fee, payment, status; pick-up locations as objects.
- */
-function standInAgency(agencyRequests: Agencies["agencyRequests"]): Server {
-  const applications = new Map<
-    string,
-    { accessKey: string; status: string; pickupLocation: string; submittedAt: string }
-  >();
-  return createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
-    agencyRequests.push({ path: request.url ?? "", userId: request.headers["x-road-userid"] as string | undefined });
-    const send = (status: number, answer: unknown) => {
-      response.writeHead(status, { "content-type": "application/json" });
-      response.end(JSON.stringify(answer));
-    };
-    if (request.url === "/pickup-locations")
-      return send(200, { locations: [{ id: "tallinn", name: "Tallinn service office", country: "EE" }] });
-    if (request.url === "/applications" && request.method === "POST") {
-      if (body.dateOfBirth > "2008-12-31") return send(422, { code: "APPLICANT_UNDER_18", message: "under 18" });
-      const number = `ER-2026-${String(applications.size + 1).padStart(6, "0")}`;
-      const accessKey = Buffer.alloc(32, applications.size + 1).toString("base64url");
-      applications.set(number, {
-        accessKey,
-        status: "awaiting-payment",
-        pickupLocation: body.pickupLocation,
-        submittedAt: new Date().toISOString(),
-      });
-      return send(201, {
-        number,
-        accessKey,
-        status: "awaiting-payment",
-        fee: { amountCents: 15_000, currency: "EUR" },
-      });
-    }
-    const keyed = /^\/applications\/(ER-\d{4}-\d{6})\/(payment|status)$/.exec(request.url ?? "");
-    const found = keyed ? applications.get(keyed[1] as string) : undefined;
-    if (!keyed || !found) return send(404, { code: "APPLICATION_NOT_FOUND", message: "no such application" });
-    if (body?.accessKey !== found.accessKey) return send(403, { code: "ACCESS_DENIED", message: "wrong key" });
-    if (keyed[2] === "payment") {
-      found.status = "background-check";
-      return send(200, {
-        receipt: { id: "RCPT-1", amountCents: 15_000, paidAt: new Date().toISOString() },
-        status: found.status,
-      });
-    }
-    return send(200, {
-      number: keyed[1],
-      status: found.status,
-      submittedAt: found.submittedAt,
-      pickupLocation: found.pickupLocation,
-    });
-  });
-}
-
 /** The population register's answer for a person it does not know: no family, so no minor children. */
 function noFamily(): Server {
   return createServer((_request, response) => {
@@ -142,7 +86,7 @@ export interface Agencies {
   register: BusinessRegisterServer;
   /** The portal configured for both agencies. */
   url: string;
-  /** What reached the stand-in e-Residency agency: paths and whether an X-Road-UserId came along. */
+  /** What reached the e-Residency agency: paths and whether an X-Road-UserId came along. */
   agencyRequests: Array<{ path: string; userId: string | undefined }>;
   /** Another portal with the same configuration and store: the first one restarted. */
   startPortalAgain(): ReturnType<TestWorld["startPortal"]>;
@@ -255,12 +199,18 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
   // Contract E's `applications` (personal: founders' codes), until the register's descriptor declares it.
   if (!services.has("applications")) services.set("applications", true);
   const agencyRequests: Agencies["agencyRequests"] = [];
-  const agency = standInAgency(agencyRequests);
-  const agencyPort = await freePort();
-  await new Promise<void>((done) => agency.listen(agencyPort, "127.0.0.1", done));
+  // The real e-Residency agency's contract D service (agencies/e-residency), a hook noting what reaches it.
+  const eResidency = await openEResidencyOffice(
+    { dataDir: `${dir}/e-residency` },
+    { trustAnchors: [readCertificate(caCertificatePath(`${world.dir}/pki`, "root"))], officials: [] },
+  );
+  const eResidencyService = createEResidencyService(eResidency);
+  eResidencyService.app.addHook("onRequest", async (request) => {
+    agencyRequests.push({ path: request.url, userId: request.headers["x-road-userid"] as string | undefined });
+  });
   await admin(`/api/v1/clients/${at}/services`, "POST", {
     serviceCode: "e-residency-applications",
-    url: `http://127.0.0.1:${agencyPort}`,
+    url: await served(eResidencyService),
     personalData: false,
   });
   for (const [code, personalData] of services)
@@ -508,7 +458,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     await directory.close();
     await register.close();
     await new Promise((done) => family.close(done));
-    await new Promise((done) => agency.close(done));
+    await eResidency.close();
     await sb.stop();
   });
   return {
