@@ -1,4 +1,12 @@
-import { type ComponentDescriptor, problem, SERVED_OPTIONS, servedFields, subsystemIdField } from "@riik/core";
+import {
+  type ComponentDescriptor,
+  httpUrlField,
+  problem,
+  SERVED_OPTIONS,
+  servedFields,
+  serviceIdField,
+  subsystemIdField,
+} from "@riik/core";
 import { type Static, Type } from "typebox";
 import { healthOpenApi } from "./api/server.ts";
 import { insuranceOpenApi } from "./insurance/insurance-service.ts";
@@ -20,8 +28,23 @@ export const HEALTH_SERVE = Type.Object(
     portalClients: Type.Array(subsystemIdField(), { default: [] }),
     /** The registers feeding the directory: patients, professionals and their licences, organisations. */
     directoryClients: Type.Array(subsystemIdField(), { default: [] }),
+    /**
+     * The exchange layer: the system's own security server and subsystem, and the health insurance
+     * fund's `insurance` service, asked before each dispensing. Without them every patient counts as
+     * insured (a centre standing alone).
+     */
+    xroadSecurityServer: Type.Optional(httpUrlField()),
+    xroadClient: Type.Optional(subsystemIdField()),
+    insuranceService: Type.Optional(serviceIdField()),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    dependentRequired: {
+      xroadSecurityServer: ["xroadClient", "insuranceService"],
+      xroadClient: ["xroadSecurityServer"],
+      insuranceService: ["xroadSecurityServer"],
+    },
+  },
 );
 export type HealthServeConfig = Static<typeof HEALTH_SERVE>;
 
@@ -64,6 +87,17 @@ export const healthDescriptor: ComponentDescriptor<typeof HEALTH_SERVE> = {
       kind: "list",
       description: "a register's subsystem that feeds patients, professionals and organisations (repeat)",
     },
+    {
+      flag: "--xroad-security-server",
+      field: "xroadSecurityServer",
+      description: "client URL of the health information system's own security server",
+    },
+    { flag: "--xroad-client", field: "xroadClient", description: "the system's subsystem, X-Road-Client of its calls" },
+    {
+      flag: "--insurance-service",
+      field: "insuranceService",
+      description: "the health insurance fund's insurance service id, asked before each dispensing",
+    },
   ],
   ports: (config) => ({ http: config.port ?? DEFAULT_PORT }),
   dependsOn: ["pki"],
@@ -104,6 +138,17 @@ export const healthDescriptor: ComponentDescriptor<typeof HEALTH_SERVE> = {
         ...config.directoryClients.map((s) =>
           right(s, "POST", ["/Patient", "/Practitioner", "/Organization", "/PractitionerRole"]),
         ),
+        // The centre as the fund's client: "is this patient insured today" before each dispensing.
+        ...(config.xroadClient && config.insuranceService
+          ? [
+              {
+                subject: config.xroadClient,
+                service: config.insuranceService,
+                method: "GET",
+                paths: ["/persons/*/insurance"],
+              },
+            ]
+          : []),
       ],
     };
   },

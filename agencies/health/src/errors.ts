@@ -28,7 +28,11 @@ export type HealthErrorCode =
   | "PRESCRIPTION_USED"
   | "QUANTITY_EXCEEDS_REMAINING"
   | "SIGNATURE_INVALID"
-  | "SIGNER_NOT_PRESCRIBER";
+  | "SIGNER_NOT_PRESCRIBER"
+  /** A document signed by someone other than its author (the professional writing it). */
+  | "SIGNER_NOT_AUTHOR"
+  /** The health insurance fund did not answer whether the patient is insured: nothing dispensed, try again. */
+  | "INSURANCE_UNAVAILABLE";
 
 export class HealthError extends RiikError<HealthErrorCode> {}
 
@@ -53,6 +57,8 @@ export const HEALTH_ERRORS: ErrorCatalogue<HealthErrorCode> = {
   QUANTITY_EXCEEDS_REMAINING: { status: 409 },
   SIGNATURE_INVALID: { status: 422 },
   SIGNER_NOT_PRESCRIBER: { status: 403 },
+  SIGNER_NOT_AUTHOR: { status: 403 },
+  INSURANCE_UNAVAILABLE: { status: 503 },
 };
 
 /** The OperationOutcome issue type (FHIR R4 ValueSet issue-type) of each code. */
@@ -76,6 +82,8 @@ export const ISSUE_TYPE: { readonly [K in HealthErrorCode]: string } = {
   QUANTITY_EXCEEDS_REMAINING: "business-rule",
   SIGNATURE_INVALID: "security",
   SIGNER_NOT_PRESCRIBER: "security",
+  SIGNER_NOT_AUTHOR: "security",
+  INSURANCE_UNAVAILABLE: "transient",
 };
 
 /** An error about one field, named as a FHIRPath expression (OperationOutcome.issue.expression). */

@@ -41,7 +41,8 @@ export {
 } from "./insurance/insurance-register.ts";
 export { createInsuranceService } from "./insurance/insurance-service.ts";
 export { sandboxInsurancePeriod, seedSandboxInsured } from "./insurance/sandbox-insured.ts";
-export { PrescriptionCentre, signedDocument, signedFileName } from "./prescriptions/centre.ts";
+export { PrescriptionCentre } from "./prescriptions/centre.ts";
+export { type InsuranceCheck, XRoadInsuranceCheck } from "./prescriptions/insurance-check.ts";
 export {
   FIXED_SHARE_CENTS,
   type Medicine,
@@ -58,4 +59,5 @@ export {
   startHealth,
   startHealthInsurance,
 } from "./serve.ts";
+export { ASIC_E, signedDocument, signedFileName } from "./signatures/author-signature.ts";
 export { HealthStore, openHealthStore, type StoredRow } from "./storage/health-store.ts";

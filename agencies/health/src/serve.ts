@@ -1,12 +1,13 @@
 // `riik health serve`: the health information system and the prescription centre as a running
 // member — its storage (SQLite or PostgreSQL), the medicines register, the FHIR API, the
 // trust anchor the doctors' signatures are verified against (from configuration, never from a container).
-import { listenOrRelease, type MemberService } from "@riik/kit";
+import { listenOrRelease, type MemberService, XRoadRestClient } from "@riik/kit";
 import { readCertificate } from "@riik/pki";
 import { createHealthService } from "./api/server.ts";
 import { type HealthSystem, openHealthSystem } from "./health-system.ts";
 import { type InsuranceRegister, openInsuranceRegister } from "./insurance/insurance-register.ts";
 import { createInsuranceService } from "./insurance/insurance-service.ts";
+import { XRoadInsuranceCheck } from "./prescriptions/insurance-check.ts";
 
 export interface HealthServerOptions {
   dataDir: string;
@@ -15,6 +16,8 @@ export interface HealthServerOptions {
   host?: string;
   /** The trust services' root certificate file. */
   trust: string;
+  /** The health insurance fund over X-Road, asked before each dispensing. */
+  insurance?: { securityServer: string; client: string; service: string };
 }
 
 export interface HealthServer {
@@ -26,9 +29,16 @@ export interface HealthServer {
 
 export async function startHealth(options: HealthServerOptions): Promise<HealthServer> {
   const trustAnchors = [readCertificate(options.trust)];
+  const fund = options.insurance;
+  const insurance = fund
+    ? new XRoadInsuranceCheck(
+        new XRoadRestClient({ securityServer: fund.securityServer, client: fund.client }),
+        fund.service,
+      )
+    : undefined;
   const system = await openHealthSystem(
     { dataDir: options.dataDir, ...(options.url ? { url: options.url } : {}) },
-    { trustAnchors },
+    { trustAnchors, ...(insurance ? { insurance } : {}) },
   );
   const service = createHealthService(system.store, system.centre);
   const url = await listenOrRelease(service, options, () => system.close());

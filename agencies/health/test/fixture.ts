@@ -10,6 +10,7 @@ import { Client } from "fhir-kit-client";
 import {
   createHealthService,
   type HealthSystem,
+  type InsuranceCheck,
   LICENCE_SYSTEM,
   openHealthSystem,
   PERSONAL_CODE_SYSTEM,
@@ -66,8 +67,12 @@ export function xroadHeaders(
 export async function startWorld(
   location: { dataDir: string; url?: string; schema?: string },
   trust: TestTrustServices,
+  insurance?: InsuranceCheck,
 ): Promise<World> {
-  const system = await openHealthSystem(location, { trustAnchors: [trust.services.root] });
+  const system = await openHealthSystem(location, {
+    trustAnchors: [trust.services.root],
+    ...(insurance ? { insurance } : {}),
+  });
   const service = createHealthService(system.store, system.centre);
   const url = await service.listen({ port: 0 });
   const base = `${url}/fhir`;

@@ -212,4 +212,19 @@ describe("the patient's share and the fund's", () => {
       RUNS,
     );
   });
+
+  test("a patient the fund does not insure pays the whole price, at any rate", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 500_00 }),
+        fc.constantFrom(...REIMBURSEMENT_RATES),
+        fc.integer({ min: 1, max: 20 }),
+        (priceCents, reimbursementRate, packages) => {
+          const s = sharesOf({ priceCents, reimbursementRate }, packages, false);
+          assert.deepEqual(s, { priceCents: priceCents * packages, patientCents: priceCents * packages, fundCents: 0 });
+        },
+      ),
+      RUNS,
+    );
+  });
 });

@@ -280,7 +280,7 @@ export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
           let resource: StoredResource;
           if (creatable === "MedicationRequest") resource = await centre.prescribe(caller, body, at);
           else if (creatable === "MedicationDispense") resource = await centre.dispense(caller, body, at);
-          else resource = (await createResource(store, caller, creatable, body, at)).resource;
+          else resource = (await createResource(store, caller, creatable, body, at, centre.trustAnchors)).resource;
           const row = await store.get(creatable, resource.id);
           reply.header(
             "location",

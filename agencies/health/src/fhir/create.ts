@@ -3,11 +3,13 @@
 // (Patient, Practitioner, Organization, PractitionerRole) come from the registers behind them
 // and are limited by the security server's access rights; clinical data is written by a
 // professional with an active role at the calling provider; a Consent by the patient.
-import type { Consent, Identifier } from "@medplum/fhirtypes";
+import type { Consent, DocumentReference, Identifier } from "@medplum/fhirtypes";
 import { isValidPersonalCode } from "@riik/core";
+import type { ValidationOptions } from "@riik/signature";
 import type { Caller } from "../access/caller.ts";
 import { activeRole } from "../access/role.ts";
 import { fieldError, HealthError } from "../errors.ts";
+import { ASIC_E, attachmentBytes, verifyAuthorSignature } from "../signatures/author-signature.ts";
 import type { HealthStore } from "../storage/health-store.ts";
 import { LICENCE_SYSTEM, PERSONAL_CODE_SYSTEM, REGISTRY_CODE_SYSTEM } from "./identifiers.ts";
 import type { CreatableType, ResourceBody, StoredResource } from "./resources.ts";
@@ -42,6 +44,8 @@ export async function createResource(
   type: Exclude<CreatableType, "MedicationRequest" | "MedicationDispense">,
   input: ResourceBody,
   at: Date,
+  /** What a document's author signature must chain to (only documents are signed). */
+  trustAnchors: ValidationOptions["trustAnchors"] = [],
 ): Promise<{ resource: StoredResource; patientCode: string | null }> {
   const { id: _ignored, meta: _meta, ...body } = input;
   const personal = (v: string) => /^[0-9]{11}$/.test(v) && isValidPersonalCode(v);
@@ -87,10 +91,51 @@ export async function createResource(
       if (body.encounter) await store.target(body.encounter.reference, "Encounter", `${type}.encounter`);
       // Written by a professional at work: their role at the calling provider, valid today.
       await activeRole(store, caller.person, caller.organization, at);
+      if (type === "DocumentReference")
+        await checkDocumentSignature(store, body as DocumentReference, caller, patientCode, trustAnchors);
     }
   }
   const resource = await store.write((write) => store.insert(write, body as ResourceBody, patientCode, at), at);
   return { resource, patientCode };
+}
+
+/**
+ * A visit summary's document carries its author's signature (the doctor's card): every ASiC-E
+ * attachment must be the signature, by the professional writing the document, of the
+ * Composition it relates to (context.related), as stored for the same patient.
+ */
+async function checkDocumentSignature(
+  store: HealthStore,
+  document: DocumentReference,
+  caller: Caller,
+  patientCode: string | null,
+  trustAnchors: ValidationOptions["trustAnchors"],
+): Promise<void> {
+  const related = (document.context?.related ?? []).findIndex((r) => r.reference?.startsWith("Composition/"));
+  const expression = `DocumentReference.context.related[${Math.max(related, 0)}]`;
+  if (related < 0) throw fieldError("RESOURCE_INVALID", expression, "a document names the Composition it signs");
+  const composition = await store.target(document.context!.related![related]!.reference, "Composition", expression);
+  if (composition.patientCode !== patientCode)
+    throw fieldError("REFERENCE_NOT_FOUND", expression, "the Composition is another patient's");
+  const signed = document.content
+    .map((content, i) => ({ attachment: content.attachment, expression: `DocumentReference.content[${i}].attachment` }))
+    .filter(({ attachment }) => attachment.contentType === ASIC_E);
+  if (trustAnchors.length === 0)
+    throw new HealthError("SIGNATURE_INVALID", "no trust anchor is configured to verify the author's signature");
+  if (signed.length === 0)
+    throw fieldError(
+      "SIGNATURE_INVALID",
+      "DocumentReference.content",
+      `a document carries its author's signature (${ASIC_E})`,
+    );
+  for (const { attachment, expression: at } of signed)
+    await verifyAuthorSignature(
+      attachmentBytes(attachment, at),
+      composition.resource,
+      caller.person,
+      trustAnchors,
+      new HealthError("SIGNER_NOT_AUTHOR", "the document is signed by someone other than the professional writing it"),
+    );
 }
 
 /** The documents a closure names must be the patient's own. */

@@ -21,6 +21,8 @@ export const EXTENSION = {
   fundShare: "https://riik.ee/fhir/StructureDefinition/fund-reimbursement",
   remaining: "https://riik.ee/fhir/StructureDefinition/remaining-quantity",
   price: "https://riik.ee/fhir/StructureDefinition/price",
+  /** On a MedicationDispense: whether the fund insured the patient that day (false: the patient paid the price). */
+  insured: "https://riik.ee/fhir/StructureDefinition/insured",
   reimbursementRate: "https://riik.ee/fhir/StructureDefinition/reimbursement-rate",
   narcotic: "https://riik.ee/fhir/StructureDefinition/narcotic",
 } as const;

@@ -26,7 +26,8 @@ const PERIOD = Type.Object(
   { additionalProperties: false },
 );
 const PERIOD_ANSWER = Type.Object({ personalCode: Type.String(), ...PERIOD.properties });
-const ANSWER = Type.Object({
+/** "Is this person insured on `on`": also what the prescription centre reads (insurance-check.ts). */
+export const INSURANCE_ANSWER = Type.Object({
   personalCode: Type.String(),
   on: Type.String(),
   insured: Type.Boolean(),
@@ -51,7 +52,7 @@ export function createInsuranceService(register: InsuranceRegister): MemberServi
             params: PERSON,
             querystring: ON,
             response: {
-              200: personalAnswer(ANSWER, "The answer, with the covering period"),
+              200: personalAnswer(INSURANCE_ANSWER, "The answer, with the covering period"),
               ...errorAnswers({ 400: "REQUEST_INVALID, PERSONAL_CODE_INVALID" }),
             },
           },

@@ -6,27 +6,20 @@
 // transaction: a refused dispense writes nothing.
 import { createHash } from "node:crypto";
 import type { MedicationDispense, MedicationRequest, Money } from "@medplum/fhirtypes";
-import { canonicalJson } from "@riik/core";
-import { readContainer, SignatureError, type ValidationOptions, validateContainer } from "@riik/signature";
+import type { ValidationOptions } from "@riik/signature";
 import type { Caller } from "../access/caller.ts";
 import { activeRole, pharmacyLicensed } from "../access/role.ts";
 import { fieldError, HealthError } from "../errors.ts";
 import { EXTENSION } from "../fhir/identifiers.ts";
 import type { ResourceBody, StoredResource } from "../fhir/resources.ts";
+import { verifyAuthorSignature } from "../signatures/author-signature.ts";
 import type { HealthStore } from "../storage/health-store.ts";
 import type { MedicineTable, PrescriptionTable } from "../storage/schema.ts";
+import type { InsuranceCheck } from "./insurance-check.ts";
 import { type Medicine, medicationOf, type ReimbursementRate, sharesOf, VALIDITY_DAYS } from "./medicines.ts";
 
 const DAY_MS = 86_400_000;
 const money = (cents: number): Money => ({ value: cents / 100, currency: "EUR" });
-
-/** The name of the one data file a prescription's container holds: the request's canonical JSON (RFC 8785). */
-export const signedFileName = (id: string) => `MedicationRequest-${id}.json`;
-/** What the doctor signs: the stored draft without its meta (RFC 8785 canonical JSON). */
-export function signedDocument(request: StoredResource): string {
-  const { meta: _meta, ...content } = request;
-  return canonicalJson(content);
-}
 
 const medicineOf = (row: MedicineTable): Medicine => ({
   code: row.code,
@@ -44,6 +37,8 @@ export class PrescriptionCentre {
   constructor(
     readonly store: HealthStore,
     readonly trustAnchors: ValidationOptions["trustAnchors"],
+    /** The fund, asked before each dispensing; without it every patient counts as insured (a centre on its own). */
+    readonly insurance?: InsuranceCheck,
   ) {}
 
   /** Adds the medicines the register lacks (and their Medication resources). */
@@ -147,41 +142,13 @@ export class PrescriptionCentre {
       throw new HealthError("PRESCRIPTION_ALREADY_SIGNED", `MedicationRequest/${id} is signed`);
     if (caller.person !== row.prescriber_code)
       throw new HealthError("SIGNER_NOT_PRESCRIBER", "only the prescribing doctor signs the prescription");
-    let files: Array<{ name: string; data: Uint8Array }>;
-    try {
-      files = readContainer(container).dataFiles;
-    } catch (error) {
-      if (error instanceof SignatureError)
-        throw new HealthError("SIGNATURE_INVALID", `not an ASiC-E container: ${error.message}`, {
-          details: { reason: error.code },
-        });
-      throw error;
-    }
-    const [file, ...others] = files;
-    if (
-      !file ||
-      others.length > 0 ||
-      file.name !== signedFileName(id) ||
-      Buffer.from(file.data).toString("utf8") !== signedDocument(current.resource)
-    )
-      throw new HealthError(
-        "SIGNATURE_INVALID",
-        `the container must hold exactly ${signedFileName(id)}, the prescription as written`,
-      );
-    const report = await validateContainer(container, { trustAnchors: this.trustAnchors });
-    if (report.verdict !== "valid" || report.signatures.length === 0)
-      throw new HealthError(
-        "SIGNATURE_INVALID",
-        `the signature is ${report.signatures.length === 0 ? "missing" : report.verdict}`,
-        {
-          details: { findings: [...new Set(report.signatures.flatMap((s) => s.findings.map((f) => f.code)))] },
-        },
-      );
-    if (report.signatures.some((s) => s.signer?.personalCode !== row.prescriber_code))
-      throw new HealthError(
-        "SIGNER_NOT_PRESCRIBER",
-        "the container is signed by someone other than the prescribing doctor",
-      );
+    await verifyAuthorSignature(
+      container,
+      current.resource,
+      row.prescriber_code,
+      this.trustAnchors,
+      new HealthError("SIGNER_NOT_PRESCRIBER", "the container is signed by someone other than the prescribing doctor"),
+    );
     return this.store.write(async (write) => {
       const updated = await write.trx
         .updateTable("prescription")
@@ -215,6 +182,7 @@ export class PrescriptionCentre {
       );
     const reference = input.authorizingPrescription[0].reference as string;
     const quantity = input.quantity.value as number;
+    const insured = await this.#insured(reference, caller.person, at);
     return this.store.write(async (write) => {
       const { trx } = write;
       const id = reference.startsWith("MedicationRequest/") ? reference.slice("MedicationRequest/".length) : "";
@@ -247,7 +215,7 @@ export class PrescriptionCentre {
       const medicine = medicineOf(
         await trx.selectFrom("medicine").selectAll().where("code", "=", row.medicine_code).executeTakeFirstOrThrow(),
       );
-      const shares = sharesOf(medicine, quantity);
+      const shares = sharesOf(medicine, quantity, insured);
       const left = remaining - quantity;
       const dispensings = Number(row.dispensings) + 1;
       const done = left === 0 || dispensings >= Number(row.dispensings_allowed);
@@ -268,6 +236,7 @@ export class PrescriptionCentre {
           { url: EXTENSION.price, valueMoney: money(shares.priceCents) },
           { url: EXTENSION.patientShare, valueMoney: money(shares.patientCents) },
           { url: EXTENSION.fundShare, valueMoney: money(shares.fundCents) },
+          { url: EXTENSION.insured, valueBoolean: insured },
           { url: EXTENSION.remaining, valueQuantity: { value: left, unit: "package" } },
         ],
       };
@@ -284,5 +253,25 @@ export class PrescriptionCentre {
       if (done) await this.store.update(write, { ...request, status: "completed" }, at);
       return stored;
     }, at);
+  }
+
+  /**
+   * Whether the fund insures the prescription's patient today, asked outside the dispensing's
+   * transaction (an X-Road call must not hold a lock); an unknown prescription is left to the
+   * transaction to refuse.
+   */
+  async #insured(reference: string, pharmacist: string | undefined, at: Date): Promise<boolean> {
+    if (!this.insurance) return true;
+    const id = reference.startsWith("MedicationRequest/") ? reference.slice("MedicationRequest/".length) : "";
+    const row = await this.store.db
+      .selectFrom("prescription")
+      .select("patient_code")
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) return true;
+    return this.insurance.insured(row.patient_code, at.toISOString().slice(0, 10), {
+      pharmacist: pharmacist ?? "",
+      prescription: reference,
+    });
   }
 }

@@ -38,9 +38,17 @@ export interface Shares {
   fundCents: number;
 }
 
-/** The price of `packages` packages, split between the patient and the health insurance fund. */
-export function sharesOf(medicine: Pick<Medicine, "priceCents" | "reimbursementRate">, packages: number): Shares {
+/**
+ * The price of `packages` packages, split between the patient and the health insurance fund;
+ * the fund pays nothing for a patient who is not insured (Health Insurance Act § 5).
+ */
+export function sharesOf(
+  medicine: Pick<Medicine, "priceCents" | "reimbursementRate">,
+  packages: number,
+  insured = true,
+): Shares {
   const priceCents = medicine.priceCents * packages;
+  if (!insured) return { priceCents, patientCents: priceCents, fundCents: 0 };
   const fixed = Math.min(priceCents, FIXED_SHARE_CENTS[medicine.reimbursementRate]);
   const patientCents = fixed + Math.round(((priceCents - fixed) * (100 - medicine.reimbursementRate)) / 100);
   return { priceCents, patientCents, fundCents: priceCents - patientCents };

@@ -8,6 +8,7 @@ import type {
   MedicationRequest,
 } from "@medplum/fhirtypes";
 import {
+  ASIC_E,
   EXTENSION,
   HealthError,
   type HealthErrorCode,
@@ -40,7 +41,6 @@ const BUNDLE = Type.Object(
 /** LOINC 11488-4 "Consult note": the visit summary's document type. */
 const CONSULT_NOTE = { coding: [{ system: "http://loinc.org", code: "11488-4", display: "Consult note" }] };
 /** The media type of an ASiC-E container (ETSI EN 319 162-1 A.1). */
-const ASIC_E = "application/vnd.etsi.asic-e+zip";
 
 const personalCode = (value: string): string => {
   if (!/^[1-8][0-9]{10}$/.test(value)) throw new InvalidArgumentError("must be an 11-digit personal code");
@@ -159,6 +159,15 @@ export function registerHealthCommands(program: Command): void {
       port: config.port,
       host: config.host,
       trust: config.trust,
+      ...(config.xroadSecurityServer && config.xroadClient && config.insuranceService
+        ? {
+            insurance: {
+              securityServer: config.xroadSecurityServer,
+              client: config.xroadClient,
+              service: config.insuranceService,
+            },
+          }
+        : {}),
     });
     process.stdout.write(`health information system listening at ${server.url} (FHIR: ${server.url}/fhir/metadata)\n`);
     await untilSignalled();
@@ -230,7 +239,7 @@ export function registerHealthCommands(program: Command): void {
           section: [{ title: o.title, text: { status: "generated", div: xhtml(o.summary) } }],
         });
         // What the doctor signs is the summary as stored, without its meta (RFC 8785), as for a prescription.
-        const name = `Composition-${composition.id}.json`;
+        const name = signedFileName(composition.id, "Composition");
         const container = await signAs(o.card, o.pin2, name, signedDocument(composition));
         const document = await fhir.create({
           resourceType: "DocumentReference",

@@ -597,6 +597,10 @@ function welfareAndTax({ dirs, ports, databaseUrl, installed }: TableContext): P
           providerClients: [CLINIC_SYSTEM],
           pharmacyClients: [PHARMACY_SYSTEM],
           portalClients: [PORTAL_CLIENT],
+          // The prescription centre asks the fund through ss-tehik before each dispensing.
+          xroadSecurityServer: url(ports["ss-tehik"].client),
+          xroadClient: HEALTH_SYSTEM,
+          insuranceService: `${HEALTH_INSURANCE}/insurance`,
           ...db,
         },
         url: url(ports.health),
