@@ -564,6 +564,8 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     await page.fill("#founders-1-share", "2,50");
     await page.getByRole("button", { name: "File the application" }).click();
     await page.getByRole("heading", { level: 2, name }).waitFor({ timeout: 20_000 });
+    // Filing runs the register's checks over X-Road: on a loaded machine the form can take a while.
+    await page.locator("#founder-card").waitFor({ timeout: 60_000 });
     await page.locator("#founder-card").setInputFiles(eResident.cardFile);
     await page.fill("#founder-pin2", eResident.pinEnvelope.pin2);
     await page.getByRole("button", { name: "Sign", exact: true }).click();
