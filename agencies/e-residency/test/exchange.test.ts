@@ -7,10 +7,10 @@ import { after, before, describe, test } from "node:test";
 import { freePort, temporaryDirectory } from "@riik/core/testing";
 import {
   DATATRACKER,
-  json,
   OTHER,
   PROVIDER_SUBSYSTEM,
   READER,
+  registerAtProvider,
   type Sandbox,
   startSandbox,
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
@@ -33,30 +33,6 @@ import {
 } from "../src/index.ts";
 import { form, official, registrationAuthority, signedDecision, trust } from "./fixture.ts";
 
-/** A descriptor's exchange registration applied at ss2, as riik up does (apps/state/src/up/exchange.ts). */
-async function register(sb: Sandbox, registration: ReturnType<NonNullable<typeof policeDescriptor.exchange>>) {
-  const admin = (path: string, body: unknown) =>
-    json(`${sb.ss2.admin}${path}`, { method: "POST", token: sb.ss2.token, body: JSON.stringify(body) });
-  const provider = encodeURIComponent(PROVIDER_SUBSYSTEM);
-  for (const service of registration.services ?? [])
-    await admin(`/api/v1/clients/${provider}/services`, {
-      serviceCode: service.code,
-      url: service.url,
-      personalData: service.personalData ?? false,
-      openapi: JSON.stringify(await service.openapi!()),
-    });
-  for (const right of registration.access ?? []) {
-    // Only the rights to this registration's own services (not its calls to others).
-    if (!registration.services?.some((service) => right.service === `${service.subsystem}/${service.code}`)) continue;
-    for (const path of right.paths)
-      await admin(`/api/v1/clients/${provider}/services/${right.service.split("/").at(-1)}/access`, {
-        subject: right.subject,
-        method: right.method,
-        path,
-      });
-  }
-}
-
 describe("e-Residency through X-Road with the real police provider", () => {
   let sb: Sandbox;
   let police: PoliceApp;
@@ -75,7 +51,7 @@ describe("e-Residency through X-Road with the real police provider", () => {
       dir,
       consumers: { backgroundChecks: [OTHER], businessBans: [] },
     };
-    await register(
+    await registerAtProvider(
       sb,
       policeDescriptor.exchange!(policeConfig, {
         subsystem: PROVIDER_SUBSYSTEM,
@@ -101,11 +77,10 @@ describe("e-Residency through X-Road with the real police provider", () => {
       eResidentsClients: [OTHER],
       decisionsClients: [OTHER],
     };
-    await register(
+    await registerAtProvider(
       sb,
       eResidencyDescriptor.exchange!(config, { subsystem: PROVIDER_SUBSYSTEM, url: `http://127.0.0.1:${port}` }),
     );
-    for (const ss of [sb.ss1, sb.ss2]) await json(`${ss.admin}/api/v1/refresh`, { method: "POST", token: ss.token });
     agency = await startEResidency({
       dataDir: dir,
       port,

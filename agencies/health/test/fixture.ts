@@ -6,6 +6,7 @@ import { generatePersonalCode } from "@riik/core";
 import type { MemberService } from "@riik/kit";
 import { type CardFile, issueCard } from "@riik/pki";
 import type { TestTrustServices } from "@riik/pki/testing";
+import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
 import { Client } from "fhir-kit-client";
 import {
   createHealthService,
@@ -181,3 +182,19 @@ export async function refusal(call: Promise<unknown>): Promise<{ status: number;
 }
 
 export const entries = (bundle: unknown) => ((bundle as Bundle).entry ?? []).map((e) => e.resource!);
+
+/** TEXT as the one file NAME of an ASiC-E container signed with CARD's PIN2 key, time-stamped by TRUST's TSA. */
+export async function signedContainer(
+  trust: TestTrustServices,
+  card: CardFile,
+  name: string,
+  text: string,
+): Promise<Uint8Array> {
+  const container = createContainer([
+    { name, mediaType: "application/fhir+json", data: new TextEncoder().encode(text) },
+  ]);
+  const { container: done } = await signContainer(container, await cardFileSigner(card, PIN2), {
+    tsaUrl: `${trust.url}/tsa`,
+  });
+  return writeContainer(done);
+}

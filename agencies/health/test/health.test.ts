@@ -11,7 +11,6 @@ import type { AuditEvent, Bundle, MedicationDispense } from "@medplum/fhirtypes"
 import { commandLine, DATA_SUBJECTS_HEADER, parseConfig } from "@riik/core";
 import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
 import { startTestTrustServices, type TestTrustServices } from "@riik/pki/testing";
-import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
 import {
   EMERGENCY_HEADER,
   EXTENSION,
@@ -28,8 +27,8 @@ import {
   CLINIC,
   entries,
   PHARMACY,
-  PIN2,
   refusal,
+  signedContainer,
   startWorld,
   UNLICENSED_PHARMACY,
   type World,
@@ -387,19 +386,10 @@ for (const target of await dialectTargets()) {
       assert.equal((await refusal(dispense(pharmacist, 1))).code, "PRESCRIPTION_NOT_SIGNED");
 
       const stored = (await world.system.store.get("MedicationRequest", request.id)) as StoredRow;
-      const signed = async (text: string) => {
-        const container = createContainer([
-          {
-            name: signedFileName(request.id),
-            mediaType: "application/fhir+json",
-            data: new TextEncoder().encode(text),
-          },
-        ]);
-        const { container: done } = await signContainer(container, await cardFileSigner(world.doctor.card!, PIN2), {
-          tsaUrl: `${trust.url}/tsa`,
-        });
-        return Buffer.from(writeContainer(done)).toString("base64");
-      };
+      const signed = async (text: string) =>
+        Buffer.from(await signedContainer(trust, world.doctor.card!, signedFileName(request.id), text)).toString(
+          "base64",
+        );
       const sign = (base64: string) =>
         world.as(world.doctor.code, CLINIC).operation({
           name: "$sign",
@@ -469,18 +459,14 @@ for (const target of await dialectTargets()) {
         29,
       );
       const narcoticRow = (await world.system.store.get("MedicationRequest", narcotic.id)) as StoredRow;
-      const container = createContainer([
-        {
-          name: signedFileName(narcotic.id),
-          mediaType: "application/fhir+json",
-          data: new TextEncoder().encode(signedDocument(narcoticRow.resource)),
-        },
-      ]);
-      const { container: done } = await signContainer(container, await cardFileSigner(world.doctor.card!, PIN2), {
-        tsaUrl: `${trust.url}/tsa`,
-      });
+      const container = await signedContainer(
+        trust,
+        world.doctor.card!,
+        signedFileName(narcotic.id),
+        signedDocument(narcoticRow.resource),
+      );
       const caller = { organization: CLINIC, person: world.doctor.code, purpose: undefined, emergency: false };
-      await world.system.centre.sign(caller, narcotic.id, writeContainer(done));
+      await world.system.centre.sign(caller, narcotic.id, container);
       const later = new Date(Date.now() + 31 * DAY);
       const pharmacyCaller = {
         organization: PHARMACY,

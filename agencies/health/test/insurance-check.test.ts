@@ -9,11 +9,10 @@ import { generatePersonalCode } from "@riik/core";
 import { temporaryDirectory } from "@riik/core/testing";
 import { XRoadRestClient } from "@riik/kit";
 import { startTestTrustServices } from "@riik/pki/testing";
-import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
 import {
-  json,
   OTHER,
   PROVIDER_SUBSYSTEM,
+  registerAtProvider,
   type Sandbox,
   startSandbox,
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
@@ -28,7 +27,7 @@ import {
   startHealthInsurance,
   XRoadInsuranceCheck,
 } from "../src/index.ts";
-import { CLINIC, PHARMACY, PIN2, startWorld, type World } from "./fixture.ts";
+import { CLINIC, PHARMACY, signedContainer, startWorld, type World } from "./fixture.ts";
 
 const trust = await startTestTrustServices();
 
@@ -46,23 +45,7 @@ describe("the prescription centre asks the health insurance fund over X-Road bef
       { dir, insuranceClients: [OTHER], reportingClients: [] } as never,
       { subsystem: PROVIDER_SUBSYSTEM, url: fund.url },
     );
-    const admin = (path: string, body: unknown) =>
-      json(`${sb.ss2.admin}${path}`, { method: "POST", token: sb.ss2.token, body: JSON.stringify(body) });
-    const provider = encodeURIComponent(PROVIDER_SUBSYSTEM);
-    for (const service of registration.services ?? [])
-      await admin(`/api/v1/clients/${provider}/services`, {
-        serviceCode: service.code,
-        url: service.url,
-        personalData: service.personalData ?? false,
-      });
-    for (const right of registration.access ?? [])
-      for (const path of right.paths)
-        await admin(`/api/v1/clients/${provider}/services/${right.service.split("/").at(-1)}/access`, {
-          subject: right.subject,
-          method: right.method,
-          path,
-        });
-    for (const ss of [sb.ss1, sb.ss2]) await json(`${ss.admin}/api/v1/refresh`, { method: "POST", token: ss.token });
+    await registerAtProvider(sb, registration);
     const check = new XRoadInsuranceCheck(
       new XRoadRestClient({ securityServer: sb.ss1.client, client: OTHER }),
       `${PROVIDER_SUBSYSTEM}/insurance`,
@@ -95,17 +78,13 @@ describe("the prescription centre asks the health insurance fund over X-Road bef
       dispenseRequest: { quantity: { value: 4, unit: "package" }, numberOfRepeatsAllowed: 1 },
     } as never);
     const row = (await world.system.store.get("MedicationRequest", request.id)) as StoredRow;
-    const container = createContainer([
-      {
-        name: signedFileName(request.id),
-        mediaType: "application/fhir+json",
-        data: new TextEncoder().encode(signedDocument(row.resource)),
-      },
-    ]);
-    const { container: done } = await signContainer(container, await cardFileSigner(world.doctor.card!, PIN2), {
-      tsaUrl: `${trust.url}/tsa`,
-    });
-    await world.system.centre.sign(doctorOf(), request.id, writeContainer(done));
+    const container = await signedContainer(
+      trust,
+      world.doctor.card!,
+      signedFileName(request.id),
+      signedDocument(row.resource),
+    );
+    await world.system.centre.sign(doctorOf(), request.id, container);
     return request.id;
   }
 

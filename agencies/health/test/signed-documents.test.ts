@@ -8,9 +8,8 @@ import { generatePersonalCode } from "@riik/core";
 import { temporaryDirectory } from "@riik/core/testing";
 import { type CardFile, issueCard } from "@riik/pki";
 import { startTestTrustServices } from "@riik/pki/testing";
-import { cardFileSigner, createContainer, signContainer, writeContainer } from "@riik/signature";
 import { ASIC_E, type StoredRow, signedDocument, signedFileName } from "../src/index.ts";
-import { CLINIC, PIN2, refusal, startWorld } from "./fixture.ts";
+import { CLINIC, PIN2, refusal, signedContainer, startWorld } from "./fixture.ts";
 
 const trust = await startTestTrustServices();
 const world = await startWorld({ dataDir: temporaryDirectory("riik-health-documents-") }, trust);
@@ -33,19 +32,8 @@ test("a document is accepted only with its author's valid signature of the summa
     } as never,
   })) as unknown as { id: string };
   const stored = (await world.system.store.get("Composition", composition.id)) as StoredRow;
-  const signed = async (text: string, card: CardFile = world.doctor.card!) => {
-    const container = createContainer([
-      {
-        name: signedFileName(composition.id, "Composition"),
-        mediaType: "application/fhir+json",
-        data: new TextEncoder().encode(text),
-      },
-    ]);
-    const { container: done } = await signContainer(container, await cardFileSigner(card, PIN2), {
-      tsaUrl: `${trust.url}/tsa`,
-    });
-    return writeContainer(done);
-  };
+  const signed = (text: string, card: CardFile = world.doctor.card!) =>
+    signedContainer(trust, card, signedFileName(composition.id, "Composition"), text);
   const document = (container: Uint8Array | undefined, hash?: string) =>
     doctor.create({
       resourceType: "DocumentReference",

@@ -7,10 +7,10 @@ import { after, before, describe, it } from "node:test";
 import { dialectTargets, freePort, temporaryDirectory } from "@riik/core/testing";
 import {
   DATATRACKER,
-  json,
   OTHER,
   PROVIDER_SUBSYSTEM,
   READER,
+  registerAtProvider,
   type Sandbox,
   startSandbox,
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
@@ -37,30 +37,10 @@ let sb: Sandbox;
 let port: number;
 let config: PoliceConfig;
 
-/** As riik up applies a descriptor's exchange registration (apps/state/src/up/exchange.ts), at ss2. */
+/** The police's registration at ss2, as riik up applies it. */
 async function register(): Promise<void> {
   const at = { subsystem: PROVIDER_SUBSYSTEM, url: `http://127.0.0.1:${port}` };
-  const registration = policeDescriptor.exchange!(config, at);
-  const admin = (path: string, body: unknown) =>
-    json(`${sb.ss2.admin}${path}`, { method: "POST", token: sb.ss2.token, body: JSON.stringify(body) });
-  const provider = encodeURIComponent(PROVIDER_SUBSYSTEM);
-  for (const service of registration.services ?? [])
-    await admin(`/api/v1/clients/${provider}/services`, {
-      serviceCode: service.code,
-      url: service.url,
-      personalData: service.personalData ?? false,
-      openapi: JSON.stringify(await service.openapi!()),
-    });
-  for (const right of registration.access ?? []) {
-    if (!right.service.startsWith(`${PROVIDER_SUBSYSTEM}/`)) continue;
-    for (const path of right.paths)
-      await admin(`/api/v1/clients/${provider}/services/${right.service.split("/").at(-1)}/access`, {
-        subject: right.subject,
-        method: right.method,
-        path,
-      });
-  }
-  for (const ss of [sb.ss1, sb.ss2]) await json(`${ss.admin}/api/v1/refresh`, { method: "POST", token: ss.token });
+  await registerAtProvider(sb, policeDescriptor.exchange!(config, at));
 }
 
 /** A call of OTHER through ss1: X-Road PR-REST r1 to the police's service. */
