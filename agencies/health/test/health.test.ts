@@ -413,6 +413,14 @@ for (const target of await dialectTargets()) {
 
       const unlicensed = world.as(world.unlicensedPharmacist.code, UNLICENSED_PHARMACY, "Retsepti väljastamine");
       assert.equal((await refusal(dispense(unlicensed, 1))).code, "PHARMACY_NOT_LICENSED");
+      // Nor may it look: an unlicensed pharmacy's pharmacist reads no prescription.
+      const unlicensedSearch = unlicensed.search({
+        resourceType: "MedicationRequest",
+        searchParams: { "patient:identifier": `${PERSONAL_CODE_SYSTEM}|${world.patient.code}`, status: "active" },
+      });
+      assert.equal((await refusal(unlicensedSearch)).code, "PHARMACY_NOT_LICENSED");
+      const unlicensedRead = unlicensed.read({ resourceType: "MedicationRequest", id: request.id });
+      assert.equal((await refusal(unlicensedRead)).code, "PHARMACY_NOT_LICENSED");
       assert.deepEqual(await refusal(dispense(pharmacist, 5)), {
         status: 409,
         code: "QUANTITY_EXCEEDS_REMAINING",

@@ -9,7 +9,7 @@ import { CLOSABLE, PATIENT_DATA, type ResourceType } from "../fhir/resources.ts"
 import type { HealthStore, StoredRow } from "../storage/health-store.ts";
 import { auditEvent } from "./audit-event.ts";
 import type { Caller } from "./caller.ts";
-import { activeRole } from "./role.ts";
+import { activeRole, checkPharmacyLicence } from "./role.ts";
 
 /** A patient's active closures: the whole record, or the documents named (`Type/id`). */
 export interface Closures {
@@ -57,7 +57,7 @@ export async function searchScope(
 ): Promise<"professional" | "own"> {
   if (!PATIENT_DATA.has(type) || type === "AuditEvent") return "own";
   try {
-    await activeRole(store, caller.person, caller.organization, at);
+    checkPharmacyLicence(await activeRole(store, caller.person, caller.organization, at), at);
   } catch (error) {
     if (error instanceof HealthError && error.code === "ROLE_REQUIRED") return "own";
     throw error;
@@ -89,6 +89,7 @@ export async function authorizeRead(
   if (!caller.purpose)
     throw new HealthError("PURPOSE_MISSING", "a professional reads health data for a purpose: give X-Road-Issue");
   const role = await activeRole(store, caller.person, caller.organization, at);
+  checkPharmacyLicence(role, at);
   const purpose = caller.purpose;
   const visible: StoredRow[] = [];
   const byPatient = new Map<string, StoredRow[]>();

@@ -96,3 +96,15 @@ export function pharmacyLicensed(organization: Organization, at: Date): boolean 
     (i) => i.system === PHARMACY_LICENCE_SYSTEM && Boolean(i.value) && periodCovers(i.period, at),
   );
 }
+
+/**
+ * A pharmacist acts, reads as well as dispenses, only for a pharmacy with a valid licence:
+ * PHARMACY_NOT_LICENSED otherwise. A doctor's role is not a pharmacy's.
+ */
+export function checkPharmacyLicence(role: ActiveRole, at: Date): void {
+  if (role.kinds.includes("pharmacist") && !role.kinds.includes("doctor") && !pharmacyLicensed(role.organization, at))
+    throw new HealthError(
+      "PHARMACY_NOT_LICENSED",
+      `${role.organization.name ?? "the pharmacy"} has no valid pharmacy licence`,
+    );
+}

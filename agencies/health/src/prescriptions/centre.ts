@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { MedicationDispense, MedicationRequest, Money } from "@medplum/fhirtypes";
 import type { ValidationOptions } from "@riik/signature";
 import type { Caller } from "../access/caller.ts";
-import { activeRole, pharmacyLicensed } from "../access/role.ts";
+import { activeRole, checkPharmacyLicence } from "../access/role.ts";
 import { fieldError, HealthError } from "../errors.ts";
 import { EXTENSION } from "../fhir/identifiers.ts";
 import type { ResourceBody, StoredResource } from "../fhir/resources.ts";
@@ -175,11 +175,7 @@ export class PrescriptionCentre {
    */
   async dispense(caller: Caller, input: ResourceBody, at = new Date()): Promise<StoredResource> {
     const role = await activeRole(this.store, caller.person, caller.organization, at, "pharmacist");
-    if (!pharmacyLicensed(role.organization, at))
-      throw new HealthError(
-        "PHARMACY_NOT_LICENSED",
-        `${role.organization.name ?? "the pharmacy"} has no valid pharmacy licence`,
-      );
+    checkPharmacyLicence(role, at);
     const reference = input.authorizingPrescription[0].reference as string;
     const quantity = input.quantity.value as number;
     const insured = await this.#insured(reference, caller.person, at);
