@@ -176,7 +176,13 @@ export class Supervisor {
         : (error as Error).message;
       // Its last words (EADDRINUSE, a bad configuration) may still be in the pipe when it exits;
       // bounded, because a grandchild holding the pipe open would keep it from closing.
-      await Promise.race([running.logWritten, delay(2000)]);
+      // The wait is aborted as soon as the log closes, so no timer keeps the process alive after.
+      const waited = new AbortController();
+      await Promise.race([
+        running.logWritten,
+        delay(2000, undefined, { signal: waited.signal, ref: false }).catch(() => {}),
+      ]);
+      waited.abort();
       throw new Error(`${why}\n${tail(this.#logFile(spec.name))}`);
     } finally {
       this.#releaseLoadingSlot();
