@@ -21,3 +21,25 @@ export function safeEntryName(name: string): string {
   }
   return segments.join("/");
 }
+
+/**
+ * The payload's tar entries, one at a time: a regular file gives its safe name, a directory
+ * (created implicitly by its files) gives undefined, anything else (links, devices) and a name
+ * seen before are refused.
+ */
+export class EntryNames {
+  readonly #seen = new Set<string>();
+
+  accept(type: string | undefined, name: string): string | undefined {
+    if (type === "directory") {
+      safeEntryName(name.replace(/\/+$/, ""));
+      return undefined;
+    }
+    if (type !== "file")
+      throw new CdocError("CDOC_TAR_ENTRY", `refused tar entry of type ${type}: ${JSON.stringify(name)}`);
+    const safe = safeEntryName(name);
+    if (this.#seen.has(safe)) throw new CdocError("CDOC_TAR_ENTRY", `duplicate tar entry ${JSON.stringify(name)}`);
+    this.#seen.add(safe);
+    return safe;
+  }
+}

@@ -8,7 +8,7 @@ import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createDeflate, createInflate } from "node:zlib";
 import * as tar from "tar-stream";
-import { safeEntryName } from "./entry-name.ts";
+import { EntryNames } from "./entry-name.ts";
 import { NONCE_LENGTH, TAG_LENGTH } from "./envelope.ts";
 import { CdocError } from "./errors.ts";
 
@@ -59,21 +59,15 @@ export interface ExtractLimits {
 async function extractTar(source: Readable, dir: string): Promise<string[]> {
   const extract = tar.extract();
   const names: string[] = [];
-  const seen = new Set<string>();
+  const accepted = new EntryNames();
   const consuming = (async () => {
     for await (const entry of extract) {
       const { type, name } = entry.header;
-      if (type === "directory") {
-        safeEntryName(name.replace(/\/+$/, ""));
+      const safe = accepted.accept(type === "contiguous-file" ? "file" : (type ?? undefined), name);
+      if (safe === undefined) {
         entry.resume();
         continue;
       }
-      if (type !== "file" && type !== "contiguous-file") {
-        throw new CdocError("CDOC_TAR_ENTRY", `refused tar entry of type ${type}: ${JSON.stringify(name)}`);
-      }
-      const safe = safeEntryName(name);
-      if (seen.has(safe)) throw new CdocError("CDOC_TAR_ENTRY", `duplicate tar entry ${JSON.stringify(name)}`);
-      seen.add(safe);
       const target = join(dir, safe);
       mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
       await pipeline(entry, createWriteStream(target, { flags: "wx", mode: 0o600 }));

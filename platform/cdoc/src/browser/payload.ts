@@ -5,7 +5,7 @@
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { concatBytes, randomBytes } from "@noble/ciphers/utils.js";
 import { packTar, unpackTar } from "modern-tar";
-import { safeEntryName } from "../entry-name.ts";
+import { EntryNames } from "../entry-name.ts";
 import { NONCE_LENGTH, TAG_LENGTH } from "../envelope.ts";
 import { CdocError } from "../errors.ts";
 
@@ -72,18 +72,10 @@ export async function openPayload(
     throw new CdocError("CDOC_TAR_ENTRY", "the decrypted payload is not a zlib-compressed tar", { cause });
   }
   const files: ContainerFile[] = [];
-  const seen = new Set<string>();
+  const names = new EntryNames();
   for (const { header, data } of entries) {
-    if (header.type === "directory") {
-      safeEntryName(header.name.replace(/\/+$/, ""));
-      continue;
-    }
-    if (header.type !== "file" || !data)
-      throw new CdocError("CDOC_TAR_ENTRY", `refused tar entry of type ${header.type}: ${JSON.stringify(header.name)}`);
-    const name = safeEntryName(header.name);
-    if (seen.has(name)) throw new CdocError("CDOC_TAR_ENTRY", `duplicate tar entry ${JSON.stringify(header.name)}`);
-    seen.add(name);
-    files.push({ name, data });
+    const name = names.accept(header.type, header.name);
+    if (name !== undefined) files.push({ name, data: data ?? new Uint8Array(0) });
   }
   return files;
 }
