@@ -814,8 +814,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     { schema: ENCRYPTION_RECIPIENTS },
     async (request): Promise<EncryptionRecipientsResponse> => {
       const person = personOf(request);
-      const limits = config.encryption;
-      if (!encryption || !limits)
+      if (!encryption)
         throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the certificate directory", {
           details: { service: "encryption" },
         });
@@ -829,7 +828,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
         });
       }
       // One person cannot walk the directory through the portal, across restarts too.
-      const bound = { name: "encryption-lookup", max: limits.lookupsPerPersonPerHour, windowMs: 3600_000 };
+      const bound = { name: "encryption-lookup", max: encryption.config.lookupsPerPersonPerHour, windowMs: 3600_000 };
       await store.count(bound, person.personalCode, Date.now(), "person");
       return encryption.lookup(code);
     },
@@ -842,10 +841,9 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     { schema: ENCRYPTED_MESSAGE, bodyLimit: MAX_ENCRYPTED_MESSAGE_BASE64 + 64 * 1024 },
     async (request): Promise<EncryptedMessagesResponse> => {
       const person = personOf(request);
-      const limits = config.encryption;
-      if (!inbox || !limits)
+      if (!inbox || !encryption)
         throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not send encrypted documents", {
-          details: { service: limits ? "inbox" : "encryption" },
+          details: { service: encryption ? "inbox" : "encryption" },
         });
       if (sessionOf(request)?.actingFor)
         throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", "a message is sent in your own name: act for yourself");
@@ -861,7 +859,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
         });
       }
       // No one fills other people's inboxes: sends per person and hour, across restarts too.
-      const bound = { name: "encrypted-message", max: limits.sendsPerPersonPerHour, windowMs: 3600_000 };
+      const bound = { name: "encrypted-message", max: encryption.config.sendsPerPersonPerHour, windowMs: 3600_000 };
       await store.count(bound, person.personalCode, Date.now(), "person");
       const messages: EncryptedMessagesResponse["messages"] = [];
       for (const recipient of recipients) {

@@ -19,7 +19,11 @@ export class EncryptionRecipients {
   readonly #directoryUrl: string;
   readonly #trustedCas: x509.X509Certificate[];
 
-  constructor(config: EncryptionConfig, trustedCaFiles: readonly string[]) {
+  constructor(
+    /** Also the per-person bounds of lookups and sends. */
+    readonly config: EncryptionConfig,
+    trustedCaFiles: readonly string[],
+  ) {
     this.#directoryUrl = config.directoryUrl.replace(/\/+$/, "");
     this.#trustedCas = trustedCaFiles.map((file) => readCertificate(file));
   }

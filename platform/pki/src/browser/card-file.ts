@@ -166,22 +166,17 @@ export async function unlockKeyAgreementKey(card: BrowserCard, pin1: string): Pr
  * form CDOC2 names its recipients by), and its curve.
  */
 export async function authenticationPublicKey(card: BrowserCard): Promise<{ point: Uint8Array; curve: string }> {
-  let spki: Uint8Array<ArrayBuffer>;
+  let key: ReturnType<typeof readSubjectPublicKeyInfo>;
   try {
-    spki = readSubjectPublicKeyInfo(pemBody(card.authentication.certificate, "CERTIFICATE"));
+    key = readSubjectPublicKeyInfo(pemBody(card.authentication.certificate, "CERTIFICATE"));
   } catch (cause) {
     if (cause instanceof CardError) throw cause;
     throw new CardError("CARD_FORMAT", "the authentication certificate is not an X.509 certificate", { cause });
   }
-  for (const curve of ["P-384", "P-256", "P-521"]) {
-    try {
-      const key = await subtleCrypto().importKey("spki", spki, { name: "ECDH", namedCurve: curve }, true, []);
-      return { point: new Uint8Array(await subtleCrypto().exportKey("raw", key)), curve };
-    } catch {
-      // another curve, or not an EC key
-    }
-  }
-  throw new CardError("CARD_UNSUPPORTED", "the authentication key is not an elliptic-curve key");
+  const curve = CURVES[key.namedCurve ?? ""]?.curve;
+  if (!curve) throw new CardError("CARD_UNSUPPORTED", "the authentication key is not an elliptic-curve key");
+  const imported = await subtleCrypto().importKey("spki", key.spki, { name: "ECDH", namedCurve: curve }, true, []);
+  return { point: new Uint8Array(await subtleCrypto().exportKey("raw", imported)), curve };
 }
 
 /**

@@ -3,8 +3,11 @@
 import * as asn1js from "asn1js";
 import { Pkcs8Error } from "./pkcs8.ts";
 
-/** SubjectPublicKeyInfo DER of a DER certificate, exactly as the certificate holds it. */
-export function readSubjectPublicKeyInfo(der: Uint8Array): Uint8Array<ArrayBuffer> {
+/**
+ * SubjectPublicKeyInfo DER of a DER certificate, exactly as the certificate holds it, and the
+ * named curve's OID when the key is an EC key (RFC 5480 2.1.1: the algorithm's parameters).
+ */
+export function readSubjectPublicKeyInfo(der: Uint8Array): { spki: Uint8Array<ArrayBuffer>; namedCurve?: string } {
   const parsed = asn1js.fromBER(der);
   const tbs = parsed.offset === der.byteLength ? (parsed.result as asn1js.Sequence).valueBlock?.value?.[0] : undefined;
   const fields = tbs instanceof asn1js.Sequence ? tbs.valueBlock.value : [];
@@ -12,5 +15,9 @@ export function readSubjectPublicKeyInfo(der: Uint8Array): Uint8Array<ArrayBuffe
   const versioned = fields[0]?.idBlock.tagClass === 3 && fields[0].idBlock.tagNumber === 0 ? 1 : 0;
   const spki = fields[versioned + 5];
   if (!(spki instanceof asn1js.Sequence)) throw new Pkcs8Error("format", "the certificate is not an X.509 certificate");
-  return new Uint8Array(spki.valueBeforeDecodeView);
+  const parameters = (spki.valueBlock.value[0] as asn1js.Sequence | undefined)?.valueBlock?.value?.[1];
+  return {
+    spki: new Uint8Array(spki.valueBeforeDecodeView),
+    ...(parameters instanceof asn1js.ObjectIdentifier ? { namedCurve: parameters.getValue() } : {}),
+  };
 }
