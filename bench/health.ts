@@ -26,6 +26,7 @@ import { ProgressBar } from "@riik/state";
 import { type Static, Type } from "typebox";
 import { Agent, request } from "undici";
 import {
+  buyerExtension,
   type Caller,
   createHealthService,
   HEALTH_SERVE,
@@ -204,12 +205,13 @@ try {
   // 2. Direct: the centre's dispense, in-process.
   const direct = await openHealthSystem({ dataDir: copied }, { trustAnchors: [services.root] });
   cleanups.unshift(() => direct.close());
-  const dispenseBody = (id: string, packages: number) => ({
+  const dispenseBody = (i: number) => ({
     resourceType: "MedicationDispense",
-    authorizingPrescription: [{ reference: `MedicationRequest/${id}` }],
-    quantity: { value: packages },
+    authorizingPrescription: [{ reference: `MedicationRequest/${ids[i]}` }],
+    quantity: { value: quantities[i]! },
+    extension: [buyerExtension(patients[i]!)],
   });
-  const dispenseDirectly = (i: number) => direct.centre.dispense(pharmacist, dispenseBody(ids[i]!, quantities[i]!));
+  const dispenseDirectly = (i: number) => direct.centre.dispense(pharmacist, dispenseBody(i));
   await inParallel(WARM_UP, CONCURRENCY, dispenseDirectly);
   const directSeconds = await inParallel(PRESCRIPTIONS, CONCURRENCY, (i) => dispenseDirectly(WARM_UP + i));
   const directRate = PRESCRIPTIONS / directSeconds;
@@ -234,7 +236,7 @@ try {
     const found = (await call(`/MedicationRequest?${query}`, "GET")) as Static<typeof BUNDLE>;
     if (found.entry?.length !== 1 || found.entry[0]!.resource.id !== ids[i])
       throw new Error(`patient ${i}: expected prescription ${ids[i]}, found ${JSON.stringify(found.entry)}`);
-    await call("/MedicationDispense", "POST", dispenseBody(ids[i]!, quantities[i]!));
+    await call("/MedicationDispense", "POST", dispenseBody(i));
   };
   // CPU seconds of this process (the API and the load generator); a phase adds its servers'.
   const ownCpu = async () => {

@@ -132,8 +132,8 @@ export const healthDescriptor: ComponentDescriptor<typeof HEALTH_SERVE> = {
         ]),
         ...config.portalClients.flatMap((s) => [
           right(s, "GET", ["**"]),
-          right(s, "POST", ["/Consent"]),
-          right(s, "PUT", ["/Consent/*"]),
+          right(s, "POST", ["/Consent", "/RelatedPerson"]),
+          right(s, "PUT", ["/Consent/*", "/RelatedPerson/*"]),
         ]),
         ...config.directoryClients.map((s) =>
           right(s, "POST", ["/Patient", "/Practitioner", "/Organization", "/PractitionerRole"]),

@@ -31,6 +31,10 @@ export type HealthErrorCode =
   | "SIGNER_NOT_PRESCRIBER"
   /** A document signed by someone other than its author (the professional writing it). */
   | "SIGNER_NOT_AUTHOR"
+  /** A named-representative prescription collected by someone who is neither the patient nor the person named. */
+  | "BUYER_NOT_ENTITLED"
+  /** The person named on a prescription no longer holds (or does not yet hold) the patient's mandate. */
+  | "REPRESENTATIVE_MANDATE_ENDED"
   /** The health insurance fund did not answer whether the patient is insured: nothing dispensed, try again. */
   | "INSURANCE_UNAVAILABLE";
 
@@ -58,6 +62,8 @@ export const HEALTH_ERRORS: ErrorCatalogue<HealthErrorCode> = {
   SIGNATURE_INVALID: { status: 422 },
   SIGNER_NOT_PRESCRIBER: { status: 403 },
   SIGNER_NOT_AUTHOR: { status: 403 },
+  BUYER_NOT_ENTITLED: { status: 403 },
+  REPRESENTATIVE_MANDATE_ENDED: { status: 403 },
   INSURANCE_UNAVAILABLE: { status: 503 },
 };
 
@@ -83,6 +89,8 @@ export const ISSUE_TYPE: { readonly [K in HealthErrorCode]: string } = {
   SIGNATURE_INVALID: "security",
   SIGNER_NOT_PRESCRIBER: "security",
   SIGNER_NOT_AUTHOR: "security",
+  BUYER_NOT_ENTITLED: "forbidden",
+  REPRESENTATIVE_MANDATE_ENDED: "forbidden",
   INSURANCE_UNAVAILABLE: "transient",
 };
 

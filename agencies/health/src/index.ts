@@ -1,5 +1,6 @@
 export { type Caller, callerOf, EMERGENCY_HEADER } from "./access/caller.ts";
 export { closuresOf, isClosure } from "./access/read-guard.ts";
+export { type MandateState, mandateOf } from "./access/representation.ts";
 export { type ActiveRole, activeRole, periodCovers, pharmacyLicensed } from "./access/role.ts";
 export { FHIR_JSON } from "./api/fhir-routes.ts";
 export { createHealthService, healthOpenApi } from "./api/server.ts";
@@ -52,6 +53,7 @@ export {
   sharesOf,
   VALIDITY_DAYS,
 } from "./prescriptions/medicines.ts";
+export { buyerExtension, kindExtensions, type PrescriptionKind } from "./prescriptions/prescription-type.ts";
 export {
   type HealthInsuranceServer,
   type HealthServer,

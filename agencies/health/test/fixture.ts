@@ -18,6 +18,8 @@ import {
   PHARMACY_LICENCE_SYSTEM,
   REGISTRY_CODE_SYSTEM,
   ROLE_SYSTEM,
+  signedDocument,
+  signedFileName,
 } from "../src/index.ts";
 
 export const PIN2 = "12345";
@@ -197,4 +199,37 @@ export async function signedContainer(
     tsaUrl: `${trust.url}/tsa`,
   });
   return writeContainer(done);
+}
+
+/**
+ * A prescription of 4 packages of metformin (€4.00, 90 %, two dispensings) for PATIENT_ID,
+ * written by the world's doctor and signed with their card; EXTRA adds to the MedicationRequest
+ * (its type, for one). Answers its id.
+ */
+export async function signedPrescription(
+  world: World,
+  trust: TestTrustServices,
+  patientId: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const doctor = { organization: CLINIC, person: world.doctor.code, purpose: undefined, emergency: false };
+  const request = await world.system.centre.prescribe(doctor, {
+    resourceType: "MedicationRequest",
+    intent: "order",
+    medicationReference: { reference: "Medication/metformin-500" },
+    subject: { reference: `Patient/${patientId}` },
+    requester: { reference: "PractitionerRole/ignored" },
+    dosageInstruction: [{ text: "1 tablet twice a day" }],
+    dispenseRequest: { quantity: { value: 4, unit: "package" }, numberOfRepeatsAllowed: 1 },
+    ...extra,
+  });
+  const row = (await world.system.store.get("MedicationRequest", request.id))!;
+  const container = await signedContainer(
+    trust,
+    world.doctor.card!,
+    signedFileName(request.id),
+    signedDocument(row.resource),
+  );
+  await world.system.centre.sign(doctor, request.id, container);
+  return request.id;
 }

@@ -12,6 +12,7 @@ import { commandLine, DATA_SUBJECTS_HEADER, parseConfig } from "@riik/core";
 import { dialectTargets, temporaryDirectory } from "@riik/core/testing";
 import { startTestTrustServices, type TestTrustServices } from "@riik/pki/testing";
 import {
+  buyerExtension,
   EMERGENCY_HEADER,
   EXTENSION,
   FHIR_SERVICE_CODE,
@@ -381,6 +382,7 @@ for (const target of await dialectTargets()) {
             resourceType: "MedicationDispense",
             authorizingPrescription: [{ reference: `MedicationRequest/${id}` }],
             quantity: { value: packages },
+            extension: [buyerExtension(world.patient.code)],
           } as never,
         }) as unknown as Promise<MedicationDispense>;
       assert.equal((await refusal(dispense(pharmacist, 1))).code, "PRESCRIPTION_NOT_SIGNED");
@@ -489,6 +491,7 @@ for (const target of await dialectTargets()) {
             resourceType: "MedicationDispense",
             authorizingPrescription: [{ reference: `MedicationRequest/${narcotic.id}` }],
             quantity: { value: 1 },
+            extension: [buyerExtension(world.patient.code)],
           },
           later,
         ),

@@ -17,17 +17,15 @@ import {
   startSandbox,
 } from "../../../platform/xroad/test/fixtures/sandbox.ts";
 import {
+  buyerExtension,
   EXTENSION,
   type HealthInsuranceServer,
   healthInsuranceDescriptor,
   PERSONAL_CODE_SYSTEM,
-  type StoredRow,
-  signedDocument,
-  signedFileName,
   startHealthInsurance,
   XRoadInsuranceCheck,
 } from "../src/index.ts";
-import { CLINIC, PHARMACY, signedContainer, startWorld, type World } from "./fixture.ts";
+import { PHARMACY, signedPrescription as signedPrescriptionFor, startWorld, type World } from "./fixture.ts";
 
 const trust = await startTestTrustServices();
 
@@ -58,41 +56,21 @@ describe("the prescription centre asks the health insurance fund over X-Road bef
     await sb?.stop();
   });
 
-  const doctorOf = () => ({ organization: CLINIC, person: world.doctor.code, purpose: undefined, emergency: false });
   const pharmacistOf = () => ({
     organization: PHARMACY,
     person: world.pharmacist.code,
     purpose: "Retsepti väljastamine",
     emergency: false,
   });
-
-  /** A prescription of 4 packages of metformin (€4.00, 90 %) for PATIENT, signed with the doctor's card. */
-  async function signedPrescription(patientId: string): Promise<string> {
-    const request = await world.system.centre.prescribe(doctorOf(), {
-      resourceType: "MedicationRequest",
-      intent: "order",
-      medicationReference: { reference: "Medication/metformin-500" },
-      subject: { reference: `Patient/${patientId}` },
-      requester: { reference: "PractitionerRole/ignored" },
-      dosageInstruction: [{ text: "1 tablet twice a day" }],
-      dispenseRequest: { quantity: { value: 4, unit: "package" }, numberOfRepeatsAllowed: 1 },
-    } as never);
-    const row = (await world.system.store.get("MedicationRequest", request.id)) as StoredRow;
-    const container = await signedContainer(
-      trust,
-      world.doctor.card!,
-      signedFileName(request.id),
-      signedDocument(row.resource),
-    );
-    await world.system.centre.sign(doctorOf(), request.id, container);
-    return request.id;
-  }
+  const signedPrescription = (patientId: string) => signedPrescriptionFor(world, trust, patientId);
 
   const dispense = (id: string) =>
     world.system.centre.dispense(pharmacistOf(), {
       resourceType: "MedicationDispense",
       authorizingPrescription: [{ reference: `MedicationRequest/${id}` }],
       quantity: { value: 2 },
+      // A public prescription: whoever the pharmacist identified collects it.
+      extension: [buyerExtension(world.patient.code)],
     }) as Promise<unknown> as Promise<MedicationDispense>;
   const extension = (d: MedicationDispense, url: string) => d.extension?.find((e) => e.url === url);
 

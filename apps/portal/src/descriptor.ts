@@ -113,16 +113,22 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
               paths: [path],
             }))
           : []),
-        // "My health" (issue #16): the patient's own record, closures and declarations (Consent), insurance.
+        // "My health" (issue #16): the patient's own record, closures and declarations (Consent),
+        // representatives (RelatedPerson), insurance.
         ...(config.health
           ? [
               { subject: config.portalClient, service: config.health.fhirService, method: "GET", paths: ["**"] },
-              { subject: config.portalClient, service: config.health.fhirService, method: "POST", paths: ["/Consent"] },
+              {
+                subject: config.portalClient,
+                service: config.health.fhirService,
+                method: "POST",
+                paths: ["/Consent", "/RelatedPerson"],
+              },
               {
                 subject: config.portalClient,
                 service: config.health.fhirService,
                 method: "PUT",
-                paths: ["/Consent/*"],
+                paths: ["/Consent/*", "/RelatedPerson/*"],
               },
               {
                 subject: config.portalClient,

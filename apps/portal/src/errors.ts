@@ -72,6 +72,8 @@ export type PortalErrorCode =
   | "PORTAL_HEALTH_ALREADY_CLOSED"
   /** No such document or closure in force in the person's own record. */
   | "PORTAL_HEALTH_UNKNOWN"
+  /** The person named already holds a mandate in force. */
+  | "PORTAL_HEALTH_ALREADY_REPRESENTATIVE"
   /** The person has no valid ID card authentication certificate in the certificate directory to encrypt for. */
   | "PORTAL_NO_RECIPIENT";
 
@@ -115,6 +117,7 @@ export const PORTAL_ERRORS: ErrorCatalogue<PortalErrorCode | SignatureErrorCode>
   PORTAL_HEALTH_NO_RECORD: { status: 404 },
   PORTAL_HEALTH_ALREADY_CLOSED: { status: 409 },
   PORTAL_HEALTH_UNKNOWN: { status: 404 },
+  PORTAL_HEALTH_ALREADY_REPRESENTATIVE: { status: 409 },
   PORTAL_NO_RECIPIENT: { status: 404 },
   // @riik/signature's refusals while signing or reading an uploaded container.
   SIG_ARGUMENT: { status: 400 },

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import fastifyCookie from "@fastify/cookie";
 import { parseContainer } from "@riik/cdoc";
-import { createHttpService, type HttpService, parsePersonalCode } from "@riik/core";
+import { createHttpService, type HttpService, isValidPersonalCode, parsePersonalCode } from "@riik/core";
 import { trustAnchorOf } from "@riik/xroad";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
@@ -35,7 +35,9 @@ import {
   FOUNDING_APPLICATION,
   HEALTH_CLOSURE,
   HEALTH_DECLARATION,
+  HEALTH_MANDATE_END,
   HEALTH_REOPENING,
+  HEALTH_REPRESENTATIVE,
   INBOX_ATTACHMENT,
   INBOX_LIST,
   INBOX_MESSAGE,
@@ -805,6 +807,23 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     const declared = await health.declare(code, request.params.kind, request.body.choice);
     request.log.info({ event: "health-declared", kind: request.params.kind }, "declaration of intent changed");
     return declared;
+  });
+  app.post("/api/health/representatives", { schema: HEALTH_REPRESENTATIVE }, async (request) => {
+    const { health, code } = patientOf(request);
+    const { personalCode, until } = request.body;
+    if (!isValidPersonalCode(personalCode))
+      throw new PortalError("PORTAL_INPUT", "that is not a valid personal code", {
+        details: { field: "personalCode" },
+      });
+    const appointed = await health.appoint(code, personalCode, until);
+    request.log.info({ event: "health-representative-appointed" }, "health representative appointed");
+    return appointed;
+  });
+  app.post("/api/health/representatives/:id/end", { schema: HEALTH_MANDATE_END }, async (request) => {
+    const { health, code } = patientOf(request);
+    const ended = await health.endMandate(code, request.params.id);
+    request.log.info({ event: "health-representative-ended" }, "health representative's mandate ended");
+    return ended;
   });
 
   // ---- Encrypted documents (issue #20): the page encrypts and decrypts itself; the portal only

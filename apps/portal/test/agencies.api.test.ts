@@ -539,8 +539,10 @@ describe("my health (issue #16; the real health information system and health in
         priceCents: 840,
         patientShareCents: 373,
         fundShareCents: 467,
+        buyer: card.personalCode,
       },
     ]);
+    assert.deepEqual([p.type, p.namedRepresentative], ["public", null]);
 
     const insured = await patient.call("/api/health/insurance");
     assert.equal(insured.status, 200, insured.text);
@@ -635,6 +637,54 @@ describe("my health (issue #16; the real health information system and health in
     assert.equal(withdrawn.json.declarations.find((d: { kind: string }) => d.kind === "organ-donation").choice, "none");
     // A declaration is not a closure: the record stays open.
     assert.equal(withdrawn.json.wholeRecordClosedBy, null);
+  });
+
+  it("names a representative in the health system, lists and ends the mandate; refuses oneself, a bad code, a second mandate in force and an unknown one", async () => {
+    const card = await world.newCard("Ene", "Esindatav");
+    await agencies.seedHealth(card.personalCode);
+    const helper = await world.newCard("Aita", "Abiline");
+    const patient = new Client(url, card);
+    assert.equal((await patient.login()).status, 200);
+    const appoint = (body: object) => patient.call("/api/health/representatives", { method: "POST", body });
+    assert.deepEqual((await patient.call("/api/health/record")).json.representatives, []);
+
+    const named = await appoint({ personalCode: helper.personalCode, until: "2031-12-31" });
+    assert.equal(named.status, 200, named.text);
+    const [mandate] = named.json.representatives;
+    assert.deepEqual(
+      [mandate.personalCode, mandate.until, mandate.status],
+      [helper.personalCode, "2031-12-31", "valid"],
+    );
+    assert.match(mandate.since, /^\d{4}-\d{2}-\d{2}T/);
+    const twice = await appoint({ personalCode: helper.personalCode });
+    assert.deepEqual([twice.status, twice.json.code], [409, "PORTAL_HEALTH_ALREADY_REPRESENTATIVE"]);
+    const self = await appoint({ personalCode: card.personalCode });
+    assert.deepEqual([self.status, self.json.code], [400, "PORTAL_INPUT"]);
+    const checkDigit = `${helper.personalCode.slice(0, 10)}${(Number(helper.personalCode[10]) + 1) % 10}`;
+    for (const body of [
+      { personalCode: checkDigit },
+      { personalCode: "123" },
+      { personalCode: helper.personalCode, until: "soon" },
+    ]) {
+      const bad = await appoint(body);
+      assert.equal(bad.status, 400, JSON.stringify(body));
+    }
+
+    const ended = await patient.call(`/api/health/representatives/${mandate.id}/end`, { method: "POST", body: {} });
+    assert.equal(ended.status, 200, ended.text);
+    assert.equal(ended.json.representatives[0].status, "ended");
+    assert.ok(Date.parse(ended.json.representatives[0].until) <= Date.now(), "ended now, not on the day set");
+    const again = await patient.call(`/api/health/representatives/${mandate.id}/end`, { method: "POST", body: {} });
+    assert.deepEqual([again.status, again.json.code], [404, "PORTAL_HEALTH_UNKNOWN"]);
+    // Ended, the same person can be named again.
+    const renewed = await appoint({ personalCode: helper.personalCode });
+    assert.deepEqual(
+      renewed.json.representatives.map((r: { status: string; until: string | null }) => [r.status, r.until === null]),
+      [
+        ["valid", true],
+        ["ended", false],
+      ],
+    );
   });
 
   it("refuses malformed ids and documents not in the person's record with typed errors; a person the health system does not know sees an empty record", async () => {

@@ -25,6 +25,7 @@ import { freePort, temporaryDirectory } from "@riik/core/testing";
 import { type DirectoryServer, serveDirectory } from "@riik/directory";
 import { createEResidencyService, openEResidencyOffice } from "@riik/e-residency";
 import {
+  buyerExtension,
   EMERGENCY_HEADER,
   EXTENSION,
   LICENCE_SYSTEM,
@@ -430,6 +431,7 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
           { url: EXTENSION.patientShare, ...money(3.73) },
           { url: EXTENSION.fundShare, ...money(4.67) },
           { url: EXTENSION.remaining, valueQuantity: { value: 2, unit: "package" } },
+          buyerExtension(patientCode),
         ],
       },
       patientCode,

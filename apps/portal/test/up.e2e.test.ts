@@ -595,15 +595,18 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     await cofounder.close();
   });
 
-  // Issue #16: the clinic's doctor records a visit and writes a prescription (riik health, the
-  // clinic's system through ss-kliinik, signed with her card); the patient sees both in the
-  // portal and closes the summary; the pharmacy dispenses half and then the rest (through
-  // ss-apteek) and a third time is refused; the portal shows the dispensings and who read what.
-  it("a doctor's visit and prescription reach the patient's portal; she closes the summary; the pharmacy dispenses it in two", async () => {
+  // Issue #16: the clinic's doctor records a visit (riik health, the clinic's system through
+  // ss-kliinik, signed with her card); the patient names a representative in the portal; the
+  // doctor writes a prescription the representative may collect; the patient closes the
+  // summary; the pharmacy (through ss-apteek) hands half to the representative, refuses them
+  // once the patient has ended the mandate, hands the rest to the patient and refuses a third
+  // time; the portal shows who collected what and who read what.
+  it("a doctor's visit and prescription reach the patient's portal; she closes the summary, names and ends a representative; the pharmacy dispenses it in two", async () => {
     const portal = state.services.portal!;
     const doctor = state.officials.find((card) => /^doctor/.test(card.role));
     const pharmacist = state.officials.find((card) => /^pharmacist/.test(card.role));
     const patient = state.demoCards[0]!;
+    const representative = state.demoCards[1]!;
     assert.ok(doctor && pharmacist, "riik up issues the doctor's and the pharmacist's cards");
     const health = async (args: string[]) => {
       const run = await runRiik(["health", ...args, "--data", dataDir]);
@@ -619,6 +622,22 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
       "--summary",
       "Viirusinfektsioon.",
     ]);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/?lang=en`);
+    await page.locator("#login-start").click();
+    await logInWithCard(page, patient.file, patient.pin1);
+    await page.getByRole("link", { name: "My health" }).click({ timeout: 20_000 });
+    await page.getByRole("heading", { level: 1, name: "My health" }).waitFor();
+    await page.getByLabel("Representative's personal code").fill(representative.personalCode);
+    await page.getByRole("button", { name: "Give the mandate" }).click();
+    await page.getByText("The mandate is given.").waitFor({ timeout: 20_000 });
+    const mandates = page.getByRole("table", {
+      name: "People with a mandate to represent you in health matters, newest first",
+    });
+    await mandates.getByRole("row", { name: new RegExp(`${representative.personalCode}.*in force`) }).waitFor();
+
     const written = await health([
       "prescribe",
       ...asDoctor,
@@ -630,19 +649,20 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
       "2",
       "--dosage",
       "1 tablett 2 korda päevas",
+      "--named-representative",
+      representative.personalCode,
     ]);
+    assert.equal(written.type, "named-representative");
     const prescription = String(written.prescription).replace("MedicationRequest/", "");
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${portal.url}/?lang=en`);
-    await page.locator("#login-start").click();
-    await logInWithCard(page, patient.file, patient.pin1);
-    await page.getByRole("link", { name: "My health" }).click({ timeout: 20_000 });
-    await page.getByRole("heading", { level: 1, name: "My health" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "My health" }).waitFor({ timeout: 20_000 });
     const documents = page.getByRole("table", { name: "Visit summaries and other documents, newest first" });
     await documents.getByText("Vastuvõtu kokkuvõte: kurguvalu").first().waitFor({ timeout: 20_000 });
-    await page.getByRole("table", { name: "Prescriptions, newest first" }).getByText("Metformin 500 mg").waitFor();
+    await page
+      .getByRole("table", { name: "Prescriptions, newest first" })
+      .getByText(`also collected by ${representative.personalCode}`)
+      .waitFor();
     const summary = documents.getByRole("row", { name: /kurguvalu/ }).first();
     await summary.getByRole("button", { name: "Close" }).click();
     await page.getByText("Closed. Doctors no longer see it, except in an emergency.").waitFor({ timeout: 20_000 });
@@ -657,9 +677,21 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     ]);
     assert.ok(JSON.stringify(found).includes(prescription), JSON.stringify(found));
     const dispense = ["dispense", "--pharmacist", pharmacist.personalCode, "--prescription", prescription];
-    assert.equal((await health([...dispense, "--packages", "1"])).remaining, 1);
-    assert.equal((await health([...dispense, "--packages", "1"])).remaining, 0);
-    const third = await runRiik(["health", ...dispense, "--packages", "1", "--data", dataDir]);
+    const byRepresentative = [...dispense, "--packages", "1", "--buyer", representative.personalCode];
+    assert.equal((await health(byRepresentative)).remaining, 1);
+
+    // The patient ends the mandate: the representative is refused, the patient collects the rest.
+    await mandates
+      .getByRole("row", { name: new RegExp(representative.personalCode) })
+      .getByRole("button", { name: "End the mandate" })
+      .click();
+    await page.getByText("The mandate is ended").waitFor({ timeout: 20_000 });
+    const refused = await runRiik(["health", ...byRepresentative, "--data", dataDir]);
+    assert.notEqual(refused.code, 0, "an ended mandate collects nothing");
+    assert.match(refused.stderr, /^riik: REPRESENTATIVE_MANDATE_ENDED: /);
+    const byPatient = [...dispense, "--packages", "1", "--buyer", patient.personalCode];
+    assert.equal((await health(byPatient)).remaining, 0);
+    const third = await runRiik(["health", ...byPatient, "--data", dataDir]);
     assert.notEqual(third.code, 0, "a used prescription is not dispensed again");
     assert.match(third.stderr, /^riik: PRESCRIPTION_USED: /);
 
@@ -668,6 +700,8 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     const dispensed = page.getByRole("table", { name: "Dispensed: Metformin 500 mg" });
     await dispensed.getByText("Demoapteek OÜ").first().waitFor({ timeout: 20_000 });
     assert.equal(await dispensed.getByText("Demoapteek OÜ").count(), 2);
+    await dispensed.getByRole("cell", { name: representative.personalCode }).waitFor();
+    await dispensed.getByRole("cell", { name: "you", exact: true }).waitFor();
     const reads = page.getByRole("table", { name: "Professionals' reads of your data, newest first" });
     await reads.getByText(`${pharmacist.name} (${pharmacist.personalCode})`).first().waitFor({ timeout: 20_000 });
     await context.close();

@@ -24,12 +24,14 @@ export interface ActiveRole {
   kinds: RoleKind[];
 }
 
-/** Whether a FHIR period covers a moment (open ends are unbounded; a date-only end lasts the whole day). */
+/** The last moment of a FHIR period's end: a date-only end lasts the whole day. */
+export const periodEnd = (end: string): string => (end.length <= 10 ? `${end}T23:59:59.999Z` : end);
+
+/** Whether a FHIR period covers a moment (open ends are unbounded). */
 export function periodCovers(period: { start?: string; end?: string } | undefined, at: Date): boolean {
   const day = at.toISOString();
   if (period?.start && period.start > day) return false;
-  const end = period?.end && period.end.length <= 10 ? `${period.end}T23:59:59.999Z` : period?.end;
-  return !end || end >= day;
+  return !period?.end || periodEnd(period.end) >= day;
 }
 
 /**

@@ -9,8 +9,8 @@ import { callerOf } from "../access/caller.ts";
 import { authorizeRead, searchScope } from "../access/read-guard.ts";
 import { fieldError, HEALTH_ERRORS, HealthError, type HealthErrorCode, ISSUE_TYPE } from "../errors.ts";
 import { capabilityStatement } from "../fhir/capability.ts";
-import { createResource, updateConsent } from "../fhir/create.ts";
-import { PERSONAL_CODE_SYSTEM } from "../fhir/identifiers.ts";
+import { createResource, PATIENT_UPDATABLE, updateByPatient } from "../fhir/create.ts";
+import { EXTENSION, PERSONAL_CODE_SYSTEM } from "../fhir/identifiers.ts";
 import { fhirPath, OPERATION_OUTCOME, outcome } from "../fhir/operation-outcome.ts";
 import {
   type CreatableType,
@@ -102,17 +102,28 @@ function answer(reply: FastifyReply, body: unknown, subjects: readonly string[],
   return reply.status(status).type(FHIR_JSON).send(body);
 }
 
-/** The personal codes of the Practitioners among `rows`: their data too. */
-const practitionersIn = (rows: readonly StoredRow[]) =>
+type Identifier = { system?: string; value?: string };
+type Identified = { identifier?: Identifier[]; extension?: Array<{ url: string; valueIdentifier?: Identifier }> };
+
+/**
+ * The persons other than the patient that `rows` name by personal code, whose data they are
+ * too: practitioners, representatives (RelatedPerson), the person named on a prescription and
+ * the buyer of a dispense (extensions holding a personal code).
+ */
+const personsIn = (rows: readonly StoredRow[]) =>
   rows
-    .filter((r) => r.type === "Practitioner")
-    .flatMap((r) => (r.resource as { identifier?: Array<{ system?: string; value?: string }> }).identifier ?? [])
+    .flatMap((r) => [
+      ...(r.type === "Practitioner" || r.type === "RelatedPerson" ? ((r.resource as Identified).identifier ?? []) : []),
+      ...((r.resource as Identified).extension ?? [])
+        .filter((e) => e.url === EXTENSION.namedRepresentative || e.url === EXTENSION.buyer)
+        .map((e) => e.valueIdentifier ?? {}),
+    ])
     .filter((i) => i.system === PERSONAL_CODE_SYSTEM && isValidPersonalCode(i.value ?? ""))
     .map((i) => i.value!);
 
 /**
  * Whom a search answer concerns beyond the patients it returns: the persons the query names by
- * personal code (a search that found nothing still looked them up), the practitioners returned,
+ * personal code (a search that found nothing still looked them up), the persons the rows name,
  * and on the caller's own scope the caller. The provider's security server refuses a
  * personal-data answer that names nobody (fail closed), and the Data Tracker should show the look-up.
  */
@@ -124,7 +135,7 @@ function searchSubjects(query: SearchQuery, rows: readonly StoredRow[], own: str
       ? [f.value]
       : [],
   );
-  return [...named, ...practitionersIn(rows), ...(own ? [own] : [])];
+  return [...named, ...personsIn(rows), ...(own ? [own] : [])];
 }
 
 const baseOf = (request: FastifyRequest) => `${request.protocol}://${request.headers.host ?? "localhost"}/fhir`;
@@ -188,7 +199,7 @@ export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
           const row = await store.get(type, request.params.id);
           if (!row) throw new HealthError("RESOURCE_NOT_FOUND", `no ${type}/${request.params.id}`);
           const { subjects } = await authorizeRead(store, callerOf(request.headers), [row], "read", new Date());
-          return answer(reply, row.resource, [...subjects, ...practitionersIn([row])]);
+          return answer(reply, row.resource, [...subjects, ...personsIn([row])]);
         },
       );
       fhir.get(
@@ -281,43 +292,49 @@ export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
           if (creatable === "MedicationRequest") resource = await centre.prescribe(caller, body, at);
           else if (creatable === "MedicationDispense") resource = await centre.dispense(caller, body, at);
           else resource = (await createResource(store, caller, creatable, body, at, centre.trustAnchors)).resource;
-          const row = await store.get(creatable, resource.id);
+          const row = (await store.get(creatable, resource.id))!;
           reply.header(
             "location",
             `${baseOf(request)}/${type}/${resource.id}/_history/${resource.meta?.versionId ?? "1"}`,
           );
-          return answer(reply, resource, row?.patientCode ? [row.patientCode] : [], 201);
+          return answer(reply, resource, [...(row.patientCode ? [row.patientCode] : []), ...personsIn([row])], 201);
         },
       );
     }
 
-    fhir.put(
-      "/Consent/:id",
-      {
-        schema: {
-          operationId: "updateConsent",
-          summary: "The patient changes a Consent: status inactive reopens what it closed",
-          params: ID_PARAMS,
-          querystring: NO_QUERY,
-          body: SCHEMAS.Consent,
-          response: {
-            200: personalAnswer(RESOURCE, "The Consent as stored"),
-            ...errorsOf({ 400: "RESOURCE_INVALID", 403: "NOT_THE_PATIENT", 404: "RESOURCE_NOT_FOUND" }),
+    for (const type of PATIENT_UPDATABLE)
+      fhir.put(
+        `/${type}/:id`,
+        {
+          schema: {
+            operationId: `update${type}`,
+            summary:
+              type === "Consent"
+                ? "The patient changes a Consent: status inactive reopens what it closed"
+                : "The patient changes a representative's mandate: active false ends it now",
+            params: ID_PARAMS,
+            querystring: NO_QUERY,
+            body: SCHEMAS[type],
+            response: {
+              200: personalAnswer(RESOURCE, `The ${type} as stored`),
+              ...errorsOf({ 400: "RESOURCE_INVALID", 403: "NOT_THE_PATIENT", 404: "RESOURCE_NOT_FOUND" }),
+            },
           },
         },
-      },
-      async (request, reply) => {
-        const stored = await updateConsent(
-          store,
-          callerOf(request.headers),
-          request.params.id,
-          request.body as never,
-          new Date(),
-        );
-        const row = await store.get("Consent", stored.id);
-        return answer(reply, stored, row?.patientCode ? [row.patientCode] : []);
-      },
-    );
+        async (request, reply) => {
+          const caller = callerOf(request.headers);
+          const stored = await updateByPatient(
+            store,
+            caller,
+            type,
+            request.params.id,
+            request.body as never,
+            new Date(),
+          );
+          const row = (await store.get(type, stored.id))!;
+          return answer(reply, stored, [...(row.patientCode ? [row.patientCode] : []), ...personsIn([row])]);
+        },
+      );
 
     fhir.post(
       "/MedicationRequest/:id/$sign",

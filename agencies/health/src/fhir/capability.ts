@@ -1,6 +1,7 @@
 // GET /fhir/metadata: the CapabilityStatement (capabilitystatement.html) says exactly what is
 // served: per type the interactions and search parameters, and the _include values.
 import type { CapabilityStatement, CapabilityStatementRestResource } from "@medplum/fhirtypes";
+import { PATIENT_UPDATABLE } from "./create.ts";
 import { type CreatableType, RESOURCE_TYPES, SCHEMAS, SEARCH_PARAMETERS } from "./resources.ts";
 
 export function capabilityStatement(baseUrl: string, at: Date): CapabilityStatement {
@@ -8,7 +9,7 @@ export function capabilityStatement(baseUrl: string, at: Date): CapabilityStatem
     const params = Object.entries(SEARCH_PARAMETERS[type]);
     const interactions: Array<"read" | "search-type" | "create" | "update"> = ["read", "search-type"];
     if (type in SCHEMAS) interactions.push("create");
-    if (type === "Consent") interactions.push("update");
+    if ((PATIENT_UPDATABLE as readonly string[]).includes(type)) interactions.push("update");
     return {
       type: type as CreatableType,
       interaction: interactions.map((code) => ({ code })),

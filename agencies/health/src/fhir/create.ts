@@ -2,17 +2,26 @@
 // checked the shape; these are the rules about content and who may write. Directory resources
 // (Patient, Practitioner, Organization, PractitionerRole) come from the registers behind them
 // and are limited by the security server's access rights; clinical data is written by a
-// professional with an active role at the calling provider; a Consent by the patient.
-import type { Consent, DocumentReference, Identifier } from "@medplum/fhirtypes";
+// professional with an active role at the calling provider; a Consent and a RelatedPerson
+// (a representative's mandate) by the patient.
+import type { Consent, DocumentReference, Identifier, RelatedPerson } from "@medplum/fhirtypes";
 import { isValidPersonalCode } from "@riik/core";
 import type { ValidationOptions } from "@riik/signature";
 import type { Caller } from "../access/caller.ts";
+import { checkMandatePeriod, mandateOf, representativeCodeOf } from "../access/representation.ts";
 import { activeRole } from "../access/role.ts";
 import { fieldError, HealthError } from "../errors.ts";
 import { ASIC_E, attachmentBytes, verifyAuthorSignature } from "../signatures/author-signature.ts";
 import type { HealthStore } from "../storage/health-store.ts";
-import { LICENCE_SYSTEM, PERSONAL_CODE_SYSTEM, REGISTRY_CODE_SYSTEM } from "./identifiers.ts";
+import {
+  LICENCE_SYSTEM,
+  PERSONAL_CODE_SYSTEM,
+  REGISTRY_CODE_SYSTEM,
+  REPRESENTATIVE_RELATIONSHIP,
+} from "./identifiers.ts";
 import type { CreatableType, ResourceBody, StoredResource } from "./resources.ts";
+
+const personal = (v: string) => /^[0-9]{11}$/.test(v) && isValidPersonalCode(v);
 
 /** The identifier of `system` a resource must carry, checked by `valid`; else RESOURCE_INVALID naming it. */
 function requiredIdentifier(
@@ -47,17 +56,17 @@ export async function createResource(
   /** What a document's author signature must chain to (only documents are signed). */
   trustAnchors: ValidationOptions["trustAnchors"] = [],
 ): Promise<{ resource: StoredResource; patientCode: string | null }> {
-  const { id: _ignored, meta: _meta, ...body } = input;
-  const personal = (v: string) => /^[0-9]{11}$/.test(v) && isValidPersonalCode(v);
+  const { id: _ignored, meta: _meta, ...given } = input;
+  let body = given as ResourceBody;
   let patientCode: string | null = null;
   switch (type) {
     case "Patient": {
-      patientCode = requiredIdentifier(body as ResourceBody, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
+      patientCode = requiredIdentifier(body, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
       await unique(store, type, PERSONAL_CODE_SYSTEM, patientCode);
       break;
     }
     case "Practitioner": {
-      const code = requiredIdentifier(body as ResourceBody, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
+      const code = requiredIdentifier(body, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
       await unique(store, type, PERSONAL_CODE_SYSTEM, code);
       break;
     }
@@ -72,7 +81,7 @@ export async function createResource(
       break;
     }
     case "PractitionerRole": {
-      requiredIdentifier(body as ResourceBody, LICENCE_SYSTEM, (v) => v.length > 0, "the licence number");
+      requiredIdentifier(body, LICENCE_SYSTEM, (v) => v.length > 0, "the licence number");
       await store.target(body.practitioner.reference, "Practitioner", "PractitionerRole.practitioner");
       await store.target(body.organization.reference, "Organization", "PractitionerRole.organization");
       break;
@@ -85,6 +94,21 @@ export async function createResource(
       await checkConsentData(store, body as Consent, patientCode!);
       break;
     }
+    case "RelatedPerson": {
+      const patient = await store.target(body.patient.reference, "Patient", "RelatedPerson.patient");
+      patientCode = patient.patientCode!;
+      if (caller.person !== patientCode)
+        throw new HealthError("NOT_THE_PATIENT", "a patient names their representatives themselves");
+      const representative = requiredIdentifier(body, PERSONAL_CODE_SYSTEM, personal, "a valid personal code");
+      if (representative === patientCode)
+        throw fieldError("RESOURCE_INVALID", "RelatedPerson.identifier", "a patient does not represent themselves");
+      if ((await mandateOf(store, patientCode, representative, at)) === "valid")
+        throw fieldError("IDENTIFIER_TAKEN", "RelatedPerson.identifier", `${representative} represents you already`);
+      const period = { ...body.period, start: body.period?.start ?? at.toISOString() };
+      checkMandatePeriod(period, at);
+      body = { ...body, active: true, relationship: [{ coding: [REPRESENTATIVE_RELATIONSHIP] }], period };
+      break;
+    }
     default: {
       const patient = await store.target(body.subject.reference, "Patient", `${type}.subject`);
       patientCode = patient.patientCode;
@@ -95,7 +119,7 @@ export async function createResource(
         await checkDocumentSignature(store, body as DocumentReference, caller, patientCode, trustAnchors);
     }
   }
-  const resource = await store.write((write) => store.insert(write, body as ResourceBody, patientCode, at), at);
+  const resource = await store.write((write) => store.insert(write, body, patientCode, at), at);
   return { resource, patientCode };
 }
 
@@ -152,22 +176,48 @@ async function checkConsentData(store: HealthStore, consent: Consent, patientCod
   }
 }
 
-/** FHIR update of a Consent (reopening is status inactive): by the patient, the patient unchanged. */
-export async function updateConsent(
+/** The resources a patient changes themselves (FHIR update): closures and declarations, representatives' mandates. */
+export const PATIENT_UPDATABLE = ["Consent", "RelatedPerson"] as const;
+export type PatientUpdatable = (typeof PATIENT_UPDATABLE)[number];
+
+/**
+ * FHIR update of a Consent (reopening is status inactive) or a RelatedPerson (ending a mandate
+ * is active false: it ends now): by the patient, the patient and the representative unchanged.
+ */
+export async function updateByPatient(
   store: HealthStore,
   caller: Caller,
+  type: PatientUpdatable,
   id: string,
   input: ResourceBody,
   at: Date,
 ): Promise<StoredResource> {
-  const current = await store.get("Consent", id);
-  if (!current) throw new HealthError("RESOURCE_NOT_FOUND", `no Consent/${id}`);
+  const current = await store.get(type, id);
+  if (!current) throw new HealthError("RESOURCE_NOT_FOUND", `no ${type}/${id}`);
   if (caller.person !== current.patientCode)
-    throw new HealthError("NOT_THE_PATIENT", "a patient closes and reopens their data themselves");
+    throw new HealthError("NOT_THE_PATIENT", "a patient changes their closures and mandates themselves");
   if (input.id !== undefined && input.id !== id)
-    throw fieldError("RESOURCE_INVALID", "Consent.id", "Consent.id must be the id of the URL");
-  if (input.patient.reference !== (current.resource as Consent).patient?.reference)
-    throw fieldError("RESOURCE_INVALID", "Consent.patient", "a Consent's patient cannot change");
-  await checkConsentData(store, input as Consent, current.patientCode!);
-  return store.write((write) => store.update(write, { ...input, id } as StoredResource, at), at);
+    throw fieldError("RESOURCE_INVALID", `${type}.id`, `${type}.id must be the id of the URL`);
+  if (input.patient.reference !== (current.resource as Consent | RelatedPerson).patient?.reference)
+    throw fieldError("RESOURCE_INVALID", `${type}.patient`, `a ${type}'s patient cannot change`);
+  let body = input;
+  if (type === "Consent") await checkConsentData(store, input as Consent, current.patientCode!);
+  else {
+    if (representativeCodeOf(input as RelatedPerson) !== representativeCodeOf(current.resource as RelatedPerson))
+      throw fieldError(
+        "RESOURCE_INVALID",
+        "RelatedPerson.identifier",
+        "name another representative with a new mandate",
+      );
+    const period = { ...input.period, start: (current.resource as RelatedPerson).period?.start };
+    if (input.active === false) body = { ...input, period: { ...period, end: endedBy(period.end, at) } };
+    else {
+      checkMandatePeriod(period, at);
+      body = { ...input, period };
+    }
+  }
+  return store.write((write) => store.update(write, { ...body, id } as StoredResource, at), at);
 }
+
+/** A mandate ended now keeps an earlier end it already had. */
+const endedBy = (end: string | undefined, at: Date) => (end && Date.parse(end) < at.getTime() ? end : at.toISOString());

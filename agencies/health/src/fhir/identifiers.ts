@@ -25,4 +25,29 @@ export const EXTENSION = {
   insured: "https://riik.ee/fhir/StructureDefinition/insured",
   reimbursementRate: "https://riik.ee/fhir/StructureDefinition/reimbursement-rate",
   narcotic: "https://riik.ee/fhir/StructureDefinition/narcotic",
+  /** On a MedicationRequest: who may collect it (valueCode, PRESCRIPTION_TYPES). */
+  prescriptionType: "https://riik.ee/fhir/StructureDefinition/prescription-type",
+  /** On a named-representative MedicationRequest: the person who may collect (valueIdentifier, a personal code). */
+  namedRepresentative: "https://riik.ee/fhir/StructureDefinition/named-representative",
+  /**
+   * On a MedicationDispense: the person who bought it, identified by the pharmacist (valueIdentifier).
+   * R4's MedicationDispense.receiver cannot name a RelatedPerson (R5 can), hence an extension.
+   */
+  buyer: "https://riik.ee/fhir/StructureDefinition/buyer",
+} as const;
+
+/**
+ * Who may collect a prescription (the Minister of Social Affairs' regulation on prescriptions):
+ * public, the default, anyone who gives the patient's personal code; named-representative, only
+ * the patient or the person the doctor named, and that person only while they hold the
+ * patient's mandate (a RelatedPerson).
+ */
+export const PRESCRIPTION_TYPES = ["public", "named-representative"] as const;
+export type PrescriptionType = (typeof PRESCRIPTION_TYPES)[number];
+
+/** A representative's relationship: HL7 v3 RoleCode HPOWATT, healthcare power of attorney. */
+export const REPRESENTATIVE_RELATIONSHIP = {
+  system: "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+  code: "HPOWATT",
+  display: "healthcare power of attorney",
 } as const;

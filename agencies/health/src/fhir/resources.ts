@@ -118,6 +118,13 @@ export const SCHEMAS = {
       { additionalProperties: true },
     ),
   }),
+  RelatedPerson: resource("RelatedPerson", {
+    active: Type.Optional(Type.Boolean()),
+    patient: REFERENCE,
+    identifier: Type.Array(IDENTIFIER, { minItems: 1, description: "the representative's personal code" }),
+    relationship: Type.Optional(Type.Array(CONCEPT, { minItems: 1 })),
+    period: Type.Optional(PERIOD),
+  }),
   MedicationRequest: resource("MedicationRequest", {
     intent: Type.Literal("order"),
     medicationReference: REFERENCE,
@@ -156,6 +163,7 @@ export const PATIENT_DATA: ReadonlySet<ResourceType> = new Set([
   "Composition",
   "DocumentReference",
   "Consent",
+  "RelatedPerson",
   "AuditEvent",
   "MedicationRequest",
   "MedicationDispense",
@@ -272,6 +280,11 @@ export const SEARCH_PARAMETERS: { readonly [T in ResourceType]: Readonly<Record<
     status: status("Consent"),
     patient: refs("Consent.patient", (r) => r.patient),
     date: date("Consent.dateTime", (r) => r.dateTime),
+  },
+  RelatedPerson: {
+    identifier,
+    patient: refs("RelatedPerson.patient", (r) => r.patient),
+    active: token("RelatedPerson.active", (r) => (typeof r.active === "boolean" ? String(r.active) : undefined)),
   },
   MedicationRequest: {
     identifier,

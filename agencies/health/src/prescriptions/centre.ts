@@ -17,6 +17,7 @@ import type { HealthStore } from "../storage/health-store.ts";
 import type { MedicineTable, PrescriptionTable } from "../storage/schema.ts";
 import type { InsuranceCheck } from "./insurance-check.ts";
 import { type Medicine, medicationOf, type ReimbursementRate, sharesOf, VALIDITY_DAYS } from "./medicines.ts";
+import { buyerExtension, buyerOf, checkCollector, kindExtensions, prescriptionKindOf } from "./prescription-type.ts";
 
 const DAY_MS = 86_400_000;
 const money = (cents: number): Money => ({ value: cents / 100, currency: "EUR" });
@@ -93,8 +94,13 @@ export class PrescriptionCentre {
     const validFrom = at.toISOString().slice(0, 10);
     const validUntil = new Date(Date.parse(validFrom) + (days - 1) * DAY_MS).toISOString().slice(0, 10);
     const repeats = body.dispenseRequest.numberOfRepeatsAllowed ?? 0;
+    const kind = await prescriptionKindOf(this.store, body as ResourceBody, patient.patientCode!, at);
+    const others = (Array.isArray(body.extension) ? body.extension : []).filter(
+      (e: { url?: string }) => e.url !== EXTENSION.prescriptionType && e.url !== EXTENSION.namedRepresentative,
+    );
     const request: ResourceBody = {
       ...body,
+      extension: [...others, ...kindExtensions(kind)],
       status: "draft",
       authoredOn: at.toISOString(),
       requester: { reference: `PractitionerRole/${role.role.id}`, display: role.licence },
@@ -123,6 +129,8 @@ export class PrescriptionCentre {
           container: null,
           container_sha256: null,
           signed_at: null,
+          kind: kind.kind,
+          representative_code: kind.representative,
         })
         .execute();
       return stored;
@@ -168,9 +176,9 @@ export class PrescriptionCentre {
   }
 
   /**
-   * A pharmacist dispenses `quantity` packages of a valid prescription: one transaction that
-   * checks the pharmacy's licence, the prescription's signature, validity, dispensings left
-   * and remaining quantity, then records the MedicationDispense with the shares and updates
+   * A pharmacist dispenses `quantity` packages of a valid prescription to the buyer they
+   * identified: one transaction that checks the pharmacy's licence, the prescription's
+   * signature, validity, who may collect it, dispensings left and remaining quantity, then records the MedicationDispense with the shares and updates
    * the prescription. Any refusal leaves everything as it was.
    */
   async dispense(caller: Caller, input: ResourceBody, at = new Date()): Promise<StoredResource> {
@@ -178,6 +186,7 @@ export class PrescriptionCentre {
     checkPharmacyLicence(role, at);
     const reference = input.authorizingPrescription[0].reference as string;
     const quantity = input.quantity.value as number;
+    const buyer = buyerOf(input);
     const insured = await this.#insured(reference, caller.person, at);
     return this.store.write(async (write) => {
       const { trx } = write;
@@ -202,6 +211,7 @@ export class PrescriptionCentre {
         throw new HealthError("PRESCRIPTION_USED", `${reference} has been dispensed in full`);
       if (at.toISOString().slice(0, 10) > row.valid_until || at.toISOString().slice(0, 10) < row.valid_from)
         throw new HealthError("PRESCRIPTION_EXPIRED", `${reference} was valid until ${row.valid_until}`);
+      await checkCollector(this.store, row, buyer, at, trx);
       if (quantity > remaining)
         throw fieldError(
           "QUANTITY_EXCEEDS_REMAINING",
@@ -234,6 +244,7 @@ export class PrescriptionCentre {
           { url: EXTENSION.fundShare, valueMoney: money(shares.fundCents) },
           { url: EXTENSION.insured, valueBoolean: insured },
           { url: EXTENSION.remaining, valueQuantity: { value: left, unit: "package" } },
+          buyerExtension(buyer),
         ],
       };
       const stored = await this.store.insert(write, dispense as ResourceBody, row.patient_code, at);

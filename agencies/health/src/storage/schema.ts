@@ -53,6 +53,10 @@ export interface PrescriptionTable {
   container: string | null;
   container_sha256: string | null;
   signed_at: string | null;
+  /** Who may collect it: PRESCRIPTION_TYPES. */
+  kind: string;
+  /** On a named-representative prescription: the person named (personal code). */
+  representative_code: string | null;
 }
 
 export interface HealthDb extends ChangeJournalDb {
@@ -131,6 +135,15 @@ export const healthMigrations: Readonly<Record<string, ComponentMigration>> = {
         .on("prescription")
         .columns(["patient_code", "status"])
         .execute();
+    },
+  },
+  "0004_prescription_type": {
+    async up(db) {
+      await db.schema
+        .alterTable("prescription")
+        .addColumn("kind", "text", (c) => c.notNull().defaultTo("public"))
+        .execute();
+      await db.schema.alterTable("prescription").addColumn("representative_code", "text").execute();
     },
   },
 };

@@ -9,9 +9,11 @@ import type {
 } from "@medplum/fhirtypes";
 import {
   ASIC_E,
+  buyerExtension,
   EXTENSION,
   HealthError,
   type HealthErrorCode,
+  kindExtensions,
   PERSONAL_CODE_SYSTEM,
   signedDocument,
   signedFileName,
@@ -291,6 +293,11 @@ export function registerHealthCommands(program: Command): void {
     .requiredOption("--packages <n>", "how many packages in all", count)
     .option("--dispensings <n>", "in how many dispensings at most", count, 1)
     .requiredOption("--dosage <text>", "how to take it")
+    .option(
+      "--named-representative <code>",
+      "only the patient or this person (who holds the patient's mandate) may collect it; default: a public prescription",
+      personalCode,
+    )
     .action(async (o) => {
       const doctor = readCardFile(o.card).personalCode;
       await run(o, doctor, async (fhir) => {
@@ -304,6 +311,9 @@ export function registerHealthCommands(program: Command): void {
           // The centre names the doctor's role at the calling clinic here.
           requester: { reference: `Practitioner/${author.id}` },
           dosageInstruction: [{ text: o.dosage }],
+          ...(o.namedRepresentative
+            ? { extension: kindExtensions({ kind: "named-representative", representative: o.namedRepresentative }) }
+            : {}),
           dispenseRequest: {
             quantity: { value: o.packages, unit: "package" },
             numberOfRepeatsAllowed: o.dispensings - 1,
@@ -359,6 +369,11 @@ export function registerHealthCommands(program: Command): void {
     .requiredOption("--pharmacist <code>", "X-Road-UserId: the pharmacist's personal code", personalCode)
     .requiredOption("--prescription <id>", "the prescription (MedicationRequest id, or MedicationRequest/ID)")
     .requiredOption("--packages <n>", "how many packages are handed over now", count)
+    .requiredOption(
+      "--buyer <code>",
+      "the personal code of the person collecting, from their identity document (the patient or a representative)",
+      personalCode,
+    )
     .action(async (o) => {
       const id = String(o.prescription).replace(/^MedicationRequest\//, "");
       await run(o, o.pharmacist, async (fhir) => {
@@ -367,6 +382,7 @@ export function registerHealthCommands(program: Command): void {
           status: "completed",
           authorizingPrescription: [{ reference: `MedicationRequest/${id}` }],
           quantity: { value: o.packages, unit: "package" },
+          extension: [buyerExtension(o.buyer)],
         })) as Resource & MedicationDispense;
         return {
           dispense: `MedicationDispense/${dispense.id}`,
@@ -388,6 +404,7 @@ function prescriptionOf(request: Resource & MedicationRequest) {
   return {
     prescription: `MedicationRequest/${request.id}`,
     status: request.status,
+    type: request.extension?.find((e) => e.url === EXTENSION.prescriptionType)?.valueCode ?? "public",
     medicine: request.medicationReference?.reference,
     packages: request.dispenseRequest?.quantity?.value,
     dispensingsAllowed: (request.dispenseRequest?.numberOfRepeatsAllowed ?? 0) + 1,

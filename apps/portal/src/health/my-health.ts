@@ -20,7 +20,12 @@ const EXTENSION = {
   fundShare: "https://riik.ee/fhir/StructureDefinition/fund-reimbursement",
   remaining: "https://riik.ee/fhir/StructureDefinition/remaining-quantity",
   price: "https://riik.ee/fhir/StructureDefinition/price",
+  prescriptionType: "https://riik.ee/fhir/StructureDefinition/prescription-type",
+  namedRepresentative: "https://riik.ee/fhir/StructureDefinition/named-representative",
+  buyer: "https://riik.ee/fhir/StructureDefinition/buyer",
 } as const;
+/** A representative's relationship: HL7 v3 RoleCode HPOWATT, healthcare power of attorney. */
+const REPRESENTATIVE = { system: "http://terminology.hl7.org/CodeSystem/v3-RoleCode", code: "HPOWATT" };
 /** Types whose answers are read at most this many (the health system's largest page). */
 const PAGE = 100;
 
@@ -59,6 +64,16 @@ export interface HealthDeclaration {
   since: string | null;
 }
 
+export interface HealthRepresentative {
+  /** The RelatedPerson holding the mandate. */
+  id: string;
+  personalCode: string;
+  since: string | null;
+  until: string | null;
+  /** valid: may act for the person now; pending: from a later day; ended: ended by the person or expired. */
+  status: "valid" | "pending" | "ended";
+}
+
 export interface HealthRecord {
   /** Whether the health system holds the person as a patient at all. */
   found: boolean;
@@ -67,6 +82,8 @@ export interface HealthRecord {
   documents: HealthDocument[];
   visits: HealthVisit[];
   declarations: HealthDeclaration[];
+  /** The people the person has given a mandate to act for them in health matters, newest first. */
+  representatives: HealthRepresentative[];
 }
 
 export interface HealthDispense {
@@ -76,6 +93,8 @@ export interface HealthDispense {
   priceCents: number | null;
   patientShareCents: number | null;
   fundShareCents: number | null;
+  /** The personal code of who collected it, as the pharmacist identified them. */
+  buyer: string | null;
 }
 
 export interface HealthPrescription {
@@ -89,6 +108,9 @@ export interface HealthPrescription {
   dispensingsAllowed: number;
   dispensingsLeft: number;
   packagesLeft: number;
+  /** public: anyone giving the person's code may collect it; named-representative: only they or the person named. */
+  type: "public" | "named-representative";
+  namedRepresentative: string | null;
   dispenses: HealthDispense[];
 }
 
@@ -131,8 +153,13 @@ const display = (value: unknown): string =>
   typeof value === "object" && value !== null ? text((value as Json).display) : "";
 const refOf = (value: unknown): string =>
   typeof value === "object" && value !== null ? text((value as Json).reference, 130) : "";
+const extensionOf = (resource: Json, url: string): Json | undefined =>
+  list(resource.extension).find((e) => record(e).url === url) as Json | undefined;
+/** The personal code an extension holds as valueIdentifier. */
+const codeIn = (resource: Json, url: string): string | null =>
+  maybe(record(extensionOf(resource, url)?.valueIdentifier ?? {}).value, 11);
 const money = (resource: Json, url: string): number | null => {
-  const found = list(resource.extension).find((e) => record(e).url === url) as Json | undefined;
+  const found = extensionOf(resource, url);
   const value = found?.valueMoney ?? found?.valueQuantity;
   const amount = typeof value === "object" && value !== null ? (value as Json).value : undefined;
   return typeof amount === "number" ? Math.round(amount * (found?.valueMoney ? 100 : 1)) : null;
@@ -191,13 +218,21 @@ export class MyHealth {
     const patient = await this.#patientId(code);
     if (!patient)
       return {
-        record: { found: false, wholeRecordClosedBy: null, documents: [], visits: [], declarations: declarations([]) },
+        record: {
+          found: false,
+          wholeRecordClosedBy: null,
+          documents: [],
+          visits: [],
+          declarations: declarations([]),
+          representatives: [],
+        },
       };
-    const [consents, compositions, references, encounters] = await Promise.all([
+    const [consents, compositions, references, encounters, mandates] = await Promise.all([
       this.#search(code, "Consent"),
       this.#search(code, "Composition"),
       this.#search(code, "DocumentReference"),
       this.#search(code, "Encounter"),
+      this.#search(code, "RelatedPerson"),
     ]);
     const closures = consents.filter(isClosure);
     const whole = closures.find((c) => list(record(c.provision).data).length === 0);
@@ -255,6 +290,7 @@ export class MyHealth {
         documents,
         visits,
         declarations: declarations(consents),
+        representatives: mandates.map(representativeOf).sort((a, b) => (b.since ?? "").localeCompare(a.since ?? "")),
       },
     };
   }
@@ -295,6 +331,11 @@ export class MyHealth {
           // Nothing is dispensed of a completed (or stopped) one any more.
           dispensingsLeft: ["draft", "active"].includes(text(r.status)) ? Math.max(0, allowed - own.length) : 0,
           packagesLeft: ["draft", "active"].includes(text(r.status)) ? Math.max(0, packages - handed) : 0,
+          type:
+            extensionOf(r, EXTENSION.prescriptionType)?.valueCode === "named-representative"
+              ? ("named-representative" as const)
+              : ("public" as const),
+          namedRepresentative: codeIn(r, EXTENSION.namedRepresentative),
           dispenses: own.map((d) => ({
             when: maybe(d.whenHandedOver),
             packages: count(record(d.quantity ?? {}).value),
@@ -305,6 +346,7 @@ export class MyHealth {
             priceCents: money(d, EXTENSION.price),
             patientShareCents: money(d, EXTENSION.patientShare),
             fundShareCents: money(d, EXTENSION.fundShare),
+            buyer: codeIn(d, EXTENSION.buyer),
           })),
         };
       })
@@ -388,6 +430,40 @@ export class MyHealth {
   }
 
   /**
+   * Gives REPRESENTATIVE a mandate to act for the person in health matters (collect a
+   * prescription the doctor names them on), until UNTIL (a date, inclusive) or until ended.
+   */
+  async appoint(code: string, representative: string, until?: string): Promise<HealthRecord> {
+    const { record: now, patient } = await this.#read(code);
+    if (!patient) throw noRecord();
+    if (representative === code)
+      throw new PortalError("PORTAL_INPUT", "you cannot be your own representative", {
+        details: { field: "personalCode" },
+      });
+    if (now.representatives.some((r) => r.personalCode === representative && r.status === "valid"))
+      throw new PortalError("PORTAL_HEALTH_ALREADY_REPRESENTATIVE", `${representative} represents you already`);
+    await this.#fhir.call(code, "POST", "/RelatedPerson", {
+      resourceType: "RelatedPerson",
+      active: true,
+      patient: { reference: `Patient/${patient}` },
+      identifier: [{ system: PERSONAL_CODE_SYSTEM, value: representative }],
+      relationship: [{ coding: [REPRESENTATIVE] }],
+      ...(until ? { period: { end: until } } : {}),
+    });
+    return this.record(code);
+  }
+
+  /** Ends a representative's mandate now (the RelatedPerson made inactive, FHIR update). */
+  async endMandate(code: string, id: string): Promise<HealthRecord> {
+    const mandate = (await this.#search(code, "RelatedPerson")).find((m) => m.id === id);
+    if (!mandate || representativeOf(mandate).status === "ended")
+      throw new PortalError("PORTAL_HEALTH_UNKNOWN", `you have no mandate ${id} in force`);
+    const { meta: _meta, ...body } = mandate;
+    await this.#fhir.call(code, "PUT", `/RelatedPerson/${encodeURIComponent(id)}`, { ...body, active: false });
+    return this.record(code);
+  }
+
+  /**
    * Declares (or withdraws) an intent: one Consent per kind (scope adr, an advance directive),
    * provision permit (consent) or deny (refuse), made inactive for none; changed in place.
    */
@@ -433,4 +509,26 @@ function declarations(consents: readonly Json[]): HealthDeclaration[] {
       since: active ? maybe(consent.dateTime) : null,
     };
   });
+}
+
+/** A RelatedPerson as the person's representative, its status at this moment. */
+function representativeOf(mandate: Json): HealthRepresentative {
+  const period = record(mandate.period ?? {});
+  const since = maybe(period.start);
+  const until = maybe(period.end);
+  const now = new Date().toISOString();
+  const ended =
+    mandate.active === false || (until !== null && (until.length <= 10 ? `${until}T23:59:59.999Z` : until) < now);
+  return {
+    id: text(mandate.id, 64),
+    personalCode: text(
+      list(mandate.identifier)
+        .map((i) => record(i))
+        .find((i) => i.system === PERSONAL_CODE_SYSTEM)?.value,
+      11,
+    ),
+    since,
+    until,
+    status: ended ? "ended" : since !== null && since > now ? "pending" : "valid",
+  };
 }

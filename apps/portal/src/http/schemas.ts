@@ -305,6 +305,21 @@ export const HEALTH_REOPENING = {
   body: Type.Object({}, { additionalProperties: false }),
 };
 
+/** Gives a person a mandate to act for the one logged in, in health matters, until a day or until ended. */
+export const HEALTH_REPRESENTATIVE = {
+  ...NO_INPUT,
+  body: Type.Object(
+    {
+      personalCode: Type.String({ pattern: "^[1-8][0-9]{10}$" }),
+      until: Type.Optional(Type.String({ format: "date" })),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+/** Ends a mandate (the RelatedPerson's id) now. */
+export const HEALTH_MANDATE_END = HEALTH_REOPENING;
+
 /** A declaration of intent: consent, refuse, or none in force. */
 export const HEALTH_DECLARATION = {
   ...NO_INPUT,

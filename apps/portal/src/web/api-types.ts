@@ -13,6 +13,7 @@ import type {
   HealthPrescription,
   HealthRead,
   HealthRecord,
+  HealthRepresentative,
   HealthVisit,
 } from "../health/my-health.ts";
 import type { InboxMessage, InboxPage, MessageSummary } from "../inbox/state-inbox.ts";
@@ -55,6 +56,7 @@ export type {
   HealthPrescription,
   HealthRead,
   HealthRecord,
+  HealthRepresentative,
   HealthVisit,
   InboxMessage,
   InboxPage,

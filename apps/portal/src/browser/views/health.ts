@@ -1,6 +1,6 @@
 // "My health" (issue #16): the person's documents, visits, prescriptions and insurance as the
 // health information system and the health insurance fund hold them; closing a document or the
-// whole record and reopening it; the declarations of intent; and who looked at the data (each
+// whole record and reopening it; the declarations of intent; the representatives; and who looked at the data (each
 // professional's read, emergency reads flagged). Every action answers the record as it is after.
 
 import type {
@@ -17,7 +17,7 @@ import { errorText, render, state, t, type View } from "../app.ts";
 import { h } from "../dom.ts";
 import { dateText, moneyText } from "../format.ts";
 import { sessionEnded } from "../session.ts";
-import { flashBox, heading, loading, problem, table } from "../widgets.ts";
+import { field, flashBox, heading, loading, problem, submitActions, table } from "../widgets.ts";
 
 type Loaded<T> = { answer?: T; error?: ApiError };
 let health: Loaded<HealthRecord> = {};
@@ -26,6 +26,8 @@ let insurance: Loaded<HealthInsurance> = {};
 let reads: Loaded<HealthReadsResponse> = {};
 /** The declaration choices the person picked but has not saved yet. */
 let picked = new Map<DeclarationKind, DeclarationChoice>();
+/** The representative being named, kept across renders (a language switch, a failed save). */
+let naming = { personalCode: "", until: "" };
 
 const settle = <T>(result: PromiseSettledResult<T>): Loaded<T> =>
   result.status === "fulfilled" ? { answer: result.value } : { error: result.reason as ApiError };
@@ -55,6 +57,7 @@ async function act(path: string, method: "POST" | "PUT", body: unknown, done: Me
   try {
     health = { answer: await api<HealthRecord>(path, { method, body }) };
     picked = new Map();
+    naming = { personalCode: "", until: "" };
     state.flash = { kind: "info", text: t(done), route: "health" };
   } catch (error) {
     if (sessionEnded(error)) return;
@@ -214,7 +217,99 @@ function declarationsSection(record: HealthRecord): HTMLElement {
   );
 }
 
+const MANDATE_STATES: Record<HealthRecord["representatives"][number]["status"], [MessageKey, string]> = {
+  valid: ["health.mandate.valid", "ok"],
+  pending: ["health.mandate.pending", "pending"],
+  ended: ["health.mandate.ended", "bad"],
+};
+
+/** The people the person lets act for them in health matters: named, listed, ended. */
+function representativesSection(record: HealthRecord): HTMLElement {
+  const input = (name: keyof typeof naming, attributes: Record<string, string | boolean>) => {
+    const control = h("input", {
+      id: `representative-${name}`,
+      name,
+      value: naming[name],
+      autocomplete: "off",
+      "data-keep": `representative-${name}`,
+      ...attributes,
+    });
+    control.addEventListener("input", () => {
+      naming[name] = control.value;
+    });
+    return control;
+  };
+  const form = h(
+    "form",
+    { class: "confirm", novalidate: true, "aria-labelledby": "health-representative-new" },
+    h("h3", { id: "health-representative-new" }, t("health.representativeNew")),
+    field(
+      "representative-personalCode",
+      "health.representativeCode",
+      input("personalCode", { type: "text", inputmode: "numeric", maxlength: "11", required: true }),
+      t("health.representativeCodeHint"),
+    ),
+    field(
+      "representative-until",
+      "health.representativeUntil",
+      input("until", { type: "date" }),
+      t("health.representativeUntilHint"),
+    ),
+    submitActions("representative-submit", "health.representativeSubmit", "health.representativeWorking"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = { personalCode: naming.personalCode.trim(), ...(naming.until ? { until: naming.until } : {}) };
+    void act("/api/health/representatives", "POST", body, "health.representativeDone");
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "health-representatives-h" },
+    h("h2", { id: "health-representatives-h" }, t("health.representatives")),
+    h("p", { class: "hint" }, t("health.representativesIntro")),
+    record.representatives.length === 0
+      ? h("p", {}, t("health.noRepresentatives"))
+      : table(
+          t("health.representativesCaption"),
+          [
+            t("health.representativeCode"),
+            t("health.since"),
+            t("health.representativeUntil"),
+            t("health.state"),
+            t("health.action"),
+          ],
+          record.representatives.map((r) => {
+            const [label, tone] = MANDATE_STATES[r.status];
+            return [
+              h("span", { id: `representative-${r.id}` }, r.personalCode),
+              dateText(r.since ?? undefined),
+              r.until ? dateText(r.until) : t("health.mandateOpen"),
+              h("span", { class: `badge ${tone}` }, t(label)),
+              r.status === "ended"
+                ? ""
+                : button(
+                    t("health.endMandate"),
+                    `end-${r.id}`,
+                    () =>
+                      void act(
+                        `/api/health/representatives/${encodeURIComponent(r.id)}/end`,
+                        "POST",
+                        {},
+                        "health.mandateEndedDone",
+                      ),
+                    `representative-${r.id}`,
+                  ),
+            ];
+          }),
+        ),
+    form,
+  );
+}
+
 const cents = (value: number | null) => (value === null ? "—" : moneyText(value));
+/** Who collected a dispense: the person themselves, or the code of whoever the pharmacist identified. */
+const collector = (buyer: string | null) =>
+  buyer === null ? "—" : buyer === state.session?.person?.personalCode ? t("health.collectedByYou") : buyer;
 
 function prescriptionsSection(): HTMLElement {
   const answer = prescriptions.answer;
@@ -237,7 +332,15 @@ function prescriptionsSection(): HTMLElement {
                 t("health.left"),
               ],
               answer.prescriptions.map((p) => [
-                p.medicine,
+                p.namedRepresentative
+                  ? h(
+                      "span",
+                      {},
+                      p.medicine,
+                      " ",
+                      h("span", { class: "badge pending" }, t("health.named", { code: p.namedRepresentative })),
+                    )
+                  : p.medicine,
                 p.dosage,
                 dateText(p.authoredOn ?? undefined),
                 dateText(p.validUntil ?? undefined),
@@ -253,11 +356,19 @@ function prescriptionsSection(): HTMLElement {
               .map((p) =>
                 table(
                   t("health.dispensesCaption", { medicine: p.medicine }),
-                  [t("health.date"), t("health.packages"), t("health.pharmacy"), t("health.paid"), t("health.fund")],
+                  [
+                    t("health.date"),
+                    t("health.packages"),
+                    t("health.pharmacy"),
+                    t("health.collectedBy"),
+                    t("health.paid"),
+                    t("health.fund"),
+                  ],
                   p.dispenses.map((d) => [
                     dateText(d.when ?? undefined),
                     String(d.packages),
                     d.pharmacy || "—",
+                    collector(d.buyer),
                     cents(d.patientShareCents),
                     cents(d.fundShareCents),
                   ]),
@@ -348,7 +459,13 @@ function healthBody(): HTMLElement {
       : !record
         ? loading()
         : record.found
-          ? h("div", { class: "stack" }, recordSection(record), declarationsSection(record))
+          ? h(
+              "div",
+              { class: "stack" },
+              recordSection(record),
+              declarationsSection(record),
+              representativesSection(record),
+            )
           : h("p", {}, t("health.noRecord")),
     prescriptionsSection(),
     insuranceSection(),
@@ -370,5 +487,6 @@ export const healthView: View = {
     insurance = {};
     reads = {};
     picked = new Map();
+    naming = { personalCode: "", until: "" };
   },
 };
