@@ -3,6 +3,7 @@
 // never a 500), and the arithmetic of a dispense.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { isValidPersonalCode } from "@riik/core";
 import { temporaryDirectory } from "@riik/core/testing";
 import type { MemberService } from "@riik/kit";
 import fc from "fast-check";
@@ -10,6 +11,7 @@ import {
   callerOf,
   createHealthService,
   dateMatches,
+  EXTENSION,
   fhirPath,
   HealthError,
   type HealthSystem,
@@ -22,6 +24,7 @@ import {
   SEARCH_PARAMETERS,
   sharesOf,
 } from "../src/index.ts";
+import { buyerOf, prescriptionKindOf } from "../src/prescriptions/prescription-type.ts";
 
 const RUNS = { numRuns: 300 };
 const searchInvalid = (e: unknown) =>
@@ -192,6 +195,78 @@ describe("resource bodies posted to the API", () => {
     });
     assert.equal(broken.statusCode, 400);
     assert.equal(broken.json().resourceType, "OperationOutcome");
+  });
+});
+
+describe("who may collect: the buyer and the prescription's type in extensions", () => {
+  const extension = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.record({
+      url: fc.constantFrom(EXTENSION.buyer, EXTENSION.prescriptionType, EXTENSION.namedRepresentative, "x"),
+      valueCode: fc.option(fc.constantFrom("public", "named-representative", "other")),
+      valueIdentifier: fc.oneof(
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.record({
+          system: fc.constantFrom(PERSONAL_CODE_SYSTEM, "urn:other"),
+          value: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("38001085718", "38001085719")),
+        }),
+      ),
+    }),
+  );
+  const body = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.array(extension, { maxLength: 4 }));
+
+  test("a dispense's buyer is a valid personal code from the buyer extension, or RESOURCE_INVALID naming the field", () => {
+    fc.assert(
+      fc.property(body, (extensions) => {
+        try {
+          const buyer = buyerOf({ resourceType: "MedicationDispense", extension: extensions });
+          assert.ok(isValidPersonalCode(buyer));
+          assert.ok(
+            (extensions as Array<{ url?: string; valueIdentifier?: { value?: string } }>).some(
+              (e) => e?.url === EXTENSION.buyer && e.valueIdentifier?.value === buyer,
+            ),
+          );
+        } catch (error) {
+          assert.ok(
+            error instanceof HealthError &&
+              error.code === "RESOURCE_INVALID" &&
+              String(error.details?.expression).startsWith("MedicationDispense.extension"),
+            String(error),
+          );
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test("a prescription's type is public, or named-representative with a person holding a mandate; else a typed refusal naming the field", async () => {
+    const system = await openHealthSystem({ dataDir: temporaryDirectory() }, { trustAnchors: [] });
+    try {
+      await fc.assert(
+        fc.asyncProperty(body, async (extensions) => {
+          try {
+            const kind = await prescriptionKindOf(
+              system.store,
+              { resourceType: "MedicationRequest", extension: extensions },
+              "38001085718",
+              new Date(),
+            );
+            // No one holds a mandate in an empty system: only public passes.
+            assert.deepEqual(kind, { kind: "public", representative: null });
+          } catch (error) {
+            assert.ok(
+              error instanceof HealthError &&
+                ["RESOURCE_INVALID", "REFERENCE_NOT_FOUND"].includes(error.code) &&
+                String(error.details?.expression).startsWith("MedicationRequest.extension"),
+              String(error),
+            );
+          }
+        }),
+        RUNS,
+      );
+    } finally {
+      await system.close();
+    }
   });
 });
 

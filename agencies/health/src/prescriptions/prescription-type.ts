@@ -16,14 +16,17 @@ export interface PrescriptionKind {
   representative: string | null;
 }
 
-const extensionsOf = (body: ResourceBody): Extension[] => (Array.isArray(body.extension) ? body.extension : []);
+/** The body's extensions that are objects (anything else in the array is not one of riik's). */
+const extensionsOf = (body: ResourceBody): Array<Partial<Extension>> =>
+  Array.isArray(body.extension) ? body.extension.map((e) => (typeof e === "object" && e !== null ? e : {})) : [];
 
 /** The personal code in extension URL of BODY, or RESOURCE_INVALID naming it. */
 function personalCodeIn(body: ResourceBody, url: string, what: string): string | undefined {
   const extensions = extensionsOf(body);
   const index = extensions.findIndex((e) => e.url === url);
   if (index < 0) return undefined;
-  const { system, value } = extensions[index]!.valueIdentifier ?? {};
+  const identifier = extensions[index]!.valueIdentifier;
+  const { system, value } = typeof identifier === "object" && identifier !== null ? identifier : {};
   if (system !== PERSONAL_CODE_SYSTEM || !value || !/^[0-9]{11}$/.test(value) || !isValidPersonalCode(value))
     throw fieldError(
       "RESOURCE_INVALID",
