@@ -5,8 +5,11 @@ import type { AuditEvent } from "@medplum/fhirtypes";
 import { PERSONAL_CODE_SYSTEM, PURPOSE_OF_USE_SYSTEM } from "../fhir/identifiers.ts";
 import type { ActiveRole } from "./role.ts";
 
+export type Interaction = "read" | "vread" | "history-instance" | "search-type";
+
 export interface AuditFacts {
-  interaction: "read" | "search-type";
+  /** FHIR restful-interaction: what the caller asked for. */
+  interaction: Interaction;
   patientId: string;
   /** The resources read (or refused), as `Type/id`. */
   resources: readonly string[];

@@ -7,7 +7,7 @@ import type { Consent } from "@medplum/fhirtypes";
 import { HealthError } from "../errors.ts";
 import { CLOSABLE, PATIENT_DATA, type ResourceType } from "../fhir/resources.ts";
 import type { HealthStore, StoredRow } from "../storage/health-store.ts";
-import { auditEvent } from "./audit-event.ts";
+import { auditEvent, type Interaction } from "./audit-event.ts";
 import type { Caller } from "./caller.ts";
 import { activeRole, checkPharmacyLicence } from "./role.ts";
 
@@ -69,14 +69,14 @@ export async function searchScope(
 
 /**
  * The rows the caller may see, each professional read recorded (one AuditEvent per patient).
- * `interaction` "read" refuses a closed document (DOCUMENT_CLOSED, logged); a search leaves
- * closed documents out. Answers the rows and the personal codes they concern.
+ * A read of one resource (read, vread, its history) refuses a closed document (DOCUMENT_CLOSED,
+ * logged); a search leaves closed documents out. Answers the rows and the personal codes they concern.
  */
 export async function authorizeRead(
   store: HealthStore,
   caller: Caller,
   rows: readonly StoredRow[],
-  interaction: "read" | "search-type",
+  interaction: Interaction,
   at: Date,
 ): Promise<{ rows: StoredRow[]; subjects: string[] }> {
   const others = rows.filter(
@@ -104,7 +104,7 @@ export async function authorizeRead(
     const closed = caller.emergency ? [] : own.filter((r) => isClosed(r, closures));
     const open = own.filter((r) => !closed.includes(r));
     const facts = { interaction, patientId: patient?.id ?? "unknown", role, purpose, emergency: caller.emergency, at };
-    if (interaction === "read" && closed.length > 0) {
+    if (interaction !== "search-type" && closed.length > 0) {
       events.push({
         ...auditEvent({
           ...facts,

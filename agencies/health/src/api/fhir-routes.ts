@@ -1,4 +1,5 @@
-// The FHIR R4 REST API under /fhir (http.html): read, search (GET, paged, _include), create,
+// The FHIR R4 REST API under /fhir (http.html): read, vread, history of an instance, search
+// (GET, paged, _include), create,
 // update of a Consent, MedicationRequest/$sign, and the CapabilityStatement; bodies are
 // application/fhir+json (plain JSON too), every error an OperationOutcome.
 import { isRiikError, isValidPersonalCode, type RiikFastify } from "@riik/core";
@@ -27,6 +28,10 @@ import type { HealthStore, StoredRow } from "../storage/health-store.ts";
 export const FHIR_JSON = "application/fhir+json";
 const ID_PARAMS = Type.Object(
   { id: Type.String({ pattern: "^[A-Za-z0-9\\-.]{1,64}$" }) },
+  { additionalProperties: false },
+);
+const VERSION_PARAMS = Type.Object(
+  { id: Type.String({ pattern: "^[A-Za-z0-9\\-.]{1,64}$" }), vid: Type.String({ pattern: "^[1-9][0-9]{0,8}$" }) },
   { additionalProperties: false },
 );
 const RESOURCE = Type.Object({ resourceType: Type.String() }, { additionalProperties: true });
@@ -199,7 +204,85 @@ export function fhirRoutes(store: HealthStore, centre: PrescriptionCentre) {
           const row = await store.get(type, request.params.id);
           if (!row) throw new HealthError("RESOURCE_NOT_FOUND", `no ${type}/${request.params.id}`);
           const { subjects } = await authorizeRead(store, callerOf(request.headers), [row], "read", new Date());
+          reply.header("etag", `W/"${row.resource.meta?.versionId ?? "1"}"`);
           return answer(reply, row.resource, [...subjects, ...personsIn([row])]);
+        },
+      );
+      fhir.get(
+        `/${type}/:id/_history/:vid`,
+        {
+          schema: {
+            operationId: `vread${type}`,
+            summary: `Read one version of a ${type}`,
+            params: VERSION_PARAMS,
+            querystring: NO_QUERY,
+            response: {
+              200: ok(`The ${type} as it was in that version`),
+              ...errorsOf({
+                403: "PURPOSE_MISSING, ROLE_REQUIRED, LICENCE_EXPIRED, DOCUMENT_CLOSED, NOT_THE_PATIENT",
+                404: "RESOURCE_NOT_FOUND",
+              }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const { id, vid } = request.params;
+          const row = await store.get(type, id);
+          const version = row ? await store.version(type, id, Number(vid)) : undefined;
+          if (!row || !version) throw new HealthError("RESOURCE_NOT_FOUND", `no ${type}/${id} version ${vid}`);
+          // The access rules of the resource as it is now: a closed document is closed in every version.
+          const { subjects } = await authorizeRead(store, callerOf(request.headers), [row], "vread", new Date());
+          reply.header("etag", `W/"${vid}"`);
+          return answer(reply, version, [...subjects, ...personsIn([{ ...row, resource: version }])]);
+        },
+      );
+      fhir.get(
+        `/${type}/:id/_history`,
+        {
+          schema: {
+            operationId: `history${type}`,
+            summary: `Every version of a ${type}, newest first (a history Bundle)`,
+            params: ID_PARAMS,
+            querystring: NO_QUERY,
+            response: {
+              200: ok("A history Bundle"),
+              ...errorsOf({
+                403: "PURPOSE_MISSING, ROLE_REQUIRED, LICENCE_EXPIRED, DOCUMENT_CLOSED, NOT_THE_PATIENT",
+                404: "RESOURCE_NOT_FOUND",
+              }),
+            },
+          },
+        },
+        async (request, reply) => {
+          const { id } = request.params;
+          const row = await store.get(type, id);
+          if (!row) throw new HealthError("RESOURCE_NOT_FOUND", `no ${type}/${id}`);
+          const caller = callerOf(request.headers);
+          const { subjects } = await authorizeRead(store, caller, [row], "history-instance", new Date());
+          const versions = await store.history(type, id);
+          const base = baseOf(request);
+          // FHIR R4 http.html#history: each entry says how that version came to be.
+          const bundle = {
+            resourceType: "Bundle",
+            type: "history",
+            total: versions.length,
+            link: [{ relation: "self", url: `${base}/${type}/${id}/_history` }],
+            entry: versions.map((version) => {
+              const vid = version.meta?.versionId ?? "1";
+              return {
+                fullUrl: `${base}/${type}/${id}`,
+                resource: version,
+                request: vid === "1" ? { method: "POST", url: type } : { method: "PUT", url: `${type}/${id}` },
+                response: {
+                  status: vid === "1" ? "201 Created" : "200 OK",
+                  etag: `W/"${vid}"`,
+                  lastModified: version.meta?.lastUpdated,
+                },
+              };
+            }),
+          };
+          const named = personsIn(versions.map((resource) => ({ ...row, resource })));
+          return answer(reply, bundle, [...subjects, ...named]);
         },
       );
       fhir.get(

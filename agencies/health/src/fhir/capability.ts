@@ -7,14 +7,19 @@ import { type CreatableType, RESOURCE_TYPES, SCHEMAS, SEARCH_PARAMETERS } from "
 export function capabilityStatement(baseUrl: string, at: Date): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = RESOURCE_TYPES.map((type) => {
     const params = Object.entries(SEARCH_PARAMETERS[type]);
-    const interactions: Array<"read" | "search-type" | "create" | "update"> = ["read", "search-type"];
+    const interactions: Array<"read" | "vread" | "history-instance" | "search-type" | "create" | "update"> = [
+      "read",
+      "vread",
+      "history-instance",
+      "search-type",
+    ];
     if (type in SCHEMAS) interactions.push("create");
     if ((PATIENT_UPDATABLE as readonly string[]).includes(type)) interactions.push("update");
     return {
       type: type as CreatableType,
       interaction: interactions.map((code) => ({ code })),
-      versioning: "no-version",
-      readHistory: false,
+      versioning: "versioned",
+      readHistory: true,
       updateCreate: false,
       searchInclude: params.filter(([, p]) => p.kind === "reference").map(([name]) => `${type}:${name}`),
       searchParam: params.map(([name, p]) => ({ name, type: p.kind, documentation: p.path })),

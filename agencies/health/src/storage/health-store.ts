@@ -61,6 +61,7 @@ export class HealthStore {
         json: JSON.stringify(stored),
       })
       .execute();
+    await this.#keepVersion(trx, stored);
     await this.#index(trx, stored);
     change({ entity: stored.resourceType, key: id, op: "upsert", data: stored });
     return stored;
@@ -85,6 +86,7 @@ export class HealthStore {
       .where("type", "=", resource.resourceType)
       .where("id", "=", resource.id)
       .execute();
+    await this.#keepVersion(trx, stored);
     await trx
       .deleteFrom("fhir_index")
       .where("type", "=", resource.resourceType)
@@ -103,6 +105,30 @@ export class HealthStore {
       .where("id", "=", id)
       .executeTakeFirst();
     return row ? rowOf(row) : undefined;
+  }
+
+  /** Version VERSION of a resource (vread), if it was ever stored. */
+  async version(type: ResourceType, id: string, version: number): Promise<StoredResource | undefined> {
+    const row = await this.db
+      .selectFrom("fhir_version")
+      .select("json")
+      .where("type", "=", type)
+      .where("id", "=", id)
+      .where("version_id", "=", version)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.json) as StoredResource) : undefined;
+  }
+
+  /** Every version of a resource, newest first (FHIR R4 http.html#history). */
+  async history(type: ResourceType, id: string): Promise<StoredResource[]> {
+    const rows = await this.db
+      .selectFrom("fhir_version")
+      .select("json")
+      .where("type", "=", type)
+      .where("id", "=", id)
+      .orderBy("version_id", "desc")
+      .execute();
+    return rows.map((row) => JSON.parse(row.json) as StoredResource);
   }
 
   /** The referenced resource of a type, or REFERENCE_NOT_FOUND naming the field. */
@@ -212,6 +238,19 @@ export class HealthStore {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  async #keepVersion(trx: Transaction<HealthDb>, stored: StoredResource): Promise<void> {
+    await trx
+      .insertInto("fhir_version")
+      .values({
+        type: stored.resourceType,
+        id: stored.id,
+        version_id: Number(stored.meta!.versionId),
+        last_updated: stored.meta!.lastUpdated!,
+        json: JSON.stringify(stored),
+      })
+      .execute();
   }
 
   async #index(trx: Transaction<HealthDb>, resource: StoredResource): Promise<void> {

@@ -13,6 +13,15 @@ export interface FhirResourceTable {
   json: string;
 }
 
+/** Every version of every resource, the current one included (FHIR vread and _history). */
+export interface FhirVersionTable {
+  type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  json: string;
+}
+
 export interface FhirIndexTable {
   type: string;
   id: string;
@@ -62,6 +71,7 @@ export interface PrescriptionTable {
 export interface HealthDb extends ChangeJournalDb {
   fhir_resource: FhirResourceTable;
   fhir_index: FhirIndexTable;
+  fhir_version: FhirVersionTable;
   medicine: MedicineTable;
   prescription: PrescriptionTable;
 }
@@ -144,6 +154,25 @@ export const healthMigrations: Readonly<Record<string, ComponentMigration>> = {
         .addColumn("kind", "text", (c) => c.notNull().defaultTo("public"))
         .execute();
       await db.schema.alterTable("prescription").addColumn("representative_code", "text").execute();
+    },
+  },
+  "0005_fhir_versions": {
+    async up(db) {
+      await db.schema
+        .createTable("fhir_version")
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("id", "text", (c) => c.notNull())
+        .addColumn("version_id", "integer", (c) => c.notNull())
+        .addColumn("last_updated", "text", (c) => c.notNull())
+        .addColumn("json", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("fhir_version_pk", ["type", "id", "version_id"])
+        .execute();
+      // Earlier versions were overwritten in place: the current one is all there is to keep.
+      await db
+        .insertInto("fhir_version")
+        .columns(["type", "id", "version_id", "last_updated", "json"])
+        .expression((eb) => eb.selectFrom("fhir_resource").select(["type", "id", "version_id", "last_updated", "json"]))
+        .execute();
     },
   },
 };
