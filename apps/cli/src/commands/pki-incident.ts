@@ -1,3 +1,4 @@
+import { XRoadRestClient } from "@riik/kit";
 import {
   CertificateRegistry,
   declareIncident,
@@ -7,9 +8,16 @@ import {
   listIncidents,
   PkiError,
 } from "@riik/pki";
-import { ProgressBar } from "@riik/state";
+import { INBOX, PPA_SERVICE_DESK, ProgressBar, readStateFile } from "@riik/state";
 import type { Command } from "commander";
-import { parsePositiveInteger } from "../options.ts";
+import { Type } from "typebox";
+import { NOTICE_BATCH, sendIncidentNotices } from "../incident-notices.ts";
+import { parsePositiveInteger, securityServerUrl } from "../options.ts";
+
+/** The inbox's answer to POST /message-batches. */
+const BATCH_CREATED = Type.Object({
+  messages: Type.Array(Type.Object({ id: Type.String(), duplicate: Type.Boolean() })),
+});
 
 interface StoreOptions {
   dir: string;
@@ -102,6 +110,59 @@ export function registerIncidentCommands(pki: Command, store: (command: Command)
           `${row.id}  declared ${row.declared_at}  renew by ${row.renew_by}  ${row.closed_at ? `closed ${row.closed_at}` : "open"}  ${row.title}`,
         );
     });
+
+  store(incident.command("notify"))
+    .description(
+      "send every holder still on hold a notice to their state inbox over X-Road, once per incident (run again to resume)",
+    )
+    .requiredOption("--id <id>", "the incident")
+    .option("--data <dir>", "the data directory of a state started by riik up (finds the security server)")
+    .option("--security-server <url>", "the client URL of the issuer's security server (instead of --data)")
+    .option("--client <id>", "X-Road-Client: the card issuer's subsystem that sends", PPA_SERVICE_DESK)
+    .option("--inbox-service <id>", "the state inbox's messages service", `${INBOX}/messages`)
+    .option("--status-url <url>", "the public status page named in the notice (default with --data: the state's)")
+    .action(
+      async (
+        options: StoreOptions & {
+          id: string;
+          data?: string;
+          securityServer?: string;
+          client: string;
+          inboxService: string;
+          statusUrl?: string;
+        },
+      ) => {
+        const xroad = new XRoadRestClient({ securityServer: securityServerUrl(options), client: options.client });
+        const pki = options.data ? readStateFile(options.data).services.pki?.url : undefined;
+        const statusUrl = options.statusUrl ?? (pki ? `${pki}/incidents/${options.id}` : undefined);
+        const bar = new ProgressBar(`incident ${options.id}: holders notified`);
+        const counts = await withRegistry(options, (registry) =>
+          sendIncidentNotices(
+            registry,
+            options.id,
+            async (messages) =>
+              (
+                await xroad.call({
+                  service: options.inboxService,
+                  path: "/message-batches",
+                  method: "POST",
+                  answer: BATCH_CREATED,
+                  body: { messages },
+                  issue: `Võtmeintsident ${options.id}`,
+                })
+              ).body.messages,
+            {
+              batch: NOTICE_BATCH,
+              ...(statusUrl ? { statusUrl } : {}),
+              progress: (done, total) => bar.update(done, total),
+            },
+          ),
+        );
+        console.log(
+          `incident ${options.id}: ${counts.sent} notices sent, ${counts.alreadySent} sent before, of ${counts.holders} holders on hold`,
+        );
+      },
+    );
 
   store(incident.command("deadline"))
     .description("after the renewal deadline: revoke every certificate still suspended, and close the incident")
