@@ -37,3 +37,4 @@ export {
   type RegisterEntry,
   type RegisterPart,
 } from "./storage/register.ts";
+export { embassyRegistry, LAND_REGISTER_COMPONENT } from "./storage/schema.ts";

@@ -12,6 +12,7 @@ import { parseSignature, verifySignature } from "@riik/ledger";
 import {
   createLandRegisterService,
   DEMO_APARTMENT,
+  embassyRegistry,
   type LandRegister,
   ledgerAnchor,
   openLandRegister,
@@ -254,6 +255,38 @@ for (const target of await dialectTargets()) {
         "NO_LEGITIMATE_INTEREST",
       );
       await refused(await call("GET", "/applications/N-9", { client: NOTARY_CLIENT }), 404, "APPLICATION_NOT_FOUND");
+    });
+
+    test("the change journal, replayed as the data embassy does, gives a replica equal to the register", async () => {
+      const replica = await openLandRegister(target.location("land_register_replica"), {
+        anchor: ledgerAnchor(ledgerUrl),
+        trustAnchors: [trust.services.root],
+      });
+      try {
+        const entries = await register.store.db.selectFrom("change_journal").selectAll().orderBy("seq").execute();
+        assert.ok(entries.length >= 8, `${entries.length} journal entries`);
+        await replica.store.db.transaction().execute(async (trx) => {
+          for (const entry of entries) await embassyRegistry.applyChange(trx, entry);
+        });
+        for (const table of embassyRegistry.tables) {
+          const rows = (db: typeof register.store.db) =>
+            db
+              .selectFrom(table.name)
+              .selectAll()
+              .orderBy(table.key.map((k) => k) as never)
+              .execute();
+          assert.deepEqual(await rows(replica.store.db), await rows(register.store.db), table.name);
+        }
+        assert.deepEqual(await replica.registerPart(PART), await register.registerPart(PART));
+        await assert.rejects(
+          replica.store.db
+            .transaction()
+            .execute((trx) => embassyRegistry.applyChange(trx, { ...entries[0]!, entity: "deed_draft" })),
+          { code: "CHANGE_INVALID" },
+        );
+      } finally {
+        await replica.close();
+      }
     });
   });
 }

@@ -523,6 +523,19 @@ describe("riik up (the main job)", () => {
       };
       return deliveries.some((d) => d.ackedSeq > report.homeSeq && d.lastError === null);
     });
+    // The land register is replicated too (issue 15): destroyed and restored from the embassy,
+    // the first demo person's apartment reads the same.
+    const landDrill = await run(
+      process.execPath,
+      [RIIK_BIN, "embassy", "drill", "--data", dataDir, "--registry", "land-register"],
+      { env: { ...process.env, RIIK_LOG_LEVEL: "warn" } },
+    );
+    const landReport = JSON.parse(landDrill.stdout);
+    assert.equal(landReport.ok, true, JSON.stringify(landReport.checks));
+    assert.deepEqual([landReport.registry, landReport.recoveryPointChanges], ["land-register", 0]);
+    assert.match(landDrill.stderr, /^drill: destroying land_register /m);
+    const property = landReport.checks.find((c: { name: string }) => /land register/.test(c.name));
+    assert.ok(property?.ok && property.after.includes('"registerParts":[{'), JSON.stringify(property));
 
     // Kill the population register's security server: the supervisor reports it and starts it again.
     const pid = pidOf(dataDir, "ss-sim");

@@ -59,6 +59,7 @@ export {
 } from "./member-service.ts";
 export { MemberStorage, type MemberWrite, openMemberStorage } from "./member-storage.ts";
 export * from "./pubsub/index.ts";
+export { type JournalledTables, type RowJournal, rowJournal } from "./row-journal.ts";
 export {
   type RepresentedParty,
   type XRoadAnswer,

@@ -9,9 +9,9 @@ import {
   eventOutboxMigration,
   type MemberWrite,
   type RegistryDefinition,
+  rowJournal,
 } from "@riik/kit";
 import type { Kysely } from "kysely";
-import { BusinessRegisterError } from "../errors.ts";
 
 export interface CompanyTable {
   registry_code: string;
@@ -360,31 +360,7 @@ const TABLES = {
   },
 } as const;
 type JournalledTable = keyof typeof TABLES;
-
-/** A journal entry's key: the row's key columns joined by "/". */
-export const journalKey = (table: JournalledTable, row: Record<string, unknown>): string =>
-  TABLES[table].key.map((k) => String(row[k])).join("/");
-
-/** Replaces the row of TABLE with KEY by ROW, or deletes it when there is no ROW: a change as the journal carries it. */
-async function applyRow(
-  trx: Kysely<BusinessRegisterDb>,
-  table: JournalledTable,
-  key: string,
-  row: Record<string, unknown> | undefined,
-): Promise<void> {
-  const parts = key.split("/");
-  let remove = (trx as any).deleteFrom(table);
-  TABLES[table].key.forEach((column, i) => {
-    remove = remove.where(column, "=", parts[i]);
-  });
-  await remove.execute();
-  // Only the table's columns: a journal entry's data may also name its actor (withActor).
-  if (row)
-    await (trx as any)
-      .insertInto(table)
-      .values(Object.fromEntries(TABLES[table].columns.map(([column]) => [column, row[column] ?? null])))
-      .execute();
-}
+const rows = rowJournal<BusinessRegisterDb, typeof TABLES>(TABLES);
 
 /**
  * The write as the person acting (X-Road-UserId, EE + personal code): every journal entry
@@ -403,35 +379,23 @@ export function withActor<DB>(write: MemberWrite<DB>, actor: string | undefined)
 
 /**
  * Writes ROW of TABLE (or deletes it) and journals the change in the same transaction: the
- * register and a replica replaying the journal take the very same step (applyRow).
+ * register and a replica replaying the journal take the very same step.
  */
-export async function journalled(
-  { trx, change }: MemberWrite<BusinessRegisterDb>,
+export function journalled(
+  write: MemberWrite<BusinessRegisterDb>,
   table: JournalledTable,
   op: "upsert" | "delete",
   row: object,
 ): Promise<void> {
-  const key = journalKey(table, row as Record<string, unknown>);
-  await applyRow(trx, table, key, op === "upsert" ? (row as Record<string, unknown>) : undefined);
-  change({ entity: table, key, op, ...(op === "upsert" ? { data: row } : {}) });
+  return rows.write(write, table, op, row);
 }
 
 /**
  * The journalled tables (applications are the register's working state, not the register):
  * entity = table name, key = key columns joined by "/", data = the row.
  */
-export const embassyRegistry: RegistryDefinition<BusinessRegisterDb> = {
+export const embassyRegistry: RegistryDefinition<BusinessRegisterDb> = rows.registry({
   name: "business-register",
   component: BUSINESS_REGISTER_COMPONENT,
   migrations: businessRegisterMigrations,
-  tables: Object.entries(TABLES).map(([name, t]) => ({
-    name,
-    key: [...t.key],
-    columns: t.columns.map(([column, type]) => ({ name: column, type })),
-  })) as RegistryDefinition<BusinessRegisterDb>["tables"],
-  async applyChange(trx, entry) {
-    if (!(entry.entity in TABLES)) throw new BusinessRegisterError("CHANGE_INVALID", `unknown entity ${entry.entity}`);
-    const row = entry.op === "delete" ? undefined : (JSON.parse(entry.data ?? "null") as Record<string, unknown>);
-    await applyRow(trx, entry.entity as JournalledTable, entry.key, row);
-  },
-};
+});

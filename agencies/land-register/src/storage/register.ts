@@ -24,6 +24,8 @@ import {
   LAND_REGISTER_COMPONENT,
   type LandRegisterDb,
   landRegisterMigrations,
+  landRegisterRows,
+  type PartEntryTable,
   type RegisterPartTable,
 } from "./schema.ts";
 
@@ -264,7 +266,8 @@ export class LandRegister {
     const run = this.#filing
       .catch(() => undefined)
       .then(() =>
-        this.store.write(async ({ trx, change, emit }) => {
+        this.store.write(async (write) => {
+          const { trx, emit } = write;
           const again = await trx
             .selectFrom("application")
             .selectAll()
@@ -291,9 +294,8 @@ export class LandRegister {
             decided_at: null,
           };
           await trx.insertInto("application").values(row).execute();
+          landRegisterRows.record(write, "application", "upsert", row);
           const application = applicationOf(row);
-          const { deed: _text, ...journalled } = application;
-          change({ entity: "application", key: row.application_id, op: "upsert", data: journalled });
           emit({
             type: "land.application-filed",
             data: {
@@ -478,7 +480,15 @@ export class LandRegister {
         };
         const bytes = recordBytes(record);
         const signature = await this.options.anchor.anchor(Buffer.from(sha256Hex(bytes), "hex"));
-        await this.store.write(async ({ trx, change, emit }: MemberWrite<LandRegisterDb>) => {
+        await this.store.write(async (write: MemberWrite<LandRegisterDb>) => {
+          const { trx, emit } = write;
+          const part: RegisterPartTable = {
+            number,
+            kind: entry.content.kind,
+            content: contentJson,
+            seq,
+            opened_at: current?.opened_at ?? entry.at.toISOString(),
+          };
           if (current) {
             const updated = await trx
               .updateTable("register_part")
@@ -488,53 +498,52 @@ export class LandRegister {
               .executeTakeFirst();
             if (Number(updated.numUpdatedRows) !== 1)
               throw new LandRegisterError("RANK_BLOCKED", `register part ${number} changed meanwhile; decide again`);
-          } else
-            await trx
-              .insertInto("register_part")
-              .values({
-                number,
-                kind: entry.content.kind,
-                content: contentJson,
-                seq,
-                opened_at: entry.at.toISOString(),
-              })
-              .execute();
+          } else await trx.insertInto("register_part").values(part).execute();
+          landRegisterRows.record(write, "register_part", "upsert", part);
           const before = current ? contentOf(current).owners : [];
           if (entry.decision !== "refused") {
-            await trx.deleteFrom("part_owner").where("part_number", "=", number).execute();
-            await trx
-              .insertInto("part_owner")
-              .values(entry.content.owners.map((o) => ({ part_number: number, owner_code: o.code })))
-              .execute();
+            const owners = new Set(entry.content.owners.map((o) => o.code));
+            // Owner by owner in the journal: the replica's part_owner is the register's.
+            for (const gone of before.filter((o) => !owners.has(o.code))) {
+              const row = { part_number: number, owner_code: gone.code };
+              await landRegisterRows.write(write, "part_owner", "delete", row);
+            }
+            for (const code of owners)
+              await landRegisterRows.write(write, "part_owner", "upsert", { part_number: number, owner_code: code });
           }
           if (entry.application) {
-            const decided = await trx
+            const decided: ApplicationTable = {
+              ...entry.application,
+              status: entry.decision === "entered" ? "entered" : "refused",
+              refusal: entry.reason ?? null,
+              entry_seq: seq,
+              decided_at: entry.at.toISOString(),
+            };
+            const updated = await trx
               .updateTable("application")
               .set({
-                status: entry.decision === "entered" ? "entered" : "refused",
-                refusal: entry.reason ?? null,
-                entry_seq: seq,
-                decided_at: entry.at.toISOString(),
+                status: decided.status,
+                refusal: decided.refusal,
+                entry_seq: decided.entry_seq,
+                decided_at: decided.decided_at,
               })
-              .where("application_id", "=", entry.application.application_id)
+              .where("application_id", "=", decided.application_id)
               .where("status", "=", "pending")
               .executeTakeFirst();
-            if (Number(decided.numUpdatedRows) !== 1)
+            if (Number(updated.numUpdatedRows) !== 1)
               throw new LandRegisterError("APPLICATION_DECIDED", `journal number ${record.journal} is decided already`);
+            landRegisterRows.record(write, "application", "upsert", decided);
           }
-          await trx
-            .insertInto("part_entry")
-            .values({
-              part_number: number,
-              seq,
-              journal_no: record.journal,
-              decision: entry.decision,
-              record: bytes,
-              ledger_signature: signature,
-            })
-            .execute();
-          change({ entity: "register_part", key: number, op: "upsert", data: entry.content });
-          change({ entity: "part_entry", key: `${number}/${seq}`, op: "upsert", data: { record: bytes, signature } });
+          const written: PartEntryTable = {
+            part_number: number,
+            seq,
+            journal_no: record.journal,
+            decision: entry.decision,
+            record: bytes,
+            ledger_signature: signature,
+          };
+          await trx.insertInto("part_entry").values(written).execute();
+          landRegisterRows.record(write, "part_entry", "upsert", written);
           emit({
             type: `land.${entry.decision}`,
             data: {

@@ -7,6 +7,8 @@ import {
   changeJournalMigration,
   type EventOutboxDb,
   eventOutboxMigration,
+  type RegistryDefinition,
+  rowJournal,
 } from "@riik/kit";
 
 export interface RegisterPartTable {
@@ -124,3 +126,66 @@ export const landRegisterMigrations: Readonly<Record<string, ComponentMigration>
     },
   },
 };
+
+/**
+ * The register's tables as its change journal carries them, whole rows (entity = table, key
+ * = key columns joined by "/"), so the data embassy replicates the land register as it does
+ * the population register (issue 15).
+ */
+const TABLES = {
+  register_part: {
+    key: ["number"],
+    columns: [
+      ["number", "text"],
+      ["kind", "text"],
+      ["content", "text"],
+      ["seq", "integer"],
+      ["opened_at", "text"],
+    ],
+  },
+  part_owner: {
+    key: ["part_number", "owner_code"],
+    columns: [
+      ["part_number", "text"],
+      ["owner_code", "text"],
+    ],
+  },
+  application: {
+    key: ["application_id"],
+    columns: [
+      ["application_id", "text"],
+      ["journal_no", "integer"],
+      ["part_number", "text"],
+      ["kind", "text"],
+      ["filed_by", "text"],
+      ["deed", "text"],
+      ["container", "text"],
+      ["container_sha256", "text"],
+      ["status", "text"],
+      ["refusal", "text"],
+      ["entry_seq", "integer"],
+      ["filed_at", "text"],
+      ["decided_at", "text"],
+    ],
+  },
+  part_entry: {
+    key: ["part_number", "seq"],
+    columns: [
+      ["part_number", "text"],
+      ["seq", "integer"],
+      ["journal_no", "integer"],
+      ["decision", "text"],
+      ["record", "text"],
+      ["ledger_signature", "text"],
+    ],
+  },
+} as const;
+
+export const landRegisterRows = rowJournal<LandRegisterDb, typeof TABLES>(TABLES);
+
+/** The land register as the data embassy replicates it (loaded by name as `embassyRegistry`). */
+export const embassyRegistry: RegistryDefinition<LandRegisterDb> = landRegisterRows.registry({
+  name: "land-register",
+  component: LAND_REGISTER_COMPONENT,
+  migrations: landRegisterMigrations,
+});

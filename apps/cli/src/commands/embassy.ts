@@ -19,7 +19,8 @@ import {
 } from "@riik/embassy";
 import { embassyDescriptor } from "@riik/embassy/descriptor";
 import { parseVerifierKey } from "@riik/ledger";
-import { embassyRegistry } from "@riik/population-register";
+import { embassyRegistry as landRegister } from "@riik/land-register";
+import { embassyRegistry as populationRegister } from "@riik/population-register";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
 import { servedCommand } from "../served-command.ts";
@@ -27,7 +28,7 @@ import { servedCommand } from "../served-command.ts";
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The registries the embassy commands know by name; any other is named with a module exporting embassyRegistry. */
-const REGISTRIES = [embassyRegistry];
+const REGISTRIES = [populationRegister, landRegister];
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 /**

@@ -811,6 +811,15 @@ function stateFile(
               },
               // Another person than above, whose uses the drill's own queries do not change.
               ...dataTrackerProbe(url(ports["ss-ria"].client), journal.demoCards[1]),
+              // The land register, replicated too (issue 15): the first demo person's apartment.
+              ...(has("land-register")
+                ? [
+                    {
+                      name: "a person's property from the land register directly",
+                      url: `${url(ports["land-register"])}/persons/EE${demo.personalCode}/register-parts`,
+                    },
+                  ]
+                : []),
             ],
           },
         }

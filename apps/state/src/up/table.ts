@@ -477,8 +477,8 @@ export function sandboxTable(context: TableContext): Placement[] {
         name: "embassy-shipper",
         descriptor: installed.embassy.shipper,
         file: join(dirs.embassyHome, "shipper.json"),
-        // platform/embassy README, "What riik up runs": the population register replicated to one
-        // embassy, segments anchored in the ledger. On PostgreSQL the register is read from its
+        // platform/embassy README, "What riik up runs": the population register (and the land
+        // register) replicated to one embassy, segments anchored in the ledger. On PostgreSQL the register is read from its
         // schema, so this file then holds the URL (0600).
         config: {
           format: "riik-embassy-shipper/v1",
@@ -490,6 +490,14 @@ export function sandboxTable(context: TableContext): Placement[] {
             databaseUrl
               ? { name: "population-register", databaseUrl, schema: "riik_population_register" }
               : { name: "population-register", dataDir: dirs.registry },
+            // Issue 15: the land register too, when the state has one.
+            ...(installed.landRegister
+              ? [
+                  databaseUrl
+                    ? { name: "land-register", databaseUrl, schema: "riik_land_register" }
+                    : { name: "land-register", dataDir: dirs.landRegister },
+                ]
+              : []),
           ],
           embassies: [{ name: "lux", url: `https://${HOST}:${ports.embassy.node}` }],
           segments: { maxDelayMs: 500 },
