@@ -113,6 +113,19 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
               paths: [path],
             }))
           : []),
+        // "My property" (issue #15): the register parts, vehicles and driving licence of the person.
+        ...(config.property
+          ? [
+              [config.property.registerPartsService, "/persons/*/register-parts"],
+              [config.property.vehiclesService, "/persons/*/vehicles"],
+              [config.property.licencesService, "/persons/*/licence"],
+            ].map(([service, path]) => ({
+              subject: config.portalClient,
+              service: service!,
+              method: "GET",
+              paths: [path!],
+            }))
+          : []),
         // "My health" (issue #16): the patient's own record, closures and declarations (Consent),
         // representatives (RelatedPerson), insurance.
         ...(config.health

@@ -64,6 +64,7 @@ import { LogoutTokens } from "./oidc/backchannel-logout.ts";
 import { PendingLogins } from "./oidc/pending-logins.ts";
 import { RelyingParty } from "./oidc/relying-party.ts";
 import { OperatorView } from "./operator/overview.ts";
+import { MyProperty, type PropertyResponse } from "./property/my-property.ts";
 import { type Asker, BusinessRegisterClient } from "./registry/business.ts";
 import { PopulationRegister } from "./registry/population.ts";
 import { MemorySessionStore, type Session } from "./session/session-store.ts";
@@ -206,6 +207,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     ? new IncomeTaxReturns(xroad, config.portalClient, config.taxReturn, purpose)
     : undefined;
   const health = config.health ? new MyHealth(xroad, config.portalClient, config.health, purpose) : undefined;
+  const property = config.property ? new MyProperty(xroad, config.portalClient, config.property, purpose) : undefined;
   const encryption = config.encryption ? new EncryptionRecipients(config.encryption, config.trustedCaFiles) : undefined;
   const signatures = new Counter({
     name: "riik_portal_signatures_total",
@@ -316,6 +318,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
       ...(benefits ? { benefits: true as const } : {}),
       ...(taxReturns ? { taxReturn: { year: latestOpenYear() } } : {}),
       ...(health ? { health: true as const } : {}),
+      ...(property ? { property: true as const } : {}),
       ...(encryption ? { encryption: true as const } : {}),
     };
   });
@@ -762,18 +765,26 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     return confirmed;
   });
 
-  // ---- "My health" (issue #16): the patient's own, never while acting for someone; the personal
-  // code is the session's, and the health system answers X-Road-UserId's own data only.
-  const patientOf = (request: FastifyRequest) => {
-    if (!health)
-      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", "this portal does not reach the health information system", {
-        details: { service: "health" },
+  /**
+   * The personal code for a page of the person's own (health, property): never while acting for
+   * someone, and only when the portal reaches the service (SERVICE names it in the refusal).
+   */
+  const ownCodeOf = (request: FastifyRequest, reaches: boolean, service: string, what: string) => {
+    if (!reaches)
+      throw new PortalError("PORTAL_SERVICE_UNCONFIGURED", `this portal does not reach ${what}`, {
+        details: { service },
       });
     const person = personOf(request);
     if (sessionOf(request)?.actingFor)
-      throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", "your health data is your own: act for yourself");
-    return { health, code: person.personalCode };
+      throw new PortalError("PORTAL_ACTING_FOR_SOMEONE", `your ${service} data is your own: act for yourself`);
+    return person.personalCode;
   };
+
+  // ---- "My health" (issue #16): the patient's own; the health system answers X-Road-UserId's own data only.
+  const patientOf = (request: FastifyRequest) => ({
+    health: health!,
+    code: ownCodeOf(request, health !== undefined, "health", "the health information system"),
+  });
   app.get("/api/health/record", { schema: NO_INPUT }, async (request): Promise<HealthRecord> => {
     const { health, code } = patientOf(request);
     return health.record(code);
@@ -824,6 +835,12 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     const ended = await health.endMandate(code, request.params.id);
     request.log.info({ event: "health-representative-ended" }, "health representative's mandate ended");
     return ended;
+  });
+
+  // ---- "My property" (issue #15): the person's register parts, vehicles and driving licence.
+  app.get("/api/property", { schema: NO_INPUT }, async (request): Promise<PropertyResponse> => {
+    const code = ownCodeOf(request, property !== undefined, "property", "the land and vehicle registers");
+    return property!.of(code);
   });
 
   // ---- Encrypted documents (issue #20): the page encrypts and decrypts itself; the portal only

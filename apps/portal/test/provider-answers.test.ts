@@ -8,6 +8,7 @@ import { FamilyBenefits } from "../src/benefits/family-benefits.ts";
 import { MyHealth } from "../src/health/my-health.ts";
 import { StateInbox } from "../src/inbox/state-inbox.ts";
 import { PortalError, parsePortalConfig, type XRoadCalls } from "../src/index.ts";
+import { MyProperty } from "../src/property/my-property.ts";
 import { IncomeTaxReturns, latestOpenYear } from "../src/tax/income-tax-return.ts";
 
 /** A security server that answers BODY to every call, and remembers the calls. */
@@ -231,6 +232,7 @@ describe("reading the providers' answers", () => {
         benefits: {},
         taxReturn: {},
         health: {},
+        property: {},
       },
       "/srv/portal",
     );
@@ -243,6 +245,12 @@ describe("reading the providers' answers", () => {
     assert.deepEqual(config.health, {
       fhirService: "EE/GOV/70009770/tis/fhir",
       insuranceService: "EE/GOV/74000091/ravikindlustus/insurance",
+    });
+    // riik up's: apps/state/src/up/table.ts (LAND_REGISTER, VEHICLES).
+    assert.deepEqual(config.property, {
+      registerPartsService: "EE/GOV/70000310/kinnistusraamat/register-parts",
+      vehiclesService: "EE/GOV/70001490/vehicles/vehicles",
+      licencesService: "EE/GOV/70001490/vehicles/driving-licences",
     });
     assert.equal(config.dataDir, "/srv/portal");
   });
@@ -310,6 +318,81 @@ describe("reading the providers' answers", () => {
         await readsOrRefuses(() => healthOf(body).insurance(PARENT));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("reads the person's register parts, vehicles and licence as they are; no licence is none; any other JSON is PORTAL_BAD_RESPONSE", async () => {
+    const part = {
+      number: "10101",
+      kind: "apartment",
+      composition: {
+        units: [{ cadastralCode: "78401:101:0010", purpose: "residential", areaM2: 612 }],
+        apartment: { share: "6784/100000", description: "Korter 5, Rüütli tn 5, Tartu" },
+      },
+      owners: [{ kind: "person", code: PARENT, share: "1/1" }],
+      encumbrances: [],
+      mortgages: [{ rank: 1, amountCents: 15_000_000, currency: "EUR", mortgagee: "10101010", journal: 2 }],
+    };
+    const vehicle = {
+      vin: "TMBJJ7NEXM0100000",
+      plate: "101DEM",
+      make: "Škoda",
+      model: "Octavia",
+      category: "M1",
+      owner: PARENT,
+      user: "38001085718",
+      firstRegistered: "2026-11-29",
+    };
+    const calls: Array<Record<string, unknown>> = [];
+    // One security server, three services: each answers its own path.
+    const registers = {
+      send: async (call: Record<string, unknown>) => {
+        calls.push(call);
+        const path = String(call.path);
+        if (path.endsWith("/licence"))
+          throw new PortalError("PORTAL_NOT_FOUND", "no licence", { details: { status: 404 } });
+        const body = path.endsWith("/register-parts")
+          ? { personalCode: PARENT, registerParts: [part] }
+          : { personalCode: PARENT, vehicles: [vehicle] };
+        return { body, id: "x", requestHash: undefined };
+      },
+    } as unknown as XRoadCalls;
+    const config = {
+      registerPartsService: "EE/GOV/70000310/kinnistusraamat/register-parts",
+      vehiclesService: "EE/GOV/70001490/vehicles/vehicles",
+      licencesService: "EE/GOV/70001490/vehicles/driving-licences",
+    };
+    const mine = await new MyProperty(registers, "EE/GOV/70006317/portal", config, "p").of(PARENT);
+    assert.deepEqual(mine.registerParts, [
+      {
+        number: "10101",
+        kind: "apartment",
+        description: "Korter 5, Rüütli tn 5, Tartu",
+        share: "1/1",
+        areaM2: 612,
+        owners: part.owners,
+        encumbrances: 0,
+        mortgages: [{ rank: 1, amountCents: 15_000_000, mortgagee: "10101010" }],
+      },
+    ]);
+    assert.deepEqual(
+      mine.vehicles.map((v) => [v.plate, v.role]),
+      [["101DEM", "owner"]],
+    );
+    assert.equal(mine.licence, null);
+    assert.deepEqual(
+      calls.map((c) => [c.path, c.userId]),
+      [
+        [`/persons/EE${PARENT}/register-parts`, `EE${PARENT}`],
+        [`/persons/${PARENT}/vehicles`, `EE${PARENT}`],
+        [`/persons/${PARENT}/licence`, `EE${PARENT}`],
+      ],
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (body) => {
+        await readsOrRefuses(() => new MyProperty(answering(body), "EE/GOV/70006317/portal", config, "p").of(PARENT));
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -704,6 +704,19 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     await dispensed.getByRole("cell", { name: "you", exact: true }).waitFor();
     const reads = page.getByRole("table", { name: "Professionals' reads of your data, newest first" });
     await reads.getByText(`${pharmacist.name} (${pharmacist.personalCode})`).first().waitFor({ timeout: 20_000 });
+
+    // Issue #15: her property as the registers of rights hold it: riik up's demo apartment in the
+    // land register, her car and her B licence in the vehicle register, each read over X-Road.
+    await page.getByRole("link", { name: "My property" }).click();
+    await page.getByRole("heading", { level: 1, name: "My property" }).waitFor({ timeout: 20_000 });
+    const land = page.getByRole("table", { name: "Register parts you own" });
+    await land.getByRole("row", { name: /10101.*apartment ownership/ }).waitFor({ timeout: 20_000 });
+    const cars = page.getByRole("table", { name: "Vehicles you own or are the responsible user of" });
+    await cars.getByRole("row", { name: /101DEM.*Škoda Octavia \(M1\).*owner/ }).waitFor();
+    await page
+      .getByRole("table", { name: "Driving licence categories" })
+      .getByRole("rowheader", { name: "B", exact: true })
+      .waitFor();
     await context.close();
   });
 });

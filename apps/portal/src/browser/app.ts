@@ -26,6 +26,7 @@ export type Route =
   | "benefits"
   | "tax-return"
   | "health"
+  | "property"
   | "encrypt"
   | "decrypt";
 

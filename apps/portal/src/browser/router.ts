@@ -1,6 +1,6 @@
 // Hash routes to views, in one table: #/login, #/data, #/usage, #/sign, #/check, #/operator,
 // #/companies, #/company/CODE, #/found, #/application/ID, #/e-residency, #/e-residency-status,
-// #/inbox[/ID], #/benefits[/OFFER], #/tax-return[/YEAR], #/health, #/encrypt, #/decrypt.
+// #/inbox[/ID], #/benefits[/OFFER], #/tax-return[/YEAR], #/health, #/property, #/encrypt, #/decrypt.
 
 import { actingForCompany, type Route, render, state, type View } from "./app.ts";
 import { applicationView } from "./views/application.ts";
@@ -15,6 +15,7 @@ import { healthView } from "./views/health.ts";
 import { inboxView } from "./views/inbox.ts";
 import { loginView } from "./views/login.ts";
 import { operatorView } from "./views/operator.ts";
+import { propertyView } from "./views/property.ts";
 import { signView } from "./views/sign.ts";
 import { taxReturnView } from "./views/tax-return.ts";
 import { usageView } from "./views/usage.ts";
@@ -36,6 +37,7 @@ export const VIEWS: Readonly<Record<Route, View>> = {
   benefits: benefitsView,
   "tax-return": taxReturnView,
   health: healthView,
+  property: propertyView,
   encrypt: encryptView,
   decrypt: decryptView,
 };
@@ -50,6 +52,7 @@ const OWN_PAGES: ReadonlySet<Route> = new Set([
   "benefits",
   "tax-return",
   "health",
+  "property",
 ]);
 
 /** The route in the address (and its parameter); without one, the person's data or the login. */

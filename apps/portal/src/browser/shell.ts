@@ -74,6 +74,7 @@ function header(): HTMLElement {
   if (person && !company && state.session?.benefits) append(list, link("benefits", "nav.benefits"));
   if (person && !company && state.session?.taxReturn) append(list, link("tax-return", "nav.taxReturn"));
   if (person && !company && state.session?.health) append(list, link("health", "nav.health"));
+  if (person && !company && state.session?.property) append(list, link("property", "nav.property"));
   if (person && business && !company) append(list, link("companies", "nav.companies"), link("found", "nav.found"));
   if (person && state.session?.signing) append(list, link("sign", "nav.sign"), link("check", "nav.check"));
   if (person && state.session?.encryption) append(list, link("encrypt", "nav.encrypt"));

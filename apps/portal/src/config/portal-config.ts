@@ -135,6 +135,26 @@ export const HEALTH_CONFIG = Type.Object(
 );
 
 /**
+ * "My property" (issue #15): the land register's `register-parts` service (the register parts a
+ * person owns) and the vehicle register's `vehicles` and `driving-licences` services. The page
+ * is off without it.
+ */
+export const PROPERTY_CONFIG = Type.Object(
+  {
+    /** GET /persons/EE{code}/register-parts. */
+    registerPartsService: service("EE/GOV/70000310/kinnistusraamat/register-parts"),
+    /** GET /persons/{code}/vehicles. */
+    vehiclesService: service("EE/GOV/70001490/vehicles/vehicles"),
+    /** GET /persons/{code}/licence. */
+    licencesService: service("EE/GOV/70001490/vehicles/driving-licences"),
+  },
+  {
+    additionalProperties: false,
+    ...problem("must be an object with registerPartsService, vehiclesService and licencesService ids"),
+  },
+);
+
+/**
  * Encrypted documents (issue #20): the certificate directory's HTTP lookup, where "Encrypt for
  * a person" finds the recipients' authentication certificates. The pages are off without it.
  */
@@ -249,6 +269,7 @@ export const PORTAL_CONFIG = Type.Object(
     benefits: Type.Optional(BENEFITS_CONFIG),
     taxReturn: Type.Optional(TAX_RETURN_CONFIG),
     health: Type.Optional(HEALTH_CONFIG),
+    property: Type.Optional(PROPERTY_CONFIG),
     encryption: Type.Optional(ENCRYPTION_CONFIG),
   },
   { additionalProperties: false },
@@ -263,6 +284,7 @@ export type InboxConfig = Static<typeof INBOX_CONFIG>;
 export type BenefitsConfig = Static<typeof BENEFITS_CONFIG>;
 export type TaxReturnConfig = Static<typeof TAX_RETURN_CONFIG>;
 export type HealthConfig = Static<typeof HEALTH_CONFIG>;
+export type PropertyConfig = Static<typeof PROPERTY_CONFIG>;
 export type EncryptionConfig = Static<typeof ENCRYPTION_CONFIG>;
 
 /** Reads and checks FILE; relative file paths in it are taken relative to FILE's directory. */

@@ -18,6 +18,7 @@ import type {
 } from "../health/my-health.ts";
 import type { InboxMessage, InboxPage, MessageSummary } from "../inbox/state-inbox.ts";
 import type { OperatorOverview } from "../operator/overview.ts";
+import type { DrivingLicence, OwnedPart, OwnedVehicle, PropertyResponse } from "../property/my-property.ts";
 import type {
   ApplicationState,
   ApplicationSummary,
@@ -41,6 +42,7 @@ export type {
   CompanyRecord,
   DeclarationChoice,
   DeclarationKind,
+  DrivingLicence,
   EResidencyCreated,
   EResidencyReceipt,
   EResidencyStatus,
@@ -63,7 +65,10 @@ export type {
   MessageSummary,
   MyCompany,
   OperatorOverview,
+  OwnedPart,
+  OwnedVehicle,
   PrepareResponse,
+  PropertyResponse,
   TaxLine,
   TaxLineSource,
   TaxReturnView,
@@ -162,6 +167,8 @@ export interface SessionInfo {
   taxReturn?: { year: number };
   /** Present when the portal reaches the health information system and the health insurance fund. */
   health?: true;
+  /** Present when the portal reaches the land register and the vehicle register: "My property". */
+  property?: true;
   /** Present when the portal reaches the certificate directory: encrypted documents. */
   encryption?: true;
 }

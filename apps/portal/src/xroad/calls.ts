@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { xroadUserId } from "@riik/core";
 import { type RepresentedParty, XRoadClientError, XRoadRestClient } from "@riik/kit";
+import type { Static, TSchema } from "typebox";
 import { Type } from "typebox";
+import { Value } from "typebox/value";
 import type { PortalConfig } from "../config/portal-config.ts";
 import { PortalError } from "../errors.ts";
 
@@ -179,5 +181,17 @@ export class PersonalService {
       issue: this.options.purpose,
     });
     return answer.body;
+  }
+
+  /** A GET whose answer must match SCHEMA: anything else is PORTAL_BAD_RESPONSE naming the first problem. */
+  async read<S extends TSchema>(code: string, path: string, schema: S): Promise<Static<S>> {
+    const body = await this.call(code, "GET", path);
+    if (!Value.Check(schema, body))
+      throw new PortalError(
+        "PORTAL_BAD_RESPONSE",
+        `${this.options.service} answered ${path.split("/")[1] ?? path} in a shape the portal does not know: ${[...Value.Errors(schema, body)][0]?.message}`,
+        { details: { service: this.options.service } },
+      );
+    return body;
   }
 }

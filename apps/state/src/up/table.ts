@@ -376,6 +376,16 @@ export function sandboxTable(context: TableContext): Placement[] {
               },
             }
           : {}),
+        // The person's register parts, vehicles and driving licence (issue #15), over ss-ria.
+        ...(installed.landRegister && installed.vehicles
+          ? {
+              property: {
+                registerPartsService: `${LAND_REGISTER}/register-parts`,
+                vehiclesService: `${VEHICLES}/vehicles`,
+                licencesService: `${VEHICLES}/driving-licences`,
+              },
+            }
+          : {}),
       },
       url: url(ports.portal),
       at: { subsystem: PORTAL_CLIENT, url: url(ports.portal) },
