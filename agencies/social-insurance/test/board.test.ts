@@ -1,6 +1,6 @@
 // The Board on SQLite and PostgreSQL: a birth makes an offer without an application, only a
 // parent confirms it and once, payments are scheduled once per line whatever the retries, and
-// a death ends the child's allowance with one notice.
+// a death ends the child's allowance with one notice; a late confirmation pays the months owed.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { generatePersonalCode, RiikError } from "@riik/core";
@@ -16,6 +16,9 @@ const newborn = generatePersonalCode("2026-11-20", "female", 33);
 const mother2 = generatePersonalCode("1992-06-30", "female", 41);
 const older2 = [generatePersonalCode("2017-03-03", "male", 42), generatePersonalCode("2020-05-05", "female", 43)];
 const newborn2 = generatePersonalCode("2026-11-25", "male", 44);
+// A third family whose parent confirms two months after the birth.
+const mother3 = generatePersonalCode("1994-02-14", "female", 51);
+const newborn3 = generatePersonalCode("2026-09-03", "female", 52);
 // A valid Estonian IBAN (ISO 13616 check digits) and the same with its digits swapped.
 const IBAN = "EE38 2200 2210 2014 5685";
 /** A typed refusal with this code (the Board's own, or core's for an IBAN). */
@@ -84,6 +87,32 @@ for (const target of await dialectTargets()) {
         assert.deepEqual(
           (await events(board)).map((e) => e.type),
           ["offer.created", "offer.confirmed"],
+        );
+      } finally {
+        await board.close();
+      }
+    });
+
+    test("a confirmation two months after the birth schedules the months owed since, once", async () => {
+      const board = await openSocialInsuranceBoard(target.location("social_insurance"));
+      try {
+        const offer = await board.onBirth({ child: newborn3, mother: mother3 }, [], new Date("2026-09-04T09:00:00Z"));
+        await board.confirm(
+          offer.id,
+          { by: mother3, recipient: mother3, iban: IBAN },
+          new Date("2026-11-22T10:00:00Z"),
+        );
+        // The monthly run of November (it runs every hour) adds November and nothing twice.
+        assert.equal(await board.scheduleMonth("2026-11", new Date("2026-11-22T11:00:00Z")), 1);
+        assert.equal(await board.scheduleMonth("2026-11", new Date("2026-11-22T12:00:00Z")), 0);
+        assert.deepEqual(
+          (await board.paymentsOf(mother3)).map((p) => [p.month, p.benefit]),
+          [
+            ["2026-09", "child-allowance"],
+            ["2026-10", "child-allowance"],
+            ["2026-11", "child-allowance"],
+            ["2026-11", "childbirth-allowance"],
+          ],
         );
       } finally {
         await board.close();

@@ -9,6 +9,7 @@ import type { Transaction } from "kysely";
 import { type BenefitLine, childbirthAllowance, monthlyEntitlement } from "../benefits/entitlement.ts";
 import { SocialInsuranceError } from "../errors.ts";
 import {
+  type FamilyCaseTable,
   type OfferTable,
   type PaymentTable,
   SOCIAL_INSURANCE_COMPONENT,
@@ -56,6 +57,11 @@ const code = (text: string, what: string): string => {
   }
 };
 const monthOf = (date: string) => date.slice(0, 7);
+/** The month after YYYY-MM. */
+const nextMonth = (month: string) => {
+  const [year, m] = month.split("-").map(Number) as [number, number];
+  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, "0")}`;
+};
 const offerOf = (row: OfferTable): Offer => ({
   id: row.id,
   child: row.child_code,
@@ -215,7 +221,8 @@ export class SocialInsuranceBoard {
     const by = code(request.by, "confirming person");
     const recipient = code(request.recipient, "recipient");
     const iban = parseIban(request.iban);
-    return this.store.write(async ({ trx, change, emit }) => {
+    return this.store.write(async (write) => {
+      const { trx, change, emit } = write;
       const row = await trx.selectFrom("offer").selectAll().where("id", "=", offerId).executeTakeFirst();
       if (!row) throw new SocialInsuranceError("OFFER_NOT_FOUND", `no offer ${offerId}`);
       const family = await trx
@@ -243,6 +250,12 @@ export class SocialInsuranceBoard {
         .execute();
       const lines = (JSON.parse(row.lines) as BenefitLine[]).filter((l) => l.benefit === "childbirth-allowance");
       for (const line of lines) await this.#schedule(trx, row.mother_code, recipient, iban, monthOf(now), line, now);
+      // The months between the birth and the confirmation are owed too: the monthly run only
+      // schedules the month it runs in, so without this a late confirmation would lose them.
+      const receiving = { mother_code: row.mother_code, recipient_code: recipient, iban };
+      const born = monthOf(parsePersonalCode(row.child_code).birthDate);
+      for (let month = born; month < monthOf(now); month = nextMonth(month))
+        await this.#scheduleFamilyMonth(write, receiving, month, at);
       const offer = { ...offerOf(row), status: "confirmed" as const, confirmedAt: now, confirmedBy: by };
       change({ entity: "offer", key: offerId, op: "upsert", data: offer });
       emit({ type: "offer.confirmed", data: { subjects: parents, offer: offerId, recipient } });
@@ -263,46 +276,53 @@ export class SocialInsuranceBoard {
       .execute();
     let added = 0;
     for (const family of families)
-      added += await this.store.write(async ({ trx, emit }) => {
-        const children = await this.#livingChildren(trx, family.mother_code, `${month}-01`);
-        const { lines } = monthlyEntitlement(children, month);
-        let count = 0;
-        for (const line of lines)
-          count += await this.#schedule(
-            trx,
-            family.mother_code,
-            family.recipient_code!,
-            family.iban!,
-            month,
-            line,
-            at.toISOString(),
-          );
-        // A child who had the allowance and no longer has it (16, 19, a death): one notice.
-        const ended = await trx
-          .selectFrom("family_child")
-          .innerJoin("payment", "payment.child_code", "family_child.child_code")
-          .select("family_child.child_code")
-          .distinct()
-          .where("family_child.mother_code", "=", family.mother_code)
-          .where("family_child.ended_month", "is", null)
-          .where("payment.benefit", "=", "child-allowance")
-          .where("payment.month", "<", month)
-          .execute();
-        const receiving = new Set(lines.map((l) => l.child));
-        for (const { child_code } of ended.filter((e) => !receiving.has(e.child_code))) {
-          await trx
-            .updateTable("family_child")
-            .set({ ended_month: month })
-            .where("child_code", "=", child_code)
-            .execute();
-          emit({
-            type: "benefit.ended",
-            data: { subjects: [family.recipient_code, child_code], child: child_code, month },
-          });
-        }
-        return count;
-      }, at);
+      added += await this.store.write((write) => this.#scheduleFamilyMonth(write, family, month, at), at);
     return added;
+  }
+
+  /**
+   * One family's benefits of MONTH, in the caller's transaction: each line scheduled once, and a
+   * child whose allowance stopped gets its `benefit.ended` notice. Answers the lines added.
+   */
+  async #scheduleFamilyMonth(
+    { trx, emit }: MemberWrite<SocialInsuranceDb>,
+    family: Pick<FamilyCaseTable, "mother_code" | "recipient_code" | "iban">,
+    month: string,
+    at: Date,
+  ): Promise<number> {
+    const children = await this.#livingChildren(trx, family.mother_code, `${month}-01`);
+    const { lines } = monthlyEntitlement(children, month);
+    let count = 0;
+    for (const line of lines)
+      count += await this.#schedule(
+        trx,
+        family.mother_code,
+        family.recipient_code!,
+        family.iban!,
+        month,
+        line,
+        at.toISOString(),
+      );
+    // A child who had the allowance and no longer has it (16, 19, a death): one notice.
+    const ended = await trx
+      .selectFrom("family_child")
+      .innerJoin("payment", "payment.child_code", "family_child.child_code")
+      .select("family_child.child_code")
+      .distinct()
+      .where("family_child.mother_code", "=", family.mother_code)
+      .where("family_child.ended_month", "is", null)
+      .where("payment.benefit", "=", "child-allowance")
+      .where("payment.month", "<", month)
+      .execute();
+    const receiving = new Set(lines.map((l) => l.child));
+    for (const { child_code } of ended.filter((e) => !receiving.has(e.child_code))) {
+      await trx.updateTable("family_child").set({ ended_month: month }).where("child_code", "=", child_code).execute();
+      emit({
+        type: "benefit.ended",
+        data: { subjects: [family.recipient_code, child_code], child: child_code, month },
+      });
+    }
+    return count;
   }
 
   async offersOf(parent: string): Promise<Offer[]> {
