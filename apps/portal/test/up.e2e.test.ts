@@ -16,12 +16,15 @@ import { fileURLToPath } from "node:url";
 import { personalCodeCheckDigit } from "@riik/core";
 import { freePortRange, runRiik, skipUnlessAvailable, temporaryDirectory } from "@riik/core/testing";
 import { XRoadRestClient } from "@riik/kit";
-import { E_RESIDENCY, PORT_COUNT, PPA_SERVICE_DESK } from "@riik/state";
+import { DATATRACKER_CLIENT, E_RESIDENCY, POPULATION_REGISTER, PORT_COUNT, PPA_SERVICE_DESK, SKA } from "@riik/state";
 import { trustAnchorOf, verifyUsageProof } from "@riik/xroad";
 import { type Browser, chromium } from "playwright-core";
 import { Type } from "typebox";
 import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.ts";
 import { logInWithCard } from "./page.ts";
+
+/** The Social Insurance Board's registry code (its member id's last part). */
+const SKA_CODE = SKA.split("/").at(-1)!;
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -433,7 +436,7 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     await page.locator("#open-offer").click();
     await page.getByRole("heading", { level: 1, name: "Family benefits" }).waitFor({ timeout: 20_000 });
     const offers = (await (await page.request.get(`${portal.url}/api/benefits/offers`)).json()) as {
-      offers: Array<{ id: string }>;
+      offers: Array<{ id: string; child: string }>;
     };
     const offer = offers.offers[0];
     assert.ok(offer, JSON.stringify(offers));
@@ -450,6 +453,28 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
       .getByText("EE382200221020145685")
       .first()
       .waitFor({ timeout: 20_000 });
+
+    // Once only, and seen: the Board's read of the family over X-Road is in the mother's Data
+    // Tracker ("Who used my data", through the portal) and in the newborn's (the usage protocol
+    // at the register's security server, as the state's Data Tracker client asks it).
+    let boardUses: Array<{ institution: { code?: string } }> = [];
+    for (let tries = 0; tries < 40 && boardUses.length === 0; tries++) {
+      const usage = await (await page.request.get(`${portal.url}/api/me/usage`)).json();
+      boardUses = usage.usages.filter((u: { institution: { code?: string } }) => u.institution.code === SKA_CODE);
+      if (boardUses.length === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(boardUses.length > 0, "the mother's Data Tracker shows the Board's read of her family");
+    const childCode = `EE${offer.child}`;
+    const childUses = await fetch(
+      `${state.services["ss-ria"]!.url}/r1/${POPULATION_REGISTER}/datatracker/v2/findUsage?userCode=${childCode}`,
+      { headers: { "X-Road-Client": DATATRACKER_CLIENT, "X-Road-UserId": childCode } },
+    );
+    assert.equal(childUses.status, 200);
+    const { usages } = (await childUses.json()) as { usages: Array<{ receiverCode: string }> };
+    assert.ok(
+      usages.some((u) => u.receiverCode === SKA_CODE),
+      `the newborn's Data Tracker shows the Board's read: ${JSON.stringify(usages)}`,
+    );
 
     // Her income tax return for last year is there, pre-filled from the declarations riik up
     // seeded at the Tax and Customs Board, read through ss-ria and ss-emta.
