@@ -1,6 +1,7 @@
 // The Board on SQLite and PostgreSQL: a birth makes an offer without an application, only a
 // parent confirms it and once, payments are scheduled once per line whatever the retries, and
-// a death ends the child's allowance with one notice; a late confirmation pays the months owed.
+// a death or turning 16 ends the child's allowance with one notice; a late confirmation pays
+// the months owed.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { generatePersonalCode, RiikError } from "@riik/core";
@@ -19,6 +20,10 @@ const newborn2 = generatePersonalCode("2026-11-25", "male", 44);
 // A third family whose parent confirms two months after the birth.
 const mother3 = generatePersonalCode("1994-02-14", "female", 51);
 const newborn3 = generatePersonalCode("2026-09-03", "female", 52);
+// A fourth family whose older child turns 16 in July 2026 (not studying: the allowance ends).
+const mother4 = generatePersonalCode("1985-01-20", "female", 61);
+const turning16 = generatePersonalCode("2010-07-10", "male", 62);
+const newborn4 = generatePersonalCode("2026-05-01", "female", 63);
 // A valid Estonian IBAN (ISO 13616 check digits) and the same with its digits swapped.
 const IBAN = "EE38 2200 2210 2014 5685";
 /** A typed refusal with this code (the Board's own, or core's for an IBAN). */
@@ -119,6 +124,41 @@ for (const target of await dialectTargets()) {
       }
     });
 
+    test("a child turning 16 stops receiving the allowance, with one notice, whatever the reruns", async () => {
+      const board = await openSocialInsuranceBoard(target.location("social_insurance"));
+      try {
+        const offer = await board.onBirth(
+          { child: newborn4, mother: mother4 },
+          [turning16],
+          new Date("2026-05-02T09:00:00Z"),
+        );
+        await board.confirm(
+          offer.id,
+          { by: mother4, recipient: mother4, iban: IBAN },
+          new Date("2026-05-03T09:00:00Z"),
+        );
+        for (const month of ["2026-05", "2026-06", "2026-07", "2026-08", "2026-08", "2026-09"])
+          await board.scheduleMonth(month, new Date(`${month}-02T09:00:00Z`));
+        const paid = (await board.paymentsOf(mother4))
+          .filter((p) => p.child === turning16 && p.benefit === "child-allowance")
+          .map((p) => p.month);
+        assert.ok(paid.includes("2026-05") && paid.includes("2026-06"), paid.join());
+        assert.ok(!paid.includes("2026-08") && !paid.includes("2026-09"), paid.join());
+        const ended = (await events(board))
+          .filter((e) => e.type === "benefit.ended")
+          .map((e) => JSON.parse(e.data) as { child: string; month: string; subjects: string[] })
+          .filter((e) => e.subjects.includes(mother4));
+        assert.deepEqual(
+          ended.map((e) => e.child),
+          [turning16],
+          "one notice",
+        );
+        assert.equal(ended[0]!.month > paid.at(-1)!, true, "from the month after the last allowance");
+      } finally {
+        await board.close();
+      }
+    });
+
     test("a child's death ends their allowance from the next month, with one notice; the family allowance follows the count", async () => {
       const board = await openSocialInsuranceBoard(target.location("social_insurance"));
       try {
@@ -141,7 +181,10 @@ for (const target of await dialectTargets()) {
             ["child-allowance", older2[1]],
           ].sort(),
         );
-        const ended = (await events(board)).filter((e) => e.type === "benefit.ended");
+        // This family's notices (the dialect's database holds the other tests' families too).
+        const ended = (await events(board)).filter(
+          (e) => e.type === "benefit.ended" && (JSON.parse(e.data).subjects as string[]).includes(mother2),
+        );
         assert.equal(ended.length, 1);
         assert.equal(JSON.parse(ended[0]!.data).child, older2[0]);
         await assert.rejects(
