@@ -64,13 +64,19 @@ export const portalDescriptor: ComponentDescriptor<typeof PORTAL_CONFIG> = {
                 subject: config.portalClient,
                 service: config.inbox.mailboxService,
                 method: "GET",
-                paths: ["/persons/*/messages", "/persons/*/messages/*"],
+                paths: ["/persons/*/messages", "/persons/*/messages/*", "/persons/*/forwarding"],
               },
               {
                 subject: config.portalClient,
                 service: config.inbox.mailboxService,
                 method: "POST",
                 paths: ["/persons/*/messages/*/read"],
+              },
+              {
+                subject: config.portalClient,
+                service: config.inbox.mailboxService,
+                method: "PUT",
+                paths: ["/persons/*/forwarding"],
               },
               // An encrypted document sent to another person's inbox, from the person logged in (issue #20).
               {

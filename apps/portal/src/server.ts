@@ -39,6 +39,7 @@ import {
   HEALTH_REOPENING,
   HEALTH_REPRESENTATIVE,
   INBOX_ATTACHMENT,
+  INBOX_FORWARDING,
   INBOX_LIST,
   INBOX_MESSAGE,
   INBOX_READ,
@@ -79,6 +80,7 @@ import type {
   EncryptionRecipientsResponse,
   HealthPrescriptionsResponse,
   HealthReadsResponse,
+  InboxForwarding,
   OffersResponse,
   PaymentsResponse,
   Representees,
@@ -698,6 +700,17 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
   app.post("/api/inbox/messages/:id/read", { schema: INBOX_READ }, async (request) => {
     const { inbox, code, actor } = inboxOf(request);
     return inbox.markRead(code, actor, request.params.id);
+  });
+  // Notices of new messages by e-mail (eesti.ee's forwarding), through the inbox's real SMTP.
+  app.get("/api/inbox/forwarding", { schema: NO_INPUT }, async (request): Promise<InboxForwarding> => {
+    const { inbox, code, actor } = inboxOf(request);
+    return { email: await inbox.forwarding(code, actor) };
+  });
+  app.put("/api/inbox/forwarding", { schema: INBOX_FORWARDING }, async (request): Promise<InboxForwarding> => {
+    const { inbox, code, actor } = inboxOf(request);
+    const email = await inbox.setForwarding(code, actor, request.body.email);
+    request.log.info({ event: "inbox-forwarding", set: email !== null }, "inbox forwarding changed");
+    return { email };
   });
   // An attachment's bytes, always as a download: what an agency or a person sent is never shown
   // as a page of the portal's origin (a CDOC2 container is opened by the page itself).

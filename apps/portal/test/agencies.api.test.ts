@@ -342,9 +342,30 @@ describe("the state inbox and the family benefits (issue #13; the real inbox and
     assert.equal((await father.call("/api/benefits/offers")).json.offers[0].status, "confirmed");
   });
 
+  it("sets where the inbox e-mails notices of new messages, changes and removes it; a bad address is refused", async () => {
+    const card = await world.newCard("Eha", "Ekiri");
+    const person = new Client(url, card);
+    assert.equal((await person.login()).status, 200);
+    assert.deepEqual((await person.call("/api/inbox/forwarding")).json, { email: null });
+    const set = await person.call("/api/inbox/forwarding", { method: "PUT", body: { email: "eha@example.ee" } });
+    assert.equal(set.status, 200, set.text);
+    assert.deepEqual(set.json, { email: "eha@example.ee" });
+    // Kept by the inbox itself, for the person logged in.
+    assert.equal(await agencies.inbox.forwarding(card.personalCode), "eha@example.ee");
+    assert.deepEqual((await person.call("/api/inbox/forwarding")).json, { email: "eha@example.ee" });
+    for (const email of ["not an address", "x".repeat(250) + "@example.ee", 42]) {
+      const bad = await person.call("/api/inbox/forwarding", { method: "PUT", body: { email } });
+      assert.deepEqual([bad.status, bad.json.code], [400, "REQUEST_INVALID"], String(email));
+    }
+    const removed = await person.call("/api/inbox/forwarding", { method: "PUT", body: { email: null } });
+    assert.deepEqual(removed.json, { email: null });
+    assert.equal(await agencies.inbox.forwarding(card.personalCode), null);
+  });
+
   it("needs a login, and refuses bad input by schema", async () => {
     const anyone = new Client(url, world.card);
     assert.equal((await anyone.call("/api/inbox/messages")).status, 401);
+    assert.equal((await anyone.call("/api/inbox/forwarding")).status, 401);
     assert.equal((await anyone.call("/api/benefits/offers")).status, 401);
     assert.equal((await anyone.call("/api/inbox/messages?before=%00")).status, 400);
     assert.equal(

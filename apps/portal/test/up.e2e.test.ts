@@ -401,6 +401,12 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     await page.locator("#login-start").click();
     await logInWithCard(page, mother.file, mother.pin1);
     await page.getByRole("heading", { level: 1, name: "My data" }).waitFor({ timeout: 20_000 });
+    // She asks for notices of new messages by e-mail (the inbox's real SMTP, riik up's mail server).
+    const mailbox = `ema.${mother.personalCode}@example.ee`;
+    await page.locator("#nav-inbox").click();
+    await page.getByLabel("E-mail address").fill(mailbox);
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByText(`Notices of new messages go to ${mailbox}.`).waitFor({ timeout: 20_000 });
     const born = await runRiik([
       "registrar",
       "birth",
@@ -430,6 +436,15 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
       if (unread === 0) await new Promise((r) => setTimeout(r, 1000));
     }
     assert.equal(unread, 1, "the Board's offer is in the mother's state inbox");
+    // … and its notice reached her mailbox: the subject, never the message itself.
+    let mails: Array<{ subject?: string; text?: string }> = [];
+    for (let tries = 0; tries < 60 && mails.length === 0; tries++) {
+      const listed = await fetch(`${state.services.mail!.messages}?to=${encodeURIComponent(mailbox)}`);
+      mails = ((await listed.json()) as { messages: typeof mails }).messages;
+      if (mails.length === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.match(mails[0]?.subject ?? "", /Family benefits for your child/);
+    assert.doesNotMatch(mails[0]?.text ?? "", /You are entitled to these benefits/);
     await page.goto(`${portal.url}/?lang=en#/inbox`);
     await page.getByRole("heading", { level: 1, name: "State inbox" }).waitFor({ timeout: 20_000 });
     await page.getByRole("link", { name: "Peretoetused lapse sünni puhul / Family benefits for your child" }).click();

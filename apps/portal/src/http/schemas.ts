@@ -230,6 +230,15 @@ export const INBOX_MESSAGE = {
 
 export const INBOX_READ = { ...INBOX_MESSAGE, body: Type.Object({}, { additionalProperties: false }) };
 
+/** Where notices of new messages are e-mailed: an address, or null for none. */
+export const INBOX_FORWARDING = {
+  ...NO_INPUT,
+  body: Type.Object(
+    { email: Type.Union([Type.String({ format: "email", maxLength: 254 }), Type.Null()]) },
+    { additionalProperties: false },
+  ),
+};
+
 /**
  * Which parent receives the offer's benefits and to which account. The IBAN's check digits
  * (ISO 13616) are the Board's to judge: its IBAN_INVALID comes back as PORTAL_REFUSED.

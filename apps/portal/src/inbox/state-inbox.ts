@@ -116,16 +116,33 @@ export class StateInbox {
     return summary(await this.#call("POST", code, actor, `/messages/${encodeURIComponent(id)}/read`));
   }
 
-  async #call(method: "GET" | "POST", code: string, actor: string, path: string): Promise<unknown> {
-    const { body } = await this.#xroad.send<unknown>({
+  /** Where the inbox e-mails notices of the person's new messages (null: nowhere). */
+  async forwarding(code: string, actor: string): Promise<string | null> {
+    return emailOf(await this.#call("GET", code, actor, "/forwarding"));
+  }
+
+  /** Sets (or with null removes) the address notices go to; the inbox judges the address. */
+  async setForwarding(code: string, actor: string, email: string | null): Promise<string | null> {
+    return emailOf(await this.#call("PUT", code, actor, "/forwarding", { email }));
+  }
+
+  async #call(
+    method: "GET" | "POST" | "PUT",
+    code: string,
+    actor: string,
+    path: string,
+    body?: unknown,
+  ): Promise<unknown> {
+    const { body: answer } = await this.#xroad.send<unknown>({
       client: this.#options.client,
       service: this.#options.mailbox,
       method,
+      ...(body === undefined ? {} : { body }),
       path: `/persons/EE${code}${path}`,
       ...askedBy(code, actor),
       issue: this.#options.purpose,
     });
-    return body;
+    return answer;
   }
 }
 
@@ -137,6 +154,12 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 const text = (value: unknown, max = 2000): string => (typeof value === "string" ? value.slice(0, max) : "");
+
+function emailOf(answer: unknown): string | null {
+  const { email } = record(answer);
+  if (email !== null && (typeof email !== "string" || email.length > 254)) throw bad("no forwarding address or null");
+  return email;
+}
 
 function summary(value: unknown): MessageSummary {
   const m = record(value);

@@ -210,6 +210,11 @@ export interface HealthPrescriptionsResponse {
   prescriptions: HealthPrescription[];
 }
 
+/** GET and PUT /api/inbox/forwarding: where notices of new messages are e-mailed (null: nowhere). */
+export interface InboxForwarding {
+  email: string | null;
+}
+
 /** GET /api/health/reads: who read the person's health data, newest first. */
 export interface HealthReadsResponse {
   reads: HealthRead[];

@@ -1,18 +1,21 @@
 // The state inbox (riigipost, issue #13): the person's messages from the agencies, newest
 // first, read from @riik/inbox over X-Road as the person logged in; the unread count shows in
-// the navigation. Opening a message (#/inbox/ID) shows its text and marks it read there.
+// the navigation. Opening a message (#/inbox/ID) shows its text and marks it read there. The
+// person chooses where the inbox e-mails notices of new messages (eesti.ee's forwarding).
 
-import type { InboxMessage, InboxPage, MessageSummary } from "../../web/api-types.ts";
+import type { InboxForwarding, InboxMessage, InboxPage, MessageSummary } from "../../web/api-types.ts";
 import { type ApiError, api } from "../api.ts";
-import { render, state, t, type View } from "../app.ts";
+import { errorText, render, state, t, type View } from "../app.ts";
 import { h } from "../dom.ts";
 import { dateText, sizeText } from "../format.ts";
 import { sessionEnded } from "../session.ts";
-import { definitionList, flashBox, heading, loading, problem, table } from "../widgets.ts";
+import { definitionList, field, flashBox, heading, loading, problem, submitActions, table } from "../widgets.ts";
 import { openInPage } from "./encryption.ts";
 
 let page: { answer?: InboxPage; error?: ApiError } = {};
 let opened = new Map<string, { message?: InboxMessage; error?: ApiError }>();
+/** Where notices go, as the inbox last said, and the address being typed. */
+let forwarding: { answer?: InboxForwarding; error?: ApiError; draft?: string } = {};
 
 /** The offer a Board notice names ("… (offer UUID)"), to link it to the benefits page. */
 const OFFER_IN_TEXT = /\boffer ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/;
@@ -29,6 +32,70 @@ export async function loadInbox(): Promise<void> {
     page = { error: error as ApiError };
   }
   render();
+}
+
+async function loadForwarding(): Promise<void> {
+  try {
+    forwarding = { answer: await api<InboxForwarding>("/api/inbox/forwarding") };
+  } catch (error) {
+    if (sessionEnded(error)) return;
+    forwarding = { error: error as ApiError };
+  }
+  if (state.route === "inbox") render();
+}
+
+/** Saves the address (or none); the inbox's answer is what is shown after. */
+async function saveForwarding(email: string | null): Promise<void> {
+  if (state.busy) return;
+  state.busy = true;
+  state.flash = undefined;
+  render();
+  try {
+    forwarding = { answer: await api<InboxForwarding>("/api/inbox/forwarding", { method: "PUT", body: { email } }) };
+    state.flash = {
+      kind: "info",
+      text: email ? t("inbox.forwardingSaved", { email }) : t("inbox.forwardingRemoved"),
+      route: "inbox",
+    };
+  } catch (error) {
+    if (sessionEnded(error)) return;
+    state.flash = { kind: "error", text: errorText(error), route: "inbox" };
+  }
+  state.busy = false;
+  render();
+  document.getElementById("flash")?.focus();
+}
+
+/** "Notices by e-mail": where the inbox tells of a new message, set or removed here. */
+function forwardingBody(): HTMLElement {
+  if (forwarding.error) return h("section", { class: "card" }, problem(forwarding.error));
+  const now = forwarding.answer?.email;
+  const input = h("input", {
+    type: "email",
+    id: "forwarding-email",
+    name: "email",
+    autocomplete: "email",
+    maxlength: "254",
+    value: forwarding.draft ?? now ?? "",
+    "data-keep": "forwarding-email",
+  });
+  input.addEventListener("input", () => {
+    forwarding.draft = input.value;
+  });
+  const form = h(
+    "form",
+    { class: "confirm", novalidate: true, "aria-labelledby": "forwarding-h" },
+    h("h2", { id: "forwarding-h" }, t("inbox.forwarding")),
+    h("p", { id: "forwarding-now" }, now ? t("inbox.forwardingTo", { email: now }) : t("inbox.forwardingNone")),
+    field("forwarding-email", "inbox.forwardingEmail", input, t("inbox.forwardingHint")),
+    submitActions("forwarding-save", "inbox.forwardingSave", "inbox.forwardingSaving"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const email = (forwarding.draft ?? now ?? "").trim();
+    void saveForwarding(email === "" ? null : email);
+  });
+  return h("section", { class: "card" }, form);
 }
 
 function senderText(message: MessageSummary): string {
@@ -158,6 +225,7 @@ function inboxBody(): HTMLElement {
     flashBox(),
     id ? h("p", {}, h("a", { href: "#/inbox" }, t("inbox.back"))) : h("p", { class: "lead" }, t("inbox.intro")),
     id ? messageBody(id) : h("section", { class: "card" }, listBody()),
+    id || (!forwarding.answer && !forwarding.error) ? null : forwardingBody(),
   );
 }
 
@@ -168,11 +236,12 @@ export const inboxView: View = {
   async enter() {
     const id = state.param;
     if (id && !opened.get(id)?.message) await open(id);
-    else if (!id) await loadInbox();
+    else if (!id) await Promise.all([loadInbox(), loadForwarding()]);
   },
   reset() {
     page = {};
     opened = new Map();
+    forwarding = {};
     state.unread = undefined;
   },
 };
