@@ -233,3 +233,21 @@ export async function signedPrescription(
   await world.system.centre.sign(doctor, request.id, container);
   return request.id;
 }
+
+/**
+ * A patient's closure (a Consent as read-guard.ts reads it: active, scope patient-privacy,
+ * provision deny) of the documents named, or of the whole record when none is.
+ */
+export const closureOf = (patientId: string, ...documents: string[]) => ({
+  resourceType: "Consent",
+  status: "active",
+  scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
+  category: [{ coding: [{ system: "http://loinc.org", code: "59284-0" }] }],
+  patient: { reference: `Patient/${patientId}` },
+  provision: {
+    type: "deny",
+    ...(documents.length > 0
+      ? { data: documents.map((reference) => ({ meaning: "instance", reference: { reference } })) }
+      : {}),
+  },
+});

@@ -26,6 +26,7 @@ import {
 } from "../src/index.ts";
 import {
   CLINIC,
+  closureOf,
   entries,
   PHARMACY,
   refusal,
@@ -254,17 +255,7 @@ for (const target of await dialectTargets()) {
         resourceType: "Composition",
         body: summary(world.patient.id, visit.id) as never,
       })) as unknown as { id: string };
-      const closure = {
-        resourceType: "Consent",
-        status: "active",
-        scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
-        category: [{ coding: [{ system: "http://loinc.org", code: "59284-0" }] }],
-        patient: { reference: `Patient/${world.patient.id}` },
-        provision: {
-          type: "deny",
-          data: [{ meaning: "instance", reference: { reference: `Composition/${note.id}` } }],
-        },
-      };
+      const closure = closureOf(world.patient.id, `Composition/${note.id}`);
       assert.deepEqual(
         (await refusal(doctor.create({ resourceType: "Consent", body: closure as never }))).code,
         "NOT_THE_PATIENT",

@@ -9,6 +9,7 @@ import { dialectTargets } from "@riik/core/testing";
 import { startTestTrustServices } from "@riik/pki/testing";
 import {
   CLINIC,
+  closureOf,
   entries,
   PHARMACY,
   refusal,
@@ -30,14 +31,7 @@ for (const target of await dialectTargets()) {
     after(() => world?.close());
 
     test("a closure's versions: the Location reads, vread answers each version, the history lists them newest first", async () => {
-      const closure = {
-        resourceType: "Consent",
-        status: "active",
-        scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
-        category: [{ coding: [{ system: "http://loinc.org", code: "59284-0" }] }],
-        patient: { reference: `Patient/${world.patient.id}` },
-        provision: { type: "deny" },
-      };
+      const closure = closureOf(world.patient.id);
       const created = await fetch(`${world.url}/fhir/Consent`, {
         method: "POST",
         headers: { ...xroadHeaders(world.patient.code), "content-type": "application/fhir+json" },
