@@ -137,6 +137,10 @@ describe("founding a private limited company (OÜ)", async () => {
     );
     const check = await register.nameCheck("Päikese Tarkvarad OÜ");
     assert.equal(check.taken, false);
+    assert.equal(check.reserved, null);
+    // A word reserved for the state is told before anyone signs, as the application would be refused.
+    assert.equal((await register.nameCheck("Politsei-Teenused OÜ")).reserved, "politsei");
+    assert.equal((await register.nameCheck("Politseinik Valve OÜ")).reserved, null, "a word, not a part of one");
     assert.deepEqual(
       check.similar.map((s) => s.name),
       ["Päikese Tarkvara OÜ"],

@@ -56,6 +56,9 @@ describe("founding an OÜ in the portal (real e-Business Register over real secu
     const check = await a.call(`/api/founding/name-check?name=${encodeURIComponent(name)}`);
     assert.equal(check.status, 200, check.text);
     assert.equal(check.json.taken, false);
+    assert.equal(check.json.reserved, null);
+    const reserved = await a.call(`/api/founding/name-check?name=${encodeURIComponent("Riigikogu Kohvik OÜ")}`);
+    assert.equal(reserved.json.reserved, "riigikogu");
     const application = {
       name,
       legalForm: "OÜ",

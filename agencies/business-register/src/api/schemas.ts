@@ -113,6 +113,9 @@ export const NAME_QUERY = Type.Object(
 export const NAME_CHECK = Type.Object(
   {
     taken: Type.Boolean(),
+    reserved: Type.Union([Type.String(), Type.Null()], {
+      description: "a word the name holds that is reserved for the state (the application would be refused)",
+    }),
     similar: Type.Array(
       Type.Object({ registryCode: REGISTRY_CODE, name: Type.String() }, { additionalProperties: false }),
     ),

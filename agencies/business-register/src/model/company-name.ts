@@ -22,6 +22,12 @@ export function nameKey(name: string): string {
     .replace(/ +/g, " ");
 }
 
+/** The first word reserved for the state that NAME holds as a word, if any. */
+export function reservedWordIn(name: string): string | undefined {
+  const key = nameKey(name.normalize("NFC"));
+  return RESERVED_WORDS.find((word) => ` ${key} `.includes(` ${word} `));
+}
+
 /** A company name: 2-120 characters, with letters, ending in its legal form, no reserved word. */
 export function checkCompanyName(name: string, legalForm: LegalForm): string {
   const trimmed = name.normalize("NFC").trim().replace(/\s+/g, " ");
@@ -36,7 +42,7 @@ export function checkCompanyName(name: string, legalForm: LegalForm): string {
       "NAME_INVALID",
       `the name of a company of legal form ${legalForm} must contain "${legalForm}"`,
     );
-  const reserved = RESERVED_WORDS.find((word) => ` ${key} `.includes(` ${word} `));
+  const reserved = reservedWordIn(trimmed);
   if (reserved)
     throw new BusinessRegisterError("NAME_INVALID", `"${reserved}" is reserved for the state`, {
       details: { reserved },

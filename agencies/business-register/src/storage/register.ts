@@ -25,7 +25,7 @@ import {
   openContainer,
   validSignatures,
 } from "../founding/founder-signature.ts";
-import { nameKey, similarKeys } from "../model/company-name.ts";
+import { nameKey, reservedWordIn, similarKeys } from "../model/company-name.ts";
 import {
   applicationPersons,
   BUSINESS_REGISTER_COMPONENT,
@@ -308,11 +308,14 @@ export class BusinessRegister {
     return { application, signed };
   }
 
-  /** Registered names like `name` (shown to a founder choosing one); `taken` when one is the same name. */
+  /**
+   * Registered names like `name` (shown to a founder choosing one); `taken` when one is the same
+   * name; `reserved` the word reserved for the state it holds (the application would be refused).
+   */
   async nameCheck(
     name: string,
     db: Kysely<BusinessRegisterDb> | Transaction<BusinessRegisterDb> = this.db,
-  ): Promise<{ taken: boolean; similar: Array<{ registryCode: string; name: string }> }> {
+  ): Promise<{ taken: boolean; reserved: string | null; similar: Array<{ registryCode: string; name: string }> }> {
     const key = nameKey(name);
     const rows = await db
       .selectFrom("company")
@@ -322,7 +325,7 @@ export class BusinessRegister {
     const similar = rows
       .filter((r) => similarKeys(key, r.name_key))
       .map((r) => ({ registryCode: r.registry_code, name: r.name }));
-    return { taken: rows.some((r) => r.name_key === key), similar };
+    return { taken: rows.some((r) => r.name_key === key), reserved: reservedWordIn(name) ?? null, similar };
   }
 
   // ---- founding

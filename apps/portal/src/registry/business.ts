@@ -180,7 +180,7 @@ export class BusinessRegisterClient {
   async nameCheck(
     name: string,
     asker: Asker,
-  ): Promise<{ taken: boolean; similar: Array<{ registryCode: string; name: string }> }> {
+  ): Promise<{ taken: boolean; reserved: string | null; similar: Array<{ registryCode: string; name: string }> }> {
     const body = record(
       // The register's open `companies` service: a name check names no person.
       await this.#send(this.#config.companiesService, "GET", `/name-check?name=${encodeURIComponent(name)}`, asker),
@@ -188,6 +188,7 @@ export class BusinessRegisterClient {
     );
     return {
       taken: body.taken === true,
+      reserved: text(body.reserved) ?? null,
       similar: array(body.similar)
         .map((item) => record(item, "similar name"))
         .map((s) => ({ registryCode: text(s.registryCode) ?? "", name: text(s.name) ?? "" })),

@@ -36,6 +36,7 @@ let form = freshForm();
 let nameCheck: {
   name: string;
   taken?: boolean;
+  reserved?: string | null;
   similar?: Array<{ registryCode: string; name: string }>;
   failed?: boolean;
 } = { name: "" };
@@ -99,9 +100,11 @@ function scheduleNameCheck(name: string): void {
   }
   nameTimer = setTimeout(async () => {
     try {
-      const answer = await api<{ taken: boolean; similar: Array<{ registryCode: string; name: string }> }>(
-        `/api/founding/name-check?name=${encodeURIComponent(trimmed)}`,
-      );
+      const answer = await api<{
+        taken: boolean;
+        reserved: string | null;
+        similar: Array<{ registryCode: string; name: string }>;
+      }>(`/api/founding/name-check?name=${encodeURIComponent(trimmed)}`);
       nameCheck = { name: trimmed, ...answer };
     } catch (error) {
       if (sessionEnded(error)) return;
@@ -116,6 +119,8 @@ function nameStatus(): HTMLElement {
   if (!nameCheck.name || nameCheck.name !== form.name.trim()) return box;
   if (nameCheck.failed) box.append(h("p", { class: "meta" }, t("found.nameCheckFailed")));
   else if (nameCheck.taken) box.append(h("p", { class: "badge bad" }, t("found.nameTaken")));
+  else if (nameCheck.reserved)
+    box.append(h("p", { class: "badge bad" }, t("found.nameReserved", { word: nameCheck.reserved })));
   else box.append(h("p", { class: "badge ok" }, t("found.nameFree")));
   if (nameCheck.similar && nameCheck.similar.length > 0)
     box.append(
