@@ -132,6 +132,14 @@ describe("founding an OÜ in the portal (real e-Business Register over real secu
       ),
     );
     assert.equal((await stranger.call(`/api/companies/${code}`)).json.code, "PORTAL_COMPANY_FORBIDDEN");
+    // "My companies": each founder finds it with their roles on its card; the stranger does not.
+    const mine = async (client: Client) =>
+      ((await client.call("/api/companies")).json.companies as Array<{ registryCode: string; roles: string[] }>).find(
+        (c) => c.registryCode === code,
+      );
+    assert.ok((await mine(a))?.roles.includes("board"), JSON.stringify(await mine(a)));
+    assert.ok((await mine(b))?.roles.includes("shareholder"), JSON.stringify(await mine(b)));
+    assert.equal(await mine(stranger), undefined);
     // The name is taken now: the register's NAME_TAKEN.
     const again = await a.call("/api/founding/applications", { method: "POST", body: application });
     assert.equal(again.status, 422, again.text);
