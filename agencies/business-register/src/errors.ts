@@ -17,6 +17,10 @@ export type BusinessRegisterErrorCode =
   | "SIGNATURES_MISSING"
   | "FEE_NOT_PAID"
   | "BOARD_MEMBER_BANNED"
+  /** No board member lives in Estonia and no contact person is named (Commercial Code § 631). */
+  | "CONTACT_PERSON_REQUIRED"
+  /** The contact person does not live in Estonia (not in the population register). */
+  | "CONTACT_PERSON_INVALID"
   | "CHANGE_INVALID"
   | "CURSOR_INVALID"
   | "PERSON_UNKNOWN"
@@ -50,6 +54,8 @@ export const BUSINESS_REGISTER_ERRORS: ErrorCatalogue<BusinessRegisterErrorCode>
   SIGNATURES_MISSING: { status: 409 },
   FEE_NOT_PAID: { status: 402 },
   BOARD_MEMBER_BANNED: { status: 409 },
+  CONTACT_PERSON_REQUIRED: { status: 422 },
+  CONTACT_PERSON_INVALID: { status: 422 },
   CHANGE_INVALID: { status: 400 },
   CURSOR_INVALID: { status: 400 },
   PERSON_UNKNOWN: { status: 422 },

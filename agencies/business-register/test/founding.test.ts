@@ -44,7 +44,7 @@ describe("founding a private limited company (OÜ)", async () => {
       {
         trustAnchors: [sandbox.trust.services.root],
         checks: {
-          personsExist: async () => {},
+          personsExist: async () => [],
           bannedFromBusiness: async (codes) => codes.filter((c) => banned.has(c)),
         },
       },

@@ -6,7 +6,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { generatePersonalCode } from "@riik/core";
 import { temporaryDirectory } from "@riik/core/testing";
-import { BusinessRegisterError, type BusinessRegisterServer, startBusinessRegister } from "../src/index.ts";
+import {
+  type Application,
+  BusinessRegisterError,
+  type BusinessRegisterServer,
+  startBusinessRegister,
+} from "../src/index.ts";
 import { type ChecksExchange, startChecksExchange } from "./exchange-fixture.ts";
 import { applicationOf, type Founder, type FoundingSandbox, signedContainer, startFoundingSandbox } from "./fixture.ts";
 
@@ -54,8 +59,8 @@ after(async () => {
 });
 
 /** An application of FOUNDERS (the first on the board), signed by all of them. */
-async function signedApplication(name: string, founders: readonly Founder[]) {
-  const created = await server.register.createApplication(applicationOf(name, founders));
+async function signedApplication(name: string, founders: readonly Founder[], overrides: Partial<Application> = {}) {
+  const created = await server.register.createApplication(applicationOf(name, founders, overrides));
   await server.register.sign(created.id, await signedContainer(created.document, founders, signing.tsaUrl));
   return created.id;
 }
@@ -90,13 +95,28 @@ describe("founding checks over X-Road (real security servers, the real populatio
 
   test("an e-resident (stand-in e-Residency provider behind ss2) founds with a citizen; a revoked e-residency mid-application is E_RESIDENCY_INVALID", async () => {
     exchange.eResidents.set(eResident.personalCode, "valid");
-    const id = await signedApplication("E-resident ja Kodanik OÜ", [eResident, citizen]);
+    const person = (f: Founder) => ({ personalCode: f.personalCode, givenName: f.givenName, surname: f.surname });
+    // The e-resident alone on the board lives abroad: a contact person in Estonia is needed
+    // (Commercial Code § 631), one the population register knows.
+    const abroad = await signedApplication("Välismaa Juhatus OÜ", [eResident, citizen]);
+    const before = await companies();
+    await assert.rejects(server.register.register(abroad, "RECEIPT-X4"), refused("CONTACT_PERSON_REQUIRED"));
+    const wrongContact = await signedApplication("Vale Kontakt OÜ", [eResident, citizen], {
+      contactPerson: person(eResident),
+    });
+    await assert.rejects(server.register.register(wrongContact, "RECEIPT-X4"), refused("CONTACT_PERSON_INVALID"));
+    assert.equal(await companies(), before, "nothing registered");
+    const id = await signedApplication("E-resident ja Kodanik OÜ", [eResident, citizen], {
+      contactPerson: person(citizen),
+    });
     const company = await server.register.register(id, "RECEIPT-X4");
     assert.equal(company.status, "registered");
 
-    const second = await signedApplication("Tühistatud E-residentsus OÜ", [eResident]);
+    const second = await signedApplication("Tühistatud E-residentsus OÜ", [eResident], {
+      contactPerson: person(citizen),
+    });
     exchange.eResidents.set(eResident.personalCode, "revoked");
-    const before = await companies();
+    const unchanged = await companies();
     await assert.rejects(server.register.register(second, "RECEIPT-X5"), (error) => {
       refused("E_RESIDENCY_INVALID")(error);
       assert.equal((error as BusinessRegisterError).details?.status, "revoked");
@@ -104,7 +124,7 @@ describe("founding checks over X-Road (real security servers, the real populatio
     });
     exchange.eResidents.set(eResident.personalCode, "expired");
     await assert.rejects(server.register.register(second, "RECEIPT-X5"), refused("E_RESIDENCY_INVALID"));
-    assert.equal(await companies(), before);
+    assert.equal(await companies(), unchanged);
   });
 
   test("a board member banned from business (stand-in police provider behind ss2) is BOARD_MEMBER_BANNED, also on a board change", async () => {

@@ -602,6 +602,11 @@ describe("citizen portal on a whole sandbox state (riik up)", { skip, timeout: 6
     await page.fill("#founders-1-givenName", citizenGiven ?? "");
     await page.fill("#founders-1-surname", citizenSurname.join(" "));
     await page.fill("#founders-1-share", "2,50");
+    // The e-resident alone on the board lives abroad: the citizen is the contact person in Estonia.
+    await page.getByRole("button", { name: "Add a contact person" }).click();
+    await page.fill("#contact-0-personalCode", citizen.personalCode);
+    await page.fill("#contact-0-givenName", citizenGiven ?? "");
+    await page.fill("#contact-0-surname", citizenSurname.join(" "));
     await page.getByRole("button", { name: "File the application" }).click();
     await page.getByRole("heading", { level: 2, name }).waitFor({ timeout: 20_000 });
     // Filing runs the register's checks over X-Road: on a loaded machine the form can take a while.

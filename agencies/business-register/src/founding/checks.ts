@@ -12,14 +12,17 @@ import { BusinessRegisterError } from "../errors.ts";
  * CHECKS_UNAVAILABLE when a register did not answer (fail closed).
  */
 export interface FoundingChecks {
-  /** Every person is a living person of the population register, or else a valid e-resident. */
-  personsExist(personalCodes: readonly string[], actor?: string): Promise<void>;
+  /**
+   * Every person is a living person of the population register, or else a valid e-resident;
+   * answers the e-residents among them (they have no Estonian residence).
+   */
+  personsExist(personalCodes: readonly string[], actor?: string): Promise<string[]>;
   /** The persons (personal codes) banned from business (Commercial Code § 312, court ban), of those given. */
   bannedFromBusiness(personalCodes: readonly string[], actor?: string): Promise<string[]>;
 }
 
 /** No other register asked: everyone exists and nobody is banned (tests, and a register run alone). */
-export const NO_EXTERNAL_CHECKS: FoundingChecks = { personsExist: async () => {}, bannedFromBusiness: async () => [] };
+export const NO_EXTERNAL_CHECKS: FoundingChecks = { personsExist: async () => [], bannedFromBusiness: async () => [] };
 
 /** X-Road-Issue of every check: why the register asks (the person sees it in their Data Tracker). */
 export const CHECK_PURPOSE = "Äriregistri kande kontroll (asutamine, juhatuse muutmine)";
@@ -84,9 +87,11 @@ export class XRoadFoundingChecks implements FoundingChecks {
     this.#systemUserId = options.systemUserId ?? `${client.instance}${client.memberCode}`;
   }
 
-  async personsExist(personalCodes: readonly string[], actor?: string): Promise<void> {
+  async personsExist(personalCodes: readonly string[], actor?: string): Promise<string[]> {
     // One person at a time would make a founding as slow as its longest list; all at once.
-    await Promise.all([...new Set(personalCodes)].map((code) => this.#exists(code, actor)));
+    const codes = [...new Set(personalCodes)];
+    const kinds = await Promise.all(codes.map((code) => this.#exists(code, actor)));
+    return codes.filter((_, i) => kinds[i] === "e-resident");
   }
 
   async bannedFromBusiness(personalCodes: readonly string[], actor?: string): Promise<string[]> {
@@ -105,14 +110,14 @@ export class XRoadFoundingChecks implements FoundingChecks {
     return answers.flat().sort();
   }
 
-  async #exists(code: string, actor: string | undefined): Promise<void> {
+  async #exists(code: string, actor: string | undefined): Promise<"resident" | "e-resident"> {
     try {
       const { body } = await this.#ask(this.options.personsService, `/persons/${code}`, PERSON, actor);
       if (body.deceased === true || body.status === "deceased" || (body.dateOfDeath ?? null) !== null)
         throw new BusinessRegisterError("PERSON_DECEASED", `person ${code} is deceased (population register)`, {
           details: { personalCode: code },
         });
-      return;
+      return "resident";
     } catch (error) {
       if (error instanceof BusinessRegisterError) throw error;
       if (!notFound(error, "PERSON_NOT_FOUND")) throw unavailable("the population register", error);
@@ -126,6 +131,7 @@ export class XRoadFoundingChecks implements FoundingChecks {
         throw new BusinessRegisterError("E_RESIDENCY_INVALID", `the e-residency of ${code} is ${body.status}`, {
           details: { personalCode: code, status: body.status },
         });
+      return "e-resident";
     } catch (error) {
       if (error instanceof BusinessRegisterError) throw error;
       if (notFound(error, "E_RESIDENT_NOT_FOUND")) throw unknown(code);

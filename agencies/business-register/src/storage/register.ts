@@ -546,12 +546,31 @@ export class BusinessRegister {
     // The checks other registers answer (issue 14), asked now: a person may have died, an
     // e-residency been revoked or a ban been imposed since the application was made.
     const checks = this.options.checks ?? NO_EXTERNAL_CHECKS;
-    await checks.personsExist(
-      [...personFounders(application), ...application.board, ...application.beneficialOwners].map(
-        (p) => p.personalCode,
+    const contact = application.contactPerson;
+    const eResidents = new Set(
+      await checks.personsExist(
+        [
+          ...personFounders(application),
+          ...application.board,
+          ...application.beneficialOwners,
+          ...(contact ? [contact] : []),
+        ].map((p) => p.personalCode),
+        actor,
       ),
-      actor,
     );
+    // Commercial Code § 631: a board none of whose members lives in Estonia names a contact
+    // person who does (here: residents are the population register's, e-residents live abroad).
+    if (contact && eResidents.has(contact.personalCode))
+      throw new BusinessRegisterError(
+        "CONTACT_PERSON_INVALID",
+        `the contact person ${contact.personalCode} does not live in Estonia (an e-resident)`,
+        { details: { personalCode: contact.personalCode } },
+      );
+    if (!contact && application.board.every((b) => eResidents.has(b.personalCode)))
+      throw new BusinessRegisterError(
+        "CONTACT_PERSON_REQUIRED",
+        "no board member lives in Estonia: name a contact person who does (Commercial Code § 631)",
+      );
     const banned = await checks.bannedFromBusiness(
       application.board.map((b) => b.personalCode),
       actor,

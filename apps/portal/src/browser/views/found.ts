@@ -19,7 +19,7 @@ interface PersonRow {
   /** Founders only: the share's nominal value in euros as typed (e.g. "1,00"). */
   share?: string;
 }
-type Group = "founders" | "board" | "owners";
+type Group = "founders" | "board" | "owners" | "contact";
 
 /** A few EMTAK 2008 codes to pick from; any 5-digit code may be typed. */
 const ACTIVITIES: ReadonlyArray<[string, MessageKey]> = [
@@ -59,6 +59,8 @@ function freshForm() {
     board: [self()] as PersonRow[],
     ownersAreFounders: true,
     owners: [] as PersonRow[],
+    /** At most one: the contact person in Estonia a board living abroad must name (Commercial Code § 631). */
+    contact: [] as PersonRow[],
     representation: "alone" as "alone" | "jointly",
   };
 }
@@ -130,6 +132,13 @@ function nameStatus(): HTMLElement {
   return box;
 }
 
+const ADD_LABELS: Record<Group, MessageKey> = {
+  founders: "found.addFounder",
+  board: "found.addBoard",
+  owners: "found.addOwner",
+  contact: "found.addContact",
+};
+
 function peopleFieldset(group: Group, legend: MessageKey): HTMLElement {
   const rows = form[group];
   const withShare = group === "founders";
@@ -167,7 +176,7 @@ function peopleFieldset(group: Group, legend: MessageKey): HTMLElement {
         cell("givenName", "found.givenName", { maxlength: 100 }),
         cell("surname", "found.surname", { maxlength: 100 }),
         withShare ? cell("share", "found.share", { inputmode: "decimal", maxlength: 13 }) : null,
-        rows.length > 1
+        rows.length > 1 || group === "contact"
           ? h(
               "button",
               {
@@ -186,6 +195,7 @@ function peopleFieldset(group: Group, legend: MessageKey): HTMLElement {
       ),
     );
   });
+  if (group === "contact" && rows.length > 0) return fieldset;
   fieldset.append(
     h(
       "button",
@@ -200,7 +210,7 @@ function peopleFieldset(group: Group, legend: MessageKey): HTMLElement {
           document.getElementById(`${group}-${rows.length - 1}-personalCode`)?.focus();
         }) as EventListener,
       },
-      t(group === "founders" ? "found.addFounder" : group === "board" ? "found.addBoard" : "found.addOwner"),
+      t(ADD_LABELS[group]),
     ),
   );
   return fieldset;
@@ -298,6 +308,7 @@ function foundForm(): HTMLElement {
     peopleFieldset("founders", "found.founders"),
     h("p", { class: "meta", "aria-live": "polite" }, t("found.capital", { amount: moneyText(total) })),
     peopleFieldset("board", "found.board"),
+    peopleFieldset("contact", "found.contact"),
     h("div", { class: "choice" }, owners, h("label", { for: "owners-are-founders" }, t("found.ownersAreFounders"))),
     form.ownersAreFounders ? null : peopleFieldset("owners", "found.owners"),
     h(
@@ -335,7 +346,7 @@ async function submit(): Promise<void> {
       if (share === undefined || share < 1) throw new UiError("found.badShare");
       return { ...person(row), shareCents: share };
     });
-    const people = [...form.founders, ...form.board, ...(form.ownersAreFounders ? [] : form.owners)];
+    const people = [...form.founders, ...form.board, ...(form.ownersAreFounders ? [] : form.owners), ...form.contact];
     if (people.some((row) => !/^[1-8][0-9]{10}$/.test(row.personalCode.trim()))) throw new UiError("found.badCode");
     if (people.some((row) => !row.givenName.trim() || !row.surname.trim())) throw new UiError("found.badName");
     if (!/^[0-9]{5}$/.test(form.activity.trim())) throw new UiError("found.badActivity");
@@ -348,6 +359,7 @@ async function submit(): Promise<void> {
       shareCapitalCents: founders.reduce((sum, f) => sum + f.shareCents, 0),
       founders,
       board: form.board.map(person),
+      ...(form.contact[0] ? { contactPerson: person(form.contact[0]) } : {}),
       beneficialOwners: (form.ownersAreFounders ? form.founders : form.owners).map(person),
       representation: form.representation,
       articles: "standard",
