@@ -18,8 +18,8 @@ import {
   tlsFiles,
 } from "@riik/embassy";
 import { embassyDescriptor } from "@riik/embassy/descriptor";
-import { parseVerifierKey } from "@riik/ledger";
 import { embassyRegistry as landRegister } from "@riik/land-register";
+import { parseVerifierKey } from "@riik/ledger";
 import { embassyRegistry as populationRegister } from "@riik/population-register";
 import type { Command } from "commander";
 import { DB_OPTION_HELP, untilSignalled } from "../options.ts";
