@@ -19,10 +19,16 @@ export const REGISTRY_SERVE = Type.Object(
       Type.String({ pattern: "^[^/]+/[^/]+/[^/]+/[^/]+$", description: "INSTANCE/CLASS/MEMBER/SUBSYSTEM" }),
     ),
     officialCode: Type.Optional(Type.String({ pattern: "^[1-8][0-9]{10}$" })),
+    /**
+     * A file (0600) holding the operator's bearer token for the events' operator routes
+     * (`/pubsub-operator`: subscriptions, dead letters, redrive, replay); without it they refuse everyone.
+     */
+    operatorTokenFile: Type.Optional(Type.String({ minLength: 1 })),
   },
   {
     additionalProperties: false,
     dependentRequired: {
+      operatorTokenFile: ["xroadSecurityServer"],
       xroadSecurityServer: ["xroadClient", "officialCode"],
       xroadClient: ["xroadSecurityServer", "officialCode"],
       officialCode: ["xroadSecurityServer", "xroadClient"],
@@ -67,6 +73,11 @@ export const populationRegisterDescriptor: ComponentDescriptor<typeof REGISTRY_S
       flag: "--official",
       field: "officialCode",
       description: "personal code of the official accountable for event deliveries",
+    },
+    {
+      flag: "--operator-token-file",
+      field: "operatorTokenFile",
+      description: "file (0600) with the bearer token of the events' operator routes (dead letters, redrive)",
     },
   ],
   ports: (config) => ({ http: config.port ?? DEFAULT_PORT }),

@@ -321,6 +321,22 @@ describe("riik up (the main job)", () => {
       return offer !== undefined;
     });
     assert.equal(offer!.child, born.body.personalCode);
+    // The operator sees the events' subscriptions and dead letters with the token riik up made
+    // (0600, named in state.json); without it the operator routes refuse.
+    const register = state.services["population-register"]!;
+    const operator = (token?: string) =>
+      fetch(`${register.url}/pubsub-operator/subscriptions`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    assert.equal((await operator()).status, 401);
+    assert.equal((await operator("not-the-token")).status, 401);
+    const subscriptions = await operator(readFileSync(register.operatorTokenFile!, "utf8").trim());
+    assert.equal(subscriptions.status, 200);
+    const listed = (await subscriptions.json()) as Array<{ subscriber: string; deadLetters: number }>;
+    assert.ok(
+      listed.some((s) => s.subscriber === SOCIAL_INSURANCE && s.deadLetters === 0),
+      JSON.stringify(listed),
+    );
     assert.deepEqual(offer!.lines[0], { ...offer!.lines[0], benefit: "childbirth-allowance", amountCents: 320_00 });
     await until("the offer in the mother's state inbox", async () => {
       const inbox = await r1(

@@ -20,4 +20,4 @@ export {
   type SupervisorOptions,
   waitHealthy,
 } from "./up/supervisor.ts";
-export { type Placement, sandboxTable, stateDirs } from "./up/table.ts";
+export { type Placement, registerOperatorTokenFile, sandboxTable, stateDirs } from "./up/table.ts";

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { readSecretFile } from "@riik/core";
 import { DEFAULT_REFERENCE_DATE, seedPopulation, startPopulationRegister } from "@riik/population-register";
 import { populationRegisterDescriptor } from "@riik/population-register/descriptor";
 import { type Command, InvalidArgumentError } from "commander";
@@ -97,6 +98,9 @@ export function registerRegistryCommands(program: Command): void {
               securityServer: config.xroadSecurityServer,
               client: config.xroadClient,
               officialCode: config.officialCode,
+              ...(config.operatorTokenFile
+                ? { operatorToken: readSecretFile(config.operatorTokenFile, "the register's operator token") }
+                : {}),
             },
           }
         : {}),

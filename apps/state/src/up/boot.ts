@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -73,6 +73,7 @@ import {
   PORTAL_CLIENT_FILE,
   portalClientRegistration,
   RA_TOKEN_FILE,
+  registerOperatorTokenFile,
   type StateDirs,
   sandboxTable,
   serviceSpec,
@@ -449,6 +450,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
         }),
       ]);
       copyLedgerKey(dirs);
+      operatorTokens(dirs);
       await registerPortalClient();
       const trustUp = background(Promise.all([start("pki"), start("ledger"), start("witness")]));
       const embassyReady = background(embassy ? embassyHome(embassy) : Promise.resolve());
@@ -532,6 +534,7 @@ export async function bootState(options: BootOptions): Promise<RunningState> {
       if (placed("e-residency")) await eResidencyOffice();
       if (register && health) await healthProfessionals(register, health);
       copyLedgerKey(dirs);
+      operatorTokens(dirs);
       if (embassy) await embassyHome(embassy);
       await registerPortalClient();
       // Everything at once: security servers start from their stored configuration copy,
@@ -739,7 +742,12 @@ function stateFile(
     };
   }
   if (has("population-register"))
-    services["population-register"] = { url: url(ports["population-register"]), service: PERSONS_SERVICE };
+    services["population-register"] = {
+      url: url(ports["population-register"]),
+      service: PERSONS_SERVICE,
+      // Bearer token of its events' operator routes (`/pubsub-operator`: subscriptions, dead letters).
+      operatorTokenFile: registerOperatorTokenFile(dirs),
+    };
   if (has("police"))
     services.police = { url: url(ports.police), queries: `${url(ports.police)}/queries`, client: POLICE_APP };
   if (has("portal")) services.portal = { url: url(ports.portal) };
@@ -846,6 +854,14 @@ function dataTrackerProbe(ssRia: string, person: { personalCode: string } | unde
       headers: { "X-Road-Client": DATATRACKER_CLIENT, "X-Road-UserId": userId },
     },
   ];
+}
+
+/** The operators' bearer tokens, made once (random, 0600): the register's events operator routes. */
+function operatorTokens(dirs: StateDirs): void {
+  const file = registerOperatorTokenFile(dirs);
+  if (existsSync(file)) return;
+  privateDirectory(dirs.operator);
+  writeFileAtomic(file, `${randomBytes(32).toString("base64url")}\n`);
 }
 
 /**

@@ -109,8 +109,13 @@ export function stateDirs(dataDir: string) {
     taxBoard: join(dataDir, "tax-board"),
     capsules: join(dataDir, "cdoc-capsules"),
     landRegister: join(dataDir, "land-register"),
+    /** Operators' secrets: the bearer tokens of the components' operator routes (0600). */
+    operator: join(dataDir, "operator"),
   };
 }
+
+/** The population register's events operator token (dead letters, redrive): made once by riik up. */
+export const registerOperatorTokenFile = (dirs: StateDirs) => join(dirs.operator, "population-register.token");
 export type StateDirs = ReturnType<typeof stateDirs>;
 
 /** The subsystems of the members other than RIA: the agencies, which write to people's inboxes. */
@@ -269,6 +274,8 @@ export function sandboxTable(context: TableContext): Placement[] {
         xroadSecurityServer: url(ports["ss-sim"].client),
         xroadClient: POPULATION_REGISTER,
         officialCode: REGISTER_EVENTS_OFFICIAL,
+        // The operator reads subscriptions and dead letters with this token (curl, see the README).
+        operatorTokenFile: registerOperatorTokenFile(dirs),
         ...db,
       },
       url: url(ports["population-register"]),

@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
 import * as x509 from "@peculiar/x509";
+import { readSecretFile } from "@riik/core";
 import { PkiError, type PkiErrorCode } from "../errors.ts";
 import type { AppCertificateRequest } from "../identity/app-certificate.ts";
 
@@ -15,9 +15,7 @@ export interface RegistrationAuthorityAccess {
  * otherwise, as ssh refuses a readable key.
  */
 export function readRegistrationAuthorityToken(file: string): string {
-  if ((statSync(file).mode & 0o077) !== 0)
-    throw new PkiError("PKI_ARGUMENT", `${file} must be readable by its owner only (chmod 600)`);
-  return readFileSync(file, "utf8").trim();
+  return readSecretFile(file, "the registration authority's token");
 }
 
 const CURVES = ["P-256", "P-384"] as const;
