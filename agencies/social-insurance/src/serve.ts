@@ -221,6 +221,14 @@ async function inboxMessage(
       body: `A child was born in your family (${offer.child}). You are entitled to these benefits, without an application:\n${lines}\n\nConfirm in the state portal which parent receives them and to which account (offer ${offer.id}).`,
     }));
   }
+  if (event.type === "benefit.recipient-died") {
+    const data = event.data as { subjects: string[]; recipient: string; dateOfDeath: string };
+    return data.subjects.map((recipient) => ({
+      recipient,
+      subject: "Peretoetuste saaja / Who receives the family benefits",
+      body: `The family benefits were paid to ${data.recipient}, who died on ${data.dateOfDeath}. They are not paid until you confirm in the state portal's family benefits who receives them now; the months since are paid then.`,
+    }));
+  }
   if (event.type === "benefit.ended") {
     const data = event.data as { subjects: string[]; child: string; month: string };
     return [

@@ -24,6 +24,10 @@ const newborn3 = generatePersonalCode("2026-09-03", "female", 52);
 const mother4 = generatePersonalCode("1985-01-20", "female", 61);
 const turning16 = generatePersonalCode("2010-07-10", "male", 62);
 const newborn4 = generatePersonalCode("2026-05-01", "female", 63);
+// A fifth family whose receiving parent dies.
+const mother5 = generatePersonalCode("1991-03-03", "female", 71);
+const father5 = generatePersonalCode("1989-08-08", "male", 72);
+const newborn5 = generatePersonalCode("2026-06-10", "male", 73);
 // A valid Estonian IBAN (ISO 13616 check digits) and the same with its digits swapped.
 const IBAN = "EE38 2200 2210 2014 5685";
 /** A typed refusal with this code (the Board's own, or core's for an IBAN). */
@@ -154,6 +158,56 @@ for (const target of await dialectTargets()) {
           "one notice",
         );
         assert.equal(ended[0]!.month > paid.at(-1)!, true, "from the month after the last allowance");
+      } finally {
+        await board.close();
+      }
+    });
+
+    test("the receiving parent's death: nothing paid to them after, the other parent told, confirms, and the months since are paid", async () => {
+      const board = await openSocialInsuranceBoard(target.location("social_insurance"));
+      try {
+        const offer = await board.onBirth(
+          { child: newborn5, mother: mother5, father: father5 },
+          [],
+          new Date("2026-06-11T09:00:00Z"),
+        );
+        await board.confirm(
+          offer.id,
+          { by: mother5, recipient: mother5, iban: IBAN },
+          new Date("2026-06-12T09:00:00Z"),
+        );
+        await board.scheduleMonth("2026-06", new Date("2026-06-12T10:00:00Z"));
+        await board.scheduleMonth("2026-07", new Date("2026-07-01T09:00:00Z"));
+        await board.onDeath(mother5, "2026-07-20");
+        assert.equal(await board.scheduleMonth("2026-08", new Date("2026-08-01T09:00:00Z")), 0, "paid to no one");
+        const told = (await events(board))
+          .filter((e) => e.type === "benefit.recipient-died")
+          .map((e) => JSON.parse(e.data) as { subjects: string[]; recipient: string });
+        assert.deepEqual(
+          told.filter((e) => e.recipient === mother5).map((e) => e.subjects),
+          [[father5]],
+        );
+        assert.equal((await board.offersOf(father5))[0]?.status, "offered", "waits for a new confirmation");
+        await board.confirm(
+          offer.id,
+          { by: father5, recipient: father5, iban: IBAN },
+          new Date("2026-09-03T09:00:00Z"),
+        );
+        await assert.rejects(
+          board.confirm(offer.id, { by: father5, recipient: father5, iban: IBAN }),
+          refused("OFFER_ALREADY_CONFIRMED"),
+        );
+        const toFather = (await board.paymentsOf(father5)).map((p) => [p.month, p.benefit]);
+        assert.deepEqual(toFather, [["2026-08", "child-allowance"]], "the month since, once; September by its run");
+        // Hers stay as paid, and the childbirth allowance is not paid a second time.
+        assert.deepEqual(
+          (await board.paymentsOf(mother5)).map((p) => [p.month, p.benefit]),
+          [
+            ["2026-06", "child-allowance"],
+            ["2026-06", "childbirth-allowance"],
+            ["2026-07", "child-allowance"],
+          ],
+        );
       } finally {
         await board.close();
       }

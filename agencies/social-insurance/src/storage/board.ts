@@ -187,9 +187,14 @@ export class SocialInsuranceBoard {
     return this.makeOffer(birth.child, siblings, at);
   }
 
-  /** A death the register reports (`person.died`), in the event's transaction: a child's benefits end from the next month. */
+  /**
+   * A death the register reports (`person.died`), in the event's transaction: a child's
+   * benefits end from the next month; when the parent the family's benefits are paid to dies,
+   * they are paid to no one until a parent confirms who receives them now, and the surviving
+   * parent is told (`benefit.recipient-died`).
+   */
   async recordDeath(
-    { trx, change }: MemberWrite<SocialInsuranceDb>,
+    { trx, change, emit }: MemberWrite<SocialInsuranceDb>,
     personalCode: string,
     dateOfDeath: string,
   ): Promise<void> {
@@ -202,6 +207,21 @@ export class SocialInsuranceBoard {
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) > 0)
       change({ entity: "family_child", key: person, op: "upsert", data: { child: person, diedOn: dateOfDeath } });
+    const receiving = await trx.selectFrom("family_case").selectAll().where("recipient_code", "=", person).execute();
+    for (const family of receiving) {
+      const now = { ...family, recipient_code: null, iban: null };
+      await trx
+        .updateTable("family_case")
+        .set({ recipient_code: null, iban: null })
+        .where("mother_code", "=", family.mother_code)
+        .execute();
+      change({ entity: "family_case", key: family.mother_code, op: "upsert", data: now });
+      const surviving = [family.mother_code, family.father_code].filter((p): p is string => p !== null && p !== person);
+      emit({
+        type: "benefit.recipient-died",
+        data: { subjects: surviving, mother: family.mother_code, recipient: person, dateOfDeath },
+      });
+    }
   }
 
   async onDeath(personalCode: string, dateOfDeath: string, at = new Date()): Promise<void> {
@@ -235,7 +255,8 @@ export class SocialInsuranceBoard {
       if (!parents.includes(by)) throw new SocialInsuranceError("OFFER_NOT_FOUND", `no offer ${offerId}`);
       if (!parents.includes(recipient))
         throw new SocialInsuranceError("NOT_A_PARENT", "the benefits are paid to the child's mother or father");
-      if (row.status === "confirmed")
+      // Confirmed once, unless the parent it named has died since: then a parent names who receives them now.
+      if (row.status === "confirmed" && family.recipient_code !== null)
         throw new SocialInsuranceError("OFFER_ALREADY_CONFIRMED", `offer ${offerId} was confirmed ${row.confirmed_at}`);
       const now = at.toISOString();
       await trx
@@ -248,8 +269,10 @@ export class SocialInsuranceBoard {
         .set({ recipient_code: recipient, iban, confirmed_at: now })
         .where("mother_code", "=", row.mother_code)
         .execute();
+      // The childbirth allowance once, at the first confirmation (its line is of that month).
       const lines = (JSON.parse(row.lines) as BenefitLine[]).filter((l) => l.benefit === "childbirth-allowance");
-      for (const line of lines) await this.#schedule(trx, row.mother_code, recipient, iban, monthOf(now), line, now);
+      if (row.status !== "confirmed")
+        for (const line of lines) await this.#schedule(trx, row.mother_code, recipient, iban, monthOf(now), line, now);
       // The months between the birth and the confirmation are owed too: the monthly run only
       // schedules the month it runs in, so without this a late confirmation would lose them.
       const receiving = { mother_code: row.mother_code, recipient_code: recipient, iban };
@@ -331,10 +354,16 @@ export class SocialInsuranceBoard {
       .selectFrom("offer")
       .innerJoin("family_case", "family_case.mother_code", "offer.mother_code")
       .selectAll("offer")
+      .select("family_case.recipient_code")
       .where((eb) => eb.or([eb("family_case.mother_code", "=", person), eb("family_case.father_code", "=", person)]))
       .orderBy("offer.created_at", "desc")
       .execute();
-    return rows.map(offerOf);
+    // A confirmed offer whose receiving parent has died waits for a new confirmation.
+    return rows.map(({ recipient_code, ...row }) =>
+      row.status === "confirmed" && recipient_code === null
+        ? { ...offerOf(row), status: "offered" as const }
+        : offerOf(row),
+    );
   }
 
   async paymentsOf(recipient: string): Promise<Payment[]> {
