@@ -798,6 +798,13 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     health: health!,
     code: ownCodeOf(request, health !== undefined, "health", "the health information system"),
   });
+  /** The patient for a write (closure, declaration, mandate): bounded per person, in the portal's store. */
+  const writingPatientOf = async (request: FastifyRequest) => {
+    const patient = patientOf(request);
+    const bound = { name: "health-write", max: config.health!.writesPerPersonPerHour, windowMs: 3600_000 };
+    await store.count(bound, patient.code, Date.now(), "person");
+    return patient;
+  };
   app.get("/api/health/record", { schema: NO_INPUT }, async (request): Promise<HealthRecord> => {
     const { health, code } = patientOf(request);
     return health.record(code);
@@ -815,25 +822,25 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     return { reads: await health.reads(code) };
   });
   app.post("/api/health/closures", { schema: HEALTH_CLOSURE }, async (request): Promise<HealthRecord> => {
-    const { health, code } = patientOf(request);
+    const { health, code } = await writingPatientOf(request);
     const closed = await health.close(code, request.body.document);
     request.log.info({ event: "health-closed", whole: request.body.document === undefined }, "health data closed");
     return closed;
   });
   app.post("/api/health/closures/:id/reopening", { schema: HEALTH_REOPENING }, async (request) => {
-    const { health, code } = patientOf(request);
+    const { health, code } = await writingPatientOf(request);
     const reopened = await health.reopen(code, request.params.id);
     request.log.info({ event: "health-reopened" }, "health data reopened");
     return reopened;
   });
   app.put("/api/health/declarations/:kind", { schema: HEALTH_DECLARATION }, async (request) => {
-    const { health, code } = patientOf(request);
+    const { health, code } = await writingPatientOf(request);
     const declared = await health.declare(code, request.params.kind, request.body.choice);
     request.log.info({ event: "health-declared", kind: request.params.kind }, "declaration of intent changed");
     return declared;
   });
   app.post("/api/health/representatives", { schema: HEALTH_REPRESENTATIVE }, async (request) => {
-    const { health, code } = patientOf(request);
+    const { health, code } = await writingPatientOf(request);
     const { personalCode, until } = request.body;
     if (!isValidPersonalCode(personalCode))
       throw new PortalError("PORTAL_INPUT", "that is not a valid personal code", {
@@ -844,7 +851,7 @@ export async function createPortal(config: PortalConfig, options: PortalOptions 
     return appointed;
   });
   app.post("/api/health/representatives/:id/end", { schema: HEALTH_MANDATE_END }, async (request) => {
-    const { health, code } = patientOf(request);
+    const { health, code } = await writingPatientOf(request);
     const ended = await health.endMandate(code, request.params.id);
     request.log.info({ event: "health-representative-ended" }, "health representative's mandate ended");
     return ended;

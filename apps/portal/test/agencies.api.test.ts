@@ -717,6 +717,15 @@ describe("my health (issue #16; the real health information system and health in
         ["ended", false],
       ],
     );
+    // Writes are bounded per person (the harness allows 12 an hour), across restarts too: a
+    // flood of mandates given and ended is refused before it reaches the health system.
+    let status = 200;
+    for (let i = 0; i < 12 && status !== 429; i++)
+      status = (await patient.call(`/api/health/representatives/${mandate.id}/end`, { method: "POST", body: {} }))
+        .status;
+    assert.equal(status, 429);
+    const limited = await appoint({ personalCode: helper.personalCode });
+    assert.deepEqual([limited.status, limited.json.code], [429, "PORTAL_RATE_LIMITED"]);
   });
 
   it("refuses malformed ids and documents not in the person's record with typed errors; a person the health system does not know sees an empty record", async () => {

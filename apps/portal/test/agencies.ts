@@ -251,7 +251,8 @@ export async function startAgencies(options: { applicationsPerHour?: number } = 
     encryption: { directoryUrl: directory.httpUrl, sendsPerPersonPerHour: 3 },
     benefits: { familyBenefitsService: FAMILY_BENEFITS },
     taxReturn: { returnsService: TAX_RETURNS },
-    health: { fhirService: FHIR, insuranceService: INSURANCE },
+    // A low bound on health writes, so the representatives test reaches it.
+    health: { fhirService: FHIR, insuranceService: INSURANCE, writesPerPersonPerHour: 12 },
     dataTrackerClient: READER,
     dataTrackerProviders: [PROVIDER_SUBSYSTEM],
   };

@@ -245,6 +245,7 @@ describe("reading the providers' answers", () => {
     assert.deepEqual(config.health, {
       fhirService: "EE/GOV/70009770/tis/fhir",
       insuranceService: "EE/GOV/74000091/ravikindlustus/insurance",
+      writesPerPersonPerHour: 60,
     });
     // riik up's: apps/state/src/up/table.ts (LAND_REGISTER, VEHICLES).
     assert.deepEqual(config.property, {

@@ -130,6 +130,8 @@ export const HEALTH_CONFIG = Type.Object(
     fhirService: service("EE/GOV/70009770/tis/fhir"),
     /** GET /persons/{code}/insurance. */
     insuranceService: service("EE/GOV/74000091/ravikindlustus/insurance"),
+    /** Closures, declarations and mandates one person may write in an hour (429 PORTAL_RATE_LIMITED), across restarts. */
+    writesPerPersonPerHour: positive(60),
   },
   { additionalProperties: false, ...problem("must be an object with fhirService and insuranceService ids") },
 );

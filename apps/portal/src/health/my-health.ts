@@ -193,7 +193,12 @@ export class MyHealth {
   readonly #fhir: PersonalService;
   readonly #insurance: PersonalService;
 
-  constructor(xroad: XRoadCalls, client: string, config: HealthConfig, purpose: string) {
+  constructor(
+    xroad: XRoadCalls,
+    client: string,
+    config: Pick<HealthConfig, "fhirService" | "insuranceService">,
+    purpose: string,
+  ) {
     this.#fhir = new PersonalService(xroad, { client, service: config.fhirService, purpose });
     this.#insurance = new PersonalService(xroad, { client, service: config.insuranceService, purpose });
   }
