@@ -271,34 +271,31 @@ describe("who may collect: the buyer and the prescription's type in extensions",
 });
 
 describe("the patient's share and the fund's", () => {
+  /** A dispense: the price of a package, the medicine's reimbursement rate, how many packages. */
+  const sale = [
+    fc.integer({ min: 1, max: 500_00 }),
+    fc.constantFrom(...REIMBURSEMENT_RATES),
+    fc.integer({ min: 1, max: 20 }),
+  ] as const;
+
   test("they add up to the price; the patient pays at least the fixed part (or the price) and no more than the price", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 500_00 }),
-        fc.constantFrom(...REIMBURSEMENT_RATES),
-        fc.integer({ min: 1, max: 20 }),
-        (priceCents, reimbursementRate, packages) => {
-          const s = sharesOf({ priceCents, reimbursementRate }, packages);
-          assert.equal(s.patientCents + s.fundCents, priceCents * packages);
-          assert.ok(s.patientCents <= s.priceCents && s.fundCents >= 0);
-          if (reimbursementRate === 100) assert.equal(s.patientCents, Math.min(127, s.priceCents));
-        },
-      ),
+      fc.property(...sale, (priceCents, reimbursementRate, packages) => {
+        const s = sharesOf({ priceCents, reimbursementRate }, packages);
+        assert.equal(s.patientCents + s.fundCents, priceCents * packages);
+        assert.ok(s.patientCents <= s.priceCents && s.fundCents >= 0);
+        if (reimbursementRate === 100) assert.equal(s.patientCents, Math.min(127, s.priceCents));
+      }),
       RUNS,
     );
   });
 
   test("a patient the fund does not insure pays the whole price, at any rate", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 500_00 }),
-        fc.constantFrom(...REIMBURSEMENT_RATES),
-        fc.integer({ min: 1, max: 20 }),
-        (priceCents, reimbursementRate, packages) => {
-          const s = sharesOf({ priceCents, reimbursementRate }, packages, false);
-          assert.deepEqual(s, { priceCents: priceCents * packages, patientCents: priceCents * packages, fundCents: 0 });
-        },
-      ),
+      fc.property(...sale, (priceCents, reimbursementRate, packages) => {
+        const s = sharesOf({ priceCents, reimbursementRate }, packages, false);
+        assert.deepEqual(s, { priceCents: priceCents * packages, patientCents: priceCents * packages, fundCents: 0 });
+      }),
       RUNS,
     );
   });

@@ -502,14 +502,15 @@ export class LandRegister {
           landRegisterRows.record(write, "register_part", "upsert", part);
           const before = current ? contentOf(current).owners : [];
           if (entry.decision !== "refused") {
+            // Only the owners who changed, each journalled: the replica's part_owner is the register's.
             const owners = new Set(entry.content.owners.map((o) => o.code));
-            // Owner by owner in the journal: the replica's part_owner is the register's.
-            for (const gone of before.filter((o) => !owners.has(o.code))) {
-              const row = { part_number: number, owner_code: gone.code };
-              await landRegisterRows.write(write, "part_owner", "delete", row);
-            }
+            const had = new Set(before.map((o) => o.code));
+            for (const code of had)
+              if (!owners.has(code))
+                await landRegisterRows.write(write, "part_owner", "delete", { part_number: number, owner_code: code });
             for (const code of owners)
-              await landRegisterRows.write(write, "part_owner", "upsert", { part_number: number, owner_code: code });
+              if (!had.has(code))
+                await landRegisterRows.write(write, "part_owner", "upsert", { part_number: number, owner_code: code });
           }
           if (entry.application) {
             const decided: ApplicationTable = {

@@ -2,9 +2,10 @@
 
 import type { MessageKey } from "../web/i18n.ts";
 import type { ApiError } from "./api.ts";
-import { errorText, render, state, t } from "./app.ts";
+import { errorText, type Route, render, state, t } from "./app.ts";
 import { h } from "./dom.ts";
 import { sizeText } from "./format.ts";
+import { sessionEnded } from "./session.ts";
 
 export function heading(key: MessageKey): HTMLElement {
   // data-keep: a re-render after data arrives gives focus back to the new heading.
@@ -126,4 +127,24 @@ export function chosenFiles(input: HTMLInputElement | undefined): HTMLElement | 
       h("li", {}, h("span", { class: "file-name" }, f.name), " ", h("span", { class: "meta" }, sizeText(f.size))),
     ),
   );
+}
+
+/**
+ * One action of a view on ROUTE: busy while it runs, its outcome told in the flash and focused;
+ * WORK answers the flash's text. A session that ended has taken the person to the login.
+ */
+export async function flashAction(route: Route, work: () => Promise<string>): Promise<void> {
+  if (state.busy) return;
+  state.busy = true;
+  state.flash = undefined;
+  render();
+  try {
+    state.flash = { kind: "info", text: await work(), route };
+  } catch (error) {
+    if (sessionEnded(error)) return;
+    state.flash = { kind: "error", text: errorText(error), route };
+  }
+  state.busy = false;
+  render();
+  document.getElementById("flash")?.focus();
 }

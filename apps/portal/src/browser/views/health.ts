@@ -13,11 +13,11 @@ import type {
 } from "../../web/api-types.ts";
 import type { MessageKey } from "../../web/i18n.ts";
 import { type ApiError, api } from "../api.ts";
-import { errorText, render, state, t, type View } from "../app.ts";
+import { render, state, t, type View } from "../app.ts";
 import { h } from "../dom.ts";
 import { dateText, moneyText } from "../format.ts";
 import { sessionEnded } from "../session.ts";
-import { field, flashBox, heading, loading, problem, submitActions, table } from "../widgets.ts";
+import { field, flashAction, flashBox, heading, loading, problem, submitActions, table } from "../widgets.ts";
 
 type Loaded<T> = { answer?: T; error?: ApiError };
 let health: Loaded<HealthRecord> = {};
@@ -49,24 +49,13 @@ async function load(): Promise<void> {
 }
 
 /** One action on the record: the answer is the record after it; the error is told in the flash. */
-async function act(path: string, method: "POST" | "PUT", body: unknown, done: MessageKey): Promise<void> {
-  if (state.busy) return;
-  state.busy = true;
-  state.flash = undefined;
-  render();
-  try {
+const act = (path: string, method: "POST" | "PUT", body: unknown, done: MessageKey) =>
+  flashAction("health", async () => {
     health = { answer: await api<HealthRecord>(path, { method, body }) };
     picked = new Map();
     naming = { personalCode: "", until: "" };
-    state.flash = { kind: "info", text: t(done), route: "health" };
-  } catch (error) {
-    if (sessionEnded(error)) return;
-    state.flash = { kind: "error", text: errorText(error), route: "health" };
-  }
-  state.busy = false;
-  render();
-  document.getElementById("flash")?.focus();
-}
+    return t(done);
+  });
 
 const button = (label: string, keep: string, onClick: () => void, described?: string) => {
   const b = h(

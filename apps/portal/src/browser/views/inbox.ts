@@ -5,11 +5,21 @@
 
 import type { InboxForwarding, InboxMessage, InboxPage, MessageSummary } from "../../web/api-types.ts";
 import { type ApiError, api } from "../api.ts";
-import { errorText, render, state, t, type View } from "../app.ts";
+import { render, state, t, type View } from "../app.ts";
 import { h } from "../dom.ts";
 import { dateText, sizeText } from "../format.ts";
 import { sessionEnded } from "../session.ts";
-import { definitionList, field, flashBox, heading, loading, problem, submitActions, table } from "../widgets.ts";
+import {
+  definitionList,
+  field,
+  flashAction,
+  flashBox,
+  heading,
+  loading,
+  problem,
+  submitActions,
+  table,
+} from "../widgets.ts";
 import { openInPage } from "./encryption.ts";
 
 let page: { answer?: InboxPage; error?: ApiError } = {};
@@ -45,26 +55,11 @@ async function loadForwarding(): Promise<void> {
 }
 
 /** Saves the address (or none); the inbox's answer is what is shown after. */
-async function saveForwarding(email: string | null): Promise<void> {
-  if (state.busy) return;
-  state.busy = true;
-  state.flash = undefined;
-  render();
-  try {
+const saveForwarding = (email: string | null) =>
+  flashAction("inbox", async () => {
     forwarding = { answer: await api<InboxForwarding>("/api/inbox/forwarding", { method: "PUT", body: { email } }) };
-    state.flash = {
-      kind: "info",
-      text: email ? t("inbox.forwardingSaved", { email }) : t("inbox.forwardingRemoved"),
-      route: "inbox",
-    };
-  } catch (error) {
-    if (sessionEnded(error)) return;
-    state.flash = { kind: "error", text: errorText(error), route: "inbox" };
-  }
-  state.busy = false;
-  render();
-  document.getElementById("flash")?.focus();
-}
+    return email ? t("inbox.forwardingSaved", { email }) : t("inbox.forwardingRemoved");
+  });
 
 /** "Notices by e-mail": where the inbox tells of a new message, set or removed here. */
 function forwardingBody(): HTMLElement {
