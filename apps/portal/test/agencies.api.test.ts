@@ -708,6 +708,12 @@ describe("my health (issue #16; the real health information system and health in
     assert.ok(Date.parse(ended.json.representatives[0].until) <= Date.now(), "ended now, not on the day set");
     const again = await patient.call(`/api/health/representatives/${mandate.id}/end`, { method: "POST", body: {} });
     assert.deepEqual([again.status, again.json.code], [404, "PORTAL_HEALTH_UNKNOWN"]);
+    // Encoded dots are a dot segment (WHATWG URL): the path is another one, no route of the portal.
+    const dots = await patient.call("/api/health/representatives/%2E%2E/end", { method: "POST", body: {} });
+    assert.deepEqual([dots.status, dots.json.code], [404, "ROUTE_NOT_FOUND"]);
+    // Dots as the id itself are not one of the person's mandates: refused before anything is sent on.
+    const dotted = await patient.call("/api/health/representatives/..x/end", { method: "POST", body: {} });
+    assert.deepEqual([dotted.status, dotted.json.code], [404, "PORTAL_HEALTH_UNKNOWN"]);
     // Ended, the same person can be named again.
     const renewed = await appoint({ personalCode: helper.personalCode });
     assert.deepEqual(
